@@ -1,0 +1,66 @@
+--- Architecture tables: everything the generator needs to know about a CPU
+-- family, in one table per arch. The kernel planner reads only these fields;
+-- adding an arch is adding a table here (and nothing else in gen/).
+local M = {}
+
+M.knl = {
+  name = "knl",
+  description = "Xeon Phi 7250 (Knights Landing), AVX-512F",
+  -- -mno-avx512er/-pf: KNL's exponential/prefetch extensions are never needed
+  -- by our code, and leaving them out lets the knl binary run (and be tested)
+  -- on any AVX-512F machine.
+  cflags = "-march=knl -mno-avx512er -mno-avx512pf -mtune=knl",
+  libxsmm_target = "knl",
+  vector_floats = 16,
+  channel_block = { 64, 32, 16 },   -- preferred first; must divide the filters
+  max_width_chunk = 28,             -- GEMM n (output pixels per kernel call)
+  bwd_weight_rows = 8,              -- rows reduced per backward-weights call
+  cpu_features = { "avx512f", "avx2", "fma" },
+}
+
+M.skx = {
+  name = "skx",
+  description = "Xeon Scalable (Skylake-SP) and later, AVX-512",
+  cflags = "-march=skylake-avx512 -mtune=skylake-avx512",
+  libxsmm_target = "skx",
+  vector_floats = 16,
+  channel_block = { 64, 32, 16 },
+  max_width_chunk = 28,
+  bwd_weight_rows = 8,
+  cpu_features = { "avx512f", "avx512bw", "avx512vl", "avx512dq", "avx2", "fma" },
+}
+
+M.hsw = {
+  name = "hsw",
+  description = "Xeon E5 v3 (Haswell), AVX2",
+  cflags = "-march=haswell -mtune=haswell",
+  libxsmm_target = "hsw",
+  vector_floats = 8,
+  channel_block = { 32, 64, 16, 8 },
+  max_width_chunk = 14,             -- 16 ymm registers: keep the C tile small
+  bwd_weight_rows = 8,
+  cpu_features = { "avx2", "fma" },
+}
+
+-- native: this machine; libxsmm picks its own best target at run time.
+M.native = {
+  name = "native",
+  description = "the build machine (-march=native)",
+  cflags = "-march=native -mtune=native",
+  libxsmm_target = nil,
+  vector_floats = 16,
+  channel_block = { 64, 32, 16 },
+  max_width_chunk = 28,
+  bwd_weight_rows = 8,
+  cpu_features = {},                -- derived from the compiler's own macros
+}
+
+function M.get(name)
+  local a = M[name]
+  if type(a) ~= "table" then
+    return nil, string.format("unknown arch '%s' (known: knl, hsw, skx, native)", tostring(name))
+  end
+  return a
+end
+
+return M

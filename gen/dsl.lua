@@ -1,0 +1,118 @@
+--- The network description language: load a networks/*.lua file in a
+-- sandbox whose globals are the layer constructors, and return the flat list
+-- of layers, each remembering the source line that created it.
+-- Does not check shapes or layer order (shapes.lua does).
+local M = {}
+
+-- Keys each layer kind accepts; `true` marks a required key.
+M.kinds = {
+  input        = { name = false, channels = true, height = true, width = true },
+  conv         = { name = false, filters = true, size = false, stride = false, padding = false },
+  relu         = { name = false },
+  maxpool      = { name = false, size = false, stride = false },
+  avgpool      = { name = false, global = false },
+  dropout      = { name = false },
+  flatten      = { name = false },
+  dense        = { name = false, units = true },
+  softmax_xent = { name = false },
+}
+
+local function sorted_keys(t)
+  local ks = {}
+  for k in pairs(t) do ks[#ks + 1] = k end
+  table.sort(ks)
+  return ks
+end
+
+--- Load `path`; returns network table {name=, file=, layers={...}} or nil, errors.
+function M.load(path)
+  local errors = {}
+  local chunk_name = "@" .. path
+  local function err_at(line, what)
+    errors[#errors + 1] = string.format("%s:%d: %s", path, line or 0, what)
+  end
+
+  local env = {
+    ipairs = ipairs, pairs = pairs, tostring = tostring, tonumber = tonumber,
+    string = string, table = table, math = math, error = error, type = type,
+  }
+  for kind in pairs(M.kinds) do
+    env[kind] = function(args)
+      local info = debug.getinfo(2, "Sl")
+      local line = (info and info.source == chunk_name) and info.currentline or nil
+      if type(args) ~= "table" then
+        error(string.format("%s: expected a table of keys, e.g. %s { ... }", kind, kind), 2)
+      end
+      return { kind = kind, line = line, args = args }
+    end
+  end
+  -- network { name = "...", layer, layer, { more layers }, ... }
+  env.network = function(spec)
+    local info = debug.getinfo(2, "Sl")
+    if type(spec) ~= "table" then error("network: expected a table", 2) end
+    return { is_network = true, spec = spec, line = info and info.currentline }
+  end
+
+  local f, lerr = loadfile(path, "t", env)
+  if not f then return nil, { lerr } end
+  local ok, result = pcall(f)
+  if not ok then return nil, { tostring(result) } end
+  if type(result) ~= "table" or not result.is_network then
+    return nil, { path .. ":1: the file must `return network { name = ..., layers... }`" }
+  end
+
+  local spec = result.spec
+  local net = { file = path, layers = {}, line = result.line }
+  if type(spec.name) ~= "string" or not spec.name:match("^[%a_][%w_]*$") then
+    err_at(result.line, "network: 'name' must be a C identifier string")
+  end
+  net.name = spec.name
+  for k in pairs(spec) do
+    if type(k) ~= "number" and k ~= "name" then
+      err_at(result.line, string.format("network: unknown key '%s' (known: name, and the layers)", tostring(k)))
+    end
+  end
+
+  local function add(item)
+    if type(item) == "table" and item.kind then
+      net.layers[#net.layers + 1] = item
+    elseif type(item) == "table" then
+      for _, sub in ipairs(item) do add(sub) end
+    else
+      err_at(result.line, "network: expected a layer or a list of layers, got " .. type(item))
+    end
+  end
+  for _, item in ipairs(spec) do add(item) end
+
+  -- Unknown and missing keys, and default names (conv1, conv2, ...).
+  local count, seen = {}, {}
+  for _, l in ipairs(net.layers) do
+    count[l.kind] = (count[l.kind] or 0) + 1
+    local known = M.kinds[l.kind]
+    l.name = l.args.name
+    if l.name == nil then l.name = l.kind .. count[l.kind] end
+    if type(l.name) ~= "string" or not l.name:match("^[%a_][%w_]*$") then
+      err_at(l.line, string.format("layer %s: 'name' must be a C identifier string", tostring(l.name)))
+      l.name = l.kind .. count[l.kind]
+    end
+    if seen[l.name] then
+      err_at(l.line, string.format("layer %s: name already used on line %d", l.name, seen[l.name].line or 0))
+    end
+    seen[l.name] = l
+    for _, k in ipairs(sorted_keys(l.args)) do
+      if known[k] == nil then
+        err_at(l.line, string.format("layer %s: unknown key '%s' for %s (known: %s)",
+          l.name, tostring(k), l.kind, table.concat(sorted_keys(known), ", ")))
+      end
+    end
+    for _, k in ipairs(sorted_keys(known)) do
+      if known[k] and l.args[k] == nil then
+        err_at(l.line, string.format("layer %s: missing required key '%s'", l.name, k))
+      end
+    end
+  end
+  if #errors > 0 then return nil, errors end
+  return net
+end
+
+return M

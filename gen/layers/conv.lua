@@ -1,0 +1,100 @@
+--- conv: 3x3 'same' convolution with its fused epilogue (bias, optional ReLU,
+-- 2x2 max-pool, dropout). Plans its parameters, buffers and kernels, and
+-- renders templates/conv_{first_,}forward.c and conv_backward.c.
+local M = {}
+
+local function offsets(count_outer, stride_outer, inner_rows, W, B, bytes_per_block)
+  -- a_offs: weight blocks (outer, r, s); b_offs: pixel blocks (outer, r, s)
+  local a, b = {}, {}
+  for o = 0, count_outer - 1 do
+    for r = 0, 2 do
+      for s = 0, 2 do
+        a[#a + 1] = tostring(((o * 9) + r * 3 + s) * bytes_per_block)
+        b[#b + 1] = tostring(((o * stride_outer + r) * (W + 2) + s) * B * 4)
+      end
+    end
+  end
+  return table.concat(a, ", "), table.concat(b, ", ")
+end
+
+function M.plan(op, ctx)
+  local B = op.B
+  op.in_buf = op.first and "x0" or (ctx.prev_conv.name .. "_out")
+  local parts = {}
+  if op.relu then parts[#parts + 1] = "ReLU" end
+  if op.pool then parts[#parts + 1] = "2x2 max-pool" end
+  if op.dropout then parts[#parts + 1] = "dropout" end
+  op.epilogue = #parts > 0 and (", bias, " .. table.concat(parts, ", ")) or ", bias"
+  op.summary = string.format("%-8s conv 3x3 %d->%d at %dx%d%s -> %dx%dx%d  (%.3f GFLOP/img)",
+    op.name, op.C, op.K, op.H, op.W, op.epilogue, op.K, op.OH, op.OW, op.flops / 1e9)
+
+  local wcount = op.K * op.C * 9
+  op.w_off = ctx.add_tensor(op.name .. "/weight", 0, { op.K, op.C, 3, 3 }, wcount, op.C * 9,
+    string.format("hep_conv_weight_convert(%d, %d, %d, %d, internal + %%d, plain + %%d, 0);", op.first and 1 or 0, op.K, op.C, B),
+    string.format("hep_conv_weight_convert(%d, %d, %d, %d, plain + %%d, internal + %%d, 1);", op.first and 1 or 0, op.K, op.C, B))
+  op.b_off = ctx.add_tensor(op.name .. "/bias", 1, { op.K }, op.K, op.C * 9)
+
+  local out_per_image = op.KB * (op.OH + 2) * (op.OW + 2) * B
+  ctx.add_buffer { field = op.name .. "_out", ctype = "float", count = "N * " .. out_per_image,
+    shape = string.format("[N][%d][%d][%d][%d] %s output", op.KB, op.OH + 2, op.OW + 2, B, op.name),
+    per_image = out_per_image * 4 }
+  if op.pool then
+    local mask = op.K * op.OH * op.OW
+    ctx.add_buffer { field = op.name .. "_mask", ctype = "uint8_t", count = "N * " .. mask,
+      shape = string.format("[N][%d][%d][%d][%d] pool argmax | ReLU bit", op.KB, op.OH, op.OW, B),
+      per_image = mask }
+  end
+  if not op.first then
+    ctx.add_buffer { field = op.name .. "_wt", ctype = "float", count = tostring(wcount),
+      shape = string.format("[%d][%d][3][3][%d][%d] flipped, transposed weights", op.CB, op.KB, B, B),
+      fixed = wcount * 4 }
+  end
+  ctx.add_probe { name = op.name, c = op.K, h = op.OH, w = op.OW,
+    read = string.format("hep_blocked_to_plain(m->%s_out, n, %d, %d, %d, %d, plain);", op.name, op.K, op.OH, op.OW, B) }
+
+  -- Per-thread scratch needs.
+  local rows = op.pool and 2 or 1
+  ctx.thread_need("tile", rows * op.W * B)
+  if op.first then ctx.thread_need("panel", rows * op.W * 9 * op.C) end
+  ctx.thread_need("dy", op.KB * (op.H + 2) * (op.W + 2) * B)
+  ctx.thread_need("dout", out_per_image)
+  if not op.first then ctx.thread_need("dout", op.CB * (op.H + 2) * (op.W + 2) * B) end
+
+  -- Kernels.
+  if op.first then
+    local taps = 9 * op.C
+    ctx.add_kernel { field = op.name .. "_fwd", type = "libxsmm_smmfunction",
+      comment = string.format("%s forward: m=%d n=%d k=%d", op.name, B, op.WC, taps),
+      lda = B, ldb = taps, ldc = B,
+      call = string.format("libxsmm_smmdispatch(%d, %d, %d, &lda, &ldb, &ldc, &one, &zero, &no_trans, NULL)", B, op.WC, taps) }
+    ctx.add_kernel { field = op.name .. "_bwd_w", type = "libxsmm_smmfunction_reducebatch_strd",
+      comment = string.format("%s backward-weights: m=%d n=%d k=%d, %d rows", op.name, B, op.C, op.W, op.BWR),
+      lda = B, ldb = op.C, ldc = B,
+      call = string.format("libxsmm_smmdispatch_reducebatch_strd(%d, %d, %d, %d, %d, &lda, &ldb, &ldc, &one, &one, &trans_b, NULL)",
+        B, op.C, op.W, (op.W + 2) * B * 4, (op.W + 2) * op.C * 4) }
+  else
+    op.fwd_a_offs, op.fwd_b_offs = offsets(op.CB, op.H + 2, 0, op.W, B, B * B * 4)
+    op.bwd_a_offs, op.bwd_b_offs = offsets(op.KB, op.H + 2, 0, op.W, B, B * B * 4)
+    for _, pass in ipairs({ "fwd", "bwd_d" }) do
+      ctx.add_kernel { field = op.name .. "_" .. pass, type = "libxsmm_smmfunction_reducebatch_offs",
+        comment = string.format("%s %s: m=%d n=%d k=%d, batch-reduce over %d blocks", op.name,
+          pass == "fwd" and "forward" or "backward-data", B, op.WC, B, (pass == "fwd" and op.CB or op.KB) * 9),
+        lda = B, ldb = B, ldc = B,
+        call = string.format("libxsmm_smmdispatch_reducebatch_offs(%d, %d, %d, &lda, &ldb, &ldc, &one, &zero, &no_trans, NULL)", B, op.WC, B) }
+    end
+    ctx.add_kernel { field = op.name .. "_bwd_w", type = "libxsmm_smmfunction_reducebatch_strd",
+      comment = string.format("%s backward-weights: m=%d n=%d k=%d, %d rows", op.name, B, B, op.W, op.BWR),
+      lda = B, ldb = B, ldc = B,
+      call = string.format("libxsmm_smmdispatch_reducebatch_strd(%d, %d, %d, %d, %d, &lda, &ldb, &ldc, &one, &one, &trans_b, NULL)",
+        B, B, op.W, (op.W + 2) * B * 4, (op.W + 2) * B * 4) }
+  end
+  op.forward_call = string.format("%s_forward(m, n, pass);", op.name)
+end
+
+function M.emit(op, ctx)
+  local fwd = ctx.render(op.first and "conv_first_forward.c" or "conv_forward.c", { L = op })
+  local bwd = ctx.render("conv_backward.c", { L = op })
+  return fwd .. "\n" .. bwd
+end
+
+return M

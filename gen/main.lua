@@ -1,0 +1,56 @@
+--- hepcnn generator: networks/<net>.lua -> build/<net>-<arch>/model.c, model.h
+-- Usage: lua5.4 gen/main.lua NETWORK_FILE ARCH OUTDIR
+-- Stages: dsl (parse) -> shapes (validate, infer) -> plan (params, memory,
+-- kernels) -> emit (templates). On any error nothing is written; output
+-- files are written to a temporary name and renamed.
+local script_dir = arg[0]:match("^(.*)/[^/]*$") or "."
+package.path = script_dir .. "/?.lua;" .. package.path
+
+local dsl = require("dsl")
+local shapes = require("shapes")
+local plan = require("plan")
+local emit = require("emit")
+local archs = require("arch")
+
+local VERSION = "0.1.0"
+local ABI = 1
+
+local function die(lines)
+  for _, l in ipairs(lines) do io.stderr:write(l, "\n") end
+  os.exit(1)
+end
+
+local file, arch_name, outdir = arg[1], arg[2], arg[3]
+if not (file and arch_name and outdir) then
+  die({ "usage: lua5.4 gen/main.lua NETWORK_FILE ARCH OUTDIR" })
+end
+local arch, aerr = archs.get(arch_name)
+if not arch then die({ "gen: " .. aerr }) end
+
+local net, errs = dsl.load(file)
+if not net then die(errs) end
+local inferred
+inferred, errs = shapes.infer(net, arch)
+if not inferred then die(errs) end
+plan.plan(inferred, arch)
+
+local gen = {
+  version = VERSION, abi = ABI,
+  templates = script_dir .. "/../templates",
+  compile_line = string.format("mpicc -std=c11 -O3 -fopenmp %s -Iruntime -c model.c", arch.cflags),
+}
+local ok, model_c, model_h = pcall(emit.emit, inferred, arch, gen)
+if not ok then die({ "gen: " .. tostring(model_c) }) end
+
+local function write_atomic(path, text)
+  local tmp = path .. ".tmp"
+  local f, err = io.open(tmp, "wb")
+  if not f then die({ "gen: cannot write " .. tmp .. ": " .. tostring(err) }) end
+  local wok, werr = f:write(text)
+  if not wok then f:close(); os.remove(tmp); die({ "gen: cannot write " .. tmp .. ": " .. tostring(werr) }) end
+  f:close()
+  local rok, rerr = os.rename(tmp, path)
+  if not rok then os.remove(tmp); die({ "gen: cannot rename " .. tmp .. ": " .. tostring(rerr) }) end
+end
+write_atomic(outdir .. "/model.h", model_h)
+write_atomic(outdir .. "/model.c", model_c)

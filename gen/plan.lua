@@ -1,0 +1,117 @@
+--- Plan parameters, memory and kernels for an inferred network: runs each
+-- layer module's plan() in order with a context that collects tensors (conv
+-- parameters first, so that per-thread gradient copies cover one prefix of
+-- the parameter array), buffers, kernels, probes and per-thread scratch.
+local M = {}
+
+local modules = {
+  conv = require("layers.conv"),
+  dense = require("layers.dense"),
+  avgpool = require("layers.head"),
+  flatten = require("layers.head"),
+  softmax_xent = require("layers.softmax_xent"),
+}
+M.modules = modules
+
+function M.plan(net, arch)
+  net.tensors, net.buffers, net.kernels, net.probes = {}, {}, {}, {}
+  net.thread = { tile = 0, panel = 0, dy = 0, dout = 0 }
+  net.conv_ops, net.dense_ops = {}, {}
+  local widths = 0
+  local offset = 0
+  local ctx = { arch = arch, ones_len = 0 }
+
+  function ctx.add_tensor(name, kind, shape, count, fan_in, to_plain, from_plain)
+    local t = { name = name, kind = kind, shape = shape, count = count, fan_in = fan_in, offset = offset }
+    local copy = string.format("memcpy(%%s + %d, %%s + %d, sizeof(float) * %d);", offset, offset, count)
+    t.to_plain = to_plain and string.format(to_plain, offset, offset) or string.format(copy, "plain", "internal")
+    t.from_plain = from_plain and string.format(from_plain, offset, offset) or string.format(copy, "internal", "plain")
+    net.tensors[#net.tensors + 1] = t
+    offset = offset + count
+    return t.offset
+  end
+  function ctx.add_buffer(b) net.buffers[#net.buffers + 1] = b end
+  function ctx.add_kernel(k) net.kernels[#net.kernels + 1] = k end
+  function ctx.add_probe(p) net.probes[#net.probes + 1] = p end
+  function ctx.thread_need(what, floats) net.thread[what] = math.max(net.thread[what], floats) end
+  function ctx.head_width(w) widths = math.max(widths, w) end
+
+  for _, op in ipairs(net.ops) do
+    if op.kind == "conv" then
+      modules.conv.plan(op, ctx)
+      ctx.prev_conv = op
+      net.conv_ops[#net.conv_ops + 1] = op
+    end
+  end
+  net.conv_params = offset
+  for _, op in ipairs(net.ops) do
+    if op.kind ~= "conv" then
+      modules[op.kind].plan(op, ctx)
+      if op.kind == "dense" then
+        ctx.prev_dense = op
+        net.dense_ops[#net.dense_ops + 1] = op
+      elseif op.kind == "softmax_xent" then
+        net.loss = op
+      else
+        net.head = op
+      end
+    end
+  end
+  net.num_params = offset
+  net.head_width = widths
+  net.ones_len = ctx.ones_len
+  net.x0_floats = (net.input.h + 2) * (net.input.w + 2) * net.input.c
+  local th = net.thread
+  net.thread_floats = th.tile + th.panel + th.dy + 2 * th.dout + net.conv_params
+
+  -- Layer table for the runtime and the reference tests.
+  local tensor_index = {}
+  for i, t in ipairs(net.tensors) do tensor_index[t.offset] = i - 1 end
+  local kinds = { conv = 0, avgpool = 1, flatten = 2, dense = 3, softmax_xent = 4 }
+  net.layer_infos = {}
+  for _, op in ipairs(net.ops) do
+    local l = { name = op.name, kind = kinds[op.kind], relu = op.relu and 1 or 0, pool = op.pool and 1 or 0,
+                dropout = op.dropout or 0, weight = -1, bias = -1, flops = op.flops or 0 }
+    if op.kind == "conv" then
+      l.in_c, l.in_h, l.in_w, l.out_c, l.out_h, l.out_w = op.C, op.H, op.W, op.K, op.OH, op.OW
+    elseif op.kind == "dense" then
+      l.in_c, l.in_h, l.in_w, l.out_c, l.out_h, l.out_w = op.IN, 1, 1, op.OUT, 1, 1
+    elseif op.kind == "softmax_xent" then
+      l.in_c, l.in_h, l.in_w, l.out_c, l.out_h, l.out_w = op.classes, 1, 1, op.classes, 1, 1
+    else
+      l.in_c, l.in_h, l.in_w, l.out_c, l.out_h, l.out_w = op.C, op.H, op.W, op.F, 1, 1
+    end
+    if op.w_off then l.weight, l.bias = tensor_index[op.w_off], tensor_index[op.b_off] end
+    net.layer_infos[#net.layer_infos + 1] = l
+  end
+
+  -- Network facts for the config checks.
+  local pooled, filters, fc = 0, nil, 0
+  for _, op in ipairs(net.conv_ops) do
+    if op.pool then pooled = pooled + 1 end
+    if filters == nil then filters = op.K elseif filters ~= op.K then filters = -1 end
+  end
+  if #net.dense_ops > 1 then fc = net.dense_ops[1].OUT end
+  net.facts = { num_pooled_convs = pooled, num_filters = filters, num_fc_units = fc,
+                global_avgpool = net.head.kind == "avgpool" and 1 or 0 }
+
+  -- Memory plan summary lines (for the generated header).
+  local function mib(bytes) return string.format("%.2f MiB", bytes / 1048576) end
+  for _, b in ipairs(net.buffers) do
+    local size = b.per_image and (mib(b.per_image) .. " per image") or mib(b.fixed)
+    b.summary = string.format("%-14s %-8s %-60s %s", b.field, b.ctype, b.shape, size)
+  end
+  table.insert(net.buffers, 1, { summary = string.format("%-14s %-8s %-60s %s", "params, grads", "float",
+    string.format("[%d] each", net.num_params), mib(net.num_params * 4) .. " each") })
+  table.insert(net.buffers, 2, { summary = string.format("%-14s %-8s %-60s %s", "x0", "float",
+    string.format("[N][%d][%d][%d] input, zero border", net.input.h + 2, net.input.w + 2, net.input.c),
+    mib(net.x0_floats * 4) .. " per image") })
+  net.buffers[#net.buffers + 1] = { summary = string.format("%-14s %-8s %-60s %s", "dhead[2]", "float",
+    string.format("[N][%d] dense gradients, ping-pong", widths), mib(widths * 8) .. " per image") }
+  net.buffers[#net.buffers + 1] = { summary = string.format("%-14s %-8s %-60s %s", "per thread", "float",
+    string.format("tile %d, panel %d, dy %d, dout 2x%d, grad %d", th.tile, th.panel, th.dy, th.dout, net.conv_params),
+    mib(net.thread_floats * 4) .. " per thread") }
+  return net
+end
+
+return M

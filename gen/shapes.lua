@@ -1,0 +1,208 @@
+--- Validate a loaded network and infer every shape: turns the flat layer list
+-- into the fused operations the emitter knows (a conv with its ReLU, pool
+-- and dropout epilogue; the head; dense layers with theirs; the loss).
+-- Collects every error it can find; on error returns nil, errors.
+local M = {}
+
+local function is_pos_int(v) return math.type(v) == "integer" and v > 0 end
+
+local function chunk_width(w, max_chunk)
+  for c = math.min(w, max_chunk), 1, -1 do
+    if w % c == 0 then return c end
+  end
+  return 1
+end
+
+function M.infer(net, arch)
+  local errors = {}
+  local function fail(layer, fmt, ...)
+    errors[#errors + 1] = string.format("%s:%d: layer %s: " .. fmt, net.file, layer.line or 0, layer.name, ...)
+  end
+  local layers = net.layers
+  local ops = {}
+  local i = 1
+  local cur                       -- current shape {c, h, w} or {features}
+  local dropout_id = 0            -- RNG stream per dropout layer, in file order
+
+  local first = layers[1]
+  if not first or first.kind ~= "input" then
+    errors[#errors + 1] = string.format("%s:%d: network %s: the first layer must be input { channels=, height=, width= }",
+      net.file, (first and first.line) or net.line or 0, tostring(net.name))
+    return nil, errors
+  end
+  for _, k in ipairs({ "channels", "height", "width" }) do
+    if not is_pos_int(first.args[k]) then
+      fail(first, "'%s' must be a positive integer, got %s", k, tostring(first.args[k]))
+    end
+  end
+  if #errors > 0 then return nil, errors end
+  cur = { c = first.args.channels, h = first.args.height, w = first.args.width }
+  local input = { c = cur.c, h = cur.h, w = cur.w }
+  i = 2
+
+  local function take(kind)
+    local l = layers[i]
+    if l and l.kind == kind then i = i + 1; return l end
+    return nil
+  end
+
+  -- Convolution blocks: conv [relu] [maxpool] [dropout]
+  local nconv = 0
+  while layers[i] and layers[i].kind == "conv" do
+    local l = take("conv")
+    nconv = nconv + 1
+    local a = l.args
+    local ok = true
+    if not is_pos_int(a.filters) then
+      fail(l, "'filters' must be a positive integer, got %s", tostring(a.filters)); ok = false
+    end
+    if a.size ~= nil and a.size ~= 3 then
+      fail(l, "'size' = %s is not supported: only 3x3 convolutions are generated", tostring(a.size)); ok = false
+    end
+    if a.stride ~= nil and a.stride ~= 1 then
+      fail(l, "'stride' = %s is not supported: only stride 1", tostring(a.stride)); ok = false
+    end
+    if a.padding ~= nil and a.padding ~= "same" then
+      fail(l, "'padding' = %s is not supported: only \"same\"", tostring(a.padding)); ok = false
+    end
+    local op = { kind = "conv", name = l.name, line = l.line, index = nconv,
+                 C = cur.c, H = cur.h, W = cur.w, K = a.filters or 0,
+                 first = (nconv == 1) }
+    local r = take("relu")
+    op.relu = r ~= nil
+    local p = take("maxpool")
+    if p then
+      local ps, pst = p.args.size or 2, p.args.stride or p.args.size or 2
+      if ps ~= 2 or pst ~= 2 then
+        fail(p, "only 2x2 max-pool with stride 2 is supported (got size %s, stride %s)", tostring(ps), tostring(pst)); ok = false
+      elseif cur.h % 2 ~= 0 or cur.w % 2 ~= 0 then
+        fail(p, "2x2 max-pool on an odd size %dx%d: height and width must be even", cur.h, cur.w); ok = false
+      end
+      op.pool = true
+    end
+    local d = take("dropout")
+    if d then dropout_id = dropout_id + 1; op.dropout = dropout_id end
+    op.OH = op.pool and cur.h // 2 or cur.h
+    op.OW = op.pool and cur.w // 2 or cur.w
+    if ok then ops[#ops + 1] = op end
+    cur = { c = op.K, h = op.OH, w = op.OW }
+  end
+  if nconv == 0 then
+    local l = layers[i] or first
+    fail(l, "expected a conv after the input (got %s)", layers[i] and layers[i].kind or "end of network")
+    return nil, errors
+  end
+
+  -- Head: global average pool or flatten, from the last conv block.
+  local head = layers[i]
+  if head and head.kind == "avgpool" then
+    take("avgpool")
+    if head.args.global == false then
+      fail(head, "only global average pooling is supported (global = true)")
+    end
+    ops[#ops + 1] = { kind = "avgpool", name = head.name, line = head.line, C = cur.c, H = cur.h, W = cur.w, F = cur.c }
+    cur = { f = cur.c }
+  elseif head and head.kind == "flatten" then
+    take("flatten")
+    ops[#ops + 1] = { kind = "flatten", name = head.name, line = head.line, C = cur.c, H = cur.h, W = cur.w,
+                      F = cur.c * cur.h * cur.w }
+    cur = { f = cur.c * cur.h * cur.w }
+  else
+    local l = head or layers[#layers]
+    fail(l, "after the convolutions the network needs avgpool {} or flatten {} (got %s)",
+      head and head.kind or "end of network")
+    return nil, errors
+  end
+
+  -- Dense blocks: dense [relu] [dropout]
+  local ndense = 0
+  local last_dense
+  while layers[i] and layers[i].kind == "dense" do
+    local l = take("dense")
+    ndense = ndense + 1
+    if not is_pos_int(l.args.units) then
+      fail(l, "'units' must be a positive integer, got %s", tostring(l.args.units))
+    end
+    local op = { kind = "dense", name = l.name, line = l.line, IN = cur.f, OUT = l.args.units or 1 }
+    op.relu = take("relu") ~= nil
+    local d = take("dropout")
+    if d then dropout_id = dropout_id + 1; op.dropout = dropout_id end
+    ops[#ops + 1] = op
+    last_dense = op
+    cur = { f = op.OUT }
+  end
+
+  local loss = layers[i]
+  if not loss or loss.kind ~= "softmax_xent" then
+    local l = loss or layers[#layers]
+    if loss and (loss.kind == "relu" or loss.kind == "maxpool" or loss.kind == "dropout") then
+      fail(l, "%s must directly follow a conv (or, for relu and dropout, a dense)", loss.kind)
+    else
+      fail(l, "expected dense {units=K} followed by softmax_xent {} (got %s)", loss and loss.kind or "end of network")
+    end
+    return nil, errors
+  end
+  i = i + 1
+  if not last_dense then
+    fail(loss, "softmax_xent needs a dense layer before it (its units are the classes)")
+  elseif last_dense.relu or last_dense.dropout then
+    fail(loss, "the dense layer before softmax_xent (%s) must have no relu or dropout: it gives the logits", last_dense.name)
+  elseif last_dense.OUT < 2 then
+    fail(loss, "the classifier %s has %d unit(s): at least 2 classes are needed", last_dense.name, last_dense.OUT)
+  end
+  if layers[i] then
+    fail(layers[i], "nothing may follow softmax_xent")
+  end
+  if #errors > 0 then return nil, errors end
+  ops[#ops + 1] = { kind = "softmax_xent", name = loss.name, line = loss.line, classes = last_dense.OUT }
+
+  -- One channel block for the whole network: the first of the arch's
+  -- preferences that divides every conv's filters.
+  local block
+  for _, b in ipairs(arch.channel_block) do
+    local fits = true
+    for _, op in ipairs(ops) do
+      if op.kind == "conv" and op.K % b ~= 0 then fits = false end
+    end
+    if fits then block = b; break end
+  end
+  if not block then
+    for _, op in ipairs(ops) do
+      if op.kind == "conv" and op.K % arch.channel_block[#arch.channel_block] ~= 0 then
+        errors[#errors + 1] = string.format("%s:%d: layer %s: filters = %d must be a multiple of %d (arch %s channel blocks: %s)",
+          net.file, op.line or 0, op.name, op.K, arch.channel_block[#arch.channel_block], arch.name,
+          table.concat(arch.channel_block, ", "))
+      end
+    end
+    return nil, errors
+  end
+
+  local flops = 0
+  for _, op in ipairs(ops) do
+    if op.kind == "conv" then
+      op.B = block
+      op.KB = op.K // block
+      op.CB = op.first and 0 or op.C // block
+      op.WC = chunk_width(op.W, arch.max_width_chunk)
+      op.flops = 2 * op.H * op.W * op.K * op.C * 9
+      -- Backward-weights rows per call: a divisor of H no larger than the arch's choice.
+      op.BWR = chunk_width(op.H, arch.bwd_weight_rows)
+      flops = flops + op.flops
+    elseif op.kind == "dense" then
+      op.flops = 2 * op.IN * op.OUT
+      flops = flops + op.flops
+    end
+  end
+  local first_conv = ops[1]
+  -- A training step is forward + backward-data + backward-weights, less the
+  -- first layer's backward-data (the input needs no gradient).
+  local train_flops = 3 * flops - first_conv.flops
+
+  return {
+    name = net.name, file = net.file, input = input, ops = ops, block = block,
+    classes = last_dense.OUT, flops_forward = flops, flops_train = train_flops,
+    num_dropout = dropout_id,
+  }
+end
+
+return M

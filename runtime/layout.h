@@ -1,0 +1,69 @@
+/* Conversions between the generated code's blocked layouts and plain
+ * (PyTorch) order, used off the hot path: checkpoints, initialisation,
+ * tests. Blocked activations: [n][K/B][H+2][W+2][B] with a zero border. */
+#ifndef HEP_LAYOUT_H
+#define HEP_LAYOUT_H
+
+#include <stddef.h>
+#include <string.h>
+
+static inline size_t hep_conv_weight_index(int first, int k, int c, int r, int s, int C, int B)
+{
+    int kb = k / B, j = k % B;
+    if (first) return ((((size_t)kb * 9 + r * 3 + s) * C) + c) * B + j;
+    int CB = C / B, cb = c / B, i = c % B;
+    return (((((size_t)kb * CB + cb) * 9 + r * 3 + s) * B) + i) * B + j;
+}
+
+/* direction 0: internal -> plain [K][C][3][3]; 1: plain -> internal */
+static inline void hep_conv_weight_convert(int first, int K, int C, int B, const float *src, float *dst,
+                                           int direction)
+{
+    for (int k = 0; k < K; k++)
+        for (int c = 0; c < C; c++)
+            for (int r = 0; r < 3; r++)
+                for (int s = 0; s < 3; s++) {
+                    size_t in = hep_conv_weight_index(first, k, c, r, s, C, B);
+                    size_t pl = (((size_t)k * C + c) * 3 + r) * 3 + s;
+                    if (direction == 0) dst[pl] = src[in]; else dst[in] = src[pl];
+                }
+}
+
+/* internal [IN][OUT] <-> plain [OUT][IN] */
+static inline void hep_dense_weight_convert(int IN, int OUT, const float *src, float *dst, int direction)
+{
+    for (int o = 0; o < OUT; o++)
+        for (int i = 0; i < IN; i++) {
+            if (direction == 0) dst[(size_t)o * IN + i] = src[(size_t)i * OUT + o];
+            else dst[(size_t)i * OUT + o] = src[(size_t)o * IN + i];
+        }
+}
+
+static inline void hep_blocked_to_plain(const float *src, int n, int K, int H, int W, int B, float *plain)
+{
+    int KB = K / B;
+    for (int i = 0; i < n; i++)
+        for (int k = 0; k < K; k++)
+            for (int h = 0; h < H; h++)
+                for (int w = 0; w < W; w++)
+                    plain[(((size_t)i * K + k) * H + h) * W + w] =
+                        src[((((size_t)i * KB + k / B) * (H + 2) + h + 1) * (W + 2) + w + 1) * B + k % B];
+}
+
+/* Zero the one-pixel border of a blocked [KB][H+2][W+2][B] image: scratch
+ * buffers are shared by layers of different sizes, so a border left zero by
+ * allocation may have been another layer's interior. */
+static inline void hep_zero_border(float *img, int KB, int H, int W, int B)
+{
+    for (int kb = 0; kb < KB; kb++) {
+        float *plane = img + (size_t)kb * (H + 2) * (W + 2) * B;
+        memset(plane, 0, sizeof(float) * (W + 2) * B);
+        memset(plane + (size_t)(H + 1) * (W + 2) * B, 0, sizeof(float) * (W + 2) * B);
+        for (int h = 1; h <= H; h++) {
+            memset(plane + (size_t)h * (W + 2) * B, 0, sizeof(float) * B);
+            memset(plane + ((size_t)h * (W + 2) + W + 1) * B, 0, sizeof(float) * B);
+        }
+    }
+}
+
+#endif

@@ -1,0 +1,124 @@
+/* The contract between a generated model (build/<net>-<arch>/model.c) and the
+ * runtime. The generated code implements every function declared here; the
+ * runtime (training loop, optimiser, checkpoints, MPI) sees nothing else.
+ *
+ * Parameters and gradients live in one contiguous float array each, in the
+ * model's internal (blocked) element order. Elementwise work -- Adam, an
+ * allreduce, a sum over ranks -- runs on those arrays directly. Everything
+ * that needs a meaningful element order (checkpoints, initialisation, tests)
+ * goes through hep_model_params_to_plain / _from_plain, which use PyTorch's
+ * order: conv weight [out][in][3][3], dense weight [out][in], biases [out].
+ * Each tensor occupies the same [offset, offset+count) range in both orders.
+ *
+ * Images cross the contract as plain float [n][C][H][W]. */
+#ifndef HEP_MODEL_H
+#define HEP_MODEL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define HEP_MODEL_ABI 1
+
+enum hep_tensor_kind { HEP_TENSOR_WEIGHT = 0, HEP_TENSOR_BIAS = 1 };
+
+typedef struct {
+    const char *name;      /* "conv1/weight", "fc/bias" */
+    int kind;              /* enum hep_tensor_kind */
+    int ndim;
+    int shape[4];          /* PyTorch order */
+    size_t offset, count;  /* floats, into the parameter array */
+    int fan_in;            /* inputs per output, for He-normal init */
+} hep_tensor_info;
+
+enum hep_layer_kind { HEP_LAYER_CONV = 0, HEP_LAYER_AVGPOOL = 1, HEP_LAYER_FLATTEN = 2,
+                      HEP_LAYER_DENSE = 3, HEP_LAYER_SOFTMAX_XENT = 4 };
+
+/* One fused layer as generated: a conv with its epilogue (ReLU, 2x2 max-pool,
+ * dropout), the head, a dense layer with its epilogue, the loss. Enough to
+ * describe the network to a reference implementation or a user. */
+typedef struct {
+    const char *name;
+    int kind;                  /* enum hep_layer_kind */
+    int in_c, in_h, in_w;      /* features: in_c with in_h = in_w = 1 */
+    int out_c, out_h, out_w;
+    int relu, pool;            /* fused epilogue */
+    int dropout;               /* dropout stream (1-based), 0 when none */
+    int weight, bias;          /* indices into tensors, -1 when none */
+    double flops;              /* forward, per image */
+} hep_layer_info;
+
+/* One forward intermediate the tests can read back in plain [n][C][H][W]
+ * (or [n][features]) order. */
+typedef struct {
+    const char *name;      /* "conv2" (after its epilogue), "fc1", "probs" */
+    int c, h, w;           /* h = w = 1 for feature vectors */
+} hep_probe_info;
+
+typedef struct {
+    int abi;                        /* HEP_MODEL_ABI of the generator */
+    const char *network;            /* "hep224" */
+    const char *network_file;       /* "networks/hep224.lua" */
+    const char *arch;               /* "knl", "hsw", "skx", "native" */
+    const char *generator_version;
+    const char *libxsmm_target;     /* NULL: let libxsmm choose */
+    int in_channels, in_height, in_width;
+    int num_classes;
+    double flops_forward;           /* per image, 2 FLOPs per multiply-add */
+    double flops_train;             /* forward + backward, per image */
+    size_t num_params;
+    int num_tensors;
+    const hep_tensor_info *tensors;
+    int num_layers;
+    const hep_layer_info *layers;
+    int num_probes;
+    const hep_probe_info *probes;
+    /* Network facts the seed's config keys describe (checked against it). */
+    int num_pooled_convs;           /* num_layers */
+    int num_filters;                /* conv_params.num_filters (all convs) */
+    int filter_size;                /* conv_params.filter_size */
+    int num_fc_units;               /* hidden dense units; 0 when none */
+    int global_avgpool;             /* scaling_improvements */
+    int num_dropout;                /* dropout layers (RNG streams 1..n) */
+    const char *cpu_features;       /* space-separated, what the binary needs */
+} hep_model_info;
+
+/* What one forward/backward pass needs beyond the data. */
+typedef struct {
+    int training;          /* 1: dropout active; 0: inference */
+    float keep_prob;       /* dropout keep probability (config dropout_p) */
+    uint64_t seed;         /* run seed: with step, keys the dropout masks */
+    uint64_t step;         /* global step */
+    uint64_t first_sample; /* global index of image 0 of this batch */
+} hep_pass;
+
+typedef struct hep_model hep_model;
+
+const hep_model_info *hep_model_info_get(void);
+
+/* Allocates every buffer for up to `batch` images and `threads` OpenMP
+ * threads, touches all pages, dispatches all kernels. NULL on failure with a
+ * message in err. */
+hep_model *hep_model_create(int batch, int threads, char *err, size_t errlen);
+void hep_model_destroy(hep_model *m);
+
+float *hep_model_params(hep_model *m);   /* [num_params], internal order */
+float *hep_model_grads(hep_model *m);    /* [num_params], internal order */
+
+void hep_model_params_to_plain(const hep_model *m, const float *internal, float *plain);
+void hep_model_params_from_plain(const hep_model *m, const float *plain, float *internal);
+
+/* Forward n <= batch images x [n][C][H][W]; writes class probabilities
+ * probs [n][num_classes] when probs is not NULL. */
+void hep_model_forward(hep_model *m, const float *x, int n, const hep_pass *pass, float *probs);
+
+/* After a training forward of the same n images: softmax cross-entropy with
+ * integer labels and per-sample weights (NULL: all 1), loss =
+ * sum_i w_i * CE_i / n. Fills the gradient array; returns the loss. */
+double hep_model_backward(hep_model *m, const int *labels, const float *weights, int n,
+                          const hep_pass *pass);
+
+/* Copy forward intermediate `probe` of the last forward (n images) out in
+ * plain order. */
+void hep_model_probe(const hep_model *m, int probe, int n, float *plain);
+
+#endif

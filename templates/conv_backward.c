@@ -1,0 +1,95 @@
+/* ---- $(L.name) backward, one image: epilogue, weights$(L.first and "" or ", data") ----
+ * dout [$(L.KB)][$(L.OH + 2)][$(L.OW + 2)][$(L.B)]  gradient of this block's output
+ * dy   [$(L.KB)][$(L.H + 2)][$(L.W + 2)][$(L.B)]    pre-pool gradient, per thread, zero border
+@ if not L.first then
+ * din  [$(L.CB)][$(L.H + 2)][$(L.W + 2)][$(L.B)]    gradient of this block's input
+@ end
+ * Weight and bias gradients accumulate into the thread's private copy. */
+@ if not L.first then
+static const unsigned long long $(L.name)_bwd_a_offs[$(L.KB * 9)] = {$(L.bwd_a_offs)};
+static const unsigned long long $(L.name)_bwd_b_offs[$(L.KB * 9)] = {$(L.bwd_b_offs)};
+
+/* Backward-data runs the forward kernel shape over the output gradient with
+ * weights flipped in space and transposed in channels:
+ * wt[cb][kb][r][s][k][c] = weight[kb][cb][2-r][2-s][c][k]. */
+static void $(L.name)_prepare_backward(hep_model *m)
+{
+    enum { CB = $(L.CB), KB = $(L.KB), B = $(L.B) };
+    const float *weight = m->params + $(L.w_off);
+    float *wt = m->$(L.name)_wt;
+#pragma omp parallel for collapse(2) schedule(static)
+    for (int cb = 0; cb < CB; cb++)
+        for (int kb = 0; kb < KB; kb++)
+            for (int r = 0; r < 3; r++)
+                for (int s = 0; s < 3; s++) {
+                    const float *src = weight + ((((size_t)kb * CB + cb) * 9) + (2 - r) * 3 + (2 - s)) * B * B;
+                    float *dst = wt + ((((size_t)cb * KB + kb) * 9) + r * 3 + s) * B * B;
+                    for (int c = 0; c < B; c++)
+                        for (int k = 0; k < B; k++) dst[k * B + c] = src[c * B + k];
+                }
+}
+@ end
+
+static void $(L.name)_backward_image(hep_model *m, hep_thread *t, int n, const float *dout, float *din,
+                                     const hep_pass *pass)
+{
+    enum { CB = $(L.CB), KB = $(L.KB), H = $(L.H), W = $(L.W), B = $(L.B), WC = $(L.WC), C = $(L.C),
+           OH = $(L.OH), OW = $(L.OW), K = $(L.K), BWR = $(L.BWR),
+           IN_IMAGE = $(L.first and "(H + 2) * (W + 2) * C" or "CB * (H + 2) * (W + 2) * B"),
+           OUT_IMAGE = KB * (OH + 2) * (OW + 2) * B };
+    const float *in = m->$(L.in_buf) + (size_t)n * IN_IMAGE;
+    float *dy = t->dy;
+    float *dweight = t->grad + $(L.w_off), *dbias = t->grad + $(L.b_off);
+    const hep_dropout drop = hep_dropout_make($(L.dropout and "pass->training" or "0"), pass->keep_prob,
+                                              pass->seed, pass->step, $(L.dropout or 0));
+    (void)drop; (void)din;
+@ if not L.first then
+    hep_zero_border(dy, KB, H, W, B);   /* read by backward-data as padding */
+@ end
+
+    for (int kb = 0; kb < KB; kb++)
+        for (int p = 0; p < OH; p++) {
+            const float *dout_row = dout + ((kb * (OH + 2) + p + 1) * (OW + 2) + 1) * B;
+            uint64_t index = (((pass->first_sample + n) * OH + p) * OW) * K + kb * B;
+@ if L.pool then
+            float *dy_row = dy + ((kb * (H + 2) + 2 * p + 1) * (W + 2) + 1) * B;
+            hep_epilogue_pool_backward(dout_row, m->$(L.name)_mask + (((size_t)n * KB + kb) * OH + p) * OW * B,
+                                       W, B, dy_row, dy_row + (W + 2) * B, dbias + kb * B, &drop, index, K);
+@ else
+            const float *out_row = m->$(L.name)_out + (size_t)n * OUT_IMAGE + (dout_row - dout);
+            hep_epilogue_row_backward(dout_row, out_row, W, B, $(L.relu and 1 or 0),
+                                      dy + ((kb * (H + 2) + p + 1) * (W + 2) + 1) * B, dbias + kb * B,
+                                      &drop, index, K);
+@ end
+        }
+
+    /* Weight gradient: for each tap, sum over BWR rows of dy^T-times-input. */
+    const unsigned long long rows = BWR;
+    for (int h0 = 0; h0 < H; h0 += BWR)
+        for (int kb = 0; kb < KB; kb++) {
+            const float *dy_rows = dy + ((kb * (H + 2) + h0 + 1) * (W + 2) + 1) * B;
+@ if L.first then
+            for (int r = 0; r < 3; r++)
+                for (int s = 0; s < 3; s++)
+                    m->$(L.name)_bwd_w(dy_rows, in + ((h0 + r) * (W + 2) + s) * C,
+                                       dweight + ((size_t)kb * 9 + r * 3 + s) * C * B, &rows);
+@ else
+            for (int cb = 0; cb < CB; cb++)
+                for (int r = 0; r < 3; r++)
+                    for (int s = 0; s < 3; s++)
+                        m->$(L.name)_bwd_w(dy_rows, in + ((cb * (H + 2) + h0 + r) * (W + 2) + s) * B,
+                                           dweight + ((((size_t)kb * CB + cb) * 9) + r * 3 + s) * B * B, &rows);
+@ end
+        }
+@ if not L.first then
+
+    /* Data gradient: the forward kernel over dy with the flipped weights. */
+    const unsigned long long blocks = KB * 9;
+    for (int cb = 0; cb < CB; cb++)
+        for (int h = 0; h < H; h++)
+            for (int w0 = 0; w0 < W; w0 += WC)
+                m->$(L.name)_bwd_d(m->$(L.name)_wt + (size_t)cb * KB * 9 * B * B, dy + (h * (W + 2) + w0) * B,
+                                   din + ((cb * (H + 2) + h + 1) * (W + 2) + w0 + 1) * B, &blocks,
+                                   $(L.name)_bwd_a_offs, $(L.name)_bwd_b_offs);
+@ end
+}

@@ -1,0 +1,212 @@
+/* Plain-loop reference of a generated network (see reference.h). */
+#include "reference.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <epilogue.h>
+
+static size_t out_size(const hep_layer_info *l) { return (size_t)l->out_c * l->out_h * l->out_w; }
+
+int ref_init(ref_state *s, const hep_model_info *info, int n)
+{
+    memset(s, 0, sizeof(*s));
+    s->info = info;
+    s->n = n;
+    s->out = calloc((size_t)info->num_layers, sizeof(float *));
+    if (!s->out || info->num_layers > 64) return -1;
+    for (int i = 0; i < info->num_layers; i++) {
+        const hep_layer_info *l = &info->layers[i];
+        s->out[i] = calloc((size_t)n * out_size(l), sizeof(float));
+        s->pre[i] = calloc((size_t)n * l->out_c * (l->kind == HEP_LAYER_CONV ? l->in_h * l->in_w : 1), sizeof(float));
+        if (!s->out[i] || !s->pre[i]) return -1;
+    }
+    return 0;
+}
+
+void ref_free(ref_state *s)
+{
+    for (int i = 0; s->out && i < s->info->num_layers; i++) { free(s->out[i]); free(s->pre[i]); }
+    free(s->out);
+}
+
+static float drop_factor(const hep_layer_info *l, const hep_pass *p, uint64_t index)
+{
+    hep_dropout d = hep_dropout_make(l->dropout && p->training, p->keep_prob, p->seed, p->step, (uint32_t)l->dropout);
+    return d.active ? hep_dropout_factor1(&d, index) : 1.0f;
+}
+
+void ref_forward(ref_state *s, const float *params, const float *x, const hep_pass *pass)
+{
+    const hep_model_info *info = s->info;
+    const float *in = x;
+    for (int li = 0; li < info->num_layers; li++) {
+        const hep_layer_info *l = &info->layers[li];
+        const float *w = l->weight >= 0 ? params + info->tensors[l->weight].offset : NULL;
+        const float *b = l->bias >= 0 ? params + info->tensors[l->bias].offset : NULL;
+        float *out = s->out[li], *pre = s->pre[li];
+        int C = l->in_c, H = l->in_h, W = l->in_w, K = l->out_c, OH = l->out_h, OW = l->out_w;
+        for (int n = 0; n < s->n; n++) {
+            switch (l->kind) {
+            case HEP_LAYER_CONV:
+                for (int k = 0; k < K; k++)
+                    for (int h = 0; h < H; h++)
+                        for (int x0 = 0; x0 < W; x0++) {
+                            double acc = b[k];
+                            for (int c = 0; c < C; c++)
+                                for (int r = 0; r < 3; r++)
+                                    for (int q = 0; q < 3; q++) {
+                                        int ih = h + r - 1, iw = x0 + q - 1;
+                                        if (ih < 0 || ih >= H || iw < 0 || iw >= W) continue;
+                                        acc += (double)w[((k * C + c) * 3 + r) * 3 + q] *
+                                               in[(((size_t)n * C + c) * H + ih) * W + iw];
+                                    }
+                            pre[(((size_t)n * K + k) * H + h) * W + x0] = (float)acc;
+                        }
+                for (int k = 0; k < K; k++)
+                    for (int p = 0; p < OH; p++)
+                        for (int q = 0; q < OW; q++) {
+                            float v;
+                            const float *pk = pre + ((size_t)n * K + k) * H * W;
+                            if (l->pool) {
+                                v = pk[(2 * p) * W + 2 * q];
+                                if (pk[(2 * p) * W + 2 * q + 1] > v) v = pk[(2 * p) * W + 2 * q + 1];
+                                if (pk[(2 * p + 1) * W + 2 * q] > v) v = pk[(2 * p + 1) * W + 2 * q];
+                                if (pk[(2 * p + 1) * W + 2 * q + 1] > v) v = pk[(2 * p + 1) * W + 2 * q + 1];
+                            } else {
+                                v = pk[p * W + q];
+                            }
+                            if (l->relu && v < 0) v = 0;
+                            v *= drop_factor(l, pass, (((pass->first_sample + n) * OH + p) * OW + q) * K + k);
+                            out[(((size_t)n * K + k) * OH + p) * OW + q] = v;
+                        }
+                break;
+            case HEP_LAYER_AVGPOOL:
+                for (int c = 0; c < C; c++) {
+                    double acc = 0;
+                    for (int i = 0; i < H * W; i++) acc += in[((size_t)n * C + c) * H * W + i];
+                    out[(size_t)n * C + c] = (float)(acc / (H * W));
+                }
+                break;
+            case HEP_LAYER_FLATTEN:
+                memcpy(out + (size_t)n * K, in + (size_t)n * K, sizeof(float) * K);
+                break;
+            case HEP_LAYER_DENSE:
+                for (int o = 0; o < K; o++) {
+                    double acc = b[o];
+                    for (int i = 0; i < C; i++) acc += (double)w[(size_t)o * C + i] * in[(size_t)n * C + i];
+                    float v = (float)acc;
+                    pre[(size_t)n * K + o] = v;
+                    if (l->relu && v < 0) v = 0;
+                    v *= drop_factor(l, pass, (pass->first_sample + n) * K + o);
+                    out[(size_t)n * K + o] = v;
+                }
+                break;
+            case HEP_LAYER_SOFTMAX_XENT: {
+                double mx = in[(size_t)n * K], sum = 0;
+                for (int k = 1; k < K; k++) mx = fmax(mx, in[(size_t)n * K + k]);
+                for (int k = 0; k < K; k++) sum += exp(in[(size_t)n * K + k] - mx);
+                for (int k = 0; k < K; k++) out[(size_t)n * K + k] = (float)(exp(in[(size_t)n * K + k] - mx) / sum);
+                break;
+            }
+            }
+        }
+        in = out;
+    }
+}
+
+double ref_backward(ref_state *s, const float *params, const float *x, const int *labels,
+                    const float *weights, const hep_pass *pass, float *grads)
+{
+    const hep_model_info *info = s->info;
+    int L = info->num_layers;
+    double *gd = calloc(info->num_params, sizeof(double));   /* many-term sums: accumulate in double */
+    const hep_layer_info *last = &info->layers[L - 1];
+    int K = last->out_c, n_img = s->n;
+    double loss = 0;
+    float *dout = calloc((size_t)n_img * K, sizeof(float));
+    for (int n = 0; n < n_img; n++) {
+        double wgt = weights ? weights[n] : 1.0;
+        const float *p = s->out[L - 1] + (size_t)n * K;
+        loss += -wgt * log(p[labels[n]]);
+        for (int k = 0; k < K; k++) dout[(size_t)n * K + k] = (float)(wgt * (p[k] - (k == labels[n])) / n_img);
+    }
+    loss /= n_img;
+    for (int li = L - 2; li >= 0; li--) {
+        const hep_layer_info *l = &info->layers[li];
+        const float *in = li > 0 ? s->out[li - 1] : x;
+        const float *out = s->out[li], *pre = s->pre[li];
+        const float *w = l->weight >= 0 ? params + info->tensors[l->weight].offset : NULL;
+        double *dw = l->weight >= 0 ? gd + info->tensors[l->weight].offset : NULL;
+        double *db = l->bias >= 0 ? gd + info->tensors[l->bias].offset : NULL;
+        int C = l->in_c, H = l->in_h, W = l->in_w, KO = l->out_c, OH = l->out_h, OW = l->out_w;
+        float *din = calloc((size_t)n_img * C * H * W, sizeof(float));
+        for (int n = 0; n < n_img; n++) {
+            if (l->kind == HEP_LAYER_DENSE) {
+                for (int o = 0; o < KO; o++) {
+                    float g = dout[(size_t)n * KO + o];
+                    if (l->relu && !(pre[(size_t)n * KO + o] > 0)) g = 0;
+                    g *= drop_factor(l, pass, (pass->first_sample + n) * KO + o);
+                    db[o] += g;
+                    for (int i = 0; i < C; i++) {
+                        dw[(size_t)o * C + i] += g * in[(size_t)n * C + i];
+                        din[(size_t)n * C + i] += g * w[(size_t)o * C + i];
+                    }
+                }
+            } else if (l->kind == HEP_LAYER_FLATTEN) {
+                memcpy(din + (size_t)n * KO, dout + (size_t)n * KO, sizeof(float) * KO);
+            } else if (l->kind == HEP_LAYER_AVGPOOL) {
+                for (int c = 0; c < C; c++)
+                    for (int i = 0; i < H * W; i++)
+                        din[((size_t)n * C + c) * H * W + i] = dout[(size_t)n * C + c] / (H * W);
+            } else if (l->kind == HEP_LAYER_CONV) {
+                /* gradient of the pre-activation map */
+                float *dpre = calloc((size_t)KO * H * W, sizeof(float));
+                const float *pk0 = pre + (size_t)n * KO * H * W;
+                for (int k = 0; k < KO; k++)
+                    for (int p = 0; p < OH; p++)
+                        for (int q = 0; q < OW; q++) {
+                            float g = dout[(((size_t)n * KO + k) * OH + p) * OW + q];
+                            g *= drop_factor(l, pass, (((pass->first_sample + n) * OH + p) * OW + q) * KO + k);
+                            const float *pk = pk0 + (size_t)k * H * W;
+                            int at;
+                            if (l->pool) {
+                                int cand[4] = { (2 * p) * W + 2 * q, (2 * p) * W + 2 * q + 1,
+                                                (2 * p + 1) * W + 2 * q, (2 * p + 1) * W + 2 * q + 1 };
+                                at = cand[0];
+                                for (int j = 1; j < 4; j++) if (pk[cand[j]] > pk[at]) at = cand[j];
+                            } else {
+                                at = p * W + q;
+                            }
+                            if (l->relu && !(pk[at] > 0)) g = 0;
+                            dpre[(size_t)k * H * W + at] += g;
+                        }
+                for (int k = 0; k < KO; k++)
+                    for (int h = 0; h < H; h++)
+                        for (int x0 = 0; x0 < W; x0++) {
+                            float g = dpre[((size_t)k * H + h) * W + x0];
+                            if (g == 0) continue;
+                            db[k] += g;
+                            for (int c = 0; c < C; c++)
+                                for (int r = 0; r < 3; r++)
+                                    for (int q = 0; q < 3; q++) {
+                                        int ih = h + r - 1, iw = x0 + q - 1;
+                                        if (ih < 0 || ih >= H || iw < 0 || iw >= W) continue;
+                                        size_t wi = (((size_t)k * C + c) * 3 + r) * 3 + q;
+                                        size_t ii = (((size_t)n * C + c) * H + ih) * W + iw;
+                                        dw[wi] += g * in[ii];
+                                        if (li > 0) din[ii] += g * w[wi];
+                                    }
+                        }
+                free(dpre);
+            }
+        }
+        (void)out;
+        free(dout);
+        dout = din;
+    }
+    free(dout);
+    for (size_t i = 0; i < info->num_params; i++) grads[i] = (float)gd[i];
+    free(gd);
+    return loss;
+}

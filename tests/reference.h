@@ -1,0 +1,24 @@
+/* Plain-loop reference implementation of any generated network, driven by
+ * the model's layer table: NCHW activations, PyTorch-order parameters,
+ * double accumulation. Slow and obvious on purpose: the tests compare every
+ * layer's output and every parameter gradient of the generated code to it. */
+#ifndef HEP_TEST_REFERENCE_H
+#define HEP_TEST_REFERENCE_H
+
+#include <model.h>
+
+typedef struct {
+    const hep_model_info *info;
+    int n;
+    float **out;      /* [num_layers] layer outputs, plain; out[i] has n * out_c*out_h*out_w */
+    float *pre[64];   /* conv/dense pre-activation (before ReLU/pool), for backward */
+} ref_state;
+
+int ref_init(ref_state *s, const hep_model_info *info, int n);
+void ref_free(ref_state *s);
+void ref_forward(ref_state *s, const float *params, const float *x, const hep_pass *pass);
+/* Returns the loss; fills grads [num_params] (plain order). */
+double ref_backward(ref_state *s, const float *params, const float *x, const int *labels,
+                    const float *weights, const hep_pass *pass, float *grads);
+
+#endif
