@@ -1,0 +1,83 @@
+# hepcnn: make NET=<networks/NET.lua> ARCH=<knl|hsw|skx|native> -> bin/NET-ARCH
+# Targets: all (default), test, demo, bench, deps, clean. See README.md.
+NET  ?= hep64
+ARCH ?= native
+
+CC      := mpicc
+LUA     := lua5.4
+ARCHS   := knl hsw skx native
+NETS    := $(basename $(notdir $(wildcard networks/*.lua)))
+ARCH_CFLAGS_knl    := -march=knl -mno-avx512er -mno-avx512pf -mtune=knl
+ARCH_CFLAGS_skx    := -march=skylake-avx512 -mtune=skylake-avx512
+ARCH_CFLAGS_hsw    := -march=haswell -mtune=haswell
+ARCH_CFLAGS_native := -march=native -mtune=native
+WARN    := -Wall -Wextra
+CFLAGS  ?= -O3 -g
+BASE_CFLAGS := -std=c11 -fopenmp $(WARN) -Iruntime $(shell pkg-config --cflags hdf5 2>/dev/null)
+LIBS    := -lcjson -lxsmm -lxsmmnoblas -lpthread -lm -ldl
+
+RUNTIME_SRC := $(filter-out runtime/main.c,$(wildcard runtime/*.c))
+RUNTIME_HDR := $(wildcard runtime/*.h)
+GEN_SRC     := $(wildcard gen/*.lua gen/layers/*.lua templates/*.c)
+
+ifeq ($(filter $(ARCH),$(ARCHS)),)
+$(error ARCH=$(ARCH) is not one of: $(ARCHS))
+endif
+
+.PHONY: all test demo bench deps clean lint
+.SECONDARY:
+
+all: bin/$(NET)-$(ARCH)
+
+# Generated source: rebuilt when the network, generator or templates change.
+build/%/model.c: $(GEN_SRC)
+	@mkdir -p $(@D)
+	@net=$$(echo $* | sed 's/-[^-]*$$//'); arch=$$(echo $* | sed 's/.*-//'); \
+	  test -f networks/$$net.lua || { echo "make: no network file networks/$$net.lua (have: $(NETS))" >&2; exit 1; }; \
+	  echo "  GEN   networks/$$net.lua ($$arch) -> $@"; \
+	  $(LUA) gen/main.lua networks/$$net.lua $$arch $(@D)
+
+build/hep64-%/model.c: networks/hep64.lua
+build/hep224-%/model.c: networks/hep224.lua
+build/hep64_4class-%/model.c: networks/hep64_4class.lua
+
+# Runtime objects per arch (compiled with that arch's flags).
+build/runtime-%/.dir:
+	@mkdir -p $(@D) && touch $@
+
+define ARCH_RULES
+build/runtime-$(1)/%.o: runtime/%.c $(RUNTIME_HDR) | build/runtime-$(1)/.dir
+	@echo "  CC    $$< ($(1))"
+	@$(CC) $(BASE_CFLAGS) $(CFLAGS) $(ARCH_CFLAGS_$(1)) -c $$< -o $$@
+
+build/%-$(1)/model.o: build/%-$(1)/model.c $(RUNTIME_HDR)
+	@echo "  CC    $$< ($(1))"
+	@$(CC) $(BASE_CFLAGS) $(CFLAGS) $(ARCH_CFLAGS_$(1)) -c $$< -o $$@
+
+bin/%-$(1): build/%-$(1)/model.o build/runtime-$(1)/main.o $(patsubst runtime/%.c,build/runtime-$(1)/%.o,$(RUNTIME_SRC))
+	@mkdir -p bin
+	@echo "  LD    $$@"
+	@$(CC) -fopenmp $$^ -o $$@ $(LIBS)
+endef
+$(foreach a,$(ARCHS),$(eval $(call ARCH_RULES,$(a))))
+
+deps:
+	apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -q -o DPkg::Lock::Timeout=300 --no-install-recommends \
+	  build-essential pkg-config libxsmm-dev libhdf5-dev libopenmpi-dev openmpi-bin lua5.4 lua-penlight \
+	  libcjson-dev hdf5-tools librandom123-dev python3 python3-numpy python3-h5py
+
+test:
+	@bash tests/run.sh
+
+demo: bin/hep64-$(ARCH)
+	bin/hep64-$(ARCH) --config=configs/demo_64.json --dummy_data --outputpath=runs/demo
+
+bench:
+	@bash bench/run.sh
+
+lint:
+	luacheck --std lua54 gen
+
+clean:
+	rm -rf build bin

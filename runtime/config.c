@@ -1,0 +1,392 @@
+/* JSON config + command-line overrides (see config.h). One table lists every
+ * key with its type and where it lives; parsing, overriding, defaults and the
+ * "known keys" message all read that table. */
+#define _POSIX_C_SOURCE 200809L
+#include "config.h"
+
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "util.h"
+
+enum key_type { K_INT, K_LONG, K_DOUBLE, K_BOOL, K_STRING, K_SHAPE, K_OBJECT };
+
+typedef struct {
+    const char *name;
+    enum key_type type;
+    size_t offset;
+    size_t size;            /* K_STRING buffer size */
+    const char *fallback;   /* default, as the text a user would write */
+    int cli_only;           /* not one of the seed's keys: accepted in both places */
+} key_spec;
+
+#define F(field) offsetof(hep_config, field), sizeof(((hep_config *)0)->field)
+static const key_spec keys[] = {
+    { "input_shape", K_SHAPE, F(input_shape), "[3,64,64]", 0 },
+    { "inputpath", K_STRING, F(inputpath), ".", 0 },
+    { "outputpath", K_STRING, F(outputpath), ".", 0 },
+    { "trainsamples", K_LONG, F(trainsamples), "1024", 0 },
+    { "arch", K_STRING, F(arch), "", 0 },
+    { "mode", K_STRING, F(mode), "sync", 0 },
+    { "num_hot_spares", K_INT, F(num_hot_spares), "0", 0 },
+    { "display_interval", K_INT, F(display_interval), "10", 0 },
+    { "save_interval", K_INT, F(save_interval), "1", 0 },
+    { "learning_rate", K_DOUBLE, F(learning_rate), "0.001", 0 },
+    { "dropout_p", K_DOUBLE, F(dropout_p), "0.5", 0 },
+    { "optimizer", K_STRING, F(optimizer), "ADAM", 0 },
+    { "weight_decay", K_DOUBLE, F(weight_decay), "0", 0 },
+    { "fully_sync_fraction", K_DOUBLE, F(fully_sync_fraction), "0", 0 },
+    { "num_layers", K_INT, F(num_layers), "0", 0 },
+    { "num_fc_units", K_INT, F(num_fc_units), "0", 0 },
+    { "momentum", K_DOUBLE, F(momentum), "0.9", 0 },
+    { "num_epochs", K_INT, F(num_epochs), "1", 0 },
+    { "train_batch_size", K_INT, F(train_batch_size), "8", 0 },
+    { "validation_batch_size", K_INT, F(validation_batch_size), "8", 0 },
+    { "validation_interval", K_INT, F(validation_interval), "0", 0 },
+    { "validation_max_steps", K_INT, F(validation_max_steps), "0", 0 },
+    { "test_batch_size", K_INT, F(test_batch_size), "8", 0 },
+    { "test_max_steps", K_INT, F(test_max_steps), "-1", 0 },
+    { "batch_size_per_node", K_BOOL, F(batch_size_per_node), "false", 0 },
+    { "batch_norm", K_BOOL, F(batch_norm), "false", 0 },
+    { "scaling_improvements", K_BOOL, F(scaling_improvements), "false", 0 },
+    { "time", K_BOOL, F(time), "true", 0 },
+    { "create_summary", K_BOOL, F(create_summary), "false", 0 },
+    { "restart", K_BOOL, F(restart), "false", 0 },
+    { "conv_params", K_OBJECT, 0, 0, NULL, 0 },
+    { "conv_params.data_format", K_STRING, F(conv_params.data_format), "NCHW", 0 },
+    { "conv_params.num_filters", K_INT, F(conv_params.num_filters), "128", 0 },
+    { "conv_params.filter_size", K_INT, F(conv_params.filter_size), "3", 0 },
+    { "conv_params.padding", K_STRING, F(conv_params.padding), "SAME", 0 },
+    { "conv_params.activation", K_STRING, F(conv_params.activation), "ReLU", 0 },
+    { "conv_params.initializer", K_STRING, F(conv_params.initializer), "HE", 0 },
+    { "seed", K_LONG, F(seed), "1", 1 },
+    { "num_tasks", K_INT, F(num_tasks), "0", 1 },
+    { "num_ps", K_INT, F(num_ps), "0", 1 },
+    { "precision", K_STRING, F(precision), "fp32", 1 },
+    { "dummy_data", K_BOOL, F(dummy_data), "false", 1 },
+};
+#undef F
+enum { NUM_KEYS = sizeof keys / sizeof keys[0] };
+_Static_assert(NUM_KEYS <= 64, "hep_config.given is too small");
+
+static int key_index(const char *name)
+{
+    for (int i = 0; i < NUM_KEYS; i++)
+        if (strcmp(keys[i].name, name) == 0) return i;
+    return -1;
+}
+
+static void known_keys(char *buf, size_t len, const char *prefix)
+{
+    size_t plen = strlen(prefix), used = 0;
+    buf[0] = '\0';
+    for (int i = 0; i < NUM_KEYS; i++) {
+        const char *n = keys[i].name;
+        if (strncmp(n, prefix, plen) != 0) continue;
+        if (plen == 0 && strchr(n, '.')) continue;
+        int w = snprintf(buf + used, len - used, "%s%s", used ? ", " : "", n + plen);
+        if (w < 0 || (size_t)w >= len - used) break;
+        used += (size_t)w;
+    }
+}
+
+bool hep_config_given(const hep_config *cfg, const char *key)
+{
+    int i = key_index(key);
+    return i >= 0 && cfg->given[i];
+}
+
+/* Parse `text` as the value of key k (from the default table or the command
+ * line). Returns NULL on success or a description of what was expected. */
+static const char *set_from_text(hep_config *cfg, const key_spec *k, const char *text)
+{
+    char *base = (char *)cfg + k->offset, *end;
+    errno = 0;
+    switch (k->type) {
+    case K_INT: case K_LONG: {
+        long v = strtol(text, &end, 10);
+        if (*text == '\0' || *end != '\0' || errno) return "an integer";
+        if (k->type == K_INT) {
+            if (v < INT_MIN || v > INT_MAX) return "an integer in int range";
+            *(int *)base = (int)v;
+        } else {
+            *(long *)base = v;
+        }
+        return NULL;
+    }
+    case K_DOUBLE: {
+        double v = strtod(text, &end);
+        if (*text == '\0' || *end != '\0' || errno || !isfinite(v)) return "a finite number";
+        *(double *)base = v;
+        return NULL;
+    }
+    case K_BOOL:
+        if (!strcmp(text, "true") || !strcmp(text, "1")) { *(bool *)base = true; return NULL; }
+        if (!strcmp(text, "false") || !strcmp(text, "0")) { *(bool *)base = false; return NULL; }
+        return "true or false";
+    case K_STRING:
+        if (strlen(text) >= k->size) return "a shorter string";
+        strcpy(base, text);
+        return NULL;
+    case K_SHAPE: {
+        int v[3];
+        if (sscanf(text, " [ %d , %d , %d ] %n", &v[0], &v[1], &v[2], &(int){ 0 }) != 3 &&
+            sscanf(text, "%d,%d,%d", &v[0], &v[1], &v[2]) != 3)
+            return "a shape like [3,224,224]";
+        memcpy(base, v, sizeof v);
+        return NULL;
+    }
+    case K_OBJECT:
+        return "an object";
+    }
+    return "a value";
+}
+
+static const char *json_type_name(const cJSON *v)
+{
+    if (cJSON_IsBool(v)) return "a boolean";
+    if (cJSON_IsNumber(v)) return "a number";
+    if (cJSON_IsString(v)) return "a string";
+    if (cJSON_IsArray(v)) return "an array";
+    if (cJSON_IsObject(v)) return "an object";
+    if (cJSON_IsNull(v)) return "null";
+    return "an unknown value";
+}
+
+static void set_from_json(hep_config *cfg, const char *path, const char *prefix, const cJSON *obj)
+{
+    for (const cJSON *item = obj->child; item; item = item->next) {
+        char name[128];
+        snprintf(name, sizeof name, "%s%s", prefix, item->string);
+        int ki = key_index(name);
+        if (ki < 0) {
+            char list[2048];
+            known_keys(list, sizeof list, prefix);
+            hep_fatal("%s: unknown key '%s' (known keys%s: %s)", path, name,
+                      *prefix ? " of conv_params" : "", list);
+        }
+        const key_spec *k = &keys[ki];
+        char *base = (char *)cfg + k->offset;
+        const char *want = NULL;
+        switch (k->type) {
+        case K_INT: case K_LONG:
+            if (!cJSON_IsNumber(item) || item->valuedouble != floor(item->valuedouble) ||
+                fabs(item->valuedouble) > (k->type == K_INT ? (double)INT_MAX : 9e15))
+                want = "an integer";
+            else if (k->type == K_INT) *(int *)base = (int)item->valuedouble;
+            else *(long *)base = (long)item->valuedouble;
+            break;
+        case K_DOUBLE:
+            if (!cJSON_IsNumber(item)) want = "a number";
+            else *(double *)base = item->valuedouble;
+            break;
+        case K_BOOL:
+            if (!cJSON_IsBool(item)) want = "true or false";
+            else *(bool *)base = cJSON_IsTrue(item);
+            break;
+        case K_STRING:
+            if (!cJSON_IsString(item)) want = "a string";
+            else if (strlen(item->valuestring) >= k->size) want = "a shorter string";
+            else strcpy(base, item->valuestring);
+            break;
+        case K_SHAPE:
+            if (!cJSON_IsArray(item) || cJSON_GetArraySize(item) != 3) {
+                want = "an array of 3 positive integers ([3,H,W] or [H,W,3])";
+            } else {
+                for (int i = 0; i < 3; i++) {
+                    const cJSON *e = cJSON_GetArrayItem(item, i);
+                    if (!cJSON_IsNumber(e) || e->valuedouble != floor(e->valuedouble) || e->valuedouble < 1 ||
+                        e->valuedouble > 65536) {
+                        want = "an array of 3 positive integers ([3,H,W] or [H,W,3])";
+                        break;
+                    }
+                    ((int *)base)[i] = (int)e->valuedouble;
+                }
+            }
+            break;
+        case K_OBJECT:
+            if (!cJSON_IsObject(item)) want = "an object";
+            else set_from_json(cfg, path, "conv_params.", item);
+            break;
+        }
+        if (want) hep_fatal("%s: key '%s': expected %s, got %s", path, name, want, json_type_name(item));
+        cfg->given[ki] = 1;
+    }
+}
+
+static char *read_text(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) hep_fatal("cannot open config file %s: %s", path, strerror(errno));
+    size_t cap = 4096, len = 0;
+    char *buf = hep_xmalloc(cap, "the config file");
+    for (;;) {
+        size_t got = fread(buf + len, 1, cap - len - 1, f);
+        len += got;
+        if (got == 0) break;
+        if (len + 1 == cap) {
+            if (cap > (64u << 20)) hep_fatal("%s: config file larger than 64 MiB", path);
+            cap *= 2;
+            char *nb = realloc(buf, cap);
+            if (!nb) hep_fatal("out of memory reading %s", path);
+            buf = nb;
+        }
+    }
+    if (ferror(f)) hep_fatal("error reading config file %s: %s", path, strerror(errno));
+    fclose(f);
+    buf[len] = '\0';
+    return buf;
+}
+
+static void usage(void)
+{
+    printf("usage: hepcnn-binary --config=FILE [--dummy_data] [--KEY=VALUE ...]\n\n"
+           "Trains the network this binary was generated for. Options:\n"
+           "  --config=FILE        JSON run configuration (the seed's keys; see configs/)\n"
+           "  --dummy_data         random in-memory data, no I/O (scaling studies)\n"
+           "  --num_tasks=N        expected number of MPI ranks (checked)\n"
+           "  --num_ps=N           parameter-server ranks (0: allreduce)\n"
+           "  --precision=fp32     arithmetic precision (fp32 only)\n"
+           "  --seed=N             seed of initialisation, dropout and dummy data\n"
+           "  --KEY=VALUE          override any config key, e.g. --num_epochs=1,\n"
+           "                       --conv_params.num_filters=128\n\nConfig keys: ");
+    char list[2048];
+    known_keys(list, sizeof list, "");
+    printf("%s\n", list);
+}
+
+static void check_ranges(const hep_config *c, const char *src)
+{
+#define REQUIRE(cond, ...) do { if (!(cond)) hep_fatal(__VA_ARGS__); } while (0)
+    REQUIRE(c->trainsamples > 0, "%s: trainsamples must be positive, got %ld", src, c->trainsamples);
+    REQUIRE(c->num_epochs > 0, "%s: num_epochs must be positive, got %d", src, c->num_epochs);
+    REQUIRE(c->train_batch_size > 0, "%s: train_batch_size must be positive, got %d", src, c->train_batch_size);
+    REQUIRE(c->validation_batch_size > 0, "%s: validation_batch_size must be positive, got %d", src, c->validation_batch_size);
+    REQUIRE(c->test_batch_size > 0, "%s: test_batch_size must be positive, got %d", src, c->test_batch_size);
+    REQUIRE(c->display_interval > 0, "%s: display_interval must be positive, got %d", src, c->display_interval);
+    REQUIRE(c->save_interval >= 0, "%s: save_interval must be >= 0, got %d", src, c->save_interval);
+    REQUIRE(c->learning_rate > 0, "%s: learning_rate must be positive, got %g", src, c->learning_rate);
+    REQUIRE(c->dropout_p > 0 && c->dropout_p <= 1,
+            "%s: dropout_p is the keep probability and must be in (0, 1], got %g", src, c->dropout_p);
+    REQUIRE(c->weight_decay >= 0, "%s: weight_decay must be >= 0, got %g", src, c->weight_decay);
+    REQUIRE(c->num_hot_spares >= 0, "%s: num_hot_spares must be >= 0, got %d", src, c->num_hot_spares);
+    REQUIRE(c->num_ps >= 0, "%s: num_ps must be >= 0, got %d", src, c->num_ps);
+    REQUIRE(c->num_tasks >= 0, "%s: num_tasks must be >= 0, got %d", src, c->num_tasks);
+    REQUIRE(!strcasecmp(c->optimizer, "ADAM"), "%s: optimizer '%s' is not implemented (expected ADAM)", src, c->optimizer);
+    REQUIRE(!strcmp(c->mode, "sync") || !strcmp(c->mode, "async"), "%s: mode must be \"sync\" or \"async\", got \"%s\"", src, c->mode);
+    REQUIRE(!strcmp(c->precision, "fp32"), "%s: precision '%s' is not supported (expected fp32)", src, c->precision);
+    REQUIRE(!strcasecmp(c->conv_params.data_format, "NCHW") || !strcasecmp(c->conv_params.data_format, "NHWC"),
+            "%s: conv_params.data_format must be NCHW or NHWC, got \"%s\"", src, c->conv_params.data_format);
+    REQUIRE(!strcasecmp(c->conv_params.padding, "SAME"), "%s: conv_params.padding must be SAME, got \"%s\"", src, c->conv_params.padding);
+    REQUIRE(!strcasecmp(c->conv_params.activation, "ReLU"), "%s: conv_params.activation must be ReLU, got \"%s\"", src, c->conv_params.activation);
+    REQUIRE(!strcasecmp(c->conv_params.initializer, "HE"), "%s: conv_params.initializer must be HE, got \"%s\"", src, c->conv_params.initializer);
+#undef REQUIRE
+}
+
+int hep_config_load(hep_config *cfg, int argc, char **argv, int verbose)
+{
+    memset(cfg, 0, sizeof *cfg);
+    for (int i = 0; i < NUM_KEYS; i++)
+        if (keys[i].fallback && set_from_text(cfg, &keys[i], keys[i].fallback))
+            hep_fatal("internal: bad default for %s", keys[i].name);
+
+    const char *path = NULL;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) { usage(); return 1; }
+        if (!strncmp(argv[i], "--config=", 9)) path = argv[i] + 9;
+    }
+    if (!path || !*path) hep_fatal("no config file given: use --config=FILE (see --help)");
+
+    char *text = read_text(path);
+    const char *err_at = NULL;
+    cJSON *root = cJSON_ParseWithOpts(text, &err_at, 1);
+    if (!root) {
+        int line = 1, col = 1;
+        const char *at = err_at ? err_at : text;
+        for (const char *p = text; p < at && *p; p++) {
+            if (*p == '\n') { line++; col = 1; } else col++;
+        }
+        hep_fatal("%s:%d:%d: malformed JSON near \"%.20s\"", path, line, col, at);
+    }
+    if (!cJSON_IsObject(root)) hep_fatal("%s: expected a JSON object at the top level", path);
+    set_from_json(cfg, path, "", root);
+    cJSON_Delete(root);
+    free(text);
+
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (!strncmp(a, "--config=", 9)) continue;
+        if (strncmp(a, "--", 2) != 0) hep_fatal("command line: unexpected argument '%s' (options are --KEY=VALUE; see --help)", a);
+        char name[128];
+        const char *eq = strchr(a, '=');
+        size_t n = eq ? (size_t)(eq - a - 2) : strlen(a + 2);
+        if (n >= sizeof name) hep_fatal("command line: option too long: %s", a);
+        memcpy(name, a + 2, n);
+        name[n] = '\0';
+        int ki = key_index(name);
+        if (ki < 0 || keys[ki].type == K_OBJECT) {
+            char list[2048];
+            known_keys(list, sizeof list, "");
+            hep_fatal("command line: unknown option '--%s' (known: --config, --help, and every key: %s)", name, list);
+        }
+        const char *value = eq ? eq + 1 : (keys[ki].type == K_BOOL ? "true" : NULL);
+        if (!value) hep_fatal("command line: --%s needs a value (--%s=VALUE)", name, name);
+        const char *want = set_from_text(cfg, &keys[ki], value);
+        if (want) hep_fatal("command line: --%s=%s: expected %s", name, value, want);
+        cfg->given[ki] = 1;
+    }
+    check_ranges(cfg, path);
+
+    if (verbose) {
+        char line[2048];
+        size_t used = 0;
+        line[0] = '\0';
+        for (int i = 0; i < NUM_KEYS; i++) {
+            if (cfg->given[i] || !keys[i].fallback || keys[i].cli_only) continue;
+            int w = snprintf(line + used, sizeof line - used, "%s%s=%s", used ? ", " : "", keys[i].name, keys[i].fallback);
+            if (w < 0 || (size_t)w >= sizeof line - used) break;
+            used += (size_t)w;
+        }
+        if (used) printf("hepcnn: defaults applied (not in %s): %s\n", path, line);
+    }
+    return 0;
+}
+
+void hep_config_check_network(const hep_config *c, const char *path, const hep_model_info *info)
+{
+    const int *s = c->input_shape;
+    if (hep_config_given(c, "input_shape")) {
+        int chw = s[0] == info->in_channels && s[1] == info->in_height && s[2] == info->in_width;
+        int hwc = s[2] == info->in_channels && s[0] == info->in_height && s[1] == info->in_width;
+        if (!chw && !hwc)
+            hep_fatal("%s: input_shape [%d,%d,%d] does not match the compiled network %s ([%d,%d,%d] or [%d,%d,%d])",
+                      path, s[0], s[1], s[2], info->network, info->in_channels, info->in_height, info->in_width,
+                      info->in_height, info->in_width, info->in_channels);
+    }
+    if (hep_config_given(c, "num_layers") && c->num_layers != info->num_pooled_convs)
+        hep_fatal("%s: num_layers = %d, but the compiled network %s has %d conv+pool layers (%s)",
+                  path, c->num_layers, info->network, info->num_pooled_convs, info->network_file);
+    if (hep_config_given(c, "conv_params.num_filters") && c->conv_params.num_filters != info->num_filters)
+        hep_fatal("%s: conv_params.num_filters = %d, but the compiled network %s has %d filters per conv (%s)",
+                  path, c->conv_params.num_filters, info->network, info->num_filters, info->network_file);
+    if (hep_config_given(c, "conv_params.filter_size") && c->conv_params.filter_size != info->filter_size)
+        hep_fatal("%s: conv_params.filter_size = %d, but the compiled network %s uses %dx%d filters",
+                  path, c->conv_params.filter_size, info->network, info->filter_size, info->filter_size);
+    if (hep_config_given(c, "num_fc_units") && c->num_fc_units != info->num_fc_units)
+        hep_fatal("%s: num_fc_units = %d, but the compiled network %s has %d hidden dense units (%s)",
+                  path, c->num_fc_units, info->network, info->num_fc_units, info->network_file);
+    if (hep_config_given(c, "scaling_improvements") && c->scaling_improvements != (info->global_avgpool != 0))
+        hep_fatal("%s: scaling_improvements = %s, but the compiled network %s %s global average pooling (%s)",
+                  path, c->scaling_improvements ? "true" : "false", info->network,
+                  info->global_avgpool ? "uses" : "does not use", info->network_file);
+    if (c->batch_norm)
+        hep_fatal("%s: batch_norm = true, but the compiled network %s has no batch normalisation (%s)",
+                  path, info->network, info->network_file);
+}

@@ -1,0 +1,73 @@
+/* Run configuration: the seed's JSON keys (configs/ holds examples), overridden by
+ * --KEY=VALUE on the command line, checked for type and range, and checked
+ * against the compiled network. */
+#ifndef HEP_CONFIG_H
+#define HEP_CONFIG_H
+
+#include <stdbool.h>
+#include <model.h>
+
+#define HEP_PATH_MAX 4096
+
+typedef struct {
+    /* the seed's keys */
+    int input_shape[3];
+    char inputpath[HEP_PATH_MAX];
+    char outputpath[HEP_PATH_MAX];
+    long trainsamples;
+    char arch[32];
+    char mode[16];                 /* sync | async */
+    int num_hot_spares;
+    int display_interval;
+    int save_interval;
+    double learning_rate;
+    double dropout_p;              /* keep probability */
+    char optimizer[16];
+    double weight_decay;
+    double fully_sync_fraction;
+    int num_layers;
+    int num_fc_units;
+    double momentum;
+    int num_epochs;
+    int train_batch_size;
+    int validation_batch_size;
+    int validation_interval;
+    int validation_max_steps;
+    int test_batch_size;
+    int test_max_steps;
+    bool batch_size_per_node;
+    bool batch_norm;
+    bool scaling_improvements;
+    bool time;
+    bool create_summary;
+    bool restart;
+    struct {
+        char data_format[16];
+        int num_filters;
+        int filter_size;
+        char padding[16];
+        char activation[16];
+        char initializer[16];
+    } conv_params;
+    /* command line (and config) extensions */
+    long seed;
+    int num_tasks;
+    int num_ps;
+    char precision[16];
+    bool dummy_data;
+    /* which keys were given (by name index), for network checks and logging */
+    unsigned char given[64];
+} hep_config;
+
+/* Parse argv: --config=FILE (required unless --help), then --KEY=VALUE
+ * overrides. Exits with a message naming the file and key on any error.
+ * Returns 1 when --help was printed (caller exits 0). */
+int hep_config_load(hep_config *cfg, int argc, char **argv, int verbose);
+
+/* Errors when a network-describing key contradicts the compiled network. */
+void hep_config_check_network(const hep_config *cfg, const char *config_path, const hep_model_info *info);
+
+/* Was this key present in the file or on the command line? */
+bool hep_config_given(const hep_config *cfg, const char *key);
+
+#endif

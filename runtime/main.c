@@ -1,0 +1,77 @@
+/* hepcnn training binary: command line, checks, then the training loop.
+ * One binary per network and arch (bin/<net>-<arch>); an MPI program that
+ * also runs as a single rank without mpirun. */
+#include <errno.h>
+#include <mpi.h>
+#include <omp.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <model.h>
+#include "config.h"
+#include "cpu.h"
+#include "train.h"
+#include "util.h"
+
+static const char *config_path(int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++)
+        if (!strncmp(argv[i], "--config=", 9)) return argv[i] + 9;
+    return "(no config)";
+}
+
+int main(int argc, char **argv)
+{
+    int provided, rank = 0, size = 1;
+    if (MPI_Init_thread(&argc, &argv, MPI_THREAD_FUNNELED, &provided) != MPI_SUCCESS) {
+        fprintf(stderr, "hepcnn: error: MPI_Init_thread failed\n");
+        return 1;
+    }
+    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+    MPI_Comm_size(MPI_COMM_WORLD, &size);
+    const hep_model_info *info = hep_model_info_get();
+
+    hep_config cfg;
+    if (hep_config_load(&cfg, argc, argv, rank == 0) == 1) {
+        MPI_Finalize();
+        return 0;
+    }
+    const char *path = config_path(argc, argv);
+    char msg[512];
+    if (hep_cpu_check(info->arch, msg, sizeof msg) != 0) hep_fatal("%s", msg);
+    hep_config_check_network(&cfg, path, info);
+    if (cfg.num_tasks > 0 && cfg.num_tasks != size)
+        hep_fatal("--num_tasks=%d, but MPI started %d rank(s)", cfg.num_tasks, size);
+    if (cfg.num_ps > 0)
+        hep_fatal("--num_ps=%d: parameter-server mode is not available in this build; use --num_ps=0 (allreduce)", cfg.num_ps);
+    if (!cfg.dummy_data)
+        hep_fatal("%s: reading HDF5 training files from inputpath '%s' is not available in this build; "
+                  "run with --dummy_data", path, cfg.inputpath);
+
+    hep_run run = { .rank = rank, .size = size, .num_workers = size - cfg.num_ps, .threads = omp_get_max_threads() };
+    if (cfg.batch_size_per_node) {
+        run.batch = cfg.train_batch_size;
+    } else {
+        if (cfg.train_batch_size % run.num_workers != 0)
+            hep_fatal("%s: train_batch_size = %d is global (batch_size_per_node: false) and must divide evenly "
+                      "over %d workers", path, cfg.train_batch_size, run.num_workers);
+        run.batch = cfg.train_batch_size / run.num_workers;
+    }
+    run.steps = (long)((double)cfg.trainsamples * cfg.num_epochs / ((double)run.batch * run.num_workers));
+    if (run.steps < 1)
+        hep_fatal("%s: trainsamples (%ld) x num_epochs (%d) is less than one global batch (%d x %d workers)",
+                  path, cfg.trainsamples, cfg.num_epochs, run.batch, run.num_workers);
+    if (rank == 0) {
+        if (cfg.outputpath[0] && hep_mkdirs(cfg.outputpath) != 0)
+            hep_fatal("cannot create outputpath '%s': %s", cfg.outputpath, strerror(errno));
+        if (hep_config_given(&cfg, "arch") && strcmp(cfg.arch, info->arch) != 0)
+            printf("hepcnn: note: the config says arch \"%s\"; this binary is built for %s\n", cfg.arch, info->arch);
+        printf("hepcnn: %s (%s, %s), %d rank(s) x %d thread(s), batch %d per rank, %ld steps, "
+               "%.2f GFLOP per image per step\n", info->network, info->network_file, info->arch, size,
+               run.threads, run.batch, run.steps, info->flops_train / 1e9);
+        fflush(stdout);
+    }
+    hep_train(&cfg, &run);
+    MPI_Finalize();
+    return 0;
+}

@@ -1,0 +1,18 @@
+/* The training loop: steps of forward, backward, gradient average over
+ * ranks, Adam; the seed's report line every display_interval steps. */
+#ifndef HEP_TRAIN_H
+#define HEP_TRAIN_H
+
+#include "config.h"
+
+typedef struct {
+    int rank, size, num_workers;
+    int threads;
+    int batch;                 /* images per rank per step */
+    long steps;                /* total steps of this run */
+} hep_run;
+
+/* Returns 0 on success; exits on a fatal error (NaN loss names its step). */
+int hep_train(const hep_config *cfg, const hep_run *run);
+
+#endif

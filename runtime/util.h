@@ -1,0 +1,16 @@
+/* Small helpers shared by the runtime: checked allocation and error
+ * reporting that names where it happened. */
+#ifndef HEP_UTIL_H
+#define HEP_UTIL_H
+
+#include <stddef.h>
+
+/* Print "hepcnn: error: ..." to stderr and end the job (MPI_Abort when MPI
+ * runs with more than one rank, exit(1) otherwise). */
+void hep_fatal(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+void *hep_xmalloc(size_t bytes, const char *what);
+/* mkdir -p; returns 0 or -1 with errno set */
+int hep_mkdirs(const char *path);
+double hep_wall_seconds(void);
+
+#endif
