@@ -33,13 +33,14 @@ all: bin/$(NET)-$(ARCH)
 build/%/model.c: $(GEN_SRC)
 	@mkdir -p $(@D)
 	@net=$$(echo $* | sed 's/-[^-]*$$//'); arch=$$(echo $* | sed 's/.*-//'); \
-	  test -f networks/$$net.lua || { echo "make: no network file networks/$$net.lua (have: $(NETS))" >&2; exit 1; }; \
-	  echo "  GEN   networks/$$net.lua ($$arch) -> $@"; \
-	  $(LUA) gen/main.lua networks/$$net.lua $$arch $(@D)
+	  file=networks/$$net.lua; test -f $$file || file=tests/nets/$$net.lua; \
+	  test -f $$file || { echo "make: no network file networks/$$net.lua (have: $(NETS))" >&2; exit 1; }; \
+	  echo "  GEN   $$file ($$arch) -> $@"; \
+	  $(LUA) gen/main.lua $$file $$arch $(@D)
 
-build/hep64-%/model.c: networks/hep64.lua
-build/hep224-%/model.c: networks/hep224.lua
-build/hep64_4class-%/model.c: networks/hep64_4class.lua
+TEST_NETS := $(basename $(notdir $(wildcard tests/nets/*.lua)))
+$(foreach n,$(NETS),$(foreach a,$(ARCHS),$(eval build/$(n)-$(a)/model.c: networks/$(n).lua)))
+$(foreach n,$(TEST_NETS),$(foreach a,$(ARCHS),$(eval build/$(n)-$(a)/model.c: tests/nets/$(n).lua)))
 
 # Runtime objects per arch (compiled with that arch's flags).
 build/runtime-%/.dir:
@@ -58,6 +59,19 @@ bin/%-$(1): build/%-$(1)/model.o build/runtime-$(1)/main.o $(patsubst runtime/%.
 	@mkdir -p bin
 	@echo "  LD    $$@"
 	@$(CC) -fopenmp $$^ -o $$@ $(LIBS)
+
+# Test and benchmark drivers linked against one generated model.
+build/%-$(1)/test_layers: build/%-$(1)/model.o tests/reference.c tests/reference.h tests/test_layers.c
+	@echo "  LD    $$@"
+	@$(CC) $(BASE_CFLAGS) $(CFLAGS) $(ARCH_CFLAGS_$(1)) -Itests $$< tests/reference.c tests/test_layers.c -o $$@ $(LIBS)
+
+build/%-$(1)/test_gradcheck: build/%-$(1)/model.o tests/test_gradcheck.c
+	@echo "  LD    $$@"
+	@$(CC) $(BASE_CFLAGS) $(CFLAGS) $(ARCH_CFLAGS_$(1)) $$< tests/test_gradcheck.c -o $$@ $(LIBS)
+
+build/%-$(1)/bench_model: build/%-$(1)/model.o bench/bench_model.c bench/peak.c bench/peak.h build/runtime-$(1)/init.o build/runtime-$(1)/optim.o build/runtime-$(1)/util.o
+	@echo "  LD    $$@"
+	@$(CC) $(BASE_CFLAGS) $(CFLAGS) $(ARCH_CFLAGS_$(1)) $$< bench/bench_model.c bench/peak.c build/runtime-$(1)/init.o build/runtime-$(1)/optim.o build/runtime-$(1)/util.o -o $$@ $(LIBS)
 endef
 $(foreach a,$(ARCHS),$(eval $(call ARCH_RULES,$(a))))
 

@@ -53,6 +53,14 @@ function M.load(path)
     return { is_network = true, spec = spec, line = info and info.currentline }
   end
 
+  local kind_list = {}
+  for kind in pairs(M.kinds) do kind_list[#kind_list + 1] = kind end
+  table.sort(kind_list)
+  setmetatable(env, { __index = function(_, name)
+    error(string.format("unknown layer kind or name '%s' (layers: %s, and network)",
+      tostring(name), table.concat(kind_list, ", ")), 2)
+  end })
+
   local f, lerr = loadfile(path, "t", env)
   if not f then return nil, { lerr } end
   local ok, result = pcall(f)

@@ -36,6 +36,7 @@ function M.plan(net, arch)
   function ctx.thread_need(what, floats) net.thread[what] = math.max(net.thread[what], floats) end
   function ctx.head_width(w) widths = math.max(widths, w) end
 
+  for i, op in ipairs(net.ops) do op.index0 = i - 1 end
   for _, op in ipairs(net.ops) do
     if op.kind == "conv" then
       modules.conv.plan(op, ctx)

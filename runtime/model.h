@@ -121,4 +121,12 @@ double hep_model_backward(hep_model *m, const int *labels, const float *weights,
  * plain order. */
 void hep_model_probe(const hep_model *m, int probe, int n, float *plain);
 
+/* Seconds spent in each layer (indexed like info->layers) during the calls
+ * since the last reset: forward, backward-data (with the epilogue backward)
+ * and backward-weights. Backward figures are thread-seconds divided by the
+ * thread count. For benchmarks; the cost is two clock reads per call. */
+typedef struct { double forward, backward_data, backward_weights; } hep_layer_time;
+void hep_model_layer_times(const hep_model *m, hep_layer_time *times);
+void hep_model_reset_layer_times(hep_model *m);
+
 #endif

@@ -43,6 +43,7 @@ static void $(L.name)_backward_image(hep_model *m, hep_thread *t, int n, const f
     const hep_dropout drop = hep_dropout_make($(L.dropout and "pass->training" or "0"), pass->keep_prob,
                                               pass->seed, pass->step, $(L.dropout or 0));
     (void)drop; (void)din;
+    double t0 = omp_get_wtime(), t1;
 @ if not L.first then
     hep_zero_border(dy, KB, H, W, B);   /* read by backward-data as padding */
 @ end
@@ -63,6 +64,8 @@ static void $(L.name)_backward_image(hep_model *m, hep_thread *t, int n, const f
 @ end
         }
 
+    t1 = omp_get_wtime(); t->bwd_d[$(L.index0)] += t1 - t0; t0 = t1;
+
     /* Weight gradient: for each tap, sum over BWR rows of dy^T-times-input. */
     const unsigned long long rows = BWR;
     for (int h0 = 0; h0 < H; h0 += BWR)
@@ -81,6 +84,7 @@ static void $(L.name)_backward_image(hep_model *m, hep_thread *t, int n, const f
                                            dweight + ((((size_t)kb * CB + cb) * 9) + r * 3 + s) * B * B, &rows);
 @ end
         }
+    t1 = omp_get_wtime(); t->bwd_w[$(L.index0)] += t1 - t0; t0 = t1;
 @ if not L.first then
 
     /* Data gradient: the forward kernel over dy with the flipped weights. */
@@ -92,4 +96,5 @@ static void $(L.name)_backward_image(hep_model *m, hep_thread *t, int n, const f
                                    din + ((cb * (H + 2) + h + 1) * (W + 2) + w0 + 1) * B, &blocks,
                                    $(L.name)_bwd_a_offs, $(L.name)_bwd_b_offs);
 @ end
+    t->bwd_d[$(L.index0)] += omp_get_wtime() - t0;
 }

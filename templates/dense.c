@@ -38,6 +38,7 @@ static void $(L.name)_backward(hep_model *m, int n_images, float *dout, float *d
     const hep_dropout drop = hep_dropout_make($(L.dropout and "pass->training" or "0"), pass->keep_prob,
                                               pass->seed, pass->step, $(L.dropout or 0));
     (void)drop; (void)out;
+    double t0 = omp_get_wtime(), t1;
 @ if L.relu or L.dropout then
 #pragma omp parallel for schedule(static)
     for (int n = 0; n < n_images; n++)
@@ -57,10 +58,12 @@ static void $(L.name)_backward(hep_model *m, int n_images, float *dout, float *d
         for (int n = 0; n < n_images; n++) sum += dout[(size_t)n * OUT + o];
         dbias[o] = (float)sum;
     }
+    t1 = omp_get_wtime(); m->time_bwd_d[$(L.index0)] += t1 - t0; t0 = t1;
     /* dweight[i][o] = sum_n in[n][i] dout[n][o] */
 #pragma omp parallel for schedule(static)
     for (int i0 = 0; i0 < IN; i0 += NBI)
         m->$(L.name)_bwd_w(dout, m->$(L.in_buf) + i0, dweight + (size_t)i0 * OUT);
+    t1 = omp_get_wtime(); m->time_bwd_w[$(L.index0)] += t1 - t0; t0 = t1;
 @ if L.need_din then
     /* din[n][i] = sum_o wt[o][i] dout[n][o], wt = weight transposed */
     const float *weight = m->params + $(L.w_off);
@@ -71,6 +74,7 @@ static void $(L.name)_backward(hep_model *m, int n_images, float *dout, float *d
 #pragma omp parallel for schedule(static)
     for (int i0 = 0; i0 < IN; i0 += NBI)
         m->$(L.name)_bwd_d(wt + i0, dout, din + i0);
+    m->time_bwd_d[$(L.index0)] += omp_get_wtime() - t0;
 @ else
     (void)din;
 @ end

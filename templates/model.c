@@ -36,6 +36,7 @@ typedef struct {
     float *dy;      /* [KB][H+2][W+2][B] pre-pool gradient of one image */
     float *dout[2]; /* block-output gradients of one image, ping-pong */
     float *grad;    /* [$(N.conv_params)] private conv weight/bias gradients */
+    double bwd_d[$(#N.ops)], bwd_w[$(#N.ops)];   /* seconds per layer, this thread */
 } hep_thread;
 
 struct hep_model {
@@ -52,6 +53,7 @@ struct hep_model {
 @ end
     float *dhead[2];       /* [N][$(N.head_width)] dense-layer gradients, ping-pong */
     hep_thread *thread;    /* [threads] */
+    double time_fwd[$(#N.ops)], time_bwd_d[$(#N.ops)], time_bwd_w[$(#N.ops)];   /* seconds per layer */
     /* JIT kernels, dispatched once in hep_model_create */
 @ for _, k in ipairs(N.kernels) do
     $(k.type) $(k.field);
@@ -216,9 +218,11 @@ void hep_model_destroy(hep_model *m)
 
 void hep_model_forward(hep_model *m, const float *x, int n, const hep_pass *pass, float *probs)
 {
+    double t0 = omp_get_wtime(), t1;
     input_forward(m, x, n);
-@ for _, op in ipairs(N.ops) do
+@ for i, op in ipairs(N.ops) do
     $(op.forward_call)
+    t1 = omp_get_wtime(); m->time_fwd[$(i - 1)] += t1 - t0; t0 = t1;
 @ end
     if (probs) memcpy(probs, m->probs, sizeof(float) * (size_t)n * $(N.classes));
 }
@@ -230,7 +234,9 @@ double hep_model_backward(hep_model *m, const int *labels, const float *weights,
         abort();
     }
     float *dcur = m->dhead[0], *dnext = m->dhead[1], *swap;
+    double t0 = omp_get_wtime(), t1;
     double loss = $(N.loss.name)_backward(m, labels, weights, n, dcur);
+    t1 = omp_get_wtime(); m->time_bwd_d[$(N.loss.index0)] += t1 - t0; t0 = t1;
 @ for i = #N.dense_ops, 1, -1 do
     $(N.dense_ops[i].name)_backward(m, n, dcur, dnext, pass);
     swap = dcur; dcur = dnext; dnext = swap;
@@ -239,6 +245,7 @@ double hep_model_backward(hep_model *m, const int *labels, const float *weights,
 @ for _, op in ipairs(N.conv_ops) do
 @   if not op.first then
     $(op.name)_prepare_backward(m);
+    t1 = omp_get_wtime(); m->time_bwd_d[$(op.index0)] += t1 - t0; t0 = t1;
 @   end
 @ end
 
@@ -252,7 +259,9 @@ double hep_model_backward(hep_model *m, const int *labels, const float *weights,
         memset(t->grad, 0, sizeof(float) * $(N.conv_params));
 #pragma omp for schedule(dynamic, 1)
         for (int i = 0; i < n; i++) {
+            double h0 = omp_get_wtime();
             $(N.head.name)_backward_image(m, i, dfeat, t->dout[0]);
+            t->bwd_d[$(N.head.index0)] += omp_get_wtime() - h0;
 @ for i = #N.conv_ops, 1, -1 do
 @   local op = N.conv_ops[i]
 @   local cur, nxt = (#N.conv_ops - i) % 2, (#N.conv_ops - i + 1) % 2
@@ -266,7 +275,29 @@ double hep_model_backward(hep_model *m, const int *labels, const float *weights,
             m->grads[i] = sum;
         }
     }
+    for (int k = 0; k < $(#N.ops); k++) {
+        double d = 0, w = 0;
+        for (int t = 0; t < m->threads; t++) {
+            d += m->thread[t].bwd_d[k]; w += m->thread[t].bwd_w[k];
+            m->thread[t].bwd_d[k] = m->thread[t].bwd_w[k] = 0;
+        }
+        m->time_bwd_d[k] += d / m->threads;
+        m->time_bwd_w[k] += w / m->threads;
+    }
     return loss;
+}
+
+void hep_model_layer_times(const hep_model *m, hep_layer_time *times)
+{
+    for (int k = 0; k < $(#N.ops); k++)
+        times[k] = (hep_layer_time){ m->time_fwd[k], m->time_bwd_d[k], m->time_bwd_w[k] };
+}
+
+void hep_model_reset_layer_times(hep_model *m)
+{
+    memset(m->time_fwd, 0, sizeof m->time_fwd);
+    memset(m->time_bwd_d, 0, sizeof m->time_bwd_d);
+    memset(m->time_bwd_w, 0, sizeof m->time_bwd_w);
 }
 
 /* ---------------------------------------------------------------- layouts */

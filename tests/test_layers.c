@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <libxsmm.h>
 #include <model.h>
 #include <rng.h>
 #include "reference.h"
@@ -62,7 +63,8 @@ int main(int argc, char **argv)
     hep_model_forward(m, x, batch, &pass, NULL);
 
     int failed = 0;
-    printf("%s (%s), batch %d, tolerance %.1e (max |got-want| / max |want|)\n", info->network, info->arch, batch, tol);
+    printf("%s (%s build, libxsmm target %s), batch %d, tolerance %.1e (max |got-want| / max |want|)\n",
+           info->network, info->arch, libxsmm_get_target_arch(), batch, tol);
     for (int p = 0; p < info->num_probes; p++) {
         const hep_probe_info *pi = &info->probes[p];
         size_t count = (size_t)batch * pi->c * pi->h * pi->w;

@@ -1,0 +1,112 @@
+/* Times a generated network's whole training step (forward, backward, Adam:
+ * what the training loop does) and forward-only inference, per layer and
+ * pass, against the machine's GEMM peak measured in the same run.
+ * Usage: bench_model BATCH STEPS [JSON_OUT]
+ * Prints a table; with JSON_OUT also appends one JSON object per run. */
+#include <math.h>
+#include <omp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <model.h>
+
+#include "../runtime/init.h"
+#include "../runtime/optim.h"
+#include "../runtime/rng.h"
+#include "peak.h"
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+int main(int argc, char **argv)
+{
+    int batch = argc > 1 ? atoi(argv[1]) : 16, steps = argc > 2 ? atoi(argv[2]) : 10;
+    const char *json = argc > 3 ? argv[3] : NULL;
+    const hep_model_info *info = hep_model_info_get();
+    int threads = omp_get_max_threads();
+    char err[512];
+    const char *target = getenv("LIBXSMM_TARGET") ? NULL : info->libxsmm_target;
+    double peak = hep_measure_peak(threads, 1.0, target);
+
+    hep_model *m = hep_model_create(batch, threads, err, sizeof err);
+    if (!m) { fprintf(stderr, "bench: %s\n", err); return 1; }
+    hep_init_params(m, info, 1);
+    hep_adam adam;
+    hep_adam_init(&adam, info->num_params, 1e-4, 0.0);
+    size_t X = (size_t)batch * info->in_channels * info->in_height * info->in_width;
+    float *x = malloc(sizeof(float) * X);
+    int *labels = malloc(sizeof(int) * batch);
+    for (size_t i = 0; i < X; i++) x[i] = (float)hep_rng_uniform(3, 1, i);
+    for (int i = 0; i < batch; i++) labels[i] = i % info->num_classes;
+
+    double *t_train = malloc(sizeof(double) * steps), *t_infer = malloc(sizeof(double) * steps);
+    hep_pass pass = { .training = 1, .keep_prob = 0.5f, .seed = 1 };
+    for (int s = -2; s < steps; s++) {          /* two warm-up steps */
+        if (s == 0) hep_model_reset_layer_times(m);
+        pass.step = (uint64_t)(s + 2);
+        double t0 = omp_get_wtime();
+        hep_model_forward(m, x, batch, &pass, NULL);
+        hep_model_backward(m, labels, NULL, batch, &pass);
+        hep_adam_update(&adam, info, hep_model_params(m), hep_model_grads(m));
+        if (s >= 0) t_train[s] = omp_get_wtime() - t0;
+    }
+    hep_layer_time *lt = calloc((size_t)info->num_layers, sizeof *lt);
+    hep_model_layer_times(m, lt);
+    hep_pass infer = { .training = 0, .keep_prob = 1.0f, .seed = 1 };
+    for (int s = -1; s < steps; s++) {
+        double t0 = omp_get_wtime();
+        hep_model_forward(m, x, batch, &infer, NULL);
+        if (s >= 0) t_infer[s] = omp_get_wtime() - t0;
+    }
+    qsort(t_train, (size_t)steps, sizeof(double), cmp_double);
+    qsort(t_infer, (size_t)steps, sizeof(double), cmp_double);
+    double train = t_train[steps / 2], inf = t_infer[steps / 2];
+    double train_gf = info->flops_train * batch / train / 1e9, inf_gf = info->flops_forward * batch / inf / 1e9;
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+
+    printf("%s (%s), batch %d, %d threads, %d steps (median)\n", info->network, info->arch, batch, threads, steps);
+    printf("  GEMM peak (measured now)   %8.1f GFLOP/s\n", peak);
+    printf("  training step              %8.2f img/s  %7.1f GFLOP/s  %5.1f%% of peak  (%.1f ms/step)\n",
+           batch / train, train_gf, 100 * train_gf / peak, 1e3 * train);
+    printf("  forward only (inference)   %8.2f img/s  %7.1f GFLOP/s  %5.1f%% of peak\n", batch / inf, inf_gf, 100 * inf_gf / peak);
+    printf("  peak resident memory       %8.1f MiB\n", ru.ru_maxrss / 1024.0);
+    printf("  %-14s %10s %6s %10s %6s %10s %6s\n", "layer", "fwd ms", "%pk", "bwd-d ms", "%pk", "bwd-w ms", "%pk");
+    for (int l = 0; l < info->num_layers; l++) {
+        const hep_layer_info *li = &info->layers[l];
+        double ms[3] = { 1e3 * lt[l].forward / steps, 1e3 * lt[l].backward_data / steps,
+                         1e3 * lt[l].backward_weights / steps };
+        double gflop = li->flops * batch / 1e9;   /* per pass */
+        /* the first conv computes no backward-data: its column shows only the epilogue */
+        int counts[3] = { gflop > 0, gflop > 0 && l > 0, gflop > 0 };
+        char pct[3][16];
+        for (int p = 0; p < 3; p++) {
+            if (counts[p] && ms[p] > 0) snprintf(pct[p], sizeof pct[p], "%6.1f", 100 * gflop / (ms[p] / 1e3) / peak);
+            else snprintf(pct[p], sizeof pct[p], "%6s", "-");
+        }
+        printf("  %-14s %10.2f %s %10.2f %s %10.2f %s\n", li->name, ms[0], pct[0], ms[1], pct[1], ms[2], pct[2]);
+    }
+    if (json) {
+        FILE *f = fopen(json, "a");
+        if (!f) { perror(json); return 1; }
+        fprintf(f, "{\"network\": \"%s\", \"arch\": \"%s\", \"batch\": %d, \"threads\": %d, \"steps\": %d, "
+                   "\"peak_gflops\": %.1f, \"train_img_s\": %.3f, \"train_gflops\": %.1f, \"train_pct_peak\": %.1f, "
+                   "\"infer_img_s\": %.3f, \"infer_gflops\": %.1f, \"max_rss_mib\": %.1f, \"layers\": [",
+                info->network, info->arch, batch, threads, steps, peak, batch / train, train_gf, 100 * train_gf / peak,
+                batch / inf, inf_gf, ru.ru_maxrss / 1024.0);
+        for (int l = 0; l < info->num_layers; l++)
+            fprintf(f, "%s{\"name\": \"%s\", \"fwd_ms\": %.3f, \"bwd_data_ms\": %.3f, \"bwd_weights_ms\": %.3f, \"gflop\": %.4f}",
+                    l ? ", " : "", info->layers[l].name, 1e3 * lt[l].forward / steps, 1e3 * lt[l].backward_data / steps,
+                    1e3 * lt[l].backward_weights / steps, info->layers[l].flops * batch / 1e9);
+        fprintf(f, "]}\n");
+        fclose(f);
+    }
+    hep_adam_free(&adam);
+    hep_model_destroy(m);
+    free(x); free(labels); free(t_train); free(t_infer); free(lt);
+    return 0;
+}

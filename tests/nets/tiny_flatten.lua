@@ -1,0 +1,12 @@
+-- A tiny network with the flatten head and a conv without ReLU: for the
+-- finite-difference gradient check.
+return network {
+  name = "tiny_flatten",
+  input { channels = 2, height = 12, width = 8 },
+  conv { name = "c1", filters = 32 }, relu {}, maxpool {},
+  conv { name = "c2", filters = 32 }, dropout {},
+  conv { name = "c3", filters = 32 }, maxpool {}, dropout {},
+  flatten {},
+  dense { name = "d1", units = 2 },
+  softmax_xent {},
+}

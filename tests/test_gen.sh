@@ -1,0 +1,39 @@
+# Generator tests (sourced by tests/run.sh): determinism, the generated
+# header, and every bad network file gives file:line: layer: message and
+# writes nothing.
+echo "== generator"
+
+gen_twice_identical() {
+    local net=$1 a=$LOGDIR/gen-a b=$LOGDIR/gen-b
+    rm -rf "$a" "$b"; mkdir -p "$a" "$b"
+    lua5.4 gen/main.lua "networks/$net.lua" skx "$a" && lua5.4 gen/main.lua "networks/$net.lua" skx "$b" || return 1
+    cmp "$a/model.c" "$b/model.c" && cmp "$a/model.h" "$b/model.h" || return 1
+    head -5 "$a/model.c"
+    grep -q "DO NOT EDIT" "$a/model.c" && grep -q "Network: networks/$net.lua" "$a/model.c" &&
+        grep -q "arch: skx" "$a/model.c" && grep -q "gen/main.lua [0-9]" "$a/model.c"
+}
+for net in hep64 hep224; do
+    check "gen deterministic, headed: $net" gen_twice_identical $net
+done
+
+# bad_network FILE EXPECTED: non-zero exit, message with the file:line prefix
+# and the expected text, and no output file in the target folder.
+bad_network() {
+    local file=$1 expected=$2 out=$LOGDIR/gen-bad
+    rm -rf "$out"; mkdir -p "$out"
+    expect_fail "$expected" lua5.4 gen/main.lua "$file" "${3:-native}" "$out" || return 1
+    if [ -n "$(ls -A "$out")" ]; then echo "files were written: $(ls "$out")"; return 1; fi
+}
+B=tests/nets/bad
+check "gen bad: unknown layer"    bad_network $B/unknown_layer.lua  "$B/unknown_layer.lua:5: unknown layer kind or name 'batchnorm'"
+check "gen bad: unknown key"      bad_network $B/unknown_key.lua    "$B/unknown_key.lua:4: layer conv1: unknown key 'kernel' for conv (known: filters, name"
+check "gen bad: missing field"    bad_network $B/missing_field.lua  "$B/missing_field.lua:4: layer first: missing required key 'filters'"
+check "gen bad: pool on odd size" bad_network $B/odd_pool.lua       "$B/odd_pool.lua:6: layer maxpool3: 2x2 max-pool on an odd size 3x3"
+check "gen bad: impossible filters" bad_network $B/bad_filters.lua  "$B/bad_filters.lua:4: layer conv1: filters = 100 must be a multiple of 16"
+check "gen bad: filter size"      bad_network $B/bad_size.lua       "$B/bad_size.lua:4: layer conv1: 'size' = 5 is not supported"
+check "gen bad: no loss"          bad_network $B/no_loss.lua        "$B/no_loss.lua:5: layer logits: expected dense {units=K} followed by softmax_xent {}"
+check "gen bad: one class"        bad_network $B/one_class.lua      "$B/one_class.lua:5: layer loss: the classifier logits has 1 unit(s)"
+check "gen bad: misplaced relu"   bad_network $B/misplaced_relu.lua "$B/misplaced_relu.lua:5: layer relu1: relu must directly follow a conv"
+check "gen bad: negative units"   bad_network $B/negative_units.lua "$B/negative_units.lua:5: layer hidden: 'units' must be a positive integer, got -4"
+check "gen bad: Lua syntax error" bad_network $B/syntax_error.lua   "$B/syntax_error.lua:4:"
+check "gen bad: unknown arch"     bad_network networks/hep64.lua    "gen: unknown arch 'avx9'" avx9

@@ -1,0 +1,32 @@
+# Kernel tests (sourced by tests/run.sh): every layer and pass against the
+# plain-loop reference, on every arch's code path (the knl and hsw builds set
+# libxsmm's target to knl / hsw themselves, so that code really runs here);
+# finite-difference gradient checks of small generated networks.
+echo "== layers against the plain-loop reference"
+
+# The target check reads the program's own first line.
+layers_on_target() {
+    local net=$1 arch=$2 batch=$3 want=$4 out
+    make --no-print-directory -s "build/$net-$arch/test_layers" || return 1
+    out=$("build/$net-$arch/test_layers" "$batch"); local rc=$?
+    printf '%s\n' "$out"
+    [ $rc -eq 0 ] || return 1
+    if [ -n "$want" ] && ! grep -q "libxsmm target $want)" <<<"$out"; then
+        echo "expected libxsmm target $want"; return 1
+    fi
+}
+for arch in native skx hsw knl; do
+    want=""; [ $arch = native ] || want=$arch
+    check "layers hep64-$arch (batch 5)" layers_on_target hep64 $arch 5 "$want"
+done
+check "layers hep64_4class-native (batch 5)" layers_on_target hep64_4class native 5 ""
+check "layers hep224-native (batch 3)" layers_on_target hep224 native 3 ""
+check "layers hep224-hsw (batch 3)" layers_on_target hep224 hsw 3 hsw
+
+echo "== finite-difference gradient checks"
+gradcheck() {
+    make --no-print-directory -s "build/$1-$2/test_gradcheck" && "build/$1-$2/test_gradcheck" 3
+}
+check "gradcheck tiny_avgpool-native" gradcheck tiny_avgpool native
+check "gradcheck tiny_flatten-native" gradcheck tiny_flatten native
+check "gradcheck tiny_avgpool-hsw" gradcheck tiny_avgpool hsw
