@@ -313,7 +313,8 @@ int hep_config_load(hep_config *cfg, int argc, char **argv, int verbose)
         for (const char *p = text; p < at && *p; p++) {
             if (*p == '\n') { line++; col = 1; } else col++;
         }
-        hep_fatal("%s:%d:%d: malformed JSON near \"%.20s\"", path, line, col, at);
+        int shown = (int)strcspn(at, "\r\n");
+        hep_fatal("%s:%d:%d: malformed JSON near \"%.*s\"", path, line, col, shown > 24 ? 24 : shown, at);
     }
     if (!cJSON_IsObject(root)) hep_fatal("%s: expected a JSON object at the top level", path);
     set_from_json(cfg, path, "", root);

@@ -1,0 +1,71 @@
+# Config and command-line tests (sourced by tests/run.sh): the seed's configs
+# work unchanged, and every bad config or option is a clear error naming the
+# file and key.
+echo "== configs and command line"
+BIN=bin/hep64-native
+CFG=$LOGDIR/configs
+mkdir -p "$CFG"
+make --no-print-directory -s "$BIN" bin/hep224-native bin/hep224-knl bin/hep224-hsw bin/hep64-knl bin/hep64-hsw
+
+# write_config NAME: the demo config with a python edit applied
+write_config() {
+    local name=$1 edit=$2
+    python3 - configs/demo_64.json "$CFG/$name.json" "$edit" <<'PY'
+import json, sys
+cfg = json.load(open(sys.argv[1]))
+exec(sys.argv[3])
+open(sys.argv[2], "w").write(json.dumps(cfg, indent=2))
+PY
+}
+SHORT="--dummy_data --trainsamples=8 --num_epochs=1 --train_batch_size=4 --outputpath=$LOGDIR/run"
+
+printf '{\n  "trainsamples": 10,\n  "num_epochs": 1\n  "dropout_p": 0.5\n}\n' > "$CFG/malformed.json"
+check "config: malformed JSON names file:line:col" expect_fail "$CFG/malformed.json:4:3: malformed JSON" $BIN --config=$CFG/malformed.json $SHORT
+write_config unknown 'cfg["learning_rat"] = 0.1'
+check "config: unknown key lists the known keys" expect_fail "$CFG/unknown.json: unknown key 'learning_rat' (known keys: input_shape, inputpath" $BIN --config=$CFG/unknown.json $SHORT
+write_config unknown_nested 'cfg["conv_params"]["stride"] = 1'
+check "config: unknown conv_params key" expect_fail "unknown key 'conv_params.stride' (known keys of conv_params: data_format, num_filters" $BIN --config=$CFG/unknown_nested.json $SHORT
+write_config wrong_type 'cfg["trainsamples"] = "many"'
+check "config: wrong type" expect_fail "$CFG/wrong_type.json: key 'trainsamples': expected an integer, got a string" $BIN --config=$CFG/wrong_type.json --dummy_data
+write_config wrong_type_bool 'cfg["batch_size_per_node"] = 1'
+check "config: wrong type (boolean)" expect_fail "key 'batch_size_per_node': expected true or false, got a number" $BIN --config=$CFG/wrong_type_bool.json $SHORT
+write_config fraction 'cfg["num_epochs"] = 1.5'
+check "config: non-integer count" expect_fail "key 'num_epochs': expected an integer, got a number" $BIN --config=$CFG/fraction.json $SHORT
+write_config layers 'cfg["num_layers"] = 4'
+check "config: num_layers contradicts the network" expect_fail "num_layers = 4, but the compiled network hep64 has 3 conv+pool layers" $BIN --config=$CFG/layers.json $SHORT
+write_config shape 'cfg["input_shape"] = [3, 224, 224]'
+check "config: input_shape contradicts the network" expect_fail "input_shape [3,224,224] does not match the compiled network hep64 ([3,64,64] or [64,64,3])" $BIN --config=$CFG/shape.json $SHORT
+write_config fc 'cfg["num_fc_units"] = 1024'
+check "config: num_fc_units contradicts the network" expect_fail "num_fc_units = 1024, but the compiled network hep64 has 512 hidden dense units" $BIN --config=$CFG/fc.json $SHORT
+write_config filters 'cfg["conv_params"]["num_filters"] = 64'
+check "config: num_filters contradicts the network" expect_fail "conv_params.num_filters = 64, but the compiled network hep64 has 128 filters" $BIN --config=$CFG/filters.json $SHORT
+check "config: scaling_improvements contradicts" expect_fail "scaling_improvements = true, but the compiled network hep64 does not use global average pooling" $BIN --config=configs/demo_64.json --scaling_improvements=true $SHORT
+check "config: batch_norm is refused" expect_fail "batch_norm = true, but the compiled network hep64 has no batch normalisation" $BIN --config=configs/demo_64.json --batch_norm=true $SHORT
+check "config: keep probability range" expect_fail "dropout_p is the keep probability and must be in (0, 1], got 1.5" $BIN --config=configs/demo_64.json --dropout_p=1.5 $SHORT
+check "config: optimizer" expect_fail "optimizer 'SGD' is not implemented (expected ADAM)" $BIN --config=configs/demo_64.json --optimizer=SGD $SHORT
+check "cli: missing --config" expect_fail "no config file given: use --config=FILE" $BIN --dummy_data
+check "cli: config file not found" expect_fail "cannot open config file $CFG/nope.json: No such file or directory" $BIN --config=$CFG/nope.json
+check "cli: unknown option" expect_fail "command line: unknown option '--epochs'" $BIN --config=configs/demo_64.json --epochs=3
+check "cli: bad option value" expect_fail "command line: --num_epochs=three: expected an integer" $BIN --config=configs/demo_64.json --num_epochs=three
+check "cli: --num_tasks checked against MPI" expect_fail "--num_tasks=4, but MPI started 1 rank(s)" $BIN --config=configs/demo_64.json --num_tasks=4 $SHORT
+check "cli: --help lists the keys" bash -c "$BIN --help | grep -q 'Config keys: input_shape, inputpath'"
+
+# The seed's four configs, unchanged, on the matching binaries (short runs).
+seed_runs() {
+    local bin=$1 cfg=$2 out
+    out=$($bin --config="$cfg" --dummy_data --trainsamples=16 --num_epochs=1 --train_batch_size=8 \
+          --display_interval=1 --outputpath="$LOGDIR/run-seed") || { printf '%s\n' "$out"; return 1; }
+    printf '%s\n' "$out"
+    grep -Eq '^[0-9]+\.[0-9]+ TRAINING REPORT: step 2 \(2\), average loss [0-9.e+-]+ \([0-9.]+ sec/batch\)$' <<<"$out"
+}
+S=../shared/seed/configs
+if [ -d "$S" ]; then
+    check "seed config cori_knl_224_adam on hep224-knl" seed_runs bin/hep224-knl $S/cori_knl_224_adam.json
+    check "seed config cori_haswell_224 on hep224-hsw" seed_runs bin/hep224-hsw $S/cori_haswell_224.json
+    check "seed config cori_knl_64 on hep64-knl" seed_runs bin/hep64-knl $S/cori_knl_64.json
+    check "seed config cori_haswell_64 on hep64-hsw" seed_runs bin/hep64-hsw $S/cori_haswell_64.json
+fi
+for c in configs/cori_*.json; do
+    case $c in *224*) net=hep224 ;; *) net=hep64 ;; esac
+    check "project config $c on $net-native" seed_runs bin/$net-native "$c"
+done
