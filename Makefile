@@ -78,7 +78,7 @@ $(foreach a,$(ARCHS),$(eval $(call ARCH_RULES,$(a))))
 deps:
 	apt-get update -qq
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -q -o DPkg::Lock::Timeout=300 --no-install-recommends \
-	  build-essential pkg-config libxsmm-dev libhdf5-dev libopenmpi-dev openmpi-bin lua5.4 lua-penlight \
+	  build-essential pkg-config libxsmm-dev libhdf5-dev libopenmpi-dev openmpi-bin lua5.4 lua-penlight lua-check \
 	  libcjson-dev hdf5-tools librandom123-dev python3 python3-numpy python3-h5py
 
 test:
@@ -91,7 +91,7 @@ bench:
 	@bash bench/run.sh
 
 lint:
-	luacheck --std lua54 gen
+	luacheck gen
 
 clean:
 	rm -rf build bin

@@ -20,7 +20,7 @@ function M.infer(net, arch)
   end
   local layers = net.layers
   local ops = {}
-  local i = 1
+  local i                         -- next layer to consume
   local cur                       -- current shape {c, h, w} or {features}
   local dropout_id = 0            -- RNG stream per dropout layer, in file order
 

@@ -2,6 +2,7 @@
 # header, and every bad network file gives file:line: layer: message and
 # writes nothing.
 echo "== generator"
+check "gen: luacheck finds nothing in gen/" luacheck gen
 
 gen_twice_identical() {
     local net=$1 a=$LOGDIR/gen-a b=$LOGDIR/gen-b
