@@ -3,7 +3,7 @@
 -- renders templates/conv_{first_,}forward.c and conv_backward.c.
 local M = {}
 
-local function offsets(count_outer, stride_outer, inner_rows, W, B, bytes_per_block)
+local function offsets(count_outer, stride_outer, W, B, bytes_per_block)
   -- a_offs: weight blocks (outer, r, s); b_offs: pixel blocks (outer, r, s)
   local a, b = {}, {}
   for o = 0, count_outer - 1 do
@@ -73,14 +73,15 @@ function M.plan(op, ctx)
       call = string.format("libxsmm_smmdispatch_reducebatch_strd(%d, %d, %d, %d, %d, &lda, &ldb, &ldc, &one, &one, &trans_b, NULL)",
         B, op.C, op.W, (op.W + 2) * B * 4, (op.W + 2) * op.C * 4) }
   else
-    op.fwd_a_offs, op.fwd_b_offs = offsets(op.CB, op.H + 2, 0, op.W, B, B * B * 4)
-    op.bwd_a_offs, op.bwd_b_offs = offsets(op.KB, op.H + 2, 0, op.W, B, B * B * 4)
+    op.fwd_a_offs, op.fwd_b_offs = offsets(op.CB, op.H + 2, op.W, B, B * B * 4)
+    op.bwd_a_offs, op.bwd_b_offs = offsets(op.KB, op.H + 2, op.W, B, B * B * 4)
     for _, pass in ipairs({ "fwd", "bwd_d" }) do
       ctx.add_kernel { field = op.name .. "_" .. pass, type = "libxsmm_smmfunction_reducebatch_offs",
         comment = string.format("%s %s: m=%d n=%d k=%d, batch-reduce over %d blocks", op.name,
           pass == "fwd" and "forward" or "backward-data", B, op.WC, B, (pass == "fwd" and op.CB or op.KB) * 9),
         lda = B, ldb = B, ldc = B,
-        call = string.format("libxsmm_smmdispatch_reducebatch_offs(%d, %d, %d, &lda, &ldb, &ldc, &one, &zero, &no_trans, NULL)", B, op.WC, B) }
+        call = string.format("libxsmm_smmdispatch_reducebatch_offs(%d, %d, %d, &lda, &ldb, &ldc, &one, &zero, &no_trans, NULL)",
+          B, op.WC, B) }
     end
     ctx.add_kernel { field = op.name .. "_bwd_w", type = "libxsmm_smmfunction_reducebatch_strd",
       comment = string.format("%s backward-weights: m=%d n=%d k=%d, %d rows", op.name, B, B, op.W, op.BWR),
