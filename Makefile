@@ -13,7 +13,7 @@ ARCH_CFLAGS_hsw    := -march=haswell -mtune=haswell
 ARCH_CFLAGS_native := -march=native -mtune=native
 WARN    := -Wall -Wextra
 CFLAGS  ?= -O3 -g
-BASE_CFLAGS := -std=c11 -fopenmp $(WARN) -Iruntime $(shell pkg-config --cflags hdf5 2>/dev/null)
+BASE_CFLAGS := -std=c11 -fopenmp -fno-trapping-math $(WARN) -Iruntime $(shell pkg-config --cflags hdf5 2>/dev/null)
 LIBS    := -lcjson -lxsmm -lxsmmnoblas -lpthread -lm -ldl
 
 RUNTIME_SRC := $(filter-out runtime/main.c,$(wildcard runtime/*.c))

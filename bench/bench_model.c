@@ -57,11 +57,14 @@ int main(int argc, char **argv)
     hep_layer_time *lt = calloc((size_t)info->num_layers, sizeof *lt);
     hep_model_layer_times(m, lt);
     hep_pass infer = { .training = 0, .keep_prob = 1.0f, .seed = 1 };
+    hep_layer_time *lti = calloc((size_t)info->num_layers, sizeof *lti);
     for (int s = -1; s < steps; s++) {
+        if (s == 0) hep_model_reset_layer_times(m);
         double t0 = omp_get_wtime();
         hep_model_forward(m, x, batch, &infer, NULL);
         if (s >= 0) t_infer[s] = omp_get_wtime() - t0;
     }
+    hep_model_layer_times(m, lti);
     qsort(t_train, (size_t)steps, sizeof(double), cmp_double);
     qsort(t_infer, (size_t)steps, sizeof(double), cmp_double);
     double train = t_train[steps / 2], inf = t_infer[steps / 2];
@@ -75,20 +78,22 @@ int main(int argc, char **argv)
            batch / train, train_gf, 100 * train_gf / peak, 1e3 * train);
     printf("  forward only (inference)   %8.2f img/s  %7.1f GFLOP/s  %5.1f%% of peak\n", batch / inf, inf_gf, 100 * inf_gf / peak);
     printf("  peak resident memory       %8.1f MiB\n", ru.ru_maxrss / 1024.0);
-    printf("  %-14s %10s %6s %10s %6s %10s %6s\n", "layer", "fwd ms", "%pk", "bwd-d ms", "%pk", "bwd-w ms", "%pk");
+    printf("  %-14s %10s %6s %10s %6s %10s %6s %10s %6s\n", "layer", "fwd ms", "%pk", "bwd-d ms", "%pk", "bwd-w ms", "%pk",
+           "infer ms", "%pk");
     for (int l = 0; l < info->num_layers; l++) {
         const hep_layer_info *li = &info->layers[l];
-        double ms[3] = { 1e3 * lt[l].forward / steps, 1e3 * lt[l].backward_data / steps,
-                         1e3 * lt[l].backward_weights / steps };
+        double ms[4] = { 1e3 * lt[l].forward / steps, 1e3 * lt[l].backward_data / steps,
+                         1e3 * lt[l].backward_weights / steps, 1e3 * lti[l].forward / steps };
         double gflop = li->flops * batch / 1e9;   /* per pass */
         /* the first conv computes no backward-data: its column shows only the epilogue */
-        int counts[3] = { gflop > 0, gflop > 0 && l > 0, gflop > 0 };
-        char pct[3][16];
-        for (int p = 0; p < 3; p++) {
+        int counts[4] = { gflop > 0, gflop > 0 && l > 0, gflop > 0, gflop > 0 };
+        char pct[4][16];
+        for (int p = 0; p < 4; p++) {
             if (counts[p] && ms[p] > 0) snprintf(pct[p], sizeof pct[p], "%6.1f", 100 * gflop / (ms[p] / 1e3) / peak);
             else snprintf(pct[p], sizeof pct[p], "%6s", "-");
         }
-        printf("  %-14s %10.2f %s %10.2f %s %10.2f %s\n", li->name, ms[0], pct[0], ms[1], pct[1], ms[2], pct[2]);
+        printf("  %-14s %10.2f %s %10.2f %s %10.2f %s %10.2f %s\n", li->name, ms[0], pct[0], ms[1], pct[1], ms[2], pct[2],
+               ms[3], pct[3]);
     }
     if (json) {
         FILE *f = fopen(json, "a");
@@ -99,14 +104,15 @@ int main(int argc, char **argv)
                 info->network, info->arch, batch, threads, steps, peak, batch / train, train_gf, 100 * train_gf / peak,
                 batch / inf, inf_gf, ru.ru_maxrss / 1024.0);
         for (int l = 0; l < info->num_layers; l++)
-            fprintf(f, "%s{\"name\": \"%s\", \"fwd_ms\": %.3f, \"bwd_data_ms\": %.3f, \"bwd_weights_ms\": %.3f, \"gflop\": %.4f}",
+            fprintf(f, "%s{\"name\": \"%s\", \"fwd_ms\": %.3f, \"bwd_data_ms\": %.3f, \"bwd_weights_ms\": %.3f, "
+                       "\"infer_ms\": %.3f, \"gflop\": %.4f}",
                     l ? ", " : "", info->layers[l].name, 1e3 * lt[l].forward / steps, 1e3 * lt[l].backward_data / steps,
-                    1e3 * lt[l].backward_weights / steps, info->layers[l].flops * batch / 1e9);
+                    1e3 * lt[l].backward_weights / steps, 1e3 * lti[l].forward / steps, info->layers[l].flops * batch / 1e9);
         fprintf(f, "]}\n");
         fclose(f);
     }
     hep_adam_free(&adam);
     hep_model_destroy(m);
-    free(x); free(labels); free(t_train); free(t_infer); free(lt);
+    free(x); free(labels); free(t_train); free(t_infer); free(lt); free(lti);
     return 0;
 }

@@ -15,7 +15,7 @@ M.modules = modules
 
 function M.plan(net, arch)
   net.tensors, net.buffers, net.kernels, net.probes = {}, {}, {}, {}
-  net.thread = { tile = 0, panel = 0, dy = 0, dout = 0 }
+  net.thread = { tile = 0, dy = 0, dout = 0 }
   net.conv_ops, net.dense_ops = {}, {}
   local widths = 0
   local offset = 0
@@ -63,7 +63,7 @@ function M.plan(net, arch)
   net.ones_len = ctx.ones_len
   net.x0_floats = (net.input.h + 2) * (net.input.w + 2) * net.input.c
   local th = net.thread
-  net.thread_floats = th.tile + th.panel + th.dy + 2 * th.dout + net.conv_params
+  net.thread_floats = th.tile + th.dy + 2 * th.dout + net.conv_params
 
   -- Layer table for the runtime and the reference tests.
   local tensor_index = {}
@@ -110,7 +110,7 @@ function M.plan(net, arch)
   net.buffers[#net.buffers + 1] = { summary = string.format("%-14s %-8s %-60s %s", "dhead[2]", "float",
     string.format("[N][%d] dense gradients, ping-pong", widths), mib(widths * 8) .. " per image") }
   net.buffers[#net.buffers + 1] = { summary = string.format("%-14s %-8s %-60s %s", "per thread", "float",
-    string.format("tile %d, panel %d, dy %d, dout 2x%d, grad %d", th.tile, th.panel, th.dy, th.dout, net.conv_params),
+    string.format("tile %d, dy %d, dout 2x%d, grad %d", th.tile, th.dy, th.dout, net.conv_params),
     mib(net.thread_floats * 4) .. " per thread") }
   return net
 end

@@ -11,6 +11,7 @@
 #define HEP_EPILOGUE_H
 
 #include <stdint.h>
+#include <string.h>
 #include "rng.h"
 
 /* Dropout of one layer in one pass; threshold 0 never happens for an active
@@ -35,22 +36,47 @@ static inline hep_dropout hep_dropout_make(int active, float keep_prob, uint64_t
     return d;
 }
 
-/* Multipliers (0 or 1/keep) for elements index .. index+count-1; index and
- * count are multiples of 8. */
+/* Multipliers (0 or 1/keep) for the 64 elements of draw group g. */
+static inline void hep_dropout_group(const hep_dropout *d, uint64_t g, float *restrict f)
+{
+    uint32_t words[4][8];
+    hep_rng_philox8(d->seed, d->step, d->layer, g, words);
+    const uint32_t threshold = d->threshold;
+    const float scale = d->scale;
+#pragma GCC unroll 8
+    for (int t = 0; t < 8; t++) {                 /* elements 8t .. 8t + 7 */
+        const int shift = (t & 1) * 16;
+#pragma omp simd
+        for (int l = 0; l < 8; l++) {
+            uint32_t draw = (words[t >> 1][l] >> shift) & 0xffffu;
+            f[t * 8 + l] = draw < threshold ? scale : 0.0f;
+        }
+    }
+}
+
+/* Multipliers for elements index .. index+count-1 (multiples of 8). The
+ * same draws as hep_dropout_factor1. */
 static inline void hep_dropout_factors(const hep_dropout *d, uint64_t index, int count, float *f)
 {
-    for (int i = 0; i < count; i += 8) {
-        uint16_t draw[8];
-        hep_rng_draw8(d->seed, d->step, d->layer, (index + (uint64_t)i) >> 3, draw);
-        for (int j = 0; j < 8; j++) f[i + j] = draw[j] < d->threshold ? d->scale : 0.0f;
+    const uint64_t end = index + (uint64_t)count;
+    while (index < end) {
+        uint64_t g = index >> 6, off = index & 63;
+        uint64_t n = end - index < 64 - off ? end - index : 64 - off;
+        if (n == 64) {
+            hep_dropout_group(d, g, f);
+        } else {
+            float group[64];
+            hep_dropout_group(d, g, group);
+            memcpy(f, group + off, sizeof(float) * n);
+        }
+        f += n;
+        index += n;
     }
 }
 
 static inline float hep_dropout_factor1(const hep_dropout *d, uint64_t index)
 {
-    uint16_t draw[8];
-    hep_rng_draw8(d->seed, d->step, d->layer, index >> 3, draw);
-    return draw[index & 7] < d->threshold ? d->scale : 0.0f;
+    return hep_rng_draw16(d->seed, d->step, d->layer, index) < d->threshold ? d->scale : 0.0f;
 }
 
 /* Forward: two conv rows tile[2][W][B] -> one pooled row out[W/2][B] with
@@ -63,25 +89,27 @@ static inline void hep_epilogue_pool(const float *restrict tile, int W, int B,
                                      const hep_dropout *d, uint64_t index, int K)
 {
     float factor[B];
+    for (int j = 0; j < B; j++) factor[j] = 1.0f;
     for (int q = 0; q < W / 2; q++) {
-        const float *t00 = tile + (2 * q) * B, *t01 = t00 + B;
-        const float *t10 = tile + (W + 2 * q) * B, *t11 = t10 + B;
+        const float *restrict t00 = tile + (2 * q) * B, *restrict t01 = t00 + B;
+        const float *restrict t10 = tile + (W + 2 * q) * B, *restrict t11 = t10 + B;
+        float *restrict o = out + q * B;
+        uint8_t *restrict mk = mask + q * B;
         if (d->active) hep_dropout_factors(d, index + (uint64_t)q * K, B, factor);
+        /* Branch-free so that it vectorises; pairwise maxima give the same
+         * first-maximum argmax as scanning the window in order. */
+#pragma omp simd
         for (int j = 0; j < B; j++) {
-            float v = t00[j];
-            uint8_t a = 0;
-            if (t01[j] > v) { v = t01[j]; a = 1; }
-            if (t10[j] > v) { v = t10[j]; a = 2; }
-            if (t11[j] > v) { v = t11[j]; a = 3; }
-            v += bias[j];
-            if (relu) {
-                if (v > 0.0f) a |= 4; else v = 0.0f;
-            } else {
-                a |= 4;
-            }
-            if (d->active) v *= factor[j];
-            mask[q * B + j] = a;
-            out[q * B + j] = v;
+            float v0 = t00[j], v1 = t01[j], v2 = t10[j], v3 = t11[j];
+            float top = v1 > v0 ? v1 : v0, bottom = v3 > v2 ? v3 : v2;
+            int a_top = v1 > v0, a_bottom = 2 + (v3 > v2);
+            int lower = bottom > top;
+            float v = (lower ? bottom : top) + bias[j];
+            int a = lower ? a_bottom : a_top;
+            int pass = (v > 0.0f) | !relu;
+            v = pass ? v : 0.0f;
+            o[j] = v * factor[j];
+            mk[j] = (uint8_t)(a | (pass << 2));
         }
     }
 }
@@ -95,18 +123,24 @@ static inline void hep_epilogue_pool_backward(const float *restrict dout, const 
                                               uint64_t index, int K)
 {
     float factor[B];
+    for (int j = 0; j < B; j++) factor[j] = 1.0f;
     for (int q = 0; q < W / 2; q++) {
         if (d->active) hep_dropout_factors(d, index + (uint64_t)q * K, B, factor);
+        float *restrict y00 = dy0 + (2 * q) * B, *restrict y01 = y00 + B;
+        float *restrict y10 = dy1 + (2 * q) * B, *restrict y11 = y10 + B;
+        const float *restrict g_in = dout + q * B;
+        const uint8_t *restrict mk = mask + q * B;
+#pragma omp simd
         for (int j = 0; j < B; j++) {
-            uint8_t a = mask[q * B + j];
-            float g = (a & 4) ? dout[q * B + j] : 0.0f;
-            if (d->active) g *= factor[j];
+            int a = mk[j];
+            float g = g_in[j] * factor[j];
+            g = (a & 4) ? g : 0.0f;
             dbias[j] += g;
             a &= 3;
-            dy0[(2 * q) * B + j] = a == 0 ? g : 0.0f;
-            dy0[(2 * q + 1) * B + j] = a == 1 ? g : 0.0f;
-            dy1[(2 * q) * B + j] = a == 2 ? g : 0.0f;
-            dy1[(2 * q + 1) * B + j] = a == 3 ? g : 0.0f;
+            y00[j] = a == 0 ? g : 0.0f;
+            y01[j] = a == 1 ? g : 0.0f;
+            y10[j] = a == 2 ? g : 0.0f;
+            y11[j] = a == 3 ? g : 0.0f;
         }
     }
 }

@@ -8,20 +8,48 @@
 #include <stdint.h>
 #include <Random123/philox.h>
 
-/* Dropout keeps element `index` (logical [n][h][w][c] order of the layer's
- * output) of layer `layer` at global step `step` when its 16-bit draw is
- * below keep_threshold = round(keep_prob * 65536). One Philox call yields
- * eight 16-bit draws: elements 8i..8i+7 share it. */
-static inline void hep_rng_draw8(uint64_t seed, uint64_t step, uint32_t layer, uint64_t index8,
-                                 uint16_t out[8])
+/* Dropout draws: element `index` (logical [n][h][w][c] order of a layer's
+ * output) of dropout layer `layer` at global step `step` gets a 16-bit draw
+ * and is kept when the draw is below keep_threshold = round(keep * 65536).
+ * Elements come in groups of 64: element e of group g takes half (e>>3)&1 of
+ * word (e>>4)&3 of the Philox output for counter 8g + (e&7). So one Philox
+ * call serves 8 elements, and 8 consecutive counters serve 64 consecutive
+ * elements with contiguous, vectorisable reads (hep_rng_philox8). */
+static inline uint32_t hep_rng_draw16(uint64_t seed, uint64_t step, uint32_t layer, uint64_t index)
 {
-    philox4x32_ctr_t ctr = { { (uint32_t)index8, (uint32_t)(index8 >> 32), (uint32_t)step,
+    uint64_t counter = ((index >> 6) << 3) | (index & 7);
+    philox4x32_ctr_t ctr = { { (uint32_t)counter, (uint32_t)(counter >> 32), (uint32_t)step,
                                layer ^ ((uint32_t)(step >> 32) << 8) } };
     philox4x32_key_t key = { { (uint32_t)seed, (uint32_t)(seed >> 32) } };
     philox4x32_ctr_t r = philox4x32(ctr, key);
-    for (int i = 0; i < 4; i++) {
-        out[2 * i] = (uint16_t)r.v[i];
-        out[2 * i + 1] = (uint16_t)(r.v[i] >> 16);
+    uint32_t w = r.v[(index >> 4) & 3];
+    return ((index >> 3) & 1) ? w >> 16 : w & 0xffffu;
+}
+
+/* Philox4x32-10 (as Random123's philox4x32) for the 8 counters of group g,
+ * written so that the compiler vectorises across them: out[word][lane].
+ * (A scalar Philox call per 8 elements made dropout cost more than the
+ * first layer's convolution.) */
+static inline void hep_rng_philox8(uint64_t seed, uint64_t step, uint32_t layer, uint64_t group,
+                                   uint32_t out[4][8])
+{
+    const uint32_t key0 = (uint32_t)seed, key1 = (uint32_t)(seed >> 32);
+    const uint32_t ctr2 = (uint32_t)step, ctr3 = layer ^ ((uint32_t)(step >> 32) << 8);
+#pragma omp simd
+    for (int l = 0; l < 8; l++) {
+        uint64_t i = group * 8 + (uint64_t)l;
+        uint32_t c0 = (uint32_t)i, c1 = (uint32_t)(i >> 32), c2 = ctr2, c3 = ctr3, k0 = key0, k1 = key1;
+#pragma GCC unroll 10
+        for (int r = 0; r < 10; r++) {
+            uint64_t p0 = (uint64_t)0xD2511F53u * c0, p1 = (uint64_t)0xCD9E8D57u * c2;
+            c0 = (uint32_t)(p1 >> 32) ^ c1 ^ k0;
+            c1 = (uint32_t)p1;
+            c2 = (uint32_t)(p0 >> 32) ^ c3 ^ k1;
+            c3 = (uint32_t)p0;
+            k0 += 0x9E3779B9u;
+            k1 += 0xBB67AE85u;
+        }
+        out[0][l] = c0; out[1][l] = c1; out[2][l] = c2; out[3][l] = c3;
     }
 }
 

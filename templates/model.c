@@ -32,7 +32,6 @@
 /* Per-thread scratch, reused by every layer (sized for the largest). */
 typedef struct {
     float *tile;    /* [2][W][B] conv rows before the epilogue */
-    float *panel;   /* [2][W][9*C] first-layer im2col rows */
     float *dy;      /* [KB][H+2][W+2][B] pre-pool gradient of one image */
     float *dout[2]; /* block-output gradients of one image, ping-pong */
     float *grad;    /* [$(N.conv_params)] private conv weight/bias gradients */
@@ -189,7 +188,6 @@ hep_model *hep_model_create(int batch, int threads, char *err, size_t errlen)
         float *s;
         CARVE(s, float, N_THREAD_FLOATS);
         thr[t].tile = s;                   s += $(N.thread.tile);
-        thr[t].panel = s;                  s += $(N.thread.panel);
         thr[t].dy = s;                     s += $(N.thread.dy);
         thr[t].dout[0] = s;                s += $(N.thread.dout);
         thr[t].dout[1] = s;                s += $(N.thread.dout);

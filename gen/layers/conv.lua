@@ -55,18 +55,26 @@ function M.plan(op, ctx)
   -- Per-thread scratch needs.
   local rows = op.pool and 2 or 1
   ctx.thread_need("tile", rows * op.W * B)
-  if op.first then ctx.thread_need("panel", rows * op.W * 9 * op.C) end
   ctx.thread_need("dy", op.KB * (op.H + 2) * (op.W + 2) * B)
   ctx.thread_need("dout", out_per_image)
   if not op.first then ctx.thread_need("dout", op.CB * (op.H + 2) * (op.W + 2) * B) end
 
   -- Kernels.
   if op.first then
-    local taps = 9 * op.C
-    ctx.add_kernel { field = op.name .. "_fwd", type = "libxsmm_smmfunction",
-      comment = string.format("%s forward: m=%d n=%d k=%d", op.name, B, op.WC, taps),
-      lda = B, ldb = taps, ldc = B,
-      call = string.format("libxsmm_smmdispatch(%d, %d, %d, &lda, &ldb, &ldc, &one, &zero, &no_trans, NULL)", B, op.WC, taps) }
+    -- taps (r, s): weight block [r][s][C][B]; input pixel (r, s) away, C floats each
+    local a, b = {}, {}
+    for r = 0, 2 do
+      for s = 0, 2 do
+        a[#a + 1] = tostring((r * 3 + s) * op.C * B * 4)
+        b[#b + 1] = tostring((r * (op.W + 2) + s) * op.C * 4)
+      end
+    end
+    op.fwd_a_offs, op.fwd_b_offs = table.concat(a, ", "), table.concat(b, ", ")
+    ctx.add_kernel { field = op.name .. "_fwd", type = "libxsmm_smmfunction_reducebatch_offs",
+      comment = string.format("%s forward: m=%d n=%d k=%d, batch-reduce over 9 taps", op.name, B, op.WC, op.C),
+      lda = B, ldb = op.C, ldc = B,
+      call = string.format("libxsmm_smmdispatch_reducebatch_offs(%d, %d, %d, &lda, &ldb, &ldc, &one, &zero, &no_trans, NULL)",
+        B, op.WC, op.C) }
     ctx.add_kernel { field = op.name .. "_bwd_w", type = "libxsmm_smmfunction_reducebatch_strd",
       comment = string.format("%s backward-weights: m=%d n=%d k=%d, %d rows", op.name, B, op.C, op.W, op.BWR),
       lda = B, ldb = op.C, ldc = B,

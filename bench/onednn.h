@@ -1,0 +1,12 @@
+/* oneDNN's convolutions on the very shapes of a generated network (read from
+ * its layer table), with oneDNN's own preferred (blocked) formats: the peer
+ * `make bench` compares hepcnn against. Built when libdnnl-dev is installed
+ * (a benchmark-only dependency). */
+#ifndef HEP_BENCH_ONEDNN_H
+#define HEP_BENCH_ONEDNN_H
+#include <model.h>
+/* Median milliseconds per conv layer (indexed like info->layers; 0 for
+ * other layers) of forward-training, backward-data and backward-weights
+ * (with bias). Returns 0, or -1 with a message on stderr. */
+int hep_onednn_conv_times(const hep_model_info *info, int batch, int reps, double (*ms)[3]);
+#endif
