@@ -16,6 +16,12 @@ CFLAGS  ?= -O3 -g
 BASE_CFLAGS := -std=c11 -fopenmp -fno-trapping-math $(WARN) -Iruntime $(shell pkg-config --cflags hdf5 2>/dev/null)
 LIBS    := -lcjson -lxsmm -lxsmmnoblas -lpthread -lm -ldl
 
+# oneDNN is a benchmark-only dependency: compared against when installed.
+ifneq ($(wildcard /usr/include/dnnl.h),)
+BENCH_DNNL_SRC := bench/onednn.c
+BENCH_DNNL_FLAGS := -DHEP_HAVE_DNNL
+BENCH_DNNL_LIBS := -ldnnl
+endif
 RUNTIME_SRC := $(filter-out runtime/main.c,$(wildcard runtime/*.c))
 RUNTIME_HDR := $(wildcard runtime/*.h)
 GEN_SRC     := $(wildcard gen/*.lua gen/layers/*.lua templates/*.c)
@@ -69,9 +75,9 @@ build/%-$(1)/test_gradcheck: build/%-$(1)/model.o tests/test_gradcheck.c
 	@echo "  LD    $$@"
 	@$(CC) $(BASE_CFLAGS) $(CFLAGS) $(ARCH_CFLAGS_$(1)) $$< tests/test_gradcheck.c -o $$@ $(LIBS)
 
-build/%-$(1)/bench_model: build/%-$(1)/model.o bench/bench_model.c bench/peak.c bench/peak.h build/runtime-$(1)/init.o build/runtime-$(1)/optim.o build/runtime-$(1)/util.o
+build/%-$(1)/bench_model: build/%-$(1)/model.o bench/bench_model.c bench/peak.c bench/peak.h bench/onednn.c bench/onednn.h build/runtime-$(1)/init.o build/runtime-$(1)/optim.o build/runtime-$(1)/util.o
 	@echo "  LD    $$@"
-	@$(CC) $(BASE_CFLAGS) $(CFLAGS) $(ARCH_CFLAGS_$(1)) $$< bench/bench_model.c bench/peak.c build/runtime-$(1)/init.o build/runtime-$(1)/optim.o build/runtime-$(1)/util.o -o $$@ $(LIBS)
+	@$(CC) $(BASE_CFLAGS) $(CFLAGS) $(ARCH_CFLAGS_$(1)) $(BENCH_DNNL_FLAGS) $$< bench/bench_model.c bench/peak.c $(BENCH_DNNL_SRC) build/runtime-$(1)/init.o build/runtime-$(1)/optim.o build/runtime-$(1)/util.o -o $$@ $(LIBS) $(BENCH_DNNL_LIBS)
 endef
 $(foreach a,$(ARCHS),$(eval $(call ARCH_RULES,$(a))))
 
@@ -79,7 +85,7 @@ deps:
 	apt-get update -qq
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -q -o DPkg::Lock::Timeout=300 --no-install-recommends \
 	  build-essential pkg-config libxsmm-dev libhdf5-dev libopenmpi-dev openmpi-bin lua5.4 lua-penlight lua-check \
-	  libcjson-dev hdf5-tools librandom123-dev python3 python3-numpy python3-h5py
+	  libcjson-dev hdf5-tools librandom123-dev python3 python3-numpy python3-h5py libdnnl-dev
 
 test:
 	@bash tests/run.sh

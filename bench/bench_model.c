@@ -1,20 +1,48 @@
 /* Times a generated network's whole training step (forward, backward, Adam:
  * what the training loop does) and forward-only inference, per layer and
- * pass, against the machine's GEMM peak measured in the same run.
+ * pass, against the machine's GEMM peak and (when built with oneDNN) oneDNN's
+ * convolutions on the same shapes, all measured in the same run.
  * Usage: bench_model BATCH STEPS [JSON_OUT]
  * Prints a table; with JSON_OUT also appends one JSON object per run. */
+#define _POSIX_C_SOURCE 200809L
 #include <math.h>
 #include <omp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <unistd.h>
 #include <model.h>
 
 #include "../runtime/init.h"
 #include "../runtime/optim.h"
 #include "../runtime/rng.h"
 #include "peak.h"
+#ifdef HEP_HAVE_DNNL
+#include "onednn.h"
+#endif
+
+/* Busy and total jiffies of the whole machine, from /proc/stat. */
+static int machine_jiffies(double *busy, double *total)
+{
+    FILE *f = fopen("/proc/stat", "r");
+    if (!f) return -1;
+    unsigned long long v[8] = { 0 };
+    int got = fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &v[6], &v[7]);
+    fclose(f);
+    if (got < 5) return -1;
+    *total = 0;
+    for (int i = 0; i < 8; i++) *total += (double)v[i];
+    *busy = *total - (double)v[3] - (double)v[4];
+    return 0;
+}
+
+static double own_cpu_seconds(void)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return ru.ru_utime.tv_sec + 1e-6 * ru.ru_utime.tv_usec + ru.ru_stime.tv_sec + 1e-6 * ru.ru_stime.tv_usec;
+}
 
 static int cmp_double(const void *a, const void *b)
 {
@@ -30,6 +58,8 @@ int main(int argc, char **argv)
     int threads = omp_get_max_threads();
     char err[512];
     const char *target = getenv("LIBXSMM_TARGET") ? NULL : info->libxsmm_target;
+    double busy0 = 0, total0 = 0, busy1 = 0, total1 = 0, cpu0 = own_cpu_seconds(), wall0 = omp_get_wtime();
+    machine_jiffies(&busy0, &total0);
     double peak = hep_measure_peak(threads, 1.0, target);
 
     hep_model *m = hep_model_create(batch, threads, err, sizeof err);
@@ -65,6 +95,20 @@ int main(int argc, char **argv)
         if (s >= 0) t_infer[s] = omp_get_wtime() - t0;
     }
     hep_model_layer_times(m, lti);
+    double (*dnnl_ms)[3] = calloc((size_t)info->num_layers, sizeof *dnnl_ms);
+    int have_dnnl = 0;
+#ifdef HEP_HAVE_DNNL
+    have_dnnl = hep_onednn_conv_times(info, batch, steps, dnnl_ms) == 0;
+#endif
+    machine_jiffies(&busy1, &total1);
+    double others = -1;
+    long hz = sysconf(_SC_CLK_TCK);
+    if (total1 > total0 && hz > 0) {
+        double own_jiffies = (own_cpu_seconds() - cpu0) * hz;
+        others = 100.0 * ((busy1 - busy0) - own_jiffies) / (total1 - total0);
+        if (others < 0) others = 0;
+    }
+    double wall = omp_get_wtime() - wall0;
     qsort(t_train, (size_t)steps, sizeof(double), cmp_double);
     qsort(t_infer, (size_t)steps, sizeof(double), cmp_double);
     double train = t_train[steps / 2], inf = t_infer[steps / 2];
@@ -78,6 +122,23 @@ int main(int argc, char **argv)
            batch / train, train_gf, 100 * train_gf / peak, 1e3 * train);
     printf("  forward only (inference)   %8.2f img/s  %7.1f GFLOP/s  %5.1f%% of peak\n", batch / inf, inf_gf, 100 * inf_gf / peak);
     printf("  peak resident memory       %8.1f MiB\n", ru.ru_maxrss / 1024.0);
+    double dnnl_train = 0, dnnl_fwd = 0;
+    for (int l = 0; l < info->num_layers; l++) {
+        dnnl_train += dnnl_ms[l][0] + dnnl_ms[l][1] + dnnl_ms[l][2];
+        dnnl_fwd += dnnl_ms[l][0];
+    }
+    if (have_dnnl) {
+        printf("  oneDNN convolutions alone  %8.2f img/s training (fwd + bwd-data + bwd-weights), %.2f img/s forward\n",
+               batch / (dnnl_train / 1e3), batch / (dnnl_fwd / 1e3));
+        printf("  hepcnn / oneDNN            %8.2fx training (whole step vs convolutions alone), %.2fx forward\n",
+               (dnnl_train / 1e3) / train, (dnnl_fwd / 1e3) / inf);
+    } else {
+        printf("  oneDNN                     not built in (install libdnnl-dev and rebuild)\n");
+    }
+    if (others >= 0)
+        printf("  other processes' CPU use   %8.1f%% of the machine during this run (%.0f s): %s\n", others, wall,
+               others < 5 ? "quiet" : "NOISY, figures may be low");
+    printf("  per layer and pass: hepcnn ms, %% of peak%s\n", have_dnnl ? ", oneDNN ms and hepcnn speed relative to it" : "");
     printf("  %-14s %10s %6s %10s %6s %10s %6s %10s %6s\n", "layer", "fwd ms", "%pk", "bwd-d ms", "%pk", "bwd-w ms", "%pk",
            "infer ms", "%pk");
     for (int l = 0; l < info->num_layers; l++) {
@@ -94,25 +155,32 @@ int main(int argc, char **argv)
         }
         printf("  %-14s %10.2f %s %10.2f %s %10.2f %s %10.2f %s\n", li->name, ms[0], pct[0], ms[1], pct[1], ms[2], pct[2],
                ms[3], pct[3]);
+        if (have_dnnl && li->kind == HEP_LAYER_CONV)
+            printf("  %-14s %10.2f %5.2fx %10.2f %5.2fx %10.2f %5.2fx\n", "  oneDNN", dnnl_ms[l][0],
+                   dnnl_ms[l][0] / ms[0], dnnl_ms[l][1], l > 0 ? dnnl_ms[l][1] / ms[1] : 0.0, dnnl_ms[l][2],
+                   dnnl_ms[l][2] / ms[2]);
     }
     if (json) {
         FILE *f = fopen(json, "a");
         if (!f) { perror(json); return 1; }
         fprintf(f, "{\"network\": \"%s\", \"arch\": \"%s\", \"batch\": %d, \"threads\": %d, \"steps\": %d, "
                    "\"peak_gflops\": %.1f, \"train_img_s\": %.3f, \"train_gflops\": %.1f, \"train_pct_peak\": %.1f, "
-                   "\"infer_img_s\": %.3f, \"infer_gflops\": %.1f, \"max_rss_mib\": %.1f, \"layers\": [",
+                   "\"infer_img_s\": %.3f, \"infer_gflops\": %.1f, \"max_rss_mib\": %.1f, \"other_cpu_pct\": %.1f, "
+                   "\"onednn_train_img_s\": %.3f, \"onednn_fwd_img_s\": %.3f, \"layers\": [",
                 info->network, info->arch, batch, threads, steps, peak, batch / train, train_gf, 100 * train_gf / peak,
-                batch / inf, inf_gf, ru.ru_maxrss / 1024.0);
+                batch / inf, inf_gf, ru.ru_maxrss / 1024.0, others,
+                have_dnnl ? batch / (dnnl_train / 1e3) : 0.0, have_dnnl ? batch / (dnnl_fwd / 1e3) : 0.0);
         for (int l = 0; l < info->num_layers; l++)
             fprintf(f, "%s{\"name\": \"%s\", \"fwd_ms\": %.3f, \"bwd_data_ms\": %.3f, \"bwd_weights_ms\": %.3f, "
-                       "\"infer_ms\": %.3f, \"gflop\": %.4f}",
+                       "\"infer_ms\": %.3f, \"gflop\": %.4f, \"onednn_ms\": [%.3f, %.3f, %.3f]}",
                     l ? ", " : "", info->layers[l].name, 1e3 * lt[l].forward / steps, 1e3 * lt[l].backward_data / steps,
-                    1e3 * lt[l].backward_weights / steps, 1e3 * lti[l].forward / steps, info->layers[l].flops * batch / 1e9);
+                    1e3 * lt[l].backward_weights / steps, 1e3 * lti[l].forward / steps, info->layers[l].flops * batch / 1e9,
+                    dnnl_ms[l][0], dnnl_ms[l][1], dnnl_ms[l][2]);
         fprintf(f, "]}\n");
         fclose(f);
     }
     hep_adam_free(&adam);
     hep_model_destroy(m);
-    free(x); free(labels); free(t_train); free(t_infer); free(lt); free(lti);
+    free(x); free(labels); free(t_train); free(t_infer); free(lt); free(lti); free(dnnl_ms);
     return 0;
 }
