@@ -5,15 +5,18 @@
  * stale but finite values and never mix with the others. */
 static void $(L.name)_forward(hep_model *m, int n_images, const hep_pass *pass)
 {
-    enum { IN = $(L.IN), OUT = $(L.OUT), MB = $(L.MB) };
+    enum { IN = $(L.IN), OUT = $(L.OUT), MB = $(L.MB), KC = $(L.KC) };
     const float *weight = m->params + $(L.w_off), *bias = m->params + $(L.b_off);
     float *out = m->$(L.name)_out;
     const hep_dropout drop = hep_dropout_make($(L.dropout and "pass->training" or "0"), pass->keep_prob,
                                               pass->seed, pass->step, $(L.dropout or 0));
     (void)drop;
+    /* k in chunks of KC inputs, so that the weight block a thread streams
+     * (MB x KC) stays in cache while the kernel sweeps the batch. */
 #pragma omp parallel for schedule(static)
     for (int o0 = 0; o0 < OUT; o0 += MB)
-        m->$(L.name)_fwd(weight + o0, m->$(L.in_buf), out + o0);
+        for (int k0 = 0; k0 < IN; k0 += KC)
+            (k0 ? m->$(L.name)_fwd_acc : m->$(L.name)_fwd)(weight + (size_t)k0 * OUT + o0, m->$(L.in_buf) + k0, out + o0);
 #pragma omp parallel for schedule(static)
     for (int n = 0; n < n_images; n++)
         for (int o = 0; o < OUT; o++) {
@@ -66,14 +69,10 @@ static void $(L.name)_backward(hep_model *m, int n_images, float *dout, float *d
     t1 = omp_get_wtime(); m->time_bwd_w[$(L.index0)] += t1 - t0; t0 = t1;
 @ if L.need_din then
     /* din[n][i] = sum_o wt[o][i] dout[n][o], wt = weight transposed */
-    const float *weight = m->params + $(L.w_off);
-    float *wt = m->$(L.name)_wt;
-#pragma omp parallel for schedule(static)
-    for (int o = 0; o < OUT; o++)
-        for (int i = 0; i < IN; i++) wt[(size_t)o * IN + i] = weight[(size_t)i * OUT + o];
+    hep_transpose(m->params + $(L.w_off), IN, OUT, m->$(L.name)_wt);
 #pragma omp parallel for schedule(static)
     for (int i0 = 0; i0 < IN; i0 += NBI)
-        m->$(L.name)_bwd_d(wt + i0, dout, din + i0);
+        m->$(L.name)_bwd_d(m->$(L.name)_wt + i0, dout, din + i0);
     m->time_bwd_d[$(L.index0)] += omp_get_wtime() - t0;
 @ else
     (void)din;

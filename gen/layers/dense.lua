@@ -11,6 +11,7 @@ function M.plan(op, ctx)
   op.in_buf = ctx.prev_dense and (ctx.prev_dense.name .. "_out") or "feat"
   op.MB = block(op.OUT, 64)
   op.NBI = block(op.IN, 64)
+  op.KC = block(op.IN, 512)
   op.need_din = true
   local parts = {}
   if op.relu then parts[#parts + 1] = "ReLU" end
@@ -28,10 +29,13 @@ function M.plan(op, ctx)
   ctx.head_width(op.IN); ctx.head_width(op.OUT)
   ctx.add_probe { name = op.name, c = op.OUT, h = 1, w = 1,
     read = string.format("memcpy(plain, m->%s_out, sizeof(float) * (size_t)n * %d);", op.name, op.OUT) }
-  ctx.add_kernel { field = op.name .. "_fwd", type = "libxsmm_smmfunction",
-    comment = string.format("%s forward: m=%d n=batch k=%d", op.name, op.MB, op.IN),
-    lda = op.OUT, ldb = op.IN, ldc = op.OUT,
-    call = string.format("libxsmm_smmdispatch(%d, batch, %d, &lda, &ldb, &ldc, &one, &zero, &no_trans, NULL)", op.MB, op.IN) }
+  for _, acc in ipairs({ false, true }) do
+    ctx.add_kernel { field = op.name .. (acc and "_fwd_acc" or "_fwd"), type = "libxsmm_smmfunction",
+      comment = string.format("%s forward%s: m=%d n=batch k=%d", op.name, acc and " (accumulate)" or "", op.MB, op.KC),
+      lda = op.OUT, ldb = op.IN, ldc = op.OUT,
+      call = string.format("libxsmm_smmdispatch(%d, batch, %d, &lda, &ldb, &ldc, &one, &%s, &no_trans, NULL)",
+        op.MB, op.KC, acc and "one" or "zero") }
+  end
   ctx.add_kernel { field = op.name .. "_bwd_w", type = "libxsmm_smmfunction",
     comment = string.format("%s backward-weights: m=%d n=%d k=batch", op.name, op.OUT, op.NBI),
     lda = op.OUT, ldb = op.IN, ldc = op.OUT,
