@@ -74,7 +74,7 @@ int main(int argc, char **argv)
     for (int i = 0; i < batch; i++) labels[i] = i % info->num_classes;
 
     double *t_train = malloc(sizeof(double) * steps), *t_infer = malloc(sizeof(double) * steps);
-    hep_pass pass = { .training = 1, .keep_prob = 0.5f, .seed = 1 };
+    hep_pass pass = { .training = 1, .keep_prob = getenv("KP") ? (float)atof(getenv("KP")) : 0.5f, .seed = 1 };
     for (int s = -2; s < steps; s++) {          /* two warm-up steps */
         if (s == 0) hep_model_reset_layer_times(m);
         pass.step = (uint64_t)(s + 2);

@@ -35,6 +35,8 @@ function M.plan(net, arch)
   function ctx.add_probe(p) net.probes[#net.probes + 1] = p end
   function ctx.thread_need(what, floats) net.thread[what] = math.max(net.thread[what], floats) end
   function ctx.head_width(w) widths = math.max(widths, w) end
+  local dense_in = 0
+  function ctx.dense_in(w) dense_in = math.max(dense_in, w) end
 
   for i, op in ipairs(net.ops) do op.index0 = i - 1 end
   for _, op in ipairs(net.ops) do
@@ -60,6 +62,11 @@ function M.plan(net, arch)
   end
   net.num_params = offset
   net.head_width = widths
+  if dense_in > 0 then
+    ctx.add_buffer { field = "dense_in_t", ctype = "float", count = "N * " .. dense_in,
+      shape = string.format("[N][%d] a dense layer's input, transposed for backward-weights", dense_in),
+      per_image = dense_in * 4 }
+  end
   net.ones_len = ctx.ones_len
   net.x0_floats = (net.input.h + 2) * (net.input.w + 2) * net.input.c
   local th = net.thread
@@ -108,7 +115,7 @@ function M.plan(net, arch)
     string.format("[N][%d][%d][%d] input, zero border", net.input.h + 2, net.input.w + 2, net.input.c),
     mib(net.x0_floats * 4) .. " per image") })
   net.buffers[#net.buffers + 1] = { summary = string.format("%-14s %-8s %-60s %s", "dhead[2]", "float",
-    string.format("[N][%d] dense gradients, ping-pong", widths), mib(widths * 8) .. " per image") }
+    string.format("[%d][N] dense gradients, ping-pong", widths), mib(widths * 8) .. " per image") }
   net.buffers[#net.buffers + 1] = { summary = string.format("%-14s %-8s %-60s %s", "per thread", "float",
     string.format("tile %d, dy %d, dout 2x%d, grad %d", th.tile, th.dy, th.dout, net.conv_params),
     mib(net.thread_floats * 4) .. " per thread") }

@@ -29,16 +29,6 @@ static inline void hep_conv_weight_convert(int first, int K, int C, int B, const
                 }
 }
 
-/* internal [IN][OUT] <-> plain [OUT][IN] */
-static inline void hep_dense_weight_convert(int IN, int OUT, const float *src, float *dst, int direction)
-{
-    for (int o = 0; o < OUT; o++)
-        for (int i = 0; i < IN; i++) {
-            if (direction == 0) dst[(size_t)o * IN + i] = src[(size_t)i * OUT + o];
-            else dst[(size_t)i * OUT + o] = src[(size_t)o * IN + i];
-        }
-}
-
 static inline void hep_blocked_to_plain(const float *src, int n, int K, int H, int W, int B, float *plain)
 {
     int KB = K / B;
@@ -63,6 +53,14 @@ static inline void hep_transpose(const float *restrict src, int rows, int cols, 
             for (int c = c0; c < c1; c++)
                 for (int r = r0; r < r1; r++) dst[(size_t)c * rows + r] = src[(size_t)r * cols + c];
         }
+}
+
+/* plain[n][f] = fm[f][n] for n < n_images: feature-major [F][N] (batch N)
+ * to plain [n_images][F]. */
+static inline void hep_transpose_part(const float *fm, int F, int N, int n_images, float *plain)
+{
+    for (int n = 0; n < n_images; n++)
+        for (int f = 0; f < F; f++) plain[(size_t)n * F + f] = fm[(size_t)f * N + n];
 }
 
 /* Zero the one-pixel border of a blocked [KB][H+2][W+2][B] image: scratch

@@ -87,10 +87,12 @@ static void $(L.name)_backward_image(hep_model *m, hep_thread *t, int n, const f
     t1 = omp_get_wtime(); t->bwd_w[$(L.index0)] += t1 - t0; t0 = t1;
 @ if not L.first then
 
-    /* Data gradient: the forward kernel over dy with the flipped weights. */
+    /* Data gradient: the forward kernel over dy with the flipped weights;
+     * rows outermost, so the three dy rows a row needs are reused from cache
+     * by every channel block. */
     const unsigned long long blocks = KB * 9;
-    for (int cb = 0; cb < CB; cb++)
-        for (int h = 0; h < H; h++)
+    for (int h = 0; h < H; h++)
+        for (int cb = 0; cb < CB; cb++)
             for (int w0 = 0; w0 < W; w0 += WC)
                 m->$(L.name)_bwd_d(m->$(L.name)_wt + (size_t)cb * KB * 9 * B * B, dy + (h * (W + 2) + w0) * B,
                                    din + ((cb * (H + 2) + h + 1) * (W + 2) + w0 + 1) * B, &blocks,

@@ -1,80 +1,81 @@
 /* ---- $(L.name): dense $(L.IN)->$(L.OUT)$(L.epilogue) ----
- * in m->$(L.in_buf) [batch][$(L.IN)], out m->$(L.name)_out [batch][$(L.OUT)]
- * weight [$(L.IN)][$(L.OUT)] (internal; PyTorch's [out][in] is its transpose).
- * GEMMs always span the whole allocated batch: columns past n_images hold
- * stale but finite values and never mix with the others. */
+ * in m->$(L.in_buf) [$(L.IN)][batch], out m->$(L.name)_out [$(L.OUT)][batch]: dense
+ * activations are feature-major, so that with the weight in PyTorch's own
+ * [$(L.OUT)][$(L.IN)] order every GEMM is a plain or TRANS_B libxsmm kernel (its
+ * JIT has no TRANS_A) and no weight is ever transposed.
+ * GEMMs span the whole allocated batch: columns past n_images hold stale but
+ * finite values and never mix with the others. */
 static void $(L.name)_forward(hep_model *m, int n_images, const hep_pass *pass)
 {
-    enum { IN = $(L.IN), OUT = $(L.OUT), MB = $(L.MB), KC = $(L.KC) };
+    enum { IN = $(L.IN), OUT = $(L.OUT), OB = $(L.OB), KC = $(L.KC) };
+    const int N = m->batch;
     const float *weight = m->params + $(L.w_off), *bias = m->params + $(L.b_off);
+    const float *in = m->$(L.in_buf);
     float *out = m->$(L.name)_out;
     const hep_dropout drop = hep_dropout_make($(L.dropout and "pass->training" or "0"), pass->keep_prob,
                                               pass->seed, pass->step, $(L.dropout or 0));
     (void)drop;
-    /* k in chunks of KC inputs, so that the weight block a thread streams
-     * (MB x KC) stays in cache while the kernel sweeps the batch. */
+    /* out[o][n] = sum_i weight[o][i] in[i][n], k in chunks of KC inputs so
+     * that the weight block a thread streams stays in cache. */
 #pragma omp parallel for schedule(static)
-    for (int o0 = 0; o0 < OUT; o0 += MB)
+    for (int o0 = 0; o0 < OUT; o0 += OB)
         for (int k0 = 0; k0 < IN; k0 += KC)
-            (k0 ? m->$(L.name)_fwd_acc : m->$(L.name)_fwd)(weight + (size_t)k0 * OUT + o0, m->$(L.in_buf) + k0, out + o0);
+            (k0 ? m->$(L.name)_fwd_acc : m->$(L.name)_fwd)(in + (size_t)k0 * N, weight + (size_t)o0 * IN + k0,
+                                                           out + (size_t)o0 * N);
 #pragma omp parallel for schedule(static)
-    for (int n = 0; n < n_images; n++)
-        for (int o = 0; o < OUT; o++) {
-            float v = out[(size_t)n * OUT + o] + bias[o];
+    for (int o = 0; o < OUT; o++)
+        for (int n = 0; n < n_images; n++) {
+            float v = out[(size_t)o * N + n] + bias[o];
 @ if L.relu then
             if (v < 0.0f) v = 0.0f;
 @ end
 @ if L.dropout then
             if (drop.active) v *= hep_dropout_factor1(&drop, (pass->first_sample + n) * OUT + o);
 @ end
-            out[(size_t)n * OUT + o] = v;
+            out[(size_t)o * N + n] = v;
         }
 }
 
-/* dout [batch][OUT] is overwritten with the pre-activation gradient; din
- * [batch][IN] receives the input gradient. Needs n_images == batch. */
+/* dout [OUT][batch] is overwritten with the pre-activation gradient; din
+ * [IN][batch] receives the input gradient. Needs n_images == batch. */
 static void $(L.name)_backward(hep_model *m, int n_images, float *dout, float *din, const hep_pass *pass)
 {
-    enum { IN = $(L.IN), OUT = $(L.OUT), MB = $(L.MB), NBI = $(L.NBI) };
-    const float *out = m->$(L.name)_out;
+    enum { IN = $(L.IN), OUT = $(L.OUT), NBI = $(L.NBI) };
+    const int N = m->batch;
+    const float *out = m->$(L.name)_out, *weight = m->params + $(L.w_off);
     float *dweight = m->grads + $(L.w_off), *dbias = m->grads + $(L.b_off);
     const hep_dropout drop = hep_dropout_make($(L.dropout and "pass->training" or "0"), pass->keep_prob,
                                               pass->seed, pass->step, $(L.dropout or 0));
     (void)drop; (void)out;
     double t0 = omp_get_wtime(), t1;
-@ if L.relu or L.dropout then
 #pragma omp parallel for schedule(static)
-    for (int n = 0; n < n_images; n++)
-        for (int o = 0; o < OUT; o++) {
-            float g = dout[(size_t)n * OUT + o];
+    for (int o = 0; o < OUT; o++) {
+        double sum = 0.0;
+        for (int n = 0; n < n_images; n++) {
+            float g = dout[(size_t)o * N + n];
 @ if L.relu then
-            if (!(out[(size_t)n * OUT + o] > 0.0f)) g = 0.0f;
+            if (!(out[(size_t)o * N + n] > 0.0f)) g = 0.0f;
 @ end
 @ if L.dropout then
             if (drop.active) g *= hep_dropout_factor1(&drop, (pass->first_sample + n) * OUT + o);
 @ end
-            dout[(size_t)n * OUT + o] = g;
+            dout[(size_t)o * N + n] = g;
+            sum += g;
         }
-@ end
-    for (int o = 0; o < OUT; o++) {
-        double sum = 0.0;
-        for (int n = 0; n < n_images; n++) sum += dout[(size_t)n * OUT + o];
         dbias[o] = (float)sum;
     }
     t1 = omp_get_wtime(); m->time_bwd_d[$(L.index0)] += t1 - t0; t0 = t1;
-    /* dweight[i][o] = sum_n in[n][i] dout[n][o] */
+    /* dweight[o][i] = sum_n dout[o][n] in[i][n], from the input transposed
+     * to [batch][IN] (small next to the weight). */
+    float *in_t = m->dense_in_t;
+    hep_transpose(m->$(L.in_buf), IN, N, in_t);
 #pragma omp parallel for schedule(static)
     for (int i0 = 0; i0 < IN; i0 += NBI)
-        m->$(L.name)_bwd_w(dout, m->$(L.in_buf) + i0, dweight + (size_t)i0 * OUT);
+        m->$(L.name)_bwd_w(in_t + i0, dout, dweight + i0);
     t1 = omp_get_wtime(); m->time_bwd_w[$(L.index0)] += t1 - t0; t0 = t1;
-@ if L.need_din then
-    /* din[n][i] = sum_o wt[o][i] dout[n][o], wt = weight transposed */
-    hep_transpose(m->params + $(L.w_off), IN, OUT, m->$(L.name)_wt);
+    /* din[i][n] = sum_o weight[o][i] dout[o][n] */
 #pragma omp parallel for schedule(static)
     for (int i0 = 0; i0 < IN; i0 += NBI)
-        m->$(L.name)_bwd_d(m->$(L.name)_wt + i0, dout, din + i0);
+        m->$(L.name)_bwd_d(dout, weight + i0, din + (size_t)i0 * N);
     m->time_bwd_d[$(L.index0)] += omp_get_wtime() - t0;
-@ else
-    (void)din;
-@ end
 }

@@ -50,7 +50,7 @@ struct hep_model {
     $(b.ctype) *$(b.field);$(string.rep(" ", math.max(1, 22 - #b.field - #b.ctype)))/* $(b.shape) */
 @   end
 @ end
-    float *dhead[2];       /* [N][$(N.head_width)] dense-layer gradients, ping-pong */
+    float *dhead[2];       /* [$(N.head_width)][N] dense-layer gradients, feature-major, ping-pong */
     hep_thread *thread;    /* [threads] */
     double time_fwd[$(#N.ops)], time_bwd_d[$(#N.ops)], time_bwd_w[$(#N.ops)];   /* seconds per layer */
     /* JIT kernels, dispatched once in hep_model_create */
@@ -126,6 +126,7 @@ static int dispatch_kernels(hep_model *m, char *err, size_t errlen)
 @ for _, k in ipairs(N.kernels) do
     {   /* $(k.comment) */
         const libxsmm_blasint lda = $(k.lda), ldb = $(k.ldb), ldc = $(k.ldc);
+        (void)lda; (void)ldb; (void)ldc;
         m->$(k.field) = $(k.call);
         if (!m->$(k.field)) return dispatch_failed(err, errlen, "$(k.comment)");
     }

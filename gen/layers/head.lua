@@ -7,10 +7,10 @@ function M.plan(op, ctx)
   op.in_buf = last.name .. "_out"
   op.B, op.KB = last.B, last.KB
   ctx.add_buffer { field = "feat", ctype = "float", count = "N * " .. op.F,
-    shape = string.format("[N][%d] features", op.F), per_image = op.F * 4 }
+    shape = string.format("[%d][N] features, feature-major", op.F), per_image = op.F * 4 }
   ctx.head_width(op.F)
   ctx.add_probe { name = op.name, c = op.F, h = 1, w = 1,
-    read = string.format("memcpy(plain, m->feat, sizeof(float) * (size_t)n * %d);", op.F) }
+    read = string.format("hep_transpose_part(m->feat, %d, m->batch, n, plain);", op.F) }
   if op.kind == "avgpool" then
     op.summary = string.format("%-8s global average pool %dx%dx%d -> %d", op.name, op.C, op.H, op.W, op.F)
     ctx.add_buffer { field = "ones", ctype = "float", count = tostring(op.W), shape = string.format("[%d] ones", op.W), fixed = op.W * 4 }
