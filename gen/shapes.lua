@@ -185,8 +185,18 @@ function M.infer(net, arch)
       op.CB = op.first and 0 or op.C // block
       op.WC = chunk_width(op.W, arch.max_width_chunk)
       op.flops = 2 * op.H * op.W * op.K * op.C * 9
-      -- Backward-weights rows per call: a divisor of H no larger than the arch's choice.
-      op.BWR = chunk_width(op.H, arch.bwd_weight_rows)
+      -- Backward row band (and backward-weights rows per call): a divisor of H,
+      -- even under a 2x2 pool (whole windows), with at least the arch's rows
+      -- and enough rows that a call reduces over ~224 pixels (small images).
+      local target = math.max(arch.bwd_weight_rows, (224 + op.W - 1) // op.W)
+      local below, above
+      for r = 1, op.H do
+        if op.H % r == 0 and (not op.pool or r % 2 == 0) then
+          if r <= target then below = r end
+          if r >= target and not above then above = r end
+        end
+      end
+      op.BWR = above or below
       flops = flops + op.flops
     elseif op.kind == "dense" then
       op.flops = 2 * op.IN * op.OUT

@@ -30,6 +30,19 @@ static void $(L.name)_prepare_backward(hep_model *m)
 }
 @ end
 
+@ if not L.first then
+static inline void $(L.name)_data_row(hep_model *m, const float *dy, float *din, int h,
+                                      const unsigned long long *blocks)
+{
+    enum { CB = $(L.CB), KB = $(L.KB), H = $(L.H), W = $(L.W), B = $(L.B), WC = $(L.WC) };
+    for (int cb = 0; cb < CB; cb++)
+        for (int w0 = 0; w0 < W; w0 += WC)
+            m->$(L.name)_bwd_d(m->$(L.name)_wt + (size_t)cb * KB * 9 * B * B, dy + (h * (W + 2) + w0) * B,
+                               din + ((cb * (H + 2) + h + 1) * (W + 2) + w0 + 1) * B, blocks,
+                               $(L.name)_bwd_a_offs, $(L.name)_bwd_b_offs);
+}
+
+@ end
 static void $(L.name)_backward_image(hep_model *m, hep_thread *t, int n, const float *dout, float *din,
                                      const hep_pass *pass)
 {
@@ -48,27 +61,36 @@ static void $(L.name)_backward_image(hep_model *m, hep_thread *t, int n, const f
     hep_zero_border(dy, KB, H, W, B);   /* read by backward-data as padding */
 @ end
 
-    for (int kb = 0; kb < KB; kb++)
-        for (int p = 0; p < OH; p++) {
-            const float *dout_row = dout + ((kb * (OH + 2) + p + 1) * (OW + 2) + 1) * B;
-            uint64_t index = (((pass->first_sample + n) * OH + p) * OW) * K + kb * B;
-@ if L.pool then
-            float *dy_row = dy + ((kb * (H + 2) + 2 * p + 1) * (W + 2) + 1) * B;
-            hep_epilogue_pool_backward(dout_row, m->$(L.name)_mask + (((size_t)n * KB + kb) * OH + p) * OW * B,
-                                       W, B, dy_row, dy_row + (W + 2) * B, dbias + kb * B, &drop, index, K);
-@ else
-            const float *out_row = m->$(L.name)_out + (size_t)n * OUT_IMAGE + (dout_row - dout);
-            hep_epilogue_row_backward(dout_row, out_row, W, B, $(L.relu and 1 or 0),
-                                      dy + ((kb * (H + 2) + p + 1) * (W + 2) + 1) * B, dbias + kb * B,
-                                      &drop, index, K);
-@ end
-        }
-
-    t1 = omp_get_wtime(); t->bwd_d[$(L.index0)] += t1 - t0; t0 = t1;
-
-    /* Weight gradient: for each tap, sum over BWR rows of dy^T-times-input. */
+    /* Row bands of BWR conv rows: the band's pre-pool gradient is written,
+     * used for the weight gradient and (with a one-row lag, for the 3x3
+     * window) for the data gradient while it is still in cache. */
     const unsigned long long rows = BWR;
-    for (int h0 = 0; h0 < H; h0 += BWR)
+@ if not L.first then
+    const unsigned long long blocks = KB * 9;
+@ end
+    for (int h0 = 0; h0 < H; h0 += BWR) {
+        for (int kb = 0; kb < KB; kb++)
+@ if L.pool then
+            for (int p = h0 / 2; p < (h0 + BWR) / 2; p++) {
+@ else
+            for (int p = h0; p < h0 + BWR; p++) {
+@ end
+                const float *dout_row = dout + ((kb * (OH + 2) + p + 1) * (OW + 2) + 1) * B;
+                uint64_t index = (((pass->first_sample + n) * OH + p) * OW) * K + kb * B;
+@ if L.pool then
+                float *dy_row = dy + ((kb * (H + 2) + 2 * p + 1) * (W + 2) + 1) * B;
+                hep_epilogue_pool_backward(dout_row, m->$(L.name)_mask + (((size_t)n * KB + kb) * OH + p) * OW * B,
+                                           W, B, dy_row, dy_row + (W + 2) * B, dbias + kb * B, &drop, index, K);
+@ else
+                const float *out_row = m->$(L.name)_out + (size_t)n * OUT_IMAGE + (dout_row - dout);
+                hep_epilogue_row_backward(dout_row, out_row, W, B, $(L.relu and 1 or 0),
+                                          dy + ((kb * (H + 2) + p + 1) * (W + 2) + 1) * B, dbias + kb * B,
+                                          &drop, index, K);
+@ end
+            }
+        t1 = omp_get_wtime(); t->bwd_d[$(L.index0)] += t1 - t0; t0 = t1;
+
+        /* Weight gradient: for each tap, the band's dy times the input. */
         for (int kb = 0; kb < KB; kb++) {
             const float *dy_rows = dy + ((kb * (H + 2) + h0 + 1) * (W + 2) + 1) * B;
 @ if L.first then
@@ -84,19 +106,15 @@ static void $(L.name)_backward_image(hep_model *m, hep_thread *t, int n, const f
                                            dweight + ((((size_t)kb * CB + cb) * 9) + r * 3 + s) * B * B, &rows);
 @ end
         }
-    t1 = omp_get_wtime(); t->bwd_w[$(L.index0)] += t1 - t0; t0 = t1;
+        t1 = omp_get_wtime(); t->bwd_w[$(L.index0)] += t1 - t0; t0 = t1;
 @ if not L.first then
 
-    /* Data gradient: the forward kernel over dy with the flipped weights;
-     * rows outermost, so the three dy rows a row needs are reused from cache
-     * by every channel block. */
-    const unsigned long long blocks = KB * 9;
-    for (int h = 0; h < H; h++)
-        for (int cb = 0; cb < CB; cb++)
-            for (int w0 = 0; w0 < W; w0 += WC)
-                m->$(L.name)_bwd_d(m->$(L.name)_wt + (size_t)cb * KB * 9 * B * B, dy + (h * (W + 2) + w0) * B,
-                                   din + ((cb * (H + 2) + h + 1) * (W + 2) + w0 + 1) * B, &blocks,
-                                   $(L.name)_bwd_a_offs, $(L.name)_bwd_b_offs);
+        /* Data gradient of rows h0-1 .. h0+BWR-2 (row h needs dy rows h-1..h+1):
+         * the forward kernel over dy with the flipped weights. */
+        int last = h0 + BWR < H ? h0 + BWR - 1 : H;
+        for (int h = h0 > 0 ? h0 - 1 : 0; h < last; h++)
+            $(L.name)_data_row(m, dy, din, h, &blocks);
+        t1 = omp_get_wtime(); t->bwd_d[$(L.index0)] += t1 - t0; t0 = t1;
 @ end
-    t->bwd_d[$(L.index0)] += omp_get_wtime() - t0;
+    }
 }
