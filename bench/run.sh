@@ -27,4 +27,22 @@ for arch in $archs; do
     done
 done
 echo
+echo "== peak resident memory, hep224 batch 128 training (target <= 2.5 GB; PyTorch: 9.6 GiB)"
+make --no-print-directory -s "build/hep224-${archs%% *}/bench_model"
+"build/hep224-${archs%% *}/bench_model" 128 0 "$out"
+
+# The PyTorch peer of the same network, when python3-torch is installed.
+peer=${TORCH_PEER:-../shared/peers/torch_hepcnn.py}
+if python3 -c 'import torch' 2>/dev/null && [ -f "$peer" ]; then
+    echo
+    echo "== PyTorch peer ($peer), $OMP_NUM_THREADS threads, hugetlb malloc"
+    for spec in "hep224 16 3" "hep64 64 5"; do
+        set -- $spec
+        GLIBC_TUNABLES=glibc.malloc.hugetlb=1 python3 "$peer" "$1" "$2" "$OMP_NUM_THREADS" "$3" || true
+    done
+else
+    echo
+    echo "(PyTorch peer skipped: needs python3-torch and $peer)"
+fi
+echo
 echo "load average after: $(load); JSON: $out"
