@@ -177,9 +177,13 @@ int main(int argc, char **argv)
     } else {
         printf("  oneDNN                     not built in (install libdnnl-dev and rebuild)\n");
     }
+    /* Contention from outside this machine (a virtual machine's neighbours)
+     * does not show in /proc/stat; it shows as a peak that moved. */
+    int peak_moved = fabs(peak_start - peak_end) > 0.1 * peak;
     if (others >= 0)
-        printf("  other processes' CPU use   %8.1f%% of the machine during this run (%.0f s): %s\n", others, wall,
-               others < 5 ? "quiet" : "NOISY, figures may be low");
+        printf("  other processes' CPU use   %8.1f%% of the machine during this run (%.0f s); peak %s: %s\n", others,
+               wall, peak_moved ? "moved by more than 10%" : "steady",
+               others < 5 && !peak_moved ? "quiet" : "NOISY, figures may be low or inconsistent");
     printf("  per layer and pass: hepcnn ms, %% of peak%s\n", have_dnnl ? ", oneDNN ms and hepcnn speed relative to it" : "");
     printf("  %-14s %10s %6s %10s %6s %10s %6s %10s %6s\n", "layer", "fwd ms", "%pk", "bwd-d ms", "%pk", "bwd-w ms", "%pk",
            "infer ms", "%pk");

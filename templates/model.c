@@ -241,6 +241,7 @@ double hep_model_backward(hep_model *m, const int *labels, const float *weights,
     swap = dcur; dcur = dnext; dnext = swap;
 @ end
     (void)swap; (void)dnext;
+    t0 = omp_get_wtime();   /* the dense layers time themselves */
 @ for _, op in ipairs(N.conv_ops) do
 @   if not op.first then
     $(op.name)_prepare_backward(m);
