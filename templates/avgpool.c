@@ -17,7 +17,8 @@ static void $(L.name)_forward(hep_model *m, int n_images)
         }
 }
 
-static void $(L.name)_backward_image(const hep_model *m, int n, const float *dfeat, float *dout)
+/* dfeat_t: the feature gradient transposed to [batch][$(L.F)] (see the caller). */
+static void $(L.name)_backward_image(const hep_model *m, int n, const float *dfeat_t, float *dout)
 {
     enum { KB = $(L.KB), H = $(L.H), W = $(L.W), B = $(L.B) };
     for (int kb = 0; kb < KB; kb++)
@@ -25,5 +26,6 @@ static void $(L.name)_backward_image(const hep_model *m, int n, const float *dfe
             for (int w = 0; w < W; w++)
                 for (int j = 0; j < B; j++)
                     dout[((kb * (H + 2) + h + 1) * (W + 2) + w + 1) * B + j] =
-                        dfeat[(size_t)(kb * B + j) * m->batch + n] * (1.0f / (H * W));
+                        dfeat_t[(size_t)n * $(L.F) + kb * B + j] * (1.0f / (H * W));
+    (void)m;
 }
