@@ -69,10 +69,14 @@ void ref_forward(ref_state *s, const float *params, const float *x, const hep_pa
                             float v;
                             const float *pk = pre + ((size_t)n * K + k) * H * W;
                             if (l->pool) {
-                                v = pk[(2 * p) * W + 2 * q];
-                                if (pk[(2 * p) * W + 2 * q + 1] > v) v = pk[(2 * p) * W + 2 * q + 1];
-                                if (pk[(2 * p + 1) * W + 2 * q] > v) v = pk[(2 * p + 1) * W + 2 * q];
-                                if (pk[(2 * p + 1) * W + 2 * q + 1] > v) v = pk[(2 * p + 1) * W + 2 * q + 1];
+                                float w4[4] = { pk[(2 * p) * W + 2 * q], pk[(2 * p) * W + 2 * q + 1],
+                                                pk[(2 * p + 1) * W + 2 * q], pk[(2 * p + 1) * W + 2 * q + 1] };
+                                v = w4[0];
+                                for (int j = 1; j < 4; j++) if (w4[j] > v) v = w4[j];
+                                int close = 0;
+                                for (int j = 0; j < 4; j++)
+                                    if (w4[j] != v && fabsf(w4[j] - v) <= 2e-6f * fmaxf(fabsf(v), 1.0f)) close = 1;
+                                s->near_ties[li] += close;
                             } else {
                                 v = pk[p * W + q];
                             }

@@ -12,6 +12,9 @@ typedef struct {
     int n;
     float **out;      /* [num_layers] layer outputs, plain; out[i] has n * out_c*out_h*out_w */
     float *pre[64];   /* conv/dense pre-activation (before ReLU/pool), for backward */
+    long near_ties[64]; /* pool windows whose two largest values are within float
+                           rounding of each other: either choice is right, and the
+                           reference (double sums) may choose differently */
 } ref_state;
 
 int ref_init(ref_state *s, const hep_model_info *info, int n);

@@ -82,12 +82,28 @@ int main(int argc, char **argv)
     failed += !(le <= tol);
     printf("  loss     %-14s %-28s %.6f vs %.6f rel %.2e %s\n", "", "", loss, ref_loss, le, le <= tol ? "ok" : "FAIL");
     hep_model_params_to_plain(m, hep_model_grads(m), grads);
+    /* A pool window whose two largest values tie within float rounding may
+     * route its gradient differently in the reference (double sums) than in
+     * the model (float); both are correct. Below the deepest such layer the
+     * gradients get a looser tolerance, still far below what a wrong index
+     * or layout gives (errors of order 1). */
+    int deepest_tie = -1;
+    for (int l = 0; l < info->num_layers; l++)
+        if (ref.near_ties[l]) {
+            deepest_tie = l;
+            printf("  note: %ld near-tie pool window(s) in %s\n", ref.near_ties[l], info->layers[l].name);
+        }
     for (int t = 0; t < info->num_tensors; t++) {
         const hep_tensor_info *ti = &info->tensors[t];
+        int layer = 0;
+        for (int l = 0; l < info->num_layers; l++)
+            if (info->layers[l].weight == t || info->layers[l].bias == t) layer = l;
+        double tol_t = layer <= deepest_tie ? 2e-2 : tol;
         double e = rel_error(grads + ti->offset, ref_grads + ti->offset, ti->count);
-        int bad = !(e <= tol);
+        int bad = !(e <= tol_t);
         failed += bad;
-        printf("  backward %-14s %-28s max rel error %.2e %s\n", ti->name, "gradient", e, bad ? "FAIL" : "ok");
+        printf("  backward %-14s %-28s max rel error %.2e (tolerance %.0e) %s\n", ti->name, "gradient", e, tol_t,
+               bad ? "FAIL" : "ok");
     }
     ref_free(&ref);
     hep_model_destroy(m);
