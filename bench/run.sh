@@ -33,12 +33,16 @@ make --no-print-directory -s "build/hep224-${archs%% *}/bench_model"
 
 # The PyTorch peer of the same network, when python3-torch is installed.
 peer=${TORCH_PEER:-../shared/peers/torch_hepcnn.py}
-if python3 -c 'import torch' 2>/dev/null && [ -f "$peer" ]; then
+# Debian's python3-torch lives in the system interpreter, which a pyenv or
+# virtualenv python3 on PATH may hide.
+py=python3
+[ -x /usr/bin/python3 ] && py=/usr/bin/python3
+if $py -c 'import torch' 2>/dev/null && [ -f "$peer" ]; then
     echo
     echo "== PyTorch peer ($peer), $OMP_NUM_THREADS threads, hugetlb malloc"
     for spec in "hep224 16 3" "hep64 64 5"; do
         set -- $spec
-        GLIBC_TUNABLES=glibc.malloc.hugetlb=1 python3 "$peer" "$1" "$2" "$OMP_NUM_THREADS" "$3" || true
+        GLIBC_TUNABLES=glibc.malloc.hugetlb=1 $py "$peer" "$1" "$2" "$OMP_NUM_THREADS" "$3" || true
     done
 else
     echo
