@@ -14,7 +14,8 @@ ARCH_CFLAGS_native := -march=native -mtune=native
 WARN    := -Wall -Wextra
 CFLAGS  ?= -O3 -g
 BASE_CFLAGS := -std=c11 -fopenmp -fno-trapping-math $(WARN) -Iruntime $(shell pkg-config --cflags hdf5 2>/dev/null)
-LIBS    := -lcjson -lxsmm -lxsmmnoblas -lpthread -lm -ldl
+HDF5_LIBS := $(shell pkg-config --libs hdf5 2>/dev/null || echo -lhdf5)
+LIBS    := -lcjson $(HDF5_LIBS) -lxsmm -lxsmmnoblas -lpthread -lm -ldl
 
 # oneDNN is a benchmark-only dependency: compared against when installed.
 ifneq ($(wildcard /usr/include/dnnl.h),)
@@ -33,7 +34,7 @@ endif
 .PHONY: all test demo bench deps clean lint
 .SECONDARY:
 
-all: bin/$(NET)-$(ARCH)
+all: bin/$(NET)-$(ARCH) bin/hepcnn-datagen
 
 # Generated source: rebuilt when the network, generator or templates change.
 build/%/model.c: $(GEN_SRC)
@@ -80,6 +81,12 @@ build/%-$(1)/bench_model: build/%-$(1)/model.o bench/bench_model.c bench/peak.c 
 	@$(CC) $(BASE_CFLAGS) $(CFLAGS) $(ARCH_CFLAGS_$(1)) $(BENCH_DNNL_FLAGS) $$< bench/bench_model.c bench/peak.c $(BENCH_DNNL_SRC) build/runtime-$(1)/init.o build/runtime-$(1)/optim.o build/runtime-$(1)/util.o -o $$@ $(LIBS) $(BENCH_DNNL_LIBS)
 endef
 $(foreach a,$(ARCHS),$(eval $(call ARCH_RULES,$(a))))
+
+# The dataset generator (one binary, not per arch).
+bin/hepcnn-datagen: tools/datagen.c runtime/rng.h
+	@mkdir -p bin
+	@echo "  CC    $@"
+	@$(CC) $(BASE_CFLAGS) $(CFLAGS) -march=x86-64-v2 $< -o $@ $(HDF5_LIBS) -lm
 
 deps:
 	apt-get update -qq
