@@ -82,6 +82,12 @@ build/%-$(1)/bench_model: build/%-$(1)/model.o bench/bench_model.c bench/peak.c 
 endef
 $(foreach a,$(ARCHS),$(eval $(call ARCH_RULES,$(a))))
 
+# The loader's own test (no MPI ranks needed: it simulates them).
+build/test_loader: tests/test_loader.c runtime/loader.c runtime/h5files.c runtime/util.c runtime/loader.h runtime/h5files.h
+	@mkdir -p build
+	@echo "  LD    $@"
+	@$(CC) $(BASE_CFLAGS) $(CFLAGS) tests/test_loader.c runtime/loader.c runtime/h5files.c runtime/util.c -o $@ $(HDF5_LIBS) -lpthread -lm
+
 # The dataset generator (one binary, not per arch).
 bin/hepcnn-datagen: tools/datagen.c runtime/rng.h
 	@mkdir -p bin
@@ -97,8 +103,13 @@ deps:
 test:
 	@bash tests/run.sh
 
-demo: bin/hep64-$(ARCH)
-	bin/hep64-$(ARCH) --config=configs/demo_64.json --dummy_data --outputpath=runs/demo
+# A small 64x64 dataset from the generator, then hep64 trained on it for a few
+# epochs, with validation accuracy and AUC at each epoch end.
+DEMO_DATA := data/demo_64
+demo: bin/hep64-$(ARCH) bin/hepcnn-datagen
+	@test -f $(DEMO_DATA)/train_001.h5 || bin/hepcnn-datagen --outdir=$(DEMO_DATA) --size=64 \
+	  --train=2048 --train_files=2 --val=1024 --test=512 --seed=7
+	bin/hep64-$(ARCH) --config=configs/demo_64.json --inputpath=$(DEMO_DATA) --outputpath=runs/demo
 
 bench:
 	@bash bench/run.sh

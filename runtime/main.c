@@ -44,9 +44,6 @@ int main(int argc, char **argv)
         hep_fatal("--num_tasks=%d, but MPI started %d rank(s)", cfg.num_tasks, size);
     if (cfg.num_ps > 0)
         hep_fatal("--num_ps=%d: parameter-server mode is not available in this build; use --num_ps=0 (allreduce)", cfg.num_ps);
-    if (!cfg.dummy_data)
-        hep_fatal("%s: reading HDF5 training files from inputpath '%s' is not available in this build; "
-                  "run with --dummy_data", path, cfg.inputpath);
 
     hep_run run = { .rank = rank, .size = size, .num_workers = size - cfg.num_ps, .threads = omp_get_max_threads() };
     if (cfg.batch_size_per_node) {
@@ -57,21 +54,13 @@ int main(int argc, char **argv)
                       "over %d workers", path, cfg.train_batch_size, run.num_workers);
         run.batch = cfg.train_batch_size / run.num_workers;
     }
-    run.steps = (long)((double)cfg.trainsamples * cfg.num_epochs / ((double)run.batch * run.num_workers));
-    if (run.steps < 1)
-        hep_fatal("%s: trainsamples (%ld) x num_epochs (%d) is less than one global batch (%d x %d workers)",
-                  path, cfg.trainsamples, cfg.num_epochs, run.batch, run.num_workers);
     if (rank == 0) {
         if (cfg.outputpath[0] && hep_mkdirs(cfg.outputpath) != 0)
             hep_fatal("cannot create outputpath '%s': %s", cfg.outputpath, strerror(errno));
         if (hep_config_given(&cfg, "arch") && strcmp(cfg.arch, info->arch) != 0)
             printf("hepcnn: note: the config says arch \"%s\"; this binary is built for %s\n", cfg.arch, info->arch);
-        printf("hepcnn: %s (%s, %s), %d rank(s) x %d thread(s), batch %d per rank, %ld steps, "
-               "%.2f GFLOP per image per step\n", info->network, info->network_file, info->arch, size,
-               run.threads, run.batch, run.steps, info->flops_train / 1e9);
-        fflush(stdout);
     }
-    hep_train(&cfg, &run);
+    hep_train(&cfg, path, &run);
     MPI_Finalize();
     return 0;
 }

@@ -1,5 +1,7 @@
 /* The training loop: steps of forward, backward, gradient average over
- * ranks, Adam; the seed's report line every display_interval steps. */
+ * ranks, Adam; the seed's report line every display_interval steps;
+ * evaluation of the validation files every validation_interval steps and at
+ * each epoch end. Data: --dummy_data or the seed's HDF5 files. */
 #ifndef HEP_TRAIN_H
 #define HEP_TRAIN_H
 
@@ -9,10 +11,9 @@ typedef struct {
     int rank, size, num_workers;
     int threads;
     int batch;                 /* images per rank per step */
-    long steps;                /* total steps of this run */
 } hep_run;
 
 /* Returns 0 on success; exits on a fatal error (NaN loss names its step). */
-int hep_train(const hep_config *cfg, const hep_run *run);
+int hep_train(const hep_config *cfg, const char *config_path, const hep_run *run);
 
 #endif

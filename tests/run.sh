@@ -23,6 +23,7 @@ done
 . tests/test_kernels.sh
 . tests/test_config.sh
 . tests/test_train.sh
+. tests/test_data.sh
 
 echo
 echo "make test took $((SECONDS - T0)) s"

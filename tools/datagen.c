@@ -170,6 +170,8 @@ static void write_file(const options *o, int kind, int index)
     if (file < 0) die("cannot create %s%s", tmp, "");
     hsize_t dims[4] = { (hsize_t)n, 3, (hsize_t)H, (hsize_t)W }, chunk[4] = { 1, 3, (hsize_t)H, (hsize_t)W };
     hid_t space = H5Screate_simple(4, dims, NULL), dcpl = H5Pcreate(H5P_DATASET_CREATE);
+    /* no modification times, so the same command writes the same bytes */
+    check(H5Pset_obj_track_times(dcpl, 0), "H5Pset_obj_track_times", path);
     check(H5Pset_chunk(dcpl, 4, chunk), "H5Pset_chunk", path);
     if (o->compress) check(H5Pset_deflate(dcpl, (unsigned)o->compress), "H5Pset_deflate", path);
     hid_t data = H5Dcreate2(file, "data", H5T_IEEE_F32LE, space, H5P_DEFAULT, dcpl, H5P_DEFAULT);
@@ -195,7 +197,8 @@ static void write_file(const options *o, int kind, int index)
     for (long i = 0; i < n; i++) { sum[labels[i]] += weight[i]; count[labels[i]]++; }
     for (long i = 0; i < n; i++) normweight[i] = (float)(weight[i] * count[labels[i]] / sum[labels[i]]);
     hsize_t d1[1] = { (hsize_t)n };
-    hid_t s1 = H5Screate_simple(1, d1, NULL);
+    hid_t s1 = H5Screate_simple(1, d1, NULL), dcpl1 = H5Pcreate(H5P_DATASET_CREATE);
+    check(H5Pset_obj_track_times(dcpl1, 0), "H5Pset_obj_track_times", path);
     struct { const char *name; hid_t type; const void *buf; hid_t mtype; } vecs[] = {
         { "label", H5T_STD_I32LE, labels, H5T_NATIVE_INT },
         { "normweight", H5T_IEEE_F32LE, normweight, H5T_NATIVE_FLOAT },
@@ -203,12 +206,12 @@ static void write_file(const options *o, int kind, int index)
         { "psr", H5T_IEEE_F32LE, psr, H5T_NATIVE_FLOAT },
     };
     for (int v = 0; v < 4; v++) {
-        hid_t ds = H5Dcreate2(file, vecs[v].name, vecs[v].type, s1, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+        hid_t ds = H5Dcreate2(file, vecs[v].name, vecs[v].type, s1, H5P_DEFAULT, dcpl1, H5P_DEFAULT);
         if (ds < 0) die("cannot create dataset %s in %s", vecs[v].name, path);
         check(H5Dwrite(ds, vecs[v].mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, vecs[v].buf), vecs[v].name, path);
         H5Dclose(ds);
     }
-    H5Sclose(s1); H5Sclose(mem); H5Dclose(data); H5Pclose(dcpl); H5Sclose(space);
+    H5Pclose(dcpl1); H5Sclose(s1); H5Sclose(mem); H5Dclose(data); H5Pclose(dcpl); H5Sclose(space);
     check(H5Fclose(file), "H5Fclose", path);
     if (rename(tmp, path) != 0) die("cannot rename %s: %s", tmp, strerror(errno));
     long sig = 0;
@@ -260,7 +263,15 @@ int main(int argc, char **argv)
 #undef IS
     }
     if (!o.outdir) die("--outdir=DIR is required (see --help)%s%s", "", "");
-    if (mkdir(o.outdir, 0777) != 0 && errno != EEXIST) die("cannot create %s: %s", o.outdir, strerror(errno));
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s", o.outdir);
+    for (char *p = dir + 1; *p; p++)        /* mkdir -p */
+        if (*p == '/') {
+            *p = '\0';
+            if (mkdir(dir, 0777) != 0 && errno != EEXIST) die("cannot create %s: %s", dir, strerror(errno));
+            *p = '/';
+        }
+    if (mkdir(dir, 0777) != 0 && errno != EEXIST) die("cannot create %s: %s", dir, strerror(errno));
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
     for (int kind = 0; kind < 3; kind++)
         for (int f = 0; f < o.files[kind]; f++)

@@ -1,0 +1,241 @@
+/* HDF5 input files (see h5files.h). HDF5's own error stack printing is
+ * turned off; every failure is reported once, here, with the file name. */
+#define _POSIX_C_SOURCE 200809L
+#include "h5files.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util.h"
+
+static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+
+static int ends_with(const char *s, const char *suffix)
+{
+    size_t n = strlen(s), m = strlen(suffix);
+    return n >= m && strcmp(s + n - m, suffix) == 0;
+}
+
+int hep_h5_list(const char *inputpath, const char *kind, char ***paths, char *err, size_t errlen)
+{
+    DIR *dir = opendir(inputpath);
+    if (!dir) {
+        snprintf(err, errlen, "inputpath '%s': %s", inputpath, strerror(errno));
+        return -1;
+    }
+    int n = 0, cap = 16;
+    char **list = hep_xmalloc(sizeof(char *) * cap, "the file list");
+    struct dirent *e;
+    while ((e = readdir(dir)) != NULL) {
+        if (!strstr(e->d_name, kind) || !(ends_with(e->d_name, ".h5") || ends_with(e->d_name, ".hdf5"))) continue;
+        if (n == cap) {
+            cap *= 2;
+            char **grown = realloc(list, sizeof(char *) * cap);
+            if (!grown) hep_fatal("out of memory listing %s", inputpath);
+            list = grown;
+        }
+        size_t len = strlen(inputpath) + strlen(e->d_name) + 2;
+        list[n] = hep_xmalloc(len, "a file name");
+        snprintf(list[n], len, "%s/%s", inputpath, e->d_name);
+        n++;
+    }
+    closedir(dir);
+    qsort(list, (size_t)n, sizeof(char *), cmp_str);
+    *paths = list;
+    return n;
+}
+
+/* Checks a 1-D dataset of `rows` elements and reads it as `mem_type`. */
+static int read_vector(hid_t file, const char *path, const char *name, long rows, int optional, hid_t mem_type,
+                       int want_integer, void **out, char *err, size_t errlen)
+{
+    *out = NULL;
+    if (H5Lexists(file, name, H5P_DEFAULT) <= 0) {
+        if (optional) return 0;
+        snprintf(err, errlen, "%s: missing dataset '%s' (expected data {n,C,H,W}, label {n}, normweight {n}, weight {n})",
+                 path, name);
+        return -1;
+    }
+    hid_t ds = H5Dopen2(file, name, H5P_DEFAULT);
+    if (ds < 0) { snprintf(err, errlen, "%s: cannot open dataset '%s'", path, name); return -1; }
+    hid_t space = H5Dget_space(ds), type = H5Dget_type(ds);
+    int rank = H5Sget_simple_extent_ndims(space);
+    hsize_t dims[4] = { 0 };
+    H5T_class_t cls = H5Tget_class(type);
+    int rc = -1;
+    if (rank != 1 || H5Sget_simple_extent_dims(space, dims, NULL) != 1) {
+        snprintf(err, errlen, "%s: dataset '%s' has rank %d, expected a vector {n}", path, name, rank);
+    } else if ((long)dims[0] != rows) {
+        snprintf(err, errlen, "%s: dataset '%s' has %llu rows but 'data' has %ld: datasets of different lengths",
+                 path, name, (unsigned long long)dims[0], rows);
+    } else if (want_integer && cls != H5T_INTEGER) {
+        snprintf(err, errlen, "%s: dataset '%s' must hold integers (class labels)", path, name);
+    } else if (cls != H5T_INTEGER && cls != H5T_FLOAT) {
+        snprintf(err, errlen, "%s: dataset '%s' must hold numbers", path, name);
+    } else {
+        size_t size = H5Tget_size(mem_type);
+        *out = hep_xmalloc(size * (size_t)(rows > 0 ? rows : 1), name);
+        if (H5Dread(ds, mem_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, *out) < 0) {
+            snprintf(err, errlen, "%s: cannot read dataset '%s' (file damaged or truncated?)", path, name);
+            free(*out);
+            *out = NULL;
+        } else {
+            rc = 0;
+        }
+    }
+    H5Tclose(type);
+    H5Sclose(space);
+    H5Dclose(ds);
+    return rc;
+}
+
+static hid_t open_file(const char *path, char *err, size_t errlen)
+{
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+    htri_t is = H5Fis_hdf5(path);
+    if (is <= 0) {
+        snprintf(err, errlen, "%s: not an HDF5 file (or truncated)", path);
+        return -1;
+    }
+    hid_t file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    if (file < 0) snprintf(err, errlen, "%s: cannot open as HDF5 (damaged or truncated?)", path);
+    return file;
+}
+
+/* Checks `data` {n,C,H,W} floating point; returns n or -1. */
+static long check_data(hid_t file, const char *path, const hep_model_info *info, char *err, size_t errlen)
+{
+    if (H5Lexists(file, "data", H5P_DEFAULT) <= 0) {
+        snprintf(err, errlen, "%s: missing dataset 'data' (expected data {n,%d,%d,%d}, label {n}, normweight {n}, weight {n})",
+                 path, info->in_channels, info->in_height, info->in_width);
+        return -1;
+    }
+    hid_t ds = H5Dopen2(file, "data", H5P_DEFAULT);
+    if (ds < 0) { snprintf(err, errlen, "%s: cannot open dataset 'data'", path); return -1; }
+    hid_t space = H5Dget_space(ds), type = H5Dget_type(ds);
+    hsize_t d[8] = { 0 };
+    int rank = H5Sget_simple_extent_ndims(space);
+    long rows = -1;
+    if (rank >= 1 && rank <= 8) H5Sget_simple_extent_dims(space, d, NULL);
+    if (rank != 4 || d[1] != (hsize_t)info->in_channels || d[2] != (hsize_t)info->in_height ||
+        d[3] != (hsize_t)info->in_width) {
+        char shape[128] = "";
+        for (int i = 0; i < rank && i < 8; i++)
+            snprintf(shape + strlen(shape), sizeof shape - strlen(shape), "%s%llu", i ? "," : "", (unsigned long long)d[i]);
+        snprintf(err, errlen, "%s: dataset 'data' has shape {%s}, expected {n,%d,%d,%d} for the compiled network %s",
+                 path, shape, info->in_channels, info->in_height, info->in_width, info->network);
+    } else if (H5Tget_class(type) != H5T_FLOAT) {
+        snprintf(err, errlen, "%s: dataset 'data' must hold floating point values (float16/32/64)", path);
+    } else {
+        rows = (long)d[0];
+    }
+    H5Tclose(type);
+    H5Sclose(space);
+    H5Dclose(ds);
+    return rows;
+}
+
+int hep_h5file_load(hep_h5file *f, const char *path, const hep_model_info *info, char *err, size_t errlen)
+{
+    memset(f, 0, sizeof *f);
+    hid_t file = open_file(path, err, errlen);
+    if (file < 0) return -1;
+    long rows = check_data(file, path, info, err, errlen);
+    int rc = -1;
+    if (rows >= 0 &&
+        read_vector(file, path, "label", rows, 0, H5T_NATIVE_INT, 1, (void **)&f->label, err, errlen) == 0 &&
+        read_vector(file, path, "normweight", rows, 0, H5T_NATIVE_FLOAT, 0, (void **)&f->normweight, err, errlen) == 0 &&
+        read_vector(file, path, "weight", rows, 0, H5T_NATIVE_FLOAT, 0, (void **)&f->weight, err, errlen) == 0 &&
+        read_vector(file, path, "psr", rows, 1, H5T_NATIVE_FLOAT, 0, (void **)&f->psr, err, errlen) == 0) {
+        rc = 0;
+        for (long i = 0; i < rows; i++) {
+            if (f->label[i] < 0 || f->label[i] >= info->num_classes) {
+                snprintf(err, errlen, "%s: label[%ld] = %d is outside the classes 0..%d of the compiled network %s",
+                         path, i, f->label[i], info->num_classes - 1, info->network);
+                rc = -1;
+                break;
+            }
+            if (!isfinite(f->weight[i]) || !isfinite(f->normweight[i])) {
+                snprintf(err, errlen, "%s: weight or normweight row %ld is not a finite number", path, i);
+                rc = -1;
+                break;
+            }
+        }
+    }
+    H5Fclose(file);
+    f->rows = rows;
+    size_t len = strlen(path) + 1;
+    f->path = hep_xmalloc(len, "a file name");
+    memcpy(f->path, path, len);
+    if (rc != 0) hep_h5file_free(f);
+    return rc;
+}
+
+void hep_h5file_free(hep_h5file *f)
+{
+    free(f->path); free(f->label); free(f->weight); free(f->normweight); free(f->psr);
+    memset(f, 0, sizeof *f);
+}
+
+int hep_h5rows_open(hep_h5rows *r, const char *path, const hep_model_info *info, char *err, size_t errlen)
+{
+    memset(r, 0, sizeof *r);
+    r->path = path;
+    r->C = info->in_channels; r->H = info->in_height; r->W = info->in_width;
+    r->file = open_file(path, err, errlen);
+    if (r->file < 0) return -1;
+    /* a chunk cache big enough for a read window of compressed rows */
+    hid_t dapl = H5Pcreate(H5P_DATASET_ACCESS);
+    H5Pset_chunk_cache(dapl, 12421, 64u << 20, 1.0);
+    r->data = H5Dopen2(r->file, "data", dapl);
+    H5Pclose(dapl);
+    if (r->data < 0) {
+        snprintf(err, errlen, "%s: cannot open dataset 'data'", path);
+        H5Fclose(r->file);
+        return -1;
+    }
+    r->space = H5Dget_space(r->data);
+    return 0;
+}
+
+int hep_h5rows_read(hep_h5rows *r, long row0, long count, float *out, char *err, size_t errlen)
+{
+    hsize_t start[4] = { (hsize_t)row0, 0, 0, 0 }, n[4] = { (hsize_t)count, (hsize_t)r->C, (hsize_t)r->H, (hsize_t)r->W };
+    hid_t mem = H5Screate_simple(4, n, NULL);
+    herr_t s1 = H5Sselect_hyperslab(r->space, H5S_SELECT_SET, start, NULL, n, NULL);
+    herr_t s2 = s1 < 0 ? -1 : H5Dread(r->data, H5T_NATIVE_FLOAT, mem, r->space, H5P_DEFAULT, out);
+    H5Sclose(mem);
+    if (s2 < 0) {
+        snprintf(err, errlen, "%s: cannot read rows %ld..%ld of dataset 'data' (damaged or truncated?)", r->path,
+                 row0, row0 + count - 1);
+        return -1;
+    }
+    const size_t image = (size_t)r->C * r->H * r->W;
+    for (long i = 0; i < count; i++) {
+        const float *img = out + (size_t)i * image;
+        float bad = 0.0f;
+        for (size_t j = 0; j < image; j++) bad += img[j] * 0.0f;   /* NaN if any value is NaN or Inf */
+        if (bad != 0.0f) {
+            for (size_t j = 0; j < image; j++)
+                if (!isfinite(img[j])) {
+                    snprintf(err, errlen, "%s: dataset 'data' row %ld, channel %zu, pixel (%zu,%zu) is %s", r->path,
+                             row0 + i, j / ((size_t)r->H * r->W), (j / r->W) % r->H, j % r->W,
+                             isnan(img[j]) ? "NaN" : "infinite");
+                    return -1;
+                }
+        }
+    }
+    return 0;
+}
+
+void hep_h5rows_close(hep_h5rows *r)
+{
+    if (r->space > 0) H5Sclose(r->space);
+    if (r->data > 0) H5Dclose(r->data);
+    if (r->file > 0) H5Fclose(r->file);
+    memset(r, 0, sizeof *r);
+}

@@ -1,0 +1,41 @@
+/* The seed's HDF5 files: finding them in inputpath, checking each against
+ * the compiled network, and reading rows of `data` as float. Every error
+ * names the file, the dataset (and row) and what was expected. */
+#ifndef HEP_H5FILES_H
+#define HEP_H5FILES_H
+
+#include <hdf5.h>
+#include <model.h>
+
+typedef struct {
+    char *path;
+    long rows;
+    int *label;          /* [rows] */
+    float *weight;       /* [rows] */
+    float *normweight;   /* [rows] */
+    float *psr;          /* [rows], NULL when the file has none */
+} hep_h5file;
+
+/* Sorted paths of inputpath's files whose names contain `kind` ("train",
+ * "val", "test") and end in .h5 or .hdf5. Returns the count (0: none), or -1
+ * with err set when inputpath cannot be read. */
+int hep_h5_list(const char *inputpath, const char *kind, char ***paths, char *err, size_t errlen);
+
+/* Open and check one file (shapes, types, lengths, label range); reads the
+ * per-row datasets. Returns 0, or -1 with err set. */
+int hep_h5file_load(hep_h5file *f, const char *path, const hep_model_info *info, char *err, size_t errlen);
+void hep_h5file_free(hep_h5file *f);
+
+/* An open `data` dataset for reading rows. */
+typedef struct {
+    hid_t file, data, space;
+    const char *path;
+    int C, H, W;
+} hep_h5rows;
+
+int hep_h5rows_open(hep_h5rows *r, const char *path, const hep_model_info *info, char *err, size_t errlen);
+/* Rows row0 .. row0+count-1 as float [count][C][H][W]; checks for NaN/Inf. */
+int hep_h5rows_read(hep_h5rows *r, long row0, long count, float *out, char *err, size_t errlen);
+void hep_h5rows_close(hep_h5rows *r);
+
+#endif

@@ -1,0 +1,111 @@
+/* Metrics (see metrics.h). */
+#include "metrics.h"
+
+#include <math.h>
+#include <mpi.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util.h"
+
+typedef struct { float score; int positive; float weight; } scored;
+
+static int by_score_desc(const void *a, const void *b)
+{
+    float x = ((const scored *)a)->score, y = ((const scored *)b)->score;
+    return x > y ? -1 : x < y;
+}
+
+double hep_weighted_auc(const float *score, const int *label, const float *weight, long n, int positive,
+                        size_t score_stride)
+{
+    scored *s = hep_xmalloc(sizeof(scored) * (size_t)(n > 0 ? n : 1), "AUC scores");
+    double total_pos = 0, total_neg = 0;
+    for (long i = 0; i < n; i++) {
+        s[i] = (scored){ score[(size_t)i * score_stride], label[i] == positive, weight ? weight[i] : 1.0f };
+        if (s[i].positive) total_pos += s[i].weight; else total_neg += s[i].weight;
+    }
+    if (total_pos <= 0 || total_neg <= 0) { free(s); return -1; }
+    qsort(s, (size_t)n, sizeof(scored), by_score_desc);
+    /* walk the ROC curve; samples with equal scores form one step (trapezoid) */
+    double tp = 0, fp = 0, area = 0;
+    for (long i = 0; i < n;) {
+        double dtp = 0, dfp = 0;
+        long j = i;
+        for (; j < n && s[j].score == s[i].score; j++) {
+            if (s[j].positive) dtp += s[j].weight; else dfp += s[j].weight;
+        }
+        area += dfp * (tp + dtp / 2);
+        tp += dtp;
+        fp += dfp;
+        i = j;
+    }
+    free(s);
+    return area / (total_pos * total_neg);
+}
+
+void hep_metrics_compute(const float *probs, const int *label, const float *weight, const float *normweight,
+                         long n, int classes, hep_metrics *out)
+{
+    int rank, size;
+    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+    MPI_Comm_size(MPI_COMM_WORLD, &size);
+    int local = (int)n;
+    int *counts = hep_xmalloc(sizeof(int) * size, "gather counts"), *displs = hep_xmalloc(sizeof(int) * size, "gather displs");
+    if (MPI_Allgather(&local, 1, MPI_INT, counts, 1, MPI_INT, MPI_COMM_WORLD) != MPI_SUCCESS)
+        hep_fatal("MPI_Allgather of evaluation sizes failed");
+    long total = 0;
+    for (int r = 0; r < size; r++) { displs[r] = (int)total; total += counts[r]; }
+    /* per sample: K probabilities, label, weight, normweight */
+    const int stride = classes + 3;
+    float *mine = hep_xmalloc(sizeof(float) * (size_t)(n > 0 ? n : 1) * stride, "evaluation records");
+    for (long i = 0; i < n; i++) {
+        memcpy(mine + i * stride, probs + i * classes, sizeof(float) * classes);
+        mine[i * stride + classes] = (float)label[i];
+        mine[i * stride + classes + 1] = weight[i];
+        mine[i * stride + classes + 2] = normweight[i];
+    }
+    float *all = NULL;
+    if (rank == 0) all = hep_xmalloc(sizeof(float) * (size_t)(total > 0 ? total : 1) * stride, "gathered records");
+    for (int r = 0; r < size; r++) { counts[r] *= stride; displs[r] *= stride; }
+    if (MPI_Gatherv(mine, local * stride, MPI_FLOAT, all, counts, displs, MPI_FLOAT, 0, MPI_COMM_WORLD) != MPI_SUCCESS)
+        hep_fatal("MPI_Gatherv of evaluation records failed");
+    double result[3 + 16] = { 0 };
+    if (rank == 0 && total > 0) {
+        int *lab = hep_xmalloc(sizeof(int) * total, "labels");
+        float *w = hep_xmalloc(sizeof(float) * total, "weights");
+        double loss = 0, correct = 0, wsum = 0;
+        for (long i = 0; i < total; i++) {
+            const float *p = all + i * stride;
+            lab[i] = (int)p[classes];
+            w[i] = p[classes + 1];
+            int best = 0;
+            for (int k = 1; k < classes; k++) if (p[k] > p[best]) best = k;
+            correct += w[i] * (best == lab[i]);
+            wsum += w[i];
+            loss += p[classes + 2] * -log(fmax(p[lab[i]], 1e-30));
+        }
+        result[0] = loss / total;
+        result[1] = wsum > 0 ? correct / wsum : 0;
+        if (classes == 2) {
+            result[2] = hep_weighted_auc(all + 1, lab, w, total, 1, stride);
+        } else {
+            double mean = 0;
+            int counted = 0;
+            for (int k = 0; k < classes && k < 16; k++) {
+                result[3 + k] = hep_weighted_auc(all + k, lab, w, total, k, stride);
+                if (result[3 + k] >= 0) { mean += result[3 + k]; counted++; }
+            }
+            result[2] = counted ? mean / counted : -1;
+        }
+        free(lab); free(w);
+    }
+    if (MPI_Bcast(result, 3 + 16, MPI_DOUBLE, 0, MPI_COMM_WORLD) != MPI_SUCCESS) hep_fatal("MPI_Bcast of metrics failed");
+    out->n = total;
+    out->loss = result[0];
+    out->accuracy = result[1];
+    out->auc = result[2];
+    out->classes = classes;
+    for (int k = 0; k < 16; k++) out->auc_class[k] = result[3 + k];
+    free(mine); free(all); free(counts); free(displs);
+}

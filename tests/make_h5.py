@@ -1,0 +1,78 @@
+"""Writes small HDF5 files for the data tests: valid ones in the seed's
+format with recognisable contents, and each kind of bad input.
+Usage: make_h5.py CASE DIR [options]  (run with Debian's /usr/bin/python3,
+which has h5py and numpy)."""
+import os
+import sys
+
+import h5py
+import numpy as np
+
+
+def write(path, n, shape=(3, 64, 64), dtype="f4", label_dtype="i4", compress=None, offset=0,
+          labels=None, skip=(), data=None, lengths=None):
+    """data[i] is filled with (offset + i) / 1000 in channel 0, 2x that in
+    channel 1, 3x in channel 2, so a sample's identity can be read back."""
+    with h5py.File(path, "w") as f:
+        if "data" not in skip:
+            if data is None:
+                ids = (offset + np.arange(n, dtype=np.float64)) / 1000.0
+                data = np.zeros((n,) + tuple(shape), dtype=np.float64)
+                for c in range(min(shape[0], 3) if len(shape) == 3 else 0):
+                    data[:, c] = (c + 1) * ids[:, None, None]
+            kw = {"chunks": (1,) + tuple(data.shape[1:]), "compression": compress} if compress else {}
+            f.create_dataset("data", data=data.astype(dtype), **kw)
+        m = (lengths or {})
+        if "label" not in skip:
+            lab = labels if labels is not None else (np.arange(m.get("label", n)) % 2)
+            f.create_dataset("label", data=np.asarray(lab).astype(label_dtype))
+        if "normweight" not in skip:
+            f.create_dataset("normweight", data=np.ones(m.get("normweight", n), dtype="f4"))
+        if "weight" not in skip:
+            f.create_dataset("weight", data=(offset + np.arange(m.get("weight", n))).astype("f4"))
+
+
+def main():
+    case, d = sys.argv[1], sys.argv[2]
+    os.makedirs(d, exist_ok=True)
+    p = os.path.join(d, "train_000.h5")
+    if case == "files":                       # files N ROWS...: valid files with distinct ids
+        offset = 0
+        for i, rows in enumerate(int(r) for r in sys.argv[3:]):
+            write(os.path.join(d, "train_%03d.h5" % i), rows, offset=offset)
+            offset += rows
+    elif case == "formats":                   # float16 / float64 data, int8 / int64 labels, gzip
+        write(os.path.join(d, "train_000.h5"), 8, dtype="f2", label_dtype="i1", compress="gzip")
+        write(os.path.join(d, "train_001.h5"), 8, dtype="f8", label_dtype="i8", compress="gzip", offset=8)
+    elif case == "not_hdf5":
+        with open(p, "w") as f:
+            f.write("this is not an HDF5 file\n")
+    elif case == "truncated":
+        write(p, 16)
+        size = os.path.getsize(p)
+        with open(p, "r+b") as f:
+            f.truncate(size // 2)
+    elif case == "missing_dataset":
+        write(p, 8, skip=("weight",))
+    elif case == "wrong_rank":
+        write(p, 8, data=np.zeros((8, 3, 64), dtype="f4"))
+    elif case == "wrong_shape":
+        write(p, 8, shape=(3, 32, 32))
+    elif case == "lengths":
+        write(p, 8, lengths={"label": 7})
+    elif case == "bad_label":
+        write(p, 8, labels=[0, 1, 0, 1, 5, 0, 1, 0])
+    elif case in ("nan", "inf"):
+        data = np.zeros((8, 3, 64, 64), dtype="f4")
+        data[5, 1, 10, 20] = np.nan if case == "nan" else np.inf
+        write(p, 8, data=data)
+    elif case == "few":
+        write(p, 3)
+    elif case == "no_train":
+        write(os.path.join(d, "val_000.h5"), 8)
+    else:
+        sys.exit("make_h5.py: unknown case " + case)
+
+
+if __name__ == "__main__":
+    main()

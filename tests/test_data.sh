@@ -1,0 +1,105 @@
+# Data tests (sourced by tests/run.sh): the dataset generator, the HDF5
+# reader and loader (split over ranks, shuffling, normalisation, formats,
+# compression), every kind of bad input, and training from files with 1-3
+# MPI ranks over 1, 2 and 5 files.
+echo "== data"
+PY=/usr/bin/python3          # Debian's, with h5py and numpy (make deps)
+D=$LOGDIR/data
+rm -rf "$D"; mkdir -p "$D"
+make --no-print-directory -s bin/hepcnn-datagen build/test_loader bin/hep64-native
+
+datagen_deterministic() {
+    bin/hepcnn-datagen --outdir="$D/gen1" --train=40 --val=8 --test=8 --train_files=2 --seed=5 &&
+    bin/hepcnn-datagen --outdir="$D/gen2" --train=40 --val=8 --test=8 --train_files=2 --seed=5 &&
+    bin/hepcnn-datagen --outdir="$D/gen3" --train=40 --val=8 --test=8 --train_files=2 --seed=6 || return 1
+    for f in train_000.h5 train_001.h5 val_000.h5 test_000.h5; do cmp "$D/gen1/$f" "$D/gen2/$f" || return 1; done
+    if cmp -s "$D/gen1/train_000.h5" "$D/gen3/train_000.h5"; then echo "another seed gave the same file"; return 1; fi
+}
+check "datagen: same seed, same bytes; another seed, other data" datagen_deterministic
+
+datagen_format() {
+    local out
+    out=$(h5ls "$D/gen1/train_000.h5") || return 1
+    printf '%s\n' "$out"
+    grep -q 'data *Dataset {40, 3, 64, 64}' <<<"$out" && grep -q 'label *Dataset {40}' <<<"$out" &&
+        grep -q 'normweight *Dataset {40}' <<<"$out" && grep -q 'weight *Dataset {40}' <<<"$out" &&
+        grep -q 'psr *Dataset {40}' <<<"$out" || return 1
+    bin/hepcnn-datagen --outdir="$D/gen224" --size=224 --train=4 --val=0 --test=0 --compress=4 &&
+        h5ls "$D/gen224/train_000.h5" | grep -q 'data *Dataset {4, 3, 224, 224}' &&
+        h5dump -p -H -d data "$D/gen224/train_000.h5" | grep -q DEFLATE
+}
+check "datagen: seed's format, readable by h5ls (64 and 224, gzip)" datagen_format
+
+datagen_physics() {
+    $PY - "$D/gen1" <<'PY'
+import sys, h5py, numpy as np
+f = h5py.File(sys.argv[1] + "/train_000.h5")
+d, l, w, psr = f["data"][:], f["label"][:], f["weight"][:], f["psr"][:]
+assert set(np.unique(l)) <= {0, 1} and 0 < l.mean() < 1, "both classes"
+assert (d >= 0).all() and d[:, 1].max() <= 1.0 + 1e-6, "energies >= 0, EM fraction in [0, 1]"
+assert (d[:, 2] == np.round(d[:, 2])).all(), "track multiplicity is a count"
+assert (psr[l == 0] == 0).all() and (psr[l == 1] > 0).all(), "psr: mass for signal, 0 for background"
+assert w[l == 0].mean() > 10 * w[l == 1].mean(), "background weights large, signal small"
+e = d[:, 0].sum(axis=(1, 2))
+assert e[l == 1].mean() > e[l == 0].mean(), "signal carries more energy on average"
+print("ok: classes, channels, weights and psr as documented")
+PY
+}
+check "datagen: physics-like content" datagen_physics
+
+for spec in "1:13" "2:9 14" "5:5 7 3 11 4"; do
+    n=${spec%%:*}; rows=${spec#*:}
+    rm -rf "$D/files$n"; $PY tests/make_h5.py files "$D/files$n" $rows
+    check "loader: $n file(s), 1-3 ranks: split, shuffle, maxima" build/test_loader "$D/files$n" 2
+done
+$PY tests/make_h5.py formats "$D/formats"
+check "loader: float16/float64 data, int8/int64 labels, gzip" build/test_loader "$D/formats" 2
+
+# Training from files under MPI: the steps per epoch every rank runs is the
+# fewest rows any rank holds, in whole batches (computed here by the loader
+# test's own split), and the run ends (no rank waits in a collective).
+mpi_files() {
+    local ranks=$1 dir=$2 expected out
+    expected=$(build/test_loader "$dir" 2 "$ranks" | awk '/steps per epoch/ { print $4 }')
+    out=$(timeout 120 mpirun --allow-run-as-root --oversubscribe -np "$ranks" -x OMP_NUM_THREADS=1 \
+          bin/hep64-native --config=configs/demo_64.json --inputpath="$dir" --outputpath="$LOGDIR/run-mpi$ranks" \
+          --train_batch_size=2 --batch_size_per_node=true --num_epochs=2 --display_interval=1 \
+          --trainsamples=1000000 2>&1) || { printf '%s\n' "$out"; return 1; }
+    printf '%s\n' "$out"
+    grep -q "($expected per epoch)" <<<"$out" || { echo "expected $expected steps per epoch"; return 1; }
+    [ "$(grep -c 'TRAINING REPORT' <<<"$out")" -eq $((2 * expected)) ]
+}
+for n in 1 2 5; do
+    for ranks in 1 2 3; do
+        check "train from files: $ranks rank(s), $n file(s), equal steps" mpi_files $ranks "$D/files$n"
+    done
+done
+
+# Bad inputs: each a clear error naming the file (and dataset, row), a
+# non-zero exit, and what was in outputpath before still there.
+bad_input() {
+    local case=$1 expected=$2 dir="$D/bad-$1" out="$D/out-$1"
+    rm -rf "$dir" "$out"; mkdir -p "$out"
+    echo "earlier results" > "$out/keep.txt"
+    case $case in
+        missing) dir="$D/does-not-exist" ;;
+        empty) mkdir -p "$dir" ;;
+        *) $PY tests/make_h5.py "$case" "$dir" || return 1 ;;
+    esac
+    expect_fail "$expected" bin/hep64-native --config=configs/demo_64.json --inputpath="$dir" --outputpath="$out" \
+        --num_epochs=1 --train_batch_size=4 || return 1
+    [ "$(cat "$out/keep.txt")" = "earlier results" ] || { echo "outputpath was changed"; return 1; }
+}
+check "bad input: inputpath missing" bad_input missing "inputpath '$D/does-not-exist': No such file or directory"
+check "bad input: inputpath empty" bad_input empty "has no training files"
+check "bad input: no train files" bad_input no_train "has no training files"
+check "bad input: not HDF5" bad_input not_hdf5 "train_000.h5: not an HDF5 file (or truncated)"
+check "bad input: truncated file" bad_input truncated "train_000.h5: cannot open as HDF5 (damaged or truncated?)"
+check "bad input: missing dataset" bad_input missing_dataset "train_000.h5: missing dataset 'weight'"
+check "bad input: wrong rank" bad_input wrong_rank "train_000.h5: dataset 'data' has shape {8,3,64}, expected {n,3,64,64}"
+check "bad input: wrong image shape" bad_input wrong_shape "train_000.h5: dataset 'data' has shape {8,3,32,32}, expected {n,3,64,64} for the compiled network hep64"
+check "bad input: datasets of different lengths" bad_input lengths "train_000.h5: dataset 'label' has 7 rows but 'data' has 8"
+check "bad input: label outside the classes" bad_input bad_label "train_000.h5: label[4] = 5 is outside the classes 0..1"
+check "bad input: NaN in data" bad_input nan "train_000.h5: dataset 'data' row 5, channel 1, pixel (10,20) is NaN"
+check "bad input: Inf in data" bad_input inf "train_000.h5: dataset 'data' row 5, channel 1, pixel (10,20) is infinite"
+check "bad input: fewer samples than a batch" bad_input few "only 3 samples, fewer than one batch of 4"
