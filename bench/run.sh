@@ -26,6 +26,28 @@ for arch in $archs; do
         "build/$1-$arch/bench_model" "$2" "$steps" "$out"
     done
 done
+# hep224 training fed from HDF5 files against --dummy_data, same binary,
+# same steps: images/s from the report lines after the first (warm-up).
+echo
+echo "== hep224 training from HDF5 files on disk vs --dummy_data (target >= 97%)"
+arch0=${archs%% *}
+make --no-print-directory -s "bin/hep224-$arch0" bin/hepcnn-datagen
+data=build/bench/data224
+[ -f "$data/train_001.h5" ] || bin/hepcnn-datagen --outdir=$data --size=224 --train=96 --train_files=2 --val=0 --test=0 >/dev/null
+common=(--config=configs/cori_knl_224.json --train_batch_size=16 --num_epochs=1 --trainsamples=192
+        --display_interval=2 --outputpath=build/bench/run224)
+rate() { awk '/TRAINING REPORT/ { n++; v = $(NF-1); gsub(/\(/, "", v); if (n > 1) { s += v; k++ } }
+              END { if (k) printf "%.3f", 16 / (s / k); else print 0 }'; }
+files_out=$("bin/hep224-$arch0" "${common[@]}" --inputpath=$data)
+dummy_out=$("bin/hep224-$arch0" "${common[@]}" --dummy_data)
+files_rate=$(rate <<<"$files_out"); dummy_rate=$(rate <<<"$dummy_out")
+echo "  from files   $files_rate img/s"
+echo "  dummy data   $dummy_rate img/s"
+awk -v f="$files_rate" -v d="$dummy_rate" 'BEGIN { if (d > 0) printf "  files / dummy %.1f%%\n", 100 * f / d }'
+grep 'hepcnn: data:' <<<"$files_out" | sed 's/^hepcnn: data: /  reader: /'
+echo "  (the files were just written, so they are likely in the page cache: a cold read is slower)"
+printf '{"network": "hep224", "files_img_s": %s, "dummy_img_s": %s}\n' "$files_rate" "$dummy_rate" >> "$out"
+
 echo
 echo "== peak resident memory, hep224 batch 128 training (target <= 2.5 GB; PyTorch: 9.6 GiB)"
 make --no-print-directory -s "build/hep224-${archs%% *}/bench_model"
