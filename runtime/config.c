@@ -71,6 +71,8 @@ static const key_spec keys[] = {
     { "num_ps", K_INT, F(num_ps), "0", 1 },
     { "precision", K_STRING, F(precision), "fp32", 1 },
     { "dummy_data", K_BOOL, F(dummy_data), "false", 1 },
+    { "checkpoint_id", K_LONG, F(checkpoint_id), "-1", 1 },
+    { "timeline", K_STRING, F(timeline), "", 1 },
 };
 #undef F
 enum { NUM_KEYS = sizeof keys / sizeof keys[0] };
@@ -254,7 +256,10 @@ static void usage(void)
            "  --num_tasks=N        expected number of MPI ranks (checked)\n"
            "  --num_ps=N           parameter-server ranks (0: allreduce)\n"
            "  --precision=fp32     arithmetic precision (fp32 only)\n"
-           "  --seed=N             seed of initialisation, dropout and dummy data\n"
+           "  --seed=N             seed of initialisation, dropout, shuffling and dummy data\n"
+           "  --mode=test          evaluate a checkpoint on the test files (training: sync)\n"
+           "  --checkpoint_id=STEP resume from (or test) outputpath/models/model-STEP.h5\n"
+           "  --timeline=FILE      write a Chrome trace (chrome://tracing) of a few steps\n"
            "  --KEY=VALUE          override any config key, e.g. --num_epochs=1,\n"
            "                       --conv_params.num_filters=128\n\nConfig keys: ");
     char list[2048];
@@ -280,7 +285,9 @@ static void check_ranges(const hep_config *c, const char *src)
     REQUIRE(c->num_ps >= 0, "%s: num_ps must be >= 0, got %d", src, c->num_ps);
     REQUIRE(c->num_tasks >= 0, "%s: num_tasks must be >= 0, got %d", src, c->num_tasks);
     REQUIRE(!strcasecmp(c->optimizer, "ADAM"), "%s: optimizer '%s' is not implemented (expected ADAM)", src, c->optimizer);
-    REQUIRE(!strcmp(c->mode, "sync") || !strcmp(c->mode, "async"), "%s: mode must be \"sync\" or \"async\", got \"%s\"", src, c->mode);
+    REQUIRE(!strcmp(c->mode, "sync") || !strcmp(c->mode, "async") || !strcmp(c->mode, "test"),
+            "%s: mode must be \"sync\" or \"async\" (training) or \"test\" (evaluate a checkpoint), got \"%s\"",
+            src, c->mode);
     REQUIRE(!strcmp(c->precision, "fp32"), "%s: precision '%s' is not supported (expected fp32)", src, c->precision);
     REQUIRE(!strcasecmp(c->conv_params.data_format, "NCHW") || !strcasecmp(c->conv_params.data_format, "NHWC"),
             "%s: conv_params.data_format must be NCHW or NHWC, got \"%s\"", src, c->conv_params.data_format);
@@ -358,6 +365,36 @@ int hep_config_load(hep_config *cfg, int argc, char **argv, int verbose)
         if (used) printf("hepcnn: defaults applied (not in %s): %s\n", path, line);
     }
     return 0;
+}
+
+char *hep_config_to_json(const hep_config *cfg)
+{
+    cJSON *root = cJSON_CreateObject(), *conv = cJSON_AddObjectToObject(root, "conv_params");
+    for (int i = 0; i < NUM_KEYS; i++) {
+        const key_spec *k = &keys[i];
+        if (k->type == K_OBJECT) continue;
+        const char *name = k->name;
+        cJSON *where = root;
+        if (!strncmp(name, "conv_params.", 12)) { where = conv; name += 12; }
+        const char *base = (const char *)cfg + k->offset;
+        switch (k->type) {
+        case K_INT: cJSON_AddNumberToObject(where, name, *(const int *)base); break;
+        case K_LONG: cJSON_AddNumberToObject(where, name, (double)*(const long *)base); break;
+        case K_DOUBLE: cJSON_AddNumberToObject(where, name, *(const double *)base); break;
+        case K_BOOL: cJSON_AddBoolToObject(where, name, *(const bool *)base); break;
+        case K_STRING: cJSON_AddStringToObject(where, name, base); break;
+        case K_SHAPE: {
+            cJSON *a = cJSON_AddArrayToObject(where, name);
+            for (int j = 0; j < 3; j++) cJSON_AddItemToArray(a, cJSON_CreateNumber(((const int *)base)[j]));
+            break;
+        }
+        case K_OBJECT: break;
+        }
+    }
+    char *text = cJSON_PrintUnformatted(root);
+    cJSON_Delete(root);
+    if (!text) hep_fatal("out of memory writing the config as JSON");
+    return text;
 }
 
 void hep_config_check_network(const hep_config *c, const char *path, const hep_model_info *info)

@@ -55,6 +55,8 @@ typedef struct {
     int num_ps;
     char precision[16];
     bool dummy_data;
+    long checkpoint_id;            /* resume from / test this step; -1: latest */
+    char timeline[HEP_PATH_MAX];   /* Chrome trace of a few steps, "" for none */
     /* which keys were given (by name index), for network checks and logging */
     unsigned char given[64];
 } hep_config;
@@ -66,6 +68,9 @@ int hep_config_load(hep_config *cfg, int argc, char **argv, int verbose);
 
 /* Errors when a network-describing key contradicts the compiled network. */
 void hep_config_check_network(const hep_config *cfg, const char *config_path, const hep_model_info *info);
+
+/* The effective configuration as JSON text (malloc'd), for checkpoints. */
+char *hep_config_to_json(const hep_config *cfg);
 
 /* Was this key present in the file or on the command line? */
 bool hep_config_given(const hep_config *cfg, const char *key);

@@ -60,7 +60,8 @@ int main(int argc, char **argv)
         if (hep_config_given(&cfg, "arch") && strcmp(cfg.arch, info->arch) != 0)
             printf("hepcnn: note: the config says arch \"%s\"; this binary is built for %s\n", cfg.arch, info->arch);
     }
-    hep_train(&cfg, path, &run);
+    if (!strcmp(cfg.mode, "test")) hep_test(&cfg, path, &run);
+    else hep_train(&cfg, path, &run);
     MPI_Finalize();
     return 0;
 }

@@ -45,7 +45,7 @@ double hep_weighted_auc(const float *score, const int *label, const float *weigh
 }
 
 void hep_metrics_compute(const float *probs, const int *label, const float *weight, const float *normweight,
-                         long n, int classes, hep_metrics *out)
+                         long n, int classes, hep_metrics *out, float **records)
 {
     int rank, size;
     MPI_Comm_rank(MPI_COMM_WORLD, &rank);
@@ -107,5 +107,11 @@ void hep_metrics_compute(const float *probs, const int *label, const float *weig
     out->auc = result[2];
     out->classes = classes;
     for (int k = 0; k < 16; k++) out->auc_class[k] = result[3 + k];
+    if (records && rank == 0) {
+        *records = all;
+        all = NULL;
+    } else if (records) {
+        *records = NULL;
+    }
     free(mine); free(all); free(counts); free(displs);
 }

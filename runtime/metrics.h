@@ -22,8 +22,10 @@ double hep_weighted_auc(const float *score, const int *label, const float *weigh
                         size_t score_stride);
 
 /* probs [n][K] of this rank's samples; gathered to rank 0, which computes;
- * every rank gets the result. */
+ * every rank gets the result. When records is not NULL, rank 0 also gets
+ * the gathered per-sample records (malloc'd, [n][K + 3]: probabilities,
+ * label, weight, normweight) in *records and their count in out->n. */
 void hep_metrics_compute(const float *probs, const int *label, const float *weight, const float *normweight,
-                         long n, int classes, hep_metrics *out);
+                         long n, int classes, hep_metrics *out, float **records);
 
 #endif

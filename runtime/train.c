@@ -7,11 +7,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/time.h>
+#include <hdf5.h>
 
+#include "checkpoint.h"
 #include "data.h"
 #include "h5files.h"
 #include "init.h"
 #include "loader.h"
+#include "log.h"
 #include "metrics.h"
 #include "norm.h"
 #include "optim.h"
@@ -49,7 +52,7 @@ typedef struct {
 
 /* Evaluate up to max_steps batches (all when <= 0) of the set; all ranks. */
 static void evaluate(hep_model *m, int model_batch, const eval_set *set, const hep_run *run,
-                     const hep_model_info *info, hep_metrics *out)
+                     const hep_model_info *info, hep_metrics *out, float **records)
 {
     hep_loader_options opt = { .rank = run->rank, .size = run->size, .batch = set->batch, .shuffle = 0,
                                .steps_per_epoch = -1, .first_epoch = 0, .epochs = 1,
@@ -78,21 +81,41 @@ static void evaluate(hep_model *m, int model_batch, const eval_set *set, const h
         steps++;
     }
     hep_loader_stop(l);
-    hep_metrics_compute(probs, label, weight, normweight, n, K, out);
+    hep_metrics_compute(probs, label, weight, normweight, n, K, out, records);
     free(probs); free(label); free(weight); free(normweight);
 }
 
-static void print_evaluation(const char *what, long step, long last, const hep_metrics *e)
+static void print_evaluation(hep_log *log, const char *set, const char *what, long step, long last,
+                             const hep_metrics *e)
 {
     double t = unix_time();
-    printf("%.3f EVALUATION %s: step %ld (%ld), average loss %g\n", t, what, step, last, e->loss);
-    printf("%.3f EVALUATION %s: step %ld (%ld), average accu %g\n", t, what, step, last, e->accuracy);
-    printf("%.3f EVALUATION %s: step %ld (%ld), average auc %g\n", t, what, step, last, e->auc);
+    hep_log_line(log, "%.3f EVALUATION %s: step %ld (%ld), average loss %g\n", t, what, step, last, e->loss);
+    hep_log_line(log, "%.3f EVALUATION %s: step %ld (%ld), average accu %g\n", t, what, step, last, e->accuracy);
+    hep_log_line(log, "%.3f EVALUATION %s: step %ld (%ld), average auc %g\n", t, what, step, last, e->auc);
     if (e->classes > 2)
         for (int k = 0; k < e->classes && k < 16; k++)
-            printf("%.3f EVALUATION %s: step %ld (%ld), auc class %d vs rest %g\n", t, what, step, last, k,
-                   e->auc_class[k]);
-    fflush(stdout);
+            hep_log_line(log, "%.3f EVALUATION %s: step %ld (%ld), auc class %d vs rest %g\n", t, what, step, last, k,
+                         e->auc_class[k]);
+    hep_log_record(log, "\"time\": %.3f, \"step\": %ld, \"eval\": \"%s\", \"samples\": %ld, \"loss\": %.9g, "
+                   "\"accuracy\": %.9g, \"auc\": %.9g", t, step, set, e->n, e->loss, e->accuracy, e->auc);
+}
+
+/* Resume from a checkpoint when asked (restart, --checkpoint_id) or when
+ * outputpath/models has one. Returns the step to continue from (0: fresh). */
+static long resume(const hep_config *cfg, hep_model *m, const hep_model_info *info, hep_adam *adam,
+                   hep_checkpoint_state *state, int rank)
+{
+    long id = cfg->checkpoint_id >= 0 ? cfg->checkpoint_id : hep_checkpoint_latest(cfg->outputpath);
+    if (id < 0) {
+        if (cfg->restart && rank == 0)
+            printf("hepcnn: restart requested, but %s/models has no checkpoint: starting from scratch\n", cfg->outputpath);
+        return 0;
+    }
+    char path[4400], err[1024];
+    hep_checkpoint_path(cfg->outputpath, id, path, sizeof path);
+    if (hep_checkpoint_load(path, m, info, adam, state, err, sizeof err) != 0) hep_fatal("%s", err);
+    if (rank == 0) printf("hepcnn: resuming from %s (step %ld, epoch %d)\n", path, state->step, state->epoch);
+    return state->step;
 }
 
 int hep_train(const hep_config *cfg, const char *config_path, const hep_run *run)
@@ -104,7 +127,8 @@ int hep_train(const hep_config *cfg, const char *config_path, const hep_run *run
     /* Data first: a bad file should fail before minutes of set-up. */
     hep_h5file *train_files = NULL, *val_files = NULL;
     int ntrain = 0, nval = 0;
-    float channel_max[16] = { 0 };
+    float channel_max[16];
+    for (int c = 0; c < 16; c++) channel_max[c] = 1.0f;
     long steps_per_epoch;
     if (cfg->dummy_data) {
         steps_per_epoch = (long)((double)cfg->trainsamples / ((double)run->batch * workers));
@@ -130,9 +154,10 @@ int hep_train(const hep_config *cfg, const char *config_path, const hep_run *run
             long cap = (long)((double)cfg->trainsamples / ((double)run->batch * workers));
             if (cap >= 1 && cap < steps_per_epoch) steps_per_epoch = cap;
         }
-        hep_normalization(cfg->outputpath, train_files, ntrain, info, run->rank, run->size, channel_max);
     }
     const long steps = steps_per_epoch * cfg->num_epochs;
+    hep_log log;
+    hep_log_open(&log, cfg->outputpath, run->rank);
     if (run->rank == 0) {
         printf("hepcnn: %s (%s, %s), %d rank(s) x %d thread(s), batch %d per rank, %ld steps "
                "(%ld per epoch), %.2f GFLOP per image per step\n", info->network, info->network_file, info->arch,
@@ -151,6 +176,18 @@ int hep_train(const hep_config *cfg, const char *config_path, const hep_run *run
         hep_fatal("MPI_Bcast of the initial parameters failed");
     hep_adam adam;
     hep_adam_init(&adam, info->num_params, cfg->learning_rate, cfg->weight_decay);
+    hep_checkpoint_state ckpt = { .seed = (unsigned long long)cfg->seed, .channels = info->in_channels };
+    const long first_step = resume(cfg, m, info, &adam, &ckpt, run->rank);
+    if (first_step % steps_per_epoch != 0)
+        hep_fatal("the checkpoint is at step %ld, not at an epoch boundary of this run (%ld steps per epoch): "
+                  "the data, batch size or trainsamples changed", first_step, steps_per_epoch);
+    if (first_step > 0) {
+        memcpy(channel_max, ckpt.channel_max, sizeof(float) * info->in_channels);
+    } else if (!cfg->dummy_data) {
+        hep_normalization(cfg->outputpath, train_files, ntrain, info, run->rank, run->size, channel_max);
+    }
+    memcpy(ckpt.channel_max, channel_max, sizeof ckpt.channel_max);
+    char *config_json = hep_config_to_json(cfg);
 
     hep_dummy dummy = { 0 };
     hep_loader *loader = NULL;
@@ -158,7 +195,8 @@ int hep_train(const hep_config *cfg, const char *config_path, const hep_run *run
         hep_dummy_init(&dummy, info, run->batch, (uint64_t)cfg->seed, run->rank);
     } else {
         hep_loader_options opt = { .rank = run->rank, .size = run->size, .batch = run->batch, .shuffle = 1,
-                                   .steps_per_epoch = steps_per_epoch, .first_epoch = 0, .epochs = cfg->num_epochs,
+                                   .steps_per_epoch = steps_per_epoch, .first_epoch = (int)(first_step / steps_per_epoch),
+                                   .epochs = cfg->num_epochs,
                                    .seed = (uint64_t)cfg->seed, .channel_max = channel_max };
         loader = hep_loader_start(train_files, ntrain, info, &opt);
     }
@@ -166,7 +204,7 @@ int hep_train(const hep_config *cfg, const char *config_path, const hep_run *run
 
     double loss_sum = 0.0, t_report = hep_wall_seconds();
     int in_report = 0;
-    for (long step = 0; step < steps; step++) {
+    for (long step = first_step; step < steps; step++) {
         const float *x, *w;
         const int *labels;
         if (loader) {
@@ -197,11 +235,11 @@ int hep_train(const hep_config *cfg, const char *config_path, const hep_run *run
         in_report++;
         if ((step + 1) % cfg->display_interval == 0 || step + 1 == steps) {
             double now = hep_wall_seconds();
-            if (run->rank == 0) {
-                printf("%.3f TRAINING REPORT: step %ld (%ld), average loss %g (%.3f sec/batch)\n", unix_time(),
-                       step + 1, steps, loss_sum / in_report, (now - t_report) / in_report);
-                fflush(stdout);
-            }
+            double t = unix_time(), per = (now - t_report) / in_report;
+            hep_log_line(&log, "%.3f TRAINING REPORT: step %ld (%ld), average loss %g (%.3f sec/batch)\n", t,
+                         step + 1, steps, loss_sum / in_report, per);
+            hep_log_record(&log, "\"time\": %.3f, \"step\": %ld, \"loss\": %.9g, \"images_per_s\": %.3f", t,
+                           step + 1, loss_sum / in_report, run->batch * workers / per);
             loss_sum = 0.0;
             in_report = 0;
             t_report = now;
@@ -210,11 +248,23 @@ int hep_train(const hep_config *cfg, const char *config_path, const hep_run *run
         int interval = cfg->validation_interval > 0 && (step + 1) % cfg->validation_interval == 0;
         if (nval > 0 && (epoch_end || interval)) {
             hep_metrics e;
-            evaluate(m, run->batch, &val, run, info, &e);
-            if (run->rank == 0) print_evaluation(epoch_end ? "EPOCH SUMMARY" : "REPORT", step + 1, steps, &e);
+            evaluate(m, run->batch, &val, run, info, &e, NULL);
+            print_evaluation(&log, "val", epoch_end ? "EPOCH SUMMARY" : "REPORT", step + 1, steps, &e);
             t_report = hep_wall_seconds();
         }
+        int epoch = (int)((step + 1) / steps_per_epoch);
+        if (epoch_end && run->rank == 0 &&
+            ((cfg->save_interval > 0 && epoch % cfg->save_interval == 0) || step + 1 == steps)) {
+            ckpt.step = step + 1;
+            ckpt.epoch = epoch;
+            hep_checkpoint_save(cfg->outputpath, m, info, &adam, &ckpt, config_json);
+            char path[4400];
+            hep_checkpoint_path(cfg->outputpath, step + 1, path, sizeof path);
+            hep_log_line(&log, "%.3f CHECKPOINT: step %ld, epoch %d -> %s\n", unix_time(), step + 1, epoch, path);
+        }
     }
+    if (first_step >= steps && run->rank == 0)
+        printf("hepcnn: the checkpoint is at step %ld: the run's %ld steps are already done\n", first_step, steps);
     if (loader && run->rank == 0) {
         double wait, bytes, read_s;
         hep_loader_stats(loader, &wait, &bytes, &read_s);
@@ -222,12 +272,102 @@ int hep_train(const hep_config *cfg, const char *config_path, const hep_run *run
                bytes / 1e6, read_s > 0 ? bytes / 1e6 / read_s : 0.0, wait);
     }
     hep_loader_stop(loader);
+    hep_log_close(&log);
+    free(config_json);
     if (cfg->dummy_data) hep_dummy_free(&dummy);
     for (int i = 0; i < ntrain; i++) hep_h5file_free(&train_files[i]);
     for (int i = 0; i < nval; i++) hep_h5file_free(&val_files[i]);
     free(train_files);
     free(val_files);
     hep_adam_free(&adam);
+    hep_model_destroy(m);
+    return 0;
+}
+
+/* --mode=test: the seed's inference script. Evaluates a checkpoint on the
+ * test files and writes the per-sample scores. */
+static void write_predictions(const char *outputpath, const float *records, long n, int K, int have_psr,
+                              const float *psr)
+{
+    char path[4300], tmp[4400];
+    snprintf(path, sizeof path, "%s/predictions-test.h5", outputpath);
+    snprintf(tmp, sizeof tmp, "%s/.predictions-test.h5.tmp", outputpath);
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+    hid_t file = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    if (file < 0) hep_fatal("cannot create %s", tmp);
+    const int stride = K + 3;
+    float *scores = hep_xmalloc(sizeof(float) * (size_t)(n > 0 ? n : 1) * K, "scores");
+    int *label = hep_xmalloc(sizeof(int) * (size_t)(n > 0 ? n : 1), "labels");
+    float *weight = hep_xmalloc(sizeof(float) * (size_t)(n > 0 ? n : 1), "weights");
+    for (long i = 0; i < n; i++) {
+        memcpy(scores + i * K, records + i * stride, sizeof(float) * K);
+        label[i] = (int)records[i * stride + K];
+        weight[i] = records[i * stride + K + 1];
+    }
+    hsize_t d2[2] = { (hsize_t)n, (hsize_t)K }, d1[1] = { (hsize_t)n };
+    struct { const char *name; int rank; hsize_t *dims; hid_t ftype, mtype; const void *buf; } sets[] = {
+        { "scores", 2, d2, H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, scores },
+        { "label", 1, d1, H5T_STD_I32LE, H5T_NATIVE_INT, label },
+        { "weight", 1, d1, H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, weight },
+        { "psr", 1, d1, H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, psr },
+    };
+    int bad = 0;
+    for (int i = 0; i < (have_psr ? 4 : 3); i++) {
+        hid_t space = H5Screate_simple(sets[i].rank, sets[i].dims, NULL);
+        hid_t ds = H5Dcreate2(file, sets[i].name, sets[i].ftype, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+        bad |= ds < 0 || H5Dwrite(ds, sets[i].mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, sets[i].buf) < 0;
+        if (ds >= 0) H5Dclose(ds);
+        H5Sclose(space);
+    }
+    bad |= H5Fclose(file) < 0;
+    if (bad) hep_fatal("writing %s failed", tmp);
+    if (rename(tmp, path) != 0) hep_fatal("cannot rename %s to %s", tmp, path);
+    printf("hepcnn: per-sample scores -> %s\n", path);
+    free(scores); free(label); free(weight);
+}
+
+int hep_test(const hep_config *cfg, const char *config_path, const hep_run *run)
+{
+    const hep_model_info *info = hep_model_info_get();
+    hep_h5file *files;
+    int nfiles = load_files(cfg->inputpath, "test", info, &files);
+    if (nfiles == 0)
+        hep_fatal("inputpath '%s' (from %s) has no test files (names containing 'test', ending in .h5 or .hdf5)",
+                  cfg->inputpath, config_path);
+    char err[1024], path[4400];
+    hep_model *m = hep_model_create(cfg->test_batch_size, run->threads, err, sizeof err);
+    if (!m) hep_fatal("%s", err);
+    long id = cfg->checkpoint_id >= 0 ? cfg->checkpoint_id : hep_checkpoint_latest(cfg->outputpath);
+    if (id < 0) hep_fatal("--mode=test: %s/models has no checkpoint (train first, or give --checkpoint_id)", cfg->outputpath);
+    hep_checkpoint_path(cfg->outputpath, id, path, sizeof path);
+    hep_checkpoint_state state;
+    if (hep_checkpoint_load(path, m, info, NULL, &state, err, sizeof err) != 0) hep_fatal("%s", err);
+    if (run->rank == 0) printf("hepcnn: testing %s (step %ld) on %d test file(s)\n", path, state.step, nfiles);
+    eval_set set = { files, nfiles, state.channel_max, cfg->test_batch_size, cfg->test_max_steps };
+    hep_metrics e;
+    float *records = NULL;
+    evaluate(m, cfg->test_batch_size, &set, run, info, &e, &records);
+    hep_log log;
+    hep_log_open(&log, cfg->outputpath, run->rank);
+    print_evaluation(&log, "test", "SUMMARY", state.step, state.step, &e);
+    hep_log_close(&log);
+    if (run->rank == 0) {
+        /* psr is not part of the gathered records: read it in file order
+         * (evaluation reads files in order, rank 0 first) when one rank ran */
+        int have_psr = run->size == 1 && files[0].psr != NULL;
+        float *psr = NULL;
+        if (have_psr) {
+            psr = hep_xmalloc(sizeof(float) * (size_t)(e.n > 0 ? e.n : 1), "psr");
+            long k = 0;
+            for (int f = 0; f < nfiles && k < e.n; f++)
+                for (long r = 0; r < files[f].rows && k < e.n; r++) psr[k++] = files[f].psr ? files[f].psr[r] : 0.0f;
+        }
+        write_predictions(cfg->outputpath, records, e.n, info->num_classes, have_psr, psr);
+        free(psr);
+    }
+    free(records);
+    for (int i = 0; i < nfiles; i++) hep_h5file_free(&files[i]);
+    free(files);
     hep_model_destroy(m);
     return 0;
 }

@@ -16,4 +16,8 @@ typedef struct {
 /* Returns 0 on success; exits on a fatal error (NaN loss names its step). */
 int hep_train(const hep_config *cfg, const char *config_path, const hep_run *run);
 
+/* --mode=test: evaluate a checkpoint on the test files, print the seed's
+ * EVALUATION SUMMARY lines, write outputpath/predictions-test.h5. */
+int hep_test(const hep_config *cfg, const char *config_path, const hep_run *run);
+
 #endif

@@ -261,7 +261,7 @@ double hep_model_backward(hep_model *m, const int *labels, const float *weights,
     {
         hep_thread *t = &m->thread[omp_get_thread_num()];
         memset(t->grad, 0, sizeof(float) * $(N.conv_params));
-#pragma omp for schedule(dynamic, 1)
+#pragma omp for schedule(static)   /* fixed image-to-thread map: bitwise reproducible sums */
         for (int i = 0; i < n; i++) {
             double h0 = omp_get_wtime();
             $(N.head.name)_backward_image(m, i, dfeat, t->dout[0]);

@@ -1,0 +1,233 @@
+/* Checkpoints (see checkpoint.h). */
+#define _POSIX_C_SOURCE 200809L
+#include "checkpoint.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <hdf5.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "util.h"
+
+void hep_checkpoint_path(const char *outputpath, long step, char *path, size_t len)
+{
+    snprintf(path, len, "%s/models/model-%ld.h5", outputpath, step);
+}
+
+static int write_attr(hid_t obj, const char *name, hid_t type, const void *value)
+{
+    hid_t space = H5Screate(H5S_SCALAR);
+    hid_t a = H5Acreate2(obj, name, type, space, H5P_DEFAULT, H5P_DEFAULT);
+    herr_t s = a < 0 ? -1 : H5Awrite(a, type, value);
+    if (a >= 0) H5Aclose(a);
+    H5Sclose(space);
+    return s < 0 ? -1 : 0;
+}
+
+static int write_string_attr(hid_t obj, const char *name, const char *value)
+{
+    hid_t type = H5Tcopy(H5T_C_S1);
+    H5Tset_size(type, strlen(value) + 1);
+    int rc = write_attr(obj, name, type, value);
+    H5Tclose(type);
+    return rc;
+}
+
+static int write_tensor(hid_t file, hid_t lcpl, const char *name, const hep_tensor_info *t, const float *plain)
+{
+    hsize_t dims[4];
+    for (int d = 0; d < t->ndim; d++) dims[d] = (hsize_t)t->shape[d];
+    hid_t space = H5Screate_simple(t->ndim, dims, NULL);
+    hid_t ds = H5Dcreate2(file, name, H5T_IEEE_F32LE, space, lcpl, H5P_DEFAULT, H5P_DEFAULT);
+    herr_t s = ds < 0 ? -1 : H5Dwrite(ds, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, plain + t->offset);
+    if (ds >= 0) H5Dclose(ds);
+    H5Sclose(space);
+    return s < 0 ? -1 : 0;
+}
+
+static void fsync_path(const char *path, int directory)
+{
+    int fd = open(path, directory ? O_RDONLY | O_DIRECTORY : O_RDONLY);
+    if (fd < 0) hep_fatal("cannot open %s to sync it: %s", path, strerror(errno));
+    if (fsync(fd) != 0) hep_fatal("fsync of %s failed: %s", path, strerror(errno));
+    close(fd);
+}
+
+void hep_checkpoint_save(const char *outputpath, hep_model *m, const hep_model_info *info, const hep_adam *adam,
+                         const hep_checkpoint_state *state, const char *config_json)
+{
+    char dir[4200], path[4300], tmp[4400];
+    snprintf(dir, sizeof dir, "%s/models", outputpath);
+    if (hep_mkdirs(dir) != 0) hep_fatal("cannot create %s: %s", dir, strerror(errno));
+    hep_checkpoint_path(outputpath, state->step, path, sizeof path);
+    snprintf(tmp, sizeof tmp, "%s/.model-%ld.h5.tmp", dir, state->step);
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+    float *plain = hep_xmalloc(sizeof(float) * info->num_params, "the checkpoint buffer");
+    hid_t file = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    if (file < 0) hep_fatal("cannot create checkpoint %s", tmp);
+    hid_t lcpl = H5Pcreate(H5P_LINK_CREATE);
+    H5Pset_create_intermediate_group(lcpl, 1);
+    int bad = 0;
+    const float *arrays[3] = { hep_model_params(m), adam ? adam->m : NULL, adam ? adam->v : NULL };
+    const char *prefix[3] = { "", "adam/m/", "adam/v/" };
+    for (int a = 0; a < 3 && !bad; a++) {
+        if (!arrays[a]) continue;
+        hep_model_params_to_plain(m, arrays[a], plain);
+        for (int t = 0; t < info->num_tensors && !bad; t++) {
+            char name[256];
+            snprintf(name, sizeof name, "%s%s", prefix[a], info->tensors[t].name);
+            bad |= write_tensor(file, lcpl, name, &info->tensors[t], plain);
+        }
+    }
+    hsize_t c = (hsize_t)state->channels;
+    hid_t space = H5Screate_simple(1, &c, NULL);
+    hid_t ds = H5Dcreate2(file, "normalization/channel_max", H5T_IEEE_F32LE, space, lcpl, H5P_DEFAULT, H5P_DEFAULT);
+    bad |= ds < 0 || H5Dwrite(ds, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, state->channel_max) < 0;
+    if (ds >= 0) H5Dclose(ds);
+    H5Sclose(space);
+    int format = HEP_CHECKPOINT_FORMAT;
+    long long step = state->step, adam_step = adam ? adam->step : 0;
+    unsigned long long seed = state->seed;
+    bad |= write_attr(file, "format_version", H5T_NATIVE_INT, &format);
+    bad |= write_attr(file, "step", H5T_NATIVE_LLONG, &step);
+    bad |= write_attr(file, "epoch", H5T_NATIVE_INT, &state->epoch);
+    bad |= write_attr(file, "seed", H5T_NATIVE_ULLONG, &seed);
+    bad |= write_attr(file, "adam_step", H5T_NATIVE_LLONG, &adam_step);
+    bad |= write_string_attr(file, "network", info->network);
+    bad |= write_string_attr(file, "arch", info->arch);
+    bad |= write_string_attr(file, "generator_version", info->generator_version);
+    bad |= write_string_attr(file, "config", config_json);
+    H5Pclose(lcpl);
+    bad |= H5Fclose(file) < 0;
+    free(plain);
+    if (bad) {
+        unlink(tmp);
+        hep_fatal("writing checkpoint %s failed (disk full?); the earlier checkpoints are unchanged", tmp);
+    }
+    fsync_path(tmp, 0);
+    if (rename(tmp, path) != 0) hep_fatal("cannot rename %s to %s: %s", tmp, path, strerror(errno));
+    fsync_path(dir, 1);
+}
+
+long hep_checkpoint_latest(const char *outputpath)
+{
+    char dir[4200];
+    snprintf(dir, sizeof dir, "%s/models", outputpath);
+    DIR *d = opendir(dir);
+    if (!d) return -1;
+    long best = -1;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        long step;
+        char tail[8];
+        /* only complete checkpoints: temporary files start with a dot */
+        if (sscanf(e->d_name, "model-%ld.%7s", &step, tail) == 2 && strcmp(tail, "h5") == 0 && step > best) best = step;
+    }
+    closedir(d);
+    return best;
+}
+
+static int read_attr(hid_t file, const char *name, hid_t type, void *value)
+{
+    if (H5Aexists(file, name) <= 0) return -1;
+    hid_t a = H5Aopen(file, name, H5P_DEFAULT);
+    herr_t s = a < 0 ? -1 : H5Aread(a, type, value);
+    if (a >= 0) H5Aclose(a);
+    return s < 0 ? -1 : 0;
+}
+
+static int read_tensor(hid_t file, const char *path, const char *name, const hep_tensor_info *t, float *plain,
+                       char *err, size_t errlen)
+{
+    if (H5Lexists(file, name, H5P_DEFAULT) <= 0) {
+        /* intermediate groups: H5Lexists fails on a missing parent too */
+        snprintf(err, errlen, "%s: missing dataset '%s'", path, name);
+        return -1;
+    }
+    hid_t ds = H5Dopen2(file, name, H5P_DEFAULT);
+    hid_t space = ds < 0 ? -1 : H5Dget_space(ds);
+    hsize_t dims[8] = { 0 };
+    int rank = space < 0 ? -1 : H5Sget_simple_extent_dims(space, dims, NULL);
+    int rc = 0;
+    if (rank != t->ndim) rc = -1;
+    for (int d = 0; d < t->ndim && rc == 0; d++) if (dims[d] != (hsize_t)t->shape[d]) rc = -1;
+    if (rc != 0) {
+        snprintf(err, errlen, "%s: dataset '%s' does not have the shape of the compiled network's %s", path, name, t->name);
+    } else if (H5Dread(ds, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, plain + t->offset) < 0) {
+        snprintf(err, errlen, "%s: cannot read dataset '%s'", path, name);
+        rc = -1;
+    }
+    if (space >= 0) H5Sclose(space);
+    if (ds >= 0) H5Dclose(ds);
+    return rc;
+}
+
+int hep_checkpoint_load(const char *path, hep_model *m, const hep_model_info *info, hep_adam *adam,
+                        hep_checkpoint_state *state, char *err, size_t errlen)
+{
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+    if (H5Fis_hdf5(path) <= 0) {
+        snprintf(err, errlen, "%s: not a readable HDF5 checkpoint", path);
+        return -1;
+    }
+    hid_t file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    if (file < 0) { snprintf(err, errlen, "%s: cannot open (damaged?)", path); return -1; }
+    int format = 0, rc = -1;
+    long long step = 0, adam_step = 0;
+    unsigned long long seed = 0;
+    char network[128] = "";
+    hid_t str = H5Tcopy(H5T_C_S1);
+    H5Tset_size(str, sizeof network);
+    float *plain = hep_xmalloc(sizeof(float) * info->num_params, "the checkpoint buffer");
+    if (read_attr(file, "format_version", H5T_NATIVE_INT, &format) != 0 || format != HEP_CHECKPOINT_FORMAT) {
+        snprintf(err, errlen, "%s: format_version %d, this build reads %d", path, format, HEP_CHECKPOINT_FORMAT);
+    } else if (read_attr(file, "network", str, network) != 0 || strcmp(network, info->network) != 0) {
+        snprintf(err, errlen, "%s: a checkpoint of network '%s', but this binary is %s", path, network, info->network);
+    } else if (read_attr(file, "step", H5T_NATIVE_LLONG, &step) != 0 ||
+               read_attr(file, "epoch", H5T_NATIVE_INT, &state->epoch) != 0 ||
+               read_attr(file, "seed", H5T_NATIVE_ULLONG, &seed) != 0 ||
+               read_attr(file, "adam_step", H5T_NATIVE_LLONG, &adam_step) != 0) {
+        snprintf(err, errlen, "%s: missing attribute step, epoch, seed or adam_step", path);
+    } else {
+        rc = 0;
+        for (int t = 0; t < info->num_tensors && rc == 0; t++)
+            rc = read_tensor(file, path, info->tensors[t].name, &info->tensors[t], plain, err, errlen);
+        if (rc == 0) hep_model_params_from_plain(m, plain, hep_model_params(m));
+        if (rc == 0 && adam) {
+            const char *prefix[2] = { "adam/m/", "adam/v/" };
+            float *dst[2] = { adam->m, adam->v };
+            for (int a = 0; a < 2 && rc == 0; a++) {
+                for (int t = 0; t < info->num_tensors && rc == 0; t++) {
+                    char name[256];
+                    snprintf(name, sizeof name, "%s%s", prefix[a], info->tensors[t].name);
+                    rc = read_tensor(file, path, name, &info->tensors[t], plain, err, errlen);
+                }
+                if (rc == 0) hep_model_params_from_plain(m, plain, dst[a]);
+            }
+            adam->step = (long)adam_step;
+        }
+        hsize_t c = 0;
+        if (rc == 0) {
+            hid_t ds = H5Lexists(file, "normalization", H5P_DEFAULT) > 0 ? H5Dopen2(file, "normalization/channel_max", H5P_DEFAULT) : -1;
+            hid_t space = ds < 0 ? -1 : H5Dget_space(ds);
+            if (space < 0 || H5Sget_simple_extent_dims(space, &c, NULL) != 1 || c != (hsize_t)info->in_channels ||
+                H5Dread(ds, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, state->channel_max) < 0) {
+                snprintf(err, errlen, "%s: dataset 'normalization/channel_max' missing or not [%d]", path, info->in_channels);
+                rc = -1;
+            }
+            if (space >= 0) H5Sclose(space);
+            if (ds >= 0) H5Dclose(ds);
+        }
+        state->step = (long)step;
+        state->seed = seed;
+        state->channels = info->in_channels;
+    }
+    free(plain);
+    H5Tclose(str);
+    H5Fclose(file);
+    return rc;
+}

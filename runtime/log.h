@@ -1,0 +1,20 @@
+/* What a run prints for people: the report lines go to stdout and, on rank
+ * 0, also to outputpath/logs/train.log; machine-readable records go to
+ * outputpath/logs/metrics.jsonl (one JSON object per line). Both files are
+ * appended to, so a restarted run continues them. */
+#ifndef HEP_LOG_H
+#define HEP_LOG_H
+
+typedef struct {
+    void *text;      /* FILE*, NULL on ranks other than 0 */
+    void *metrics;   /* FILE* */
+} hep_log;
+
+void hep_log_open(hep_log *log, const char *outputpath, int rank);
+void hep_log_close(hep_log *log);
+/* printf to stdout and train.log (rank 0 only; other ranks print nothing) */
+void hep_log_line(hep_log *log, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* one JSON object (the text between the braces) to metrics.jsonl */
+void hep_log_record(hep_log *log, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+#endif
