@@ -18,6 +18,7 @@
 #include "metrics.h"
 #include "norm.h"
 #include "optim.h"
+#include "plots.h"
 #include "util.h"
 
 static double unix_time(void)
@@ -98,6 +99,39 @@ static void print_evaluation(hep_log *log, const char *set, const char *what, lo
                          e->auc_class[k]);
     hep_log_record(log, "\"time\": %.3f, \"step\": %ld, \"eval\": \"%s\", \"samples\": %ld, \"loss\": %.9g, "
                    "\"accuracy\": %.9g, \"auc\": %.9g", t, step, set, e->n, e->loss, e->accuracy, e->auc);
+}
+
+/* Loss curves for plots/loss.svg (rank 0). */
+typedef struct { int n, cap; double *step, *loss; } curve;
+
+static void curve_add(curve *c, double step, double loss)
+{
+    if (c->n == c->cap) {
+        c->cap = c->cap ? 2 * c->cap : 64;
+        double *s = realloc(c->step, sizeof(double) * c->cap), *l = realloc(c->loss, sizeof(double) * c->cap);
+        if (!s || !l) hep_fatal("out of memory recording the loss curve");
+        c->step = s; c->loss = l;
+    }
+    c->step[c->n] = step;
+    c->loss[c->n] = loss;
+    c->n++;
+}
+
+static void write_plots(const char *outputpath, const curve *train, const curve *val, const float *records, long n,
+                        int K, double auc)
+{
+    char dir[4200], path[4300];
+    snprintf(dir, sizeof dir, "%s/plots", outputpath);
+    if (hep_mkdirs(dir) != 0) hep_fatal("cannot create %s", dir);
+    hep_series s[2] = { { "training loss", "#1f77b4", train->n, train->step, train->loss },
+                        { "validation loss", "#ff7f0e", val->n, val->step, val->loss } };
+    snprintf(path, sizeof path, "%s/loss.svg", dir);
+    if (hep_plot_lines(path, "Loss", "step", "average loss", s, val->n ? 2 : 1, 0) != 0)
+        hep_fatal("cannot write %s", path);
+    if (records && n > 0) {
+        snprintf(path, sizeof path, "%s/roc.svg", dir);
+        if (hep_plot_roc(path, records, n, K, K > 2 ? K - 1 : 1, auc) != 0) hep_fatal("cannot write %s", path);
+    }
 }
 
 /* Resume from a checkpoint when asked (restart, --checkpoint_id) or when
@@ -204,6 +238,7 @@ int hep_train(const hep_config *cfg, const char *config_path, const hep_run *run
 
     double loss_sum = 0.0, t_report = hep_wall_seconds();
     int in_report = 0;
+    curve train_curve = { 0 }, val_curve = { 0 };
     for (long step = first_step; step < steps; step++) {
         const float *x, *w;
         const int *labels;
@@ -240,6 +275,7 @@ int hep_train(const hep_config *cfg, const char *config_path, const hep_run *run
                          step + 1, steps, loss_sum / in_report, per);
             hep_log_record(&log, "\"time\": %.3f, \"step\": %ld, \"loss\": %.9g, \"images_per_s\": %.3f", t,
                            step + 1, loss_sum / in_report, run->batch * workers / per);
+            curve_add(&train_curve, (double)(step + 1), loss_sum / in_report);
             loss_sum = 0.0;
             in_report = 0;
             t_report = now;
@@ -248,8 +284,14 @@ int hep_train(const hep_config *cfg, const char *config_path, const hep_run *run
         int interval = cfg->validation_interval > 0 && (step + 1) % cfg->validation_interval == 0;
         if (nval > 0 && (epoch_end || interval)) {
             hep_metrics e;
-            evaluate(m, run->batch, &val, run, info, &e, NULL);
+            float *records = NULL;
+            evaluate(m, run->batch, &val, run, info, &e, &records);
             print_evaluation(&log, "val", epoch_end ? "EPOCH SUMMARY" : "REPORT", step + 1, steps, &e);
+            if (run->rank == 0) {
+                curve_add(&val_curve, (double)(step + 1), e.loss);
+                write_plots(cfg->outputpath, &train_curve, &val_curve, records, e.n, info->num_classes, e.auc);
+            }
+            free(records);
             t_report = hep_wall_seconds();
         }
         int epoch = (int)((step + 1) / steps_per_epoch);
@@ -271,6 +313,9 @@ int hep_train(const hep_config *cfg, const char *config_path, const hep_run *run
         printf("hepcnn: data: %.1f MB read at %.0f MB/s by the I/O thread; the training thread waited %.2f s in all\n",
                bytes / 1e6, read_s > 0 ? bytes / 1e6 / read_s : 0.0, wait);
     }
+    if (run->rank == 0 && train_curve.n > 0 && nval == 0)
+        write_plots(cfg->outputpath, &train_curve, &val_curve, NULL, 0, info->num_classes, 0);
+    free(train_curve.step); free(train_curve.loss); free(val_curve.step); free(val_curve.loss);
     hep_loader_stop(loader);
     hep_log_close(&log);
     free(config_json);
