@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/time.h>
+#include <unistd.h>
 #include <hdf5.h>
 
 #include "checkpoint.h"
@@ -19,6 +20,7 @@
 #include "norm.h"
 #include "optim.h"
 #include "plots.h"
+#include "timeline.h"
 #include "util.h"
 
 static double unix_time(void)
@@ -238,10 +240,19 @@ int hep_train(const hep_config *cfg, const char *config_path, const hep_run *run
 
     double loss_sum = 0.0, t_report = hep_wall_seconds();
     int in_report = 0;
+    /* a progress line between report lines, only on a terminal */
+    const int progress = run->rank == 0 && isatty(STDOUT_FILENO);
+    hep_timeline tl = { 0 };
+    const long tl_first = first_step + 2, tl_last = first_step + 5;   /* after warm-up */
+    hep_layer_time *lt = hep_xmalloc(sizeof(hep_layer_time) * info->num_layers, "layer times");
+    if (cfg->timeline[0] && run->rank == 0 && hep_timeline_open(&tl, cfg->timeline) != 0)
+        hep_fatal("cannot write the timeline %s", cfg->timeline);
     curve train_curve = { 0 }, val_curve = { 0 };
     for (long step = first_step; step < steps; step++) {
         const float *x, *w;
         const int *labels;
+        const int tracing = tl.f && step >= tl_first && step < tl_last;
+        double t_data = hep_wall_seconds();
         if (loader) {
             const hep_batch *b = hep_loader_next(loader);
             if (!b) hep_fatal("internal: the data loader ended at step %ld of %ld", step + 1, steps);
@@ -252,8 +263,29 @@ int hep_train(const hep_config *cfg, const char *config_path, const hep_run *run
         hep_pass pass = { .training = 1, .keep_prob = (float)cfg->dropout_p, .seed = (uint64_t)cfg->seed,
                           .step = (uint64_t)step,
                           .first_sample = ((uint64_t)step * workers + (uint64_t)run->rank) * run->batch };
+        double t_fwd = hep_wall_seconds();
+        if (tracing) {
+            hep_timeline_event(&tl, "data wait", "data", t_data, t_fwd - t_data);
+            hep_model_reset_layer_times(m);
+        }
         hep_model_forward(m, x, run->batch, &pass, NULL);
+        double t_bwd = hep_wall_seconds();
         double loss = hep_model_backward(m, labels, w, run->batch, &pass);
+        double t_comm = hep_wall_seconds();
+        if (tracing) {
+            hep_model_layer_times(m, lt);
+            double at = t_fwd;
+            for (int l = 0; l < info->num_layers; l++) {
+                hep_timeline_event(&tl, info->layers[l].name, "forward", at, lt[l].forward);
+                at += lt[l].forward;
+            }
+            at = t_bwd;
+            for (int l = info->num_layers - 1; l >= 0; l--) {
+                double d = lt[l].backward_data + lt[l].backward_weights;
+                hep_timeline_event(&tl, info->layers[l].name, "backward", at, d);
+                at += d;
+            }
+        }
         if (run->size > 1) {
             if (MPI_Allreduce(MPI_IN_PLACE, grads, (int)info->num_params, MPI_FLOAT, MPI_SUM, MPI_COMM_WORLD) != MPI_SUCCESS ||
                 MPI_Allreduce(MPI_IN_PLACE, &loss, 1, MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD) != MPI_SUCCESS)
@@ -265,12 +297,28 @@ int hep_train(const hep_config *cfg, const char *config_path, const hep_run *run
         if (!isfinite(loss))
             hep_fatal("the training loss became %s at step %ld (learning_rate %g): stopping; "
                       "try a smaller learning_rate", isnan(loss) ? "NaN" : "infinite", step + 1, cfg->learning_rate);
+        double t_opt = hep_wall_seconds();
+        if (tracing && run->size > 1) hep_timeline_event(&tl, "allreduce", "communication", t_comm, t_opt - t_comm);
         hep_adam_update(&adam, info, params, grads);
+        if (tracing) hep_timeline_event(&tl, "Adam", "optimiser", t_opt, hep_wall_seconds() - t_opt);
+        if (tl.f && step + 1 == tl_last) {
+            hep_timeline_close(&tl);
+            printf("hepcnn: timeline of steps %ld-%ld -> %s\n", tl_first + 1, tl_last, cfg->timeline);
+        }
         loss_sum += loss;
         in_report++;
+        if (progress) {
+            double per = (hep_wall_seconds() - t_report) / in_report;
+            int width = 30, done = (int)(width * (step + 1 - first_step) / (steps - first_step));
+            printf("\r  step %ld/%ld [%.*s%*s] %.1f img/s, ETA %.0f s \033[K", step + 1, steps, done,
+                   "##############################", width - done, "", run->batch * workers / per,
+                   per * (steps - step - 1));
+            fflush(stdout);
+        }
         if ((step + 1) % cfg->display_interval == 0 || step + 1 == steps) {
             double now = hep_wall_seconds();
             double t = unix_time(), per = (now - t_report) / in_report;
+            if (progress) printf("\r\033[K");
             hep_log_line(&log, "%.3f TRAINING REPORT: step %ld (%ld), average loss %g (%.3f sec/batch)\n", t,
                          step + 1, steps, loss_sum / in_report, per);
             hep_log_record(&log, "\"time\": %.3f, \"step\": %ld, \"loss\": %.9g, \"images_per_s\": %.3f", t,
@@ -316,6 +364,11 @@ int hep_train(const hep_config *cfg, const char *config_path, const hep_run *run
     if (run->rank == 0 && train_curve.n > 0 && nval == 0)
         write_plots(cfg->outputpath, &train_curve, &val_curve, NULL, 0, info->num_classes, 0);
     free(train_curve.step); free(train_curve.loss); free(val_curve.step); free(val_curve.loss);
+    if (tl.f) {
+        hep_timeline_close(&tl);
+        printf("hepcnn: timeline (the run ended early) -> %s\n", cfg->timeline);
+    }
+    free(lt);
     hep_loader_stop(loader);
     hep_log_close(&log);
     free(config_json);

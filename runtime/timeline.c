@@ -1,0 +1,30 @@
+/* Chrome trace writer (see timeline.h): the JSON array format. */
+#include "timeline.h"
+
+#include "util.h"
+
+int hep_timeline_open(hep_timeline *t, const char *path)
+{
+    t->f = fopen(path, "w");
+    t->events = 0;
+    t->origin = hep_wall_seconds();
+    if (!t->f) return -1;
+    fputs("[\n", t->f);
+    return 0;
+}
+
+void hep_timeline_event(hep_timeline *t, const char *name, const char *category, double start, double seconds)
+{
+    if (!t->f) return;
+    fprintf(t->f, "%s{\"name\": \"%s\", \"cat\": \"%s\", \"ph\": \"X\", \"pid\": 0, \"tid\": 0, "
+                  "\"ts\": %.1f, \"dur\": %.1f}", t->events++ ? ",\n" : "", name, category,
+            (start - t->origin) * 1e6, seconds * 1e6);
+}
+
+void hep_timeline_close(hep_timeline *t)
+{
+    if (!t->f) return;
+    fputs("\n]\n", t->f);
+    if (fclose(t->f) != 0) hep_fatal("writing the timeline failed");
+    t->f = NULL;
+}
