@@ -65,6 +65,17 @@ void hep_checkpoint_save(const char *outputpath, hep_model *m, const hep_model_i
     if (hep_mkdirs(dir) != 0) hep_fatal("cannot create %s: %s", dir, strerror(errno));
     hep_checkpoint_path(outputpath, state->step, path, sizeof path);
     snprintf(tmp, sizeof tmp, "%s/.model-%ld.h5.tmp", dir, state->step);
+    /* temporary files of a writer that was killed are never loaded; remove them */
+    DIR *d = opendir(dir);
+    for (struct dirent *e; d && (e = readdir(d)) != NULL;) {
+        size_t len = strlen(e->d_name);
+        if (!strncmp(e->d_name, ".model-", 7) && len > 7 && !strcmp(e->d_name + len - 7, ".h5.tmp")) {
+            char stale[4500];
+            snprintf(stale, sizeof stale, "%s/%s", dir, e->d_name);
+            unlink(stale);
+        }
+    }
+    if (d) closedir(d);
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
     float *plain = hep_xmalloc(sizeof(float) * info->num_params, "the checkpoint buffer");
     hid_t file = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);

@@ -24,6 +24,7 @@ done
 . tests/test_config.sh
 . tests/test_train.sh
 . tests/test_data.sh
+. tests/test_outputs.sh
 
 echo
 echo "make test took $((SECONDS - T0)) s"

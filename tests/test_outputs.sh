@@ -1,0 +1,123 @@
+# Training-run outputs (sourced by tests/run.sh): the seed's report and
+# evaluation lines, metrics against an independent numpy computation,
+# checkpoint contents and order, bitwise restart, kill -9 while checkpoints
+# are written, test mode, NaN detection, logs, SVG plots, timeline.
+echo "== training outputs"
+PY=/usr/bin/python3
+O=$LOGDIR/outputs
+rm -rf "$O"; mkdir -p "$O"
+make --no-print-directory -s bin/hep64-native bin/hepcnn-datagen
+bin/hepcnn-datagen --outdir="$O/data" --train=128 --train_files=2 --val=96 --test=80 --seed=3 >/dev/null
+RUN=(bin/hep64-native --config=configs/demo_64.json --inputpath="$O/data" --train_batch_size=16
+     --validation_batch_size=32 --trainsamples=256 --display_interval=4)
+
+report_lines() {
+    local out
+    out=$("${RUN[@]}" --outputpath="$O/a" --num_epochs=2 --validation_interval=12) || { printf '%s\n' "$out"; return 1; }
+    printf '%s\n' "$out"
+    local num='[0-9]+\.[0-9]{3}' val='[-0-9.e+]+|nan|-?inf'
+    grep -Eq "^$num TRAINING REPORT: step 4 \(32\), average loss ($val) \([0-9.]+ sec/batch\)$" <<<"$out" &&
+    grep -Eq "^$num EVALUATION REPORT: step 12 \(32\), average loss ($val)$" <<<"$out" &&
+    grep -Eq "^$num EVALUATION REPORT: step 12 \(32\), average accu ($val)$" <<<"$out" &&
+    grep -Eq "^$num EVALUATION REPORT: step 12 \(32\), average auc ($val)$" <<<"$out" &&
+    grep -Eq "^$num EVALUATION EPOCH SUMMARY: step 16 \(32\), average loss ($val)$" <<<"$out" &&
+    grep -Eq "^$num EVALUATION EPOCH SUMMARY: step 32 \(32\), average auc ($val)$" <<<"$out" &&
+    [ "$(grep -c 'TRAINING REPORT' <<<"$out")" -eq 8 ] && [ "$(grep -c 'EVALUATION EPOCH SUMMARY' <<<"$out")" -eq 6 ]
+}
+check "outputs: report and evaluation lines in the seed's format" report_lines
+
+check "outputs: checkpoint names, shapes, Adam state, attributes" $PY tests/check_outputs.py checkpoint "$O/a/models/model-32.h5" hep64
+
+test_mode() {
+    "${RUN[@]}" --outputpath="$O/a" --mode=test --test_batch_size=24 > "$O/test.out" || return 1
+    cat "$O/test.out"
+    grep -Eq 'EVALUATION SUMMARY: step 32 \(32\), average auc' "$O/test.out" &&
+        h5ls "$O/a/predictions-test.h5" | grep -q 'scores *Dataset {80, 2}' &&
+        h5ls "$O/a/predictions-test.h5" | grep -q 'psr *Dataset {80}'
+}
+check "outputs: --mode=test evaluates the latest checkpoint, writes predictions" test_mode
+check "outputs: weighted accuracy and AUC equal numpy's from the scores" $PY tests/check_outputs.py metrics "$O/a/predictions-test.h5" "$O/test.out"
+check "outputs: numpy forward from the checkpoint (PyTorch order) gives the scores" \
+    $PY tests/check_outputs.py forward "$O/a/models/model-32.h5" "$O/a/predictions-test.h5" "$O/data/test_000.h5"
+
+restart_bitwise() {
+    "${RUN[@]}" --outputpath="$O/b" --num_epochs=1 > /dev/null &&
+    "${RUN[@]}" --outputpath="$O/b" --num_epochs=2 > "$O/b.out" &&
+    grep "resuming from $O/b/models/model-16.h5" "$O/b.out" &&
+    $PY tests/check_outputs.py same "$O/a/models/model-32.h5" "$O/b/models/model-32.h5"
+}
+check "outputs: 2 epochs = 1 epoch + restart + 1 epoch, bitwise" restart_bitwise
+checkpoint_id() {
+    "${RUN[@]}" --outputpath="$O/a" --mode=test --checkpoint_id=16 > "$O/id.out" &&
+        grep "testing $O/a/models/model-16.h5 (step 16)" "$O/id.out"
+}
+check "outputs: --checkpoint_id picks a checkpoint" checkpoint_id
+
+# kill -9 while checkpoints are being written: one-step epochs, a 50 MB
+# checkpoint after every step; every complete checkpoint must load.
+kill_during_checkpoints() {
+    local i
+    for i in 1 2 3 4 5; do
+        "${RUN[@]}" --outputpath="$O/k" --trainsamples=16 --num_epochs=200 --save_interval=1 > /dev/null 2>&1 &
+        local pid=$!
+        sleep "$(awk -v i=$i 'BEGIN { print 1.0 + 0.37 * i }')"
+        kill -9 $pid; wait $pid 2>/dev/null
+        $PY tests/check_outputs.py loadable "$O/k" || return 1
+    done
+    # and the run resumes from the newest
+    "${RUN[@]}" --outputpath="$O/k" --trainsamples=16 --num_epochs=1 > "$O/k.out" && grep -E "resuming from|already done" "$O/k.out"
+}
+check "outputs: kill -9 during checkpoint writes leaves loadable checkpoints" kill_during_checkpoints
+
+nan_stops() {
+    local before
+    before=$(md5sum "$O/a/models/model-32.h5")
+    expect_fail "the training loss became" "${RUN[@]}" --outputpath="$O/a" --num_epochs=4 --learning_rate=1e9 || return 1
+    [ "$(md5sum "$O/a/models/model-32.h5")" = "$before" ] && [ ! -e "$O/a/models/model-48.h5" ] &&
+        [ ! -e "$O/a/models/model-64.h5" ]
+}
+check "outputs: NaN loss stops naming the step; last checkpoint intact" nan_stops
+nan_message() {
+    "${RUN[@]}" --outputpath="$O/nan" --num_epochs=1 --learning_rate=1e9 > "$O/nan.out" 2>&1
+    local rc=$?
+    cat "$O/nan.out"
+    [ $rc -ne 0 ] && grep -Eq 'loss became (NaN|infinite) at step [0-9]+' "$O/nan.out"
+}
+check "outputs: NaN message names the step" nan_message
+
+logs() {
+    grep -q 'TRAINING REPORT: step 4 (32)' "$O/a/logs/train.log" &&
+    $PY - "$O/a/logs/metrics.jsonl" <<'PY'
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1])]
+train = [r for r in rows if "images_per_s" in r]
+evals = [r for r in rows if r.get("eval") == "val"]
+assert train and evals, "training and evaluation records"
+assert all({"time", "step", "loss"} <= set(r) for r in rows)
+assert all({"accuracy", "auc", "samples"} <= set(r) for r in evals)
+print(len(train), "training and", len(evals), "evaluation records")
+PY
+}
+check "outputs: logs/train.log and logs/metrics.jsonl" logs
+
+svg_plots() {
+    xmllint --noout "$O/a/plots/loss.svg" "$O/a/plots/roc.svg" &&
+    grep -q 'data-name="training loss"' "$O/a/plots/loss.svg" &&
+    grep -q 'data-name="validation loss"' "$O/a/plots/loss.svg" &&
+    grep -q 'AUC = 0\.[0-9]' "$O/a/plots/roc.svg" && grep -q 'background rejection' "$O/a/plots/roc.svg"
+}
+check "outputs: SVG plots are well-formed XML with the expected series" svg_plots
+
+timeline() {
+    "${RUN[@]}" --outputpath="$O/t" --num_epochs=1 --timeline="$O/trace.json" > /dev/null &&
+    $PY - "$O/trace.json" <<'PY'
+import json, sys
+ev = json.load(open(sys.argv[1]))
+names = {(e["cat"], e["name"]) for e in ev}
+for want in [("forward", "conv1"), ("backward", "conv3"), ("forward", "fc2"), ("optimiser", "Adam"), ("data", "data wait")]:
+    assert want in names, want
+assert all(e["ph"] == "X" and e["dur"] >= 0 for e in ev)
+print(len(ev), "events")
+PY
+}
+check "outputs: --timeline writes a Chrome trace" timeline
