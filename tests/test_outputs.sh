@@ -65,7 +65,8 @@ kill_during_checkpoints() {
         $PY tests/check_outputs.py loadable "$O/k" || return 1
     done
     # and the run resumes from the newest
-    "${RUN[@]}" --outputpath="$O/k" --trainsamples=16 --num_epochs=1 > "$O/k.out" && grep -E "resuming from|already done" "$O/k.out"
+    "${RUN[@]}" --outputpath="$O/k" --trainsamples=16 --num_epochs=1 > "$O/k.out" && grep -E "resuming from|already done" "$O/k.out" &&
+        rm -rf "$O/k"
 }
 check "outputs: kill -9 during checkpoint writes leaves loadable checkpoints" kill_during_checkpoints
 
