@@ -109,6 +109,7 @@ DEMO_DATA := data/demo_64
 demo: bin/hep64-$(ARCH) bin/hepcnn-datagen
 	@test -f $(DEMO_DATA)/train_001.h5 || bin/hepcnn-datagen --outdir=$(DEMO_DATA) --size=64 \
 	  --train=2048 --train_files=2 --val=1024 --test=512 --seed=7
+	@rm -rf runs/demo   # a fresh run: checkpoints left in outputpath would be resumed
 	bin/hep64-$(ARCH) --config=configs/demo_64.json --inputpath=$(DEMO_DATA) --outputpath=runs/demo
 
 bench:

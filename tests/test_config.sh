@@ -17,7 +17,7 @@ exec(sys.argv[3])
 open(sys.argv[2], "w").write(json.dumps(cfg, indent=2))
 PY
 }
-SHORT="--dummy_data --trainsamples=8 --num_epochs=1 --train_batch_size=4 --outputpath=$LOGDIR/run"
+SHORT="--dummy_data --trainsamples=8 --num_epochs=1 --train_batch_size=4 --outputpath=$LOGDIR/run-refused"
 
 printf '{\n  "trainsamples": 10,\n  "num_epochs": 1\n  "dropout_p": 0.5\n}\n' > "$CFG/malformed.json"
 check "config: malformed JSON names file:line:col" expect_fail "$CFG/malformed.json:4:3: malformed JSON" $BIN --config=$CFG/malformed.json $SHORT
@@ -52,9 +52,10 @@ check "cli: --help lists the keys" bash -c "$BIN --help | grep -q 'Config keys: 
 
 # The seed's four configs, unchanged, on the matching binaries (short runs).
 seed_runs() {
-    local bin=$1 cfg=$2 out
+    local bin=$1 cfg=$2 out dir="$LOGDIR/run-seed-$(basename "$1")-$(basename "$2" .json)"
+    rm -rf "$dir"   # a fresh outputpath: checkpoints there would be resumed
     out=$($bin --config="$cfg" --dummy_data --trainsamples=16 --num_epochs=1 --train_batch_size=8 \
-          --display_interval=1 --outputpath="$LOGDIR/run-seed") || { printf '%s\n' "$out"; return 1; }
+          --display_interval=1 --outputpath="$dir") || { printf '%s\n' "$out"; return 1; }
     printf '%s\n' "$out"
     grep -Eq '^[0-9]+\.[0-9]+ TRAINING REPORT: step 2 \(2\), average loss [0-9.e+-]+ \([0-9.]+ sec/batch\)$' <<<"$out"
 }

@@ -59,10 +59,11 @@ check "loader: float16/float64 data, int8/int64 labels, gzip" build/test_loader 
 # fewest rows any rank holds, in whole batches (computed here by the loader
 # test's own split), and the run ends (no rank waits in a collective).
 mpi_files() {
-    local ranks=$1 dir=$2 expected out
+    local ranks=$1 dir=$2 expected out run="$LOGDIR/run-mpi$ranks-$(basename "$2")"
+    rm -rf "$run"
     expected=$(build/test_loader "$dir" 2 "$ranks" | awk '/steps per epoch/ { print $4 }')
     out=$(timeout 120 mpirun --allow-run-as-root --oversubscribe -np "$ranks" -x OMP_NUM_THREADS=1 \
-          bin/hep64-native --config=configs/demo_64.json --inputpath="$dir" --outputpath="$LOGDIR/run-mpi$ranks" \
+          bin/hep64-native --config=configs/demo_64.json --inputpath="$dir" --outputpath="$run" \
           --train_batch_size=2 --batch_size_per_node=true --num_epochs=2 --display_interval=1 \
           --trainsamples=1000000 2>&1) || { printf '%s\n' "$out"; return 1; }
     printf '%s\n' "$out"

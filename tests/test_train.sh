@@ -6,9 +6,10 @@ echo "== training"
 # loss_falls BIN: the last report's average loss is under half the first's.
 loss_falls() {
     local bin=$1; shift
-    local out
+    local out dir="$LOGDIR/run-learn-$(basename "$bin")"
+    rm -rf "$dir"   # a fresh outputpath: checkpoints there would be resumed
     out=$($bin --config=configs/demo_64.json --dummy_data --trainsamples=384 --num_epochs=1 \
-          --train_batch_size=16 --display_interval=4 --outputpath="$LOGDIR/run-learn" "$@") ||
+          --train_batch_size=16 --display_interval=4 --outputpath="$dir" "$@") ||
         { printf '%s\n' "$out"; return 1; }
     printf '%s\n' "$out"
     awk '/TRAINING REPORT/ { sub(",", "", $9); loss[n++] = $9 }
@@ -20,10 +21,12 @@ make --no-print-directory -s bin/hep64_4class-native bin/hep64-skx
 check "learning: hep64 loss falls on the dummy task" loss_falls bin/hep64-native
 check "learning: hep64_4class loss falls (4 classes)" loss_falls bin/hep64_4class-native
 
+RUNS=0
 trains() {
-    local out
+    local out dir="$LOGDIR/run-arch-$((RUNS += 1))"
+    rm -rf "$dir"
     out=$("$@" --config=configs/demo_64.json --dummy_data --trainsamples=64 --num_epochs=1 --train_batch_size=16 \
-          --display_interval=2 --outputpath="$LOGDIR/run-arch") || { printf '%s\n' "$out"; return 1; }
+          --display_interval=2 --outputpath="$dir") || { printf '%s\n' "$out"; return 1; }
     # 64 samples / 16 per step = 4 steps: two reports, printed by rank 0 alone
     printf '%s\n' "$out"
     [ "$(grep -c 'TRAINING REPORT' <<<"$out")" -eq 2 ]
