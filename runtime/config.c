@@ -72,6 +72,7 @@ static const key_spec keys[] = {
     { "precision", K_STRING, F(precision), "fp32", 1 },
     { "dummy_data", K_BOOL, F(dummy_data), "false", 1 },
     { "checkpoint_id", K_LONG, F(checkpoint_id), "-1", 1 },
+    { "overlap_allreduce", K_BOOL, F(overlap_allreduce), "true", 1 },
     { "timeline", K_STRING, F(timeline), "", 1 },
 };
 #undef F

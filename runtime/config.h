@@ -55,6 +55,7 @@ typedef struct {
     int num_ps;
     char precision[16];
     bool dummy_data;
+    bool overlap_allreduce;        /* per-layer non-blocking allreduce during backward */
     long checkpoint_id;            /* resume from / test this step; -1: latest */
     char timeline[HEP_PATH_MAX];   /* Chrome trace of a few steps, "" for none */
     /* which keys were given (by name index), for network checks and logging */

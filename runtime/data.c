@@ -9,21 +9,25 @@
 #include "rng.h"
 #include "util.h"
 
-void hep_dummy_init(hep_dummy *d, const hep_model_info *info, int batch, uint64_t seed, int rank)
+void hep_dummy_init(hep_dummy *d, const hep_model_info *info, int batch, int workers, int rank, uint64_t seed)
 {
     const int C = info->in_channels, H = info->in_height, W = info->in_width, K = info->num_classes;
     d->batch = batch;
+    d->workers = workers;
+    d->rank = rank;
     d->image_floats = (size_t)C * H * W;
-    /* Enough distinct images that batches differ, bounded to ~256 MiB. */
+    /* Enough distinct images that batches differ, bounded to ~256 MiB; a
+     * function of the global batch only, so all rank counts agree. */
+    size_t global = (size_t)batch * workers;
     size_t cap = (256u << 20) / (d->image_floats * sizeof(float));
-    size_t pool = (size_t)batch * 4 > 64 ? (size_t)batch * 4 : 64;
+    size_t pool = global * 4 > 64 ? global * 4 : 64;
     if (pool > cap) pool = cap;
-    if (pool < (size_t)batch) pool = (size_t)batch;
+    if (pool < global) pool = global;
     d->pool = (int)pool;
     d->x = hep_xmalloc(sizeof(float) * pool * d->image_floats, "the dummy data pool");
     d->labels = hep_xmalloc(sizeof(int) * pool, "dummy labels");
     d->weights = hep_xmalloc(sizeof(float) * pool, "dummy weights");
-    uint64_t s = seed ^ ((uint64_t)(rank + 1) << 40);
+    uint64_t s = seed;
 #pragma omp parallel for schedule(static)
     for (long i = 0; i < (long)pool; i++) {
         int label = (int)(hep_rng_uniform(s, 1, (uint64_t)i) * K);
@@ -38,6 +42,9 @@ void hep_dummy_init(hep_dummy *d, const hep_model_info *info, int batch, uint64_
         for (int h = band0; h < band1; h++)
             for (int w = 0; w < W; w++) plane[h * W + w] += 0.5f;
     }
+    d->bx = hep_xmalloc(sizeof(float) * d->image_floats * batch, "the dummy batch");
+    d->blabels = hep_xmalloc(sizeof(int) * batch, "dummy batch labels");
+    d->bweights = hep_xmalloc(sizeof(float) * batch, "dummy batch weights");
 }
 
 void hep_dummy_free(hep_dummy *d)
@@ -45,13 +52,21 @@ void hep_dummy_free(hep_dummy *d)
     free(d->x);
     free(d->labels);
     free(d->weights);
+    free(d->bx);
+    free(d->blabels);
+    free(d->bweights);
 }
 
-void hep_dummy_batch(const hep_dummy *d, long step, const float **x, const int **labels, const float **weights)
+void hep_dummy_batch(hep_dummy *d, long step, const float **x, const int **labels, const float **weights)
 {
-    int batches = d->pool / d->batch;
-    size_t first = (size_t)(step % batches) * d->batch;
-    *x = d->x + first * d->image_floats;
-    *labels = d->labels + first;
-    *weights = d->weights + first;
+    for (int i = 0; i < d->batch; i++) {
+        uint64_t sample = ((uint64_t)step * d->workers + d->rank) * d->batch + i;
+        size_t k = (size_t)(sample % (uint64_t)d->pool);
+        memcpy(d->bx + (size_t)i * d->image_floats, d->x + k * d->image_floats, sizeof(float) * d->image_floats);
+        d->blabels[i] = d->labels[k];
+        d->bweights[i] = d->weights[k];
+    }
+    *x = d->bx;
+    *labels = d->blabels;
+    *weights = d->bweights;
 }

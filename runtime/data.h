@@ -1,5 +1,7 @@
-/* Training data. For now: --dummy_data, an in-memory pool of images with a
- * label-dependent pattern (so that a loss can be seen to fall), no I/O. */
+/* --dummy_data: an in-memory pool of images with a label-dependent pattern
+ * (so that a loss can be seen to fall), no I/O. The pool is indexed by the
+ * global sample number, so every rank count sees the same global batches:
+ * W ranks with batch B train exactly what one rank with batch W x B does. */
 #ifndef HEP_DATA_H
 #define HEP_DATA_H
 
@@ -7,16 +9,19 @@
 #include <model.h>
 
 typedef struct {
-    int pool, batch;          /* images in the pool; images per batch */
+    int pool, batch, workers, rank;
     size_t image_floats;
     float *x;                 /* [pool][C][H][W] */
     int *labels;              /* [pool] */
     float *weights;           /* [pool] */
+    float *bx;                /* this rank's current batch */
+    int *blabels;
+    float *bweights;
 } hep_dummy;
 
-void hep_dummy_init(hep_dummy *d, const hep_model_info *info, int batch, uint64_t seed, int rank);
+void hep_dummy_init(hep_dummy *d, const hep_model_info *info, int batch, int workers, int rank, uint64_t seed);
 void hep_dummy_free(hep_dummy *d);
-/* Batch `step` (any step: the pool is cycled) as views into the pool. */
-void hep_dummy_batch(const hep_dummy *d, long step, const float **x, const int **labels, const float **weights);
+/* This rank's part of global batch `step` (the pool is cycled). */
+void hep_dummy_batch(hep_dummy *d, long step, const float **x, const int **labels, const float **weights);
 
 #endif

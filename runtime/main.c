@@ -5,6 +5,7 @@
 #include <mpi.h>
 #include <omp.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <model.h>
@@ -45,6 +46,10 @@ int main(int argc, char **argv)
     if (cfg.num_ps > 0)
         hep_fatal("--num_ps=%d: parameter-server mode is not available in this build; use --num_ps=0 (allreduce)", cfg.num_ps);
 
+    /* Threads per rank: OMP_NUM_THREADS when set, otherwise SLURM's
+     * --cpus-per-task (srun -c), otherwise OpenMP's default (all cores). */
+    const char *slurm_cpus = getenv("SLURM_CPUS_PER_TASK");
+    if (!getenv("OMP_NUM_THREADS") && slurm_cpus && atoi(slurm_cpus) > 0) omp_set_num_threads(atoi(slurm_cpus));
     hep_run run = { .rank = rank, .size = size, .num_workers = size - cfg.num_ps, .threads = omp_get_max_threads() };
     if (cfg.batch_size_per_node) {
         run.batch = cfg.train_batch_size;

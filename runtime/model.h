@@ -117,6 +117,20 @@ void hep_model_forward(hep_model *m, const float *x, int n, const hep_pass *pass
 double hep_model_backward(hep_model *m, const int *labels, const float *weights, int n,
                           const hep_pass *pass);
 
+/* Hooks for overlapping communication with backward: hep_model_backward
+ * calls ready(ctx, offset, count) as soon as gradient range [offset,
+ * offset+count) is final (a layer's weight and bias, last layer first), and
+ * progress(ctx) now and then while the convolutions run. Both are called on
+ * the thread that called hep_model_backward (OpenMP's master thread), so an
+ * MPI_THREAD_FUNNELED program may call MPI in them. NULL hooks: none. */
+typedef struct {
+    void (*ready)(void *ctx, size_t offset, size_t count);
+    void (*progress)(void *ctx);
+    void *ctx;
+} hep_grad_hooks;
+
+void hep_model_set_grad_hooks(hep_model *m, const hep_grad_hooks *hooks);
+
 /* Copy forward intermediate `probe` of the last forward (n images) out in
  * plain order. */
 void hep_model_probe(const hep_model *m, int probe, int n, float *plain);

@@ -12,6 +12,7 @@
 
 #include "checkpoint.h"
 #include "data.h"
+#include "dist.h"
 #include "h5files.h"
 #include "init.h"
 #include "loader.h"
@@ -228,7 +229,7 @@ int hep_train(const hep_config *cfg, const char *config_path, const hep_run *run
     hep_dummy dummy = { 0 };
     hep_loader *loader = NULL;
     if (cfg->dummy_data) {
-        hep_dummy_init(&dummy, info, run->batch, (uint64_t)cfg->seed, run->rank);
+        hep_dummy_init(&dummy, info, run->batch, workers, run->rank, (uint64_t)cfg->seed);
     } else {
         hep_loader_options opt = { .rank = run->rank, .size = run->size, .batch = run->batch, .shuffle = 1,
                                    .steps_per_epoch = steps_per_epoch, .first_epoch = (int)(first_step / steps_per_epoch),
@@ -237,6 +238,9 @@ int hep_train(const hep_config *cfg, const char *config_path, const hep_run *run
         loader = hep_loader_start(train_files, ntrain, info, &opt);
     }
     eval_set val = { val_files, nval, channel_max, cfg->validation_batch_size, cfg->validation_max_steps };
+    hep_allreduce allreduce;
+    if (run->size > 1)
+        hep_allreduce_init(&allreduce, m, MPI_COMM_WORLD, workers, info->num_params, cfg->overlap_allreduce);
 
     double loss_sum = 0.0, t_report = hep_wall_seconds();
     int in_report = 0;
@@ -258,7 +262,7 @@ int hep_train(const hep_config *cfg, const char *config_path, const hep_run *run
             if (!b) hep_fatal("internal: the data loader ended at step %ld of %ld", step + 1, steps);
             x = b->x; labels = b->label; w = b->normweight;
         } else {
-            hep_dummy_batch(&dummy, step, &x, &labels, &w);
+            hep_dummy_batch(&dummy, step, &x, &labels, &w);   /* the same global batches for any rank count */
         }
         hep_pass pass = { .training = 1, .keep_prob = (float)cfg->dropout_p, .seed = (uint64_t)cfg->seed,
                           .step = (uint64_t)step,
@@ -286,14 +290,7 @@ int hep_train(const hep_config *cfg, const char *config_path, const hep_run *run
                 at += d;
             }
         }
-        if (run->size > 1) {
-            if (MPI_Allreduce(MPI_IN_PLACE, grads, (int)info->num_params, MPI_FLOAT, MPI_SUM, MPI_COMM_WORLD) != MPI_SUCCESS ||
-                MPI_Allreduce(MPI_IN_PLACE, &loss, 1, MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD) != MPI_SUCCESS)
-                hep_fatal("MPI_Allreduce of the gradients failed at step %ld", step + 1);
-            const float scale = 1.0f / workers;
-            for (size_t i = 0; i < info->num_params; i++) grads[i] *= scale;
-            loss /= workers;
-        }
+        if (run->size > 1) hep_allreduce_finish(&allreduce, &loss, step + 1);
         if (!isfinite(loss))
             hep_fatal("the training loss became %s at step %ld (learning_rate %g): stopping; "
                       "try a smaller learning_rate", isnan(loss) ? "NaN" : "infinite", step + 1, cfg->learning_rate);
@@ -353,6 +350,9 @@ int hep_train(const hep_config *cfg, const char *config_path, const hep_run *run
             hep_log_line(&log, "%.3f CHECKPOINT: step %ld, epoch %d -> %s\n", unix_time(), step + 1, epoch, path);
         }
     }
+    if (run->size > 1 && run->rank == 0)
+        printf("hepcnn: gradient allreduce (%s): %.2f s waited in all\n",
+               cfg->overlap_allreduce ? "overlapped with backward" : "after backward", allreduce.wait_seconds);
     if (first_step >= steps && run->rank == 0)
         printf("hepcnn: the checkpoint is at step %ld: the run's %ld steps are already done\n", first_step, steps);
     if (loader && run->rank == 0) {

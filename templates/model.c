@@ -53,6 +53,7 @@ struct hep_model {
     float *dhead[2];       /* [$(N.head_width)][N] dense-layer gradients, feature-major, ping-pong */
     hep_thread *thread;    /* [threads] */
     double time_fwd[$(#N.ops)], time_bwd_d[$(#N.ops)], time_bwd_w[$(#N.ops)];   /* seconds per layer */
+    hep_grad_hooks hooks;  /* communication overlap (see model.h) */
     /* JIT kernels, dispatched once in hep_model_create */
 @ for _, k in ipairs(N.kernels) do
     $(k.type) $(k.field);
@@ -108,6 +109,12 @@ static const hep_model_info info = {
 const hep_model_info *hep_model_info_get(void) { return &info; }
 
 float *hep_model_params(hep_model *m) { return m->params; }
+
+void hep_model_set_grad_hooks(hep_model *m, const hep_grad_hooks *hooks)
+{
+    if (hooks) m->hooks = *hooks;
+    else memset(&m->hooks, 0, sizeof m->hooks);
+}
 float *hep_model_grads(hep_model *m) { return m->grads; }
 
 static int dispatch_failed(char *err, size_t errlen, const char *what)
@@ -239,6 +246,7 @@ double hep_model_backward(hep_model *m, const int *labels, const float *weights,
 @ for i = #N.dense_ops, 1, -1 do
     $(N.dense_ops[i].name)_backward(m, n, dcur, dnext, pass);
     swap = dcur; dcur = dnext; dnext = swap;
+    if (m->hooks.ready) m->hooks.ready(m->hooks.ctx, $(N.dense_ops[i].w_off), $(N.dense_ops[i].IN * N.dense_ops[i].OUT + N.dense_ops[i].OUT));
 @ end
     (void)swap; (void)dnext;
     t0 = omp_get_wtime();   /* the dense layers time themselves */
@@ -271,6 +279,7 @@ double hep_model_backward(hep_model *m, const int *labels, const float *weights,
 @   local cur, nxt = (#N.conv_ops - i) % 2, (#N.conv_ops - i + 1) % 2
             $(op.name)_backward_image(m, t, i, t->dout[$(cur)], $(op.first and "NULL" or ("t->dout[" .. nxt .. "]")), pass);
 @ end
+            if (omp_get_thread_num() == 0 && m->hooks.progress) m->hooks.progress(m->hooks.ctx);
         }
 #pragma omp for schedule(static)
         for (int i = 0; i < $(N.conv_params); i++) {
@@ -278,6 +287,11 @@ double hep_model_backward(hep_model *m, const int *labels, const float *weights,
             for (int k = 0; k < m->threads; k++) sum += m->thread[k].grad[i];
             m->grads[i] = sum;
         }
+    }
+    if (m->hooks.ready) {
+@ for i = #N.conv_ops, 1, -1 do
+        m->hooks.ready(m->hooks.ctx, $(N.conv_ops[i].w_off), $(N.conv_ops[i].K * N.conv_ops[i].C * 9 + N.conv_ops[i].K));
+@ end
     }
     for (int k = 0; k < $(#N.ops); k++) {
         double d = 0, w = 0;

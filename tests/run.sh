@@ -25,6 +25,7 @@ done
 . tests/test_train.sh
 . tests/test_data.sh
 . tests/test_outputs.sh
+. tests/test_dist.sh
 
 echo
 echo "make test took $((SECONDS - T0)) s"

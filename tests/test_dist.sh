@@ -1,0 +1,58 @@
+# Distributed training tests (sourced by tests/run.sh): 2 ranks with the
+# global batch split equal 1 rank with the whole batch, overlap changes no
+# result, a failing rank ends the job quickly, threads from SLURM.
+echo "== distributed (MPI)"
+PY=/usr/bin/python3
+X=$LOGDIR/dist
+rm -rf "$X"; mkdir -p "$X"
+MPIRUN=(timeout 120 mpirun --allow-run-as-root --oversubscribe)
+DIST=(--config=configs/demo_64.json --dummy_data --trainsamples=96 --num_epochs=1 --train_batch_size=16
+      --batch_size_per_node=false --display_interval=1)
+
+# Tolerance: after 6 Adam steps (learning rate 1e-3) the weights of 1 and 2
+# ranks may differ by float summation order only: |difference| <= 1e-4,
+# against weight changes of up to 6e-3.
+ranks_equal() {
+    OMP_NUM_THREADS=2 bin/hep64-native "${DIST[@]}" --outputpath="$X/one" > "$X/one.out" &&
+    "${MPIRUN[@]}" -np 2 -x OMP_NUM_THREADS=1 bin/hep64-native "${DIST[@]}" --outputpath="$X/two" > "$X/two.out" &&
+    "${MPIRUN[@]}" -np 2 -x OMP_NUM_THREADS=1 bin/hep64-native "${DIST[@]}" --outputpath="$X/two-blocking" \
+        --overlap_allreduce=false > "$X/two-blocking.out" || return 1
+    grep -q "overlapped with backward" "$X/two.out" && grep -q "(after backward)" "$X/two-blocking.out" || return 1
+    $PY - "$X" <<'PY'
+import sys, h5py, numpy as np
+d = sys.argv[1]
+one, two, blocking = (h5py.File(d + "/%s/models/model-6.h5" % r) for r in ("one", "two", "two-blocking"))
+names = []
+one.visit(lambda k: names.append(k) if isinstance(one[k], h5py.Dataset) and not k.startswith("adam") else None)
+worst = max(float(np.abs(one[k][()] - two[k][()]).max()) for k in names)
+same = all(np.array_equal(two[k][()], blocking[k][()]) for k in names)
+print("max |1 rank - 2 ranks| over %d tensors: %.2e (tolerance 1e-4); overlapped == blocking: %s" % (len(names), worst, same))
+assert worst <= 1e-4 and same
+PY
+}
+check "dist: 2 ranks x half batch = 1 rank x whole batch; overlap bitwise neutral" ranks_equal
+
+# A rank that meets a bad file ends the whole job, non-zero, with its
+# message, in under 30 s (MPI_Abort, never a hang).
+failing_rank() {
+    rm -rf "$X/bad"; mkdir -p "$X/bad"
+    bin/hepcnn-datagen --outdir="$X/bad" --train=32 --train_files=2 --val=0 --test=0 > /dev/null || return 1
+    $PY - "$X/bad/train_001.h5" <<'PY'
+import sys, h5py, numpy as np
+with h5py.File(sys.argv[1], "r+") as f:
+    d = f["data"]; row = d[7]; row[2, 3, 4] = np.nan; d[7] = row
+PY
+    local t0=$SECONDS out rc
+    out=$("${MPIRUN[@]}" -np 2 -x OMP_NUM_THREADS=1 bin/hep64-native --config=configs/demo_64.json \
+          --inputpath="$X/bad" --outputpath="$X/bad-out" --train_batch_size=4 2>&1); rc=$?
+    printf '%s\n' "$out"
+    echo "ended with $rc after $((SECONDS - t0)) s"
+    [ $rc -ne 0 ] && [ $((SECONDS - t0)) -lt 30 ] && grep -q "train_001.h5: dataset 'data' row 7, channel 2, pixel (3,4) is NaN" <<<"$out"
+}
+check "dist: a rank with a corrupt file ends the job in < 30 s with its message" failing_rank
+
+slurm_threads() {
+    (unset OMP_NUM_THREADS; SLURM_CPUS_PER_TASK=1 bin/hep64-native "${DIST[@]}" --outputpath="$X/slurm-threads") |
+        grep -q "1 rank(s) x 1 thread(s)"
+}
+check "dist: threads per rank from SLURM_CPUS_PER_TASK" slurm_threads
