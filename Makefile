@@ -98,7 +98,7 @@ deps:
 	apt-get update -qq
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -q -o DPkg::Lock::Timeout=300 --no-install-recommends \
 	  build-essential pkg-config libxsmm-dev libhdf5-dev libopenmpi-dev openmpi-bin lua5.4 lua-penlight lua-check \
-	  libcjson-dev hdf5-tools librandom123-dev python3 python3-numpy python3-h5py libdnnl-dev libxml2-utils
+	  libcjson-dev hdf5-tools librandom123-dev python3 python3-numpy python3-h5py libdnnl-dev libxml2-utils slurm-wlm munge
 
 test:
 	@bash tests/run.sh

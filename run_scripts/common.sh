@@ -1,20 +1,9 @@
-# Shared by the run scripts: find the project, parse -p/-c/-n, run srun.
-# Under sbatch the script runs from a copy in SLURM's spool folder, so the
-# project is found from the job's own command (scontrol), then from
-# HEPCNN_ROOT, then from this file's location.
+# Shared by the run scripts (sourced from the original run_scripts folder,
+# which the scripts find even when sbatch runs them from a spool copy):
+# parse -p/-c/-n, check the binary, run srun.
 
 hepcnn_root() {
-    local cmd=""
-    if [ -n "${SLURM_JOB_ID:-}" ] && command -v scontrol >/dev/null; then
-        cmd=$(scontrol show job "$SLURM_JOB_ID" -o 2>/dev/null | sed -n 's/.*Command=\([^ ]*\).*/\1/p')
-    fi
-    if [ -n "$cmd" ] && [ -f "$(dirname "$cmd")/../Makefile" ]; then
-        (cd "$(dirname "$cmd")/.." && pwd)
-    elif [ -n "${HEPCNN_ROOT:-}" ]; then
-        echo "$HEPCNN_ROOT"
-    else
-        (cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-    fi
+    (cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 }
 
 hepcnn_parse_args() {

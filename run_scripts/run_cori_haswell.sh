@@ -13,7 +13,15 @@
 # Options as run_cori_knl.sh; default config configs/cori_haswell_224.json,
 # binary bin/<net>-hsw (make NET=<net> ARCH=hsw).
 set -euo pipefail
-here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# Under sbatch this file runs from a copy in SLURM's spool folder: the job's
+# command (scontrol) says where the original is.
+script=${BASH_SOURCE[0]}
+if [ -n "${SLURM_JOB_ID:-}" ] && command -v scontrol >/dev/null; then
+    original=$(scontrol show job "$SLURM_JOB_ID" -o 2>/dev/null | sed -n 's/.*Command=\([^ ]*\).*/\1/p')
+    [ -f "$original" ] && script=$original
+fi
+here=$(cd "$(dirname "$script")" && pwd)
+[ -f "$here/common.sh" ] || here=${HEPCNN_ROOT:-.}/run_scripts
 . "$here/common.sh"
 hepcnn_parse_args hsw configs/cori_haswell_224.json "$@"
 export OMP_NUM_THREADS=${OMP_NUM_THREADS:-32}

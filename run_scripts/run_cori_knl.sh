@@ -16,7 +16,15 @@
 # OPTIONS go to the binary, e.g. -- --dummy_data --num_epochs=1.
 # Works from any folder: the project is found from this script's own path.
 set -euo pipefail
-here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# Under sbatch this file runs from a copy in SLURM's spool folder: the job's
+# command (scontrol) says where the original is.
+script=${BASH_SOURCE[0]}
+if [ -n "${SLURM_JOB_ID:-}" ] && command -v scontrol >/dev/null; then
+    original=$(scontrol show job "$SLURM_JOB_ID" -o 2>/dev/null | sed -n 's/.*Command=\([^ ]*\).*/\1/p')
+    [ -f "$original" ] && script=$original
+fi
+here=$(cd "$(dirname "$script")" && pwd)
+[ -f "$here/common.sh" ] || here=${HEPCNN_ROOT:-.}/run_scripts
 . "$here/common.sh"
 hepcnn_parse_args knl configs/cori_knl_224.json "$@"
 # 66 of the 68 cores compute; two are left to the OS and MPI's progress.

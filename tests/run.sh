@@ -26,6 +26,7 @@ done
 . tests/test_data.sh
 . tests/test_outputs.sh
 . tests/test_dist.sh
+. tests/test_slurm.sh
 
 echo
 echo "make test took $((SECONDS - T0)) s"

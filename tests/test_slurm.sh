@@ -1,0 +1,65 @@
+# The run scripts on a real SLURM started here (tests/slurm.sh; two fake
+# KNL nodes on this machine): sbatch -N 1 and -N 2 complete with the right
+# world size and exit code 0, the default of one parameter server from 2
+# nodes is passed on, and a generated dataset trains under srun.
+echo "== SLURM run scripts"
+ROOT=$PWD
+S=$ROOT/$LOGDIR/slurm
+rm -rf "$S"; mkdir -p "$S"
+SLURM_DIR=/tmp/hepcnn-slurm-$$
+make --no-print-directory -s bin/hep64-knl bin/hepcnn-datagen
+
+# wait_job ID: until it ends; prints its state and exit code
+wait_job() {
+    local st
+    for _ in $(seq 180); do
+        st=$(scontrol show job "$1" -o 2>/dev/null | grep -o 'JobState=[A-Z_]*')
+        case $st in *PENDING*|*RUNNING*|*CONFIGURING*|*COMPLETING*|"") sleep 1 ;; *) break ;; esac
+    done
+    scontrol show job "$1" -o | grep -o 'JobState=[A-Z_]*\|ExitCode=[0-9:]*\|NumNodes=[0-9]*' | tr '\n' ' '
+    echo
+}
+
+if check "slurm: slurmctld and two slurmd come up" tests/slurm.sh start "$SLURM_DIR"; then
+    export OMP_NUM_THREADS=1 OMPI_MCA_btl=self,tcp   # two fake nodes share shared-memory names
+    SCRIPT_ARGS=(-n hep64 -c "$ROOT/configs/cori_knl_64.json" -- --dummy_data --trainsamples=32 --num_epochs=1
+                 --train_batch_size=8 --display_interval=1)
+    sbatch_run() {
+        local nodes=$1 ranks=$2; shift 2
+        local job out
+        job=$(cd "$S" && sbatch --parsable -N "$nodes" "$ROOT/run_scripts/run_cori_knl.sh" "$@") || return 1
+        wait_job "$job" | tee "$S/job-$job.state"
+        out="$S/hepcnn_knl-$job.out"
+        cat "$out"
+        grep -q 'JobState=COMPLETED ExitCode=0:0' "$S/job-$job.state" &&
+            grep -q "hep64 (networks/hep64.lua, knl), $ranks rank(s)" "$out" &&
+            grep -q 'TRAINING REPORT' "$out"
+    }
+    check "slurm: sbatch -N 1 run_cori_knl.sh (dummy data), 1 rank, exit 0" \
+        sbatch_run 1 1 -p 0 "${SCRIPT_ARGS[@]:0:4}" -- --dummy_data --trainsamples=32 --num_epochs=1 \
+        --train_batch_size=8 --display_interval=1 --outputpath="$S/n1"
+    check "slurm: sbatch -N 2 run_cori_knl.sh -p 0 (allreduce), 2 ranks, exit 0" \
+        sbatch_run 2 2 -p 0 "${SCRIPT_ARGS[@]:0:4}" -- --dummy_data --trainsamples=32 --num_epochs=1 \
+        --train_batch_size=8 --display_interval=1 --outputpath="$S/n2"
+    default_ps() {
+        local job
+        job=$(cd "$S" && sbatch --parsable -N 2 "$ROOT/run_scripts/run_cori_knl.sh" "${SCRIPT_ARGS[@]}" --outputpath="$S/ps") || return 1
+        wait_job "$job"
+        cat "$S/hepcnn_knl-$job.out"
+        grep -q '2 rank(s) (1 parameter server(s))' "$S/hepcnn_knl-$job.out" &&
+            grep -q -- '--num_ps=1: parameter-server mode is not available in this build' "$S/hepcnn_knl-$job.out"
+    }
+    check "slurm: from 2 nodes the script passes one parameter server (as the seed)" default_ps
+    srun_dataset() {
+        bin/hepcnn-datagen --outdir="$S/data" --train=64 --train_files=2 --val=32 --test=0 > /dev/null &&
+        srun -N 1 -n 1 bin/hep64-knl --config=configs/cori_knl_64.json --inputpath="$S/data" --outputpath="$S/srun" \
+            --num_epochs=1 --train_batch_size=16 --batch_size_per_node=true --display_interval=1 > "$S/srun.out" 2>&1
+        local rc=$?
+        cat "$S/srun.out"
+        [ $rc -eq 0 ] && grep -q 'EVALUATION EPOCH SUMMARY' "$S/srun.out" && grep -q '2 training and 1 validation file(s)' "$S/srun.out"
+    }
+    check "slurm: a generated dataset trains under srun" srun_dataset
+    unset OMPI_MCA_btl
+    export OMP_NUM_THREADS=2
+fi
+tests/slurm.sh stop "$SLURM_DIR"
