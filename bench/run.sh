@@ -38,7 +38,9 @@ common=(--config=configs/cori_knl_224.json --train_batch_size=16 --num_epochs=1 
         --display_interval=2 --outputpath=build/bench/run224)
 rate() { awk '/TRAINING REPORT/ { n++; v = $(NF-1); gsub(/\(/, "", v); if (n > 1) { s += v; k++ } }
               END { if (k) printf "%.3f", 16 / (s / k); else print 0 }'; }
+rm -rf build/bench/run224   # checkpoints there would be resumed
 files_out=$("bin/hep224-$arch0" "${common[@]}" --inputpath=$data)
+rm -rf build/bench/run224
 dummy_out=$("bin/hep224-$arch0" "${common[@]}" --dummy_data)
 files_rate=$(rate <<<"$files_out"); dummy_rate=$(rate <<<"$dummy_out")
 echo "  from files   $files_rate img/s"
@@ -47,6 +49,25 @@ awk -v f="$files_rate" -v d="$dummy_rate" 'BEGIN { if (d > 0) printf "  files / 
 grep 'hepcnn: data:' <<<"$files_out" | sed 's/^hepcnn: data: /  reader: /'
 echo "  (the files were just written, so they are likely in the page cache: a cold read is slower)"
 printf '{"network": "hep224", "files_img_s": %s, "dummy_img_s": %s}\n' "$files_rate" "$dummy_rate" >> "$out"
+
+# 2 MPI ranks x 1 thread against 1 rank x 2 threads, the same global batch
+# (hep224, 16 images, dummy data), the allreduce overlapped with backward.
+echo
+echo "== hep224: 2 ranks x 1 thread against 1 rank x 2 threads (target >= 95%)"
+mpi=(mpirun --oversubscribe)
+[ "$(id -u)" -eq 0 ] && mpi+=(--allow-run-as-root)
+common2=(--config=configs/cori_knl_224.json --dummy_data --train_batch_size=16 --batch_size_per_node=false
+         --num_epochs=1 --trainsamples=160 --display_interval=2)
+rm -rf build/bench/run-1x2
+one_out=$(OMP_NUM_THREADS=2 "bin/hep224-$arch0" "${common2[@]}" --outputpath=build/bench/run-1x2)
+rm -rf build/bench/run-2x1
+two_out=$("${mpi[@]}" -np 2 -x OMP_NUM_THREADS=1 "bin/hep224-$arch0" "${common2[@]}" --outputpath=build/bench/run-2x1)
+one_rate=$(rate <<<"$one_out"); two_rate=$(rate <<<"$two_out")
+echo "  1 rank x 2 threads  $one_rate img/s"
+echo "  2 ranks x 1 thread  $two_rate img/s"
+awk -v a="$two_rate" -v b="$one_rate" 'BEGIN { if (b > 0) printf "  2x1 / 1x2 %.1f%%\n", 100 * a / b }'
+grep 'gradient allreduce' <<<"$two_out" | sed 's/^hepcnn: /  /'
+printf '{"network": "hep224", "ranks2x1_img_s": %s, "ranks1x2_img_s": %s}\n' "$two_rate" "$one_rate" >> "$out"
 
 echo
 echo "== peak resident memory, hep224 batch 128 training (target <= 2.5 GB; PyTorch: 9.6 GiB)"
