@@ -57,7 +57,8 @@ static void fsync_path(const char *path, int directory)
     close(fd);
 }
 
-void hep_checkpoint_save(const char *outputpath, hep_model *m, const hep_model_info *info, const hep_adam *adam,
+void hep_checkpoint_save(const char *outputpath, const hep_model *m, const hep_model_info *info, const float *params,
+                         const float *adam_m, const float *adam_v, long adam_step,
                          const hep_checkpoint_state *state, const char *config_json)
 {
     char dir[4200], path[4300], tmp[4400];
@@ -83,7 +84,7 @@ void hep_checkpoint_save(const char *outputpath, hep_model *m, const hep_model_i
     hid_t lcpl = H5Pcreate(H5P_LINK_CREATE);
     H5Pset_create_intermediate_group(lcpl, 1);
     int bad = 0;
-    const float *arrays[3] = { hep_model_params(m), adam ? adam->m : NULL, adam ? adam->v : NULL };
+    const float *arrays[3] = { params, adam_m, adam_v };
     const char *prefix[3] = { "", "adam/m/", "adam/v/" };
     for (int a = 0; a < 3 && !bad; a++) {
         if (!arrays[a]) continue;
@@ -101,13 +102,13 @@ void hep_checkpoint_save(const char *outputpath, hep_model *m, const hep_model_i
     if (ds >= 0) H5Dclose(ds);
     H5Sclose(space);
     int format = HEP_CHECKPOINT_FORMAT;
-    long long step = state->step, adam_step = adam ? adam->step : 0;
+    long long step = state->step, adam_steps = adam_step;
     unsigned long long seed = state->seed;
     bad |= write_attr(file, "format_version", H5T_NATIVE_INT, &format);
     bad |= write_attr(file, "step", H5T_NATIVE_LLONG, &step);
     bad |= write_attr(file, "epoch", H5T_NATIVE_INT, &state->epoch);
     bad |= write_attr(file, "seed", H5T_NATIVE_ULLONG, &seed);
-    bad |= write_attr(file, "adam_step", H5T_NATIVE_LLONG, &adam_step);
+    bad |= write_attr(file, "adam_step", H5T_NATIVE_LLONG, &adam_steps);
     bad |= write_string_attr(file, "network", info->network);
     bad |= write_string_attr(file, "arch", info->arch);
     bad |= write_string_attr(file, "generator_version", info->generator_version);

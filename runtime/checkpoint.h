@@ -26,9 +26,11 @@ typedef struct {
     int channels;
 } hep_checkpoint_state;
 
-/* Rank 0 only. Exits with a message on failure (the previous checkpoints
- * stay as they were). */
-void hep_checkpoint_save(const char *outputpath, hep_model *m, const hep_model_info *info, const hep_adam *adam,
+/* Rank 0 only: params and Adam's moments (internal order; m converts them)
+ * as of state->step. Exits with a message on failure (the previous
+ * checkpoints stay as they were). */
+void hep_checkpoint_save(const char *outputpath, const hep_model *m, const hep_model_info *info, const float *params,
+                         const float *adam_m, const float *adam_v, long adam_step,
                          const hep_checkpoint_state *state, const char *config_json);
 
 /* Highest step with a complete checkpoint in outputpath/models, or -1. */

@@ -11,6 +11,7 @@
 #include <model.h>
 #include "config.h"
 #include "cpu.h"
+#include "ps.h"
 #include "train.h"
 #include "util.h"
 
@@ -43,14 +44,32 @@ int main(int argc, char **argv)
     hep_config_check_network(&cfg, path, info);
     if (cfg.num_tasks > 0 && cfg.num_tasks != size)
         hep_fatal("--num_tasks=%d, but MPI started %d rank(s)", cfg.num_tasks, size);
-    if (cfg.num_ps > 0)
-        hep_fatal("--num_ps=%d: parameter-server mode is not available in this build; use --num_ps=0 (allreduce)", cfg.num_ps);
+    if (cfg.num_ps >= size)
+        hep_fatal("--num_ps=%d leaves no workers: MPI started %d rank(s) (parameter servers are the last ranks)",
+                  cfg.num_ps, size);
+    if (cfg.num_ps > 0 && cfg.num_hot_spares >= size - cfg.num_ps)
+        hep_fatal("num_hot_spares = %d must be less than the %d worker(s)", cfg.num_hot_spares, size - cfg.num_ps);
+    if (!strcmp(cfg.mode, "test") && cfg.num_ps > 0) hep_fatal("--mode=test runs without parameter servers (--num_ps=0)");
 
     /* Threads per rank: OMP_NUM_THREADS when set, otherwise SLURM's
      * --cpus-per-task (srun -c), otherwise OpenMP's default (all cores). */
     const char *slurm_cpus = getenv("SLURM_CPUS_PER_TASK");
     if (!getenv("OMP_NUM_THREADS") && slurm_cpus && atoi(slurm_cpus) > 0) omp_set_num_threads(atoi(slurm_cpus));
-    hep_run run = { .rank = rank, .size = size, .num_workers = size - cfg.num_ps, .threads = omp_get_max_threads() };
+    /* Workers are ranks 0 .. size-num_ps-1; the rest are parameter servers. */
+    const int workers = size - cfg.num_ps, server = rank >= workers;
+    hep_run run = { .world_rank = rank, .world_size = size, .num_ps = cfg.num_ps, .num_workers = workers,
+                    .threads = omp_get_max_threads() };
+    if (MPI_Comm_split(MPI_COMM_WORLD, server, rank, &run.comm) != MPI_SUCCESS) hep_fatal("MPI_Comm_split failed");
+    MPI_Comm_rank(run.comm, &run.rank);
+    MPI_Comm_size(run.comm, &run.size);
+    if (server) {
+        hep_ps_layout layout = { .workers = workers, .servers = cfg.num_ps, .params = info->num_params,
+                                 .sync = strcmp(cfg.mode, "async") != 0,
+                                 .needed = workers - cfg.num_hot_spares, .save_interval = cfg.save_interval };
+        hep_ps_serve(&layout, rank - workers, &cfg, info);
+        MPI_Finalize();
+        return 0;
+    }
     if (cfg.batch_size_per_node) {
         run.batch = cfg.train_batch_size;
     } else {

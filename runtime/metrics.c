@@ -44,15 +44,15 @@ double hep_weighted_auc(const float *score, const int *label, const float *weigh
     return area / (total_pos * total_neg);
 }
 
-void hep_metrics_compute(const float *probs, const int *label, const float *weight, const float *normweight,
-                         long n, int classes, hep_metrics *out, float **records)
+void hep_metrics_compute(MPI_Comm comm, const float *probs, const int *label, const float *weight,
+                         const float *normweight, long n, int classes, hep_metrics *out, float **records)
 {
     int rank, size;
-    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
-    MPI_Comm_size(MPI_COMM_WORLD, &size);
+    MPI_Comm_rank(comm, &rank);
+    MPI_Comm_size(comm, &size);
     int local = (int)n;
     int *counts = hep_xmalloc(sizeof(int) * size, "gather counts"), *displs = hep_xmalloc(sizeof(int) * size, "gather displs");
-    if (MPI_Allgather(&local, 1, MPI_INT, counts, 1, MPI_INT, MPI_COMM_WORLD) != MPI_SUCCESS)
+    if (MPI_Allgather(&local, 1, MPI_INT, counts, 1, MPI_INT, comm) != MPI_SUCCESS)
         hep_fatal("MPI_Allgather of evaluation sizes failed");
     long total = 0;
     for (int r = 0; r < size; r++) { displs[r] = (int)total; total += counts[r]; }
@@ -68,7 +68,7 @@ void hep_metrics_compute(const float *probs, const int *label, const float *weig
     float *all = NULL;
     if (rank == 0) all = hep_xmalloc(sizeof(float) * (size_t)(total > 0 ? total : 1) * stride, "gathered records");
     for (int r = 0; r < size; r++) { counts[r] *= stride; displs[r] *= stride; }
-    if (MPI_Gatherv(mine, local * stride, MPI_FLOAT, all, counts, displs, MPI_FLOAT, 0, MPI_COMM_WORLD) != MPI_SUCCESS)
+    if (MPI_Gatherv(mine, local * stride, MPI_FLOAT, all, counts, displs, MPI_FLOAT, 0, comm) != MPI_SUCCESS)
         hep_fatal("MPI_Gatherv of evaluation records failed");
     double result[3 + 16] = { 0 };
     if (rank == 0 && total > 0) {
@@ -100,7 +100,7 @@ void hep_metrics_compute(const float *probs, const int *label, const float *weig
         }
         free(lab); free(w);
     }
-    if (MPI_Bcast(result, 3 + 16, MPI_DOUBLE, 0, MPI_COMM_WORLD) != MPI_SUCCESS) hep_fatal("MPI_Bcast of metrics failed");
+    if (MPI_Bcast(result, 3 + 16, MPI_DOUBLE, 0, comm) != MPI_SUCCESS) hep_fatal("MPI_Bcast of metrics failed");
     out->n = total;
     out->loss = result[0];
     out->accuracy = result[1];

@@ -5,6 +5,7 @@
 #ifndef HEP_METRICS_H
 #define HEP_METRICS_H
 
+#include <mpi.h>
 #include <stddef.h>
 
 typedef struct {
@@ -25,7 +26,7 @@ double hep_weighted_auc(const float *score, const int *label, const float *weigh
  * every rank gets the result. When records is not NULL, rank 0 also gets
  * the gathered per-sample records (malloc'd, [n][K + 3]: probabilities,
  * label, weight, normweight) in *records and their count in out->n. */
-void hep_metrics_compute(const float *probs, const int *label, const float *weight, const float *normweight,
-                         long n, int classes, hep_metrics *out, float **records);
+void hep_metrics_compute(MPI_Comm comm, const float *probs, const int *label, const float *weight,
+                         const float *normweight, long n, int classes, hep_metrics *out, float **records);
 
 #endif

@@ -61,22 +61,22 @@ static void save(const char *path, const hep_h5file *train, int ntrain, int C, c
     free(text);
 }
 
-void hep_normalization(const char *outputpath, const hep_h5file *train, int ntrain, const hep_model_info *info,
-                       int rank, int size, float *channel_max)
+void hep_normalization(MPI_Comm comm, const char *outputpath, const hep_h5file *train, int ntrain,
+                       const hep_model_info *info, int rank, int size, float *channel_max)
 {
     const int C = info->in_channels;
     char path[4200];
     snprintf(path, sizeof path, "%s/normalization.json", outputpath);
     int have = rank == 0 ? load_saved(path, train, ntrain, C, channel_max) == 0 : 0;
-    if (MPI_Bcast(&have, 1, MPI_INT, 0, MPI_COMM_WORLD) != MPI_SUCCESS) hep_fatal("MPI_Bcast failed");
+    if (MPI_Bcast(&have, 1, MPI_INT, 0, comm) != MPI_SUCCESS) hep_fatal("MPI_Bcast failed");
     if (have) {
-        if (MPI_Bcast(channel_max, C, MPI_FLOAT, 0, MPI_COMM_WORLD) != MPI_SUCCESS) hep_fatal("MPI_Bcast failed");
+        if (MPI_Bcast(channel_max, C, MPI_FLOAT, 0, comm) != MPI_SUCCESS) hep_fatal("MPI_Bcast failed");
         if (rank == 0) printf("hepcnn: normalisation maxima from %s\n", path);
         return;
     }
     char err[1024];
     if (hep_channel_max(train, ntrain, info, rank, size, channel_max, err, sizeof err) != 0) hep_fatal("%s", err);
-    if (MPI_Allreduce(MPI_IN_PLACE, channel_max, C, MPI_FLOAT, MPI_MAX, MPI_COMM_WORLD) != MPI_SUCCESS)
+    if (MPI_Allreduce(MPI_IN_PLACE, channel_max, C, MPI_FLOAT, MPI_MAX, comm) != MPI_SUCCESS)
         hep_fatal("MPI_Allreduce of the normalisation maxima failed");
     if (rank == 0) {
         save(path, train, ntrain, C, channel_max);

@@ -31,6 +31,12 @@ void hep_adam_free(hep_adam *a)
 
 void hep_adam_update(hep_adam *a, const hep_model_info *info, float *params, const float *grads)
 {
+    hep_adam_update_range(a, info, params, grads, 0, info->num_params);
+}
+
+void hep_adam_update_range(hep_adam *a, const hep_model_info *info, float *params, const float *grads,
+                           size_t begin, size_t end)
+{
     a->step++;
     const float b1 = (float)a->beta1, b2 = (float)a->beta2;
     /* bias corrections folded into the step size and epsilon */
@@ -38,10 +44,12 @@ void hep_adam_update(hep_adam *a, const hep_model_info *info, float *params, con
     const float lr_t = (float)(a->lr * sqrt(c2) / c1), eps_t = (float)(a->eps * sqrt(c2));
     for (int t = 0; t < info->num_tensors; t++) {
         const hep_tensor_info *ti = &info->tensors[t];
+        size_t lo = ti->offset > begin ? ti->offset : begin, hi = ti->offset + ti->count < end ? ti->offset + ti->count : end;
+        if (lo >= hi) continue;
         const float wd = ti->kind == HEP_TENSOR_WEIGHT ? (float)a->weight_decay : 0.0f;
-        float *p = params + ti->offset, *m = a->m + ti->offset, *v = a->v + ti->offset;
-        const float *g = grads + ti->offset;
-        const long count = (long)ti->count;
+        float *p = params + lo, *m = a->m + lo, *v = a->v + lo;
+        const float *g = grads + lo;
+        const long count = (long)(hi - lo);
 #pragma omp parallel for simd schedule(static)
         for (long i = 0; i < count; i++) {
             float gi = g[i] + wd * p[i];

@@ -17,5 +17,9 @@ typedef struct {
 void hep_adam_init(hep_adam *a, size_t n, double lr, double weight_decay);
 void hep_adam_free(hep_adam *a);
 void hep_adam_update(hep_adam *a, const hep_model_info *info, float *params, const float *grads);
+/* The same on elements [begin, end) only (a parameter server's shard);
+ * counts as one update. */
+void hep_adam_update_range(hep_adam *a, const hep_model_info *info, float *params, const float *grads,
+                           size_t begin, size_t end);
 
 #endif

@@ -1,4 +1,5 @@
 /* Training loop (see train.h). */
+#define _DEFAULT_SOURCE   /* usleep */
 #include "train.h"
 
 #include <math.h>
@@ -7,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/time.h>
+
 #include <unistd.h>
 #include <hdf5.h>
 
@@ -21,6 +23,7 @@
 #include "norm.h"
 #include "optim.h"
 #include "plots.h"
+#include "ps.h"
 #include "timeline.h"
 #include "util.h"
 
@@ -85,7 +88,7 @@ static void evaluate(hep_model *m, int model_batch, const eval_set *set, const h
         steps++;
     }
     hep_loader_stop(l);
-    hep_metrics_compute(probs, label, weight, normweight, n, K, out, records);
+    hep_metrics_compute(run->comm, probs, label, weight, normweight, n, K, out, records);
     free(probs); free(label); free(weight); free(normweight);
 }
 
@@ -179,7 +182,7 @@ int hep_train(const hep_config *cfg, const char *config_path, const hep_run *run
                       cfg->inputpath, config_path);
         nval = load_files(cfg->inputpath, "val", info, &val_files);
         long local = hep_loader_local_rows(train_files, ntrain, run->rank, run->size), fewest = local;
-        if (MPI_Allreduce(&local, &fewest, 1, MPI_LONG, MPI_MIN, MPI_COMM_WORLD) != MPI_SUCCESS)
+        if (MPI_Allreduce(&local, &fewest, 1, MPI_LONG, MPI_MIN, run->comm) != MPI_SUCCESS)
             hep_fatal("MPI_Allreduce of the sample counts failed");
         /* Every rank runs the same number of steps (a collective would hang
          * otherwise): the fewest rows any rank has, in whole batches. */
@@ -209,7 +212,7 @@ int hep_train(const hep_config *cfg, const char *config_path, const hep_run *run
     float *params = hep_model_params(m), *grads = hep_model_grads(m);
     /* Same seed gives the same weights everywhere; the broadcast makes it a
      * guarantee rather than a coincidence. */
-    if (run->size > 1 && MPI_Bcast(params, (int)info->num_params, MPI_FLOAT, 0, MPI_COMM_WORLD) != MPI_SUCCESS)
+    if (run->size > 1 && MPI_Bcast(params, (int)info->num_params, MPI_FLOAT, 0, run->comm) != MPI_SUCCESS)
         hep_fatal("MPI_Bcast of the initial parameters failed");
     hep_adam adam;
     hep_adam_init(&adam, info->num_params, cfg->learning_rate, cfg->weight_decay);
@@ -221,7 +224,7 @@ int hep_train(const hep_config *cfg, const char *config_path, const hep_run *run
     if (first_step > 0) {
         memcpy(channel_max, ckpt.channel_max, sizeof(float) * info->in_channels);
     } else if (!cfg->dummy_data) {
-        hep_normalization(cfg->outputpath, train_files, ntrain, info, run->rank, run->size, channel_max);
+        hep_normalization(run->comm, cfg->outputpath, train_files, ntrain, info, run->rank, run->size, channel_max);
     }
     memcpy(ckpt.channel_max, channel_max, sizeof ckpt.channel_max);
     char *config_json = hep_config_to_json(cfg);
@@ -239,8 +242,8 @@ int hep_train(const hep_config *cfg, const char *config_path, const hep_run *run
     }
     eval_set val = { val_files, nval, channel_max, cfg->validation_batch_size, cfg->validation_max_steps };
     hep_allreduce allreduce;
-    if (run->size > 1)
-        hep_allreduce_init(&allreduce, m, MPI_COMM_WORLD, workers, info->num_params, cfg->overlap_allreduce);
+    if (run->size > 1 && run->num_ps == 0)
+        hep_allreduce_init(&allreduce, m, run->comm, workers, info->num_params, cfg->overlap_allreduce);
 
     double loss_sum = 0.0, t_report = hep_wall_seconds();
     int in_report = 0;
@@ -252,7 +255,25 @@ int hep_train(const hep_config *cfg, const char *config_path, const hep_run *run
     if (cfg->timeline[0] && run->rank == 0 && hep_timeline_open(&tl, cfg->timeline) != 0)
         hep_fatal("cannot write the timeline %s", cfg->timeline);
     curve train_curve = { 0 }, val_curve = { 0 };
-    for (long step = first_step; step < steps; step++) {
+    /* Parameter servers: the servers hold the weights and Adam; worker 0
+     * hands them the starting point. */
+    hep_ps_layout layout = { .workers = workers, .servers = run->num_ps, .params = info->num_params,
+                             .total_steps = steps, .steps_per_epoch = steps_per_epoch,
+                             .save_interval = cfg->save_interval };
+    float *snapshot = NULL;
+    if (run->num_ps > 0 && run->rank == 0) {
+        hep_ps_send_initial(&layout, params, &adam, first_step);
+        snapshot = hep_xmalloc(sizeof(float) * 3 * info->num_params, "checkpoint snapshots");
+    }
+    /* Test hook for hot spares: HEPCNN_TEST_SLOW_WORKER=RANK:MS makes that
+     * worker sleep MS milliseconds before each gradient exchange. */
+    int slow_ms = 0;
+    const char *slow = getenv("HEPCNN_TEST_SLOW_WORKER");
+    if (slow && atoi(slow) == run->rank && strchr(slow, ':')) slow_ms = atoi(strchr(slow, ':') + 1);
+    /* a multiple of `every` in (from, to]: steps may jump in parameter-server mode */
+    #define CROSSED(every, from, to) ((every) > 0 && (from) / (every) != (to) / (every))
+    long step = first_step;
+    while (step < steps) {
         const float *x, *w;
         const int *labels;
         const int tracing = tl.f && step >= tl_first && step < tl_last;
@@ -290,13 +311,23 @@ int hep_train(const hep_config *cfg, const char *config_path, const hep_run *run
                 at += d;
             }
         }
-        if (run->size > 1) hep_allreduce_finish(&allreduce, &loss, step + 1);
+        long done = step + 1;
+        if (run->num_ps > 0) {
+            if (!isfinite(loss))   /* never send a broken gradient to the servers */
+                hep_fatal("the training loss became %s at step %ld on worker %d (learning_rate %g): stopping",
+                          isnan(loss) ? "NaN" : "infinite", step + 1, run->rank, cfg->learning_rate);
+            if (slow_ms > 0) usleep((useconds_t)slow_ms * 1000);
+            done = hep_ps_exchange(&layout, params, grads, &loss, step);
+        } else if (run->size > 1) {
+            hep_allreduce_finish(&allreduce, &loss, step + 1);
+        }
         if (!isfinite(loss))
             hep_fatal("the training loss became %s at step %ld (learning_rate %g): stopping; "
                       "try a smaller learning_rate", isnan(loss) ? "NaN" : "infinite", step + 1, cfg->learning_rate);
         double t_opt = hep_wall_seconds();
-        if (tracing && run->size > 1) hep_timeline_event(&tl, "allreduce", "communication", t_comm, t_opt - t_comm);
-        hep_adam_update(&adam, info, params, grads);
+        if (tracing && run->size > 1)
+            hep_timeline_event(&tl, run->num_ps ? "parameter servers" : "allreduce", "communication", t_comm, t_opt - t_comm);
+        if (run->num_ps == 0) hep_adam_update(&adam, info, params, grads);
         if (tracing) hep_timeline_event(&tl, "Adam", "optimiser", t_opt, hep_wall_seconds() - t_opt);
         if (tl.f && step + 1 == tl_last) {
             hep_timeline_close(&tl);
@@ -306,51 +337,63 @@ int hep_train(const hep_config *cfg, const char *config_path, const hep_run *run
         in_report++;
         if (progress) {
             double per = (hep_wall_seconds() - t_report) / in_report;
-            int width = 30, done = (int)(width * (step + 1 - first_step) / (steps - first_step));
-            printf("\r  step %ld/%ld [%.*s%*s] %.1f img/s, ETA %.0f s \033[K", step + 1, steps, done,
-                   "##############################", width - done, "", run->batch * workers / per,
-                   per * (steps - step - 1));
+            int width = 30, bar = (int)(width * (done - first_step) / (steps - first_step));
+            printf("\r  step %ld/%ld [%.*s%*s] %.1f img/s, ETA %.0f s \033[K", done, steps, bar,
+                   "##############################", width - bar, "", run->batch * workers / per,
+                   per * (steps - done));
             fflush(stdout);
         }
-        if ((step + 1) % cfg->display_interval == 0 || step + 1 == steps) {
+        if (CROSSED(cfg->display_interval, step, done) || done == steps) {
             double now = hep_wall_seconds();
             double t = unix_time(), per = (now - t_report) / in_report;
             if (progress) printf("\r\033[K");
             hep_log_line(&log, "%.3f TRAINING REPORT: step %ld (%ld), average loss %g (%.3f sec/batch)\n", t,
-                         step + 1, steps, loss_sum / in_report, per);
+                         done, steps, loss_sum / in_report, per);
             hep_log_record(&log, "\"time\": %.3f, \"step\": %ld, \"loss\": %.9g, \"images_per_s\": %.3f", t,
-                           step + 1, loss_sum / in_report, run->batch * workers / per);
-            curve_add(&train_curve, (double)(step + 1), loss_sum / in_report);
+                           done, loss_sum / in_report, run->batch * workers / per);
+            curve_add(&train_curve, (double)done, loss_sum / in_report);
             loss_sum = 0.0;
             in_report = 0;
             t_report = now;
         }
-        int epoch_end = (step + 1) % steps_per_epoch == 0;
-        int interval = cfg->validation_interval > 0 && (step + 1) % cfg->validation_interval == 0;
+        int epoch_end = CROSSED(steps_per_epoch, step, done);
+        int interval = CROSSED(cfg->validation_interval, step, done);
         if (nval > 0 && (epoch_end || interval)) {
             hep_metrics e;
             float *records = NULL;
             evaluate(m, run->batch, &val, run, info, &e, &records);
-            print_evaluation(&log, "val", epoch_end ? "EPOCH SUMMARY" : "REPORT", step + 1, steps, &e);
+            print_evaluation(&log, "val", epoch_end ? "EPOCH SUMMARY" : "REPORT", done, steps, &e);
             if (run->rank == 0) {
-                curve_add(&val_curve, (double)(step + 1), e.loss);
+                curve_add(&val_curve, (double)done, e.loss);
                 write_plots(cfg->outputpath, &train_curve, &val_curve, records, e.n, info->num_classes, e.auc);
             }
             free(records);
             t_report = hep_wall_seconds();
         }
-        int epoch = (int)((step + 1) / steps_per_epoch);
-        if (epoch_end && run->rank == 0 &&
-            ((cfg->save_interval > 0 && epoch % cfg->save_interval == 0) || step + 1 == steps)) {
-            ckpt.step = step + 1;
+        for (long due = step + 1; due <= done && run->rank == 0; due++) {
+            int epoch = (int)(due / steps_per_epoch);
+            if (!(due % steps_per_epoch == 0 &&
+                  ((cfg->save_interval > 0 && epoch % cfg->save_interval == 0) || due == steps)))
+                continue;
+            ckpt.step = due;
             ckpt.epoch = epoch;
-            hep_checkpoint_save(cfg->outputpath, m, info, &adam, &ckpt, config_json);
+            if (run->num_ps > 0) {   /* the servers' snapshot of that step */
+                const size_t P = info->num_params;
+                long adam_steps = hep_ps_receive_snapshot(&layout, snapshot, snapshot + P, snapshot + 2 * P);
+                hep_checkpoint_save(cfg->outputpath, m, info, snapshot, snapshot + P, snapshot + 2 * P, adam_steps,
+                                    &ckpt, config_json);
+            } else {
+                hep_checkpoint_save(cfg->outputpath, m, info, params, adam.m, adam.v, adam.step, &ckpt, config_json);
+            }
             char path[4400];
-            hep_checkpoint_path(cfg->outputpath, step + 1, path, sizeof path);
-            hep_log_line(&log, "%.3f CHECKPOINT: step %ld, epoch %d -> %s\n", unix_time(), step + 1, epoch, path);
+            hep_checkpoint_path(cfg->outputpath, due, path, sizeof path);
+            hep_log_line(&log, "%.3f CHECKPOINT: step %ld, epoch %d -> %s\n", unix_time(), due, epoch, path);
         }
+        step = done;
     }
-    if (run->size > 1 && run->rank == 0)
+    #undef CROSSED
+    free(snapshot);
+    if (run->size > 1 && run->rank == 0 && run->num_ps == 0)
         printf("hepcnn: gradient allreduce (%s): %.2f s waited in all\n",
                cfg->overlap_allreduce ? "overlapped with backward" : "after backward", allreduce.wait_seconds);
     if (first_step >= steps && run->rank == 0)

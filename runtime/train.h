@@ -7,8 +7,15 @@
 
 #include "config.h"
 
+#include <mpi.h>
+
+/* This process's place in the job. Workers compute; with --num_ps=N the
+ * last N ranks are parameter servers instead. rank and size are within the
+ * workers' communicator (rank 0: logs and checkpoints). */
 typedef struct {
+    MPI_Comm comm;             /* the workers */
     int rank, size, num_workers;
+    int world_rank, world_size, num_ps;
     int threads;
     int batch;                 /* images per rank per step */
 } hep_run;

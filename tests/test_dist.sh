@@ -56,3 +56,49 @@ slurm_threads() {
         grep -q "1 rank(s) x 1 thread(s)"
 }
 check "dist: threads per rank from SLURM_CPUS_PER_TASK" slurm_threads
+
+# Parameter servers: the last --num_ps ranks hold the weights and Adam.
+ps_sync_matches() {
+    "${MPIRUN[@]}" -np 3 -x OMP_NUM_THREADS=1 bin/hep64-native "${DIST[@]}" --num_ps=1 --outputpath="$X/ps-sync" \
+        > "$X/ps-sync.out" || { cat "$X/ps-sync.out"; return 1; }
+    $PY tests/check_outputs.py checkpoint "$X/ps-sync/models/model-6.h5" hep64 &&
+    $PY - "$X" <<'PY'
+import sys, h5py, numpy as np
+d = sys.argv[1]
+a, b = h5py.File(d + "/two/models/model-6.h5"), h5py.File(d + "/ps-sync/models/model-6.h5")
+names = []
+a.visit(lambda k: names.append(k) if isinstance(a[k], h5py.Dataset) else None)
+worst = max(float(np.abs(a[k][()] - b[k][()]).max()) for k in names)
+print("max |allreduce - parameter server| over %d datasets (weights and Adam): %.2e (tolerance 1e-6)" % (len(names), worst))
+assert worst <= 1e-6
+PY
+}
+check "ps: sync, 1 server + 2 workers = allreduce on 2 ranks (checkpoint too)" ps_sync_matches
+
+ps_async_learns() {
+    "${MPIRUN[@]}" -np 3 -x OMP_NUM_THREADS=1 bin/hep64-native --config=configs/demo_64.json --dummy_data \
+        --trainsamples=512 --num_epochs=1 --train_batch_size=16 --display_interval=2 --num_ps=1 --mode=async \
+        --outputpath="$X/ps-async" > "$X/ps-async.out" 2>&1 || { cat "$X/ps-async.out"; return 1; }
+    tr '\r' '\n' < "$X/ps-async.out" | grep 'TRAINING REPORT' | awk '
+        { sub(",", "", $9); loss[n++] = $9 }
+        END { if (n < 6) { print "too few reports"; exit 1 }
+              first = (loss[0] + loss[1] + loss[2]) / 3; last = (loss[n-1] + loss[n-2] + loss[n-3]) / 3
+              printf "async: first reports %g, last %g\n", first, last; exit !(last < 0.5 * first) }'
+}
+check "ps: async runs and its loss falls" ps_async_learns
+
+# A worker slowed to 1.5 s per step: with one hot spare, sync steps go on
+# with the other two; rank 0's steps stay fast.
+hot_spares() {
+    local t0=$SECONDS
+    "${MPIRUN[@]}" -np 4 -x OMP_NUM_THREADS=1 -x HEPCNN_TEST_SLOW_WORKER=2:1500 bin/hep64-native \
+        --config=configs/demo_64.json --dummy_data --trainsamples=120 --num_epochs=1 --train_batch_size=24 \
+        --batch_size_per_node=false --display_interval=1 --num_ps=1 --num_hot_spares=1 --outputpath="$X/spares" \
+        > "$X/spares.out" 2>&1 || { cat "$X/spares.out"; return 1; }
+    echo "run took $((SECONDS - t0)) s"
+    tr '\r' '\n' < "$X/spares.out" | grep 'TRAINING REPORT' | awk '
+        { v = $(NF-1); gsub(/\(/, "", v); s += v; n++ }
+        END { printf "%d steps, rank 0 averaged %.3f s per step (the slow worker sleeps 1.5 s)\n", n, s / n
+              exit !(n == 5 && s / n < 0.75) }'
+}
+check "ps: hot spares: a slowed worker does not stall sync steps" hot_spares

@@ -44,12 +44,14 @@ if check "slurm: slurmctld and two slurmd come up" tests/slurm.sh start "$SLURM_
     default_ps() {
         local job
         job=$(cd "$S" && sbatch --parsable -N 2 "$ROOT/run_scripts/run_cori_knl.sh" "${SCRIPT_ARGS[@]}" --outputpath="$S/ps") || return 1
-        wait_job "$job"
+        wait_job "$job" | tee "$S/job-$job.state"
         cat "$S/hepcnn_knl-$job.out"
+        grep -q 'JobState=COMPLETED ExitCode=0:0' "$S/job-$job.state" &&
         grep -q '2 rank(s) (1 parameter server(s))' "$S/hepcnn_knl-$job.out" &&
-            grep -q -- '--num_ps=1: parameter-server mode is not available in this build' "$S/hepcnn_knl-$job.out"
+            grep -q 'hep64 (networks/hep64.lua, knl), 1 rank(s)' "$S/hepcnn_knl-$job.out" &&
+            grep -q 'CHECKPOINT' "$S/hepcnn_knl-$job.out"
     }
-    check "slurm: from 2 nodes the script passes one parameter server (as the seed)" default_ps
+    check "slurm: sbatch -N 2 default: one parameter server + one worker (as the seed), exit 0" default_ps
     srun_dataset() {
         bin/hepcnn-datagen --outdir="$S/data" --train=64 --train_files=2 --val=32 --test=0 > /dev/null &&
         srun -N 1 -n 1 bin/hep64-knl --config=configs/cori_knl_64.json --inputpath="$S/data" --outputpath="$S/srun" \
