@@ -51,25 +51,49 @@ static int cmp_double(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
+/* A model ready to train on one batch of random images. */
+typedef struct {
+    hep_model *m;
+    hep_adam adam;
+    float *x;
+    int *labels;
+} bench_setup;
+
+static int setup(bench_setup *b, const hep_model_info *info, int batch, int threads)
+{
+    char err[512];
+    b->m = hep_model_create(batch, threads, err, sizeof err);
+    if (!b->m) { fprintf(stderr, "bench: %s\n", err); return -1; }
+    hep_init_params(b->m, info, 1);
+    hep_adam_init(&b->adam, info->num_params, 1e-4, 0.0);
+    size_t X = (size_t)batch * info->in_channels * info->in_height * info->in_width;
+    b->x = malloc(sizeof(float) * X);
+    b->labels = malloc(sizeof(int) * batch);
+    if (!b->x || !b->labels) { fprintf(stderr, "bench: out of memory\n"); return -1; }
+    for (size_t i = 0; i < X; i++) b->x[i] = (float)hep_rng_uniform(3, 1, i);
+    for (int i = 0; i < batch; i++) b->labels[i] = i % info->num_classes;
+    return 0;
+}
+
+static void teardown(bench_setup *b)
+{
+    hep_adam_free(&b->adam);
+    hep_model_destroy(b->m);
+    free(b->x);
+    free(b->labels);
+}
+
 /* Peak resident memory of a training step at this batch (the whole process:
  * model arena, optimiser state, one batch of input). */
 static int memory_only(const hep_model_info *info, int batch, int threads, const char *json)
 {
-    char err[512];
-    hep_model *m = hep_model_create(batch, threads, err, sizeof err);
-    if (!m) { fprintf(stderr, "bench: %s\n", err); return 1; }
-    hep_init_params(m, info, 1);
-    hep_adam adam;
-    hep_adam_init(&adam, info->num_params, 1e-4, 0.0);
-    size_t X = (size_t)batch * info->in_channels * info->in_height * info->in_width;
-    float *x = malloc(sizeof(float) * X);
-    int *labels = calloc((size_t)batch, sizeof(int));
-    for (size_t i = 0; i < X; i++) x[i] = (float)hep_rng_uniform(3, 1, i);
+    bench_setup b;
+    if (setup(&b, info, batch, threads) != 0) return 1;
     hep_pass pass = { .training = 1, .keep_prob = 0.5f, .seed = 1, .step = 1 };
     double t0 = omp_get_wtime();
-    hep_model_forward(m, x, batch, &pass, NULL);
-    hep_model_backward(m, labels, NULL, batch, &pass);
-    hep_adam_update(&adam, info, hep_model_params(m), hep_model_grads(m));
+    hep_model_forward(b.m, b.x, batch, &pass, NULL);
+    hep_model_backward(b.m, b.labels, NULL, batch, &pass);
+    hep_adam_update(&b.adam, info, hep_model_params(b.m), hep_model_grads(b.m));
     double dt = omp_get_wtime() - t0;
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
@@ -82,9 +106,7 @@ static int memory_only(const hep_model_info *info, int batch, int threads, const
                    "\"max_rss_mib\": %.1f}\n", info->network, info->arch, batch, ru.ru_maxrss / 1024.0);
         fclose(f);
     }
-    hep_adam_free(&adam);
-    hep_model_destroy(m);
-    free(x); free(labels);
+    teardown(&b);
     return 0;
 }
 
@@ -94,23 +116,17 @@ int main(int argc, char **argv)
     const char *json = argc > 3 ? argv[3] : NULL;
     const hep_model_info *info = hep_model_info_get();
     int threads = omp_get_max_threads();
-    char err[512];
     const char *target = getenv("LIBXSMM_TARGET") ? NULL : info->libxsmm_target;
     if (steps == 0) return memory_only(info, batch, threads, json);
     double busy0 = 0, total0 = 0, busy1 = 0, total1 = 0, cpu0 = own_cpu_seconds(), wall0 = omp_get_wtime();
     machine_jiffies(&busy0, &total0);
     double peak = hep_measure_peak(threads, 1.0, target);
 
-    hep_model *m = hep_model_create(batch, threads, err, sizeof err);
-    if (!m) { fprintf(stderr, "bench: %s\n", err); return 1; }
-    hep_init_params(m, info, 1);
-    hep_adam adam;
-    hep_adam_init(&adam, info->num_params, 1e-4, 0.0);
-    size_t X = (size_t)batch * info->in_channels * info->in_height * info->in_width;
-    float *x = malloc(sizeof(float) * X);
-    int *labels = malloc(sizeof(int) * batch);
-    for (size_t i = 0; i < X; i++) x[i] = (float)hep_rng_uniform(3, 1, i);
-    for (int i = 0; i < batch; i++) labels[i] = i % info->num_classes;
+    bench_setup b;
+    if (setup(&b, info, batch, threads) != 0) return 1;
+    hep_model *m = b.m;
+    float *x = b.x;
+    int *labels = b.labels;
 
     double *t_train = malloc(sizeof(double) * steps), *t_infer = malloc(sizeof(double) * steps);
     hep_pass pass = { .training = 1, .keep_prob = 0.5f, .seed = 1 };
@@ -120,7 +136,7 @@ int main(int argc, char **argv)
         double t0 = omp_get_wtime();
         hep_model_forward(m, x, batch, &pass, NULL);
         hep_model_backward(m, labels, NULL, batch, &pass);
-        hep_adam_update(&adam, info, hep_model_params(m), hep_model_grads(m));
+        hep_adam_update(&b.adam, info, hep_model_params(m), hep_model_grads(m));
         if (s >= 0) t_train[s] = omp_get_wtime() - t0;
     }
     hep_layer_time *lt = calloc((size_t)info->num_layers, sizeof *lt);
@@ -225,8 +241,7 @@ int main(int argc, char **argv)
         fprintf(f, "]}\n");
         fclose(f);
     }
-    hep_adam_free(&adam);
-    hep_model_destroy(m);
-    free(x); free(labels); free(t_train); free(t_infer); free(lt); free(lti); free(dnnl_ms);
+    teardown(&b);
+    free(t_train); free(t_infer); free(lt); free(lti); free(dnnl_ms);
     return 0;
 }
