@@ -328,7 +328,8 @@ int hep_train(const hep_config *cfg, const char *config_path, const hep_run *run
         if (tracing && run->size > 1)
             hep_timeline_event(&tl, run->num_ps ? "parameter servers" : "allreduce", "communication", t_comm, t_opt - t_comm);
         if (run->num_ps == 0) hep_adam_update(&adam, info, params, grads);
-        if (tracing) hep_timeline_event(&tl, "Adam", "optimiser", t_opt, hep_wall_seconds() - t_opt);
+        if (tracing && run->num_ps == 0)   /* with servers, Adam runs there */
+            hep_timeline_event(&tl, "Adam", "optimiser", t_opt, hep_wall_seconds() - t_opt);
         if (tl.f && step + 1 == tl_last) {
             hep_timeline_close(&tl);
             printf("hepcnn: timeline of steps %ld-%ld -> %s\n", tl_first + 1, tl_last, cfg->timeline);
