@@ -59,8 +59,17 @@ kill_during_checkpoints() {
     local i
     for i in 1 2 3 4 5; do
         "${RUN[@]}" --outputpath="$O/k" --trainsamples=16 --num_epochs=200 --save_interval=1 > /dev/null 2>&1 &
-        local pid=$!
-        sleep "$(awk -v i=$i 'BEGIN { print 1.0 + 0.37 * i }')"
+        local pid=$! waited=0
+        # Start-up time varies a lot between machines, so wait for the run's
+        # first checkpoint of this round, then kill at a different point of
+        # the write cycle each round.
+        local before
+        before=$(ls "$O/k/models" 2>/dev/null | wc -l)
+        while [ "$(ls "$O/k/models" 2>/dev/null | wc -l)" -le "$before" ] && [ $waited -lt 600 ] &&
+            kill -0 $pid 2>/dev/null; do
+            sleep 0.1; waited=$((waited + 1))
+        done
+        sleep "$(awk -v i=$i 'BEGIN { print 0.13 * i }')"
         kill -9 $pid; wait $pid 2>/dev/null
         $PY tests/check_outputs.py loadable "$O/k" || return 1
     done
