@@ -6,7 +6,10 @@
  * Layouts: a tile row is [W][B] (pixels, then B channels of one block).
  * Pool mask byte: bits 0-1 the argmax in the 2x2 window (0 top-left,
  * 1 top-right, 2 bottom-left, 3 bottom-right; first maximum wins, as in
- * PyTorch), bit 2 set when the pooled value passed the ReLU. */
+ * PyTorch), bit 2 set when the pooled value passed the ReLU, bit 3 set when
+ * dropout kept it (always, without dropout). The byte was there anyway, so
+ * the pooled layers' backward reads the dropout decision instead of
+ * running Philox again. */
 #ifndef HEP_EPILOGUE_H
 #define HEP_EPILOGUE_H
 
@@ -54,7 +57,7 @@ static inline void hep_dropout_group(const hep_dropout *d, uint64_t g, float *re
     }
 }
 
-/* Multipliers for elements index .. index+count-1 (multiples of 8). The
+/* Multipliers for elements index .. index+count-1 (any index and count). The
  * same draws as hep_dropout_factor1. */
 static inline void hep_dropout_factors(const hep_dropout *d, uint64_t index, int count, float *f)
 {
@@ -109,23 +112,21 @@ static inline void hep_epilogue_pool(const float *restrict tile, int W, int B,
             int pass = (v > 0.0f) | !relu;
             v = pass ? v : 0.0f;
             o[j] = v * factor[j];
-            mk[j] = (uint8_t)(a | (pass << 2));
+            mk[j] = (uint8_t)(a | (pass << 2) | ((factor[j] != 0.0f) << 3));
         }
     }
 }
 
 /* Backward of hep_epilogue_pool for one pooled row: scatters the gradient of
  * the pooled output dout[W/2][B] into the two pre-pool rows dy0, dy1
- * ([W][B] each; every element written), and adds the bias gradient. */
+ * ([W][B] each; every element written), and adds the bias gradient. The
+ * dropout decisions come from the mask; d gives the scale of kept values. */
 static inline void hep_epilogue_pool_backward(const float *restrict dout, const uint8_t *restrict mask,
                                               int W, int B, float *restrict dy0, float *restrict dy1,
-                                              float *restrict dbias, const hep_dropout *d,
-                                              uint64_t index, int K)
+                                              float *restrict dbias, const hep_dropout *d)
 {
-    float factor[B];
-    for (int j = 0; j < B; j++) factor[j] = 1.0f;
+    const float scale = d->active ? d->scale : 1.0f;
     for (int q = 0; q < W / 2; q++) {
-        if (d->active) hep_dropout_factors(d, index + (uint64_t)q * K, B, factor);
         float *restrict y00 = dy0 + (2 * q) * B, *restrict y01 = y00 + B;
         float *restrict y10 = dy1 + (2 * q) * B, *restrict y11 = y10 + B;
         const float *restrict g_in = dout + q * B;
@@ -133,8 +134,8 @@ static inline void hep_epilogue_pool_backward(const float *restrict dout, const 
 #pragma omp simd
         for (int j = 0; j < B; j++) {
             int a = mk[j];
-            float g = g_in[j] * factor[j];
-            g = (a & 4) ? g : 0.0f;
+            float g = g_in[j] * scale;
+            g = (a & 12) == 12 ? g : 0.0f;
             dbias[j] += g;
             a &= 3;
             y00[j] = a == 0 ? g : 0.0f;

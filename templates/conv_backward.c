@@ -1,6 +1,6 @@
 /* ---- $(L.name) backward, one image: epilogue, weights$(L.first and "" or ", data") ----
  * dout [$(L.KB)][$(L.OH + 2)][$(L.OW + 2)][$(L.B)]  gradient of this block's output
- * dy   [$(L.KB)][$(L.H + 2)][$(L.W + 2)][$(L.B)]    pre-pool gradient, per thread, zero border
+ * dy   [$(L.KB)][$(L.DYH)][$(L.W + 2)][$(L.B)]    pre-pool gradient, per thread$(L.first and ", one band of rows" or ", zero border")
 @ if not L.first then
  * din  [$(L.CB)][$(L.H + 2)][$(L.W + 2)][$(L.B)]    gradient of this block's input
 @ end
@@ -47,7 +47,7 @@ static void $(L.name)_backward_image(hep_model *m, hep_thread *t, int n, const f
                                      const hep_pass *pass)
 {
     enum { CB = $(L.CB), KB = $(L.KB), H = $(L.H), W = $(L.W), B = $(L.B), WC = $(L.WC), C = $(L.C),
-           OH = $(L.OH), OW = $(L.OW), K = $(L.K), BWR = $(L.BWR),
+           OH = $(L.OH), OW = $(L.OW), K = $(L.K), BWR = $(L.BWR), DYH = $(L.DYH),
            IN_IMAGE = $(L.first and "(H + 2) * (W + 2) * C" or "CB * (H + 2) * (W + 2) * B"),
            OUT_IMAGE = KB * (OH + 2) * (OW + 2) * B };
     const float *in = m->$(L.in_buf) + (size_t)n * IN_IMAGE;
@@ -69,6 +69,7 @@ static void $(L.name)_backward_image(hep_model *m, hep_thread *t, int n, const f
     const unsigned long long blocks = KB * 9;
 @ end
     for (int h0 = 0; h0 < H; h0 += BWR) {
+        const int dy_top = $(L.first and "h0" or "-1");   /* conv row held in dy's row 0 */
         for (int kb = 0; kb < KB; kb++)
 @ if L.pool then
             for (int p = h0 / 2; p < (h0 + BWR) / 2; p++) {
@@ -76,15 +77,15 @@ static void $(L.name)_backward_image(hep_model *m, hep_thread *t, int n, const f
             for (int p = h0; p < h0 + BWR; p++) {
 @ end
                 const float *dout_row = dout + ((kb * (OH + 2) + p + 1) * (OW + 2) + 1) * B;
-                uint64_t index = (((pass->first_sample + n) * OH + p) * OW) * K + kb * B;
 @ if L.pool then
-                float *dy_row = dy + ((kb * (H + 2) + 2 * p + 1) * (W + 2) + 1) * B;
+                float *dy_row = dy + ((kb * DYH + 2 * p - dy_top) * (W + 2) + 1) * B;
                 hep_epilogue_pool_backward(dout_row, m->$(L.name)_mask + (((size_t)n * KB + kb) * OH + p) * OW * B,
-                                           W, B, dy_row, dy_row + (W + 2) * B, dbias + kb * B, &drop, index, K);
+                                           W, B, dy_row, dy_row + (W + 2) * B, dbias + kb * B, &drop);
 @ else
                 const float *out_row = m->$(L.name)_out + (size_t)n * OUT_IMAGE + (dout_row - dout);
+                uint64_t index = (((pass->first_sample + n) * OH + p) * OW) * K + kb * B;
                 hep_epilogue_row_backward(dout_row, out_row, W, B, $(L.relu and 1 or 0),
-                                          dy + ((kb * (H + 2) + p + 1) * (W + 2) + 1) * B, dbias + kb * B,
+                                          dy + ((kb * DYH + p - dy_top) * (W + 2) + 1) * B, dbias + kb * B,
                                           &drop, index, K);
 @ end
             }
@@ -92,7 +93,7 @@ static void $(L.name)_backward_image(hep_model *m, hep_thread *t, int n, const f
 
         /* Weight gradient: for each tap, the band's dy times the input. */
         for (int kb = 0; kb < KB; kb++) {
-            const float *dy_rows = dy + ((kb * (H + 2) + h0 + 1) * (W + 2) + 1) * B;
+            const float *dy_rows = dy + ((kb * DYH + h0 - dy_top) * (W + 2) + 1) * B;
 @ if L.first then
             for (int r = 0; r < 3; r++)
                 for (int s = 0; s < 3; s++)

@@ -22,18 +22,26 @@ static void $(L.name)_forward(hep_model *m, int n_images, const hep_pass *pass)
         for (int k0 = 0; k0 < IN; k0 += KC)
             (k0 ? m->$(L.name)_fwd_acc : m->$(L.name)_fwd)(in + (size_t)k0 * N, weight + (size_t)o0 * IN + k0,
                                                            out + (size_t)o0 * N);
+    /* Bias, ReLU, dropout over blocks of 64 outputs: one image's dropout
+     * factors for a block come from one vectorised Philox group. */
 #pragma omp parallel for schedule(static)
-    for (int o = 0; o < OUT; o++)
+    for (int o0 = 0; o0 < OUT; o0 += 64) {
+        const int count = OUT - o0 < 64 ? OUT - o0 : 64;
+        float factor[64];
+        for (int o = 0; o < 64; o++) factor[o] = 1.0f;
         for (int n = 0; n < n_images; n++) {
-            float v = out[(size_t)o * N + n] + bias[o];
-@ if L.relu then
-            if (v < 0.0f) v = 0.0f;
-@ end
 @ if L.dropout then
-            if (drop.active) v *= hep_dropout_factor1(&drop, (pass->first_sample + n) * OUT + o);
+            if (drop.active) hep_dropout_factors(&drop, (pass->first_sample + n) * OUT + o0, count, factor);
 @ end
-            out[(size_t)o * N + n] = v;
+            for (int o = 0; o < count; o++) {
+                float v = out[(size_t)(o0 + o) * N + n] + bias[o0 + o];
+@ if L.relu then
+                if (v < 0.0f) v = 0.0f;
+@ end
+                out[(size_t)(o0 + o) * N + n] = v * factor[o];
+            }
         }
+    }
 }
 
 /* dout [OUT][batch] is overwritten with the pre-activation gradient; din
@@ -49,20 +57,25 @@ static void $(L.name)_backward(hep_model *m, int n_images, float *dout, float *d
     (void)drop; (void)out;
     double t0 = omp_get_wtime(), t1;
 #pragma omp parallel for schedule(static)
-    for (int o = 0; o < OUT; o++) {
-        double sum = 0.0;
+    for (int o0 = 0; o0 < OUT; o0 += 64) {
+        const int count = OUT - o0 < 64 ? OUT - o0 : 64;
+        float factor[64];
+        double sum[64] = { 0.0 };
+        for (int o = 0; o < 64; o++) factor[o] = 1.0f;
         for (int n = 0; n < n_images; n++) {
-            float g = dout[(size_t)o * N + n];
-@ if L.relu then
-            if (!(out[(size_t)o * N + n] > 0.0f)) g = 0.0f;
-@ end
 @ if L.dropout then
-            if (drop.active) g *= hep_dropout_factor1(&drop, (pass->first_sample + n) * OUT + o);
+            if (drop.active) hep_dropout_factors(&drop, (pass->first_sample + n) * OUT + o0, count, factor);
 @ end
-            dout[(size_t)o * N + n] = g;
-            sum += g;
+            for (int o = 0; o < count; o++) {
+                float g = dout[(size_t)(o0 + o) * N + n] * factor[o];
+@ if L.relu then
+                if (!(out[(size_t)(o0 + o) * N + n] > 0.0f)) g = 0.0f;
+@ end
+                dout[(size_t)(o0 + o) * N + n] = g;
+                sum[o] += g;
+            }
         }
-        dbias[o] = (float)sum;
+        for (int o = 0; o < count; o++) dbias[o0 + o] = (float)sum[o];
     }
     t1 = omp_get_wtime(); m->time_bwd_d[$(L.index0)] += t1 - t0; t0 = t1;
     /* dweight[o][i] = sum_n dout[o][n] in[i][n], from the input transposed

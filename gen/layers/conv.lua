@@ -55,7 +55,11 @@ function M.plan(op, ctx)
   -- Per-thread scratch needs.
   local rows = op.pool and 2 or 1
   ctx.thread_need("tile", rows * op.W * B)
-  ctx.thread_need("dy", op.KB * (op.H + 2) * (op.W + 2) * B)
+  -- The first layer has no data gradient, so its pre-pool gradient needs only
+  -- the current band of rows, which then stays in cache across bands and
+  -- images; the others keep the whole image for backward-data's 3x3 window.
+  op.DYH = op.first and op.BWR or op.H + 2
+  ctx.thread_need("dy", op.KB * op.DYH * (op.W + 2) * B)
   ctx.thread_need("dout", out_per_image)
   if not op.first then ctx.thread_need("dout", op.CB * (op.H + 2) * (op.W + 2) * B) end
 
