@@ -1,5 +1,5 @@
 # hepcnn: make NET=<networks/NET.lua> ARCH=<knl|hsw|skx|native> -> bin/NET-ARCH
-# Targets: all (default), test, demo, bench, deps, clean. See README.md.
+# Targets: all (default), test, demo, bench, deps, clean, lint, fuzz. See README.md.
 NET  ?= hep64
 ARCH ?= native
 
@@ -31,7 +31,7 @@ ifeq ($(filter $(ARCH),$(ARCHS)),)
 $(error ARCH=$(ARCH) is not one of: $(ARCHS))
 endif
 
-.PHONY: all test demo bench deps clean lint
+.PHONY: all test demo bench deps clean lint fuzz
 .SECONDARY:
 
 all: bin/$(NET)-$(ARCH) bin/hepcnn-datagen
@@ -117,6 +117,23 @@ bench:
 
 lint:
 	luacheck gen
+
+# Fuzzing for developers (needs clang, not in make deps): the run
+# configuration parser under libFuzzer with ASan and UBSan for FUZZ_SECONDS,
+# then FUZZ_NETWORKS mutated network files through the generator.
+FUZZ_SECONDS ?= 60
+FUZZ_NETWORKS ?= 300
+build/fuzz/fuzz_config: tests/fuzz/fuzz_config.c runtime/config.c runtime/config.h build/hep64-native/model.o
+	@mkdir -p $(@D)
+	clang -g -O1 -fsanitize=fuzzer,address,undefined -Iruntime tests/fuzz/fuzz_config.c runtime/config.c \
+	  build/hep64-native/model.o -o $@ -lcjson -lxsmm -lxsmmnoblas -fopenmp -lpthread -lm -ldl
+fuzz: build/fuzz/fuzz_config
+	@mkdir -p build/fuzz/config-corpus && cp configs/*.json build/fuzz/config-corpus/
+	@cd build/fuzz && ASAN_OPTIONS=detect_leaks=0 ./fuzz_config config-corpus -max_total_time=$(FUZZ_SECONDS) \
+	  -max_len=4096 -rss_limit_mb=12000 -malloc_limit_mb=1024 -print_final_stats=1 > fuzz_config.log 2>&1; \
+	  rc=$$?; grep -E '^stat::(number_of_executed|new_units)|ERROR|SUMMARY|artifact' fuzz_config.log; \
+	  echo "config fuzzing: exit $$rc (log: build/fuzz/fuzz_config.log)"; exit $$rc
+	python3 tests/fuzz/mutate_networks.py $(FUZZ_NETWORKS)
 
 clean:
 	rm -rf build bin

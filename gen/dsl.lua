@@ -4,6 +4,8 @@
 -- Does not check shapes or layer order (shapes.lua does).
 local M = {}
 
+local LIMIT_SECONDS, LIMIT_KIB = 5, 256 * 1024
+
 -- Keys each layer kind accepts; `true` marks a required key.
 M.kinds = {
   input        = { name = false, channels = true, height = true, width = true },
@@ -17,10 +19,21 @@ M.kinds = {
   softmax_xent = { name = false },
 }
 
+-- A value from a network file as an error message shows it.
+local function show(v)
+  if type(v) == "string" then return string.format("%q", v) end
+  if v == nil or type(v) == "number" or type(v) == "boolean" then return tostring(v) end
+  return "a " .. type(v)
+end
+
+M.show = show
+
 local function sorted_keys(t)
   local ks = {}
   for k in pairs(t) do ks[#ks + 1] = k end
-  table.sort(ks)
+  -- keys of any type (a file may write conv { 128 }): by type, then value
+  local function order(k) return type(k) .. ":" .. ((type(k) == "string" or type(k) == "number") and tostring(k) or "") end
+  table.sort(ks, function(a, b) return order(a) < order(b) end)
   return ks
 end
 
@@ -63,12 +76,31 @@ function M.load(path)
 
   local f, lerr = loadfile(path, "t", env)
   if not f then return nil, { lerr } end
+  -- A network file is a program: stop one that runs away (a loop to
+  -- math.huge, a table that grows forever) with a message, not a hang.
+  local started = os.clock()
+  debug.sethook(function()
+    if os.clock() - started > LIMIT_SECONDS then
+      error(string.format("%s: the network file ran for more than %d s (an endless loop?)", path, LIMIT_SECONDS), 0)
+    elseif collectgarbage("count") > LIMIT_KIB then
+      error(string.format("%s: the network file used more than %d MiB of memory", path, LIMIT_KIB // 1024), 0)
+    end
+  end, "", 10000)
   local ok, result = pcall(f)
+  debug.sethook()
   if not ok then return nil, { tostring(result) } end
   if type(result) ~= "table" or not result.is_network then
     return nil, { path .. ":1: the file must `return network { name = ..., layers... }`" }
   end
 
+  if not result.line or result.line < 1 then
+    -- `return network {...}` is a tail call, which leaves no caller line
+    local n = 0
+    for text in io.lines(path) do
+      n = n + 1
+      if text:match("^%s*return%s+network") then result.line = n; break end
+    end
+  end
   local spec = result.spec
   local net = { file = path, layers = {}, line = result.line }
   if type(spec.name) ~= "string" or not spec.name:match("^[%a_][%w_]*$") then
@@ -77,15 +109,24 @@ function M.load(path)
   net.name = spec.name
   for k in pairs(spec) do
     if type(k) ~= "number" and k ~= "name" then
-      err_at(result.line, string.format("network: unknown key '%s' (known: name, and the layers)", tostring(k)))
+      err_at(result.line, string.format("network: unknown key %s (known: name, and the layers)", show(k)))
     end
   end
 
+  local expanding = {}   -- lists being expanded: a list that contains itself is an error, not a hang
+  local cycle_reported = false
   local function add(item)
     if type(item) == "table" and item.kind then
       net.layers[#net.layers + 1] = item
     elseif type(item) == "table" then
+      if expanding[item] then
+        if not cycle_reported then err_at(result.line, "network: a list of layers contains itself") end
+        cycle_reported = true
+        return
+      end
+      expanding[item] = true
       for _, sub in ipairs(item) do add(sub) end
+      expanding[item] = nil
     else
       err_at(result.line, "network: expected a layer or a list of layers, got " .. type(item))
     end
@@ -100,7 +141,7 @@ function M.load(path)
     l.name = l.args.name
     if l.name == nil then l.name = l.kind .. count[l.kind] end
     if type(l.name) ~= "string" or not l.name:match("^[%a_][%w_]*$") then
-      err_at(l.line, string.format("layer %s: 'name' must be a C identifier string", tostring(l.name)))
+      err_at(l.line, string.format("layer %s: 'name' must be a C identifier string", show(l.name)))
       l.name = l.kind .. count[l.kind]
     end
     if seen[l.name] then
@@ -108,9 +149,12 @@ function M.load(path)
     end
     seen[l.name] = l
     for _, k in ipairs(sorted_keys(l.args)) do
-      if known[k] == nil then
+      if type(k) ~= "string" then
+        err_at(l.line, string.format("layer %s: %s without a key: write %s { key = value, ... } (known keys: %s)",
+          l.name, show(l.args[k]), l.kind, table.concat(sorted_keys(known), ", ")))
+      elseif known[k] == nil then
         err_at(l.line, string.format("layer %s: unknown key '%s' for %s (known: %s)",
-          l.name, tostring(k), l.kind, table.concat(sorted_keys(known), ", ")))
+          l.name, k, l.kind, table.concat(sorted_keys(known), ", ")))
       end
     end
     for _, k in ipairs(sorted_keys(known)) do

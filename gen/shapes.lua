@@ -6,6 +6,13 @@ local M = {}
 
 local function is_pos_int(v) return math.type(v) == "integer" and v > 0 end
 
+local show = require("dsl").show
+
+-- Upper bounds that keep every generated index (C int arithmetic on one
+-- image's tensors and on the parameters) far from overflow.
+local MAX_SIDE, MAX_CHANNELS, MAX_UNITS = 8192, 4096, 1 << 20
+local MAX_ELEMENTS = (1 << 31) - 1
+
 local function chunk_width(w, max_chunk)
   for c = math.min(w, max_chunk), 1, -1 do
     if w % c == 0 then return c end
@@ -31,8 +38,11 @@ function M.infer(net, arch)
     return nil, errors
   end
   for _, k in ipairs({ "channels", "height", "width" }) do
-    if not is_pos_int(first.args[k]) then
-      fail(first, "'%s' must be a positive integer, got %s", k, tostring(first.args[k]))
+    local v, max = first.args[k], k == "channels" and MAX_CHANNELS or MAX_SIDE
+    if not is_pos_int(v) then
+      fail(first, "'%s' must be a positive integer, got %s", k, show(v))
+    elseif v > max then
+      fail(first, "'%s' = %d is larger than the generator supports (%d)", k, v, max)
     end
   end
   if #errors > 0 then return nil, errors end
@@ -54,19 +64,26 @@ function M.infer(net, arch)
     local a = l.args
     local ok = true
     if not is_pos_int(a.filters) then
-      fail(l, "'filters' must be a positive integer, got %s", tostring(a.filters)); ok = false
+      fail(l, "'filters' must be a positive integer, got %s", show(a.filters)); ok = false
+    elseif a.filters > MAX_CHANNELS then
+      fail(l, "'filters' = %d is larger than the generator supports (%d)", a.filters, MAX_CHANNELS); ok = false
     end
     if a.size ~= nil and a.size ~= 3 then
-      fail(l, "'size' = %s is not supported: only 3x3 convolutions are generated", tostring(a.size)); ok = false
+      fail(l, "'size' = %s is not supported: only 3x3 convolutions are generated", show(a.size)); ok = false
     end
     if a.stride ~= nil and a.stride ~= 1 then
-      fail(l, "'stride' = %s is not supported: only stride 1", tostring(a.stride)); ok = false
+      fail(l, "'stride' = %s is not supported: only stride 1", show(a.stride)); ok = false
     end
     if a.padding ~= nil and a.padding ~= "same" then
-      fail(l, "'padding' = %s is not supported: only \"same\"", tostring(a.padding)); ok = false
+      fail(l, "'padding' = %s is not supported: only \"same\"", show(a.padding)); ok = false
+    end
+    local elements = math.max(cur.c, ok and a.filters or 1) * (cur.h + 2) * (cur.w + 2)
+    if elements > MAX_ELEMENTS then
+      fail(l, "one image's tensor here has %d elements, more than the generator supports (%d)",
+        elements, MAX_ELEMENTS); ok = false
     end
     local op = { kind = "conv", name = l.name, line = l.line, index = nconv,
-                 C = cur.c, H = cur.h, W = cur.w, K = a.filters or 0,
+                 C = cur.c, H = cur.h, W = cur.w, K = ok and a.filters or 1,
                  first = (nconv == 1) }
     local r = take("relu")
     op.relu = r ~= nil
@@ -74,7 +91,7 @@ function M.infer(net, arch)
     if p then
       local ps, pst = p.args.size or 2, p.args.stride or p.args.size or 2
       if ps ~= 2 or pst ~= 2 then
-        fail(p, "only 2x2 max-pool with stride 2 is supported (got size %s, stride %s)", tostring(ps), tostring(pst)); ok = false
+        fail(p, "only 2x2 max-pool with stride 2 is supported (got size %s, stride %s)", show(ps), show(pst)); ok = false
       elseif cur.h % 2 ~= 0 or cur.w % 2 ~= 0 then
         fail(p, "2x2 max-pool on an odd size %dx%d: height and width must be even", cur.h, cur.w); ok = false
       end
@@ -120,10 +137,16 @@ function M.infer(net, arch)
   while layers[i] and layers[i].kind == "dense" do
     local l = take("dense")
     ndense = ndense + 1
-    if not is_pos_int(l.args.units) then
-      fail(l, "'units' must be a positive integer, got %s", tostring(l.args.units))
+    local units = l.args.units
+    if not is_pos_int(units) then
+      fail(l, "'units' must be a positive integer, got %s", show(units)); units = nil
+    elseif units > MAX_UNITS then
+      fail(l, "'units' = %d is larger than the generator supports (%d)", units, MAX_UNITS); units = nil
+    elseif cur.f * units > MAX_ELEMENTS then
+      fail(l, "%d x %d weights are more than the generator supports (%d)", cur.f, units, MAX_ELEMENTS)
     end
-    local op = { kind = "dense", name = l.name, line = l.line, IN = cur.f, OUT = l.args.units or 1 }
+    -- a bad units value is reported once: the loss check below skips it
+    local op = { kind = "dense", name = l.name, line = l.line, IN = cur.f, OUT = units or 2, bad = not units }
     op.relu = take("relu") ~= nil
     local d = take("dropout")
     if d then dropout_id = dropout_id + 1; op.dropout = dropout_id end
@@ -147,7 +170,7 @@ function M.infer(net, arch)
     fail(loss, "softmax_xent needs a dense layer before it (its units are the classes)")
   elseif last_dense.relu or last_dense.dropout then
     fail(loss, "the dense layer before softmax_xent (%s) must have no relu or dropout: it gives the logits", last_dense.name)
-  elseif last_dense.OUT < 2 then
+  elseif last_dense.OUT < 2 and not last_dense.bad then
     fail(loss, "the classifier %s has %d unit(s): at least 2 classes are needed", last_dense.name, last_dense.OUT)
   end
   if layers[i] then

@@ -38,3 +38,9 @@ check "gen bad: misplaced relu"   bad_network $B/misplaced_relu.lua "$B/misplace
 check "gen bad: negative units"   bad_network $B/negative_units.lua "$B/negative_units.lua:5: layer hidden: 'units' must be a positive integer, got -4"
 check "gen bad: Lua syntax error" bad_network $B/syntax_error.lua   "$B/syntax_error.lua:4:"
 check "gen bad: unknown arch"     bad_network networks/hep64.lua    "gen: unknown arch 'avx9'" avx9
+# found by mutating the network files (each was a Lua traceback or a hang)
+check "gen bad: units not a number" bad_network $B/units_table.lua "$B/units_table.lua:5: layer logits: 'units' must be a positive integer, got a table"
+check "gen bad: value without a key" bad_network $B/positional.lua "$B/positional.lua:4: layer conv1: 16 without a key: write conv { key = value, ... }"
+check "gen bad: list containing itself" bad_network $B/cycle.lua   "$B/cycle.lua:3: network: a list of layers contains itself"
+check "gen bad: endless loop stops" bad_network $B/endless.lua     "$B/endless.lua: the network file used more than 256 MiB of memory"
+check "gen bad: image too large"   bad_network $B/too_large.lua    "$B/too_large.lua:3: layer input1: 'height' = 100000 is larger than the generator supports (8192)"
