@@ -4,6 +4,8 @@
 
 #include <cjson/cJSON.h>
 #include <errno.h>
+#include <float.h>
+#include <math.h>
 #include <mpi.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,7 +38,8 @@ static int load_saved(const char *path, const hep_h5file *train, int ntrain, int
         }
         for (int c = 0; c < C && ok; c++) {
             const cJSON *e = cJSON_GetArrayItem(maxima, c);
-            ok = cJSON_IsNumber(e);
+            /* a hand-edited or damaged value is recomputed, not trusted */
+            ok = cJSON_IsNumber(e) && isfinite(e->valuedouble) && e->valuedouble >= 0 && e->valuedouble <= FLT_MAX;
             if (ok) channel_max[c] = (float)e->valuedouble;
         }
     }
