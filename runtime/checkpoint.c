@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <hdf5.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -127,6 +128,11 @@ void hep_checkpoint_save(const char *outputpath, const hep_model *m, const hep_m
 
 long hep_checkpoint_latest(const char *outputpath)
 {
+    return hep_checkpoint_before(outputpath, LONG_MAX);
+}
+
+long hep_checkpoint_before(const char *outputpath, long limit)
+{
     char dir[4200];
     snprintf(dir, sizeof dir, "%s/models", outputpath);
     DIR *d = opendir(dir);
@@ -137,7 +143,9 @@ long hep_checkpoint_latest(const char *outputpath)
         long step;
         char tail[8];
         /* only complete checkpoints: temporary files start with a dot */
-        if (sscanf(e->d_name, "model-%ld.%7s", &step, tail) == 2 && strcmp(tail, "h5") == 0 && step > best) best = step;
+        if (sscanf(e->d_name, "model-%ld.%7s", &step, tail) == 2 && strcmp(tail, "h5") == 0 && step > best &&
+            step < limit)
+            best = step;
     }
     closedir(d);
     return best;

@@ -35,6 +35,8 @@ void hep_checkpoint_save(const char *outputpath, const hep_model *m, const hep_m
 
 /* Highest step with a complete checkpoint in outputpath/models, or -1. */
 long hep_checkpoint_latest(const char *outputpath);
+/* The newest complete checkpoint's step below `limit`, or -1. */
+long hep_checkpoint_before(const char *outputpath, long limit);
 
 /* Loads parameters (and Adam's state when adam is not NULL) into the model.
  * Returns 0, or -1 with err naming the file and what is wrong. */

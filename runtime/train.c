@@ -140,6 +140,22 @@ static void write_plots(const char *outputpath, const curve *train, const curve 
     }
 }
 
+/* Loads checkpoint `id` into path; exits on failure, pointing at the
+ * previous checkpoint when the newest was picked automatically. The damaged
+ * file is left as it is: the user decides what to do with it. */
+static void load_checkpoint(const hep_config *cfg, long id, hep_model *m, const hep_model_info *info,
+                            hep_adam *adam, hep_checkpoint_state *state, char *path, size_t pathlen)
+{
+    char err[1024];
+    hep_checkpoint_path(cfg->outputpath, id, path, pathlen);
+    if (hep_checkpoint_load(path, m, info, adam, state, err, sizeof err) == 0) return;
+    long previous = cfg->checkpoint_id < 0 ? hep_checkpoint_before(cfg->outputpath, id) : -1;
+    if (previous >= 0)
+        hep_fatal("%s; the previous checkpoint is step %ld: use it with --checkpoint_id=%ld, "
+                  "or move the damaged file out of %s/models", err, previous, previous, cfg->outputpath);
+    hep_fatal("%s", err);
+}
+
 /* Resume from a checkpoint when asked (restart, --checkpoint_id) or when
  * outputpath/models has one. Returns the step to continue from (0: fresh). */
 static long resume(const hep_config *cfg, hep_model *m, const hep_model_info *info, hep_adam *adam,
@@ -151,9 +167,8 @@ static long resume(const hep_config *cfg, hep_model *m, const hep_model_info *in
             printf("hepcnn: restart requested, but %s/models has no checkpoint: starting from scratch\n", cfg->outputpath);
         return 0;
     }
-    char path[4400], err[1024];
-    hep_checkpoint_path(cfg->outputpath, id, path, sizeof path);
-    if (hep_checkpoint_load(path, m, info, adam, state, err, sizeof err) != 0) hep_fatal("%s", err);
+    char path[4400];
+    load_checkpoint(cfg, id, m, info, adam, state, path, sizeof path);
     if (rank == 0) printf("hepcnn: resuming from %s (step %ld, epoch %d)\n", path, state->step, state->epoch);
     return state->step;
 }
@@ -481,9 +496,8 @@ int hep_test(const hep_config *cfg, const char *config_path, const hep_run *run)
     if (!m) hep_fatal("%s", err);
     long id = cfg->checkpoint_id >= 0 ? cfg->checkpoint_id : hep_checkpoint_latest(cfg->outputpath);
     if (id < 0) hep_fatal("--mode=test: %s/models has no checkpoint (train first, or give --checkpoint_id)", cfg->outputpath);
-    hep_checkpoint_path(cfg->outputpath, id, path, sizeof path);
     hep_checkpoint_state state;
-    if (hep_checkpoint_load(path, m, info, NULL, &state, err, sizeof err) != 0) hep_fatal("%s", err);
+    load_checkpoint(cfg, id, m, info, NULL, &state, path, sizeof path);
     if (run->rank == 0) printf("hepcnn: testing %s (step %ld) on %d test file(s)\n", path, state.step, nfiles);
     eval_set set = { files, nfiles, state.channel_max, cfg->test_batch_size, cfg->test_max_steps };
     hep_metrics e;

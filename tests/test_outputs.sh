@@ -79,6 +79,25 @@ kill_during_checkpoints() {
 }
 check "outputs: kill -9 during checkpoint writes leaves loadable checkpoints" kill_during_checkpoints
 
+# A damaged newest checkpoint: the run stops naming it and the previous one,
+# leaves it as it was, and --checkpoint_id resumes from the previous one.
+damaged_checkpoint() {
+    rm -rf "$O/dmg"
+    "${RUN[@]}" --outputpath="$O/dmg" --trainsamples=32 --num_epochs=2 > /dev/null || return 1
+    $PY -c 'import sys; p = sys.argv[1]; b = bytearray(open(p, "rb").read()); b[0:64] = bytes(64); open(p, "wb").write(b)' \
+        "$O/dmg/models/model-4.h5"
+    local before
+    before=$(md5sum < "$O/dmg/models/model-4.h5")
+    expect_fail "model-4.h5: not a readable HDF5 checkpoint; the previous checkpoint is step 2: use it with --checkpoint_id=2" \
+        "${RUN[@]}" --outputpath="$O/dmg" --trainsamples=32 --num_epochs=3 || return 1
+    expect_fail "the previous checkpoint is step 2: use it with --checkpoint_id=2" \
+        "${RUN[@]}" --outputpath="$O/dmg" --mode=test || return 1
+    [ "$(md5sum < "$O/dmg/models/model-4.h5")" = "$before" ] || { echo "the damaged file was changed"; return 1; }
+    "${RUN[@]}" --outputpath="$O/dmg" --trainsamples=32 --num_epochs=3 --checkpoint_id=2 > "$O/dmg.out" &&
+        grep -q "resuming from .*model-2.h5" "$O/dmg.out" && $PY tests/check_outputs.py loadable "$O/dmg"
+}
+check "outputs: a damaged newest checkpoint is named, kept, and skipped with --checkpoint_id" damaged_checkpoint
+
 nan_stops() {
     local before
     before=$(md5sum "$O/a/models/model-32.h5")
