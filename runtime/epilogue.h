@@ -42,16 +42,16 @@ static inline hep_dropout hep_dropout_make(int active, float keep_prob, uint64_t
 /* Multipliers (0 or 1/keep) for the 64 elements of draw group g. */
 static inline void hep_dropout_group(const hep_dropout *d, uint64_t g, float *restrict f)
 {
-    uint32_t words[4][8];
+    hep_rng_word words[4][8];
     hep_rng_philox8(d->seed, d->step, d->layer, g, words);
-    const uint32_t threshold = d->threshold;
+    const hep_rng_word threshold = d->threshold;
     const float scale = d->scale;
 #pragma GCC unroll 8
     for (int t = 0; t < 8; t++) {                 /* elements 8t .. 8t + 7 */
         const int shift = (t & 1) * 16;
 #pragma omp simd
         for (int l = 0; l < 8; l++) {
-            uint32_t draw = (words[t >> 1][l] >> shift) & 0xffffu;
+            hep_rng_word draw = (words[t >> 1][l] >> shift) & 0xffffu;
             f[t * 8 + l] = draw < threshold ? scale : 0.0f;
         }
     }
