@@ -37,7 +37,7 @@ plan.plan(inferred, arch)
 local gen = {
   version = VERSION, abi = ABI,
   templates = script_dir .. "/../templates",
-  compile_line = string.format("mpicc -std=c11 -O3 -fopenmp -fno-trapping-math %s -Iruntime -c model.c", arch.cflags),
+  compile_line = string.format("mpicc -std=c11 -O3 -fopenmp -fno-trapping-math -fno-math-errno %s -Iruntime -c model.c", arch.cflags),
 }
 local ok, model_c, model_h = pcall(emit.emit, inferred, arch, gen)
 if not ok then die({ "gen: " .. tostring(model_c) }) end
