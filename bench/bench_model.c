@@ -2,8 +2,10 @@
  * what the training loop does) and forward-only inference, per layer and
  * pass, against the machine's GEMM peak and (when built with oneDNN) oneDNN's
  * convolutions on the same shapes, all measured in the same run.
- * Usage: bench_model BATCH STEPS [JSON_OUT]
- * Prints a table; with JSON_OUT also appends one JSON object per run.
+ * Usage: bench_model BATCH STEPS [JSON_OUT] [ROUNDS]
+ * ROUNDS (default 3) rounds of STEPS steps each for hepcnn and for oneDNN,
+ * alternating. Prints a table; with JSON_OUT ("" for none) also appends one
+ * JSON object per run.
  * STEPS 0: memory only -- one training step, then the peak resident memory. */
 #define _POSIX_C_SOURCE 200809L
 #include <math.h>
@@ -49,6 +51,17 @@ static int cmp_double(const void *a, const void *b)
 {
     double x = *(const double *)a, y = *(const double *)b;
     return x < y ? -1 : x > y;
+}
+
+/* Median of n values (sorts a copy). */
+static double median(const double *v, int n)
+{
+    double *c = malloc(sizeof(double) * n);
+    memcpy(c, v, sizeof(double) * n);
+    qsort(c, (size_t)n, sizeof(double), cmp_double);
+    double mid = c[n / 2];
+    free(c);
+    return mid;
 }
 
 /* A model ready to train on one batch of random images. */
@@ -113,7 +126,12 @@ static int memory_only(const hep_model_info *info, int batch, int threads, const
 int main(int argc, char **argv)
 {
     int batch = argc > 1 ? atoi(argv[1]) : 16, steps = argc > 2 ? atoi(argv[2]) : 10;
-    const char *json = argc > 3 ? argv[3] : NULL;
+    const char *json = argc > 3 && argv[3][0] ? argv[3] : NULL;
+    int rounds = argc > 4 ? atoi(argv[4]) : 3;
+    if (batch < 1 || steps < 0 || rounds < 1 || rounds > 64) {
+        fprintf(stderr, "usage: bench_model BATCH STEPS [JSON_OUT] [ROUNDS]: BATCH >= 1, STEPS >= 0, ROUNDS 1..64\n");
+        return 2;
+    }
     const hep_model_info *info = hep_model_info_get();
     int threads = omp_get_max_threads();
     const char *target = getenv("LIBXSMM_TARGET") ? NULL : info->libxsmm_target;
@@ -128,39 +146,75 @@ int main(int argc, char **argv)
     float *x = b.x;
     int *labels = b.labels;
 
-    double *t_train = malloc(sizeof(double) * steps), *t_infer = malloc(sizeof(double) * steps);
-    hep_pass pass = { .training = 1, .keep_prob = 0.5f, .seed = 1 };
-    double adam_s = 0;
-    for (int s = -2; s < steps; s++) {          /* two warm-up steps */
-        if (s == 0) hep_model_reset_layer_times(m);
-        pass.step = (uint64_t)(s + 2);
-        double t0 = omp_get_wtime();
-        hep_model_forward(m, x, batch, &pass, NULL);
-        hep_model_backward(m, labels, NULL, batch, &pass);
-        double t_opt = omp_get_wtime();
-        hep_adam_update(&b.adam, info, hep_model_params(m), hep_model_grads(m));
-        if (s >= 0) {
-            double t1 = omp_get_wtime();
-            t_train[s] = t1 - t0;
-            adam_s += t1 - t_opt;
-        }
-    }
+    /* Rounds of (hepcnn training steps, hepcnn inference steps, oneDNN's
+     * convolutions), one after the other: a neighbour that slows the machine
+     * for a few seconds then hits both sides of some round, not one side of
+     * the whole comparison. The ratios are the median over the rounds. */
+    const int total = steps * rounds;
+    double *t_train = malloc(sizeof(double) * total), *t_infer = malloc(sizeof(double) * total);
+    double *round_train = malloc(sizeof(double) * rounds), *round_fwd = malloc(sizeof(double) * rounds);
+    double (*dnnl_round)[3] = calloc((size_t)info->num_layers * rounds, sizeof *dnnl_round);
     hep_layer_time *lt = calloc((size_t)info->num_layers, sizeof *lt);
-    hep_model_layer_times(m, lt);
-    hep_pass infer = { .training = 0, .keep_prob = 1.0f, .seed = 1 };
     hep_layer_time *lti = calloc((size_t)info->num_layers, sizeof *lti);
-    for (int s = -1; s < steps; s++) {
-        if (s == 0) hep_model_reset_layer_times(m);
-        double t0 = omp_get_wtime();
-        hep_model_forward(m, x, batch, &infer, NULL);
-        if (s >= 0) t_infer[s] = omp_get_wtime() - t0;
-    }
-    hep_model_layer_times(m, lti);
-    double (*dnnl_ms)[3] = calloc((size_t)info->num_layers, sizeof *dnnl_ms);
+    hep_layer_time *acc = calloc((size_t)info->num_layers, sizeof *acc);
+    hep_pass pass = { .training = 1, .keep_prob = 0.5f, .seed = 1 };
+    hep_pass infer = { .training = 0, .keep_prob = 1.0f, .seed = 1 };
+    double adam_s = 0;
     int have_dnnl = 0;
+    for (int r = 0; r < rounds; r++) {
+        for (int s = r ? 0 : -2; s < steps; s++) {          /* two warm-up steps */
+            if (s == 0) hep_model_reset_layer_times(m);
+            pass.step = (uint64_t)(r * steps + s + 2);
+            double t0 = omp_get_wtime();
+            hep_model_forward(m, x, batch, &pass, NULL);
+            hep_model_backward(m, labels, NULL, batch, &pass);
+            double t_opt = omp_get_wtime();
+            hep_adam_update(&b.adam, info, hep_model_params(m), hep_model_grads(m));
+            if (s >= 0) {
+                double t1 = omp_get_wtime();
+                t_train[r * steps + s] = t1 - t0;
+                adam_s += t1 - t_opt;
+            }
+        }
+        hep_model_layer_times(m, acc);
+        for (int l = 0; l < info->num_layers; l++) {
+            lt[l].forward += acc[l].forward;
+            lt[l].backward_data += acc[l].backward_data;
+            lt[l].backward_weights += acc[l].backward_weights;
+        }
+        for (int s = r ? 0 : -1; s < steps; s++) {
+            if (s == 0) hep_model_reset_layer_times(m);
+            double t0 = omp_get_wtime();
+            hep_model_forward(m, x, batch, &infer, NULL);
+            if (s >= 0) t_infer[r * steps + s] = omp_get_wtime() - t0;
+        }
+        hep_model_layer_times(m, acc);
+        for (int l = 0; l < info->num_layers; l++) lti[l].forward += acc[l].forward;
 #ifdef HEP_HAVE_DNNL
-    have_dnnl = hep_onednn_conv_times(info, batch, steps, dnnl_ms) == 0;
+        have_dnnl = hep_onednn_conv_times(info, batch, steps, dnnl_round + (size_t)r * info->num_layers) == 0;
 #endif
+        round_train[r] = median(t_train + r * steps, steps);
+        round_fwd[r] = median(t_infer + r * steps, steps);
+    }
+    /* per layer: sums over all rounds; oneDNN's: the median of its rounds */
+    double (*dnnl_ms)[3] = calloc((size_t)info->num_layers, sizeof *dnnl_ms);
+    double *col = malloc(sizeof(double) * rounds);
+    for (int l = 0; l < info->num_layers; l++)
+        for (int p = 0; p < 3; p++) {
+            for (int r = 0; r < rounds; r++) col[r] = dnnl_round[(size_t)r * info->num_layers + l][p];
+            dnnl_ms[l][p] = median(col, rounds);
+        }
+    double ratio_train[64], ratio_fwd[64];   /* rounds <= 64 */
+    for (int r = 0; r < rounds; r++) {
+        double dt = 0, df = 0;
+        for (int l = 0; l < info->num_layers; l++) {
+            const double *d = dnnl_round[(size_t)r * info->num_layers + l];
+            dt += d[0] + d[1] + d[2];
+            df += d[0];
+        }
+        ratio_train[r] = dt / 1e3 / round_train[r];
+        ratio_fwd[r] = df / 1e3 / round_fwd[r];
+    }
     double peak_end = hep_measure_peak(threads, 1.0, target);
     double peak_start = peak;
     if (peak_end > peak) peak = peak_end;
@@ -173,14 +227,13 @@ int main(int argc, char **argv)
         if (others < 0) others = 0;
     }
     double wall = omp_get_wtime() - wall0;
-    qsort(t_train, (size_t)steps, sizeof(double), cmp_double);
-    qsort(t_infer, (size_t)steps, sizeof(double), cmp_double);
-    double train = t_train[steps / 2], inf = t_infer[steps / 2];
+    double train = median(t_train, total), inf = median(t_infer, total);
     double train_gf = info->flops_train * batch / train / 1e9, inf_gf = info->flops_forward * batch / inf / 1e9;
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
 
-    printf("%s (%s), batch %d, %d threads, %d steps (median)\n", info->network, info->arch, batch, threads, steps);
+    printf("%s (%s), batch %d, %d threads, %d rounds of %d steps (medians)\n", info->network, info->arch, batch,
+           threads, rounds, steps);
     printf("  GEMM peak (measured now)   %8.1f GFLOP/s  (larger of %.1f before and %.1f after)\n", peak, peak_start, peak_end);
     printf("  training step              %8.2f img/s  %7.1f GFLOP/s  %5.1f%% of peak  (%.1f ms/step)\n",
            batch / train, train_gf, 100 * train_gf / peak, 1e3 * train);
@@ -195,7 +248,12 @@ int main(int argc, char **argv)
         printf("  oneDNN convolutions alone  %8.2f img/s training (fwd + bwd-data + bwd-weights), %.2f img/s forward\n",
                batch / (dnnl_train / 1e3), batch / (dnnl_fwd / 1e3));
         printf("  hepcnn / oneDNN            %8.2fx training (whole step vs convolutions alone), %.2fx forward\n",
-               (dnnl_train / 1e3) / train, (dnnl_fwd / 1e3) / inf);
+               median(ratio_train, rounds), median(ratio_fwd, rounds));
+        printf("  (median over the rounds; training per round:");
+        for (int r = 0; r < rounds; r++) printf(" %.2f", ratio_train[r]);
+        printf(", forward:");
+        for (int r = 0; r < rounds; r++) printf(" %.2f", ratio_fwd[r]);
+        printf(")\n");
     } else {
         printf("  oneDNN                     not built in (install libdnnl-dev and rebuild)\n");
     }
@@ -211,8 +269,8 @@ int main(int argc, char **argv)
            "infer ms", "%pk");
     for (int l = 0; l < info->num_layers; l++) {
         const hep_layer_info *li = &info->layers[l];
-        double ms[4] = { 1e3 * lt[l].forward / steps, 1e3 * lt[l].backward_data / steps,
-                         1e3 * lt[l].backward_weights / steps, 1e3 * lti[l].forward / steps };
+        double ms[4] = { 1e3 * lt[l].forward / total, 1e3 * lt[l].backward_data / total,
+                         1e3 * lt[l].backward_weights / total, 1e3 * lti[l].forward / total };
         double gflop = li->flops * batch / 1e9;   /* per pass */
         /* the first conv computes no backward-data: its column shows only the epilogue */
         int counts[4] = { gflop > 0, gflop > 0 && l > 0, gflop > 0, gflop > 0 };
@@ -232,33 +290,36 @@ int main(int argc, char **argv)
      * threads' private weight gradients, loss and glue. */
     double layers_ms = 0;
     for (int l = 0; l < info->num_layers; l++)
-        layers_ms += 1e3 * (lt[l].forward + lt[l].backward_data + lt[l].backward_weights) / steps;
-    printf("  %-14s %10.2f ms/step (parameters and both Adam moments, once each)\n", "Adam", 1e3 * adam_s / steps);
+        layers_ms += 1e3 * (lt[l].forward + lt[l].backward_data + lt[l].backward_weights) / total;
+    printf("  %-14s %10.2f ms/step (parameters and both Adam moments, once each)\n", "Adam", 1e3 * adam_s / total);
     /* the layer timers are sums over the steps, so the mean step here */
     double train_mean = 0;
-    for (int s = 0; s < steps; s++) train_mean += t_train[s] / steps;
+    for (int s = 0; s < total; s++) train_mean += t_train[s] / total;
     printf("  %-14s %10.2f ms/step (the mean step less the layers and Adam: gradient sums, loss, glue)\n", "rest",
-           1e3 * train_mean - layers_ms - 1e3 * adam_s / steps);
+           1e3 * train_mean - layers_ms - 1e3 * adam_s / total);
     if (json) {
         FILE *f = fopen(json, "a");
         if (!f) { perror(json); return 1; }
         fprintf(f, "{\"network\": \"%s\", \"arch\": \"%s\", \"batch\": %d, \"threads\": %d, \"steps\": %d, "
                    "\"peak_gflops\": %.1f, \"train_img_s\": %.3f, \"train_gflops\": %.1f, \"train_pct_peak\": %.1f, "
                    "\"infer_img_s\": %.3f, \"infer_gflops\": %.1f, \"max_rss_mib\": %.1f, \"other_cpu_pct\": %.1f, "
-                   "\"onednn_train_img_s\": %.3f, \"onednn_fwd_img_s\": %.3f, \"layers\": [",
+                   "\"onednn_train_img_s\": %.3f, \"onednn_fwd_img_s\": %.3f, \"rounds\": %d, "
+                   "\"ratio_train\": %.3f, \"ratio_fwd\": %.3f, \"layers\": [",
                 info->network, info->arch, batch, threads, steps, peak, batch / train, train_gf, 100 * train_gf / peak,
                 batch / inf, inf_gf, ru.ru_maxrss / 1024.0, others,
-                have_dnnl ? batch / (dnnl_train / 1e3) : 0.0, have_dnnl ? batch / (dnnl_fwd / 1e3) : 0.0);
+                have_dnnl ? batch / (dnnl_train / 1e3) : 0.0, have_dnnl ? batch / (dnnl_fwd / 1e3) : 0.0, rounds,
+                have_dnnl ? median(ratio_train, rounds) : 0.0, have_dnnl ? median(ratio_fwd, rounds) : 0.0);
         for (int l = 0; l < info->num_layers; l++)
             fprintf(f, "%s{\"name\": \"%s\", \"fwd_ms\": %.3f, \"bwd_data_ms\": %.3f, \"bwd_weights_ms\": %.3f, "
                        "\"infer_ms\": %.3f, \"gflop\": %.4f, \"onednn_ms\": [%.3f, %.3f, %.3f]}",
-                    l ? ", " : "", info->layers[l].name, 1e3 * lt[l].forward / steps, 1e3 * lt[l].backward_data / steps,
-                    1e3 * lt[l].backward_weights / steps, 1e3 * lti[l].forward / steps, info->layers[l].flops * batch / 1e9,
+                    l ? ", " : "", info->layers[l].name, 1e3 * lt[l].forward / total, 1e3 * lt[l].backward_data / total,
+                    1e3 * lt[l].backward_weights / total, 1e3 * lti[l].forward / total, info->layers[l].flops * batch / 1e9,
                     dnnl_ms[l][0], dnnl_ms[l][1], dnnl_ms[l][2]);
         fprintf(f, "]}\n");
         fclose(f);
     }
     teardown(&b);
-    free(t_train); free(t_infer); free(lt); free(lti); free(dnnl_ms);
+    free(t_train); free(t_infer); free(lt); free(lti); free(acc); free(dnnl_ms); free(dnnl_round); free(col);
+    free(round_train); free(round_fwd);
     return 0;
 }

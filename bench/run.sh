@@ -3,11 +3,13 @@
 # the GEMM peak measured in the same run, per layer and pass. Writes the
 # figures as JSON lines to build/bench/results-<host>.json.
 # Environment: BENCH_ARCHS (default "native"), BENCH_STEPS (default 6),
-# OMP_NUM_THREADS (default: all cores).
+# BENCH_ROUNDS (default 3: hepcnn and oneDNN alternate, ratios are the
+# median over the rounds), OMP_NUM_THREADS (default: all cores).
 set -eu
 cd "$(dirname "$0")/.."
 archs=${BENCH_ARCHS:-native}
 steps=${BENCH_STEPS:-6}
+rounds=${BENCH_ROUNDS:-3}
 export OMP_NUM_THREADS=${OMP_NUM_THREADS:-$(nproc)}
 # Threads are left unbound unless the caller binds them: binding (OMP_PROC_BIND)
 # made oneDNN 20-40% slower on the 2-core development machine, hepcnn no faster.
@@ -23,7 +25,7 @@ for arch in $archs; do
         set -- $spec
         make --no-print-directory -s "build/$1-$arch/bench_model"
         echo
-        "build/$1-$arch/bench_model" "$2" "$steps" "$out"
+        "build/$1-$arch/bench_model" "$2" "$steps" "$out" "$rounds"
     done
 done
 # hep224 training fed from HDF5 files against --dummy_data, same binary,
