@@ -75,15 +75,22 @@ PY
 }
 check "ps: sync, 1 server + 2 workers = allreduce on 2 ranks (checkpoint too)" ps_sync_matches
 
+# Async updates are stale and timing-dependent, and each report averages only
+# two batches, so single reports jump around: compare the medians of the
+# first and the second half of 16 reports (observed margins 6x-100000x, also
+# with a CPU hog beside it; the means of three reports failed once on CI).
 ps_async_learns() {
     "${MPIRUN[@]}" -np 3 -x OMP_NUM_THREADS=1 bin/hep64-native --config=configs/demo_64.json --dummy_data \
-        --trainsamples=512 --num_epochs=1 --train_batch_size=16 --display_interval=2 --num_ps=1 --mode=async \
-        --outputpath="$X/ps-async" > "$X/ps-async.out" 2>&1 || { cat "$X/ps-async.out"; return 1; }
-    tr '\r' '\n' < "$X/ps-async.out" | grep 'TRAINING REPORT' | awk '
-        { sub(",", "", $9); loss[n++] = $9 }
-        END { if (n < 6) { print "too few reports"; exit 1 }
-              first = (loss[0] + loss[1] + loss[2]) / 3; last = (loss[n-1] + loss[n-2] + loss[n-3]) / 3
-              printf "async: first reports %g, last %g\n", first, last; exit !(last < 0.5 * first) }'
+        --trainsamples=1024 --num_epochs=1 --train_batch_size=16 --display_interval=2 --num_ps=1 --mode=async \
+        --learning_rate=0.0003 --outputpath="$X/ps-async" > "$X/ps-async.out" 2>&1 || { cat "$X/ps-async.out"; return 1; }
+    tr '\r' '\n' < "$X/ps-async.out" | grep 'TRAINING REPORT' | awk '{ sub(",", "", $9); print $9 }' | $PY -c '
+import statistics, sys
+v = [float(x) for x in sys.stdin.read().split()]
+assert len(v) >= 12, "too few reports: %d" % len(v)
+h = len(v) // 2
+first, last = statistics.median(v[:h]), statistics.median(v[h:])
+print("async: %d reports, median loss of the first half %g, of the second half %g" % (len(v), first, last))
+sys.exit(0 if last < 0.5 * first else 1)'
 }
 check "ps: async runs and its loss falls" ps_async_learns
 
