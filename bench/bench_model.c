@@ -160,7 +160,11 @@ int main(int argc, char **argv)
     hep_pass pass = { .training = 1, .keep_prob = 0.5f, .seed = 1 };
     hep_pass infer = { .training = 0, .keep_prob = 1.0f, .seed = 1 };
     double adam_s = 0;
+#ifdef HEP_HAVE_DNNL
+    int have_dnnl = 1;   /* until a round fails: a ratio needs oneDNN's times from every round */
+#else
     int have_dnnl = 0;
+#endif
     for (int r = 0; r < rounds; r++) {
         for (int s = r ? 0 : -2; s < steps; s++) {          /* two warm-up steps */
             if (s == 0) hep_model_reset_layer_times(m);
@@ -191,7 +195,8 @@ int main(int argc, char **argv)
         hep_model_layer_times(m, acc);
         for (int l = 0; l < info->num_layers; l++) lti[l].forward += acc[l].forward;
 #ifdef HEP_HAVE_DNNL
-        have_dnnl = hep_onednn_conv_times(info, batch, steps, dnnl_round + (size_t)r * info->num_layers) == 0;
+        if (have_dnnl)
+            have_dnnl = hep_onednn_conv_times(info, batch, steps, dnnl_round + (size_t)r * info->num_layers) == 0;
 #endif
         round_train[r] = median(t_train + r * steps, steps);
         round_fwd[r] = median(t_infer + r * steps, steps);
