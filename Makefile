@@ -7,10 +7,9 @@ CC      := mpicc
 LUA     := lua5.4
 ARCHS   := knl hsw skx native
 NETS    := $(basename $(notdir $(wildcard networks/*.lua)))
-ARCH_CFLAGS_knl    := -march=knl -mno-avx512er -mno-avx512pf -mtune=knl
-ARCH_CFLAGS_skx    := -march=skylake-avx512 -mtune=skylake-avx512
-ARCH_CFLAGS_hsw    := -march=haswell -mtune=haswell
-ARCH_CFLAGS_native := -march=native -mtune=native
+# Each arch's compiler flags come from its table in gen/arch.lua (the one
+# source; empty until lua5.4 is installed, which demo/test check first).
+$(foreach a,$(ARCHS),$(eval ARCH_CFLAGS_$(a) := $(shell command -v $(LUA) >/dev/null 2>&1 && $(LUA) gen/main.lua --cflags $(a))))
 WARN    := -Wall -Wextra
 # -fno-trapping-math: branch-free epilogues vectorise; -fno-math-errno:
 # sqrtf in Adam vectorises. Neither changes a result (see docs/DESIGN.md).
@@ -25,7 +24,10 @@ BENCH_DNNL_SRC := bench/onednn.c
 BENCH_DNNL_FLAGS := -DHEP_HAVE_DNNL
 BENCH_DNNL_LIBS := -ldnnl
 endif
-RUNTIME_SRC := $(filter-out runtime/main.c,$(wildcard runtime/*.c))
+# isa_guard.c is compiled once, for baseline x86-64: it runs before main and
+# must run on any CPU (see runtime/isa_guard.c).
+RUNTIME_SRC := $(filter-out runtime/main.c runtime/isa_guard.c,$(wildcard runtime/*.c))
+ISA_GUARD   := build/isa_guard.o
 RUNTIME_HDR := $(wildcard runtime/*.h)
 GEN_SRC     := $(wildcard gen/*.lua gen/layers/*.lua templates/*.c)
 
@@ -33,7 +35,7 @@ ifeq ($(filter $(ARCH),$(ARCHS)),)
 $(error ARCH=$(ARCH) is not one of: $(ARCHS))
 endif
 
-.PHONY: all test demo bench deps clean lint fuzz
+.PHONY: all test demo demo-run bench deps check-deps clean lint fuzz
 .SECONDARY:
 
 all: bin/$(NET)-$(ARCH) bin/hepcnn-datagen
@@ -45,11 +47,16 @@ build/%/model.c: $(GEN_SRC)
 	  file=networks/$$net.lua; test -f $$file || file=tests/nets/$$net.lua; \
 	  test -f $$file || { echo "make: no network file networks/$$net.lua (have: $(NETS))" >&2; exit 1; }; \
 	  echo "  GEN   $$file ($$arch) -> $@"; \
-	  $(LUA) gen/main.lua $$file $$arch $(@D)
+	  CC="$(CC)" $(LUA) gen/main.lua $$file $$arch $(@D)
 
 TEST_NETS := $(basename $(notdir $(wildcard tests/nets/*.lua)))
 $(foreach n,$(NETS),$(foreach a,$(ARCHS),$(eval build/$(n)-$(a)/model.c: networks/$(n).lua)))
 $(foreach n,$(TEST_NETS),$(foreach a,$(ARCHS),$(eval build/$(n)-$(a)/model.c: tests/nets/$(n).lua)))
+
+$(ISA_GUARD): runtime/isa_guard.c runtime/model.h Makefile
+	@mkdir -p $(@D)
+	@echo "  CC    $< (x86-64 baseline)"
+	@$(CC) -std=c11 -O2 -march=x86-64 -mtune=generic $(WARN) -Iruntime -c $< -o $@
 
 # Runtime objects per arch (compiled with that arch's flags).
 build/runtime-%/.dir:
@@ -65,23 +72,23 @@ build/%-$(1)/model.o: build/%-$(1)/model.c $(RUNTIME_HDR) Makefile
 	@echo "  CC    $$< ($(1))"
 	@$(CC) $(BASE_CFLAGS) $(CFLAGS) $(ARCH_CFLAGS_$(1)) -c $$< -o $$@
 
-bin/%-$(1): build/%-$(1)/model.o build/runtime-$(1)/main.o $(patsubst runtime/%.c,build/runtime-$(1)/%.o,$(RUNTIME_SRC))
+bin/%-$(1): $(ISA_GUARD) build/%-$(1)/model.o build/runtime-$(1)/main.o $(patsubst runtime/%.c,build/runtime-$(1)/%.o,$(RUNTIME_SRC))
 	@mkdir -p bin
 	@echo "  LD    $$@"
 	@$(CC) -fopenmp $$^ -o $$@ $(LIBS)
 
 # Test and benchmark drivers linked against one generated model.
-build/%-$(1)/test_layers: build/%-$(1)/model.o tests/reference.c tests/reference.h tests/test_layers.c
+build/%-$(1)/test_layers: build/%-$(1)/model.o $(ISA_GUARD) tests/reference.c tests/reference.h tests/test_layers.c
 	@echo "  LD    $$@"
-	@$(CC) $(BASE_CFLAGS) $(CFLAGS) $(ARCH_CFLAGS_$(1)) -Itests $$< tests/reference.c tests/test_layers.c -o $$@ $(LIBS)
+	@$(CC) $(BASE_CFLAGS) $(CFLAGS) $(ARCH_CFLAGS_$(1)) -Itests $$< $(ISA_GUARD) tests/reference.c tests/test_layers.c -o $$@ $(LIBS)
 
-build/%-$(1)/test_gradcheck: build/%-$(1)/model.o tests/test_gradcheck.c
+build/%-$(1)/test_gradcheck: build/%-$(1)/model.o $(ISA_GUARD) tests/test_gradcheck.c
 	@echo "  LD    $$@"
-	@$(CC) $(BASE_CFLAGS) $(CFLAGS) $(ARCH_CFLAGS_$(1)) $$< tests/test_gradcheck.c -o $$@ $(LIBS)
+	@$(CC) $(BASE_CFLAGS) $(CFLAGS) $(ARCH_CFLAGS_$(1)) $$< $(ISA_GUARD) tests/test_gradcheck.c -o $$@ $(LIBS)
 
-build/%-$(1)/bench_model: build/%-$(1)/model.o bench/bench_model.c bench/peak.c bench/peak.h bench/onednn.c bench/onednn.h build/runtime-$(1)/init.o build/runtime-$(1)/optim.o build/runtime-$(1)/util.o
+build/%-$(1)/bench_model: build/%-$(1)/model.o $(ISA_GUARD) bench/bench_model.c bench/peak.c bench/peak.h bench/onednn.c bench/onednn.h build/runtime-$(1)/init.o build/runtime-$(1)/optim.o build/runtime-$(1)/util.o
 	@echo "  LD    $$@"
-	@$(CC) $(BASE_CFLAGS) $(CFLAGS) $(ARCH_CFLAGS_$(1)) $(BENCH_DNNL_FLAGS) $$< bench/bench_model.c bench/peak.c $(BENCH_DNNL_SRC) build/runtime-$(1)/init.o build/runtime-$(1)/optim.o build/runtime-$(1)/util.o -o $$@ $(LIBS) $(BENCH_DNNL_LIBS)
+	@$(CC) $(BASE_CFLAGS) $(CFLAGS) $(ARCH_CFLAGS_$(1)) $(BENCH_DNNL_FLAGS) $$< $(ISA_GUARD) bench/bench_model.c bench/peak.c $(BENCH_DNNL_SRC) build/runtime-$(1)/init.o build/runtime-$(1)/optim.o build/runtime-$(1)/util.o -o $$@ $(LIBS) $(BENCH_DNNL_LIBS)
 endef
 $(foreach a,$(ARCHS),$(eval $(call ARCH_RULES,$(a))))
 
@@ -97,19 +104,25 @@ bin/hepcnn-datagen: tools/datagen.c runtime/rng.h
 	@echo "  CC    $@"
 	@$(CC) $(BASE_CFLAGS) $(CFLAGS) -march=x86-64-v2 $< -o $@ $(HDF5_LIBS) -lm
 
+# The Debian packages (the list is in tools/deps.sh). demo and test check
+# them first: as root they install what is missing, otherwise they say what
+# to run.
 deps:
-	apt-get update -qq
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -q -o DPkg::Lock::Timeout=300 --no-install-recommends \
-	  build-essential pkg-config libxsmm-dev libhdf5-dev libopenmpi-dev openmpi-bin lua5.4 lua-penlight lua-check \
-	  libcjson-dev hdf5-tools librandom123-dev python3 python3-numpy python3-h5py libdnnl-dev libxml2-utils slurm-wlm munge
+	bash tools/deps.sh install
 
-test:
+check-deps:
+	@bash tools/deps.sh check
+
+test: check-deps
 	@bash tests/run.sh
 
 # A small 64x64 dataset from the generator, then hep64 trained on it for a few
 # epochs, with validation accuracy and AUC at each epoch end.
 DEMO_DATA := data/demo_64
-demo: bin/hep64-$(ARCH) bin/hepcnn-datagen
+demo: check-deps
+	@$(MAKE) --no-print-directory demo-run
+
+demo-run: bin/hep64-$(ARCH) bin/hepcnn-datagen
 	@test -f $(DEMO_DATA)/train_001.h5 || bin/hepcnn-datagen --outdir=$(DEMO_DATA) --size=64 \
 	  --train=2048 --train_files=2 --val=1024 --test=512 --seed=7
 	@rm -rf runs/demo   # a fresh run: checkpoints left in outputpath would be resumed

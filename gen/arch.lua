@@ -1,6 +1,9 @@
 --- Architecture tables: everything the generator needs to know about a CPU
 -- family, in one table per arch. The kernel planner reads only these fields;
--- adding an arch is adding a table here (and nothing else in gen/).
+-- adding an arch is adding a table here (and nothing else in gen/). The
+-- Makefile takes cflags from here too (gen/main.lua --cflags), and the CPU
+-- extensions a build needs are read from the compiler for these cflags
+-- (gen/isa.lua).
 local M = {}
 
 M.knl = {
@@ -15,7 +18,6 @@ M.knl = {
   channel_block = { 64, 32, 16 },   -- preferred first; must divide the filters
   max_width_chunk = 28,             -- GEMM n (output pixels per kernel call)
   bwd_weight_rows = 8,              -- rows reduced per backward-weights call
-  cpu_features = { "avx512f", "avx2", "fma" },
 }
 
 M.skx = {
@@ -27,7 +29,6 @@ M.skx = {
   channel_block = { 64, 32, 16 },
   max_width_chunk = 28,
   bwd_weight_rows = 8,
-  cpu_features = { "avx512f", "avx512bw", "avx512vl", "avx512dq", "avx2", "fma" },
 }
 
 M.hsw = {
@@ -39,7 +40,6 @@ M.hsw = {
   channel_block = { 32, 64, 16, 8 },
   max_width_chunk = 14,             -- 16 ymm registers: keep the C tile small
   bwd_weight_rows = 8,
-  cpu_features = { "avx2", "fma" },
 }
 
 -- native: this machine; libxsmm picks its own best target at run time.
@@ -52,8 +52,10 @@ M.native = {
   channel_block = { 64, 32, 16 },
   max_width_chunk = 28,
   bwd_weight_rows = 8,
-  cpu_features = {},                -- derived from the compiler's own macros
 }
+
+-- The named archs, in the order the start-up check suggests them.
+M.named = { "skx", "knl", "hsw" }
 
 function M.get(name)
   local a = M[name]

@@ -1,5 +1,8 @@
 --- hepcnn generator: networks/<net>.lua -> build/<net>-<arch>/model.c, model.h
 -- Usage: lua5.4 gen/main.lua NETWORK_FILE ARCH OUTDIR
+--        lua5.4 gen/main.lua --cflags ARCH   (the arch's compiler flags, for the Makefile)
+-- The compiler whose view of the flags decides the CPU extensions a build
+-- needs is $CC (default cc).
 -- Stages: dsl (parse) -> shapes (validate, infer) -> plan (params, memory,
 -- kernels) -> emit (templates). On any error nothing is written; output
 -- files are written to a temporary name and renamed.
@@ -11,13 +14,21 @@ local shapes = require("shapes")
 local plan = require("plan")
 local emit = require("emit")
 local archs = require("arch")
+local isa = require("isa")
 
 local VERSION = "0.1.0"
-local ABI = 1
+local ABI = 2
 
 local function die(lines)
   for _, l in ipairs(lines) do io.stderr:write(l, "\n") end
   os.exit(1)
+end
+
+if arg[1] == "--cflags" then
+  local a, err = archs.get(arg[2])
+  if not a then die({ "gen: " .. err }) end
+  print(a.cflags)
+  os.exit(0)
 end
 
 local file, arch_name, outdir = arg[1], arg[2], arg[3]
@@ -34,8 +45,26 @@ inferred, errs = shapes.infer(net, arch)
 if not inferred then die(errs) end
 plan.plan(inferred, arch)
 
+-- The CPU extensions this build may use, and those of the named archs'
+-- builds (for the start-up check's advice).
+local cc = os.getenv("CC") or "cc"
+local function features(a)
+  local list, unknown = isa.features(cc, a.cflags)
+  if not list then die({ "gen: " .. unknown }) end
+  if #unknown > 0 then
+    die({ string.format("gen: %s %s enables %s, which the start-up check cannot test: add it to gen/isa.lua "
+      .. "and runtime/isa_guard.c", cc, a.cflags, table.concat(unknown, " ")) })
+  end
+  return table.concat(list, " ")
+end
+local alternatives = {}
+for _, name in ipairs(archs.named) do
+  if name ~= arch.name then alternatives[#alternatives + 1] = name .. ":" .. features(archs[name]) end
+end
+
 local gen = {
   version = VERSION, abi = ABI,
+  isa_features = features(arch), isa_alternatives = table.concat(alternatives, ";"),
   templates = script_dir .. "/../templates",
   compile_line = string.format("mpicc -std=c11 -O3 -fopenmp -fno-trapping-math -fno-math-errno %s -Iruntime -c model.c", arch.cflags),
 }

@@ -10,7 +10,6 @@
 
 #include <model.h>
 #include "config.h"
-#include "cpu.h"
 #include "ps.h"
 #include "train.h"
 #include "util.h"
@@ -39,8 +38,6 @@ int main(int argc, char **argv)
         return 0;
     }
     const char *path = config_path(argc, argv);
-    char msg[512];
-    if (hep_cpu_check(info->arch, msg, sizeof msg) != 0) hep_fatal("%s", msg);
     hep_config_check_network(&cfg, path, info);
     if (cfg.num_tasks > 0 && cfg.num_tasks != size)
         hep_fatal("--num_tasks=%d, but MPI started %d rank(s)", cfg.num_tasks, size);

@@ -17,7 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define HEP_MODEL_ABI 1
+#define HEP_MODEL_ABI 2
 
 enum hep_tensor_kind { HEP_TENSOR_WEIGHT = 0, HEP_TENSOR_BIAS = 1 };
 
@@ -79,8 +79,24 @@ typedef struct {
     int num_fc_units;               /* hidden dense units; 0 when none */
     int global_avgpool;             /* scaling_improvements */
     int num_dropout;                /* dropout layers (RNG streams 1..n) */
-    const char *cpu_features;       /* space-separated, what the binary needs */
+    const char *cpu_features;       /* hep_model_isa.features */
 } hep_model_info;
+
+/* The CPU extensions the build may use (Linux /proc/cpuinfo flags,
+ * space-separated), as gen/isa.lua read them from the compiler for the
+ * arch's flags, and those of each named arch's build ("knl:f1 f2;skx:..."),
+ * so that a refusal can say which build would run. Plain data: the start-up
+ * check (runtime/isa_guard.c, compiled for baseline x86-64) reads it before
+ * main, without calling any arch-compiled code. */
+typedef struct {
+    const char *network;            /* "hep64" */
+    const char *arch;               /* "knl" */
+    const char *arch_description;
+    const char *features;
+    const char *alternatives;
+} hep_isa_requirement;
+
+extern const hep_isa_requirement hep_model_isa;
 
 /* What one forward/backward pass needs beyond the data. */
 typedef struct {

@@ -103,7 +103,18 @@ static const hep_model_info info = {
     .num_fc_units = $(N.facts.num_fc_units),
     .global_avgpool = $(N.facts.global_avgpool),
     .num_dropout = $(N.num_dropout),
-    .cpu_features = "$(table.concat(A.cpu_features, " "))",
+    .cpu_features = "$(G.isa_features)",
+};
+
+/* CPU extensions: what the compiler may use under $(A.cflags)
+ * beyond x86-64 (gen/isa.lua), checked before main by runtime/isa_guard.c;
+ * and what the other named archs' builds use, for its advice. */
+const hep_isa_requirement hep_model_isa = {
+    .network = "$(N.name)",
+    .arch = "$(A.name)",
+    .arch_description = "$(A.description)",
+    .features = "$(G.isa_features)",
+    .alternatives = "$(G.isa_alternatives)",
 };
 
 const hep_model_info *hep_model_info_get(void) { return &info; }

@@ -36,3 +36,51 @@ no_warnings() {
     printf '%s\n' "$out"
     if grep -q 'warning:' <<<"$out"; then echo "compiler warnings above"; return 1; fi
 }
+
+# Architectures: which of knl, skx, hsw, native this CPU can run. Each
+# binary refuses a CPU that lacks its extensions at start-up (exit 1, with
+# the missing ones named); a check that needs such a binary is skipped with
+# that reason instead of failing.
+SKIP=${SKIP:-0}
+SKIP_REASONS=${SKIP_REASONS:-}
+declare -A ARCH_REFUSED 2>/dev/null || true
+
+skip() {
+    local name=$1 reason=$2
+    SKIP=$((SKIP + 1)); printf 'SKIP %-50s (%s)\n' "$name" "$reason"
+    case $SKIP_REASONS in *"$reason"*) ;; *) SKIP_REASONS="${SKIP_REASONS:+$SKIP_REASONS; }$reason" ;; esac
+}
+
+# probe_arch ARCH: records whether bin/hep64-ARCH starts on this CPU. Fails
+# (for check) when the binary neither starts nor refuses cleanly.
+# HEPCNN_TEST_PROBE_LAUNCHER (for developers) rehearses another host's
+# decisions, e.g. 'qemu-x86_64 -cpu max' an AVX2-only one.
+probe_arch() {
+    local arch=$1 out rc
+    make --no-print-directory -s bin/hep64-$arch || return 1
+    out=$(${HEPCNN_TEST_PROBE_LAUNCHER:-} bin/hep64-$arch --help 2>&1); rc=$?
+    if [ $rc -eq 0 ]; then echo "bin/hep64-$arch starts on this CPU"; return 0; fi
+    printf '%s\n' "$out"
+    if [ $rc -eq 1 ] && grep -q "is built for $arch .* does not have: " <<<"$out" &&
+        grep -q "build for this CPU with:  make NET=hep64 ARCH=" <<<"$out"; then
+        ARCH_REFUSED[$arch]="bin/*-$arch refuse this CPU: it lacks $(sed -n 's/.*does not have: //p' <<<"$out" | head -1)"
+        echo "refused as it should be (exit 1)"
+        return 0
+    fi
+    echo "expected exit 0, or exit 1 with the refusal message; got exit $rc"
+    return 1
+}
+
+runnable() { [ -z "${ARCH_REFUSED[$1]:-}" ]; }
+
+# arch_check NAME ARCH CMD...: check, or skip when this CPU cannot run ARCH.
+arch_check() {
+    local name=$1 arch=$2; shift 2
+    if runnable "$arch"; then check "$name" "$@"; else skip "$name" "${ARCH_REFUSED[$arch]}"; fi
+}
+
+# The probe without counting it, for partial runs that leave out test_isa.sh.
+probe_archs_quietly() {
+    local arch
+    for arch in native skx hsw knl; do probe_arch $arch > /dev/null; done
+}

@@ -61,10 +61,10 @@ seed_runs() {
 }
 S=../shared/seed/configs
 if [ -d "$S" ]; then
-    check "seed config cori_knl_224_adam on hep224-knl" seed_runs bin/hep224-knl $S/cori_knl_224_adam.json
-    check "seed config cori_haswell_224 on hep224-hsw" seed_runs bin/hep224-hsw $S/cori_haswell_224.json
-    check "seed config cori_knl_64 on hep64-knl" seed_runs bin/hep64-knl $S/cori_knl_64.json
-    check "seed config cori_haswell_64 on hep64-hsw" seed_runs bin/hep64-hsw $S/cori_haswell_64.json
+    arch_check "seed config cori_knl_224_adam on hep224-knl" knl seed_runs bin/hep224-knl $S/cori_knl_224_adam.json
+    arch_check "seed config cori_haswell_224 on hep224-hsw" hsw seed_runs bin/hep224-hsw $S/cori_haswell_224.json
+    arch_check "seed config cori_knl_64 on hep64-knl" knl seed_runs bin/hep64-knl $S/cori_knl_64.json
+    arch_check "seed config cori_haswell_64 on hep64-hsw" hsw seed_runs bin/hep64-hsw $S/cori_haswell_64.json
 fi
 for c in configs/cori_*.json; do
     case $c in *224*) net=hep224 ;; *) net=hep64 ;; esac

@@ -17,7 +17,7 @@ layers_on_target() {
 }
 for arch in native skx hsw knl; do
     want=""; [ $arch = native ] || want=$arch
-    check "layers hep64-$arch (batch 5)" layers_on_target hep64 $arch 5 "$want"
+    arch_check "layers hep64-$arch (batch 5)" $arch layers_on_target hep64 $arch 5 "$want"
 done
 check "layers hep64_4class-native (batch 5)" layers_on_target hep64_4class native 5 ""
 check "layers hep224-native (batch 3)" layers_on_target hep224 native 3 ""

@@ -7,7 +7,12 @@ ROOT=$PWD
 S=$ROOT/$LOGDIR/slurm
 rm -rf "$S"; mkdir -p "$S"
 SLURM_DIR=/tmp/hepcnn-slurm-$$
-make --no-print-directory -s bin/hep64-knl bin/hepcnn-datagen
+# The KNL script and binary where this CPU runs knl builds, otherwise the
+# Haswell ones (the fake nodes offer both features).
+if runnable knl; then SARCH=knl SSCRIPT=run_cori_knl.sh SNAME=hepcnn_knl
+else SARCH=hsw SSCRIPT=run_cori_haswell.sh SNAME=hepcnn_hsw; fi
+echo "SLURM checks use run_scripts/$SSCRIPT and bin/hep64-$SARCH"
+make --no-print-directory -s bin/hep64-$SARCH bin/hepcnn-datagen
 
 # wait_job ID: until it ends; prints its state and exit code
 wait_job() {
@@ -22,39 +27,39 @@ wait_job() {
 
 if check "slurm: slurmctld and two slurmd come up" tests/slurm.sh start "$SLURM_DIR"; then
     export OMP_NUM_THREADS=1 OMPI_MCA_btl=self,tcp   # two fake nodes share shared-memory names
-    SCRIPT_ARGS=(-n hep64 -c "$ROOT/configs/cori_knl_64.json" -- --dummy_data --trainsamples=32 --num_epochs=1
+    SCRIPT_ARGS=(-n hep64 -c "$ROOT/configs/cori_${SARCH/hsw/haswell}_64.json" -- --dummy_data --trainsamples=32 --num_epochs=1
                  --train_batch_size=8 --display_interval=1)
     sbatch_run() {
         local nodes=$1 ranks=$2; shift 2
         local job out
-        job=$(cd "$S" && sbatch --parsable -N "$nodes" "$ROOT/run_scripts/run_cori_knl.sh" "$@") || return 1
+        job=$(cd "$S" && sbatch --parsable -N "$nodes" "$ROOT/run_scripts/$SSCRIPT" "$@") || return 1
         wait_job "$job" | tee "$S/job-$job.state"
-        out="$S/hepcnn_knl-$job.out"
+        out="$S/$SNAME-$job.out"
         cat "$out"
         grep -q 'JobState=COMPLETED ExitCode=0:0' "$S/job-$job.state" &&
-            grep -q "hep64 (networks/hep64.lua, knl), $ranks rank(s)" "$out" &&
+            grep -q "hep64 (networks/hep64.lua, $SARCH), $ranks rank(s)" "$out" &&
             grep -q 'TRAINING REPORT' "$out"
     }
-    check "slurm: sbatch -N 1 run_cori_knl.sh (dummy data), 1 rank, exit 0" \
+    check "slurm: sbatch -N 1 $SSCRIPT (dummy data), 1 rank, exit 0" \
         sbatch_run 1 1 -p 0 "${SCRIPT_ARGS[@]:0:4}" -- --dummy_data --trainsamples=32 --num_epochs=1 \
         --train_batch_size=8 --display_interval=1 --outputpath="$S/n1"
-    check "slurm: sbatch -N 2 run_cori_knl.sh -p 0 (allreduce), 2 ranks, exit 0" \
+    check "slurm: sbatch -N 2 $SSCRIPT -p 0 (allreduce), 2 ranks, exit 0" \
         sbatch_run 2 2 -p 0 "${SCRIPT_ARGS[@]:0:4}" -- --dummy_data --trainsamples=32 --num_epochs=1 \
         --train_batch_size=8 --display_interval=1 --outputpath="$S/n2"
     default_ps() {
         local job
-        job=$(cd "$S" && sbatch --parsable -N 2 "$ROOT/run_scripts/run_cori_knl.sh" "${SCRIPT_ARGS[@]}" --outputpath="$S/ps") || return 1
+        job=$(cd "$S" && sbatch --parsable -N 2 "$ROOT/run_scripts/$SSCRIPT" "${SCRIPT_ARGS[@]}" --outputpath="$S/ps") || return 1
         wait_job "$job" | tee "$S/job-$job.state"
-        cat "$S/hepcnn_knl-$job.out"
+        cat "$S/$SNAME-$job.out"
         grep -q 'JobState=COMPLETED ExitCode=0:0' "$S/job-$job.state" &&
-        grep -q '2 rank(s) (1 parameter server(s))' "$S/hepcnn_knl-$job.out" &&
-            grep -q 'hep64 (networks/hep64.lua, knl), 1 rank(s)' "$S/hepcnn_knl-$job.out" &&
-            grep -q 'CHECKPOINT' "$S/hepcnn_knl-$job.out"
+        grep -q '2 rank(s) (1 parameter server(s))' "$S/$SNAME-$job.out" &&
+            grep -q "hep64 (networks/hep64.lua, $SARCH), 1 rank(s)" "$S/$SNAME-$job.out" &&
+            grep -q 'CHECKPOINT' "$S/$SNAME-$job.out"
     }
     check "slurm: sbatch -N 2 default: one parameter server + one worker (as the seed), exit 0" default_ps
     srun_dataset() {
         bin/hepcnn-datagen --outdir="$S/data" --train=64 --train_files=2 --val=32 --test=0 > /dev/null &&
-        srun -N 1 -n 1 bin/hep64-knl --config=configs/cori_knl_64.json --inputpath="$S/data" --outputpath="$S/srun" \
+        srun -N 1 -n 1 bin/hep64-$SARCH --config=configs/cori_${SARCH/hsw/haswell}_64.json --inputpath="$S/data" --outputpath="$S/srun" \
             --num_epochs=1 --train_batch_size=16 --batch_size_per_node=true --display_interval=1 > "$S/srun.out" 2>&1
         local rc=$?
         cat "$S/srun.out"

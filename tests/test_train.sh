@@ -17,7 +17,7 @@ loss_falls() {
                printf "first %g last %g\n", loss[0], loss[n-1]
                exit !(loss[n-1] < 0.5 * loss[0]) }' <<<"$out"
 }
-make --no-print-directory -s bin/hep64_4class-native bin/hep64-skx
+make --no-print-directory -s bin/hep64_4class-native bin/hep64-skx bin/hep64-knl bin/hep64-hsw
 check "learning: hep64 loss falls on the dummy task" loss_falls bin/hep64-native
 check "learning: hep64_4class loss falls (4 classes)" loss_falls bin/hep64_4class-native
 
@@ -32,7 +32,7 @@ trains() {
     [ "$(grep -c 'TRAINING REPORT' <<<"$out")" -eq 2 ]
 }
 for arch in native skx hsw knl; do
-    check "trains: hep64-$arch" trains bin/hep64-$arch
+    arch_check "trains: hep64-$arch" $arch trains bin/hep64-$arch
 done
 check "trains: 2 MPI ranks (allreduce), report from rank 0 only" \
     trains mpirun --allow-run-as-root --oversubscribe -np 2 -x OMP_NUM_THREADS=1 bin/hep64-native --batch_size_per_node=false

@@ -1,0 +1,55 @@
+# Start-up ISA check (sourced by tests/run.sh): every binary runs or refuses
+# this CPU cleanly (exit 1 naming the missing extensions and the build to
+# use, never SIGILL); later checks skip the archs this CPU cannot run. The
+# refusal is also tested on emulated CPUs (qemu-user), so that both kinds of
+# host test both directions: knl/skx on an AVX2-only CPU, hsw on a CPU
+# without AVX2, and the hsw build really training on an AVX2-only CPU.
+echo "== CPU extensions (start-up check)"
+echo "this CPU: $(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo | head -1)," \
+     "$(grep -q avx512f /proc/cpuinfo && echo AVX-512 || echo 'no AVX-512')"
+for arch in native skx hsw knl; do
+    check "isa: bin/hep64-$arch starts, or refuses this CPU with exit 1" probe_arch $arch
+done
+
+# Every flag the generator can require is one the start-up check can test.
+isa_tables_agree() {
+    local gen guard missing=0 f
+    gen=$(lua5.4 -e 'package.path = "gen/?.lua;" .. package.path
+        local seen = {} for _, f in pairs(require("isa").macro_flag) do seen[f] = true end
+        for f in pairs(seen) do print(f) end' | sort)
+    guard=$(grep -o '{ "[a-z0-9_]*", ' runtime/isa_guard.c | cut -d'"' -f2 | sort)
+    for f in $gen; do grep -qx "$f" <<<"$guard" || { echo "runtime/isa_guard.c lacks $f"; missing=1; }; done
+    echo "$(wc -w <<<"$gen") flags, all known to the guard"
+    return $missing
+}
+check "isa: gen/isa.lua's flags are all known to runtime/isa_guard.c" isa_tables_agree
+
+# emulated CPU NAME QEMU_CPU BIN EXPECTED_MISSING EXPECTED_ADVICE
+refuses_emulated() {
+    local cpu=$1 bin=$2 missing=$3 advice=$4 out rc
+    out=$(qemu-x86_64 -cpu "$cpu" "$bin" --config=configs/demo_64.json --dummy_data 2>&1); rc=$?
+    printf '%s\n' "$out"
+    [ $rc -eq 1 ] || { echo "expected exit 1, got $rc"; return 1; }
+    grep -q "does not have: .*$missing" <<<"$out" && grep -qF "$advice" <<<"$out"
+}
+if command -v qemu-x86_64 >/dev/null; then
+    # qemu's 'max' CPU has AVX2 and FMA but no AVX-512: a Zen 3 or Haswell for this purpose
+    for arch in knl skx; do
+        check "isa: bin/hep64-$arch on an emulated AVX2-only CPU exits 1 naming avx512f" \
+            refuses_emulated max bin/hep64-$arch avx512f "make NET=hep64 ARCH=hsw   (or ARCH=native"
+    done
+    check "isa: bin/hep64-hsw on an emulated CPU without AVX2 exits 1 naming avx2" \
+        refuses_emulated Nehalem bin/hep64-hsw "avx2" "make NET=hep64 ARCH=native"
+    trains_emulated() {
+        local out
+        rm -rf "$LOGDIR/run-qemu-hsw"
+        out=$(OMP_NUM_THREADS=2 qemu-x86_64 -cpu max bin/hep64-hsw --config=configs/demo_64.json --dummy_data \
+              --trainsamples=4 --num_epochs=1 --train_batch_size=4 --outputpath="$LOGDIR/run-qemu-hsw" 2>&1) ||
+            { printf '%s\n' "$out"; return 1; }
+        printf '%s\n' "$out"
+        grep -q 'TRAINING REPORT: step 1 (1)' <<<"$out"
+    }
+    check "isa: bin/hep64-hsw trains on an emulated AVX2-only CPU" trains_emulated
+else
+    skip "isa: refusals on emulated CPUs" "qemu-user is not installed (make deps)"
+fi
