@@ -1,5 +1,5 @@
 /* Checkpoints (see checkpoint.h). */
-#define _POSIX_C_SOURCE 200809L
+#define _DEFAULT_SOURCE   /* gethostname */
 #include "checkpoint.h"
 
 #include <dirent.h>
@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "h5files.h"
 #include "util.h"
 
 void hep_checkpoint_path(const char *outputpath, long step, char *path, size_t len)
@@ -66,20 +67,27 @@ void hep_checkpoint_save(const char *outputpath, const hep_model *m, const hep_m
     snprintf(dir, sizeof dir, "%s/models", outputpath);
     if (hep_mkdirs(dir) != 0) hep_fatal("cannot create %s: %s", dir, strerror(errno));
     hep_checkpoint_path(outputpath, state->step, path, sizeof path);
-    snprintf(tmp, sizeof tmp, "%s/.model-%ld.h5.tmp", dir, state->step);
-    /* temporary files of a writer that was killed are never loaded; remove them */
+    /* The writer's host and pid in the name: two writers can never share a
+     * temporary file. */
+    char host[128] = "host";
+    gethostname(host, sizeof host - 1);
+    host[sizeof host - 1] = '\0';
+    snprintf(tmp, sizeof tmp, "%s/.model-%ld.h5.%s.%ld.tmp", dir, state->step, host, (long)getpid());
+    /* Temporary files of a writer that was killed are never loaded: remove
+     * them (this run holds the outputpath's lock, so no other writer runs). */
     DIR *d = opendir(dir);
     for (struct dirent *e; d && (e = readdir(d)) != NULL;) {
         size_t len = strlen(e->d_name);
-        if (!strncmp(e->d_name, ".model-", 7) && len > 7 && !strcmp(e->d_name + len - 7, ".h5.tmp")) {
+        if (!strncmp(e->d_name, ".model-", 7) && len > 11 && !strcmp(e->d_name + len - 4, ".tmp")) {
             char stale[4500];
             snprintf(stale, sizeof stale, "%s/%s", dir, e->d_name);
             unlink(stale);
         }
     }
     if (d) closedir(d);
-    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
     float *plain = hep_xmalloc(sizeof(float) * info->num_params, "the checkpoint buffer");
+    hep_h5_lock();
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
     hid_t file = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
     if (file < 0) hep_fatal("cannot create checkpoint %s", tmp);
     hid_t lcpl = H5Pcreate(H5P_LINK_CREATE);
@@ -114,8 +122,10 @@ void hep_checkpoint_save(const char *outputpath, const hep_model *m, const hep_m
     bad |= write_string_attr(file, "arch", info->arch);
     bad |= write_string_attr(file, "generator_version", info->generator_version);
     bad |= write_string_attr(file, "config", config_json);
+    bad |= write_string_attr(file, "settings", state->settings);
     H5Pclose(lcpl);
     bad |= H5Fclose(file) < 0;
+    hep_h5_unlock();
     free(plain);
     if (bad) {
         unlink(tmp);
@@ -124,6 +134,12 @@ void hep_checkpoint_save(const char *outputpath, const hep_model *m, const hep_m
     fsync_path(tmp, 0);
     if (rename(tmp, path) != 0) hep_fatal("cannot rename %s to %s: %s", tmp, path, strerror(errno));
     fsync_path(dir, 1);
+}
+
+static int is_checkpoint_name(const char *name, long *step)
+{
+    char tail[8];
+    return sscanf(name, "model-%ld.%7s", step, tail) == 2 && strcmp(tail, "h5") == 0;
 }
 
 long hep_checkpoint_latest(const char *outputpath)
@@ -141,11 +157,8 @@ long hep_checkpoint_before(const char *outputpath, long limit)
     struct dirent *e;
     while ((e = readdir(d)) != NULL) {
         long step;
-        char tail[8];
         /* only complete checkpoints: temporary files start with a dot */
-        if (sscanf(e->d_name, "model-%ld.%7s", &step, tail) == 2 && strcmp(tail, "h5") == 0 && step > best &&
-            step < limit)
-            best = step;
+        if (is_checkpoint_name(e->d_name, &step) && step > best && step < limit) best = step;
     }
     closedir(d);
     return best;
@@ -158,6 +171,25 @@ static int read_attr(hid_t file, const char *name, hid_t type, void *value)
     herr_t s = a < 0 ? -1 : H5Aread(a, type, value);
     if (a >= 0) H5Aclose(a);
     return s < 0 ? -1 : 0;
+}
+
+/* A variable- or fixed-length string attribute, malloc'd; NULL if absent. */
+static char *read_string_attr(hid_t file, const char *name)
+{
+    if (H5Aexists(file, name) <= 0) return NULL;
+    hid_t a = H5Aopen(file, name, H5P_DEFAULT), type = a < 0 ? -1 : H5Aget_type(a);
+    char *text = NULL;
+    if (type >= 0 && H5Tget_class(type) == H5T_STRING && !H5Tis_variable_str(type)) {
+        size_t size = H5Tget_size(type);
+        text = hep_xmalloc(size + 1, "a checkpoint attribute");
+        hid_t mem = H5Tcopy(H5T_C_S1);
+        H5Tset_size(mem, size + 1);
+        if (H5Aread(a, mem, text) < 0) { free(text); text = NULL; }
+        H5Tclose(mem);
+    }
+    if (type >= 0) H5Tclose(type);
+    if (a >= 0) H5Aclose(a);
+    return text;
 }
 
 static int read_tensor(hid_t file, const char *path, const char *name, const hep_tensor_info *t, float *plain,
@@ -186,8 +218,20 @@ static int read_tensor(hid_t file, const char *path, const char *name, const hep
     return rc;
 }
 
+static int load(const char *path, hep_model *m, const hep_model_info *info, hep_adam *adam,
+                hep_checkpoint_state *state, char *err, size_t errlen);
+
 int hep_checkpoint_load(const char *path, hep_model *m, const hep_model_info *info, hep_adam *adam,
                         hep_checkpoint_state *state, char *err, size_t errlen)
+{
+    hep_h5_lock();
+    int rc = load(path, m, info, adam, state, err, errlen);
+    hep_h5_unlock();
+    return rc;
+}
+
+static int load(const char *path, hep_model *m, const hep_model_info *info, hep_adam *adam,
+                hep_checkpoint_state *state, char *err, size_t errlen)
 {
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
     if (H5Fis_hdf5(path) <= 0) {
@@ -203,8 +247,8 @@ int hep_checkpoint_load(const char *path, hep_model *m, const hep_model_info *in
     hid_t str = H5Tcopy(H5T_C_S1);
     H5Tset_size(str, sizeof network);
     float *plain = hep_xmalloc(sizeof(float) * info->num_params, "the checkpoint buffer");
-    if (read_attr(file, "format_version", H5T_NATIVE_INT, &format) != 0 || format != HEP_CHECKPOINT_FORMAT) {
-        snprintf(err, errlen, "%s: format_version %d, this build reads %d", path, format, HEP_CHECKPOINT_FORMAT);
+    if (read_attr(file, "format_version", H5T_NATIVE_INT, &format) != 0 || format < 1 || format > HEP_CHECKPOINT_FORMAT) {
+        snprintf(err, errlen, "%s: format_version %d, this build reads 1 to %d", path, format, HEP_CHECKPOINT_FORMAT);
     } else if (read_attr(file, "network", str, network) != 0 || strcmp(network, info->network) != 0) {
         snprintf(err, errlen, "%s: a checkpoint of network '%s', but this binary is %s", path, network, info->network);
     } else if (read_attr(file, "step", H5T_NATIVE_LLONG, &step) != 0 ||
@@ -245,9 +289,48 @@ int hep_checkpoint_load(const char *path, hep_model *m, const hep_model_info *in
         state->step = (long)step;
         state->seed = seed;
         state->channels = info->in_channels;
+        state->settings = NULL;
+        if (rc == 0 && format >= 2 && !(state->settings = read_string_attr(file, "settings"))) {
+            snprintf(err, errlen, "%s: missing attribute 'settings'", path);
+            rc = -1;
+        }
     }
     free(plain);
     H5Tclose(str);
     H5Fclose(file);
     return rc;
+}
+
+static int cmp_long_desc(const void *a, const void *b)
+{
+    long x = *(const long *)a, y = *(const long *)b;
+    return (x < y) - (x > y);
+}
+
+void hep_checkpoint_prune(const char *outputpath, long steps_per_epoch, int keep)
+{
+    char dir[4200], path[4400];
+    snprintf(dir, sizeof dir, "%s/models", outputpath);
+    DIR *d = opendir(dir);
+    if (!d) return;
+    long *mid = NULL, step;
+    size_t n = 0, cap = 0;
+    for (struct dirent *e; (e = readdir(d)) != NULL;) {
+        if (!is_checkpoint_name(e->d_name, &step) || step % steps_per_epoch == 0) continue;
+        if (n == cap) {
+            cap = cap ? 2 * cap : 16;
+            long *grown = realloc(mid, sizeof(long) * cap);
+            if (!grown) break;
+            mid = grown;
+        }
+        mid[n++] = step;
+    }
+    closedir(d);
+    qsort(mid, n, sizeof(long), cmp_long_desc);
+    for (size_t i = (size_t)(keep > 0 ? keep : 0); i < n; i++) {
+        hep_checkpoint_path(outputpath, mid[i], path, sizeof path);
+        if (unlink(path) != 0 && errno != ENOENT)
+            fprintf(stderr, "hepcnn: warning: cannot remove the old checkpoint %s: %s\n", path, strerror(errno));
+    }
+    free(mid);
 }

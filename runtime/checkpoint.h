@@ -2,28 +2,36 @@
  * atomically (temporary file, fsync, rename, fsync of the folder), so that a
  * kill at any moment leaves the earlier checkpoints intact and loadable.
  *
- * Contents (format version 1), readable with h5py:
+ * Contents (format version 2; version 1 files, without `settings`, are
+ * still read), readable with h5py:
  *   <layer>/weight, <layer>/bias        parameters in PyTorch order
  *                                       (conv [out][in][3][3], dense [out][in])
  *   adam/m/<layer>/..., adam/v/<layer>/...   Adam moments, same order
  *   normalization/channel_max           [C] input divisors
  *   attributes on /: format_version, network, arch, generator_version, step,
  *   epoch, seed (with the step it is the whole RNG state: the generator is
- *   counter-based), adam_step, config (the effective config as JSON). */
+ *   counter-based), adam_step, config (the effective config as JSON),
+ *   settings (the training settings a restart must keep, as JSON: see
+ *   settings.h).
+ *
+ * Mid-epoch checkpoints (by checkpoint_steps, checkpoint_minutes or a
+ * signal) are kept to the newest checkpoint_keep; epoch ends' and the last
+ * step's are always kept. */
 #ifndef HEP_CHECKPOINT_H
 #define HEP_CHECKPOINT_H
 
 #include <model.h>
 #include "optim.h"
 
-#define HEP_CHECKPOINT_FORMAT 1
+#define HEP_CHECKPOINT_FORMAT 2
 
 typedef struct {
     long step;
     int epoch;
     unsigned long long seed;
-    float channel_max[16];
+    float *channel_max;        /* [channels], the caller's buffer */
     int channels;
+    char *settings;            /* JSON; load: malloc'd (NULL from a version 1 file) */
 } hep_checkpoint_state;
 
 /* Rank 0 only: params and Adam's moments (internal order; m converts them)
@@ -32,6 +40,10 @@ typedef struct {
 void hep_checkpoint_save(const char *outputpath, const hep_model *m, const hep_model_info *info, const float *params,
                          const float *adam_m, const float *adam_v, long adam_step,
                          const hep_checkpoint_state *state, const char *config_json);
+
+/* Removes mid-epoch checkpoints (steps not multiples of steps_per_epoch)
+ * older than the newest `keep` of them. */
+void hep_checkpoint_prune(const char *outputpath, long steps_per_epoch, int keep);
 
 /* Highest step with a complete checkpoint in outputpath/models, or -1. */
 long hep_checkpoint_latest(const char *outputpath);

@@ -74,6 +74,10 @@ static const key_spec keys[] = {
     { "checkpoint_id", K_LONG, F(checkpoint_id), "-1", 1 },
     { "overlap_allreduce", K_BOOL, F(overlap_allreduce), "true", 1 },
     { "timeline", K_STRING, F(timeline), "", 1 },
+    { "checkpoint_steps", K_LONG, F(checkpoint_steps), "0", 1 },
+    { "checkpoint_minutes", K_DOUBLE, F(checkpoint_minutes), "30", 1 },
+    { "checkpoint_keep", K_INT, F(checkpoint_keep), "2", 1 },
+    { "accept_changed_settings", K_BOOL, F(accept_changed_settings), "false", 1 },
 };
 #undef F
 enum { NUM_KEYS = sizeof keys / sizeof keys[0] };
@@ -261,8 +265,15 @@ static void usage(void)
            "  --mode=test          evaluate a checkpoint on the test files (training: sync)\n"
            "  --checkpoint_id=STEP resume from (or test) outputpath/models/model-STEP.h5\n"
            "  --timeline=FILE      write a Chrome trace (chrome://tracing) of a few steps\n"
+           "  --checkpoint_steps=N a checkpoint every N steps, mid-epoch too (0: none; default 0)\n"
+           "  --checkpoint_minutes=M  and when M minutes passed since the last one (0: never; default 30)\n"
+           "  --checkpoint_keep=K  mid-epoch checkpoints kept, newest first (epoch ends' always are; default 2)\n"
+           "  --accept_changed_settings  resume a checkpoint whose training settings differ\n"
            "  --KEY=VALUE          override any config key, e.g. --num_epochs=1,\n"
-           "                       --conv_params.num_filters=128\n\nConfig keys: ");
+           "                       --conv_params.num_filters=128\n\n"
+           "A run resumes from the newest checkpoint in outputpath/models. SIGTERM, SIGINT or\n"
+           "SIGUSR1 stop it after the step in flight, with a checkpoint: exit status 75.\n\n"
+           "Config keys: ");
     char list[2048];
     known_keys(list, sizeof list, "");
     printf("%s\n", list);
@@ -285,6 +296,9 @@ static void check_ranges(const hep_config *c, const char *src)
     REQUIRE(c->num_hot_spares >= 0, "%s: num_hot_spares must be >= 0, got %d", src, c->num_hot_spares);
     REQUIRE(c->num_ps >= 0, "%s: num_ps must be >= 0, got %d", src, c->num_ps);
     REQUIRE(c->num_tasks >= 0, "%s: num_tasks must be >= 0, got %d", src, c->num_tasks);
+    REQUIRE(c->checkpoint_steps >= 0, "%s: checkpoint_steps must be >= 0 (0: none), got %ld", src, c->checkpoint_steps);
+    REQUIRE(c->checkpoint_minutes >= 0, "%s: checkpoint_minutes must be >= 0 (0: never), got %g", src, c->checkpoint_minutes);
+    REQUIRE(c->checkpoint_keep >= 1, "%s: checkpoint_keep must be >= 1, got %d", src, c->checkpoint_keep);
     REQUIRE(!strcasecmp(c->optimizer, "ADAM"), "%s: optimizer '%s' is not implemented (expected ADAM)", src, c->optimizer);
     REQUIRE(!strcmp(c->mode, "sync") || !strcmp(c->mode, "async") || !strcmp(c->mode, "test"),
             "%s: mode must be \"sync\" or \"async\" (training) or \"test\" (evaluate a checkpoint), got \"%s\"",

@@ -58,6 +58,10 @@ typedef struct {
     bool overlap_allreduce;        /* per-layer non-blocking allreduce during backward */
     long checkpoint_id;            /* resume from / test this step; -1: latest */
     char timeline[HEP_PATH_MAX];   /* Chrome trace of a few steps, "" for none */
+    long checkpoint_steps;         /* a checkpoint every N steps (0: none), mid-epoch too */
+    double checkpoint_minutes;     /* and when this much time passed since the last (0: never) */
+    int checkpoint_keep;           /* mid-epoch checkpoints kept (epoch ends' always are) */
+    bool accept_changed_settings;  /* restart with other training settings (see settings.h) */
     /* which keys were given (by name index), for network checks and logging */
     unsigned char given[64];
 } hep_config;

@@ -35,7 +35,7 @@ void hep_allreduce_init(hep_allreduce *a, hep_model *m, MPI_Comm comm, int worke
     hep_model_set_grad_hooks(m, &hooks);
 }
 
-void hep_allreduce_finish(hep_allreduce *a, double *loss, long step)
+void hep_allreduce_finish(hep_allreduce *a, double *control, int n, long step)
 {
     double t0 = hep_wall_seconds();
     int rc = MPI_SUCCESS;
@@ -44,14 +44,13 @@ void hep_allreduce_finish(hep_allreduce *a, double *loss, long step)
     } else {
         rc = MPI_Allreduce(MPI_IN_PLACE, a->grads, (int)a->count, MPI_FLOAT, MPI_SUM, a->comm);
     }
-    if (rc == MPI_SUCCESS) rc = MPI_Allreduce(MPI_IN_PLACE, loss, 1, MPI_DOUBLE, MPI_SUM, a->comm);
+    if (rc == MPI_SUCCESS) rc = MPI_Allreduce(MPI_IN_PLACE, control, n, MPI_DOUBLE, MPI_SUM, a->comm);
     if (rc != MPI_SUCCESS) hep_fatal("the gradient allreduce failed at step %ld", step);
     a->nreq = 0;
     a->wait_seconds += hep_wall_seconds() - t0;
     const float scale = 1.0f / a->workers;
     float *g = a->grads;
-    const long n = (long)a->count;
+    const long count = (long)a->count;
 #pragma omp parallel for simd schedule(static)
-    for (long i = 0; i < n; i++) g[i] *= scale;
-    *loss /= a->workers;
+    for (long i = 0; i < count; i++) g[i] *= scale;
 }

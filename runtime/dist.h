@@ -24,8 +24,10 @@ typedef struct {
 } hep_allreduce;
 
 void hep_allreduce_init(hep_allreduce *a, hep_model *m, MPI_Comm comm, int workers, size_t count, int overlap);
-/* After hep_model_backward: completes the reductions, sums the loss, scales
- * the gradients by 1/workers. Exits with a message on an MPI error. */
-void hep_allreduce_finish(hep_allreduce *a, double *loss, long step);
+/* After hep_model_backward: completes the reductions, sums control[0..n)
+ * over the workers (the loss, and the stop and checkpoint requests, so that
+ * every rank takes the same decision at the same step) and scales the
+ * gradients by 1/workers. Exits with a message on an MPI error. */
+void hep_allreduce_finish(hep_allreduce *a, double *control, int n, long step);
 
 #endif

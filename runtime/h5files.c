@@ -6,11 +6,53 @@
 #include <dirent.h>
 #include <errno.h>
 #include <math.h>
+#include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "util.h"
+
+/* HDF5's own state is process-wide, so the lock that stands in for a
+ * thread-safe build is too: with the signal flag (signals.c), the runtime's
+ * only state outside main's structures. */
+static pthread_mutex_t h5_mutex = PTHREAD_MUTEX_INITIALIZER;
+static pthread_once_t h5_once = PTHREAD_ONCE_INIT;
+static int h5_serialize;
+
+static void h5_decide(void)
+{
+    hbool_t safe = 0;
+    if (H5is_library_threadsafe(&safe) < 0) safe = 0;
+    const char *force = getenv("HEPCNN_HDF5_SERIALIZE");
+    h5_serialize = !safe || (force && strcmp(force, "1") == 0);
+}
+
+int hep_h5_serialized(void)
+{
+    pthread_once(&h5_once, h5_decide);
+    return h5_serialize;
+}
+
+void hep_h5_lock(void)
+{
+    if (hep_h5_serialized()) pthread_mutex_lock(&h5_mutex);
+}
+
+void hep_h5_unlock(void)
+{
+    if (h5_serialize) pthread_mutex_unlock(&h5_mutex);
+}
+
+/* Rows of a dataset as a count that every size computed from it can hold:
+ * a file may declare a huge extent with no storage behind it. */
+enum { MAX_ROW_BYTES = 8 };   /* the widest per-row element read into memory */
+static int rows_fit(hsize_t rows)
+{
+    return rows <= (hsize_t)LONG_MAX && rows <= SIZE_MAX / MAX_ROW_BYTES;
+}
 
 static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
 
@@ -130,6 +172,9 @@ static long check_data(hid_t file, const char *path, const hep_model_info *info,
                  path, shape, info->in_channels, info->in_height, info->in_width, info->network);
     } else if (H5Tget_class(type) != H5T_FLOAT) {
         snprintf(err, errlen, "%s: dataset 'data' must hold floating point values (float16/32/64)", path);
+    } else if (!rows_fit(d[0])) {
+        snprintf(err, errlen, "%s: dataset 'data' declares %llu rows, more than this machine can index", path,
+                 (unsigned long long)d[0]);
     } else {
         rows = (long)d[0];
     }
@@ -139,7 +184,17 @@ static long check_data(hid_t file, const char *path, const hep_model_info *info,
     return rows;
 }
 
+static int load_file(hep_h5file *f, const char *path, const hep_model_info *info, char *err, size_t errlen);
+
 int hep_h5file_load(hep_h5file *f, const char *path, const hep_model_info *info, char *err, size_t errlen)
+{
+    hep_h5_lock();
+    int rc = load_file(f, path, info, err, errlen);
+    hep_h5_unlock();
+    return rc;
+}
+
+static int load_file(hep_h5file *f, const char *path, const hep_model_info *info, char *err, size_t errlen)
 {
     memset(f, 0, sizeof *f);
     hid_t file = open_file(path, err, errlen);
@@ -186,8 +241,9 @@ int hep_h5rows_open(hep_h5rows *r, const char *path, const hep_model_info *info,
     memset(r, 0, sizeof *r);
     r->path = path;
     r->C = info->in_channels; r->H = info->in_height; r->W = info->in_width;
+    hep_h5_lock();
     r->file = open_file(path, err, errlen);
-    if (r->file < 0) return -1;
+    if (r->file < 0) { hep_h5_unlock(); return -1; }
     /* a chunk cache big enough for a read window of compressed rows */
     hid_t dapl = H5Pcreate(H5P_DATASET_ACCESS);
     H5Pset_chunk_cache(dapl, 12421, 64u << 20, 1.0);
@@ -196,19 +252,23 @@ int hep_h5rows_open(hep_h5rows *r, const char *path, const hep_model_info *info,
     if (r->data < 0) {
         snprintf(err, errlen, "%s: cannot open dataset 'data'", path);
         H5Fclose(r->file);
+        hep_h5_unlock();
         return -1;
     }
     r->space = H5Dget_space(r->data);
+    hep_h5_unlock();
     return 0;
 }
 
 int hep_h5rows_read(hep_h5rows *r, long row0, long count, float *out, char *err, size_t errlen)
 {
     hsize_t start[4] = { (hsize_t)row0, 0, 0, 0 }, n[4] = { (hsize_t)count, (hsize_t)r->C, (hsize_t)r->H, (hsize_t)r->W };
+    hep_h5_lock();
     hid_t mem = H5Screate_simple(4, n, NULL);
     herr_t s1 = H5Sselect_hyperslab(r->space, H5S_SELECT_SET, start, NULL, n, NULL);
     herr_t s2 = s1 < 0 ? -1 : H5Dread(r->data, H5T_NATIVE_FLOAT, mem, r->space, H5P_DEFAULT, out);
     H5Sclose(mem);
+    hep_h5_unlock();
     if (s2 < 0) {
         snprintf(err, errlen, "%s: cannot read rows %ld..%ld of dataset 'data' (damaged or truncated?)", r->path,
                  row0, row0 + count - 1);
@@ -234,8 +294,10 @@ int hep_h5rows_read(hep_h5rows *r, long row0, long count, float *out, char *err,
 
 void hep_h5rows_close(hep_h5rows *r)
 {
+    hep_h5_lock();
     if (r->space > 0) H5Sclose(r->space);
     if (r->data > 0) H5Dclose(r->data);
     if (r->file > 0) H5Fclose(r->file);
+    hep_h5_unlock();
     memset(r, 0, sizeof *r);
 }

@@ -38,4 +38,13 @@ int hep_h5rows_open(hep_h5rows *r, const char *path, const hep_model_info *info,
 int hep_h5rows_read(hep_h5rows *r, long row0, long count, float *out, char *err, size_t errlen);
 void hep_h5rows_close(hep_h5rows *r);
 
+/* HDF5 is called from two threads at once (the loader's I/O thread, and
+ * the main thread's checkpoints and evaluation loader) only when the
+ * library says it is thread-safe (H5is_library_threadsafe; Cray's builds
+ * may not be). Otherwise, or with HEPCNN_HDF5_SERIALIZE=1 in the
+ * environment, every use of HDF5 is bracketed by this lock. Not nested. */
+void hep_h5_lock(void);
+void hep_h5_unlock(void);
+int hep_h5_serialized(void);
+
 #endif

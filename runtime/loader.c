@@ -98,75 +98,101 @@ static void fail(hep_loader *l, const char *msg)
     pthread_mutex_unlock(&l->mu);
 }
 
+/* The producer's position: the slot being filled and the images in it. */
+typedef struct {
+    int tail, filled;
+    uint64_t sample;        /* this rank's running sample count, for first_sample */
+    long emitted;           /* batches of this epoch published */
+} cursor;
+
+static int epoch_full(const hep_loader *l, const cursor *c)
+{
+    return l->opt.steps_per_epoch >= 0 && c->emitted >= l->opt.steps_per_epoch;
+}
+
+/* Copies row rows[i] of the window (normalised) into the batch being
+ * filled, publishing it when full. Returns 1 when the consumer stopped. */
+static int add_row(hep_loader *l, cursor *c, const hep_h5file *f, long row, const float *src)
+{
+    const hep_loader_options *o = &l->opt;
+    const int C = l->info->in_channels;
+    const size_t plane = (size_t)l->info->in_height * l->info->in_width;
+    if (c->filled == 0 && produce_wait(l)) return 1;
+    hep_batch *b = &l->slots[c->tail];
+    float *dst = b->x + (size_t)c->filled * l->image;
+    for (int ch = 0; ch < C; ch++) {
+        float scale = o->channel_max && o->channel_max[ch] > 0 ? 1.0f / o->channel_max[ch] : 1.0f;
+        for (size_t p = 0; p < plane; p++) dst[ch * plane + p] = src[ch * plane + p] * scale;
+    }
+    b->label[c->filled] = f->label[row];
+    b->weight[c->filled] = f->weight[row];
+    b->normweight[c->filled] = f->normweight[row];
+    b->psr[c->filled] = f->psr ? f->psr[row] : 0.0f;
+    if (c->filled == 0) b->first_sample = c->sample;
+    c->filled++;
+    c->sample++;
+    if (c->filled == o->batch) {
+        b->n = c->filled;
+        c->filled = 0;
+        c->tail = (c->tail + 1) % RING;
+        c->emitted++;
+        publish(l);
+    }
+    return 0;
+}
+
+/* One shard of one epoch, window by window; the first `*skip` rows of the
+ * epoch's order are passed over (a restart mid-epoch), whole windows
+ * without reading them. Returns 1 when the consumer stopped, -1 on error. */
+static int produce_shard(hep_loader *l, cursor *c, int epoch, long shard_index, long *skip, long *rows)
+{
+    const hep_loader_options *o = &l->opt;
+    const shard *sh = &l->shards[shard_index];
+    const hep_h5file *f = &l->files[sh->file];
+    if (*skip >= sh->row1 - sh->row0) { *skip -= sh->row1 - sh->row0; return 0; }
+    char err[1024];
+    hep_h5rows reader;
+    if (hep_h5rows_open(&reader, f->path, l->info, err, sizeof err) != 0) { fail(l, err); return -1; }
+    int rc = 0;
+    for (long r0 = sh->row0; r0 < sh->row1 && rc == 0 && !epoch_full(l, c); r0 += l->window) {
+        long n = sh->row1 - r0 < l->window ? sh->row1 - r0 : l->window;
+        if (*skip >= n) { *skip -= n; continue; }
+        double t0 = hep_wall_seconds();
+        if (hep_h5rows_read(&reader, r0, n, l->window_buf, err, sizeof err) != 0) { fail(l, err); rc = -1; break; }
+        l->read_seconds += hep_wall_seconds() - t0;
+        l->read_bytes += (double)n * l->image * sizeof(float);
+        if (o->shuffle) permute(rows, n, o->seed, 0x5a12u, ((uint64_t)epoch << 32) ^ (uint64_t)(shard_index << 20) ^ (uint64_t)r0);
+        else for (long i = 0; i < n; i++) rows[i] = i;
+        for (long i = *skip; i < n && rc == 0 && !epoch_full(l, c); i++)
+            rc = add_row(l, c, f, r0 + rows[i], l->window_buf + (size_t)rows[i] * l->image);
+        *skip = 0;
+    }
+    hep_h5rows_close(&reader);
+    return rc;
+}
+
 static void *producer(void *arg)
 {
     hep_loader *l = arg;
     const hep_loader_options *o = &l->opt;
-    const int C = l->info->in_channels;
-    const size_t plane = (size_t)l->info->in_height * l->info->in_width;
-    char err[1024];
     long *order = hep_xmalloc(sizeof(long) * (size_t)(l->nshards + 1), "shard order");
     long *rows = hep_xmalloc(sizeof(long) * (size_t)l->window, "window order");
-    int tail = 0;           /* slot being filled */
-    int filled = 0;         /* images in it */
-    uint64_t sample = 0;    /* this rank's running sample count, for first_sample */
+    cursor c = { 0 };
+    long skip = o->skip_batches * o->batch;
+    c.sample = (uint64_t)skip;
     for (int epoch = o->first_epoch; epoch < o->epochs; epoch++) {
-        long emitted = 0;
+        c.emitted = epoch == o->first_epoch ? o->skip_batches : 0;
         if (o->shuffle) permute(order, l->nshards, o->seed, 0x5a11u, (uint64_t)epoch);
         else for (long i = 0; i < l->nshards; i++) order[i] = i;
-        for (long si = 0; si < l->nshards && (o->steps_per_epoch < 0 || emitted < o->steps_per_epoch); si++) {
-            const shard *sh = &l->shards[order[si]];
-            const hep_h5file *f = &l->files[sh->file];
-            hep_h5rows reader;
-            if (hep_h5rows_open(&reader, f->path, l->info, err, sizeof err) != 0) { fail(l, err); goto out; }
-            for (long r0 = sh->row0; r0 < sh->row1 && (o->steps_per_epoch < 0 || emitted < o->steps_per_epoch);
-                 r0 += l->window) {
-                long n = sh->row1 - r0 < l->window ? sh->row1 - r0 : l->window;
-                double t0 = hep_wall_seconds();
-                if (hep_h5rows_read(&reader, r0, n, l->window_buf, err, sizeof err) != 0) {
-                    hep_h5rows_close(&reader);
-                    fail(l, err);
-                    goto out;
-                }
-                l->read_seconds += hep_wall_seconds() - t0;
-                l->read_bytes += (double)n * l->image * sizeof(float);
-                if (o->shuffle) permute(rows, n, o->seed, 0x5a12u, ((uint64_t)epoch << 32) ^ (uint64_t)(order[si] << 20) ^ (uint64_t)r0);
-                else for (long i = 0; i < n; i++) rows[i] = i;
-                for (long i = 0; i < n && (o->steps_per_epoch < 0 || emitted < o->steps_per_epoch); i++) {
-                    if (filled == 0 && produce_wait(l)) { hep_h5rows_close(&reader); goto out; }
-                    hep_batch *b = &l->slots[tail];
-                    long row = r0 + rows[i];
-                    const float *src = l->window_buf + (size_t)rows[i] * l->image;
-                    float *dst = b->x + (size_t)filled * l->image;
-                    for (int c = 0; c < C; c++) {
-                        float scale = o->channel_max && o->channel_max[c] > 0 ? 1.0f / o->channel_max[c] : 1.0f;
-                        for (size_t p = 0; p < plane; p++) dst[c * plane + p] = src[c * plane + p] * scale;
-                    }
-                    b->label[filled] = f->label[row];
-                    b->weight[filled] = f->weight[row];
-                    b->normweight[filled] = f->normweight[row];
-                    b->psr[filled] = f->psr ? f->psr[row] : 0.0f;
-                    if (filled == 0) b->first_sample = sample;
-                    filled++;
-                    sample++;
-                    if (filled == o->batch) {
-                        b->n = filled;
-                        filled = 0;
-                        tail = (tail + 1) % RING;
-                        emitted++;
-                        publish(l);
-                    }
-                }
-            }
-            hep_h5rows_close(&reader);
-        }
+        for (long si = 0; si < l->nshards && !epoch_full(l, &c); si++)
+            if (produce_shard(l, &c, epoch, order[si], &skip, rows) != 0) goto out;
         if (o->shuffle) {
-            filled = 0;   /* training drops the remainder: every rank the same steps */
-        } else if (filled > 0) {
+            c.filled = 0;   /* training drops the remainder: every rank the same steps */
+        } else if (c.filled > 0) {
             if (produce_wait(l)) goto out;
-            l->slots[tail].n = filled;
-            filled = 0;
-            tail = (tail + 1) % RING;
+            l->slots[c.tail].n = c.filled;
+            c.filled = 0;
+            c.tail = (c.tail + 1) % RING;
             publish(l);
         }
     }
@@ -260,8 +286,8 @@ void hep_loader_stats(const hep_loader *l, double *wait_seconds, double *read_by
     *read_seconds = l->read_seconds;
 }
 
-int hep_channel_max(const hep_h5file *files, int nfiles, const hep_model_info *info, int rank, int size,
-                    float *channel_max, char *err, size_t errlen)
+int hep_scan_files(const hep_h5file *files, int nfiles, const hep_model_info *info, int rank, int size,
+                   float *channel_max, char *err, size_t errlen)
 {
     shard *s;
     int n = make_shards(files, nfiles, rank, size, &s);
@@ -270,7 +296,7 @@ int hep_channel_max(const hep_h5file *files, int nfiles, const hep_model_info *i
     long window = WINDOW_BYTES / (long)(image * sizeof(float));
     if (window < 1) window = 1;
     float *buf = hep_xmalloc(sizeof(float) * image * (size_t)window, "the normalisation window");
-    for (int c = 0; c < C; c++) channel_max[c] = 0.0f;
+    for (int c = 0; c < C && channel_max; c++) channel_max[c] = 0.0f;
     int rc = 0;
     for (int i = 0; i < n && rc == 0; i++) {
         hep_h5rows reader;
@@ -278,7 +304,7 @@ int hep_channel_max(const hep_h5file *files, int nfiles, const hep_model_info *i
         for (long r0 = s[i].row0; r0 < s[i].row1; r0 += window) {
             long count = s[i].row1 - r0 < window ? s[i].row1 - r0 : window;
             if (hep_h5rows_read(&reader, r0, count, buf, err, errlen) != 0) { rc = -1; break; }
-            for (long r = 0; r < count; r++)
+            for (long r = 0; r < count && channel_max; r++)
                 for (int c = 0; c < C; c++) {
                     const float *p = buf + (size_t)r * image + c * plane;
                     float m = channel_max[c];

@@ -28,6 +28,7 @@ typedef struct {
     int shuffle;          /* 1: training order (shuffled, whole batches only) */
     long steps_per_epoch; /* batches per epoch; evaluation: -1 = all rows */
     int first_epoch, epochs;
+    long skip_batches;    /* of first_epoch, already trained (a mid-epoch restart) */
     uint64_t seed;
     const float *channel_max;   /* [C] normalisation divisors, NULL: none */
 } hep_loader_options;
@@ -44,10 +45,11 @@ void hep_loader_stop(hep_loader *l);
 /* Rows this rank gets of these files. */
 long hep_loader_local_rows(const hep_h5file *files, int nfiles, int rank, int size);
 
-/* Per-channel maximum over this rank's share of the files (checks every
- * value is finite); the caller reduces over ranks. */
-int hep_channel_max(const hep_h5file *files, int nfiles, const hep_model_info *info, int rank, int size,
-                    float *channel_max, char *err, size_t errlen);
+/* Reads this rank's share of the files, checking every value is finite,
+ * and takes the per-channel maximum into channel_max [C] unless it is NULL;
+ * the caller reduces over ranks. */
+int hep_scan_files(const hep_h5file *files, int nfiles, const hep_model_info *info, int rank, int size,
+                   float *channel_max, char *err, size_t errlen);
 
 /* Seconds the training thread waited for a batch, and bytes read. */
 void hep_loader_stats(const hep_loader *l, double *wait_seconds, double *read_bytes, double *read_seconds);

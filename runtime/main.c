@@ -10,7 +10,9 @@
 
 #include <model.h>
 #include "config.h"
+#include "evaluate.h"
 #include "ps.h"
+#include "signals.h"
 #include "train.h"
 #include "util.h"
 
@@ -19,6 +21,16 @@ static const char *config_path(int argc, char **argv)
     for (int i = 1; i < argc; i++)
         if (!strncmp(argv[i], "--config=", 9)) return argv[i] + 9;
     return "(no config)";
+}
+
+/* Every rank exits with rank 0's status, and only once rank 0 is done (its
+ * last checkpoint written): under srun --kill-on-bad-exit a rank that left
+ * first with a non-zero status would have the others killed. */
+static int finalize(int status)
+{
+    if (MPI_Bcast(&status, 1, MPI_INT, 0, MPI_COMM_WORLD) != MPI_SUCCESS) hep_fatal("MPI_Bcast of the exit status failed");
+    MPI_Finalize();
+    return status;
 }
 
 int main(int argc, char **argv)
@@ -59,13 +71,13 @@ int main(int argc, char **argv)
     if (MPI_Comm_split(MPI_COMM_WORLD, server, rank, &run.comm) != MPI_SUCCESS) hep_fatal("MPI_Comm_split failed");
     MPI_Comm_rank(run.comm, &run.rank);
     MPI_Comm_size(run.comm, &run.size);
+    if (strcmp(cfg.mode, "test") != 0) hep_signals_install();
+    int status = 0;
     if (server) {
         hep_ps_layout layout = { .workers = workers, .servers = cfg.num_ps, .params = info->num_params,
-                                 .sync = strcmp(cfg.mode, "async") != 0,
-                                 .needed = workers - cfg.num_hot_spares, .save_interval = cfg.save_interval };
+                                 .sync = strcmp(cfg.mode, "async") != 0, .needed = workers - cfg.num_hot_spares };
         hep_ps_serve(&layout, rank - workers, &cfg, info);
-        MPI_Finalize();
-        return 0;
+        return finalize(status);
     }
     if (cfg.batch_size_per_node) {
         run.batch = cfg.train_batch_size;
@@ -81,8 +93,7 @@ int main(int argc, char **argv)
         if (hep_config_given(&cfg, "arch") && strcmp(cfg.arch, info->arch) != 0)
             printf("hepcnn: note: the config says arch \"%s\"; this binary is built for %s\n", cfg.arch, info->arch);
     }
-    if (!strcmp(cfg.mode, "test")) hep_test(&cfg, path, &run);
-    else hep_train(&cfg, path, &run);
-    MPI_Finalize();
-    return 0;
+    if (!strcmp(cfg.mode, "test")) status = hep_test(&cfg, path, &run);
+    else status = hep_train(&cfg, path, &run);
+    return finalize(status);
 }

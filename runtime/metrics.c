@@ -92,9 +92,10 @@ void hep_metrics_compute(MPI_Comm comm, const float *probs, const int *label, co
         } else {
             double mean = 0;
             int counted = 0;
-            for (int k = 0; k < classes && k < 16; k++) {
-                result[3 + k] = hep_weighted_auc(all + k, lab, w, total, k, stride);
-                if (result[3 + k] >= 0) { mean += result[3 + k]; counted++; }
+            for (int k = 0; k < classes; k++) {   /* the mean over every class; the first 16 reported */
+                double auc = hep_weighted_auc(all + k, lab, w, total, k, stride);
+                if (k < 16) result[3 + k] = auc;
+                if (auc >= 0) { mean += auc; counted++; }
             }
             result[2] = counted ? mean / counted : -1;
         }

@@ -78,7 +78,7 @@ void hep_normalization(MPI_Comm comm, const char *outputpath, const hep_h5file *
         return;
     }
     char err[1024];
-    if (hep_channel_max(train, ntrain, info, rank, size, channel_max, err, sizeof err) != 0) hep_fatal("%s", err);
+    if (hep_scan_files(train, ntrain, info, rank, size, channel_max, err, sizeof err) != 0) hep_fatal("%s", err);
     if (MPI_Allreduce(MPI_IN_PLACE, channel_max, C, MPI_FLOAT, MPI_MAX, comm) != MPI_SUCCESS)
         hep_fatal("MPI_Allreduce of the normalisation maxima failed");
     if (rank == 0) {

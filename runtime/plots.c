@@ -135,3 +135,42 @@ int hep_plot_roc(const char *path, const float *records, long n, int K, int posi
     free(s); free(x); free(y);
     return rc;
 }
+
+void hep_curve_add(hep_curve *c, double step, double loss)
+{
+    if (c->n == c->cap) {
+        c->cap = c->cap ? 2 * c->cap : 64;
+        double *s = realloc(c->step, sizeof(double) * c->cap), *l = realloc(c->loss, sizeof(double) * c->cap);
+        if (!s || !l) hep_fatal("out of memory recording the loss curve");
+        c->step = s; c->loss = l;
+    }
+    c->step[c->n] = step;
+    c->loss[c->n] = loss;
+    c->n++;
+}
+
+void hep_curve_free(hep_curve *c)
+{
+    free(c->step);
+    free(c->loss);
+    c->step = c->loss = NULL;
+    c->n = c->cap = 0;
+}
+
+void hep_write_plots(const char *outputpath, const hep_curve *train, const hep_curve *val, const float *records,
+                     long n, int classes, double auc)
+{
+    char dir[4200], path[4300];
+    snprintf(dir, sizeof dir, "%s/plots", outputpath);
+    if (hep_mkdirs(dir) != 0) hep_fatal("cannot create %s", dir);
+    hep_series s[2] = { { "training loss", "#1f77b4", train->n, train->step, train->loss },
+                        { "validation loss", "#ff7f0e", val->n, val->step, val->loss } };
+    snprintf(path, sizeof path, "%s/loss.svg", dir);
+    if (hep_plot_lines(path, "Loss", "step", "average loss", s, val->n ? 2 : 1, 0) != 0)
+        hep_fatal("cannot write %s", path);
+    if (records && n > 0) {
+        snprintf(path, sizeof path, "%s/roc.svg", dir);
+        if (hep_plot_roc(path, records, n, classes, classes > 2 ? classes - 1 : 1, auc) != 0)
+            hep_fatal("cannot write %s", path);
+    }
+}

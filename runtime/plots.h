@@ -20,4 +20,14 @@ int hep_plot_lines(const char *path, const char *title, const char *xlabel, cons
  * [n][K + 3] (probabilities, label, weight, normweight). */
 int hep_plot_roc(const char *path, const float *records, long n, int K, int positive, double auc);
 
+/* A growing (step, loss) series for the loss plot. */
+typedef struct { int n, cap; double *step, *loss; } hep_curve;
+void hep_curve_add(hep_curve *c, double step, double loss);
+void hep_curve_free(hep_curve *c);
+
+/* outputpath/plots/loss.svg from the curves, and roc.svg from evaluation
+ * records when there are some (records may be NULL). Exits on failure. */
+void hep_write_plots(const char *outputpath, const hep_curve *train, const hep_curve *val, const float *records,
+                     long n, int classes, double auc);
+
 #endif

@@ -1,7 +1,8 @@
 /* The training loop: steps of forward, backward, gradient average over
  * ranks, Adam; the seed's report line every display_interval steps;
- * evaluation of the validation files every validation_interval steps and at
- * each epoch end. Data: --dummy_data or the seed's HDF5 files. */
+ * checkpoints (schedule.h); evaluation of the validation files every
+ * validation_interval steps and at each epoch end; a clean stop on a signal
+ * (signals.h). Data: --dummy_data or the seed's HDF5 files. */
 #ifndef HEP_TRAIN_H
 #define HEP_TRAIN_H
 
@@ -20,11 +21,9 @@ typedef struct {
     int batch;                 /* images per rank per step */
 } hep_run;
 
-/* Returns 0 on success; exits on a fatal error (NaN loss names its step). */
+/* Returns the exit status: 0 when the run is done, HEP_EXIT_STOPPED when a
+ * signal stopped it (after its checkpoint). Exits on a fatal error (a NaN
+ * loss names its step). */
 int hep_train(const hep_config *cfg, const char *config_path, const hep_run *run);
-
-/* --mode=test: evaluate a checkpoint on the test files, print the seed's
- * EVALUATION SUMMARY lines, write outputpath/predictions-test.h5. */
-int hep_test(const hep_config *cfg, const char *config_path, const hep_run *run);
 
 #endif

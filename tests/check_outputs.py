@@ -51,7 +51,7 @@ def metrics(pred, log):
 
 def checkpoint(path, network):
     f = h5py.File(path)
-    assert f.attrs["format_version"] == 1
+    assert f.attrs["format_version"] == 2
     name = f.attrs["network"]
     name = name.decode() if isinstance(name, bytes) else str(name)
     assert name == network, name
@@ -59,6 +59,10 @@ def checkpoint(path, network):
     assert "learning_rate" in cfg and "conv_params" in cfg
     for key in ("step", "epoch", "seed", "adam_step", "arch", "generator_version"):
         assert key in f.attrs, key
+    settings = json.loads(f.attrs["settings"])
+    assert set(settings) == {"seed", "learning_rate", "weight_decay", "dropout_p", "optimizer", "global_batch",
+                             "steps_per_epoch", "data"}, settings
+    assert settings["learning_rate"] == cfg["learning_rate"] and settings["seed"] == cfg["seed"]
     shapes = {"conv1/weight": (128, 3, 3, 3), "conv2/weight": (128, 128, 3, 3), "conv3/weight": (128, 128, 3, 3),
               "fc1/weight": (512, 8192), "fc2/weight": (2, 512), "conv1/bias": (128,), "fc1/bias": (512,)}
     for name, shape in shapes.items():

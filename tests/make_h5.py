@@ -70,6 +70,22 @@ def main():
         write(p, 3)
     elif case == "no_train":
         write(os.path.join(d, "val_000.h5"), 8)
+    elif case == "huge_rows":                 # 'data' declares 2**62 rows with no storage behind them
+        with h5py.File(p, "w") as f:
+            f.create_dataset("data", shape=(2**62, 3, 64, 64), dtype="f4", chunks=(1, 3, 64, 64))
+            for name in ("label", "normweight", "weight"):
+                f.create_dataset(name, data=np.zeros(8, dtype="f4"))
+    elif case == "val_nan":                   # valid training files, a NaN in the validation file
+        write(p, 16)
+        data = np.zeros((8, 3, 64, 64), dtype="f4")
+        data[6, 2, 3, 4] = np.nan
+        write(os.path.join(d, "val_000.h5"), 8, data=data)
+    elif case == "channels":                  # channels C H W N: random data, train and val files
+        c, h, w, n = (int(x) for x in sys.argv[3:7])
+        rng = np.random.default_rng(1)
+        for name, rows in (("train_000.h5", n), ("val_000.h5", n // 2)):
+            data = rng.random((rows, c, h, w)) * (1 + np.arange(c))[None, :, None, None]
+            write(os.path.join(d, name), rows, data=data)
     else:
         sys.exit("make_h5.py: unknown case " + case)
 

@@ -126,7 +126,7 @@ int main(int argc, char **argv)
         float global[3] = { 0, 0, 0 };
         for (int r = 0; r < size; r++) {
             float mx[3];
-            if (hep_channel_max(files, nfiles, &info, r, size, mx, err, sizeof err) != 0) { printf("FAIL: %s\n", err); failures++; }
+            if (hep_scan_files(files, nfiles, &info, r, size, mx, err, sizeof err) != 0) { printf("FAIL: %s\n", err); failures++; }
             for (int c = 0; c < 3; c++) global[c] = mx[c] > global[c] ? mx[c] : global[c];
         }
         for (int c = 0; c < 3; c++)

@@ -1,0 +1,185 @@
+/* Evaluation and test mode (see evaluate.h). */
+#include "evaluate.h"
+
+#include <hdf5.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+
+#include "checkpoint.h"
+#include "loader.h"
+#include "resume.h"
+#include "util.h"
+
+int hep_load_files(const char *inputpath, const char *kind, const hep_model_info *info, hep_h5file **out)
+{
+    char err[1024], **paths;
+    int n = hep_h5_list(inputpath, kind, &paths, err, sizeof err);
+    if (n < 0) hep_fatal("%s", err);
+    hep_h5file *files = hep_xmalloc(sizeof(hep_h5file) * (size_t)(n > 0 ? n : 1), "the file table");
+    for (int i = 0; i < n; i++) {
+        if (hep_h5file_load(&files[i], paths[i], info, err, sizeof err) != 0) hep_fatal("%s", err);
+        free(paths[i]);
+    }
+    free(paths);
+    *out = files;
+    return n;
+}
+
+void hep_scores_compute(hep_model *m, int model_batch, const hep_eval_set *set, const hep_run *run,
+                        const hep_model_info *info, hep_scores *out)
+{
+    hep_loader_options opt = { .rank = run->rank, .size = run->size, .batch = set->batch, .shuffle = 0,
+                               .steps_per_epoch = -1, .first_epoch = 0, .epochs = 1,
+                               .channel_max = set->channel_max };
+    hep_loader *l = hep_loader_start(set->files, set->nfiles, info, &opt);
+    long cap = hep_loader_local_rows(set->files, set->nfiles, run->rank, run->size);
+    size_t rows = (size_t)(cap > 0 ? cap : 1);
+    const int K = info->num_classes;
+    out->probs = hep_xmalloc(sizeof(float) * rows * K, "evaluation scores");
+    out->label = hep_xmalloc(sizeof(int) * rows, "evaluation labels");
+    out->weight = hep_xmalloc(sizeof(float) * rows, "evaluation weights");
+    out->normweight = hep_xmalloc(sizeof(float) * rows, "evaluation weights");
+    long n = 0;
+    int steps = 0;
+    hep_pass pass = { .training = 0, .keep_prob = 1.0f };
+    const hep_batch *b;
+    const size_t image = (size_t)info->in_channels * info->in_height * info->in_width;
+    while ((b = hep_loader_next(l)) != NULL && (set->max_steps <= 0 || steps < set->max_steps)) {
+        for (int i0 = 0; i0 < b->n; i0 += model_batch) {
+            int chunk = b->n - i0 < model_batch ? b->n - i0 : model_batch;
+            hep_model_forward(m, b->x + (size_t)i0 * image, chunk, &pass, out->probs + (size_t)(n + i0) * K);
+        }
+        memcpy(out->label + n, b->label, sizeof(int) * b->n);
+        memcpy(out->weight + n, b->weight, sizeof(float) * b->n);
+        memcpy(out->normweight + n, b->normweight, sizeof(float) * b->n);
+        n += b->n;
+        steps++;
+    }
+    hep_loader_stop(l);
+    out->n = n;
+}
+
+void hep_scores_free(hep_scores *s)
+{
+    free(s->probs); free(s->label); free(s->weight); free(s->normweight);
+}
+
+static double unix_time(void)
+{
+    struct timeval tv;
+    gettimeofday(&tv, NULL);
+    return tv.tv_sec + 1e-6 * tv.tv_usec;
+}
+
+void hep_print_evaluation(hep_log *log, const char *set, const char *what, long step, long last,
+                          const hep_metrics *e)
+{
+    double t = unix_time();
+    hep_log_line(log, "%.3f EVALUATION %s: step %ld (%ld), average loss %g\n", t, what, step, last, e->loss);
+    hep_log_line(log, "%.3f EVALUATION %s: step %ld (%ld), average accu %g\n", t, what, step, last, e->accuracy);
+    hep_log_line(log, "%.3f EVALUATION %s: step %ld (%ld), average auc %g\n", t, what, step, last, e->auc);
+    if (e->classes > 2)
+        for (int k = 0; k < e->classes && k < 16; k++)
+            hep_log_line(log, "%.3f EVALUATION %s: step %ld (%ld), auc class %d vs rest %g\n", t, what, step, last, k,
+                         e->auc_class[k]);
+    hep_log_record(log, "\"time\": %.3f, \"step\": %ld, \"eval\": \"%s\", \"samples\": %ld, \"loss\": %.9g, "
+                   "\"accuracy\": %.9g, \"auc\": %.9g", t, step, set, e->n, e->loss, e->accuracy, e->auc);
+}
+static void write_predictions(const char *outputpath, const float *records, long n, int K, int have_psr,
+                              const float *psr)
+{
+    char path[4300], tmp[4400];
+    snprintf(path, sizeof path, "%s/predictions-test.h5", outputpath);
+    snprintf(tmp, sizeof tmp, "%s/.predictions-test.h5.tmp", outputpath);
+    hep_h5_lock();
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+    hid_t file = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    if (file < 0) hep_fatal("cannot create %s", tmp);
+    const int stride = K + 3;
+    float *scores = hep_xmalloc(sizeof(float) * (size_t)(n > 0 ? n : 1) * K, "scores");
+    int *label = hep_xmalloc(sizeof(int) * (size_t)(n > 0 ? n : 1), "labels");
+    float *weight = hep_xmalloc(sizeof(float) * (size_t)(n > 0 ? n : 1), "weights");
+    for (long i = 0; i < n; i++) {
+        memcpy(scores + i * K, records + i * stride, sizeof(float) * K);
+        label[i] = (int)records[i * stride + K];
+        weight[i] = records[i * stride + K + 1];
+    }
+    hsize_t d2[2] = { (hsize_t)n, (hsize_t)K }, d1[1] = { (hsize_t)n };
+    struct { const char *name; int rank; hsize_t *dims; hid_t ftype, mtype; const void *buf; } sets[] = {
+        { "scores", 2, d2, H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, scores },
+        { "label", 1, d1, H5T_STD_I32LE, H5T_NATIVE_INT, label },
+        { "weight", 1, d1, H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, weight },
+        { "psr", 1, d1, H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, psr },
+    };
+    int bad = 0;
+    for (int i = 0; i < (have_psr ? 4 : 3); i++) {
+        hid_t space = H5Screate_simple(sets[i].rank, sets[i].dims, NULL);
+        hid_t ds = H5Dcreate2(file, sets[i].name, sets[i].ftype, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+        bad |= ds < 0 || H5Dwrite(ds, sets[i].mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, sets[i].buf) < 0;
+        if (ds >= 0) H5Dclose(ds);
+        H5Sclose(space);
+    }
+    bad |= H5Fclose(file) < 0;
+    hep_h5_unlock();
+    if (bad) hep_fatal("writing %s failed", tmp);
+    if (rename(tmp, path) != 0) hep_fatal("cannot rename %s to %s", tmp, path);
+    printf("hepcnn: per-sample scores -> %s\n", path);
+    free(scores); free(label); free(weight);
+}
+
+/* psr is not part of the gathered records: with one rank, evaluation
+ * reads the files in order, so it is read back in that order. */
+static float *psr_in_file_order(const hep_h5file *files, int nfiles, long n)
+{
+    float *psr = hep_xmalloc(sizeof(float) * (size_t)(n > 0 ? n : 1), "psr");
+    long k = 0;
+    for (int f = 0; f < nfiles && k < n; f++)
+        for (long r = 0; r < files[f].rows && k < n; r++) psr[k++] = files[f].psr ? files[f].psr[r] : 0.0f;
+    return psr;
+}
+
+int hep_test(const hep_config *cfg, const char *config_path, const hep_run *run)
+{
+    const hep_model_info *info = hep_model_info_get();
+    hep_h5file *files;
+    int nfiles = hep_load_files(cfg->inputpath, "test", info, &files);
+    if (nfiles == 0)
+        hep_fatal("inputpath '%s' (from %s) has no test files (names containing 'test', ending in .h5 or .hdf5)",
+                  cfg->inputpath, config_path);
+    char err[1024], path[4400];
+    hep_model *m = hep_model_create(cfg->test_batch_size, run->threads, err, sizeof err);
+    if (!m) hep_fatal("%s", err);
+    long id = cfg->checkpoint_id >= 0 ? cfg->checkpoint_id : hep_checkpoint_latest(cfg->outputpath);
+    if (id < 0) hep_fatal("--mode=test: %s/models has no checkpoint (train first, or give --checkpoint_id)", cfg->outputpath);
+    float *channel_max = hep_xmalloc(sizeof(float) * info->in_channels, "the channel maxima");
+    hep_checkpoint_state state = { .channel_max = channel_max };
+    hep_load_checkpoint(cfg, id, m, info, NULL, &state, path, sizeof path);
+    if (run->rank == 0) printf("hepcnn: testing %s (step %ld) on %d test file(s)\n", path, state.step, nfiles);
+    hep_eval_set set = { files, nfiles, channel_max, cfg->test_batch_size, cfg->test_max_steps };
+    hep_scores scores;
+    hep_scores_compute(m, cfg->test_batch_size, &set, run, info, &scores);
+    hep_metrics e;
+    float *records = NULL;
+    hep_metrics_compute(run->comm, scores.probs, scores.label, scores.weight, scores.normweight, scores.n,
+                        info->num_classes, &e, &records);
+    hep_scores_free(&scores);
+    hep_log log;
+    hep_log_open(&log, cfg->outputpath, run->rank);
+    hep_print_evaluation(&log, "test", "SUMMARY", state.step, state.step, &e);
+    hep_log_close(&log);
+    if (run->rank == 0) {
+        int have_psr = run->size == 1 && files[0].psr != NULL;
+        float *psr = have_psr ? psr_in_file_order(files, nfiles, e.n) : NULL;
+        write_predictions(cfg->outputpath, records, e.n, info->num_classes, have_psr, psr);
+        free(psr);
+    }
+    free(records);
+    free(state.settings);
+    free(channel_max);
+    for (int i = 0; i < nfiles; i++) hep_h5file_free(&files[i]);
+    free(files);
+    hep_model_destroy(m);
+    return 0;
+}

@@ -1,0 +1,46 @@
+/* Evaluation: the validation set during training (the seed's EVALUATION
+ * REPORT and EPOCH SUMMARY lines) and --mode=test (a checkpoint on the test
+ * files, the seed's inference script: EVALUATION SUMMARY lines and
+ * outputpath/predictions-test.h5). */
+#ifndef HEP_EVALUATE_H
+#define HEP_EVALUATE_H
+
+#include <model.h>
+#include "config.h"
+#include "h5files.h"
+#include "log.h"
+#include "metrics.h"
+#include "train.h"
+
+typedef struct {
+    hep_h5file *files;
+    int nfiles;
+    const float *channel_max;
+    int batch, max_steps;      /* max_steps <= 0: every batch */
+} hep_eval_set;
+
+/* This rank's scores of the set (up to max_steps batches): probs
+ * [n][classes], with labels and weights; free with hep_scores_free. */
+typedef struct {
+    long n;
+    float *probs, *weight, *normweight;
+    int *label;
+} hep_scores;
+
+void hep_scores_compute(hep_model *m, int model_batch, const hep_eval_set *set, const hep_run *run,
+                        const hep_model_info *info, hep_scores *out);
+void hep_scores_free(hep_scores *s);
+
+/* The seed's three EVALUATION lines (and per-class AUCs) and a metrics
+ * record. */
+void hep_print_evaluation(hep_log *log, const char *set, const char *what, long step, long last,
+                          const hep_metrics *e);
+
+/* Every file of one kind ("train", "val", "test") in inputpath, checked;
+ * exits with the file's error. Returns the count. */
+int hep_load_files(const char *inputpath, const char *kind, const hep_model_info *info, hep_h5file **out);
+
+/* --mode=test. */
+int hep_test(const hep_config *cfg, const char *config_path, const hep_run *run);
+
+#endif

@@ -1,0 +1,64 @@
+/* The outputpath lock (see lock.h). */
+#define _DEFAULT_SOURCE   /* flock, gethostname */
+#include "lock.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "util.h"
+
+static void holder_of(int fd, char *out, size_t cap)
+{
+    ssize_t n = pread(fd, out, cap - 1, 0);
+    out[n > 0 ? n : 0] = '\0';
+    out[strcspn(out, "\n")] = '\0';
+    if (!out[0]) snprintf(out, cap, "a run that has not written its name yet");
+}
+
+static void write_holder(int fd)
+{
+    char host[256] = "?", when[64], text[512];
+    gethostname(host, sizeof host - 1);
+    time_t now = time(NULL);
+    strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S %Z", localtime(&now));
+    const char *job = getenv("SLURM_JOB_ID");
+    int len = snprintf(text, sizeof text, "host %s, pid %ld%s%s, since %s\n", host, (long)getpid(),
+                       job ? ", SLURM job " : "", job ? job : "", when);
+    if (ftruncate(fd, 0) != 0 || pwrite(fd, text, (size_t)len, 0) != len)
+        fprintf(stderr, "hepcnn: warning: cannot record this run in the lock file: %s\n", strerror(errno));
+}
+
+void hep_lock_outputpath(hep_lock *lock, const char *outputpath)
+{
+    char path[4200];
+    snprintf(path, sizeof path, "%s/.hepcnn.lock", outputpath);
+    lock->fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (lock->fd < 0) hep_fatal("cannot open the lock file %s: %s", path, strerror(errno));
+    if (flock(lock->fd, LOCK_EX | LOCK_NB) == 0) {
+        write_holder(lock->fd);
+        return;
+    }
+    if (errno == EWOULDBLOCK) {
+        char holder[512];
+        holder_of(lock->fd, holder, sizeof holder);
+        hep_fatal("outputpath %s is in use by another run (%s; lock file %s): wait for it to end, or give this "
+                  "run another --outputpath", outputpath, holder, path);
+    }
+    fprintf(stderr, "hepcnn: warning: cannot lock %s (%s): this file system does not support locks, so a second "
+            "run on the same outputpath would not be stopped\n", path, strerror(errno));
+    close(lock->fd);
+    lock->fd = -1;
+}
+
+void hep_lock_release(hep_lock *lock)
+{
+    if (lock->fd < 0) return;
+    close(lock->fd);   /* drops the flock; the file stays, naming the last holder */
+    lock->fd = -1;
+}

@@ -1,0 +1,58 @@
+/* Resuming (see resume.h). */
+#include "resume.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "settings.h"
+#include "util.h"
+
+void hep_load_checkpoint(const hep_config *cfg, long id, hep_model *m, const hep_model_info *info, hep_adam *adam,
+                         hep_checkpoint_state *state, char *path, size_t pathlen)
+{
+    char err[1024];
+    hep_checkpoint_path(cfg->outputpath, id, path, pathlen);
+    if (hep_checkpoint_load(path, m, info, adam, state, err, sizeof err) == 0) return;
+    long previous = cfg->checkpoint_id < 0 ? hep_checkpoint_before(cfg->outputpath, id) : -1;
+    if (previous >= 0)
+        hep_fatal("%s; the previous checkpoint is step %ld: use it with --checkpoint_id=%ld, "
+                  "or move the damaged file out of %s/models", err, previous, previous, cfg->outputpath);
+    hep_fatal("%s", err);
+}
+
+static void check_settings(const hep_config *cfg, const char *path, const char *saved, const char *settings, int rank)
+{
+    if (!saved) {
+        if (rank == 0) printf("hepcnn: note: %s records no training settings (an older format): not compared\n", path);
+        return;
+    }
+    char diff[4096];
+    int n = hep_settings_diff(saved, settings, diff, sizeof diff);
+    if (n == 0) return;
+    if (cfg->accept_changed_settings) {
+        if (rank == 0) printf("hepcnn: continuing %s with %d changed training setting(s) (--accept_changed_settings):%s\n",
+                              path, n, diff);
+        return;
+    }
+    hep_fatal("%s was written by a run with other training settings:%s\n"
+              "To continue these weights with the new settings, add --accept_changed_settings; to start fresh, "
+              "give this run another --outputpath", path, diff);
+}
+
+long hep_resume(const hep_config *cfg, hep_model *m, const hep_model_info *info, hep_adam *adam,
+                hep_checkpoint_state *state, const char *settings, int rank)
+{
+    long id = cfg->checkpoint_id >= 0 ? cfg->checkpoint_id : hep_checkpoint_latest(cfg->outputpath);
+    if (id < 0) {
+        if (cfg->restart && rank == 0)
+            printf("hepcnn: restart requested, but %s/models has no checkpoint: starting from scratch\n", cfg->outputpath);
+        return 0;
+    }
+    char path[4400];
+    hep_load_checkpoint(cfg, id, m, info, adam, state, path, sizeof path);
+    check_settings(cfg, path, state->settings, settings, rank);
+    free(state->settings);
+    state->settings = NULL;
+    if (rank == 0) printf("hepcnn: resuming from %s\n", path);
+    return state->step;
+}

@@ -1,0 +1,52 @@
+/* Signal handling (see signals.h). A signal handler can reach only static
+ * storage, so the one flag it sets lives here: the only mutable state
+ * outside main's structures, written by the handler and read by the loop. */
+#define _POSIX_C_SOURCE 200809L
+#include "signals.h"
+
+#include <signal.h>
+#include <string.h>
+#include <unistd.h>
+
+static volatile sig_atomic_t stop_signal;
+
+static void on_stop(int sig)
+{
+    if (sig == SIGINT && stop_signal == SIGINT) {
+        static const char msg[] = "\nhepcnn: second SIGINT: stopping at once, without a checkpoint\n";
+        ssize_t ignored = write(STDERR_FILENO, msg, sizeof msg - 1);
+        (void)ignored;
+        signal(SIGINT, SIG_DFL);
+        raise(SIGINT);
+        return;
+    }
+    if (!stop_signal) stop_signal = sig;
+    else if (sig == SIGINT) stop_signal = SIGINT;   /* arm the second Ctrl-C */
+}
+
+void hep_signals_install(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_stop;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = SA_RESTART;   /* a blocking read or MPI wait goes on; the loop looks at the flag */
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGUSR1, &sa, NULL);
+}
+
+int hep_stop_signal(void)
+{
+    return stop_signal;
+}
+
+const char *hep_signal_name(int sig)
+{
+    switch (sig) {
+    case SIGTERM: return "SIGTERM";
+    case SIGINT: return "SIGINT";
+    case SIGUSR1: return "SIGUSR1";
+    default: return "a signal";
+    }
+}

@@ -1,0 +1,189 @@
+/* The trainer's setup phase (see trainer.h). */
+#define _POSIX_C_SOURCE 200809L
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "evaluate.h"
+#include "init.h"
+#include "loader.h"
+#include "norm.h"
+#include "resume.h"
+#include "settings.h"
+#include "trainer.h"
+#include "util.h"
+
+/* The data files and the steps per epoch (a bad file fails before minutes
+ * of set-up). Every rank runs the same number of steps, or a collective
+ * would hang: the fewest rows any rank holds, in whole batches. */
+static long setup_files(trainer *t)
+{
+    const hep_config *cfg = t->cfg;
+    const hep_run *run = t->run;
+    const int workers = run->num_workers;
+    if (cfg->dummy_data) {
+        long spe = (long)((double)cfg->trainsamples / ((double)run->batch * workers));
+        if (spe < 1)
+            hep_fatal("%s: trainsamples (%ld) is less than one global batch (%d x %d workers)", t->config_path,
+                      cfg->trainsamples, run->batch, workers);
+        return spe;
+    }
+    t->ntrain = hep_load_files(cfg->inputpath, "train", t->info, &t->train_files);
+    if (t->ntrain == 0)
+        hep_fatal("inputpath '%s' (from %s) has no training files (names containing 'train', ending in .h5 or .hdf5)",
+                  cfg->inputpath, t->config_path);
+    t->nval = hep_load_files(cfg->inputpath, "val", t->info, &t->val_files);
+    long local = hep_loader_local_rows(t->train_files, t->ntrain, run->rank, run->size), fewest = local;
+    if (MPI_Allreduce(&local, &fewest, 1, MPI_LONG, MPI_MIN, run->comm) != MPI_SUCCESS)
+        hep_fatal("MPI_Allreduce of the sample counts failed");
+    long spe = fewest / run->batch;
+    if (spe < 1)
+        hep_fatal("inputpath '%s': the training files give a rank only %ld samples, fewer than one batch of %d",
+                  cfg->inputpath, fewest, run->batch);
+    if (hep_config_given(cfg, "trainsamples")) {
+        long cap = (long)((double)cfg->trainsamples / ((double)run->batch * workers));
+        if (cap >= 1 && cap < spe) spe = cap;
+    }
+    return spe;
+}
+
+static void setup_model(trainer *t)
+{
+    char err[512];
+    t->m = hep_model_create(t->run->batch, t->run->threads, err, sizeof err);
+    if (!t->m) hep_fatal("%s", err);
+    hep_init_params(t->m, t->info, (uint64_t)t->cfg->seed);
+    t->params = hep_model_params(t->m);
+    t->grads = hep_model_grads(t->m);
+    /* Same seed gives the same weights everywhere; the broadcast makes it a
+     * guarantee rather than a coincidence. */
+    if (t->run->size > 1 &&
+        MPI_Bcast(t->params, (int)t->info->num_params, MPI_FLOAT, 0, t->run->comm) != MPI_SUCCESS)
+        hep_fatal("MPI_Bcast of the initial parameters failed");
+    hep_adam_init(&t->adam, t->info->num_params, t->cfg->learning_rate, t->cfg->weight_decay);
+}
+
+/* Resume, then the channel maxima: the checkpoint's, or the training
+ * sample's on a fresh start. */
+static void setup_resume(trainer *t)
+{
+    const int C = t->info->in_channels;
+    t->channel_max = hep_xmalloc(sizeof(float) * C, "the channel maxima");
+    for (int c = 0; c < C; c++) t->channel_max[c] = 1.0f;
+    char *settings = hep_settings_json(t->cfg, (long)t->run->batch * t->run->num_workers, t->sched.steps_per_epoch);
+    t->ckpt = (hep_checkpoint_state){ .seed = (unsigned long long)t->cfg->seed, .channels = C,
+                                      .channel_max = t->channel_max };
+    t->first_step = t->step = hep_resume(t->cfg, t->m, t->info, &t->adam, &t->ckpt, settings, t->run->rank);
+    t->ckpt.settings = settings;
+    if (t->first_step > 0 && t->run->rank == 0) {
+        long spe = t->sched.steps_per_epoch;
+        printf("hepcnn: continuing at step %ld of %ld: epoch %ld, step %ld of %ld in it\n", t->first_step,
+               t->sched.total_steps, t->first_step / spe + 1, t->first_step % spe, spe);
+    }
+    if (t->first_step == 0 && !t->cfg->dummy_data)
+        hep_normalization(t->run->comm, t->cfg->outputpath, t->train_files, t->ntrain, t->info, t->run->rank,
+                          t->run->size, t->channel_max);
+}
+
+/* Validation files are read through once before training, like the
+ * training files, so that a bad value fails now and not after an epoch. */
+static void check_validation_files(trainer *t)
+{
+    char err[1024];
+    if (t->nval > 0 &&
+        hep_scan_files(t->val_files, t->nval, t->info, t->run->rank, t->run->size, NULL, err, sizeof err) != 0)
+        hep_fatal("%s", err);
+}
+
+static void setup_batches(trainer *t)
+{
+    const hep_run *run = t->run;
+    if (t->cfg->dummy_data) {
+        t->batches = hep_batches_dummy(t->info, run->batch, run->num_workers, run->rank, (uint64_t)t->cfg->seed);
+        return;
+    }
+    const long spe = t->sched.steps_per_epoch;
+    hep_loader_options opt = { .rank = run->rank, .size = run->size, .batch = run->batch, .shuffle = 1,
+                               .steps_per_epoch = spe, .first_epoch = (int)(t->first_step / spe),
+                               .skip_batches = t->first_step % spe, .epochs = t->cfg->num_epochs,
+                               .seed = (uint64_t)t->cfg->seed, .channel_max = t->channel_max };
+    t->batches = hep_batches_files(t->train_files, t->ntrain, t->info, &opt);
+}
+
+static void setup_comm(trainer *t)
+{
+    const hep_run *run = t->run;
+    if (run->num_ps > 0) {
+        hep_ps_layout layout = { .workers = run->num_workers, .servers = run->num_ps, .params = t->info->num_params,
+                                 .sync = strcmp(t->cfg->mode, "async") != 0,
+                                 .needed = run->num_workers - t->cfg->num_hot_spares };
+        hep_ps_worker_start(&t->ps, &layout, run->rank, &t->sched, t->first_step, t->params, &t->adam);
+    } else if (run->size > 1) {
+        hep_allreduce_init(&t->allreduce, t->m, run->comm, run->num_workers, t->info->num_params,
+                           t->cfg->overlap_allreduce);
+    }
+}
+
+static void print_start(const trainer *t)
+{
+    if (t->run->rank != 0) return;
+    const hep_run *run = t->run;
+    printf("hepcnn: %s (%s, %s), %d rank(s) x %d thread(s), batch %d per rank, %ld steps "
+           "(%ld per epoch), %.2f GFLOP per image per step\n", t->info->network, t->info->network_file,
+           t->info->arch, run->size, run->threads, run->batch, t->sched.total_steps, t->sched.steps_per_epoch,
+           t->info->flops_train / 1e9);
+    if (!t->cfg->dummy_data)
+        printf("hepcnn: %d training and %d validation file(s) in %s\n", t->ntrain, t->nval, t->cfg->inputpath);
+    if (hep_h5_serialized())
+        printf("hepcnn: HDF5 calls are serialised (the library is not thread-safe, or HEPCNN_HDF5_SERIALIZE=1)\n");
+    fflush(stdout);
+}
+
+void hep_trainer_setup(trainer *t)
+{
+    const hep_config *cfg = t->cfg;
+    long spe = setup_files(t);
+    t->sched = (hep_schedule){ .steps_per_epoch = spe, .total_steps = spe * cfg->num_epochs,
+                               .save_interval = cfg->save_interval, .checkpoint_steps = cfg->checkpoint_steps };
+    t->planned_total = t->sched.total_steps;
+    t->lock.fd = -1;
+    if (t->run->rank == 0) hep_lock_outputpath(&t->lock, cfg->outputpath);   /* before anything is written there */
+    hep_log_open(&t->log, cfg->outputpath, t->run->rank);
+    print_start(t);
+    setup_model(t);
+    setup_resume(t);
+    t->config_json = hep_config_to_json(cfg);
+    setup_comm(t);
+    if (t->first_step >= t->sched.total_steps) return;   /* nothing left to do: no data is read */
+    check_validation_files(t);
+    setup_batches(t);
+    t->progress = t->run->rank == 0 && isatty(STDOUT_FILENO);
+    const char *slow = getenv("HEPCNN_TEST_SLOW_WORKER");   /* "RANK:MS": that worker sleeps before each exchange */
+    if (slow && atoi(slow) == t->run->rank && strchr(slow, ':')) t->slow_ms = atoi(strchr(slow, ':') + 1);
+    if (cfg->timeline[0] && t->run->rank == 0 && hep_timeline_open(&t->tl, cfg->timeline) != 0)
+        hep_fatal("cannot write the timeline %s", cfg->timeline);
+    t->layer_times = hep_xmalloc(sizeof(hep_layer_time) * t->info->num_layers, "layer times");
+    t->last_checkpoint = t->t_report = hep_wall_seconds();
+}
+
+void hep_trainer_free(trainer *t)
+{
+    hep_batches_close(t->batches);
+    hep_log_close(&t->log);
+    hep_curve_free(&t->train_curve);
+    hep_curve_free(&t->val_curve);
+    free(t->layer_times);
+    free(t->config_json);
+    free(t->ckpt.settings);
+    free(t->channel_max);
+    for (int i = 0; i < t->ntrain; i++) hep_h5file_free(&t->train_files[i]);
+    for (int i = 0; i < t->nval; i++) hep_h5file_free(&t->val_files[i]);
+    free(t->train_files);
+    free(t->val_files);
+    if (t->run->num_ps > 0) hep_ps_worker_free(&t->ps);
+    hep_adam_free(&t->adam);
+    hep_model_destroy(t->m);
+    hep_lock_release(&t->lock);
+}

@@ -1,0 +1,68 @@
+/* The training run as a trainer with named phases (train.c runs them):
+ *
+ *   setup       data files and the steps per epoch, the outputpath lock,
+ *               model, resume, normalisation, batches, communication
+ *   step        one batch forward and backward, the gradient exchange (which
+ *               is also where the ranks agree on a stop or a checkpoint),
+ *               Adam
+ *   report      the seed's TRAINING REPORT line every display_interval steps
+ *   checkpoint  whatever schedule.h says is due, before any evaluation
+ *   evaluate    the validation set at epoch ends and validation_interval
+ *   finish      the parameter servers' goodbye and final state, the stop
+ *               line, the exit status
+ *
+ * Private to train.c and train_setup.c. */
+#ifndef HEP_TRAINER_H
+#define HEP_TRAINER_H
+
+#include <model.h>
+#include "batches.h"
+#include "checkpoint.h"
+#include "config.h"
+#include "dist.h"
+#include "h5files.h"
+#include "lock.h"
+#include "log.h"
+#include "optim.h"
+#include "plots.h"
+#include "ps.h"
+#include "schedule.h"
+#include "timeline.h"
+#include "train.h"
+
+typedef struct {
+    const hep_config *cfg;
+    const char *config_path;
+    const hep_run *run;
+    const hep_model_info *info;
+    hep_schedule sched;            /* total_steps: the run's last step (a stop lowers it) */
+    long planned_total;
+    hep_h5file *train_files, *val_files;
+    int ntrain, nval;
+    float *channel_max;            /* [input channels] */
+    hep_model *m;
+    float *params, *grads;
+    hep_adam adam;
+    hep_checkpoint_state ckpt;     /* seed, channel maxima, training settings */
+    char *config_json;
+    hep_batch_source *batches;
+    hep_allreduce allreduce;
+    hep_ps_worker ps;
+    hep_lock lock;
+    hep_log log;
+    hep_curve train_curve, val_curve;
+    hep_timeline tl;
+    hep_layer_time *layer_times;
+    long first_step, step, done;   /* done: the global step after the current step */
+    double loss, loss_sum, t_report, last_checkpoint;
+    int in_report;
+    int stop_signal;               /* the signal rank 0 received, 0: none (or another rank's) */
+    int checkpoint_now;            /* the clock asked for one at `done` */
+    int progress;                  /* a progress line on a terminal (rank 0) */
+    int slow_ms;                   /* test hook: HEPCNN_TEST_SLOW_WORKER */
+} trainer;
+
+void hep_trainer_setup(trainer *t);
+void hep_trainer_free(trainer *t);
+
+#endif

@@ -1,0 +1,282 @@
+# Runs that survive a cluster (sourced by tests/run.sh): checkpoints during
+# an epoch and bitwise restart from them (1 rank, 2 ranks, parameter
+# servers), signals, resubmitting finished runs, changed settings, the
+# outputpath lock, parameter-server edge cases, validation files checked
+# first, serialised HDF5, per-channel buffers sized by the network.
+echo "== resilience: mid-epoch checkpoints, restart, signals, resubmission, locks"
+PY=/usr/bin/python3
+R=$LOGDIR/resilience
+rm -rf "$R"; mkdir -p "$R"
+make --no-print-directory -s bin/hep64-native bin/hepcnn-datagen bin/wide_input-native
+bin/hepcnn-datagen --outdir="$R/data" --train=67 --train_files=3 --val=48 --test=0 --seed=11 > /dev/null
+MPI=(timeout 120 mpirun --allow-run-as-root --oversubscribe -x OMP_NUM_THREADS=1)
+# 3 files of 67 rows, batch 8: 25 steps per epoch on one rank
+RUN=(bin/hep64-native --config=configs/demo_64.json --inputpath="$R/data" --train_batch_size=8 --num_epochs=2
+     --display_interval=5 --checkpoint_minutes=0)
+same() { $PY tests/check_outputs.py same "$1" "$2"; }
+final_model() { ls "$1/models" | sort -t- -k2 -n | tail -1; }
+
+# wait_for FILE TEXT: until FILE contains TEXT (60 s at most)
+wait_for() {
+    local i
+    for i in $(seq 600); do grep -aq "$2" "$1" 2>/dev/null && return 0; sleep 0.1; done
+    echo "timed out waiting for '$2' in $1"; return 1
+}
+
+reference_run() {
+    "${RUN[@]}" --outputpath="$R/a" --checkpoint_steps=6 --checkpoint_keep=100 > "$R/a.out" || return 1
+    local got
+    got=$(grep -o 'CHECKPOINT: step [0-9]*' "$R/a.out" | awk '{ printf "%s ", $3 }')
+    echo "checkpoints at: $got"
+    [ "$got" = "6 12 18 24 25 30 36 42 48 50 " ]
+}
+check "checkpoint: every checkpoint_steps, mid-epoch, and at epoch ends (1 rank, files)" reference_run
+
+pruning() {
+    "${RUN[@]}" --outputpath="$R/prune" --checkpoint_steps=4 --checkpoint_keep=2 > /dev/null || return 1
+    local got
+    got=$(ls "$R/prune/models" | sort -t- -k2 -n | tr '\n' ' ')
+    echo "kept: $got"
+    [ "$got" = "model-25.h5 model-44.h5 model-48.h5 model-50.h5 " ]
+}
+check "checkpoint: the newest checkpoint_keep mid-epoch ones kept, every epoch end kept" pruning
+
+# resume_from DIR STEP: a fresh outputpath holding only that checkpoint of
+# DIR; the resumed run must end with DIR's final weights, bit for bit.
+resume_from() {
+    local src=$1 k=$2 final=$3; shift 3
+    local dst="$R/from-$(basename "$src")-$k"
+    rm -rf "$dst"; mkdir -p "$dst/models"
+    cp "$src/models/model-$k.h5" "$dst/models/"
+    "$@" --outputpath="$dst" > "$dst.out" 2>&1 || { cat "$dst.out"; return 1; }
+    grep "continuing at step $k " "$dst.out" && same "$src/models/model-$final.h5" "$dst/models/model-$final.h5"
+}
+restart_1rank() {
+    local k
+    for k in 6 18 30 42; do resume_from "$R/a" $k 50 "${RUN[@]}" || return 1; done
+}
+check "restart: from mid-epoch steps 6, 18, 30, 42 (1 rank, files): bitwise equal end" restart_1rank
+
+restart_2ranks() {
+    "${MPI[@]}" -np 2 "${RUN[@]}" --outputpath="$R/b" --checkpoint_steps=3 --checkpoint_keep=100 > "$R/b.out" ||
+        { cat "$R/b.out"; return 1; }
+    grep "8 per epoch" "$R/b.out" || return 1
+    resume_from "$R/b" 3 16 "${MPI[@]}" -np 2 "${RUN[@]}" && resume_from "$R/b" 12 16 "${MPI[@]}" -np 2 "${RUN[@]}"
+}
+check "restart: from mid-epoch steps 3 and 12 (2 ranks, allreduce): bitwise equal end" restart_2ranks
+
+# A SIGTERM at a random moment after the first checkpoint: exit 75, one
+# line saying so, a checkpoint at the step it stopped; running the same
+# command again ends bitwise equal to the uninterrupted run.
+sigterm_resume() {
+    rm -rf "$R/c"
+    "${RUN[@]}" --outputpath="$R/c" --checkpoint_steps=6 > "$R/c1.out" 2>&1 &
+    local pid=$! rc
+    wait_for "$R/c1.out" "CHECKPOINT: step 6" || return 1
+    sleep "$(awk -v r=$RANDOM 'BEGIN { print r % 2000 / 1000 }')"
+    kill -TERM $pid; wait $pid; rc=$?
+    cat "$R/c1.out"
+    [ $rc -eq 75 ] || { echo "expected exit 75, got $rc"; return 1; }
+    local stop
+    stop=$(sed -n 's/.*stopped by SIGTERM after step \([0-9]*\) of 50; checkpoint .* written; .*(exit status 75)$/\1/p' "$R/c1.out")
+    [ -n "$stop" ] && [ -f "$R/c/models/model-$stop.h5" ] || { echo "no stop line or checkpoint"; return 1; }
+    [ "$(grep -c 'stopped by' "$R/c1.out")" -eq 1 ] || return 1
+    echo "stopped at step $stop"
+    "${RUN[@]}" --outputpath="$R/c" --checkpoint_steps=6 > "$R/c2.out" 2>&1 || { cat "$R/c2.out"; return 1; }
+    grep "continuing at step $stop " "$R/c2.out" && same "$R/a/models/model-50.h5" "$R/c/models/model-50.h5"
+}
+check "signal: SIGTERM at a random moment: exit 75, checkpoint; the rerun ends bitwise equal" sigterm_resume
+
+# SIGUSR1 to rank 1 only: both ranks stop at the same step.
+rank_pid() {   # rank_pid PATTERN RANK
+    local p
+    for p in $(pgrep -f "$1"); do
+        tr '\0' '\n' < /proc/$p/environ 2>/dev/null | grep -qx "OMPI_COMM_WORLD_RANK=$2" && { echo $p; return; }
+    done
+}
+one_rank_signalled() {
+    rm -rf "$R/sig2"
+    "${MPI[@]}" -np 2 "${RUN[@]}" --num_epochs=8 --outputpath="$R/sig2" > "$R/sig2.out" 2>&1 &
+    local pid=$! rc victim
+    wait_for "$R/sig2.out" "TRAINING REPORT: step 5 " || return 1
+    victim=$(rank_pid "^bin/hep64-native.*$R/sig2" 1)
+    [ -n "$victim" ] || { echo "rank 1 not found"; return 1; }
+    kill -USR1 "$victim"; wait $pid; rc=$?
+    cat "$R/sig2.out"
+    [ $rc -eq 75 ] && grep -q "stopped by a signal to another rank after step" "$R/sig2.out" &&
+        $PY tests/check_outputs.py loadable "$R/sig2"
+}
+check "signal: SIGUSR1 to one of 2 ranks stops both at one step, exit 75" one_rank_signalled
+
+second_sigint() {
+    # steps of about a second, so that both signals come within one step
+    bin/hep64-native --config=configs/demo_64.json --dummy_data --trainsamples=100000 --train_batch_size=128 \
+        --display_interval=1 --outputpath="$R/int" > "$R/int.out" 2>&1 &
+    local pid=$! rc t0
+    wait_for "$R/int.out" "TRAINING REPORT" || return 1
+    t0=$SECONDS
+    kill -INT $pid; sleep 0.1; kill -INT $pid; wait $pid; rc=$?
+    cat "$R/int.out"
+    echo "exit $rc after $((SECONDS - t0)) s"
+    [ $rc -eq 130 ] && [ $((SECONDS - t0)) -lt 5 ] && grep -q "second SIGINT: stopping at once, without a checkpoint" "$R/int.out" &&
+        [ ! -e "$R/int/models" ]
+}
+check "signal: a second SIGINT ends the run at once (no checkpoint)" second_sigint
+
+# Parameter servers (sync, 1 server + 2 workers): SIGTERM to every rank,
+# as SLURM does, then a rerun: bitwise equal to the uninterrupted run.
+PSRUN=(--config=configs/demo_64.json --dummy_data --trainsamples=480 --num_epochs=2 --train_batch_size=16
+       --batch_size_per_node=false --display_interval=5 --checkpoint_steps=4 --checkpoint_minutes=0 --num_ps=1)
+ps_restart() {
+    "${MPI[@]}" -np 3 bin/hep64-native "${PSRUN[@]}" --outputpath="$R/p" > "$R/p.out" 2>&1 || { cat "$R/p.out"; return 1; }
+    rm -rf "$R/p2"
+    "${MPI[@]}" -np 3 bin/hep64-native "${PSRUN[@]}" --outputpath="$R/p2" > "$R/p2a.out" 2>&1 &
+    local pid=$! rc
+    wait_for "$R/p2a.out" "CHECKPOINT: step 8" || return 1
+    sleep "$(awk -v r=$RANDOM 'BEGIN { print r % 1000 / 1000 }')"
+    pkill -TERM -f "^bin/hep64-native.*$R/p2"; wait $pid; rc=$?
+    tr '\r' '\n' < "$R/p2a.out" | grep -a -E 'CHECKPOINT|stopped'
+    [ $rc -eq 75 ] && grep -aq "stopped by SIGTERM after step" "$R/p2a.out" || { echo "expected exit 75, got $rc"; return 1; }
+    "${MPI[@]}" -np 3 bin/hep64-native "${PSRUN[@]}" --outputpath="$R/p2" > "$R/p2b.out" 2>&1 || { cat "$R/p2b.out"; return 1; }
+    grep -a "continuing at step" "$R/p2b.out" && same "$R/p/models/model-60.h5" "$R/p2/models/model-60.h5"
+}
+check "restart: parameter servers (sync) stopped by SIGTERM mid-epoch: bitwise equal end" ps_restart
+
+# A finished run started again exits 0 within seconds, in every mode.
+resubmit() {
+    local t0=$SECONDS out
+    out=$("$@" 2>&1) || { printf '%s\n' "$out"; return 1; }
+    printf '%s\n' "$out" | tail -3
+    echo "took $((SECONDS - t0)) s"
+    grep -q "already done" <<<"$out" && [ $((SECONDS - t0)) -lt 30 ]
+}
+ASYNC=(--config=configs/demo_64.json --dummy_data --trainsamples=384 --num_epochs=1 --train_batch_size=16
+       --display_interval=5 --num_ps=1 --mode=async --outputpath="$R/async")
+"${MPI[@]}" -np 3 bin/hep64-native "${ASYNC[@]}" > "$R/async.out" 2>&1
+check "resubmit: a finished run exits 0 at once (1 rank)" resubmit "${RUN[@]}" --outputpath="$R/a" --checkpoint_steps=6
+check "resubmit: a finished run exits 0 at once (2 ranks, allreduce)" resubmit "${MPI[@]}" -np 2 "${RUN[@]}" --outputpath="$R/b"
+check "resubmit: a finished run exits 0 at once (parameter server, sync)" resubmit "${MPI[@]}" -np 3 bin/hep64-native "${PSRUN[@]}" --outputpath="$R/p"
+check "resubmit: a finished run exits 0 at once (parameter server, async)" resubmit "${MPI[@]}" -np 3 bin/hep64-native "${ASYNC[@]}"
+
+changed_settings() {
+    local before
+    before=$(ls -l "$R/a/models" | md5sum)
+    expect_fail "learning_rate: 0.001 in the checkpoint, 0.002 now" "${RUN[@]}" --outputpath="$R/a" --num_epochs=3 \
+        --learning_rate=0.002 --train_batch_size=4 > "$R/changed.out"; local rc=$?
+    cat "$R/changed.out"
+    [ $rc -eq 0 ] && grep -q "global_batch: 8 in the checkpoint, 4 now" "$R/changed.out" &&
+        grep -q "add --accept_changed_settings; to start fresh, give this run another --outputpath" "$R/changed.out" &&
+        [ "$(ls -l "$R/a/models" | md5sum)" = "$before" ] || return 1
+    rm -rf "$R/accept"; cp -r "$R/a" "$R/accept"
+    "${RUN[@]}" --outputpath="$R/accept" --num_epochs=3 --learning_rate=0.002 --accept_changed_settings > "$R/accept.out" &&
+        grep "continuing .* with 1 changed training setting" "$R/accept.out" && [ -f "$R/accept/models/model-75.h5" ]
+}
+check "restart: other training settings are refused naming each; --accept_changed_settings continues" changed_settings
+
+lock() {
+    rm -rf "$R/lock"
+    local long=(bin/hep64-native --config=configs/demo_64.json --dummy_data --trainsamples=100000 --train_batch_size=8
+                --display_interval=2 --outputpath="$R/lock")
+    "${long[@]}" > "$R/lock1.out" 2>&1 &
+    local first=$!
+    wait_for "$R/lock1.out" "TRAINING REPORT" || return 1
+    expect_fail "outputpath $R/lock is in use by another run (host $(hostname), pid $first" "${long[@]}" || return 1
+    kill -9 $first; wait $first 2>/dev/null
+    "${long[@]}" > "$R/lock3.out" 2>&1 &
+    local third=$!
+    wait_for "$R/lock3.out" "TRAINING REPORT" || { kill $third; return 1; }
+    kill -TERM $third; wait $third
+    [ $? -eq 75 ] && echo "a lock left by kill -9 did not block the next run"
+}
+check "lock: a second run on an outputpath refuses naming the first; kill -9 leaves no lock" lock
+
+# Parameter-server edge cases: each must end (timeout 120 s), exit 0, with
+# its evaluations and a loadable last checkpoint.
+ps_edge() {
+    local name=$1 np=$2; shift 2
+    rm -rf "$R/$name"
+    "${MPI[@]}" -np "$np" "$@" --outputpath="$R/$name" > "$R/$name.out" 2>&1; local rc=$?
+    tr '\r' '\n' < "$R/$name.out" | grep -a -v '^ *step [0-9]*/' | tail -12
+    [ $rc -eq 0 ] || { echo "exit $rc"; return 1; }
+    grep -aq "EVALUATION" "$R/$name.out" && $PY tests/check_outputs.py loadable "$R/$name"
+}
+EDGE=(bin/hep64-native --config=configs/demo_64.json --inputpath="$R/data" --train_batch_size=4 --num_epochs=1
+      --display_interval=1 --validation_interval=1 --validation_max_steps=1 --checkpoint_steps=1 --checkpoint_minutes=0)
+check "ps: async, 4 workers jump over evaluation and checkpoint steps: no hang" \
+    ps_edge async4 5 "${EDGE[@]}" --num_ps=1 --mode=async
+check "ps: sync, a hot spare and a slow worker 0: no hang" \
+    ps_edge spare 4 -x HEPCNN_TEST_SLOW_WORKER=0:300 "${EDGE[@]}" --num_ps=1 --num_hot_spares=1
+two_servers() {
+    ps_edge two-sync 4 bin/hep64-native "${PSRUN[@]}" --num_ps=2 --validation_interval=0 --inputpath="$R/data" \
+        --dummy_data=false --trainsamples=1000000 --train_batch_size=8 --num_epochs=1 &&
+    ps_edge one-sync 3 bin/hep64-native "${PSRUN[@]}" --num_ps=1 --validation_interval=0 --inputpath="$R/data" \
+        --dummy_data=false --trainsamples=1000000 --train_batch_size=8 --num_epochs=1 &&
+    [ "$(final_model "$R/one-sync")" = "$(final_model "$R/two-sync")" ] &&
+    same "$R/one-sync/models/$(final_model "$R/one-sync")" "$R/two-sync/models/$(final_model "$R/two-sync")" &&
+    ps_edge two-async 4 "${EDGE[@]}" --num_ps=2 --mode=async
+}
+check "ps: two servers finish (sync equals one server bitwise; async ends)" two_servers
+
+worker_dies() {
+    rm -rf "$R/dies"; mkdir -p "$R/dies"
+    cp "$R/data"/*.h5 "$R/dies/"
+    "${MPI[@]}" -np 3 "${RUN[@]}" --num_ps=1 --num_epochs=50 --inputpath="$R/dies" --outputpath="$R/dies-out" \
+        > "$R/dies.out" 2>&1 &
+    local pid=$! t0 rc
+    wait_for "$R/dies.out" "TRAINING REPORT" || return 1
+    t0=$SECONDS
+    kill -9 "$(rank_pid "^bin/hep64-native.*$R/dies-out" 1)"; wait $pid; rc=$?
+    echo "the job ended with $rc, $((SECONDS - t0)) s after worker 1 was killed"
+    [ $rc -ne 0 ] && [ $((SECONDS - t0)) -lt 30 ]
+}
+check "ps: a worker killed with -9 ends the job (no hang)" worker_dies
+
+# Validation files are read through before training: a bad value fails
+# at once, before any checkpoint.
+val_checked_first() {
+    rm -rf "$R/valnan" "$R/valnan-out"
+    $PY tests/make_h5.py val_nan "$R/valnan" || return 1
+    expect_fail "val_000.h5: dataset 'data' row 6, channel 2, pixel (3,4) is NaN" bin/hep64-native \
+        --config=configs/demo_64.json --inputpath="$R/valnan" --outputpath="$R/valnan-out" --train_batch_size=4 || return 1
+    [ ! -e "$R/valnan-out/models" ] || { echo "a checkpoint was written"; return 1; }
+}
+check "val: a NaN in a validation file stops the run before training" val_checked_first
+
+# The epoch's checkpoint is written before its evaluation: a validation
+# file that breaks during the run costs the evaluation, not the epoch.
+eval_after_checkpoint() {
+    rm -rf "$R/evalfail" "$R/evalfail-out"; mkdir -p "$R/evalfail"
+    cp "$R/data"/*.h5 "$R/evalfail/"
+    "${RUN[@]}" --inputpath="$R/evalfail" --outputpath="$R/evalfail-out" > "$R/evalfail.out" 2>&1 &
+    local pid=$! rc
+    wait_for "$R/evalfail.out" "TRAINING REPORT: step 5 " || return 1
+    echo "not HDF5 any more" > "$R/evalfail/val_000.h5"
+    wait $pid; rc=$?
+    cat "$R/evalfail.out"
+    [ $rc -ne 0 ] && grep -q "val_000.h5: not an HDF5 file" "$R/evalfail.out" &&
+        grep -q "CHECKPOINT: step 25, epoch 1" "$R/evalfail.out" && $PY tests/check_outputs.py loadable "$R/evalfail-out"
+}
+check "val: an evaluation failing after an epoch end loses no checkpoint" eval_after_checkpoint
+
+serialised_hdf5() {
+    HEPCNN_HDF5_SERIALIZE=1 "${RUN[@]}" --outputpath="$R/serial" > "$R/serial.out" || return 1
+    grep "HDF5 calls are serialised" "$R/serial.out" && same "$R/a/models/model-50.h5" "$R/serial/models/model-50.h5"
+}
+check "hdf5: serialised HDF5 (a library that is not thread-safe) trains to the same weights" serialised_hdf5
+
+# Per-channel buffers are sized by the network (20 input channels here).
+wide_channels() {
+    rm -rf "$R/wide" "$R/wide-out"
+    $PY tests/make_h5.py channels "$R/wide" 20 16 16 32 || return 1
+    bin/wide_input-native --config=configs/demo_64.json --input_shape=[20,16,16] --num_layers=2 --num_fc_units=0 \
+        --conv_params.num_filters=16 --inputpath="$R/wide" --outputpath="$R/wide-out" --train_batch_size=4 \
+        --num_epochs=1 > "$R/wide.out" || { cat "$R/wide.out"; return 1; }
+    $PY - "$R/wide/train_000.h5" "$R/wide-out/models/model-8.h5" <<'PY'
+import sys, h5py, numpy as np
+want = h5py.File(sys.argv[1])["data"][()].max(axis=(0, 2, 3))
+got = h5py.File(sys.argv[2])["normalization/channel_max"][()]
+print("channel maxima:", got)
+assert got.shape == (20,) and np.allclose(got, want), (got, want)
+PY
+}
+check "channels: a 20-channel input's maxima are all computed and checkpointed" wide_channels
