@@ -1,6 +1,14 @@
 # Shared by the run scripts (sourced from the original run_scripts folder,
 # which the scripts find even when sbatch runs them from a spool copy):
-# parse -p/-c/-n, check the binary, run srun.
+# parse -p/-c/-n/-r, check the binary, run srun, requeue when asked.
+#
+# Long trainings across jobs: the scripts ask SLURM for SIGUSR1 three
+# minutes before the time limit (#SBATCH --signal=USR1@180); the binary then
+# finishes its step, writes a checkpoint and exits 75. Submitting the job
+# again continues from that checkpoint (outputpath/models); with -r the job
+# requeues itself (scontrol requeue) until the training is done. The job's
+# output file is appended to (#SBATCH --open-mode=append), so a requeued
+# job keeps its history.
 
 hepcnn_root() {
     (cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -14,14 +22,16 @@ hepcnn_parse_args() {
     NUM_PS=$([ "$NODES" -ge 2 ] && echo 1 || echo 0)
     CONFIG=$ROOT/$default_config
     NET=hep224
+    REQUEUE=0
     EXTRA=()
     while [ $# -gt 0 ]; do
         case $1 in
             -p) NUM_PS=$2; shift 2 ;;
             -c) CONFIG=$2; shift 2 ;;
             -n) NET=$2; shift 2 ;;
+            -r) REQUEUE=1; shift ;;
             --) shift; EXTRA=("$@"); break ;;
-            *) echo "usage: sbatch -N <nodes> $(basename "$0") [-p NUM_PS] [-c CONFIG] [-n NET] [-- OPTIONS]" >&2; exit 2 ;;
+            *) echo "usage: sbatch -N <nodes> $(basename "$0") [-p NUM_PS] [-c CONFIG] [-n NET] [-r] [-- OPTIONS]" >&2; exit 2 ;;
         esac
     done
     [ -f "$CONFIG" ] || { echo "$(basename "$0"): config $CONFIG not found" >&2; exit 2; }
@@ -30,10 +40,25 @@ hepcnn_parse_args() {
     TASKS=$NODES
 }
 
+# Exit 75 from the binary: stopped by a signal after writing its checkpoint.
+HEPCNN_EXIT_STOPPED=75
+
 hepcnn_srun() {
-    local cpus=$1
-    echo "hepcnn: $NODES node(s), $TASKS rank(s) ($NUM_PS parameter server(s)), $OMP_NUM_THREADS threads per rank"
+    local cpus=$1 rc=0
+    echo "hepcnn: job ${SLURM_JOB_ID:-?} (restart ${SLURM_RESTART_COUNT:-0}), $NODES node(s), $TASKS rank(s)" \
+         "($NUM_PS parameter server(s)), $OMP_NUM_THREADS threads per rank"
     echo "hepcnn: $BIN --config=$CONFIG ${EXTRA[*]:-}"
-    srun -N "$NODES" -n "$TASKS" -c "$cpus" --cpu_bind=cores \
-        "$BIN" --config="$CONFIG" --num_tasks="$TASKS" --num_ps="$NUM_PS" "${EXTRA[@]}"
+    # --kill-on-bad-exit: a rank that fails ends the whole step, never a hang
+    srun --kill-on-bad-exit=1 -N "$NODES" -n "$TASKS" -c "$cpus" --cpu_bind=cores \
+        "$BIN" --config="$CONFIG" --num_tasks="$TASKS" --num_ps="$NUM_PS" "${EXTRA[@]}" || rc=$?
+    if [ $rc -eq $HEPCNN_EXIT_STOPPED ]; then
+        echo "hepcnn: the run stopped at a checkpoint (a signal: the time limit is near, or scancel --signal)"
+        if [ "$REQUEUE" = 1 ] && [ -n "${SLURM_JOB_ID:-}" ]; then
+            scontrol requeue "$SLURM_JOB_ID" && { echo "hepcnn: job $SLURM_JOB_ID requeued: it will continue"; exit 0; }
+            echo "hepcnn: scontrol requeue failed: submit the job again to continue"
+        else
+            echo "hepcnn: submit the same job again to continue (or use -r to requeue automatically)"
+        fi
+    fi
+    exit $rc
 }

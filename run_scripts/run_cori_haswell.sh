@@ -5,6 +5,9 @@
 #SBATCH -J hepcnn_hsw
 #SBATCH -L SCRATCH
 #SBATCH -o hepcnn_hsw-%j.out
+#SBATCH --open-mode=append
+#SBATCH --requeue
+#SBATCH --signal=USR1@180
 # hepcnn on Cori Haswell nodes (2 x 16 cores, 2 hardware threads each), one
 # MPI rank per node, in the seed's form:
 #

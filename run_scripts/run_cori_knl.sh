@@ -5,14 +5,19 @@
 #SBATCH -J hepcnn_knl
 #SBATCH -L SCRATCH
 #SBATCH -o hepcnn_knl-%j.out
+#SBATCH --open-mode=append
+#SBATCH --requeue
+#SBATCH --signal=USR1@180
 # hepcnn on Cori KNL nodes (Xeon Phi 7250: 68 cores x 4 hardware threads),
 # one MPI rank per node, in the seed's form:
 #
-#   sbatch -N <nodes> run_scripts/run_cori_knl.sh [-p NUM_PS] [-c CONFIG] [-n NET] [-- OPTIONS...]
+#   sbatch -N <nodes> run_scripts/run_cori_knl.sh [-p NUM_PS] [-c CONFIG] [-n NET] [-r] [-- OPTIONS...]
 #
 # -p: parameter-server ranks (default 1 when nodes >= 2, as the seed; -p 0:
 #     allreduce); -c: config (default configs/cori_knl_224.json); -n: network
-#     (default hep224; the binary is bin/<net>-knl, built with make NET=<net> ARCH=knl).
+#     (default hep224; the binary is bin/<net>-knl, built with make NET=<net> ARCH=knl);
+# -r: when the time limit stops the run (at a checkpoint), requeue this job
+#     so that it continues; without -r, submit it again.
 # OPTIONS go to the binary, e.g. -- --dummy_data --num_epochs=1.
 # Works from any folder: the project is found from this script's own path.
 set -euo pipefail

@@ -12,7 +12,6 @@
 #include "config.h"
 #include "evaluate.h"
 #include "ps.h"
-#include "signals.h"
 #include "train.h"
 #include "util.h"
 
@@ -71,7 +70,6 @@ int main(int argc, char **argv)
     if (MPI_Comm_split(MPI_COMM_WORLD, server, rank, &run.comm) != MPI_SUCCESS) hep_fatal("MPI_Comm_split failed");
     MPI_Comm_rank(run.comm, &run.rank);
     MPI_Comm_size(run.comm, &run.size);
-    if (strcmp(cfg.mode, "test") != 0) hep_signals_install();
     int status = 0;
     if (server) {
         hep_ps_layout layout = { .workers = workers, .servers = cfg.num_ps, .params = info->num_params,

@@ -194,6 +194,7 @@ void hep_ps_serve(const hep_ps_layout *layout, int k, const hep_config *cfg, con
     memset(s.sum, 0, sizeof(float) * layout->params);
     hep_adam_init(&s.adam, layout->params, cfg->learning_rate, cfg->weight_decay);
     receive_initial(&s, cfg);
+    hep_signals_install();
     s.in = ps_message(s.len);
     s.snap = ps_message(3 * s.len);
     s.out = hep_xmalloc(sizeof(char *) * layout->workers, "reply buffers");

@@ -13,6 +13,9 @@
  * again continues the run. */
 enum { HEP_EXIT_STOPPED = 75 };
 
+/* Called when training starts (and by a parameter server when it starts
+ * serving): before that a signal ends the process as usual, since there is
+ * nothing to save. */
 void hep_signals_install(void);
 /* The first stop signal received (SIGTERM, SIGINT, SIGUSR1), or 0. */
 int hep_stop_signal(void);

@@ -12,6 +12,7 @@
 #include "norm.h"
 #include "resume.h"
 #include "settings.h"
+#include "signals.h"
 #include "trainer.h"
 #include "util.h"
 
@@ -166,6 +167,7 @@ void hep_trainer_setup(trainer *t)
         hep_fatal("cannot write the timeline %s", cfg->timeline);
     t->layer_times = hep_xmalloc(sizeof(hep_layer_time) * t->info->num_layers, "layer times");
     t->last_checkpoint = t->t_report = hep_wall_seconds();
+    hep_signals_install();   /* from here on a signal stops at a checkpoint; before, there is nothing to save */
 }
 
 void hep_trainer_free(trainer *t)

@@ -29,6 +29,13 @@ expect_fail() {
     return 0
 }
 
+# wait_for FILE TEXT: until FILE contains TEXT (60 s at most)
+wait_for() {
+    local i
+    for i in $(seq 600); do grep -aq "$2" "$1" 2>/dev/null && return 0; sleep 0.1; done
+    echo "timed out waiting for '$2' in $1"; return 1
+}
+
 # no_warnings CMD...: CMD succeeds and prints no compiler warning
 no_warnings() {
     local out

@@ -70,11 +70,12 @@ def main():
         write(p, 3)
     elif case == "no_train":
         write(os.path.join(d, "val_000.h5"), 8)
-    elif case == "huge_rows":                 # 'data' declares 2**62 rows with no storage behind them
+    elif case == "huge_rows":                 # every dataset declares 2**62 rows with no storage behind them
         with h5py.File(p, "w") as f:
             f.create_dataset("data", shape=(2**62, 3, 64, 64), dtype="f4", chunks=(1, 3, 64, 64))
-            for name in ("label", "normweight", "weight"):
-                f.create_dataset(name, data=np.zeros(8, dtype="f4"))
+            f.create_dataset("label", shape=(2**62,), dtype="i4", chunks=(1024,))
+            for name in ("normweight", "weight"):
+                f.create_dataset(name, shape=(2**62,), dtype="f4", chunks=(1024,))
     elif case == "val_nan":                   # valid training files, a NaN in the validation file
         write(p, 16)
         data = np.zeros((8, 3, 64, 64), dtype="f4")

@@ -104,3 +104,4 @@ check "bad input: label outside the classes" bad_input bad_label "train_000.h5: 
 check "bad input: NaN in data" bad_input nan "train_000.h5: dataset 'data' row 5, channel 1, pixel (10,20) is NaN"
 check "bad input: Inf in data" bad_input inf "train_000.h5: dataset 'data' row 5, channel 1, pixel (10,20) is infinite"
 check "bad input: fewer samples than a batch" bad_input few "only 3 samples, fewer than one batch of 4"
+check "bad input: 2^62 rows declared (no storage)" bad_input huge_rows "train_000.h5: dataset 'data' declares 4611686018427387904 rows, more than this machine can index"

@@ -53,3 +53,27 @@ if command -v qemu-x86_64 >/dev/null; then
 else
     skip "isa: refusals on emulated CPUs" "qemu-user is not installed (make deps)"
 fi
+
+# The two README commands check their Debian packages first: a user who is
+# not root is told the one command to run; root gets them installed. A fake
+# dpkg-query first in PATH reports lua5.4 as missing.
+deps_check() {
+    local fake=$LOGDIR/fake-dpkg out rc
+    mkdir -p "$fake"
+    cat > "$fake/dpkg-query" <<'SH'
+#!/bin/sh
+case "$*" in *" lua5.4") echo "unknown ok not-installed"; exit 0 ;; esac
+exec /usr/bin/dpkg-query "$@"
+SH
+    chmod +x "$fake/dpkg-query"
+    chmod o+rx "$LOGDIR" "$fake" 2>/dev/null
+    out=$(runuser -u nobody -- env PATH="$fake:$PATH" bash tools/deps.sh check 2>&1); rc=$?
+    printf '%s\n' "$out"
+    [ $rc -eq 1 ] && grep -q "these Debian packages are missing: lua5.4" <<<"$out" &&
+        grep -q "install them with:  sudo make deps" <<<"$out" || return 1
+    [ "$(id -u)" -eq 0 ] || return 0
+    out=$(PATH="$fake:$PATH" bash tools/deps.sh check 2>&1); rc=$?
+    printf '%s\n' "$out" | tail -3
+    [ $rc -eq 0 ] && grep -q "installing the Debian packages this needs: lua5.4" <<<"$out"
+}
+check "deps: make demo/test tell a user what to install, and install it as root" deps_check

@@ -16,13 +16,6 @@ RUN=(bin/hep64-native --config=configs/demo_64.json --inputpath="$R/data" --trai
 same() { $PY tests/check_outputs.py same "$1" "$2"; }
 final_model() { ls "$1/models" | sort -t- -k2 -n | tail -1; }
 
-# wait_for FILE TEXT: until FILE contains TEXT (60 s at most)
-wait_for() {
-    local i
-    for i in $(seq 600); do grep -aq "$2" "$1" 2>/dev/null && return 0; sleep 0.1; done
-    echo "timed out waiting for '$2' in $1"; return 1
-}
-
 reference_run() {
     "${RUN[@]}" --outputpath="$R/a" --checkpoint_steps=6 --checkpoint_keep=100 > "$R/a.out" || return 1
     local got

@@ -19,7 +19,7 @@ wait_job() {
     local st
     for _ in $(seq 180); do
         st=$(scontrol show job "$1" -o 2>/dev/null | grep -o 'JobState=[A-Z_]*')
-        case $st in *PENDING*|*RUNNING*|*CONFIGURING*|*COMPLETING*|"") sleep 1 ;; *) break ;; esac
+        case $st in *PENDING*|*RUNNING*|*CONFIGURING*|*COMPLETING*|*REQUEUE*|"") sleep 1 ;; *) break ;; esac
     done
     scontrol show job "$1" -o | grep -o 'JobState=[A-Z_]*\|ExitCode=[0-9:]*\|NumNodes=[0-9]*' | tr '\n' ' '
     echo
@@ -66,6 +66,53 @@ if check "slurm: slurmctld and two slurmd come up" tests/slurm.sh start "$SLURM_
         [ $rc -eq 0 ] && grep -q 'EVALUATION EPOCH SUMMARY' "$S/srun.out" && grep -q '2 training and 1 validation file(s)' "$S/srun.out"
     }
     check "slurm: a generated dataset trains under srun" srun_dataset
+
+    # A job stopped by the signal SLURM sends before the time limit (here
+    # through scancel --signal) ends at a checkpoint with exit 75; submitted
+    # again it resumes and ends with the weights of an uninterrupted run.
+    # With -r the job requeues itself and finishes on its own.
+    LONG=(--dummy_data --trainsamples=400 --num_epochs=1 --train_batch_size=8 --display_interval=5
+          --checkpoint_steps=5 --checkpoint_minutes=0)
+    CFG64="$ROOT/configs/cori_${SARCH/hsw/haswell}_64.json"
+    submit() { (cd "$S" && sbatch --parsable -N 1 "$ROOT/run_scripts/$SSCRIPT" "$@"); }
+    signalled() {   # signalled JOB: waits for its first checkpoint, then scancel --signal=USR1
+        wait_for "$S/$SNAME-$1.out" "CHECKPOINT: step 5" && sleep 0.5 && scancel --signal=USR1 "$1"
+    }
+    slurm_resubmit() {
+        local ref job
+        ref=$(submit -n hep64 -c "$CFG64" -p 0 -- "${LONG[@]}" --outputpath="$S/ref") || return 1
+        wait_job "$ref" | grep -q 'JobState=COMPLETED ExitCode=0:0' || { cat "$S/$SNAME-$ref.out"; return 1; }
+        job=$(submit -n hep64 -c "$CFG64" -p 0 -- "${LONG[@]}" --outputpath="$S/sig") || return 1
+        signalled "$job" || return 1
+        wait_job "$job" | tee "$S/job-$job.state"
+        cat "$S/$SNAME-$job.out"
+        grep -q 'JobState=FAILED ExitCode=75:0' "$S/job-$job.state" &&
+            grep -q 'stopped by SIGUSR1 after step' "$S/$SNAME-$job.out" &&
+            grep -q 'submit the same job again to continue' "$S/$SNAME-$job.out" || return 1
+        job=$(submit -n hep64 -c "$CFG64" -p 0 -- "${LONG[@]}" --outputpath="$S/sig") || return 1
+        wait_job "$job" | grep -q 'JobState=COMPLETED ExitCode=0:0' && grep -q 'continuing at step' "$S/$SNAME-$job.out" &&
+            /usr/bin/python3 tests/check_outputs.py same "$S/ref/models/model-50.h5" "$S/sig/models/model-50.h5"
+    }
+    check "slurm: scancel --signal: exit 75 at a checkpoint; resubmitted, ends bitwise as uninterrupted" slurm_resubmit
+    slurm_requeue() {
+        local job
+        job=$(submit -n hep64 -c "$CFG64" -p 0 -r -- "${LONG[@]}" --outputpath="$S/rq") || return 1
+        signalled "$job" || return 1
+        # SLURM holds a requeued job for about two minutes: release it as
+        # soon as the first run's job step is cleaned up
+        local i
+        for i in $(seq 300); do
+            scontrol show job "$job" -o | grep -q 'JobState=PENDING' && ! pgrep -f "slurmstepd: \[$job\." > /dev/null && break
+            sleep 0.2
+        done
+        scontrol update JobId="$job" StartTime=now
+        wait_job "$job" | tee "$S/job-$job.state"
+        cat "$S/$SNAME-$job.out"
+        grep -q 'JobState=COMPLETED ExitCode=0:0' "$S/job-$job.state" &&
+            grep -q "job $job requeued" "$S/$SNAME-$job.out" && grep -q 'continuing at step' "$S/$SNAME-$job.out" &&
+            /usr/bin/python3 tests/check_outputs.py same "$S/ref/models/model-50.h5" "$S/rq/models/model-50.h5"
+    }
+    check "slurm: -r: a job stopped by the signal requeues itself and finishes bitwise as uninterrupted" slurm_requeue
     unset OMPI_MCA_btl
     export OMP_NUM_THREADS=2
 fi
