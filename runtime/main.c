@@ -32,6 +32,46 @@ static int finalize(int status)
     return status;
 }
 
+/* The command line's promises about the job, against what MPI started. */
+static void check_job(const hep_config *cfg, int size)
+{
+    if (cfg->num_tasks > 0 && cfg->num_tasks != size)
+        hep_fatal("--num_tasks=%d, but MPI started %d rank(s)", cfg->num_tasks, size);
+    if (cfg->num_ps >= size)
+        hep_fatal("--num_ps=%d leaves no workers: MPI started %d rank(s) (parameter servers are the last ranks)",
+                  cfg->num_ps, size);
+    if (cfg->num_ps > 0 && cfg->num_hot_spares >= size - cfg->num_ps)
+        hep_fatal("num_hot_spares = %d must be less than the %d worker(s)", cfg->num_hot_spares, size - cfg->num_ps);
+    if (!strcmp(cfg->mode, "test") && cfg->num_ps > 0)
+        hep_fatal("--mode=test runs without parameter servers (--num_ps=0)");
+}
+
+/* Workers are ranks 0 .. size-num_ps-1; the rest are parameter servers.
+ * Threads per rank: OMP_NUM_THREADS when set, otherwise SLURM's
+ * --cpus-per-task (srun -c), otherwise OpenMP's default (all cores). */
+static hep_run place(const hep_config *cfg, int rank, int size)
+{
+    const char *slurm_cpus = getenv("SLURM_CPUS_PER_TASK");
+    if (!getenv("OMP_NUM_THREADS") && slurm_cpus && atoi(slurm_cpus) > 0) omp_set_num_threads(atoi(slurm_cpus));
+    const int workers = size - cfg->num_ps;
+    hep_run run = { .world_rank = rank, .world_size = size, .num_ps = cfg->num_ps, .num_workers = workers,
+                    .threads = omp_get_max_threads() };
+    if (MPI_Comm_split(MPI_COMM_WORLD, rank >= workers, rank, &run.comm) != MPI_SUCCESS)
+        hep_fatal("MPI_Comm_split failed");
+    MPI_Comm_rank(run.comm, &run.rank);
+    MPI_Comm_size(run.comm, &run.size);
+    return run;
+}
+
+static int worker_batch(const hep_config *cfg, const char *path, int workers)
+{
+    if (cfg->batch_size_per_node) return cfg->train_batch_size;
+    if (cfg->train_batch_size % workers != 0)
+        hep_fatal("%s: train_batch_size = %d is global (batch_size_per_node: false) and must divide evenly "
+                  "over %d workers", path, cfg->train_batch_size, workers);
+    return cfg->train_batch_size / workers;
+}
+
 int main(int argc, char **argv)
 {
     int provided, rank = 0, size = 1;
@@ -42,7 +82,6 @@ int main(int argc, char **argv)
     MPI_Comm_rank(MPI_COMM_WORLD, &rank);
     MPI_Comm_size(MPI_COMM_WORLD, &size);
     const hep_model_info *info = hep_model_info_get();
-
     hep_config cfg;
     if (hep_config_load(&cfg, argc, argv, rank == 0) == 1) {
         MPI_Finalize();
@@ -50,48 +89,22 @@ int main(int argc, char **argv)
     }
     const char *path = config_path(argc, argv);
     hep_config_check_network(&cfg, path, info);
-    if (cfg.num_tasks > 0 && cfg.num_tasks != size)
-        hep_fatal("--num_tasks=%d, but MPI started %d rank(s)", cfg.num_tasks, size);
-    if (cfg.num_ps >= size)
-        hep_fatal("--num_ps=%d leaves no workers: MPI started %d rank(s) (parameter servers are the last ranks)",
-                  cfg.num_ps, size);
-    if (cfg.num_ps > 0 && cfg.num_hot_spares >= size - cfg.num_ps)
-        hep_fatal("num_hot_spares = %d must be less than the %d worker(s)", cfg.num_hot_spares, size - cfg.num_ps);
-    if (!strcmp(cfg.mode, "test") && cfg.num_ps > 0) hep_fatal("--mode=test runs without parameter servers (--num_ps=0)");
-
-    /* Threads per rank: OMP_NUM_THREADS when set, otherwise SLURM's
-     * --cpus-per-task (srun -c), otherwise OpenMP's default (all cores). */
-    const char *slurm_cpus = getenv("SLURM_CPUS_PER_TASK");
-    if (!getenv("OMP_NUM_THREADS") && slurm_cpus && atoi(slurm_cpus) > 0) omp_set_num_threads(atoi(slurm_cpus));
-    /* Workers are ranks 0 .. size-num_ps-1; the rest are parameter servers. */
-    const int workers = size - cfg.num_ps, server = rank >= workers;
-    hep_run run = { .world_rank = rank, .world_size = size, .num_ps = cfg.num_ps, .num_workers = workers,
-                    .threads = omp_get_max_threads() };
-    if (MPI_Comm_split(MPI_COMM_WORLD, server, rank, &run.comm) != MPI_SUCCESS) hep_fatal("MPI_Comm_split failed");
-    MPI_Comm_rank(run.comm, &run.rank);
-    MPI_Comm_size(run.comm, &run.size);
-    int status = 0;
-    if (server) {
-        hep_ps_layout layout = { .workers = workers, .servers = cfg.num_ps, .params = info->num_params,
-                                 .sync = strcmp(cfg.mode, "async") != 0, .needed = workers - cfg.num_hot_spares };
-        hep_ps_serve(&layout, rank - workers, &cfg, info);
-        return finalize(status);
+    check_job(&cfg, size);
+    hep_run run = place(&cfg, rank, size);
+    if (rank >= run.num_workers) {
+        hep_ps_layout layout = { .workers = run.num_workers, .servers = cfg.num_ps, .params = info->num_params,
+                                 .sync = strcmp(cfg.mode, "async") != 0,
+                                 .needed = run.num_workers - cfg.num_hot_spares };
+        hep_ps_serve(&layout, rank - run.num_workers, &cfg, info);
+        return finalize(0);
     }
-    if (cfg.batch_size_per_node) {
-        run.batch = cfg.train_batch_size;
-    } else {
-        if (cfg.train_batch_size % run.num_workers != 0)
-            hep_fatal("%s: train_batch_size = %d is global (batch_size_per_node: false) and must divide evenly "
-                      "over %d workers", path, cfg.train_batch_size, run.num_workers);
-        run.batch = cfg.train_batch_size / run.num_workers;
-    }
+    run.batch = worker_batch(&cfg, path, run.num_workers);
     if (rank == 0) {
         if (cfg.outputpath[0] && hep_mkdirs(cfg.outputpath) != 0)
             hep_fatal("cannot create outputpath '%s': %s", cfg.outputpath, strerror(errno));
         if (hep_config_given(&cfg, "arch") && strcmp(cfg.arch, info->arch) != 0)
             printf("hepcnn: note: the config says arch \"%s\"; this binary is built for %s\n", cfg.arch, info->arch);
     }
-    if (!strcmp(cfg.mode, "test")) status = hep_test(&cfg, path, &run);
-    else status = hep_train(&cfg, path, &run);
+    int status = !strcmp(cfg.mode, "test") ? hep_test(&cfg, path, &run) : hep_train(&cfg, path, &run);
     return finalize(status);
 }
