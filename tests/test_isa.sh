@@ -58,22 +58,27 @@ fi
 # not root is told the one command to run; root gets them installed. A fake
 # dpkg-query first in PATH reports lua5.4 as missing.
 deps_check() {
-    local fake=$LOGDIR/fake-dpkg out rc
-    mkdir -p "$fake"
+    local fake out rc
+    # a folder any user can read, wherever the checkout lives
+    fake=$(mktemp -d /tmp/hepcnn-deps.XXXXXX) && chmod 755 "$fake" || return 1
+    cp tools/deps.sh "$fake/deps.sh"
     cat > "$fake/dpkg-query" <<'SH'
 #!/bin/sh
 case "$*" in *" lua5.4") echo "unknown ok not-installed"; exit 0 ;; esac
 exec /usr/bin/dpkg-query "$@"
 SH
-    chmod +x "$fake/dpkg-query"
-    chmod o+rx "$LOGDIR" "$fake" 2>/dev/null
-    out=$(runuser -u nobody -- env PATH="$fake:$PATH" bash tools/deps.sh check 2>&1); rc=$?
+    chmod 755 "$fake/dpkg-query" "$fake/deps.sh"
+    local as_user=()   # as root, check the non-root path as nobody
+    [ "$(id -u)" -eq 0 ] && as_user=(runuser -u nobody --)
+    out=$(cd /tmp && "${as_user[@]}" env PATH="$fake:$PATH" bash "$fake/deps.sh" check 2>&1); rc=$?
     printf '%s\n' "$out"
-    [ $rc -eq 1 ] && grep -q "these Debian packages are missing: lua5.4" <<<"$out" &&
-        grep -q "install them with:  sudo make deps" <<<"$out" || return 1
-    [ "$(id -u)" -eq 0 ] || return 0
-    out=$(PATH="$fake:$PATH" bash tools/deps.sh check 2>&1); rc=$?
-    printf '%s\n' "$out" | tail -3
-    [ $rc -eq 0 ] && grep -q "installing the Debian packages this needs: lua5.4" <<<"$out"
+    if ! { [ $rc -eq 1 ] && grep -q "these Debian packages are missing: lua5.4" <<<"$out" &&
+           grep -q "install them with:  sudo make deps" <<<"$out"; }; then rm -rf "$fake"; return 1; fi
+    if [ "$(id -u)" -eq 0 ]; then
+        out=$(PATH="$fake:$PATH" bash tools/deps.sh check 2>&1); rc=$?
+        printf '%s\n' "$out" | tail -3
+        [ $rc -eq 0 ] && grep -q "installing the Debian packages this needs: lua5.4" <<<"$out" || { rm -rf "$fake"; return 1; }
+    fi
+    rm -rf "$fake"
 }
 check "deps: make demo/test tell a user what to install, and install it as root" deps_check
