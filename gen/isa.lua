@@ -17,6 +17,7 @@ M.macro_flag = {
   __LAHF_SAHF__ = "lahf_lm", __MOVBE__ = "movbe", __AVX__ = "avx", __FMA__ = "fma", __FP_FAST_FMA = "fma",
   __FP_FAST_FMAF = "fma", __F16C__ = "f16c", __AVX2__ = "avx2", __BMI__ = "bmi1", __BMI2__ = "bmi2",
   __LZCNT__ = "abm", __ABM__ = "abm", __GFNI__ = "gfni", __AVXVNNI__ = "avx_vnni",
+  __FMA4__ = "fma4", __XOP__ = "xop", __TBM__ = "tbm",
   __AVX512F__ = "avx512f", __AVX512DQ__ = "avx512dq", __AVX512IFMA__ = "avx512ifma",
   __AVX512CD__ = "avx512cd", __AVX512BW__ = "avx512bw", __AVX512VL__ = "avx512vl",
   __AVX512ER__ = "avx512er", __AVX512PF__ = "avx512pf", __AVX512VBMI__ = "avx512vbmi",
@@ -38,7 +39,8 @@ M.not_checked = {
   __SSE4A__ = true, __MWAITX__ = true, __WBNOINVD__ = true, __PCONFIG__ = true, __MOVDIRI__ = true,
   __MOVDIR64B__ = true, __WAITPKG__ = true, __CLDEMOTE__ = true, __ENQCMD__ = true, __SERIALIZE__ = true,
   __TSXLDTRK__ = true, __PTWRITE__ = true, __RTM__ = true, __HLE__ = true, __KL__ = true, __WIDEKL__ = true,
-  __UINTR__ = true, __HRESET__ = true, __AVX512VP2INTERSECT__ = true,
+  __UINTR__ = true, __HRESET__ = true, __AVX512VP2INTERSECT__ = true, __LWP__ = true,
+  __AMX_TILE__ = true, __AMX_INT8__ = true, __AMX_BF16__ = true,
   __AVX5124FMAPS__ = true, __AVX5124VNNIW__ = true,
 }
 

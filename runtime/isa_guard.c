@@ -44,6 +44,8 @@ static const cpu_flag flags[] = {
     { "avx512_vpopcntdq", 7, 0, ECX, 14, XCR0_AVX512 }, { "avx512_fp16", 7, 0, EDX, 23, XCR0_AVX512 },
     { "avx_vnni", 7, 1, EAX, 4, XCR0_AVX },  { "avx512_bf16", 7, 1, EAX, 5, XCR0_AVX512 },
     { "lahf_lm", 0x80000001, 0, ECX, 0, 0 }, { "abm", 0x80000001, 0, ECX, 5, 0 },
+    { "xop", 0x80000001, 0, ECX, 11, XCR0_AVX }, { "fma4", 0x80000001, 0, ECX, 16, XCR0_AVX },
+    { "tbm", 0x80000001, 0, ECX, 21, 0 },
 };
 
 static unsigned long long xcr0(void)

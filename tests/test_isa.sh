@@ -24,6 +24,27 @@ isa_tables_agree() {
 }
 check "isa: gen/isa.lua's flags are all known to runtime/isa_guard.c" isa_tables_agree
 
+# ARCH=native on any CPU this compiler knows: no extension the start-up
+# check cannot test (the generator would refuse the build).
+every_march_known() {
+    local marchs
+    marchs=$(LC_ALL=C cc -march=none -x c /dev/null -E 2>&1 | sed -n 's/.*valid arguments to .-march=. switch are: //p' |
+             tr ' ' '\n' | grep -Ev '^$|^native$|^(i[3-6]86|pentium.*|k6.*|athlon.*|geode|c3.*|winchip.*|lakemont)$')
+    [ -n "$marchs" ] || { echo "cannot list the compiler's -march values"; return 1; }
+    lua5.4 - $marchs <<'LUA'
+package.path = "gen/?.lua;" .. package.path
+local isa, bad = require("isa"), 0
+for _, m in ipairs(arg) do
+  local flags, unknown = isa.features("cc", "-march=" .. m)
+  if not flags then print(m, unknown); bad = bad + 1
+  elseif #unknown > 0 then print(m .. ": " .. table.concat(unknown, " ")); bad = bad + 1 end
+end
+print(#arg .. " -march values, " .. bad .. " with extensions gen/isa.lua does not know")
+os.exit(bad == 0 and 0 or 1)
+LUA
+}
+check "isa: every -march the compiler knows maps to extensions the check can test" every_march_known
+
 # emulated CPU NAME QEMU_CPU BIN EXPECTED_MISSING EXPECTED_ADVICE
 refuses_emulated() {
     local cpu=$1 bin=$2 missing=$3 advice=$4 out rc
