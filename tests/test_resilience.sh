@@ -223,6 +223,22 @@ worker_dies() {
     [ $rc -ne 0 ] && [ $((SECONDS - t0)) -lt 30 ]
 }
 check "ps: a worker killed with -9 ends the job (no hang)" worker_dies
+worker_fails() {
+    rm -rf "$R/fails"; mkdir -p "$R/fails"
+    cp "$R/data"/*.h5 "$R/fails/"
+    $PY - "$R/fails/train_001.h5" <<'PY'
+import sys, h5py, numpy as np
+with h5py.File(sys.argv[1], "r+") as f:
+    d = f["data"]; row = d[7]; row[1, 2, 3] = np.inf; d[7] = row
+PY
+    local t0=$SECONDS out rc
+    out=$("${MPI[@]}" -np 3 "${RUN[@]}" --num_ps=1 --inputpath="$R/fails" --outputpath="$R/fails-out" 2>&1); rc=$?
+    printf '%s\n' "$out" | tail -5
+    echo "ended with $rc after $((SECONDS - t0)) s"
+    [ $rc -ne 0 ] && [ $((SECONDS - t0)) -lt 30 ] &&
+        grep -q "train_001.h5: dataset 'data' row 7, channel 1, pixel (2,3) is infinite" <<<"$out"
+}
+check "ps: a worker that meets a bad file ends the job with its message" worker_fails
 
 # Validation files are read through before training: a bad value fails
 # at once, before any checkpoint.
