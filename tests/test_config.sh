@@ -59,13 +59,11 @@ seed_runs() {
     printf '%s\n' "$out"
     grep -Eq '^[0-9]+\.[0-9]+ TRAINING REPORT: step 2 \(2\), average loss [0-9.e+-]+ \([0-9.]+ sec/batch\)$' <<<"$out"
 }
-S=../shared/seed/configs
-if [ -d "$S" ]; then
-    arch_check "seed config cori_knl_224_adam on hep224-knl" knl seed_runs bin/hep224-knl $S/cori_knl_224_adam.json
-    arch_check "seed config cori_haswell_224 on hep224-hsw" hsw seed_runs bin/hep224-hsw $S/cori_haswell_224.json
-    arch_check "seed config cori_knl_64 on hep64-knl" knl seed_runs bin/hep64-knl $S/cori_knl_64.json
-    arch_check "seed config cori_haswell_64 on hep64-hsw" hsw seed_runs bin/hep64-hsw $S/cori_haswell_64.json
-fi
+S=tests/seed_configs
+arch_check "seed config cori_knl_224_adam on hep224-knl" knl seed_runs bin/hep224-knl $S/cori_knl_224_adam.json
+arch_check "seed config cori_haswell_224 on hep224-hsw" hsw seed_runs bin/hep224-hsw $S/cori_haswell_224.json
+arch_check "seed config cori_knl_64 on hep64-knl" knl seed_runs bin/hep64-knl $S/cori_knl_64.json
+arch_check "seed config cori_haswell_64 on hep64-hsw" hsw seed_runs bin/hep64-hsw $S/cori_haswell_64.json
 for c in configs/cori_*.json; do
     case $c in *224*) net=hep224 ;; *) net=hep64 ;; esac
     check "project config $c on $net-native" seed_runs bin/$net-native "$c"
