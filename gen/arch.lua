@@ -42,17 +42,32 @@ M.hsw = {
   bwd_weight_rows = 8,
 }
 
--- native: this machine; libxsmm picks its own best target at run time.
+-- native: this machine's own -march=native, with the blocking of the named
+-- table for the ISA the compiler sees on it (M.native_for): AVX-512's on an
+-- AVX-512 machine, AVX2's (32-channel blocks, 14-wide chunks: a 64-wide
+-- block spills the 16 ymm registers) on an AVX2-only one.
 M.native = {
   name = "native",
   description = "the build machine (-march=native)",
   cflags = "-march=native -mtune=native",
-  libxsmm_target = nil,
-  vector_floats = 16,
-  channel_block = { 64, 32, 16 },
-  max_width_chunk = 28,
-  bwd_weight_rows = 8,
+  libxsmm_target = nil,   -- libxsmm picks its own best target at run time
 }
+
+--- The native table, completed from the named table whose ISA the build
+-- machine has, given the CPU extensions the compiler uses for
+-- -march=native (gen/isa.lua).
+function M.native_for(features)
+  local has = {}
+  for _, f in ipairs(features) do has[f] = true end
+  local like = has.avx512f and has.avx512bw and has.avx512vl and has.avx512dq and M.skx or M.hsw
+  local t = {}
+  for k, v in pairs(like) do t[k] = v end
+  for k, v in pairs(M.native) do t[k] = v end
+  t.blocking_from = like.name
+  t.description = string.format("the build machine (-march=native), %s: %s's blocking",
+    like == M.skx and "AVX-512" or "AVX2", like.name)
+  return t
+end
 
 -- The named archs, in the order the start-up check suggests them.
 M.named = { "skx", "knl", "hsw" }

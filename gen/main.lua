@@ -38,13 +38,6 @@ end
 local arch, aerr = archs.get(arch_name)
 if not arch then die({ "gen: " .. aerr }) end
 
-local net, errs = dsl.load(file)
-if not net then die(errs) end
-local inferred
-inferred, errs = shapes.infer(net, arch)
-if not inferred then die(errs) end
-plan.plan(inferred, arch)
-
 -- The CPU extensions this build may use, and those of the named archs'
 -- builds (for the start-up check's advice).
 local cc = os.getenv("CC") or "cc"
@@ -57,6 +50,19 @@ local function features(a)
   end
   return table.concat(list, " ")
 end
+local features_list = {}
+if arch.name == "native" then   -- the blocking of the ISA this machine has
+  for f in features(arch):gmatch("%S+") do features_list[#features_list + 1] = f end
+  arch = archs.native_for(features_list)
+end
+
+local net, errs = dsl.load(file)
+if not net then die(errs) end
+local inferred
+inferred, errs = shapes.infer(net, arch)
+if not inferred then die(errs) end
+plan.plan(inferred, arch)
+
 local alternatives = {}
 for _, name in ipairs(archs.named) do
   if name ~= arch.name then alternatives[#alternatives + 1] = name .. ":" .. features(archs[name]) end

@@ -44,3 +44,21 @@ check "gen bad: value without a key" bad_network $B/positional.lua "$B/positiona
 check "gen bad: list containing itself" bad_network $B/cycle.lua   "$B/cycle.lua:3: network: a list of layers contains itself"
 check "gen bad: endless loop stops" bad_network $B/endless.lua     "$B/endless.lua: the network file used more than 256 MiB of memory"
 check "gen bad: image too large"   bad_network $B/too_large.lua    "$B/too_large.lua:3: layer input1: 'height' = 100000 is larger than the generator supports (8192)"
+
+# ARCH=native takes the blocking of the ISA the compiler sees for
+# -march=native: a wrapper compiler stands in for an AVX-512 and an AVX2-only
+# machine, whatever this one is.
+native_by_isa() {
+    local d=$LOGDIR/gen-native want march
+    for spec in "skylake-avx512|AVX-512: skx's blocking|64" "znver3|AVX2: hsw's blocking|32"; do
+        IFS='|' read -r march want block <<<"$spec"
+        rm -rf "$d"; mkdir -p "$d"
+        printf '#!/bin/sh\nexec cc $(echo "$@" | sed "s/-march=native -mtune=native/-march=%s/")\n' "$march" > "$d/cc"
+        chmod +x "$d/cc"
+        CC="$d/cc" lua5.4 gen/main.lua networks/hep64.lua native "$d" || return 1
+        head -2 "$d/model.c" | tail -1
+        grep -q "arch: native (the build machine (-march=native), $want)" "$d/model.c" &&
+            grep -q "Channel block B = $block\." "$d/model.c" || { echo "expected $want, B = $block"; return 1; }
+    done
+}
+check "gen: native takes the blocking of the ISA the compiler sees (AVX-512, AVX2)" native_by_isa
