@@ -35,7 +35,7 @@ ifeq ($(filter $(ARCH),$(ARCHS)),)
 $(error ARCH=$(ARCH) is not one of: $(ARCHS))
 endif
 
-.PHONY: all test demo demo-run bench deps check-deps clean lint fuzz
+.PHONY: all test demo demo-run bench deps check-deps clean lint fuzz tune variant
 .SECONDARY:
 
 all: bin/$(NET)-$(ARCH) bin/hepcnn-datagen
@@ -130,6 +130,28 @@ demo-run: bin/hep64-$(ARCH) bin/hepcnn-datagen
 
 bench:
 	@bash bench/run.sh
+
+# make tune NET=.. ARCH=..: times candidate blockings of every conv layer on
+# this machine and writes the fastest into tuning/<arch>.lua (native:
+# the file of the arch whose blocking it follows), which the generator then
+# uses. TUNE_STEPS timed steps per candidate (default 4), TUNE_BATCH the
+# batch (default 16 for 224x224 inputs, 64 otherwise).
+tune: $(ISA_GUARD)
+	@CC="$(CC)" $(LUA) gen/tune.lua $(NET) $(ARCH)
+
+# One build of NET for ARCH with another tuning file, in its own folder:
+# make variant NET=.. ARCH=.. TUNING=FILE VARIANT_DIR=DIR gives DIR/model.c,
+# DIR/tune_model (the tuner's timing driver) and DIR/test_layers.
+variant: $(ISA_GUARD)
+	@test -n "$(TUNING)" -a -n "$(VARIANT_DIR)" || { echo "make variant needs TUNING=FILE and VARIANT_DIR=DIR" >&2; exit 2; }
+	@mkdir -p $(VARIANT_DIR)
+	@file=networks/$(NET).lua; test -f $$file || file=tests/nets/$(NET).lua; \
+	  CC="$(CC)" $(LUA) gen/main.lua $$file $(ARCH) $(VARIANT_DIR) --tuning=$(TUNING)
+	@$(CC) $(BASE_CFLAGS) $(CFLAGS) $(ARCH_CFLAGS_$(ARCH)) -c $(VARIANT_DIR)/model.c -o $(VARIANT_DIR)/model.o
+	@$(CC) $(BASE_CFLAGS) $(CFLAGS) $(ARCH_CFLAGS_$(ARCH)) $(VARIANT_DIR)/model.o $(ISA_GUARD) tools/tune_model.c \
+	  -o $(VARIANT_DIR)/tune_model $(LIBS)
+	@$(CC) $(BASE_CFLAGS) $(CFLAGS) $(ARCH_CFLAGS_$(ARCH)) -Itests $(VARIANT_DIR)/model.o $(ISA_GUARD) tests/reference.c \
+	  tests/test_layers.c -o $(VARIANT_DIR)/test_layers $(LIBS)
 
 lint:
 	luacheck gen

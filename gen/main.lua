@@ -1,6 +1,9 @@
 --- hepcnn generator: networks/<net>.lua -> build/<net>-<arch>/model.c, model.h
--- Usage: lua5.4 gen/main.lua NETWORK_FILE ARCH OUTDIR
+-- Usage: lua5.4 gen/main.lua NETWORK_FILE ARCH OUTDIR [--tuning=FILE]
 --        lua5.4 gen/main.lua --cflags ARCH   (the arch's compiler flags, for the Makefile)
+-- The blocking comes from tuning/<arch>.lua when it exists (gen/tuning.lua;
+-- `make tune` writes it), otherwise from built-in defaults; --tuning=FILE
+-- uses another file (the tuner's candidates).
 -- The compiler whose view of the flags decides the CPU extensions a build
 -- needs is $CC (default cc).
 -- Stages: dsl (parse) -> shapes (validate, infer) -> plan (params, memory,
@@ -15,6 +18,7 @@ local plan = require("plan")
 local emit = require("emit")
 local archs = require("arch")
 local isa = require("isa")
+local tuning = require("tuning")
 
 local VERSION = "0.1.0"
 local ABI = 2
@@ -33,7 +37,7 @@ end
 
 local file, arch_name, outdir = arg[1], arg[2], arg[3]
 if not (file and arch_name and outdir) then
-  die({ "usage: lua5.4 gen/main.lua NETWORK_FILE ARCH OUTDIR" })
+  die({ "usage: lua5.4 gen/main.lua NETWORK_FILE ARCH OUTDIR [--tuning=FILE]" })
 end
 local arch, aerr = archs.get(arch_name)
 if not arch then die({ "gen: " .. aerr }) end
@@ -56,10 +60,25 @@ if arch.name == "native" then   -- the blocking of the ISA this machine has
   arch = archs.native_for(features_list)
 end
 
+local tuning_path = arg[4] and arg[4]:match("^%-%-tuning=(.+)$")
+if arg[4] and not tuning_path then die({ "gen: unknown option " .. arg[4] .. " (expected --tuning=FILE)" }) end
+if not tuning_path then
+  tuning_path = tuning.default_path(script_dir, arch)
+  local f = io.open(tuning_path, "r")
+  if f then f:close() else tuning_path = nil end
+end
+local tuned
+if tuning_path then
+  local terr
+  tuned, terr = tuning.load(tuning_path)
+  if not tuned then die({ "gen: " .. terr }) end
+  tuned.path = tuning_path:gsub("^" .. script_dir:gsub("%p", "%%%0") .. "/%.%./", "")
+end
+
 local net, errs = dsl.load(file)
 if not net then die(errs) end
 local inferred
-inferred, errs = shapes.infer(net, arch)
+inferred, errs = shapes.infer(net, arch, tuned)
 if not inferred then die(errs) end
 plan.plan(inferred, arch)
 

@@ -2,6 +2,8 @@
 -- into the fused operations the emitter knows (a conv with its ReLU, pool
 -- and dropout epilogue; the head; dense layers with theirs; the loss).
 -- Collects every error it can find; on error returns nil, errors.
+local tuning_keys = require("tuning")
+
 local M = {}
 
 local function is_pos_int(v) return math.type(v) == "integer" and v > 0 end
@@ -20,7 +22,49 @@ local function chunk_width(w, max_chunk)
   return 1
 end
 
-function M.infer(net, arch)
+--- Backward row band (and backward-weights rows per call): a divisor of H,
+-- even under a 2x2 pool (whole windows), with at least `rows` rows and
+-- enough that a call reduces over ~224 pixels (small images).
+local function band_rows(op, rows)
+  local target = math.max(rows, (224 + op.W - 1) // op.W)
+  local below, above
+  for r = 1, op.H do
+    if op.H % r == 0 and (not op.pool or r % 2 == 0) then
+      if r <= target then below = r end
+      if r >= target and not above then above = r end
+    end
+  end
+  return above or below
+end
+M.band_rows = band_rows
+M.chunk_width = chunk_width
+
+--- A tuning file's values for this conv (gen/tuning.lua), checked; returns
+-- an error message naming the file and key when one cannot be used.
+local function apply_tuning(op, tuning, net)
+  op.WC_src, op.BWR_src = "default", "default"
+  local key = tuning and tuning_keys.key(op, op.B)
+  local entry = key and tuning.convs and tuning.convs[key]
+  if not entry then return nil end
+  local where = string.format("%s: convs[%q]", tuning.path, key)
+  if entry.wc then
+    if op.W % entry.wc ~= 0 then
+      return string.format("%s.wc = %d does not divide the width %d of layer %s (%s:%d)", where, entry.wc, op.W,
+        op.name, net.file, op.line or 0)
+    end
+    op.WC, op.WC_src = entry.wc, tuning.path
+  end
+  if entry.bwr then
+    if op.H % entry.bwr ~= 0 or (op.pool and entry.bwr % 2 ~= 0) then
+      return string.format("%s.bwr = %d must divide the height %d of layer %s%s (%s:%d)", where, entry.bwr, op.H,
+        op.name, op.pool and " and be even (2x2 pool)" or "", net.file, op.line or 0)
+    end
+    op.BWR, op.BWR_src = entry.bwr, tuning.path
+  end
+  return nil
+end
+
+function M.infer(net, arch, tuning)
   local errors = {}
   local function fail(layer, fmt, ...)
     errors[#errors + 1] = string.format("%s:%d: layer %s: " .. fmt, net.file, layer.line or 0, layer.name, ...)
@@ -179,15 +223,27 @@ function M.infer(net, arch)
   if #errors > 0 then return nil, errors end
   ops[#ops + 1] = { kind = "softmax_xent", name = loss.name, line = loss.line, classes = last_dense.OUT }
 
-  -- One channel block for the whole network: the first of the arch's
-  -- preferences that divides every conv's filters.
-  local block
-  for _, b in ipairs(arch.channel_block) do
-    local fits = true
+  -- One channel block for the whole network: the tuning file's, or the
+  -- first of the arch's preferences that divides every conv's filters.
+  local function fits(b)
     for _, op in ipairs(ops) do
-      if op.kind == "conv" and op.K % b ~= 0 then fits = false end
+      if op.kind == "conv" and op.K % b ~= 0 then return false end
     end
-    if fits then block = b; break end
+    return true
+  end
+  local block, block_src
+  local tuned_net = tuning and tuning.networks and tuning.networks[net.name]
+  if tuned_net and tuned_net.block then
+    local allowed = false
+    for _, b in ipairs(arch.channel_block) do allowed = allowed or b == tuned_net.block end
+    if not allowed or not fits(tuned_net.block) then
+      return nil, { string.format("%s: networks[%q].block = %d must be one of arch %s's channel blocks (%s) dividing "
+        .. "every conv's filters", tuning.path, net.name, tuned_net.block, arch.name, table.concat(arch.channel_block, ", ")) }
+    end
+    block, block_src = tuned_net.block, tuning.path
+  end
+  for _, b in ipairs(arch.channel_block) do
+    if not block and fits(b) then block, block_src = b, "default" end
   end
   if not block then
     for _, op in ipairs(ops) do
@@ -208,18 +264,9 @@ function M.infer(net, arch)
       op.CB = op.first and 0 or op.C // block
       op.WC = chunk_width(op.W, arch.max_width_chunk)
       op.flops = 2 * op.H * op.W * op.K * op.C * 9
-      -- Backward row band (and backward-weights rows per call): a divisor of H,
-      -- even under a 2x2 pool (whole windows), with at least the arch's rows
-      -- and enough rows that a call reduces over ~224 pixels (small images).
-      local target = math.max(arch.bwd_weight_rows, (224 + op.W - 1) // op.W)
-      local below, above
-      for r = 1, op.H do
-        if op.H % r == 0 and (not op.pool or r % 2 == 0) then
-          if r <= target then below = r end
-          if r >= target and not above then above = r end
-        end
-      end
-      op.BWR = above or below
+      op.BWR = band_rows(op, arch.bwd_weight_rows)
+      local err = apply_tuning(op, tuning, net)
+      if err then return nil, { err } end
       flops = flops + op.flops
     elseif op.kind == "dense" then
       op.flops = 2 * op.IN * op.OUT
@@ -232,7 +279,7 @@ function M.infer(net, arch)
   local train_flops = 3 * flops - first_conv.flops
 
   return {
-    name = net.name, file = net.file, input = input, ops = ops, block = block,
+    name = net.name, file = net.file, input = input, ops = ops, block = block, block_src = block_src,
     classes = last_dense.OUT, flops_forward = flops, flops_train = train_flops,
     num_dropout = dropout_id,
   }

@@ -4,9 +4,16 @@
  * Compile: $(G.compile_line)
  *
  * Forward per image: $(string.format("%.4f", N.flops_forward / 1e9)) GFLOP; training step: $(string.format("%.4f", N.flops_train / 1e9)) GFLOP.
- * Channel block B = $(N.block). Layers:
+ * Channel block B = $(N.block) ($(N.block_src)). Layers:
 @ for _, op in ipairs(N.ops) do
  *   $(op.summary)
+@ end
+ *
+ * Blocking (a tuning file from `make tune`, or the built-in defaults):
+@ for _, op in ipairs(N.ops) do
+@   if op.kind == "conv" then
+ *   $(string.format("%-8s width chunk %-3d (%s), backward rows %-3d (%s)", op.name, op.WC, op.WC_src, op.BWR, op.BWR_src))
+@   end
 @ end
  *
  * Memory plan (batch N, T threads; floats unless noted):

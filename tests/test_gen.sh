@@ -58,7 +58,57 @@ native_by_isa() {
         CC="$d/cc" lua5.4 gen/main.lua networks/hep64.lua native "$d" || return 1
         head -2 "$d/model.c" | tail -1
         grep -q "arch: native (the build machine (-march=native), $want)" "$d/model.c" &&
-            grep -q "Channel block B = $block\." "$d/model.c" || { echo "expected $want, B = $block"; return 1; }
+            grep -q "Channel block B = $block (" "$d/model.c" || { echo "expected $want, B = $block"; return 1; }
     done
 }
 check "gen: native takes the blocking of the ISA the compiler sees (AVX-512, AVX2)" native_by_isa
+
+echo "== tuning (make tune and tuning files)"
+check "tune: the choice rule takes a faster value only past the margin" lua5.4 tests/tune_plan_test.lua
+
+# A tuning file's values are used, and the header says where each came from.
+tuning_used() {
+    local d=$LOGDIR/gen-tuned
+    rm -rf "$d"; mkdir -p "$d"
+    lua5.4 gen/main.lua networks/hep64.lua skx "$d" --tuning=tests/tuning/odd-hep64.lua || return 1
+    grep -E "Channel block|width chunk" "$d/model.c"
+    grep -q "Channel block B = 32 (tests/tuning/odd-hep64.lua)" "$d/model.c" &&
+        grep -q "conv2    width chunk 8   (tests/tuning/odd-hep64.lua), backward rows 4   (tests/tuning/odd-hep64.lua)" "$d/model.c"
+}
+check "tune: a tuning file's blocking is used and named in model.c's header" tuning_used
+
+# bad_tuning TEXT EXPECTED: the generator refuses the file, naming it and the key
+bad_tuning() {
+    local d=$LOGDIR/gen-badtune
+    rm -rf "$d"; mkdir -p "$d"
+    printf '%s\n' "$1" > "$d/t.lua"
+    expect_fail "$d/t.lua${2}" lua5.4 gen/main.lua networks/hep64.lua skx "$d" --tuning="$d/t.lua" || return 1
+    [ ! -e "$d/model.c" ] || { echo "model.c was written"; return 1; }
+}
+check "tune bad: a width chunk that does not divide the width" bad_tuning \
+    'return { convs = { ["B64 128x32x32->128 pool"] = { wc = 5 } } }' \
+    ': convs["B64 128x32x32->128 pool"].wc = 5 does not divide the width 32 of layer conv2'
+check "tune bad: odd backward rows under a pool" bad_tuning \
+    'return { convs = { ["B64 128x16x16->128 pool"] = { bwr = 3 } } }' \
+    ': convs["B64 128x16x16->128 pool"].bwr = 3 must divide the height 16 of layer conv3 and be even (2x2 pool)'
+check "tune bad: a block the arch does not offer" bad_tuning \
+    'return { networks = { hep64 = { block = 48 } } }' \
+    ': networks["hep64"].block = 48 must be one of arch skx'"'"'s channel blocks (64, 32, 16)'
+check "tune bad: a value of the wrong type" bad_tuning \
+    'return { convs = { x = { wc = "wide" } } }' \
+    ': convs["x"]: expected { wc = <positive integer>, bwr = <positive integer> }'
+check "tune bad: not Lua" bad_tuning 'return {' ':2:'
+
+# make tune end to end on a small network: candidates built and timed, the
+# file written and then used by the generator.
+make_tune() {
+    local out=$LOGDIR/tune-tiny.lua d=$LOGDIR/gen-tune-tiny
+    rm -f "$out"; rm -rf "$d"; mkdir -p "$d"
+    TUNE_STEPS=2 TUNE_BATCH=4 TUNE_OUT="$out" make --no-print-directory tune NET=tiny_avgpool ARCH=native || return 1
+    cat "$out"
+    grep -q '\["tiny_avgpool"\] = { block = 16,' "$out" && [ "$(grep -c 'wc = ' "$out")" -eq 3 ] &&
+        grep -q 'forward + backward-data ms by width chunk' "$out" || return 1
+    lua5.4 gen/main.lua tests/nets/tiny_avgpool.lua native "$d" --tuning="$out" &&
+        grep -q "width chunk .*($out)" "$d/model.c"
+}
+check "tune: make tune times candidates, writes a tuning file the generator reads" make_tune

@@ -30,3 +30,12 @@ gradcheck() {
 check "gradcheck tiny_avgpool-native" gradcheck tiny_avgpool native
 check "gradcheck tiny_flatten-native" gradcheck tiny_flatten native
 check "gradcheck tiny_avgpool-hsw" gradcheck tiny_avgpool hsw
+
+echo "== layers with an unusual blocking (a tuning file far from the defaults)"
+odd_blocking() {
+    local arch=$1 d=build/variants/odd-hep64-$1
+    make --no-print-directory -s variant NET=hep64 ARCH=$arch TUNING=tests/tuning/odd-hep64.lua VARIANT_DIR=$d &&
+        grep -q "Channel block B = 32 (tests/tuning/odd-hep64.lua)" $d/model.c && $d/test_layers 5
+}
+check "layers hep64-native, block 32, narrow chunks, few rows (batch 5)" odd_blocking native
+check "layers hep64-hsw, block 32, narrow chunks, few rows (batch 5)" odd_blocking hsw

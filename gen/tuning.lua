@@ -1,0 +1,97 @@
+--- Tuning files: tuning/<arch>.lua holds the blocking `make tune` measured
+-- fastest on a host (gen/tune.lua writes it; it is versioned and reviewed
+-- like code). The generator uses it instead of its built-in defaults
+-- (gen/shapes.lua); what it lacks keeps the default. A file is Lua data:
+--
+--   return {
+--     arch = "skx",
+--     networks = { hep224 = { block = 64, why = "..." } },    -- channel block per network
+--     convs = {                                                 -- per conv shape, for that block
+--       ["B64 128x56x56->128 pool"] = { wc = 28, bwr = 8, why = "..." },
+--     },
+--   }
+--
+-- `why` records the measurements that chose the entry (host, times).
+--
+-- wc: output pixels per forward / backward-data GEMM call (the GEMM's n;
+-- divides the width); bwr: rows per backward band and backward-weights call
+-- (divides the height; even under a 2x2 pool). Conv entries are keyed by
+-- shape, not by name, so an added layer of a tuned shape is tuned too.
+local M = {}
+
+function M.key(op, block)
+  return string.format("B%d %s%dx%dx%d->%d%s", block, op.first and "first " or "", op.C, op.H, op.W, op.K,
+    op.pool and " pool" or "")
+end
+
+--- The default file for an arch table (native: the one of the named arch
+-- whose blocking it follows).
+function M.default_path(gen_dir, arch)
+  return string.format("%s/../tuning/%s.lua", gen_dir, arch.blocking_from or arch.name)
+end
+
+local function is_pos_int(v)
+  return math.type(v) == "integer" and v > 0
+end
+
+--- Loads and checks a tuning file's form. Returns the table, or nil and a
+-- message naming the file and key.
+function M.load(path)
+  local chunk, err = loadfile(path, "t", {})
+  if not chunk then return nil, err end
+  local ok, t = pcall(chunk)
+  if not ok then return nil, string.format("%s: %s", path, tostring(t)) end
+  if type(t) ~= "table" then return nil, path .. ": must return a table" end
+  for _, field in ipairs({ "networks", "convs" }) do
+    if t[field] ~= nil and type(t[field]) ~= "table" then
+      return nil, string.format("%s: '%s' must be a table", path, field)
+    end
+  end
+  for name, n in pairs(t.networks or {}) do
+    if type(n) ~= "table" or (n.block ~= nil and not is_pos_int(n.block)) or (n.why ~= nil and type(n.why) ~= "string") then
+      return nil, string.format("%s: networks[%q]: expected { block = <positive integer> }", path, tostring(name))
+    end
+  end
+  for key, c in pairs(t.convs or {}) do
+    if type(c) ~= "table" or (c.wc ~= nil and not is_pos_int(c.wc)) or (c.bwr ~= nil and not is_pos_int(c.bwr))
+        or (c.why ~= nil and type(c.why) ~= "string") then
+      return nil, string.format("%s: convs[%q]: expected { wc = <positive integer>, bwr = <positive integer> }",
+        path, tostring(key))
+    end
+  end
+  t.path = path
+  return t
+end
+
+local function quoted(s)
+  return (string.format("%q", s):gsub("\\\n", "\\n"))
+end
+
+local function sorted_keys(t)
+  local keys = {}
+  for k in pairs(t) do keys[#keys + 1] = k end
+  table.sort(keys)
+  return keys
+end
+
+--- The file's text, sorted (so that a rerun changes only what it measured).
+function M.render(t, header)
+  local lines = { header, "return {", string.format("  arch = %s,", quoted(t.arch)), "  networks = {" }
+  for _, name in ipairs(sorted_keys(t.networks or {})) do
+    local n = t.networks[name]
+    lines[#lines + 1] = string.format("    [%s] = { block = %d,\n      why = %s },", quoted(name), n.block,
+      quoted(n.why or ""))
+  end
+  lines[#lines + 1] = "  },"
+  lines[#lines + 1] = "  convs = {"
+  for _, key in ipairs(sorted_keys(t.convs or {})) do
+    local c = t.convs[key]
+    lines[#lines + 1] = string.format("    [%s] = { wc = %d, bwr = %d,\n      why = %s },", quoted(key), c.wc, c.bwr,
+      quoted(c.why or ""))
+  end
+  lines[#lines + 1] = "  },"
+  lines[#lines + 1] = "}"
+  return table.concat(lines, "\n") .. "\n"
+end
+
+return M
