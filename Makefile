@@ -35,7 +35,7 @@ ifeq ($(filter $(ARCH),$(ARCHS)),)
 $(error ARCH=$(ARCH) is not one of: $(ARCHS))
 endif
 
-.PHONY: all test demo demo-run bench deps check-deps clean lint fuzz tune variant
+.PHONY: all test demo demo-run bench bench-peers deps check-deps clean lint fuzz tune variant
 .SECONDARY:
 
 all: bin/$(NET)-$(ARCH) bin/hepcnn-datagen
@@ -130,6 +130,12 @@ demo-run: bin/hep64-$(ARCH) bin/hepcnn-datagen
 
 bench:
 	@bash bench/run.sh
+
+# The TensorFlow peer for make bench: tensorflow-cpu from PyPI in a virtual
+# environment of the project's own (about 1.6 GB).
+bench-peers:
+	@test -x build/venv-peers/bin/python || /usr/bin/python3 -m venv build/venv-peers
+	build/venv-peers/bin/pip install -q tensorflow-cpu
 
 # make tune NET=.. ARCH=..: times candidate blockings of every conv layer on
 # this machine and writes the fastest into tuning/<arch>.lua (native:

@@ -76,22 +76,37 @@ echo "== peak resident memory, hep224 batch 128 training (target <= 2.5 GB; PyTo
 make --no-print-directory -s "build/hep224-${archs%% *}/bench_model"
 "build/hep224-${archs%% *}/bench_model" 128 0 "$out"
 
-# The PyTorch peer of the same network, when python3-torch is installed.
-peer=${TORCH_PEER:-../shared/peers/torch_hepcnn.py}
+# The peers, the same network in other frameworks (bench/peers/, copies of
+# ../shared/peers): PyTorch when Debian's python3-torch is installed, and
+# TensorFlow (the seed's framework) from the virtual environment that
+# `make bench-peers` makes (tensorflow-cpu from PyPI) in build/venv-peers.
+peers=${BENCH_PEERS:-bench/peers}
 # Debian's python3-torch lives in the system interpreter, which a pyenv or
 # virtualenv python3 on PATH may hide.
 py=python3
 [ -x /usr/bin/python3 ] && py=/usr/bin/python3
-if $py -c 'import torch' 2>/dev/null && [ -f "$peer" ]; then
+if $py -c 'import torch' 2>/dev/null; then
     echo
-    echo "== PyTorch peer ($peer), $OMP_NUM_THREADS threads, hugetlb malloc"
+    echo "== PyTorch peer ($peers/torch_hepcnn.py), $OMP_NUM_THREADS threads, hugetlb malloc"
     for spec in "hep224 16 3" "hep64 64 5"; do
         set -- $spec
-        GLIBC_TUNABLES=glibc.malloc.hugetlb=1 $py "$peer" "$1" "$2" "$OMP_NUM_THREADS" "$3" || true
+        GLIBC_TUNABLES=glibc.malloc.hugetlb=1 $py "$peers/torch_hepcnn.py" "$1" "$2" "$OMP_NUM_THREADS" "$3" || true
     done
 else
     echo
-    echo "(PyTorch peer skipped: needs python3-torch and $peer)"
+    echo "(PyTorch peer skipped: needs Debian's python3-torch)"
+fi
+tfpy=build/venv-peers/bin/python
+if [ -x "$tfpy" ] && "$tfpy" -c 'import tensorflow' 2>/dev/null; then
+    echo
+    echo "== TensorFlow peer ($peers/tf_hepcnn.py), $OMP_NUM_THREADS threads"
+    for spec in "hep224 16 3" "hep64 64 5"; do
+        set -- $spec
+        TF_CPP_MIN_LOG_LEVEL=2 "$tfpy" "$peers/tf_hepcnn.py" "$1" "$2" "$OMP_NUM_THREADS" "$3" 2>/dev/null | grep '^tensorflow' || true
+    done
+else
+    echo
+    echo "(TensorFlow peer skipped: make bench-peers installs tensorflow-cpu into build/venv-peers)"
 fi
 echo
 echo "load average after: $(load); JSON: $out"
