@@ -38,7 +38,7 @@ data=build/bench/data224
 [ -f "$data/train_001.h5" ] || bin/hepcnn-datagen --outdir=$data --size=224 --train=96 --train_files=2 --val=0 --test=0 >/dev/null
 common=(--config=configs/cori_knl_224.json --train_batch_size=16 --num_epochs=1 --trainsamples=192
         --display_interval=2 --outputpath=build/bench/run224)
-rate() { awk '/TRAINING REPORT/ { n++; v = $(NF-1); gsub(/\(/, "", v); if (n > 1) { s += v; k++ } }
+rate() { awk '/TRAINING REPORT/ { n++; match($0, /\([0-9.]+ sec\/batch\)/); if (n > 1) { s += substr($0, RSTART + 1, RLENGTH - 12); k++ } }
               END { if (k) printf "%.3f", 16 / (s / k); else print 0 }'; }
 rm -rf build/bench/run224   # checkpoints there would be resumed
 files_out=$("bin/hep224-$arch0" "${common[@]}" --inputpath=$data)

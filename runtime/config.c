@@ -16,7 +16,7 @@
 
 #include "util.h"
 
-enum key_type { K_INT, K_LONG, K_DOUBLE, K_BOOL, K_STRING, K_SHAPE, K_OBJECT };
+enum key_type { K_INT, K_LONG, K_DOUBLE, K_BOOL, K_STRING, K_SHAPE, K_OBJECT, K_LRATE };
 
 typedef struct {
     const char *name;
@@ -38,7 +38,7 @@ static const key_spec keys[] = {
     { "num_hot_spares", K_INT, F(num_hot_spares), "0", 0 },
     { "display_interval", K_INT, F(display_interval), "10", 0 },
     { "save_interval", K_INT, F(save_interval), "1", 0 },
-    { "learning_rate", K_DOUBLE, F(learning_rate), "0.001", 0 },
+    { "learning_rate", K_LRATE, F(lr), "0.001", 0 },
     { "dropout_p", K_DOUBLE, F(dropout_p), "0.5", 0 },
     { "optimizer", K_STRING, F(optimizer), "ADAM", 0 },
     { "weight_decay", K_DOUBLE, F(weight_decay), "0", 0 },
@@ -112,7 +112,7 @@ bool hep_config_given(const hep_config *cfg, const char *key)
 
 /* Parse `text` as the value of key k (from the default table or the command
  * line). Returns NULL on success or a description of what was expected. */
-static const char *set_from_text(hep_config *cfg, const key_spec *k, const char *text)
+static const char *set_from_text(hep_config *cfg, const key_spec *k, const char *text, char *detail, size_t len)
 {
     char *base = (char *)cfg + k->offset, *end;
     errno = 0;
@@ -152,6 +152,15 @@ static const char *set_from_text(hep_config *cfg, const key_spec *k, const char 
     }
     case K_OBJECT:
         return "an object";
+    case K_LRATE: {
+        hep_lr_schedule *lr = (hep_lr_schedule *)base;
+        if (text[strspn(text, " ")] == '{') return hep_lr_parse_json(lr, text, detail, len);
+        double v = strtod(text, &end);
+        if (*text == '\0' || *end != '\0' || errno || !isfinite(v) || v <= 0)
+            return "a positive number or a schedule {\"mode\": ..., \"learning_rate_params\": {...}}";
+        hep_lr_constant(lr, v);
+        return NULL;
+    }
     }
     return "a value";
 }
@@ -169,6 +178,7 @@ static const char *json_type_name(const cJSON *v)
 
 static void set_from_json(hep_config *cfg, const char *path, const char *prefix, const cJSON *obj)
 {
+    char detail[160] = "";
     for (const cJSON *item = obj->child; item; item = item->next) {
         char name[128];
         snprintf(name, sizeof name, "%s%s", prefix, item->string);
@@ -221,6 +231,19 @@ static void set_from_json(hep_config *cfg, const char *path, const char *prefix,
         case K_OBJECT:
             if (!cJSON_IsObject(item)) want = "an object";
             else set_from_json(cfg, path, "conv_params.", item);
+            break;
+        case K_LRATE:
+            if (cJSON_IsNumber(item)) {
+                if (!isfinite(item->valuedouble) || item->valuedouble <= 0) want = "a positive number or a schedule";
+                else hep_lr_constant((hep_lr_schedule *)base, item->valuedouble);
+            } else if (cJSON_IsObject(item)) {
+                char *text = cJSON_PrintUnformatted(item);
+                want = hep_lr_parse_json((hep_lr_schedule *)base, text, detail, sizeof detail);
+                free(text);
+                if (want) hep_fatal("%s: key '%s': expected %s%s", path, name, want, detail);
+            } else {
+                want = "a positive number or a schedule {\"mode\", \"power\", \"learning_rate_params\"}";
+            }
             break;
         }
         if (want) hep_fatal("%s: key '%s': expected %s, got %s", path, name, want, json_type_name(item));
@@ -289,7 +312,7 @@ static void check_ranges(const hep_config *c, const char *src)
     REQUIRE(c->test_batch_size > 0, "%s: test_batch_size must be positive, got %d", src, c->test_batch_size);
     REQUIRE(c->display_interval > 0, "%s: display_interval must be positive, got %d", src, c->display_interval);
     REQUIRE(c->save_interval >= 0, "%s: save_interval must be >= 0, got %d", src, c->save_interval);
-    REQUIRE(c->learning_rate > 0, "%s: learning_rate must be positive, got %g", src, c->learning_rate);
+    REQUIRE(hep_lr_at(&c->lr, 0) > 0, "%s: learning_rate must be positive, got %g", src, hep_lr_at(&c->lr, 0));
     REQUIRE(c->dropout_p > 0 && c->dropout_p <= 1,
             "%s: dropout_p is the keep probability and must be in (0, 1], got %g", src, c->dropout_p);
     REQUIRE(c->weight_decay >= 0, "%s: weight_decay must be >= 0, got %g", src, c->weight_decay);
@@ -314,9 +337,10 @@ static void check_ranges(const hep_config *c, const char *src)
 
 int hep_config_load(hep_config *cfg, int argc, char **argv, int verbose)
 {
+    char detail[160] = "";
     memset(cfg, 0, sizeof *cfg);
     for (int i = 0; i < NUM_KEYS; i++)
-        if (keys[i].fallback && set_from_text(cfg, &keys[i], keys[i].fallback))
+        if (keys[i].fallback && set_from_text(cfg, &keys[i], keys[i].fallback, detail, sizeof detail))
             hep_fatal("internal: bad default for %s", keys[i].name);
 
     const char *path = NULL;
@@ -361,10 +385,11 @@ int hep_config_load(hep_config *cfg, int argc, char **argv, int verbose)
         }
         const char *value = eq ? eq + 1 : (keys[ki].type == K_BOOL ? "true" : NULL);
         if (!value) hep_fatal("command line: --%s needs a value (--%s=VALUE)", name, name);
-        const char *want = set_from_text(cfg, &keys[ki], value);
-        if (want) hep_fatal("command line: --%s=%s: expected %s", name, value, want);
+        const char *want = set_from_text(cfg, &keys[ki], value, detail, sizeof detail);
+        if (want) hep_fatal("command line: --%s=%s: expected %s%s", name, value, want, detail);
         cfg->given[ki] = 1;
     }
+    cfg->learning_rate = hep_lr_at(&cfg->lr, 0);
     check_ranges(cfg, path);
 
     if (verbose) {
@@ -404,6 +429,14 @@ char *hep_config_to_json(const hep_config *cfg)
             break;
         }
         case K_OBJECT: break;
+        case K_LRATE: {
+            const hep_lr_schedule *lr = (const hep_lr_schedule *)base;
+            char text[4096];
+            hep_lr_describe(lr, text, sizeof text);
+            if (lr->mode == HEP_LR_CONSTANT) cJSON_AddNumberToObject(where, name, lr->rate[0]);
+            else cJSON_AddItemToObject(where, name, cJSON_Parse(text));
+            break;
+        }
         }
     }
     char *text = cJSON_PrintUnformatted(root);

@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 #include <model.h>
+#include "lr_schedule.h"
 
 #define HEP_PATH_MAX 4096
 
@@ -20,7 +21,8 @@ typedef struct {
     int num_hot_spares;
     int display_interval;
     int save_interval;
-    double learning_rate;
+    hep_lr_schedule lr;            /* learning_rate: a number or a schedule (lr_schedule.h) */
+    double learning_rate;          /* the rate at step 0, for messages */
     double dropout_p;              /* keep probability */
     char optimizer[16];
     double weight_decay;

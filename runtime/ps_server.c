@@ -12,6 +12,7 @@ typedef struct {
     int k;
     size_t begin, len;
     const hep_model_info *info;
+    const hep_lr_schedule *lr;
     hep_schedule sched;
     float *params, *sum;
     hep_adam adam;
@@ -72,6 +73,7 @@ static void update(server *s, float scale)
     float *g = s->sum + s->begin;
     if (scale != 1.0f)
         for (size_t i = 0; i < s->len; i++) g[i] *= scale;
+    s->adam.lr = hep_lr_at(s->lr, s->step);   /* the global step before this update, as the workers key it */
     hep_adam_update_range(&s->adam, s->info, s->params, s->sum, s->begin, s->begin + s->len);
     memset(g, 0, sizeof(float) * s->len);
     s->step++;
@@ -186,7 +188,7 @@ static void finish(server *s)
 
 void hep_ps_serve(const hep_ps_layout *layout, int k, const hep_config *cfg, const hep_model_info *info)
 {
-    server s = { .l = *layout, .k = k, .info = info, .snap_req = MPI_REQUEST_NULL };
+    server s = { .l = *layout, .k = k, .info = info, .lr = &cfg->lr, .snap_req = MPI_REQUEST_NULL };
     s.begin = hep_ps_shard_begin(layout, k);
     s.len = ps_shard_len(layout, k);
     s.params = hep_xmalloc(sizeof(float) * layout->params, "server parameters");

@@ -11,7 +11,13 @@ char *hep_settings_json(const hep_config *cfg, long global_batch, long steps_per
 {
     cJSON *o = cJSON_CreateObject();
     cJSON_AddNumberToObject(o, "seed", (double)cfg->seed);
-    cJSON_AddNumberToObject(o, "learning_rate", cfg->learning_rate);
+    if (cfg->lr.mode == HEP_LR_CONSTANT) {
+        cJSON_AddNumberToObject(o, "learning_rate", cfg->lr.rate[0]);
+    } else {
+        char schedule[4096];
+        hep_lr_describe(&cfg->lr, schedule, sizeof schedule);
+        cJSON_AddStringToObject(o, "learning_rate", schedule);
+    }
     cJSON_AddNumberToObject(o, "weight_decay", cfg->weight_decay);
     cJSON_AddNumberToObject(o, "dropout_p", cfg->dropout_p);
     cJSON_AddStringToObject(o, "optimizer", cfg->optimizer);
@@ -27,7 +33,7 @@ char *hep_settings_json(const hep_config *cfg, long global_batch, long steps_per
 static void show(const cJSON *v, char *out, size_t cap)
 {
     if (!v) snprintf(out, cap, "(not recorded)");
-    else if (cJSON_IsNumber(v)) snprintf(out, cap, "%.17g", v->valuedouble);
+    else if (cJSON_IsNumber(v)) hep_shortest_double(v->valuedouble, out, cap);
     else if (cJSON_IsString(v)) snprintf(out, cap, "%s", v->valuestring);
     else snprintf(out, cap, "(unreadable)");
 }

@@ -102,6 +102,8 @@ static void train_step(trainer *t)
     if (tracing && run->size > 1)
         hep_timeline_event(&t->tl, run->num_ps ? "parameter servers" : "allreduce", "communication", t_comm,
                            t_opt - t_comm);
+    t->lr = hep_lr_at(&t->cfg->lr, t->step);   /* keyed by the global step: restarts and servers agree */
+    t->adam.lr = t->lr;
     if (run->num_ps == 0) hep_adam_update(&t->adam, t->info, t->params, t->grads);   /* with servers, they run it */
     if (tracing && run->num_ps == 0) hep_timeline_event(&t->tl, "Adam", "optimiser", t_opt, hep_wall_seconds() - t_opt);
     if (t->tl.f && t->step + 1 == t->first_step + 5) {
@@ -115,6 +117,7 @@ static void train_step(trainer *t)
 static void report(trainer *t)
 {
     t->loss_sum += t->loss;
+    t->lr_sum += t->lr;
     t->in_report++;
     const long done = t->done, planned = t->planned_total;
     if (t->progress) {
@@ -127,14 +130,15 @@ static void report(trainer *t)
     }
     if (!hep_crossed(t->cfg->display_interval, t->step, done) && done < t->sched.total_steps) return;
     double now = hep_wall_seconds(), per = (now - t->t_report) / t->in_report, mean = t->loss_sum / t->in_report;
+    double lr = t->lr_sum / t->in_report;
     if (t->progress) printf("\r\033[K");
     double when = unix_time();
-    hep_log_line(&t->log, "%.3f TRAINING REPORT: step %ld (%ld), average loss %g (%.3f sec/batch)\n", when, done,
-                 planned, mean, per);
-    hep_log_record(&t->log, "\"time\": %.3f, \"step\": %ld, \"loss\": %.9g, \"images_per_s\": %.3f", when, done,
-                   mean, t->run->batch * t->run->num_workers / per);
+    hep_log_line(&t->log, "%.3f TRAINING REPORT: step %ld (%ld), average loss %g (%.3f sec/batch), average learning "
+                 "rate %g\n", when, done, planned, mean, per, lr);
+    hep_log_record(&t->log, "\"time\": %.3f, \"step\": %ld, \"loss\": %.9g, \"images_per_s\": %.3f, "
+                   "\"learning_rate\": %.9g", when, done, mean, t->run->batch * t->run->num_workers / per, lr);
     hep_curve_add(&t->train_curve, (double)done, mean);
-    t->loss_sum = 0.0;
+    t->loss_sum = t->lr_sum = 0.0;
     t->in_report = 0;
     t->t_report = now;
 }

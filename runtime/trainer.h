@@ -55,6 +55,7 @@ typedef struct {
     hep_layer_time *layer_times;
     long first_step, step, done;   /* done: the global step after the current step */
     double loss, loss_sum, t_report, last_checkpoint;
+    double lr, lr_sum;             /* this step's learning rate; summed for the report */
     int in_report;
     int stop_signal;               /* the signal rank 0 received, 0: none (or another rank's) */
     int checkpoint_now;            /* the clock asked for one at `done` */

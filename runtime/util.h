@@ -12,5 +12,8 @@ void *hep_xmalloc(size_t bytes, const char *what);
 /* mkdir -p; returns 0 or -1 with errno set */
 int hep_mkdirs(const char *path);
 double hep_wall_seconds(void);
+/* The shortest %g text that reads back as the same double (0.0005, not
+ * 0.00050000000000000001). */
+void hep_shortest_double(double v, char *out, size_t len);
 
 #endif

@@ -41,6 +41,13 @@ write_config filters 'cfg["conv_params"]["num_filters"] = 64'
 check "config: num_filters contradicts the network" expect_fail "conv_params.num_filters = 64, but the compiled network hep64 has 128 filters" $BIN --config=$CFG/filters.json $SHORT
 check "config: scaling_improvements contradicts" expect_fail "scaling_improvements = true, but the compiled network hep64 does not use global average pooling" $BIN --config=configs/demo_64.json --scaling_improvements=true $SHORT
 check "config: batch_norm is refused" expect_fail "batch_norm = true, but the compiled network hep64 has no batch normalisation" $BIN --config=configs/demo_64.json --batch_norm=true $SHORT
+write_config lr_mode 'cfg["learning_rate"] = {"mode": "cosine", "learning_rate_params": {"1": 0.1}}'
+check "config: schedule mode" expect_fail "$CFG/lr_mode.json: key 'learning_rate': expected 'mode' \"piecewise\" or \"polynomial\"" $BIN --config=$CFG/lr_mode.json $SHORT
+write_config lr_key 'cfg["learning_rate"] = {"mode": "piecewise", "learning_rate_params": {"ten": 0.1}}'
+check "config: schedule step key" expect_fail "key 'learning_rate': expected 'learning_rate_params' keys that are step numbers >= 0 (got the key \"ten\")" $BIN --config=$CFG/lr_key.json $SHORT
+write_config lr_rate 'cfg["learning_rate"] = {"mode": "polynomial", "learning_rate_params": {"0": 0.1, "5": -1}}'
+check "config: schedule rate" expect_fail "key 'learning_rate': expected 'learning_rate_params' rates that are positive numbers (step 5)" $BIN --config=$CFG/lr_rate.json $SHORT
+check "cli: schedule on the command line" expect_fail "command line: --learning_rate={\"mode\": \"piecewise\"}: expected 'learning_rate_params' as an object" $BIN --config=configs/demo_64.json '--learning_rate={"mode": "piecewise"}' $SHORT
 check "config: keep probability range" expect_fail "dropout_p is the keep probability and must be in (0, 1], got 1.5" $BIN --config=configs/demo_64.json --dropout_p=1.5 $SHORT
 check "config: optimizer" expect_fail "optimizer 'SGD' is not implemented (expected ADAM)" $BIN --config=configs/demo_64.json --optimizer=SGD $SHORT
 check "cli: missing --config" expect_fail "no config file given: use --config=FILE" $BIN --dummy_data
@@ -57,7 +64,7 @@ seed_runs() {
     out=$($bin --config="$cfg" --dummy_data --trainsamples=16 --num_epochs=1 --train_batch_size=8 \
           --display_interval=1 --outputpath="$dir") || { printf '%s\n' "$out"; return 1; }
     printf '%s\n' "$out"
-    grep -Eq '^[0-9]+\.[0-9]+ TRAINING REPORT: step 2 \(2\), average loss [0-9.e+-]+ \([0-9.]+ sec/batch\)$' <<<"$out"
+    grep -Eq '^[0-9]+\.[0-9]+ TRAINING REPORT: step 2 \(2\), average loss [0-9.e+-]+ \([0-9.]+ sec/batch\), average learning rate [0-9.e+-]+$' <<<"$out"
 }
 S=tests/seed_configs
 arch_check "seed config cori_knl_224_adam on hep224-knl" knl seed_runs bin/hep224-knl $S/cori_knl_224_adam.json

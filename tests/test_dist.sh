@@ -104,7 +104,7 @@ hot_spares() {
         > "$X/spares.out" 2>&1 || { cat "$X/spares.out"; return 1; }
     echo "run took $((SECONDS - t0)) s"
     tr '\r' '\n' < "$X/spares.out" | grep 'TRAINING REPORT' | awk '
-        { v = $(NF-1); gsub(/\(/, "", v); s += v; n++ }
+        { match($0, /\([0-9.]+ sec\/batch\)/); s += substr($0, RSTART + 1, RLENGTH - 12); n++ }
         END { printf "%d steps, rank 0 averaged %.3f s per step (the slow worker sleeps 1.5 s)\n", n, s / n
               exit !(n == 5 && s / n < 0.75) }'
 }

@@ -16,7 +16,7 @@ report_lines() {
     out=$("${RUN[@]}" --outputpath="$O/a" --num_epochs=2 --validation_interval=12) || { printf '%s\n' "$out"; return 1; }
     printf '%s\n' "$out"
     local num='[0-9]+\.[0-9]{3}' val='[-0-9.e+]+|nan|-?inf'
-    grep -Eq "^$num TRAINING REPORT: step 4 \(32\), average loss ($val) \([0-9.]+ sec/batch\)$" <<<"$out" &&
+    grep -Eq "^$num TRAINING REPORT: step 4 \(32\), average loss ($val) \([0-9.]+ sec/batch\), average learning rate 0.001$" <<<"$out" &&
     grep -Eq "^$num EVALUATION REPORT: step 12 \(32\), average loss ($val)$" <<<"$out" &&
     grep -Eq "^$num EVALUATION REPORT: step 12 \(32\), average accu ($val)$" <<<"$out" &&
     grep -Eq "^$num EVALUATION REPORT: step 12 \(32\), average auc ($val)$" <<<"$out" &&

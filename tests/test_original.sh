@@ -1,0 +1,104 @@
+# What the original benchmark's users rely on (sourced by tests/run.sh):
+# learning-rate schedules in its format and meaning, the seed's schedule
+# config unchanged, loss weighting as the seed.
+echo "== the original benchmark's behaviour"
+PY=/usr/bin/python3
+G=$LOGDIR/original
+rm -rf "$G"; mkdir -p "$G"
+make --no-print-directory -s bin/hep64-native bin/hep224-native bin/hepcnn-datagen
+MPI=(timeout 120 mpirun --allow-run-as-root --oversubscribe -x OMP_NUM_THREADS=1)
+SHORT=(--config=configs/demo_64.json --dummy_data --trainsamples=192 --train_batch_size=16 --num_epochs=1
+       --display_interval=1)
+
+# the report lines' rates against TensorFlow's own formulas, written again
+# here in Python (piecewise_constant with the original's prepended first
+# rate; polynomial_decay from the first rate to the last)
+rates_match() {
+    local schedule=$1 out
+    rm -rf "$G/lr"
+    out=$(bin/hep64-native "${SHORT[@]}" --outputpath="$G/lr" "--learning_rate=$schedule") || { printf '%s\n' "$out"; return 1; }
+    grep 'TRAINING REPORT' <<<"$out" | $PY -c '
+import json, re, sys
+s = json.loads(sys.argv[1]); pts = sorted((int(k), v) for k, v in s["learning_rate_params"].items())
+b, r = [p[0] for p in pts], [p[1] for p in pts]
+def tf_rate(x):   # x: the global step at the update
+    if s["mode"] == "piecewise":
+        values = r[:1] + r
+        for i, bound in enumerate(b):
+            if x <= bound: return values[i]
+        return values[-1]
+    t = min(x, b[-1])
+    return (r[0] - r[-1]) * (1 - t / b[-1]) ** s.get("power", 1.0) + r[-1]
+bad = 0
+for line in sys.stdin:
+    done = int(re.search(r"step (\d+) \(", line).group(1))
+    got = float(re.search(r"average learning rate (\S+)", line).group(1))
+    want = tf_rate(done - 1)
+    ok = abs(got - want) <= 1e-5 * want
+    bad += not ok
+    print("step %d: rate %g, TensorFlow %g %s" % (done, got, want, "" if ok else "DIFFERENT"))
+sys.exit(bad != 0)' "$schedule"
+}
+check "lr: piecewise schedule = TensorFlow's piecewise_constant as the original uses it" \
+    rates_match '{"mode": "piecewise", "learning_rate_params": {"2": 0.001, "5": 0.0005, "8": 0.0001}}'
+check "lr: polynomial schedule = TensorFlow's polynomial_decay (power 2)" \
+    rates_match '{"mode": "polynomial", "power": 2.0, "learning_rate_params": {"0": 0.001, "3": 0.0007, "9": 0.0001}}'
+
+lr_in_metrics() {
+    $PY - "$G/lr/logs/metrics.jsonl" <<'PY'
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1]) if "images_per_s" in l]
+assert rows and all("learning_rate" in r for r in rows), rows[:2]
+print(len(rows), "training records with learning_rate; last", rows[-1]["learning_rate"])
+PY
+}
+check "lr: the rate is in logs/metrics.jsonl" lr_in_metrics
+
+# parameter servers apply the same rates (keyed by the global step): sync
+# with 1 server + 2 workers gives the allreduce's weights
+SCHED='{"mode": "piecewise", "learning_rate_params": {"1": 0.002, "3": 0.0005}}'
+lr_servers_agree() {
+    local common=(--config=configs/demo_64.json --dummy_data --trainsamples=96 --num_epochs=1 --train_batch_size=16
+                  --batch_size_per_node=false --display_interval=1 "--learning_rate=$SCHED")
+    "${MPI[@]}" -np 2 bin/hep64-native "${common[@]}" --outputpath="$G/lr-ar" > "$G/lr-ar.out" &&
+    "${MPI[@]}" -np 3 bin/hep64-native "${common[@]}" --num_ps=1 --outputpath="$G/lr-ps" > "$G/lr-ps.out" || return 1
+    $PY - "$G" <<'PY'
+import sys, h5py, numpy as np
+d = sys.argv[1]
+a, b = h5py.File(d + "/lr-ar/models/model-6.h5"), h5py.File(d + "/lr-ps/models/model-6.h5")
+names = []
+a.visit(lambda k: names.append(k) if isinstance(a[k], h5py.Dataset) else None)
+worst = max(float(np.abs(a[k][()] - b[k][()]).max()) for k in names)
+print("max |allreduce - parameter server| with a schedule: %.2e (tolerance 1e-6)" % worst)
+assert worst <= 1e-6
+PY
+}
+check "lr: parameter servers apply the schedule as the allreduce does" lr_servers_agree
+
+lr_restart() {
+    local common=("${SHORT[@]}" "--learning_rate=$SCHED" --checkpoint_steps=2 --checkpoint_keep=100)
+    rm -rf "$G/lr-a" "$G/lr-b"
+    bin/hep64-native "${common[@]}" --outputpath="$G/lr-a" > /dev/null || return 1
+    mkdir -p "$G/lr-b/models" && cp "$G/lr-a/models/model-2.h5" "$G/lr-b/models/" &&
+    bin/hep64-native "${common[@]}" --outputpath="$G/lr-b" > "$G/lr-b.out" || return 1
+    grep -q "continuing at step 2 " "$G/lr-b.out" &&
+        $PY tests/check_outputs.py same "$G/lr-a/models/model-12.h5" "$G/lr-b/models/model-12.h5"
+}
+check "lr: a restart inside the schedule ends bitwise equal" lr_restart
+
+lr_changed() {
+    expect_fail 'learning_rate: {"mode": "piecewise", "power": 1, "learning_rate_params": {"1": 0.002, "3": 0.0005}} in the checkpoint, 0.001 now' \
+        bin/hep64-native "${SHORT[@]}" --outputpath="$G/lr-a" --num_epochs=2
+}
+check "lr: a restart with another schedule names both" lr_changed
+
+seed_schedule() {
+    local out
+    out=$(bin/hep224-native --config=tests/seed_configs/gerty_knl_224_adam_small.json --dummy_data --trainsamples=32 \
+          --num_epochs=1 --train_batch_size=8 --display_interval=1 --outputpath="$G/gerty" 2>&1) ||
+        { printf '%s\n' "$out"; return 1; }
+    printf '%s\n' "$out" | grep -E 'TRAINING REPORT|note'
+    # polynomial from 1e-4 at step 0 to 2e-4 at step 1000: step 4 uses global step 3
+    grep -q 'TRAINING REPORT: step 4 (4), .*average learning rate 0.0001003$' <<<"$out"
+}
+check "lr: the seed's schedule config (gerty_knl_224_adam_small) runs unchanged" seed_schedule
