@@ -78,6 +78,7 @@ static const key_spec keys[] = {
     { "checkpoint_minutes", K_DOUBLE, F(checkpoint_minutes), "30", 1 },
     { "checkpoint_keep", K_INT, F(checkpoint_keep), "2", 1 },
     { "accept_changed_settings", K_BOOL, F(accept_changed_settings), "false", 1 },
+    { "loss_weight", K_STRING, F(loss_weight), "none", 1 },
 };
 #undef F
 enum { NUM_KEYS = sizeof keys / sizeof keys[0] };
@@ -292,6 +293,7 @@ static void usage(void)
            "  --checkpoint_minutes=M  and when M minutes passed since the last one (0: never; default 30)\n"
            "  --checkpoint_keep=K  mid-epoch checkpoints kept, newest first (epoch ends' always are; default 2)\n"
            "  --accept_changed_settings  resume a checkpoint whose training settings differ\n"
+           "  --loss_weight=normweight  weight the loss by the files' normweight (default none, as the seed)\n"
            "  --KEY=VALUE          override any config key, e.g. --num_epochs=1,\n"
            "                       --conv_params.num_filters=128\n\n"
            "A run resumes from the newest checkpoint in outputpath/models. SIGTERM, SIGINT or\n"
@@ -322,6 +324,9 @@ static void check_ranges(const hep_config *c, const char *src)
     REQUIRE(c->checkpoint_steps >= 0, "%s: checkpoint_steps must be >= 0 (0: none), got %ld", src, c->checkpoint_steps);
     REQUIRE(c->checkpoint_minutes >= 0, "%s: checkpoint_minutes must be >= 0 (0: never), got %g", src, c->checkpoint_minutes);
     REQUIRE(c->checkpoint_keep >= 1, "%s: checkpoint_keep must be >= 1, got %d", src, c->checkpoint_keep);
+    REQUIRE(!strcmp(c->loss_weight, "none") || !strcmp(c->loss_weight, "normweight"),
+            "%s: loss_weight must be \"none\" (the seed's unweighted loss) or \"normweight\", got \"%s\"", src,
+            c->loss_weight);
     REQUIRE(!strcasecmp(c->optimizer, "ADAM"), "%s: optimizer '%s' is not implemented (expected ADAM)", src, c->optimizer);
     REQUIRE(!strcmp(c->mode, "sync") || !strcmp(c->mode, "async") || !strcmp(c->mode, "test"),
             "%s: mode must be \"sync\" or \"async\" (training) or \"test\" (evaluate a checkpoint), got \"%s\"",

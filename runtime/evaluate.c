@@ -28,7 +28,7 @@ int hep_load_files(const char *inputpath, const char *kind, const hep_model_info
 }
 
 void hep_scores_compute(hep_model *m, int model_batch, const hep_eval_set *set, const hep_run *run,
-                        const hep_model_info *info, hep_scores *out)
+                        const hep_model_info *info, int loss_by_normweight, hep_scores *out)
 {
     hep_loader_options opt = { .rank = run->rank, .size = run->size, .batch = set->batch, .shuffle = 0,
                                .steps_per_epoch = -1, .first_epoch = 0, .epochs = 1,
@@ -53,7 +53,7 @@ void hep_scores_compute(hep_model *m, int model_batch, const hep_eval_set *set, 
         }
         memcpy(out->label + n, b->label, sizeof(int) * b->n);
         memcpy(out->weight + n, b->weight, sizeof(float) * b->n);
-        memcpy(out->normweight + n, b->normweight, sizeof(float) * b->n);
+        for (int i = 0; i < b->n; i++) out->normweight[n + i] = loss_by_normweight ? b->normweight[i] : 1.0f;
         n += b->n;
         steps++;
     }
@@ -159,7 +159,7 @@ int hep_test(const hep_config *cfg, const char *config_path, const hep_run *run)
     if (run->rank == 0) printf("hepcnn: testing %s (step %ld) on %d test file(s)\n", path, state.step, nfiles);
     hep_eval_set set = { files, nfiles, channel_max, cfg->test_batch_size, cfg->test_max_steps };
     hep_scores scores;
-    hep_scores_compute(m, cfg->test_batch_size, &set, run, info, &scores);
+    hep_scores_compute(m, cfg->test_batch_size, &set, run, info, !strcmp(cfg->loss_weight, "normweight"), &scores);
     hep_metrics e;
     float *records = NULL;
     hep_metrics_compute(run->comm, scores.probs, scores.label, scores.weight, scores.normweight, scores.n,

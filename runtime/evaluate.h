@@ -27,8 +27,10 @@ typedef struct {
     int *label;
 } hep_scores;
 
+/* The loss uses normweight only with loss_weight "normweight" (as the
+ * training loss); otherwise its weights are 1. */
 void hep_scores_compute(hep_model *m, int model_batch, const hep_eval_set *set, const hep_run *run,
-                        const hep_model_info *info, hep_scores *out);
+                        const hep_model_info *info, int loss_by_normweight, hep_scores *out);
 void hep_scores_free(hep_scores *s);
 
 /* The seed's three EVALUATION lines (and per-class AUCs) and a metrics

@@ -10,7 +10,7 @@
 
 typedef struct {
     long n;              /* samples evaluated (all ranks) */
-    double loss;         /* mean cross-entropy weighted by normweight */
+    double loss;         /* mean cross-entropy, weighted as the training loss (loss_weight) */
     double accuracy;     /* weighted by weight */
     double auc;          /* binary: class 1 vs 0; K > 2: mean one-vs-rest */
     int classes;

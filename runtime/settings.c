@@ -24,6 +24,7 @@ char *hep_settings_json(const hep_config *cfg, long global_batch, long steps_per
     cJSON_AddNumberToObject(o, "global_batch", (double)global_batch);
     cJSON_AddNumberToObject(o, "steps_per_epoch", (double)steps_per_epoch);
     cJSON_AddStringToObject(o, "data", cfg->dummy_data ? "dummy" : "files");
+    cJSON_AddStringToObject(o, "loss_weight", cfg->loss_weight);
     char *text = cJSON_PrintUnformatted(o);
     cJSON_Delete(o);
     if (!text) hep_fatal("out of memory writing the training settings");

@@ -2,7 +2,8 @@
  * continues another run's weights: the seed, learning_rate, weight_decay,
  * dropout_p, optimizer, the global batch (images per step over all
  * workers), the steps per epoch (the data, trainsamples, batch and worker
- * count decide it) and the data source (files or --dummy_data). The network
+ * count decide it), the data source (files or --dummy_data) and the loss
+ * weighting (loss_weight). The network
  * is checked by the checkpoint loader. Every checkpoint records them; a
  * restart whose settings differ stops and names each difference unless
  * --accept_changed_settings is given. Extending a run (num_epochs) and

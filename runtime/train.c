@@ -91,7 +91,9 @@ static void train_step(trainer *t)
     }
     hep_model_forward(t->m, b.x, run->batch, &pass, NULL);
     double t_bwd = hep_wall_seconds();
-    t->loss = hep_model_backward(t->m, b.labels, b.weights, run->batch, &pass);
+    /* the seed's loss is unweighted; loss_weight "normweight" weights it */
+    t->loss = hep_model_backward(t->m, b.labels, !strcmp(t->cfg->loss_weight, "normweight") ? b.weights : NULL,
+                                 run->batch, &pass);
     double t_comm = hep_wall_seconds();
     if (tracing) trace_layers(t, t_fwd, t_bwd);
     exchange(t);
@@ -205,7 +207,7 @@ static void evaluate(trainer *t)
     hep_eval_set set = { t->val_files, t->nval, t->channel_max, t->cfg->validation_batch_size,
                          t->cfg->validation_max_steps };
     hep_scores scores;
-    hep_scores_compute(t->m, t->run->batch, &set, t->run, t->info, &scores);
+    hep_scores_compute(t->m, t->run->batch, &set, t->run, t->info, !strcmp(t->cfg->loss_weight, "normweight"), &scores);
     hep_metrics e;
     float *records = NULL;
     for (int i = 0; i < n; i++)

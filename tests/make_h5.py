@@ -10,7 +10,7 @@ import numpy as np
 
 
 def write(path, n, shape=(3, 64, 64), dtype="f4", label_dtype="i4", compress=None, offset=0,
-          labels=None, skip=(), data=None, lengths=None):
+          labels=None, skip=(), data=None, lengths=None, normweight=1.0):
     """data[i] is filled with (offset + i) / 1000 in channel 0, 2x that in
     channel 1, 3x in channel 2, so a sample's identity can be read back."""
     with h5py.File(path, "w") as f:
@@ -27,7 +27,7 @@ def write(path, n, shape=(3, 64, 64), dtype="f4", label_dtype="i4", compress=Non
             lab = labels if labels is not None else (np.arange(m.get("label", n)) % 2)
             f.create_dataset("label", data=np.asarray(lab).astype(label_dtype))
         if "normweight" not in skip:
-            f.create_dataset("normweight", data=np.ones(m.get("normweight", n), dtype="f4"))
+            f.create_dataset("normweight", data=np.full(m.get("normweight", n), normweight, dtype="f4"))
         if "weight" not in skip:
             f.create_dataset("weight", data=(offset + np.arange(m.get("weight", n))).astype("f4"))
 
@@ -70,6 +70,11 @@ def main():
         write(p, 3)
     elif case == "no_train":
         write(os.path.join(d, "val_000.h5"), 8)
+    elif case == "normweight2":               # every normweight 2: a weighted loss is twice the unweighted
+        rng = np.random.default_rng(2)
+        write(p, 32, data=rng.random((32, 3, 64, 64)), normweight=2.0)
+        write(os.path.join(d, "val_000.h5"), 16, data=rng.random((16, 3, 64, 64)), normweight=2.0)
+        write(os.path.join(d, "test_000.h5"), 16, data=rng.random((16, 3, 64, 64)), normweight=2.0)
     elif case == "huge_rows":                 # every dataset declares 2**62 rows with no storage behind them
         with h5py.File(p, "w") as f:
             f.create_dataset("data", shape=(2**62, 3, 64, 64), dtype="f4", chunks=(1, 3, 64, 64))

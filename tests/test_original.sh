@@ -102,3 +102,31 @@ seed_schedule() {
     grep -q 'TRAINING REPORT: step 4 (4), .*average learning rate 0.0001003$' <<<"$out"
 }
 check "lr: the seed's schedule config (gerty_knl_224_adam_small) runs unchanged" seed_schedule
+
+# The seed's loss is unweighted; loss_weight=normweight weights it. With
+# every normweight 2 the weighted loss is twice the unweighted one, in
+# training (the same first step) and in evaluation (the same checkpoint).
+loss_weighting() {
+    rm -rf "$G/nw"; $PY tests/make_h5.py normweight2 "$G/nw" || return 1
+    local run=(bin/hep64-native --config=configs/demo_64.json --inputpath="$G/nw" --train_batch_size=8 --num_epochs=1
+               --display_interval=1 --validation_batch_size=16)
+    rm -rf "$G/nw-0" "$G/nw-1"
+    "${run[@]}" --outputpath="$G/nw-0" > "$G/nw-0.out" && "${run[@]}" --outputpath="$G/nw-1" --loss_weight=normweight \
+        > "$G/nw-1.out" || return 1
+    "${run[@]}" --outputpath="$G/nw-0" --mode=test >> "$G/nw-0.out" &&
+        "${run[@]}" --outputpath="$G/nw-0" --mode=test --loss_weight=normweight >> "$G/nw-1.out" || return 1
+    $PY - "$G/nw-0.out" "$G/nw-1.out" <<'PY'
+import re, sys
+def first(path, pattern):
+    return float(re.search(pattern, open(path).read()).group(1))
+train = r"TRAINING REPORT: step 1 \(4\), average loss (\S+) "
+val = r"EVALUATION SUMMARY: step 4 \(4\), average loss (\S+)"
+t0, t1 = first(sys.argv[1], train), first(sys.argv[2], train)
+print("first step's loss: unweighted %g, weighted by normweight (all 2) %g" % (t0, t1))
+assert abs(t1 / t0 - 2) < 1e-4, t1 / t0
+v0, v1 = first(sys.argv[1], val), first(sys.argv[2], val)
+print("test-mode loss of the same checkpoint: unweighted %g, weighted %g" % (v0, v1))
+assert abs(v1 / v0 - 2) < 1e-4, v1 / v0
+PY
+}
+check "loss: unweighted by default (the seed's); loss_weight=normweight weights it" loss_weighting
