@@ -61,7 +61,7 @@ def checkpoint(path, network):
         assert key in f.attrs, key
     settings = json.loads(f.attrs["settings"])
     assert set(settings) == {"seed", "learning_rate", "weight_decay", "dropout_p", "optimizer", "global_batch",
-                             "steps_per_epoch", "data"}, settings
+                             "steps_per_epoch", "data", "loss_weight"}, settings
     assert settings["learning_rate"] == cfg["learning_rate"] and settings["seed"] == cfg["seed"]
     shapes = {"conv1/weight": (128, 3, 3, 3), "conv2/weight": (128, 128, 3, 3), "conv3/weight": (128, 128, 3, 3),
               "fc1/weight": (512, 8192), "fc2/weight": (2, 512), "conv1/bias": (128,), "fc1/bias": (512,)}
