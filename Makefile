@@ -93,10 +93,10 @@ endef
 $(foreach a,$(ARCHS),$(eval $(call ARCH_RULES,$(a))))
 
 # The loader's own test (no MPI ranks needed: it simulates them).
-build/test_loader: tests/test_loader.c runtime/loader.c runtime/h5files.c runtime/util.c runtime/loader.h runtime/h5files.h
+build/test_loader: tests/test_loader.c runtime/loader.c runtime/row_order.c runtime/h5files.c runtime/util.c runtime/loader.h runtime/row_order.h runtime/h5files.h
 	@mkdir -p build
 	@echo "  LD    $@"
-	@$(CC) $(BASE_CFLAGS) $(CFLAGS) tests/test_loader.c runtime/loader.c runtime/h5files.c runtime/util.c -o $@ $(HDF5_LIBS) -lpthread -lm
+	@$(CC) $(BASE_CFLAGS) $(CFLAGS) tests/test_loader.c runtime/loader.c runtime/row_order.c runtime/h5files.c runtime/util.c -o $@ $(HDF5_LIBS) -lpthread -lm
 
 # The dataset generator (one binary, not per arch).
 bin/hepcnn-datagen: tools/datagen.c runtime/rng.h

@@ -79,6 +79,7 @@ static const key_spec keys[] = {
     { "checkpoint_keep", K_INT, F(checkpoint_keep), "2", 1 },
     { "accept_changed_settings", K_BOOL, F(accept_changed_settings), "false", 1 },
     { "loss_weight", K_STRING, F(loss_weight), "none", 1 },
+    { "read_window_mb", K_INT, F(read_window_mb), "64", 1 },
 };
 #undef F
 enum { NUM_KEYS = sizeof keys / sizeof keys[0] };
@@ -294,6 +295,7 @@ static void usage(void)
            "  --checkpoint_keep=K  mid-epoch checkpoints kept, newest first (epoch ends' always are; default 2)\n"
            "  --accept_changed_settings  resume a checkpoint whose training settings differ\n"
            "  --loss_weight=normweight  weight the loss by the files' normweight (default none, as the seed)\n"
+           "  --read_window_mb=M   read the files M MB at a time (default 64)\n"
            "  --KEY=VALUE          override any config key, e.g. --num_epochs=1,\n"
            "                       --conv_params.num_filters=128\n\n"
            "A run resumes from the newest checkpoint in outputpath/models. SIGTERM, SIGINT or\n"
@@ -324,6 +326,8 @@ static void check_ranges(const hep_config *c, const char *src)
     REQUIRE(c->checkpoint_steps >= 0, "%s: checkpoint_steps must be >= 0 (0: none), got %ld", src, c->checkpoint_steps);
     REQUIRE(c->checkpoint_minutes >= 0, "%s: checkpoint_minutes must be >= 0 (0: never), got %g", src, c->checkpoint_minutes);
     REQUIRE(c->checkpoint_keep >= 1, "%s: checkpoint_keep must be >= 1, got %d", src, c->checkpoint_keep);
+    REQUIRE(c->read_window_mb >= 1 && c->read_window_mb <= 65536, "%s: read_window_mb must be 1 to 65536, got %d", src,
+            c->read_window_mb);
     REQUIRE(!strcmp(c->loss_weight, "none") || !strcmp(c->loss_weight, "normweight"),
             "%s: loss_weight must be \"none\" (the seed's unweighted loss) or \"normweight\", got \"%s\"", src,
             c->loss_weight);

@@ -64,6 +64,7 @@ typedef struct {
     double checkpoint_minutes;     /* and when this much time passed since the last (0: never) */
     int checkpoint_keep;           /* mid-epoch checkpoints kept (epoch ends' always are) */
     bool accept_changed_settings;  /* restart with other training settings (see settings.h) */
+    int read_window_mb;            /* training rows are read this many MB at a time (row_order.h) */
     char loss_weight[16];          /* "none" (the seed's) or "normweight": per-sample loss weights */
     /* which keys were given (by name index), for network checks and logging */
     unsigned char given[64];

@@ -1,5 +1,6 @@
-/* Batch streaming from HDF5 (see loader.h). One producer thread owns all
- * HDF5 reads during a run; the ring has RING slots. */
+/* Batch streaming from HDF5 (see loader.h). One producer thread reads the
+ * rows in the order row_order.c gives, a window at a time, into a ring of
+ * RING batch buffers. */
 #define _POSIX_C_SOURCE 200809L
 #include "loader.h"
 
@@ -8,12 +9,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "rng.h"
+#include "row_order.h"
 #include "util.h"
 
-enum { RING = 3, WINDOW_BYTES = 64 << 20 };
+enum { RING = 3, WINDOW_BYTES = 64 << 20, OPEN_FILES = 16 };
 
-typedef struct { int file; long row0, row1; } shard;
+typedef hep_shard shard;
+
+/* An open file of the small cache the producer reads through. */
+typedef struct { int file; unsigned long used; hep_h5rows r; } open_file;
 
 struct hep_loader {
     const hep_h5file *files;
@@ -22,8 +26,14 @@ struct hep_loader {
     shard *shards;
     int nshards;
     size_t image;                 /* floats per image */
-    long window;                  /* rows per read */
-    float *window_buf;
+    long window;                  /* rows per window */
+    long block_rows;              /* rows per block (row_order.h) */
+    float *window_buf;            /* [window][image] */
+    int *window_file;             /* [window] each row's file */
+    long *window_row, *window_order;   /* [window] each row's row; the emitting order */
+    open_file open[OPEN_FILES];
+    int nopen;
+    unsigned long uses;
     hep_batch slots[RING];
     int head, count, done, failed, stop;
     char error[1024];
@@ -59,17 +69,6 @@ long hep_loader_local_rows(const hep_h5file *files, int nfiles, int rank, int si
     for (int i = 0; i < n; i++) rows += s[i].row1 - s[i].row0;
     free(s);
     return rows;
-}
-
-/* Seeded permutation (Fisher-Yates over Philox draws). */
-static void permute(long *idx, long n, uint64_t seed, uint32_t stream, uint64_t salt)
-{
-    for (long i = 0; i < n; i++) idx[i] = i;
-    for (long i = n - 1; i > 0; i--) {
-        long j = (long)(hep_rng_uniform(seed, stream, salt * 1000003u + (uint64_t)i) * (i + 1));
-        if (j > i) j = i;
-        long t = idx[i]; idx[i] = idx[j]; idx[j] = t;
-    }
 }
 
 static int produce_wait(hep_loader *l)
@@ -141,33 +140,83 @@ static int add_row(hep_loader *l, cursor *c, const hep_h5file *f, long row, cons
     return 0;
 }
 
-/* One shard of one epoch, window by window; the first `*skip` rows of the
- * epoch's order are passed over (a restart mid-epoch), whole windows
- * without reading them. Returns 1 when the consumer stopped, -1 on error. */
-static int produce_shard(hep_loader *l, cursor *c, int epoch, long shard_index, long *skip, long *rows)
+/* The open file `file` (the least recently used one is closed when the
+ * cache is full); NULL with err set on failure. */
+static hep_h5rows *reader_for(hep_loader *l, int file, char *err, size_t errlen)
 {
-    const hep_loader_options *o = &l->opt;
-    const shard *sh = &l->shards[shard_index];
-    const hep_h5file *f = &l->files[sh->file];
-    if (*skip >= sh->row1 - sh->row0) { *skip -= sh->row1 - sh->row0; return 0; }
+    int lru = 0;
+    for (int i = 0; i < l->nopen; i++) {
+        if (l->open[i].file == file) { l->open[i].used = ++l->uses; return &l->open[i].r; }
+        if (l->open[i].used < l->open[lru].used) lru = i;
+    }
+    int slot;
+    if (l->nopen < OPEN_FILES) {
+        slot = l->nopen++;
+    } else {
+        slot = lru;
+        hep_h5rows_close(&l->open[slot].r);
+    }
+    l->open[slot].file = -1;
+    if (hep_h5rows_open(&l->open[slot].r, l->files[file].path, l->info, err, errlen) != 0) return NULL;
+    l->open[slot].file = file;
+    l->open[slot].used = ++l->uses;
+    return &l->open[slot].r;
+}
+
+static void close_readers(hep_loader *l)
+{
+    for (int i = 0; i < l->nopen; i++) hep_h5rows_close(&l->open[i].r);   /* a failed open left it zeroed */
+    l->nopen = 0;
+}
+
+/* Reads a window's blocks (runs of the same file's consecutive rows in one
+ * read) into the window buffer. Returns 0, or -1 after fail(). */
+static int read_window(hep_loader *l, const hep_block *blocks, long count)
+{
     char err[1024];
-    hep_h5rows reader;
-    if (hep_h5rows_open(&reader, f->path, l->info, err, sizeof err) != 0) { fail(l, err); return -1; }
-    int rc = 0;
-    for (long r0 = sh->row0; r0 < sh->row1 && rc == 0 && !epoch_full(l, c); r0 += l->window) {
-        long n = sh->row1 - r0 < l->window ? sh->row1 - r0 : l->window;
-        if (*skip >= n) { *skip -= n; continue; }
+    long pos = 0;
+    for (long b = 0; b < count;) {
+        const shard *sh = &l->shards[blocks[b].shard];
+        long row0 = blocks[b].row0, n = blocks[b].n;
+        while (b + 1 < count && blocks[b + 1].shard == blocks[b].shard && blocks[b + 1].row0 == row0 + n)
+            n += blocks[++b].n;
+        b++;
+        hep_h5rows *r = reader_for(l, sh->file, err, sizeof err);
         double t0 = hep_wall_seconds();
-        if (hep_h5rows_read(&reader, r0, n, l->window_buf, err, sizeof err) != 0) { fail(l, err); rc = -1; break; }
+        if (!r || hep_h5rows_read(r, row0, n, l->window_buf + (size_t)pos * l->image, err, sizeof err) != 0) {
+            fail(l, err);
+            return -1;
+        }
         l->read_seconds += hep_wall_seconds() - t0;
         l->read_bytes += (double)n * l->image * sizeof(float);
-        if (o->shuffle) permute(rows, n, o->seed, 0x5a12u, ((uint64_t)epoch << 32) ^ (uint64_t)(shard_index << 20) ^ (uint64_t)r0);
-        else for (long i = 0; i < n; i++) rows[i] = i;
-        for (long i = *skip; i < n && rc == 0 && !epoch_full(l, c); i++)
-            rc = add_row(l, c, f, r0 + rows[i], l->window_buf + (size_t)rows[i] * l->image);
-        *skip = 0;
+        for (long i = 0; i < n; i++) { l->window_file[pos + i] = sh->file; l->window_row[pos + i] = row0 + i; }
+        pos += n;
     }
-    hep_h5rows_close(&reader);
+    return 0;
+}
+
+/* One epoch, window by window; the first `*skip` rows of its order are
+ * passed over (a restart mid-epoch), whole windows without reading them.
+ * Returns 1 when the consumer stopped, -1 on error. */
+static int produce_epoch(hep_loader *l, cursor *c, int epoch, long *skip)
+{
+    const hep_loader_options *o = &l->opt;
+    hep_block *blocks;
+    long nblocks = hep_epoch_blocks(l->shards, l->nshards, l->block_rows, o->shuffle, o->seed, epoch, &blocks);
+    int rc = 0;
+    for (long b = 0, w = 0; b < nblocks && rc == 0 && !epoch_full(l, c); w++) {
+        long rows, count = hep_window_blocks(blocks, nblocks, b, l->window, &rows);
+        if (*skip >= rows) { *skip -= rows; b += count; continue; }
+        if (read_window(l, blocks + b, count) != 0) { rc = -1; break; }
+        hep_window_order(l->window_order, rows, o->shuffle, o->seed, epoch, w);
+        for (long i = *skip; i < rows && rc == 0 && !epoch_full(l, c); i++) {
+            long k = l->window_order[i];
+            rc = add_row(l, c, &l->files[l->window_file[k]], l->window_row[k], l->window_buf + (size_t)k * l->image);
+        }
+        *skip = 0;
+        b += count;
+    }
+    free(blocks);
     return rc;
 }
 
@@ -175,30 +224,23 @@ static void *producer(void *arg)
 {
     hep_loader *l = arg;
     const hep_loader_options *o = &l->opt;
-    long *order = hep_xmalloc(sizeof(long) * (size_t)(l->nshards + 1), "shard order");
-    long *rows = hep_xmalloc(sizeof(long) * (size_t)l->window, "window order");
     cursor c = { 0 };
     long skip = o->skip_batches * o->batch;
     c.sample = (uint64_t)skip;
     for (int epoch = o->first_epoch; epoch < o->epochs; epoch++) {
         c.emitted = epoch == o->first_epoch ? o->skip_batches : 0;
-        if (o->shuffle) permute(order, l->nshards, o->seed, 0x5a11u, (uint64_t)epoch);
-        else for (long i = 0; i < l->nshards; i++) order[i] = i;
-        for (long si = 0; si < l->nshards && !epoch_full(l, &c); si++)
-            if (produce_shard(l, &c, epoch, order[si], &skip, rows) != 0) goto out;
+        if (produce_epoch(l, &c, epoch, &skip) != 0) break;
         if (o->shuffle) {
             c.filled = 0;   /* training drops the remainder: every rank the same steps */
         } else if (c.filled > 0) {
-            if (produce_wait(l)) goto out;
+            if (produce_wait(l)) break;
             l->slots[c.tail].n = c.filled;
             c.filled = 0;
             c.tail = (c.tail + 1) % RING;
             publish(l);
         }
     }
-out:
-    free(order);
-    free(rows);
+    close_readers(l);
     pthread_mutex_lock(&l->mu);
     l->done = 1;
     pthread_cond_broadcast(&l->cv);
@@ -216,10 +258,14 @@ hep_loader *hep_loader_start(const hep_h5file *files, int nfiles, const hep_mode
     l->opt = *opt;
     l->nshards = make_shards(files, nfiles, opt->rank, opt->size, &l->shards);
     l->image = (size_t)info->in_channels * info->in_height * info->in_width;
-    l->window = WINDOW_BYTES / (long)(l->image * sizeof(float));
+    l->window = (opt->window_bytes > 0 ? opt->window_bytes : WINDOW_BYTES) / (long)(l->image * sizeof(float));
     if (l->window < opt->batch) l->window = opt->batch;
     if (l->window < 1) l->window = 1;
+    l->block_rows = hep_block_rows(l->window);
     l->window_buf = hep_xmalloc(sizeof(float) * l->image * (size_t)l->window, "the read window");
+    l->window_file = hep_xmalloc(sizeof(int) * (size_t)l->window, "the window's files");
+    l->window_row = hep_xmalloc(sizeof(long) * (size_t)l->window, "the window's rows");
+    l->window_order = hep_xmalloc(sizeof(long) * (size_t)l->window, "the window's order");
     for (int s = 0; s < RING; s++) {
         hep_batch *b = &l->slots[s];
         b->x = hep_xmalloc(sizeof(float) * l->image * (size_t)opt->batch, "a batch buffer");
@@ -275,6 +321,9 @@ void hep_loader_stop(hep_loader *l)
         free(l->slots[s].normweight); free(l->slots[s].psr);
     }
     free(l->window_buf);
+    free(l->window_file);
+    free(l->window_row);
+    free(l->window_order);
     free(l->shards);
     free(l);
 }

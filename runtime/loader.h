@@ -31,6 +31,7 @@ typedef struct {
     long skip_batches;    /* of first_epoch, already trained (a mid-epoch restart) */
     uint64_t seed;
     const float *channel_max;   /* [C] normalisation divisors, NULL: none */
+    long window_bytes;          /* read window; 0: 64 MB */
 } hep_loader_options;
 
 /* files: every file of this kind (all ranks agree on the list); the loader

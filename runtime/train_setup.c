@@ -109,7 +109,8 @@ static void setup_batches(trainer *t)
     hep_loader_options opt = { .rank = run->rank, .size = run->size, .batch = run->batch, .shuffle = 1,
                                .steps_per_epoch = spe, .first_epoch = (int)(t->first_step / spe),
                                .skip_batches = t->first_step % spe, .epochs = t->cfg->num_epochs,
-                               .seed = (uint64_t)t->cfg->seed, .channel_max = t->channel_max };
+                               .seed = (uint64_t)t->cfg->seed, .channel_max = t->channel_max,
+                               .window_bytes = (long)t->cfg->read_window_mb << 20 };
     t->batches = hep_batches_files(t->train_files, t->ntrain, t->info, &opt);
 }
 

@@ -75,6 +75,12 @@ def main():
         write(p, 32, data=rng.random((32, 3, 64, 64)), normweight=2.0)
         write(os.path.join(d, "val_000.h5"), 16, data=rng.random((16, 3, 64, 64)), normweight=2.0)
         write(os.path.join(d, "test_000.h5"), 16, data=rng.random((16, 3, 64, 64)), normweight=2.0)
+    elif case == "sorted":                    # sorted N...: files written class by class (all 0s, then all 1s)
+        offset = 0
+        for i, rows in enumerate(int(r) for r in sys.argv[3:]):
+            write(os.path.join(d, "train_%03d.h5" % i), rows, offset=offset,
+                  labels=(np.arange(rows) >= rows // 2).astype("i4"))
+            offset += rows
     elif case == "huge_rows":                 # every dataset declares 2**62 rows with no storage behind them
         with h5py.File(p, "w") as f:
             f.create_dataset("data", shape=(2**62, 3, 64, 64), dtype="f4", chunks=(1, 3, 64, 64))

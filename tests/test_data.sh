@@ -52,6 +52,8 @@ for spec in "1:13" "2:9 14" "5:5 7 3 11 4"; do
     rm -rf "$D/files$n"; $PY tests/make_h5.py files "$D/files$n" $rows
     check "loader: $n file(s), 1-3 ranks: split, shuffle, maxima" build/test_loader "$D/files$n" 2
 done
+rm -rf "$D/sorted"; $PY tests/make_h5.py sorted "$D/sorted" 400 400 300
+check "loader: class-sorted files give batches of both classes near the files' fraction" build/test_loader "$D/sorted" 16 mix
 $PY tests/make_h5.py formats "$D/formats"
 check "loader: float16/float64 data, int8/int64 labels, gzip" build/test_loader "$D/formats" 2
 

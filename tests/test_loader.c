@@ -2,8 +2,13 @@
  * one loader per (rank, size). Files come from tests/make_h5.py ("files"
  * case): sample i of the whole list has data channel c = (c+1) i / 1000 and
  * weight i, so every batch can be traced back to the rows it holds.
- * Usage: test_loader DIR BATCH      checks split, shuffling, normalisation
- *        test_loader DIR BATCH SIZE prints each rank's rows and the steps per epoch */
+ * Usage: test_loader DIR BATCH      checks split, shuffling, a restart's skip, normalisation
+ *        test_loader DIR BATCH SIZE prints each rank's rows and the steps per epoch
+ *        test_loader DIR BATCH mix  the class fraction of every training batch against
+ *                                   the files' (class-sorted files must mix), with a
+ *                                   1 MB read window: 21 rows of 64x64, as 64 MB are
+ *                                   about 110 rows of 224x224
+ *        test_loader DIR BATCH time one epoch of training order as fast as it reads */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,6 +44,80 @@ static long drain(hep_loader *l, long *ids, long cap, long *batches)
     return n;
 }
 
+/* Every training batch's fraction of label 1 against the files' fraction:
+ * class-sorted files must still give mixed batches. */
+static int mix(const hep_h5file *files, int nfiles, long total, int batch)
+{
+    long ones = 0;
+    for (int f = 0; f < nfiles; f++)
+        for (long r = 0; r < files[f].rows; r++) ones += files[f].label[r] == 1;
+    const double global = (double)ones / total;
+    hep_loader_options o = { .rank = 0, .size = 1, .batch = batch, .shuffle = 1, .steps_per_epoch = total / batch,
+                             .epochs = 1, .seed = 7, .window_bytes = 1 << 20 };
+    hep_loader *l = hep_loader_start(files, nfiles, &info, &o);
+    const hep_batch *b;
+    long batches = 0, both = 0;
+    double dev = 0, worst = 0;
+    while ((b = hep_loader_next(l)) != NULL) {
+        int k = 0;
+        for (int i = 0; i < b->n; i++) k += b->label[i] == 1;
+        double d = fabs((double)k / b->n - global);
+        dev += d;
+        worst = d > worst ? d : worst;
+        both += k > 0 && k < b->n;
+        batches++;
+    }
+    hep_loader_stop(l);
+    dev /= batches;
+    printf("%ld batches of %d: label-1 fraction %.3f in the files; mean |batch - files| %.3f, worst %.3f; "
+           "%ld of %ld batches hold both classes\n", batches, batch, global, dev, worst, both, batches);
+    /* a batch of n drawn at random deviates by about sqrt(p(1-p)/n) */
+    const double random_dev = sqrt(global * (1 - global) / batch);
+    return dev < 1.5 * random_dev && both >= 0.9 * batches ? 0 : 1;
+}
+
+/* The I/O thread's rate over one epoch of training order, nothing else. */
+static int read_rate(const hep_h5file *files, int nfiles, long total, int batch)
+{
+    hep_loader_options o = { .rank = 0, .size = 1, .batch = batch, .shuffle = 1, .steps_per_epoch = total / batch,
+                             .epochs = 1, .seed = 7 };
+    hep_loader *l = hep_loader_start(files, nfiles, &info, &o);
+    long batches = 0;
+    while (hep_loader_next(l) != NULL) batches++;
+    double wait, bytes, seconds;
+    hep_loader_stats(l, &wait, &bytes, &seconds);
+    hep_loader_stop(l);
+    printf("%ld batches, %.1f MB in %.3f s of reading: %.0f MB/s; the consumer waited %.3f s\n", batches, bytes / 1e6,
+           seconds, bytes / 1e6 / seconds, wait);
+    return 0;
+}
+
+/* A restart at batch k of an epoch gives exactly the rest of the
+ * uninterrupted order, in this epoch and the next. */
+static void check_skip(const hep_h5file *files, int nfiles, long total, int batch, long steps)
+{
+    hep_loader_options o = { .rank = 0, .size = 1, .batch = batch, .shuffle = 1, .steps_per_epoch = steps,
+                             .epochs = 2, .seed = 9 };
+    long *full = malloc(sizeof(long) * (size_t)(total * 2 + 1)), *rest = malloc(sizeof(long) * (size_t)(total * 2 + 1));
+    long nb, checked = 0;
+    hep_loader *whole = hep_loader_start(files, nfiles, &info, &o);
+    drain(whole, full, total * 2, &nb);
+    hep_loader_stop(whole);
+    for (long k = 1; k < steps; k += (steps + 2) / 3) {
+        o.first_epoch = 0;
+        o.skip_batches = k;
+        hep_loader *l = hep_loader_start(files, nfiles, &info, &o);
+        long m = drain(l, rest, total * 2, &nb);
+        hep_loader_stop(l);
+        EXPECT(m == 2 * steps * batch - k * batch, "skip %ld: %ld samples", k, m);
+        EXPECT(memcmp(rest, full + k * batch, sizeof(long) * (size_t)m) == 0, "skip %ld batches: another order", k);
+        checked++;
+    }
+    printf("a restart at %ld mid-epoch batch(es) continues the same order\n", checked);
+    free(full);
+    free(rest);
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 3) { fprintf(stderr, "usage: test_loader DIR BATCH [SIZE]\n"); return 2; }
@@ -53,6 +132,8 @@ int main(int argc, char **argv)
         if (hep_h5file_load(&files[i], paths[i], &info, err, sizeof err) != 0) { fprintf(stderr, "%s\n", err); return 1; }
         total += files[i].rows;
     }
+    if (argc > 3 && !strcmp(argv[3], "mix")) return mix(files, nfiles, total, batch);
+    if (argc > 3 && !strcmp(argv[3], "time")) return read_rate(files, nfiles, total, batch);
     if (argc > 3) {
         int size = atoi(argv[3]);
         long fewest = -1;
@@ -134,6 +215,8 @@ int main(int argc, char **argv)
                    "size %d: channel %d maximum %g, expected %g", size, c, global[c], (c + 1) * (total - 1) / 1000.0);
         printf("ranks %d: split, shuffling and maxima checked (%ld steps per epoch)\n", size, steps);
     }
+
+    if (total / batch >= 2) check_skip(files, nfiles, total, batch, total / batch);
 
     /* the divisors are applied */
     float divisors[3] = { 2.0f, 4.0f, 6.0f };
