@@ -344,6 +344,30 @@ static void check_ranges(const hep_config *c, const char *src)
 #undef REQUIRE
 }
 
+/* Keys the original benchmark used that change nothing here: said once, so
+ * that nobody tunes them in vain. */
+static void note_no_effect(const hep_config *cfg)
+{
+    static const struct { const char *key, *why; } none[] = {
+        { "momentum", "Adam has no momentum term" },
+        { "fully_sync_fraction", "the original's scripts do not read it either" },
+        { "time", "the report lines always carry the times" },
+        { "create_summary", "no TensorBoard summaries are written" },
+        { "conv_params.data_format", "the generator chooses the layout" },
+    };
+    char line[1024] = "";
+    size_t used = 0;
+    for (size_t i = 0; i < sizeof none / sizeof none[0]; i++) {
+        if (!hep_config_given(cfg, none[i].key)) continue;
+        int w = snprintf(line + used, sizeof line - used, "%s%s (%s)", used ? ", " : "", none[i].key, none[i].why);
+        if (w > 0 && (size_t)w < sizeof line - used) used += (size_t)w;
+    }
+    if (used) printf("hepcnn: note: keys of the original that do nothing here: %s\n", line);
+    if (cfg->restart)
+        printf("hepcnn: note: restart: true made the original start from scratch; hepcnn never discards a run's "
+               "checkpoints: it continues the newest in outputpath/models (another outputpath starts afresh)\n");
+}
+
 int hep_config_load(hep_config *cfg, int argc, char **argv, int verbose)
 {
     char detail[160] = "";
@@ -412,6 +436,7 @@ int hep_config_load(hep_config *cfg, int argc, char **argv, int verbose)
             used += (size_t)w;
         }
         if (used) printf("hepcnn: defaults applied (not in %s): %s\n", path, line);
+        note_no_effect(cfg);
     }
     return 0;
 }

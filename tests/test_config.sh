@@ -55,6 +55,14 @@ check "cli: config file not found" expect_fail "cannot open config file $CFG/nop
 check "cli: unknown option" expect_fail "command line: unknown option '--epochs'" $BIN --config=configs/demo_64.json --epochs=3
 check "cli: bad option value" expect_fail "command line: --num_epochs=three: expected an integer" $BIN --config=configs/demo_64.json --num_epochs=three
 check "cli: --num_tasks checked against MPI" expect_fail "--num_tasks=4, but MPI started 1 rank(s)" $BIN --config=configs/demo_64.json --num_tasks=4 $SHORT
+no_effect_note() {
+    local out
+    out=$($BIN --config=tests/seed_configs/cori_knl_64.json $SHORT --restart=true 2>&1) || { printf '%s\n' "$out"; return 1; }
+    grep 'note' <<<"$out"
+    [ "$(grep -c 'keys of the original that do nothing here: momentum (Adam has no momentum term), time (the report lines always carry the times), create_summary (no TensorBoard summaries are written), conv_params.data_format (the generator chooses the layout)' <<<"$out")" -eq 1 ] &&
+        grep -q 'restart: true made the original start from scratch' <<<"$out"
+}
+check "config: keys of the original without effect here are named once" no_effect_note
 check "cli: --help lists the keys" bash -c "$BIN --help | grep -q 'Config keys: input_shape, inputpath'"
 
 # The seed's four configs, unchanged, on the matching binaries (short runs).
