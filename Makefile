@@ -117,16 +117,19 @@ test: check-deps
 	@bash tests/run.sh
 
 # A small 64x64 dataset from the generator, then hep64 trained on it for a few
-# epochs, with validation accuracy and AUC at each epoch end.
+# epochs, with validation accuracy and AUC at each epoch end, then the test
+# files: the CNN against the standard cuts. (Demo data written before psr
+# held the cuts' decision, without the mass dataset, is written again.)
 DEMO_DATA := data/demo_64
 demo: check-deps
 	@$(MAKE) --no-print-directory demo-run
 
 demo-run: bin/hep64-$(ARCH) bin/hepcnn-datagen
-	@test -f $(DEMO_DATA)/train_001.h5 || bin/hepcnn-datagen --outdir=$(DEMO_DATA) --size=64 \
-	  --train=2048 --train_files=2 --val=1024 --test=512 --seed=7
+	@h5ls $(DEMO_DATA)/test_000.h5 2>/dev/null | grep -q '^mass ' || bin/hepcnn-datagen --outdir=$(DEMO_DATA) \
+	  --size=64 --train=2048 --train_files=2 --val=1024 --test=2048 --seed=7
 	@rm -rf runs/demo   # a fresh run: checkpoints left in outputpath would be resumed
 	bin/hep64-$(ARCH) --config=configs/demo_64.json --inputpath=$(DEMO_DATA) --outputpath=runs/demo
+	bin/hep64-$(ARCH) --config=configs/demo_64.json --inputpath=$(DEMO_DATA) --outputpath=runs/demo --mode=test
 
 bench:
 	@bash bench/run.sh

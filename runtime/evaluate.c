@@ -2,12 +2,15 @@
 #include "evaluate.h"
 
 #include <hdf5.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/time.h>
 
 #include "checkpoint.h"
+#include "cuts.h"
+#include "plots.h"
 #include "loader.h"
 #include "resume.h"
 #include "util.h"
@@ -27,8 +30,8 @@ int hep_load_files(const char *inputpath, const char *kind, const hep_model_info
     return n;
 }
 
-void hep_scores_compute(hep_model *m, int model_batch, const hep_eval_set *set, const hep_run *run,
-                        const hep_model_info *info, int loss_by_normweight, hep_scores *out)
+void hep_samples_score(hep_model *m, int model_batch, const hep_eval_set *set, const hep_run *run,
+                       const hep_model_info *info, int loss_by_normweight, hep_samples *out)
 {
     hep_loader_options opt = { .rank = run->rank, .size = run->size, .batch = set->batch, .shuffle = 0,
                                .steps_per_epoch = -1, .first_epoch = 0, .epochs = 1,
@@ -41,6 +44,7 @@ void hep_scores_compute(hep_model *m, int model_batch, const hep_eval_set *set, 
     out->label = hep_xmalloc(sizeof(int) * rows, "evaluation labels");
     out->weight = hep_xmalloc(sizeof(float) * rows, "evaluation weights");
     out->normweight = hep_xmalloc(sizeof(float) * rows, "evaluation weights");
+    out->psr = hep_xmalloc(sizeof(float) * rows, "evaluation psr");
     long n = 0;
     int steps = 0;
     hep_pass pass = { .training = 0, .keep_prob = 1.0f };
@@ -54,6 +58,7 @@ void hep_scores_compute(hep_model *m, int model_batch, const hep_eval_set *set, 
         memcpy(out->label + n, b->label, sizeof(int) * b->n);
         memcpy(out->weight + n, b->weight, sizeof(float) * b->n);
         for (int i = 0; i < b->n; i++) out->normweight[n + i] = loss_by_normweight ? b->normweight[i] : 1.0f;
+        memcpy(out->psr + n, b->psr, sizeof(float) * b->n);
         n += b->n;
         steps++;
     }
@@ -61,9 +66,9 @@ void hep_scores_compute(hep_model *m, int model_batch, const hep_eval_set *set, 
     out->n = n;
 }
 
-void hep_scores_free(hep_scores *s)
+void hep_samples_free(hep_samples *s)
 {
-    free(s->probs); free(s->label); free(s->weight); free(s->normweight);
+    free(s->probs); free(s->label); free(s->weight); free(s->normweight); free(s->psr);
 }
 
 static double unix_time(void)
@@ -87,8 +92,10 @@ void hep_print_evaluation(hep_log *log, const char *set, const char *what, long 
     hep_log_record(log, "\"time\": %.3f, \"step\": %ld, \"eval\": \"%s\", \"samples\": %ld, \"loss\": %.9g, "
                    "\"accuracy\": %.9g, \"auc\": %.9g", t, step, set, e->n, e->loss, e->accuracy, e->auc);
 }
-static void write_predictions(const char *outputpath, const float *records, long n, int K, int have_psr,
-                              const float *psr)
+
+/* outputpath/predictions-test.h5: scores [n][K], label, weight, and psr
+ * when the test files have it, in the gathered order. */
+static void write_predictions(const char *outputpath, const float *records, long n, int K, int have_psr)
 {
     char path[4300], tmp[4400];
     snprintf(path, sizeof path, "%s/predictions-test.h5", outputpath);
@@ -97,14 +104,17 @@ static void write_predictions(const char *outputpath, const float *records, long
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
     hid_t file = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
     if (file < 0) hep_fatal("cannot create %s", tmp);
-    const int stride = K + 3;
+    const int stride = K + HEP_REC_FIELDS;
     float *scores = hep_xmalloc(sizeof(float) * (size_t)(n > 0 ? n : 1) * K, "scores");
     int *label = hep_xmalloc(sizeof(int) * (size_t)(n > 0 ? n : 1), "labels");
     float *weight = hep_xmalloc(sizeof(float) * (size_t)(n > 0 ? n : 1), "weights");
+    float *psr = hep_xmalloc(sizeof(float) * (size_t)(n > 0 ? n : 1), "psr");
     for (long i = 0; i < n; i++) {
-        memcpy(scores + i * K, records + i * stride, sizeof(float) * K);
-        label[i] = (int)records[i * stride + K];
-        weight[i] = records[i * stride + K + 1];
+        const float *r = records + i * stride;
+        memcpy(scores + i * K, r, sizeof(float) * K);
+        label[i] = (int)r[K + HEP_REC_LABEL];
+        weight[i] = r[K + HEP_REC_WEIGHT];
+        psr[i] = r[K + HEP_REC_PSR];
     }
     hsize_t d2[2] = { (hsize_t)n, (hsize_t)K }, d1[1] = { (hsize_t)n };
     struct { const char *name; int rank; hsize_t *dims; hid_t ftype, mtype; const void *buf; } sets[] = {
@@ -126,18 +136,31 @@ static void write_predictions(const char *outputpath, const float *records, long
     if (bad) hep_fatal("writing %s failed", tmp);
     if (rename(tmp, path) != 0) hep_fatal("cannot rename %s to %s", tmp, path);
     printf("hepcnn: per-sample scores -> %s\n", path);
-    free(scores); free(label); free(weight);
+    free(scores); free(label); free(weight); free(psr);
 }
 
-/* psr is not part of the gathered records: with one rank, evaluation
- * reads the files in order, so it is read back in that order. */
-static float *psr_in_file_order(const hep_h5file *files, int nfiles, long n)
+/* The standard cuts' working point and the CNN's background rejection at
+ * the same signal efficiency (cuts.h), in the report's style. */
+static void print_cuts(hep_log *log, const float *records, long n, int K, long step)
 {
-    float *psr = hep_xmalloc(sizeof(float) * (size_t)(n > 0 ? n : 1), "psr");
-    long k = 0;
-    for (int f = 0; f < nfiles && k < n; f++)
-        for (long r = 0; r < files[f].rows && k < n; r++) psr[k++] = files[f].psr ? files[f].psr[r] : 0.0f;
-    return psr;
+    hep_cuts c;
+    char why[256];
+    if (hep_cuts_compare(records, n, K, &c, why, sizeof why) != 0) {
+        hep_log_line(log, "hepcnn: no standard-cuts comparison: %s\n", why);
+        return;
+    }
+    double cut_rej = c.cut_background_eff > 0 ? 1 / c.cut_background_eff : INFINITY;
+    double cnn_rej = c.cnn_background_eff > 0 ? 1 / c.cnn_background_eff : INFINITY;
+    struct timeval tv;
+    gettimeofday(&tv, NULL);
+    double t = tv.tv_sec + 1e-6 * tv.tv_usec;
+    hep_log_line(log, "%.3f STANDARD CUTS: step %ld, signal efficiency %g, background rejection %g\n", t, step,
+                 c.cut_signal_eff, cut_rej);
+    hep_log_line(log, "%.3f CNN AT THE CUTS' SIGNAL EFFICIENCY: step %ld, background rejection %g (score >= %g; "
+                 "%.2fx the cuts')\n", t, step, cnn_rej, c.cnn_threshold, cnn_rej / cut_rej);
+    hep_log_record(log, "\"time\": %.3f, \"step\": %ld, \"eval\": \"test\", \"cuts_signal_efficiency\": %.9g, "
+                   "\"cuts_background_efficiency\": %.9g, \"cnn_background_efficiency\": %.9g", t, step,
+                   c.cut_signal_eff, c.cut_background_eff, c.cnn_background_eff);
 }
 
 int hep_test(const hep_config *cfg, const char *config_path, const hep_run *run)
@@ -158,23 +181,26 @@ int hep_test(const hep_config *cfg, const char *config_path, const hep_run *run)
     hep_load_checkpoint(cfg, id, m, info, NULL, &state, path, sizeof path);
     if (run->rank == 0) printf("hepcnn: testing %s (step %ld) on %d test file(s)\n", path, state.step, nfiles);
     hep_eval_set set = { files, nfiles, channel_max, cfg->test_batch_size, cfg->test_max_steps };
-    hep_scores scores;
-    hep_scores_compute(m, cfg->test_batch_size, &set, run, info, !strcmp(cfg->loss_weight, "normweight"), &scores);
+    hep_samples samples;
+    hep_samples_score(m, cfg->test_batch_size, &set, run, info, !strcmp(cfg->loss_weight, "normweight"), &samples);
     hep_metrics e;
     float *records = NULL;
-    hep_metrics_compute(run->comm, scores.probs, scores.label, scores.weight, scores.normweight, scores.n,
-                        info->num_classes, &e, &records);
-    hep_scores_free(&scores);
+    hep_metrics_compute(run->comm, &samples, info->num_classes, &e, &records);
+    hep_samples_free(&samples);
     hep_log log;
     hep_log_open(&log, cfg->outputpath, run->rank);
     hep_print_evaluation(&log, "test", "SUMMARY", state.step, state.step, &e);
-    hep_log_close(&log);
     if (run->rank == 0) {
-        int have_psr = run->size == 1 && files[0].psr != NULL;
-        float *psr = have_psr ? psr_in_file_order(files, nfiles, e.n) : NULL;
-        write_predictions(cfg->outputpath, records, e.n, info->num_classes, have_psr, psr);
-        free(psr);
+        int have_psr = 1;
+        for (int f = 0; f < nfiles; f++) have_psr &= files[f].psr != NULL;
+        if (have_psr) print_cuts(&log, records, e.n, info->num_classes, state.step);
+        write_predictions(cfg->outputpath, records, e.n, info->num_classes, have_psr);
+        hep_cuts cuts;
+        char why[256];
+        int have_cuts = have_psr && hep_cuts_compare(records, e.n, info->num_classes, &cuts, why, sizeof why) == 0;
+        hep_write_test_plots(cfg->outputpath, records, e.n, info->num_classes, e.auc, have_cuts ? &cuts : NULL);
     }
+    hep_log_close(&log);
     free(records);
     free(state.settings);
     free(channel_max);

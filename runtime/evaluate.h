@@ -19,19 +19,12 @@ typedef struct {
     int batch, max_steps;      /* max_steps <= 0: every batch */
 } hep_eval_set;
 
-/* This rank's scores of the set (up to max_steps batches): probs
- * [n][classes], with labels and weights; free with hep_scores_free. */
-typedef struct {
-    long n;
-    float *probs, *weight, *normweight;
-    int *label;
-} hep_scores;
-
-/* The loss uses normweight only with loss_weight "normweight" (as the
- * training loss); otherwise its weights are 1. */
-void hep_scores_compute(hep_model *m, int model_batch, const hep_eval_set *set, const hep_run *run,
-                        const hep_model_info *info, int loss_by_normweight, hep_scores *out);
-void hep_scores_free(hep_scores *s);
+/* This rank's samples of the set (up to max_steps batches), scored; free
+ * with hep_samples_free. The loss uses normweight only with loss_weight
+ * "normweight" (as the training loss); otherwise its weights are 1. */
+void hep_samples_score(hep_model *m, int model_batch, const hep_eval_set *set, const hep_run *run,
+                       const hep_model_info *info, int loss_by_normweight, hep_samples *out);
+void hep_samples_free(hep_samples *s);
 
 /* The seed's three EVALUATION lines (and per-class AUCs) and a metrics
  * record. */

@@ -44,9 +44,9 @@ double hep_weighted_auc(const float *score, const int *label, const float *weigh
     return area / (total_pos * total_neg);
 }
 
-void hep_metrics_compute(MPI_Comm comm, const float *probs, const int *label, const float *weight,
-                         const float *normweight, long n, int classes, hep_metrics *out, float **records)
+void hep_metrics_compute(MPI_Comm comm, const hep_samples *smp, int classes, hep_metrics *out, float **records)
 {
+    const long n = smp->n;
     int rank, size;
     MPI_Comm_rank(comm, &rank);
     MPI_Comm_size(comm, &size);
@@ -56,14 +56,15 @@ void hep_metrics_compute(MPI_Comm comm, const float *probs, const int *label, co
         hep_fatal("MPI_Allgather of evaluation sizes failed");
     long total = 0;
     for (int r = 0; r < size; r++) { displs[r] = (int)total; total += counts[r]; }
-    /* per sample: K probabilities, label, weight, normweight */
-    const int stride = classes + 3;
+    const int stride = classes + HEP_REC_FIELDS;
     float *mine = hep_xmalloc(sizeof(float) * (size_t)(n > 0 ? n : 1) * stride, "evaluation records");
     for (long i = 0; i < n; i++) {
-        memcpy(mine + i * stride, probs + i * classes, sizeof(float) * classes);
-        mine[i * stride + classes] = (float)label[i];
-        mine[i * stride + classes + 1] = weight[i];
-        mine[i * stride + classes + 2] = normweight[i];
+        float *r = mine + i * stride;
+        memcpy(r, smp->probs + i * classes, sizeof(float) * classes);
+        r[classes + HEP_REC_LABEL] = (float)smp->label[i];
+        r[classes + HEP_REC_WEIGHT] = smp->weight[i];
+        r[classes + HEP_REC_NORMWEIGHT] = smp->normweight[i];
+        r[classes + HEP_REC_PSR] = smp->psr ? smp->psr[i] : 0.0f;
     }
     float *all = NULL;
     if (rank == 0) all = hep_xmalloc(sizeof(float) * (size_t)(total > 0 ? total : 1) * stride, "gathered records");
@@ -77,13 +78,13 @@ void hep_metrics_compute(MPI_Comm comm, const float *probs, const int *label, co
         double loss = 0, correct = 0, wsum = 0;
         for (long i = 0; i < total; i++) {
             const float *p = all + i * stride;
-            lab[i] = (int)p[classes];
-            w[i] = p[classes + 1];
+            lab[i] = (int)p[classes + HEP_REC_LABEL];
+            w[i] = p[classes + HEP_REC_WEIGHT];
             int best = 0;
             for (int k = 1; k < classes; k++) if (p[k] > p[best]) best = k;
             correct += w[i] * (best == lab[i]);
             wsum += w[i];
-            loss += p[classes + 2] * -log(fmax(p[lab[i]], 1e-30));
+            loss += p[classes + HEP_REC_NORMWEIGHT] * -log(fmax(p[lab[i]], 1e-30));
         }
         result[0] = loss / total;
         result[1] = wsum > 0 ? correct / wsum : 0;

@@ -22,11 +22,22 @@ typedef struct {
 double hep_weighted_auc(const float *score, const int *label, const float *weight, long n, int positive,
                         size_t score_stride);
 
-/* probs [n][K] of this rank's samples; gathered to rank 0, which computes;
- * every rank gets the result. When records is not NULL, rank 0 also gets
- * the gathered per-sample records (malloc'd, [n][K + 3]: probabilities,
- * label, weight, normweight) in *records and their count in out->n. */
-void hep_metrics_compute(MPI_Comm comm, const float *probs, const int *label, const float *weight,
-                         const float *normweight, long n, int classes, hep_metrics *out, float **records);
+/* One rank's evaluated samples: probs [n][classes], and per sample the
+ * label, weight, normweight (the loss's weight) and psr (the standard
+ * cuts' decision, 0 when the files have none). */
+typedef struct {
+    long n;
+    float *probs, *weight, *normweight, *psr;
+    int *label;
+} hep_samples;
+
+/* Gathered records: [n][classes + HEP_REC_FIELDS], the probabilities, then
+ * these fields. */
+enum { HEP_REC_LABEL = 0, HEP_REC_WEIGHT = 1, HEP_REC_NORMWEIGHT = 2, HEP_REC_PSR = 3, HEP_REC_FIELDS = 4 };
+
+/* The samples are gathered to rank 0, which computes; every rank gets the
+ * result. When records is not NULL, rank 0 also gets the gathered records
+ * (malloc'd) in *records and their count in out->n. */
+void hep_metrics_compute(MPI_Comm comm, const hep_samples *s, int classes, hep_metrics *out, float **records);
 
 #endif

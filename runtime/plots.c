@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "metrics.h"
 #include "util.h"
 
 enum { WIDTH = 640, HEIGHT = 420, LEFT = 70, RIGHT = 20, TOP = 40, BOTTOM = 50 };
@@ -27,29 +28,40 @@ static void escape(FILE *f, const char *s)
     }
 }
 
-int hep_plot_lines(const char *path, const char *title, const char *xlabel, const char *ylabel,
-                   const hep_series *series, int nseries, int logy)
+/* The plotting area: data ranges and their mapping to pixels. */
+typedef struct { double x0, x1, y0, y1, pw, ph; int logy; } frame;
+
+static int usable(const frame *fr, double x, double y)
 {
-    double x0 = INFINITY, x1 = -INFINITY, y0 = INFINITY, y1 = -INFINITY;
+    return isfinite(x) && isfinite(y) && !(fr->logy && y <= 0);
+}
+static double px(const frame *fr, double x) { return LEFT + (x - fr->x0) / (fr->x1 - fr->x0) * fr->pw; }
+static double py(const frame *fr, double y)
+{
+    if (fr->logy) y = log10(y);
+    return TOP + fr->ph - (y - fr->y0) / (fr->y1 - fr->y0) * fr->ph;
+}
+
+static frame fit(const hep_series *series, int nseries, int logy)
+{
+    frame fr = { INFINITY, -INFINITY, INFINITY, -INFINITY, WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM, logy };
     for (int s = 0; s < nseries; s++)
         for (int i = 0; i < series[s].n; i++) {
             double x = series[s].x[i], y = series[s].y[i];
-            if (!isfinite(x) || !isfinite(y) || (logy && y <= 0)) continue;
+            if (!usable(&fr, x, y)) continue;
             if (logy) y = log10(y);
-            x0 = fmin(x0, x); x1 = fmax(x1, x); y0 = fmin(y0, y); y1 = fmax(y1, y);
+            fr.x0 = fmin(fr.x0, x); fr.x1 = fmax(fr.x1, x); fr.y0 = fmin(fr.y0, y); fr.y1 = fmax(fr.y1, y);
         }
-    if (!(x1 >= x0)) { x0 = 0; x1 = 1; }
-    if (!(y1 >= y0)) { y0 = 0; y1 = 1; }
-    if (x1 == x0) x1 = x0 + 1;
-    if (y1 == y0) { y1 += 0.5; y0 -= 0.5; }
-    if (logy) { y0 = floor(y0); y1 = ceil(y1); }
-    const double pw = WIDTH - LEFT - RIGHT, ph = HEIGHT - TOP - BOTTOM;
-#define PX(x) (LEFT + ((x) - x0) / (x1 - x0) * pw)
-#define PY(y) (TOP + ph - ((y) - y0) / (y1 - y0) * ph)
-    char tmp[4400];
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
-    FILE *f = fopen(tmp, "w");
-    if (!f) return -1;
+    if (!(fr.x1 >= fr.x0)) { fr.x0 = 0; fr.x1 = 1; }
+    if (!(fr.y1 >= fr.y0)) { fr.y0 = 0; fr.y1 = 1; }
+    if (fr.x1 == fr.x0) fr.x1 = fr.x0 + 1;
+    if (fr.y1 == fr.y0) { fr.y1 += 0.5; fr.y0 -= 0.5; }
+    if (logy) { fr.y0 = floor(fr.y0); fr.y1 = ceil(fr.y1); }
+    return fr;
+}
+
+static void write_axes(FILE *f, const frame *fr, const char *title, const char *xlabel, const char *ylabel)
+{
     fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
                "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" "
                "font-family=\"sans-serif\" font-size=\"12\">\n"
@@ -57,41 +69,55 @@ int hep_plot_lines(const char *path, const char *title, const char *xlabel, cons
                "text-anchor=\"middle\">", WIDTH, HEIGHT, WIDTH, HEIGHT, WIDTH, HEIGHT, WIDTH / 2);
     escape(f, title);
     fprintf(f, "</text>\n<g stroke=\"#999\" stroke-width=\"1\" fill=\"none\">\n"
-               "<rect x=\"%d\" y=\"%d\" width=\"%.0f\" height=\"%.0f\"/>\n</g>\n", LEFT, TOP, pw, ph);
-    /* ticks */
-    double xs = nice_step(x1 - x0);
-    for (double t = ceil(x0 / xs) * xs; t <= x1 + 1e-9 * xs; t += xs)
+               "<rect x=\"%d\" y=\"%d\" width=\"%.0f\" height=\"%.0f\"/>\n</g>\n", LEFT, TOP, fr->pw, fr->ph);
+    double xs = nice_step(fr->x1 - fr->x0);
+    for (double t = ceil(fr->x0 / xs) * xs; t <= fr->x1 + 1e-9 * xs; t += xs)
         fprintf(f, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#ddd\"/>"
                    "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">%g</text>\n",
-                PX(t), (double)TOP, PX(t), TOP + ph, PX(t), TOP + ph + 16, t);
-    double ys = logy ? 1 : nice_step(y1 - y0);
-    for (double t = ceil(y0 / ys) * ys; t <= y1 + 1e-9 * ys; t += ys) {
+                px(fr, t), (double)TOP, px(fr, t), TOP + fr->ph, px(fr, t), TOP + fr->ph + 16, t);
+    double ys = fr->logy ? 1 : nice_step(fr->y1 - fr->y0);
+    for (double t = ceil(fr->y0 / ys) * ys; t <= fr->y1 + 1e-9 * ys; t += ys) {
+        double v = fr->logy ? pow(10, t) : t;
         fprintf(f, "<line x1=\"%d\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#ddd\"/>"
-                   "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\">", LEFT, PY(t), LEFT + pw, PY(t), LEFT - 6, PY(t) + 4);
-        if (logy) fprintf(f, "%g", pow(10, t)); else fprintf(f, "%g", t);
-        fprintf(f, "</text>\n");
+                   "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\">%g</text>\n", LEFT, py(fr, v), LEFT + fr->pw,
+                py(fr, v), LEFT - 6, py(fr, v) + 4, v);
     }
-    fprintf(f, "<text x=\"%.0f\" y=\"%d\" text-anchor=\"middle\">", LEFT + pw / 2, HEIGHT - 12);
+    fprintf(f, "<text x=\"%.0f\" y=\"%d\" text-anchor=\"middle\">", LEFT + fr->pw / 2, HEIGHT - 12);
     escape(f, xlabel);
-    fprintf(f, "</text>\n<text transform=\"translate(16 %.0f) rotate(-90)\" text-anchor=\"middle\">", TOP + ph / 2);
+    fprintf(f, "</text>\n<text transform=\"translate(16 %.0f) rotate(-90)\" text-anchor=\"middle\">", TOP + fr->ph / 2);
     escape(f, ylabel);
     fprintf(f, "</text>\n");
-    for (int s = 0; s < nseries; s++) {
-        fprintf(f, "<polyline class=\"series\" data-name=\"");
-        escape(f, series[s].name);
-        fprintf(f, "\" fill=\"none\" stroke=\"%s\" stroke-width=\"1.8\" points=\"", series[s].color);
-        for (int i = 0; i < series[s].n; i++) {
-            double x = series[s].x[i], y = series[s].y[i];
-            if (!isfinite(x) || !isfinite(y) || (logy && y <= 0)) continue;
-            fprintf(f, "%.1f,%.1f ", PX(x), PY(logy ? log10(y) : y));
-        }
-        fprintf(f, "\"/>\n<text x=\"%.0f\" y=\"%d\" fill=\"%s\">", LEFT + pw - 200, TOP + 18 + 16 * s, series[s].color);
-        escape(f, series[s].name);
-        fprintf(f, "</text>\n");
+}
+
+/* A line, or (marker) one circle per point, and its legend entry. */
+static void write_series(FILE *f, const frame *fr, const hep_series *s, int index)
+{
+    fprintf(f, s->marker ? "<g class=\"series\" data-name=\"" : "<polyline class=\"series\" data-name=\"");
+    escape(f, s->name);
+    if (s->marker) fprintf(f, "\" fill=\"%s\">", s->color);
+    else fprintf(f, "\" fill=\"none\" stroke=\"%s\" stroke-width=\"1.8\" points=\"", s->color);
+    for (int i = 0; i < s->n; i++) {
+        if (!usable(fr, s->x[i], s->y[i])) continue;
+        if (s->marker) fprintf(f, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"5\"/>", px(fr, s->x[i]), py(fr, s->y[i]));
+        else fprintf(f, "%.1f,%.1f ", px(fr, s->x[i]), py(fr, s->y[i]));
     }
+    fprintf(f, s->marker ? "</g>\n" : "\"/>\n");
+    fprintf(f, "<text x=\"%.0f\" y=\"%d\" fill=\"%s\">", LEFT + fr->pw - 260, TOP + 18 + 16 * index, s->color);
+    escape(f, s->name);
+    fprintf(f, "</text>\n");
+}
+
+int hep_plot_lines(const char *path, const char *title, const char *xlabel, const char *ylabel,
+                   const hep_series *series, int nseries, int logy)
+{
+    frame fr = fit(series, nseries, logy);
+    char tmp[4400];
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    FILE *f = fopen(tmp, "w");
+    if (!f) return -1;
+    write_axes(f, &fr, title, xlabel, ylabel);
+    for (int s = 0; s < nseries; s++) write_series(f, &fr, &series[s], s);
     fprintf(f, "</svg>\n");
-#undef PX
-#undef PY
     if (fclose(f) != 0) return -1;
     return rename(tmp, path);
 }
@@ -104,35 +130,81 @@ static int by_score_desc(const void *a, const void *b)
     return x > y ? -1 : x < y;
 }
 
-int hep_plot_roc(const char *path, const float *records, long n, int K, int positive, double auc)
+/* The ROC curve of class `positive` against the rest: for each distinct
+ * score, the signal and background efficiencies of selecting at least it
+ * (weighted). Returns the point count; *sig and *bkg are malloc'd. */
+static int roc_curve(const float *records, long n, int K, int positive, double **sig, double **bkg)
 {
-    const int stride = K + 3;
+    const int stride = K + HEP_REC_FIELDS;
     scored *s = hep_xmalloc(sizeof(scored) * (size_t)(n > 0 ? n : 1), "ROC points");
     double pos = 0, neg = 0;
     for (long i = 0; i < n; i++) {
         const float *r = records + i * stride;
-        s[i] = (scored){ r[positive], (int)r[K] == positive, r[K + 1] };
+        s[i] = (scored){ r[positive], (int)r[K + HEP_REC_LABEL] == positive, r[K + HEP_REC_WEIGHT] };
         if (s[i].positive) pos += s[i].weight; else neg += s[i].weight;
     }
     qsort(s, (size_t)n, sizeof(scored), by_score_desc);
-    double *x = hep_xmalloc(sizeof(double) * (size_t)(n + 1), "ROC x"), *y = hep_xmalloc(sizeof(double) * (size_t)(n + 1), "ROC y");
+    *sig = hep_xmalloc(sizeof(double) * (size_t)(n + 1), "ROC x");
+    *bkg = hep_xmalloc(sizeof(double) * (size_t)(n + 1), "ROC y");
     int m = 0;
     double tp = 0, fp = 0;
-    for (long i = 0; i < n; i++) {
+    for (long i = 0; i < n && pos > 0 && neg > 0; i++) {
         if (s[i].positive) tp += s[i].weight; else fp += s[i].weight;
         if (i + 1 < n && s[i + 1].score == s[i].score) continue;
-        if (fp > 0 && pos > 0 && neg > 0) {      /* rejection is infinite before the first background */
-            x[m] = tp / pos;
-            y[m] = neg / fp;
-            m++;
-        }
+        (*sig)[m] = tp / pos;
+        (*bkg)[m++] = fp / neg;
     }
+    free(s);
+    return m;
+}
+
+int hep_plot_roc(const char *path, const char *title, const float *records, long n, int K, int positive, double auc,
+                 const hep_cuts *cuts)
+{
+    double *sig, *bkg;
+    int m = roc_curve(records, n, K, positive, &sig, &bkg);
+    for (int i = 0; i < m; i++) bkg[i] = bkg[i] > 0 ? 1 / bkg[i] : INFINITY;   /* rejection; infinite is left out */
     char name[96];
     snprintf(name, sizeof name, "class %d vs rest, AUC = %.4f", positive, auc);
-    hep_series series = { name, "#c0392b", m, x, y };
-    int rc = hep_plot_lines(path, "ROC curve (last evaluation)", "signal efficiency",
-                            "background rejection 1/eff_B", &series, 1, 1);
-    free(s); free(x); free(y);
+    double cx[1] = { 0 }, cy[1] = { 0 }, nx[1] = { 0 }, ny[1] = { 0 };
+    hep_series series[3] = { { name, "#c0392b", m, sig, bkg, 0 } };
+    int nseries = 1;
+    if (cuts) {
+        cx[0] = nx[0] = cuts->cut_signal_eff;
+        cy[0] = cuts->cut_background_eff > 0 ? 1 / cuts->cut_background_eff : INFINITY;
+        ny[0] = cuts->cnn_background_eff > 0 ? 1 / cuts->cnn_background_eff : INFINITY;
+        series[nseries++] = (hep_series){ "standard cuts (psr)", "#1f77b4", 1, cx, cy, 1 };
+        series[nseries++] = (hep_series){ "CNN at the cuts' signal efficiency", "#2ca02c", 1, nx, ny, 1 };
+    }
+    int rc = hep_plot_lines(path, title, "signal efficiency", "background rejection 1/eff_B", series, nseries, 1);
+    free(sig); free(bkg);
+    return rc;
+}
+
+int hep_plot_roc_zoom(const char *path, const char *title, const float *records, long n, int K, int positive,
+                      const hep_cuts *cuts)
+{
+    double *sig, *bkg;
+    int m = roc_curve(records, n, K, positive, &sig, &bkg);
+    /* the original's zoom (false positive rate up to 0.0004), widened to
+     * show the cuts' point */
+    double zoom = 4e-4;
+    if (cuts && 2 * cuts->cut_background_eff > zoom) zoom = 2 * cuts->cut_background_eff;
+    double *x = hep_xmalloc(sizeof(double) * (size_t)(m + 2), "zoom x"), *y = hep_xmalloc(sizeof(double) * (size_t)(m + 2), "zoom y");
+    int k = 0;
+    x[k] = 0; y[k++] = 0;
+    for (int i = 0; i < m && bkg[i] <= zoom; i++) { x[k] = bkg[i]; y[k++] = sig[i]; }
+    double cx[1] = { 0 }, cy[1] = { 0 };
+    hep_series series[2] = { { "CNN", "#c0392b", k, x, y, 0 } };
+    int nseries = 1;
+    if (cuts) {
+        cx[0] = cuts->cut_background_eff;
+        cy[0] = cuts->cut_signal_eff;
+        series[nseries++] = (hep_series){ "standard cuts (psr)", "#1f77b4", 1, cx, cy, 1 };
+    }
+    int rc = hep_plot_lines(path, title, "false positive rate (background efficiency)",
+                            "true positive rate (signal efficiency)", series, nseries, 0);
+    free(sig); free(bkg); free(x); free(y);
     return rc;
 }
 
@@ -157,20 +229,42 @@ void hep_curve_free(hep_curve *c)
     c->n = c->cap = 0;
 }
 
+static void roc_pair(const char *dir, const char *stem, const char *what, const float *records, long n, int classes,
+                     double auc, const hep_cuts *cuts)
+{
+    char path[4300], title[128];
+    const int positive = classes > 2 ? classes - 1 : 1;
+    snprintf(path, sizeof path, "%s/%s.svg", dir, stem);
+    snprintf(title, sizeof title, "ROC curve (%s)", what);
+    if (hep_plot_roc(path, title, records, n, classes, positive, auc, cuts) != 0) hep_fatal("cannot write %s", path);
+    snprintf(path, sizeof path, "%s/%s_zoom.svg", dir, stem);
+    snprintf(title, sizeof title, "ROC curve, low false positive rate (%s)", what);
+    if (hep_plot_roc_zoom(path, title, records, n, classes, positive, cuts) != 0) hep_fatal("cannot write %s", path);
+}
+
+static void plots_dir(const char *outputpath, char *dir, size_t len)
+{
+    snprintf(dir, len, "%s/plots", outputpath);
+    if (hep_mkdirs(dir) != 0) hep_fatal("cannot create %s", dir);
+}
+
 void hep_write_plots(const char *outputpath, const hep_curve *train, const hep_curve *val, const float *records,
-                     long n, int classes, double auc)
+                     long n, int classes, double auc, const hep_cuts *cuts)
 {
     char dir[4200], path[4300];
-    snprintf(dir, sizeof dir, "%s/plots", outputpath);
-    if (hep_mkdirs(dir) != 0) hep_fatal("cannot create %s", dir);
-    hep_series s[2] = { { "training loss", "#1f77b4", train->n, train->step, train->loss },
-                        { "validation loss", "#ff7f0e", val->n, val->step, val->loss } };
+    plots_dir(outputpath, dir, sizeof dir);
+    hep_series s[2] = { { "training loss", "#1f77b4", train->n, train->step, train->loss, 0 },
+                        { "validation loss", "#ff7f0e", val->n, val->step, val->loss, 0 } };
     snprintf(path, sizeof path, "%s/loss.svg", dir);
     if (hep_plot_lines(path, "Loss", "step", "average loss", s, val->n ? 2 : 1, 0) != 0)
         hep_fatal("cannot write %s", path);
-    if (records && n > 0) {
-        snprintf(path, sizeof path, "%s/roc.svg", dir);
-        if (hep_plot_roc(path, records, n, classes, classes > 2 ? classes - 1 : 1, auc) != 0)
-            hep_fatal("cannot write %s", path);
-    }
+    if (records && n > 0) roc_pair(dir, "roc", "last evaluation", records, n, classes, auc, cuts);
+}
+
+void hep_write_test_plots(const char *outputpath, const float *records, long n, int classes, double auc,
+                          const hep_cuts *cuts)
+{
+    char dir[4200];
+    plots_dir(outputpath, dir, sizeof dir);
+    if (n > 0) roc_pair(dir, "roc_test", "test files", records, n, classes, auc, cuts);
 }

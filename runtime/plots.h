@@ -5,11 +5,14 @@
 #ifndef HEP_PLOTS_H
 #define HEP_PLOTS_H
 
+#include "cuts.h"
+
 typedef struct {
     const char *name;
     const char *color;
     int n;
     const double *x, *y;
+    int marker;           /* 1: a circle per point instead of a line */
 } hep_series;
 
 /* Line chart; logy: logarithmic y axis. Returns 0 or -1 (errno set). */
@@ -17,17 +20,28 @@ int hep_plot_lines(const char *path, const char *title, const char *xlabel, cons
                    const hep_series *series, int nseries, int logy);
 
 /* ROC of class `positive` against the rest from evaluation records
- * [n][K + 3] (probabilities, label, weight, normweight). */
-int hep_plot_roc(const char *path, const float *records, long n, int K, int positive, double auc);
+ * (metrics.h): signal efficiency against background rejection 1/eff_B on
+ * a log scale, AUC in the legend; with cuts, the standard cuts' point and
+ * the CNN's at the same signal efficiency. */
+int hep_plot_roc(const char *path, const char *title, const float *records, long n, int K, int positive, double auc,
+                 const hep_cuts *cuts);
+/* The same as true against false positive rate, zoomed on the low false
+ * positive rates (to 0.0004 as the original, or twice the cuts' rate). */
+int hep_plot_roc_zoom(const char *path, const char *title, const float *records, long n, int K, int positive,
+                      const hep_cuts *cuts);
 
 /* A growing (step, loss) series for the loss plot. */
 typedef struct { int n, cap; double *step, *loss; } hep_curve;
 void hep_curve_add(hep_curve *c, double step, double loss);
 void hep_curve_free(hep_curve *c);
 
-/* outputpath/plots/loss.svg from the curves, and roc.svg from evaluation
- * records when there are some (records may be NULL). Exits on failure. */
+/* outputpath/plots/loss.svg from the curves, and roc.svg and roc_zoom.svg
+ * from evaluation records when there are some (records may be NULL; cuts
+ * may be NULL). Exits on failure. */
 void hep_write_plots(const char *outputpath, const hep_curve *train, const hep_curve *val, const float *records,
-                     long n, int classes, double auc);
+                     long n, int classes, double auc, const hep_cuts *cuts);
+/* --mode=test: plots/roc_test.svg and roc_test_zoom.svg. */
+void hep_write_test_plots(const char *outputpath, const float *records, long n, int classes, double auc,
+                          const hep_cuts *cuts);
 
 #endif

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "evaluate.h"
+#include "cuts.h"
 #include "metrics.h"
 #include "signals.h"
 #include "trainer.h"
@@ -206,18 +207,21 @@ static void evaluate(trainer *t)
     if (n == 0) return;
     hep_eval_set set = { t->val_files, t->nval, t->channel_max, t->cfg->validation_batch_size,
                          t->cfg->validation_max_steps };
-    hep_scores scores;
-    hep_scores_compute(t->m, t->run->batch, &set, t->run, t->info, !strcmp(t->cfg->loss_weight, "normweight"), &scores);
+    hep_samples samples;
+    hep_samples_score(t->m, t->run->batch, &set, t->run, t->info, !strcmp(t->cfg->loss_weight, "normweight"), &samples);
     hep_metrics e;
     float *records = NULL;
     for (int i = 0; i < n; i++)
-        hep_metrics_compute(t->run->comm, scores.probs, scores.label, scores.weight, scores.normweight, scores.n,
-                            t->info->num_classes, &e, i == n - 1 ? &records : NULL);
-    hep_scores_free(&scores);
+        hep_metrics_compute(t->run->comm, &samples, t->info->num_classes, &e, i == n - 1 ? &records : NULL);
+    hep_samples_free(&samples);
     hep_print_evaluation(&t->log, "val", epoch_end ? "EPOCH SUMMARY" : "REPORT", t->done, t->planned_total, &e);
     if (t->run->rank == 0) {
+        hep_cuts cuts;
+        char why[256];
+        int have_cuts = hep_cuts_compare(records, e.n, t->info->num_classes, &cuts, why, sizeof why) == 0;
         hep_curve_add(&t->val_curve, (double)t->done, e.loss);
-        hep_write_plots(t->cfg->outputpath, &t->train_curve, &t->val_curve, records, e.n, t->info->num_classes, e.auc);
+        hep_write_plots(t->cfg->outputpath, &t->train_curve, &t->val_curve, records, e.n, t->info->num_classes, e.auc,
+                        have_cuts ? &cuts : NULL);
     }
     free(records);
     t->t_report = hep_wall_seconds();
@@ -254,7 +258,7 @@ static int finish(trainer *t)
                    t->planned_total);
         if (t->batches) hep_batches_report(t->batches);
         if (t->train_curve.n > 0 && t->nval == 0)
-            hep_write_plots(t->cfg->outputpath, &t->train_curve, &t->val_curve, NULL, 0, t->info->num_classes, 0);
+            hep_write_plots(t->cfg->outputpath, &t->train_curve, &t->val_curve, NULL, 0, t->info->num_classes, 0, NULL);
         if (t->tl.f) {
             hep_timeline_close(&t->tl);
             printf("hepcnn: timeline (the run ended early) -> %s\n", t->cfg->timeline);

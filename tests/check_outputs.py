@@ -49,6 +49,33 @@ def metrics(pred, log):
     assert abs(got_acc - acc) < 1e-5 and abs(got_auc - auc) < 1e-5
 
 
+def cuts(pred, log):
+    """The standard cuts' efficiencies and the CNN's background rejection at
+    the same signal efficiency, recomputed from predictions-test.h5."""
+    f = h5py.File(pred)
+    score, label, weight, psr = f["scores"][:, 1], f["label"][:], f["weight"][:], f["psr"][:]
+    sig, bkg = label == 1, label == 0
+    cut_sig = (weight * psr)[sig].sum() / weight[sig].sum()
+    cut_bkg = (weight * psr)[bkg].sum() / weight[bkg].sum()
+    # the highest threshold (all events of a score together) selecting at least cut_sig of the signal
+    order = np.argsort(-score, kind="stable")
+    s_sorted, w_sorted, sig_sorted = score[order], weight[order], sig[order]
+    cum_sig = np.cumsum(w_sorted * sig_sorted) / weight[sig].sum()
+    last_of_score = np.r_[s_sorted[1:] != s_sorted[:-1], True]
+    i = np.nonzero(last_of_score & (cum_sig >= cut_sig * (1 - 1e-12)))[0][0]
+    cnn_bkg = (w_sorted * ~sig_sorted)[:i + 1].sum() / weight[bkg].sum()
+    text = open(log).read()
+    got = re.findall(r"STANDARD CUTS: step \d+, signal efficiency (\S+), background rejection (\S+)", text)[-1]
+    got_cnn = float(re.findall(r"CUTS' SIGNAL EFFICIENCY: step \d+, background rejection (\S+)", text)[-1])
+    rejection = lambda eff: 1 / eff if eff > 0 else float("inf")
+    def close(printed, want):   # printed with 6 digits; an infinite rejection prints as inf
+        return printed == want if np.isinf(want) else abs(printed - want) <= 1e-5 * want
+    print("cuts: signal efficiency %s, rejection %s printed; numpy %.6g, %.6g; CNN rejection printed %g, numpy %.6g"
+          % (got[0], got[1], cut_sig, rejection(cut_bkg), got_cnn, rejection(cnn_bkg)))
+    assert abs(float(got[0]) - cut_sig) < 1e-5 and close(float(got[1]), rejection(cut_bkg))
+    assert close(got_cnn, rejection(cnn_bkg))
+
+
 def checkpoint(path, network):
     f = h5py.File(path)
     assert f.attrs["format_version"] == 2
@@ -123,5 +150,5 @@ def loadable(d):
 
 
 if __name__ == "__main__":
-    {"metrics": metrics, "checkpoint": checkpoint, "forward": forward, "same": same,
+    {"metrics": metrics, "cuts": cuts, "checkpoint": checkpoint, "forward": forward, "same": same,
      "loadable": loadable}[sys.argv[1]](*sys.argv[2:])

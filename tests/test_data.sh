@@ -23,7 +23,7 @@ datagen_format() {
     printf '%s\n' "$out"
     grep -q 'data *Dataset {40, 3, 64, 64}' <<<"$out" && grep -q 'label *Dataset {40}' <<<"$out" &&
         grep -q 'normweight *Dataset {40}' <<<"$out" && grep -q 'weight *Dataset {40}' <<<"$out" &&
-        grep -q 'psr *Dataset {40}' <<<"$out" || return 1
+        grep -q 'psr *Dataset {40}' <<<"$out" && grep -q 'mass *Dataset {40}' <<<"$out" || return 1
     bin/hepcnn-datagen --outdir="$D/gen224" --size=224 --train=4 --val=0 --test=0 --compress=4 &&
         h5ls "$D/gen224/train_000.h5" | grep -q 'data *Dataset {4, 3, 224, 224}' &&
         h5dump -p -H -d data "$D/gen224/train_000.h5" | grep -q DEFLATE
@@ -34,15 +34,18 @@ datagen_physics() {
     $PY - "$D/gen1" <<'PY'
 import sys, h5py, numpy as np
 f = h5py.File(sys.argv[1] + "/train_000.h5")
-d, l, w, psr = f["data"][:], f["label"][:], f["weight"][:], f["psr"][:]
+d, l, w, psr, mass = f["data"][:], f["label"][:], f["weight"][:], f["psr"][:], f["mass"][:]
 assert set(np.unique(l)) <= {0, 1} and 0 < l.mean() < 1, "both classes"
 assert (d >= 0).all() and d[:, 1].max() <= 1.0 + 1e-6, "energies >= 0, EM fraction in [0, 1]"
 assert (d[:, 2] == np.round(d[:, 2])).all(), "track multiplicity is a count"
-assert (psr[l == 0] == 0).all() and (psr[l == 1] > 0).all(), "psr: mass for signal, 0 for background"
+assert (mass[l == 0] == 0).all() and (mass[l == 1] > 0).all(), "mass: the signal mass, 0 for background"
+assert set(np.unique(psr)) <= {0.0, 1.0}, "psr: the cuts' 0/1 decision"
+eff = lambda cls: (w[l == cls] * psr[l == cls]).sum() / w[l == cls].sum()
+assert eff(1) > 5 * eff(0) and eff(1) > 0, "the cuts select signal: %g against background %g" % (eff(1), eff(0))
 assert w[l == 0].mean() > 10 * w[l == 1].mean(), "background weights large, signal small"
 e = d[:, 0].sum(axis=(1, 2))
 assert e[l == 1].mean() > e[l == 0].mean(), "signal carries more energy on average"
-print("ok: classes, channels, weights and psr as documented")
+print("ok: classes, channels, weights, mass and psr as documented; cuts: signal %.3f, background %.4f" % (eff(1), eff(0)))
 PY
 }
 check "datagen: physics-like content" datagen_physics

@@ -37,6 +37,24 @@ test_mode() {
 }
 check "outputs: --mode=test evaluates the latest checkpoint, writes predictions" test_mode
 check "outputs: weighted accuracy and AUC equal numpy's from the scores" $PY tests/check_outputs.py metrics "$O/a/predictions-test.h5" "$O/test.out"
+check "outputs: the standard cuts and the CNN at their signal efficiency equal numpy's" $PY tests/check_outputs.py cuts "$O/a/predictions-test.h5" "$O/test.out"
+cut_plots() {
+    xmllint --noout "$O/a/plots/roc_test.svg" "$O/a/plots/roc_test_zoom.svg" "$O/a/plots/roc_zoom.svg" &&
+    grep -q 'data-name="standard cuts (psr)"' "$O/a/plots/roc_test.svg" &&
+    grep -q 'data-name="CNN at the cuts' "$O/a/plots/roc_test.svg" &&
+    grep -q 'data-name="standard cuts (psr)"' "$O/a/plots/roc_test_zoom.svg" &&
+    grep -q 'false positive rate' "$O/a/plots/roc_test_zoom.svg" &&
+    grep -q 'data-name="standard cuts (psr)"' "$O/a/plots/roc.svg"
+}
+check "outputs: ROC plots mark the standard cuts; zoomed plots of the low false positive rates" cut_plots
+test_mode_two_ranks() {
+    timeout 120 mpirun --allow-run-as-root --oversubscribe -np 2 -x OMP_NUM_THREADS=1 "${RUN[@]}" --outputpath="$O/a" \
+        --mode=test --test_batch_size=24 > "$O/test2.out" || return 1
+    cat "$O/test2.out"
+    h5ls "$O/a/predictions-test.h5" | grep -q 'psr *Dataset {80}' &&
+        $PY tests/check_outputs.py cuts "$O/a/predictions-test.h5" "$O/test2.out"
+}
+check "outputs: test mode on 2 ranks: predictions with psr, the same cuts comparison" test_mode_two_ranks
 check "outputs: numpy forward from the checkpoint (PyTorch order) gives the scores" \
     $PY tests/check_outputs.py forward "$O/a/models/model-32.h5" "$O/a/predictions-test.h5" "$O/data/test_000.h5"
 
@@ -123,7 +141,8 @@ rows = [json.loads(l) for l in open(sys.argv[1])]
 train = [r for r in rows if "images_per_s" in r]
 evals = [r for r in rows if r.get("eval") == "val"]
 assert train and evals, "training and evaluation records"
-assert all({"time", "step", "loss"} <= set(r) for r in rows)
+assert all({"time", "step", "loss"} <= set(r) for r in rows if "cuts_signal_efficiency" not in r)
+assert all({"cuts_background_efficiency", "cnn_background_efficiency"} <= set(r) for r in rows if "cuts_signal_efficiency" in r)
 assert all({"accuracy", "auc", "samples"} <= set(r) for r in evals)
 print(len(train), "training and", len(evals), "evaluation records")
 PY

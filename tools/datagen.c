@@ -1,13 +1,16 @@
 /* hepcnn-datagen: writes train/val/test HDF5 files in the seed's format
  * (data {n,3,H,W} float32, label {n} int32, normweight {n}, weight {n},
- * psr {n}) with physics-like events, for anyone without the NERSC dataset.
+ * psr {n}) with physics-like events, for anyone without the NERSC dataset;
+ * psr is, as in the original data, the event's result under a standard
+ * cut-based selection (see cuts_pass), and mass {n} the signal mass (0 for
+ * background).
  *
  * An event is a set of jets drawn as energy clusters in (eta, phi): eta in
  * [-2.5, 2.5] along y, phi in [-pi, pi) along x and periodic. Channels: total
  * calorimeter energy, EM fraction, track multiplicity. Background (label 0)
  * is QCD-multijet-like: 2-5 hard jets (sometimes a soft extra one), pT from a
  * steeply falling spectrum, large weights. Signal (label 1) is a heavy
- * particle decaying to many jets: 4-8 jets sharing a mass M (psr = M), higher
+ * particle decaying to many jets: 4-8 jets sharing a mass M, higher
  * total energy on average, small weights. Pile-up noise covers every image. The classes
  * overlap: a good classifier's AUC is well above 0.5 and below 1.
  * With --classes=K > 2, labels 1..K-1 are signals of increasing mass.
@@ -61,10 +64,33 @@ static int poisson(draws *d, double mean)
     return k - 1;
 }
 
-typedef struct { double eta, phi, pt, em; int tracks; } jet;
+typedef struct { double eta, phi, pt, em, sigma; int tracks; } jet;
 
-/* Fill one event: image [3][H][W] (zeroed by the caller). Returns the label. */
-static int make_event(const options *o, draws *d, float *img, float *weight, float *psr)
+/* The standard cut-based selection, in the spirit of the paper's (the ATLAS
+ * RPV SUSY multi-jet search it compares against): at least CUT_JETS jets
+ * with pT > CUT_JET_PT GeV in the calorimeter (|eta| < 2.5), the leading
+ * one above CUT_LEAD_PT, and their summed jet mass above CUT_SUM_MASS, a
+ * jet's mass being pT times its width in the image (m ~ pT dR): every
+ * quantity is one the image shows, so the CNN could learn the same. */
+enum { CUT_JETS = 4 };
+static const double CUT_JET_PT = 50.0, CUT_LEAD_PT = 100.0, CUT_SUM_MASS = 120.0, JET_MASS_PER_WIDTH = 2.0;
+
+static int cuts_pass(const jet *jets, int nj)
+{
+    int n = 0;
+    double lead = 0, sum_mass = 0;
+    for (int j = 0; j < nj; j++) {
+        if (jets[j].pt <= CUT_JET_PT || jets[j].eta < -2.5 || jets[j].eta > 2.5) continue;
+        n++;
+        lead = jets[j].pt > lead ? jets[j].pt : lead;
+        sum_mass += JET_MASS_PER_WIDTH * jets[j].sigma * jets[j].pt;
+    }
+    return n >= CUT_JETS && lead > CUT_LEAD_PT && sum_mass > CUT_SUM_MASS;
+}
+
+/* Fill one event: image [3][H][W] (zeroed by the caller); psr: the cuts'
+ * decision, mass: the signal mass. Returns the label. */
+static int make_event(const options *o, draws *d, float *img, float *weight, float *psr, float *mass_out)
 {
     const int H = o->size, W = o->size;
     float *energy = img, *emfrac = img + H * W, *tracks = img + 2 * H * W;
@@ -104,7 +130,7 @@ static int make_event(const options *o, draws *d, float *img, float *weight, flo
         }
         *weight = (float)(5.0 + 20.0 * u01(d));
     }
-    *psr = (float)(label ? mass : 0.0);
+    *mass_out = (float)(label ? mass : 0.0);
 
     const double deta = 5.0 / H, dphi = 2 * M_PI / W;
     for (int j = 0; j < nj; j++) {
@@ -113,6 +139,7 @@ static int make_event(const options *o, draws *d, float *img, float *weight, flo
         jt->em = 0.15 + 0.7 * u01(d);
         double e = jt->pt * cosh(jt->eta);
         double sigma = 0.08 + 0.05 * u01(d);              /* cluster width in eta-phi */
+        jt->sigma = sigma;
         int ci = (int)((jt->eta + 2.5) / deta), cj = (int)(fmod(jt->phi + 8 * M_PI, 2 * M_PI) / dphi);
         int reach_i = (int)(3 * sigma / deta) + 1, reach_j = (int)(3 * sigma / dphi) + 1;
         double norm = 0;
@@ -150,6 +177,9 @@ static int make_event(const options *o, draws *d, float *img, float *weight, flo
         if (u01(d) < 0.1) tracks[p] += 1.0f;
     }
     for (int p = 0; p < H * W; p++) emfrac[p] = energy[p] > 0 ? em_energy[p] / energy[p] : 0.0f;
+    for (int j = 0; j < nj; j++)   /* jets outside the calorimeter drew no width */
+        if (jets[j].eta < -2.5 || jets[j].eta > 2.5) jets[j].sigma = 0;
+    *psr = (float)cuts_pass(jets, nj);
     return label;
 }
 
@@ -179,13 +209,14 @@ static void write_file(const options *o, int kind, int index)
     float *img = malloc(sizeof(float) * 3 * H * W);
     int *labels = malloc(sizeof(int) * n);
     float *weight = malloc(sizeof(float) * n), *normweight = malloc(sizeof(float) * n), *psr = malloc(sizeof(float) * n);
-    if (!img || !labels || !weight || !normweight || !psr) die("out of memory%s%s", "", "");
+    float *mass = malloc(sizeof(float) * n);
+    if (!img || !labels || !weight || !normweight || !psr || !mass) die("out of memory%s%s", "", "");
     hsize_t one[4] = { 1, 3, (hsize_t)H, (hsize_t)W };
     hid_t mem = H5Screate_simple(4, one, NULL);
     for (long i = 0; i < n; i++) {
         draws d = { o->seed, (uint32_t)(1000 * kind + index), (uint64_t)i << 20 };
         memset(img, 0, sizeof(float) * 3 * H * W);
-        labels[i] = make_event(o, &d, img, &weight[i], &psr[i]);
+        labels[i] = make_event(o, &d, img, &weight[i], &psr[i], &mass[i]);
         hsize_t start[4] = { (hsize_t)i, 0, 0, 0 };
         check(H5Sselect_hyperslab(space, H5S_SELECT_SET, start, NULL, one, NULL), "H5Sselect_hyperslab", path);
         check(H5Dwrite(data, H5T_NATIVE_FLOAT, mem, space, H5P_DEFAULT, img), "H5Dwrite data", path);
@@ -204,8 +235,9 @@ static void write_file(const options *o, int kind, int index)
         { "normweight", H5T_IEEE_F32LE, normweight, H5T_NATIVE_FLOAT },
         { "weight", H5T_IEEE_F32LE, weight, H5T_NATIVE_FLOAT },
         { "psr", H5T_IEEE_F32LE, psr, H5T_NATIVE_FLOAT },
+        { "mass", H5T_IEEE_F32LE, mass, H5T_NATIVE_FLOAT },
     };
-    for (int v = 0; v < 4; v++) {
+    for (int v = 0; v < 5; v++) {
         hid_t ds = H5Dcreate2(file, vecs[v].name, vecs[v].type, s1, H5P_DEFAULT, dcpl1, H5P_DEFAULT);
         if (ds < 0) die("cannot create dataset %s in %s", vecs[v].name, path);
         check(H5Dwrite(ds, vecs[v].mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, vecs[v].buf), vecs[v].name, path);
@@ -217,7 +249,7 @@ static void write_file(const options *o, int kind, int index)
     long sig = 0;
     for (long i = 0; i < n; i++) sig += labels[i] != 0;
     printf("wrote %s: %ld events (%ld signal)\n", path, n, sig);
-    free(img); free(labels); free(weight); free(normweight); free(psr);
+    free(img); free(labels); free(weight); free(normweight); free(psr); free(mass);
 }
 
 static long parse_long(const char *arg, const char *value, long min, long max)
