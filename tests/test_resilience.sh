@@ -118,7 +118,7 @@ check "signal: a second SIGINT ends the run at once (no checkpoint)" second_sigi
 
 # Parameter servers (sync, 1 server + 2 workers): SIGTERM to every rank,
 # as SLURM does, then a rerun: bitwise equal to the uninterrupted run.
-PSRUN=(--config=configs/demo_64.json --dummy_data --trainsamples=480 --num_epochs=2 --train_batch_size=16
+PSRUN=(--config=configs/demo_64.json --dummy_data --trainsamples=160 --num_epochs=2 --train_batch_size=16
        --batch_size_per_node=false --display_interval=5 --checkpoint_steps=4 --checkpoint_minutes=0 --num_ps=1)
 ps_restart() {
     "${MPI[@]}" -np 3 bin/hep64-native "${PSRUN[@]}" --outputpath="$R/p" > "$R/p.out" 2>&1 || { cat "$R/p.out"; return 1; }
@@ -131,7 +131,7 @@ ps_restart() {
     tr '\r' '\n' < "$R/p2a.out" | grep -a -E 'CHECKPOINT|stopped'
     [ $rc -eq 75 ] && grep -aq "stopped by SIGTERM after step" "$R/p2a.out" || { echo "expected exit 75, got $rc"; return 1; }
     "${MPI[@]}" -np 3 bin/hep64-native "${PSRUN[@]}" --outputpath="$R/p2" > "$R/p2b.out" 2>&1 || { cat "$R/p2b.out"; return 1; }
-    grep -a "continuing at step" "$R/p2b.out" && same "$R/p/models/model-60.h5" "$R/p2/models/model-60.h5"
+    grep -a "continuing at step" "$R/p2b.out" && same "$R/p/models/model-20.h5" "$R/p2/models/model-20.h5"
 }
 check "restart: parameter servers (sync) stopped by SIGTERM mid-epoch: bitwise equal end" ps_restart
 
