@@ -158,16 +158,18 @@ static int roc_curve(const float *records, long n, int K, int positive, double *
     return m;
 }
 
-int hep_plot_roc(const char *path, const char *title, const float *records, long n, int K, int positive, double auc,
-                 const hep_cuts *cuts)
+/* Signal efficiency against background rejection 1/eff_B on a log scale,
+ * AUC in the legend; with cuts, the standard cuts' point and the CNN's at
+ * the same signal efficiency. */
+static int plot_roc(const char *path, const char *title, const double *sig, const double *bkg, int m, int positive,
+                    double auc, const hep_cuts *cuts)
 {
-    double *sig, *bkg;
-    int m = roc_curve(records, n, K, positive, &sig, &bkg);
-    for (int i = 0; i < m; i++) bkg[i] = bkg[i] > 0 ? 1 / bkg[i] : INFINITY;   /* rejection; infinite is left out */
+    double *rejection = hep_xmalloc(sizeof(double) * (size_t)(m > 0 ? m : 1), "ROC rejection");
+    for (int i = 0; i < m; i++) rejection[i] = bkg[i] > 0 ? 1 / bkg[i] : INFINITY;   /* infinite is left out */
     char name[96];
     snprintf(name, sizeof name, "class %d vs rest, AUC = %.4f", positive, auc);
     double cx[1] = { 0 }, cy[1] = { 0 }, nx[1] = { 0 }, ny[1] = { 0 };
-    hep_series series[3] = { { name, "#c0392b", m, sig, bkg, 0 } };
+    hep_series series[3] = { { name, "#c0392b", m, sig, rejection, 0 } };
     int nseries = 1;
     if (cuts) {
         cx[0] = nx[0] = cuts->cut_signal_eff;
@@ -177,15 +179,14 @@ int hep_plot_roc(const char *path, const char *title, const float *records, long
         series[nseries++] = (hep_series){ "CNN at the cuts' signal efficiency", "#2ca02c", 1, nx, ny, 1 };
     }
     int rc = hep_plot_lines(path, title, "signal efficiency", "background rejection 1/eff_B", series, nseries, 1);
-    free(sig); free(bkg);
+    free(rejection);
     return rc;
 }
 
-int hep_plot_roc_zoom(const char *path, const char *title, const float *records, long n, int K, int positive,
-                      const hep_cuts *cuts)
+/* True against false positive rate, zoomed on the low false positive rates. */
+static int plot_roc_zoom(const char *path, const char *title, const double *sig, const double *bkg, int m,
+                         const hep_cuts *cuts)
 {
-    double *sig, *bkg;
-    int m = roc_curve(records, n, K, positive, &sig, &bkg);
     /* the original's zoom (false positive rate up to 0.0004), widened to
      * show the cuts' point */
     double zoom = 4e-4;
@@ -204,7 +205,7 @@ int hep_plot_roc_zoom(const char *path, const char *title, const float *records,
     }
     int rc = hep_plot_lines(path, title, "false positive rate (background efficiency)",
                             "true positive rate (signal efficiency)", series, nseries, 0);
-    free(sig); free(bkg); free(x); free(y);
+    free(x); free(y);
     return rc;
 }
 
@@ -236,10 +237,14 @@ static void roc_pair(const char *dir, const char *stem, const char *what, const 
     const int positive = classes > 2 ? classes - 1 : 1;
     snprintf(path, sizeof path, "%s/%s.svg", dir, stem);
     snprintf(title, sizeof title, "ROC curve (%s)", what);
-    if (hep_plot_roc(path, title, records, n, classes, positive, auc, cuts) != 0) hep_fatal("cannot write %s", path);
+    double *sig, *bkg;
+    const int m = roc_curve(records, n, classes, positive, &sig, &bkg);
+    if (plot_roc(path, title, sig, bkg, m, positive, auc, cuts) != 0) hep_fatal("cannot write %s", path);
     snprintf(path, sizeof path, "%s/%s_zoom.svg", dir, stem);
     snprintf(title, sizeof title, "ROC curve, low false positive rate (%s)", what);
-    if (hep_plot_roc_zoom(path, title, records, n, classes, positive, cuts) != 0) hep_fatal("cannot write %s", path);
+    if (plot_roc_zoom(path, title, sig, bkg, m, cuts) != 0) hep_fatal("cannot write %s", path);
+    free(sig);
+    free(bkg);
 }
 
 static void plots_dir(const char *outputpath, char *dir, size_t len)

@@ -19,17 +19,6 @@ typedef struct {
 int hep_plot_lines(const char *path, const char *title, const char *xlabel, const char *ylabel,
                    const hep_series *series, int nseries, int logy);
 
-/* ROC of class `positive` against the rest from evaluation records
- * (metrics.h): signal efficiency against background rejection 1/eff_B on
- * a log scale, AUC in the legend; with cuts, the standard cuts' point and
- * the CNN's at the same signal efficiency. */
-int hep_plot_roc(const char *path, const char *title, const float *records, long n, int K, int positive, double auc,
-                 const hep_cuts *cuts);
-/* The same as true against false positive rate, zoomed on the low false
- * positive rates (to 0.0004 as the original, or twice the cuts' rate). */
-int hep_plot_roc_zoom(const char *path, const char *title, const float *records, long n, int K, int positive,
-                      const hep_cuts *cuts);
-
 /* A growing (step, loss) series for the loss plot. */
 typedef struct { int n, cap; double *step, *loss; } hep_curve;
 void hep_curve_add(hep_curve *c, double step, double loss);

@@ -67,6 +67,7 @@ typedef struct {
     long planned_total;
     long event, acked;           /* the scheduled checkpoint; worker 0: the newest written */
     int requests;                /* HEP_PS_REQ_* this worker asks for */
+    char *step_msg;              /* a gradient out, parameters back: the largest shard */
     /* worker 0: snapshots being received */
     char **msg;                  /* [servers] */
     MPI_Request *req;            /* [servers] */

@@ -18,6 +18,9 @@ void hep_ps_worker_start(hep_ps_worker *w, const hep_ps_layout *l, int rank, con
     w->rank = rank;
     w->first_step = first_step;
     w->total = w->planned_total = sched->total_steps;
+    size_t most = 0;
+    for (int k = 0; k < l->servers; k++) most = ps_shard_len(l, k) > most ? ps_shard_len(l, k) : most;
+    w->step_msg = ps_message(most);
     if (rank != 0) return;
     w->msg = hep_xmalloc(sizeof(char *) * l->servers, "snapshot buffers");
     w->req = hep_xmalloc(sizeof(MPI_Request) * l->servers, "snapshot requests");
@@ -42,9 +45,7 @@ void hep_ps_worker_start(hep_ps_worker *w, const hep_ps_layout *l, int rank, con
 long hep_ps_exchange(hep_ps_worker *w, float *params, const float *grads, double *loss, long step)
 {
     const hep_ps_layout *l = &w->l;
-    size_t most = 0;
-    for (int k = 0; k < l->servers; k++) most = ps_shard_len(l, k) > most ? ps_shard_len(l, k) : most;
-    char *msg = ps_message(most);
+    char *msg = w->step_msg;
     for (int k = 0; k < l->servers; k++) {
         const size_t begin = hep_ps_shard_begin(l, k), len = ps_shard_len(l, k);
         ps_header h = my_header(w, step);
@@ -68,7 +69,6 @@ long hep_ps_exchange(hep_ps_worker *w, float *params, const float *grads, double
         w->requests |= r.requests & HEP_PS_REQ_STOP;   /* a signalled server's request, on to server 0 */
         if (k == 0) *loss = r.loss;
     }
-    free(msg);
     if (w->event > w->acked) w->requests &= ~HEP_PS_REQ_CHECKPOINT;   /* the clock's request is met */
     return next;
 }
@@ -148,6 +148,7 @@ int hep_ps_final_snapshot(hep_ps_worker *w, hep_ps_snapshot *out)
 
 void hep_ps_worker_free(hep_ps_worker *w)
 {
+    free(w->step_msg);
     if (w->rank != 0) return;
     for (int k = 0; k < w->l.servers; k++) free(w->msg[k]);
     free(w->msg);

@@ -1,10 +1,12 @@
 """Independent checks of a run's outputs (run with Debian's /usr/bin/python3).
 Usage:
   check_outputs.py metrics PREDICTIONS.h5 LOG      weighted accuracy/AUC from the scores vs the printed summary
+  check_outputs.py cuts PREDICTIONS.h5 LOG         the standard cuts' efficiencies and the CNN's rejection vs the log
   check_outputs.py checkpoint CKPT.h5 NETWORK       names, shapes, attributes, config
   check_outputs.py forward CKPT.h5 PRED.h5 TESTFILE a numpy hep64 forward from the checkpoint's weights
                                                     (PyTorch order) reproduces the model's scores
   check_outputs.py same A.h5 B.h5                   every dataset bitwise equal
+  check_outputs.py close A.h5 B.h5 TOL              every dataset within TOL (max absolute difference)
   check_outputs.py loadable DIR                     every models/model-*.h5 opens and has every tensor
 """
 import glob
@@ -130,13 +132,26 @@ def forward(ckpt, pred, testfile):
     assert np.abs(probs - got).max() < 1e-4
 
 
+def dataset_names(f):
+    names = []
+    f.visit(lambda k: names.append(k) if isinstance(f[k], h5py.Dataset) else None)
+    return names
+
+
 def same(a, b):
     fa, fb = h5py.File(a), h5py.File(b)
-    names = []
-    fa.visit(lambda k: names.append(k) if isinstance(fa[k], h5py.Dataset) else None)
+    names = dataset_names(fa)
     differ = [k for k in names if not np.array_equal(fa[k][()], fb[k][()])]
     print("%d datasets compared, differing: %s" % (len(names), differ))
     assert names and not differ
+
+
+def close(a, b, tol):
+    fa, fb = h5py.File(a), h5py.File(b)
+    names = dataset_names(fa)
+    worst = max(float(np.abs(fa[k][()] - fb[k][()]).max()) for k in names)
+    print("max |A - B| over %d datasets (weights and Adam): %.2e (tolerance %s)" % (len(names), worst, tol))
+    assert worst <= float(tol)
 
 
 def loadable(d):
@@ -151,4 +166,4 @@ def loadable(d):
 
 if __name__ == "__main__":
     {"metrics": metrics, "cuts": cuts, "checkpoint": checkpoint, "forward": forward, "same": same,
-     "loadable": loadable}[sys.argv[1]](*sys.argv[2:])
+     "close": close, "loadable": loadable}[sys.argv[1]](*sys.argv[2:])
