@@ -10,6 +10,7 @@ local LIMIT_SECONDS, LIMIT_KIB = 5, 256 * 1024
 M.kinds = {
   input        = { name = false, channels = true, height = true, width = true },
   conv         = { name = false, filters = true, size = false, stride = false, padding = false },
+  batchnorm    = { name = false, momentum = false, eps = false },
   relu         = { name = false },
   maxpool      = { name = false, size = false, stride = false },
   avgpool      = { name = false, global = false },

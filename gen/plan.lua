@@ -15,7 +15,8 @@ M.modules = modules
 
 function M.plan(net, arch)
   net.tensors, net.buffers, net.kernels, net.probes = {}, {}, {}, {}
-  net.thread = { tile = 0, dy = 0, dout = 0 }
+  net.thread = { tile = 0, dy = 0, dout = 0, sink = 0 }
+  net.state_tensors, net.num_state = {}, 0
   net.conv_ops, net.dense_ops = {}, {}
   local widths = 0
   local offset = 0
@@ -28,6 +29,14 @@ function M.plan(net, arch)
     t.from_plain = from_plain and string.format(from_plain, offset, offset) or string.format(copy, "internal", "plain")
     net.tensors[#net.tensors + 1] = t
     offset = offset + count
+    return t.offset
+  end
+  -- Model state that is not trained (batch norm's running averages): its own
+  -- array, plain order, `init` its initial value.
+  function ctx.add_state(name, count, init)
+    local t = { name = name, kind = 3, shape = { count }, count = count, fan_in = 1, offset = net.num_state, init = init }
+    net.state_tensors[#net.state_tensors + 1] = t
+    net.num_state = net.num_state + count
     return t.offset
   end
   function ctx.add_buffer(b) net.buffers[#net.buffers + 1] = b end
@@ -70,7 +79,20 @@ function M.plan(net, arch)
   net.ones_len = ctx.ones_len
   net.x0_floats = (net.input.h + 2) * (net.input.w + 2) * net.input.c
   local th = net.thread
-  net.thread_floats = th.tile + th.dy + 2 * th.dout + net.conv_params
+  net.has_bn = ctx.has_bn or false
+  if net.has_bn then
+    -- Batch norm needs batch sums between the layers' backward passes, so
+    -- the conv backward goes layer by layer over the batch: each conv's
+    -- output gradient is kept for the whole batch (ping-pong).
+    local most = 0
+    for _, op in ipairs(net.conv_ops) do most = math.max(most, op.KB * (op.OH + 2) * (op.OW + 2) * op.B) end
+    net.dconv_floats = most
+    for k = 0, 1 do
+      ctx.add_buffer { field = "dconv" .. k, ctype = "float", count = "N * " .. most,
+        shape = string.format("[N][%d] conv output gradients, ping-pong (batch norm)", most), per_image = most * 4 }
+    end
+  end
+  net.thread_floats = th.tile + th.dy + 2 * th.dout + th.sink + net.conv_params
 
   -- Layer table for the runtime and the reference tests.
   local tensor_index = {}
@@ -89,7 +111,16 @@ function M.plan(net, arch)
     else
       l.in_c, l.in_h, l.in_w, l.out_c, l.out_h, l.out_w = op.C, op.H, op.W, op.F, 1, 1
     end
-    if op.w_off then l.weight, l.bias = tensor_index[op.w_off], tensor_index[op.b_off] end
+    if op.w_off then l.weight, l.bias = tensor_index[op.w_off], op.b_off and tensor_index[op.b_off] or -1 end
+    l.bn_scale, l.bn_shift, l.bn_mean, l.bn_var, l.bn_eps, l.bn_momentum = -1, -1, -1, -1, 0, 0
+    if op.bn then
+      l.bn_scale, l.bn_shift = tensor_index[op.scale_off], tensor_index[op.shift_off]
+      for i, t in ipairs(net.state_tensors) do
+        if t.offset == op.mean_off then l.bn_mean = i - 1 end
+        if t.offset == op.var_off then l.bn_var = i - 1 end
+      end
+      l.bn_eps, l.bn_momentum = op.bn.eps, op.bn.momentum
+    end
     net.layer_infos[#net.layer_infos + 1] = l
   end
 
@@ -117,7 +148,7 @@ function M.plan(net, arch)
   net.buffers[#net.buffers + 1] = { summary = string.format("%-14s %-8s %-60s %s", "dhead[2]", "float",
     string.format("[%d][N] dense gradients, ping-pong", widths), mib(widths * 8) .. " per image") }
   net.buffers[#net.buffers + 1] = { summary = string.format("%-14s %-8s %-60s %s", "per thread", "float",
-    string.format("tile %d, dy %d, dout 2x%d, grad %d", th.tile, th.dy, th.dout, net.conv_params),
+    string.format("tile %d, dy %d, dout 2x%d, sink %d, grad %d", th.tile, th.dy, th.dout, th.sink, net.conv_params),
     mib(net.thread_floats * 4) .. " per thread") }
   return net
 end

@@ -64,6 +64,25 @@ local function apply_tuning(op, tuning, net)
   return nil
 end
 
+-- BN_MOMENTUM: PyTorch's meaning (the weight of the batch's statistics in the
+-- running averages) and default. BN_EPS: the original benchmark's
+-- variance_epsilon.
+local BN_MOMENTUM, BN_EPS = 0.1, 1e-4
+
+--- A batchnorm layer's keys, checked: {name, line, momentum, eps} or nil.
+local function check_batchnorm(l, fail)
+  local momentum, eps = l.args.momentum or BN_MOMENTUM, l.args.eps or BN_EPS
+  local good = true
+  if type(momentum) ~= "number" or not (momentum > 0 and momentum <= 1) then
+    fail(l, "'momentum' must be a number in (0, 1] (the weight of each batch in the running averages), got %s",
+      show(momentum)); good = false
+  end
+  if type(eps) ~= "number" or not (eps > 0 and eps < 1) then
+    fail(l, "'eps' must be a number in (0, 1), got %s", show(eps)); good = false
+  end
+  return good and { name = l.name, line = l.line, momentum = momentum, eps = eps } or nil
+end
+
 function M.infer(net, arch, tuning)
   local errors = {}
   local function fail(layer, fmt, ...)
@@ -129,6 +148,11 @@ function M.infer(net, arch, tuning)
     local op = { kind = "conv", name = l.name, line = l.line, index = nconv,
                  C = cur.c, H = cur.h, W = cur.w, K = ok and a.filters or 1,
                  first = (nconv == 1) }
+    local bn = take("batchnorm")
+    if bn then
+      op.bn = check_batchnorm(bn, fail)
+      if not op.bn then ok = false end
+    end
     local r = take("relu")
     op.relu = r ~= nil
     local p = take("maxpool")
@@ -168,6 +192,9 @@ function M.infer(net, arch, tuning)
     ops[#ops + 1] = { kind = "flatten", name = head.name, line = head.line, C = cur.c, H = cur.h, W = cur.w,
                       F = cur.c * cur.h * cur.w }
     cur = { f = cur.c * cur.h * cur.w }
+  elseif head and head.kind == "batchnorm" then
+    fail(head, "batchnorm must directly follow a conv (conv, batchnorm, relu, maxpool, dropout)")
+    return nil, errors
   else
     local l = head or layers[#layers]
     fail(l, "after the convolutions the network needs avgpool {} or flatten {} (got %s)",
@@ -202,7 +229,9 @@ function M.infer(net, arch, tuning)
   local loss = layers[i]
   if not loss or loss.kind ~= "softmax_xent" then
     local l = loss or layers[#layers]
-    if loss and (loss.kind == "relu" or loss.kind == "maxpool" or loss.kind == "dropout") then
+    if loss and loss.kind == "batchnorm" then
+      fail(l, "batchnorm must directly follow a conv (conv, batchnorm, relu, maxpool, dropout)")
+    elseif loss and (loss.kind == "relu" or loss.kind == "maxpool" or loss.kind == "dropout") then
       fail(l, "%s must directly follow a conv (or, for relu and dropout, a dense)", loss.kind)
     else
       fail(l, "expected dense {units=K} followed by softmax_xent {} (got %s)", loss and loss.kind or "end of network")
@@ -256,8 +285,9 @@ function M.infer(net, arch, tuning)
     return nil, errors
   end
 
-  local flops = 0
+  local flops, has_bn = 0, false
   for _, op in ipairs(ops) do
+    has_bn = has_bn or op.bn ~= nil
     if op.kind == "conv" then
       op.B = block
       op.KB = op.K // block
@@ -281,7 +311,7 @@ function M.infer(net, arch, tuning)
   return {
     name = net.name, file = net.file, input = input, ops = ops, block = block, block_src = block_src,
     classes = last_dense.OUT, flops_forward = flops, flops_train = train_flops,
-    num_dropout = dropout_id,
+    num_dropout = dropout_id, has_bn = has_bn,
   }
 end
 

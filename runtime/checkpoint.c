@@ -104,6 +104,8 @@ void hep_checkpoint_save(const char *outputpath, const hep_model *m, const hep_m
             bad |= write_tensor(file, lcpl, name, &info->tensors[t], plain);
         }
     }
+    for (int t = 0; t < info->num_state_tensors && !bad; t++)
+        bad |= write_tensor(file, lcpl, info->state_tensors[t].name, &info->state_tensors[t], state->model_state);
     hsize_t c = (hsize_t)state->channels;
     hid_t space = H5Screate_simple(1, &c, NULL);
     hid_t ds = H5Dcreate2(file, "normalization/channel_max", H5T_IEEE_F32LE, space, lcpl, H5P_DEFAULT, H5P_DEFAULT);
@@ -261,6 +263,9 @@ static int load(const char *path, hep_model *m, const hep_model_info *info, hep_
         for (int t = 0; t < info->num_tensors && rc == 0; t++)
             rc = read_tensor(file, path, info->tensors[t].name, &info->tensors[t], plain, err, errlen);
         if (rc == 0) hep_model_params_from_plain(m, plain, hep_model_params(m));
+        for (int t = 0; t < info->num_state_tensors && rc == 0; t++)
+            rc = read_tensor(file, path, info->state_tensors[t].name, &info->state_tensors[t], hep_model_state(m),
+                             err, errlen);
         if (rc == 0 && adam) {
             const char *prefix[2] = { "adam/m/", "adam/v/" };
             float *dst[2] = { adam->m, adam->v };

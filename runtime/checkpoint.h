@@ -5,7 +5,9 @@
  * Contents (format version 2; version 1 files, without `settings`, are
  * still read), readable with h5py:
  *   <layer>/weight, <layer>/bias        parameters in PyTorch order
- *                                       (conv [out][in][3][3], dense [out][in])
+ *                                       (conv [out][in][3][3], dense [out][in];
+ *                                       batch norm: BatchNorm2d's weight, bias)
+ *   <bn>/running_mean, <bn>/running_var  batch norm's running averages (state)
  *   adam/m/<layer>/..., adam/v/<layer>/...   Adam moments, same order
  *   normalization/channel_max           [C] input divisors
  *   attributes on /: format_version, network, arch, generator_version, step,
@@ -32,6 +34,7 @@ typedef struct {
     float *channel_max;        /* [channels], the caller's buffer */
     int channels;
     char *settings;            /* JSON; load: malloc'd (NULL from a version 1 file) */
+    const float *model_state;  /* save: [info->num_state] (batch norm's running averages) */
 } hep_checkpoint_state;
 
 /* Rank 0 only: params and Adam's moments (internal order; m converts them)

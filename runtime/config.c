@@ -506,7 +506,11 @@ void hep_config_check_network(const hep_config *c, const char *path, const hep_m
         hep_fatal("%s: scaling_improvements = %s, but the compiled network %s %s global average pooling (%s)",
                   path, c->scaling_improvements ? "true" : "false", info->network,
                   info->global_avgpool ? "uses" : "does not use", info->network_file);
-    if (c->batch_norm)
-        hep_fatal("%s: batch_norm = true, but the compiled network %s has no batch normalisation (%s)",
-                  path, info->network, info->network_file);
+    if (c->batch_norm && info->num_state == 0)
+        hep_fatal("%s: batch_norm = true, but the compiled network %s has no batch normalisation (%s); "
+                  "build one that has, e.g. make NET=%s_bn", path, info->network, info->network_file, info->network);
+    if (!c->batch_norm && info->num_state > 0)
+        hep_fatal("%s: batch_norm = false%s, but the compiled network %s normalises batches (%s): set "
+                  "\"batch_norm\": true, or build the network without it", path,
+                  hep_config_given(c, "batch_norm") ? "" : " (the default)", info->network, info->network_file);
 }

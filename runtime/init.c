@@ -17,6 +17,10 @@ void hep_init_params(hep_model *m, const hep_model_info *info, uint64_t seed)
             memset(p, 0, sizeof(float) * ti->count);
             continue;
         }
+        if (ti->kind == HEP_TENSOR_SCALE) {   /* batch norm's gamma */
+            for (size_t i = 0; i < ti->count; i++) p[i] = 1.0f;
+            continue;
+        }
         const double std = sqrt(2.0 / ti->fan_in);
 #pragma omp parallel for schedule(static)
         for (long i = 0; i < (long)ti->count; i++) {   /* Box-Muller */

@@ -17,16 +17,18 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define HEP_MODEL_ABI 2
+#define HEP_MODEL_ABI 3
 
-enum hep_tensor_kind { HEP_TENSOR_WEIGHT = 0, HEP_TENSOR_BIAS = 1 };
+/* WEIGHT: He-normal, L2 weight decay; BIAS: zero; SCALE (batch norm's
+ * gamma): one; STATE: not trained (batch norm's running averages). */
+enum hep_tensor_kind { HEP_TENSOR_WEIGHT = 0, HEP_TENSOR_BIAS = 1, HEP_TENSOR_SCALE = 2, HEP_TENSOR_STATE = 3 };
 
 typedef struct {
     const char *name;      /* "conv1/weight", "fc/bias" */
     int kind;              /* enum hep_tensor_kind */
     int ndim;
     int shape[4];          /* PyTorch order */
-    size_t offset, count;  /* floats, into the parameter array */
+    size_t offset, count;  /* floats, into the parameter (or state) array */
     int fan_in;            /* inputs per output, for He-normal init */
 } hep_tensor_info;
 
@@ -45,6 +47,14 @@ typedef struct {
     int dropout;               /* dropout stream (1-based), 0 when none */
     int weight, bias;          /* indices into tensors, -1 when none */
     double flops;              /* forward, per image */
+    /* Batch normalisation between the conv and its epilogue (-1: none):
+     * scale (gamma) and shift (beta) index tensors, mean and var the
+     * running averages in state_tensors. Training normalises with the
+     * batch's statistics (biased variance) and updates the running averages
+     * as PyTorch does (momentum weighs the batch, unbiased variance);
+     * inference uses the running averages. */
+    int bn_scale, bn_shift, bn_mean, bn_var;
+    float bn_eps, bn_momentum;
 } hep_layer_info;
 
 /* One forward intermediate the tests can read back in plain [n][C][H][W]
@@ -68,6 +78,9 @@ typedef struct {
     size_t num_params;
     int num_tensors;
     const hep_tensor_info *tensors;
+    size_t num_state;               /* floats of model state (0: none) */
+    int num_state_tensors;
+    const hep_tensor_info *state_tensors;   /* offsets into the state array */
     int num_layers;
     const hep_layer_info *layers;
     int num_probes;
@@ -119,6 +132,10 @@ void hep_model_destroy(hep_model *m);
 
 float *hep_model_params(hep_model *m);   /* [num_params], internal order */
 float *hep_model_grads(hep_model *m);    /* [num_params], internal order */
+/* [num_state] model state, plain order: updated by every training forward,
+ * read by inference; not trained, so not in the parameter array (Adam,
+ * allreduce and parameter servers never see it). */
+float *hep_model_state(hep_model *m);
 
 void hep_model_params_to_plain(const hep_model *m, const float *internal, float *plain);
 void hep_model_params_from_plain(const hep_model *m, const float *plain, float *internal);

@@ -152,6 +152,7 @@ static void save(trainer *t, long step, const float *params, const float *m, con
 {
     t->ckpt.step = step;
     t->ckpt.epoch = (int)(step / t->sched.steps_per_epoch);
+    t->ckpt.model_state = hep_model_state(t->m);
     hep_checkpoint_save(t->cfg->outputpath, t->m, t->info, params, m, v, adam_step, &t->ckpt, t->config_json);
     hep_checkpoint_prune(t->cfg->outputpath, t->sched.steps_per_epoch, t->cfg->checkpoint_keep);
     char path[4400];
@@ -201,10 +202,22 @@ static int evaluations_due(const trainer *t, int *epoch_end)
     return n;
 }
 
+/* Batch norm's running averages are each worker's own (from its batches);
+ * with allreduce every worker evaluates with worker 0's, the ones its
+ * checkpoints hold (PyTorch DDP's default). With parameter servers workers
+ * reach evaluations at different times, so each uses its own. */
+static void share_running_averages(trainer *t)
+{
+    if (t->info->num_state == 0 || t->run->size < 2 || t->run->num_ps > 0) return;
+    if (MPI_Bcast(hep_model_state(t->m), (int)t->info->num_state, MPI_FLOAT, 0, t->run->comm) != MPI_SUCCESS)
+        hep_fatal("MPI_Bcast of the batch-norm running averages failed");
+}
+
 static void evaluate(trainer *t)
 {
     int epoch_end = 0, n = t->nval > 0 ? evaluations_due(t, &epoch_end) : 0;
     if (n == 0) return;
+    share_running_averages(t);
     hep_eval_set set = { t->val_files, t->nval, t->channel_max, t->cfg->validation_batch_size,
                          t->cfg->validation_max_steps };
     hep_samples samples;

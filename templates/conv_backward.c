@@ -43,6 +43,119 @@ static inline void $(L.name)_data_row(hep_model *m, const float *dy, float *din,
 }
 
 @ end
+/* The epilogue's backward for the conv rows h0 .. h0+BWR-1 of image n: the
+ * gradient before the epilogue into dy (row r held in dy's row r - dy_top),
+ * its sum per channel added to dbias. */
+static inline void $(L.name)_epilogue_backward_band(hep_model *m, int n, const float *dout, float *dy, int h0,
+                                                    int dy_top, float *dbias, const hep_dropout *drop,
+                                                    const hep_pass *pass)
+{
+    enum { KB = $(L.KB), W = $(L.W), B = $(L.B), OH = $(L.OH), OW = $(L.OW), K = $(L.K), BWR = $(L.BWR),
+           DYH = $(L.DYH), OUT_IMAGE = KB * (OH + 2) * (OW + 2) * B };
+    (void)pass; (void)OUT_IMAGE; (void)K;
+    for (int kb = 0; kb < KB; kb++)
+@ if L.pool then
+        for (int p = h0 / 2; p < (h0 + BWR) / 2; p++) {
+@ else
+        for (int p = h0; p < h0 + BWR; p++) {
+@ end
+            const float *dout_row = dout + ((kb * (OH + 2) + p + 1) * (OW + 2) + 1) * B;
+@ if L.pool then
+            float *dy_row = dy + ((kb * DYH + 2 * p - dy_top) * (W + 2) + 1) * B;
+            hep_epilogue_pool_backward(dout_row, m->$(L.name)_mask + (((size_t)n * KB + kb) * OH + p) * OW * B,
+                                       W, B, dy_row, dy_row + (W + 2) * B, dbias + kb * B, drop);
+@ else
+            const float *out_row = m->$(L.name)_out + (size_t)n * OUT_IMAGE + (dout_row - dout);
+            uint64_t index = (((pass->first_sample + n) * OH + p) * OW) * K + kb * B;
+            hep_epilogue_row_backward(dout_row, out_row, W, B, $(L.relu and 1 or 0),
+                                      dy + ((kb * DYH + p - dy_top) * (W + 2) + 1) * B, dbias + kb * B,
+                                      drop, index, K);
+@ end
+        }
+}
+
+@ if L.bn then
+/* Batch norm's backward. With g the gradient of the normalised output y,
+ * z the conv output, x = (z - mean)/std and M = images x $(L.H * L.W) pixels:
+ * dbeta = sum g, dgamma = sum g x, and
+ * dz = gamma/std (g - dbeta/M - x dgamma/M) = DG g + DZ z + DC per channel.
+ * The sums need every image's g first, so the epilogue's backward runs
+ * twice: here for the sums, then again (cheap: a mask and a multiply) in
+ * $(L.name)_backward_image, which turns g into dz before the conv's passes. */
+static void $(L.name)_bn_backward_sums(hep_model *m, hep_thread *t, int n, const float *dout, const hep_pass *pass)
+{
+    enum { KB = $(L.KB), H = $(L.H), W = $(L.W), B = $(L.B), BWR = $(L.BWR), DYH = $(L.DYH) };
+    const hep_dropout drop = hep_dropout_make($(L.dropout and "pass->training" or "0"), pass->keep_prob,
+                                              pass->seed, pass->step, $(L.dropout or 0));
+    for (int h0 = 0; h0 < H; h0 += BWR) {
+        const int dy_top = $(L.first and "h0" or "-1");
+        $(L.name)_epilogue_backward_band(m, n, dout, t->dy, h0, dy_top, t->sink, &drop, pass);
+        for (int kb = 0; kb < KB; kb++) {
+            double sum_g[B], sum_gz[B];
+            for (int b = 0; b < B; b++) sum_g[b] = sum_gz[b] = 0;
+            for (int h = h0; h < h0 + BWR; h++) {
+                const float *g = t->dy + ((kb * DYH + h - dy_top) * (W + 2) + 1) * B;
+                const float *z = m->$(L.name)_pre + (((size_t)n * KB + kb) * H + h) * W * B;
+                for (int w = 0; w < W; w++)
+                    for (int b = 0; b < B; b++) {
+                        sum_g[b] += g[w * B + b];
+                        sum_gz[b] += (double)g[w * B + b] * z[w * B + b];
+                    }
+            }
+            double *s = m->$(L.name)_bsums + (((size_t)n * KB + kb) * (H / BWR) + h0 / BWR) * 2 * B;
+            memcpy(s, sum_g, sizeof sum_g);
+            memcpy(s + B, sum_gz, sizeof sum_gz);
+        }
+    }
+}
+
+/* The batch's sums in a fixed order: scale and shift gradients (into thread
+ * 0's private copy, which the backward sums with the others'), and the
+ * coefficients of dz. */
+static void $(L.name)_bn_backward_reduce(hep_model *m, int n_images)
+{
+    enum { K = $(L.K), KB = $(L.KB), H = $(L.H), B = $(L.B), BANDS = $(L.H // L.BWR) };
+    const double count = (double)n_images * $(L.H * L.W);
+    float *bn = m->$(L.name)_bn, *dgamma = m->thread[0].grad + $(L.scale_off), *dbeta = m->thread[0].grad + $(L.shift_off);
+    const float *gamma = m->params + $(L.scale_off);
+    for (int k = 0; k < K; k++) {
+        double sum_g = 0, sum_gz = 0;
+        for (int n = 0; n < n_images; n++)
+            for (int band = 0; band < BANDS; band++) {
+                const double *s = m->$(L.name)_bsums + (((size_t)n * KB + k / B) * BANDS + band) * 2 * B;
+                sum_g += s[k % B];
+                sum_gz += s[B + k % B];
+            }
+        double mean = bn[$(L.name)_BN_MEAN * K + k], invstd = bn[$(L.name)_BN_INVSTD * K + k];
+        double dg = invstd * (sum_gz - mean * sum_g), a = gamma[k] * invstd;
+        dgamma[k] = (float)dg;
+        dbeta[k] = (float)sum_g;
+        double dz = -a * invstd * dg / count;
+        bn[$(L.name)_BN_DG * K + k] = (float)a;
+        bn[$(L.name)_BN_DZ * K + k] = (float)dz;
+        bn[$(L.name)_BN_DC * K + k] = (float)(-a * sum_g / count - dz * mean);
+    }
+    (void)H;
+}
+
+/* g -> dz in place for the band's rows (see above). */
+static inline void $(L.name)_bn_backward_band(const hep_model *m, int n, float *dy, int h0, int dy_top)
+{
+    enum { K = $(L.K), KB = $(L.KB), H = $(L.H), W = $(L.W), B = $(L.B), BWR = $(L.BWR), DYH = $(L.DYH) };
+    const float *bn = m->$(L.name)_bn;
+    for (int kb = 0; kb < KB; kb++) {
+        const float *dg = bn + $(L.name)_BN_DG * K + kb * B, *dz = bn + $(L.name)_BN_DZ * K + kb * B;
+        const float *dc = bn + $(L.name)_BN_DC * K + kb * B;
+        for (int h = h0; h < h0 + BWR; h++) {
+            float *g = dy + ((kb * DYH + h - dy_top) * (W + 2) + 1) * B;
+            const float *z = m->$(L.name)_pre + (((size_t)n * KB + kb) * H + h) * W * B;
+            for (int w = 0; w < W; w++)
+                for (int b = 0; b < B; b++) g[w * B + b] = dg[b] * g[w * B + b] + dz[b] * z[w * B + b] + dc[b];
+        }
+    }
+}
+
+@ end
 static void $(L.name)_backward_image(hep_model *m, hep_thread *t, int n, const float *dout, float *din,
                                      const hep_pass *pass)
 {
@@ -52,7 +165,7 @@ static void $(L.name)_backward_image(hep_model *m, hep_thread *t, int n, const f
            OUT_IMAGE = KB * (OH + 2) * (OW + 2) * B };
     const float *in = m->$(L.in_buf) + (size_t)n * IN_IMAGE;
     float *dy = t->dy;
-    float *dweight = t->grad + $(L.w_off), *dbias = t->grad + $(L.b_off);
+    float *dweight = t->grad + $(L.w_off), *dbias = $(L.bn and "t->sink" or ("t->grad + " .. tostring(L.b_off)));
     const hep_dropout drop = hep_dropout_make($(L.dropout and "pass->training" or "0"), pass->keep_prob,
                                               pass->seed, pass->step, $(L.dropout or 0));
     (void)drop; (void)din;
@@ -70,25 +183,10 @@ static void $(L.name)_backward_image(hep_model *m, hep_thread *t, int n, const f
 @ end
     for (int h0 = 0; h0 < H; h0 += BWR) {
         const int dy_top = $(L.first and "h0" or "-1");   /* conv row held in dy's row 0 */
-        for (int kb = 0; kb < KB; kb++)
-@ if L.pool then
-            for (int p = h0 / 2; p < (h0 + BWR) / 2; p++) {
-@ else
-            for (int p = h0; p < h0 + BWR; p++) {
+        $(L.name)_epilogue_backward_band(m, n, dout, dy, h0, dy_top, dbias, &drop, pass);
+@ if L.bn then
+        $(L.name)_bn_backward_band(m, n, dy, h0, dy_top);
 @ end
-                const float *dout_row = dout + ((kb * (OH + 2) + p + 1) * (OW + 2) + 1) * B;
-@ if L.pool then
-                float *dy_row = dy + ((kb * DYH + 2 * p - dy_top) * (W + 2) + 1) * B;
-                hep_epilogue_pool_backward(dout_row, m->$(L.name)_mask + (((size_t)n * KB + kb) * OH + p) * OW * B,
-                                           W, B, dy_row, dy_row + (W + 2) * B, dbias + kb * B, &drop);
-@ else
-                const float *out_row = m->$(L.name)_out + (size_t)n * OUT_IMAGE + (dout_row - dout);
-                uint64_t index = (((pass->first_sample + n) * OH + p) * OW) * K + kb * B;
-                hep_epilogue_row_backward(dout_row, out_row, W, B, $(L.relu and 1 or 0),
-                                          dy + ((kb * DYH + p - dy_top) * (W + 2) + 1) * B, dbias + kb * B,
-                                          &drop, index, K);
-@ end
-            }
         t1 = omp_get_wtime(); t->bwd_d[$(L.index0)] += t1 - t0; t0 = t1;
 
         /* Weight gradient: for each tap, the band's dy times the input. */

@@ -6,39 +6,16 @@
 static const unsigned long long $(L.name)_fwd_a_offs[$(L.CB * 9)] = {$(L.fwd_a_offs)};
 static const unsigned long long $(L.name)_fwd_b_offs[$(L.CB * 9)] = {$(L.fwd_b_offs)};
 
-static void $(L.name)_forward(hep_model *m, int n_images, const hep_pass *pass)
+/* Conv rows ROWS*p .. ROWS*p+ROWS-1 of image n, channel block kb, before any
+ * epilogue, into dst [ROWS][W][B]. */
+static inline void $(L.name)_conv_rows(const hep_model *m, const float *weight, int n, int kb, int p, float *dst)
 {
-    enum { CB = $(L.CB), KB = $(L.KB), H = $(L.H), W = $(L.W), B = $(L.B), WC = $(L.WC),
-           OH = $(L.OH), OW = $(L.OW), ROWS = $(L.pool and 2 or 1), K = $(L.K),
-           IN_IMAGE = CB * (H + 2) * (W + 2) * B, OUT_IMAGE = KB * (OH + 2) * (OW + 2) * B };
-    const float *in = m->$(L.in_buf);
-    const float *weight = m->params + $(L.w_off), *bias = m->params + $(L.b_off);
-    float *out = m->$(L.name)_out;
-    const hep_dropout drop = hep_dropout_make($(L.dropout and "pass->training" or "0"), pass->keep_prob,
-                                              pass->seed, pass->step, $(L.dropout or 0));
+    enum { CB = $(L.CB), H = $(L.H), W = $(L.W), B = $(L.B), WC = $(L.WC), ROWS = $(L.pool and 2 or 1),
+           IN_IMAGE = CB * (H + 2) * (W + 2) * B };
+    const float *in = m->$(L.in_buf) + (size_t)n * IN_IMAGE;
     const unsigned long long blocks = CB * 9;
-    (void)drop;
-
-#pragma omp parallel for collapse(3) schedule(static)
-    for (int n = 0; n < n_images; n++)
-        for (int kb = 0; kb < KB; kb++)
-            for (int p = 0; p < OH; p++) {
-                float *tile = m->thread[omp_get_thread_num()].tile;   /* [ROWS][W][B] */
-                for (int dy = 0; dy < ROWS; dy++)
-                    for (int w0 = 0; w0 < W; w0 += WC)
-                        m->$(L.name)_fwd(weight + (size_t)kb * CB * 9 * B * B,
-                                         in + (size_t)n * IN_IMAGE + ((ROWS * p + dy) * (W + 2) + w0) * B,
-                                         tile + (dy * W + w0) * B, &blocks,
-                                         $(L.name)_fwd_a_offs, $(L.name)_fwd_b_offs);
-                float *out_row = out + (size_t)n * OUT_IMAGE + ((kb * (OH + 2) + p + 1) * (OW + 2) + 1) * B;
-                uint64_t index = (((pass->first_sample + n) * OH + p) * OW) * K + kb * B;
-@ if L.pool then
-                hep_epilogue_pool(tile, W, B, bias + kb * B, $(L.relu and 1 or 0), out_row,
-                                  m->$(L.name)_mask + (((size_t)n * KB + kb) * OH + p) * OW * B,
-                                  &drop, index, K);
-@ else
-                memcpy(out_row, tile, sizeof(float) * W * B);
-                hep_epilogue_row(out_row, W, B, bias + kb * B, $(L.relu and 1 or 0), &drop, index, K);
-@ end
-            }
+    for (int dy = 0; dy < ROWS; dy++)
+        for (int w0 = 0; w0 < W; w0 += WC)
+            m->$(L.name)_fwd(weight + (size_t)kb * CB * 9 * B * B, in + ((ROWS * p + dy) * (W + 2) + w0) * B,
+                             dst + (dy * W + w0) * B, &blocks, $(L.name)_fwd_a_offs, $(L.name)_fwd_b_offs);
 }

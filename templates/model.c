@@ -41,6 +41,7 @@ typedef struct {
     float *tile;    /* [2][W][B] conv rows before the epilogue */
     float *dy;      /* [KB][H+2][W+2][B] pre-pool gradient of one image */
     float *dout[2]; /* block-output gradients of one image, ping-pong */
+    float *sink;    /* [$(N.thread.sink)] sums nothing reads (batch norm's epilogue backward) */
     float *grad;    /* [$(N.conv_params)] private conv weight/bias gradients */
     double bwd_d[$(#N.ops)], bwd_w[$(#N.ops)];   /* seconds per layer, this thread */
 } hep_thread;
@@ -51,6 +52,7 @@ struct hep_model {
     size_t arena_bytes;
     float *params;         /* [$(N.num_params)] */
     float *grads;          /* [$(N.num_params)] */
+    float *state;          /* [$(math.max(N.num_state, 1))] running averages (batch norm), plain order */
     float *x0;             /* [N][$(N.input.h + 2)][$(N.input.w + 2)][$(N.input.c)] */
 @ for _, b in ipairs(N.buffers) do
 @   if b.field then
@@ -77,9 +79,18 @@ static const hep_tensor_info tensors[] = {
 @ end
 };
 
+@ if #N.state_tensors > 0 then
+static const hep_tensor_info state_tensors[] = {
+@   for _, t in ipairs(N.state_tensors) do
+    { "$(t.name)", $(t.kind), 1, { $(t.count) }, $(t.offset), $(t.count), 1 },
+@   end
+};
+@ end
+
 static const hep_layer_info layers[] = {
 @ for _, l in ipairs(N.layer_infos) do
-    { "$(l.name)", $(l.kind), $(l.in_c), $(l.in_h), $(l.in_w), $(l.out_c), $(l.out_h), $(l.out_w), $(l.relu), $(l.pool), $(l.dropout), $(l.weight), $(l.bias), $(string.format("%.1f", l.flops)) },
+    { "$(l.name)", $(l.kind), $(l.in_c), $(l.in_h), $(l.in_w), $(l.out_c), $(l.out_h), $(l.out_w), $(l.relu), $(l.pool), $(l.dropout), $(l.weight), $(l.bias), $(string.format("%.1f", l.flops)),
+      $(l.bn_scale), $(l.bn_shift), $(l.bn_mean), $(l.bn_var), $(string.format("%.9g", l.bn_eps)), $(string.format("%.9g", l.bn_momentum)) },
 @ end
 };
 
@@ -102,6 +113,8 @@ static const hep_model_info info = {
     .flops_train = $(string.format("%.1f", N.flops_train)),
     .num_params = $(N.num_params),
     .num_tensors = $(#N.tensors), .tensors = tensors,
+    .num_state = $(N.num_state), .num_state_tensors = $(#N.state_tensors),
+    .state_tensors = $(#N.state_tensors > 0 and "state_tensors" or "NULL"),
     .num_layers = $(#N.layer_infos), .layers = layers,
     .num_probes = $(#N.probes), .probes = probes,
     .num_pooled_convs = $(N.facts.num_pooled_convs),
@@ -127,6 +140,8 @@ const hep_isa_requirement hep_model_isa = {
 const hep_model_info *hep_model_info_get(void) { return &info; }
 
 float *hep_model_params(hep_model *m) { return m->params; }
+
+float *hep_model_state(hep_model *m) { return m->state; }
 
 void hep_model_set_grad_hooks(hep_model *m, const hep_grad_hooks *hooks)
 {
@@ -180,6 +195,7 @@ hep_model *hep_model_create(int batch, int threads, char *err, size_t errlen)
     m->thread = thr;
     size_t N = (size_t)batch, bytes = 0;
     bytes += 2 * round_up(sizeof(float) * $(N.num_params));
+    bytes += round_up(sizeof(float) * $(math.max(N.num_state, 1)));
     bytes += round_up(sizeof(float) * N * $(N.x0_floats));
 @ for _, b in ipairs(N.buffers) do
 @   if b.field then
@@ -202,6 +218,7 @@ hep_model *hep_model_create(int batch, int threads, char *err, size_t errlen)
 #define CARVE(ptr, type, count) (ptr = (type *)(void *)cursor, cursor += round_up(sizeof(type) * (count)))
     CARVE(m->params, float, $(N.num_params));
     CARVE(m->grads, float, $(N.num_params));
+    CARVE(m->state, float, $(math.max(N.num_state, 1)));
     CARVE(m->x0, float, N * $(N.x0_floats));
 @ for _, b in ipairs(N.buffers) do
 @   if b.field then
@@ -217,9 +234,15 @@ hep_model *hep_model_create(int batch, int threads, char *err, size_t errlen)
         thr[t].dy = s;                     s += $(N.thread.dy);
         thr[t].dout[0] = s;                s += $(N.thread.dout);
         thr[t].dout[1] = s;                s += $(N.thread.dout);
+        thr[t].sink = s;                   s += $(N.thread.sink);
         thr[t].grad = s;
     }
 #undef CARVE
+@ for _, t in ipairs(N.state_tensors) do
+@   if t.init ~= 0 then
+    for (int i = 0; i < $(t.count); i++) m->state[$(t.offset) + i] = $(string.format("%.1ff", t.init));   /* $(t.name) */
+@   end
+@ end
 @ if N.ones_len > 0 then
     for (int i = 0; i < $(N.ones_len); i++) m->ones[i] = 1.0f;
 @ end
@@ -287,6 +310,7 @@ double hep_model_backward(hep_model *m, const int *labels, const float *weights,
     {
         hep_thread *t = &m->thread[omp_get_thread_num()];
         memset(t->grad, 0, sizeof(float) * $(N.conv_params));
+@ if not N.has_bn then
 #pragma omp for schedule(static)   /* fixed image-to-thread map: bitwise reproducible sums */
         for (int i = 0; i < n; i++) {
             double h0 = omp_get_wtime();
@@ -299,6 +323,37 @@ double hep_model_backward(hep_model *m, const int *labels, const float *weights,
 @ end
             if (omp_get_thread_num() == 0 && m->hooks.progress) m->hooks.progress(m->hooks.ctx);
         }
+@ else
+        /* Batch norm needs sums over the batch between a layer's epilogue
+         * backward and its conv passes: layer by layer, each conv's output
+         * gradient kept for the whole batch (dconv0/dconv1, ping-pong). */
+        enum { DCONV = $(N.dconv_floats) };
+#pragma omp for schedule(static)
+        for (int i = 0; i < n; i++) {
+            double h0 = omp_get_wtime();
+            $(N.head.name)_backward_image(m, i, dfeat, m->dconv0 + (size_t)i * DCONV);
+            t->bwd_d[$(N.head.index0)] += omp_get_wtime() - h0;
+        }
+@ for i = #N.conv_ops, 1, -1 do
+@   local op = N.conv_ops[i]
+@   local cur, nxt = "m->dconv" .. ((#N.conv_ops - i) % 2), "m->dconv" .. ((#N.conv_ops - i + 1) % 2)
+@   if op.bn then
+#pragma omp for schedule(static)
+        for (int i = 0; i < n; i++) {
+            double h0 = omp_get_wtime();
+            $(op.name)_bn_backward_sums(m, t, i, $(cur) + (size_t)i * DCONV, pass);
+            t->bwd_d[$(op.index0)] += omp_get_wtime() - h0;
+        }
+#pragma omp single
+        $(op.name)_bn_backward_reduce(m, n);
+@   end
+#pragma omp for schedule(static)
+        for (int i = 0; i < n; i++) {
+            $(op.name)_backward_image(m, t, i, $(cur) + (size_t)i * DCONV, $(op.first and "NULL" or (nxt .. " + (size_t)i * DCONV")), pass);
+            if (omp_get_thread_num() == 0 && m->hooks.progress) m->hooks.progress(m->hooks.ctx);
+        }
+@ end
+@ end
 #pragma omp for schedule(static)
         for (int i = 0; i < $(N.conv_params); i++) {
             float sum = 0.0f;
@@ -308,7 +363,7 @@ double hep_model_backward(hep_model *m, const int *labels, const float *weights,
     }
     if (m->hooks.ready) {
 @ for i = #N.conv_ops, 1, -1 do
-        m->hooks.ready(m->hooks.ctx, $(N.conv_ops[i].w_off), $(N.conv_ops[i].K * N.conv_ops[i].C * 9 + N.conv_ops[i].K));
+        m->hooks.ready(m->hooks.ctx, $(N.conv_ops[i].w_off), $(N.conv_ops[i].K * N.conv_ops[i].C * 9 + (N.conv_ops[i].bn and 2 or 1) * N.conv_ops[i].K));
 @ end
     }
     for (int k = 0; k < $(#N.ops); k++) {

@@ -14,20 +14,30 @@ int ref_init(ref_state *s, const hep_model_info *info, int n)
     s->info = info;
     s->n = n;
     s->out = calloc((size_t)info->num_layers, sizeof(float *));
-    if (!s->out || info->num_layers > 64) return -1;
+    s->state = calloc(info->num_state + 1, sizeof(float));
+    if (!s->out || !s->state || info->num_layers > 64) return -1;
     for (int i = 0; i < info->num_layers; i++) {
         const hep_layer_info *l = &info->layers[i];
         s->out[i] = calloc((size_t)n * out_size(l), sizeof(float));
         s->pre[i] = calloc((size_t)n * l->out_c * (l->kind == HEP_LAYER_CONV ? l->in_h * l->in_w : 1), sizeof(float));
         if (!s->out[i] || !s->pre[i]) return -1;
+        if (l->bn_scale >= 0) {
+            s->z[i] = calloc((size_t)n * l->out_c * l->in_h * l->in_w, sizeof(float));
+            s->bn_mean[i] = calloc((size_t)l->out_c, sizeof(double));
+            s->bn_invstd[i] = calloc((size_t)l->out_c, sizeof(double));
+            if (!s->z[i] || !s->bn_mean[i] || !s->bn_invstd[i]) return -1;
+        }
     }
     return 0;
 }
 
 void ref_free(ref_state *s)
 {
-    for (int i = 0; s->out && i < s->info->num_layers; i++) { free(s->out[i]); free(s->pre[i]); }
+    for (int i = 0; s->out && i < s->info->num_layers; i++) {
+        free(s->out[i]); free(s->pre[i]); free(s->z[i]); free(s->bn_mean[i]); free(s->bn_invstd[i]);
+    }
     free(s->out);
+    free(s->state);
 }
 
 static float drop_factor(const hep_layer_info *l, const hep_pass *p, uint64_t index)
@@ -36,9 +46,79 @@ static float drop_factor(const hep_layer_info *l, const hep_pass *p, uint64_t in
     return d.active ? hep_dropout_factor1(&d, index) : 1.0f;
 }
 
+static const float *param(const ref_state *s, int tensor) { return s->params + s->info->tensors[tensor].offset; }
+
+/* Batch normalisation of s->pre in place: the batch's statistics (biased
+ * variance) in training, which also update the running averages in s->state
+ * (momentum, unbiased variance); the running averages in inference. */
+static void ref_bn_forward(ref_state *s, int li, const hep_pass *pass)
+{
+    const hep_layer_info *l = &s->info->layers[li];
+    const hep_model_info *info = s->info;
+    int K = l->out_c, HW = l->in_h * l->in_w;
+    const float *gamma = param(s, l->bn_scale), *beta = param(s, l->bn_shift);
+    float *rmean = s->state + info->state_tensors[l->bn_mean].offset, *rvar = s->state + info->state_tensors[l->bn_var].offset;
+    memcpy(s->z[li], s->pre[li], sizeof(float) * (size_t)s->n * K * HW);
+    for (int k = 0; k < K; k++) {
+        double mean, var;
+        if (pass->training) {
+            double sum = 0, sq = 0, count = (double)s->n * HW;
+            for (int n = 0; n < s->n; n++)
+                for (int i = 0; i < HW; i++) sum += s->z[li][((size_t)n * K + k) * HW + i];
+            mean = sum / count;
+            for (int n = 0; n < s->n; n++)
+                for (int i = 0; i < HW; i++) {
+                    double d = s->z[li][((size_t)n * K + k) * HW + i] - mean;
+                    sq += d * d;
+                }
+            var = sq / count;
+            rmean[k] = (float)((1 - l->bn_momentum) * rmean[k] + l->bn_momentum * mean);
+            rvar[k] = (float)((1 - l->bn_momentum) * rvar[k] + l->bn_momentum * sq / (count > 1 ? count - 1 : 1));
+        } else {
+            mean = rmean[k];
+            var = rvar[k];
+        }
+        s->bn_mean[li][k] = mean;
+        s->bn_invstd[li][k] = 1 / sqrt(var + l->bn_eps);
+        for (int n = 0; n < s->n; n++)
+            for (int i = 0; i < HW; i++) {
+                size_t at = ((size_t)n * K + k) * HW + i;
+                s->pre[li][at] = (float)(gamma[k] * (s->z[li][at] - mean) * s->bn_invstd[li][k] + beta[k]);
+            }
+    }
+}
+
+/* A conv layer's output before its epilogue for every image, in s->pre:
+ * the convolution, then batch normalisation when the layer has it (the
+ * conv output kept in s->z for the backward). */
+static void ref_conv_all(ref_state *s, int li, const float *w, const float *b, const float *in, const hep_pass *pass)
+{
+    const hep_layer_info *l = &s->info->layers[li];
+    float *pre = s->pre[li];
+    int C = l->in_c, H = l->in_h, W = l->in_w, K = l->out_c;
+    for (int n = 0; n < s->n; n++) {
+        for (int k = 0; k < K; k++)
+            for (int h = 0; h < H; h++)
+                for (int x0 = 0; x0 < W; x0++) {
+                    double acc = b ? b[k] : 0;
+                    for (int c = 0; c < C; c++)
+                        for (int r = 0; r < 3; r++)
+                            for (int q = 0; q < 3; q++) {
+                                int ih = h + r - 1, iw = x0 + q - 1;
+                                if (ih < 0 || ih >= H || iw < 0 || iw >= W) continue;
+                                acc += (double)w[((k * C + c) * 3 + r) * 3 + q] *
+                                       in[(((size_t)n * C + c) * H + ih) * W + iw];
+                            }
+                    pre[(((size_t)n * K + k) * H + h) * W + x0] = (float)acc;
+                }
+    }
+    if (l->bn_scale >= 0) ref_bn_forward(s, li, pass);
+}
+
 void ref_forward(ref_state *s, const float *params, const float *x, const hep_pass *pass)
 {
     const hep_model_info *info = s->info;
+    s->params = params;
     const float *in = x;
     for (int li = 0; li < info->num_layers; li++) {
         const hep_layer_info *l = &info->layers[li];
@@ -49,20 +129,7 @@ void ref_forward(ref_state *s, const float *params, const float *x, const hep_pa
         for (int n = 0; n < s->n; n++) {
             switch (l->kind) {
             case HEP_LAYER_CONV:
-                for (int k = 0; k < K; k++)
-                    for (int h = 0; h < H; h++)
-                        for (int x0 = 0; x0 < W; x0++) {
-                            double acc = b[k];
-                            for (int c = 0; c < C; c++)
-                                for (int r = 0; r < 3; r++)
-                                    for (int q = 0; q < 3; q++) {
-                                        int ih = h + r - 1, iw = x0 + q - 1;
-                                        if (ih < 0 || ih >= H || iw < 0 || iw >= W) continue;
-                                        acc += (double)w[((k * C + c) * 3 + r) * 3 + q] *
-                                               in[(((size_t)n * C + c) * H + ih) * W + iw];
-                                    }
-                            pre[(((size_t)n * K + k) * H + h) * W + x0] = (float)acc;
-                        }
+                if (n == 0) ref_conv_all(s, li, w, b, in, pass);
                 for (int k = 0; k < K; k++)
                     for (int p = 0; p < OH; p++)
                         for (int q = 0; q < OW; q++) {
@@ -119,6 +186,95 @@ void ref_forward(ref_state *s, const float *params, const float *x, const hep_pa
     }
 }
 
+/* Batch normalisation's backward over the whole batch: dpre holds the
+ * gradient of the normalised output; it becomes the conv output's, and the
+ * scale and shift gradients are added to gd. */
+static void ref_bn_backward(ref_state *s, int li, float *dpre, double *gd)
+{
+    const hep_layer_info *l = &s->info->layers[li];
+    int K = l->out_c, HW = l->in_h * l->in_w;
+    double count = (double)s->n * HW;
+    const float *gamma = param(s, l->bn_scale);
+    double *dgamma = gd + s->info->tensors[l->bn_scale].offset, *dbeta = gd + s->info->tensors[l->bn_shift].offset;
+    for (int k = 0; k < K; k++) {
+        double sg = 0, sgx = 0, mean = s->bn_mean[li][k], invstd = s->bn_invstd[li][k];
+        for (int n = 0; n < s->n; n++)
+            for (int i = 0; i < HW; i++) {
+                size_t at = ((size_t)n * K + k) * HW + i;
+                sg += dpre[at];
+                sgx += dpre[at] * (s->z[li][at] - mean) * invstd;
+            }
+        dgamma[k] += sgx;
+        dbeta[k] += sg;
+        for (int n = 0; n < s->n; n++)
+            for (int i = 0; i < HW; i++) {
+                size_t at = ((size_t)n * K + k) * HW + i;
+                double x = (s->z[li][at] - mean) * invstd;
+                dpre[at] = (float)(gamma[k] * invstd * (dpre[at] - sg / count - x * sgx / count));
+            }
+    }
+}
+
+/* A conv layer's backward for the whole batch: epilogue, batch norm, then
+ * weight, bias and data gradients. */
+static void ref_conv_backward(ref_state *s, int li, const float *in, const float *dout, float *din,
+                              const hep_pass *pass, double *gd)
+{
+    const hep_model_info *info = s->info;
+    const hep_layer_info *l = &info->layers[li];
+    const float *pre = s->pre[li];
+    const float *w = param(s, l->weight);
+    double *dw = gd + info->tensors[l->weight].offset;
+    double *db = l->bias >= 0 ? gd + info->tensors[l->bias].offset : NULL;
+    int C = l->in_c, H = l->in_h, W = l->in_w, KO = l->out_c, OH = l->out_h, OW = l->out_w, n_img = s->n;
+    float *dpre_all = calloc((size_t)n_img * KO * H * W, sizeof(float));
+    for (int n = 0; n < n_img; n++) {
+        /* gradient of the pre-activation map */
+        float *dpre = dpre_all + (size_t)n * KO * H * W;
+        const float *pk0 = pre + (size_t)n * KO * H * W;
+        for (int k = 0; k < KO; k++)
+            for (int p = 0; p < OH; p++)
+                for (int q = 0; q < OW; q++) {
+                    float g = dout[(((size_t)n * KO + k) * OH + p) * OW + q];
+                    g *= drop_factor(l, pass, (((pass->first_sample + n) * OH + p) * OW + q) * KO + k);
+                    const float *pk = pk0 + (size_t)k * H * W;
+                    int at;
+                    if (l->pool) {
+                        int cand[4] = { (2 * p) * W + 2 * q, (2 * p) * W + 2 * q + 1,
+                                        (2 * p + 1) * W + 2 * q, (2 * p + 1) * W + 2 * q + 1 };
+                        at = cand[0];
+                        for (int j = 1; j < 4; j++) if (pk[cand[j]] > pk[at]) at = cand[j];
+                    } else {
+                        at = p * W + q;
+                    }
+                    if (l->relu && !(pk[at] > 0)) g = 0;
+                    dpre[(size_t)k * H * W + at] += g;
+                }
+    }
+    if (l->bn_scale >= 0) ref_bn_backward(s, li, dpre_all, gd);
+    for (int n = 0; n < n_img; n++) {
+        const float *dpre = dpre_all + (size_t)n * KO * H * W;
+        for (int k = 0; k < KO; k++)
+            for (int h = 0; h < H; h++)
+                for (int x0 = 0; x0 < W; x0++) {
+                    float g = dpre[((size_t)k * H + h) * W + x0];
+                    if (g == 0) continue;
+                    if (db) db[k] += g;
+                    for (int c = 0; c < C; c++)
+                        for (int r = 0; r < 3; r++)
+                            for (int q = 0; q < 3; q++) {
+                                int ih = h + r - 1, iw = x0 + q - 1;
+                                if (ih < 0 || ih >= H || iw < 0 || iw >= W) continue;
+                                size_t wi = (((size_t)k * C + c) * 3 + r) * 3 + q;
+                                size_t ii = (((size_t)n * C + c) * H + ih) * W + iw;
+                                dw[wi] += g * in[ii];
+                                if (li > 0) din[ii] += g * w[wi];
+                            }
+                }
+    }
+    free(dpre_all);
+}
+
 double ref_backward(ref_state *s, const float *params, const float *x, const int *labels,
                     const float *weights, const hep_pass *pass, float *grads)
 {
@@ -143,9 +299,10 @@ double ref_backward(ref_state *s, const float *params, const float *x, const int
         const float *w = l->weight >= 0 ? params + info->tensors[l->weight].offset : NULL;
         double *dw = l->weight >= 0 ? gd + info->tensors[l->weight].offset : NULL;
         double *db = l->bias >= 0 ? gd + info->tensors[l->bias].offset : NULL;
-        int C = l->in_c, H = l->in_h, W = l->in_w, KO = l->out_c, OH = l->out_h, OW = l->out_w;
+        int C = l->in_c, H = l->in_h, W = l->in_w, KO = l->out_c;
         float *din = calloc((size_t)n_img * C * H * W, sizeof(float));
-        for (int n = 0; n < n_img; n++) {
+        if (l->kind == HEP_LAYER_CONV) ref_conv_backward(s, li, in, dout, din, pass, gd);
+        for (int n = 0; n < n_img && l->kind != HEP_LAYER_CONV; n++) {
             if (l->kind == HEP_LAYER_DENSE) {
                 for (int o = 0; o < KO; o++) {
                     float g = dout[(size_t)n * KO + o];
@@ -163,46 +320,6 @@ double ref_backward(ref_state *s, const float *params, const float *x, const int
                 for (int c = 0; c < C; c++)
                     for (int i = 0; i < H * W; i++)
                         din[((size_t)n * C + c) * H * W + i] = dout[(size_t)n * C + c] / (H * W);
-            } else if (l->kind == HEP_LAYER_CONV) {
-                /* gradient of the pre-activation map */
-                float *dpre = calloc((size_t)KO * H * W, sizeof(float));
-                const float *pk0 = pre + (size_t)n * KO * H * W;
-                for (int k = 0; k < KO; k++)
-                    for (int p = 0; p < OH; p++)
-                        for (int q = 0; q < OW; q++) {
-                            float g = dout[(((size_t)n * KO + k) * OH + p) * OW + q];
-                            g *= drop_factor(l, pass, (((pass->first_sample + n) * OH + p) * OW + q) * KO + k);
-                            const float *pk = pk0 + (size_t)k * H * W;
-                            int at;
-                            if (l->pool) {
-                                int cand[4] = { (2 * p) * W + 2 * q, (2 * p) * W + 2 * q + 1,
-                                                (2 * p + 1) * W + 2 * q, (2 * p + 1) * W + 2 * q + 1 };
-                                at = cand[0];
-                                for (int j = 1; j < 4; j++) if (pk[cand[j]] > pk[at]) at = cand[j];
-                            } else {
-                                at = p * W + q;
-                            }
-                            if (l->relu && !(pk[at] > 0)) g = 0;
-                            dpre[(size_t)k * H * W + at] += g;
-                        }
-                for (int k = 0; k < KO; k++)
-                    for (int h = 0; h < H; h++)
-                        for (int x0 = 0; x0 < W; x0++) {
-                            float g = dpre[((size_t)k * H + h) * W + x0];
-                            if (g == 0) continue;
-                            db[k] += g;
-                            for (int c = 0; c < C; c++)
-                                for (int r = 0; r < 3; r++)
-                                    for (int q = 0; q < 3; q++) {
-                                        int ih = h + r - 1, iw = x0 + q - 1;
-                                        if (ih < 0 || ih >= H || iw < 0 || iw >= W) continue;
-                                        size_t wi = (((size_t)k * C + c) * 3 + r) * 3 + q;
-                                        size_t ii = (((size_t)n * C + c) * H + ih) * W + iw;
-                                        dw[wi] += g * in[ii];
-                                        if (li > 0) din[ii] += g * w[wi];
-                                    }
-                        }
-                free(dpre);
             }
         }
         (void)out;

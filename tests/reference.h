@@ -12,6 +12,10 @@ typedef struct {
     int n;
     float **out;      /* [num_layers] layer outputs, plain; out[i] has n * out_c*out_h*out_w */
     float *pre[64];   /* conv/dense pre-activation (before ReLU/pool), for backward */
+    float *z[64];     /* batch-norm layers: the conv output before normalisation */
+    double *bn_mean[64], *bn_invstd[64];   /* the statistics the forward used */
+    float *state;     /* [num_state] running averages: read in inference, updated in training */
+    const float *params;   /* of the last forward */
     long near_ties[64]; /* pool windows whose two largest values are within float
                            rounding of each other: either choice is right, and the
                            reference (double sums) may choose differently */

@@ -40,7 +40,12 @@ check "config: num_fc_units contradicts the network" expect_fail "num_fc_units =
 write_config filters 'cfg["conv_params"]["num_filters"] = 64'
 check "config: num_filters contradicts the network" expect_fail "conv_params.num_filters = 64, but the compiled network hep64 has 128 filters" $BIN --config=$CFG/filters.json $SHORT
 check "config: scaling_improvements contradicts" expect_fail "scaling_improvements = true, but the compiled network hep64 does not use global average pooling" $BIN --config=configs/demo_64.json --scaling_improvements=true $SHORT
-check "config: batch_norm is refused" expect_fail "batch_norm = true, but the compiled network hep64 has no batch normalisation" $BIN --config=configs/demo_64.json --batch_norm=true $SHORT
+check "config: batch_norm on a network without it is refused" expect_fail "batch_norm = true, but the compiled network hep64 has no batch normalisation (networks/hep64.lua); build one that has, e.g. make NET=hep64_bn" $BIN --config=configs/demo_64.json --batch_norm=true $SHORT
+bn_needs_key() {
+    make --no-print-directory -s bin/hep64_bn-native &&
+        expect_fail "configs/demo_64.json: batch_norm = false, but the compiled network hep64_bn normalises batches (networks/hep64_bn.lua)" bin/hep64_bn-native --config=configs/demo_64.json $SHORT
+}
+check "config: a batch-norm network without batch_norm: true is refused" bn_needs_key
 write_config lr_mode 'cfg["learning_rate"] = {"mode": "cosine", "learning_rate_params": {"1": 0.1}}'
 check "config: schedule mode" expect_fail "$CFG/lr_mode.json: key 'learning_rate': expected 'mode' \"piecewise\" or \"polynomial\"" $BIN --config=$CFG/lr_mode.json $SHORT
 write_config lr_key 'cfg["learning_rate"] = {"mode": "piecewise", "learning_rate_params": {"ten": 0.1}}'

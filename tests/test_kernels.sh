@@ -22,6 +22,12 @@ done
 check "layers hep64_4class-native (batch 5)" layers_on_target hep64_4class native 5 ""
 check "layers hep224-native (batch 3)" layers_on_target hep224 native 3 ""
 check "layers hep224-hsw (batch 3)" layers_on_target hep224 hsw 3 hsw
+# batch norm: training (batch statistics, running-average updates), backward,
+# and inference with the running averages folded into the conv
+check "layers tiny_bn-native, batch norm (batch 4)" layers_on_target tiny_bn native 4 ""
+check "layers tiny_bn-hsw, batch norm (batch 4)" layers_on_target tiny_bn hsw 4 hsw
+check "layers hep64_bn-native (batch 3)" layers_on_target hep64_bn native 3 ""
+check "layers hep224_bn-native (batch 2)" layers_on_target hep224_bn native 2 ""
 
 echo "== finite-difference gradient checks"
 gradcheck() {
@@ -30,6 +36,7 @@ gradcheck() {
 check "gradcheck tiny_avgpool-native" gradcheck tiny_avgpool native
 check "gradcheck tiny_flatten-native" gradcheck tiny_flatten native
 check "gradcheck tiny_avgpool-hsw" gradcheck tiny_avgpool hsw
+check "gradcheck tiny_bn-native (batch norm)" gradcheck tiny_bn native
 
 echo "== layers with an unusual blocking (a tuning file far from the defaults)"
 odd_blocking() {

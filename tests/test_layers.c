@@ -33,6 +33,51 @@ static void fill_normal(float *v, size_t count, double scale, uint64_t seed, uin
     }
 }
 
+/* The running averages after a training forward (batch norm). */
+static int compare_state(hep_model *m, const hep_model_info *info, const ref_state *ref, double tol)
+{
+    int failed = 0;
+    for (int t = 0; t < info->num_state_tensors; t++) {
+        const hep_tensor_info *ti = &info->state_tensors[t];
+        double e = rel_error(hep_model_state(m) + ti->offset, ref->state + ti->offset, ti->count);
+        int bad = !(e <= tol);
+        failed += bad;
+        printf("  forward  %-14s %-28s max rel error %.2e %s\n", ti->name, "running average update", e, bad ? "FAIL" : "ok");
+    }
+    return failed;
+}
+
+/* Inference with batch norm (the running averages folded into the conv):
+ * other running averages than the initial ones, every probe compared. */
+static int check_inference(hep_model *m, const hep_model_info *info, ref_state *ref, const float *plain,
+                           const float *x, int batch, double tol)
+{
+    float *state = hep_model_state(m);
+    for (int t = 0; t < info->num_state_tensors; t++) {
+        const hep_tensor_info *ti = &info->state_tensors[t];
+        fill_normal(state + ti->offset, ti->count, 0.3, 13, (uint32_t)t);
+        if (strstr(ti->name, "running_var"))
+            for (size_t i = 0; i < ti->count; i++) state[ti->offset + i] = 0.5f + fabsf(state[ti->offset + i]);
+    }
+    memcpy(ref->state, state, sizeof(float) * info->num_state);
+    hep_pass pass = { .training = 0, .keep_prob = 1.0f, .seed = 1234, .step = 3, .first_sample = 0 };
+    ref_forward(ref, plain, x, &pass);
+    hep_model_forward(m, x, batch, &pass, NULL);
+    int failed = 0;
+    for (int p = 0; p < info->num_probes; p++) {
+        const hep_probe_info *pi = &info->probes[p];
+        size_t count = (size_t)batch * pi->c * pi->h * pi->w;
+        float *got = malloc(sizeof(float) * count);
+        hep_model_probe(m, p, batch, got);
+        double e = rel_error(got, ref->out[p < info->num_layers ? p : info->num_layers - 1], count);
+        int bad = !(e <= tol);
+        failed += bad;
+        printf("  infer    %-14s %-28s max rel error %.2e %s\n", pi->name, "running averages folded", e, bad ? "FAIL" : "ok");
+        free(got);
+    }
+    return failed;
+}
+
 int main(int argc, char **argv)
 {
     int batch = argc > 1 ? atoi(argv[1]) : 2;
@@ -50,7 +95,9 @@ int main(int argc, char **argv)
     for (int t = 0; t < info->num_tensors; t++) {
         const hep_tensor_info *ti = &info->tensors[t];
         /* biases non-zero too, so that their paths are exercised */
-        fill_normal(plain + ti->offset, ti->count, ti->kind == HEP_TENSOR_BIAS ? 0.05 : sqrt(2.0 / ti->fan_in), 7, (uint32_t)t);
+        fill_normal(plain + ti->offset, ti->count, ti->kind == HEP_TENSOR_WEIGHT ? sqrt(2.0 / ti->fan_in) : 0.05, 7, (uint32_t)t);
+        if (ti->kind == HEP_TENSOR_SCALE)
+            for (size_t i = 0; i < ti->count; i++) plain[ti->offset + i] += 1.0f;
     }
     for (size_t i = 0; i < X; i++) x[i] = (float)hep_rng_uniform(11, 99, i);
     for (int n = 0; n < batch; n++) { labels[n] = n % info->num_classes; weights[n] = 0.5f + n; }
@@ -59,6 +106,7 @@ int main(int argc, char **argv)
     hep_pass pass = { .training = 1, .keep_prob = 0.5f, .seed = 1234, .step = 3, .first_sample = 0 };
     ref_state ref;
     if (ref_init(&ref, info, batch) != 0) { fprintf(stderr, "test_layers: out of memory\n"); return 1; }
+    memcpy(ref.state, hep_model_state(m), sizeof(float) * info->num_state);
     ref_forward(&ref, plain, x, &pass);
     hep_model_forward(m, x, batch, &pass, NULL);
 
@@ -76,6 +124,7 @@ int main(int argc, char **argv)
         printf("  forward  %-14s %-28s max rel error %.2e %s\n", pi->name, "", e, bad ? "FAIL" : "ok");
         free(got);
     }
+    failed += compare_state(m, info, &ref, tol);
     double ref_loss = ref_backward(&ref, plain, x, labels, weights, &pass, ref_grads);
     double loss = hep_model_backward(m, labels, weights, batch, &pass);
     double le = fabs(loss - ref_loss) / fabs(ref_loss);
@@ -97,7 +146,8 @@ int main(int argc, char **argv)
         const hep_tensor_info *ti = &info->tensors[t];
         int layer = 0;
         for (int l = 0; l < info->num_layers; l++)
-            if (info->layers[l].weight == t || info->layers[l].bias == t) layer = l;
+            if (info->layers[l].weight == t || info->layers[l].bias == t ||
+                info->layers[l].bn_scale == t || info->layers[l].bn_shift == t) layer = l;
         double tol_t = layer <= deepest_tie ? 2e-2 : tol;
         double e = rel_error(grads + ti->offset, ref_grads + ti->offset, ti->count);
         int bad = !(e <= tol_t);
@@ -105,6 +155,7 @@ int main(int argc, char **argv)
         printf("  backward %-14s %-28s max rel error %.2e (tolerance %.0e) %s\n", ti->name, "gradient", e, tol_t,
                bad ? "FAIL" : "ok");
     }
+    if (info->num_state > 0) failed += check_inference(m, info, &ref, plain, x, batch, tol);
     ref_free(&ref);
     hep_model_destroy(m);
     free(plain); free(grads); free(ref_grads); free(x); free(labels); free(weights);

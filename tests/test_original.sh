@@ -161,3 +161,57 @@ cuts_comparison() {
         $PY tests/check_outputs.py cuts "$G/auc-shuffled/predictions-test.h5" "$G/cuts.out"
 }
 check "cuts: test mode prints the cuts' working point and the CNN's rejection there" cuts_comparison
+
+# Batch normalisation (networks/hep64_bn.lua) under the seed's config with
+# batch_norm: true: it trains; a restart is bitwise, running averages
+# included; 2 ranks evaluate with rank 0's running averages (the ones its
+# checkpoint holds); PyTorch's BatchNorm2d loaded from the checkpoint gives
+# test mode's scores.
+make --no-print-directory -s bin/hep64_bn-native
+$PY - tests/seed_configs/cori_knl_64.json "$G/bn.json" <<'PY'
+import json, sys
+cfg = json.load(open(sys.argv[1]))
+cfg["batch_norm"] = True
+json.dump(cfg, open(sys.argv[2], "w"), indent=4)
+PY
+BN=(bin/hep64_bn-native --config="$G/bn.json" --inputpath="$G/gen" --train_batch_size=16 --validation_batch_size=64
+    --test_batch_size=64 --trainsamples=256 --display_interval=8 --learning_rate=0.001)
+bn_trains() {
+    rm -rf "$G/bn-a"
+    "${BN[@]}" --outputpath="$G/bn-a" --num_epochs=2 > "$G/bn-a.out" 2>&1 || { cat "$G/bn-a.out"; return 1; }
+    grep -E 'EPOCH SUMMARY.*auc|hep64_bn' "$G/bn-a.out"
+    local auc
+    auc=$(grep 'EPOCH SUMMARY: step 32 .*average auc' "$G/bn-a.out" | awk '{ print $NF }')
+    awk -v a="$auc" 'BEGIN { exit !(a > 0.6) }' &&
+        h5ls -r "$G/bn-a/models/model-32.h5" | grep -q '^/bn3/running_var *Dataset {128}'
+}
+check "batch norm: the seed's config with batch_norm: true trains hep64_bn (validation AUC > 0.6)" bn_trains
+bn_restart() {
+    rm -rf "$G/bn-b"
+    "${BN[@]}" --outputpath="$G/bn-b" --num_epochs=1 > /dev/null &&
+        "${BN[@]}" --outputpath="$G/bn-b" --num_epochs=2 --restart=true > "$G/bn-b.out" &&
+        grep "resuming from $G/bn-b/models/model-16.h5" "$G/bn-b.out" &&
+        $PY tests/check_outputs.py same "$G/bn-a/models/model-32.h5" "$G/bn-b/models/model-32.h5"
+}
+check "batch norm: 2 epochs = 1 + restart + 1, bitwise (weights, Adam, running averages)" bn_restart
+bn_torch() {
+    "${BN[@]}" --outputpath="$G/bn-a" --mode=test > "$G/bn-test.out" 2>&1 || { cat "$G/bn-test.out"; return 1; }
+    $PY tests/torch_load.py "$G/bn-a/models/model-32.h5" "$G/bn-a/predictions-test.h5" "$G/gen/test_000.h5" 128
+}
+check "batch norm: the checkpoint in PyTorch (BatchNorm2d) reproduces test mode's scores" bn_torch
+bn_two_ranks() {
+    rm -rf "$G/bn-2"
+    "${MPI[@]}" -np 2 "${BN[@]}" --outputpath="$G/bn-2" --num_epochs=1 > "$G/bn-2.out" 2>&1 ||
+        { cat "$G/bn-2.out"; return 1; }
+    # test mode on 1 rank from the 2-rank checkpoint gives the AUC the 2 ranks printed at the same step
+    "${BN[@]}" --outputpath="$G/bn-2" --mode=test --test_batch_size=64 --inputpath="$G/bn-val" > "$G/bn-2t.out" 2>&1 ||
+        { cat "$G/bn-2t.out"; return 1; }
+    local a b
+    a=$(grep 'EPOCH SUMMARY: step 16 .*average auc' "$G/bn-2.out" | awk '{ print $NF }')
+    b=$(grep 'EVALUATION SUMMARY: step 16 .*average auc' "$G/bn-2t.out" | awk '{ print $NF }')
+    echo "2 ranks at step 16: validation AUC $a; 1 rank, test mode from the checkpoint on the same files: $b"
+    [ -n "$a" ] && [ "$a" = "$b" ]
+}
+mkdir -p "$G/bn-val" && cp "$G/gen/val_000.h5" "$G/bn-val/test_000.h5"
+cp "$G/gen/train_000.h5" "$G/gen/train_001.h5" "$G/bn-val/" 2>/dev/null
+check "batch norm: 2 ranks evaluate with rank 0's running averages (= test mode from its checkpoint)" bn_two_ranks

@@ -17,6 +17,7 @@ PACKAGES=(
     libhdf5-dev hdf5-tools               # data files, checkpoints; h5ls in tests
     libcjson-dev librandom123-dev        # configs; Philox
     python3 python3-numpy python3-h5py   # reference checks in the tests
+    python3-torch                        # the tests load checkpoints into PyTorch
     python3-venv                         # make bench-peers: TensorFlow from PyPI in a virtual environment
     libxml2-utils                        # xmllint: the tests check the SVG plots
     slurm-wlm munge                      # the run-script tests start a real SLURM

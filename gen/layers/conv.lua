@@ -24,7 +24,8 @@ function M.plan(op, ctx)
   if op.relu then parts[#parts + 1] = "ReLU" end
   if op.pool then parts[#parts + 1] = "2x2 max-pool" end
   if op.dropout then parts[#parts + 1] = "dropout" end
-  op.epilogue = #parts > 0 and (", bias, " .. table.concat(parts, ", ")) or ", bias"
+  local first_part = op.bn and ("batch norm " .. op.bn.name) or "bias"
+  op.epilogue = #parts > 0 and (", " .. first_part .. ", " .. table.concat(parts, ", ")) or (", " .. first_part)
   op.summary = string.format("%-8s conv 3x3 %d->%d at %dx%d%s -> %dx%dx%d  (%.3f GFLOP/img)",
     op.name, op.C, op.K, op.H, op.W, op.epilogue, op.K, op.OH, op.OW, op.flops / 1e9)
 
@@ -32,7 +33,11 @@ function M.plan(op, ctx)
   op.w_off = ctx.add_tensor(op.name .. "/weight", 0, { op.K, op.C, 3, 3 }, wcount, op.C * 9,
     string.format("hep_conv_weight_convert(%d, %d, %d, %d, internal + %%d, plain + %%d, 0);", op.first and 1 or 0, op.K, op.C, B),
     string.format("hep_conv_weight_convert(%d, %d, %d, %d, plain + %%d, internal + %%d, 1);", op.first and 1 or 0, op.K, op.C, B))
-  op.b_off = ctx.add_tensor(op.name .. "/bias", 1, { op.K }, op.K, op.C * 9)
+  if op.bn then
+    M.plan_batchnorm(op, ctx, wcount)
+  else
+    op.b_off = ctx.add_tensor(op.name .. "/bias", 1, { op.K }, op.K, op.C * 9)
+  end
 
   local out_per_image = op.KB * (op.OH + 2) * (op.OW + 2) * B
   ctx.add_buffer { field = op.name .. "_out", ctype = "float", count = "N * " .. out_per_image,
@@ -104,8 +109,41 @@ function M.plan(op, ctx)
   op.forward_call = string.format("%s_forward(m, n, pass);", op.name)
 end
 
+--- Batch normalisation between the conv and its epilogue (PyTorch's
+-- BatchNorm2d names; the conv has no bias, as in the original benchmark):
+-- scale and shift are parameters, the running averages model state. Training
+-- needs the whole batch's conv output before any image can be normalised, so
+-- it is stored ([N][KB][H][W][B], no border) with per-tile partial sums.
+function M.plan_batchnorm(op, ctx, wcount)
+  local bn, K, B = op.bn, op.K, op.B
+  op.scale_off = ctx.add_tensor(bn.name .. "/weight", 2, { K }, K, 1)
+  op.shift_off = ctx.add_tensor(bn.name .. "/bias", 1, { K }, K, 1)
+  op.mean_off = ctx.add_state(bn.name .. "/running_mean", K, 0)
+  op.var_off = ctx.add_state(bn.name .. "/running_var", K, 1)
+  local pre = op.KB * op.H * op.W * B
+  ctx.add_buffer { field = op.name .. "_pre", ctype = "float", count = "N * " .. pre,
+    shape = string.format("[N][%d][%d][%d][%d] %s before batch norm (training)", op.KB, op.H, op.W, B, op.name),
+    per_image = pre * 4 }
+  local fsums = op.KB * op.OH * 2 * B
+  ctx.add_buffer { field = op.name .. "_fsums", ctype = "double", count = "N * " .. fsums,
+    shape = string.format("[N][%d][%d][2][%d] sum, sum of squares per output row", op.KB, op.OH, B),
+    per_image = fsums * 8 }
+  local bsums = op.KB * (op.H // op.BWR) * 2 * B
+  ctx.add_buffer { field = op.name .. "_bsums", ctype = "double", count = "N * " .. bsums,
+    shape = string.format("[N][%d][%d][2][%d] gradient sums per backward band", op.KB, op.H // op.BWR, B),
+    per_image = bsums * 8 }
+  ctx.add_buffer { field = op.name .. "_bn", ctype = "float", count = tostring(8 * K),
+    shape = string.format("[8][%d] scale, shift, mean, 1/std, backward coefficients", K), fixed = 8 * K * 4 }
+  ctx.add_buffer { field = op.name .. "_wfold", ctype = "float", count = tostring(wcount + K),
+    shape = string.format("[%d + %d] weights and bias with batch norm folded in (inference)", wcount, K),
+    fixed = (wcount + K) * 4 }
+  ctx.thread_need("sink", K)
+  ctx.has_bn = true
+end
+
 function M.emit(op, ctx)
   local fwd = ctx.render(op.first and "conv_first_forward.c" or "conv_forward.c", { L = op })
+    .. ctx.render("conv_epilogue.c", { L = op })
   local bwd = ctx.render("conv_backward.c", { L = op })
   return fwd .. "\n" .. bwd
 end

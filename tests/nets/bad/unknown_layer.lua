@@ -2,5 +2,5 @@ return network {
   name = "bad",
   input { channels = 3, height = 8, width = 8 },
   conv { filters = 16 },
-  batchnorm {},
+  layernorm {},
 }

@@ -1,0 +1,152 @@
+
+/* The epilogue of one tile of $(L.name): `tile` [ROWS][W][B] holds conv rows
+ * before it; adds `bias` (B channels)$(L.relu and ", ReLU" or "")$(L.pool and ", 2x2 max-pool (mask byte per pooled element)" or "")$(L.dropout and ", dropout" or ""),
+ * and stores output row p. */
+static inline void $(L.name)_epilogue(hep_model *m, float *tile, int n, int kb, int p, const float *bias,
+                                      const hep_dropout *drop, const hep_pass *pass)
+{
+    enum { KB = $(L.KB), W = $(L.W), B = $(L.B), OH = $(L.OH), OW = $(L.OW), K = $(L.K),
+           OUT_IMAGE = KB * (OH + 2) * (OW + 2) * B };
+    float *out_row = m->$(L.name)_out + (size_t)n * OUT_IMAGE + ((kb * (OH + 2) + p + 1) * (OW + 2) + 1) * B;
+    uint64_t index = (((pass->first_sample + n) * OH + p) * OW) * K + kb * B;
+@ if L.pool then
+    hep_epilogue_pool(tile, W, B, bias, $(L.relu and 1 or 0), out_row,
+                      m->$(L.name)_mask + (((size_t)n * KB + kb) * OH + p) * OW * B, drop, index, K);
+@ else
+    memcpy(out_row, tile, sizeof(float) * W * B);
+    hep_epilogue_row(out_row, W, B, bias, $(L.relu and 1 or 0), drop, index, K);
+@ end
+}
+
+/* Every tile: conv rows into the thread's tile, then the epilogue in cache. */
+static void $(L.name)_forward_tiles(hep_model *m, int n_images, const float *weight, const float *bias,
+                                    const hep_pass *pass)
+{
+    enum { KB = $(L.KB), B = $(L.B), OH = $(L.OH) };
+    const hep_dropout drop = hep_dropout_make($(L.dropout and "pass->training" or "0"), pass->keep_prob,
+                                              pass->seed, pass->step, $(L.dropout or 0));
+#pragma omp parallel for collapse(3) schedule(static)
+    for (int n = 0; n < n_images; n++)
+        for (int kb = 0; kb < KB; kb++)
+            for (int p = 0; p < OH; p++) {
+                float *tile = m->thread[omp_get_thread_num()].tile;
+                $(L.name)_conv_rows(m, weight, n, kb, p, tile);
+                $(L.name)_epilogue(m, tile, n, kb, p, bias + kb * B, &drop, pass);
+            }
+}
+@ if not L.bn then
+
+static void $(L.name)_forward(hep_model *m, int n_images, const hep_pass *pass)
+{
+    $(L.name)_forward_tiles(m, n_images, m->params + $(L.w_off), m->params + $(L.b_off), pass);
+}
+@ else
+
+/* Batch norm $(L.bn.name) (momentum $(L.bn.momentum), eps $(L.bn.eps)). m->$(L.name)_bn rows: 0 scale
+ * gamma/std, 1 shift beta - mean*scale, 2 batch mean, 3 1/std, 4..6 the
+ * backward's coefficients (see $(L.name)_bn_backward_reduce). */
+enum { $(L.name)_BN_SCALE = 0, $(L.name)_BN_SHIFT = 1, $(L.name)_BN_MEAN = 2, $(L.name)_BN_INVSTD = 3,
+       $(L.name)_BN_DG = 4, $(L.name)_BN_DC = 5, $(L.name)_BN_DZ = 6 };
+
+/* Inference: the running averages folded into the conv's weights and a bias. */
+static void $(L.name)_bn_fold(hep_model *m)
+{
+    enum { K = $(L.K), KB = $(L.KB), B = $(L.B), WCOUNT = $(L.K * L.C * 9), PER_KB = WCOUNT / KB };
+    const float *weight = m->params + $(L.w_off), *gamma = m->params + $(L.scale_off), *beta = m->params + $(L.shift_off);
+    const float *mean = m->state + $(L.mean_off), *var = m->state + $(L.var_off);
+    float *wfold = m->$(L.name)_wfold, *bfold = wfold + WCOUNT, *scale = m->$(L.name)_bn + $(L.name)_BN_SCALE * K;
+    for (int k = 0; k < K; k++) {
+        scale[k] = gamma[k] / sqrtf(var[k] + $(string.format("%.9gf", L.bn.eps)));
+        bfold[k] = beta[k] - mean[k] * scale[k];
+    }
+#pragma omp parallel for schedule(static)
+    for (int e = 0; e < WCOUNT; e++)   /* internal order: the output channel is (e / PER_KB) * B + e % B */
+        wfold[e] = weight[e] * scale[(e / PER_KB) * B + e % B];
+}
+
+/* Training, pass 1: the conv output of the whole batch, and per output row
+ * the sums the statistics need (double, summed in a fixed order below, so
+ * the statistics do not depend on the thread count). */
+static void $(L.name)_bn_conv(hep_model *m, int n_images)
+{
+    enum { KB = $(L.KB), H = $(L.H), W = $(L.W), B = $(L.B), OH = $(L.OH), ROWS = $(L.pool and 2 or 1) };
+    const float *weight = m->params + $(L.w_off);
+#pragma omp parallel for collapse(3) schedule(static)
+    for (int n = 0; n < n_images; n++)
+        for (int kb = 0; kb < KB; kb++)
+            for (int p = 0; p < OH; p++) {
+                float *z = m->$(L.name)_pre + (((size_t)n * KB + kb) * H + ROWS * p) * W * B;
+                $(L.name)_conv_rows(m, weight, n, kb, p, z);
+                double sum[B], sumsq[B];
+                for (int b = 0; b < B; b++) sum[b] = sumsq[b] = 0;
+                for (int i = 0; i < ROWS * W; i++)
+                    for (int b = 0; b < B; b++) {
+                        double v = z[i * B + b];
+                        sum[b] += v;
+                        sumsq[b] += v * v;
+                    }
+                double *s = m->$(L.name)_fsums + (((size_t)n * KB + kb) * OH + p) * 2 * B;
+                memcpy(s, sum, sizeof sum);
+                memcpy(s + B, sumsq, sizeof sumsq);
+            }
+}
+
+/* Training, pass 2: batch statistics, the scale and shift they give, and the
+ * running averages (PyTorch's rule: the unbiased variance). */
+static void $(L.name)_bn_statistics(hep_model *m, int n_images)
+{
+    enum { K = $(L.K), KB = $(L.KB), B = $(L.B), OH = $(L.OH) };
+    const double count = (double)n_images * $(L.H * L.W), momentum = $(string.format("%.9g", L.bn.momentum));
+    const float *gamma = m->params + $(L.scale_off), *beta = m->params + $(L.shift_off);
+    float *bn = m->$(L.name)_bn, *running_mean = m->state + $(L.mean_off), *running_var = m->state + $(L.var_off);
+    for (int k = 0; k < K; k++) {
+        double sum = 0, sumsq = 0;
+        for (int n = 0; n < n_images; n++)
+            for (int p = 0; p < OH; p++) {
+                const double *s = m->$(L.name)_fsums + (((size_t)n * KB + k / B) * OH + p) * 2 * B;
+                sum += s[k % B];
+                sumsq += s[B + k % B];
+            }
+        double mean = sum / count, var = fmax(sumsq / count - mean * mean, 0.0);
+        double invstd = 1.0 / sqrt(var + $(string.format("%.9g", L.bn.eps)));
+        bn[$(L.name)_BN_SCALE * K + k] = (float)(gamma[k] * invstd);
+        bn[$(L.name)_BN_SHIFT * K + k] = (float)(beta[k] - mean * gamma[k] * invstd);
+        bn[$(L.name)_BN_MEAN * K + k] = (float)mean;
+        bn[$(L.name)_BN_INVSTD * K + k] = (float)invstd;
+        running_mean[k] = (float)((1 - momentum) * running_mean[k] + momentum * mean);
+        running_var[k] = (float)((1 - momentum) * running_var[k] +
+                                 momentum * var * (count > 1 ? count / (count - 1) : 1.0));
+    }
+}
+
+/* Training, pass 3: normalise each stored tile, then the usual epilogue. */
+static void $(L.name)_bn_epilogue(hep_model *m, int n_images, const hep_pass *pass)
+{
+    enum { K = $(L.K), KB = $(L.KB), H = $(L.H), W = $(L.W), B = $(L.B), OH = $(L.OH), ROWS = $(L.pool and 2 or 1) };
+    const hep_dropout drop = hep_dropout_make($(L.dropout and "pass->training" or "0"), pass->keep_prob,
+                                              pass->seed, pass->step, $(L.dropout or 0));
+    const float *scale = m->$(L.name)_bn + $(L.name)_BN_SCALE * K, *shift = m->$(L.name)_bn + $(L.name)_BN_SHIFT * K;
+#pragma omp parallel for collapse(3) schedule(static)
+    for (int n = 0; n < n_images; n++)
+        for (int kb = 0; kb < KB; kb++)
+            for (int p = 0; p < OH; p++) {
+                const float *z = m->$(L.name)_pre + (((size_t)n * KB + kb) * H + ROWS * p) * W * B;
+                float *tile = m->thread[omp_get_thread_num()].tile;
+                for (int i = 0; i < ROWS * W; i++)
+                    for (int b = 0; b < B; b++) tile[i * B + b] = z[i * B + b] * scale[kb * B + b];
+                $(L.name)_epilogue(m, tile, n, kb, p, shift + kb * B, &drop, pass);
+            }
+}
+
+static void $(L.name)_forward(hep_model *m, int n_images, const hep_pass *pass)
+{
+    if (pass->training) {
+        $(L.name)_bn_conv(m, n_images);
+        $(L.name)_bn_statistics(m, n_images);
+        $(L.name)_bn_epilogue(m, n_images, pass);
+    } else {
+        $(L.name)_bn_fold(m);
+        $(L.name)_forward_tiles(m, n_images, m->$(L.name)_wfold, m->$(L.name)_wfold + $(L.K * L.C * 9), pass);
+    }
+}
+@ end

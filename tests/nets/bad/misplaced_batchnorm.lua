@@ -1,0 +1,7 @@
+return network {
+  name = "bad",
+  input { channels = 3, height = 8, width = 8 },
+  conv { filters = 16 }, relu {},
+  batchnorm {},
+  avgpool {}, dense { units = 2 }, softmax_xent {},
+}
