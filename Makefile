@@ -38,7 +38,7 @@ endif
 .PHONY: all test demo demo-run bench bench-peers deps check-deps clean lint fuzz tune variant
 .SECONDARY:
 
-all: bin/$(NET)-$(ARCH) bin/hepcnn-datagen
+all: bin/$(NET)-$(ARCH) bin/hepcnn-datagen bin/hepcnn-export bin/hepcnn-delphes
 
 # Generated source: rebuilt when the network, generator or templates change.
 build/%/model.c: $(GEN_SRC)
@@ -99,6 +99,20 @@ build/test_loader: tests/test_loader.c runtime/loader.c runtime/row_order.c runt
 	@$(CC) $(BASE_CFLAGS) $(CFLAGS) tests/test_loader.c runtime/loader.c runtime/row_order.c runtime/h5files.c runtime/util.c -o $@ $(HDF5_LIBS) -lpthread -lm
 
 # The dataset generator (one binary, not per arch).
+# A checkpoint as an ONNX model (plain C, no generated code: the network
+# comes from the checkpoint's layer table).
+bin/hepcnn-export: tools/export.c runtime/protobuf.h
+	@mkdir -p bin
+	@echo "  CC    $@"
+	@$(CC) $(BASE_CFLAGS) $(CFLAGS) -march=x86-64 -Iruntime $< -o $@ -lcjson $(HDF5_LIBS)
+
+# Delphes ROOT files to the seed's HDF5 images: a Python program that runs
+# in build/venv (uproot), made on first use.
+bin/hepcnn-delphes: tools/delphes.py tools/venv.sh
+	@mkdir -p bin
+	@printf '#!/bin/sh\n# bin/hepcnn-delphes: tools/delphes.py in the project'"'"'s Python environment (tools/venv.sh)\nroot=$$(cd "$$(dirname "$$0")/.." && pwd)\npy=$$("$$root/tools/venv.sh" ensure) || exit 1\nexec "$$py" "$$root/tools/delphes.py" "$$@"\n' > $@
+	@chmod +x $@
+
 bin/hepcnn-datagen: tools/datagen.c runtime/rng.h
 	@mkdir -p bin
 	@echo "  CC    $@"
@@ -109,6 +123,7 @@ bin/hepcnn-datagen: tools/datagen.c runtime/rng.h
 # to run.
 deps:
 	bash tools/deps.sh install
+	bash tools/venv.sh ensure >/dev/null
 
 check-deps:
 	@bash tools/deps.sh check

@@ -1,6 +1,7 @@
 /* Checkpoints (see checkpoint.h). */
 #define _DEFAULT_SOURCE   /* gethostname */
 #include "checkpoint.h"
+#include "network_json.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -125,6 +126,9 @@ void hep_checkpoint_save(const char *outputpath, const hep_model *m, const hep_m
     bad |= write_string_attr(file, "generator_version", info->generator_version);
     bad |= write_string_attr(file, "config", config_json);
     bad |= write_string_attr(file, "settings", state->settings);
+    char *layers = hep_network_json(info);
+    bad |= !layers || write_string_attr(file, "network_layers", layers);
+    free(layers);
     H5Pclose(lcpl);
     bad |= H5Fclose(file) < 0;
     hep_h5_unlock();

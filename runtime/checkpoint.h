@@ -14,7 +14,8 @@
  *   epoch, seed (with the step it is the whole RNG state: the generator is
  *   counter-based), adam_step, config (the effective config as JSON),
  *   settings (the training settings a restart must keep, as JSON: see
- *   settings.h).
+ *   settings.h), network_layers (the layer table: network_json.h; not read
+ *   back by hepcnn, so files without it still load).
  *
  * Mid-epoch checkpoints (by checkpoint_steps, checkpoint_minutes or a
  * signal) are kept to the newest checkpoint_keep; epoch ends' and the last

@@ -352,7 +352,6 @@ static void note_no_effect(const hep_config *cfg)
         { "momentum", "Adam has no momentum term" },
         { "fully_sync_fraction", "the original's scripts do not read it either" },
         { "time", "the report lines always carry the times" },
-        { "create_summary", "no TensorBoard summaries are written" },
         { "conv_params.data_format", "the generator chooses the layout" },
     };
     char line[1024] = "";

@@ -140,6 +140,9 @@ static void report(trainer *t)
                  "rate %g\n", when, done, planned, mean, per, lr);
     hep_log_record(&t->log, "\"time\": %.3f, \"step\": %ld, \"loss\": %.9g, \"images_per_s\": %.3f, "
                    "\"learning_rate\": %.9g", when, done, mean, t->run->batch * t->run->num_workers / per, lr);
+    static const char *const tags[] = { "train/loss", "train/learning_rate", "train/images_per_s" };
+    const double values[] = { mean, lr, t->run->batch * t->run->num_workers / per };
+    hep_summary_scalars(&t->summary, done, 3, tags, values);
     hep_curve_add(&t->train_curve, (double)done, mean);
     t->loss_sum = t->lr_sum = 0.0;
     t->in_report = 0;
@@ -228,6 +231,9 @@ static void evaluate(trainer *t)
         hep_metrics_compute(t->run->comm, &samples, t->info->num_classes, &e, i == n - 1 ? &records : NULL);
     hep_samples_free(&samples);
     hep_print_evaluation(&t->log, "val", epoch_end ? "EPOCH SUMMARY" : "REPORT", t->done, t->planned_total, &e);
+    static const char *const tags[] = { "validation/loss", "validation/accuracy", "validation/auc" };
+    const double values[] = { e.loss, e.accuracy, e.auc };
+    hep_summary_scalars(&t->summary, t->done, 3, tags, values);
     if (t->run->rank == 0) {
         hep_cuts cuts;
         char why[256];

@@ -156,6 +156,7 @@ void hep_trainer_setup(trainer *t)
     print_start(t);
     setup_model(t);
     setup_resume(t);
+    if (cfg->create_summary && t->run->rank == 0) hep_summary_open(&t->summary, cfg->outputpath, t->first_step);
     t->config_json = hep_config_to_json(cfg);
     setup_comm(t);
     if (t->first_step >= t->sched.total_steps) return;   /* nothing left to do: no data is read */
@@ -175,6 +176,7 @@ void hep_trainer_free(trainer *t)
 {
     hep_batches_close(t->batches);
     hep_log_close(&t->log);
+    hep_summary_close(&t->summary);
     hep_curve_free(&t->train_curve);
     hep_curve_free(&t->val_curve);
     free(t->layer_times);

@@ -27,6 +27,7 @@
 #include "plots.h"
 #include "ps.h"
 #include "schedule.h"
+#include "summary.h"
 #include "timeline.h"
 #include "train.h"
 
@@ -50,6 +51,7 @@ typedef struct {
     hep_ps_worker ps;
     hep_lock lock;
     hep_log log;
+    hep_summary summary;           /* TensorBoard (create_summary, rank 0) */
     hep_curve train_curve, val_curve;
     hep_timeline tl;
     hep_layer_time *layer_times;

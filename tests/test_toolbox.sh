@@ -1,0 +1,97 @@
+# Where physicists work (sourced by tests/run.sh): TensorBoard summaries read
+# by tensorboard's own reader, ONNX models run by onnxruntime, Delphes ROOT
+# files converted with uproot. The readers come from PyPI into build/venv
+# (tools/venv.sh); without PyPI these checks are skipped, saying so.
+echo "== TensorBoard, ONNX, Delphes"
+X=$LOGDIR/toolbox
+rm -rf "$X"; mkdir -p "$X"
+make --no-print-directory -s bin/hep64-native bin/hepcnn-datagen
+VPY=$(tools/venv.sh ensure 2>"$X/venv.err") || { cat "$X/venv.err"; VPY=""; }
+# venv_check NAME CMD...: check, or skip when build/venv could not be made
+venv_check() {
+    if [ -n "$VPY" ]; then check "$@"; else skip "$1" "no PyPI access: build/venv (tools/requirements.txt) could not be made"; fi
+}
+bin/hepcnn-datagen --outdir="$X/data" --train=256 --train_files=2 --val=128 --test=96 --seed=5 >/dev/null
+TB=(bin/hep64-native --config=configs/demo_64.json --inputpath="$X/data" --train_batch_size=16 --trainsamples=128
+    --display_interval=2 --validation_interval=4 --validation_batch_size=64 --create_summary=true)
+
+tensorboard_events() {
+    "${TB[@]}" --outputpath="$X/tb" --num_epochs=1 > "$X/tb.out" || { cat "$X/tb.out"; return 1; }
+    "$VPY" tests/check_summary.py "$X/tb"
+}
+venv_check "tensorboard: create_summary writes events its reader reads, equal to metrics.jsonl" tensorboard_events
+
+# A killed run may have logged steps past its last checkpoint: emulated by
+# removing the newest checkpoint, so that the restart resumes from step 4
+# and logs steps 6 and 8 again. The file keeps each step once.
+tensorboard_restart() {
+    rm -rf "$X/tbr"
+    "${TB[@]}" --outputpath="$X/tbr" --num_epochs=1 --checkpoint_steps=4 > /dev/null &&
+        rm "$X/tbr/models/model-8.h5" &&
+        "${TB[@]}" --outputpath="$X/tbr" --num_epochs=2 --checkpoint_steps=4 > "$X/tbr.out" &&
+        grep -q "resuming from $X/tbr/models/model-4.h5" "$X/tbr.out" || { cat "$X/tbr.out"; return 1; }
+    [ "$(grep -c '"step": 6, "loss"' "$X/tbr/logs/metrics.jsonl")" -eq 2 ] &&   # logged twice in metrics.jsonl
+        "$VPY" tests/check_summary.py "$X/tbr"
+}
+venv_check "tensorboard: a restart cuts the events after its step: no step twice or backwards" tensorboard_restart
+
+# ONNX: every network in networks/ (2-class, 4-class, batch norm) trained for
+# a few steps, its checkpoint exported, run by onnxruntime on the test file's
+# raw images: the scores of test mode within 1e-5.
+bin/hepcnn-datagen --outdir="$X/data224" --size=224 --train=32 --train_files=1 --val=16 --test=16 --seed=6 >/dev/null
+onnx_matches() {
+    local net=$1 data=$X/data bn=false
+    case $net in hep224*) data=$X/data224 ;; esac
+    case $net in *_bn) bn=true ;; esac
+    make --no-print-directory -s "bin/$net-native" bin/hepcnn-export || return 1
+    rm -rf "$X/onnx-$net"
+    local run=("bin/$net-native" --config=configs/demo_64.json --input_shape="[$(h5dims "$data")]" --inputpath="$data"
+               --outputpath="$X/onnx-$net" --batch_norm=$bn --train_batch_size=8 --trainsamples=32 --num_epochs=1
+               --validation_batch_size=16 --test_batch_size=16)
+    case $net in hep224*) run+=(--num_layers=4 --scaling_improvements=true --num_fc_units=0) ;; esac
+    "${run[@]}" > "$X/onnx-$net.out" 2>&1 && "${run[@]}" --mode=test >> "$X/onnx-$net.out" 2>&1 ||
+        { cat "$X/onnx-$net.out"; return 1; }
+    bin/hepcnn-export "$X/onnx-$net/models/model-4.h5" "$X/$net.onnx" &&
+        "$VPY" tests/check_onnx.py "$X/$net.onnx" "$X/onnx-$net/predictions-test.h5" "$data/test_000.h5" 1e-5
+}
+h5dims() { h5ls "$1/test_000.h5" | awk '/^data / { gsub(/[{},]/, " "); print $4 "," $5 "," $6 }'; }
+for net in $(ls networks | sed 's/\.lua$//'); do
+    venv_check "onnx: $net checkpoint exported, onnxruntime gives test mode's scores (1e-5)" onnx_matches "$net"
+done
+export_errors() {
+    expect_fail "$X/data/test_000.h5: no attribute 'network_layers'" bin/hepcnn-export "$X/data/test_000.h5" "$X/bad.onnx" &&
+        expect_fail "$X/nothing.h5: not a readable HDF5 file" bin/hepcnn-export "$X/nothing.h5" "$X/bad.onnx" &&
+        [ ! -e "$X/bad.onnx" ]
+}
+check "onnx: an HDF5 file that is no checkpoint, a missing file: errors naming them, nothing written" export_errors
+
+# Delphes: two Delphes-like ROOT files (written with uproot) of different
+# labels and weights, converted, checked pixel by pixel against their towers
+# and tracks, mixed across the output files; hepcnn trains on them.
+delphes_convert() {
+    rm -rf "$X/delphes"
+    "$VPY" tests/make_delphes.py write "$X/sig.root" 60 1 && "$VPY" tests/make_delphes.py write "$X/bkg.root" 100 2 &&
+        bin/hepcnn-delphes --outdir="$X/delphes" --events_per_file=64 --psr=0 \
+            "$X/sig.root:label=1,weight=0.25,psr=1" "$X/bkg.root:label=0" &&
+        "$VPY" tests/make_delphes.py check "$X/delphes" train 64 2.5 "$X/sig.root:label=1,weight=0.25" \
+            "$X/bkg.root:label=0,weight=1"
+}
+venv_check "delphes: ROOT towers and tracks -> images, pixel by pixel, inputs mixed across files" delphes_convert
+delphes_trains() {
+    bin/hepcnn-delphes --outdir="$X/delphes" --prefix=val --events_per_file=100 "$X/bkg.root:label=0" \
+        "$X/sig.root:label=1" > /dev/null 2>&1 || return 1
+    rm -rf "$X/delphes-run"
+    bin/hep64-native --config=configs/demo_64.json --inputpath="$X/delphes" --outputpath="$X/delphes-run" \
+        --train_batch_size=16 --num_epochs=2 --validation_batch_size=40 > "$X/delphes-run.out" 2>&1 ||
+        { cat "$X/delphes-run.out"; return 1; }
+    grep -E 'files|EPOCH SUMMARY.*auc' "$X/delphes-run.out"
+    grep -Eq 'EPOCH SUMMARY: step 20 \(20\), average auc [0-9.]+$' "$X/delphes-run.out"
+}
+venv_check "delphes: hepcnn trains on the converted files" delphes_trains
+delphes_errors() {
+    echo "not root" > "$X/bad.root"
+    expect_fail "$X/bad.root: not a readable ROOT file" bin/hepcnn-delphes --outdir="$X/d2" --label=0 "$X/bad.root" &&
+        expect_fail "$X/sig.root: no label (give --label=L, or FILE:label=L)" bin/hepcnn-delphes --outdir="$X/d2" "$X/sig.root" &&
+        expect_fail "weight='x' is not a number" bin/hepcnn-delphes --outdir="$X/d2" "$X/sig.root:label=1,weight=x"
+}
+venv_check "delphes: a file that is not ROOT, no label, a bad value: errors naming them" delphes_errors
