@@ -9,7 +9,7 @@ local LIMIT_SECONDS, LIMIT_KIB = 5, 256 * 1024
 -- Keys each layer kind accepts; `true` marks a required key.
 M.kinds = {
   input        = { name = false, channels = true, height = true, width = true },
-  conv         = { name = false, filters = true, size = false, stride = false, padding = false },
+  conv         = { name = false, filters = true, size = false, stride = false, padding = false, algorithm = false },
   batchnorm    = { name = false, momentum = false, eps = false },
   relu         = { name = false },
   maxpool      = { name = false, size = false, stride = false },

@@ -153,6 +153,14 @@ function M.infer(net, arch, tuning)
       op.bn = check_batchnorm(bn, fail)
       if not op.bn then ok = false end
     end
+    op.algorithm = a.algorithm or "direct"
+    if op.algorithm ~= "direct" and op.algorithm ~= "winograd2" then
+      fail(l, "'algorithm' = %s is not one of \"direct\", \"winograd2\" (Winograd F(2x2,3x3))", show(a.algorithm)); ok = false
+    elseif op.algorithm == "winograd2" and (op.first or cur.h % 2 ~= 0 or cur.w % 2 ~= 0 or op.bn) then
+      fail(l, "algorithm \"winograd2\" needs a conv that is not the first (its channels come in blocks), even "
+        .. "height and width (2x2 output tiles) and no batchnorm (not built yet); got %dx%dx%d%s", cur.c, cur.h, cur.w,
+        op.bn and " with batchnorm" or ""); ok = false
+    end
     local r = take("relu")
     op.relu = r ~= nil
     local p = take("maxpool")

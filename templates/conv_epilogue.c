@@ -18,6 +18,7 @@ static inline void $(L.name)_epilogue(hep_model *m, float *tile, int n, int kb, 
 @ end
 }
 
+@ if L.algorithm ~= "winograd2" then
 /* Every tile: conv rows into the thread's tile, then the epilogue in cache. */
 static void $(L.name)_forward_tiles(hep_model *m, int n_images, const float *weight, const float *bias,
                                     const hep_pass *pass)
@@ -34,7 +35,10 @@ static void $(L.name)_forward_tiles(hep_model *m, int n_images, const float *wei
                 $(L.name)_epilogue(m, tile, n, kb, p, bias + kb * B, &drop, pass);
             }
 }
-@ if not L.bn then
+@ end
+@ if L.algorithm == "winograd2" then
+/* (forward: conv_winograd.c, below) */
+@ elseif not L.bn then
 
 static void $(L.name)_forward(hep_model *m, int n_images, const hep_pass *pass)
 {

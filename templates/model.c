@@ -42,6 +42,7 @@ typedef struct {
     float *dy;      /* [KB][H+2][W+2][B] pre-pool gradient of one image */
     float *dout[2]; /* block-output gradients of one image, ping-pong */
     float *sink;    /* [$(N.thread.sink)] sums nothing reads (batch norm's epilogue backward) */
+    float *wino;    /* [$(N.thread.wino)] Winograd forward: transformed row of tiles, products, conv rows */
     float *grad;    /* [$(N.conv_params)] private conv weight/bias gradients */
     double bwd_d[$(#N.ops)], bwd_w[$(#N.ops)];   /* seconds per layer, this thread */
 } hep_thread;
@@ -235,6 +236,7 @@ hep_model *hep_model_create(int batch, int threads, char *err, size_t errlen)
         thr[t].dout[0] = s;                s += $(N.thread.dout);
         thr[t].dout[1] = s;                s += $(N.thread.dout);
         thr[t].sink = s;                   s += $(N.thread.sink);
+        thr[t].wino = s;                   s += $(N.thread.wino);
         thr[t].grad = s;
     }
 #undef CARVE

@@ -27,7 +27,7 @@ bad_network() {
 }
 B=tests/nets/bad
 check "gen bad: unknown layer"    bad_network $B/unknown_layer.lua  "$B/unknown_layer.lua:5: unknown layer kind or name 'layernorm' (layers: avgpool, batchnorm, "
-check "gen bad: unknown key"      bad_network $B/unknown_key.lua    "$B/unknown_key.lua:4: layer conv1: unknown key 'kernel' for conv (known: filters, name"
+check "gen bad: unknown key"      bad_network $B/unknown_key.lua    "$B/unknown_key.lua:4: layer conv1: unknown key 'kernel' for conv (known: algorithm, filters, name"
 check "gen bad: missing field"    bad_network $B/missing_field.lua  "$B/missing_field.lua:4: layer first: missing required key 'filters'"
 check "gen bad: pool on odd size" bad_network $B/odd_pool.lua       "$B/odd_pool.lua:6: layer maxpool3: 2x2 max-pool on an odd size 3x3"
 check "gen bad: impossible filters" bad_network $B/bad_filters.lua  "$B/bad_filters.lua:4: layer conv1: filters = 100 must be a multiple of 16"
@@ -36,6 +36,7 @@ check "gen bad: no loss"          bad_network $B/no_loss.lua        "$B/no_loss.
 check "gen bad: one class"        bad_network $B/one_class.lua      "$B/one_class.lua:5: layer loss: the classifier logits has 1 unit(s)"
 check "gen bad: misplaced batchnorm" bad_network $B/misplaced_batchnorm.lua "$B/misplaced_batchnorm.lua:5: layer batchnorm1: batchnorm must directly follow a conv"
 check "gen bad: batchnorm keys"   bad_network $B/batchnorm_momentum.lua "$B/batchnorm_momentum.lua:4: layer batchnorm1: 'momentum' must be a number in (0, 1]"
+check "gen bad: winograd on the first conv" bad_network $B/winograd_first.lua "$B/winograd_first.lua:4: layer conv1: algorithm \"winograd2\" needs a conv that is not the first"
 check "gen bad: misplaced relu"   bad_network $B/misplaced_relu.lua "$B/misplaced_relu.lua:5: layer relu1: relu must directly follow a conv"
 check "gen bad: negative units"   bad_network $B/negative_units.lua "$B/negative_units.lua:5: layer hidden: 'units' must be a positive integer, got -4"
 check "gen bad: Lua syntax error" bad_network $B/syntax_error.lua   "$B/syntax_error.lua:4:"

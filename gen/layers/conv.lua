@@ -26,8 +26,9 @@ function M.plan(op, ctx)
   if op.dropout then parts[#parts + 1] = "dropout" end
   local first_part = op.bn and ("batch norm " .. op.bn.name) or "bias"
   op.epilogue = #parts > 0 and (", " .. first_part .. ", " .. table.concat(parts, ", ")) or (", " .. first_part)
-  op.summary = string.format("%-8s conv 3x3 %d->%d at %dx%d%s -> %dx%dx%d  (%.3f GFLOP/img)",
-    op.name, op.C, op.K, op.H, op.W, op.epilogue, op.K, op.OH, op.OW, op.flops / 1e9)
+  op.summary = string.format("%-8s conv 3x3 %d->%d at %dx%d%s -> %dx%dx%d  (%.3f GFLOP/img)%s",
+    op.name, op.C, op.K, op.H, op.W, op.epilogue, op.K, op.OH, op.OW, op.flops / 1e9,
+    op.algorithm == "winograd2" and "; forward Winograd F(2x2,3x3), backward direct" or "")
 
   local wcount = op.K * op.C * 9
   op.w_off = ctx.add_tensor(op.name .. "/weight", 0, { op.K, op.C, 3, 3 }, wcount, op.C * 9,
@@ -106,7 +107,28 @@ function M.plan(op, ctx)
       call = string.format("libxsmm_smmdispatch_reducebatch_strd(%d, %d, %d, %d, %d, &lda, &ldb, &ldc, &one, &one, &trans_b, NULL)",
         B, B, op.W, (op.W + 2) * B * 4, (op.W + 2) * B * 4) }
   end
+  if op.algorithm == "winograd2" then M.plan_winograd(op, ctx) end
   op.forward_call = string.format("%s_forward(m, n, pass);", op.name)
+end
+
+--- Winograd F(2x2,3x3) forward (templates/conv_winograd.c): transformed
+-- weights per forward, per-thread scratch for one row of tiles, and the
+-- transformed-domain GEMM (strided batch-reduce over the input blocks).
+function M.plan_winograd(op, ctx)
+  local B, TW = op.B, op.W // 2
+  op.WINO_N = 1
+  for n = math.min(TW, 28), 1, -1 do
+    if TW % n == 0 then op.WINO_N = n; break end
+  end
+  ctx.add_buffer { field = op.name .. "_wino_u", ctype = "float", count = tostring(16 * op.K * op.C),
+    shape = string.format("[16][%d][%d][%d][%d] Winograd-transformed weights", op.KB, op.CB, B, B),
+    fixed = 16 * op.K * op.C * 4 }
+  ctx.thread_need("wino", 16 * op.CB * TW * B + 16 * op.KB * TW * B + op.KB * 2 * op.W * B)
+  ctx.add_kernel { field = op.name .. "_wino", type = "libxsmm_smmfunction_reducebatch_strd",
+    comment = string.format("%s Winograd products: m=%d n=%d k=%d, %d input blocks", op.name, B, op.WINO_N, B, op.CB),
+    lda = B, ldb = B, ldc = B,
+    call = string.format("libxsmm_smmdispatch_reducebatch_strd(%d, %d, %d, %d, %d, &lda, &ldb, &ldc, &one, &zero, &no_trans, NULL)",
+      B, op.WINO_N, B, B * B * 4, TW * B * 4) }
 end
 
 --- Batch normalisation between the conv and its epilogue (PyTorch's
@@ -144,6 +166,7 @@ end
 function M.emit(op, ctx)
   local fwd = ctx.render(op.first and "conv_first_forward.c" or "conv_forward.c", { L = op })
     .. ctx.render("conv_epilogue.c", { L = op })
+    .. (op.algorithm == "winograd2" and ctx.render("conv_winograd.c", { L = op }) or "")
   local bwd = ctx.render("conv_backward.c", { L = op })
   return fwd .. "\n" .. bwd
 end
