@@ -25,6 +25,8 @@
 #include "onednn.h"
 #endif
 
+static const char *alg_name(char a) { return a == 'w' ? "Winograd" : a == 'd' ? "direct" : "-"; }
+
 /* Busy and total jiffies of the whole machine, from /proc/stat. */
 static int machine_jiffies(double *busy, double *total)
 {
@@ -154,6 +156,7 @@ int main(int argc, char **argv)
     double *t_train = malloc(sizeof(double) * total), *t_infer = malloc(sizeof(double) * total);
     double *round_train = malloc(sizeof(double) * rounds), *round_fwd = malloc(sizeof(double) * rounds);
     double (*dnnl_round)[3] = calloc((size_t)info->num_layers * rounds, sizeof *dnnl_round);
+    char (*dnnl_alg)[3] = calloc((size_t)info->num_layers * rounds, sizeof *dnnl_alg);   /* per round; printed: round 0's */
     hep_layer_time *lt = calloc((size_t)info->num_layers, sizeof *lt);
     hep_layer_time *lti = calloc((size_t)info->num_layers, sizeof *lti);
     hep_layer_time *acc = calloc((size_t)info->num_layers, sizeof *acc);
@@ -196,7 +199,8 @@ int main(int argc, char **argv)
         for (int l = 0; l < info->num_layers; l++) lti[l].forward += acc[l].forward;
 #ifdef HEP_HAVE_DNNL
         if (have_dnnl)
-            have_dnnl = hep_onednn_conv_times(info, batch, steps, dnnl_round + (size_t)r * info->num_layers) == 0;
+            have_dnnl = hep_onednn_conv_times(info, batch, steps, dnnl_round + (size_t)r * info->num_layers,
+                                              dnnl_alg + (size_t)r * info->num_layers) == 0;
 #endif
         round_train[r] = median(t_train + r * steps, steps);
         round_fwd[r] = median(t_infer + r * steps, steps);
@@ -252,7 +256,7 @@ int main(int argc, char **argv)
         dnnl_fwd += dnnl_ms[l][0];
     }
     if (have_dnnl) {
-        printf("  oneDNN convolutions alone  %8.2f img/s training (fwd + bwd-data + bwd-weights), %.2f img/s forward\n",
+        printf("  oneDNN's best convolutions %8.2f img/s training (fwd + bwd-data + bwd-weights), %.2f img/s forward\n",
                batch / (dnnl_train / 1e3), batch / (dnnl_fwd / 1e3));
         printf("  hepcnn / oneDNN            %8.2fx training (whole step vs convolutions alone), %.2fx forward\n",
                median(ratio_train, rounds), median(ratio_fwd, rounds));
@@ -272,6 +276,8 @@ int main(int argc, char **argv)
                wall, peak_moved ? "moved by more than 10%" : "steady",
                others < 5 && !peak_moved ? "quiet" : "NOISY, figures may be low or inconsistent");
     printf("  per layer and pass: hepcnn ms, %% of peak%s\n", have_dnnl ? ", oneDNN ms and hepcnn speed relative to it" : "");
+    printf("  (GFLOP/s and %% of peak count a 3x3 convolution's direct FLOPs: for Winograd passes they are effective\n"
+           "  figures, above 100%% when fewer multiplications are done)\n");
     printf("  %-14s %10s %6s %10s %6s %10s %6s %10s %6s\n", "layer", "fwd ms", "%pk", "bwd-d ms", "%pk", "bwd-w ms", "%pk",
            "infer ms", "%pk");
     for (int l = 0; l < info->num_layers; l++) {
@@ -286,12 +292,18 @@ int main(int argc, char **argv)
             if (counts[p] && ms[p] > 0) snprintf(pct[p], sizeof pct[p], "%6.1f", 100 * gflop / (ms[p] / 1e3) / peak);
             else snprintf(pct[p], sizeof pct[p], "%6s", "-");
         }
-        printf("  %-14s %10.2f %s %10.2f %s %10.2f %s %10.2f %s\n", li->name, ms[0], pct[0], ms[1], pct[1], ms[2], pct[2],
-               ms[3], pct[3]);
+        char algo[64] = "";
+        if (li->winograd_passes)
+            snprintf(algo, sizeof algo, "   (Winograd F(%dx%d,3x3):%s%s%s)", li->winograd_tile, li->winograd_tile,
+                     li->winograd_passes & 1 ? " fwd" : "", li->winograd_passes & 2 ? " bwd-d" : "",
+                     li->winograd_passes & 4 ? " bwd-w" : "");
+        printf("  %-14s %10.2f %s %10.2f %s %10.2f %s %10.2f %s%s\n", li->name, ms[0], pct[0], ms[1], pct[1], ms[2],
+               pct[2], ms[3], pct[3], algo);
         if (have_dnnl && li->kind == HEP_LAYER_CONV)
-            printf("  %-14s %10.2f %5.2fx %10.2f %5.2fx %10.2f %5.2fx\n", "  oneDNN", dnnl_ms[l][0],
-                   dnnl_ms[l][0] / ms[0], dnnl_ms[l][1], l > 0 ? dnnl_ms[l][1] / ms[1] : 0.0, dnnl_ms[l][2],
-                   dnnl_ms[l][2] / ms[2]);
+            printf("  %-14s %10.2f %5.2fx %10.2f %5.2fx %10.2f %5.2fx   (oneDNN's algorithm: %s, %s, %s)\n",
+                   "  oneDNN", dnnl_ms[l][0], dnnl_ms[l][0] / ms[0], dnnl_ms[l][1], l > 0 ? dnnl_ms[l][1] / ms[1] : 0.0,
+                   dnnl_ms[l][2], dnnl_ms[l][2] / ms[2], alg_name(dnnl_alg[l][0]), l > 0 ? alg_name(dnnl_alg[l][1]) : "-",
+                   alg_name(dnnl_alg[l][2]));
     }
     /* What the layer timers do not cover: the optimiser, and the sums of the
      * threads' private weight gradients, loss and glue. */
@@ -326,7 +338,7 @@ int main(int argc, char **argv)
         fclose(f);
     }
     teardown(&b);
-    free(t_train); free(t_infer); free(lt); free(lti); free(acc); free(dnnl_ms); free(dnnl_round); free(col);
+    free(t_train); free(t_infer); free(lt); free(lti); free(acc); free(dnnl_ms); free(dnnl_round); free(dnnl_alg); free(col);
     free(round_train); free(round_fwd);
     return 0;
 }

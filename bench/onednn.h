@@ -7,6 +7,9 @@
 #include <model.h>
 /* Median milliseconds per conv layer (indexed like info->layers; 0 for
  * other layers) of forward-training, backward-data and backward-weights
- * (with bias). Returns 0, or -1 with a message on stderr. */
-int hep_onednn_conv_times(const hep_model_info *info, int batch, int reps, double (*ms)[3]);
+ * (with bias): oneDNN's best, the faster of its direct and its Winograd
+ * algorithm where it offers Winograd for the shape and CPU; alg[l][pass]
+ * says which ('d' direct, 'w' Winograd). Returns 0, or -1 with a message on
+ * stderr. */
+int hep_onednn_conv_times(const hep_model_info *info, int batch, int reps, double (*ms)[3], char (*alg)[3]);
 #endif

@@ -28,6 +28,17 @@ for arch in $archs; do
         "build/$1-$arch/bench_model" "$2" "$steps" "$out" "$rounds"
     done
 done
+# The same networks with every conv but the first computed by Winograd
+# F(2x2,3x3) in forward and backward-data (tests/nets/*_wino.lua), against
+# oneDNN's best (its Winograd where it offers one).
+echo
+echo "== Winograd F(2x2,3x3): hep224_wino and hep64_wino (tests/nets), ${archs%% *}"
+for spec in "hep224_wino 16" "hep64_wino 64"; do
+    set -- $spec
+    make --no-print-directory -s "build/$1-${archs%% *}/bench_model"
+    echo
+    "build/$1-${archs%% *}/bench_model" "$2" "$steps" "$out" "$rounds"
+done
 # hep224 training fed from HDF5 files against --dummy_data, same binary,
 # same steps: images/s from the report lines after the first (warm-up).
 echo

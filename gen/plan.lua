@@ -113,6 +113,10 @@ function M.plan(net, arch)
     end
     if op.w_off then l.weight, l.bias = tensor_index[op.w_off], op.b_off and tensor_index[op.b_off] or -1 end
     l.bn_scale, l.bn_shift, l.bn_mean, l.bn_var, l.bn_eps, l.bn_momentum = -1, -1, -1, -1, 0, 0
+    l.winograd_passes, l.winograd_tile = 0, 0
+    if op.algorithm == "winograd2" then
+      l.winograd_passes, l.winograd_tile = 1 + (op.wino_data and 2 or 0), 2
+    end
     if op.bn then
       l.bn_scale, l.bn_shift = tensor_index[op.scale_off], tensor_index[op.shift_off]
       for i, t in ipairs(net.state_tensors) do

@@ -55,6 +55,9 @@ typedef struct {
      * inference uses the running averages. */
     int bn_scale, bn_shift, bn_mean, bn_var;
     float bn_eps, bn_momentum;
+    /* Conv passes computed by Winograd F(m x m, 3x3) (bits: 1 forward,
+     * 2 backward-data, 4 backward-weights; 0: all direct), and its m. */
+    int winograd_passes, winograd_tile;
 } hep_layer_info;
 
 /* One forward intermediate the tests can read back in plain [n][C][H][W]

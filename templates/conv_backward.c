@@ -27,6 +27,9 @@ static void $(L.name)_prepare_backward(hep_model *m)
                     for (int c = 0; c < B; c++)
                         for (int k = 0; k < B; k++) dst[k * B + c] = src[c * B + k];
                 }
+@ if L.wino_data then
+    $(L.name)_wino_weights(wt, m->$(L.name)_wino_ub, CB, KB);
+@ end
 }
 @ end
 
@@ -208,11 +211,20 @@ static void $(L.name)_backward_image(hep_model *m, hep_thread *t, int n, const f
         t1 = omp_get_wtime(); t->bwd_w[$(L.index0)] += t1 - t0; t0 = t1;
 @ if not L.first then
 
+@ if L.wino_data then
+        /* Data gradient of rows h0-2 .. h0+BWR-3, in Winograd's pairs (rows
+         * 2ty, 2ty+1 need dy rows 2ty-1 .. 2ty+2). */
+        int last = h0 + BWR < H ? h0 + BWR - 2 : H;
+        for (int h = h0 > 0 ? h0 - 2 : 0; h < last; h += 2)
+            $(L.name)_wino_data_rows(m, t, dy, din, h / 2);
+        (void)blocks;
+@ else
         /* Data gradient of rows h0-1 .. h0+BWR-2 (row h needs dy rows h-1..h+1):
          * the forward kernel over dy with the flipped weights. */
         int last = h0 + BWR < H ? h0 + BWR - 1 : H;
         for (int h = h0 > 0 ? h0 - 1 : 0; h < last; h++)
             $(L.name)_data_row(m, dy, din, h, &blocks);
+@ end
         t1 = omp_get_wtime(); t->bwd_d[$(L.index0)] += t1 - t0; t0 = t1;
 @ end
     }

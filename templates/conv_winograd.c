@@ -10,13 +10,13 @@
  * rows [$(L.KB)][2][$(L.W)][$(L.B)] stay in the thread's scratch; the rows then go through the
  * same epilogue as the direct algorithm's. */
 
-/* U [16][KB][CB][B in][B out] = G g G^T for every channel pair, from the
- * internal weights [KB][CB][3][3][B in][B out]. */
-static void $(L.name)_wino_weights(hep_model *m)
+/* U [16][OB][IB][B in][B out] = G g G^T for every channel pair, from
+ * weights [OB][IB][3][3][B in][B out]: the forward's (OB = KB output
+ * blocks), or backward-data's flipped, transposed ones (OB = CB). */
+static void $(L.name)_wino_weights(const float *weight, float *U, int OB, int IB)
 {
-    enum { CB = $(L.CB), KB = $(L.KB), B = $(L.B) };
-    const float *weight = m->params + $(L.w_off);
-    float *U = m->$(L.name)_wino_u;
+    enum { B = $(L.B) };
+    const int KB = OB, CB = IB;
 #pragma omp parallel for collapse(2) schedule(static)
     for (int kb = 0; kb < KB; kb++)
         for (int cb = 0; cb < CB; cb++)
@@ -41,15 +41,17 @@ static void $(L.name)_wino_weights(hep_model *m)
             }
 }
 
-/* V [16][CB][TW][B] = B^T d B for the tiles of output rows 2ty, 2ty+1 of
- * image n (input rows 2ty-1 .. 2ty+2: bordered rows 2ty .. 2ty+3). */
-static inline void $(L.name)_wino_input(const hep_model *m, int n, int ty, float *restrict V)
+/* V [16][IB][TW][B] = B^T d B for the tiles of output rows 2ty, 2ty+1 from
+ * one image's zero-bordered src [IB][H+2][W+2][B] (rows 2ty-1 .. 2ty+2 are
+ * bordered rows 2ty .. 2ty+3): the input (forward) or the output
+ * gradient (backward-data). */
+static inline void $(L.name)_wino_input(const float *src, int IB, int ty, float *restrict V)
 {
-    enum { CB = $(L.CB), H = $(L.H), W = $(L.W), B = $(L.B), TW = W / 2,
-           IN_IMAGE = CB * (H + 2) * (W + 2) * B };
+    enum { H = $(L.H), W = $(L.W), B = $(L.B), TW = W / 2 };
+    const int CB = IB;
     for (int cb = 0; cb < CB; cb++)
         for (int tx = 0; tx < TW; tx++) {
-            const float *d = m->$(L.in_buf) + (size_t)n * IN_IMAGE + ((cb * (H + 2) + 2 * ty) * (W + 2) + 2 * tx) * B;
+            const float *d = src + ((cb * (H + 2) + 2 * ty) * (W + 2) + 2 * tx) * B;
             float t[4][4][B];   /* B^T d: rows combined */
             for (int c = 0; c < 4; c++)
 #pragma omp simd
@@ -75,15 +77,17 @@ static inline void $(L.name)_wino_input(const hep_model *m, int n, int ty, float
         }
 }
 
-/* rows [KB][2][W][B] = A^T M A from the products M [16][KB][TW][B]. */
-static inline void $(L.name)_wino_output(const float *restrict M, float *restrict rows)
+/* Two rows of every output block = A^T M A from the products M
+ * [16][OB][TW][B]: block ob's row i pixel x at dst + (ob * block + i * row + x) * B. */
+static inline void $(L.name)_wino_output(const float *restrict M, int OB, float *restrict dst, size_t block, size_t row)
 {
-    enum { KB = $(L.KB), W = $(L.W), B = $(L.B), TW = W / 2 };
+    enum { W = $(L.W), B = $(L.B), TW = W / 2 };
+    const int KB = OB;
     const size_t next = (size_t)KB * TW * B;   /* from one position to the next */
     for (int kb = 0; kb < KB; kb++)
         for (int tx = 0; tx < TW; tx++) {
             const float *mm = M + ((size_t)kb * TW + tx) * B;
-            float *y = rows + ((size_t)kb * 2 * W + 2 * tx) * B;
+            float *y = dst + ((size_t)kb * block + 2 * tx) * B;
 #pragma omp simd
             for (int b = 0; b < B; b++) {
                 float s[2][4];
@@ -94,34 +98,43 @@ static inline void $(L.name)_wino_output(const float *restrict M, float *restric
                     s[1][j] = m1 - m2 - m3;
                 }
                 for (int i = 0; i < 2; i++) {
-                    y[(i * W + 0) * B + b] = s[i][0] + s[i][1] + s[i][2];
-                    y[(i * W + 1) * B + b] = s[i][1] - s[i][2] - s[i][3];
+                    y[(i * row + 0) * B + b] = s[i][0] + s[i][1] + s[i][2];
+                    y[(i * row + 1) * B + b] = s[i][1] - s[i][2] - s[i][3];
                 }
             }
         }
 }
 
+/* M [16][OB][TW][B]: the transformed-domain products of U [16][OB][IB][B][B]
+ * and V [16][IB][TW][B], one batch-reduce call per position, output block
+ * and chunk of tiles. */
+static inline void $(L.name)_wino_products(const hep_model *m, const float *U, const float *V, float *M, int OB, int IB)
+{
+    enum { W = $(L.W), B = $(L.B), TW = W / 2, NC = $(L.WINO_N) };
+    const unsigned long long blocks = (unsigned long long)IB;
+    for (int xi = 0; xi < 16; xi++)
+        for (int ob = 0; ob < OB; ob++)
+            for (int t0 = 0; t0 < TW; t0 += NC)
+                m->$(L.name)_wino(U + (((size_t)xi * OB + ob) * IB) * B * B, V + ((size_t)xi * IB * TW + t0) * B,
+                                  M + (((size_t)xi * OB + ob) * TW + t0) * B, &blocks);
+}
+
 static void $(L.name)_forward(hep_model *m, int n_images, const hep_pass *pass)
 {
-    enum { CB = $(L.CB), KB = $(L.KB), W = $(L.W), B = $(L.B), TW = W / 2, TH = $(L.H // 2), NC = $(L.WINO_N) };
+    enum { CB = $(L.CB), KB = $(L.KB), H = $(L.H), W = $(L.W), B = $(L.B), TW = W / 2, TH = H / 2,
+           IN_IMAGE = CB * (H + 2) * (W + 2) * B };
     const float *bias = m->params + $(L.b_off), *U = m->$(L.name)_wino_u;
     const hep_dropout drop = hep_dropout_make($(L.dropout and "pass->training" or "0"), pass->keep_prob,
                                               pass->seed, pass->step, $(L.dropout or 0));
-    const unsigned long long blocks = CB;
-    $(L.name)_wino_weights(m);
+    $(L.name)_wino_weights(m->params + $(L.w_off), m->$(L.name)_wino_u, KB, CB);
 #pragma omp parallel for collapse(2) schedule(static)
     for (int n = 0; n < n_images; n++)
         for (int ty = 0; ty < TH; ty++) {
             float *V = m->thread[omp_get_thread_num()].wino;
             float *M = V + (size_t)16 * CB * TW * B, *rows = M + (size_t)16 * KB * TW * B;
-            $(L.name)_wino_input(m, n, ty, V);
-            for (int xi = 0; xi < 16; xi++)
-                for (int kb = 0; kb < KB; kb++)
-                    for (int t0 = 0; t0 < TW; t0 += NC)
-                        m->$(L.name)_wino(U + (((size_t)xi * KB + kb) * CB) * B * B,
-                                          V + ((size_t)xi * CB * TW + t0) * B,
-                                          M + (((size_t)xi * KB + kb) * TW + t0) * B, &blocks);
-            $(L.name)_wino_output(M, rows);
+            $(L.name)_wino_input(m->$(L.in_buf) + (size_t)n * IN_IMAGE, CB, ty, V);
+            $(L.name)_wino_products(m, U, V, M, KB, CB);
+            $(L.name)_wino_output(M, KB, rows, 2 * W, W);
             for (int kb = 0; kb < KB; kb++) {
 @ if L.pool then
                 $(L.name)_epilogue(m, rows + (size_t)kb * 2 * W * B, n, kb, ty, bias + kb * B, &drop, pass);
@@ -131,4 +144,16 @@ static void $(L.name)_forward(hep_model *m, int n_images, const hep_pass *pass)
 @ end
             }
         }
+}
+
+/* Backward-data of output rows 2ty, 2ty+1 (din's bordered rows 2ty+1, 2ty+2)
+ * from the thread's output gradient dy [KB][H+2][W+2][B], by the same
+ * algorithm over the flipped, transposed weights. */
+static inline void $(L.name)_wino_data_rows(hep_model *m, hep_thread *t, const float *dy, float *din, int ty)
+{
+    enum { CB = $(L.CB), KB = $(L.KB), H = $(L.H), W = $(L.W), B = $(L.B), TW = W / 2 };
+    float *V = t->wino, *M = V + (size_t)16 * KB * TW * B;
+    $(L.name)_wino_input(dy, KB, ty, V);
+    $(L.name)_wino_products(m, m->$(L.name)_wino_ub, V, M, CB, KB);
+    $(L.name)_wino_output(M, CB, din + ((2 * ty + 1) * (W + 2) + 1) * B, (size_t)(H + 2) * (W + 2), W + 2);
 }

@@ -91,7 +91,8 @@ static const hep_tensor_info state_tensors[] = {
 static const hep_layer_info layers[] = {
 @ for _, l in ipairs(N.layer_infos) do
     { "$(l.name)", $(l.kind), $(l.in_c), $(l.in_h), $(l.in_w), $(l.out_c), $(l.out_h), $(l.out_w), $(l.relu), $(l.pool), $(l.dropout), $(l.weight), $(l.bias), $(string.format("%.1f", l.flops)),
-      $(l.bn_scale), $(l.bn_shift), $(l.bn_mean), $(l.bn_var), $(string.format("%.9g", l.bn_eps)), $(string.format("%.9g", l.bn_momentum)) },
+      $(l.bn_scale), $(l.bn_shift), $(l.bn_mean), $(l.bn_var), $(string.format("%.9g", l.bn_eps)), $(string.format("%.9g", l.bn_momentum)),
+      $(l.winograd_passes), $(l.winograd_tile) },
 @ end
 };
 

@@ -28,7 +28,8 @@ function M.plan(op, ctx)
   op.epilogue = #parts > 0 and (", " .. first_part .. ", " .. table.concat(parts, ", ")) or (", " .. first_part)
   op.summary = string.format("%-8s conv 3x3 %d->%d at %dx%d%s -> %dx%dx%d  (%.3f GFLOP/img)%s",
     op.name, op.C, op.K, op.H, op.W, op.epilogue, op.K, op.OH, op.OW, op.flops / 1e9,
-    op.algorithm == "winograd2" and "; forward Winograd F(2x2,3x3), backward direct" or "")
+    op.algorithm == "winograd2" and ("; Winograd F(2x2,3x3) forward" ..
+      ((op.BWR % 2 == 0 or op.BWR == op.H) and " and backward-data, backward-weights direct" or ", backward direct")) or "")
 
   local wcount = op.K * op.C * 9
   op.w_off = ctx.add_tensor(op.name .. "/weight", 0, { op.K, op.C, 3, 3 }, wcount, op.C * 9,
@@ -124,6 +125,13 @@ function M.plan_winograd(op, ctx)
     shape = string.format("[16][%d][%d][%d][%d] Winograd-transformed weights", op.KB, op.CB, B, B),
     fixed = 16 * op.K * op.C * 4 }
   ctx.thread_need("wino", 16 * op.CB * TW * B + 16 * op.KB * TW * B + op.KB * 2 * op.W * B)
+  -- backward-data in Winograd's row pairs needs bands of whole pairs
+  op.wino_data = op.BWR % 2 == 0 or op.BWR == op.H
+  if op.wino_data then
+    ctx.add_buffer { field = op.name .. "_wino_ub", ctype = "float", count = tostring(16 * op.K * op.C),
+      shape = string.format("[16][%d][%d][%d][%d] Winograd-transformed backward-data weights", op.CB, op.KB, B, B),
+      fixed = 16 * op.K * op.C * 4 }
+  end
   ctx.add_kernel { field = op.name .. "_wino", type = "libxsmm_smmfunction_reducebatch_strd",
     comment = string.format("%s Winograd products: m=%d n=%d k=%d, %d input blocks", op.name, B, op.WINO_N, B, op.CB),
     lda = B, ldb = B, ldc = B,
