@@ -17,7 +17,7 @@ T0=$SECONDS
 # (for developers; the CPU probe always runs, the builds only in full runs).
 SUITES=("$@")
 if [ ${#SUITES[@]} -eq 0 ]; then
-    SUITES=(isa gen kernels config train data outputs dist resilience original toolbox slurm)
+    SUITES=(isa gen kernels config train data outputs dist resilience original toolbox winograd slurm)
     echo "== builds (every network x arch, no compiler warnings)"
     for arch in native skx hsw knl; do
         for net in hep64 hep224 hep64_4class hep64_bn; do
