@@ -157,6 +157,7 @@ int main(int argc, char **argv)
     double *round_train = malloc(sizeof(double) * rounds), *round_fwd = malloc(sizeof(double) * rounds);
     double (*dnnl_round)[3] = calloc((size_t)info->num_layers * rounds, sizeof *dnnl_round);
     char (*dnnl_alg)[3] = calloc((size_t)info->num_layers * rounds, sizeof *dnnl_alg);   /* per round; printed: round 0's */
+    double (*direct_round)[3] = calloc((size_t)info->num_layers * rounds, sizeof *direct_round);   /* oneDNN direct */
     hep_layer_time *lt = calloc((size_t)info->num_layers, sizeof *lt);
     hep_layer_time *lti = calloc((size_t)info->num_layers, sizeof *lti);
     hep_layer_time *acc = calloc((size_t)info->num_layers, sizeof *acc);
@@ -200,7 +201,8 @@ int main(int argc, char **argv)
 #ifdef HEP_HAVE_DNNL
         if (have_dnnl)
             have_dnnl = hep_onednn_conv_times(info, batch, steps, dnnl_round + (size_t)r * info->num_layers,
-                                              dnnl_alg + (size_t)r * info->num_layers) == 0;
+                                              dnnl_alg + (size_t)r * info->num_layers,
+                                              direct_round + (size_t)r * info->num_layers) == 0;
 #endif
         round_train[r] = median(t_train + r * steps, steps);
         round_fwd[r] = median(t_infer + r * steps, steps);
@@ -213,16 +215,21 @@ int main(int argc, char **argv)
             for (int r = 0; r < rounds; r++) col[r] = dnnl_round[(size_t)r * info->num_layers + l][p];
             dnnl_ms[l][p] = median(col, rounds);
         }
-    double ratio_train[64], ratio_fwd[64];   /* rounds <= 64 */
+    double ratio_train[64], ratio_fwd[64], direct_train[64], direct_fwd[64];   /* rounds <= 64 */
     for (int r = 0; r < rounds; r++) {
-        double dt = 0, df = 0;
+        double dt = 0, df = 0, xt = 0, xf = 0;
         for (int l = 0; l < info->num_layers; l++) {
             const double *d = dnnl_round[(size_t)r * info->num_layers + l];
+            const double *x = direct_round[(size_t)r * info->num_layers + l];
             dt += d[0] + d[1] + d[2];
             df += d[0];
+            xt += x[0] + x[1] + x[2];
+            xf += x[0];
         }
         ratio_train[r] = dt / 1e3 / round_train[r];
         ratio_fwd[r] = df / 1e3 / round_fwd[r];
+        direct_train[r] = xt / 1e3 / round_train[r];
+        direct_fwd[r] = xf / 1e3 / round_fwd[r];
     }
     hep_peak peak_after = hep_measure_peak(threads, 2.0, target);
     const hep_peak *best = peak_after.peak > peak_before.peak ? &peak_after : &peak_before;
@@ -258,12 +265,16 @@ int main(int argc, char **argv)
     if (have_dnnl) {
         printf("  oneDNN's best convolutions %8.2f img/s training (fwd + bwd-data + bwd-weights), %.2f img/s forward\n",
                batch / (dnnl_train / 1e3), batch / (dnnl_fwd / 1e3));
-        printf("  hepcnn / oneDNN            %8.2fx training (whole step vs convolutions alone), %.2fx forward\n",
+        printf("  hepcnn / oneDNN's best     %8.2fx training (whole step vs convolutions alone), %.2fx forward\n",
                median(ratio_train, rounds), median(ratio_fwd, rounds));
         printf("  (median over the rounds; training per round:");
         for (int r = 0; r < rounds; r++) printf(" %.2f", ratio_train[r]);
         printf(", forward:");
         for (int r = 0; r < rounds; r++) printf(" %.2f", ratio_fwd[r]);
+        printf(")\n");
+        printf("  hepcnn / oneDNN direct     %8.2fx training, %.2fx forward (its direct algorithm only; per round:",
+               median(direct_train, rounds), median(direct_fwd, rounds));
+        for (int r = 0; r < rounds; r++) printf(" %.2f", direct_train[r]);
         printf(")\n");
     } else {
         printf("  oneDNN                     not built in (install libdnnl-dev and rebuild)\n");
@@ -338,7 +349,7 @@ int main(int argc, char **argv)
         fclose(f);
     }
     teardown(&b);
-    free(t_train); free(t_infer); free(lt); free(lti); free(acc); free(dnnl_ms); free(dnnl_round); free(dnnl_alg); free(col);
+    free(t_train); free(t_infer); free(lt); free(lti); free(acc); free(dnnl_ms); free(dnnl_round); free(dnnl_alg); free(direct_round); free(col);
     free(round_train); free(round_fwd);
     return 0;
 }

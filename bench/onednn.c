@@ -127,7 +127,8 @@ static int time_layer(const hep_layer_info *li, int first, int batch, int reps, 
     return ms[0] == -1 || ms[1] == -1 || ms[2] == -1 ? -1 : 0;
 }
 
-int hep_onednn_conv_times(const hep_model_info *info, int batch, int reps, double (*ms)[3], char (*alg)[3])
+int hep_onednn_conv_times(const hep_model_info *info, int batch, int reps, double (*ms)[3], char (*alg)[3],
+                          double (*direct_ms)[3])
 {
     dnnl_engine_t eng;
     dnnl_stream_t stream;
@@ -137,6 +138,7 @@ int hep_onednn_conv_times(const hep_model_info *info, int batch, int reps, doubl
     for (int l = 0; l < info->num_layers && rc == 0; l++) {
         const hep_layer_info *li = &info->layers[l];
         ms[l][0] = ms[l][1] = ms[l][2] = 0;
+        direct_ms[l][0] = direct_ms[l][1] = direct_ms[l][2] = 0;
         alg[l][0] = alg[l][1] = alg[l][2] = '-';
         if (li->kind != HEP_LAYER_CONV) continue;
         double direct[3], wino[3];
@@ -145,6 +147,7 @@ int hep_onednn_conv_times(const hep_model_info *info, int batch, int reps, doubl
         for (int p = 0; p < 3 && rc == 0; p++) {
             int w = wino[p] > 0 && (direct[p] < 0 || wino[p] < direct[p]);   /* oneDNN's best: the faster one offered */
             ms[l][p] = w ? wino[p] : direct[p];
+            direct_ms[l][p] = direct[p];
             alg[l][p] = w ? 'w' : 'd';
         }
     }

@@ -9,7 +9,8 @@
  * other layers) of forward-training, backward-data and backward-weights
  * (with bias): oneDNN's best, the faster of its direct and its Winograd
  * algorithm where it offers Winograd for the shape and CPU; alg[l][pass]
- * says which ('d' direct, 'w' Winograd). Returns 0, or -1 with a message on
- * stderr. */
-int hep_onednn_conv_times(const hep_model_info *info, int batch, int reps, double (*ms)[3], char (*alg)[3]);
+ * says which ('d' direct, 'w' Winograd); direct_ms the direct algorithm's
+ * times. Returns 0, or -1 with a message on stderr. */
+int hep_onednn_conv_times(const hep_model_info *info, int batch, int reps, double (*ms)[3], char (*alg)[3],
+                          double (*direct_ms)[3]);
 #endif

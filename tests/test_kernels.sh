@@ -27,12 +27,12 @@ check "layers hep224-hsw (batch 3)" layers_on_target hep224 hsw 3 hsw
 check "layers tiny_bn-native, batch norm (batch 4)" layers_on_target tiny_bn native 4 ""
 check "layers tiny_bn-hsw, batch norm (batch 4)" layers_on_target tiny_bn hsw 4 hsw
 check "layers hep64_bn-native (batch 3)" layers_on_target hep64_bn native 3 ""
-check "layers hep224_bn-native (batch 2)" layers_on_target hep224_bn native 2 ""
+check "layers hep224_bn-native (batch 1)" layers_on_target hep224_bn native 1 ""
 # Winograd F(2x2,3x3) forward (pooled and unpooled layers; backward direct)
 check "layers tiny_winograd-native, Winograd forward (batch 4)" layers_on_target tiny_winograd native 4 ""
 check "layers tiny_winograd-hsw, Winograd forward (batch 4)" layers_on_target tiny_winograd hsw 4 hsw
 check "layers hep64_wino-native, Winograd conv2, conv3 (batch 3)" layers_on_target hep64_wino native 3 ""
-check "layers hep224_wino-native, Winograd conv2..conv5 (batch 2)" layers_on_target hep224_wino native 2 ""
+check "layers hep224_wino-native, Winograd conv2..conv5 (batch 1)" layers_on_target hep224_wino native 1 ""
 
 echo "== finite-difference gradient checks"
 gradcheck() {

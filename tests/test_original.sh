@@ -195,7 +195,7 @@ bn_restart() {
 }
 check "batch norm: 2 epochs = 1 + restart + 1, bitwise (weights, Adam, running averages)" bn_restart
 bn_torch() {
-    "${BN[@]}" --outputpath="$G/bn-a" --mode=test > "$G/bn-test.out" 2>&1 || { cat "$G/bn-test.out"; return 1; }
+    "${BN[@]}" --outputpath="$G/bn-a" --mode=test --test_max_steps=2 > "$G/bn-test.out" 2>&1 || { cat "$G/bn-test.out"; return 1; }
     $PY tests/torch_load.py "$G/bn-a/models/model-32.h5" "$G/bn-a/predictions-test.h5" "$G/gen/test_000.h5" 128
 }
 check "batch norm: the checkpoint in PyTorch (BatchNorm2d) reproduces test mode's scores" bn_torch
