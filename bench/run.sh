@@ -20,25 +20,23 @@ out=build/bench/results-$(hostname -s).json
 load() { awk '{ print $1 }' /proc/loadavg; }
 echo "hepcnn bench on $(hostname -s), $(nproc) cores, $OMP_NUM_THREADS threads; load average before: $(load)"
 echo "(a load average well above 0 means another process shares the cores: figures will be low)"
+# bench_net NET BATCH ARCH: one network's figures (bench/bench_model.c)
+bench_net() {
+    make --no-print-directory -s "build/$1-$3/bench_model"
+    echo
+    "build/$1-$3/bench_model" "$2" "$steps" "$out" "$rounds"
+}
 for arch in $archs; do
-    for spec in "hep224 16" "hep64 64"; do
-        set -- $spec
-        make --no-print-directory -s "build/$1-$arch/bench_model"
-        echo
-        "build/$1-$arch/bench_model" "$2" "$steps" "$out" "$rounds"
-    done
+    bench_net hep224 16 "$arch"
+    bench_net hep64 64 "$arch"
 done
 # The same networks with every conv but the first computed by Winograd
 # F(2x2,3x3) in forward and backward-data (tests/nets/*_wino.lua), against
 # oneDNN's best (its Winograd where it offers one).
 echo
 echo "== Winograd F(2x2,3x3): hep224_wino and hep64_wino (tests/nets), ${archs%% *}"
-for spec in "hep224_wino 16" "hep64_wino 64"; do
-    set -- $spec
-    make --no-print-directory -s "build/$1-${archs%% *}/bench_model"
-    echo
-    "build/$1-${archs%% *}/bench_model" "$2" "$steps" "$out" "$rounds"
-done
+bench_net hep224_wino 16 "${archs%% *}"
+bench_net hep64_wino 64 "${archs%% *}"
 # hep224 training fed from HDF5 files against --dummy_data, same binary,
 # same steps: images/s from the report lines after the first (warm-up).
 echo

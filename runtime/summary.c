@@ -66,24 +66,33 @@ static void write_record(hep_summary *s, const hep_pb *event)
         hep_fatal("cannot write the TensorBoard event file %s: %s", s->path, strerror(errno));
 }
 
+/* A varint at p[*i] (n bytes in all); *i moves past it. */
+static uint64_t read_varint(const unsigned char *p, size_t n, size_t *i)
+{
+    uint64_t v = 0;
+    for (int shift = 0; *i < n && shift < 64; shift += 7) {
+        unsigned char byte = p[(*i)++];
+        v |= (uint64_t)(byte & 0x7f) << shift;
+        if (!(byte & 0x80)) break;
+    }
+    return v;
+}
+
 /* The step of an Event (field 2), 0 when it has none (the file_version event). */
 static long event_step(const unsigned char *p, size_t n)
 {
     size_t i = 0;
     while (i < n) {
-        uint64_t key = 0, v = 0;
-        for (int sh = 0; i < n; sh += 7) { key |= (uint64_t)(p[i] & 0x7f) << sh; if (!(p[i++] & 0x80)) break; }
+        uint64_t key = read_varint(p, n, &i);
         switch (key & 7) {
-        case 0:
-            for (int sh = 0; i < n; sh += 7) { v |= (uint64_t)(p[i] & 0x7f) << sh; if (!(p[i++] & 0x80)) break; }
+        case 0: {
+            uint64_t v = read_varint(p, n, &i);
             if (key >> 3 == 2) return (long)v;
             break;
+        }
         case 1: i += 8; break;
+        case 2: i += read_varint(p, n, &i); break;
         case 5: i += 4; break;
-        case 2:
-            for (int sh = 0; i < n; sh += 7) { v |= (uint64_t)(p[i] & 0x7f) << sh; if (!(p[i++] & 0x80)) break; }
-            i += v;
-            break;
         default: return 0;
         }
     }
