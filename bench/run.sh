@@ -30,18 +30,23 @@ for arch in $archs; do
     bench_net hep224 16 "$arch"
     bench_net hep64 64 "$arch"
 done
-# The same networks with every conv but the first computed by Winograd
-# F(2x2,3x3) in forward and backward-data (tests/nets/*_wino.lua), against
-# oneDNN's best (its Winograd where it offers one).
+# The same networks with every conv direct (tests/nets/*_direct.lua: the
+# algorithm before Winograd) and with Winograd F(2x2,3x3) instead of the
+# cost model's F(4x4,3x3) (tests/nets/*_wino.lua), against oneDNN's best
+# (its Winograd where it offers one).
+arch0=${archs%% *}
 echo
-echo "== Winograd F(2x2,3x3): hep224_wino and hep64_wino (tests/nets), ${archs%% *}"
-bench_net hep224_wino 16 "${archs%% *}"
-bench_net hep64_wino 64 "${archs%% *}"
+echo "== every conv direct: hep224_direct and hep64_direct (tests/nets), $arch0"
+bench_net hep224_direct 16 "$arch0"
+bench_net hep64_direct 64 "$arch0"
+echo
+echo "== Winograd F(2x2,3x3) in every pass: hep224_wino and hep64_wino (tests/nets), $arch0"
+bench_net hep224_wino 16 "$arch0"
+bench_net hep64_wino 64 "$arch0"
 # hep224 training fed from HDF5 files against --dummy_data, same binary,
 # same steps: images/s from the report lines after the first (warm-up).
 echo
 echo "== hep224 training from HDF5 files on disk vs --dummy_data (target >= 97%)"
-arch0=${archs%% *}
 make --no-print-directory -s "bin/hep224-$arch0" bin/hepcnn-datagen
 data=build/bench/data224
 [ -f "$data/train_001.h5" ] || bin/hepcnn-datagen --outdir=$data --size=224 --train=96 --train_files=2 --val=0 --test=0 >/dev/null

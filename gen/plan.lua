@@ -15,7 +15,7 @@ M.modules = modules
 
 function M.plan(net, arch)
   net.tensors, net.buffers, net.kernels, net.probes = {}, {}, {}, {}
-  net.thread = { tile = 0, dy = 0, dout = 0, sink = 0, wino = 0 }
+  net.thread = { tile = 0, dy = 0, dout = 0, sink = 0, wino = 0, wgrad = 0 }
   net.state_tensors, net.num_state = {}, 0
   net.conv_ops, net.dense_ops = {}, {}
   local widths = 0
@@ -43,6 +43,12 @@ function M.plan(net, arch)
   function ctx.add_kernel(k) net.kernels[#net.kernels + 1] = k end
   function ctx.add_probe(p) net.probes[#net.probes + 1] = p end
   function ctx.thread_need(what, floats) net.thread[what] = math.max(net.thread[what], floats) end
+  -- a layer's own part of a per-thread area: returns its offset there
+  function ctx.thread_add(what, floats)
+    local at = net.thread[what]
+    net.thread[what] = at + floats
+    return at
+  end
   function ctx.head_width(w) widths = math.max(widths, w) end
   local dense_in = 0
   function ctx.dense_in(w) dense_in = math.max(dense_in, w) end
@@ -92,7 +98,7 @@ function M.plan(net, arch)
         shape = string.format("[N][%d] conv output gradients, ping-pong (batch norm)", most), per_image = most * 4 }
     end
   end
-  net.thread_floats = th.tile + th.dy + 2 * th.dout + th.sink + th.wino + net.conv_params
+  net.thread_floats = th.tile + th.dy + 2 * th.dout + th.sink + th.wino + th.wgrad + net.conv_params
 
   -- Layer table for the runtime and the reference tests.
   local tensor_index = {}
@@ -114,8 +120,9 @@ function M.plan(net, arch)
     if op.w_off then l.weight, l.bias = tensor_index[op.w_off], op.b_off and tensor_index[op.b_off] or -1 end
     l.bn_scale, l.bn_shift, l.bn_mean, l.bn_var, l.bn_eps, l.bn_momentum = -1, -1, -1, -1, 0, 0
     l.winograd_passes, l.winograd_tile = 0, 0
-    if op.algorithm == "winograd2" then
-      l.winograd_passes, l.winograd_tile = 1 + (op.wino_data and 2 or 0), 2
+    if op.wino then
+      l.winograd_passes = (op.wino_fwd and 1 or 0) + (op.wino_bwd_d and 2 or 0) + (op.wino_bwd_w and 4 or 0)
+      l.winograd_tile = op.wino
     end
     if op.bn then
       l.bn_scale, l.bn_shift = tensor_index[op.scale_off], tensor_index[op.shift_off]
@@ -152,7 +159,7 @@ function M.plan(net, arch)
   net.buffers[#net.buffers + 1] = { summary = string.format("%-14s %-8s %-60s %s", "dhead[2]", "float",
     string.format("[%d][N] dense gradients, ping-pong", widths), mib(widths * 8) .. " per image") }
   net.buffers[#net.buffers + 1] = { summary = string.format("%-14s %-8s %-60s %s", "per thread", "float",
-    string.format("tile %d, dy %d, dout 2x%d, sink %d, wino %d, grad %d", th.tile, th.dy, th.dout, th.sink, th.wino,
+    string.format("tile %d, dy %d, dout 2x%d, sink %d, wino %d, wgrad %d, grad %d", th.tile, th.dy, th.dout, th.sink, th.wino, th.wgrad,
       net.conv_params),
     mib(net.thread_floats * 4) .. " per thread") }
   return net

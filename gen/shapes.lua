@@ -14,6 +14,19 @@ local show = require("dsl").show
 -- image's tensors and on the parameters) far from overflow.
 local MAX_SIDE, MAX_CHANNELS, MAX_UNITS = 8192, 4096, 1 << 20
 local MAX_ELEMENTS = (1 << 31) - 1
+-- conv algorithms by Winograd F(T x T, 3x3): the output tile side T
+local WINOGRAD_TILE = { winograd2 = 2, winograd4 = 4 }
+-- a conv's three passes, by their names in tuning files
+local PASSES = { "forward", "backward_data", "backward_weights" }
+M.PASSES = PASSES
+
+--- Whether Winograd F(T x T, 3x3) can compute this conv (at height and
+-- width `at`): its input channels come in blocks (not the first conv),
+-- whole tiles, and no batch norm (not built with Winograd yet).
+local function winograd_fits(op, T, at)
+  return not op.first and at.h % T == 0 and at.w % T == 0 and not op.bn
+end
+M.winograd_fits = winograd_fits
 
 local function chunk_width(w, max_chunk)
   for c = math.min(w, max_chunk), 1, -1 do
@@ -61,7 +74,50 @@ local function apply_tuning(op, tuning, net)
     end
     op.BWR, op.BWR_src = entry.bwr, tuning.path
   end
+  if op.algorithm == "auto" and entry[PASSES[1]] then
+    local tile
+    op.tuned_passes, op.tuned_src = {}, tuning.path
+    for _, pass in ipairs(PASSES) do
+      local algo = entry[pass]
+      local T = WINOGRAD_TILE[algo]
+      if algo ~= "direct" and not T then
+        return string.format("%s.%s = %s is not \"direct\", \"winograd2\" or \"winograd4\"", where, pass, show(algo))
+      elseif T and (tile and tile ~= T or not winograd_fits(op, T, { h = op.H, w = op.W })) then
+        return string.format("%s.%s = %q: layer %s (%s:%d) cannot take it (%s)", where, pass, algo, op.name, net.file,
+          op.line or 0, tile and tile ~= T and "one Winograd tile per layer" or "see the network language's algorithm key")
+      end
+      tile = tile or T
+      op.tuned_passes[pass] = algo
+    end
+  end
   return nil
+end
+
+--- The algorithm of each of a conv's passes: the network file's, else the
+-- tuning file's, else the cost model's (Winograd removes the most
+-- multiplications with the largest tile that fits: F(4x4) 4x fewer, F(2x2)
+-- 2.25x; measured faster than direct in every pass on the layers of hep64
+-- and hep224, docs/DESIGN.md). Sets op.passes, op.algorithm_src and op.wino
+-- (the Winograd tile, or nil when every pass is direct) with
+-- op.wino_fwd, op.wino_bwd_d, op.wino_bwd_w.
+local function choose_algorithm(op, net)
+  local algo, src = op.algorithm, string.format("%s:%d", net.file, op.line or 0)
+  if op.tuned_passes then
+    op.passes, op.algorithm_src = op.tuned_passes, op.tuned_src
+  else
+    if algo == "auto" then
+      algo, src = "direct", "cost model: no Winograd tile fits"
+      for _, T in ipairs({ 4, 2 }) do
+        if winograd_fits(op, T, { h = op.H, w = op.W }) then algo, src = "winograd" .. T, "cost model"; break end
+      end
+    end
+    op.passes, op.algorithm_src = {}, src
+    for _, pass in ipairs(PASSES) do op.passes[pass] = algo end
+  end
+  for _, pass in ipairs(PASSES) do op.wino = op.wino or WINOGRAD_TILE[op.passes[pass]] end
+  op.wino_fwd = op.passes.forward ~= "direct"
+  op.wino_bwd_d = op.passes.backward_data ~= "direct"
+  op.wino_bwd_w = op.passes.backward_weights ~= "direct"
 end
 
 -- BN_MOMENTUM: PyTorch's meaning (the weight of the batch's statistics in the
@@ -153,13 +209,15 @@ function M.infer(net, arch, tuning)
       op.bn = check_batchnorm(bn, fail)
       if not op.bn then ok = false end
     end
-    op.algorithm = a.algorithm or "direct"
-    if op.algorithm ~= "direct" and op.algorithm ~= "winograd2" then
-      fail(l, "'algorithm' = %s is not one of \"direct\", \"winograd2\" (Winograd F(2x2,3x3))", show(a.algorithm)); ok = false
-    elseif op.algorithm == "winograd2" and (op.first or cur.h % 2 ~= 0 or cur.w % 2 ~= 0 or op.bn) then
-      fail(l, "algorithm \"winograd2\" needs a conv that is not the first (its channels come in blocks), even "
-        .. "height and width (2x2 output tiles) and no batchnorm (not built yet); got %dx%dx%d%s", cur.c, cur.h, cur.w,
-        op.bn and " with batchnorm" or ""); ok = false
+    op.algorithm = a.algorithm or "auto"
+    local tile = WINOGRAD_TILE[op.algorithm]
+    if op.algorithm ~= "direct" and op.algorithm ~= "auto" and not tile then
+      fail(l, "'algorithm' = %s is not one of \"auto\" (the tuning file's choice, else the cost model's), "
+        .. "\"direct\", \"winograd2\" (Winograd F(2x2,3x3)), \"winograd4\" (F(4x4,3x3))", show(a.algorithm)); ok = false
+    elseif tile and not winograd_fits(op, tile, cur) then
+      fail(l, "algorithm %q needs a conv that is not the first (its channels come in blocks), height and width "
+        .. "multiples of %d (%dx%d output tiles) and no batchnorm (not built yet); got %dx%dx%d%s", op.algorithm,
+        tile, tile, tile, cur.c, cur.h, cur.w, op.bn and " with batchnorm" or ""); ok = false
     end
     local r = take("relu")
     op.relu = r ~= nil
@@ -301,10 +359,12 @@ function M.infer(net, arch, tuning)
       op.KB = op.K // block
       op.CB = op.first and 0 or op.C // block
       op.WC = chunk_width(op.W, arch.max_width_chunk)
+      op.max_width_chunk = arch.max_width_chunk
       op.flops = 2 * op.H * op.W * op.K * op.C * 9
       op.BWR = band_rows(op, arch.bwd_weight_rows)
       local err = apply_tuning(op, tuning, net)
       if err then return nil, { err } end
+      choose_algorithm(op, net)
       flops = flops + op.flops
     elseif op.kind == "dense" then
       op.flops = 2 * op.IN * op.OUT

@@ -94,6 +94,7 @@ local function tune_block(ctx, block)
   for _, op in ipairs(ctx.convs) do
     local v, d = chosen[op.name], cands[1].values[op.name]
     same = same and v.wc == d.wc and v.bwr == d.bwr
+    for _, algo in pairs(v.passes) do same = same and algo == d.algo end
   end
   if same then return { values = chosen, step = timings[1].step, why = why } end
   local combined = measure(ctx, block, chosen, "chosen per layer")
@@ -125,8 +126,10 @@ local function write_file(ctx, best, block, steps_by_block)
     host, ctx.batch, steps_by_block, best.kept_defaults and " (per-layer choices were slower: defaults kept)" or "") }
   for _, op in ipairs(ctx.convs) do
     local v = best.values[op.name]
-    t.convs[tuning.key(op, block)] = { wc = v.wc, bwr = v.bwr, why = string.format("%s: %s (%s)", op.name,
-      best.why[op.name], host) }
+    local passes = v.passes or { forward = v.algo, backward_data = v.algo, backward_weights = v.algo }
+    t.convs[tuning.key(op, block)] = { wc = v.wc, bwr = v.bwr, forward = passes.forward,
+      backward_data = passes.backward_data, backward_weights = passes.backward_weights,
+      why = string.format("%s: %s (%s)", op.name, best.why[op.name], host) }
   end
   os.execute("mkdir -p " .. (path:match("^(.*)/[^/]*$") or "."))
   local out = assert(io.open(path, "w"))
@@ -155,6 +158,8 @@ local path = write_file(ctx, best, best_block, table.concat(notes, ", "))
 io.write(string.format("make tune: block %d, %.1f ms/step -> %s\n", best_block, best.step, path))
 for _, op in ipairs(convs) do
   local v = best.values[op.name]
-  io.write(string.format("  %-8s width chunk %-3d backward rows %-3d (defaults %d, %d)\n", op.name, v.wc, v.bwr, op.WC,
-    op.BWR))
+  local passes = v.passes or { forward = v.algo, backward_data = v.algo, backward_weights = v.algo }
+  io.write(string.format("  %-8s width chunk %-3d backward rows %-3d (defaults %d, %d); %s, %s, %s (default %s)\n",
+    op.name, v.wc, v.bwr, op.WC, op.BWR, passes.forward, passes.backward_data, passes.backward_weights,
+    op.passes.forward))
 end

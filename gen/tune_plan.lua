@@ -5,10 +5,13 @@
 --   width chunk (GEMM n of forward and backward-data): the arch's maximum,
 --     half of it, double it (each the largest divisor of the width below);
 --   backward rows (band and backward-weights call): the default, about half,
---     about double (valid: divides the height, even under a pool).
+--     about double (valid: divides the height, even under a pool);
+--   algorithm: direct, Winograd F(2x2) and F(4x4) in every pass, where each
+--     fits (the default is the cost model's, gen/shapes.lua).
 -- Each conv then takes the width chunk with the least forward +
--- backward-data time and the rows with the least backward-data +
--- backward-weights time; that combination is timed as a whole, and the
+-- backward-data time, the rows with the least backward-data +
+-- backward-weights time, and per pass the faster of direct and one Winograd
+-- tile (choose_passes); that combination is timed as a whole, and the
 -- block whose combination trains fastest wins. A value, a combination or a
 -- block other than the defaults must win by `margin` (3%: these machines
 -- vary by about that from step to step), or the defaults stay.
@@ -40,12 +43,22 @@ local function rows_near(op, factor)
   return best or op.BWR
 end
 
---- Candidates for one block: { name, values = { [conv name] = { wc, bwr } } },
--- the defaults first; candidates equal to the defaults are left out.
+--- The algorithm a candidate gives a conv: `algo` where it fits, else direct.
+local function algo_for(op, algo)
+  local T = tonumber(algo:match("^winograd(%d)$"))
+  if T and not shapes.winograd_fits(op, T, { h = op.H, w = op.W }) then return "direct" end
+  return algo
+end
+
+--- Candidates for one block: { name, values = { [conv name] = { wc, bwr,
+-- algo } } } (algo: every pass's), the defaults first; candidates equal to
+-- the defaults are left out.
 function M.candidates(arch, convs)
-  local function make(name, wc_of, bwr_of)
+  local function make(name, wc_of, bwr_of, algo_of)
     local c = { name = name, values = {} }
-    for _, op in ipairs(convs) do c.values[op.name] = { wc = wc_of(op), bwr = bwr_of(op) } end
+    for _, op in ipairs(convs) do
+      c.values[op.name] = { wc = wc_of(op), bwr = bwr_of(op), algo = algo_of and algo_of(op) or op.passes.forward }
+    end
     return c
   end
   local default_wc = function(op) return op.WC end
@@ -54,7 +67,7 @@ function M.candidates(arch, convs)
   local function add(c)
     for _, op in ipairs(convs) do
       local v, d = c.values[op.name], list[1].values[op.name]
-      if v.wc ~= d.wc or v.bwr ~= d.bwr then list[#list + 1] = c; return end
+      if v.wc ~= d.wc or v.bwr ~= d.bwr or v.algo ~= d.algo then list[#list + 1] = c; return end
     end
   end
   for _, f in ipairs({ 0.5, 2 }) do
@@ -64,12 +77,48 @@ function M.candidates(arch, convs)
   for _, f in ipairs({ 0.5, 2 }) do
     add(make(string.format("backward rows x%g", f), default_wc, function(op) return rows_near(op, f) end))
   end
+  for _, algo in ipairs({ "direct", "winograd2", "winograd4" }) do
+    add(make(algo .. " where it fits", default_wc, default_bwr, function(op) return algo_for(op, algo) end))
+  end
   return list
 end
 
---- Per conv, the fastest width chunk and rows over the timed candidates
--- (timings[i] = { layers = { [name] = { fwd, bwd_d, bwd_w } }, step });
--- returns values and, per conv, the measurements that chose them.
+local PASS_NAMES = { "forward", "backward_data", "backward_weights" }
+
+--- Per pass the algorithm of one conv: the default's unless a Winograd tile
+-- (with direct passes where those are faster) or direct throughout beats
+-- the default's total by the margin; a pass leaves the default only past
+-- the margin too. by_algo[algo] = { fwd, bwd_d, bwd_w } ms.
+local function choose_passes(default, by_algo, margin)
+  local t0 = by_algo[default]
+  local best, best_total = nil, (t0[1] + t0[2] + t0[3]) * (1 - margin)
+  for _, algo in ipairs({ "direct", "winograd2", "winograd4" }) do
+    if algo == default or not by_algo[algo] then goto next_algo end
+    local passes, total = {}, 0
+    for k, pass in ipairs(PASS_NAMES) do
+      local pick = algo
+      -- the other choice of this option: direct, or the default's Winograd
+      local other = algo ~= "direct" and by_algo.direct and "direct" or nil
+      if other and by_algo[other][k] < by_algo[algo][k] * (1 - margin) then pick = other end
+      passes[pass] = pick
+      total = total + by_algo[pick][k]
+    end
+    if total < best_total then best, best_total = passes, total end
+    ::next_algo::
+  end
+  if best then return best end
+  -- the default's tile with single passes direct where that is past the margin
+  local passes = {}
+  for k, pass in ipairs(PASS_NAMES) do
+    passes[pass] = (by_algo.direct and by_algo.direct[k] < t0[k] * (1 - margin)) and "direct" or default
+  end
+  return passes
+end
+M.choose_passes = choose_passes
+
+--- Per conv, the fastest width chunk, rows and algorithms over the timed
+-- candidates (timings[i] = { layers = { [name] = { fwd, bwd_d, bwd_w } },
+-- step }); returns values and, per conv, the measurements that chose them.
 function M.choose(convs, cands, timings, margin)
   local chosen, why = {}, {}
   for _, op in ipairs(convs) do
@@ -77,24 +126,30 @@ function M.choose(convs, cands, timings, margin)
     -- the defaults' costs, less the margin another value must beat
     local best_wc, best_bwr = d.wc, d.bwr
     local wc_cost, bwr_cost = (t0[1] + t0[2]) * (1 - margin), (t0[2] + t0[3]) * (1 - margin)
-    local seen_wc, seen_bwr, notes_wc, notes_bwr = {}, {}, {}, {}
+    local seen_wc, seen_bwr, notes_wc, notes_bwr, by_algo, notes_algo = {}, {}, {}, {}, {}, {}
     for i, c in ipairs(cands) do
       local v, t = c.values[op.name], timings[i].layers[op.name]
       local fwd_cost, bwd_cost = t[1] + t[2], t[2] + t[3]
-      if v.bwr == cands[1].values[op.name].bwr and not seen_wc[v.wc] then
+      local same_algo = v.algo == d.algo
+      if same_algo and v.bwr == d.bwr and not seen_wc[v.wc] then
         seen_wc[v.wc] = true
         notes_wc[#notes_wc + 1] = string.format("%d: %.2f", v.wc, fwd_cost)
         if i > 1 and fwd_cost < wc_cost then best_wc, wc_cost = v.wc, fwd_cost end
       end
-      if v.wc == cands[1].values[op.name].wc and not seen_bwr[v.bwr] then
+      if same_algo and v.wc == d.wc and not seen_bwr[v.bwr] then
         seen_bwr[v.bwr] = true
         notes_bwr[#notes_bwr + 1] = string.format("%d: %.2f", v.bwr, bwd_cost)
         if i > 1 and bwd_cost < bwr_cost then best_bwr, bwr_cost = v.bwr, bwd_cost end
       end
+      if v.wc == d.wc and v.bwr == d.bwr and not by_algo[v.algo] then
+        by_algo[v.algo] = t
+        notes_algo[#notes_algo + 1] = string.format("%s %.2f/%.2f/%.2f", v.algo, t[1], t[2], t[3])
+      end
     end
-    chosen[op.name] = { wc = best_wc, bwr = best_bwr }
-    why[op.name] = string.format("forward + backward-data ms by width chunk %s; backward ms by rows %s",
-      table.concat(notes_wc, ", "), table.concat(notes_bwr, ", "))
+    chosen[op.name] = { wc = best_wc, bwr = best_bwr, passes = choose_passes(d.algo, by_algo, margin) }
+    why[op.name] = string.format("forward + backward-data ms by width chunk %s; backward ms by rows %s; "
+      .. "forward/backward-data/backward-weights ms by algorithm: %s",
+      table.concat(notes_wc, ", "), table.concat(notes_bwr, ", "), table.concat(notes_algo, ", "))
   end
   return chosen, why
 end
@@ -104,7 +159,9 @@ function M.render(arch, net_name, block, convs, values)
   local t = { arch = arch.name, networks = { [net_name] = { block = block } }, convs = {} }
   for _, op in ipairs(convs) do
     local v = values[op.name]
-    t.convs[tuning.key(op, block)] = { wc = v.wc, bwr = v.bwr }
+    local e = { wc = v.wc, bwr = v.bwr }
+    for _, pass in ipairs(PASS_NAMES) do e[pass] = v.passes and v.passes[pass] or v.algo end
+    t.convs[tuning.key(op, block)] = e
   end
   return tuning.render(t, "-- a make tune candidate")
 end

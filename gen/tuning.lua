@@ -7,7 +7,8 @@
 --     arch = "skx",
 --     networks = { hep224 = { block = 64, why = "..." } },    -- channel block per network
 --     convs = {                                                 -- per conv shape, for that block
---       ["B64 128x56x56->128 pool"] = { wc = 28, bwr = 8, why = "..." },
+--       ["B64 128x56x56->128 pool"] = { wc = 28, bwr = 8, why = "...",
+--         forward = "winograd4", backward_data = "winograd4", backward_weights = "direct" },
 --     },
 --   }
 --
@@ -15,9 +16,16 @@
 --
 -- wc: output pixels per forward / backward-data GEMM call (the GEMM's n;
 -- divides the width); bwr: rows per backward band and backward-weights call
--- (divides the height; even under a 2x2 pool). Conv entries are keyed by
--- shape, not by name, so an added layer of a tuned shape is tuned too.
+-- (divides the height; even under a 2x2 pool); forward, backward_data,
+-- backward_weights: the algorithm of each pass, for a conv whose network
+-- file leaves `algorithm` at "auto" (at most one Winograd tile per layer).
+-- Conv entries are keyed by shape, not by name, so an added layer of a tuned
+-- shape is tuned too.
 local M = {}
+
+-- A conv entry's optional algorithm per pass (all three or none):
+-- "direct", "winograd2" or "winograd4".
+local PASSES = { "forward", "backward_data", "backward_weights" }
 
 function M.key(op, block)
   return string.format("B%d %s%dx%dx%d->%d%s", block, op.first and "first " or "", op.C, op.H, op.W, op.K,
@@ -58,6 +66,18 @@ function M.load(path)
       return nil, string.format("%s: convs[%q]: expected { wc = <positive integer>, bwr = <positive integer> }",
         path, tostring(key))
     end
+    local given = 0
+    for _, pass in ipairs(PASSES) do
+      if c[pass] ~= nil and type(c[pass]) ~= "string" then
+        return nil, string.format("%s: convs[%q].%s: expected an algorithm name (\"direct\", \"winograd2\", "
+          .. "\"winograd4\")", path, tostring(key), pass)
+      end
+      if c[pass] ~= nil then given = given + 1 end
+    end
+    if given ~= 0 and given ~= #PASSES then
+      return nil, string.format("%s: convs[%q]: give the algorithm of all three passes (%s) or of none", path,
+        tostring(key), table.concat(PASSES, ", "))
+    end
   end
   t.path = path
   return t
@@ -86,8 +106,14 @@ function M.render(t, header)
   lines[#lines + 1] = "  convs = {"
   for _, key in ipairs(sorted_keys(t.convs or {})) do
     local c = t.convs[key]
-    lines[#lines + 1] = string.format("    [%s] = { wc = %d, bwr = %d,\n      why = %s },", quoted(key), c.wc, c.bwr,
-      quoted(c.why or ""))
+    local algos = ""
+    if c[PASSES[1]] then
+      local parts = {}
+      for _, pass in ipairs(PASSES) do parts[#parts + 1] = string.format("%s = %s", pass, quoted(c[pass])) end
+      algos = "\n      " .. table.concat(parts, ", ") .. ","
+    end
+    lines[#lines + 1] = string.format("    [%s] = { wc = %d, bwr = %d,%s\n      why = %s },", quoted(key), c.wc, c.bwr,
+      algos, quoted(c.why or ""))
   end
   lines[#lines + 1] = "  },"
   lines[#lines + 1] = "}"

@@ -27,7 +27,7 @@ static void $(L.name)_prepare_backward(hep_model *m)
                     for (int c = 0; c < B; c++)
                         for (int k = 0; k < B; k++) dst[k * B + c] = src[c * B + k];
                 }
-@ if L.wino_data then
+@ if L.wino_bwd_d then
     $(L.name)_wino_weights(wt, m->$(L.name)_wino_ub, CB, KB);
 @ end
 }
@@ -184,6 +184,10 @@ static void $(L.name)_backward_image(hep_model *m, hep_thread *t, int n, const f
 @ if not L.first then
     const unsigned long long blocks = KB * 9;
 @ end
+@ if L.wino_bwd_d then
+    enum { T = $(L.WT) };
+    int ty_next = 0;   /* the next tile row of backward-data */
+@ end
     for (int h0 = 0; h0 < H; h0 += BWR) {
         const int dy_top = $(L.first and "h0" or "-1");   /* conv row held in dy's row 0 */
         $(L.name)_epilogue_backward_band(m, n, dout, dy, h0, dy_top, dbias, &drop, pass);
@@ -192,6 +196,7 @@ static void $(L.name)_backward_image(hep_model *m, hep_thread *t, int n, const f
 @ end
         t1 = omp_get_wtime(); t->bwd_d[$(L.index0)] += t1 - t0; t0 = t1;
 
+@ if not L.wino_bwd_w then
         /* Weight gradient: for each tap, the band's dy times the input. */
         for (int kb = 0; kb < KB; kb++) {
             const float *dy_rows = dy + ((kb * DYH + h0 - dy_top) * (W + 2) + 1) * B;
@@ -209,14 +214,14 @@ static void $(L.name)_backward_image(hep_model *m, hep_thread *t, int n, const f
 @ end
         }
         t1 = omp_get_wtime(); t->bwd_w[$(L.index0)] += t1 - t0; t0 = t1;
+@ end
 @ if not L.first then
 
-@ if L.wino_data then
-        /* Data gradient of rows h0-2 .. h0+BWR-3, in Winograd's pairs (rows
-         * 2ty, 2ty+1 need dy rows 2ty-1 .. 2ty+2). */
-        int last = h0 + BWR < H ? h0 + BWR - 2 : H;
-        for (int h = h0 > 0 ? h0 - 2 : 0; h < last; h += 2)
-            $(L.name)_wino_data_rows(m, t, dy, din, h / 2);
+@ if L.wino_bwd_d then
+        /* Data gradient of the tile rows whose dy rows are all ready: tile
+         * row ty needs dy rows $(L.WT)ty-1 .. $(L.WT)ty+$(L.WT) (row H is the zero border). */
+        for (; T * ty_next < H && (h0 + BWR == H || T * ty_next + T < h0 + BWR); ty_next++)
+            $(L.name)_wino_data_rows(m, t, dy, din, ty_next);
         (void)blocks;
 @ else
         /* Data gradient of rows h0-1 .. h0+BWR-2 (row h needs dy rows h-1..h+1):
@@ -228,4 +233,10 @@ static void $(L.name)_backward_image(hep_model *m, hep_thread *t, int n, const f
         t1 = omp_get_wtime(); t->bwd_d[$(L.index0)] += t1 - t0; t0 = t1;
 @ end
     }
+@ if L.wino_bwd_w then
+    /* Weight gradient by Winograd, over the whole image's dy (conv_winograd.c). */
+    $(L.name)_wino_weight_grad_image(m, t, in, dy);
+    t->bwd_w[$(L.index0)] += omp_get_wtime() - t0;
+    (void)rows; (void)dweight;
+@ end
 }

@@ -18,7 +18,7 @@ static inline void $(L.name)_epilogue(hep_model *m, float *tile, int n, int kb, 
 @ end
 }
 
-@ if L.algorithm ~= "winograd2" then
+@ if not L.wino_fwd then
 /* Every tile: conv rows into the thread's tile, then the epilogue in cache. */
 static void $(L.name)_forward_tiles(hep_model *m, int n_images, const float *weight, const float *bias,
                                     const hep_pass *pass)
@@ -36,7 +36,7 @@ static void $(L.name)_forward_tiles(hep_model *m, int n_images, const float *wei
             }
 }
 @ end
-@ if L.algorithm == "winograd2" then
+@ if L.wino_fwd then
 /* (forward: conv_winograd.c, below) */
 @ elseif not L.bn then
 

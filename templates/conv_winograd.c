@@ -1,159 +1,205 @@
+/* ---- $(L.name) by Winograd F($(L.WT)x$(L.WT),3x3) (Lavin and Gray, 2016; runtime/winograd.h) ----
+ * Y = A^T [ sum_c (G g G^T) . (B^T d B) ] A: each $(L.WT)x$(L.WT) output tile from a
+ * $(L.WA)x$(L.WA) input tile, $(L.WP) products per channel pair instead of $(9 * L.WT * L.WT). In the
+ * transformed domain a chunk of tiles is $(L.WP) GEMMs [K x C] x [C x tiles]: one
+ * libxsmm batch-reduce call per position and output block (m=$(L.B), n=$(L.WINO_N),
+ * k=$(L.B), reduced over the input blocks). A thread takes one image's row of
+ * $(L.W // L.WT) tiles ($(L.WT) conv rows) at a time, in chunks of $(L.WINO_N) tiles whose transformed
+ * input V [$(L.WP)][IB][$(L.WINO_N)][$(L.B)] and products M [$(L.WP)][OB][$(L.WINO_N)][$(L.B)] stay in the
+ * thread's cache-sized scratch; the forward's conv rows [$(L.KB)][$(L.WT)][$(L.W)][$(L.B)]
+ * then go through the same epilogue as the direct algorithm's. */
 
-/* ---- $(L.name) forward by Winograd F(2x2,3x3) (Lavin and Gray, 2016) ----
- * Y = A^T [ sum_c (G g G^T) . (B^T d B) ] A: each 2x2 output tile from a 4x4
- * input tile, 16 products per channel pair instead of 36. In the
- * transformed domain a row of tiles is 16 GEMMs [K x C] x [C x tiles]: one
- * libxsmm batch-reduce call per position, output block and chunk of
- * $(L.WINO_N) tiles (m=$(L.B), n=$(L.WINO_N), k=$(L.B), reduced over $(L.CB) input blocks).
- * A thread takes one image's row of $(L.W // 2) tiles at a time: its transformed
- * input V [16][$(L.CB)][$(L.W // 2)][$(L.B)], products M [16][$(L.KB)][$(L.W // 2)][$(L.B)] and the two conv
- * rows [$(L.KB)][2][$(L.W)][$(L.B)] stay in the thread's scratch; the rows then go through the
- * same epilogue as the direct algorithm's. */
+/* V [$(L.WP)][IB][NC][B] = B^T d B for the tiles t0 .. t0+NC-1 of the tile row
+ * ty (conv rows $(L.WT)ty .. $(L.WT)ty+$(L.WT - 1)), from one image's zero-bordered src
+ * [IB][H+2][W+2][B]: the input (forward) or the output gradient
+ * (backward-data). */
+static inline void $(L.name)_wino_input(const float *src, int IB, int ty, int t0, float *restrict V)
+{
+    enum { H = $(L.H), W = $(L.W), B = $(L.B), T = $(L.WT), A = $(L.WA), NC = $(L.WINO_N) };
+    const size_t next = (size_t)IB * NC * B;   /* one position to the next */
+    for (int ib = 0; ib < IB; ib++)
+        for (int tx = 0; tx < NC; tx++) {
+            const float *d = src + ((ib * (H + 2) + T * ty) * (W + 2) + T * (t0 + tx)) * B;
+            float t[A][A][B];   /* B^T d: columns combined */
+            for (int c = 0; c < A; c++) hep_wino$(L.WT)_input(d + c * B, (W + 2) * B, t[0][c], A * B, B);
+            for (int i = 0; i < A; i++)
+                hep_wino$(L.WT)_input(t[i][0], B, V + i * A * next + ((size_t)ib * NC + tx) * B, next, B);
+        }
+}
 
-/* U [16][OB][IB][B in][B out] = G g G^T for every channel pair, from
+@ if L.wino_fwd or L.wino_bwd_d then
+/* U [$(L.WP)][OB][IB][B in][B out] = G g G^T for every channel pair, from
  * weights [OB][IB][3][3][B in][B out]: the forward's (OB = KB output
  * blocks), or backward-data's flipped, transposed ones (OB = CB). */
 static void $(L.name)_wino_weights(const float *weight, float *U, int OB, int IB)
 {
-    enum { B = $(L.B) };
-    const int KB = OB, CB = IB;
+    enum { B = $(L.B), A = $(L.WA) };
 #pragma omp parallel for collapse(2) schedule(static)
-    for (int kb = 0; kb < KB; kb++)
-        for (int cb = 0; cb < CB; cb++)
+    for (int ob = 0; ob < OB; ob++)
+        for (int ib = 0; ib < IB; ib++)
             for (int ci = 0; ci < B; ci++) {
-                const float *g = weight + (((size_t)kb * CB + cb) * 9 * B + ci) * B;   /* tap t at g + t * B * B */
-                float gg[4][3][B];   /* G g: rows of the 4x3 product */
-                for (int s = 0; s < 3; s++)
-                    for (int o = 0; o < B; o++) {
-                        float g0 = g[(0 * 3 + s) * B * B + o], g1 = g[(1 * 3 + s) * B * B + o], g2 = g[(2 * 3 + s) * B * B + o];
-                        gg[0][s][o] = g0;
-                        gg[1][s][o] = 0.5f * (g0 + g1 + g2);
-                        gg[2][s][o] = 0.5f * (g0 - g1 + g2);
-                        gg[3][s][o] = g2;
-                    }
-                for (int i = 0; i < 4; i++)
-                    for (int o = 0; o < B; o++) {
-                        float u[4] = { gg[i][0][o], 0.5f * (gg[i][0][o] + gg[i][1][o] + gg[i][2][o]),
-                                       0.5f * (gg[i][0][o] - gg[i][1][o] + gg[i][2][o]), gg[i][2][o] };
-                        for (int j = 0; j < 4; j++)
-                            U[((((size_t)(i * 4 + j) * KB + kb) * CB + cb) * B + ci) * B + o] = u[j];
-                    }
+                const float *g = weight + (((size_t)ob * IB + ib) * 9 * B + ci) * B;   /* tap (r, s) at g + (3r + s) B B */
+                const size_t next = (size_t)OB * IB * B * B;                       /* one position to the next */
+                float gg[A][3][B];                                                 /* G g */
+                for (int s = 0; s < 3; s++) hep_wino$(L.WT)_weights(g + s * B * B, 3 * B * B, gg[0][s], 3 * B, B);
+                for (int i = 0; i < A; i++)
+                    hep_wino$(L.WT)_weights(gg[i][0], B, U + (i * A * next) + (((size_t)ob * IB + ib) * B + ci) * B, next, B);
             }
 }
 
-/* V [16][IB][TW][B] = B^T d B for the tiles of output rows 2ty, 2ty+1 from
- * one image's zero-bordered src [IB][H+2][W+2][B] (rows 2ty-1 .. 2ty+2 are
- * bordered rows 2ty .. 2ty+3): the input (forward) or the output
- * gradient (backward-data). */
-static inline void $(L.name)_wino_input(const float *src, int IB, int ty, float *restrict V)
-{
-    enum { H = $(L.H), W = $(L.W), B = $(L.B), TW = W / 2 };
-    const int CB = IB;
-    for (int cb = 0; cb < CB; cb++)
-        for (int tx = 0; tx < TW; tx++) {
-            const float *d = src + ((cb * (H + 2) + 2 * ty) * (W + 2) + 2 * tx) * B;
-            float t[4][4][B];   /* B^T d: rows combined */
-            for (int c = 0; c < 4; c++)
-#pragma omp simd
-                for (int b = 0; b < B; b++) {
-                    float d0 = d[(0 * (W + 2) + c) * B + b], d1 = d[(1 * (W + 2) + c) * B + b];
-                    float d2 = d[(2 * (W + 2) + c) * B + b], d3 = d[(3 * (W + 2) + c) * B + b];
-                    t[0][c][b] = d0 - d2;
-                    t[1][c][b] = d1 + d2;
-                    t[2][c][b] = d2 - d1;
-                    t[3][c][b] = d1 - d3;
-                }
-            for (int i = 0; i < 4; i++) {
-                float *v = V + (((size_t)(i * 4) * CB + cb) * TW + tx) * B;
-                const size_t next = (size_t)CB * TW * B;   /* position i*4+j+1 */
-#pragma omp simd
-                for (int b = 0; b < B; b++) {
-                    v[0 * next + b] = t[i][0][b] - t[i][2][b];
-                    v[1 * next + b] = t[i][1][b] + t[i][2][b];
-                    v[2 * next + b] = t[i][2][b] - t[i][1][b];
-                    v[3 * next + b] = t[i][1][b] - t[i][3][b];
-                }
-            }
-        }
-}
-
-/* Two rows of every output block = A^T M A from the products M
- * [16][OB][TW][B]: block ob's row i pixel x at dst + (ob * block + i * row + x) * B. */
+/* The $(L.WT) rows of the chunk's tiles in every output block, A^T M A, from the
+ * products M [$(L.WP)][OB][NC][B]: block ob's row i pixel x at
+ * dst + (ob * block + i * row + x) * B. */
 static inline void $(L.name)_wino_output(const float *restrict M, int OB, float *restrict dst, size_t block, size_t row)
 {
-    enum { W = $(L.W), B = $(L.B), TW = W / 2 };
-    const int KB = OB;
-    const size_t next = (size_t)KB * TW * B;   /* from one position to the next */
-    for (int kb = 0; kb < KB; kb++)
-        for (int tx = 0; tx < TW; tx++) {
-            const float *mm = M + ((size_t)kb * TW + tx) * B;
-            float *y = dst + ((size_t)kb * block + 2 * tx) * B;
-#pragma omp simd
-            for (int b = 0; b < B; b++) {
-                float s[2][4];
-                for (int j = 0; j < 4; j++) {
-                    float m0 = mm[(0 * 4 + j) * next + b], m1 = mm[(1 * 4 + j) * next + b];
-                    float m2 = mm[(2 * 4 + j) * next + b], m3 = mm[(3 * 4 + j) * next + b];
-                    s[0][j] = m0 + m1 + m2;
-                    s[1][j] = m1 - m2 - m3;
-                }
-                for (int i = 0; i < 2; i++) {
-                    y[(i * row + 0) * B + b] = s[i][0] + s[i][1] + s[i][2];
-                    y[(i * row + 1) * B + b] = s[i][1] - s[i][2] - s[i][3];
-                }
-            }
+    enum { B = $(L.B), T = $(L.WT), A = $(L.WA), NC = $(L.WINO_N) };
+    const size_t next = (size_t)OB * NC * B;
+    for (int ob = 0; ob < OB; ob++)
+        for (int tx = 0; tx < NC; tx++) {
+            const float *mm = M + ((size_t)ob * NC + tx) * B;
+            float s[T][A][B];   /* A^T M: rows combined */
+            for (int j = 0; j < A; j++) hep_wino$(L.WT)_output(mm + j * next, A * next, s[0][j], A * B, B);
+            for (int i = 0; i < T; i++)
+                hep_wino$(L.WT)_output(s[i][0], B, dst + ((size_t)ob * block + i * row + T * tx) * B, B, B);
         }
 }
 
-/* M [16][OB][TW][B]: the transformed-domain products of U [16][OB][IB][B][B]
- * and V [16][IB][TW][B], one batch-reduce call per position, output block
- * and chunk of tiles. */
+/* M [$(L.WP)][OB][NC][B]: the transformed-domain products of U [$(L.WP)][OB][IB][B][B]
+ * and V [$(L.WP)][IB][NC][B], one batch-reduce call per position and output block. */
 static inline void $(L.name)_wino_products(const hep_model *m, const float *U, const float *V, float *M, int OB, int IB)
 {
-    enum { W = $(L.W), B = $(L.B), TW = W / 2, NC = $(L.WINO_N) };
+    enum { B = $(L.B), P = $(L.WP), NC = $(L.WINO_N) };
     const unsigned long long blocks = (unsigned long long)IB;
-    for (int xi = 0; xi < 16; xi++)
+    for (int xi = 0; xi < P; xi++)
         for (int ob = 0; ob < OB; ob++)
-            for (int t0 = 0; t0 < TW; t0 += NC)
-                m->$(L.name)_wino(U + (((size_t)xi * OB + ob) * IB) * B * B, V + ((size_t)xi * IB * TW + t0) * B,
-                                  M + (((size_t)xi * OB + ob) * TW + t0) * B, &blocks);
+            m->$(L.name)_wino(U + (((size_t)xi * OB + ob) * IB) * B * B, V + (size_t)xi * IB * NC * B,
+                              M + ((size_t)xi * OB + ob) * NC * B, &blocks);
 }
 
+/* One tile row of a pass from the bordered src [IB][H+2][W+2][B] into dst
+ * (see $(L.name)_wino_output), chunk by chunk through the thread's scratch. */
+static inline void $(L.name)_wino_row(const hep_model *m, float *scratch, const float *U, const float *src, int IB,
+                                      int OB, int ty, float *dst, size_t block, size_t row)
+{
+    enum { B = $(L.B), T = $(L.WT), P = $(L.WP), NC = $(L.WINO_N), TW = $(L.W // L.WT) };
+    float *V = scratch, *M = V + (size_t)P * IB * NC * B;
+    for (int t0 = 0; t0 < TW; t0 += NC) {
+        $(L.name)_wino_input(src, IB, ty, t0, V);
+        $(L.name)_wino_products(m, U, V, M, OB, IB);
+        $(L.name)_wino_output(M, OB, dst + (size_t)T * t0 * B, block, row);
+    }
+}
+@ end
+
+@ if L.wino_fwd then
 static void $(L.name)_forward(hep_model *m, int n_images, const hep_pass *pass)
 {
-    enum { CB = $(L.CB), KB = $(L.KB), H = $(L.H), W = $(L.W), B = $(L.B), TW = W / 2, TH = H / 2,
-           IN_IMAGE = CB * (H + 2) * (W + 2) * B };
-    const float *bias = m->params + $(L.b_off), *U = m->$(L.name)_wino_u;
+    enum { CB = $(L.CB), KB = $(L.KB), H = $(L.H), W = $(L.W), B = $(L.B), T = $(L.WT), P = $(L.WP),
+           NC = $(L.WINO_N), IN_IMAGE = CB * (H + 2) * (W + 2) * B };
+    const float *bias = m->params + $(L.b_off);
     const hep_dropout drop = hep_dropout_make($(L.dropout and "pass->training" or "0"), pass->keep_prob,
                                               pass->seed, pass->step, $(L.dropout or 0));
     $(L.name)_wino_weights(m->params + $(L.w_off), m->$(L.name)_wino_u, KB, CB);
 #pragma omp parallel for collapse(2) schedule(static)
     for (int n = 0; n < n_images; n++)
-        for (int ty = 0; ty < TH; ty++) {
-            float *V = m->thread[omp_get_thread_num()].wino;
-            float *M = V + (size_t)16 * CB * TW * B, *rows = M + (size_t)16 * KB * TW * B;
-            $(L.name)_wino_input(m->$(L.in_buf) + (size_t)n * IN_IMAGE, CB, ty, V);
-            $(L.name)_wino_products(m, U, V, M, KB, CB);
-            $(L.name)_wino_output(M, KB, rows, 2 * W, W);
-            for (int kb = 0; kb < KB; kb++) {
+        for (int ty = 0; ty < H / T; ty++) {
+            float *scratch = m->thread[omp_get_thread_num()].wino;
+            float *rows = scratch + (size_t)P * (CB + KB) * NC * B;   /* [KB][T][W][B] */
+            $(L.name)_wino_row(m, scratch, m->$(L.name)_wino_u, m->$(L.in_buf) + (size_t)n * IN_IMAGE, CB, KB, ty,
+                               rows, (size_t)T * W, W);
+            for (int kb = 0; kb < KB; kb++)
 @ if L.pool then
-                $(L.name)_epilogue(m, rows + (size_t)kb * 2 * W * B, n, kb, ty, bias + kb * B, &drop, pass);
+                for (int i = 0; i < T; i += 2)   /* two conv rows make one pooled row */
+                    $(L.name)_epilogue(m, rows + ((size_t)kb * T + i) * W * B, n, kb, (T * ty + i) / 2, bias + kb * B,
+                                       &drop, pass);
 @ else
-                $(L.name)_epilogue(m, rows + (size_t)kb * 2 * W * B, n, kb, 2 * ty, bias + kb * B, &drop, pass);
-                $(L.name)_epilogue(m, rows + ((size_t)kb * 2 + 1) * W * B, n, kb, 2 * ty + 1, bias + kb * B, &drop, pass);
+                for (int i = 0; i < T; i++)
+                    $(L.name)_epilogue(m, rows + ((size_t)kb * T + i) * W * B, n, kb, T * ty + i, bias + kb * B, &drop,
+                                       pass);
 @ end
-            }
+        }
+}
+@ end
+
+@ if L.wino_bwd_d then
+/* Backward-data of tile row ty (din's bordered rows $(L.WT)ty+1 .. $(L.WT)ty+$(L.WT)) from the
+ * thread's output gradient dy [KB][H+2][W+2][B], by the same algorithm over
+ * the flipped, transposed weights. */
+static inline void $(L.name)_wino_data_rows(hep_model *m, hep_thread *t, const float *dy, float *din, int ty)
+{
+    enum { CB = $(L.CB), KB = $(L.KB), H = $(L.H), W = $(L.W), B = $(L.B), T = $(L.WT) };
+    $(L.name)_wino_row(m, t->wino, m->$(L.name)_wino_ub, dy, KB, CB, ty,
+                       din + ((T * ty + 1) * (W + 2) + 1) * B, (size_t)(H + 2) * (W + 2), W + 2);
+}
+@ end
+
+@ if L.wino_bwd_w then
+/* ---- $(L.name) backward-weights by Winograd F($(L.WT)x$(L.WT),3x3) ----
+ * The gradient of Y = A^T [U . V] A with respect to U is dU = (A dY A^T) . V,
+ * summed over tiles and images: per position $(L.WP) GEMMs [K x tiles] x
+ * [tiles x C], accumulated in the thread's dU [$(L.WP)][$(L.KB)][$(L.CB)][$(L.B) c][$(L.B) k] (t->wgrad) over
+ * all its images; the weight gradient G^T dU G is taken once per batch. An
+ * image's tiles go in groups of $(L.WG) tile rows ($(L.WG * (L.W // L.WT)) tiles): their transformed inputs
+ * [chunk][$(L.WP)][$(L.CB)][$(L.WINO_N)][$(L.B)] and output gradients [chunk][$(L.WP)][$(L.KB)][$(L.WINO_N)][$(L.B)] in the thread's
+ * scratch, one batch-reduce call over the group's chunks per position and
+ * block pair (m=$(L.B), n=$(L.B), k=$(L.WINO_N)). */
+
+/* dM [$(L.WP)][KB][NC][B] = A dY A^T for the chunk's tiles of tile row ty, from
+ * the thread's zero-bordered output gradient dy [KB][H+2][W+2][B]. */
+static inline void $(L.name)_wino_grad_input(const float *dy, int ty, int t0, float *restrict dM)
+{
+    enum { KB = $(L.KB), H = $(L.H), W = $(L.W), B = $(L.B), T = $(L.WT), A = $(L.WA), NC = $(L.WINO_N) };
+    const size_t next = (size_t)KB * NC * B;
+    for (int kb = 0; kb < KB; kb++)
+        for (int tx = 0; tx < NC; tx++) {
+            const float *d = dy + ((kb * (H + 2) + T * ty + 1) * (W + 2) + T * (t0 + tx) + 1) * B;
+            float s[A][T][B];   /* A dY: columns expanded */
+            for (int c = 0; c < T; c++) hep_wino$(L.WT)_output_grad(d + c * B, (W + 2) * B, s[0][c], T * B, B);
+            for (int i = 0; i < A; i++)
+                hep_wino$(L.WT)_output_grad(s[i][0], B, dM + i * A * next + ((size_t)kb * NC + tx) * B, next, B);
         }
 }
 
-/* Backward-data of output rows 2ty, 2ty+1 (din's bordered rows 2ty+1, 2ty+2)
- * from the thread's output gradient dy [KB][H+2][W+2][B], by the same
- * algorithm over the flipped, transposed weights. */
-static inline void $(L.name)_wino_data_rows(hep_model *m, hep_thread *t, const float *dy, float *din, int ty)
+/* One image's contribution to the thread's dU, from its input in
+ * [CB][H+2][W+2][B] and output gradient dy (both zero-bordered). */
+static void $(L.name)_wino_weight_grad_image(const hep_model *m, hep_thread *t, const float *in, const float *dy)
 {
-    enum { CB = $(L.CB), KB = $(L.KB), H = $(L.H), W = $(L.W), B = $(L.B), TW = W / 2 };
-    float *V = t->wino, *M = V + (size_t)16 * KB * TW * B;
-    $(L.name)_wino_input(dy, KB, ty, V);
-    $(L.name)_wino_products(m, m->$(L.name)_wino_ub, V, M, CB, KB);
-    $(L.name)_wino_output(M, CB, din + ((2 * ty + 1) * (W + 2) + 1) * B, (size_t)(H + 2) * (W + 2), W + 2);
+    enum { CB = $(L.CB), KB = $(L.KB), H = $(L.H), W = $(L.W), B = $(L.B), T = $(L.WT), P = $(L.WP),
+           NC = $(L.WINO_N), TW = W / T, G = $(L.WG), CHUNKS = G * TW / NC,
+           V_CHUNK = P * CB * NC * B, M_CHUNK = P * KB * NC * B };
+    float *V = t->wino, *dM = V + (size_t)CHUNKS * V_CHUNK, *dU = t->wgrad + $(L.wgrad_off);
+    const unsigned long long chunks = CHUNKS;
+    for (int ty0 = 0; ty0 < H / T; ty0 += G) {
+        for (int g = 0; g < G; g++)
+            for (int t0 = 0; t0 < TW; t0 += NC) {
+                size_t chunk = (size_t)g * (TW / NC) + t0 / NC;
+                $(L.name)_wino_input(in, CB, ty0 + g, t0, V + chunk * V_CHUNK);
+                $(L.name)_wino_grad_input(dy, ty0 + g, t0, dM + chunk * M_CHUNK);
+            }
+        for (int xi = 0; xi < P; xi++)
+            for (int kb = 0; kb < KB; kb++)
+                for (int cb = 0; cb < CB; cb++)
+                    m->$(L.name)_wino_bwd_w(dM + ((size_t)xi * KB + kb) * NC * B, V + ((size_t)xi * CB + cb) * NC * B,
+                                            dU + (((size_t)xi * KB + kb) * CB + cb) * B * B, &chunks);
+    }
 }
+
+/* The thread's weight gradient G^T dU G, into its private gradient copy. */
+static void $(L.name)_wino_weight_grad_finish(hep_thread *t)
+{
+    enum { CB = $(L.CB), KB = $(L.KB), B = $(L.B), A = $(L.WA) };
+    const float *dU = t->wgrad + $(L.wgrad_off);
+    float *dweight = t->grad + $(L.w_off);
+    const size_t next = (size_t)KB * CB * B * B;   /* one position to the next */
+    for (int kb = 0; kb < KB; kb++)
+        for (int cb = 0; cb < CB; cb++)
+            for (int c = 0; c < B; c++) {
+                const float *u = dU + (((size_t)kb * CB + cb) * B + c) * B;
+                float s[3][A][B];   /* G^T dU: rows combined */
+                for (int j = 0; j < A; j++) hep_wino$(L.WT)_weights_grad(u + j * next, A * next, s[0][j], A * B, B);
+                for (int r = 0; r < 3; r++)
+                    hep_wino$(L.WT)_weights_grad(s[r][0], B, dweight + (((size_t)kb * CB + cb) * 9 + r * 3) * B * B + c * B,
+                                                 (size_t)B * B, B);
+            }
+}
+@ end

@@ -16,6 +16,12 @@
 @   end
 @ end
  *
+ * Algorithm per conv and pass (forward, backward-data, backward-weights) and
+ * who chose it: the network file, a tuning file, or the cost model:
+@ for _, op in ipairs(N.conv_ops) do
+ *   $(string.format("%-8s %-10s %-10s %-10s (%s)", op.name, op.passes.forward, op.passes.backward_data, op.passes.backward_weights, op.algorithm_src))
+@ end
+ *
  * Memory plan (batch N, T threads; floats unless noted):
 @ for _, b in ipairs(N.buffers) do
  *   $(b.summary)
@@ -31,6 +37,7 @@
 #include "model.h"      /* this network's constants, beside this file */
 #include <epilogue.h>
 #include <layout.h>
+#include <winograd.h>   /* Winograd F(m x m, 3x3) transforms */
 
 #if HEP_MODEL_ABI != $(G.abi)
 #error "runtime/model.h does not match the generator's ABI: regenerate (make clean && make)"
@@ -43,6 +50,7 @@ typedef struct {
     float *dout[2]; /* block-output gradients of one image, ping-pong */
     float *sink;    /* [$(N.thread.sink)] sums nothing reads (batch norm's epilogue backward) */
     float *wino;    /* [$(N.thread.wino)] Winograd forward: transformed row of tiles, products, conv rows */
+    float *wgrad;   /* [$(N.thread.wgrad)] Winograd backward-weights: transformed-domain weight gradients */
     float *grad;    /* [$(N.conv_params)] private conv weight/bias gradients */
     double bwd_d[$(#N.ops)], bwd_w[$(#N.ops)];   /* seconds per layer, this thread */
 } hep_thread;
@@ -238,6 +246,7 @@ hep_model *hep_model_create(int batch, int threads, char *err, size_t errlen)
         thr[t].dout[1] = s;                s += $(N.thread.dout);
         thr[t].sink = s;                   s += $(N.thread.sink);
         thr[t].wino = s;                   s += $(N.thread.wino);
+        thr[t].wgrad = s;                  s += $(N.thread.wgrad);
         thr[t].grad = s;
     }
 #undef CARVE
@@ -313,6 +322,7 @@ double hep_model_backward(hep_model *m, const int *labels, const float *weights,
     {
         hep_thread *t = &m->thread[omp_get_thread_num()];
         memset(t->grad, 0, sizeof(float) * $(N.conv_params));
+        memset(t->wgrad, 0, sizeof(float) * $(N.thread.wgrad));
 @ if not N.has_bn then
 #pragma omp for schedule(static)   /* fixed image-to-thread map: bitwise reproducible sums */
         for (int i = 0; i < n; i++) {
@@ -357,6 +367,12 @@ double hep_model_backward(hep_model *m, const int *labels, const float *weights,
         }
 @ end
 @ end
+@ for _, op in ipairs(N.conv_ops) do
+@   if op.wino_bwd_w then
+        $(op.name)_wino_weight_grad_finish(t);
+@   end
+@ end
+#pragma omp barrier
 #pragma omp for schedule(static)
         for (int i = 0; i < $(N.conv_params); i++) {
             float sum = 0.0f;

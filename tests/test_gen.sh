@@ -37,6 +37,8 @@ check "gen bad: one class"        bad_network $B/one_class.lua      "$B/one_clas
 check "gen bad: misplaced batchnorm" bad_network $B/misplaced_batchnorm.lua "$B/misplaced_batchnorm.lua:5: layer batchnorm1: batchnorm must directly follow a conv"
 check "gen bad: batchnorm keys"   bad_network $B/batchnorm_momentum.lua "$B/batchnorm_momentum.lua:4: layer batchnorm1: 'momentum' must be a number in (0, 1]"
 check "gen bad: winograd on the first conv" bad_network $B/winograd_first.lua "$B/winograd_first.lua:4: layer conv1: algorithm \"winograd2\" needs a conv that is not the first"
+check "gen bad: winograd4 on a size not a multiple of 4" bad_network $B/winograd4_size.lua "$B/winograd4_size.lua:6: layer conv2: algorithm \"winograd4\" needs a conv that is not the first (its channels come in blocks), height and width multiples of 4 (4x4 output tiles) and no batchnorm (not built yet); got 16x6x6"
+check "gen bad: unknown algorithm" bad_network $B/unknown_algorithm.lua "$B/unknown_algorithm.lua:6: layer conv2: 'algorithm' = \"fft\" is not one of \"auto\""
 check "gen bad: misplaced relu"   bad_network $B/misplaced_relu.lua "$B/misplaced_relu.lua:5: layer relu1: relu must directly follow a conv"
 check "gen bad: negative units"   bad_network $B/negative_units.lua "$B/negative_units.lua:5: layer hidden: 'units' must be a positive integer, got -4"
 check "gen bad: Lua syntax error" bad_network $B/syntax_error.lua   "$B/syntax_error.lua:4:"
@@ -64,6 +66,22 @@ native_by_isa() {
             grep -q "Channel block B = $block (" "$d/model.c" || { echo "expected $want, B = $block"; return 1; }
     done
 }
+# Who chose each conv's algorithm: the cost model by default (the largest
+# Winograd tile that fits, direct for the first conv), the network file
+# when it says so; model.c's header names it per pass.
+algorithm_named() {
+    local d=$LOGDIR/gen-algo
+    rm -rf "$d"; mkdir -p "$d/a" "$d/b"
+    lua5.4 gen/main.lua networks/hep224.lua skx "$d/a" && lua5.4 gen/main.lua tests/nets/hep224_direct.lua skx "$d/b" || return 1
+    grep -A6 "^ \* Algorithm per conv" "$d/a/model.c" "$d/b/model.c"
+    grep -q "conv1    direct     direct     direct     (cost model: no Winograd tile fits)" "$d/a/model.c" &&
+        grep -q "conv2    winograd4  winograd4  winograd4  (cost model)" "$d/a/model.c" &&
+        grep -q "conv5    winograd2  winograd2  winograd2  (cost model)" "$d/a/model.c" &&
+        grep -q "conv3    direct     direct     direct     (tests/nets/hep224_direct.lua:6)" "$d/b/model.c" &&
+        grep -q "conv5 Winograd products" "$d/a/model.c" && ! grep -q "_wino_" "$d/b/model.c"
+}
+check "gen: each conv pass's algorithm and who chose it in model.c's header" algorithm_named
+
 check "gen: native takes the blocking of the ISA the compiler sees (AVX-512, AVX2)" native_by_isa
 
 echo "== tuning (make tune and tuning files)"
@@ -76,9 +94,11 @@ tuning_used() {
     lua5.4 gen/main.lua networks/hep64.lua skx "$d" --tuning=tests/tuning/odd-hep64.lua || return 1
     grep -E "Channel block|width chunk" "$d/model.c"
     grep -q "Channel block B = 32 (tests/tuning/odd-hep64.lua)" "$d/model.c" &&
-        grep -q "conv2    width chunk 8   (tests/tuning/odd-hep64.lua), backward rows 4   (tests/tuning/odd-hep64.lua)" "$d/model.c"
+        grep -q "conv2    width chunk 8   (tests/tuning/odd-hep64.lua), backward rows 4   (tests/tuning/odd-hep64.lua)" "$d/model.c" &&
+        grep -q "conv2    winograd4  direct     winograd4  (tests/tuning/odd-hep64.lua)" "$d/model.c" &&
+        grep -q "conv3    direct     winograd2  direct     (tests/tuning/odd-hep64.lua)" "$d/model.c"
 }
-check "tune: a tuning file's blocking is used and named in model.c's header" tuning_used
+check "tune: a tuning file's blocking and algorithms are used and named in model.c's header" tuning_used
 
 # bad_tuning TEXT EXPECTED: the generator refuses the file, naming it and the key
 bad_tuning() {
@@ -101,6 +121,18 @@ check "tune bad: a value of the wrong type" bad_tuning \
     'return { convs = { x = { wc = "wide" } } }' \
     ': convs["x"]: expected { wc = <positive integer>, bwr = <positive integer> }'
 check "tune bad: not Lua" bad_tuning 'return {' ':2:'
+check "tune bad: two Winograd tiles in one layer" bad_tuning \
+    'return { convs = { ["B64 128x32x32->128 pool"] = { forward = "winograd4", backward_data = "winograd2", backward_weights = "direct" } } }' \
+    ': convs["B64 128x32x32->128 pool"].backward_data = "winograd2": layer conv2 (networks/hep64.lua:8) cannot take it (one Winograd tile per layer)'
+check "tune bad: Winograd on the first conv" bad_tuning \
+    'return { convs = { ["B64 first 3x64x64->128 pool"] = { forward = "winograd2", backward_data = "direct", backward_weights = "direct" } } }' \
+    ': convs["B64 first 3x64x64->128 pool"].forward = "winograd2": layer conv1 (networks/hep64.lua:8) cannot take it'
+check "tune bad: an unknown algorithm" bad_tuning \
+    'return { convs = { ["B64 128x32x32->128 pool"] = { forward = "fft", backward_data = "direct", backward_weights = "direct" } } }' \
+    ': convs["B64 128x32x32->128 pool"].forward = "fft" is not "direct", "winograd2" or "winograd4"'
+check "tune bad: algorithms of only some passes" bad_tuning \
+    'return { convs = { ["B64 128x32x32->128 pool"] = { forward = "direct" } } }' \
+    ': convs["B64 128x32x32->128 pool"]: give the algorithm of all three passes (forward, backward_data, backward_weights) or of none'
 
 # make tune end to end on a small network: candidates built and timed, the
 # file written and then used by the generator.

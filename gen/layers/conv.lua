@@ -17,6 +17,18 @@ local function offsets(count_outer, stride_outer, W, B, bytes_per_block)
   return table.concat(a, ", "), table.concat(b, ", ")
 end
 
+--- "; Winograd F(4x4,3x3) in every pass", or the passes that use it.
+function M.algorithm_summary(op)
+  if not op.wino then return "" end
+  local f = string.format("Winograd F(%dx%d,3x3)", op.wino, op.wino)
+  if op.wino_fwd and op.wino_bwd_d and op.wino_bwd_w then return "; " .. f .. " in every pass" end
+  local used = {}
+  for _, pass in ipairs({ "forward", "backward_data", "backward_weights" }) do
+    if op.passes[pass] ~= "direct" then used[#used + 1] = pass:gsub("_", "-") end
+  end
+  return string.format("; %s in %s, direct otherwise", f, table.concat(used, ", "))
+end
+
 function M.plan(op, ctx)
   local B = op.B
   op.in_buf = op.first and "x0" or (ctx.prev_conv.name .. "_out")
@@ -28,8 +40,7 @@ function M.plan(op, ctx)
   op.epilogue = #parts > 0 and (", " .. first_part .. ", " .. table.concat(parts, ", ")) or (", " .. first_part)
   op.summary = string.format("%-8s conv 3x3 %d->%d at %dx%d%s -> %dx%dx%d  (%.3f GFLOP/img)%s",
     op.name, op.C, op.K, op.H, op.W, op.epilogue, op.K, op.OH, op.OW, op.flops / 1e9,
-    op.algorithm == "winograd2" and ("; Winograd F(2x2,3x3) forward" ..
-      ((op.BWR % 2 == 0 or op.BWR == op.H) and " and backward-data, backward-weights direct" or ", backward direct")) or "")
+    M.algorithm_summary(op))
 
   local wcount = op.K * op.C * 9
   op.w_off = ctx.add_tensor(op.name .. "/weight", 0, { op.K, op.C, 3, 3 }, wcount, op.C * 9,
@@ -108,35 +119,74 @@ function M.plan(op, ctx)
       call = string.format("libxsmm_smmdispatch_reducebatch_strd(%d, %d, %d, %d, %d, &lda, &ldb, &ldc, &one, &one, &trans_b, NULL)",
         B, B, op.W, (op.W + 2) * B * 4, (op.W + 2) * B * 4) }
   end
-  if op.algorithm == "winograd2" then M.plan_winograd(op, ctx) end
+  if op.wino then M.plan_winograd(op, ctx) end
   op.forward_call = string.format("%s_forward(m, n, pass);", op.name)
 end
 
---- Winograd F(2x2,3x3) forward (templates/conv_winograd.c): transformed
--- weights per forward, per-thread scratch for one row of tiles, and the
+-- Floats of a thread's Winograd scratch that should stay in its L2 cache:
+-- the transformed inputs and products of one chunk of tiles.
+local WINO_CACHE_FLOATS = 128 * 1024
+-- Tiles reduced per backward-weights GEMM call at least, where the image has
+-- them: fewer make the call's C block's load and store dominate.
+local WINO_BWD_TILES = 56
+
+--- Winograd F(T x T, 3x3) for the passes that use it (templates/conv_winograd.c,
+-- runtime/winograd.h). Forward and backward-data: transformed weights per
+-- pass, per-thread scratch for a chunk of tiles of one tile row, and the
 -- transformed-domain GEMM (strided batch-reduce over the input blocks).
 function M.plan_winograd(op, ctx)
-  local B, TW = op.B, op.W // 2
+  local B, T = op.B, op.wino
+  op.WT, op.WA = T, T + 2
+  op.WP = op.WA * op.WA
+  local TW = op.W // T
+  -- chunk: the most tiles (at most the arch's width chunk) whose V and M fit
+  -- the cache budget, dividing the row
+  local fit = math.max(1, WINO_CACHE_FLOATS // (op.WP * (op.CB + op.KB) * B))
   op.WINO_N = 1
-  for n = math.min(TW, 28), 1, -1 do
+  for n = math.min(TW, fit, op.max_width_chunk), 1, -1 do
     if TW % n == 0 then op.WINO_N = n; break end
   end
-  ctx.add_buffer { field = op.name .. "_wino_u", ctype = "float", count = tostring(16 * op.K * op.C),
-    shape = string.format("[16][%d][%d][%d][%d] Winograd-transformed weights", op.KB, op.CB, B, B),
-    fixed = 16 * op.K * op.C * 4 }
-  ctx.thread_need("wino", 16 * op.CB * TW * B + 16 * op.KB * TW * B + op.KB * 2 * op.W * B)
-  -- backward-data in Winograd's row pairs needs bands of whole pairs
-  op.wino_data = op.BWR % 2 == 0 or op.BWR == op.H
-  if op.wino_data then
-    ctx.add_buffer { field = op.name .. "_wino_ub", ctype = "float", count = tostring(16 * op.K * op.C),
-      shape = string.format("[16][%d][%d][%d][%d] Winograd-transformed backward-data weights", op.CB, op.KB, B, B),
-      fixed = 16 * op.K * op.C * 4 }
+  local ucount = op.WP * op.K * op.C
+  if op.wino_fwd then
+    ctx.add_buffer { field = op.name .. "_wino_u", ctype = "float", count = tostring(ucount),
+      shape = string.format("[%d][%d][%d][%d][%d] Winograd-transformed weights", op.WP, op.KB, op.CB, B, B),
+      fixed = ucount * 4 }
+    ctx.thread_need("wino", op.WP * (op.CB + op.KB) * op.WINO_N * B + op.KB * T * op.W * B)
   end
-  ctx.add_kernel { field = op.name .. "_wino", type = "libxsmm_smmfunction_reducebatch_strd",
-    comment = string.format("%s Winograd products: m=%d n=%d k=%d, %d input blocks", op.name, B, op.WINO_N, B, op.CB),
+  if op.wino_bwd_d then
+    ctx.add_buffer { field = op.name .. "_wino_ub", ctype = "float", count = tostring(ucount),
+      shape = string.format("[%d][%d][%d][%d][%d] Winograd-transformed backward-data weights", op.WP, op.CB, op.KB, B, B),
+      fixed = ucount * 4 }
+    ctx.thread_need("wino", op.WP * (op.CB + op.KB) * op.WINO_N * B)
+  end
+  if op.wino_fwd or op.wino_bwd_d then
+    ctx.add_kernel { field = op.name .. "_wino", type = "libxsmm_smmfunction_reducebatch_strd",
+      comment = string.format("%s Winograd products: m=%d n=%d k=%d, batch-reduce over the input blocks", op.name, B,
+        op.WINO_N, B),
+      lda = B, ldb = B, ldc = B,
+      call = string.format("libxsmm_smmdispatch_reducebatch_strd(%d, %d, %d, %d, %d, &lda, &ldb, &ldc, &one, &zero, &no_trans, NULL)",
+        B, op.WINO_N, B, B * B * 4, op.WINO_N * B * 4) }
+  end
+  if op.wino_bwd_w then M.plan_winograd_weights(op, ctx, ucount) end
+end
+
+--- Winograd backward-weights: groups of WG tile rows, the fewest with at
+-- least WINO_BWD_TILES tiles (the GEMMs' reduction) that divide the height;
+-- the transformed-domain gradient accumulates per thread (wgrad).
+function M.plan_winograd_weights(op, ctx, ucount)
+  local B, TW, TH = op.B, op.W // op.wino, op.H // op.wino
+  op.WG = TH
+  for g = 1, TH do
+    if TH % g == 0 and g * TW >= WINO_BWD_TILES then op.WG = g; break end
+  end
+  ctx.thread_need("wino", op.WG * TW * op.WP * (op.CB + op.KB) * B)
+  op.wgrad_off = ctx.thread_add("wgrad", ucount)
+  ctx.add_kernel { field = op.name .. "_wino_bwd_w", type = "libxsmm_smmfunction_reducebatch_strd",
+    comment = string.format("%s Winograd backward-weights: m=%d n=%d k=%d, batch-reduce over %d chunks of tiles", op.name,
+      B, B, op.WINO_N, op.WG * TW // op.WINO_N),
     lda = B, ldb = B, ldc = B,
-    call = string.format("libxsmm_smmdispatch_reducebatch_strd(%d, %d, %d, %d, %d, &lda, &ldb, &ldc, &one, &zero, &no_trans, NULL)",
-      B, op.WINO_N, B, B * B * 4, TW * B * 4) }
+    call = string.format("libxsmm_smmdispatch_reducebatch_strd(%d, %d, %d, %d, %d, &lda, &ldb, &ldc, &one, &one, &trans_b, NULL)",
+      B, B, op.WINO_N, op.WP * op.KB * op.WINO_N * B * 4, op.WP * op.CB * op.WINO_N * B * 4) }
 end
 
 --- Batch normalisation between the conv and its epilogue (PyTorch's
@@ -174,7 +224,7 @@ end
 function M.emit(op, ctx)
   local fwd = ctx.render(op.first and "conv_first_forward.c" or "conv_forward.c", { L = op })
     .. ctx.render("conv_epilogue.c", { L = op })
-    .. (op.algorithm == "winograd2" and ctx.render("conv_winograd.c", { L = op }) or "")
+    .. (op.wino and ctx.render("conv_winograd.c", { L = op }) or "")
   local bwd = ctx.render("conv_backward.c", { L = op })
   return fwd .. "\n" .. bwd
 end

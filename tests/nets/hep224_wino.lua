@@ -1,4 +1,4 @@
--- hep224 with the forward of conv2..conv5 by Winograd F(2x2,3x3): for the
+-- hep224 with conv2..conv5 by Winograd F(2x2,3x3): for the
 -- reference check and make bench.
 local layers = { input { channels = 3, height = 224, width = 224 } }
 for i = 1, 4 do

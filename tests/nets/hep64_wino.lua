@@ -1,4 +1,4 @@
--- hep64 with the forward of conv2 and conv3 by Winograd F(2x2,3x3): for the
+-- hep64 with conv2 and conv3 by Winograd F(2x2,3x3): for the
 -- reference check and make bench.
 local layers = { input { channels = 3, height = 64, width = 64 } }
 for i = 1, 3 do
