@@ -29,7 +29,7 @@ endif
 RUNTIME_SRC := $(filter-out runtime/main.c runtime/isa_guard.c,$(wildcard runtime/*.c))
 ISA_GUARD   := build/isa_guard.o
 RUNTIME_HDR := $(wildcard runtime/*.h)
-GEN_SRC     := $(wildcard gen/*.lua gen/layers/*.lua templates/*.c)
+GEN_SRC     := $(wildcard gen/*.lua gen/layers/*.lua templates/*.c tuning/*.lua)
 
 ifeq ($(filter $(ARCH),$(ARCHS)),)
 $(error ARCH=$(ARCH) is not one of: $(ARCHS))

@@ -133,7 +133,7 @@ local function write_file(ctx, best, block, steps_by_block)
   end
   os.execute("mkdir -p " .. (path:match("^(.*)/[^/]*$") or "."))
   local out = assert(io.open(path, "w"))
-  out:write(tuning.render(t, "-- Blocking measured fastest by `make tune` (gen/tune.lua) for arch " .. t.arch
+  out:write(tuning.render(t, "-- Blocking and algorithms measured fastest by `make tune` (gen/tune.lua) for arch " .. t.arch
     .. ";\n-- the generator uses it instead of its defaults. Reviewed and versioned like code."))
   out:close()
   return path
