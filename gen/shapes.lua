@@ -21,10 +21,10 @@ local PASSES = { "forward", "backward_data", "backward_weights" }
 M.PASSES = PASSES
 
 --- Whether Winograd F(T x T, 3x3) can compute this conv (at height and
--- width `at`): its input channels come in blocks (not the first conv),
--- whole tiles, and no batch norm (not built with Winograd yet).
+-- width `at`): its input channels come in blocks (not the first conv) and
+-- whole tiles.
 local function winograd_fits(op, T, at)
-  return not op.first and at.h % T == 0 and at.w % T == 0 and not op.bn
+  return not op.first and at.h % T == 0 and at.w % T == 0
 end
 M.winograd_fits = winograd_fits
 
@@ -215,9 +215,9 @@ function M.infer(net, arch, tuning)
       fail(l, "'algorithm' = %s is not one of \"auto\" (the tuning file's choice, else the cost model's), "
         .. "\"direct\", \"winograd2\" (Winograd F(2x2,3x3)), \"winograd4\" (F(4x4,3x3))", show(a.algorithm)); ok = false
     elseif tile and not winograd_fits(op, tile, cur) then
-      fail(l, "algorithm %q needs a conv that is not the first (its channels come in blocks), height and width "
-        .. "multiples of %d (%dx%d output tiles) and no batchnorm (not built yet); got %dx%dx%d%s", op.algorithm,
-        tile, tile, tile, cur.c, cur.h, cur.w, op.bn and " with batchnorm" or ""); ok = false
+      fail(l, "algorithm %q needs a conv that is not the first (its channels come in blocks) and height and "
+        .. "width multiples of %d (%dx%d output tiles); got %dx%dx%d", op.algorithm, tile, tile, tile, cur.c, cur.h,
+        cur.w); ok = false
     end
     local r = take("relu")
     op.relu = r ~= nil

@@ -36,7 +36,7 @@ static void $(L.name)_forward_tiles(hep_model *m, int n_images, const float *wei
             }
 }
 @ end
-@ if L.wino_fwd then
+@ if L.wino_fwd and not L.bn then
 /* (forward: conv_winograd.c, below) */
 @ elseif not L.bn then
 
@@ -68,6 +68,32 @@ static void $(L.name)_bn_fold(hep_model *m)
         wfold[e] = weight[e] * scale[(e / PER_KB) * B + e % B];
 }
 
+/* Training, pass 1 helper: the sums of output row p (conv rows ROWS p ..)
+ * of image n's block kb, from the stored conv output. */
+static inline void $(L.name)_bn_row_sums(hep_model *m, int n, int kb, int p)
+{
+    enum { KB = $(L.KB), H = $(L.H), W = $(L.W), B = $(L.B), OH = $(L.OH), ROWS = $(L.pool and 2 or 1) };
+    const float *z = m->$(L.name)_pre + (((size_t)n * KB + kb) * H + ROWS * p) * W * B;
+    double sum[B], sumsq[B];
+    for (int b = 0; b < B; b++) sum[b] = sumsq[b] = 0;
+    for (int i = 0; i < ROWS * W; i++)
+        for (int b = 0; b < B; b++) {
+            double v = z[i * B + b];
+            sum[b] += v;
+            sumsq[b] += v * v;
+        }
+    double *s = m->$(L.name)_fsums + (((size_t)n * KB + kb) * OH + p) * 2 * B;
+    memcpy(s, sum, sizeof sum);
+    memcpy(s + B, sumsq, sizeof sumsq);
+}
+
+@ if L.wino_fwd then
+/* Training, pass 1 (the conv output of the whole batch, and per output row
+ * the sums the statistics need), and inference with the folded weights:
+ * by Winograd, in conv_winograd.c. */
+static void $(L.name)_bn_conv(hep_model *m, int n_images);
+static void $(L.name)_forward_folded(hep_model *m, int n_images, const hep_pass *pass);
+@ else
 /* Training, pass 1: the conv output of the whole batch, and per output row
  * the sums the statistics need (double, summed in a fixed order below, so
  * the statistics do not depend on the thread count). */
@@ -79,21 +105,17 @@ static void $(L.name)_bn_conv(hep_model *m, int n_images)
     for (int n = 0; n < n_images; n++)
         for (int kb = 0; kb < KB; kb++)
             for (int p = 0; p < OH; p++) {
-                float *z = m->$(L.name)_pre + (((size_t)n * KB + kb) * H + ROWS * p) * W * B;
-                $(L.name)_conv_rows(m, weight, n, kb, p, z);
-                double sum[B], sumsq[B];
-                for (int b = 0; b < B; b++) sum[b] = sumsq[b] = 0;
-                for (int i = 0; i < ROWS * W; i++)
-                    for (int b = 0; b < B; b++) {
-                        double v = z[i * B + b];
-                        sum[b] += v;
-                        sumsq[b] += v * v;
-                    }
-                double *s = m->$(L.name)_fsums + (((size_t)n * KB + kb) * OH + p) * 2 * B;
-                memcpy(s, sum, sizeof sum);
-                memcpy(s + B, sumsq, sizeof sumsq);
+                $(L.name)_conv_rows(m, weight, n, kb, p, m->$(L.name)_pre + (((size_t)n * KB + kb) * H + ROWS * p) * W * B);
+                $(L.name)_bn_row_sums(m, n, kb, p);
             }
 }
+
+/* Inference: the conv with the running averages folded into its weights. */
+static void $(L.name)_forward_folded(hep_model *m, int n_images, const hep_pass *pass)
+{
+    $(L.name)_forward_tiles(m, n_images, m->$(L.name)_wfold, m->$(L.name)_wfold + $(L.K * L.C * 9), pass);
+}
+@ end
 
 /* Training, pass 2: batch statistics, the scale and shift they give, and the
  * running averages (PyTorch's rule: the unbiased variance). */
@@ -150,7 +172,7 @@ static void $(L.name)_forward(hep_model *m, int n_images, const hep_pass *pass)
         $(L.name)_bn_epilogue(m, n_images, pass);
     } else {
         $(L.name)_bn_fold(m);
-        $(L.name)_forward_tiles(m, n_images, m->$(L.name)_wfold, m->$(L.name)_wfold + $(L.K * L.C * 9), pass);
+        $(L.name)_forward_folded(m, n_images, pass);
     }
 }
 @ end

@@ -92,14 +92,15 @@ static inline void $(L.name)_wino_row(const hep_model *m, float *scratch, const 
 @ end
 
 @ if L.wino_fwd then
-static void $(L.name)_forward(hep_model *m, int n_images, const hep_pass *pass)
+/* The conv with `weight` and `bias`, then the epilogue, for every image. */
+static void $(L.name)_wino_forward(hep_model *m, int n_images, const float *weight, const float *bias,
+                                   const hep_pass *pass)
 {
     enum { CB = $(L.CB), KB = $(L.KB), H = $(L.H), W = $(L.W), B = $(L.B), T = $(L.WT), P = $(L.WP),
            NC = $(L.WINO_N), IN_IMAGE = CB * (H + 2) * (W + 2) * B };
-    const float *bias = m->params + $(L.b_off);
     const hep_dropout drop = hep_dropout_make($(L.dropout and "pass->training" or "0"), pass->keep_prob,
                                               pass->seed, pass->step, $(L.dropout or 0));
-    $(L.name)_wino_weights(m->params + $(L.w_off), m->$(L.name)_wino_u, KB, CB);
+    $(L.name)_wino_weights(weight, m->$(L.name)_wino_u, KB, CB);
 #pragma omp parallel for collapse(2) schedule(static)
     for (int n = 0; n < n_images; n++)
         for (int ty = 0; ty < H / T; ty++) {
@@ -119,6 +120,38 @@ static void $(L.name)_forward(hep_model *m, int n_images, const hep_pass *pass)
 @ end
         }
 }
+
+@ if not L.bn then
+static void $(L.name)_forward(hep_model *m, int n_images, const hep_pass *pass)
+{
+    $(L.name)_wino_forward(m, n_images, m->params + $(L.w_off), m->params + $(L.b_off), pass);
+}
+@ else
+/* Batch norm's training pass 1 (conv_epilogue.c): the conv output of the
+ * whole batch into $(L.name)_pre, written by the output transform directly, and
+ * the sums of each output row once its tile row is done. */
+static void $(L.name)_bn_conv(hep_model *m, int n_images)
+{
+    enum { CB = $(L.CB), KB = $(L.KB), H = $(L.H), W = $(L.W), B = $(L.B), T = $(L.WT),
+           ROWS = $(L.pool and 2 or 1), IN_IMAGE = CB * (H + 2) * (W + 2) * B };
+    $(L.name)_wino_weights(m->params + $(L.w_off), m->$(L.name)_wino_u, KB, CB);
+#pragma omp parallel for collapse(2) schedule(static)
+    for (int n = 0; n < n_images; n++)
+        for (int ty = 0; ty < H / T; ty++) {
+            float *pre = m->$(L.name)_pre + ((size_t)n * KB * H + T * ty) * W * B;
+            $(L.name)_wino_row(m, m->thread[omp_get_thread_num()].wino, m->$(L.name)_wino_u,
+                               m->$(L.in_buf) + (size_t)n * IN_IMAGE, CB, KB, ty, pre, (size_t)H * W, W);
+            for (int kb = 0; kb < KB; kb++)
+                for (int p = T * ty / ROWS; p < (T * ty + T) / ROWS; p++) $(L.name)_bn_row_sums(m, n, kb, p);
+        }
+}
+
+/* Inference: the conv with the running averages folded into its weights. */
+static void $(L.name)_forward_folded(hep_model *m, int n_images, const hep_pass *pass)
+{
+    $(L.name)_wino_forward(m, n_images, m->$(L.name)_wfold, m->$(L.name)_wfold + $(L.K * L.C * 9), pass);
+}
+@ end
 @ end
 
 @ if L.wino_bwd_d then
