@@ -11,7 +11,12 @@ DIST=(--config=configs/demo_64.json --dummy_data --trainsamples=96 --num_epochs=
 
 # Tolerance: after 6 Adam steps (learning rate 1e-3) the weights of 1 and 2
 # ranks may differ by float summation order only: |difference| <= 1e-4,
-# against weight changes of up to 6e-3.
+# against weight changes of up to 6e-3, except where summation order flips
+# the sign of a gradient that is nearly zero: Adam then moves that weight by
+# up to 2e-3 the other way. With Winograd layers (hep64's default) that
+# happened to 26 of conv2's 147456 weights here; a wrong gradient would move
+# most of a layer's weights. So: at most 1 in 1000 weights per tensor past
+# 1e-4, none past 1.2e-2 (6 steps of 2e-3).
 ranks_equal() {
     OMP_NUM_THREADS=2 bin/hep64-native "${DIST[@]}" --outputpath="$X/one" > "$X/one.out" &&
     "${MPIRUN[@]}" -np 2 -x OMP_NUM_THREADS=1 bin/hep64-native "${DIST[@]}" --outputpath="$X/two" > "$X/two.out" &&
@@ -24,10 +29,13 @@ d = sys.argv[1]
 one, two, blocking = (h5py.File(d + "/%s/models/model-6.h5" % r) for r in ("one", "two", "two-blocking"))
 names = []
 one.visit(lambda k: names.append(k) if isinstance(one[k], h5py.Dataset) and not k.startswith("adam") else None)
-worst = max(float(np.abs(one[k][()] - two[k][()]).max()) for k in names)
+diff = {k: np.abs(one[k][()] - two[k][()]) for k in names}
+worst = max(float(d.max()) for d in diff.values())
+past = max(float((d > 1e-4).mean()) for d in diff.values())
 same = all(np.array_equal(two[k][()], blocking[k][()]) for k in names)
-print("max |1 rank - 2 ranks| over %d tensors: %.2e (tolerance 1e-4); overlapped == blocking: %s" % (len(names), worst, same))
-assert worst <= 1e-4 and same
+print("max |1 rank - 2 ranks| over %d tensors: %.2e (limit 1.2e-2); largest share of a tensor past 1e-4: %.2e "
+      "(limit 1e-3); overlapped == blocking: %s" % (len(names), worst, past, same))
+assert worst <= 1.2e-2 and past <= 1e-3 and same
 PY
 }
 check "dist: 2 ranks x half batch = 1 rank x whole batch; overlap bitwise neutral" ranks_equal
