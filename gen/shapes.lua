@@ -16,15 +16,14 @@ local MAX_SIDE, MAX_CHANNELS, MAX_UNITS = 8192, 4096, 1 << 20
 local MAX_ELEMENTS = (1 << 31) - 1
 -- conv algorithms by Winograd F(T x T, 3x3): the output tile side T
 local WINOGRAD_TILE = { winograd2 = 2, winograd4 = 4 }
+M.WINOGRAD_TILE = WINOGRAD_TILE
 -- a conv's three passes, by their names in tuning files
-local PASSES = { "forward", "backward_data", "backward_weights" }
-M.PASSES = PASSES
+local PASSES = tuning_keys.PASSES
 
---- Whether Winograd F(T x T, 3x3) can compute this conv (at height and
--- width `at`): its input channels come in blocks (not the first conv) and
--- whole tiles.
-local function winograd_fits(op, T, at)
-  return not op.first and at.h % T == 0 and at.w % T == 0
+--- Whether Winograd F(T x T, 3x3) can compute this conv: its input channels
+-- come in blocks (not the first conv) and its output is whole tiles.
+local function winograd_fits(op, T)
+  return not op.first and op.H % T == 0 and op.W % T == 0
 end
 M.winograd_fits = winograd_fits
 
@@ -82,7 +81,7 @@ local function apply_tuning(op, tuning, net)
       local T = WINOGRAD_TILE[algo]
       if algo ~= "direct" and not T then
         return string.format("%s.%s = %s is not \"direct\", \"winograd2\" or \"winograd4\"", where, pass, show(algo))
-      elseif T and (tile and tile ~= T or not winograd_fits(op, T, { h = op.H, w = op.W })) then
+      elseif T and (tile and tile ~= T or not winograd_fits(op, T)) then
         return string.format("%s.%s = %q: layer %s (%s:%d) cannot take it (%s)", where, pass, algo, op.name, net.file,
           op.line or 0, tile and tile ~= T and "one Winograd tile per layer" or "see the network language's algorithm key")
       end
@@ -108,7 +107,7 @@ local function choose_algorithm(op, net)
     if algo == "auto" then
       algo, src = "direct", "cost model: no Winograd tile fits"
       for _, T in ipairs({ 4, 2 }) do
-        if winograd_fits(op, T, { h = op.H, w = op.W }) then algo, src = "winograd" .. T, "cost model"; break end
+        if winograd_fits(op, T) then algo, src = "winograd" .. T, "cost model"; break end
       end
     end
     op.passes, op.algorithm_src = {}, src
@@ -214,7 +213,7 @@ function M.infer(net, arch, tuning)
     if op.algorithm ~= "direct" and op.algorithm ~= "auto" and not tile then
       fail(l, "'algorithm' = %s is not one of \"auto\" (the tuning file's choice, else the cost model's), "
         .. "\"direct\", \"winograd2\" (Winograd F(2x2,3x3)), \"winograd4\" (F(4x4,3x3))", show(a.algorithm)); ok = false
-    elseif tile and not winograd_fits(op, tile, cur) then
+    elseif tile and not winograd_fits(op, tile) then
       fail(l, "algorithm %q needs a conv that is not the first (its channels come in blocks) and height and "
         .. "width multiples of %d (%dx%d output tiles); got %dx%dx%d", op.algorithm, tile, tile, tile, cur.c, cur.h,
         cur.w); ok = false

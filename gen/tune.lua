@@ -126,7 +126,7 @@ local function write_file(ctx, best, block, steps_by_block)
     host, ctx.batch, steps_by_block, best.kept_defaults and " (per-layer choices were slower: defaults kept)" or "") }
   for _, op in ipairs(ctx.convs) do
     local v = best.values[op.name]
-    local passes = v.passes or { forward = v.algo, backward_data = v.algo, backward_weights = v.algo }
+    local passes = plan.passes_of(v)
     t.convs[tuning.key(op, block)] = { wc = v.wc, bwr = v.bwr, forward = passes.forward,
       backward_data = passes.backward_data, backward_weights = passes.backward_weights,
       why = string.format("%s: %s (%s)", op.name, best.why[op.name], host) }
@@ -158,7 +158,7 @@ local path = write_file(ctx, best, best_block, table.concat(notes, ", "))
 io.write(string.format("make tune: block %d, %.1f ms/step -> %s\n", best_block, best.step, path))
 for _, op in ipairs(convs) do
   local v = best.values[op.name]
-  local passes = v.passes or { forward = v.algo, backward_data = v.algo, backward_weights = v.algo }
+  local passes = plan.passes_of(v)
   io.write(string.format("  %-8s width chunk %-3d backward rows %-3d (defaults %d, %d); %s, %s, %s (default %s)\n",
     op.name, v.wc, v.bwr, op.WC, op.BWR, passes.forward, passes.backward_data, passes.backward_weights,
     op.passes.forward))

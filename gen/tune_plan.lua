@@ -45,8 +45,8 @@ end
 
 --- The algorithm a candidate gives a conv: `algo` where it fits, else direct.
 local function algo_for(op, algo)
-  local T = tonumber(algo:match("^winograd(%d)$"))
-  if T and not shapes.winograd_fits(op, T, { h = op.H, w = op.W }) then return "direct" end
+  local T = shapes.WINOGRAD_TILE[algo]
+  if T and not shapes.winograd_fits(op, T) then return "direct" end
   return algo
 end
 
@@ -83,7 +83,16 @@ function M.candidates(arch, convs)
   return list
 end
 
-local PASS_NAMES = { "forward", "backward_data", "backward_weights" }
+local PASS_NAMES = tuning.PASSES
+
+--- A conv's algorithm per pass in candidate or chosen values: a candidate's
+-- one algorithm (algo) for every pass, or a choice's own (passes).
+function M.passes_of(v)
+  if v.passes then return v.passes end
+  local passes = {}
+  for _, pass in ipairs(PASS_NAMES) do passes[pass] = v.algo end
+  return passes
+end
 
 --- Per pass the algorithm of one conv: the default's unless a Winograd tile
 -- (with direct passes where those are faster) or direct throughout beats
@@ -160,7 +169,7 @@ function M.render(arch, net_name, block, convs, values)
   for _, op in ipairs(convs) do
     local v = values[op.name]
     local e = { wc = v.wc, bwr = v.bwr }
-    for _, pass in ipairs(PASS_NAMES) do e[pass] = v.passes and v.passes[pass] or v.algo end
+    for pass, algo in pairs(M.passes_of(v)) do e[pass] = algo end
     t.convs[tuning.key(op, block)] = e
   end
   return tuning.render(t, "-- a make tune candidate")

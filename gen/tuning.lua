@@ -26,6 +26,7 @@ local M = {}
 -- A conv entry's optional algorithm per pass (all three or none):
 -- "direct", "winograd2" or "winograd4".
 local PASSES = { "forward", "backward_data", "backward_weights" }
+M.PASSES = PASSES
 
 function M.key(op, block)
   return string.format("B%d %s%dx%dx%d->%d%s", block, op.first and "first " or "", op.C, op.H, op.W, op.K,

@@ -1,6 +1,7 @@
 --- conv: 3x3 'same' convolution with its fused epilogue (bias, optional ReLU,
 -- 2x2 max-pool, dropout). Plans its parameters, buffers and kernels, and
 -- renders templates/conv_{first_,}forward.c and conv_backward.c.
+local PASSES = require("tuning").PASSES
 local M = {}
 
 local function offsets(count_outer, stride_outer, W, B, bytes_per_block)
@@ -23,7 +24,7 @@ function M.algorithm_summary(op)
   local f = string.format("Winograd F(%dx%d,3x3)", op.wino, op.wino)
   if op.wino_fwd and op.wino_bwd_d and op.wino_bwd_w then return "; " .. f .. " in every pass" end
   local used = {}
-  for _, pass in ipairs({ "forward", "backward_data", "backward_weights" }) do
+  for _, pass in ipairs(PASSES) do
     if op.passes[pass] ~= "direct" then used[#used + 1] = pass:gsub("_", "-") end
   end
   return string.format("; %s in %s, direct otherwise", f, table.concat(used, ", "))
