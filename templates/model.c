@@ -49,7 +49,7 @@ typedef struct {
     float *dy;      /* [KB][H+2][W+2][B] pre-pool gradient of one image */
     float *dout[2]; /* block-output gradients of one image, ping-pong */
     float *sink;    /* [$(N.thread.sink)] sums nothing reads (batch norm's epilogue backward) */
-    float *wino;    /* [$(N.thread.wino)] Winograd forward: transformed row of tiles, products, conv rows */
+    float *wino;    /* [$(N.thread.wino)] Winograd: transformed tiles and products of a pass, the forward's conv rows */
     float *wgrad;   /* [$(N.thread.wgrad)] Winograd backward-weights: transformed-domain weight gradients */
     float *grad;    /* [$(N.conv_params)] private conv weight/bias gradients */
     double bwd_d[$(#N.ops)], bwd_w[$(#N.ops)];   /* seconds per layer, this thread */
@@ -367,12 +367,14 @@ double hep_model_backward(hep_model *m, const int *labels, const float *weights,
         }
 @ end
 @ end
-@ for _, op in ipairs(N.conv_ops) do
-@   if op.wino_bwd_w then
+@ if N.thread.wgrad > 0 then
+@   for _, op in ipairs(N.conv_ops) do
+@     if op.wino_bwd_w then
         $(op.name)_wino_weight_grad_finish(t);
+@     end
 @   end
+#pragma omp barrier   /* every thread's weight gradient is in before the sum */
 @ end
-#pragma omp barrier
 #pragma omp for schedule(static)
         for (int i = 0; i < $(N.conv_params); i++) {
             float sum = 0.0f;
