@@ -39,42 +39,82 @@ static inline hep_dropout hep_dropout_make(int active, float keep_prob, uint64_t
     return d;
 }
 
-/* Multipliers (0 or 1/keep) for the 64 elements of draw group g. */
-static inline void hep_dropout_group(const hep_dropout *d, uint64_t g, float *restrict f)
+/* Multipliers (0 or 1/keep) for the 64 elements of draw group g[0] into
+ * f0 and of group g[1] into f1. */
+static inline void hep_dropout_groups(const hep_dropout *d, const uint64_t g[2], float *restrict f0,
+                                      float *restrict f1)
 {
-    hep_rng_word words[4][8];
-    hep_rng_philox8(d->seed, d->step, d->layer, g, words);
-    const hep_rng_word threshold = d->threshold;
+    hep_rng_word words[4][16];
+    hep_rng_philox16(d->seed, d->step, d->layer, g, words);
+    const uint32_t threshold = d->threshold;
     const float scale = d->scale;
 #pragma GCC unroll 8
     for (int t = 0; t < 8; t++) {                 /* elements 8t .. 8t + 7 */
         const int shift = (t & 1) * 16;
 #pragma omp simd
         for (int l = 0; l < 8; l++) {
-            hep_rng_word draw = (words[t >> 1][l] >> shift) & 0xffffu;
-            f[t * 8 + l] = draw < threshold ? scale : 0.0f;
+            uint32_t draw0 = (uint32_t)(words[t >> 1][l] >> shift) & 0xffffu;
+            uint32_t draw1 = (uint32_t)(words[t >> 1][8 + l] >> shift) & 0xffffu;
+            f0[t * 8 + l] = draw0 < threshold ? scale : 0.0f;
+            f1[t * 8 + l] = draw1 < threshold ? scale : 0.0f;
         }
     }
 }
 
-/* Multipliers for elements index .. index+count-1 (any index and count). The
- * same draws as hep_dropout_factor1. */
+/* A run of elements inside one draw group, and where its multipliers go. */
+typedef struct {
+    uint64_t group;
+    int first, count;
+    float *dst;
+} hep_dropout_piece;
+
+/* Draws the groups of two pieces at once; a whole group is written in place. */
+static inline void hep_dropout_draw_pieces(const hep_dropout *d, const hep_dropout_piece piece[2])
+{
+    float drawn[2][64];
+    const uint64_t g[2] = { piece[0].group, piece[1].group };
+    float *f[2];
+    for (int h = 0; h < 2; h++) f[h] = piece[h].count == 64 ? piece[h].dst : drawn[h];
+    hep_dropout_groups(d, g, f[0], f[1]);
+    for (int h = 0; h < 2; h++)
+        if (piece[h].count < 64) memcpy(piece[h].dst, drawn[h] + piece[h].first, sizeof(float) * piece[h].count);
+}
+
+/* Multipliers for `runs` runs of `count` elements, run r starting at element
+ * index + r * stride, into f[r * count ..]: a pooled row's pixels for one
+ * channel block, say. Runs may start and end anywhere; the groups they touch
+ * are drawn two at a time. The same draws as hep_dropout_factor1. */
+static inline void hep_dropout_runs(const hep_dropout *d, uint64_t index, int runs, uint64_t stride, int count,
+                                    float *restrict f)
+{
+    hep_dropout_piece pending[2];
+    int n_pending = 0;
+    for (int r = 0; r < runs; r++) {
+        uint64_t i = index + (uint64_t)r * stride, end = i + (uint64_t)count;
+        float *dst = f + (size_t)r * count;
+        while (i < end) {
+            const int first = (int)(i & 63);
+            const int n = end - i < (uint64_t)(64 - first) ? (int)(end - i) : 64 - first;
+            pending[n_pending++] = (hep_dropout_piece){ i >> 6, first, n, dst };
+            if (n_pending == 2) {
+                hep_dropout_draw_pieces(d, pending);
+                n_pending = 0;
+            }
+            dst += n;
+            i += (uint64_t)n;
+        }
+    }
+    if (n_pending == 1) {
+        float spare[64];
+        pending[1] = (hep_dropout_piece){ pending[0].group, 0, 64, spare };
+        hep_dropout_draw_pieces(d, pending);
+    }
+}
+
+/* Multipliers for elements index .. index+count-1 (any index and count). */
 static inline void hep_dropout_factors(const hep_dropout *d, uint64_t index, int count, float *f)
 {
-    const uint64_t end = index + (uint64_t)count;
-    while (index < end) {
-        uint64_t g = index >> 6, off = index & 63;
-        uint64_t n = end - index < 64 - off ? end - index : 64 - off;
-        if (n == 64) {
-            hep_dropout_group(d, g, f);
-        } else {
-            float group[64];
-            hep_dropout_group(d, g, group);
-            memcpy(f, group + off, sizeof(float) * n);
-        }
-        f += n;
-        index += n;
-    }
+    hep_dropout_runs(d, index, 1, 0, count, f);
 }
 
 static inline float hep_dropout_factor1(const hep_dropout *d, uint64_t index)
@@ -83,22 +123,22 @@ static inline float hep_dropout_factor1(const hep_dropout *d, uint64_t index)
 }
 
 /* Forward: two conv rows tile[2][W][B] -> one pooled row out[W/2][B] with
- * bias, optional ReLU and dropout; records the mask. `index` is the logical
- * index of (this pooled row, column 0, channel 0 of this block); K the layer's
- * channel count (the logical stride between pixels). */
+ * bias, optional ReLU and dropout; records the mask. `factor` holds the
+ * dropout multipliers of pooled pixel q at factor[q * factor_stride ..], or
+ * is NULL without dropout. */
 static inline void hep_epilogue_pool(const float *restrict tile, int W, int B,
                                      const float *restrict bias, int relu,
                                      float *restrict out, uint8_t *restrict mask,
-                                     const hep_dropout *d, uint64_t index, int K)
+                                     const float *restrict factor, int factor_stride)
 {
-    float factor[B];
-    for (int j = 0; j < B; j++) factor[j] = 1.0f;
+    float ones[B];
+    for (int j = 0; j < B; j++) ones[j] = 1.0f;
     for (int q = 0; q < W / 2; q++) {
         const float *restrict t00 = tile + (2 * q) * B, *restrict t01 = t00 + B;
         const float *restrict t10 = tile + (W + 2 * q) * B, *restrict t11 = t10 + B;
+        const float *restrict f = factor ? factor + (size_t)q * factor_stride : ones;
         float *restrict o = out + q * B;
         uint8_t *restrict mk = mask + q * B;
-        if (d->active) hep_dropout_factors(d, index + (uint64_t)q * K, B, factor);
         /* Branch-free so that it vectorises; pairwise maxima give the same
          * first-maximum argmax as scanning the window in order. */
 #pragma omp simd
@@ -111,8 +151,8 @@ static inline void hep_epilogue_pool(const float *restrict tile, int W, int B,
             int a = lower ? a_bottom : a_top;
             int pass = (v > 0.0f) | !relu;
             v = pass ? v : 0.0f;
-            o[j] = v * factor[j];
-            mk[j] = (uint8_t)(a | (pass << 2) | ((factor[j] != 0.0f) << 3));
+            o[j] = v * f[j];
+            mk[j] = (uint8_t)(a | (pass << 2) | ((f[j] != 0.0f) << 3));
         }
     }
 }
@@ -146,41 +186,36 @@ static inline void hep_epilogue_pool_backward(const float *restrict dout, const 
     }
 }
 
-/* Forward without pooling: row[W][B] in place, bias, optional ReLU, dropout. */
+/* Forward without pooling: row[W][B] in place, bias, optional ReLU, dropout
+ * (multipliers of pixel w at factor[w * factor_stride ..], or NULL). */
 static inline void hep_epilogue_row(float *restrict row, int W, int B, const float *restrict bias,
-                                    int relu, const hep_dropout *d, uint64_t index, int K)
+                                    int relu, const float *restrict factor, int factor_stride)
 {
-    float factor[B];
-    for (int w = 0; w < W; w++) {
-        if (d->active) hep_dropout_factors(d, index + (uint64_t)w * K, B, factor);
+    for (int w = 0; w < W; w++)
         for (int j = 0; j < B; j++) {
             float v = row[w * B + j] + bias[j];
             if (relu && v < 0.0f) v = 0.0f;
-            if (d->active) v *= factor[j];
+            if (factor) v *= factor[(size_t)w * factor_stride + j];
             row[w * B + j] = v;
         }
-    }
 }
 
 /* Backward of hep_epilogue_row: out is the stored forward output (after
  * ReLU and dropout: a kept value is positive exactly when it passed the
- * ReLU, a dropped one gets no gradient either way). */
+ * ReLU, a dropped one gets no gradient either way); factor as in forward. */
 static inline void hep_epilogue_row_backward(const float *restrict dout, const float *restrict out,
                                              int W, int B, int relu, float *restrict dy,
-                                             float *restrict dbias, const hep_dropout *d,
-                                             uint64_t index, int K)
+                                             float *restrict dbias, const float *restrict factor,
+                                             int factor_stride)
 {
-    float factor[B];
-    for (int w = 0; w < W; w++) {
-        if (d->active) hep_dropout_factors(d, index + (uint64_t)w * K, B, factor);
+    for (int w = 0; w < W; w++)
         for (int j = 0; j < B; j++) {
             float g = dout[w * B + j];
             if (relu && !(out[w * B + j] > 0.0f)) g = 0.0f;
-            if (d->active) g *= factor[j];
+            if (factor) g *= factor[(size_t)w * factor_stride + j];
             dbias[j] += g;
             dy[w * B + j] = g;
         }
-    }
 }
 
 #endif

@@ -14,7 +14,7 @@
  * Elements come in groups of 64: element e of group g takes half (e>>3)&1 of
  * word (e>>4)&3 of the Philox output for counter 8g + (e&7). So one Philox
  * call serves 8 elements, and 8 consecutive counters serve 64 consecutive
- * elements with contiguous, vectorisable reads (hep_rng_philox8). */
+ * elements with contiguous, vectorisable reads (hep_rng_philox16). */
 static inline uint32_t hep_rng_draw16(uint64_t seed, uint64_t step, uint32_t layer, uint64_t index)
 {
     uint64_t counter = ((index >> 6) << 3) | (index & 7);
@@ -26,42 +26,99 @@ static inline uint32_t hep_rng_draw16(uint64_t seed, uint64_t step, uint32_t lay
     return ((index >> 3) & 1) ? w >> 16 : w & 0xffffu;
 }
 
-/* Lanes of the vectorised Philox: only the low 32 bits of a word matter.
- * With AVX-512BW (skx, native here) 64-bit lanes avoid packing the 32x32->64
- * products back to 32 bits every round (30% faster); the AVX2 and knl code
- * is faster with 32-bit lanes. The draws are the same either way. */
-#if defined(__AVX512BW__)
+/* The vectorised Philox below (hep_rng_philox16) keeps a word in a 64-bit
+ * lane, of which only the low 32 bits matter: x86's widening multiply
+ * (vpmuludq) reads exactly those and leaves the 64-bit product in place, so
+ * no round packs or unpacks. GCC does not find that instruction by itself
+ * (it emits the 3-uop vpmullq), hence the intrinsics; other compilers and
+ * CPUs get the plain C, which gives the same draws. */
+#if defined(__AVX512F__) || defined(__AVX2__)
+#include <immintrin.h>
+#endif
 typedef uint64_t hep_rng_word;
-#else
-typedef uint32_t hep_rng_word;
+
+enum { HEP_PHILOX_M0 = 0xD2511F53u, HEP_PHILOX_M1 = 0xCD9E8D57u,
+       HEP_PHILOX_W0 = 0x9E3779B9u, HEP_PHILOX_W1 = 0xBB67AE85u };
+
+#if defined(__AVX512F__)
+typedef __m512i hep_rng_vec;   /* 8 lanes */
+#define HEP_RNG_LANES 8
+#define hep_rng_set1(x) _mm512_set1_epi64((long long)(x))
+#define hep_rng_iota() _mm512_set_epi64(7, 6, 5, 4, 3, 2, 1, 0)
+#define hep_rng_add(a, b) _mm512_add_epi64(a, b)
+#define hep_rng_mul(a, b) _mm512_mul_epu32(a, b)
+#define hep_rng_hi(a) _mm512_srli_epi64(a, 32)
+#define hep_rng_xor3(a, b, c) _mm512_ternarylogic_epi64(a, b, c, 0x96)
+#define hep_rng_store(p, a) _mm512_storeu_si512((void *)(p), a)
+#elif defined(__AVX2__)
+typedef __m256i hep_rng_vec;   /* 4 lanes */
+#define HEP_RNG_LANES 4
+#define hep_rng_set1(x) _mm256_set1_epi64x((long long)(x))
+#define hep_rng_iota() _mm256_set_epi64x(3, 2, 1, 0)
+#define hep_rng_add(a, b) _mm256_add_epi64(a, b)
+#define hep_rng_mul(a, b) _mm256_mul_epu32(a, b)
+#define hep_rng_hi(a) _mm256_srli_epi64(a, 32)
+#define hep_rng_xor3(a, b, c) _mm256_xor_si256(_mm256_xor_si256(a, b), c)
+#define hep_rng_store(p, a) _mm256_storeu_si256((__m256i *)(p), a)
 #endif
 
-/* Philox4x32-10 (as Random123's philox4x32) for the 8 counters of group g,
- * written so that the compiler vectorises across them: out[word][lane], low
- * 32 bits. (A scalar Philox call per 8 elements made dropout cost more than
- * the first layer's convolution.) */
-static inline void hep_rng_philox8(uint64_t seed, uint64_t step, uint32_t layer, uint64_t group,
-                                   hep_rng_word out[4][8])
+/* Philox4x32-10 (as Random123's philox4x32) for the 8 counters of each of
+ * two groups, group[0] in lanes 0-7 and group[1] in lanes 8-15:
+ * out[word][lane], low 32 bits. Two independent groups keep the multiplier
+ * busy while the other group's round waits on its product. (A scalar Philox
+ * call per 8 elements made dropout cost more than the first layer's
+ * convolution.) */
+static inline void hep_rng_philox16(uint64_t seed, uint64_t step, uint32_t layer, const uint64_t group[2],
+                                    hep_rng_word out[4][16])
 {
     const uint32_t key0 = (uint32_t)seed, key1 = (uint32_t)(seed >> 32);
     const uint32_t ctr2 = (uint32_t)step, ctr3 = layer ^ ((uint32_t)(step >> 32) << 8);
-#pragma omp simd
-    for (int l = 0; l < 8; l++) {
-        uint64_t i = group * 8 + (uint64_t)l;
-        hep_rng_word c0 = (uint32_t)i, c1 = (uint32_t)(i >> 32), c2 = ctr2, c3 = ctr3;
-        uint32_t k0 = key0, k1 = key1;
+#ifdef HEP_RNG_LANES
+    enum { V = 16 / HEP_RNG_LANES };
+    const hep_rng_vec m0 = hep_rng_set1(HEP_PHILOX_M0), m1 = hep_rng_set1(HEP_PHILOX_M1);
+    hep_rng_vec c0[V], c1[V], c2[V], c3[V];
+    for (int v = 0; v < V; v++) {
+        const int lane = v * HEP_RNG_LANES;
+        c0[v] = hep_rng_add(hep_rng_set1(group[lane / 8] * 8 + (uint64_t)(lane % 8)), hep_rng_iota());
+        c1[v] = hep_rng_hi(c0[v]);
+        c2[v] = hep_rng_set1(ctr2);
+        c3[v] = hep_rng_set1(ctr3);
+    }
 #pragma GCC unroll 10
+    for (int r = 0; r < 10; r++) {
+        const hep_rng_vec k0 = hep_rng_set1((uint32_t)(key0 + (uint32_t)r * HEP_PHILOX_W0));
+        const hep_rng_vec k1 = hep_rng_set1((uint32_t)(key1 + (uint32_t)r * HEP_PHILOX_W1));
+        for (int v = 0; v < V; v++) {
+            hep_rng_vec p0 = hep_rng_mul(c0[v], m0), p1 = hep_rng_mul(c2[v], m1);
+            c0[v] = hep_rng_xor3(hep_rng_hi(p1), c1[v], k0);
+            c1[v] = p1;
+            c2[v] = hep_rng_xor3(hep_rng_hi(p0), c3[v], k1);
+            c3[v] = p0;
+        }
+    }
+    for (int v = 0; v < V; v++) {
+        hep_rng_store(&out[0][v * HEP_RNG_LANES], c0[v]);
+        hep_rng_store(&out[1][v * HEP_RNG_LANES], c1[v]);
+        hep_rng_store(&out[2][v * HEP_RNG_LANES], c2[v]);
+        hep_rng_store(&out[3][v * HEP_RNG_LANES], c3[v]);
+    }
+#else
+#pragma omp simd
+    for (int l = 0; l < 16; l++) {
+        uint64_t i = group[l / 8] * 8 + (uint64_t)(l % 8);
+        uint32_t c0 = (uint32_t)i, c1 = (uint32_t)(i >> 32), c2 = ctr2, c3 = ctr3, k0 = key0, k1 = key1;
         for (int r = 0; r < 10; r++) {
-            uint64_t p0 = 0xD2511F53ull * (c0 & 0xffffffffu), p1 = 0xCD9E8D57ull * (c2 & 0xffffffffu);
-            c0 = (hep_rng_word)(p1 >> 32) ^ c1 ^ k0;
-            c1 = (hep_rng_word)p1;
-            c2 = (hep_rng_word)(p0 >> 32) ^ c3 ^ k1;
-            c3 = (hep_rng_word)p0;
-            k0 += 0x9E3779B9u;
-            k1 += 0xBB67AE85u;
+            uint64_t p0 = (uint64_t)HEP_PHILOX_M0 * c0, p1 = (uint64_t)HEP_PHILOX_M1 * c2;
+            c0 = (uint32_t)(p1 >> 32) ^ c1 ^ k0;
+            c1 = (uint32_t)p1;
+            c2 = (uint32_t)(p0 >> 32) ^ c3 ^ k1;
+            c3 = (uint32_t)p0;
+            k0 += HEP_PHILOX_W0;
+            k1 += HEP_PHILOX_W1;
         }
         out[0][l] = c0; out[1][l] = c1; out[2][l] = c2; out[3][l] = c3;
     }
+#endif
 }
 
 static inline uint32_t hep_keep_threshold(float keep_prob)

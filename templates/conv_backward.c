@@ -69,10 +69,10 @@ static inline void $(L.name)_epilogue_backward_band(hep_model *m, int n, const f
                                        W, B, dy_row, dy_row + (W + 2) * B, dbias + kb * B, drop);
 @ else
             const float *out_row = m->$(L.name)_out + (size_t)n * OUT_IMAGE + (dout_row - dout);
-            uint64_t index = (((pass->first_sample + n) * OH + p) * OW) * K + kb * B;
+            float factor[OW * B];
             hep_epilogue_row_backward(dout_row, out_row, W, B, $(L.relu and 1 or 0),
                                       dy + ((kb * DYH + p - dy_top) * (W + 2) + 1) * B, dbias + kb * B,
-                                      drop, index, K);
+                                      $(L.name)_drop_factors(drop, pass, n, kb, 1, p, factor), B);
 @ end
         }
 }

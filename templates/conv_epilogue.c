@@ -1,24 +1,66 @@
 
+/* The dropout multipliers of output row p of image n for `blocks` channel
+ * blocks from block kb, into factor [OW][blocks * B]; NULL without dropout. */
+static inline const float *$(L.name)_drop_factors(const hep_dropout *drop, const hep_pass *pass, int n, int kb,
+                                                   int blocks, int p, float *factor)
+{
+    enum { B = $(L.B), OH = $(L.OH), OW = $(L.OW), K = $(L.K) };
+    if (!drop->active) return NULL;
+    hep_dropout_runs(drop, (((pass->first_sample + n) * OH + p) * OW) * K + kb * B, OW, K, blocks * B, factor);
+    return factor;
+}
+
 /* The epilogue of one tile of $(L.name): `tile` [ROWS][W][B] holds conv rows
  * before it; adds `bias` (B channels)$(L.relu and ", ReLU" or "")$(L.pool and ", 2x2 max-pool (mask byte per pooled element)" or "")$(L.dropout and ", dropout" or ""),
- * and stores output row p. */
-static inline void $(L.name)_epilogue(hep_model *m, float *tile, int n, int kb, int p, const float *bias,
-                                      const hep_dropout *drop, const hep_pass *pass)
+ * and stores output row p. `factor`: the dropout multipliers of output
+ * pixel q at factor[q * factor_stride ..], or NULL. */
+static inline void $(L.name)_epilogue_with(hep_model *m, float *tile, int n, int kb, int p, const float *bias,
+                                           const float *factor, int factor_stride)
 {
-    enum { KB = $(L.KB), W = $(L.W), B = $(L.B), OH = $(L.OH), OW = $(L.OW), K = $(L.K),
+    enum { KB = $(L.KB), W = $(L.W), B = $(L.B), OH = $(L.OH), OW = $(L.OW),
            OUT_IMAGE = KB * (OH + 2) * (OW + 2) * B };
     float *out_row = m->$(L.name)_out + (size_t)n * OUT_IMAGE + ((kb * (OH + 2) + p + 1) * (OW + 2) + 1) * B;
-    uint64_t index = (((pass->first_sample + n) * OH + p) * OW) * K + kb * B;
 @ if L.pool then
     hep_epilogue_pool(tile, W, B, bias, $(L.relu and 1 or 0), out_row,
-                      m->$(L.name)_mask + (((size_t)n * KB + kb) * OH + p) * OW * B, drop, index, K);
+                      m->$(L.name)_mask + (((size_t)n * KB + kb) * OH + p) * OW * B, factor, factor_stride);
 @ else
     memcpy(out_row, tile, sizeof(float) * W * B);
-    hep_epilogue_row(out_row, W, B, bias, $(L.relu and 1 or 0), drop, index, K);
+    hep_epilogue_row(out_row, W, B, bias, $(L.relu and 1 or 0), factor, factor_stride);
 @ end
 }
 
-@ if not L.wino_fwd then
+/* The same, drawing the tile's own dropout multipliers. */
+static inline void $(L.name)_epilogue(hep_model *m, float *tile, int n, int kb, int p, const float *bias,
+                                      const hep_dropout *drop, const hep_pass *pass)
+{
+    enum { B = $(L.B), OW = $(L.OW) };
+    float factor[OW * B];
+    $(L.name)_epilogue_with(m, tile, n, kb, p, bias, $(L.name)_drop_factors(drop, pass, n, kb, 1, p, factor), B);
+}
+
+@ if L.first then
+/* Every output row: its dropout multipliers for all $(L.K) channels at once
+ * (whole draw groups, after the thread's tile), then per channel block the
+ * conv rows into the thread's tile and the epilogue in cache. The first
+ * layer's weights are small enough to stay in cache across the blocks. */
+static void $(L.name)_forward_tiles(hep_model *m, int n_images, const float *weight, const float *bias,
+                                    const hep_pass *pass)
+{
+    enum { KB = $(L.KB), W = $(L.W), B = $(L.B), K = $(L.K), OH = $(L.OH), ROWS = $(L.pool and 2 or 1) };
+    const hep_dropout drop = hep_dropout_make($(L.dropout and "pass->training" or "0"), pass->keep_prob,
+                                              pass->seed, pass->step, $(L.dropout or 0));
+#pragma omp parallel for collapse(2) schedule(static)
+    for (int n = 0; n < n_images; n++)
+        for (int p = 0; p < OH; p++) {
+            float *tile = m->thread[omp_get_thread_num()].tile;
+            const float *factor = $(L.name)_drop_factors(&drop, pass, n, 0, KB, p, tile + ROWS * W * B);
+            for (int kb = 0; kb < KB; kb++) {
+                $(L.name)_conv_rows(m, weight, n, kb, p, tile);
+                $(L.name)_epilogue_with(m, tile, n, kb, p, bias + kb * B, factor ? factor + kb * B : NULL, K);
+            }
+        }
+}
+@ elseif not L.wino_fwd then
 /* Every tile: conv rows into the thread's tile, then the epilogue in cache. */
 static void $(L.name)_forward_tiles(hep_model *m, int n_images, const float *weight, const float *bias,
                                     const hep_pass *pass)

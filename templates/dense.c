@@ -48,7 +48,7 @@ static void $(L.name)_forward(hep_model *m, int n_images, const hep_pass *pass)
  * [IN][batch] receives the input gradient. Needs n_images == batch. */
 static void $(L.name)_backward(hep_model *m, int n_images, float *dout, float *din, const hep_pass *pass)
 {
-    enum { IN = $(L.IN), OUT = $(L.OUT), NBI = $(L.NBI) };
+    enum { IN = $(L.IN), OUT = $(L.OUT), NBI = $(L.NBI), KD = $(L.KD) };
     const int N = m->batch;
     const float *out = m->$(L.name)_out, *weight = m->params + $(L.w_off);
     float *dweight = m->grads + $(L.w_off), *dbias = m->grads + $(L.b_off);
@@ -89,6 +89,8 @@ static void $(L.name)_backward(hep_model *m, int n_images, float *dout, float *d
     /* din[i][n] = sum_o weight[o][i] dout[o][n] */
 #pragma omp parallel for schedule(static)
     for (int i0 = 0; i0 < IN; i0 += NBI)
-        m->$(L.name)_bwd_d(dout, weight + i0, din + (size_t)i0 * N);
+        for (int o0 = 0; o0 < OUT; o0 += KD)
+            (o0 ? m->$(L.name)_bwd_d_acc : m->$(L.name)_bwd_d)(dout + (size_t)o0 * N, weight + (size_t)o0 * IN + i0,
+                                                               din + (size_t)i0 * N);
     m->time_bwd_d[$(L.index0)] += omp_get_wtime() - t0;
 }

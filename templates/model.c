@@ -172,7 +172,8 @@ static int dispatch_kernels(hep_model *m, char *err, size_t errlen)
     const float one = 1.0f, zero = 0.0f;
     const libxsmm_blasint batch = m->batch;
     const int no_trans = LIBXSMM_GEMM_FLAG_NONE, trans_b = LIBXSMM_GEMM_FLAG_TRANS_B;
-    (void)one; (void)zero; (void)no_trans; (void)trans_b; (void)batch;
+    const int streaming = LIBXSMM_GEMM_FLAG_ALIGN_C_NTS_HINT;   /* C aligned, stored past the cache */
+    (void)one; (void)zero; (void)no_trans; (void)trans_b; (void)streaming; (void)batch;
 @ for _, k in ipairs(N.kernels) do
     {   /* $(k.comment) */
         const libxsmm_blasint lda = $(k.lda), ldb = $(k.ldb), ldc = $(k.ldc);
