@@ -44,7 +44,7 @@ static inline hep_dropout hep_dropout_make(int active, float keep_prob, uint64_t
 static inline void hep_dropout_groups(const hep_dropout *d, const uint64_t g[2], float *restrict f0,
                                       float *restrict f1)
 {
-    hep_rng_word words[4][16];
+    uint32_t words[4][16];
     hep_rng_philox16(d->seed, d->step, d->layer, g, words);
     const uint32_t threshold = d->threshold;
     const float scale = d->scale;

@@ -29,14 +29,13 @@ static inline uint32_t hep_rng_draw16(uint64_t seed, uint64_t step, uint32_t lay
 /* The vectorised Philox below (hep_rng_philox16) keeps a word in a 64-bit
  * lane, of which only the low 32 bits matter: x86's widening multiply
  * (vpmuludq) reads exactly those and leaves the 64-bit product in place, so
- * no round packs or unpacks. GCC does not find that instruction by itself
- * (it emits the 3-uop vpmullq), hence the intrinsics; other compilers and
- * CPUs get the plain C, which gives the same draws. */
+ * no round packs or unpacks; the words are packed to 32 bits once, when
+ * stored. GCC does not find that instruction by itself (it emits the 3-uop
+ * vpmullq), hence the intrinsics; other compilers and CPUs get the plain C,
+ * which gives the same draws. */
 #if defined(__AVX512F__) || defined(__AVX2__)
 #include <immintrin.h>
 #endif
-typedef uint64_t hep_rng_word;
-
 enum { HEP_PHILOX_M0 = 0xD2511F53u, HEP_PHILOX_M1 = 0xCD9E8D57u,
        HEP_PHILOX_W0 = 0x9E3779B9u, HEP_PHILOX_W1 = 0xBB67AE85u };
 
@@ -49,7 +48,7 @@ typedef __m512i hep_rng_vec;   /* 8 lanes */
 #define hep_rng_mul(a, b) _mm512_mul_epu32(a, b)
 #define hep_rng_hi(a) _mm512_srli_epi64(a, 32)
 #define hep_rng_xor3(a, b, c) _mm512_ternarylogic_epi64(a, b, c, 0x96)
-#define hep_rng_store(p, a) _mm512_storeu_si512((void *)(p), a)
+#define hep_rng_store(p, a) _mm256_storeu_si256((__m256i *)(void *)(p), _mm512_cvtepi64_epi32(a))
 #elif defined(__AVX2__)
 typedef __m256i hep_rng_vec;   /* 4 lanes */
 #define HEP_RNG_LANES 4
@@ -59,17 +58,19 @@ typedef __m256i hep_rng_vec;   /* 4 lanes */
 #define hep_rng_mul(a, b) _mm256_mul_epu32(a, b)
 #define hep_rng_hi(a) _mm256_srli_epi64(a, 32)
 #define hep_rng_xor3(a, b, c) _mm256_xor_si256(_mm256_xor_si256(a, b), c)
-#define hep_rng_store(p, a) _mm256_storeu_si256((__m256i *)(p), a)
+#define hep_rng_store(p, a) \
+    _mm_storeu_si128((__m128i *)(void *)(p), \
+                     _mm256_castsi256_si128(_mm256_permutevar8x32_epi32(a, _mm256_setr_epi32(0, 2, 4, 6, 0, 2, 4, 6))))
 #endif
 
 /* Philox4x32-10 (as Random123's philox4x32) for the 8 counters of each of
  * two groups, group[0] in lanes 0-7 and group[1] in lanes 8-15:
- * out[word][lane], low 32 bits. Two independent groups keep the multiplier
+ * out[word][lane]. Two independent groups keep the multiplier
  * busy while the other group's round waits on its product. (A scalar Philox
  * call per 8 elements made dropout cost more than the first layer's
  * convolution.) */
 static inline void hep_rng_philox16(uint64_t seed, uint64_t step, uint32_t layer, const uint64_t group[2],
-                                    hep_rng_word out[4][16])
+                                    uint32_t out[4][16])
 {
     const uint32_t key0 = (uint32_t)seed, key1 = (uint32_t)(seed >> 32);
     const uint32_t ctr2 = (uint32_t)step, ctr3 = layer ^ ((uint32_t)(step >> 32) << 8);

@@ -22,6 +22,10 @@ done
 check "layers hep64_4class-native (batch 5)" layers_on_target hep64_4class native 5 ""
 check "layers hep224-native (batch 3)" layers_on_target hep224 native 3 ""
 check "layers hep224-hsw (batch 3)" layers_on_target hep224 hsw 3 hsw
+# dropout on an unpooled conv (its draws per row, forward and backward) and
+# on the first conv (drawn for the whole row of channel blocks)
+check "layers tiny_flatten-native, dropout unpooled and first (batch 4)" layers_on_target tiny_flatten native 4 ""
+check "layers tiny_flatten-hsw, dropout unpooled and first (batch 4)" layers_on_target tiny_flatten hsw 4 hsw
 # batch norm: training (batch statistics, running-average updates), backward,
 # and inference with the running averages folded into the conv
 check "layers tiny_bn-native, batch norm (batch 4)" layers_on_target tiny_bn native 4 ""
