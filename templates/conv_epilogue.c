@@ -10,39 +10,73 @@ static inline const float *$(L.name)_drop_factors(const hep_dropout *drop, const
     return factor;
 }
 
-/* The epilogue of one tile of $(L.name): `tile` [ROWS][W][B] holds conv rows
- * before it; adds `bias` (B channels)$(L.relu and ", ReLU" or "")$(L.pool and ", 2x2 max-pool (mask byte per pooled element)" or "")$(L.dropout and ", dropout" or ""),
- * and stores output row p. `factor`: the dropout multipliers of output
- * pixel q at factor[q * factor_stride ..], or NULL. */
-static inline void $(L.name)_epilogue_with(hep_model *m, float *tile, int n, int kb, int p, const float *bias,
-                                           const float *factor, int factor_stride)
+/* Whole conv rows ROWS*p .. of image n, channel block kb, into dst [ROWS][W][B]. */
+static inline void $(L.name)_conv_rows(const hep_model *m, const float *weight, int n, int kb, int p, float *dst)
 {
-    enum { KB = $(L.KB), W = $(L.W), B = $(L.B), OH = $(L.OH), OW = $(L.OW),
+    enum { W = $(L.W), B = $(L.B), WC = $(L.WC) };
+    for (int w0 = 0; w0 < W; w0 += WC) $(L.name)_conv_chunk(m, weight, n, kb, p, w0, dst + w0 * B, W);
+}
+
+/* The epilogue of one tile of $(L.name): `tile` [ROWS][width][B] holds conv rows
+ * (pixels w0 .. w0+width-1) before it; adds `bias` (B channels)$(L.relu and ", ReLU" or "")$(L.pool and ", 2x2 max-pool (mask byte per pooled element)" or "")$(L.dropout and ", dropout" or ""),
+ * and stores them into output row p. `factor`: the dropout multipliers of
+ * output pixel q of the row at factor[q * factor_stride ..], or NULL. */
+static inline void $(L.name)_epilogue_with(hep_model *m, float *tile, int n, int kb, int p, int w0, int width,
+                                           const float *bias, const float *factor, int factor_stride)
+{
+    enum { KB = $(L.KB), B = $(L.B), OH = $(L.OH), OW = $(L.OW), POOL = $(L.pool and 2 or 1),
            OUT_IMAGE = KB * (OH + 2) * (OW + 2) * B };
-    float *out_row = m->$(L.name)_out + (size_t)n * OUT_IMAGE + ((kb * (OH + 2) + p + 1) * (OW + 2) + 1) * B;
+    const int q0 = w0 / POOL;   /* the tile's first output pixel */
+    float *out_row = m->$(L.name)_out + (size_t)n * OUT_IMAGE + ((kb * (OH + 2) + p + 1) * (OW + 2) + 1 + q0) * B;
+    const float *f = factor ? factor + (size_t)q0 * factor_stride : NULL;
 @ if L.pool then
-    hep_epilogue_pool(tile, W, B, bias, $(L.relu and 1 or 0), out_row,
-                      m->$(L.name)_mask + (((size_t)n * KB + kb) * OH + p) * OW * B, factor, factor_stride);
+    hep_epilogue_pool(tile, width, B, bias, $(L.relu and 1 or 0), out_row,
+                      m->$(L.name)_mask + ((((size_t)n * KB + kb) * OH + p) * OW + q0) * B, f, factor_stride);
 @ else
-    memcpy(out_row, tile, sizeof(float) * W * B);
-    hep_epilogue_row(out_row, W, B, bias, $(L.relu and 1 or 0), factor, factor_stride);
+    memcpy(out_row, tile, sizeof(float) * width * B);
+    hep_epilogue_row(out_row, width, B, bias, $(L.relu and 1 or 0), f, factor_stride);
 @ end
 }
 
-/* The same, drawing the tile's own dropout multipliers. */
+/* The same for a whole row's tile [ROWS][W][B], drawing its own dropout
+ * multipliers. */
 static inline void $(L.name)_epilogue(hep_model *m, float *tile, int n, int kb, int p, const float *bias,
                                       const hep_dropout *drop, const hep_pass *pass)
 {
-    enum { B = $(L.B), OW = $(L.OW) };
+    enum { W = $(L.W), B = $(L.B), OW = $(L.OW) };
     float factor[OW * B];
-    $(L.name)_epilogue_with(m, tile, n, kb, p, bias, $(L.name)_drop_factors(drop, pass, n, kb, 1, p, factor), B);
+    $(L.name)_epilogue_with(m, tile, n, kb, p, 0, W, bias, $(L.name)_drop_factors(drop, pass, n, kb, 1, p, factor), B);
+}
+
+@ local chunked = not L.pool or L.WC % 2 == 0
+/* Conv rows of image n, block kb for output row p, then the epilogue:
+@ if chunked then
+ * width chunk by width chunk, each ([ROWS][$(L.WC)][B]) still in L1 when the
+ * epilogue reads it (a whole row's tile lives in L2: the epilogue took 21% of
+ * hep224's first conv that way). */
+@ else
+ * the whole row at once (a width chunk of $(L.WC) does not pool by itself). */
+@ end
+static inline void $(L.name)_conv_epilogue(hep_model *m, float *tile, const float *weight, int n, int kb, int p,
+                                           const float *bias, const float *factor, int factor_stride)
+{
+    enum { W = $(L.W), WC = $(L.WC) };
+@ if chunked then
+    for (int w0 = 0; w0 < W; w0 += WC) {
+        $(L.name)_conv_chunk(m, weight, n, kb, p, w0, tile, WC);
+        $(L.name)_epilogue_with(m, tile, n, kb, p, w0, WC, bias, factor, factor_stride);
+    }
+@ else
+    $(L.name)_conv_rows(m, weight, n, kb, p, tile);
+    $(L.name)_epilogue_with(m, tile, n, kb, p, 0, W, bias, factor, factor_stride);
+@ end
 }
 
 @ if L.first then
 /* Every output row: its dropout multipliers for all $(L.K) channels at once
  * (whole draw groups, after the thread's tile), then per channel block the
- * conv rows into the thread's tile and the epilogue in cache. The first
- * layer's weights are small enough to stay in cache across the blocks. */
+ * conv and the epilogue. The first layer's weights are small enough to stay
+ * in cache across the blocks. */
 static void $(L.name)_forward_tiles(hep_model *m, int n_images, const float *weight, const float *bias,
                                     const hep_pass *pass)
 {
@@ -54,27 +88,25 @@ static void $(L.name)_forward_tiles(hep_model *m, int n_images, const float *wei
         for (int p = 0; p < OH; p++) {
             float *tile = m->thread[omp_get_thread_num()].tile;
             const float *factor = $(L.name)_drop_factors(&drop, pass, n, 0, KB, p, tile + ROWS * W * B);
-            for (int kb = 0; kb < KB; kb++) {
-                $(L.name)_conv_rows(m, weight, n, kb, p, tile);
-                $(L.name)_epilogue_with(m, tile, n, kb, p, bias + kb * B, factor ? factor + kb * B : NULL, K);
-            }
+            for (int kb = 0; kb < KB; kb++)
+                $(L.name)_conv_epilogue(m, tile, weight, n, kb, p, bias + kb * B, factor ? factor + kb * B : NULL, K);
         }
 }
 @ elseif not L.wino_fwd then
-/* Every tile: conv rows into the thread's tile, then the epilogue in cache. */
+/* Every tile: the conv, then the epilogue in cache. */
 static void $(L.name)_forward_tiles(hep_model *m, int n_images, const float *weight, const float *bias,
                                     const hep_pass *pass)
 {
-    enum { KB = $(L.KB), B = $(L.B), OH = $(L.OH) };
+    enum { KB = $(L.KB), B = $(L.B), OH = $(L.OH), OW = $(L.OW) };
     const hep_dropout drop = hep_dropout_make($(L.dropout and "pass->training" or "0"), pass->keep_prob,
                                               pass->seed, pass->step, $(L.dropout or 0));
 #pragma omp parallel for collapse(3) schedule(static)
     for (int n = 0; n < n_images; n++)
         for (int kb = 0; kb < KB; kb++)
             for (int p = 0; p < OH; p++) {
-                float *tile = m->thread[omp_get_thread_num()].tile;
-                $(L.name)_conv_rows(m, weight, n, kb, p, tile);
-                $(L.name)_epilogue(m, tile, n, kb, p, bias + kb * B, &drop, pass);
+                float *tile = m->thread[omp_get_thread_num()].tile, factor[OW * B];
+                $(L.name)_conv_epilogue(m, tile, weight, n, kb, p, bias + kb * B,
+                                        $(L.name)_drop_factors(&drop, pass, n, kb, 1, p, factor), B);
             }
 }
 @ end

@@ -8,16 +8,16 @@
 static const unsigned long long $(L.name)_fwd_a_offs[9] = {$(L.fwd_a_offs)};
 static const unsigned long long $(L.name)_fwd_b_offs[9] = {$(L.fwd_b_offs)};
 
-/* Conv rows ROWS*p .. ROWS*p+ROWS-1 of image n, channel block kb, before any
- * epilogue, into dst [ROWS][W][B]. */
-static inline void $(L.name)_conv_rows(const hep_model *m, const float *weight, int n, int kb, int p, float *dst)
+/* Conv rows ROWS*p .. ROWS*p+ROWS-1 of image n, channel block kb, pixels
+ * w0 .. w0+$(L.WC - 1), before any epilogue: row dy's pixel x at dst + (dy * row + x) * B. */
+static inline void $(L.name)_conv_chunk(const hep_model *m, const float *weight, int n, int kb, int p, int w0,
+                                        float *dst, int row)
 {
-    enum { C = $(L.C), H = $(L.H), W = $(L.W), B = $(L.B), WC = $(L.WC), ROWS = $(L.pool and 2 or 1),
+    enum { C = $(L.C), H = $(L.H), W = $(L.W), B = $(L.B), ROWS = $(L.pool and 2 or 1),
            IN_IMAGE = (H + 2) * (W + 2) * C };
     const float *in = m->x0 + (size_t)n * IN_IMAGE;
     const unsigned long long taps = 9;
     for (int dy = 0; dy < ROWS; dy++)
-        for (int w0 = 0; w0 < W; w0 += WC)
-            m->$(L.name)_fwd(weight + (size_t)kb * 9 * C * B, in + ((ROWS * p + dy) * (W + 2) + w0) * C,
-                             dst + (dy * W + w0) * B, &taps, $(L.name)_fwd_a_offs, $(L.name)_fwd_b_offs);
+        m->$(L.name)_fwd(weight + (size_t)kb * 9 * C * B, in + ((ROWS * p + dy) * (W + 2) + w0) * C,
+                         dst + (size_t)dy * row * B, &taps, $(L.name)_fwd_a_offs, $(L.name)_fwd_b_offs);
 }
