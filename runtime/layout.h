@@ -6,6 +6,9 @@
 
 #include <stddef.h>
 #include <string.h>
+#if defined(__SSE__)
+#include <xmmintrin.h>
+#endif
 
 static inline size_t hep_conv_weight_index(int first, int k, int c, int r, int s, int C, int B)
 {
@@ -43,6 +46,16 @@ static inline void hep_blocked_to_plain(const float *src, int n, int K, int H, i
 /* dst[c][r] = src[r][c] for a rows x cols matrix, in 32x32 tiles (a plain
  * loop strides through memory on one side and ran at a tenth of copy speed),
  * threads over row tiles. */
+/* Makes this thread's streaming (non-temporal) stores visible before any
+ * later store of it: they are weakly ordered, so a thread that wrote
+ * results with them calls this before it signals that they are done. */
+static inline void hep_streaming_stores_done(void)
+{
+#if defined(__SSE__)
+    _mm_sfence();
+#endif
+}
+
 static inline void hep_transpose(const float *restrict src, int rows, int cols, float *restrict dst)
 {
     enum { T = 32 };

@@ -82,9 +82,19 @@ static void $(L.name)_backward(hep_model *m, int n_images, float *dout, float *d
      * to [batch][IN] (small next to the weight). */
     float *in_t = m->dense_in_t;
     hep_transpose(m->$(L.in_buf), IN, N, in_t);
+@ if L.bwd_w_streaming then
+#pragma omp parallel
+    {
+#pragma omp for schedule(static) nowait
+        for (int i0 = 0; i0 < IN; i0 += NBI)
+            m->$(L.name)_bwd_w(in_t + i0, dout, dweight + i0);
+        hep_streaming_stores_done();   /* before the region's closing barrier */
+    }
+@ else
 #pragma omp parallel for schedule(static)
     for (int i0 = 0; i0 < IN; i0 += NBI)
         m->$(L.name)_bwd_w(in_t + i0, dout, dweight + i0);
+@ end
     t1 = omp_get_wtime(); m->time_bwd_w[$(L.index0)] += t1 - t0; t0 = t1;
     /* din[i][n] = sum_o weight[o][i] dout[o][n] */
 #pragma omp parallel for schedule(static)
