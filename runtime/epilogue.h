@@ -53,8 +53,8 @@ static inline void hep_dropout_groups(const hep_dropout *d, const uint64_t g[2],
         const int shift = (t & 1) * 16;
 #pragma omp simd
         for (int l = 0; l < 8; l++) {
-            uint32_t draw0 = (uint32_t)(words[t >> 1][l] >> shift) & 0xffffu;
-            uint32_t draw1 = (uint32_t)(words[t >> 1][8 + l] >> shift) & 0xffffu;
+            uint32_t draw0 = (words[t >> 1][l] >> shift) & 0xffffu;
+            uint32_t draw1 = (words[t >> 1][8 + l] >> shift) & 0xffffu;
             f0[t * 8 + l] = draw0 < threshold ? scale : 0.0f;
             f1[t * 8 + l] = draw1 < threshold ? scale : 0.0f;
         }
