@@ -43,9 +43,6 @@ static inline void hep_blocked_to_plain(const float *src, int n, int K, int H, i
                         src[((((size_t)i * KB + k / B) * (H + 2) + h + 1) * (W + 2) + w + 1) * B + k % B];
 }
 
-/* dst[c][r] = src[r][c] for a rows x cols matrix, in 32x32 tiles (a plain
- * loop strides through memory on one side and ran at a tenth of copy speed),
- * threads over row tiles. */
 /* Makes this thread's streaming (non-temporal) stores visible before any
  * later store of it: they are weakly ordered, so a thread that wrote
  * results with them calls this before it signals that they are done. */
@@ -56,6 +53,9 @@ static inline void hep_streaming_stores_done(void)
 #endif
 }
 
+/* dst[c][r] = src[r][c] for a rows x cols matrix, in 32x32 tiles (a plain
+ * loop strides through memory on one side and ran at a tenth of copy speed),
+ * threads over row tiles. */
 static inline void hep_transpose(const float *restrict src, int rows, int cols, float *restrict dst)
 {
     enum { T = 32 };
