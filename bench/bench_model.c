@@ -166,8 +166,10 @@ int main(int argc, char **argv)
     double adam_s = 0;
 #ifdef HEP_HAVE_DNNL
     int have_dnnl = 1;   /* until a round fails: a ratio needs oneDNN's times from every round */
+    const char *onednn_isa = hep_onednn_isa();
 #else
     int have_dnnl = 0;
+    const char *onednn_isa = "";
 #endif
     for (int r = 0; r < rounds; r++) {
         for (int s = r ? 0 : -2; s < steps; s++) {          /* two warm-up steps */
@@ -263,8 +265,8 @@ int main(int argc, char **argv)
         dnnl_fwd += dnnl_ms[l][0];
     }
     if (have_dnnl) {
-        printf("  oneDNN's best convolutions %8.2f img/s training (fwd + bwd-data + bwd-weights), %.2f img/s forward\n",
-               batch / (dnnl_train / 1e3), batch / (dnnl_fwd / 1e3));
+        printf("  oneDNN's best convolutions %8.2f img/s training (fwd + bwd-data + bwd-weights), %.2f img/s forward"
+               " (its %s code)\n", batch / (dnnl_train / 1e3), batch / (dnnl_fwd / 1e3), onednn_isa);
         printf("  hepcnn / oneDNN's best     %8.2fx training (whole step vs convolutions alone), %.2fx forward\n",
                median(ratio_train, rounds), median(ratio_fwd, rounds));
         printf("  (median over the rounds; training per round:");
@@ -334,11 +336,12 @@ int main(int argc, char **argv)
                    "\"peak_gflops\": %.1f, \"train_img_s\": %.3f, \"train_gflops\": %.1f, \"train_pct_peak\": %.1f, "
                    "\"infer_img_s\": %.3f, \"infer_gflops\": %.1f, \"max_rss_mib\": %.1f, \"other_cpu_pct\": %.1f, "
                    "\"onednn_train_img_s\": %.3f, \"onednn_fwd_img_s\": %.3f, \"rounds\": %d, "
-                   "\"ratio_train\": %.3f, \"ratio_fwd\": %.3f, \"layers\": [",
+                   "\"ratio_train\": %.3f, \"ratio_fwd\": %.3f, \"onednn_isa\": \"%s\", \"layers\": [",
                 info->network, info->arch, batch, threads, steps, peak, batch / train, train_gf, 100 * train_gf / peak,
                 batch / inf, inf_gf, ru.ru_maxrss / 1024.0, others,
                 have_dnnl ? batch / (dnnl_train / 1e3) : 0.0, have_dnnl ? batch / (dnnl_fwd / 1e3) : 0.0, rounds,
-                have_dnnl ? median(ratio_train, rounds) : 0.0, have_dnnl ? median(ratio_fwd, rounds) : 0.0);
+                have_dnnl ? median(ratio_train, rounds) : 0.0, have_dnnl ? median(ratio_fwd, rounds) : 0.0,
+                have_dnnl ? onednn_isa : "");
         for (int l = 0; l < info->num_layers; l++)
             fprintf(f, "%s{\"name\": \"%s\", \"fwd_ms\": %.3f, \"bwd_data_ms\": %.3f, \"bwd_weights_ms\": %.3f, "
                        "\"infer_ms\": %.3f, \"gflop\": %.4f, \"onednn_ms\": [%.3f, %.3f, %.3f]}",

@@ -156,3 +156,12 @@ int hep_onednn_conv_times(const hep_model_info *info, int batch, int reps, doubl
     dnnl_engine_destroy(eng);
     return rc;
 }
+
+const char *hep_onednn_isa(void)
+{
+    dnnl_cpu_isa_t isa = dnnl_get_effective_cpu_isa();
+    if ((isa & dnnl_cpu_isa_avx512_core) == dnnl_cpu_isa_avx512_core) return "AVX-512";
+    if ((isa & dnnl_cpu_isa_avx512_mic) == dnnl_cpu_isa_avx512_mic) return "AVX-512 (KNL)";
+    if ((isa & dnnl_cpu_isa_avx2) == dnnl_cpu_isa_avx2) return "AVX2";
+    return "SSE4.1 or AVX";
+}

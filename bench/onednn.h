@@ -13,4 +13,8 @@
  * times. Returns 0, or -1 with a message on stderr. */
 int hep_onednn_conv_times(const hep_model_info *info, int batch, int reps, double (*ms)[3], char (*alg)[3],
                           double (*direct_ms)[3]);
+/* The instruction set oneDNN's code runs with ("AVX-512", "AVX2", ...): the
+ * host's, or less where ONEDNN_MAX_CPU_ISA caps it (make bench's emulation of
+ * an AVX2-only host). */
+const char *hep_onednn_isa(void);
 #endif

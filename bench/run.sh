@@ -43,6 +43,19 @@ echo
 echo "== Winograd F(2x2,3x3) in every pass: hep224_wino and hep64_wino (tests/nets), $arch0"
 bench_net hep224_wino 16 "$arch0"
 bench_net hep64_wino 64 "$arch0"
+# On an AVX-512 host, what an AVX2-only host (Cori's Haswell nodes, the AVX2
+# machines of this project's kind) would see: hepcnn's hsw code against
+# oneDNN held to its AVX2 code, which is all such a host runs (oneDNN offers
+# Winograd only from AVX-512 up, so its best there is direct).
+if grep -qw avx512f /proc/cpuinfo; then
+    echo
+    echo "== an AVX2-only host, emulated: hsw code against oneDNN held to AVX2 (ONEDNN_MAX_CPU_ISA=AVX2)"
+    echo "   (the same cores at 8 floats a vector: the peak line is this CPU's, not a real AVX2 machine's)"
+    export ONEDNN_MAX_CPU_ISA=AVX2
+    bench_net hep224 16 hsw
+    bench_net hep64 64 hsw
+    unset ONEDNN_MAX_CPU_ISA
+fi
 # hep224 training fed from HDF5 files against --dummy_data, same binary,
 # same steps: images/s from the report lines after the first (warm-up).
 echo
