@@ -15,6 +15,7 @@
 
 #include <stdint.h>
 #include <string.h>
+#include "layout.h"
 #include "rng.h"
 
 /* Dropout of one layer in one pass; threshold 0 never happens for an active
@@ -129,16 +130,17 @@ static inline float hep_dropout_factor1(const hep_dropout *d, uint64_t index)
 static inline void hep_epilogue_pool(const float *restrict tile, int W, int B,
                                      const float *restrict bias, int relu,
                                      float *restrict out, uint8_t *restrict mask,
-                                     const float *restrict factor, int factor_stride)
+                                     const float *restrict factor, int factor_stride, int stream)
 {
-    float ones[B];
+    float ones[B], pooled[B];
+    uint8_t pooled_mask[B];
     for (int j = 0; j < B; j++) ones[j] = 1.0f;
     for (int q = 0; q < W / 2; q++) {
         const float *restrict t00 = tile + (2 * q) * B, *restrict t01 = t00 + B;
         const float *restrict t10 = tile + (W + 2 * q) * B, *restrict t11 = t10 + B;
         const float *restrict f = factor ? factor + (size_t)q * factor_stride : ones;
-        float *restrict o = out + q * B;
-        uint8_t *restrict mk = mask + q * B;
+        float *restrict o = stream ? pooled : out + q * B;
+        uint8_t *restrict mk = stream ? pooled_mask : mask + q * B;
         /* Branch-free so that it vectorises; pairwise maxima give the same
          * first-maximum argmax as scanning the window in order. */
 #pragma omp simd
@@ -153,6 +155,10 @@ static inline void hep_epilogue_pool(const float *restrict tile, int W, int B,
             v = pass ? v : 0.0f;
             o[j] = v * f[j];
             mk[j] = (uint8_t)(a | (pass << 2) | ((f[j] != 0.0f) << 3));
+        }
+        if (stream) {
+            hep_stream_floats(out + q * B, pooled, B);
+            hep_stream_bytes(mask + q * B, pooled_mask, B);
         }
     }
 }

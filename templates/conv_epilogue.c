@@ -30,8 +30,11 @@ static inline void $(L.name)_epilogue_with(hep_model *m, float *tile, int n, int
     float *out_row = m->$(L.name)_out + (size_t)n * OUT_IMAGE + ((kb * (OH + 2) + p + 1) * (OW + 2) + 1 + q0) * B;
     const float *f = factor ? factor + (size_t)q0 * factor_stride : NULL;
 @ if L.pool then
-    hep_epilogue_pool(tile, width, B, bias, $(L.relu and 1 or 0), out_row,
-                      m->$(L.name)_mask + ((((size_t)n * KB + kb) * OH + p) * OW + q0) * B, f, factor_stride);
+    uint8_t *mask = m->$(L.name)_mask + ((((size_t)n * KB + kb) * OH + p) * OW + q0) * B;
+    if (hep_output_streams(m->stream_bytes, m->batch, OUT_IMAGE))
+        hep_epilogue_pool(tile, width, B, bias, $(L.relu and 1 or 0), out_row, mask, f, factor_stride, 1);
+    else
+        hep_epilogue_pool(tile, width, B, bias, $(L.relu and 1 or 0), out_row, mask, f, factor_stride, 0);
 @ else
     memcpy(out_row, tile, sizeof(float) * width * B);
     hep_epilogue_row(out_row, width, B, bias, $(L.relu and 1 or 0), f, factor_stride);
@@ -83,14 +86,19 @@ static void $(L.name)_forward_tiles(hep_model *m, int n_images, const float *wei
     enum { KB = $(L.KB), W = $(L.W), B = $(L.B), K = $(L.K), OH = $(L.OH), ROWS = $(L.pool and 2 or 1) };
     const hep_dropout drop = hep_dropout_make($(L.dropout and "pass->training" or "0"), pass->keep_prob,
                                               pass->seed, pass->step, $(L.dropout or 0));
-#pragma omp parallel for collapse(2) schedule(static)
-    for (int n = 0; n < n_images; n++)
-        for (int p = 0; p < OH; p++) {
-            float *tile = m->thread[omp_get_thread_num()].tile;
-            const float *factor = $(L.name)_drop_factors(&drop, pass, n, 0, KB, p, tile + ROWS * W * B);
-            for (int kb = 0; kb < KB; kb++)
-                $(L.name)_conv_epilogue(m, tile, weight, n, kb, p, bias + kb * B, factor ? factor + kb * B : NULL, K);
-        }
+#pragma omp parallel
+    {
+#pragma omp for collapse(2) schedule(static) nowait
+        for (int n = 0; n < n_images; n++)
+            for (int p = 0; p < OH; p++) {
+                float *tile = m->thread[omp_get_thread_num()].tile;
+                const float *factor = $(L.name)_drop_factors(&drop, pass, n, 0, KB, p, tile + ROWS * W * B);
+                for (int kb = 0; kb < KB; kb++)
+                    $(L.name)_conv_epilogue(m, tile, weight, n, kb, p, bias + kb * B, factor ? factor + kb * B : NULL,
+                                            K);
+            }
+        hep_streaming_stores_done();   /* the epilogue's, before the region's closing barrier */
+    }
 }
 @ elseif not L.wino_fwd then
 /* Every tile: the conv, then the epilogue in cache. */
@@ -100,14 +108,18 @@ static void $(L.name)_forward_tiles(hep_model *m, int n_images, const float *wei
     enum { KB = $(L.KB), B = $(L.B), OH = $(L.OH), OW = $(L.OW) };
     const hep_dropout drop = hep_dropout_make($(L.dropout and "pass->training" or "0"), pass->keep_prob,
                                               pass->seed, pass->step, $(L.dropout or 0));
-#pragma omp parallel for collapse(3) schedule(static)
-    for (int n = 0; n < n_images; n++)
-        for (int kb = 0; kb < KB; kb++)
-            for (int p = 0; p < OH; p++) {
-                float *tile = m->thread[omp_get_thread_num()].tile, factor[OW * B];
-                $(L.name)_conv_epilogue(m, tile, weight, n, kb, p, bias + kb * B,
-                                        $(L.name)_drop_factors(&drop, pass, n, kb, 1, p, factor), B);
-            }
+#pragma omp parallel
+    {
+#pragma omp for collapse(3) schedule(static) nowait
+        for (int n = 0; n < n_images; n++)
+            for (int kb = 0; kb < KB; kb++)
+                for (int p = 0; p < OH; p++) {
+                    float *tile = m->thread[omp_get_thread_num()].tile, factor[OW * B];
+                    $(L.name)_conv_epilogue(m, tile, weight, n, kb, p, bias + kb * B,
+                                            $(L.name)_drop_factors(&drop, pass, n, kb, 1, p, factor), B);
+                }
+        hep_streaming_stores_done();   /* the epilogue's, before the region's closing barrier */
+    }
 }
 @ end
 @ if L.wino_fwd and not L.bn then
@@ -226,16 +238,20 @@ static void $(L.name)_bn_epilogue(hep_model *m, int n_images, const hep_pass *pa
     const hep_dropout drop = hep_dropout_make($(L.dropout and "pass->training" or "0"), pass->keep_prob,
                                               pass->seed, pass->step, $(L.dropout or 0));
     const float *scale = m->$(L.name)_bn + $(L.name)_BN_SCALE * K, *shift = m->$(L.name)_bn + $(L.name)_BN_SHIFT * K;
-#pragma omp parallel for collapse(3) schedule(static)
-    for (int n = 0; n < n_images; n++)
-        for (int kb = 0; kb < KB; kb++)
-            for (int p = 0; p < OH; p++) {
-                const float *z = m->$(L.name)_pre + (((size_t)n * KB + kb) * H + ROWS * p) * W * B;
-                float *tile = m->thread[omp_get_thread_num()].tile;
-                for (int i = 0; i < ROWS * W; i++)
-                    for (int b = 0; b < B; b++) tile[i * B + b] = z[i * B + b] * scale[kb * B + b];
-                $(L.name)_epilogue(m, tile, n, kb, p, shift + kb * B, &drop, pass);
-            }
+#pragma omp parallel
+    {
+#pragma omp for collapse(3) schedule(static) nowait
+        for (int n = 0; n < n_images; n++)
+            for (int kb = 0; kb < KB; kb++)
+                for (int p = 0; p < OH; p++) {
+                    const float *z = m->$(L.name)_pre + (((size_t)n * KB + kb) * H + ROWS * p) * W * B;
+                    float *tile = m->thread[omp_get_thread_num()].tile;
+                    for (int i = 0; i < ROWS * W; i++)
+                        for (int b = 0; b < B; b++) tile[i * B + b] = z[i * B + b] * scale[kb * B + b];
+                    $(L.name)_epilogue(m, tile, n, kb, p, shift + kb * B, &drop, pass);
+                }
+        hep_streaming_stores_done();   /* the epilogue's, before the region's closing barrier */
+    }
 }
 
 static void $(L.name)_forward(hep_model *m, int n_images, const hep_pass *pass)

@@ -101,24 +101,28 @@ static void $(L.name)_wino_forward(hep_model *m, int n_images, const float *weig
     const hep_dropout drop = hep_dropout_make($(L.dropout and "pass->training" or "0"), pass->keep_prob,
                                               pass->seed, pass->step, $(L.dropout or 0));
     $(L.name)_wino_weights(weight, m->$(L.name)_wino_u, KB, CB);
-#pragma omp parallel for collapse(2) schedule(static)
-    for (int n = 0; n < n_images; n++)
-        for (int ty = 0; ty < H / T; ty++) {
-            float *scratch = m->thread[omp_get_thread_num()].wino;
-            float *rows = scratch + (size_t)P * (CB + KB) * NC * B;   /* [KB][T][W][B] */
-            $(L.name)_wino_row(m, scratch, m->$(L.name)_wino_u, m->$(L.in_buf) + (size_t)n * IN_IMAGE, CB, KB, ty,
-                               rows, (size_t)T * W, W);
-            for (int kb = 0; kb < KB; kb++)
+#pragma omp parallel
+    {
+#pragma omp for collapse(2) schedule(static) nowait
+        for (int n = 0; n < n_images; n++)
+            for (int ty = 0; ty < H / T; ty++) {
+                float *scratch = m->thread[omp_get_thread_num()].wino;
+                float *rows = scratch + (size_t)P * (CB + KB) * NC * B;   /* [KB][T][W][B] */
+                $(L.name)_wino_row(m, scratch, m->$(L.name)_wino_u, m->$(L.in_buf) + (size_t)n * IN_IMAGE, CB, KB, ty,
+                                   rows, (size_t)T * W, W);
+                for (int kb = 0; kb < KB; kb++)
 @ if L.pool then
-                for (int i = 0; i < T; i += 2)   /* two conv rows make one pooled row */
-                    $(L.name)_epilogue(m, rows + ((size_t)kb * T + i) * W * B, n, kb, (T * ty + i) / 2, bias + kb * B,
-                                       &drop, pass);
+                    for (int i = 0; i < T; i += 2)   /* two conv rows make one pooled row */
+                        $(L.name)_epilogue(m, rows + ((size_t)kb * T + i) * W * B, n, kb, (T * ty + i) / 2,
+                                           bias + kb * B, &drop, pass);
 @ else
-                for (int i = 0; i < T; i++)
-                    $(L.name)_epilogue(m, rows + ((size_t)kb * T + i) * W * B, n, kb, T * ty + i, bias + kb * B, &drop,
-                                       pass);
+                    for (int i = 0; i < T; i++)
+                        $(L.name)_epilogue(m, rows + ((size_t)kb * T + i) * W * B, n, kb, T * ty + i, bias + kb * B,
+                                           &drop, pass);
 @ end
-        }
+            }
+        hep_streaming_stores_done();   /* the epilogue's, before the region's closing barrier */
+    }
 }
 
 @ if not L.bn then

@@ -57,6 +57,7 @@ typedef struct {
 
 struct hep_model {
     int batch, threads;
+    size_t stream_bytes;   /* a layer output past this, for the batch, is written with streaming stores */
     void *arena;           /* every buffer below, carved from one allocation */
     size_t arena_bytes;
     float *params;         /* [$(N.num_params)] */
@@ -204,6 +205,10 @@ hep_model *hep_model_create(int batch, int threads, char *err, size_t errlen)
     m->batch = batch;
     m->threads = threads;
     m->thread = thr;
+    if (hep_stream_threshold(&m->stream_bytes, err, errlen) != 0) {
+        free(thr); free(m);
+        return NULL;
+    }
     size_t N = (size_t)batch, bytes = 0;
     bytes += 2 * round_up(sizeof(float) * $(N.num_params));
     bytes += round_up(sizeof(float) * $(math.max(N.num_state, 1)));

@@ -19,6 +19,7 @@ PY
 }
 SHORT="--dummy_data --trainsamples=8 --num_epochs=1 --train_batch_size=4 --outputpath=$LOGDIR/run-refused"
 
+check "env: a bad HEPCNN_STREAM_MIB is named" expect_fail "HEPCNN_STREAM_MIB: expected a whole number of MiB (0 streams every layer's output), got '12MB'" env HEPCNN_STREAM_MIB=12MB $BIN --config=configs/demo_64.json $SHORT
 printf '{\n  "trainsamples": 10,\n  "num_epochs": 1\n  "dropout_p": 0.5\n}\n' > "$CFG/malformed.json"
 check "config: malformed JSON names file:line:col" expect_fail "$CFG/malformed.json:4:3: malformed JSON" $BIN --config=$CFG/malformed.json $SHORT
 write_config unknown 'cfg["learning_rat"] = 0.1'

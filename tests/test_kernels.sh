@@ -26,6 +26,14 @@ check "layers hep224-hsw (batch 3)" layers_on_target hep224 hsw 3 hsw
 # on the first conv (drawn for the whole row of channel blocks)
 check "layers tiny_flatten-native, dropout unpooled and first (batch 4)" layers_on_target tiny_flatten native 4 ""
 check "layers tiny_flatten-hsw, dropout unpooled and first (batch 4)" layers_on_target tiny_flatten hsw 4 hsw
+# every layer's output and pool mask by streaming stores (the default streams
+# only outputs past 64 MiB for the batch, which these small batches are not):
+# the first conv, a Winograd forward (hep64), a direct one, batch norm's
+streamed() { HEPCNN_STREAM_MIB=0 layers_on_target "$@"; }
+check "layers hep64-native, outputs by streaming stores (batch 5)" streamed hep64 native 5 ""
+check "layers hep64-hsw, outputs by streaming stores (batch 5)" streamed hep64 hsw 5 hsw
+check "layers hep64_direct-native, outputs by streaming stores (batch 3)" streamed hep64_direct native 3 ""
+check "layers tiny_bn-native, outputs by streaming stores (batch 4)" streamed tiny_bn native 4 ""
 # batch norm: training (batch statistics, running-average updates), backward,
 # and inference with the running averages folded into the conv
 check "layers tiny_bn-native, batch norm (batch 4)" layers_on_target tiny_bn native 4 ""
