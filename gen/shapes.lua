@@ -73,6 +73,7 @@ local function apply_tuning(op, tuning, net)
     end
     op.BWR, op.BWR_src = entry.bwr, tuning.path
   end
+  if entry.wg then op.tuned_wg, op.tuned_wg_where = entry.wg, where end
   if op.algorithm == "auto" and entry[PASSES[1]] then
     local tile
     op.tuned_passes, op.tuned_src = {}, tuning.path
@@ -117,6 +118,39 @@ local function choose_algorithm(op, net)
   op.wino_fwd = op.passes.forward ~= "direct"
   op.wino_bwd_d = op.passes.backward_data ~= "direct"
   op.wino_bwd_w = op.passes.backward_weights ~= "direct"
+end
+
+--- Winograd backward-weights transforms WG tile rows of an image at a time
+-- and then runs their products (one batch-reduce call per position and block
+-- pair over the group's tiles): the tuning file's wg, else the fewest tile
+-- rows with at least WINO_BWD_TILES tiles that divide the tile rows. Which
+-- is faster depends on the layer (hep224's conv3 was 13% faster with 28
+-- tiles than 56; hep64's conv2 5% slower with 32 than 64), so `make tune`
+-- times it. Returns an error naming the file and key, or nil.
+local WINO_BWD_TILES = 56
+local function choose_winograd_group(op, net)
+  op.WG, op.WG_src = nil, "default"
+  if not op.wino_bwd_w then
+    if op.tuned_wg then
+      return string.format("%s.wg = %d: layer %s (%s:%d) has a direct backward-weights pass (wg is for Winograd's)",
+        op.tuned_wg_where, op.tuned_wg, op.name, net.file, op.line or 0)
+    end
+    return nil
+  end
+  local TH, TW = op.H // op.wino, op.W // op.wino
+  if op.tuned_wg then
+    if TH % op.tuned_wg ~= 0 then
+      return string.format("%s.wg = %d must divide the %d tile rows of layer %s's Winograd F(%dx%d) (%s:%d)",
+        op.tuned_wg_where, op.tuned_wg, TH, op.name, op.wino, op.wino, net.file, op.line or 0)
+    end
+    op.WG, op.WG_src = op.tuned_wg, op.tuned_wg_where:match("^(.-): convs")
+    return nil
+  end
+  op.WG = TH
+  for g = 1, TH do
+    if TH % g == 0 and g * TW >= WINO_BWD_TILES then op.WG = g; break end
+  end
+  return nil
 end
 
 -- BN_MOMENTUM: PyTorch's meaning (the weight of the batch's statistics in the
@@ -364,6 +398,8 @@ function M.infer(net, arch, tuning)
       local err = apply_tuning(op, tuning, net)
       if err then return nil, { err } end
       choose_algorithm(op, net)
+      err = choose_winograd_group(op, net)
+      if err then return nil, { err } end
       flops = flops + op.flops
     elseif op.kind == "dense" then
       op.flops = 2 * op.IN * op.OUT

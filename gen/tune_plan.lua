@@ -6,11 +6,15 @@
 --     half of it, double it (each the largest divisor of the width below);
 --   backward rows (band and backward-weights call): the default, about half,
 --     about double (valid: divides the height, even under a pool);
+--   Winograd backward-weights groups (tile rows transformed together), for
+--     a conv whose default backward-weights is Winograd: about half and
+--     double the default (valid: divides the tile rows);
 --   algorithm: direct, Winograd F(2x2) and F(4x4) in every pass, where each
 --     fits (the default is the cost model's, gen/shapes.lua).
 -- Each conv then takes the width chunk with the least forward +
 -- backward-data time, the rows with the least backward-data +
--- backward-weights time, and per pass the faster of direct and one Winograd
+-- backward-weights time, the group with the least backward-weights time
+-- (kept only while backward-weights keeps the default's algorithm), and per pass the faster of direct and one Winograd
 -- tile (choose_passes); that combination is timed as a whole, and the
 -- block whose combination trains fastest wins. A value, a combination or a
 -- block other than the defaults must win by `margin` (3%: these machines
@@ -43,6 +47,17 @@ local function rows_near(op, factor)
   return best or op.BWR
 end
 
+--- The Winograd group (tile rows, a divisor of the layer's) nearest
+-- `factor` x the default; nil for a conv without Winograd backward-weights.
+local function group_near(op, factor)
+  if not op.WG then return nil end
+  local rows, want, best = op.H // op.wino, op.WG * factor, nil
+  for g = 1, rows do
+    if rows % g == 0 and (not best or math.abs(g - want) < math.abs(best - want)) then best = g end
+  end
+  return best
+end
+
 --- The algorithm a candidate gives a conv: `algo` where it fits, else direct.
 local function algo_for(op, algo)
   local T = shapes.WINOGRAD_TILE[algo]
@@ -51,13 +66,14 @@ local function algo_for(op, algo)
 end
 
 --- Candidates for one block: { name, values = { [conv name] = { wc, bwr,
--- algo } } } (algo: every pass's), the defaults first; candidates equal to
--- the defaults are left out.
+-- wg, algo } } } (algo: every pass's; wg nil: the generator's default), the
+-- defaults first; candidates equal to the defaults are left out.
 function M.candidates(arch, convs)
-  local function make(name, wc_of, bwr_of, algo_of)
+  local function make(name, wc_of, bwr_of, algo_of, wg_of)
     local c = { name = name, values = {} }
     for _, op in ipairs(convs) do
-      c.values[op.name] = { wc = wc_of(op), bwr = bwr_of(op), algo = algo_of and algo_of(op) or op.passes.forward }
+      c.values[op.name] = { wc = wc_of(op), bwr = bwr_of(op), algo = algo_of and algo_of(op) or op.passes.forward,
+                            wg = wg_of and wg_of(op) or nil }
     end
     return c
   end
@@ -67,7 +83,10 @@ function M.candidates(arch, convs)
   local function add(c)
     for _, op in ipairs(convs) do
       local v, d = c.values[op.name], list[1].values[op.name]
-      if v.wc ~= d.wc or v.bwr ~= d.bwr or v.algo ~= d.algo then list[#list + 1] = c; return end
+      if v.wc ~= d.wc or v.bwr ~= d.bwr or v.algo ~= d.algo or (v.wg and v.wg ~= op.WG) then
+        list[#list + 1] = c
+        return
+      end
     end
   end
   for _, f in ipairs({ 0.5, 2 }) do
@@ -76,6 +95,10 @@ function M.candidates(arch, convs)
   end
   for _, f in ipairs({ 0.5, 2 }) do
     add(make(string.format("backward rows x%g", f), default_wc, function(op) return rows_near(op, f) end))
+  end
+  for _, f in ipairs({ 0.5, 2 }) do
+    add(make(string.format("Winograd groups x%g", f), default_wc, default_bwr, nil,
+      function(op) return group_near(op, f) end))
   end
   for _, algo in ipairs({ "direct", "winograd2", "winograd4" }) do
     add(make(algo .. " where it fits", default_wc, default_bwr, function(op) return algo_for(op, algo) end))
@@ -125,7 +148,7 @@ local function choose_passes(default, by_algo, margin)
 end
 M.choose_passes = choose_passes
 
---- Per conv, the fastest width chunk, rows and algorithms over the timed
+--- Per conv, the fastest width chunk, rows, Winograd group and algorithms over the timed
 -- candidates (timings[i] = { layers = { [name] = { fwd, bwd_d, bwd_w } },
 -- step }); returns values and, per conv, the measurements that chose them.
 function M.choose(convs, cands, timings, margin)
@@ -135,30 +158,42 @@ function M.choose(convs, cands, timings, margin)
     -- the defaults' costs, less the margin another value must beat
     local best_wc, best_bwr = d.wc, d.bwr
     local wc_cost, bwr_cost = (t0[1] + t0[2]) * (1 - margin), (t0[2] + t0[3]) * (1 - margin)
+    local best_wg, wg_cost = nil, t0[3] * (1 - margin)   -- nil: the generator's default group
     local seen_wc, seen_bwr, notes_wc, notes_bwr, by_algo, notes_algo = {}, {}, {}, {}, {}, {}
+    local seen_wg, notes_wg = {}, {}
     for i, c in ipairs(cands) do
       local v, t = c.values[op.name], timings[i].layers[op.name]
       local fwd_cost, bwd_cost = t[1] + t[2], t[2] + t[3]
-      local same_algo = v.algo == d.algo
-      if same_algo and v.bwr == d.bwr and not seen_wc[v.wc] then
+      local same_algo, same_wg = v.algo == d.algo, v.wg == d.wg
+      if same_algo and same_wg and v.bwr == d.bwr and not seen_wc[v.wc] then
         seen_wc[v.wc] = true
         notes_wc[#notes_wc + 1] = string.format("%d: %.2f", v.wc, fwd_cost)
         if i > 1 and fwd_cost < wc_cost then best_wc, wc_cost = v.wc, fwd_cost end
       end
-      if same_algo and v.wc == d.wc and not seen_bwr[v.bwr] then
+      if same_algo and same_wg and v.wc == d.wc and not seen_bwr[v.bwr] then
         seen_bwr[v.bwr] = true
         notes_bwr[#notes_bwr + 1] = string.format("%d: %.2f", v.bwr, bwd_cost)
         if i > 1 and bwd_cost < bwr_cost then best_bwr, bwr_cost = v.bwr, bwd_cost end
       end
-      if v.wc == d.wc and v.bwr == d.bwr and not by_algo[v.algo] then
+      if same_algo and v.wc == d.wc and v.bwr == d.bwr and (v.wg or i == 1) and not seen_wg[v.wg or "default"] then
+        seen_wg[v.wg or "default"] = true
+        notes_wg[#notes_wg + 1] = string.format("%s: %.2f", v.wg or "default", t[3])
+        if i > 1 and t[3] < wg_cost then best_wg, wg_cost = v.wg, t[3] end
+      end
+      if v.wc == d.wc and v.bwr == d.bwr and same_wg and not by_algo[v.algo] then
         by_algo[v.algo] = t
         notes_algo[#notes_algo + 1] = string.format("%s %.2f/%.2f/%.2f", v.algo, t[1], t[2], t[3])
       end
     end
-    chosen[op.name] = { wc = best_wc, bwr = best_bwr, passes = choose_passes(d.algo, by_algo, margin) }
-    why[op.name] = string.format("forward + backward-data ms by width chunk %s; backward ms by rows %s; "
+    local passes = choose_passes(d.algo, by_algo, margin)
+    -- a group measured with the default's backward-weights algorithm only
+    if passes.backward_weights ~= d.algo then best_wg = nil end
+    chosen[op.name] = { wc = best_wc, bwr = best_bwr, wg = best_wg, passes = passes }
+    why[op.name] = string.format("forward + backward-data ms by width chunk %s; backward ms by rows %s; %s"
       .. "forward/backward-data/backward-weights ms by algorithm: %s",
-      table.concat(notes_wc, ", "), table.concat(notes_bwr, ", "), table.concat(notes_algo, ", "))
+      table.concat(notes_wc, ", "), table.concat(notes_bwr, ", "),
+      #notes_wg > 1 and "backward-weights ms by Winograd group (tile rows) " .. table.concat(notes_wg, ", ") .. "; " or "",
+      table.concat(notes_algo, ", "))
   end
   return chosen, why
 end
@@ -168,7 +203,7 @@ function M.render(arch, net_name, block, convs, values)
   local t = { arch = arch.name, networks = { [net_name] = { block = block } }, convs = {} }
   for _, op in ipairs(convs) do
     local v = values[op.name]
-    local e = { wc = v.wc, bwr = v.bwr }
+    local e = { wc = v.wc, bwr = v.bwr, wg = v.wg }
     for pass, algo in pairs(M.passes_of(v)) do e[pass] = algo end
     t.convs[tuning.key(op, block)] = e
   end

@@ -16,7 +16,9 @@
 --
 -- wc: output pixels per forward / backward-data GEMM call (the GEMM's n;
 -- divides the width); bwr: rows per backward band and backward-weights call
--- (divides the height; even under a 2x2 pool); forward, backward_data,
+-- (divides the height; even under a 2x2 pool); wg (optional, for a Winograd
+-- backward-weights pass): tile rows of an image transformed together before
+-- their products (divides the layer's tile rows); forward, backward_data,
 -- backward_weights: the algorithm of each pass, for a conv whose network
 -- file leaves `algorithm` at "auto" (at most one Winograd tile per layer).
 -- Conv entries are keyed by shape, not by name, so an added layer of a tuned
@@ -63,9 +65,9 @@ function M.load(path)
   end
   for key, c in pairs(t.convs or {}) do
     if type(c) ~= "table" or (c.wc ~= nil and not is_pos_int(c.wc)) or (c.bwr ~= nil and not is_pos_int(c.bwr))
-        or (c.why ~= nil and type(c.why) ~= "string") then
-      return nil, string.format("%s: convs[%q]: expected { wc = <positive integer>, bwr = <positive integer> }",
-        path, tostring(key))
+        or (c.wg ~= nil and not is_pos_int(c.wg)) or (c.why ~= nil and type(c.why) ~= "string") then
+      return nil, string.format("%s: convs[%q]: expected { wc = <positive integer>, bwr = <positive integer>, "
+        .. "wg = <positive integer> (optional) }", path, tostring(key))
     end
     local given = 0
     for _, pass in ipairs(PASSES) do
@@ -113,8 +115,8 @@ function M.render(t, header)
       for _, pass in ipairs(PASSES) do parts[#parts + 1] = string.format("%s = %s", pass, quoted(c[pass])) end
       algos = "\n      " .. table.concat(parts, ", ") .. ","
     end
-    lines[#lines + 1] = string.format("    [%s] = { wc = %d, bwr = %d,%s\n      why = %s },", quoted(key), c.wc, c.bwr,
-      algos, quoted(c.why or ""))
+    lines[#lines + 1] = string.format("    [%s] = { wc = %d, bwr = %d,%s%s\n      why = %s },", quoted(key), c.wc, c.bwr,
+      c.wg and string.format(" wg = %d,", c.wg) or "", algos, quoted(c.why or ""))
   end
   lines[#lines + 1] = "  },"
   lines[#lines + 1] = "}"

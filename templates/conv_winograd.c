@@ -9,22 +9,29 @@
  * thread's cache-sized scratch; the forward's conv rows [$(L.KB)][$(L.WT)][$(L.W)][$(L.B)]
  * then go through the same epilogue as the direct algorithm's. */
 
-/* V [$(L.WP)][IB][NC][B] = B^T d B for the tiles t0 .. t0+NC-1 of the tile row
- * ty (conv rows $(L.WT)ty .. $(L.WT)ty+$(L.WT - 1)), from one image's zero-bordered src
- * [IB][H+2][W+2][B]: the input (forward) or the output gradient
- * (backward-data). */
-static inline void $(L.name)_wino_input(const float *src, int IB, int ty, int t0, float *restrict V)
+/* V = B^T d B for the tiles t0 .. t0+NC-1 of the tile row ty (conv rows
+ * $(L.WT)ty .. $(L.WT)ty+$(L.WT - 1)), from one image's zero-bordered src [IB][H+2][W+2][B]: the
+ * input (forward, backward-weights) or the output gradient (backward-data).
+ * Tile tx of block ib at position xi goes to V + xi * next + ib * block + tx * B:
+ * V [$(L.WP)][IB][NC][B] with next = IB * NC * B and block = NC * B. */
+static inline void $(L.name)_wino_input_to(const float *src, int IB, int ty, int t0, float *restrict V, size_t next,
+                                           size_t block)
 {
     enum { H = $(L.H), W = $(L.W), B = $(L.B), T = $(L.WT), A = $(L.WA), NC = $(L.WINO_N) };
-    const size_t next = (size_t)IB * NC * B;   /* one position to the next */
     for (int ib = 0; ib < IB; ib++)
         for (int tx = 0; tx < NC; tx++) {
             const float *d = src + ((ib * (H + 2) + T * ty) * (W + 2) + T * (t0 + tx)) * B;
             float t[A][A][B];   /* B^T d: columns combined */
             for (int c = 0; c < A; c++) hep_wino$(L.WT)_input(d + c * B, (W + 2) * B, t[0][c], A * B, B);
             for (int i = 0; i < A; i++)
-                hep_wino$(L.WT)_input(t[i][0], B, V + i * A * next + ((size_t)ib * NC + tx) * B, next, B);
+                hep_wino$(L.WT)_input(t[i][0], B, V + i * A * next + ib * block + (size_t)tx * B, next, B);
         }
+}
+
+static inline void $(L.name)_wino_input(const float *src, int IB, int ty, int t0, float *restrict V)
+{
+    enum { B = $(L.B), NC = $(L.WINO_N) };
+    $(L.name)_wino_input_to(src, IB, ty, t0, V, (size_t)IB * NC * B, (size_t)NC * B);
 }
 
 @ if L.wino_fwd or L.wino_bwd_d then
@@ -176,47 +183,49 @@ static inline void $(L.name)_wino_data_rows(hep_model *m, hep_thread *t, const f
  * summed over tiles and images: per position $(L.WP) GEMMs [K x tiles] x
  * [tiles x C], accumulated in the thread's dU [$(L.WP)][$(L.KB)][$(L.CB)][$(L.B) c][$(L.B) k] (t->wgrad) over
  * all its images; the weight gradient G^T dU G is taken once per batch. An
- * image's tiles go in groups of $(L.WG) tile rows ($(L.WG * (L.W // L.WT)) tiles): their transformed inputs
- * [chunk][$(L.WP)][$(L.CB)][$(L.WINO_N)][$(L.B)] and output gradients [chunk][$(L.WP)][$(L.KB)][$(L.WINO_N)][$(L.B)] in the thread's
- * scratch, one batch-reduce call over the group's chunks per position and
- * block pair (m=$(L.B), n=$(L.B), k=$(L.WINO_N)). */
+ * image's tiles go in groups of $(L.WG) tile rows ($(L.WG * (L.W // L.WT)) tiles), transformed $(L.WINO_N) at a time
+ * into the thread's scratch; then one batch-reduce call over the group's
+ * chunks per position and block pair (m=$(L.B), n=$(L.B), k=$(L.WINO_N)). */
 
-/* dM [$(L.WP)][KB][NC][B] = A dY A^T for the chunk's tiles of tile row ty, from
- * the thread's zero-bordered output gradient dy [KB][H+2][W+2][B]. */
-static inline void $(L.name)_wino_grad_input(const float *dy, int ty, int t0, float *restrict dM)
+/* dM = A dY A^T for the chunk's tiles of tile row ty, from the thread's
+ * zero-bordered output gradient dy [KB][H+2][W+2][B]; tile tx of block kb at
+ * position xi goes to dM + xi * next + kb * block + tx * B. */
+static inline void $(L.name)_wino_grad_input(const float *dy, int ty, int t0, float *restrict dM, size_t next,
+                                             size_t block)
 {
     enum { KB = $(L.KB), H = $(L.H), W = $(L.W), B = $(L.B), T = $(L.WT), A = $(L.WA), NC = $(L.WINO_N) };
-    const size_t next = (size_t)KB * NC * B;
     for (int kb = 0; kb < KB; kb++)
         for (int tx = 0; tx < NC; tx++) {
             const float *d = dy + ((kb * (H + 2) + T * ty + 1) * (W + 2) + T * (t0 + tx) + 1) * B;
             float s[A][T][B];   /* A dY: columns expanded */
             for (int c = 0; c < T; c++) hep_wino$(L.WT)_output_grad(d + c * B, (W + 2) * B, s[0][c], T * B, B);
             for (int i = 0; i < A; i++)
-                hep_wino$(L.WT)_output_grad(s[i][0], B, dM + i * A * next + ((size_t)kb * NC + tx) * B, next, B);
+                hep_wino$(L.WT)_output_grad(s[i][0], B, dM + i * A * next + kb * block + (size_t)tx * B, next, B);
         }
 }
 
 /* One image's contribution to the thread's dU, from its input in
- * [CB][H+2][W+2][B] and output gradient dy (both zero-bordered). */
+ * [CB][H+2][W+2][B] and output gradient dy (both zero-bordered). A group's
+ * transformed tiles lie position-major, V [$(L.WP)][CB][TILES][B] and dM
+ * [$(L.WP)][KB][TILES][B], so that each product call reads two contiguous
+ * runs (chunk-major, one call read a strided 1 KiB from every chunk). */
 static void $(L.name)_wino_weight_grad_image(const hep_model *m, hep_thread *t, const float *in, const float *dy)
 {
     enum { CB = $(L.CB), KB = $(L.KB), H = $(L.H), W = $(L.W), B = $(L.B), T = $(L.WT), P = $(L.WP),
-           NC = $(L.WINO_N), TW = W / T, G = $(L.WG), CHUNKS = G * TW / NC,
-           V_CHUNK = P * CB * NC * B, M_CHUNK = P * KB * NC * B };
-    float *V = t->wino, *dM = V + (size_t)CHUNKS * V_CHUNK, *dU = t->wgrad + $(L.wgrad_off);
+           NC = $(L.WINO_N), TW = W / T, G = $(L.WG), TILES = G * TW, CHUNKS = TILES / NC };
+    float *V = t->wino, *dM = V + (size_t)P * CB * TILES * B, *dU = t->wgrad + $(L.wgrad_off);
     const unsigned long long chunks = CHUNKS;
     for (int ty0 = 0; ty0 < H / T; ty0 += G) {
         for (int g = 0; g < G; g++)
             for (int t0 = 0; t0 < TW; t0 += NC) {
-                size_t chunk = (size_t)g * (TW / NC) + t0 / NC;
-                $(L.name)_wino_input(in, CB, ty0 + g, t0, V + chunk * V_CHUNK);
-                $(L.name)_wino_grad_input(dy, ty0 + g, t0, dM + chunk * M_CHUNK);
+                size_t first = ((size_t)g * TW + t0) * B;   /* the chunk's first tile */
+                $(L.name)_wino_input_to(in, CB, ty0 + g, t0, V + first, (size_t)CB * TILES * B, (size_t)TILES * B);
+                $(L.name)_wino_grad_input(dy, ty0 + g, t0, dM + first, (size_t)KB * TILES * B, (size_t)TILES * B);
             }
         for (int xi = 0; xi < P; xi++)
             for (int kb = 0; kb < KB; kb++)
                 for (int cb = 0; cb < CB; cb++)
-                    m->$(L.name)_wino_bwd_w(dM + ((size_t)xi * KB + kb) * NC * B, V + ((size_t)xi * CB + cb) * NC * B,
+                    m->$(L.name)_wino_bwd_w(dM + ((size_t)xi * KB + kb) * TILES * B, V + ((size_t)xi * CB + cb) * TILES * B,
                                             dU + (((size_t)xi * KB + kb) * CB + cb) * B * B, &chunks);
     }
 }

@@ -96,6 +96,7 @@ tuning_used() {
     grep -E "Channel block|width chunk" "$d/model.c"
     grep -q "Channel block B = 32 (tests/tuning/odd-hep64.lua)" "$d/model.c" &&
         grep -q "conv2    width chunk 8   (tests/tuning/odd-hep64.lua), backward rows 4   (tests/tuning/odd-hep64.lua)" "$d/model.c" &&
+        grep -q "Winograd backward-weights groups of 1 tile rows (tests/tuning/odd-hep64.lua)" "$d/model.c" &&
         grep -q "conv2    winograd4  direct     winograd4  (tests/tuning/odd-hep64.lua)" "$d/model.c" &&
         grep -q "conv3    direct     winograd2  direct     (tests/tuning/odd-hep64.lua)" "$d/model.c"
 }
@@ -120,8 +121,17 @@ check "tune bad: a block the arch does not offer" bad_tuning \
     ': networks["hep64"].block = 48 must be one of arch skx'"'"'s channel blocks (64, 32, 16)'
 check "tune bad: a value of the wrong type" bad_tuning \
     'return { convs = { x = { wc = "wide" } } }' \
-    ': convs["x"]: expected { wc = <positive integer>, bwr = <positive integer> }'
+    ': convs["x"]: expected { wc = <positive integer>, bwr = <positive integer>, wg = <positive integer> (optional) }'
 check "tune bad: not Lua" bad_tuning 'return {' ':2:'
+check "tune bad: a Winograd group that does not divide the tile rows" bad_tuning \
+    'return { convs = { ["B64 128x32x32->128 pool"] = { wg = 3 } } }' \
+    ': convs["B64 128x32x32->128 pool"].wg = 3 must divide the 8 tile rows of layer conv2'"'"'s Winograd F(4x4) (networks/hep64.lua:8)'
+check "tune bad: a Winograd group for a direct backward-weights" bad_tuning \
+    'return { convs = { ["B64 128x32x32->128 pool"] = { wg = 2, forward = "direct", backward_data = "direct", backward_weights = "direct" } } }' \
+    ': convs["B64 128x32x32->128 pool"].wg = 2: layer conv2 (networks/hep64.lua:8) has a direct backward-weights pass'
+check "tune bad: a Winograd group of the wrong type" bad_tuning \
+    'return { convs = { x = { wg = 0 } } }' \
+    ': convs["x"]: expected { wc = <positive integer>, bwr = <positive integer>, wg = <positive integer> (optional) }'
 check "tune bad: two Winograd tiles in one layer" bad_tuning \
     'return { convs = { ["B64 128x32x32->128 pool"] = { forward = "winograd4", backward_data = "winograd2", backward_weights = "direct" } } }' \
     ': convs["B64 128x32x32->128 pool"].backward_data = "winograd2": layer conv2 (networks/hep64.lua:8) cannot take it (one Winograd tile per layer)'

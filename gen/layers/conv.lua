@@ -132,7 +132,6 @@ end
 local WINO_CACHE_FLOATS = 128 * 1024
 -- Tiles reduced per backward-weights GEMM call at least, where the image has
 -- them: fewer make the call's C block's load and store dominate.
-local WINO_BWD_TILES = 56
 
 --- Winograd F(T x T, 3x3) for the passes that use it (templates/conv_winograd.c,
 -- runtime/winograd.h). Forward and backward-data: transformed weights per
@@ -174,15 +173,10 @@ function M.plan_winograd(op, ctx)
   if op.wino_bwd_w then M.plan_winograd_weights(op, ctx, ucount) end
 end
 
---- Winograd backward-weights: groups of WG tile rows, the fewest with at
--- least WINO_BWD_TILES tiles (the GEMMs' reduction) that divide the height;
--- the transformed-domain gradient accumulates per thread (wgrad).
+--- Winograd backward-weights: groups of WG tile rows (gen/shapes.lua
+-- chooses WG); the transformed-domain gradient accumulates per thread (wgrad).
 function M.plan_winograd_weights(op, ctx, ucount)
-  local B, TW, TH = op.B, op.W // op.wino, op.H // op.wino
-  op.WG = TH
-  for g = 1, TH do
-    if TH % g == 0 and g * TW >= WINO_BWD_TILES then op.WG = g; break end
-  end
+  local B, TW = op.B, op.W // op.wino
   ctx.thread_need("wino", op.WG * TW * op.WP * (op.CB + op.KB) * B)
   op.wgrad_off = ctx.thread_add("wgrad", ucount)
   ctx.add_kernel { field = op.name .. "_wino_bwd_w", type = "libxsmm_smmfunction_reducebatch_strd",
@@ -190,7 +184,7 @@ function M.plan_winograd_weights(op, ctx, ucount)
       B, B, op.WINO_N, op.WG * TW // op.WINO_N),
     lda = B, ldb = B, ldc = B,
     call = string.format("libxsmm_smmdispatch_reducebatch_strd(%d, %d, %d, %d, %d, &lda, &ldb, &ldc, &one, &one, &trans_b, NULL)",
-      B, B, op.WINO_N, op.WP * op.KB * op.WINO_N * B * 4, op.WP * op.CB * op.WINO_N * B * 4) }
+      B, B, op.WINO_N, op.WINO_N * B * 4, op.WINO_N * B * 4) }
 end
 
 --- Batch normalisation between the conv and its epilogue (PyTorch's
