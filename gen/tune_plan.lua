@@ -48,13 +48,15 @@ local function rows_near(op, factor)
 end
 
 --- The Winograd group (tile rows, a divisor of the layer's) nearest
--- `factor` x the default; nil for a conv without Winograd backward-weights.
+-- `factor` x the default; nil (the default) for a conv without Winograd
+-- backward-weights or when that is the default itself.
 local function group_near(op, factor)
   if not op.WG then return nil end
   local rows, want, best = op.H // op.wino, op.WG * factor, nil
   for g = 1, rows do
     if rows % g == 0 and (not best or math.abs(g - want) < math.abs(best - want)) then best = g end
   end
+  if best == op.WG then return nil end
   return best
 end
 
