@@ -124,9 +124,9 @@ end
 -- and then runs their products (one batch-reduce call per position and block
 -- pair over the group's tiles): the tuning file's wg, else the fewest tile
 -- rows with at least WINO_BWD_TILES tiles that divide the tile rows. Which
--- is faster depends on the layer (hep224's conv3 was 13% faster with 28
--- tiles than 56; hep64's conv2 5% slower with 32 than 64), so `make tune`
--- times it. Returns an error naming the file and key, or nil.
+-- is faster depends on the layer (in `make tune`, hep224's conv3 was 11%
+-- faster with 28 tiles than 98; hep64's conv2 16% slower with 32 than 64),
+-- so the tuner times it. Returns an error naming the file and key, or nil.
 local WINO_BWD_TILES = 56
 local function choose_winograd_group(op, net)
   op.WG, op.WG_src = nil, "default"
