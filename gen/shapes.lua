@@ -73,7 +73,7 @@ local function apply_tuning(op, tuning, net)
     end
     op.BWR, op.BWR_src = entry.bwr, tuning.path
   end
-  if entry.wg then op.tuned_wg, op.tuned_wg_where = entry.wg, where end
+  if entry.wg then op.tuned_wg, op.tuned_wg_where, op.tuned_wg_src = entry.wg, where, tuning.path end
   if op.algorithm == "auto" and entry[PASSES[1]] then
     local tile
     op.tuned_passes, op.tuned_src = {}, tuning.path
@@ -127,6 +127,8 @@ end
 -- is faster depends on the layer (in `make tune`, hep224's conv3 was 11%
 -- faster with 28 tiles than 98; hep64's conv2 16% slower with 32 than 64),
 -- so the tuner times it. Returns an error naming the file and key, or nil.
+-- WINO_BWD_TILES: fewer tiles per call make its gradient block's load and
+-- store dominate.
 local WINO_BWD_TILES = 56
 local function choose_winograd_group(op, net)
   op.WG, op.WG_src = nil, "default"
@@ -143,7 +145,7 @@ local function choose_winograd_group(op, net)
       return string.format("%s.wg = %d must divide the %d tile rows of layer %s's Winograd F(%dx%d) (%s:%d)",
         op.tuned_wg_where, op.tuned_wg, TH, op.name, op.wino, op.wino, net.file, op.line or 0)
     end
-    op.WG, op.WG_src = op.tuned_wg, op.tuned_wg_where:match("^(.-): convs")
+    op.WG, op.WG_src = op.tuned_wg, op.tuned_wg_src
     return nil
   end
   op.WG = TH

@@ -85,7 +85,7 @@ function M.candidates(arch, convs)
   local function add(c)
     for _, op in ipairs(convs) do
       local v, d = c.values[op.name], list[1].values[op.name]
-      if v.wc ~= d.wc or v.bwr ~= d.bwr or v.algo ~= d.algo or (v.wg and v.wg ~= op.WG) then
+      if v.wc ~= d.wc or v.bwr ~= d.bwr or v.algo ~= d.algo or v.wg ~= d.wg then
         list[#list + 1] = c
         return
       end

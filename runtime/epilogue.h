@@ -15,8 +15,8 @@
 
 #include <stdint.h>
 #include <string.h>
-#include "layout.h"
 #include "rng.h"
+#include "stream.h"
 
 /* Dropout of one layer in one pass; threshold 0 never happens for an active
  * dropout (keep_prob > 0 is checked at start-up). */

@@ -130,8 +130,6 @@ end
 -- Floats of a thread's Winograd scratch that should stay in its L2 cache:
 -- the transformed inputs and products of one chunk of tiles.
 local WINO_CACHE_FLOATS = 128 * 1024
--- Tiles reduced per backward-weights GEMM call at least, where the image has
--- them: fewer make the call's C block's load and store dominate.
 
 --- Winograd F(T x T, 3x3) for the passes that use it (templates/conv_winograd.c,
 -- runtime/winograd.h). Forward and backward-data: transformed weights per
