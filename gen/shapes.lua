@@ -15,17 +15,29 @@ local show = require("dsl").show
 local MAX_SIDE, MAX_CHANNELS, MAX_UNITS = 8192, 4096, 1 << 20
 local MAX_ELEMENTS = (1 << 31) - 1
 -- conv algorithms by Winograd F(T x T, 3x3): the output tile side T
-local WINOGRAD_TILE = { winograd2 = 2, winograd4 = 4 }
+local WINOGRAD_TILE = { winograd2 = 2, winograd4 = 4, winograd6 = 6 }
 M.WINOGRAD_TILE = WINOGRAD_TILE
+local ALGORITHMS = '"direct", "winograd2", "winograd4" or "winograd6"'
+M.ALGORITHMS = ALGORITHMS
 -- a conv's three passes, by their names in tuning files
 local PASSES = tuning_keys.PASSES
 
 --- Whether Winograd F(T x T, 3x3) can compute this conv: its input channels
--- come in blocks (not the first conv) and its output is whole tiles.
+-- come in blocks (not the first conv). An output side that is not a
+-- multiple of T ends in partial tiles, computed whole over zeros past the
+-- border and cut (an even T keeps every 2x2 pool window in one tile).
 local function winograd_fits(op, T)
-  return not op.first and op.H % T == 0 and op.W % T == 0
+  return T ~= nil and not op.first
 end
 M.winograd_fits = winograd_fits
+
+--- Whether the output is whole T x T tiles: the cost model's condition
+-- (partial tiles do products for the pixels past the edge; a tuning file or
+-- the network file may still ask for them).
+local function whole_tiles(op, T)
+  return winograd_fits(op, T) and op.H % T == 0 and op.W % T == 0
+end
+M.whole_tiles = whole_tiles
 
 local function chunk_width(w, max_chunk)
   for c = math.min(w, max_chunk), 1, -1 do
@@ -81,7 +93,7 @@ local function apply_tuning(op, tuning, net)
       local algo = entry[pass]
       local T = WINOGRAD_TILE[algo]
       if algo ~= "direct" and not T then
-        return string.format("%s.%s = %s is not \"direct\", \"winograd2\" or \"winograd4\"", where, pass, show(algo))
+        return string.format("%s.%s = %s is not %s", where, pass, show(algo), ALGORITHMS)
       elseif T and (tile and tile ~= T or not winograd_fits(op, T)) then
         return string.format("%s.%s = %q: layer %s (%s:%d) cannot take it (%s)", where, pass, algo, op.name, net.file,
           op.line or 0, tile and tile ~= T and "one Winograd tile per layer" or "see the network language's algorithm key")
@@ -95,9 +107,11 @@ end
 
 --- The algorithm of each of a conv's passes: the network file's, else the
 -- tuning file's, else the cost model's (Winograd removes the most
--- multiplications with the largest tile that fits: F(4x4) 4x fewer, F(2x2)
--- 2.25x; measured faster than direct in every pass on the layers of hep64
--- and hep224, docs/DESIGN.md). Sets op.passes, op.algorithm_src and op.wino
+-- multiplications with the largest tile that makes whole tiles of F(4x4)
+-- and F(2x2), 4x and 2.25x fewer; measured faster than direct in every pass
+-- on the layers of hep64 and hep224, docs/DESIGN.md. F(6x6), 5.06x fewer
+-- before its partial tiles and with the larger rounding error, is the
+-- tuner's or the network file's choice). Sets op.passes, op.algorithm_src and op.wino
 -- (the Winograd tile, or nil when every pass is direct) with
 -- op.wino_fwd, op.wino_bwd_d, op.wino_bwd_w.
 local function choose_algorithm(op, net)
@@ -108,7 +122,7 @@ local function choose_algorithm(op, net)
     if algo == "auto" then
       algo, src = "direct", "cost model: no Winograd tile fits"
       for _, T in ipairs({ 4, 2 }) do
-        if winograd_fits(op, T) then algo, src = "winograd" .. T, "cost model"; break end
+        if whole_tiles(op, T) then algo, src = "winograd" .. T, "cost model"; break end
       end
     end
     op.passes, op.algorithm_src = {}, src
@@ -122,14 +136,18 @@ end
 
 --- Winograd backward-weights transforms WG tile rows of an image at a time
 -- and then runs their products (one batch-reduce call per position and block
--- pair over the group's tiles): the tuning file's wg, else the fewest tile
--- rows with at least WINO_BWD_TILES tiles that divide the tile rows. Which
--- is faster depends on the layer (in `make tune`, hep224's conv3 was 11%
--- faster with 28 tiles than 98; hep64's conv2 16% slower with 32 than 64),
--- so the tuner times it. Returns an error naming the file and key, or nil.
+-- pair over the group's tiles; the image's last group may be shorter): the
+-- tuning file's wg, else the fewest tile rows with at least
+-- WINO_BWD_TILES tiles, among the divisors of the tile rows with at most
+-- WINO_BWD_MAX_TILES where there is one. Which is faster depends on the
+-- layer (in `make tune`, hep224's conv3 was 11% faster with 28 tiles than
+-- 98; hep64's conv2 16% slower with 32 than 64), so the tuner times it.
+-- Returns an error naming the file and key, or nil.
 -- WINO_BWD_TILES: fewer tiles per call make its gradient block's load and
--- store dominate.
-local WINO_BWD_TILES = 56
+-- store dominate. WINO_BWD_MAX_TILES bounds the group's scratch (F(6x6)'s
+-- 19 tile rows of 19 at 112x112 would otherwise make one group of 361).
+local WINO_BWD_TILES, WINO_BWD_MAX_TILES = 56, 4 * 56
+M.WINO_BWD_MAX_TILES = WINO_BWD_MAX_TILES
 local function choose_winograd_group(op, net)
   op.WG, op.WG_src = nil, "default"
   if not op.wino_bwd_w then
@@ -139,19 +157,20 @@ local function choose_winograd_group(op, net)
     end
     return nil
   end
-  local TH, TW = op.H // op.wino, op.W // op.wino
+  local T = op.wino
+  local TH, TW = (op.H + T - 1) // T, (op.W + T - 1) // T
   if op.tuned_wg then
-    if TH % op.tuned_wg ~= 0 then
-      return string.format("%s.wg = %d must divide the %d tile rows of layer %s's Winograd F(%dx%d) (%s:%d)",
-        op.tuned_wg_where, op.tuned_wg, TH, op.name, op.wino, op.wino, net.file, op.line or 0)
+    if op.tuned_wg > TH then
+      return string.format("%s.wg = %d is more than the %d tile rows of layer %s's Winograd F(%dx%d) (%s:%d)",
+        op.tuned_wg_where, op.tuned_wg, TH, op.name, T, T, net.file, op.line or 0)
     end
     op.WG, op.WG_src = op.tuned_wg, op.tuned_wg_src
     return nil
   end
-  op.WG = TH
   for g = 1, TH do
-    if TH % g == 0 and g * TW >= WINO_BWD_TILES then op.WG = g; break end
+    if TH % g == 0 and g * TW >= WINO_BWD_TILES and g * TW <= WINO_BWD_MAX_TILES then op.WG = g; break end
   end
+  op.WG = op.WG or math.min(TH, (WINO_BWD_TILES + TW - 1) // TW)
   return nil
 end
 
@@ -248,11 +267,11 @@ function M.infer(net, arch, tuning)
     local tile = WINOGRAD_TILE[op.algorithm]
     if op.algorithm ~= "direct" and op.algorithm ~= "auto" and not tile then
       fail(l, "'algorithm' = %s is not one of \"auto\" (the tuning file's choice, else the cost model's), "
-        .. "\"direct\", \"winograd2\" (Winograd F(2x2,3x3)), \"winograd4\" (F(4x4,3x3))", show(a.algorithm)); ok = false
+        .. "\"direct\", \"winograd2\" (Winograd F(2x2,3x3)), \"winograd4\" (F(4x4,3x3)), \"winograd6\" (F(6x6,3x3))",
+        show(a.algorithm)); ok = false
     elseif tile and not winograd_fits(op, tile) then
-      fail(l, "algorithm %q needs a conv that is not the first (its channels come in blocks) and height and "
-        .. "width multiples of %d (%dx%d output tiles); got %dx%dx%d", op.algorithm, tile, tile, tile, cur.c, cur.h,
-        cur.w); ok = false
+      fail(l, "algorithm %q needs a conv that is not the first (its input channels come in blocks)", op.algorithm)
+      ok = false
     end
     local r = take("relu")
     op.relu = r ~= nil

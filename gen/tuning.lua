@@ -18,7 +18,7 @@
 -- divides the width); bwr: rows per backward band and backward-weights call
 -- (divides the height; even under a 2x2 pool); wg (optional, for a Winograd
 -- backward-weights pass): tile rows of an image transformed together before
--- their products (divides the layer's tile rows); forward, backward_data,
+-- their products (at most the layer's tile rows); forward, backward_data,
 -- backward_weights: the algorithm of each pass, for a conv whose network
 -- file leaves `algorithm` at "auto" (at most one Winograd tile per layer).
 -- Conv entries are keyed by shape, not by name, so an added layer of a tuned
@@ -26,7 +26,7 @@
 local M = {}
 
 -- A conv entry's optional algorithm per pass (all three or none):
--- "direct", "winograd2" or "winograd4".
+-- "direct", "winograd2", "winograd4" or "winograd6".
 local PASSES = { "forward", "backward_data", "backward_weights" }
 M.PASSES = PASSES
 
@@ -73,7 +73,7 @@ function M.load(path)
     for _, pass in ipairs(PASSES) do
       if c[pass] ~= nil and type(c[pass]) ~= "string" then
         return nil, string.format("%s: convs[%q].%s: expected an algorithm name (\"direct\", \"winograd2\", "
-          .. "\"winograd4\")", path, tostring(key), pass)
+          .. "\"winograd4\", \"winograd6\")", path, tostring(key), pass)
       end
       if c[pass] ~= nil then given = given + 1 end
     end

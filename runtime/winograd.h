@@ -1,7 +1,9 @@
 /* The one-dimensional transforms of Winograd's minimal filtering F(m, 3)
  * (Lavin and Gray, "Fast Algorithms for Convolutional Neural Networks",
- * 2016), for m = 2 (points 0, 1, -1, infinity) and m = 4 (0, 1, -1, 2, -2,
- * infinity). A two-dimensional F(m x m, 3 x 3) transform is one of these
+ * 2016), for m = 2 (points 0, 1, -1, infinity), m = 4 (0, 1, -1, 2, -2,
+ * infinity) and m = 6 (0, 1, -1, 2, -2, 1/2, -1/2, infinity: the points of
+ * Lavin's and NNPACK's F(6x6,3x3), whose constants in B and A are exact in
+ * binary). A two-dimensional F(m x m, 3 x 3) transform is one of these
  * over the columns of a tile and then over its rows.
  *
  * Every function maps n vectors of B channels, the i-th at x + i * xs, to
@@ -159,6 +161,107 @@ static inline void hep_wino4_weights_grad(const float *restrict x, size_t xs, fl
         y[b] = x[b] / 4.0f - s12 / 6.0f + s34 / 24.0f;
         y[ys + b] = (u2 - u1) / 6.0f + (u3 - u4) / 12.0f;
         y[2 * ys + b] = (s34 - s12) / 6.0f + x[5 * xs + b];
+    }
+}
+
+/* F(6, 3): B^T rows (1 0 -21/4 0 21/4 0 -1 0), (0 1 1 -17/4 -17/4 1 1 0),
+ * (0 -1 1 17/4 -17/4 -1 1 0), (0 1/2 1/4 -5/2 -5/4 2 1 0),
+ * (0 -1/2 1/4 5/2 -5/4 -2 1 0), (0 2 4 -5/2 -5 1/2 1 0),
+ * (0 -2 4 5/2 -5 -1/2 1 0), (0 -1 0 21/4 0 -21/4 0 1): rows 1-2, 3-4 and
+ * 5-6 are an even part plus and minus an odd one. */
+static inline void hep_wino6_input(const float *restrict x, size_t xs, float *restrict y, size_t ys, int B)
+{
+#pragma omp simd
+    for (int b = 0; b < B; b++) {
+        float d0 = x[b], d1 = x[xs + b], d2 = x[2 * xs + b], d3 = x[3 * xs + b], d4 = x[4 * xs + b],
+              d5 = x[5 * xs + b], d6 = x[6 * xs + b], d7 = x[7 * xs + b];
+        float e1 = d2 + d6 - 4.25f * d4, o1 = d1 + d5 - 4.25f * d3;
+        float e2 = 0.25f * d2 - 1.25f * d4 + d6, o2 = 0.5f * d1 - 2.5f * d3 + 2.0f * d5;
+        float e3 = 4.0f * d2 - 5.0f * d4 + d6, o3 = 2.0f * d1 - 2.5f * d3 + 0.5f * d5;
+        y[b] = d0 - d6 + 5.25f * (d4 - d2);
+        y[ys + b] = e1 + o1;
+        y[2 * ys + b] = e1 - o1;
+        y[3 * ys + b] = e2 + o2;
+        y[4 * ys + b] = e2 - o2;
+        y[5 * ys + b] = e3 + o3;
+        y[6 * ys + b] = e3 - o3;
+        y[7 * ys + b] = d7 - d1 + 5.25f * (d3 - d5);
+    }
+}
+
+/* A^T rows (1 1 1 1 1 1 1 0), (0 1 -1 2 -2 1/2 -1/2 0), (0 1 1 4 4 1/4 1/4 0),
+ * (0 1 -1 8 -8 1/8 -1/8 0), (0 1 1 16 16 1/16 1/16 0),
+ * (0 1 -1 32 -32 1/32 -1/32 1). */
+static inline void hep_wino6_output(const float *restrict x, size_t xs, float *restrict y, size_t ys, int B)
+{
+#pragma omp simd
+    for (int b = 0; b < B; b++) {
+        float m1 = x[xs + b], m2 = x[2 * xs + b], m3 = x[3 * xs + b], m4 = x[4 * xs + b], m5 = x[5 * xs + b],
+              m6 = x[6 * xs + b];
+        float a1 = m1 + m2, s1 = m1 - m2, a2 = m3 + m4, s2 = m3 - m4, a3 = m5 + m6, s3 = m5 - m6;
+        y[b] = x[b] + a1 + a2 + a3;
+        y[ys + b] = s1 + 2.0f * s2 + 0.5f * s3;
+        y[2 * ys + b] = a1 + 4.0f * a2 + 0.25f * a3;
+        y[3 * ys + b] = s1 + 8.0f * s2 + 0.125f * s3;
+        y[4 * ys + b] = a1 + 16.0f * a2 + 0.0625f * a3;
+        y[5 * ys + b] = s1 + 32.0f * s2 + 0.03125f * s3 + x[7 * xs + b];
+    }
+}
+
+/* G rows (1 0 0), (-2/9 -2/9 -2/9), (-2/9 2/9 -2/9), (1/90 1/45 2/45),
+ * (1/90 -1/45 2/45), (32/45 16/45 8/45), (32/45 -16/45 8/45), (0 0 1). */
+static inline void hep_wino6_weights(const float *restrict x, size_t xs, float *restrict y, size_t ys, int B)
+{
+#pragma omp simd
+    for (int b = 0; b < B; b++) {
+        float g0 = x[b], g1 = x[xs + b], g2 = x[2 * xs + b];
+        float even = g0 + g2, near = g0 / 90.0f + g2 * (2.0f / 45.0f), far = g0 * (32.0f / 45.0f) + g2 * (8.0f / 45.0f);
+        y[b] = g0;
+        y[ys + b] = -(even + g1) * (2.0f / 9.0f);
+        y[2 * ys + b] = -(even - g1) * (2.0f / 9.0f);
+        y[3 * ys + b] = near + g1 / 45.0f;
+        y[4 * ys + b] = near - g1 / 45.0f;
+        y[5 * ys + b] = far + g1 * (16.0f / 45.0f);
+        y[6 * ys + b] = far - g1 * (16.0f / 45.0f);
+        y[7 * ys + b] = g2;
+    }
+}
+
+/* A rows (1 0 0 0 0 0), (1 1 1 1 1 1), (1 -1 1 -1 1 -1), (1 2 4 8 16 32),
+ * (1 -2 4 -8 16 -32), (1 1/2 1/4 1/8 1/16 1/32), (1 -1/2 1/4 -1/8 1/16 -1/32),
+ * (0 0 0 0 0 1). */
+static inline void hep_wino6_output_grad(const float *restrict x, size_t xs, float *restrict y, size_t ys, int B)
+{
+#pragma omp simd
+    for (int b = 0; b < B; b++) {
+        float d0 = x[b], d1 = x[xs + b], d2 = x[2 * xs + b], d3 = x[3 * xs + b], d4 = x[4 * xs + b],
+              d5 = x[5 * xs + b];
+        float e1 = d0 + d2 + d4, o1 = d1 + d3 + d5;
+        float e2 = d0 + 4.0f * d2 + 16.0f * d4, o2 = 2.0f * d1 + 8.0f * d3 + 32.0f * d5;
+        float e3 = d0 + 0.25f * d2 + 0.0625f * d4, o3 = 0.5f * d1 + 0.125f * d3 + 0.03125f * d5;
+        y[b] = d0;
+        y[ys + b] = e1 + o1;
+        y[2 * ys + b] = e1 - o1;
+        y[3 * ys + b] = e2 + o2;
+        y[4 * ys + b] = e2 - o2;
+        y[5 * ys + b] = e3 + o3;
+        y[6 * ys + b] = e3 - o3;
+        y[7 * ys + b] = d5;
+    }
+}
+
+/* G^T rows (1 -2/9 -2/9 1/90 1/90 32/45 32/45 0),
+ * (0 -2/9 2/9 1/45 -1/45 16/45 -16/45 0), (0 -2/9 -2/9 2/45 2/45 8/45 8/45 1). */
+static inline void hep_wino6_weights_grad(const float *restrict x, size_t xs, float *restrict y, size_t ys, int B)
+{
+#pragma omp simd
+    for (int b = 0; b < B; b++) {
+        float u1 = x[xs + b], u2 = x[2 * xs + b], u3 = x[3 * xs + b], u4 = x[4 * xs + b], u5 = x[5 * xs + b],
+              u6 = x[6 * xs + b];
+        float a1 = u1 + u2, a2 = u3 + u4, a3 = u5 + u6;
+        y[b] = x[b] - a1 * (2.0f / 9.0f) + a2 / 90.0f + a3 * (32.0f / 45.0f);
+        y[ys + b] = (u2 - u1) * (2.0f / 9.0f) + (u3 - u4) / 45.0f + (u5 - u6) * (16.0f / 45.0f);
+        y[2 * ys + b] = -a1 * (2.0f / 9.0f) + a2 * (2.0f / 45.0f) + a3 * (8.0f / 45.0f) + x[7 * xs + b];
     }
 }
 

@@ -4,34 +4,70 @@
  * transformed domain a chunk of tiles is $(L.WP) GEMMs [K x C] x [C x tiles]: one
  * libxsmm batch-reduce call per position and output block (m=$(L.B), n=$(L.WINO_N),
  * k=$(L.B), reduced over the input blocks). A thread takes one image's row of
- * $(L.W // L.WT) tiles ($(L.WT) conv rows) at a time, in chunks of $(L.WINO_N) tiles whose transformed
+ * $(L.TW) tiles ($(L.WT) conv rows) at a time, in chunks of $(L.WINO_N) tiles whose transformed
  * input V [$(L.WP)][IB][$(L.WINO_N)][$(L.B)] and products M [$(L.WP)][OB][$(L.WINO_N)][$(L.B)] stay in the
  * thread's cache-sized scratch; the forward's conv rows [$(L.KB)][$(L.WT)][$(L.W)][$(L.B)]
- * then go through the same epilogue as the direct algorithm's. */
+ * then go through the same epilogue as the direct algorithm's.
+@ if L.EDGE_W > 0 or L.EDGE_H > 0 then
+ * The output, $(L.H)x$(L.W), ends in partial tiles ($(L.EDGE_H) rows, $(L.EDGE_W) columns): an edge
+ * tile is read over zeros past the image and only its pixels inside are
+ * written.
+@ end
+ */
 
-/* V = B^T d B for the tiles t0 .. t0+NC-1 of the tile row ty (conv rows
+/* A tile of `side` x `side` vectors of B from src (rows `row` floats
+ * apart) cut to its first `rows` x `cols` and the rest zero, into e
+ * [side][side][B]: the image's edge tiles, whose pixels past the border
+ * must not reach the transforms (a finite garbage value would still spread
+ * into the tile's pixels inside by rounding). */
+static inline void $(L.name)_wino_edge(const float *src, size_t row, int rows, int cols, int side, float *restrict e)
+{
+    enum { B = $(L.B) };
+    for (int i = 0; i < side; i++)
+        for (int j = 0; j < side; j++)
+            for (int b = 0; b < B; b++)
+                e[(i * side + j) * B + b] = i < rows && j < cols ? src[i * row + j * B + b] : 0.0f;
+}
+
+/* The conv rows of tile row ty inside the image: $(L.WT)$(L.EDGE_H > 0 and (", " .. L.EDGE_H .. " in the last") or ""). */
+static inline int $(L.name)_wino_rows(int ty)
+{
+    enum { H = $(L.H), T = $(L.WT) };
+    return H - T * ty < T ? H - T * ty : T;
+}
+
+/* V = B^T d B for the nc tiles t0 .. t0+nc-1 of the tile row ty (conv rows
  * $(L.WT)ty .. $(L.WT)ty+$(L.WT - 1)), from one image's zero-bordered src [IB][H+2][W+2][B]: the
  * input (forward, backward-weights) or the output gradient (backward-data).
  * Tile tx of block ib at position xi goes to V + xi * next + ib * block + tx * B:
  * V [$(L.WP)][IB][NC][B] with next = IB * NC * B and block = NC * B. */
-static inline void $(L.name)_wino_input_to(const float *src, int IB, int ty, int t0, float *restrict V, size_t next,
-                                           size_t block)
+static inline void $(L.name)_wino_input_to(const float *src, int IB, int ty, int t0, int nc, float *restrict V,
+                                           size_t next, size_t block)
 {
-    enum { H = $(L.H), W = $(L.W), B = $(L.B), T = $(L.WT), A = $(L.WA), NC = $(L.WINO_N) };
+    enum { H = $(L.H), W = $(L.W), B = $(L.B), T = $(L.WT), A = $(L.WA), TW = $(L.TW), TH = $(L.TH) };
     for (int ib = 0; ib < IB; ib++)
-        for (int tx = 0; tx < NC; tx++) {
+        for (int tx = 0; tx < nc; tx++) {
             const float *d = src + ((ib * (H + 2) + T * ty) * (W + 2) + T * (t0 + tx)) * B;
+            size_t row = (W + 2) * B;
+@ if L.EDGE_W > 0 or L.EDGE_H > 0 then
+            float e[A][A][B];
+            if ((TH * T > H && ty == TH - 1) || (TW * T > W && t0 + tx == TW - 1)) {
+                $(L.name)_wino_edge(d, row, H + 2 - T * ty < A ? H + 2 - T * ty : A,
+                                    W + 2 - T * (t0 + tx) < A ? W + 2 - T * (t0 + tx) : A, A, e[0][0]);
+                d = e[0][0], row = A * B;
+            }
+@ end
             float t[A][A][B];   /* B^T d: columns combined */
-            for (int c = 0; c < A; c++) hep_wino$(L.WT)_input(d + c * B, (W + 2) * B, t[0][c], A * B, B);
+            for (int c = 0; c < A; c++) hep_wino$(L.WT)_input(d + c * B, row, t[0][c], A * B, B);
             for (int i = 0; i < A; i++)
                 hep_wino$(L.WT)_input(t[i][0], B, V + i * A * next + ib * block + (size_t)tx * B, next, B);
         }
 }
 
-static inline void $(L.name)_wino_input(const float *src, int IB, int ty, int t0, float *restrict V)
+static inline void $(L.name)_wino_input(const float *src, int IB, int ty, int t0, int nc, float *restrict V)
 {
     enum { B = $(L.B), NC = $(L.WINO_N) };
-    $(L.name)_wino_input_to(src, IB, ty, t0, V, (size_t)IB * NC * B, (size_t)NC * B);
+    $(L.name)_wino_input_to(src, IB, ty, t0, nc, V, (size_t)IB * NC * B, (size_t)NC * B);
 }
 
 @ if L.wino_fwd or L.wino_bwd_d then
@@ -54,33 +90,55 @@ static void $(L.name)_wino_weights(const float *weight, float *U, int OB, int IB
             }
 }
 
-/* The $(L.WT) rows of the chunk's tiles in every output block, A^T M A, from the
- * products M [$(L.WP)][OB][NC][B]: block ob's row i pixel x at
- * dst + (ob * block + i * row + x) * B. */
-static inline void $(L.name)_wino_output(const float *restrict M, int OB, float *restrict dst, size_t block, size_t row)
+/* The first `rows` of the $(L.WT) rows of the chunk's nc tiles (t0 on) in every output
+ * block, A^T M A, from the products M [$(L.WP)][OB][NC][B]: block ob's row i
+ * pixel x at dst + (ob * block + i * row + x) * B, x counted from the
+ * chunk's first pixel. */
+static inline void $(L.name)_wino_output(const float *restrict M, int OB, int t0, int nc, int rows,
+                                         float *restrict dst, size_t block, size_t row)
 {
-    enum { B = $(L.B), T = $(L.WT), A = $(L.WA), NC = $(L.WINO_N) };
+    enum { B = $(L.B), T = $(L.WT), A = $(L.WA), NC = $(L.WINO_N), W = $(L.W) };
     const size_t next = (size_t)OB * NC * B;
     for (int ob = 0; ob < OB; ob++)
-        for (int tx = 0; tx < NC; tx++) {
+        for (int tx = 0; tx < nc; tx++) {
             const float *mm = M + ((size_t)ob * NC + tx) * B;
+            float *out = dst + ((size_t)ob * block + T * tx) * B;
             float s[T][A][B];   /* A^T M: rows combined */
             for (int j = 0; j < A; j++) hep_wino$(L.WT)_output(mm + j * next, A * next, s[0][j], A * B, B);
-            for (int i = 0; i < T; i++)
-                hep_wino$(L.WT)_output(s[i][0], B, dst + ((size_t)ob * block + i * row + T * tx) * B, B, B);
+@ if L.EDGE_W > 0 or L.EDGE_H > 0 then
+            const int cols = W - T * (t0 + tx) < T ? W - T * (t0 + tx) : T;
+            if (cols < T || rows < T) {   /* an edge tile: its pixels inside only */
+                float o[T][T][B];
+                for (int i = 0; i < T; i++) hep_wino$(L.WT)_output(s[i][0], B, o[i][0], B, B);
+                for (int i = 0; i < rows; i++)
+                    for (int x = 0; x < cols; x++)
+                        for (int b = 0; b < B; b++) out[(i * row + x) * B + b] = o[i][x][b];
+                continue;
+            }
+@ else
+            (void)t0, (void)rows;
+@ end
+            for (int i = 0; i < T; i++) hep_wino$(L.WT)_output(s[i][0], B, out + i * row * B, B, B);
         }
 }
 
 /* M [$(L.WP)][OB][NC][B]: the transformed-domain products of U [$(L.WP)][OB][IB][B][B]
  * and V [$(L.WP)][IB][NC][B], one batch-reduce call per position and output block. */
-static inline void $(L.name)_wino_products(const hep_model *m, const float *U, const float *V, float *M, int OB, int IB)
+static inline void $(L.name)_wino_products(const hep_model *m, const float *U, const float *V, float *M, int OB, int IB,
+                                            int nc)
 {
     enum { B = $(L.B), P = $(L.WP), NC = $(L.WINO_N) };
     const unsigned long long blocks = (unsigned long long)IB;
+@ if L.WINO_TAIL > 0 then
+    libxsmm_smmfunction_reducebatch_strd products = nc == NC ? m->$(L.name)_wino : m->$(L.name)_wino_tail;
+@ else
+    libxsmm_smmfunction_reducebatch_strd products = m->$(L.name)_wino;
+    (void)nc;
+@ end
     for (int xi = 0; xi < P; xi++)
         for (int ob = 0; ob < OB; ob++)
-            m->$(L.name)_wino(U + (((size_t)xi * OB + ob) * IB) * B * B, V + (size_t)xi * IB * NC * B,
-                              M + ((size_t)xi * OB + ob) * NC * B, &blocks);
+            products(U + (((size_t)xi * OB + ob) * IB) * B * B, V + (size_t)xi * IB * NC * B,
+                     M + ((size_t)xi * OB + ob) * NC * B, &blocks);
 }
 
 /* One tile row of a pass from the bordered src [IB][H+2][W+2][B] into dst
@@ -88,12 +146,13 @@ static inline void $(L.name)_wino_products(const hep_model *m, const float *U, c
 static inline void $(L.name)_wino_row(const hep_model *m, float *scratch, const float *U, const float *src, int IB,
                                       int OB, int ty, float *dst, size_t block, size_t row)
 {
-    enum { B = $(L.B), T = $(L.WT), P = $(L.WP), NC = $(L.WINO_N), TW = $(L.W // L.WT) };
+    enum { B = $(L.B), T = $(L.WT), P = $(L.WP), NC = $(L.WINO_N), TW = $(L.TW) };
     float *V = scratch, *M = V + (size_t)P * IB * NC * B;
     for (int t0 = 0; t0 < TW; t0 += NC) {
-        $(L.name)_wino_input(src, IB, ty, t0, V);
-        $(L.name)_wino_products(m, U, V, M, OB, IB);
-        $(L.name)_wino_output(M, OB, dst + (size_t)T * t0 * B, block, row);
+        const int nc = TW - t0 < NC ? TW - t0 : NC;
+        $(L.name)_wino_input(src, IB, ty, t0, nc, V);
+        $(L.name)_wino_products(m, U, V, M, OB, IB, nc);
+        $(L.name)_wino_output(M, OB, t0, nc, $(L.name)_wino_rows(ty), dst + (size_t)T * t0 * B, block, row);
     }
 }
 @ end
@@ -104,7 +163,7 @@ static void $(L.name)_wino_forward(hep_model *m, int n_images, const float *weig
                                    const hep_pass *pass)
 {
     enum { CB = $(L.CB), KB = $(L.KB), H = $(L.H), W = $(L.W), B = $(L.B), T = $(L.WT), P = $(L.WP),
-           NC = $(L.WINO_N), IN_IMAGE = CB * (H + 2) * (W + 2) * B };
+           NC = $(L.WINO_N), TH = $(L.TH), IN_IMAGE = CB * (H + 2) * (W + 2) * B };
     const hep_dropout drop = hep_dropout_make($(L.dropout and "pass->training" or "0"), pass->keep_prob,
                                               pass->seed, pass->step, $(L.dropout or 0));
     $(L.name)_wino_weights(weight, m->$(L.name)_wino_u, KB, CB);
@@ -112,18 +171,19 @@ static void $(L.name)_wino_forward(hep_model *m, int n_images, const float *weig
     {
 #pragma omp for collapse(2) schedule(static) nowait
         for (int n = 0; n < n_images; n++)
-            for (int ty = 0; ty < H / T; ty++) {
+            for (int ty = 0; ty < TH; ty++) {
                 float *scratch = m->thread[omp_get_thread_num()].wino;
                 float *rows = scratch + (size_t)P * (CB + KB) * NC * B;   /* [KB][T][W][B] */
                 $(L.name)_wino_row(m, scratch, m->$(L.name)_wino_u, m->$(L.in_buf) + (size_t)n * IN_IMAGE, CB, KB, ty,
                                    rows, (size_t)T * W, W);
+                const int valid = $(L.name)_wino_rows(ty);
                 for (int kb = 0; kb < KB; kb++)
 @ if L.pool then
-                    for (int i = 0; i < T; i += 2)   /* two conv rows make one pooled row */
+                    for (int i = 0; i < valid; i += 2)   /* two conv rows make one pooled row */
                         $(L.name)_epilogue(m, rows + ((size_t)kb * T + i) * W * B, n, kb, (T * ty + i) / 2,
                                            bias + kb * B, &drop, pass);
 @ else
-                    for (int i = 0; i < T; i++)
+                    for (int i = 0; i < valid; i++)
                         $(L.name)_epilogue(m, rows + ((size_t)kb * T + i) * W * B, n, kb, T * ty + i, bias + kb * B,
                                            &drop, pass);
 @ end
@@ -143,17 +203,18 @@ static void $(L.name)_forward(hep_model *m, int n_images, const hep_pass *pass)
  * the sums of each output row once its tile row is done. */
 static void $(L.name)_bn_conv(hep_model *m, int n_images)
 {
-    enum { CB = $(L.CB), KB = $(L.KB), H = $(L.H), W = $(L.W), B = $(L.B), T = $(L.WT),
+    enum { CB = $(L.CB), KB = $(L.KB), H = $(L.H), W = $(L.W), B = $(L.B), T = $(L.WT), TH = $(L.TH),
            ROWS = $(L.pool and 2 or 1), IN_IMAGE = CB * (H + 2) * (W + 2) * B };
     $(L.name)_wino_weights(m->params + $(L.w_off), m->$(L.name)_wino_u, KB, CB);
 #pragma omp parallel for collapse(2) schedule(static)
     for (int n = 0; n < n_images; n++)
-        for (int ty = 0; ty < H / T; ty++) {
+        for (int ty = 0; ty < TH; ty++) {
             float *pre = m->$(L.name)_pre + ((size_t)n * KB * H + T * ty) * W * B;
             $(L.name)_wino_row(m, m->thread[omp_get_thread_num()].wino, m->$(L.name)_wino_u,
                                m->$(L.in_buf) + (size_t)n * IN_IMAGE, CB, KB, ty, pre, (size_t)H * W, W);
             for (int kb = 0; kb < KB; kb++)
-                for (int p = T * ty / ROWS; p < (T * ty + T) / ROWS; p++) $(L.name)_bn_row_sums(m, n, kb, p);
+                for (int p = T * ty / ROWS; p < (T * ty + $(L.name)_wino_rows(ty)) / ROWS; p++)
+                    $(L.name)_bn_row_sums(m, n, kb, p);
         }
 }
 
@@ -183,24 +244,33 @@ static inline void $(L.name)_wino_data_rows(hep_model *m, hep_thread *t, const f
  * summed over tiles and images: per position $(L.WP) GEMMs [K x tiles] x
  * [tiles x C], accumulated in the thread's dU [$(L.WP)][$(L.KB)][$(L.CB)][$(L.B) c][$(L.B) k] (t->wgrad) over
  * all its images; the weight gradient G^T dU G is taken once per batch. An
- * image's tiles go in groups of $(L.WG) tile rows ($(L.WG * (L.W // L.WT)) tiles), transformed $(L.WINO_N) at a time
+ * image's tiles go in groups of $(L.WG) tile rows ($(L.WG * L.TW) tiles), transformed $(L.WINO_N) at a time
  * into the thread's scratch; then one batch-reduce call over the group's
- * chunks per position and block pair (m=$(L.B), n=$(L.B), k=$(L.WINO_N)). The chunks
- * lie back to back, but one GEMM over the group's tiles (k=$(L.WG * (L.W // L.WT))) was
+ * chunks per position and block pair (m=$(L.B), n=$(L.B), k=$(L.WK)). The chunks
+ * lie back to back, but one GEMM over the group's tiles (k=$(L.WG * L.TW)) was
  * 2-12% slower on hep64. */
 
-/* dM = A dY A^T for the chunk's tiles of tile row ty, from the thread's
+/* dM = A dY A^T for the chunk's nc tiles of tile row ty, from the thread's
  * zero-bordered output gradient dy [KB][H+2][W+2][B]; tile tx of block kb at
  * position xi goes to dM + xi * next + kb * block + tx * B. */
-static inline void $(L.name)_wino_grad_input(const float *dy, int ty, int t0, float *restrict dM, size_t next,
+static inline void $(L.name)_wino_grad_input(const float *dy, int ty, int t0, int nc, float *restrict dM, size_t next,
                                              size_t block)
 {
-    enum { KB = $(L.KB), H = $(L.H), W = $(L.W), B = $(L.B), T = $(L.WT), A = $(L.WA), NC = $(L.WINO_N) };
+    enum { KB = $(L.KB), H = $(L.H), W = $(L.W), B = $(L.B), T = $(L.WT), A = $(L.WA) };
     for (int kb = 0; kb < KB; kb++)
-        for (int tx = 0; tx < NC; tx++) {
+        for (int tx = 0; tx < nc; tx++) {
             const float *d = dy + ((kb * (H + 2) + T * ty + 1) * (W + 2) + T * (t0 + tx) + 1) * B;
+            size_t row = (W + 2) * B;
+@ if L.EDGE_W > 0 or L.EDGE_H > 0 then
+            float e[T][T][B];
+            const int cols = W - T * (t0 + tx) < T ? W - T * (t0 + tx) : T, rows = $(L.name)_wino_rows(ty);
+            if (cols < T || rows < T) {   /* an edge tile: zero gradient past the image */
+                $(L.name)_wino_edge(d, row, rows, cols, T, e[0][0]);
+                d = e[0][0], row = T * B;
+            }
+@ end
             float s[A][T][B];   /* A dY: columns expanded */
-            for (int c = 0; c < T; c++) hep_wino$(L.WT)_output_grad(d + c * B, (W + 2) * B, s[0][c], T * B, B);
+            for (int c = 0; c < T; c++) hep_wino$(L.WT)_output_grad(d + c * B, row, s[0][c], T * B, B);
             for (int i = 0; i < A; i++)
                 hep_wino$(L.WT)_output_grad(s[i][0], B, dM + i * A * next + kb * block + (size_t)tx * B, next, B);
         }
@@ -213,16 +283,18 @@ static inline void $(L.name)_wino_grad_input(const float *dy, int ty, int t0, fl
  * runs (chunk-major, one call read a strided 1 KiB from every chunk). */
 static void $(L.name)_wino_weight_grad_image(const hep_model *m, hep_thread *t, const float *in, const float *dy)
 {
-    enum { CB = $(L.CB), KB = $(L.KB), H = $(L.H), W = $(L.W), B = $(L.B), T = $(L.WT), P = $(L.WP),
-           NC = $(L.WINO_N), TW = W / T, G = $(L.WG), TILES = G * TW, CHUNKS = TILES / NC };
+    enum { CB = $(L.CB), KB = $(L.KB), B = $(L.B), P = $(L.WP), NC = $(L.WINO_N), TW = $(L.TW), TH = $(L.TH),
+           G = $(L.WG), TILES = G * TW, WK = $(L.WK) };
     float *V = t->wino, *dM = V + (size_t)P * CB * TILES * B, *dU = t->wgrad + $(L.wgrad_off);
-    const unsigned long long chunks = CHUNKS;
-    for (int ty0 = 0; ty0 < H / T; ty0 += G) {
-        for (int g = 0; g < G; g++)
+    for (int ty0 = 0; ty0 < TH; ty0 += G) {
+        const int rows = TH - ty0 < G ? TH - ty0 : G;   /* tile rows in this group */
+        const unsigned long long chunks = (unsigned long long)rows * TW / WK;
+        for (int g = 0; g < rows; g++)
             for (int t0 = 0; t0 < TW; t0 += NC) {
+                const int nc = TW - t0 < NC ? TW - t0 : NC;
                 size_t first = ((size_t)g * TW + t0) * B;   /* the chunk's first tile */
-                $(L.name)_wino_input_to(in, CB, ty0 + g, t0, V + first, (size_t)CB * TILES * B, (size_t)TILES * B);
-                $(L.name)_wino_grad_input(dy, ty0 + g, t0, dM + first, (size_t)KB * TILES * B, (size_t)TILES * B);
+                $(L.name)_wino_input_to(in, CB, ty0 + g, t0, nc, V + first, (size_t)CB * TILES * B, (size_t)TILES * B);
+                $(L.name)_wino_grad_input(dy, ty0 + g, t0, nc, dM + first, (size_t)KB * TILES * B, (size_t)TILES * B);
             }
         for (int xi = 0; xi < P; xi++)
             for (int kb = 0; kb < KB; kb++)

@@ -126,6 +126,10 @@ void ref_forward(ref_state *s, const float *params, const float *x, const hep_pa
         const float *b = l->bias >= 0 ? params + info->tensors[l->bias].offset : NULL;
         float *out = s->out[li], *pre = s->pre[li];
         int C = l->in_c, H = l->in_h, W = l->in_w, K = l->out_c, OH = l->out_h, OW = l->out_w;
+        /* Pool windows closer than the model's rounding may take another
+         * argmax there: float sums, and Winograd's transforms too (1e-5 of
+         * the layer's largest value measured for F(6x6)). */
+        const float tie = l->winograd_passes & 1 ? 2e-5f * l->winograd_tile * l->winograd_tile / 36.0f : 2e-6f;
         for (int n = 0; n < s->n; n++) {
             switch (l->kind) {
             case HEP_LAYER_CONV:
@@ -142,7 +146,7 @@ void ref_forward(ref_state *s, const float *params, const float *x, const hep_pa
                                 for (int j = 1; j < 4; j++) if (w4[j] > v) v = w4[j];
                                 int close = 0;
                                 for (int j = 0; j < 4; j++)
-                                    if (w4[j] != v && fabsf(w4[j] - v) <= 2e-6f * fmaxf(fabsf(v), 1.0f)) close = 1;
+                                    if (w4[j] != v && fabsf(w4[j] - v) <= tie * fmaxf(fabsf(v), 1.0f)) close = 1;
                                 s->near_ties[li] += close;
                             } else {
                                 v = pk[p * W + q];

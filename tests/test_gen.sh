@@ -37,7 +37,6 @@ check "gen bad: one class"        bad_network $B/one_class.lua      "$B/one_clas
 check "gen bad: misplaced batchnorm" bad_network $B/misplaced_batchnorm.lua "$B/misplaced_batchnorm.lua:5: layer batchnorm1: batchnorm must directly follow a conv"
 check "gen bad: batchnorm keys"   bad_network $B/batchnorm_momentum.lua "$B/batchnorm_momentum.lua:4: layer batchnorm1: 'momentum' must be a number in (0, 1]"
 check "gen bad: winograd on the first conv" bad_network $B/winograd_first.lua "$B/winograd_first.lua:4: layer conv1: algorithm \"winograd2\" needs a conv that is not the first"
-check "gen bad: winograd4 on a size not a multiple of 4" bad_network $B/winograd4_size.lua "$B/winograd4_size.lua:6: layer conv2: algorithm \"winograd4\" needs a conv that is not the first (its channels come in blocks) and height and width multiples of 4 (4x4 output tiles); got 16x6x6"
 check "gen bad: unknown algorithm" bad_network $B/unknown_algorithm.lua "$B/unknown_algorithm.lua:6: layer conv2: 'algorithm' = \"fft\" is not one of \"auto\""
 check "gen bad: misplaced relu"   bad_network $B/misplaced_relu.lua "$B/misplaced_relu.lua:5: layer relu1: relu must directly follow a conv"
 check "gen bad: negative units"   bad_network $B/negative_units.lua "$B/negative_units.lua:5: layer hidden: 'units' must be a positive integer, got -4"
@@ -123,9 +122,9 @@ check "tune bad: a value of the wrong type" bad_tuning \
     'return { convs = { x = { wc = "wide" } } }' \
     ': convs["x"]: expected { wc = <positive integer>, bwr = <positive integer>, wg = <positive integer> (optional) }'
 check "tune bad: not Lua" bad_tuning 'return {' ':2:'
-check "tune bad: a Winograd group that does not divide the tile rows" bad_tuning \
-    'return { convs = { ["B64 128x32x32->128 pool"] = { wg = 3 } } }' \
-    ': convs["B64 128x32x32->128 pool"].wg = 3 must divide the 8 tile rows of layer conv2'"'"'s Winograd F(4x4) (networks/hep64.lua:8)'
+check "tune bad: a Winograd group of more than the tile rows" bad_tuning \
+    'return { convs = { ["B64 128x32x32->128 pool"] = { wg = 9 } } }' \
+    ': convs["B64 128x32x32->128 pool"].wg = 9 is more than the 8 tile rows of layer conv2'"'"'s Winograd F(4x4) (networks/hep64.lua:8)'
 check "tune bad: a Winograd group for a direct backward-weights" bad_tuning \
     'return { convs = { ["B64 128x32x32->128 pool"] = { wg = 2, forward = "direct", backward_data = "direct", backward_weights = "direct" } } }' \
     ': convs["B64 128x32x32->128 pool"].wg = 2: layer conv2 (networks/hep64.lua:8) has a direct backward-weights pass'
@@ -140,7 +139,7 @@ check "tune bad: Winograd on the first conv" bad_tuning \
     ': convs["B64 first 3x64x64->128 pool"].forward = "winograd2": layer conv1 (networks/hep64.lua:8) cannot take it'
 check "tune bad: an unknown algorithm" bad_tuning \
     'return { convs = { ["B64 128x32x32->128 pool"] = { forward = "fft", backward_data = "direct", backward_weights = "direct" } } }' \
-    ': convs["B64 128x32x32->128 pool"].forward = "fft" is not "direct", "winograd2" or "winograd4"'
+    ': convs["B64 128x32x32->128 pool"].forward = "fft" is not "direct", "winograd2", "winograd4" or "winograd6"'
 check "tune bad: algorithms of only some passes" bad_tuning \
     'return { convs = { ["B64 128x32x32->128 pool"] = { forward = "direct" } } }' \
     ': convs["B64 128x32x32->128 pool"]: give the algorithm of all three passes (forward, backward_data, backward_weights) or of none'

@@ -46,6 +46,12 @@ check "layers tiny_winograd-native, Winograd F(4x4), F(2x2) (batch 4)" layers_on
 check "layers tiny_winograd-hsw, Winograd F(4x4), F(2x2) (batch 4)" layers_on_target tiny_winograd hsw 4 hsw
 check "layers hep64_wino-native, Winograd F(2x2) conv2, conv3 (batch 3)" layers_on_target hep64_wino native 3 ""
 check "layers hep224_wino-native, Winograd F(2x2) conv2..conv5 (batch 1)" layers_on_target hep224_wino native 1 ""
+# F(6x6,3x3) and partial edge tiles (F(6x6) pooled at 10x10, F(4x4) and
+# F(2x2) at 5x5; hep224's conv2 at 112x112 in chunks with a shorter last one)
+check "layers tiny_winograd6-native, Winograd F(6x6), partial tiles (batch 4)" layers_on_target tiny_winograd6 native 4 ""
+check "layers tiny_winograd6-hsw, Winograd F(6x6), partial tiles (batch 4)" layers_on_target tiny_winograd6 hsw 4 hsw
+check "layers hep64_wino6-native, Winograd F(6x6) conv2, conv3 (batch 3)" layers_on_target hep64_wino6 native 3 ""
+check "layers hep224_wino6-native, Winograd F(6x6) conv2..conv5 (batch 1)" layers_on_target hep224_wino6 native 1 ""
 # every conv direct (hep64 and hep224 choose Winograd by the cost model)
 check "layers hep64_direct-native (batch 3)" layers_on_target hep64_direct native 3 ""
 check "layers hep64_direct-hsw (batch 3)" layers_on_target hep64_direct hsw 3 hsw
@@ -63,6 +69,7 @@ check "gradcheck tiny_bn-native (batch norm)" gradcheck tiny_bn native
 # batch 4: at batch 3 a ReLU of d1 sits within the step of its kink (the
 # direct build of the same network fails there the same way)
 check "gradcheck tiny_winograd-native (Winograd F(4x4) and F(2x2), every pass)" gradcheck tiny_winograd native 4
+check "gradcheck tiny_winograd6-native (Winograd F(6x6), partial tiles, every pass)" gradcheck tiny_winograd6 native 4
 
 echo "== layers with an unusual blocking (a tuning file far from the defaults)"
 odd_blocking() {

@@ -21,7 +21,8 @@ end
 --- "; Winograd F(4x4,3x3) in every pass", or the passes that use it.
 function M.algorithm_summary(op)
   if not op.wino then return "" end
-  local f = string.format("Winograd F(%dx%d,3x3)", op.wino, op.wino)
+  local f = string.format("Winograd F(%dx%d,3x3)%s", op.wino, op.wino,
+    (op.H % op.wino ~= 0 or op.W % op.wino ~= 0) and " with partial edge tiles" or "")
   if op.wino_fwd and op.wino_bwd_d and op.wino_bwd_w then return "; " .. f .. " in every pass" end
   local used = {}
   for _, pass in ipairs(PASSES) do
@@ -139,14 +140,21 @@ function M.plan_winograd(op, ctx)
   local B, T = op.B, op.wino
   op.WT, op.WA = T, T + 2
   op.WP = op.WA * op.WA
-  local TW = op.W // T
-  -- chunk: the most tiles (at most the arch's width chunk) whose V and M fit
-  -- the cache budget, dividing the row
+  op.TH, op.TW = (op.H + T - 1) // T, (op.W + T - 1) // T
+  op.EDGE_W, op.EDGE_H = op.W % T, op.H % T   -- pixels of a partial last tile column / row (0: none)
+  local TW = op.TW
+  -- chunk: at most the arch's width chunk of tiles whose V and M fit the
+  -- cache budget; the largest divisor of the row, unless that is under half
+  -- the most (19 tiles, F(6x6) at 112): then near-equal chunks, the last
+  -- shorter with a kernel of its own
   local fit = math.max(1, WINO_CACHE_FLOATS // (op.WP * (op.CB + op.KB) * B))
+  local most = math.max(1, math.min(TW, fit, op.max_width_chunk))
   op.WINO_N = 1
-  for n = math.min(TW, fit, op.max_width_chunk), 1, -1 do
+  for n = most, 1, -1 do
     if TW % n == 0 then op.WINO_N = n; break end
   end
+  if 2 * op.WINO_N < most then op.WINO_N = (TW + (TW + most - 1) // most - 1) // ((TW + most - 1) // most) end
+  op.WINO_TAIL = TW % op.WINO_N
   local ucount = op.WP * op.K * op.C
   if op.wino_fwd then
     ctx.add_buffer { field = op.name .. "_wino_u", ctype = "float", count = tostring(ucount),
@@ -161,28 +169,36 @@ function M.plan_winograd(op, ctx)
     ctx.thread_need("wino", op.WP * (op.CB + op.KB) * op.WINO_N * B)
   end
   if op.wino_fwd or op.wino_bwd_d then
-    ctx.add_kernel { field = op.name .. "_wino", type = "libxsmm_smmfunction_reducebatch_strd",
-      comment = string.format("%s Winograd products: m=%d n=%d k=%d, batch-reduce over the input blocks", op.name, B,
-        op.WINO_N, B),
-      lda = B, ldb = B, ldc = B,
-      call = string.format("libxsmm_smmdispatch_reducebatch_strd(%d, %d, %d, %d, %d, &lda, &ldb, &ldc, &one, &zero, &no_trans, NULL)",
-        B, op.WINO_N, B, B * B * 4, op.WINO_N * B * 4) }
+    for _, n in ipairs({ op.WINO_N, op.WINO_TAIL }) do
+      if n > 0 then
+        local tail = n ~= op.WINO_N or nil
+        ctx.add_kernel { field = op.name .. (tail and "_wino_tail" or "_wino"), type = "libxsmm_smmfunction_reducebatch_strd",
+          comment = string.format("%s Winograd products%s: m=%d n=%d k=%d, batch-reduce over the input blocks", op.name,
+            tail and " (the row's last, shorter chunk)" or "", B, n, B),
+          lda = B, ldb = B, ldc = B,
+          call = string.format("libxsmm_smmdispatch_reducebatch_strd(%d, %d, %d, %d, %d, &lda, &ldb, &ldc, &one, &zero, &no_trans, NULL)",
+            B, n, B, B * B * 4, op.WINO_N * B * 4) }
+      end
+    end
   end
   if op.wino_bwd_w then M.plan_winograd_weights(op, ctx, ucount) end
 end
 
 --- Winograd backward-weights: groups of WG tile rows (gen/shapes.lua
--- chooses WG); the transformed-domain gradient accumulates per thread (wgrad).
+-- chooses WG); the transformed-domain gradient accumulates per thread
+-- (wgrad). Each product call reduces over chunks of WK tiles: the forward's
+-- chunk where it divides the row, else the whole row.
 function M.plan_winograd_weights(op, ctx, ucount)
-  local B, TW = op.B, op.W // op.wino
+  local B, TW = op.B, op.TW
+  op.WK = TW % op.WINO_N == 0 and op.WINO_N or TW
   ctx.thread_need("wino", op.WG * TW * op.WP * (op.CB + op.KB) * B)
   op.wgrad_off = ctx.thread_add("wgrad", ucount)
   ctx.add_kernel { field = op.name .. "_wino_bwd_w", type = "libxsmm_smmfunction_reducebatch_strd",
-    comment = string.format("%s Winograd backward-weights: m=%d n=%d k=%d, batch-reduce over %d chunks of tiles", op.name,
-      B, B, op.WINO_N, op.WG * TW // op.WINO_N),
+    comment = string.format("%s Winograd backward-weights: m=%d n=%d k=%d, batch-reduce over up to %d chunks of tiles",
+      op.name, B, B, op.WK, op.WG * TW // op.WK),
     lda = B, ldb = B, ldc = B,
     call = string.format("libxsmm_smmdispatch_reducebatch_strd(%d, %d, %d, %d, %d, &lda, &ldb, &ldc, &one, &one, &trans_b, NULL)",
-      B, B, op.WINO_N, op.WINO_N * B * 4, op.WINO_N * B * 4) }
+      B, B, op.WK, op.WK * B * 4, op.WK * B * 4) }
 end
 
 --- Batch normalisation between the conv and its epilogue (PyTorch's
