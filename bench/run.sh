@@ -31,8 +31,9 @@ for arch in $archs; do
     bench_net hep64 64 "$arch"
 done
 # The same networks with every conv direct (tests/nets/*_direct.lua: the
-# algorithm before Winograd) and with Winograd F(2x2,3x3) instead of the
-# cost model's F(4x4,3x3) (tests/nets/*_wino.lua), against oneDNN's best
+# algorithm before Winograd), with Winograd F(2x2,3x3) instead of the
+# cost model's F(4x4,3x3) (tests/nets/*_wino.lua) and with F(6x6,3x3)
+# (tests/nets/*_wino6.lua), against oneDNN's best
 # (its Winograd where it offers one).
 arch0=${archs%% *}
 echo
@@ -43,6 +44,10 @@ echo
 echo "== Winograd F(2x2,3x3) in every pass: hep224_wino and hep64_wino (tests/nets), $arch0"
 bench_net hep224_wino 16 "$arch0"
 bench_net hep64_wino 64 "$arch0"
+echo
+echo "== Winograd F(6x6,3x3) in every pass, partial tiles: hep224_wino6 and hep64_wino6 (tests/nets), $arch0"
+bench_net hep224_wino6 16 "$arch0"
+bench_net hep64_wino6 64 "$arch0"
 # On an AVX-512 host, what an AVX2-only host (Cori's Haswell nodes, the AVX2
 # machines of this project's kind) would see: hepcnn's hsw code against
 # oneDNN held to its AVX2 code, which is all such a host runs (oneDNN offers

@@ -8,9 +8,11 @@
 --     about double (valid: divides the height, even under a pool);
 --   Winograd backward-weights groups (tile rows transformed together), for
 --     a conv whose default backward-weights is Winograd: about half and
---     double the default (valid: divides the tile rows);
---   algorithm: direct, Winograd F(2x2) and F(4x4) in every pass, where each
---     fits (the default is the cost model's, gen/shapes.lua).
+--     double the default (valid: divides the tile rows, or any count up to
+--     the scratch's bound where the layer ends in partial tiles);
+--   algorithm: direct, Winograd F(2x2), F(4x4) and F(6x6) in every pass,
+--     where each fits, partial tiles included (the default is the cost
+--     model's, gen/shapes.lua).
 -- Each conv then takes the width chunk with the least forward +
 -- backward-data time, the rows with the least backward-data +
 -- backward-weights time, the group with the least backward-weights time
@@ -23,6 +25,9 @@ local shapes = require("shapes")
 local tuning = require("tuning")
 
 local M = {}
+
+-- every algorithm a conv may take, by its name in tuning files
+local ALGORITHMS = { "direct", "winograd2", "winograd4", "winograd6" }
 
 --- Channel blocks to try.
 function M.blocks(arch, convs)
@@ -47,14 +52,18 @@ local function rows_near(op, factor)
   return best or op.BWR
 end
 
---- The Winograd group (tile rows, a divisor of the layer's) nearest
+--- The Winograd group (tile rows: a divisor of the layer's, or any count
+-- within the scratch's bound where the last tile row is partial) nearest
 -- `factor` x the default; nil (the default) for a conv without Winograd
 -- backward-weights or when that is the default itself.
 local function group_near(op, factor)
   if not op.WG then return nil end
-  local rows, want, best = op.H // op.wino, op.WG * factor, nil
+  local T = op.wino
+  local rows, cols, want, best = (op.H + T - 1) // T, (op.W + T - 1) // T, op.WG * factor, nil
+  local partial = op.H % T ~= 0
   for g = 1, rows do
-    if rows % g == 0 and (not best or math.abs(g - want) < math.abs(best - want)) then best = g end
+    local valid = rows % g == 0 or (partial and g * cols <= shapes.WINO_BWD_MAX_TILES)
+    if valid and (not best or math.abs(g - want) < math.abs(best - want)) then best = g end
   end
   if best == op.WG then return nil end
   return best
@@ -102,7 +111,7 @@ function M.candidates(arch, convs)
     add(make(string.format("Winograd groups x%g", f), default_wc, default_bwr, nil,
       function(op) return group_near(op, f) end))
   end
-  for _, algo in ipairs({ "direct", "winograd2", "winograd4" }) do
+  for _, algo in ipairs(ALGORITHMS) do
     add(make(algo .. " where it fits", default_wc, default_bwr, function(op) return algo_for(op, algo) end))
   end
   return list
@@ -126,7 +135,7 @@ end
 local function choose_passes(default, by_algo, margin)
   local t0 = by_algo[default]
   local best, best_total = nil, (t0[1] + t0[2] + t0[3]) * (1 - margin)
-  for _, algo in ipairs({ "direct", "winograd2", "winograd4" }) do
+  for _, algo in ipairs(ALGORITHMS) do
     if algo == default or not by_algo[algo] then goto next_algo end
     local passes, total = {}, 0
     for k, pass in ipairs(PASS_NAMES) do

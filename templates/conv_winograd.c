@@ -8,6 +8,10 @@
  * input V [$(L.WP)][IB][$(L.WINO_N)][$(L.B)] and products M [$(L.WP)][OB][$(L.WINO_N)][$(L.B)] stay in the
  * thread's cache-sized scratch; the forward's conv rows [$(L.KB)][$(L.WT)][$(L.W)][$(L.B)]
  * then go through the same epilogue as the direct algorithm's.
+@ if L.WINO_TAIL > 0 then
+ * No chunk size within the cache budget divides the row: its last chunk has
+ * $(L.WINO_TAIL) tiles, with a kernel of its own (n=$(L.WINO_TAIL)).
+@ end
 @ if L.EDGE_W > 0 or L.EDGE_H > 0 then
  * The output, $(L.H)x$(L.W), ends in partial tiles ($(L.EDGE_H) rows, $(L.EDGE_W) columns): an edge
  * tile is read over zeros past the image and only its pixels inside are
@@ -15,6 +19,7 @@
 @ end
  */
 
+@ if L.EDGE_W > 0 or L.EDGE_H > 0 then
 /* A tile of `side` x `side` vectors of B from src (rows `row` floats
  * apart) cut to its first `rows` x `cols` and the rest zero, into e
  * [side][side][B]: the image's edge tiles, whose pixels past the border
@@ -28,6 +33,7 @@ static inline void $(L.name)_wino_edge(const float *src, size_t row, int rows, i
             for (int b = 0; b < B; b++)
                 e[(i * side + j) * B + b] = i < rows && j < cols ? src[i * row + j * B + b] : 0.0f;
 }
+@ end
 
 /* The conv rows of tile row ty inside the image: $(L.WT)$(L.EDGE_H > 0 and (", " .. L.EDGE_H .. " in the last") or ""). */
 static inline int $(L.name)_wino_rows(int ty)
