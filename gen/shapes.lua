@@ -158,7 +158,7 @@ local function choose_winograd_group(op, net)
     return nil
   end
   local T = op.wino
-  local TH, TW = (op.H + T - 1) // T, (op.W + T - 1) // T
+  local TH = (op.H + T - 1) // T
   if op.tuned_wg then
     if op.tuned_wg > TH then
       return string.format("%s.wg = %d is more than the %d tile rows of layer %s's Winograd F(%dx%d) (%s:%d)",
@@ -167,11 +167,17 @@ local function choose_winograd_group(op, net)
     op.WG, op.WG_src = op.tuned_wg, op.tuned_wg_src
     return nil
   end
-  for g = 1, TH do
-    if TH % g == 0 and g * TW >= WINO_BWD_TILES and g * TW <= WINO_BWD_MAX_TILES then op.WG = g; break end
-  end
-  op.WG = op.WG or math.min(TH, (WINO_BWD_TILES + TW - 1) // TW)
+  op.WG = M.default_group(op.H, op.W, T)
   return nil
+end
+
+--- The default Winograd backward-weights group (tile rows) of F(T x T) at H x W.
+function M.default_group(H, W, T)
+  local TH, TW = (H + T - 1) // T, (W + T - 1) // T
+  for g = 1, TH do
+    if TH % g == 0 and g * TW >= WINO_BWD_TILES and g * TW <= WINO_BWD_MAX_TILES then return g end
+  end
+  return math.min(TH, (WINO_BWD_TILES + TW - 1) // TW)
 end
 
 -- BN_MOMENTUM: PyTorch's meaning (the weight of the batch's statistics in the

@@ -71,7 +71,7 @@ local function measure(ctx, block, values, label)
     t.layers[name] = { tonumber(a), tonumber(b), tonumber(c) }
   end
   t.step = tonumber(out:match("step (%S+)"))
-  io.write(string.format("  B=%-3d %-24s %9.1f ms/step\n", block, label, t.step))
+  io.write(string.format("  B=%-3d %-31s %9.1f ms/step\n", block, label, t.step))
   io.flush()
   return t
 end
@@ -98,6 +98,20 @@ local function tune_block(ctx, block)
   end
   if same then return { values = chosen, step = timings[1].step, why = why } end
   local combined = measure(ctx, block, chosen, "chosen per layer")
+  local regroup = plan.regroup_candidates(ctx.convs, chosen)
+  if #regroup > 0 then
+    local timed, before = {}, {}
+    for i, c in ipairs(regroup) do timed[i] = measure(ctx, block, c.values, c.name) end
+    for _, op in ipairs(ctx.convs) do before[op.name] = chosen[op.name].wg end
+    if plan.choose_regrouped(ctx.convs, chosen, combined, regroup, timed, ctx.margin, why) then
+      local regrouped = measure(ctx, block, chosen, "chosen per layer, regrouped")
+      if regrouped.step < combined.step then
+        combined = regrouped
+      else   -- the groups do not add up: back to the first round's
+        for _, op in ipairs(ctx.convs) do chosen[op.name].wg = before[op.name] end
+      end
+    end
+  end
   if combined.step > timings[1].step * (1 - ctx.margin) then   -- choices that do not add up: the defaults stay
     return { values = cands[1].values, step = timings[1].step, why = why, kept_defaults = true }
   end
@@ -160,6 +174,7 @@ for _, op in ipairs(convs) do
   local v = best.values[op.name]
   local passes = plan.passes_of(v)
   io.write(string.format("  %-8s width chunk %-3d backward rows %-3d (defaults %d, %d)%s; %s, %s, %s (default %s)\n",
-    op.name, v.wc, v.bwr, op.WC, op.BWR, v.wg and string.format(", Winograd groups %d (default %d)", v.wg, op.WG) or "",
+    op.name, v.wc, v.bwr, op.WC, op.BWR, v.wg and string.format(", Winograd groups %d (default %d)", v.wg,
+      shapes.default_group(op.H, op.W, shapes.WINOGRAD_TILE[passes.backward_weights])) or "",
     passes.forward, passes.backward_data, passes.backward_weights, op.passes.forward))
 end

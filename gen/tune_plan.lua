@@ -17,7 +17,10 @@
 -- backward-data time, the rows with the least backward-data +
 -- backward-weights time, the group with the least backward-weights time
 -- (kept only while backward-weights keeps the default's algorithm), and per pass the faster of direct and one Winograd
--- tile (choose_passes); that combination is timed as a whole, and the
+-- tile (choose_passes); that combination is timed as a whole. Where a
+-- conv's backward-weights took another Winograd tile than the default's, a
+-- second round times that tile's groups (regroup_candidates) over the
+-- combination and keeps them if the whole step gains too. The
 -- block whose combination trains fastest wins. A value, a combination or a
 -- block other than the defaults must win by `margin` (3%: these machines
 -- vary by about that from step to step), or the defaults stay.
@@ -56,17 +59,22 @@ end
 -- within the scratch's bound where the last tile row is partial) nearest
 -- `factor` x the default; nil (the default) for a conv without Winograd
 -- backward-weights or when that is the default itself.
-local function group_near(op, factor)
-  if not op.WG then return nil end
-  local T = op.wino
-  local rows, cols, want, best = (op.H + T - 1) // T, (op.W + T - 1) // T, op.WG * factor, nil
+local function group_near_tile(op, T, default, factor)
+  local rows, cols, want, best = (op.H + T - 1) // T, (op.W + T - 1) // T, default * factor, nil
   local partial = op.H % T ~= 0
   for g = 1, rows do
     local valid = rows % g == 0 or (partial and g * cols <= shapes.WINO_BWD_MAX_TILES)
-    if valid and (not best or math.abs(g - want) < math.abs(best - want)) then best = g end
+    local d, bd = math.abs(g - want), best and math.abs(best - want)
+    -- a tie goes to the one nearer the default (3 x 0.5: 2, not 1)
+    if valid and (not best or d < bd or (d == bd and math.abs(g - default) < math.abs(best - default))) then best = g end
   end
-  if best == op.WG then return nil end
+  if best == default then return nil end
   return best
+end
+
+local function group_near(op, factor)
+  if not op.WG then return nil end
+  return group_near_tile(op, op.wino, op.WG, factor)
 end
 
 --- The algorithm a candidate gives a conv: `algo` where it fits, else direct.
@@ -207,6 +215,57 @@ function M.choose(convs, cands, timings, margin)
       table.concat(notes_algo, ", "))
   end
   return chosen, why
+end
+
+--- The groups of a second round. The first times groups with the
+-- default's tile only, so a conv whose chosen backward-weights takes
+-- another Winograd tile (hep224's conv2: F(6x6) where the cost model gives
+-- F(4x4)) has its groups timed now, over the chosen values: about half and
+-- double that tile's default group. Returns candidates like M.candidates'
+-- (none when no conv changed tile).
+function M.regroup_candidates(convs, chosen)
+  local list = {}
+  for _, f in ipairs({ 0.5, 2 }) do
+    local c, any = { name = string.format("chosen, Winograd groups x%g", f), values = {} }, false
+    for _, op in ipairs(convs) do
+      local v = {}
+      for k, x in pairs(chosen[op.name]) do v[k] = x end
+      local algo = v.passes.backward_weights
+      local T = shapes.WINOGRAD_TILE[algo]
+      if T and algo ~= op.passes.backward_weights then
+        v.wg = group_near_tile(op, T, shapes.default_group(op.H, op.W, T), f)
+        any = any or v.wg ~= nil
+      end
+      c.values[op.name] = v
+    end
+    if any then list[#list + 1] = c end
+  end
+  return list
+end
+
+--- Takes, per conv, a second-round group whose backward-weights time beats
+-- the chosen combination's (`base`, a timing) by the margin; adds the
+-- figures to why. Returns whether any conv took one.
+function M.choose_regrouped(convs, chosen, base, cands, timings, margin, why)
+  local changed = false
+  for _, op in ipairs(convs) do
+    local t0 = base.layers[op.name][3]
+    local best, cost, notes = nil, t0 * (1 - margin), { string.format("default: %.2f", t0) }
+    for i, c in ipairs(cands) do
+      local g = c.values[op.name].wg
+      if g and g ~= chosen[op.name].wg then
+        local t = timings[i].layers[op.name][3]
+        notes[#notes + 1] = string.format("%d: %.2f", g, t)
+        if t < cost then best, cost = g, t end
+      end
+    end
+    if #notes > 1 then
+      why[op.name] = string.format("%s; %s backward-weights ms by group %s", why[op.name],
+        chosen[op.name].passes.backward_weights, table.concat(notes, ", "))
+    end
+    if best then chosen[op.name].wg, changed = best, true end
+  end
+  return changed
 end
 
 --- A candidate's tuning file text (for the generator's --tuning).

@@ -47,4 +47,24 @@ expect("F(2x2) faster throughout", passes(p), "winograd2 winograd2 winograd2")
 -- a tile with its slow pass direct, against the default's total
 p = plan.choose_passes(W4, { winograd4 = { 10, 10, 30 }, winograd2 = { 9, 9, 30 }, direct = { 20, 20, 12 } }, 0.03)
 expect("F(2x2) with direct backward-weights", passes(p), "winograd2 winograd2 direct")
+-- second round: groups for the tile a conv's backward-weights was given
+-- (F(6x6) at 112x112: 19 tile rows, default group 3) where the cost model
+-- had another; none for a conv that kept the default's tile
+local W6 = { forward = "winograd6", backward_data = "winograd6", backward_weights = "winograd6" }
+local convs2 = { { name = "c1", H = 112, W = 112, passes = { backward_weights = W4 } },
+                 { name = "c2", H = 56, W = 56, passes = { backward_weights = W4 } } }
+local chosen2 = { c1 = { wc = 28, bwr = 8, passes = W6 },
+                  c2 = { wc = 28, bwr = 8, passes = { forward = W4, backward_data = W4, backward_weights = W4 } } }
+local regroup = plan.regroup_candidates(convs2, chosen2)
+expect("second-round candidates", tostring(#regroup), "2")
+expect("their F(6x6) groups (the tie 1 or 2 to 2)", tostring(regroup[1].values.c1.wg) .. " " .. tostring(regroup[2].values.c1.wg), "2 6")
+expect("c2 (default tile) untouched", tostring(regroup[1].values.c2.wg) .. " " .. tostring(regroup[2].values.c2.wg),
+  "nil nil")
+local why2 = { c1 = "c1", c2 = "c2" }
+local base = t({ 10, 10, 10 }, { 5, 5, 5 })
+local changed = plan.choose_regrouped(convs2, chosen2, base, regroup,
+  { t({ 10, 10, 9.9 }, { 5, 5, 4 }), t({ 10, 10, 9 }, { 5, 5, 4 }) }, 0.03, why2)
+expect("group 6 taken (10% faster), 2 not (1%)", tostring(changed) .. " " .. tostring(chosen2.c1.wg), "true 6")
+expect("c2's group untouched", tostring(chosen2.c2.wg), "nil")
+print("c1 " .. why2.c1)
 os.exit(ok and 0 or 1)
