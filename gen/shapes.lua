@@ -150,6 +150,10 @@ local WINO_BWD_TILES, WINO_BWD_MAX_TILES = 56, 4 * 56
 M.WINO_BWD_MAX_TILES = WINO_BWD_MAX_TILES
 local function choose_winograd_group(op, net)
   op.WG, op.WG_src = nil, "default"
+  -- An entry's group was measured for the entry's own algorithm (or the
+  -- cost model's, in an entry without one): where the network file names
+  -- the algorithm, as hep224_direct does for hep224's shapes, it is not used.
+  if op.algorithm ~= "auto" then op.tuned_wg = nil end
   if not op.wino_bwd_w then
     if op.tuned_wg then
       return string.format("%s.wg = %d: layer %s (%s:%d) has a direct backward-weights pass (wg is for Winograd's)",

@@ -18,7 +18,9 @@
 -- divides the width); bwr: rows per backward band and backward-weights call
 -- (divides the height; even under a 2x2 pool); wg (optional, for a Winograd
 -- backward-weights pass): tile rows of an image transformed together before
--- their products (at most the layer's tile rows); forward, backward_data,
+-- their products (at most the layer's tile rows; unused where the network
+-- file names the conv's algorithm, as it was measured for the entry's own
+-- tile); forward, backward_data,
 -- backward_weights: the algorithm of each pass, for a conv whose network
 -- file leaves `algorithm` at "auto" (at most one Winograd tile per layer).
 -- Conv entries are keyed by shape, not by name, so an added layer of a tuned

@@ -100,6 +100,21 @@ tuning_used() {
         grep -q "conv3    direct     winograd2  direct     (tests/tuning/odd-hep64.lua)" "$d/model.c"
 }
 check "tune: a tuning file's blocking and algorithms are used and named in model.c's header" tuning_used
+# An entry's Winograd group goes with the entry's algorithm: a network file
+# that names its own (hep64_direct: every conv direct) keeps the entry's
+# width chunk and rows and leaves its group alone.
+tuning_group_not_forced() {
+    local d=$LOGDIR/gen-tuned-forced
+    rm -rf "$d"; mkdir -p "$d"
+    printf '%s\n' 'return { convs = { ["B64 128x32x32->128 pool"] = { wc = 8, bwr = 4, wg = 1,' \
+        '  forward = "winograd4", backward_data = "winograd4", backward_weights = "winograd4" } } }' > "$d/t.lua"
+    lua5.4 gen/main.lua tests/nets/hep64_direct.lua skx "$d" --tuning="$d/t.lua" || return 1
+    grep -E "conv2 " "$d/model.c"
+    grep -q "conv2    width chunk 8   ($d/t.lua), backward rows 4   ($d/t.lua)" "$d/model.c" &&
+        grep -q "conv2    direct     direct     direct     (tests/nets/hep64_direct.lua:" "$d/model.c" &&
+        ! grep -q "Winograd backward-weights groups" "$d/model.c"
+}
+check "tune: a network file's own algorithm leaves the tuning entry's Winograd group unused" tuning_group_not_forced
 
 # bad_tuning TEXT EXPECTED: the generator refuses the file, naming it and the key
 bad_tuning() {
