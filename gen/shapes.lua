@@ -106,25 +106,42 @@ local function apply_tuning(op, tuning, net)
 end
 
 --- The algorithm of each of a conv's passes: the network file's, else the
--- tuning file's, else the cost model's (Winograd removes the most
+-- tuning file's, else the cost model's: Winograd removes the most
 -- multiplications with the largest tile that makes whole tiles of F(4x4)
--- and F(2x2), 4x and 2.25x fewer; measured faster than direct in every pass
--- on the layers of hep64 and hep224, docs/DESIGN.md. F(6x6), 5.06x fewer
--- before its partial tiles and with the larger rounding error, is the
--- tuner's or the network file's choice). Sets op.passes, op.algorithm_src and op.wino
--- (the Winograd tile, or nil when every pass is direct) with
--- op.wino_fwd, op.wino_bwd_d, op.wino_bwd_w.
+-- and F(2x2), 4x and 2.25x fewer (measured faster than direct in every pass
+-- on the layers of hep64 and hep224, docs/DESIGN.md), and F(6x6) where
+-- that, partial tiles counted, does F6_GAIN fewer products still on a layer
+-- at least F6_MIN_TILES tiles wide (hep224's conv2 at 112x112: 18% fewer,
+-- measured 10-13% faster per pass in native code and 5-8% in hsw code; at
+-- 56x56 and 28x28, 9% fewer, it was no faster, and at 32x32 as many
+-- products in smaller GEMMs were 30-60% slower). Sets op.passes,
+-- op.algorithm_src and op.wino (the Winograd tile, or nil when every pass
+-- is direct) with op.wino_fwd, op.wino_bwd_d, op.wino_bwd_w.
+local F6_GAIN, F6_MIN_TILES = 0.15, 8
+local function winograd_products(op, T)
+  return ((op.H + T - 1) // T) * ((op.W + T - 1) // T) * (T + 2) * (T + 2)
+end
+M.winograd_products = winograd_products
+
+local function cost_model(op)
+  local best
+  for _, T in ipairs({ 4, 2 }) do
+    if whole_tiles(op, T) then best = T; break end
+  end
+  if best and winograd_fits(op, 6) and op.W >= 6 * F6_MIN_TILES and op.H >= 6 * F6_MIN_TILES
+      and winograd_products(op, 6) <= (1 - F6_GAIN) * winograd_products(op, best) then
+    best = 6
+  end
+  if not best then return "direct", "cost model: no Winograd tile fits" end
+  return "winograd" .. best, "cost model"
+end
+
 local function choose_algorithm(op, net)
   local algo, src = op.algorithm, string.format("%s:%d", net.file, op.line or 0)
   if op.tuned_passes then
     op.passes, op.algorithm_src = op.tuned_passes, op.tuned_src
   else
-    if algo == "auto" then
-      algo, src = "direct", "cost model: no Winograd tile fits"
-      for _, T in ipairs({ 4, 2 }) do
-        if whole_tiles(op, T) then algo, src = "winograd" .. T, "cost model"; break end
-      end
-    end
+    if algo == "auto" then algo, src = cost_model(op) end
     op.passes, op.algorithm_src = {}, src
     for _, pass in ipairs(PASSES) do op.passes[pass] = algo end
   end
