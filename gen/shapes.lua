@@ -17,8 +17,13 @@ local MAX_ELEMENTS = (1 << 31) - 1
 -- conv algorithms by Winograd F(T x T, 3x3): the output tile side T
 local WINOGRAD_TILE = { winograd2 = 2, winograd4 = 4, winograd6 = 6 }
 M.WINOGRAD_TILE = WINOGRAD_TILE
-local ALGORITHMS = '"direct", "winograd2", "winograd4" or "winograd6"'
-M.ALGORITHMS = ALGORITHMS
+-- every algorithm a conv may take, by its name in network and tuning files
+M.ALGORITHM_NAMES = { "direct", "winograd2", "winograd4", "winograd6" }
+local ALGORITHMS = '"' .. table.concat(M.ALGORITHM_NAMES, '", "', 1, #M.ALGORITHM_NAMES - 1) .. '" or "'
+  .. M.ALGORITHM_NAMES[#M.ALGORITHM_NAMES] .. '"'
+
+--- Tiles of side T along n pixels, the last one partial where T does not divide n.
+function M.tiles_along(n, T) return (n + T - 1) // T end
 -- a conv's three passes, by their names in tuning files
 local PASSES = tuning_keys.PASSES
 
@@ -37,7 +42,6 @@ M.winograd_fits = winograd_fits
 local function whole_tiles(op, T)
   return winograd_fits(op, T) and op.H % T == 0 and op.W % T == 0
 end
-M.whole_tiles = whole_tiles
 
 local function chunk_width(w, max_chunk)
   for c = math.min(w, max_chunk), 1, -1 do
@@ -119,9 +123,8 @@ end
 -- is direct) with op.wino_fwd, op.wino_bwd_d, op.wino_bwd_w.
 local F6_GAIN, F6_MIN_TILES = 0.15, 8
 local function winograd_products(op, T)
-  return ((op.H + T - 1) // T) * ((op.W + T - 1) // T) * (T + 2) * (T + 2)
+  return M.tiles_along(op.H, T) * M.tiles_along(op.W, T) * (T + 2) * (T + 2)
 end
-M.winograd_products = winograd_products
 
 local function cost_model(op)
   local best
@@ -179,7 +182,7 @@ local function choose_winograd_group(op, net)
     return nil
   end
   local T = op.wino
-  local TH = (op.H + T - 1) // T
+  local TH = M.tiles_along(op.H, T)
   if op.tuned_wg then
     if op.tuned_wg > TH then
       return string.format("%s.wg = %d is more than the %d tile rows of layer %s's Winograd F(%dx%d) (%s:%d)",
@@ -194,7 +197,7 @@ end
 
 --- The default Winograd backward-weights group (tile rows) of F(T x T) at H x W.
 function M.default_group(H, W, T)
-  local TH, TW = (H + T - 1) // T, (W + T - 1) // T
+  local TH, TW = M.tiles_along(H, T), M.tiles_along(W, T)
   for g = 1, TH do
     if TH % g == 0 and g * TW >= WINO_BWD_TILES and g * TW <= WINO_BWD_MAX_TILES then return g end
   end

@@ -29,8 +29,7 @@ local tuning = require("tuning")
 
 local M = {}
 
--- every algorithm a conv may take, by its name in tuning files
-local ALGORITHMS = { "direct", "winograd2", "winograd4", "winograd6" }
+local ALGORITHMS = shapes.ALGORITHM_NAMES
 
 --- Channel blocks to try.
 function M.blocks(arch, convs)
@@ -60,7 +59,7 @@ end
 -- `factor` x the default; nil (the default) for a conv without Winograd
 -- backward-weights or when that is the default itself.
 local function group_near_tile(op, T, default, factor)
-  local rows, cols, want, best = (op.H + T - 1) // T, (op.W + T - 1) // T, default * factor, nil
+  local rows, cols, want, best = shapes.tiles_along(op.H, T), shapes.tiles_along(op.W, T), default * factor, nil
   local partial = op.H % T ~= 0
   for g = 1, rows do
     local valid = rows % g == 0 or (partial and g * cols <= shapes.WINO_BWD_MAX_TILES)

@@ -2,6 +2,7 @@
 -- 2x2 max-pool, dropout). Plans its parameters, buffers and kernels, and
 -- renders templates/conv_{first_,}forward.c and conv_backward.c.
 local PASSES = require("tuning").PASSES
+local shapes = require("shapes")
 local M = {}
 
 local function offsets(count_outer, stride_outer, W, B, bytes_per_block)
@@ -140,7 +141,7 @@ function M.plan_winograd(op, ctx)
   local B, T = op.B, op.wino
   op.WT, op.WA = T, T + 2
   op.WP = op.WA * op.WA
-  op.TH, op.TW = (op.H + T - 1) // T, (op.W + T - 1) // T
+  op.TH, op.TW = shapes.tiles_along(op.H, T), shapes.tiles_along(op.W, T)
   op.EDGE_W, op.EDGE_H = op.W % T, op.H % T   -- pixels of a partial last tile column / row (0: none)
   local TW = op.TW
   -- chunk: at most the arch's width chunk of tiles whose V and M fit the
@@ -153,7 +154,10 @@ function M.plan_winograd(op, ctx)
   for n = most, 1, -1 do
     if TW % n == 0 then op.WINO_N = n; break end
   end
-  if 2 * op.WINO_N < most then op.WINO_N = (TW + (TW + most - 1) // most - 1) // ((TW + most - 1) // most) end
+  if 2 * op.WINO_N < most then
+    local chunks = shapes.tiles_along(TW, most)
+    op.WINO_N = shapes.tiles_along(TW, chunks)
+  end
   op.WINO_TAIL = TW % op.WINO_N
   local ucount = op.WP * op.K * op.C
   if op.wino_fwd then
