@@ -123,10 +123,37 @@ static inline float hep_dropout_factor1(const hep_dropout *d, uint64_t index)
     return hep_rng_draw16(d->seed, d->step, d->layer, index) < d->threshold ? d->scale : 0.0f;
 }
 
+/* One pooled pixel's B channels from its 2x2 window t00 t01 / t10 t11:
+ * bias, optional ReLU, dropout multipliers f into o; the mask bytes into mk
+ * when with_mask (a literal at each call, so that inference's copy has no
+ * mask arithmetic at all: it was 2 ms of hep224's first conv). */
+static inline void hep_epilogue_pool_pixel(const float *restrict t00, const float *restrict t01,
+                                           const float *restrict t10, const float *restrict t11, int B,
+                                           const float *restrict bias, int relu, const float *restrict f,
+                                           float *restrict o, uint8_t *restrict mk, int with_mask)
+{
+    /* Branch-free so that it vectorises; pairwise maxima give the same
+     * first-maximum argmax as scanning the window in order. */
+#pragma omp simd
+    for (int j = 0; j < B; j++) {
+        float v0 = t00[j], v1 = t01[j], v2 = t10[j], v3 = t11[j];
+        float top = v1 > v0 ? v1 : v0, bottom = v3 > v2 ? v3 : v2;
+        int a_top = v1 > v0, a_bottom = 2 + (v3 > v2);
+        int lower = bottom > top;
+        float v = (lower ? bottom : top) + bias[j];
+        int a = lower ? a_bottom : a_top;
+        int pass = (v > 0.0f) | !relu;
+        v = pass ? v : 0.0f;
+        o[j] = v * f[j];
+        if (with_mask) mk[j] = (uint8_t)(a | (pass << 2) | ((f[j] != 0.0f) << 3));
+    }
+}
+
 /* Forward: two conv rows tile[2][W][B] -> one pooled row out[W/2][B] with
- * bias, optional ReLU and dropout; records the mask. `factor` holds the
- * dropout multipliers of pooled pixel q at factor[q * factor_stride ..], or
- * is NULL without dropout. */
+ * bias, optional ReLU and dropout; records the mask unless `mask` is NULL
+ * (inference: only backward reads it). `factor` holds the dropout
+ * multipliers of pooled pixel q at factor[q * factor_stride ..], or is NULL
+ * without dropout. */
 static inline void hep_epilogue_pool(const float *restrict tile, int W, int B,
                                      const float *restrict bias, int relu,
                                      float *restrict out, uint8_t *restrict mask,
@@ -140,25 +167,14 @@ static inline void hep_epilogue_pool(const float *restrict tile, int W, int B,
         const float *restrict t10 = tile + (W + 2 * q) * B, *restrict t11 = t10 + B;
         const float *restrict f = factor ? factor + (size_t)q * factor_stride : ones;
         float *restrict o = stream ? pooled : out + q * B;
-        uint8_t *restrict mk = stream ? pooled_mask : mask + q * B;
-        /* Branch-free so that it vectorises; pairwise maxima give the same
-         * first-maximum argmax as scanning the window in order. */
-#pragma omp simd
-        for (int j = 0; j < B; j++) {
-            float v0 = t00[j], v1 = t01[j], v2 = t10[j], v3 = t11[j];
-            float top = v1 > v0 ? v1 : v0, bottom = v3 > v2 ? v3 : v2;
-            int a_top = v1 > v0, a_bottom = 2 + (v3 > v2);
-            int lower = bottom > top;
-            float v = (lower ? bottom : top) + bias[j];
-            int a = lower ? a_bottom : a_top;
-            int pass = (v > 0.0f) | !relu;
-            v = pass ? v : 0.0f;
-            o[j] = v * f[j];
-            mk[j] = (uint8_t)(a | (pass << 2) | ((f[j] != 0.0f) << 3));
-        }
+        if (mask)
+            hep_epilogue_pool_pixel(t00, t01, t10, t11, B, bias, relu, f, o,
+                                    stream ? pooled_mask : mask + q * B, 1);
+        else
+            hep_epilogue_pool_pixel(t00, t01, t10, t11, B, bias, relu, f, o, NULL, 0);
         if (stream) {
             hep_stream_floats(out + q * B, pooled, B);
-            hep_stream_bytes(mask + q * B, pooled_mask, B);
+            if (mask) hep_stream_bytes(mask + q * B, pooled_mask, B);
         }
     }
 }

@@ -20,9 +20,16 @@ static inline void $(L.name)_conv_rows(const hep_model *m, const float *weight, 
 /* The epilogue of one tile of $(L.name): `tile` [ROWS][width][B] holds conv rows
  * (pixels w0 .. w0+width-1) before it; adds `bias` (B channels)$(L.relu and ", ReLU" or "")$(L.pool and ", 2x2 max-pool (mask byte per pooled element)" or "")$(L.dropout and ", dropout" or ""),
  * and stores them into output row p. `factor`: the dropout multipliers of
- * output pixel q of the row at factor[q * factor_stride ..], or NULL. */
+ * output pixel q of the row at factor[q * factor_stride ..], or NULL.
+@ if L.pool then
+ * `training`: only a training pass stores the mask, which only backward
+ * reads (inference skips a byte per pooled element: 2 ms of hep224's first
+ * conv). */
+@ else
+ * `training`: unused (no mask without a pool). */
+@ end
 static inline void $(L.name)_epilogue_with(hep_model *m, float *tile, int n, int kb, int p, int w0, int width,
-                                           const float *bias, const float *factor, int factor_stride)
+                                           const float *bias, const float *factor, int factor_stride, int training)
 {
     enum { KB = $(L.KB), B = $(L.B), OH = $(L.OH), OW = $(L.OW), POOL = $(L.pool and 2 or 1),
            OUT_IMAGE = KB * (OH + 2) * (OW + 2) * B };
@@ -30,12 +37,13 @@ static inline void $(L.name)_epilogue_with(hep_model *m, float *tile, int n, int
     float *out_row = m->$(L.name)_out + (size_t)n * OUT_IMAGE + ((kb * (OH + 2) + p + 1) * (OW + 2) + 1 + q0) * B;
     const float *f = factor ? factor + (size_t)q0 * factor_stride : NULL;
 @ if L.pool then
-    uint8_t *mask = m->$(L.name)_mask + ((((size_t)n * KB + kb) * OH + p) * OW + q0) * B;
+    uint8_t *mask = training ? m->$(L.name)_mask + ((((size_t)n * KB + kb) * OH + p) * OW + q0) * B : NULL;
     if (hep_output_streams(m->stream_bytes, m->batch, OUT_IMAGE))
         hep_epilogue_pool(tile, width, B, bias, $(L.relu and 1 or 0), out_row, mask, f, factor_stride, 1);
     else
         hep_epilogue_pool(tile, width, B, bias, $(L.relu and 1 or 0), out_row, mask, f, factor_stride, 0);
 @ else
+    (void)training;
     memcpy(out_row, tile, sizeof(float) * width * B);
     hep_epilogue_row(out_row, width, B, bias, $(L.relu and 1 or 0), f, factor_stride);
 @ end
@@ -48,7 +56,8 @@ static inline void $(L.name)_epilogue(hep_model *m, float *tile, int n, int kb, 
 {
     enum { W = $(L.W), B = $(L.B), OW = $(L.OW) };
     float factor[OW * B];
-    $(L.name)_epilogue_with(m, tile, n, kb, p, 0, W, bias, $(L.name)_drop_factors(drop, pass, n, kb, 1, p, factor), B);
+    $(L.name)_epilogue_with(m, tile, n, kb, p, 0, W, bias, $(L.name)_drop_factors(drop, pass, n, kb, 1, p, factor), B,
+                            pass->training);
 }
 
 @ local chunked = not L.pool or L.WC % 2 == 0
@@ -61,17 +70,17 @@ static inline void $(L.name)_epilogue(hep_model *m, float *tile, int n, int kb, 
  * the whole row at once (a width chunk of $(L.WC) does not pool by itself). */
 @ end
 static inline void $(L.name)_conv_epilogue(hep_model *m, float *tile, const float *weight, int n, int kb, int p,
-                                           const float *bias, const float *factor, int factor_stride)
+                                           const float *bias, const float *factor, int factor_stride, int training)
 {
     enum { W = $(L.W), WC = $(L.WC) };
 @ if chunked then
     for (int w0 = 0; w0 < W; w0 += WC) {
         $(L.name)_conv_chunk(m, weight, n, kb, p, w0, tile, WC);
-        $(L.name)_epilogue_with(m, tile, n, kb, p, w0, WC, bias, factor, factor_stride);
+        $(L.name)_epilogue_with(m, tile, n, kb, p, w0, WC, bias, factor, factor_stride, training);
     }
 @ else
     $(L.name)_conv_rows(m, weight, n, kb, p, tile);
-    $(L.name)_epilogue_with(m, tile, n, kb, p, 0, W, bias, factor, factor_stride);
+    $(L.name)_epilogue_with(m, tile, n, kb, p, 0, W, bias, factor, factor_stride, training);
 @ end
 }
 
@@ -95,7 +104,7 @@ static void $(L.name)_forward_tiles(hep_model *m, int n_images, const float *wei
                 const float *factor = $(L.name)_drop_factors(&drop, pass, n, 0, KB, p, tile + ROWS * W * B);
                 for (int kb = 0; kb < KB; kb++)
                     $(L.name)_conv_epilogue(m, tile, weight, n, kb, p, bias + kb * B, factor ? factor + kb * B : NULL,
-                                            K);
+                                            K, pass->training);
             }
         hep_streaming_stores_done();   /* the epilogue's, before the region's closing barrier */
     }
@@ -116,7 +125,8 @@ static void $(L.name)_forward_tiles(hep_model *m, int n_images, const float *wei
                 for (int p = 0; p < OH; p++) {
                     float *tile = m->thread[omp_get_thread_num()].tile, factor[OW * B];
                     $(L.name)_conv_epilogue(m, tile, weight, n, kb, p, bias + kb * B,
-                                            $(L.name)_drop_factors(&drop, pass, n, kb, 1, p, factor), B);
+                                            $(L.name)_drop_factors(&drop, pass, n, kb, 1, p, factor), B,
+                                            pass->training);
                 }
         hep_streaming_stores_done();   /* the epilogue's, before the region's closing barrier */
     }
