@@ -86,6 +86,11 @@ build/%-$(1)/test_gradcheck: build/%-$(1)/model.o $(ISA_GUARD) tests/test_gradch
 	@echo "  LD    $$@"
 	@$(CC) $(BASE_CFLAGS) $(CFLAGS) $(ARCH_CFLAGS_$(1)) $$< $(ISA_GUARD) tests/test_gradcheck.c -o $$@ $(LIBS)
 
+# The pooled epilogue alone, compiled for the arch (its ISA picks the code).
+build/runtime-$(1)/test_epilogue: tests/test_epilogue.c $(RUNTIME_HDR) Makefile | build/runtime-$(1)/.dir
+	@echo "  LD    $$@"
+	@$(CC) $(BASE_CFLAGS) $(CFLAGS) $(ARCH_CFLAGS_$(1)) tests/test_epilogue.c -o $$@ -lm
+
 build/%-$(1)/bench_model: build/%-$(1)/model.o $(ISA_GUARD) bench/bench_model.c bench/peak.c bench/peak.h bench/onednn.c bench/onednn.h build/runtime-$(1)/init.o build/runtime-$(1)/optim.o build/runtime-$(1)/util.o
 	@echo "  LD    $$@"
 	@$(CC) $(BASE_CFLAGS) $(CFLAGS) $(ARCH_CFLAGS_$(1)) $(BENCH_DNNL_FLAGS) $$< $(ISA_GUARD) bench/bench_model.c bench/peak.c $(BENCH_DNNL_SRC) build/runtime-$(1)/init.o build/runtime-$(1)/optim.o build/runtime-$(1)/util.o -o $$@ $(LIBS) $(BENCH_DNNL_LIBS)
