@@ -46,7 +46,13 @@ static inline int $(L.name)_wino_rows(int ty)
  * $(L.WT)ty .. $(L.WT)ty+$(L.WT - 1)), from one image's zero-bordered src [IB][H+2][W+2][B]: the
  * input (forward, backward-weights) or the output gradient (backward-data).
  * Tile tx of block ib at position xi goes to V + xi * next + ib * block + tx * B:
- * V [$(L.WP)][IB][NC][B] with next = IB * NC * B and block = NC * B. */
+ * V [$(L.WP)][IB][NC][B] with next = IB * NC * B + WPAD and block = NC * B.
+@ if L.WPAD > 0 then
+ * The $(L.WPAD) floats of padding after each position keep a tile's $(L.WP) positions,
+ * stored one after the other, off a single L1 set: unpadded they would lie
+ * a multiple of 4 KiB apart (hep64's input transform took 1.7x as long).
+@ end
+ */
 static inline void $(L.name)_wino_input_to(const float *src, int IB, int ty, int t0, int nc, float *restrict V,
                                            size_t next, size_t block)
 {
@@ -72,8 +78,8 @@ static inline void $(L.name)_wino_input_to(const float *src, int IB, int ty, int
 
 static inline void $(L.name)_wino_input(const float *src, int IB, int ty, int t0, int nc, float *restrict V)
 {
-    enum { B = $(L.B), NC = $(L.WINO_N) };
-    $(L.name)_wino_input_to(src, IB, ty, t0, nc, V, (size_t)IB * NC * B, (size_t)NC * B);
+    enum { B = $(L.B), NC = $(L.WINO_N), WPAD = $(L.WPAD) };
+    $(L.name)_wino_input_to(src, IB, ty, t0, nc, V, (size_t)IB * NC * B + WPAD, (size_t)NC * B);
 }
 
 @ if L.wino_fwd or L.wino_bwd_d then
@@ -97,14 +103,15 @@ static void $(L.name)_wino_weights(const float *weight, float *U, int OB, int IB
 }
 
 /* The first `rows` of the $(L.WT) rows of the chunk's nc tiles (t0 on) in every output
- * block, A^T M A, from the products M [$(L.WP)][OB][NC][B]: block ob's row i
+ * block, A^T M A, from the products M [$(L.WP)][OB][NC][B] (positions OB * NC * B + WPAD
+ * apart, as V's): block ob's row i
  * pixel x at dst + (ob * block + i * row + x) * B, x counted from the
  * chunk's first pixel. */
 static inline void $(L.name)_wino_output(const float *restrict M, int OB, int t0, int nc, int rows,
                                          float *restrict dst, size_t block, size_t row)
 {
-    enum { B = $(L.B), T = $(L.WT), A = $(L.WA), NC = $(L.WINO_N), W = $(L.W) };
-    const size_t next = (size_t)OB * NC * B;
+    enum { B = $(L.B), T = $(L.WT), A = $(L.WA), NC = $(L.WINO_N), W = $(L.W), WPAD = $(L.WPAD) };
+    const size_t next = (size_t)OB * NC * B + WPAD;
     for (int ob = 0; ob < OB; ob++)
         for (int tx = 0; tx < nc; tx++) {
             const float *mm = M + ((size_t)ob * NC + tx) * B;
@@ -133,8 +140,9 @@ static inline void $(L.name)_wino_output(const float *restrict M, int OB, int t0
 static inline void $(L.name)_wino_products(const hep_model *m, const float *U, const float *V, float *M, int OB, int IB,
                                             int nc)
 {
-    enum { B = $(L.B), P = $(L.WP), NC = $(L.WINO_N) };
+    enum { B = $(L.B), P = $(L.WP), NC = $(L.WINO_N), WPAD = $(L.WPAD) };
     const unsigned long long blocks = (unsigned long long)IB;
+    const size_t v_next = (size_t)IB * NC * B + WPAD, m_next = (size_t)OB * NC * B + WPAD;
 @ if L.WINO_TAIL > 0 then
     libxsmm_smmfunction_reducebatch_strd products = nc == NC ? m->$(L.name)_wino : m->$(L.name)_wino_tail;
 @ else
@@ -143,8 +151,8 @@ static inline void $(L.name)_wino_products(const hep_model *m, const float *U, c
 @ end
     for (int xi = 0; xi < P; xi++)
         for (int ob = 0; ob < OB; ob++)
-            products(U + (((size_t)xi * OB + ob) * IB) * B * B, V + (size_t)xi * IB * NC * B,
-                     M + ((size_t)xi * OB + ob) * NC * B, &blocks);
+            products(U + (((size_t)xi * OB + ob) * IB) * B * B, V + xi * v_next, M + xi * m_next + (size_t)ob * NC * B,
+                     &blocks);
 }
 
 /* One tile row of a pass from the bordered src [IB][H+2][W+2][B] into dst
@@ -152,8 +160,8 @@ static inline void $(L.name)_wino_products(const hep_model *m, const float *U, c
 static inline void $(L.name)_wino_row(const hep_model *m, float *scratch, const float *U, const float *src, int IB,
                                       int OB, int ty, float *dst, size_t block, size_t row)
 {
-    enum { B = $(L.B), T = $(L.WT), P = $(L.WP), NC = $(L.WINO_N), TW = $(L.TW) };
-    float *V = scratch, *M = V + (size_t)P * IB * NC * B;
+    enum { B = $(L.B), T = $(L.WT), P = $(L.WP), NC = $(L.WINO_N), TW = $(L.TW), WPAD = $(L.WPAD) };
+    float *V = scratch, *M = V + (size_t)P * ((size_t)IB * NC * B + WPAD);
     for (int t0 = 0; t0 < TW; t0 += NC) {
         const int nc = TW - t0 < NC ? TW - t0 : NC;
         $(L.name)_wino_input(src, IB, ty, t0, nc, V);
@@ -169,7 +177,7 @@ static void $(L.name)_wino_forward(hep_model *m, int n_images, const float *weig
                                    const hep_pass *pass)
 {
     enum { CB = $(L.CB), KB = $(L.KB), H = $(L.H), W = $(L.W), B = $(L.B), T = $(L.WT), P = $(L.WP),
-           NC = $(L.WINO_N), TH = $(L.TH), IN_IMAGE = CB * (H + 2) * (W + 2) * B };
+           NC = $(L.WINO_N), TH = $(L.TH), WPAD = $(L.WPAD), IN_IMAGE = CB * (H + 2) * (W + 2) * B };
     const hep_dropout drop = hep_dropout_make($(L.dropout and "pass->training" or "0"), pass->keep_prob,
                                               pass->seed, pass->step, $(L.dropout or 0));
     $(L.name)_wino_weights(weight, m->$(L.name)_wino_u, KB, CB);
@@ -179,7 +187,7 @@ static void $(L.name)_wino_forward(hep_model *m, int n_images, const float *weig
         for (int n = 0; n < n_images; n++)
             for (int ty = 0; ty < TH; ty++) {
                 float *scratch = m->thread[omp_get_thread_num()].wino;
-                float *rows = scratch + (size_t)P * (CB + KB) * NC * B;   /* [KB][T][W][B] */
+                float *rows = scratch + (size_t)P * ((CB + KB) * NC * B + 2 * WPAD);   /* [KB][T][W][B] */
                 $(L.name)_wino_row(m, scratch, m->$(L.name)_wino_u, m->$(L.in_buf) + (size_t)n * IN_IMAGE, CB, KB, ty,
                                    rows, (size_t)T * W, W);
                 const int valid = $(L.name)_wino_rows(ty);
@@ -285,13 +293,15 @@ static inline void $(L.name)_wino_grad_input(const float *dy, int ty, int t0, in
 /* One image's contribution to the thread's dU, from its input in
  * [CB][H+2][W+2][B] and output gradient dy (both zero-bordered). A group's
  * transformed tiles lie position-major, V [$(L.WP)][CB][TILES][B] and dM
- * [$(L.WP)][KB][TILES][B], so that each product call reads two contiguous
+ * [$(L.WP)][KB][TILES][B] (each position padded by WPAD floats, as in the
+ * forward), so that each product call reads two contiguous
  * runs (chunk-major, one call read a strided 1 KiB from every chunk). */
 static void $(L.name)_wino_weight_grad_image(const hep_model *m, hep_thread *t, const float *in, const float *dy)
 {
     enum { CB = $(L.CB), KB = $(L.KB), B = $(L.B), P = $(L.WP), NC = $(L.WINO_N), TW = $(L.TW), TH = $(L.TH),
-           G = $(L.WG), TILES = G * TW, WK = $(L.WK) };
-    float *V = t->wino, *dM = V + (size_t)P * CB * TILES * B, *dU = t->wgrad + $(L.wgrad_off);
+           G = $(L.WG), TILES = G * TW, WK = $(L.WK), WPAD = $(L.WPAD_W),
+           V_NEXT = CB * TILES * B + WPAD, M_NEXT = KB * TILES * B + WPAD };   /* positions apart */
+    float *V = t->wino, *dM = V + (size_t)P * V_NEXT, *dU = t->wgrad + $(L.wgrad_off);
     for (int ty0 = 0; ty0 < TH; ty0 += G) {
         const int rows = TH - ty0 < G ? TH - ty0 : G;   /* tile rows in this group */
         const unsigned long long chunks = (unsigned long long)rows * TW / WK;
@@ -299,13 +309,14 @@ static void $(L.name)_wino_weight_grad_image(const hep_model *m, hep_thread *t, 
             for (int t0 = 0; t0 < TW; t0 += NC) {
                 const int nc = TW - t0 < NC ? TW - t0 : NC;
                 size_t first = ((size_t)g * TW + t0) * B;   /* the chunk's first tile */
-                $(L.name)_wino_input_to(in, CB, ty0 + g, t0, nc, V + first, (size_t)CB * TILES * B, (size_t)TILES * B);
-                $(L.name)_wino_grad_input(dy, ty0 + g, t0, nc, dM + first, (size_t)KB * TILES * B, (size_t)TILES * B);
+                $(L.name)_wino_input_to(in, CB, ty0 + g, t0, nc, V + first, V_NEXT, (size_t)TILES * B);
+                $(L.name)_wino_grad_input(dy, ty0 + g, t0, nc, dM + first, M_NEXT, (size_t)TILES * B);
             }
         for (int xi = 0; xi < P; xi++)
             for (int kb = 0; kb < KB; kb++)
                 for (int cb = 0; cb < CB; cb++)
-                    m->$(L.name)_wino_bwd_w(dM + ((size_t)xi * KB + kb) * TILES * B, V + ((size_t)xi * CB + cb) * TILES * B,
+                    m->$(L.name)_wino_bwd_w(dM + (size_t)xi * M_NEXT + (size_t)kb * TILES * B,
+                                            V + (size_t)xi * V_NEXT + (size_t)cb * TILES * B,
                                             dU + (((size_t)xi * KB + kb) * CB + cb) * B * B, &chunks);
     }
 }
