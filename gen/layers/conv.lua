@@ -136,8 +136,9 @@ local WINO_CACHE_FLOATS = 128 * 1024
 -- products (one cache line), where positions would lie a multiple of 4 KiB
 -- apart: the transforms store or load a tile's positions one after the
 -- other, and such positions all fall in one L1 set (hep64, B = 32 with 8
--- tiles of 4 blocks: its step 4% faster padded). Where they do not (hep224),
--- padding measured 1-2% slower, so it is only for that case.
+-- tiles of 4 blocks: its conv2 forward 3.5% faster padded). Padding every
+-- layer of hep224, whose strides are not such multiples but for conv5's
+-- backward-weights, measured 1-2% slower, so it is only for that case.
 local function position_pad(...)
   for _, stride in ipairs({ ... }) do
     if stride % 1024 == 0 then return 16 end
