@@ -42,6 +42,13 @@ static inline int $(L.name)_wino_rows(int ty)
     return H - T * ty < T ? H - T * ty : T;
 }
 
+/* From one position of a chunk's V (blocks = IB) or M (blocks = OB) to the next. */
+static inline size_t $(L.name)_wino_next(int blocks)
+{
+    enum { B = $(L.B), NC = $(L.WINO_N), WPAD = $(L.WPAD) };
+    return (size_t)blocks * NC * B + WPAD;
+}
+
 /* V = B^T d B for the nc tiles t0 .. t0+nc-1 of the tile row ty (conv rows
  * $(L.WT)ty .. $(L.WT)ty+$(L.WT - 1)), from one image's zero-bordered src [IB][H+2][W+2][B]: the
  * input (forward, backward-weights) or the output gradient (backward-data).
@@ -78,8 +85,8 @@ static inline void $(L.name)_wino_input_to(const float *src, int IB, int ty, int
 
 static inline void $(L.name)_wino_input(const float *src, int IB, int ty, int t0, int nc, float *restrict V)
 {
-    enum { B = $(L.B), NC = $(L.WINO_N), WPAD = $(L.WPAD) };
-    $(L.name)_wino_input_to(src, IB, ty, t0, nc, V, (size_t)IB * NC * B + WPAD, (size_t)NC * B);
+    enum { B = $(L.B), NC = $(L.WINO_N) };
+    $(L.name)_wino_input_to(src, IB, ty, t0, nc, V, $(L.name)_wino_next(IB), (size_t)NC * B);
 }
 
 @ if L.wino_fwd or L.wino_bwd_d then
@@ -110,8 +117,8 @@ static void $(L.name)_wino_weights(const float *weight, float *U, int OB, int IB
 static inline void $(L.name)_wino_output(const float *restrict M, int OB, int t0, int nc, int rows,
                                          float *restrict dst, size_t block, size_t row)
 {
-    enum { B = $(L.B), T = $(L.WT), A = $(L.WA), NC = $(L.WINO_N), W = $(L.W), WPAD = $(L.WPAD) };
-    const size_t next = (size_t)OB * NC * B + WPAD;
+    enum { B = $(L.B), T = $(L.WT), A = $(L.WA), NC = $(L.WINO_N), W = $(L.W) };
+    const size_t next = $(L.name)_wino_next(OB);
     for (int ob = 0; ob < OB; ob++)
         for (int tx = 0; tx < nc; tx++) {
             const float *mm = M + ((size_t)ob * NC + tx) * B;
@@ -140,9 +147,9 @@ static inline void $(L.name)_wino_output(const float *restrict M, int OB, int t0
 static inline void $(L.name)_wino_products(const hep_model *m, const float *U, const float *V, float *M, int OB, int IB,
                                             int nc)
 {
-    enum { B = $(L.B), P = $(L.WP), NC = $(L.WINO_N), WPAD = $(L.WPAD) };
+    enum { B = $(L.B), P = $(L.WP), NC = $(L.WINO_N) };
     const unsigned long long blocks = (unsigned long long)IB;
-    const size_t v_next = (size_t)IB * NC * B + WPAD, m_next = (size_t)OB * NC * B + WPAD;
+    const size_t v_next = $(L.name)_wino_next(IB), m_next = $(L.name)_wino_next(OB);
 @ if L.WINO_TAIL > 0 then
     libxsmm_smmfunction_reducebatch_strd products = nc == NC ? m->$(L.name)_wino : m->$(L.name)_wino_tail;
 @ else
@@ -160,8 +167,8 @@ static inline void $(L.name)_wino_products(const hep_model *m, const float *U, c
 static inline void $(L.name)_wino_row(const hep_model *m, float *scratch, const float *U, const float *src, int IB,
                                       int OB, int ty, float *dst, size_t block, size_t row)
 {
-    enum { B = $(L.B), T = $(L.WT), P = $(L.WP), NC = $(L.WINO_N), TW = $(L.TW), WPAD = $(L.WPAD) };
-    float *V = scratch, *M = V + (size_t)P * ((size_t)IB * NC * B + WPAD);
+    enum { B = $(L.B), T = $(L.WT), P = $(L.WP), NC = $(L.WINO_N), TW = $(L.TW) };
+    float *V = scratch, *M = V + P * $(L.name)_wino_next(IB);
     for (int t0 = 0; t0 < TW; t0 += NC) {
         const int nc = TW - t0 < NC ? TW - t0 : NC;
         $(L.name)_wino_input(src, IB, ty, t0, nc, V);
@@ -177,7 +184,7 @@ static void $(L.name)_wino_forward(hep_model *m, int n_images, const float *weig
                                    const hep_pass *pass)
 {
     enum { CB = $(L.CB), KB = $(L.KB), H = $(L.H), W = $(L.W), B = $(L.B), T = $(L.WT), P = $(L.WP),
-           NC = $(L.WINO_N), TH = $(L.TH), WPAD = $(L.WPAD), IN_IMAGE = CB * (H + 2) * (W + 2) * B };
+           NC = $(L.WINO_N), TH = $(L.TH), IN_IMAGE = CB * (H + 2) * (W + 2) * B };
     const hep_dropout drop = hep_dropout_make($(L.dropout and "pass->training" or "0"), pass->keep_prob,
                                               pass->seed, pass->step, $(L.dropout or 0));
     $(L.name)_wino_weights(weight, m->$(L.name)_wino_u, KB, CB);
@@ -187,7 +194,7 @@ static void $(L.name)_wino_forward(hep_model *m, int n_images, const float *weig
         for (int n = 0; n < n_images; n++)
             for (int ty = 0; ty < TH; ty++) {
                 float *scratch = m->thread[omp_get_thread_num()].wino;
-                float *rows = scratch + (size_t)P * ((CB + KB) * NC * B + 2 * WPAD);   /* [KB][T][W][B] */
+                float *rows = scratch + P * ($(L.name)_wino_next(CB) + $(L.name)_wino_next(KB));   /* [KB][T][W][B] */
                 $(L.name)_wino_row(m, scratch, m->$(L.name)_wino_u, m->$(L.in_buf) + (size_t)n * IN_IMAGE, CB, KB, ty,
                                    rows, (size_t)T * W, W);
                 const int valid = $(L.name)_wino_rows(ty);
