@@ -40,10 +40,10 @@ static inline void hep_blocked_to_plain(const float *src, int n, int K, int H, i
                         src[((((size_t)i * KB + k / B) * (H + 2) + h + 1) * (W + 2) + w + 1) * B + k % B];
 }
 
-/* dst[c][r] = src[r][c] for a rows x cols matrix, in 32x32 tiles (a plain
- * loop strides through memory on one side and ran at a tenth of copy speed),
- * threads over row tiles. */
-static inline void hep_transpose(const float *restrict src, int rows, int cols, float *restrict dst)
+/* dst[c * ld + r] = src[r][c] for a rows x cols matrix (ld >= rows), in
+ * 32x32 tiles (a plain loop strides through memory on one side and ran at a
+ * tenth of copy speed), threads over row tiles. */
+static inline void hep_transpose(const float *restrict src, int rows, int cols, float *restrict dst, int ld)
 {
     enum { T = 32 };
 #pragma omp parallel for schedule(static)
@@ -51,7 +51,7 @@ static inline void hep_transpose(const float *restrict src, int rows, int cols, 
         for (int c0 = 0; c0 < cols; c0 += T) {
             int r1 = r0 + T < rows ? r0 + T : rows, c1 = c0 + T < cols ? c0 + T : cols;
             for (int c = c0; c < c1; c++)
-                for (int r = r0; r < r1; r++) dst[(size_t)c * rows + r] = src[(size_t)r * cols + c];
+                for (int r = r0; r < r1; r++) dst[(size_t)c * ld + r] = src[(size_t)r * cols + c];
         }
 }
 

@@ -48,7 +48,7 @@ static void $(L.name)_forward(hep_model *m, int n_images, const hep_pass *pass)
  * [IN][batch] receives the input gradient. Needs n_images == batch. */
 static void $(L.name)_backward(hep_model *m, int n_images, float *dout, float *din, const hep_pass *pass)
 {
-    enum { IN = $(L.IN), OUT = $(L.OUT), NBI = $(L.NBI), KD = $(L.KD) };
+    enum { IN = $(L.IN), OUT = $(L.OUT), NBI = $(L.NBI), NBW = $(L.NBW), LDT = $(L.LDT), KD = $(L.KD) };
     const int N = m->batch;
     const float *out = m->$(L.name)_out, *weight = m->params + $(L.w_off);
     float *dweight = m->grads + $(L.w_off), *dbias = m->grads + $(L.b_off);
@@ -79,20 +79,21 @@ static void $(L.name)_backward(hep_model *m, int n_images, float *dout, float *d
     }
     t1 = omp_get_wtime(); m->time_bwd_d[$(L.index0)] += t1 - t0; t0 = t1;
     /* dweight[o][i] = sum_n dout[o][n] in[i][n], from the input transposed
-     * to [batch][IN] (small next to the weight). */
+     * to [batch][LDT] (small next to the weight; LDT >= IN an odd number of
+     * cache lines, see gen/layers/dense.lua). */
     float *in_t = m->dense_in_t;
-    hep_transpose(m->$(L.in_buf), IN, N, in_t);
+    hep_transpose(m->$(L.in_buf), IN, N, in_t, LDT);
 @ if L.bwd_w_streaming then
 #pragma omp parallel
     {
 #pragma omp for schedule(static) nowait
-        for (int i0 = 0; i0 < IN; i0 += NBI)
+        for (int i0 = 0; i0 < IN; i0 += NBW)
             m->$(L.name)_bwd_w(in_t + i0, dout, dweight + i0);
         hep_streaming_stores_done();   /* before the region's closing barrier */
     }
 @ else
 #pragma omp parallel for schedule(static)
-    for (int i0 = 0; i0 < IN; i0 += NBI)
+    for (int i0 = 0; i0 < IN; i0 += NBW)
         m->$(L.name)_bwd_w(in_t + i0, dout, dweight + i0);
 @ end
     t1 = omp_get_wtime(); m->time_bwd_w[$(L.index0)] += t1 - t0; t0 = t1;

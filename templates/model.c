@@ -322,7 +322,7 @@ double hep_model_backward(hep_model *m, const int *labels, const float *weights,
      * per image. Weight gradients gather in private copies, summed below. */
     /* The head reads the feature gradient one image at a time: transposed
      * once to [batch][features] so that each image's is contiguous. */
-    hep_transpose(dcur, $(N.head.F), m->batch, m->dense_in_t);
+    hep_transpose(dcur, $(N.head.F), m->batch, m->dense_in_t, $(N.head.F));
     const float *dfeat = m->dense_in_t;
     t1 = omp_get_wtime(); m->time_bwd_d[$(N.head.index0)] += t1 - t0; t0 = t1;
 #pragma omp parallel
