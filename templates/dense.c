@@ -44,12 +44,22 @@ static void $(L.name)_forward(hep_model *m, int n_images, const hep_pass *pass)
     }
 }
 
+/* Backward-data's inputs per call: the widest of $(table.concat(L.NBD, ", ")) that still
+ * gives each of the threads 4 calls (or the narrowest). */
+static int $(L.name)_bwd_d_inputs(int threads)
+{
+    static const int widths[] = { $(table.concat(L.NBD, ", ")) };
+    int i = 0;
+    while (i + 1 < (int)(sizeof widths / sizeof widths[0]) && $(L.IN) / widths[i] < 4 * threads) i++;
+    return widths[i];
+}
+
 /* dout [OUT][batch] is overwritten with the pre-activation gradient; din
  * [IN][batch] receives the input gradient. Needs n_images == batch. */
 static void $(L.name)_backward(hep_model *m, int n_images, float *dout, float *din, const hep_pass *pass)
 {
-    enum { IN = $(L.IN), OUT = $(L.OUT), NBI = $(L.NBI), NBW = $(L.NBW), LDT = $(L.LDT), KD = $(L.KD) };
-    const int N = m->batch;
+    enum { IN = $(L.IN), OUT = $(L.OUT), NBW = $(L.NBW), LDT = $(L.LDT), KD = $(L.KD) };
+    const int N = m->batch, NBD = $(L.name)_bwd_d_inputs(m->threads);
     const float *out = m->$(L.name)_out, *weight = m->params + $(L.w_off);
     float *dweight = m->grads + $(L.w_off), *dbias = m->grads + $(L.b_off);
     const hep_dropout drop = hep_dropout_make($(L.dropout and "pass->training" or "0"), pass->keep_prob,
@@ -99,7 +109,7 @@ static void $(L.name)_backward(hep_model *m, int n_images, float *dout, float *d
     t1 = omp_get_wtime(); m->time_bwd_w[$(L.index0)] += t1 - t0; t0 = t1;
     /* din[i][n] = sum_o weight[o][i] dout[o][n] */
 #pragma omp parallel for schedule(static)
-    for (int i0 = 0; i0 < IN; i0 += NBI)
+    for (int i0 = 0; i0 < IN; i0 += NBD)
         for (int o0 = 0; o0 < OUT; o0 += KD)
             (o0 ? m->$(L.name)_bwd_d_acc : m->$(L.name)_bwd_d)(dout + (size_t)o0 * N, weight + (size_t)o0 * IN + i0,
                                                                din + (size_t)i0 * N);
