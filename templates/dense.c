@@ -45,7 +45,7 @@ static void $(L.name)_forward(hep_model *m, int n_images, const hep_pass *pass)
 }
 
 /* Backward-data's inputs per call: the widest of $(table.concat(L.NBD, ", ")) that still
- * gives each of the threads 4 calls (or the narrowest). */
+ * gives each of the threads 4 calls, else the narrowest. */
 static int $(L.name)_bwd_d_inputs(int threads)
 {
     static const int widths[] = { $(table.concat(L.NBD, ", ")) };
@@ -89,8 +89,9 @@ static void $(L.name)_backward(hep_model *m, int n_images, float *dout, float *d
     }
     t1 = omp_get_wtime(); m->time_bwd_d[$(L.index0)] += t1 - t0; t0 = t1;
     /* dweight[o][i] = sum_n dout[o][n] in[i][n], from the input transposed
-     * to [batch][LDT] (small next to the weight; LDT >= IN an odd number of
-     * cache lines, see gen/layers/dense.lua). */
+     * to [batch][LDT] (small next to the weight; LDT, the fewest whole cache
+     * lines >= IN in an odd number, keeps its rows in different L1 sets: see
+     * gen/layers/dense.lua). */
     float *in_t = m->dense_in_t;
     hep_transpose(m->$(L.in_buf), IN, N, in_t, LDT);
 @ if L.bwd_w_streaming then
