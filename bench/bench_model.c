@@ -117,16 +117,14 @@ static int memory_only(const hep_model_info *info, int batch, int threads, const
     hep_model_forward(b.m, b.x, batch, &pass, NULL);
     hep_model_backward(b.m, b.labels, NULL, batch, &pass);
     hep_adam_update(&b.adam, info, hep_model_params(b.m), hep_model_grads(b.m));
-    double dt = omp_get_wtime() - t0;
-    struct rusage ru;
-    getrusage(RUSAGE_SELF, &ru);
+    double dt = omp_get_wtime() - t0, rss_mib = max_rss_mib();
     printf("%s (%s), batch %d, one training step (%.1f s): peak resident memory %.1f MiB (%.2f GB)\n",
-           info->network, info->arch, batch, dt, ru.ru_maxrss / 1024.0, ru.ru_maxrss * 1024.0 / 1e9);
+           info->network, info->arch, batch, dt, rss_mib, rss_mib * 1048576.0 / 1e9);
     if (json) {
         FILE *f = fopen(json, "a");
         if (!f) { perror(json); return 1; }
         fprintf(f, "{\"network\": \"%s\", \"arch\": \"%s\", \"batch\": %d, \"memory_only\": true, "
-                   "\"max_rss_mib\": %.1f}\n", info->network, info->arch, batch, ru.ru_maxrss / 1024.0);
+                   "\"max_rss_mib\": %.1f}\n", info->network, info->arch, batch, rss_mib);
         fclose(f);
     }
     teardown(&b);
