@@ -17,7 +17,7 @@ M.knl = {
   vector_floats = 16,
   channel_block = { 64, 32, 16 },   -- preferred first; must divide the filters
   max_width_chunk = 28,             -- GEMM n (output pixels per kernel call)
-  bwd_weight_rows = 8,              -- rows reduced per backward-weights call
+  bwd_weight_rows = 8,              -- rows per backward band (and backward-weights call)
 }
 
 M.skx = {
@@ -40,6 +40,14 @@ M.hsw = {
   channel_block = { 32, 64, 16, 8 },
   max_width_chunk = 14,             -- 16 ymm registers: keep the C tile small
   bwd_weight_rows = 8,
+  -- Rows of the output gradient one backward-weights call reads, in bytes
+  -- (at most; whole rows, dividing the band). On 16 ymm registers the
+  -- 32x32 weight block is 11 passes of 3 columns over those rows, so they
+  -- must stay in L1 between passes: 8 rows of 112 pixels (114 KiB) left
+  -- hep224's conv2 at 82% of the peak on AVX2 code, one row (14 KiB) at 91%.
+  -- The AVX-512 tables leave it out (the whole band per call): there one
+  -- row per call was 1-3% slower.
+  bwd_weight_call_bytes = 16384,
 }
 
 -- native: this machine's own -march=native, with the blocking of the named

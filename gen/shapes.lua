@@ -65,6 +65,21 @@ local function band_rows(op, rows)
   return above or below
 end
 M.band_rows = band_rows
+
+--- Rows of the band one direct backward-weights call reduces over: the most
+-- (a divisor of the band's) whose output gradient, rows x width x block
+-- floats, fits the arch's bwd_weight_call_bytes; the whole band where the
+-- arch sets none, and for the first conv, whose 3 input channels are one
+-- register pass over the rows.
+local function call_rows(op, bytes)
+  if not bytes or op.first then return op.BWR end
+  local best = 1
+  for r = 1, op.BWR do
+    if op.BWR % r == 0 and r * op.W * op.B * 4 <= bytes then best = r end
+  end
+  return best
+end
+M.call_rows = call_rows
 M.chunk_width = chunk_width
 
 --- A tuning file's values for this conv (gen/tuning.lua), checked; returns
@@ -89,6 +104,7 @@ local function apply_tuning(op, tuning, net)
     end
     op.BWR, op.BWR_src = entry.bwr, tuning.path
   end
+  if entry.bwc then op.tuned_bwc, op.tuned_bwc_where, op.tuned_bwc_src = entry.bwc, where, tuning.path end
   if entry.wg then op.tuned_wg, op.tuned_wg_where, op.tuned_wg_src = entry.wg, where, tuning.path end
   if op.algorithm == "auto" and entry[PASSES[1]] then
     local tile
@@ -168,6 +184,26 @@ end
 -- 19 tile rows of 19 at 112x112 would otherwise make one group of 361).
 local WINO_BWD_TILES, WINO_BWD_MAX_TILES = 56, 4 * 56
 M.WINO_BWD_MAX_TILES = WINO_BWD_MAX_TILES
+--- The rows per direct backward-weights call: a tuning entry's, checked
+-- against the layer's band and algorithm, else call_rows' default.
+local function choose_call_rows(op, net, arch)
+  op.BWC, op.BWC_src = call_rows(op, arch.bwd_weight_call_bytes), "default"
+  local bwc = op.tuned_bwc
+  if not bwc then return nil end
+  if op.wino_bwd_w then
+    -- as a group (wg) for a direct pass: unused where the network file names the algorithm
+    if op.algorithm ~= "auto" then return nil end
+    return string.format("%s.bwc = %d: layer %s (%s:%d) has a Winograd backward-weights pass (bwc is for the direct one's)",
+      op.tuned_bwc_where, bwc, op.name, net.file, op.line or 0)
+  end
+  if op.BWR % bwc ~= 0 then
+    return string.format("%s.bwc = %d must divide the backward rows %d of layer %s (%s:%d)", op.tuned_bwc_where, bwc,
+      op.BWR, op.name, net.file, op.line or 0)
+  end
+  op.BWC, op.BWC_src = bwc, op.tuned_bwc_src
+  return nil
+end
+
 local function choose_winograd_group(op, net)
   op.WG, op.WG_src = nil, "default"
   -- An entry's group was measured for the entry's own algorithm (or the
@@ -449,7 +485,7 @@ function M.infer(net, arch, tuning)
       local err = apply_tuning(op, tuning, net)
       if err then return nil, { err } end
       choose_algorithm(op, net)
-      err = choose_winograd_group(op, net)
+      err = choose_winograd_group(op, net) or choose_call_rows(op, net, arch)
       if err then return nil, { err } end
       flops = flops + op.flops
     elseif op.kind == "dense" then

@@ -4,19 +4,24 @@
 -- every conv at once:
 --   width chunk (GEMM n of forward and backward-data): the arch's maximum,
 --     half of it, double it (each the largest divisor of the width below);
---   backward rows (band and backward-weights call): the default, about half,
---     about double (valid: divides the height, even under a pool);
+--   backward rows (band): the default, about half, about double (valid:
+--     divides the height, even under a pool);
+--   rows per backward-weights call, for a conv whose default backward-weights
+--     is direct: about half and double the default (valid: divides the band);
 --   Winograd backward-weights groups (tile rows transformed together), for
 --     a conv whose default backward-weights is Winograd: about half and
 --     double the default (valid: divides the tile rows, or any count up to
 --     the scratch's bound where the layer ends in partial tiles);
 --   algorithm: direct, Winograd F(2x2), F(4x4) and F(6x6) in every pass,
 --     where each fits, partial tiles included (the default is the cost
---     model's, gen/shapes.lua).
+--     model's, gen/shapes.lua), for a conv whose network file leaves it
+--     to the generator.
 -- Each conv then takes the width chunk with the least forward +
 -- backward-data time, the rows with the least backward-data +
--- backward-weights time, the group with the least backward-weights time
--- (kept only while backward-weights keeps the default's algorithm), and per pass the faster of direct and one Winograd
+-- backward-weights time, the rows per call and the group with the least
+-- backward-weights time (each kept only while backward-weights keeps the
+-- default's algorithm, the call rows only while they divide the chosen
+-- band), and per pass the faster of direct and one Winograd
 -- tile (choose_passes); that combination is timed as a whole. Where a
 -- conv's backward-weights took another Winograd tile than the default's, a
 -- second round times that tile's groups (regroup_candidates) over the
@@ -71,27 +76,43 @@ local function group_near_tile(op, T, default, factor)
   return best
 end
 
+--- The rows per direct backward-weights call (a divisor of the band) nearest
+-- `factor` x the default; nil (the default) for a conv whose default
+-- backward-weights is Winograd or when that is the default itself.
+local function call_rows_near(op, factor)
+  if op.passes.backward_weights ~= "direct" then return nil end
+  local want, best = op.BWC * factor, nil
+  for r = 1, op.BWR do
+    if op.BWR % r == 0 and (not best or math.abs(r - want) < math.abs(best - want)) then best = r end
+  end
+  if best == op.BWC then return nil end
+  return best
+end
+
 local function group_near(op, factor)
   if not op.WG then return nil end
   return group_near_tile(op, op.wino, op.WG, factor)
 end
 
---- The algorithm a candidate gives a conv: `algo` where it fits, else direct.
+--- The algorithm a candidate gives a conv: `algo` where it fits, else direct;
+-- the network file's own where it names one (no tuning file overrides it,
+-- so timing another would time the same code again).
 local function algo_for(op, algo)
+  if op.algorithm and op.algorithm ~= "auto" then return op.passes.forward end
   local T = shapes.WINOGRAD_TILE[algo]
   if T and not shapes.winograd_fits(op, T) then return "direct" end
   return algo
 end
 
 --- Candidates for one block: { name, values = { [conv name] = { wc, bwr,
--- wg, algo } } } (algo: every pass's; wg nil: the generator's default), the
--- defaults first; candidates equal to the defaults are left out.
+-- bwc, wg, algo } } } (algo: every pass's; bwc, wg nil: the generator's
+-- defaults), the defaults first; candidates equal to the defaults are left out.
 function M.candidates(arch, convs)
-  local function make(name, wc_of, bwr_of, algo_of, wg_of)
+  local function make(name, wc_of, bwr_of, algo_of, wg_of, bwc_of)
     local c = { name = name, values = {} }
     for _, op in ipairs(convs) do
       c.values[op.name] = { wc = wc_of(op), bwr = bwr_of(op), algo = algo_of and algo_of(op) or op.passes.forward,
-                            wg = wg_of and wg_of(op) or nil }
+                            wg = wg_of and wg_of(op) or nil, bwc = bwc_of and bwc_of(op) or nil }
     end
     return c
   end
@@ -101,7 +122,7 @@ function M.candidates(arch, convs)
   local function add(c)
     for _, op in ipairs(convs) do
       local v, d = c.values[op.name], list[1].values[op.name]
-      if v.wc ~= d.wc or v.bwr ~= d.bwr or v.algo ~= d.algo or v.wg ~= d.wg then
+      if v.wc ~= d.wc or v.bwr ~= d.bwr or v.algo ~= d.algo or v.wg ~= d.wg or v.bwc ~= d.bwc then
         list[#list + 1] = c
         return
       end
@@ -113,6 +134,10 @@ function M.candidates(arch, convs)
   end
   for _, f in ipairs({ 0.5, 2 }) do
     add(make(string.format("backward rows x%g", f), default_wc, function(op) return rows_near(op, f) end))
+  end
+  for _, f in ipairs({ 0.5, 2 }) do
+    add(make(string.format("backward-weights call rows x%g", f), default_wc, default_bwr, nil, nil,
+      function(op) return call_rows_near(op, f) end))
   end
   for _, f in ipairs({ 0.5, 2 }) do
     add(make(string.format("Winograd groups x%g", f), default_wc, default_bwr, nil,
@@ -166,7 +191,7 @@ local function choose_passes(default, by_algo, margin)
 end
 M.choose_passes = choose_passes
 
---- Per conv, the fastest width chunk, rows, Winograd group and algorithms over the timed
+--- Per conv, the fastest width chunk, rows, call rows, Winograd group and algorithms over the timed
 -- candidates (timings[i] = { layers = { [name] = { fwd, bwd_d, bwd_w } },
 -- step }); returns values and, per conv, the measurements that chose them.
 function M.choose(convs, cands, timings, margin)
@@ -177,12 +202,14 @@ function M.choose(convs, cands, timings, margin)
     local best_wc, best_bwr = d.wc, d.bwr
     local wc_cost, bwr_cost = (t0[1] + t0[2]) * (1 - margin), (t0[2] + t0[3]) * (1 - margin)
     local best_wg, wg_cost = nil, t0[3] * (1 - margin)   -- nil: the generator's default group
+    local best_bwc, bwc_cost = nil, t0[3] * (1 - margin)   -- nil: the generator's default call rows
     local seen_wc, seen_bwr, notes_wc, notes_bwr, by_algo, notes_algo = {}, {}, {}, {}, {}, {}
-    local seen_wg, notes_wg = {}, {}
+    local seen_wg, notes_wg, seen_bwc, notes_bwc = {}, {}, {}, {}
     for i, c in ipairs(cands) do
       local v, t = c.values[op.name], timings[i].layers[op.name]
       local fwd_cost, bwd_cost = t[1] + t[2], t[2] + t[3]
-      local same_algo, same_wg = v.algo == d.algo, v.wg == d.wg
+      -- "same_wg": the default's group and call rows (each candidate varies one knob)
+      local same_algo, same_wg = v.algo == d.algo, v.wg == d.wg and v.bwc == d.bwc
       if same_algo and same_wg and v.bwr == d.bwr and not seen_wc[v.wc] then
         seen_wc[v.wc] = true
         notes_wc[#notes_wc + 1] = string.format("%d: %.2f", v.wc, fwd_cost)
@@ -193,7 +220,14 @@ function M.choose(convs, cands, timings, margin)
         notes_bwr[#notes_bwr + 1] = string.format("%d: %.2f", v.bwr, bwd_cost)
         if i > 1 and bwd_cost < bwr_cost then best_bwr, bwr_cost = v.bwr, bwd_cost end
       end
-      if same_algo and v.wc == d.wc and v.bwr == d.bwr and (v.wg or i == 1) and not seen_wg[v.wg or "default"] then
+      if same_algo and v.wc == d.wc and v.bwr == d.bwr and v.wg == d.wg and (v.bwc or i == 1)
+          and not seen_bwc[v.bwc or "default"] then
+        seen_bwc[v.bwc or "default"] = true
+        notes_bwc[#notes_bwc + 1] = string.format("%s: %.2f", v.bwc or "default", t[3])
+        if i > 1 and t[3] < bwc_cost then best_bwc, bwc_cost = v.bwc, t[3] end
+      end
+      if same_algo and v.wc == d.wc and v.bwr == d.bwr and v.bwc == d.bwc and (v.wg or i == 1)
+          and not seen_wg[v.wg or "default"] then
         seen_wg[v.wg or "default"] = true
         notes_wg[#notes_wg + 1] = string.format("%s: %.2f", v.wg or "default", t[3])
         if i > 1 and t[3] < wg_cost then best_wg, wg_cost = v.wg, t[3] end
@@ -205,11 +239,13 @@ function M.choose(convs, cands, timings, margin)
     end
     local passes = choose_passes(d.algo, by_algo, margin)
     -- a group measured with the default's backward-weights algorithm only
-    if passes.backward_weights ~= d.algo then best_wg = nil end
-    chosen[op.name] = { wc = best_wc, bwr = best_bwr, wg = best_wg, passes = passes }
-    why[op.name] = string.format("forward + backward-data ms by width chunk %s; backward ms by rows %s; %s"
+    if passes.backward_weights ~= d.algo then best_wg, best_bwc = nil, nil end
+    if best_bwc and best_bwr % best_bwc ~= 0 then best_bwc = nil end
+    chosen[op.name] = { wc = best_wc, bwr = best_bwr, bwc = best_bwc, wg = best_wg, passes = passes }
+    why[op.name] = string.format("forward + backward-data ms by width chunk %s; backward ms by rows %s; %s%s"
       .. "forward/backward-data/backward-weights ms by algorithm: %s",
       table.concat(notes_wc, ", "), table.concat(notes_bwr, ", "),
+      #notes_bwc > 1 and "backward-weights ms by rows per call " .. table.concat(notes_bwc, ", ") .. "; " or "",
       #notes_wg > 1 and "backward-weights ms by Winograd group (tile rows) " .. table.concat(notes_wg, ", ") .. "; " or "",
       table.concat(notes_algo, ", "))
   end
@@ -272,7 +308,7 @@ function M.render(arch, net_name, block, convs, values)
   local t = { arch = arch.name, networks = { [net_name] = { block = block } }, convs = {} }
   for _, op in ipairs(convs) do
     local v = values[op.name]
-    local e = { wc = v.wc, bwr = v.bwr, wg = v.wg }
+    local e = { wc = v.wc, bwr = v.bwr, bwc = v.bwc, wg = v.wg }
     for pass, algo in pairs(M.passes_of(v)) do e[pass] = algo end
     t.convs[tuning.key(op, block)] = e
   end

@@ -15,8 +15,9 @@
 -- `why` records the measurements that chose the entry (host, times).
 --
 -- wc: output pixels per forward / backward-data GEMM call (the GEMM's n;
--- divides the width); bwr: rows per backward band and backward-weights call
--- (divides the height; even under a 2x2 pool); wg (optional, for a Winograd
+-- divides the width); bwr: rows per backward band (divides the height; even
+-- under a 2x2 pool); bwc (optional, for a direct backward-weights pass):
+-- rows per backward-weights call (divides bwr); wg (optional, for a Winograd
 -- backward-weights pass): tile rows of an image transformed together before
 -- their products (at most the layer's tile rows; unused where the network
 -- file names the conv's algorithm, as it was measured for the entry's own
@@ -67,9 +68,10 @@ function M.load(path)
   end
   for key, c in pairs(t.convs or {}) do
     if type(c) ~= "table" or (c.wc ~= nil and not is_pos_int(c.wc)) or (c.bwr ~= nil and not is_pos_int(c.bwr))
-        or (c.wg ~= nil and not is_pos_int(c.wg)) or (c.why ~= nil and type(c.why) ~= "string") then
+        or (c.bwc ~= nil and not is_pos_int(c.bwc)) or (c.wg ~= nil and not is_pos_int(c.wg))
+        or (c.why ~= nil and type(c.why) ~= "string") then
       return nil, string.format("%s: convs[%q]: expected { wc = <positive integer>, bwr = <positive integer>, "
-        .. "wg = <positive integer> (optional) }", path, tostring(key))
+        .. "bwc = <positive integer> (optional), wg = <positive integer> (optional) }", path, tostring(key))
     end
     local given = 0
     for _, pass in ipairs(PASSES) do
@@ -117,8 +119,9 @@ function M.render(t, header)
       for _, pass in ipairs(PASSES) do parts[#parts + 1] = string.format("%s = %s", pass, quoted(c[pass])) end
       algos = "\n      " .. table.concat(parts, ", ") .. ","
     end
-    lines[#lines + 1] = string.format("    [%s] = { wc = %d, bwr = %d,%s%s\n      why = %s },", quoted(key), c.wc, c.bwr,
-      c.wg and string.format(" wg = %d,", c.wg) or "", algos, quoted(c.why or ""))
+    lines[#lines + 1] = string.format("    [%s] = { wc = %d, bwr = %d,%s%s%s\n      why = %s },", quoted(key), c.wc,
+      c.bwr, c.bwc and string.format(" bwc = %d,", c.bwc) or "", c.wg and string.format(" wg = %d,", c.wg) or "", algos,
+      quoted(c.why or ""))
   end
   lines[#lines + 1] = "  },"
   lines[#lines + 1] = "}"

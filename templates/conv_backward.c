@@ -163,7 +163,7 @@ static void $(L.name)_backward_image(hep_model *m, hep_thread *t, int n, const f
                                      const hep_pass *pass)
 {
     enum { CB = $(L.CB), KB = $(L.KB), H = $(L.H), W = $(L.W), B = $(L.B), WC = $(L.WC), C = $(L.C),
-           OH = $(L.OH), OW = $(L.OW), K = $(L.K), BWR = $(L.BWR), DYH = $(L.DYH),
+           OH = $(L.OH), OW = $(L.OW), K = $(L.K), BWR = $(L.BWR), BWC = $(L.BWC), DYH = $(L.DYH),
            IN_IMAGE = $(L.first and "(H + 2) * (W + 2) * C" or "CB * (H + 2) * (W + 2) * B"),
            OUT_IMAGE = KB * (OH + 2) * (OW + 2) * B };
     const float *in = m->$(L.in_buf) + (size_t)n * IN_IMAGE;
@@ -180,7 +180,7 @@ static void $(L.name)_backward_image(hep_model *m, hep_thread *t, int n, const f
     /* Row bands of BWR conv rows: the band's pre-pool gradient is written,
      * used for the weight gradient and (with a one-row lag, for the 3x3
      * window) for the data gradient while it is still in cache. */
-    const unsigned long long rows = BWR;
+    const unsigned long long rows = $(L.BWC);   /* per backward-weights call */
 @ if not L.first then
     const unsigned long long blocks = KB * 9;
 @ end
@@ -197,22 +197,24 @@ static void $(L.name)_backward_image(hep_model *m, hep_thread *t, int n, const f
         t1 = omp_get_wtime(); t->bwd_d[$(L.index0)] += t1 - t0; t0 = t1;
 
 @ if not L.wino_bwd_w then
-        /* Weight gradient: for each tap, the band's dy times the input. */
-        for (int kb = 0; kb < KB; kb++) {
-            const float *dy_rows = dy + ((kb * DYH + h0 - dy_top) * (W + 2) + 1) * B;
+        /* Weight gradient: for each tap, the band's dy times the input, $(L.BWC) of
+         * its rows per call$(L.BWC < L.BWR and " (they stay in L1 while the kernel passes over them)" or ""). */
+        for (int kb = 0; kb < KB; kb++)
+            for (int y = h0; y < h0 + BWR; y += BWC) {
+                const float *dy_rows = dy + ((kb * DYH + y - dy_top) * (W + 2) + 1) * B;
 @ if L.first then
-            for (int r = 0; r < 3; r++)
-                for (int s = 0; s < 3; s++)
-                    m->$(L.name)_bwd_w(dy_rows, in + ((h0 + r) * (W + 2) + s) * C,
-                                       dweight + ((size_t)kb * 9 + r * 3 + s) * C * B, &rows);
-@ else
-            for (int cb = 0; cb < CB; cb++)
                 for (int r = 0; r < 3; r++)
                     for (int s = 0; s < 3; s++)
-                        m->$(L.name)_bwd_w(dy_rows, in + ((cb * (H + 2) + h0 + r) * (W + 2) + s) * B,
-                                           dweight + ((((size_t)kb * CB + cb) * 9) + r * 3 + s) * B * B, &rows);
+                        m->$(L.name)_bwd_w(dy_rows, in + ((y + r) * (W + 2) + s) * C,
+                                           dweight + ((size_t)kb * 9 + r * 3 + s) * C * B, &rows);
+@ else
+                for (int cb = 0; cb < CB; cb++)
+                    for (int r = 0; r < 3; r++)
+                        for (int s = 0; s < 3; s++)
+                            m->$(L.name)_bwd_w(dy_rows, in + ((cb * (H + 2) + y + r) * (W + 2) + s) * B,
+                                               dweight + ((((size_t)kb * CB + cb) * 9) + r * 3 + s) * B * B, &rows);
 @ end
-        }
+            }
         t1 = omp_get_wtime(); t->bwd_w[$(L.index0)] += t1 - t0; t0 = t1;
 @ end
 @ if not L.first then

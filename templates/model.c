@@ -12,7 +12,7 @@
  * Blocking (a tuning file from `make tune`, or the built-in defaults):
 @ for _, op in ipairs(N.ops) do
 @   if op.kind == "conv" then
- *   $(string.format("%-8s width chunk %-3d (%s), backward rows %-3d (%s)", op.name, op.WC, op.WC_src, op.BWR, op.BWR_src))$(op.WG and string.format(",\n *            Winograd backward-weights groups of %d tile rows (%s)", op.WG, op.WG_src) or "")
+ *   $(string.format("%-8s width chunk %-3d (%s), backward rows %-3d (%s)", op.name, op.WC, op.WC_src, op.BWR, op.BWR_src))$(op.WG and string.format(",\n *            Winograd backward-weights groups of %d tile rows (%s)", op.WG, op.WG_src) or string.format(",\n *            rows per backward-weights call %d (%s)", op.BWC, op.BWC_src))
 @   end
 @ end
  *

@@ -99,6 +99,8 @@ tuning_used() {
     grep -q "Channel block B = 32 (tests/tuning/odd-hep64.lua)" "$d/model.c" &&
         grep -q "conv2    width chunk 8   (tests/tuning/odd-hep64.lua), backward rows 4   (tests/tuning/odd-hep64.lua)" "$d/model.c" &&
         grep -q "Winograd backward-weights groups of 1 tile rows (tests/tuning/odd-hep64.lua)" "$d/model.c" &&
+        grep -q "rows per backward-weights call 1 (tests/tuning/odd-hep64.lua)" "$d/model.c" &&
+        grep -q "conv3 backward-weights: m=32 n=32 k=16, 1 rows" "$d/model.c" &&
         grep -q "conv2    winograd4  direct     winograd4  (tests/tuning/odd-hep64.lua)" "$d/model.c" &&
         grep -q "conv3    direct     winograd2  direct     (tests/tuning/odd-hep64.lua)" "$d/model.c"
 }
@@ -138,7 +140,7 @@ check "tune bad: a block the arch does not offer" bad_tuning \
     ': networks["hep64"].block = 48 must be one of arch skx'"'"'s channel blocks (64, 32, 16)'
 check "tune bad: a value of the wrong type" bad_tuning \
     'return { convs = { x = { wc = "wide" } } }' \
-    ': convs["x"]: expected { wc = <positive integer>, bwr = <positive integer>, wg = <positive integer> (optional) }'
+    ': convs["x"]: expected { wc = <positive integer>, bwr = <positive integer>, bwc = <positive integer> (optional), wg = <positive integer> (optional) }'
 check "tune bad: not Lua" bad_tuning 'return {' ':2:'
 check "tune bad: a Winograd group of more than the tile rows" bad_tuning \
     'return { convs = { ["B64 128x32x32->128 pool"] = { wg = 9 } } }' \
@@ -148,7 +150,16 @@ check "tune bad: a Winograd group for a direct backward-weights" bad_tuning \
     ': convs["B64 128x32x32->128 pool"].wg = 2: layer conv2 (networks/hep64.lua:8) has a direct backward-weights pass'
 check "tune bad: a Winograd group of the wrong type" bad_tuning \
     'return { convs = { x = { wg = 0 } } }' \
-    ': convs["x"]: expected { wc = <positive integer>, bwr = <positive integer>, wg = <positive integer> (optional) }'
+    ': convs["x"]: expected { wc = <positive integer>, bwr = <positive integer>, bwc = <positive integer> (optional), wg = <positive integer> (optional) }'
+check "tune bad: backward-weights call rows that do not divide the band" bad_tuning \
+    'return { convs = { ["B64 128x32x32->128 pool"] = { bwr = 8, bwc = 3, forward = "direct", backward_data = "direct", backward_weights = "direct" } } }' \
+    ': convs["B64 128x32x32->128 pool"].bwc = 3 must divide the backward rows 8 of layer conv2 (networks/hep64.lua:8)'
+check "tune bad: backward-weights call rows for a Winograd backward-weights" bad_tuning \
+    'return { convs = { ["B64 128x32x32->128 pool"] = { bwc = 2 } } }' \
+    ': convs["B64 128x32x32->128 pool"].bwc = 2: layer conv2 (networks/hep64.lua:8) has a Winograd backward-weights pass (bwc is for the direct one'"'"'s)'
+check "tune bad: backward-weights call rows of the wrong type" bad_tuning \
+    'return { convs = { x = { bwc = 1.5 } } }' \
+    ': convs["x"]: expected { wc = <positive integer>, bwr = <positive integer>, bwc = <positive integer> (optional), wg = <positive integer> (optional) }'
 check "tune bad: two Winograd tiles in one layer" bad_tuning \
     'return { convs = { ["B64 128x32x32->128 pool"] = { forward = "winograd4", backward_data = "winograd2", backward_weights = "direct" } } }' \
     ': convs["B64 128x32x32->128 pool"].backward_data = "winograd2": layer conv2 (networks/hep64.lua:8) cannot take it (one Winograd tile per layer)'

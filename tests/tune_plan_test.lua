@@ -41,6 +41,40 @@ chosen = plan.choose(convs, cands, timings, 0.03)
 expect("c1 group with direct backward-weights", tostring(chosen.c1.wg), "nil")
 timings[5] = t5
 print("c1 " .. why.c1)
+-- rows per direct backward-weights call, judged by backward-weights time;
+-- dropped where the chosen band is not a multiple of them
+local D = "direct"
+local cands3 = {
+  { values = { c1 = { wc = 14, bwr = 8, algo = D }, c2 = { wc = 14, bwr = 14, algo = D } } },                    -- defaults
+  { values = { c1 = { wc = 14, bwr = 8, algo = D, bwc = 2 }, c2 = { wc = 14, bwr = 14, algo = D, bwc = 7 } } },  -- call rows
+  { values = { c1 = { wc = 14, bwr = 8, algo = D, bwc = 4 }, c2 = { wc = 14, bwr = 14, algo = D, bwc = 2 } } },  -- call rows
+  { values = { c1 = { wc = 14, bwr = 4, algo = D }, c2 = { wc = 14, bwr = 4, algo = D } } },                    -- band rows
+}
+local timings3 = {
+  t({ 10, 10, 10 }, { 10, 10, 10 }),
+  t({ 10, 10, 9 }, { 10, 10, 9 }),      -- c1: 2 rows 10% faster (taken); c2: 7 rows 10% faster, but see below
+  t({ 10, 10, 9.5 }, { 10, 10, 9.9 }),  -- c1: 4 rows slower than 2; c2: within noise
+  t({ 10, 10.5, 10 }, { 10, 8, 8 }),    -- c1: band of 4 slower; c2: band of 4 faster (taken): 7 rows do not divide it
+}
+local chosen3, why3 = plan.choose(convs, cands3, timings3, 0.03)
+expect("c1 bwr, rows per call", chosen3.c1.bwr .. " " .. tostring(chosen3.c1.bwc), "8 2")
+expect("c2 bwr, rows per call (7 dropped)", chosen3.c2.bwr .. " " .. tostring(chosen3.c2.bwc), "4 nil")
+local call_note = "backward-weights ms by rows per call default: 10.00, 2: 9.00, 4: 9.50"
+expect("c1 why names the call rows", tostring(why3.c1:find(call_note, 1, true) ~= nil), "true")
+-- the candidates of a direct conv whose network file names its algorithm:
+-- call rows about half and double the default; no algorithm candidates
+-- (they would build the same code again)
+local direct_conv = { name = "c1", H = 32, W = 32, pool = true, WC = 8, BWR = 8, BWC = 4, algorithm = "direct",
+                      passes = { forward = D, backward_data = D, backward_weights = D } }
+local names, call_rows = {}, {}
+for _, c in ipairs(plan.candidates({ max_width_chunk = 14 }, { direct_conv })) do
+  names[#names + 1] = c.name
+  if c.values.c1.bwc then call_rows[#call_rows + 1] = tostring(c.values.c1.bwc) end
+end
+expect("candidates of a named direct conv", table.concat(names, "; "), "defaults; width chunks up to 7; "
+  .. "width chunks up to 28; backward rows x0.5; backward rows x2; backward-weights call rows x0.5; "
+  .. "backward-weights call rows x2")
+expect("their rows per call", table.concat(call_rows, " "), "2 8")
 -- another tile faster in every pass wins as a whole
 local p = plan.choose_passes(W4, { winograd4 = { 10, 10, 10 }, winograd2 = { 8, 8, 8 }, direct = { 20, 20, 20 } }, 0.03)
 expect("F(2x2) faster throughout", passes(p), "winograd2 winograd2 winograd2")

@@ -104,7 +104,7 @@ function M.plan(op, ctx)
       call = string.format("libxsmm_smmdispatch_reducebatch_offs(%d, %d, %d, &lda, &ldb, &ldc, &one, &zero, &no_trans, NULL)",
         B, op.WC, op.C) }
     ctx.add_kernel { field = op.name .. "_bwd_w", type = "libxsmm_smmfunction_reducebatch_strd",
-      comment = string.format("%s backward-weights: m=%d n=%d k=%d, %d rows", op.name, B, op.C, op.W, op.BWR),
+      comment = string.format("%s backward-weights: m=%d n=%d k=%d, %d rows", op.name, B, op.C, op.W, op.BWC),
       lda = B, ldb = op.C, ldc = B,
       call = string.format("libxsmm_smmdispatch_reducebatch_strd(%d, %d, %d, %d, %d, &lda, &ldb, &ldc, &one, &one, &trans_b, NULL)",
         B, op.C, op.W, (op.W + 2) * B * 4, (op.W + 2) * op.C * 4) }
@@ -120,7 +120,7 @@ function M.plan(op, ctx)
           B, op.WC, B) }
     end
     ctx.add_kernel { field = op.name .. "_bwd_w", type = "libxsmm_smmfunction_reducebatch_strd",
-      comment = string.format("%s backward-weights: m=%d n=%d k=%d, %d rows", op.name, B, B, op.W, op.BWR),
+      comment = string.format("%s backward-weights: m=%d n=%d k=%d, %d rows", op.name, B, B, op.W, op.BWC),
       lda = B, ldb = B, ldc = B,
       call = string.format("libxsmm_smmdispatch_reducebatch_strd(%d, %d, %d, %d, %d, &lda, &ldb, &ldc, &one, &one, &trans_b, NULL)",
         B, B, op.W, (op.W + 2) * B * 4, (op.W + 2) * B * 4) }
