@@ -79,7 +79,6 @@ local function call_rows(op, bytes)
   end
   return best
 end
-M.call_rows = call_rows
 M.chunk_width = chunk_width
 
 --- A tuning file's values for this conv (gen/tuning.lua), checked; returns
@@ -184,6 +183,7 @@ end
 -- 19 tile rows of 19 at 112x112 would otherwise make one group of 361).
 local WINO_BWD_TILES, WINO_BWD_MAX_TILES = 56, 4 * 56
 M.WINO_BWD_MAX_TILES = WINO_BWD_MAX_TILES
+
 --- The rows per direct backward-weights call: a tuning entry's, checked
 -- against the layer's band and algorithm, else call_rows' default.
 local function choose_call_rows(op, net, arch)
@@ -191,7 +191,8 @@ local function choose_call_rows(op, net, arch)
   local bwc = op.tuned_bwc
   if not bwc then return nil end
   if op.wino_bwd_w then
-    -- as a group (wg) for a direct pass: unused where the network file names the algorithm
+    -- measured for the entry's own direct pass: left unused where the network
+    -- file names the algorithm (as wg is), refused where the entry or the cost model gives Winograd
     if op.algorithm ~= "auto" then return nil end
     return string.format("%s.bwc = %d: layer %s (%s:%d) has a Winograd backward-weights pass (bwc is for the direct one's)",
       op.tuned_bwc_where, bwc, op.name, net.file, op.line or 0)
