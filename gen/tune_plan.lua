@@ -191,6 +191,25 @@ local function choose_passes(default, by_algo, margin)
 end
 M.choose_passes = choose_passes
 
+--- An optional knob of backward-weights (call rows, Winograd group; nil: the
+-- generator's default), judged by backward-weights time: each value's first
+-- time goes to the notes, and the best past the defaults' cost is kept.
+local function knob(cost)
+  return { best = nil, cost = cost, seen = {}, notes = {} }
+end
+
+local function knob_time(k, value, i, time)
+  local key = value or "default"
+  if k.seen[key] then return end
+  k.seen[key] = true
+  k.notes[#k.notes + 1] = string.format("%s: %.2f", key, time)
+  if i > 1 and time < k.cost then k.best, k.cost = value, time end
+end
+
+local function knob_notes(k, what)
+  return #k.notes > 1 and string.format("backward-weights ms by %s %s; ", what, table.concat(k.notes, ", ")) or ""
+end
+
 --- Per conv, the fastest width chunk, rows, call rows, Winograd group and algorithms over the timed
 -- candidates (timings[i] = { layers = { [name] = { fwd, bwd_d, bwd_w } },
 -- step }); returns values and, per conv, the measurements that chose them.
@@ -201,53 +220,40 @@ function M.choose(convs, cands, timings, margin)
     -- the defaults' costs, less the margin another value must beat
     local best_wc, best_bwr = d.wc, d.bwr
     local wc_cost, bwr_cost = (t0[1] + t0[2]) * (1 - margin), (t0[2] + t0[3]) * (1 - margin)
-    local best_wg, wg_cost = nil, t0[3] * (1 - margin)   -- nil: the generator's default group
-    local best_bwc, bwc_cost = nil, t0[3] * (1 - margin)   -- nil: the generator's default call rows
+    local bwc, wg = knob(t0[3] * (1 - margin)), knob(t0[3] * (1 - margin))
     local seen_wc, seen_bwr, notes_wc, notes_bwr, by_algo, notes_algo = {}, {}, {}, {}, {}, {}
-    local seen_wg, notes_wg, seen_bwc, notes_bwc = {}, {}, {}, {}
     for i, c in ipairs(cands) do
       local v, t = c.values[op.name], timings[i].layers[op.name]
       local fwd_cost, bwd_cost = t[1] + t[2], t[2] + t[3]
-      -- "same_wg": the default's group and call rows (each candidate varies one knob)
-      local same_algo, same_wg = v.algo == d.algo, v.wg == d.wg and v.bwc == d.bwc
-      if same_algo and same_wg and v.bwr == d.bwr and not seen_wc[v.wc] then
+      -- each candidate varies one knob: the others at the defaults'
+      local same_algo, same_knobs = v.algo == d.algo, v.wg == d.wg and v.bwc == d.bwc
+      if same_algo and same_knobs and v.bwr == d.bwr and not seen_wc[v.wc] then
         seen_wc[v.wc] = true
         notes_wc[#notes_wc + 1] = string.format("%d: %.2f", v.wc, fwd_cost)
         if i > 1 and fwd_cost < wc_cost then best_wc, wc_cost = v.wc, fwd_cost end
       end
-      if same_algo and same_wg and v.wc == d.wc and not seen_bwr[v.bwr] then
+      if same_algo and same_knobs and v.wc == d.wc and not seen_bwr[v.bwr] then
         seen_bwr[v.bwr] = true
         notes_bwr[#notes_bwr + 1] = string.format("%d: %.2f", v.bwr, bwd_cost)
         if i > 1 and bwd_cost < bwr_cost then best_bwr, bwr_cost = v.bwr, bwd_cost end
       end
-      if same_algo and v.wc == d.wc and v.bwr == d.bwr and v.wg == d.wg and (v.bwc or i == 1)
-          and not seen_bwc[v.bwc or "default"] then
-        seen_bwc[v.bwc or "default"] = true
-        notes_bwc[#notes_bwc + 1] = string.format("%s: %.2f", v.bwc or "default", t[3])
-        if i > 1 and t[3] < bwc_cost then best_bwc, bwc_cost = v.bwc, t[3] end
-      end
-      if same_algo and v.wc == d.wc and v.bwr == d.bwr and v.bwc == d.bwc and (v.wg or i == 1)
-          and not seen_wg[v.wg or "default"] then
-        seen_wg[v.wg or "default"] = true
-        notes_wg[#notes_wg + 1] = string.format("%s: %.2f", v.wg or "default", t[3])
-        if i > 1 and t[3] < wg_cost then best_wg, wg_cost = v.wg, t[3] end
-      end
-      if v.wc == d.wc and v.bwr == d.bwr and same_wg and not by_algo[v.algo] then
+      local blocking = same_algo and v.wc == d.wc and v.bwr == d.bwr
+      if blocking and v.wg == d.wg and (v.bwc or i == 1) then knob_time(bwc, v.bwc, i, t[3]) end
+      if blocking and v.bwc == d.bwc and (v.wg or i == 1) then knob_time(wg, v.wg, i, t[3]) end
+      if v.wc == d.wc and v.bwr == d.bwr and same_knobs and not by_algo[v.algo] then
         by_algo[v.algo] = t
         notes_algo[#notes_algo + 1] = string.format("%s %.2f/%.2f/%.2f", v.algo, t[1], t[2], t[3])
       end
     end
     local passes = choose_passes(d.algo, by_algo, margin)
-    -- a group measured with the default's backward-weights algorithm only
-    if passes.backward_weights ~= d.algo then best_wg, best_bwc = nil, nil end
-    if best_bwc and best_bwr % best_bwc ~= 0 then best_bwc = nil end
-    chosen[op.name] = { wc = best_wc, bwr = best_bwr, bwc = best_bwc, wg = best_wg, passes = passes }
+    -- call rows and groups were measured with the default's backward-weights algorithm only
+    local same_bwd_w = passes.backward_weights == d.algo
+    local best_bwc = same_bwd_w and bwc.best and best_bwr % bwc.best == 0 and bwc.best or nil
+    chosen[op.name] = { wc = best_wc, bwr = best_bwr, bwc = best_bwc, wg = same_bwd_w and wg.best or nil, passes = passes }
     why[op.name] = string.format("forward + backward-data ms by width chunk %s; backward ms by rows %s; %s%s"
       .. "forward/backward-data/backward-weights ms by algorithm: %s",
-      table.concat(notes_wc, ", "), table.concat(notes_bwr, ", "),
-      #notes_bwc > 1 and "backward-weights ms by rows per call " .. table.concat(notes_bwc, ", ") .. "; " or "",
-      #notes_wg > 1 and "backward-weights ms by Winograd group (tile rows) " .. table.concat(notes_wg, ", ") .. "; " or "",
-      table.concat(notes_algo, ", "))
+      table.concat(notes_wc, ", "), table.concat(notes_bwr, ", "), knob_notes(bwc, "rows per call"),
+      knob_notes(wg, "Winograd group (tile rows)"), table.concat(notes_algo, ", "))
   end
   return chosen, why
 end

@@ -100,7 +100,7 @@ tuning_used() {
         grep -q "conv2    width chunk 8   (tests/tuning/odd-hep64.lua), backward rows 4   (tests/tuning/odd-hep64.lua)" "$d/model.c" &&
         grep -q "Winograd backward-weights groups of 1 tile rows (tests/tuning/odd-hep64.lua)" "$d/model.c" &&
         grep -q "rows per backward-weights call 1 (tests/tuning/odd-hep64.lua)" "$d/model.c" &&
-        grep -q "conv3 backward-weights: m=32 n=32 k=16, 1 rows" "$d/model.c" &&
+        grep -q "conv3 backward-weights: m=32 n=32 k=16, 1 row per call" "$d/model.c" &&
         grep -q "conv2    winograd4  direct     winograd4  (tests/tuning/odd-hep64.lua)" "$d/model.c" &&
         grep -q "conv3    direct     winograd2  direct     (tests/tuning/odd-hep64.lua)" "$d/model.c"
 }

@@ -32,6 +32,11 @@ function M.algorithm_summary(op)
   return string.format("; %s in %s, direct otherwise", f, table.concat(used, ", "))
 end
 
+--- "1 row" or "8 rows" per backward-weights call, for the kernel's comment.
+local function call_rows_text(op)
+  return string.format("%d row%s per call", op.BWC, op.BWC == 1 and "" or "s")
+end
+
 function M.plan(op, ctx)
   local B = op.B
   op.in_buf = op.first and "x0" or (ctx.prev_conv.name .. "_out")
@@ -104,7 +109,7 @@ function M.plan(op, ctx)
       call = string.format("libxsmm_smmdispatch_reducebatch_offs(%d, %d, %d, &lda, &ldb, &ldc, &one, &zero, &no_trans, NULL)",
         B, op.WC, op.C) }
     ctx.add_kernel { field = op.name .. "_bwd_w", type = "libxsmm_smmfunction_reducebatch_strd",
-      comment = string.format("%s backward-weights: m=%d n=%d k=%d, %d rows", op.name, B, op.C, op.W, op.BWC),
+      comment = string.format("%s backward-weights: m=%d n=%d k=%d, %s", op.name, B, op.C, op.W, call_rows_text(op)),
       lda = B, ldb = op.C, ldc = B,
       call = string.format("libxsmm_smmdispatch_reducebatch_strd(%d, %d, %d, %d, %d, &lda, &ldb, &ldc, &one, &one, &trans_b, NULL)",
         B, op.C, op.W, (op.W + 2) * B * 4, (op.W + 2) * op.C * 4) }
@@ -120,7 +125,7 @@ function M.plan(op, ctx)
           B, op.WC, B) }
     end
     ctx.add_kernel { field = op.name .. "_bwd_w", type = "libxsmm_smmfunction_reducebatch_strd",
-      comment = string.format("%s backward-weights: m=%d n=%d k=%d, %d rows", op.name, B, B, op.W, op.BWC),
+      comment = string.format("%s backward-weights: m=%d n=%d k=%d, %s", op.name, B, B, op.W, call_rows_text(op)),
       lda = B, ldb = B, ldc = B,
       call = string.format("libxsmm_smmdispatch_reducebatch_strd(%d, %d, %d, %d, %d, &lda, &ldb, &ldc, &one, &one, &trans_b, NULL)",
         B, B, op.W, (op.W + 2) * B * 4, (op.W + 2) * B * 4) }
