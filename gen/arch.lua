@@ -43,8 +43,8 @@ M.hsw = {
   -- Rows of the output gradient one backward-weights call reads, in bytes
   -- (at most; whole rows, dividing the band). On 16 ymm registers the
   -- 32x32 weight block is 11 passes of 3 columns over those rows, so they
-  -- must stay in L1 between passes: 8 rows of 112 pixels (114 KiB) left
-  -- hep224's conv2 at 82% of the peak on AVX2 code, one row (14 KiB) at 91%.
+  -- must stay in L1 between passes: hep224_direct's conv2 ran at 84% of the
+  -- peak with 8 rows of 112 pixels (114 KiB) per call, 93% with one (14 KiB).
   -- The AVX-512 tables leave it out (the whole band per call): there one
   -- row per call was 1-3% slower.
   bwd_weight_call_bytes = 16384,
