@@ -4,7 +4,9 @@
 # figures as JSON lines to build/bench/results-<host>.json.
 # Environment: BENCH_ARCHS (default "native"), BENCH_STEPS (default 6),
 # BENCH_ROUNDS (default 3: hepcnn and oneDNN alternate, ratios are the
-# median over the rounds), OMP_NUM_THREADS (default: all cores).
+# median over the rounds), BENCH_PAIRS (default 3: alternating pairs of the
+# files/dummy data and ranks/threads comparisons), OMP_NUM_THREADS
+# (default: all cores).
 set -eu
 cd "$(dirname "$0")/.."
 archs=${BENCH_ARCHS:-native}
@@ -64,25 +66,45 @@ fi
 # hep224 training fed from HDF5 files against --dummy_data, same binary,
 # same steps: images/s from the report lines after the first (warm-up).
 echo
+# ab_pairs A B LABEL_A LABEL_B: the functions A and B run alternately,
+# BENCH_PAIRS times each (default 3: one run each once differed by 8% on the
+# 2-core development machine, and three alternating pairs right after by
+# -1.4% to +3.8%); prints each pair's images/s and ratio A / B. Sets
+# ab_rates_a and ab_rates_b (JSON arrays), ab_ratio (the median ratio, in %)
+# and ab_last_a (A's last output).
+pairs=${BENCH_PAIRS:-3}
+ab_pairs() {
+    local i out ra rb ratios=()
+    ab_rates_a="" ab_rates_b=""
+    for ((i = 1; i <= pairs; i++)); do
+        ab_last_a=$("$1"); ra=$(rate <<<"$ab_last_a")
+        out=$("$2"); rb=$(rate <<<"$out")
+        ab_rates_a+="${ab_rates_a:+, }$ra" ab_rates_b+="${ab_rates_b:+, }$rb"
+        ratios+=("$(awk -v a="$ra" -v b="$rb" 'BEGIN { printf "%.1f", (b > 0 ? 100 * a / b : 0) }')")
+        printf '  pair %d: %-18s %8s img/s, %-18s %8s img/s, %s%%\n' "$i" "$3" "$ra" "$4" "$rb" "${ratios[-1]}"
+    done
+    ab_rates_a="[$ab_rates_a]" ab_rates_b="[$ab_rates_b]"
+    ab_ratio=$(printf '%s\n' "${ratios[@]}" | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')
+}
+rate() { awk '/TRAINING REPORT/ { n++; match($0, /\([0-9.]+ sec\/batch\)/); if (n > 1) { s += substr($0, RSTART + 1, RLENGTH - 12); k++ } }
+              END { if (k) printf "%.3f", 16 / (s / k); else print 0 }'; }
+
 echo "== hep224 training from HDF5 files on disk vs --dummy_data (target >= 97%)"
 make --no-print-directory -s "bin/hep224-$arch0" bin/hepcnn-datagen
 data=build/bench/data224
 [ -f "$data/train_001.h5" ] || bin/hepcnn-datagen --outdir=$data --size=224 --train=96 --train_files=2 --val=0 --test=0 >/dev/null
 common=(--config=configs/cori_knl_224.json --train_batch_size=16 --num_epochs=1 --trainsamples=192
         --display_interval=2 --outputpath=build/bench/run224)
-rate() { awk '/TRAINING REPORT/ { n++; match($0, /\([0-9.]+ sec\/batch\)/); if (n > 1) { s += substr($0, RSTART + 1, RLENGTH - 12); k++ } }
-              END { if (k) printf "%.3f", 16 / (s / k); else print 0 }'; }
-rm -rf build/bench/run224   # checkpoints there would be resumed
-files_out=$("bin/hep224-$arch0" "${common[@]}" --inputpath=$data)
+# (checkpoints in the output path would be resumed: each run starts without)
+from_files() { rm -rf build/bench/run224; "bin/hep224-$arch0" "${common[@]}" --inputpath=$data; }
+from_dummy() { rm -rf build/bench/run224; "bin/hep224-$arch0" "${common[@]}" --dummy_data; }
+ab_pairs from_files from_dummy "from files" "dummy data"
 rm -rf build/bench/run224
-dummy_out=$("bin/hep224-$arch0" "${common[@]}" --dummy_data)
-files_rate=$(rate <<<"$files_out"); dummy_rate=$(rate <<<"$dummy_out")
-echo "  from files   $files_rate img/s"
-echo "  dummy data   $dummy_rate img/s"
-awk -v f="$files_rate" -v d="$dummy_rate" 'BEGIN { if (d > 0) printf "  files / dummy %.1f%%\n", 100 * f / d }'
-grep 'hepcnn: data:' <<<"$files_out" | sed 's/^hepcnn: data: /  reader: /'
+echo "  files / dummy $ab_ratio% (median of the pairs)"
+grep 'hepcnn: data:' <<<"$ab_last_a" | sed 's/^hepcnn: data: /  reader (last run): /'
 echo "  (the files were just written, so they are likely in the page cache: a cold read is slower)"
-printf '{"network": "hep224", "files_img_s": %s, "dummy_img_s": %s}\n' "$files_rate" "$dummy_rate" >> "$out"
+printf '{"network": "hep224", "files_img_s": %s, "dummy_img_s": %s, "files_over_dummy_pct": %s}\n' \
+    "$ab_rates_a" "$ab_rates_b" "$ab_ratio" >> "$out"
 
 # 2 MPI ranks x 1 thread against 1 rank x 2 threads, the same global batch
 # (hep224, 16 images, dummy data), the allreduce overlapped with backward.
@@ -92,16 +114,13 @@ mpi=(mpirun --oversubscribe)
 [ "$(id -u)" -eq 0 ] && mpi+=(--allow-run-as-root)
 common2=(--config=configs/cori_knl_224.json --dummy_data --train_batch_size=16 --batch_size_per_node=false
          --num_epochs=1 --trainsamples=160 --display_interval=2)
-rm -rf build/bench/run-1x2
-one_out=$(OMP_NUM_THREADS=2 "bin/hep224-$arch0" "${common2[@]}" --outputpath=build/bench/run-1x2)
-rm -rf build/bench/run-2x1
-two_out=$("${mpi[@]}" -np 2 -x OMP_NUM_THREADS=1 "bin/hep224-$arch0" "${common2[@]}" --outputpath=build/bench/run-2x1)
-one_rate=$(rate <<<"$one_out"); two_rate=$(rate <<<"$two_out")
-echo "  1 rank x 2 threads  $one_rate img/s"
-echo "  2 ranks x 1 thread  $two_rate img/s"
-awk -v a="$two_rate" -v b="$one_rate" 'BEGIN { if (b > 0) printf "  2x1 / 1x2 %.1f%%\n", 100 * a / b }'
-grep 'gradient allreduce' <<<"$two_out" | sed 's/^hepcnn: /  /'
-printf '{"network": "hep224", "ranks2x1_img_s": %s, "ranks1x2_img_s": %s}\n' "$two_rate" "$one_rate" >> "$out"
+two_ranks() { rm -rf build/bench/run-2x1; "${mpi[@]}" -np 2 -x OMP_NUM_THREADS=1 "bin/hep224-$arch0" "${common2[@]}" --outputpath=build/bench/run-2x1; }
+one_rank() { rm -rf build/bench/run-1x2; OMP_NUM_THREADS=2 "bin/hep224-$arch0" "${common2[@]}" --outputpath=build/bench/run-1x2; }
+ab_pairs two_ranks one_rank "2 ranks x 1 thread" "1 rank x 2 threads"
+echo "  2x1 / 1x2 $ab_ratio% (median of the pairs)"
+grep 'gradient allreduce' <<<"$ab_last_a" | sed 's/^hepcnn: /  (last run) /'
+printf '{"network": "hep224", "ranks2x1_img_s": %s, "ranks1x2_img_s": %s, "ranks2x1_over_1x2_pct": %s}\n' \
+    "$ab_rates_a" "$ab_rates_b" "$ab_ratio" >> "$out"
 
 echo
 echo "== peak resident memory, hep224 batch 128 training (target <= 2.5 GB; PyTorch: 9.6 GiB)"
