@@ -17,3 +17,26 @@ bench_memory_is_hepcnns() {
     awk -v t="$timed" -v a="$alone" 'BEGIN { exit !(a > 0 && t >= 0.9 * a && t <= 1.15 * a) }'
 }
 check "bench: bench_model runs a round and prints hepcnn's own peak memory (within 15% of the memory-only mode)" bench_memory_is_hepcnns
+
+# The A/B pairs of make bench's files/dummy and ranks/threads lines
+# (bench/pairs.sh), on stand-in runs whose report lines give known rates:
+# the first report (warm-up) left out, each pair's ratio, the median.
+fake_report() {   # fake_report SEC_PER_BATCH: a run's report lines
+    echo "TRAINING REPORT step 1 (9.000 sec/batch)"
+    echo "TRAINING REPORT step 2 ($1 sec/batch)"
+    echo "TRAINING REPORT step 3 ($1 sec/batch)"
+}
+bench_pairs_median() (
+    . bench/pairs.sh
+    local calls=$LOGDIR/bench-pairs-calls
+    : > "$calls"
+    # A: 32, 64, 40 img/s in turn (batch 16); B: 40 each time
+    fake_a() { echo a >> "$calls"; fake_report "$(sed -n "$(grep -c a "$calls")p" <<<$'0.5\n0.25\n0.4')"; }
+    fake_b() { echo b >> "$calls"; fake_report 0.4; }
+    pairs=3
+    ab_pairs fake_a fake_b "A" "B"
+    echo "rates A $ab_rates_a, B $ab_rates_b, median $ab_ratio%, calls $(tr -d '\n' < "$calls")"
+    [ "$ab_rates_a" = "[32.000, 64.000, 40.000]" ] && [ "$ab_rates_b" = "[40.000, 40.000, 40.000]" ] &&
+        [ "$ab_ratio" = "100.0" ] && [ "$(tr -d '\n' < "$calls")" = "ababab" ]
+)
+check "bench: files/dummy and ranks/threads as alternating pairs, the median ratio (bench/pairs.sh)" bench_pairs_median
