@@ -9,10 +9,9 @@ rate() { awk '/TRAINING REPORT/ { n++; match($0, /\([0-9.]+ sec\/batch\)/); if (
 # $pairs times each (bench/run.sh: BENCH_PAIRS, default 3; one run each once
 # differed by 8% on the 2-core development machine, three alternating pairs
 # right after by -1.4% to +3.8%); prints each pair's images/s and ratio
-# A / B. Sets
-# ab_rates_a and ab_rates_b (JSON arrays), ab_ratio (the median ratio, in %;
-# the lower middle one for an even count)
-# and ab_last_a (A's last output).
+# A / B. Sets ab_rates_a and ab_rates_b (JSON arrays), ab_ratio (the median
+# ratio in %, the lower middle one for an even count) and ab_last_a (A's
+# last output).
 ab_pairs() {
     local i out ra rb ratios=()
     ab_rates_a="" ab_rates_b=""
