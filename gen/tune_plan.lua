@@ -47,16 +47,22 @@ function M.blocks(arch, convs)
   return list
 end
 
+--- The divisor of n nearest `want` (the smaller on a tie) among those
+-- `valid` accepts (all when nil); nil when none is.
+local function divisor_near(n, want, valid)
+  local best
+  for r = 1, n do
+    if n % r == 0 and (not valid or valid(r)) and (not best or math.abs(r - want) < math.abs(best - want)) then
+      best = r
+    end
+  end
+  return best
+end
+
 --- The valid backward-row count nearest `factor` x the default.
 local function rows_near(op, factor)
   local want = math.max(1, math.floor(op.BWR * factor + 0.5))
-  local best
-  for r = 1, op.H do
-    if op.H % r == 0 and (not op.pool or r % 2 == 0) then
-      if not best or math.abs(r - want) < math.abs(best - want) then best = r end
-    end
-  end
-  return best or op.BWR
+  return divisor_near(op.H, want, function(r) return not op.pool or r % 2 == 0 end) or op.BWR
 end
 
 --- The Winograd group (tile rows: a divisor of the layer's, or any count
@@ -81,10 +87,7 @@ end
 -- backward-weights is Winograd or when that is the default itself.
 local function call_rows_near(op, factor)
   if op.passes.backward_weights ~= "direct" then return nil end
-  local want, best = op.BWC * factor, nil
-  for r = 1, op.BWR do
-    if op.BWR % r == 0 and (not best or math.abs(r - want) < math.abs(best - want)) then best = r end
-  end
+  local best = divisor_near(op.BWR, op.BWC * factor)
   if best == op.BWC then return nil end
   return best
 end

@@ -180,7 +180,7 @@ static void $(L.name)_backward_image(hep_model *m, hep_thread *t, int n, const f
     /* Row bands of BWR conv rows: the band's pre-pool gradient is written,
      * used for the weight gradient and (with a one-row lag, for the 3x3
      * window) for the data gradient while it is still in cache. */
-    const unsigned long long rows = $(L.BWC);   /* per backward-weights call */
+    const unsigned long long rows = BWC;   /* per backward-weights call */
 @ if not L.first then
     const unsigned long long blocks = KB * 9;
 @ end
