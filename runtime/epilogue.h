@@ -40,13 +40,11 @@ static inline hep_dropout hep_dropout_make(int active, float keep_prob, uint64_t
     return d;
 }
 
-/* Multipliers (0 or 1/keep) for the 64 elements of draw group g[0] into
- * f0 and of group g[1] into f1. */
-static inline void hep_dropout_groups(const hep_dropout *d, const uint64_t g[2], float *restrict f0,
-                                      float *restrict f1)
+/* Multipliers (0 or 1/keep) for the 64 elements of groups h and h + 1 of
+ * Philox output `words`, into f0 and f1. */
+static inline void hep_dropout_pair(const hep_dropout *d, const uint32_t words[4][8 * HEP_RNG_GROUPS], int h,
+                                    float *restrict f0, float *restrict f1)
 {
-    uint32_t words[4][16];
-    hep_rng_philox16(d->seed, d->step, d->layer, g, words);
     const uint32_t threshold = d->threshold;
     const float scale = d->scale;
 #pragma GCC unroll 8
@@ -54,12 +52,21 @@ static inline void hep_dropout_groups(const hep_dropout *d, const uint64_t g[2],
         const int shift = (t & 1) * 16;
 #pragma omp simd
         for (int l = 0; l < 8; l++) {
-            uint32_t draw0 = (words[t >> 1][l] >> shift) & 0xffffu;
-            uint32_t draw1 = (words[t >> 1][8 + l] >> shift) & 0xffffu;
+            uint32_t draw0 = (words[t >> 1][8 * h + l] >> shift) & 0xffffu;
+            uint32_t draw1 = (words[t >> 1][8 * h + 8 + l] >> shift) & 0xffffu;
             f0[t * 8 + l] = draw0 < threshold ? scale : 0.0f;
             f1[t * 8 + l] = draw1 < threshold ? scale : 0.0f;
         }
     }
+}
+
+/* Multipliers for the 64 elements of each of the n draw groups g[h] into
+ * f[h]; n as for hep_rng_philox. */
+static inline void hep_dropout_groups(const hep_dropout *d, const uint64_t *g, int n, float *const *f)
+{
+    uint32_t words[4][8 * HEP_RNG_GROUPS];
+    hep_rng_philox(d->seed, d->step, d->layer, g, n, words);
+    for (int h = 0; h < n; h += 2) hep_dropout_pair(d, words, h, f[h], f[h + 1]);
 }
 
 /* A run of elements inside one draw group, and where its multipliers go. */
@@ -69,26 +76,31 @@ typedef struct {
     float *dst;
 } hep_dropout_piece;
 
-/* Draws the groups of two pieces at once; a whole group is written in place. */
-static inline void hep_dropout_draw_pieces(const hep_dropout *d, const hep_dropout_piece piece[2])
+/* Draws the groups of n pieces at once (n as for hep_rng_philox); a whole
+ * group is written in place. */
+static inline void hep_dropout_draw_pieces(const hep_dropout *d, const hep_dropout_piece *piece, int n)
 {
-    float drawn[2][64];
-    const uint64_t g[2] = { piece[0].group, piece[1].group };
-    float *f[2];
-    for (int h = 0; h < 2; h++) f[h] = piece[h].count == 64 ? piece[h].dst : drawn[h];
-    hep_dropout_groups(d, g, f[0], f[1]);
-    for (int h = 0; h < 2; h++)
+    float drawn[HEP_RNG_GROUPS][64];
+    uint64_t g[HEP_RNG_GROUPS];
+    float *f[HEP_RNG_GROUPS];
+    for (int h = 0; h < n; h++) {
+        g[h] = piece[h].group;
+        f[h] = piece[h].count == 64 ? piece[h].dst : drawn[h];
+    }
+    hep_dropout_groups(d, g, n, f);
+    for (int h = 0; h < n; h++)
         if (piece[h].count < 64) memcpy(piece[h].dst, drawn[h] + piece[h].first, sizeof(float) * piece[h].count);
 }
 
 /* Multipliers for `runs` runs of `count` elements, run r starting at element
  * index + r * stride, into f[r * count ..]: a pooled row's pixels for one
  * channel block, say. Runs may start and end anywhere; the groups they touch
- * are drawn two at a time. The same draws as hep_dropout_factor1. */
+ * are drawn HEP_RNG_GROUPS at a time, the last few two at a time. The same
+ * draws as hep_dropout_factor1. */
 static inline void hep_dropout_runs(const hep_dropout *d, uint64_t index, int runs, uint64_t stride, int count,
                                     float *restrict f)
 {
-    hep_dropout_piece pending[2];
+    hep_dropout_piece pending[HEP_RNG_GROUPS + 1];
     int n_pending = 0;
     for (int r = 0; r < runs; r++) {
         uint64_t i = index + (uint64_t)r * stride, end = i + (uint64_t)count;
@@ -97,19 +109,17 @@ static inline void hep_dropout_runs(const hep_dropout *d, uint64_t index, int ru
             const int first = (int)(i & 63);
             const int n = end - i < (uint64_t)(64 - first) ? (int)(end - i) : 64 - first;
             pending[n_pending++] = (hep_dropout_piece){ i >> 6, first, n, dst };
-            if (n_pending == 2) {
-                hep_dropout_draw_pieces(d, pending);
+            if (n_pending == HEP_RNG_GROUPS) {
+                hep_dropout_draw_pieces(d, pending, HEP_RNG_GROUPS);
                 n_pending = 0;
             }
             dst += n;
             i += (uint64_t)n;
         }
     }
-    if (n_pending == 1) {
-        float spare[64];
-        pending[1] = (hep_dropout_piece){ pending[0].group, 0, 64, spare };
-        hep_dropout_draw_pieces(d, pending);
-    }
+    float spare[64];
+    if (n_pending % 2) pending[n_pending++] = (hep_dropout_piece){ pending[0].group, 0, 64, spare };
+    for (int h = 0; h < n_pending; h += 2) hep_dropout_draw_pieces(d, pending + h, 2);
 }
 
 /* Multipliers for elements index .. index+count-1 (any index and count). */
