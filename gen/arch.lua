@@ -28,8 +28,8 @@ M.skx = {
   -- 512-bit code; the convolutions are 512-bit libxsmm kernels anyway, so
   -- that clock is paid already. 512-bit loops made hep224's training step
   -- 1.5% faster (371 against 376 ms, tune_model, 3 pairs on a Zen 4 core;
-  -- the first conv's training forward 34.1 against 34.9 ms); hep64's was
-  -- unchanged.
+  -- the first conv's training forward 33.7 against 35.0 ms, medians); hep64's
+  -- was unchanged.
   cflags = "-march=skylake-avx512 -mtune=skylake-avx512 -mprefer-vector-width=512",
   libxsmm_target = "skx",
   vector_floats = 16,

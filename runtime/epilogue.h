@@ -100,7 +100,7 @@ static inline void hep_dropout_draw_pieces(const hep_dropout *d, const hep_dropo
 static inline void hep_dropout_runs(const hep_dropout *d, uint64_t index, int runs, uint64_t stride, int count,
                                     float *restrict f)
 {
-    hep_dropout_piece pending[HEP_RNG_GROUPS + 1];
+    hep_dropout_piece pending[HEP_RNG_GROUPS];   /* fewer than HEP_RNG_GROUPS left after the loop, so room for a spare */
     int n_pending = 0;
     for (int r = 0; r < runs; r++) {
         uint64_t i = index + (uint64_t)r * stride, end = i + (uint64_t)count;
