@@ -49,10 +49,11 @@ local function chunk_width(w, max_chunk)
   end
   return 1
 end
+M.chunk_width = chunk_width
 
---- Backward row band (and backward-weights rows per call): a divisor of H,
--- even under a 2x2 pool (whole windows), with at least `rows` rows and
--- enough that a call reduces over ~224 pixels (small images).
+--- Backward row band: a divisor of H, even under a 2x2 pool (whole
+-- windows), with at least `rows` rows and enough that the band spans ~224
+-- pixels (small images); call_rows below splits it for backward-weights.
 local function band_rows(op, rows)
   local target = math.max(rows, (224 + op.W - 1) // op.W)
   local below, above
@@ -79,7 +80,6 @@ local function call_rows(op, bytes)
   end
   return best
 end
-M.chunk_width = chunk_width
 
 --- A tuning file's values for this conv (gen/tuning.lua), checked; returns
 -- an error message naming the file and key when one cannot be used.
