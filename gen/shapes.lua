@@ -171,16 +171,23 @@ end
 
 --- Winograd backward-weights transforms WG tile rows of an image at a time
 -- and then runs their products (one batch-reduce call per position and block
--- pair over the group's tiles; the image's last group may be shorter): the
--- tuning file's wg, else the fewest tile rows with at least
--- WINO_BWD_TILES tiles, among the divisors of the tile rows with at most
--- WINO_BWD_MAX_TILES where there is one. Which is faster depends on the
--- layer (in `make tune`, hep224's conv3 was 11% faster with 28 tiles than
--- 98; hep64's conv2 16% slower with 32 than 64), so the tuner times it.
+-- pair over the group's tiles; the image's last group may be shorter). A
+-- group of more tile rows than the image has is a multiple of them: whole
+-- images (WI of them) of the thread's, whose products wait until the group
+-- is full or the thread's last image is in. The tuning file's wg, else the
+-- fewest tile rows with at least WINO_BWD_TILES tiles, among the divisors of
+-- the tile rows with at most WINO_BWD_MAX_TILES where there is one, and
+-- whole images where one has at most half as many. Which is faster depends
+-- on the layer (in `make tune`, hep224's conv3 was 11% faster with 28 tiles
+-- than 98; hep64's conv2 16% slower with 32 than 64; in tools/tune_model,
+-- hep224's conv5, 16 tiles an image, 10% faster by 4 images, its conv4, 49
+-- tiles, 2% by 2 images for 3 MiB more per thread), so the tuner times it.
 -- Returns an error naming the file and key, or nil.
 -- WINO_BWD_TILES: fewer tiles per call make its gradient block's load and
--- store dominate. WINO_BWD_MAX_TILES bounds the group's scratch (F(6x6)'s
--- 19 tile rows of 19 at 112x112 would otherwise make one group of 361).
+-- store dominate (a group's calls reread and rewrite the whole transformed
+-- gradient, 2.25 MiB for F(4x4) at 128 channels). WINO_BWD_MAX_TILES bounds the group's scratch
+-- (F(6x6)'s 19 tile rows of 19 at 112x112 would otherwise make one group of
+-- 361).
 local WINO_BWD_TILES, WINO_BWD_MAX_TILES = 56, 4 * 56
 M.WINO_BWD_MAX_TILES = WINO_BWD_MAX_TILES
 
@@ -221,14 +228,17 @@ local function choose_winograd_group(op, net)
   local T = op.wino
   local TH = M.tiles_along(op.H, T)
   if op.tuned_wg then
-    if op.tuned_wg > TH then
-      return string.format("%s.wg = %d is more than the %d tile rows of layer %s's Winograd F(%dx%d) (%s:%d)",
-        op.tuned_wg_where, op.tuned_wg, TH, op.name, T, T, net.file, op.line or 0)
+    local wg, TW = op.tuned_wg, M.tiles_along(op.W, T)
+    if wg > TH and (wg % TH ~= 0 or wg * TW > WINO_BWD_MAX_TILES) then
+      return string.format("%s.wg = %d: layer %s's Winograd F(%dx%d) has %d tile rows of %d tiles (%s:%d); a group "
+        .. "of more is whole images, a multiple of %d of at most %d tiles", op.tuned_wg_where, wg, op.name, T, T, TH,
+        TW, net.file, op.line or 0, TH, WINO_BWD_MAX_TILES)
     end
-    op.WG, op.WG_src = op.tuned_wg, op.tuned_wg_src
-    return nil
+    op.WG, op.WG_src = wg, op.tuned_wg_src
+  else
+    op.WG = M.default_group(op.H, op.W, T)
   end
-  op.WG = M.default_group(op.H, op.W, T)
+  op.WI = op.WG > TH and op.WG // TH or 1
   return nil
 end
 
@@ -238,6 +248,7 @@ function M.default_group(H, W, T)
   for g = 1, TH do
     if TH % g == 0 and g * TW >= WINO_BWD_TILES and g * TW <= WINO_BWD_MAX_TILES then return g end
   end
+  if 2 * TH * TW <= WINO_BWD_TILES then return TH * ((WINO_BWD_TILES + TH * TW - 1) // (TH * TW)) end
   return math.min(TH, (WINO_BWD_TILES + TW - 1) // TW)
 end
 

@@ -65,15 +65,17 @@ local function rows_near(op, factor)
   return divisor_near(op.H, want, function(r) return not op.pool or r % 2 == 0 end) or op.BWR
 end
 
---- The Winograd group (tile rows: a divisor of the layer's, or any count
--- within the scratch's bound where the last tile row is partial) nearest
--- `factor` x the default; nil (the default) for a conv without Winograd
--- backward-weights or when that is the default itself.
+--- The Winograd group (tile rows: a divisor of the layer's, any count
+-- within the scratch's bound where the last tile row is partial, or whole
+-- images within that bound) nearest `factor` x the default; nil (the
+-- default) for a conv without Winograd backward-weights or when that is the
+-- default itself.
 local function group_near_tile(op, T, default, factor)
   local rows, cols, want, best = shapes.tiles_along(op.H, T), shapes.tiles_along(op.W, T), default * factor, nil
   local partial = op.H % T ~= 0
-  for g = 1, rows do
-    local valid = rows % g == 0 or (partial and g * cols <= shapes.WINO_BWD_MAX_TILES)
+  for g = 1, math.max(rows, shapes.WINO_BWD_MAX_TILES // cols) do
+    local within = g * cols <= shapes.WINO_BWD_MAX_TILES
+    local valid = g <= rows and (rows % g == 0 or (partial and within)) or (g % rows == 0 and within)
     local d, bd = math.abs(g - want), best and math.abs(best - want)
     -- a tie goes to the one nearer the default (3 x 0.5: 2, not 1)
     if valid and (not best or d < bd or (d == bd and math.abs(g - default) < math.abs(best - default))) then best = g end

@@ -19,7 +19,8 @@
 -- under a 2x2 pool); bwc (optional, for a direct backward-weights pass):
 -- rows per backward-weights call (divides bwr); wg (optional, for a Winograd
 -- backward-weights pass): tile rows of an image transformed together before
--- their products (at most the layer's tile rows; unused where the network
+-- their products (at most the layer's tile rows, or a multiple of them: the
+-- tiles of that many whole images, at most 224; unused where the network
 -- file names the conv's algorithm, as it was measured for the entry's own
 -- tile); forward, backward_data,
 -- backward_weights: the algorithm of each pass, for a conv whose network

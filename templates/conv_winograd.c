@@ -264,12 +264,22 @@ static inline void $(L.name)_wino_data_rows(hep_model *m, hep_thread *t, const f
  * The gradient of Y = A^T [U . V] A with respect to U is dU = (A dY A^T) . V,
  * summed over tiles and images: per position $(L.WP) GEMMs [K x tiles] x
  * [tiles x C], accumulated in the thread's dU [$(L.WP)][$(L.KB)][$(L.CB)][$(L.B) c][$(L.B) k] (t->wgrad) over
- * all its images; the weight gradient G^T dU G is taken once per batch. An
- * image's tiles go in groups of $(L.WG) tile rows ($(L.WG * L.TW) tiles), transformed $(L.WINO_N) at a time
+ * all its images; the weight gradient G^T dU G is taken once per batch.
+@ if L.WI > 1 then
+ * The thread's images go in groups of $(L.WI) ($(L.WG * L.TW) tiles): each image's tiles are
+ * transformed $(L.WINO_N) at a time into the group's own scratch (t->wgroup), and once
+ * the group is full, or the thread's last image is in, one batch-reduce call
+ * per position and block pair runs over the group's chunks (m=$(L.B), n=$(L.B),
+ * k=$(L.WK)). One image has only $(L.TH * L.TW) tiles, so that a call per image would
+ * spend its time loading and storing its dU block (hep64's conv3: 10.9 ms per
+ * batch by the image, 8.4-9.2 ms by 4 images). */
+@ else
+ * An image's tiles go in groups of $(L.WG) tile rows ($(L.WG * L.TW) tiles), transformed $(L.WINO_N) at a time
  * into the thread's scratch; then one batch-reduce call over the group's
  * chunks per position and block pair (m=$(L.B), n=$(L.B), k=$(L.WK)). The chunks
  * lie back to back, but one GEMM over the group's tiles (k=$(L.WG * L.TW)) was
  * 2-12% slower on hep64. */
+@ end
 
 /* dM = A dY A^T for the chunk's nc tiles of tile row ty, from the thread's
  * zero-bordered output gradient dy [KB][H+2][W+2][B]; tile tx of block kb at
@@ -297,41 +307,89 @@ static inline void $(L.name)_wino_grad_input(const float *dy, int ty, int t0, in
         }
 }
 
-/* One image's contribution to the thread's dU, from its input in
- * [CB][H+2][W+2][B] and output gradient dy (both zero-bordered). A group's
- * transformed tiles lie position-major, V [$(L.WP)][CB][TILES][B] and dM
- * [$(L.WP)][KB][TILES][B] (each position padded by WPAD floats, as in the
- * forward), so that each product call reads two contiguous
- * runs (chunk-major, one call read a strided 1 KiB from every chunk). */
-static void $(L.name)_wino_weight_grad_image(const hep_model *m, hep_thread *t, const float *in, const float *dy)
+/* A group's scratch: its transformed tiles V [$(L.WP)][CB][TILES][B], then dM
+ * [$(L.WP)][KB][TILES][B], each position padded by WPAD floats (as in the
+ * forward), so that each product call reads two contiguous runs (chunk-major,
+ * one call read a strided 1 KiB from every chunk). */
+enum { $(L.name)_WGROUP_TILES = $(L.WG * L.TW),
+       $(L.name)_WGROUP_V_NEXT = $(L.CB) * $(L.WG * L.TW) * $(L.B) + $(L.WPAD_W),   /* positions apart */
+       $(L.name)_WGROUP_M_NEXT = $(L.KB) * $(L.WG * L.TW) * $(L.B) + $(L.WPAD_W),
+       $(L.name)_WGROUP_M = $(L.WP) * $(L.name)_WGROUP_V_NEXT };   /* where dM starts */
+
+/* The products of a group's first `chunks` chunks of WK tiles, into the
+ * thread's dU. */
+static void $(L.name)_wino_weight_products(const hep_model *m, hep_thread *t, const float *V, unsigned long long chunks)
 {
-    enum { CB = $(L.CB), KB = $(L.KB), B = $(L.B), P = $(L.WP), NC = $(L.WINO_N), TW = $(L.TW), TH = $(L.TH),
-           G = $(L.WG), TILES = G * TW, WK = $(L.WK), WPAD = $(L.WPAD_W),
-           V_NEXT = CB * TILES * B + WPAD, M_NEXT = KB * TILES * B + WPAD };   /* positions apart */
-    float *V = t->wino, *dM = V + (size_t)P * V_NEXT, *dU = t->wgrad + $(L.wgrad_off);
-    for (int ty0 = 0; ty0 < TH; ty0 += G) {
-        const int rows = TH - ty0 < G ? TH - ty0 : G;   /* tile rows in this group */
-        const unsigned long long chunks = (unsigned long long)rows * TW / WK;
-        for (int g = 0; g < rows; g++)
-            for (int t0 = 0; t0 < TW; t0 += NC) {
-                const int nc = TW - t0 < NC ? TW - t0 : NC;
-                size_t first = ((size_t)g * TW + t0) * B;   /* the chunk's first tile */
-                $(L.name)_wino_input_to(in, CB, ty0 + g, t0, nc, V + first, V_NEXT, (size_t)TILES * B);
-                $(L.name)_wino_grad_input(dy, ty0 + g, t0, nc, dM + first, M_NEXT, (size_t)TILES * B);
-            }
-        for (int xi = 0; xi < P; xi++)
-            for (int kb = 0; kb < KB; kb++)
-                for (int cb = 0; cb < CB; cb++)
-                    m->$(L.name)_wino_bwd_w(dM + (size_t)xi * M_NEXT + (size_t)kb * TILES * B,
-                                            V + (size_t)xi * V_NEXT + (size_t)cb * TILES * B,
-                                            dU + (((size_t)xi * KB + kb) * CB + cb) * B * B, &chunks);
-    }
+    enum { CB = $(L.CB), KB = $(L.KB), B = $(L.B), P = $(L.WP), TILES = $(L.name)_WGROUP_TILES,
+           V_NEXT = $(L.name)_WGROUP_V_NEXT, M_NEXT = $(L.name)_WGROUP_M_NEXT };
+    const float *dM = V + $(L.name)_WGROUP_M;
+    float *dU = t->wgrad + $(L.wgrad_off);
+    for (int xi = 0; xi < P; xi++)
+        for (int kb = 0; kb < KB; kb++)
+            for (int cb = 0; cb < CB; cb++)
+                m->$(L.name)_wino_bwd_w(dM + (size_t)xi * M_NEXT + (size_t)kb * TILES * B,
+                                        V + (size_t)xi * V_NEXT + (size_t)cb * TILES * B,
+                                        dU + (((size_t)xi * KB + kb) * CB + cb) * B * B, &chunks);
 }
 
-/* The thread's weight gradient G^T dU G, into its private gradient copy. */
-static void $(L.name)_wino_weight_grad_finish(hep_thread *t)
+/* Transforms tile rows ty0 .. ty0+rows-1 of an image, from its input in
+ * [CB][H+2][W+2][B] and output gradient dy (both zero-bordered), into the
+ * group's scratch V from its tile `first` on. */
+static void $(L.name)_wino_weight_transforms(const float *in, const float *dy, int ty0, int rows, float *V, size_t first)
+{
+    enum { B = $(L.B), NC = $(L.WINO_N), TW = $(L.TW), CB = $(L.CB), TILES = $(L.name)_WGROUP_TILES,
+           V_NEXT = $(L.name)_WGROUP_V_NEXT, M_NEXT = $(L.name)_WGROUP_M_NEXT };
+    float *dM = V + $(L.name)_WGROUP_M;
+    for (int g = 0; g < rows; g++)
+        for (int t0 = 0; t0 < TW; t0 += NC) {
+            const int nc = TW - t0 < NC ? TW - t0 : NC;
+            size_t tile = (first + (size_t)g * TW + t0) * B;   /* the chunk's first tile */
+            $(L.name)_wino_input_to(in, CB, ty0 + g, t0, nc, V + tile, V_NEXT, (size_t)TILES * B);
+            $(L.name)_wino_grad_input(dy, ty0 + g, t0, nc, dM + tile, M_NEXT, (size_t)TILES * B);
+        }
+}
+
+@ if L.WI > 1 then
+/* One image's contribution to the thread's dU: its tiles join the group. */
+static void $(L.name)_wino_weight_grad_image(const hep_model *m, hep_thread *t, const float *in, const float *dy)
+{
+    enum { TH = $(L.TH), TW = $(L.TW), IMAGES = $(L.WI), WK = $(L.WK) };
+    float *V = t->wgroup + $(L.wgroup_off);
+    int *waiting = &t->wgroup_images[$(L.index0)];
+    $(L.name)_wino_weight_transforms(in, dy, 0, TH, V, (size_t)*waiting * TH * TW);
+    if (++*waiting == IMAGES) {
+        $(L.name)_wino_weight_products(m, t, V, $(L.name)_WGROUP_TILES / WK);
+        *waiting = 0;
+    }
+}
+@ else
+/* One image's contribution to the thread's dU, group by group. */
+static void $(L.name)_wino_weight_grad_image(const hep_model *m, hep_thread *t, const float *in, const float *dy)
+{
+    enum { TW = $(L.TW), TH = $(L.TH), G = $(L.WG), WK = $(L.WK) };
+    for (int ty0 = 0; ty0 < TH; ty0 += G) {
+        const int rows = TH - ty0 < G ? TH - ty0 : G;   /* tile rows in this group */
+        $(L.name)_wino_weight_transforms(in, dy, ty0, rows, t->wino, 0);
+        $(L.name)_wino_weight_products(m, t, t->wino, (unsigned long long)rows * TW / WK);
+    }
+}
+@ end
+
+/* The thread's weight gradient G^T dU G, into its private gradient copy,
+ * after the products of a group still waiting. */
+static void $(L.name)_wino_weight_grad_finish(const hep_model *m, hep_thread *t)
 {
     enum { CB = $(L.CB), KB = $(L.KB), B = $(L.B), A = $(L.WA) };
+@ if L.WI > 1 then
+    int *waiting = &t->wgroup_images[$(L.index0)];
+    if (*waiting > 0) {
+        $(L.name)_wino_weight_products(m, t, t->wgroup + $(L.wgroup_off),
+                                       (unsigned long long)*waiting * $(L.TH * L.TW / L.WK));
+        *waiting = 0;
+    }
+@ else
+    (void)m;
+@ end
     const float *dU = t->wgrad + $(L.wgrad_off);
     float *dweight = t->grad + $(L.w_off);
     const size_t next = (size_t)KB * CB * B * B;   /* one position to the next */

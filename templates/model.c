@@ -12,7 +12,7 @@
  * Blocking (a tuning file from `make tune`, or the built-in defaults):
 @ for _, op in ipairs(N.ops) do
 @   if op.kind == "conv" then
- *   $(string.format("%-8s width chunk %-3d (%s), backward rows %-3d (%s)", op.name, op.WC, op.WC_src, op.BWR, op.BWR_src))$(op.WG and string.format(",\n *            Winograd backward-weights groups of %d tile rows (%s)", op.WG, op.WG_src) or string.format(",\n *            rows per backward-weights call %d (%s)", op.BWC, op.BWC_src))
+ *   $(string.format("%-8s width chunk %-3d (%s), backward rows %-3d (%s)", op.name, op.WC, op.WC_src, op.BWR, op.BWR_src))$(op.WG and string.format(",\n *            Winograd backward-weights groups of %d tile rows%s (%s)", op.WG, op.WI > 1 and string.format(", %d images", op.WI) or "", op.WG_src) or string.format(",\n *            rows per backward-weights call %d (%s)", op.BWC, op.BWC_src))
 @   end
 @ end
  *
@@ -51,7 +51,9 @@ typedef struct {
     float *dout[2]; /* block-output gradients of one image, ping-pong */
     float *sink;    /* [$(N.thread.sink)] sums nothing reads (batch norm's epilogue backward) */
     float *wino;    /* [$(N.thread.wino)] Winograd: transformed tiles and products of a pass, the forward's conv rows */
+    float *wgroup;  /* [$(N.thread.wgroup)] Winograd backward-weights: transformed tiles of images waiting for their products */
     float *wgrad;   /* [$(N.thread.wgrad)] Winograd backward-weights: transformed-domain weight gradients */
+    int wgroup_images[$(#N.ops)];   /* per layer: images whose tiles wait in wgroup for their products */
     float *grad;    /* [$(N.conv_params)] private conv weight/bias gradients */
     double bwd_d[$(#N.ops)], bwd_w[$(#N.ops)];   /* seconds per layer, this thread */
 } hep_thread;
@@ -253,6 +255,7 @@ hep_model *hep_model_create(int batch, int threads, char *err, size_t errlen)
         thr[t].dout[1] = s;                s += $(N.thread.dout);
         thr[t].sink = s;                   s += $(N.thread.sink);
         thr[t].wino = s;                   s += $(N.thread.wino);
+        thr[t].wgroup = s;                 s += $(N.thread.wgroup);
         thr[t].wgrad = s;                  s += $(N.thread.wgrad);
         thr[t].grad = s;
     }
@@ -377,7 +380,7 @@ double hep_model_backward(hep_model *m, const int *labels, const float *weights,
 @ if N.thread.wgrad > 0 then
 @   for _, op in ipairs(N.conv_ops) do
 @     if op.wino_bwd_w then
-        $(op.name)_wino_weight_grad_finish(t);
+        $(op.name)_wino_weight_grad_finish(m, t);
 @     end
 @   end
 #pragma omp barrier   /* every thread's weight gradient is in before the sum */

@@ -120,6 +120,18 @@ tuning_group_not_forced() {
         ! grep -q "Winograd backward-weights groups" "$d/model.c"
 }
 check "tune: a network file's own algorithm leaves the tuning entry's Winograd group unused" tuning_group_not_forced
+# A group of whole images: named in the header, its scratch in the plan
+tuning_group_images() {
+    local d=$LOGDIR/gen-tuned-images
+    rm -rf "$d"; mkdir -p "$d"
+    printf '%s\n' 'return { convs = { ["B64 128x32x32->128 pool"] = { wc = 16, bwr = 8, wg = 16 } } }' > "$d/t.lua"
+    lua5.4 gen/main.lua networks/hep64.lua skx "$d" --tuning="$d/t.lua" || return 1
+    grep -E "groups of|wgroup [0-9]" "$d/model.c"
+    grep -q "Winograd backward-weights groups of 16 tile rows, 2 images ($d/t.lua)" "$d/model.c" &&
+        grep -q "The thread's images go in groups of 2 (128 tiles)" "$d/model.c" &&
+        grep -Eq "wino [0-9]+, wgroup [1-9][0-9]*, wgrad" "$d/model.c"
+}
+check "tune: a Winograd group of whole images is named in model.c and has scratch of its own" tuning_group_images
 
 # bad_tuning TEXT EXPECTED: the generator refuses the file, naming it and the key
 bad_tuning() {
@@ -142,9 +154,13 @@ check "tune bad: a value of the wrong type" bad_tuning \
     'return { convs = { x = { wc = "wide" } } }' \
     ': convs["x"]: expected { wc = <positive integer>, bwr = <positive integer>, bwc = <positive integer> (optional), wg = <positive integer> (optional) }'
 check "tune bad: not Lua" bad_tuning 'return {' ':2:'
-check "tune bad: a Winograd group of more than the tile rows" bad_tuning \
+WHOLE_IMAGES="Winograd F(4x4) has 8 tile rows of 8 tiles (networks/hep64.lua:8); a group of more is whole images, a multiple of 8 of at most 224 tiles"
+check "tune bad: a Winograd group of more than the tile rows, not whole images" bad_tuning \
     'return { convs = { ["B64 128x32x32->128 pool"] = { wg = 9 } } }' \
-    ': convs["B64 128x32x32->128 pool"].wg = 9 is more than the 8 tile rows of layer conv2'"'"'s Winograd F(4x4) (networks/hep64.lua:8)'
+    ': convs["B64 128x32x32->128 pool"].wg = 9: layer conv2'"'"'s '"$WHOLE_IMAGES"
+check "tune bad: a Winograd group of too many whole images" bad_tuning \
+    'return { convs = { ["B64 128x32x32->128 pool"] = { wg = 32 } } }' \
+    ': convs["B64 128x32x32->128 pool"].wg = 32: layer conv2'"'"'s '"$WHOLE_IMAGES"
 check "tune bad: a Winograd group for a direct backward-weights" bad_tuning \
     'return { convs = { ["B64 128x32x32->128 pool"] = { wg = 2, forward = "direct", backward_data = "direct", backward_weights = "direct" } } }' \
     ': convs["B64 128x32x32->128 pool"].wg = 2: layer conv2 (networks/hep64.lua:8) has a direct backward-weights pass'

@@ -211,12 +211,19 @@ end
 --- Winograd backward-weights: groups of WG tile rows (gen/shapes.lua
 -- chooses WG); the transformed-domain gradient accumulates per thread
 -- (wgrad). Each product call reduces over chunks of WK tiles: the forward's
--- chunk where it divides the row, else the whole row.
+-- chunk where it divides the row, else the whole row. A group of WI > 1
+-- whole images waits across images, while backward-data and the other
+-- layers use the shared scratch, so it has a part of its own (wgroup).
 function M.plan_winograd_weights(op, ctx, ucount)
   local B, TW = op.B, op.TW
   op.WK = TW % op.WINO_N == 0 and op.WINO_N or TW
   op.WPAD_W = position_pad(op.CB * op.WG * TW * B, op.KB * op.WG * TW * B)
-  ctx.thread_need("wino", op.WG * TW * op.WP * (op.CB + op.KB) * B + 2 * op.WP * op.WPAD_W)
+  local group = op.WG * TW * op.WP * (op.CB + op.KB) * B + 2 * op.WP * op.WPAD_W
+  if op.WI > 1 then
+    op.wgroup_off = ctx.thread_add("wgroup", group)
+  else
+    ctx.thread_need("wino", group)
+  end
   op.wgrad_off = ctx.thread_add("wgrad", ucount)
   ctx.add_kernel { field = op.name .. "_wino_bwd_w", type = "libxsmm_smmfunction_reducebatch_strd",
     comment = string.format("%s Winograd backward-weights: m=%d n=%d k=%d, batch-reduce over up to %d chunks of tiles",
