@@ -18,6 +18,7 @@ M.knl = {
   channel_block = { 64, 32, 16 },   -- preferred first; must divide the filters
   max_width_chunk = 28,             -- GEMM n (output pixels per kernel call)
   bwd_weight_rows = 8,              -- rows per backward band (and backward-weights call)
+  wino_bwd_images = true,           -- see skx's
 }
 
 M.skx = {
@@ -36,6 +37,13 @@ M.skx = {
   channel_block = { 64, 32, 16 },
   max_width_chunk = 28,
   bwd_weight_rows = 8,
+  -- Winograd backward-weights groups whole images by default where an image
+  -- has few tiles (gen/shapes.lua default_group): hep64's conv3 (16 tiles an
+  -- image) by 4 images, 9.4-9.8 against 10.0-11.9 ms (skx code), 9.4-11.8
+  -- against 10.9-14.1 (native), unchanged for knl code (tune_model, 3-4 pairs
+  -- on a Zen 4 core). hsw's code was slower by 4 images (8.5-10.0 against
+  -- 7.6-9.3 ms), so its table leaves it out.
+  wino_bwd_images = true,
 }
 
 M.hsw = {

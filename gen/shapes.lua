@@ -177,7 +177,8 @@ end
 -- is full or the thread's last image is in. The tuning file's wg, else the
 -- fewest tile rows with at least WINO_BWD_TILES tiles, among the divisors of
 -- the tile rows with at most WINO_BWD_MAX_TILES where there is one, and
--- whole images where one has at most half as many. Which is faster depends
+-- (on an arch that sets wino_bwd_images, gen/arch.lua) whole images where
+-- one has at most half as many. Which is faster depends
 -- on the layer (in `make tune`, hep224's conv3 was 11% faster with 28 tiles
 -- than 98; hep64's conv2 16% slower with 32 than 64; in tools/tune_model,
 -- hep224's conv5, 16 tiles an image, 10% faster by 4 images, its conv4, 49
@@ -185,9 +186,9 @@ end
 -- Returns an error naming the file and key, or nil.
 -- WINO_BWD_TILES: fewer tiles per call make its gradient block's load and
 -- store dominate (a group's calls reread and rewrite the whole transformed
--- gradient, 2.25 MiB for F(4x4) at 128 channels). WINO_BWD_MAX_TILES bounds the group's scratch
--- (F(6x6)'s 19 tile rows of 19 at 112x112 would otherwise make one group of
--- 361).
+-- gradient, 2.25 MiB for F(4x4) at 128 channels). WINO_BWD_MAX_TILES bounds
+-- the group's scratch (F(6x6)'s 19 tile rows of 19 at 112x112 would
+-- otherwise make one group of 361).
 local WINO_BWD_TILES, WINO_BWD_MAX_TILES = 56, 4 * 56
 M.WINO_BWD_MAX_TILES = WINO_BWD_MAX_TILES
 
@@ -236,19 +237,22 @@ local function choose_winograd_group(op, net)
     end
     op.WG, op.WG_src = wg, op.tuned_wg_src
   else
-    op.WG = M.default_group(op.H, op.W, T)
+    op.WG = M.default_group(op, T)
   end
   op.WI = op.WG > TH and op.WG // TH or 1
   return nil
 end
 
---- The default Winograd backward-weights group (tile rows) of F(T x T) at H x W.
-function M.default_group(H, W, T)
-  local TH, TW = M.tiles_along(H, T), M.tiles_along(W, T)
+--- The default Winograd backward-weights group (tile rows) of conv op
+-- (H x W; wino_bwd_images, its arch's) by F(T x T).
+function M.default_group(op, T)
+  local TH, TW = M.tiles_along(op.H, T), M.tiles_along(op.W, T)
   for g = 1, TH do
     if TH % g == 0 and g * TW >= WINO_BWD_TILES and g * TW <= WINO_BWD_MAX_TILES then return g end
   end
-  if 2 * TH * TW <= WINO_BWD_TILES then return TH * ((WINO_BWD_TILES + TH * TW - 1) // (TH * TW)) end
+  if op.wino_bwd_images and 2 * TH * TW <= WINO_BWD_TILES then
+    return TH * ((WINO_BWD_TILES + TH * TW - 1) // (TH * TW))
+  end
   return math.min(TH, (WINO_BWD_TILES + TW - 1) // TW)
 end
 
@@ -492,6 +496,7 @@ function M.infer(net, arch, tuning)
       op.CB = op.first and 0 or op.C // block
       op.WC = chunk_width(op.W, arch.max_width_chunk)
       op.max_width_chunk = arch.max_width_chunk
+      op.wino_bwd_images = arch.wino_bwd_images
       op.flops = 2 * op.H * op.W * op.K * op.C * 9
       op.BWR = band_rows(op, arch.bwd_weight_rows)
       local err = apply_tuning(op, tuning, net)

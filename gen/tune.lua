@@ -177,6 +177,6 @@ for _, op in ipairs(convs) do
     op.name, v.wc, v.bwr, op.WC, op.BWR,
     v.bwc and string.format(", rows per backward-weights call %d (default %d)", v.bwc, op.BWC) or "",
     v.wg and string.format(", Winograd groups %d (default %d)", v.wg,
-      shapes.default_group(op.H, op.W, shapes.WINOGRAD_TILE[passes.backward_weights])) or "",
+      shapes.default_group(op, shapes.WINOGRAD_TILE[passes.backward_weights])) or "",
     passes.forward, passes.backward_data, passes.backward_weights, op.passes.forward))
 end

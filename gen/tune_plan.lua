@@ -279,7 +279,7 @@ function M.regroup_candidates(convs, chosen)
       local algo = v.passes.backward_weights
       local T = shapes.WINOGRAD_TILE[algo]
       if T and algo ~= op.passes.backward_weights then
-        v.wg = group_near_tile(op, T, shapes.default_group(op.H, op.W, T), f)
+        v.wg = group_near_tile(op, T, shapes.default_group(op, T), f)
         any = any or v.wg ~= nil
       end
       c.values[op.name] = v

@@ -271,8 +271,8 @@ static inline void $(L.name)_wino_data_rows(hep_model *m, hep_thread *t, const f
  * the group is full, or the thread's last image is in, one batch-reduce call
  * per position and block pair runs over the group's chunks (m=$(L.B), n=$(L.B),
  * k=$(L.WK)). One image has only $(L.TH * L.TW) tiles, so that a call per image would
- * spend its time loading and storing its dU block (hep64's conv3: 10.9 ms per
- * batch by the image, 8.4-9.2 ms by 4 images). */
+ * spend much of its time loading and storing its dU block (hep64's conv3,
+ * native code: 9.4-11.8 ms per batch by 4 images, 10.9-14.1 by the image). */
 @ else
  * An image's tiles go in groups of $(L.WG) tile rows ($(L.WG * L.TW) tiles), transformed $(L.WINO_N) at a time
  * into the thread's scratch; then one batch-reduce call over the group's

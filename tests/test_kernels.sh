@@ -16,8 +16,9 @@ layers_on_target() {
     fi
 }
 # Batch 9 on 2 threads is 5 and 4 images: hep64's conv3 takes its
-# Winograd backward-weights products by groups of 4 images, so each thread
-# has a full group, and one a partial one taken at its last image.
+# Winograd backward-weights products by groups of 4 images (on the AVX-512
+# archs; hsw's by the image), so each thread has a full group, and one a
+# partial one taken at its last image.
 for arch in native skx hsw knl; do
     want=""; [ $arch = native ] || want=$arch
     arch_check "layers hep64-$arch (batch 9)" $arch layers_on_target hep64 $arch 9 "$want"

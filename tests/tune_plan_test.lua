@@ -101,16 +101,23 @@ local changed = plan.choose_regrouped(convs2, chosen2, base, regroup,
 expect("group 6 taken (10% faster), 2 not (1%)", tostring(changed) .. " " .. tostring(chosen2.c1.wg), "true 6")
 expect("c2's group untouched", tostring(chosen2.c2.wg), "nil")
 print("c1 " .. why2.c1)
--- groups of whole images where an image has few tiles: F(4x4) at 16x16 has
+-- groups of whole images where an image has few tiles (on an arch with
+-- wino_bwd_images): F(4x4) at 16x16 has
 -- 4 tile rows of 4 (default group 4 images, 16 tile rows), so half and
 -- double are 2 and 8 images; F(4x4) at 28x28 (7 rows of 7, default one
 -- image) doubles to 2 images, and its half is a divisor of 7
-local convs4 = { { name = "c1", H = 16, W = 16, passes = { backward_weights = "winograd2" } },
-                 { name = "c2", H = 28, W = 28, passes = { backward_weights = "winograd2" } } }
+local convs4 = { { name = "c1", H = 16, W = 16, wino_bwd_images = true, passes = { backward_weights = "winograd2" } },
+                 { name = "c2", H = 28, W = 28, wino_bwd_images = true, passes = { backward_weights = "winograd2" } },
+                 { name = "c3", H = 16, W = 16, passes = { backward_weights = "winograd2" } } }
 local W4all = { forward = W4, backward_data = W4, backward_weights = W4 }
 local regroup4 = plan.regroup_candidates(convs4, { c1 = { wc = 16, bwr = 8, passes = W4all },
-                                                   c2 = { wc = 28, bwr = 8, passes = W4all } })
+                                                   c2 = { wc = 28, bwr = 8, passes = W4all },
+                                                   c3 = { wc = 16, bwr = 8, passes = W4all } })
 expect("16x16 F(4x4) groups by images", tostring(regroup4[1].values.c1.wg) .. " " .. tostring(regroup4[2].values.c1.wg),
   "8 32")
 expect("28x28 F(4x4) groups", tostring(regroup4[1].values.c2.wg) .. " " .. tostring(regroup4[2].values.c2.wg), "1 14")
+-- an arch without wino_bwd_images (hsw) defaults to one image, and is
+-- offered 2 tile rows and 2 images
+expect("16x16 F(4x4) groups, one image by default",
+  tostring(regroup4[1].values.c3.wg) .. " " .. tostring(regroup4[2].values.c3.wg), "2 8")
 os.exit(ok and 0 or 1)
