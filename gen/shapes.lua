@@ -105,6 +105,9 @@ local function apply_tuning(op, tuning, net)
   end
   if entry.bwc then op.tuned_bwc, op.tuned_bwc_where, op.tuned_bwc_src = entry.bwc, where, tuning.path end
   if entry.wg then op.tuned_wg, op.tuned_wg_where, op.tuned_wg_src = entry.wg, where, tuning.path end
+  if entry.bwd_w_code then
+    op.tuned_bwd_w_code, op.tuned_bwd_w_code_where, op.tuned_bwd_w_code_src = entry.bwd_w_code, where, tuning.path
+  end
   if op.algorithm == "auto" and entry[PASSES[1]] then
     local tile
     op.tuned_passes, op.tuned_src = {}, tuning.path
@@ -213,16 +216,22 @@ local function choose_call_rows(op, net, arch)
   return nil
 end
 
-local function choose_winograd_group(op, net)
+--- The Winograd backward-weights group (WG tile rows, WI images) and, from
+-- a tuning file only, the code of its products (WBW_CODE).
+local function choose_winograd_group(op, net, arch)
   op.WG, op.WG_src = nil, "default"
   -- An entry's group was measured for the entry's own algorithm (or the
   -- cost model's, in an entry without one): where the network file names
   -- the algorithm, as hep224_direct does for hep224's shapes, it is not used.
-  if op.algorithm ~= "auto" then op.tuned_wg = nil end
+  if op.algorithm ~= "auto" then op.tuned_wg, op.tuned_bwd_w_code = nil, nil end
   if not op.wino_bwd_w then
     if op.tuned_wg then
       return string.format("%s.wg = %d: layer %s (%s:%d) has a direct backward-weights pass (wg is for Winograd's)",
         op.tuned_wg_where, op.tuned_wg, op.name, net.file, op.line or 0)
+    end
+    if op.tuned_bwd_w_code then
+      return string.format("%s.bwd_w_code = %q: layer %s (%s:%d) has a direct backward-weights pass (bwd_w_code is for "
+        .. "Winograd's)", op.tuned_bwd_w_code_where, op.tuned_bwd_w_code, op.name, net.file, op.line or 0)
     end
     return nil
   end
@@ -240,6 +249,13 @@ local function choose_winograd_group(op, net)
     op.WG = M.default_group(op, T)
   end
   op.WI = op.WG > TH and op.WG // TH or 1
+  if op.tuned_bwd_w_code then
+    if arch.vector_floats ~= 16 then
+      return string.format("%s.bwd_w_code = %q: arch %s's code is AVX2 already (bwd_w_code is for an AVX-512 arch's)",
+        op.tuned_bwd_w_code_where, op.tuned_bwd_w_code, arch.name)
+    end
+    op.WBW_CODE, op.WBW_CODE_src = op.tuned_bwd_w_code, op.tuned_bwd_w_code_src
+  end
   return nil
 end
 
@@ -502,7 +518,7 @@ function M.infer(net, arch, tuning)
       local err = apply_tuning(op, tuning, net)
       if err then return nil, { err } end
       choose_algorithm(op, net)
-      err = choose_winograd_group(op, net) or choose_call_rows(op, net, arch)
+      err = choose_winograd_group(op, net, arch) or choose_call_rows(op, net, arch)
       if err then return nil, { err } end
       flops = flops + op.flops
     elseif op.kind == "dense" then

@@ -110,14 +110,16 @@ local function algo_for(op, algo)
 end
 
 --- Candidates for one block: { name, values = { [conv name] = { wc, bwr,
--- bwc, wg, algo } } } (algo: every pass's; bwc, wg nil: the generator's
--- defaults), the defaults first; candidates equal to the defaults are left out.
+-- bwc, wg, bwd_w_code, algo } } } (algo: every pass's; bwc, wg, bwd_w_code
+-- nil: the generator's defaults), the defaults first; candidates equal to
+-- the defaults are left out.
 function M.candidates(arch, convs)
-  local function make(name, wc_of, bwr_of, algo_of, wg_of, bwc_of)
+  local function make(name, wc_of, bwr_of, algo_of, wg_of, bwc_of, code_of)
     local c = { name = name, values = {} }
     for _, op in ipairs(convs) do
       c.values[op.name] = { wc = wc_of(op), bwr = bwr_of(op), algo = algo_of and algo_of(op) or op.passes.forward,
-                            wg = wg_of and wg_of(op) or nil, bwc = bwc_of and bwc_of(op) or nil }
+                            wg = wg_of and wg_of(op) or nil, bwc = bwc_of and bwc_of(op) or nil,
+                            bwd_w_code = code_of and code_of(op) or nil }
     end
     return c
   end
@@ -127,7 +129,8 @@ function M.candidates(arch, convs)
   local function add(c)
     for _, op in ipairs(convs) do
       local v, d = c.values[op.name], list[1].values[op.name]
-      if v.wc ~= d.wc or v.bwr ~= d.bwr or v.algo ~= d.algo or v.wg ~= d.wg or v.bwc ~= d.bwc then
+      if v.wc ~= d.wc or v.bwr ~= d.bwr or v.algo ~= d.algo or v.wg ~= d.wg or v.bwc ~= d.bwc
+          or v.bwd_w_code ~= d.bwd_w_code then
         list[#list + 1] = c
         return
       end
@@ -147,6 +150,11 @@ function M.candidates(arch, convs)
   for _, f in ipairs({ 0.5, 2 }) do
     add(make(string.format("Winograd groups x%g", f), default_wc, default_bwr, nil,
       function(op) return group_near(op, f) end))
+  end
+  -- AVX2 code for the Winograd backward-weights products of an AVX-512 arch
+  if arch.vector_floats == 16 then
+    add(make("Winograd backward-weights as AVX2 code", default_wc, default_bwr, nil, nil, nil,
+      function(op) return op.wino_bwd_w and op.algorithm == "auto" and "avx2" or nil end))
   end
   for _, algo in ipairs(ALGORITHMS) do
     add(make(algo .. " where it fits", default_wc, default_bwr, function(op) return algo_for(op, algo) end))
@@ -225,13 +233,13 @@ function M.choose(convs, cands, timings, margin)
     -- the defaults' costs, less the margin another value must beat
     local best_wc, best_bwr = d.wc, d.bwr
     local wc_cost, bwr_cost = (t0[1] + t0[2]) * (1 - margin), (t0[2] + t0[3]) * (1 - margin)
-    local bwc, wg = knob(t0[3] * (1 - margin)), knob(t0[3] * (1 - margin))
+    local bwc, wg, code = knob(t0[3] * (1 - margin)), knob(t0[3] * (1 - margin)), knob(t0[3] * (1 - margin))
     local seen_wc, seen_bwr, notes_wc, notes_bwr, by_algo, notes_algo = {}, {}, {}, {}, {}, {}
     for i, c in ipairs(cands) do
       local v, t = c.values[op.name], timings[i].layers[op.name]
       local fwd_cost, bwd_cost = t[1] + t[2], t[2] + t[3]
       -- each candidate varies one knob: the others at the defaults'
-      local same_algo, same_knobs = v.algo == d.algo, v.wg == d.wg and v.bwc == d.bwc
+      local same_algo, same_knobs = v.algo == d.algo, v.wg == d.wg and v.bwc == d.bwc and v.bwd_w_code == d.bwd_w_code
       if same_algo and same_knobs and v.bwr == d.bwr and not seen_wc[v.wc] then
         seen_wc[v.wc] = true
         notes_wc[#notes_wc + 1] = string.format("%d: %.2f", v.wc, fwd_cost)
@@ -243,8 +251,12 @@ function M.choose(convs, cands, timings, margin)
         if i > 1 and bwd_cost < bwr_cost then best_bwr, bwr_cost = v.bwr, bwd_cost end
       end
       local blocking = same_algo and v.wc == d.wc and v.bwr == d.bwr
-      if blocking and v.wg == d.wg and (v.bwc or i == 1) then knob_time(bwc, v.bwc, i, t[3]) end
-      if blocking and v.bwc == d.bwc and (v.wg or i == 1) then knob_time(wg, v.wg, i, t[3]) end
+      local same_code = v.bwd_w_code == d.bwd_w_code
+      if blocking and same_code and v.wg == d.wg and (v.bwc or i == 1) then knob_time(bwc, v.bwc, i, t[3]) end
+      if blocking and same_code and v.bwc == d.bwc and (v.wg or i == 1) then knob_time(wg, v.wg, i, t[3]) end
+      if blocking and v.bwc == d.bwc and v.wg == d.wg and (v.bwd_w_code or i == 1) then
+        knob_time(code, v.bwd_w_code, i, t[3])
+      end
       if v.wc == d.wc and v.bwr == d.bwr and same_knobs and not by_algo[v.algo] then
         by_algo[v.algo] = t
         notes_algo[#notes_algo + 1] = string.format("%s %.2f/%.2f/%.2f", v.algo, t[1], t[2], t[3])
@@ -254,11 +266,12 @@ function M.choose(convs, cands, timings, margin)
     -- call rows and groups were measured with the default's backward-weights algorithm only
     local same_bwd_w = passes.backward_weights == d.algo
     local best_bwc = same_bwd_w and bwc.best and best_bwr % bwc.best == 0 and bwc.best or nil
-    chosen[op.name] = { wc = best_wc, bwr = best_bwr, bwc = best_bwc, wg = same_bwd_w and wg.best or nil, passes = passes }
-    why[op.name] = string.format("forward + backward-data ms by width chunk %s; backward ms by rows %s; %s%s"
+    chosen[op.name] = { wc = best_wc, bwr = best_bwr, bwc = best_bwc, wg = same_bwd_w and wg.best or nil,
+                        bwd_w_code = same_bwd_w and code.best or nil, passes = passes }
+    why[op.name] = string.format("forward + backward-data ms by width chunk %s; backward ms by rows %s; %s%s%s"
       .. "forward/backward-data/backward-weights ms by algorithm: %s",
       table.concat(notes_wc, ", "), table.concat(notes_bwr, ", "), knob_notes(bwc, "rows per call"),
-      knob_notes(wg, "Winograd group (tile rows)"), table.concat(notes_algo, ", "))
+      knob_notes(wg, "Winograd group (tile rows)"), knob_notes(code, "code"), table.concat(notes_algo, ", "))
   end
   return chosen, why
 end
@@ -319,7 +332,7 @@ function M.render(arch, net_name, block, convs, values)
   local t = { arch = arch.name, networks = { [net_name] = { block = block } }, convs = {} }
   for _, op in ipairs(convs) do
     local v = values[op.name]
-    local e = { wc = v.wc, bwr = v.bwr, bwc = v.bwc, wg = v.wg }
+    local e = { wc = v.wc, bwr = v.bwr, bwc = v.bwc, wg = v.wg, bwd_w_code = v.bwd_w_code }
     for pass, algo in pairs(M.passes_of(v)) do e[pass] = algo end
     t.convs[tuning.key(op, block)] = e
   end

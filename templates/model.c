@@ -12,7 +12,7 @@
  * Blocking (a tuning file from `make tune`, or the built-in defaults):
 @ for _, op in ipairs(N.ops) do
 @   if op.kind == "conv" then
- *   $(string.format("%-8s width chunk %-3d (%s), backward rows %-3d (%s)", op.name, op.WC, op.WC_src, op.BWR, op.BWR_src))$(op.WG and string.format(",\n *            Winograd backward-weights groups of %d tile rows%s (%s)", op.WG, op.WI > 1 and string.format(", %d images", op.WI) or "", op.WG_src) or string.format(",\n *            rows per backward-weights call %d (%s)", op.BWC, op.BWC_src))
+ *   $(string.format("%-8s width chunk %-3d (%s), backward rows %-3d (%s)", op.name, op.WC, op.WC_src, op.BWR, op.BWR_src))$(op.WG and string.format(",\n *            Winograd backward-weights groups of %d tile rows%s (%s)%s", op.WG, op.WI > 1 and string.format(", %d images", op.WI) or "", op.WG_src, op.WBW_CODE and string.format(", products as %s code (%s)", op.WBW_CODE:upper(), op.WBW_CODE_src) or "") or string.format(",\n *            rows per backward-weights call %d (%s)", op.BWC, op.BWC_src))
 @   end
 @ end
  *
@@ -182,7 +182,16 @@ static int dispatch_kernels(hep_model *m, char *err, size_t errlen)
     {   /* $(k.comment) */
         const libxsmm_blasint lda = $(k.lda), ldb = $(k.ldb), ldc = $(k.ldc);
         (void)lda; (void)ldb; (void)ldc;
+@   if k.target then
+        /* libxsmm JITs for its current target: this kernel's is $(k.target) */
+        char target[32];
+        snprintf(target, sizeof target, "%s", libxsmm_get_target_arch());
+        libxsmm_set_target_arch("$(k.target)");
         m->$(k.field) = $(k.call);
+        libxsmm_set_target_arch(target);
+@   else
+        m->$(k.field) = $(k.call);
+@   end
         if (!m->$(k.field)) return dispatch_failed(err, errlen, "$(k.comment)");
     }
 @ end

@@ -124,14 +124,15 @@ check "tune: a network file's own algorithm leaves the tuning entry's Winograd g
 tuning_group_images() {
     local d=$LOGDIR/gen-tuned-images
     rm -rf "$d"; mkdir -p "$d"
-    printf '%s\n' 'return { convs = { ["B64 128x32x32->128 pool"] = { wc = 16, bwr = 8, wg = 16 } } }' > "$d/t.lua"
+    printf '%s\n' 'return { convs = { ["B64 128x32x32->128 pool"] = { wc = 16, bwr = 8, wg = 16, bwd_w_code = "avx2" } } }' > "$d/t.lua"
     lua5.4 gen/main.lua networks/hep64.lua skx "$d" --tuning="$d/t.lua" || return 1
-    grep -E "groups of|wgroup [0-9]" "$d/model.c"
-    grep -q "Winograd backward-weights groups of 16 tile rows, 2 images ($d/t.lua)" "$d/model.c" &&
+    grep -E "groups of|wgroup [0-9]|set_target_arch\(\"" "$d/model.c"
+    grep -q "Winograd backward-weights groups of 16 tile rows, 2 images ($d/t.lua), products as AVX2 code ($d/t.lua)" "$d/model.c" &&
+        grep -q 'libxsmm_set_target_arch("hsw");' "$d/model.c" &&
         grep -q "The thread's images go in groups of 2 (128 tiles)" "$d/model.c" &&
         grep -Eq "wino [0-9]+, wgroup [1-9][0-9]*, wgrad" "$d/model.c"
 }
-check "tune: a Winograd group of whole images is named in model.c and has scratch of its own" tuning_group_images
+check "tune: a Winograd group of whole images and AVX2 products are named in model.c, the group has scratch of its own" tuning_group_images
 
 # bad_tuning TEXT EXPECTED: the generator refuses the file, naming it and the key
 bad_tuning() {
@@ -152,7 +153,7 @@ check "tune bad: a block the arch does not offer" bad_tuning \
     ': networks["hep64"].block = 48 must be one of arch skx'"'"'s channel blocks (64, 32, 16)'
 check "tune bad: a value of the wrong type" bad_tuning \
     'return { convs = { x = { wc = "wide" } } }' \
-    ': convs["x"]: expected { wc = <positive integer>, bwr = <positive integer>, bwc = <positive integer> (optional), wg = <positive integer> (optional) }'
+    ': convs["x"]: expected { wc = <positive integer>, bwr = <positive integer>, bwc = <positive integer> (optional), wg = <positive integer> (optional), bwd_w_code = "avx2" (optional) }'
 check "tune bad: not Lua" bad_tuning 'return {' ':2:'
 WHOLE_IMAGES="Winograd F(4x4) has 8 tile rows of 8 tiles (networks/hep64.lua:8); a group of more is whole images, a multiple of 8 of at most 224 tiles"
 check "tune bad: a Winograd group of more than the tile rows, not whole images" bad_tuning \
@@ -161,12 +162,28 @@ check "tune bad: a Winograd group of more than the tile rows, not whole images" 
 check "tune bad: a Winograd group of too many whole images" bad_tuning \
     'return { convs = { ["B64 128x32x32->128 pool"] = { wg = 32 } } }' \
     ': convs["B64 128x32x32->128 pool"].wg = 32: layer conv2'"'"'s '"$WHOLE_IMAGES"
+check "tune bad: backward-weights code other than AVX2" bad_tuning \
+    'return { convs = { x = { bwd_w_code = "avx512" } } }' \
+    ': convs["x"]: expected { wc = <positive integer>, bwr = <positive integer>, bwc = <positive integer> (optional), wg = <positive integer> (optional), bwd_w_code = "avx2" (optional) }'
+check "tune bad: AVX2 backward-weights code for a direct backward-weights" bad_tuning \
+    'return { convs = { ["B64 128x32x32->128 pool"] = { bwd_w_code = "avx2", forward = "direct", backward_data = "direct", backward_weights = "direct" } } }' \
+    ': convs["B64 128x32x32->128 pool"].bwd_w_code = "avx2": layer conv2 (networks/hep64.lua:8) has a direct backward-weights pass (bwd_w_code is for Winograd'"'"'s)'
+# the hsw arch's code is AVX2 already
+tuning_code_hsw() {
+    local d=$LOGDIR/gen-badtune-hsw
+    rm -rf "$d"; mkdir -p "$d"
+    printf '%s\n' 'return { convs = { ["B32 128x32x32->128 pool"] = { bwd_w_code = "avx2" } } }' > "$d/t.lua"
+    expect_fail "$d/t.lua: convs[\"B32 128x32x32->128 pool\"].bwd_w_code = \"avx2\": arch hsw's code is AVX2 already (bwd_w_code is for an AVX-512 arch's)" \
+        lua5.4 gen/main.lua networks/hep64.lua hsw "$d" --tuning="$d/t.lua" || return 1
+    [ ! -e "$d/model.c" ] || { echo "model.c was written"; return 1; }
+}
+check "tune bad: AVX2 backward-weights code on an AVX2 arch" tuning_code_hsw
 check "tune bad: a Winograd group for a direct backward-weights" bad_tuning \
     'return { convs = { ["B64 128x32x32->128 pool"] = { wg = 2, forward = "direct", backward_data = "direct", backward_weights = "direct" } } }' \
     ': convs["B64 128x32x32->128 pool"].wg = 2: layer conv2 (networks/hep64.lua:8) has a direct backward-weights pass'
 check "tune bad: a Winograd group of the wrong type" bad_tuning \
     'return { convs = { x = { wg = 0 } } }' \
-    ': convs["x"]: expected { wc = <positive integer>, bwr = <positive integer>, bwc = <positive integer> (optional), wg = <positive integer> (optional) }'
+    ': convs["x"]: expected { wc = <positive integer>, bwr = <positive integer>, bwc = <positive integer> (optional), wg = <positive integer> (optional), bwd_w_code = "avx2" (optional) }'
 check "tune bad: backward-weights call rows that do not divide the band" bad_tuning \
     'return { convs = { ["B64 128x32x32->128 pool"] = { bwr = 8, bwc = 3, forward = "direct", backward_data = "direct", backward_weights = "direct" } } }' \
     ': convs["B64 128x32x32->128 pool"].bwc = 3 must divide the backward rows 8 of layer conv2 (networks/hep64.lua:8)'
@@ -175,7 +192,7 @@ check "tune bad: backward-weights call rows for a Winograd backward-weights" bad
     ': convs["B64 128x32x32->128 pool"].bwc = 2: layer conv2 (networks/hep64.lua:8) has a Winograd backward-weights pass (bwc is for the direct one'"'"'s)'
 check "tune bad: backward-weights call rows of the wrong type" bad_tuning \
     'return { convs = { x = { bwc = 1.5 } } }' \
-    ': convs["x"]: expected { wc = <positive integer>, bwr = <positive integer>, bwc = <positive integer> (optional), wg = <positive integer> (optional) }'
+    ': convs["x"]: expected { wc = <positive integer>, bwr = <positive integer>, bwc = <positive integer> (optional), wg = <positive integer> (optional), bwd_w_code = "avx2" (optional) }'
 check "tune bad: two Winograd tiles in one layer" bad_tuning \
     'return { convs = { ["B64 128x32x32->128 pool"] = { forward = "winograd4", backward_data = "winograd2", backward_weights = "direct" } } }' \
     ': convs["B64 128x32x32->128 pool"].backward_data = "winograd2": layer conv2 (networks/hep64.lua:8) cannot take it (one Winograd tile per layer)'

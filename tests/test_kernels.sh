@@ -92,3 +92,15 @@ odd_blocking() {
 }
 check "layers hep64-native, block 32, narrow chunks, few rows (batch 5)" odd_blocking native
 check "layers hep64-hsw, block 32, narrow chunks, few rows (batch 5)" odd_blocking hsw
+# AVX2 code for the Winograd backward-weights products of an AVX-512 arch:
+# the first line of test_layers names libxsmm's target, which must be skx's
+# again after those kernels were made
+avx2_code() {
+    local d=build/variants/avx2-code-hep64-skx
+    make --no-print-directory -s variant NET=hep64 ARCH=skx TUNING=tests/tuning/avx2-code-hep64.lua VARIANT_DIR=$d &&
+        grep -q "products as AVX2 code (tests/tuning/avx2-code-hep64.lua)" $d/model.c || return 1
+    local out; out=$($d/test_layers 9); local rc=$?
+    printf '%s\n' "$out"
+    [ $rc -eq 0 ] && grep -q "libxsmm target skx)" <<<"$out"
+}
+arch_check "layers hep64-skx, Winograd backward-weights as AVX2 code (batch 9)" skx avx2_code

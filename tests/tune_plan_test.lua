@@ -120,4 +120,30 @@ expect("28x28 F(4x4) groups", tostring(regroup4[1].values.c2.wg) .. " " .. tostr
 -- offered 2 tile rows and 2 images
 expect("16x16 F(4x4) groups, one image by default",
   tostring(regroup4[1].values.c3.wg) .. " " .. tostring(regroup4[2].values.c3.wg), "2 8")
+-- AVX2 code for a Winograd backward-weights: a candidate on an AVX-512
+-- arch only, for convs whose algorithm is the tuner's to choose; taken
+-- past the margin, judged by backward-weights time
+local wconv = { name = "c1", H = 32, W = 32, pool = true, WC = 16, BWR = 8, BWC = 8, WG = 8, wino = 4, algorithm = "auto",
+                wino_bwd_w = true, passes = { forward = W4, backward_data = W4, backward_weights = W4 } }
+local dconv = { name = "c2", H = 32, W = 32, pool = true, WC = 16, BWR = 8, BWC = 8, algorithm = "direct",
+                passes = { forward = "direct", backward_data = "direct", backward_weights = "direct" } }
+local function code_candidates(arch)
+  local found = {}
+  for _, c in ipairs(plan.candidates(arch, { wconv, dconv })) do
+    if c.name:find("AVX2", 1, true) then
+      found[#found + 1] = tostring(c.values.c1.bwd_w_code) .. " " .. tostring(c.values.c2.bwd_w_code)
+    end
+  end
+  return table.concat(found, "; ")
+end
+expect("AVX2-code candidate, AVX-512 arch", code_candidates({ max_width_chunk = 28, vector_floats = 16 }), "avx2 nil")
+expect("AVX2-code candidate, AVX2 arch", code_candidates({ max_width_chunk = 14, vector_floats = 8 }), "")
+local cands5 = {
+  { values = { c1 = { wc = 16, bwr = 8, algo = W4 }, c2 = { wc = 16, bwr = 8, algo = W4 } } },
+  { values = { c1 = { wc = 16, bwr = 8, algo = W4, bwd_w_code = "avx2" }, c2 = { wc = 16, bwr = 8, algo = W4, bwd_w_code = "avx2" } } },
+}
+local chosen5, why5 = plan.choose(convs, cands5, { t({ 10, 10, 10 }, { 10, 10, 10 }), t({ 10, 10, 9 }, { 10, 10, 9.9 }) }, 0.03)
+expect("AVX2 code taken (10% faster), not within noise", tostring(chosen5.c1.bwd_w_code) .. " " .. tostring(chosen5.c2.bwd_w_code),
+  "avx2 nil")
+expect("why names the code", tostring(why5.c1:find("backward-weights ms by code default: 10.00, avx2: 9.00", 1, true) ~= nil), "true")
 os.exit(ok and 0 or 1)

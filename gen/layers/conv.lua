@@ -226,8 +226,9 @@ function M.plan_winograd_weights(op, ctx, ucount)
   end
   op.wgrad_off = ctx.thread_add("wgrad", ucount)
   ctx.add_kernel { field = op.name .. "_wino_bwd_w", type = "libxsmm_smmfunction_reducebatch_strd",
-    comment = string.format("%s Winograd backward-weights: m=%d n=%d k=%d, batch-reduce over up to %d chunks of tiles",
-      op.name, B, B, op.WK, op.WG * TW // op.WK),
+    comment = string.format("%s Winograd backward-weights: m=%d n=%d k=%d, batch-reduce over up to %d chunks of tiles%s",
+      op.name, B, B, op.WK, op.WG * TW // op.WK, op.WBW_CODE and ", AVX2 code (tuning file)" or ""),
+    target = op.WBW_CODE and "hsw" or nil,
     lda = B, ldb = B, ldc = B,
     call = string.format("libxsmm_smmdispatch_reducebatch_strd(%d, %d, %d, %d, %d, &lda, &ldb, &ldc, &one, &one, &trans_b, NULL)",
       B, B, op.WK, op.WK * B * 4, op.WK * B * 4) }
