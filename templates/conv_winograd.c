@@ -384,7 +384,7 @@ static void $(L.name)_wino_weight_grad_finish(const hep_model *m, hep_thread *t)
     int *waiting = &t->wgroup_images[$(L.index0)];
     if (*waiting > 0) {
         $(L.name)_wino_weight_products(m, t, t->wgroup + $(L.wgroup_off),
-                                       (unsigned long long)*waiting * $(L.TH * L.TW / L.WK));
+                                       (unsigned long long)*waiting * $(L.TH * L.TW // L.WK));
         *waiting = 0;
     }
 @ else
