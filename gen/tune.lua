@@ -93,7 +93,7 @@ local function tune_block(ctx, block)
   local same = true
   for _, op in ipairs(ctx.convs) do
     local v, d = chosen[op.name], cands[1].values[op.name]
-    same = same and v.wc == d.wc and v.bwr == d.bwr and v.wg == d.wg and v.bwc == d.bwc and v.bwd_w_code == d.bwd_w_code
+    same = same and v.wc == d.wc and v.bwr == d.bwr and plan.knobs_default(v, d)
     for _, algo in pairs(v.passes) do same = same and algo == d.algo end
   end
   if same then return { values = chosen, step = timings[1].step, why = why } end

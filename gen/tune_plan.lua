@@ -109,6 +109,18 @@ local function algo_for(op, algo)
   return algo
 end
 
+-- The backward-weights knobs, each with the words its notes use.
+local KNOBS = { { key = "bwc", what = "rows per call" }, { key = "wg", what = "Winograd group (tile rows)" },
+                { key = "bwd_w_code", what = "code" } }
+
+--- Whether candidate values v leave every knob but `except` at the defaults' d.
+function M.knobs_default(v, d, except)
+  for _, kn in ipairs(KNOBS) do
+    if kn.key ~= except and v[kn.key] ~= d[kn.key] then return false end
+  end
+  return true
+end
+
 --- Candidates for one block: { name, values = { [conv name] = { wc, bwr,
 -- bwc, wg, bwd_w_code, algo } } } (algo: every pass's; bwc, wg, bwd_w_code
 -- nil: the generator's defaults), the defaults first; candidates equal to
@@ -129,8 +141,7 @@ function M.candidates(arch, convs)
   local function add(c)
     for _, op in ipairs(convs) do
       local v, d = c.values[op.name], list[1].values[op.name]
-      if v.wc ~= d.wc or v.bwr ~= d.bwr or v.algo ~= d.algo or v.wg ~= d.wg or v.bwc ~= d.bwc
-          or v.bwd_w_code ~= d.bwd_w_code then
+      if v.wc ~= d.wc or v.bwr ~= d.bwr or v.algo ~= d.algo or not M.knobs_default(v, d) then
         list[#list + 1] = c
         return
       end
@@ -204,7 +215,7 @@ local function choose_passes(default, by_algo, margin)
 end
 M.choose_passes = choose_passes
 
---- An optional knob of backward-weights (call rows, Winograd group; nil: the
+--- An optional knob of backward-weights (call rows, Winograd group, code; nil: the
 -- generator's default), judged by backward-weights time: each value's first
 -- time goes to the notes, and the best past the defaults' cost is kept.
 local function knob(cost)
@@ -233,13 +244,14 @@ function M.choose(convs, cands, timings, margin)
     -- the defaults' costs, less the margin another value must beat
     local best_wc, best_bwr = d.wc, d.bwr
     local wc_cost, bwr_cost = (t0[1] + t0[2]) * (1 - margin), (t0[2] + t0[3]) * (1 - margin)
-    local bwc, wg, code = knob(t0[3] * (1 - margin)), knob(t0[3] * (1 - margin)), knob(t0[3] * (1 - margin))
+    local knobs = {}
+    for _, kn in ipairs(KNOBS) do knobs[kn.key] = knob(t0[3] * (1 - margin)) end
     local seen_wc, seen_bwr, notes_wc, notes_bwr, by_algo, notes_algo = {}, {}, {}, {}, {}, {}
     for i, c in ipairs(cands) do
       local v, t = c.values[op.name], timings[i].layers[op.name]
       local fwd_cost, bwd_cost = t[1] + t[2], t[2] + t[3]
       -- each candidate varies one knob: the others at the defaults'
-      local same_algo, same_knobs = v.algo == d.algo, v.wg == d.wg and v.bwc == d.bwc and v.bwd_w_code == d.bwd_w_code
+      local same_algo, same_knobs = v.algo == d.algo, M.knobs_default(v, d)
       if same_algo and same_knobs and v.bwr == d.bwr and not seen_wc[v.wc] then
         seen_wc[v.wc] = true
         notes_wc[#notes_wc + 1] = string.format("%d: %.2f", v.wc, fwd_cost)
@@ -251,11 +263,10 @@ function M.choose(convs, cands, timings, margin)
         if i > 1 and bwd_cost < bwr_cost then best_bwr, bwr_cost = v.bwr, bwd_cost end
       end
       local blocking = same_algo and v.wc == d.wc and v.bwr == d.bwr
-      local same_code = v.bwd_w_code == d.bwd_w_code
-      if blocking and same_code and v.wg == d.wg and (v.bwc or i == 1) then knob_time(bwc, v.bwc, i, t[3]) end
-      if blocking and same_code and v.bwc == d.bwc and (v.wg or i == 1) then knob_time(wg, v.wg, i, t[3]) end
-      if blocking and v.bwc == d.bwc and v.wg == d.wg and (v.bwd_w_code or i == 1) then
-        knob_time(code, v.bwd_w_code, i, t[3])
+      for _, kn in ipairs(KNOBS) do
+        if blocking and M.knobs_default(v, d, kn.key) and (v[kn.key] or i == 1) then
+          knob_time(knobs[kn.key], v[kn.key], i, t[3])
+        end
       end
       if v.wc == d.wc and v.bwr == d.bwr and same_knobs and not by_algo[v.algo] then
         by_algo[v.algo] = t
@@ -265,13 +276,16 @@ function M.choose(convs, cands, timings, margin)
     local passes = choose_passes(d.algo, by_algo, margin)
     -- call rows and groups were measured with the default's backward-weights algorithm only
     local same_bwd_w = passes.backward_weights == d.algo
-    local best_bwc = same_bwd_w and bwc.best and best_bwr % bwc.best == 0 and bwc.best or nil
-    chosen[op.name] = { wc = best_wc, bwr = best_bwr, bwc = best_bwc, wg = same_bwd_w and wg.best or nil,
-                        bwd_w_code = same_bwd_w and code.best or nil, passes = passes }
-    why[op.name] = string.format("forward + backward-data ms by width chunk %s; backward ms by rows %s; %s%s%s"
+    local bwc = knobs.bwc.best
+    local best_bwc = same_bwd_w and bwc and best_bwr % bwc == 0 and bwc or nil
+    chosen[op.name] = { wc = best_wc, bwr = best_bwr, bwc = best_bwc, wg = same_bwd_w and knobs.wg.best or nil,
+                        bwd_w_code = same_bwd_w and knobs.bwd_w_code.best or nil, passes = passes }
+    local notes_knobs = {}
+    for _, kn in ipairs(KNOBS) do notes_knobs[#notes_knobs + 1] = knob_notes(knobs[kn.key], kn.what) end
+    why[op.name] = string.format("forward + backward-data ms by width chunk %s; backward ms by rows %s; %s"
       .. "forward/backward-data/backward-weights ms by algorithm: %s",
-      table.concat(notes_wc, ", "), table.concat(notes_bwr, ", "), knob_notes(bwc, "rows per call"),
-      knob_notes(wg, "Winograd group (tile rows)"), knob_notes(code, "code"), table.concat(notes_algo, ", "))
+      table.concat(notes_wc, ", "), table.concat(notes_bwr, ", "), table.concat(notes_knobs),
+      table.concat(notes_algo, ", "))
   end
   return chosen, why
 end
