@@ -5,8 +5,15 @@
 -- keeping the entries of other networks and shapes.
 --
 -- Usage (through make): CC=mpicc lua5.4 gen/tune.lua NET ARCH
--- Environment: TUNE_STEPS (timed steps per candidate, default 4),
--- TUNE_MARGIN (what a non-default choice must gain, default 0.03),
+-- Every candidate of a block is built first, then timed in TUNE_ROUNDS
+-- rounds (default 3), the candidates in turn within each round, and each
+-- figure is the least of its rounds: a noisy minute of a shared machine
+-- then costs a candidate one round, and figures compared with each other
+-- come from the same minutes (each combination is raced against the
+-- defaults, each block's choice against the others').
+--
+-- Environment: TUNE_STEPS (timed steps per candidate and round, default 4),
+-- TUNE_ROUNDS (default 3), TUNE_MARGIN (what a non-default choice must gain, default 0.03),
 -- TUNE_BATCH (default 16 for inputs of 128 pixels or more, else 64),
 -- TUNE_OUT (the file to write, default tuning/<arch>.lua).
 local script_dir = arg[0]:match("^(.*)/[^/]*$") or "."
@@ -52,8 +59,8 @@ local function setup(net_name, arch_name)
   return arch, inferred, convs
 end
 
---- Builds and times one candidate; returns { layers = {..}, step = ms }.
-local function measure(ctx, block, values, label)
+--- Builds one candidate (its own tuning file and variant directory).
+local function build(ctx, block, values, label)
   local dir = string.format("build/tune/%s-%s/%d", ctx.net, ctx.arch_name, ctx.count)
   ctx.count = ctx.count + 1
   os.execute("mkdir -p " .. dir)
@@ -64,58 +71,97 @@ local function measure(ctx, block, values, label)
   local ok, out = capture(string.format("make --no-print-directory -s variant NET=%s ARCH=%s TUNING=%s VARIANT_DIR=%s",
     ctx.net, ctx.arch_name, cand, dir))
   if not ok then die("building " .. label .. " failed:\n" .. out) end
-  ok, out = capture(string.format("%s/tune_model %d %d", dir, ctx.batch, ctx.steps))
-  if not ok then die("timing " .. label .. " failed:\n" .. out) end
+  return { dir = dir, label = label, block = block }
+end
+
+--- Times one build once: { layers = { [name] = { fwd, bwd_d, bwd_w } }, step }.
+local function time_once(ctx, b)
+  local ok, out = capture(string.format("%s/tune_model %d %d", b.dir, ctx.batch, ctx.steps))
+  if not ok then die("timing " .. b.label .. " failed:\n" .. out) end
   local t = { layers = {} }
-  for name, a, b, c in out:gmatch("layer (%S+) (%S+) (%S+) (%S+)") do
-    t.layers[name] = { tonumber(a), tonumber(b), tonumber(c) }
+  for name, x, y, z in out:gmatch("layer (%S+) (%S+) (%S+) (%S+)") do
+    t.layers[name] = { tonumber(x), tonumber(y), tonumber(z) }
   end
   t.step = tonumber(out:match("step (%S+)"))
-  io.write(string.format("  B=%-3d %-31s %9.1f ms/step\n", block, label, t.step))
-  io.flush()
+  if not t.step then die("timing " .. b.label .. ": no step time in tune_model's output:\n" .. out) end
   return t
 end
 
---- Times every candidate of one block, then the chosen combination.
-local function tune_block(ctx, block)
-  local cands = plan.candidates(ctx.arch, ctx.convs)
+--- Times builds against each other: ctx.rounds rounds, each timing every
+-- build in turn (plan.round_order), each figure the least of its rounds
+-- (plan.least). Builds compared by one race ran in the same minutes.
+local function race(ctx, builds)
+  local rounds = {}
+  for i = 1, #builds do rounds[i] = {} end
+  for r = 1, ctx.rounds do
+    for _, i in ipairs(plan.round_order(#builds, r)) do rounds[i][r] = time_once(ctx, builds[i]) end
+  end
   local timings = {}
-  for i, c in ipairs(cands) do timings[i] = measure(ctx, block, c.values, c.name) end
-  -- The first run of a session tends to be slow: the defaults are timed
-  -- again last and keep each figure's better value, so that no bias
-  -- favours the other candidates.
-  local again = measure(ctx, block, cands[1].values, "defaults, again")
-  for name, t in pairs(timings[1].layers) do
-    for k = 1, 3 do t[k] = math.min(t[k], again.layers[name][k]) end
+  for i, b in ipairs(builds) do
+    timings[i] = plan.least(rounds[i])
+    local steps = {}
+    for r, s in ipairs(timings[i].steps) do steps[r] = string.format("%.1f", s) end
+    io.write(string.format("  B=%-3d %-38s %9.1f ms/step (rounds %s)\n", b.block, b.label, timings[i].step,
+      table.concat(steps, " ")))
   end
-  timings[1].step = math.min(timings[1].step, again.step)
-  local chosen, why = plan.choose(ctx.convs, cands, timings, ctx.margin)
-  local same = true
+  io.flush()
+  return timings
+end
+
+local function is_default(ctx, chosen, defaults)
   for _, op in ipairs(ctx.convs) do
-    local v, d = chosen[op.name], cands[1].values[op.name]
-    same = same and v.wc == d.wc and v.bwr == d.bwr and plan.knobs_default(v, d)
-    for _, algo in pairs(v.passes) do same = same and algo == d.algo end
-  end
-  if same then return { values = chosen, step = timings[1].step, why = why } end
-  local combined = measure(ctx, block, chosen, "chosen per layer")
-  local regroup = plan.regroup_candidates(ctx.convs, chosen)
-  if #regroup > 0 then
-    local timed, before = {}, {}
-    for i, c in ipairs(regroup) do timed[i] = measure(ctx, block, c.values, c.name) end
-    for _, op in ipairs(ctx.convs) do before[op.name] = chosen[op.name].wg end
-    if plan.choose_regrouped(ctx.convs, chosen, combined, regroup, timed, ctx.margin, why) then
-      local regrouped = measure(ctx, block, chosen, "chosen per layer, regrouped")
-      if regrouped.step < combined.step then
-        combined = regrouped
-      else   -- the groups do not add up: back to the first round's
-        for _, op in ipairs(ctx.convs) do chosen[op.name].wg = before[op.name] end
-      end
+    local v, d = chosen[op.name], defaults[op.name]
+    if not (v.wc == d.wc and v.bwr == d.bwr and plan.knobs_default(v, d)) then return false end
+    for _, algo in pairs(v.passes) do
+      if algo ~= d.algo then return false end
     end
   end
-  if combined.step > timings[1].step * (1 - ctx.margin) then   -- choices that do not add up: the defaults stay
-    return { values = cands[1].values, step = timings[1].step, why = why, kept_defaults = true }
+  return true
+end
+
+--- The second round of a block whose per-layer choices differ from the
+-- defaults: the combination, and the groups of a conv whose
+-- backward-weights took another Winograd tile (plan.regroup_candidates),
+-- raced against the defaults. Returns the combination's build and timing
+-- and the defaults' timing of the same rounds.
+local function combine(ctx, block, defaults, chosen, why)
+  local combined = build(ctx, block, chosen, "chosen per layer")
+  local regroup = plan.regroup_candidates(ctx.convs, chosen)
+  local builds = { defaults, combined }
+  for i, c in ipairs(regroup) do builds[i + 2] = build(ctx, block, c.values, c.name) end
+  local t = race(ctx, builds)
+  if #regroup == 0 then return combined, t[2], t[1] end
+  local before = {}
+  for _, op in ipairs(ctx.convs) do before[op.name] = chosen[op.name].wg end
+  if not plan.choose_regrouped(ctx.convs, chosen, t[2], regroup, { table.unpack(t, 3) }, ctx.margin, why) then
+    return combined, t[2], t[1]
   end
-  return { values = chosen, step = combined.step, why = why }
+  local regrouped = build(ctx, block, chosen, "chosen per layer, regrouped")
+  local t3 = race(ctx, { defaults, combined, regrouped })
+  if t3[3].step < t3[2].step then return regrouped, t3[3], t3[1] end
+  -- the groups do not add up: back to the first round's
+  for _, op in ipairs(ctx.convs) do chosen[op.name].wg = before[op.name] end
+  return combined, t3[2], t3[1]
+end
+
+--- Races every candidate of one block, then the chosen combination against
+-- the defaults. Returns { values, build, step, why [, kept_defaults] }.
+local function tune_block(ctx, block)
+  local cands = plan.candidates(ctx.arch, ctx.convs)
+  io.write(string.format("  B=%-3d building %d candidates\n", block, #cands))
+  io.flush()
+  local builds = {}
+  for i, c in ipairs(cands) do builds[i] = build(ctx, block, c.values, c.name) end
+  local timings = race(ctx, builds)
+  local chosen, why = plan.choose(ctx.convs, cands, timings, ctx.margin)
+  if is_default(ctx, chosen, cands[1].values) then
+    return { values = cands[1].values, build = builds[1], step = timings[1].step, why = why }
+  end
+  local combined, t, t_defaults = combine(ctx, block, builds[1], chosen, why)
+  if t.step > t_defaults.step * (1 - ctx.margin) then   -- choices that do not add up: the defaults stay
+    return { values = cands[1].values, build = builds[1], step = t_defaults.step, why = why, kept_defaults = true }
+  end
+  return { values = chosen, build = combined, step = t.step, why = why }
 end
 
 local function host_line()
@@ -157,17 +203,39 @@ end
 local net_name, arch_name = arg[1], arg[2]
 if not (net_name and arch_name) then die("usage: lua5.4 gen/tune.lua NET ARCH") end
 local arch, inferred, convs = setup(net_name, arch_name)
+--- A number from the environment (a whole one where `integer`), at least
+-- `min`; `default` when unset.
+local function env_number(name, default, min, integer)
+  local text = os.getenv(name)
+  if not text or text == "" then return default end
+  local v = tonumber(text)
+  if not v or v < min or (integer and v ~= math.floor(v)) then
+    die(string.format("%s=%s: expected %s of at least %s", name, text, integer and "a whole number" or "a number", min))
+  end
+  return v
+end
+
 local ctx = { net = net_name, arch_name = arch_name, arch = arch, convs = convs, count = 0,
-              steps = tonumber(os.getenv("TUNE_STEPS") or "4"), margin = tonumber(os.getenv("TUNE_MARGIN") or "0.03"),
-              batch = tonumber(os.getenv("TUNE_BATCH") or (inferred.input.h >= 128 and "16" or "64")) }
-io.write(string.format("make tune: %s for %s, batch %d, %d timed steps per candidate\n", net_name, arch_name,
-  ctx.batch, ctx.steps))
--- the first block is the default one: another must beat it by the margin
+              steps = env_number("TUNE_STEPS", 4, 1, true), rounds = env_number("TUNE_ROUNDS", 3, 1, true),
+              margin = env_number("TUNE_MARGIN", 0.03, 0, false),
+              batch = env_number("TUNE_BATCH", inferred.input.h >= 128 and 16 or 64, 1, true) }
+io.write(string.format("make tune: %s for %s, batch %d, %d timed steps per candidate in each of %d rounds\n",
+  net_name, arch_name, ctx.batch, ctx.steps, ctx.rounds))
+-- the first block is the default one: another must beat it by the margin,
+-- in a last race of each block's choice against the others
+local results = {}
+for i, block in ipairs(plan.blocks(arch, convs)) do results[i] = tune_block(ctx, block) end
+if #results > 1 then
+  local builds = {}
+  for i, r in ipairs(results) do builds[i] = r.build end
+  io.write("  each block's choice, raced against the others:\n")
+  local t = race(ctx, builds)
+  for i, r in ipairs(results) do r.step = t[i].step end
+end
 local best, best_block, notes = nil, nil, {}
-for _, block in ipairs(plan.blocks(arch, convs)) do
-  local r = tune_block(ctx, block)
-  notes[#notes + 1] = string.format("%d: %.1f", block, r.step)
-  if not best or r.step < best.step * (1 - ctx.margin) then best, best_block = r, block end
+for _, r in ipairs(results) do
+  notes[#notes + 1] = string.format("%d: %.1f", r.build.block, r.step)
+  if not best or r.step < best.step * (1 - ctx.margin) then best, best_block = r, r.build.block end
 end
 local path = write_file(ctx, best, best_block, table.concat(notes, ", "))
 io.write(string.format("make tune: block %d, %.1f ms/step -> %s\n", best_block, best.step, path))

@@ -341,6 +341,33 @@ function M.choose_regrouped(convs, chosen, base, cands, timings, margin, why)
   return changed
 end
 
+--- The order of round r over n timed builds: as built in odd rounds,
+-- reversed in even ones, so that no build always runs straight after the
+-- same one (a build heats the caches and the clock for the next).
+function M.round_order(n, r)
+  local order = {}
+  for i = 1, n do order[i] = r % 2 == 1 and i or n + 1 - i end
+  return order
+end
+
+--- One build's timing over its rounds (each { layers = { [name] = { fwd,
+-- bwd_d, bwd_w } }, step }): every figure the least of the rounds'. Noise
+-- on a shared machine only adds time, and a noisy minute then costs a
+-- candidate one round's figures instead of its only ones.
+function M.least(rounds)
+  local t = { layers = {}, step = math.huge, steps = {} }
+  for r, round in ipairs(rounds) do
+    t.steps[r] = round.step
+    t.step = math.min(t.step, round.step)
+    for name, f in pairs(round.layers) do
+      local l = t.layers[name] or { math.huge, math.huge, math.huge }
+      for k = 1, 3 do l[k] = math.min(l[k], f[k]) end
+      t.layers[name] = l
+    end
+  end
+  return t
+end
+
 --- A candidate's tuning file text (for the generator's --tuning).
 function M.render(arch, net_name, block, convs, values)
   local t = { arch = arch.name, networks = { [net_name] = { block = block } }, convs = {} }

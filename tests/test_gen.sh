@@ -211,11 +211,17 @@ check "tune bad: algorithms of only some passes" bad_tuning \
 make_tune() {
     local out=$LOGDIR/tune-tiny.lua d=$LOGDIR/gen-tune-tiny
     rm -f "$out"; rm -rf "$d"; mkdir -p "$d"
-    TUNE_STEPS=2 TUNE_BATCH=4 TUNE_OUT="$out" make --no-print-directory tune NET=tiny_avgpool ARCH=native || return 1
-    cat "$out"
+    TUNE_STEPS=2 TUNE_BATCH=4 TUNE_OUT="$out" make --no-print-directory tune NET=tiny_avgpool ARCH=native \
+        > "$LOGDIR/tune-tiny.out" || return 1
+    cat "$LOGDIR/tune-tiny.out" "$out"
+    # every candidate timed in 3 rounds, the combination raced against the defaults again
+    [ "$(grep -cE ' ms/step \(rounds [0-9.]+ [0-9.]+ [0-9.]+\)$' "$LOGDIR/tune-tiny.out")" -ge 12 ] &&
+        [ "$(grep -c '  defaults  ' "$LOGDIR/tune-tiny.out")" -eq 2 ] || return 1
     grep -q '\["tiny_avgpool"\] = { block = 16,' "$out" && [ "$(grep -c 'wc = ' "$out")" -eq 3 ] &&
         grep -q 'forward + backward-data ms by width chunk' "$out" || return 1
     lua5.4 gen/main.lua tests/nets/tiny_avgpool.lua native "$d" --tuning="$out" &&
         grep -q "width chunk .*($out)" "$d/model.c"
 }
 check "tune: make tune times candidates, writes a tuning file the generator reads" make_tune
+check "tune bad: TUNE_ROUNDS not a whole number of at least 1" expect_fail "tune: TUNE_ROUNDS=0: expected a whole number of at least 1" \
+    env TUNE_ROUNDS=0 make --no-print-directory tune NET=tiny_avgpool ARCH=native

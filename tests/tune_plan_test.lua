@@ -146,4 +146,13 @@ local chosen5, why5 = plan.choose(convs, cands5, { t({ 10, 10, 10 }, { 10, 10, 1
 expect("AVX2 code taken (10% faster), not within noise", tostring(chosen5.c1.bwd_w_code) .. " " .. tostring(chosen5.c2.bwd_w_code),
   "avx2 nil")
 expect("why names the code", tostring(why5.c1:find("backward-weights ms by code default: 10.00, avx2: 9.00", 1, true) ~= nil), "true")
+-- the timing rounds: each figure the least of its rounds (a noisy round
+-- costs nothing), the order reversed every other round
+local function r(step, f, b, w) return { step = step, layers = { c1 = { f, b, w } } } end
+local least = plan.least({ r(12, 5, 6, 9), r(10, 7, 4, 8), r(30, 20, 20, 20) })
+expect("least of rounds: step, c1 figures", string.format("%g %g %g %g", least.step, least.layers.c1[1],
+  least.layers.c1[2], least.layers.c1[3]), "10 5 4 8")
+expect("least of rounds keeps every round's step", table.concat(least.steps, " "), "12 10 30")
+expect("round orders 1, 2, 3", table.concat(plan.round_order(3, 1), "") .. " " .. table.concat(plan.round_order(3, 2), "")
+  .. " " .. table.concat(plan.round_order(3, 3), ""), "123 321 123")
 os.exit(ok and 0 or 1)
