@@ -103,6 +103,12 @@ build/test_loader: tests/test_loader.c runtime/loader.c runtime/row_order.c runt
 	@echo "  LD    $@"
 	@$(CC) $(BASE_CFLAGS) $(CFLAGS) tests/test_loader.c runtime/loader.c runtime/row_order.c runtime/h5files.c runtime/util.c -o $@ $(HDF5_LIBS) -lpthread -lm
 
+# The memory check's reading of /proc and cgroups, on made-up trees.
+build/test_memory: tests/test_memory.c runtime/memory.c runtime/util.c runtime/memory.h runtime/util.h
+	@mkdir -p build
+	@echo "  LD    $@"
+	@$(CC) $(BASE_CFLAGS) $(CFLAGS) tests/test_memory.c runtime/memory.c runtime/util.c -o $@
+
 # The dataset generator (one binary, not per arch).
 # A checkpoint as an ONNX model (plain C, no generated code: the network
 # comes from the checkpoint's layer table).
@@ -163,7 +169,8 @@ bench-peers:
 # make tune NET=.. ARCH=..: times candidate blockings of every conv layer on
 # this machine and writes the fastest into tuning/<arch>.lua (native:
 # the file of the arch whose blocking it follows), which the generator then
-# uses. TUNE_STEPS timed steps per candidate (default 4), TUNE_BATCH the
+# uses. TUNE_STEPS timed steps per candidate and round (default 4),
+# TUNE_ROUNDS rounds of timing every candidate in turn (default 3), TUNE_BATCH the
 # batch (default 16 for 224x224 inputs, 64 otherwise).
 tune: $(ISA_GUARD)
 	@CC="$(CC)" $(LUA) gen/tune.lua $(NET) $(ARCH)

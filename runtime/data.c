@@ -9,6 +9,25 @@
 #include "rng.h"
 #include "util.h"
 
+/* Enough distinct images that batches differ, bounded to ~256 MiB; a
+ * function of the global batch only, so all rank counts agree. */
+static size_t pool_images(size_t image_floats, int batch, int workers)
+{
+    size_t global = (size_t)batch * workers;
+    size_t cap = (256u << 20) / (image_floats * sizeof(float));
+    size_t pool = global * 4 > 64 ? global * 4 : 64;
+    if (pool > cap) pool = cap;
+    if (pool < global) pool = global;
+    return pool;
+}
+
+size_t hep_dummy_bytes(const hep_model_info *info, int batch, int workers)
+{
+    const size_t image_floats = (size_t)info->in_channels * info->in_height * info->in_width;
+    const size_t images = pool_images(image_floats, batch, workers) + (size_t)batch;
+    return images * (sizeof(float) * image_floats + sizeof(int) + sizeof(float));
+}
+
 void hep_dummy_init(hep_dummy *d, const hep_model_info *info, int batch, int workers, int rank, uint64_t seed)
 {
     const int C = info->in_channels, H = info->in_height, W = info->in_width, K = info->num_classes;
@@ -16,13 +35,7 @@ void hep_dummy_init(hep_dummy *d, const hep_model_info *info, int batch, int wor
     d->workers = workers;
     d->rank = rank;
     d->image_floats = (size_t)C * H * W;
-    /* Enough distinct images that batches differ, bounded to ~256 MiB; a
-     * function of the global batch only, so all rank counts agree. */
-    size_t global = (size_t)batch * workers;
-    size_t cap = (256u << 20) / (d->image_floats * sizeof(float));
-    size_t pool = global * 4 > 64 ? global * 4 : 64;
-    if (pool > cap) pool = cap;
-    if (pool < global) pool = global;
+    size_t pool = pool_images(d->image_floats, batch, workers);
     d->pool = (int)pool;
     d->x = hep_xmalloc(sizeof(float) * pool * d->image_floats, "the dummy data pool");
     d->labels = hep_xmalloc(sizeof(int) * pool, "dummy labels");

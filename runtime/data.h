@@ -20,6 +20,8 @@ typedef struct {
 } hep_dummy;
 
 void hep_dummy_init(hep_dummy *d, const hep_model_info *info, int batch, int workers, int rank, uint64_t seed);
+/* The bytes hep_dummy_init allocates (the pool and the batch). */
+size_t hep_dummy_bytes(const hep_model_info *info, int batch, int workers);
 void hep_dummy_free(hep_dummy *d);
 /* This rank's part of global batch `step` (the pool is cycled). */
 void hep_dummy_batch(hep_dummy *d, long step, const float **x, const int **labels, const float **weights);

@@ -12,6 +12,7 @@
 #include "cuts.h"
 #include "plots.h"
 #include "loader.h"
+#include "memory.h"
 #include "resume.h"
 #include "util.h"
 
@@ -163,6 +164,13 @@ static void print_cuts(hep_log *log, const float *records, long n, int K, long s
                    c.cut_signal_eff, c.cut_background_eff, c.cnn_background_eff);
 }
 
+/* The test loader's bytes for a batch (for the memory check). */
+static size_t test_input_bytes(const void *ctx, int batch)
+{
+    (void)ctx;
+    return hep_loader_bytes(hep_model_info_get(), batch, 0);   /* hep_samples_score's loader: the default window */
+}
+
 int hep_test(const hep_config *cfg, const char *config_path, const hep_run *run)
 {
     const hep_model_info *info = hep_model_info_get();
@@ -172,6 +180,8 @@ int hep_test(const hep_config *cfg, const char *config_path, const hep_run *run)
         hep_fatal("inputpath '%s' (from %s) has no test files (names containing 'test', ending in .h5 or .hdf5)",
                   cfg->inputpath, config_path);
     char err[1024], path[4400];
+    hep_check_model_memory(cfg->test_batch_size, run->threads, test_input_bytes, NULL, run->comm, config_path,
+                           "test_batch_size");
     hep_model *m = hep_model_create(cfg->test_batch_size, run->threads, err, sizeof err);
     if (!m) hep_fatal("%s", err);
     long id = cfg->checkpoint_id >= 0 ? cfg->checkpoint_id : hep_checkpoint_latest(cfg->outputpath);

@@ -248,6 +248,23 @@ static void *producer(void *arg)
     return NULL;
 }
 
+/* The rows of the read window: window_bytes' worth (0: WINDOW_BYTES), at
+ * least a batch. */
+static long window_rows(size_t image, int batch, long window_bytes)
+{
+    long rows = (window_bytes > 0 ? window_bytes : WINDOW_BYTES) / (long)(image * sizeof(float));
+    if (rows < batch) rows = batch;
+    return rows < 1 ? 1 : rows;
+}
+
+size_t hep_loader_bytes(const hep_model_info *info, int batch, long window_bytes)
+{
+    const size_t image = (size_t)info->in_channels * info->in_height * info->in_width;
+    const size_t window = (size_t)window_rows(image, batch, window_bytes);
+    return window * (sizeof(float) * image + sizeof(int) + 2 * sizeof(long)) +
+           RING * (size_t)batch * (sizeof(float) * image + sizeof(int) + 3 * sizeof(float));
+}
+
 hep_loader *hep_loader_start(const hep_h5file *files, int nfiles, const hep_model_info *info,
                              const hep_loader_options *opt)
 {
@@ -258,9 +275,7 @@ hep_loader *hep_loader_start(const hep_h5file *files, int nfiles, const hep_mode
     l->opt = *opt;
     l->nshards = make_shards(files, nfiles, opt->rank, opt->size, &l->shards);
     l->image = (size_t)info->in_channels * info->in_height * info->in_width;
-    l->window = (opt->window_bytes > 0 ? opt->window_bytes : WINDOW_BYTES) / (long)(l->image * sizeof(float));
-    if (l->window < opt->batch) l->window = opt->batch;
-    if (l->window < 1) l->window = 1;
+    l->window = window_rows(l->image, opt->batch, opt->window_bytes);
     l->block_rows = hep_block_rows(l->window);
     l->window_buf = hep_xmalloc(sizeof(float) * l->image * (size_t)l->window, "the read window");
     l->window_file = hep_xmalloc(sizeof(int) * (size_t)l->window, "the window's files");

@@ -38,6 +38,9 @@ typedef struct {
  * takes this rank's share. */
 hep_loader *hep_loader_start(const hep_h5file *files, int nfiles, const hep_model_info *info,
                              const hep_loader_options *opt);
+/* The bytes hep_loader_start allocates for batches of `batch` (the read
+ * window and the ring of batch buffers). */
+size_t hep_loader_bytes(const hep_model_info *info, int batch, long window_bytes);
 /* Next batch (valid until the next call), or NULL at the end. An I/O error
  * ends the job with the reader's message. */
 const hep_batch *hep_loader_next(hep_loader *l);

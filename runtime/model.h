@@ -131,6 +131,10 @@ const hep_model_info *hep_model_info_get(void);
  * threads, touches all pages, dispatches all kernels. NULL on failure with a
  * message in err. */
 hep_model *hep_model_create(int batch, int threads, char *err, size_t errlen);
+/* The bytes of the buffers hep_model_create allocates and touches for
+ * `batch` images and `threads` threads: what a caller checks against the
+ * memory it may use before creating a model (runtime/memory.h). */
+size_t hep_model_bytes(int batch, int threads);
 void hep_model_destroy(hep_model *m);
 
 float *hep_model_params(hep_model *m);   /* [num_params], internal order */

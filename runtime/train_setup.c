@@ -6,9 +6,11 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "data.h"
 #include "evaluate.h"
 #include "init.h"
 #include "loader.h"
+#include "memory.h"
 #include "norm.h"
 #include "resume.h"
 #include "settings.h"
@@ -50,9 +52,19 @@ static long setup_files(trainer *t)
     return spe;
 }
 
+/* The input pipeline's bytes for a batch (for the memory check). */
+static size_t input_bytes(const void *ctx, int batch)
+{
+    const trainer *t = ctx;
+    if (t->cfg->dummy_data) return hep_dummy_bytes(t->info, batch, t->run->num_workers);
+    return hep_loader_bytes(t->info, batch, (long)t->cfg->read_window_mb << 20);
+}
+
 static void setup_model(trainer *t)
 {
     char err[512];
+    hep_check_model_memory(t->run->batch, t->run->threads, input_bytes, t, t->run->comm, t->config_path,
+                           "train_batch_size");
     t->m = hep_model_create(t->run->batch, t->run->threads, err, sizeof err);
     if (!t->m) hep_fatal("%s", err);
     hep_init_params(t->m, t->info, (uint64_t)t->cfg->seed);

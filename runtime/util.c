@@ -15,6 +15,7 @@ void hep_fatal(const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
+    fflush(stdout);   /* what was printed before the error reads before it where both go to one file */
     fprintf(stderr, "hepcnn: error: ");
     vfprintf(stderr, fmt, ap);
     fprintf(stderr, "\n");

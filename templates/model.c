@@ -200,6 +200,23 @@ static int dispatch_kernels(hep_model *m, char *err, size_t errlen)
 
 static size_t round_up(size_t bytes) { return (bytes + 63) & ~(size_t)63; }
 
+size_t hep_model_bytes(int batch, int threads)
+{
+    enum { N_THREAD_FLOATS = $(N.thread_floats) };
+    size_t N = (size_t)batch, bytes = 0;
+    bytes += 2 * round_up(sizeof(float) * $(N.num_params));
+    bytes += round_up(sizeof(float) * $(math.max(N.num_state, 1)));
+    bytes += round_up(sizeof(float) * N * $(N.x0_floats));
+@ for _, b in ipairs(N.buffers) do
+@   if b.field then
+    bytes += round_up(sizeof($(b.ctype)) * $(b.count));
+@   end
+@ end
+    bytes += 2 * round_up(sizeof(float) * N * $(N.head_width));
+    bytes += (size_t)threads * round_up(sizeof(float) * N_THREAD_FLOATS);
+    return bytes;
+}
+
 hep_model *hep_model_create(int batch, int threads, char *err, size_t errlen)
 {
     enum { N_THREAD_FLOATS = $(N.thread_floats) };
@@ -221,17 +238,7 @@ hep_model *hep_model_create(int batch, int threads, char *err, size_t errlen)
         free(thr); free(m);
         return NULL;
     }
-    size_t N = (size_t)batch, bytes = 0;
-    bytes += 2 * round_up(sizeof(float) * $(N.num_params));
-    bytes += round_up(sizeof(float) * $(math.max(N.num_state, 1)));
-    bytes += round_up(sizeof(float) * N * $(N.x0_floats));
-@ for _, b in ipairs(N.buffers) do
-@   if b.field then
-    bytes += round_up(sizeof($(b.ctype)) * $(b.count));
-@   end
-@ end
-    bytes += 2 * round_up(sizeof(float) * N * $(N.head_width));
-    bytes += (size_t)threads * round_up(sizeof(float) * N_THREAD_FLOATS);
+    const size_t N = (size_t)batch, bytes = hep_model_bytes(batch, threads);
     m->arena_bytes = bytes;
     if (posix_memalign(&m->arena, 2 * 1024 * 1024, bytes) != 0) {
         snprintf(err, errlen, "out of memory: the model needs %.1f MiB for batch %d and %d threads",

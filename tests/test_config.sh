@@ -54,6 +54,32 @@ check "config: schedule step key" expect_fail "key 'learning_rate': expected 'le
 write_config lr_rate 'cfg["learning_rate"] = {"mode": "polynomial", "learning_rate_params": {"0": 0.1, "5": -1}}'
 check "config: schedule rate" expect_fail "key 'learning_rate': expected 'learning_rate_params' rates that are positive numbers (step 5)" $BIN --config=$CFG/lr_rate.json $SHORT
 check "cli: schedule on the command line" expect_fail "command line: --learning_rate={\"mode\": \"piecewise\"}: expected 'learning_rate_params' as an object" $BIN --config=configs/demo_64.json '--learning_rate={"mode": "piecewise"}' $SHORT
+# The memory check: /proc and cgroup limits read right (made-up trees); a
+# batch too large is refused before the model touches its pages, naming the
+# key and the largest batch that fits, and that batch is the boundary.
+make --no-print-directory -s build/test_memory
+check "memory: MemAvailable and cgroup v1/v2 limits, nested as SLURM nests them" build/test_memory "$LOGDIR/memory-trees"
+memory_boundary() {
+    local out fits
+    out=$(HEPCNN_TEST_MEMORY_MIB=300 $BIN --config=configs/demo_64.json --dummy_data --train_batch_size=512 \
+          --trainsamples=512 --num_epochs=1 --outputpath="$LOGDIR/run-memory" 2>&1)
+    echo "$out"
+    fits=$(grep -o "lower train_batch_size so that a rank's batch is at most [0-9]*" <<<"$out" | awk '{ print $NF }')
+    [ -n "$fits" ] && [ "$fits" -gt 1 ] && [ "$fits" -lt 512 ] || return 1
+    echo "== batch $fits: passes the check and trains a step"
+    rm -rf "$LOGDIR/run-memory"
+    HEPCNN_TEST_MEMORY_MIB=300 $BIN --config=configs/demo_64.json --dummy_data --train_batch_size="$fits" \
+        --trainsamples="$fits" --num_epochs=1 --outputpath="$LOGDIR/run-memory" || return 1
+    echo "== batch $((fits + 1)): refused"
+    expect_fail "gives a batch of $((fits + 1)) images per rank" env HEPCNN_TEST_MEMORY_MIB=300 $BIN \
+        --config=configs/demo_64.json --dummy_data --train_batch_size=$((fits + 1)) --trainsamples=$((fits + 1)) \
+        --num_epochs=1 --outputpath="$LOGDIR/run-memory"
+}
+check "memory: a batch too large is refused naming the largest that fits, which trains" memory_boundary
+check "memory: a batch beyond this machine's memory is refused, not killed by the kernel" expect_fail \
+    "train_batch_size gives a batch of 200000 images per rank, which needs" \
+    $BIN --config=configs/demo_64.json --dummy_data --train_batch_size=200000 --trainsamples=200000 --num_epochs=1 \
+    --outputpath="$LOGDIR/run-refused"
 check "config: keep probability range" expect_fail "dropout_p is the keep probability and must be in (0, 1], got 1.5" $BIN --config=configs/demo_64.json --dropout_p=1.5 $SHORT
 check "config: optimizer" expect_fail "optimizer 'SGD' is not implemented (expected ADAM)" $BIN --config=configs/demo_64.json --optimizer=SGD $SHORT
 check "cli: missing --config" expect_fail "no config file given: use --config=FILE" $BIN --dummy_data

@@ -161,6 +161,10 @@ cuts_comparison() {
         $PY tests/check_outputs.py cuts "$G/auc-shuffled/predictions-test.h5" "$G/cuts.out"
 }
 check "cuts: test mode prints the cuts' working point and the CNN's rejection there" cuts_comparison
+check "memory: test mode refuses a test_batch_size too large for the memory, before loading" expect_fail \
+    "test_batch_size gives a batch of 4096 images per rank, which needs" env HEPCNN_TEST_MEMORY_MIB=200 \
+    bin/hep64-native --config=configs/demo_64.json --inputpath="$G/gen" --outputpath="$G/auc-shuffled" --mode=test \
+    --test_batch_size=4096
 
 # Batch normalisation (networks/hep64_bn.lua) under the seed's config with
 # batch_norm: true: it trains; a restart is bitwise, running averages
