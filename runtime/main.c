@@ -2,6 +2,7 @@
  * One binary per network and arch (bin/<net>-<arch>); an MPI program that
  * also runs as a single rank without mpirun. */
 #include <errno.h>
+#include <hdf5.h>
 #include <mpi.h>
 #include <omp.h>
 #include <stdio.h>
@@ -28,6 +29,7 @@ static const char *config_path(int argc, char **argv)
 static int finalize(int status)
 {
     if (MPI_Bcast(&status, 1, MPI_INT, 0, MPI_COMM_WORLD) != MPI_SUCCESS) hep_fatal("MPI_Bcast of the exit status failed");
+    H5close();   /* HDF5 does not close itself at exit here (main) */
     MPI_Finalize();
     return status;
 }
@@ -75,6 +77,14 @@ static int worker_batch(const hep_config *cfg, const char *path, int workers)
 int main(int argc, char **argv)
 {
     int provided, rank = 0, size = 1;
+    /* No HDF5 clean-up at exit: after a failed write (a full disk) the
+     * library's own, run by exit() in hep_fatal, closed the broken file
+     * again and crashed (SIGSEGV in H5F__close_cb, exit status 139 after the
+     * error message). A normal end closes HDF5 in finalize(). */
+    if (H5dont_atexit() < 0) {
+        fprintf(stderr, "hepcnn: error: H5dont_atexit failed\n");
+        return 1;
+    }
     if (MPI_Init_thread(&argc, &argv, MPI_THREAD_FUNNELED, &provided) != MPI_SUCCESS) {
         fprintf(stderr, "hepcnn: error: MPI_Init_thread failed\n");
         return 1;
