@@ -11,7 +11,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include "h5files.h"
@@ -59,20 +58,6 @@ static void fsync_path(const char *path, int directory)
     if (fd < 0) hep_fatal("cannot open %s to sync it: %s", path, strerror(errno));
     if (fsync(fd) != 0) hep_fatal("fsync of %s failed: %s", path, strerror(errno));
     close(fd);
-}
-
-/* Ends the run after a failed checkpoint write, saying why where the file
- * system can tell: too little space for `floats` floats. */
-static void write_failed(const char *path, const char *dir, size_t floats)
-{
-    struct statvfs fs;
-    const double need = (double)floats * sizeof(float) / 1048576.0;
-    if (statvfs(dir, &fs) == 0 && (double)fs.f_bavail * fs.f_frsize / 1048576.0 < need * 1.05)
-        hep_fatal("writing checkpoint %s failed: its file system has %.1f MiB free and a checkpoint needs about %.1f "
-                  "MiB; the earlier checkpoints are unchanged (free space and run again: it resumes from the newest)",
-                  path, (double)fs.f_bavail * fs.f_frsize / 1048576.0, need);
-    hep_fatal("writing checkpoint %s failed (a full disk, a quota or a file size limit?); the earlier checkpoints "
-              "are unchanged (run again when it is fixed: it resumes from the newest)", path);
 }
 
 void hep_checkpoint_save(const char *outputpath, const hep_model *m, const hep_model_info *info, const float *params,
@@ -148,10 +133,10 @@ void hep_checkpoint_save(const char *outputpath, const hep_model *m, const hep_m
     bad |= H5Fclose(file) < 0;
     hep_h5_unlock();
     free(plain);
-    if (bad) {
-        unlink(tmp);
-        write_failed(path, dir, info->num_params * (adam_m ? 3 : 1));
-    }
+    if (bad)
+        hep_write_failed("checkpoint", path, tmp, 0, (double)info->num_params * (adam_m ? 3 : 1) * sizeof(float),
+                         "the earlier checkpoints are unchanged (run again when there is room: it resumes from the "
+                         "newest)");
     fsync_path(tmp, 0);
     if (rename(tmp, path) != 0) hep_fatal("cannot rename %s to %s: %s", tmp, path, strerror(errno));
     fsync_path(dir, 1);

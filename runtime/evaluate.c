@@ -134,7 +134,7 @@ static void write_predictions(const char *outputpath, const float *records, long
     }
     bad |= H5Fclose(file) < 0;
     hep_h5_unlock();
-    if (bad) hep_fatal("writing %s failed", tmp);
+    if (bad) hep_write_failed("predictions", path, tmp, 0, (double)n * (K + 3) * sizeof(float), "the checkpoints are unchanged");
     if (rename(tmp, path) != 0) hep_fatal("cannot rename %s to %s", tmp, path);
     printf("hepcnn: per-sample scores -> %s\n", path);
     free(scores); free(label); free(weight); free(psr);

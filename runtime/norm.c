@@ -58,8 +58,13 @@ static void save(const char *path, const hep_h5file *train, int ntrain, int C, c
     char tmp[4200];
     snprintf(tmp, sizeof tmp, "%.4190s.tmp", path);
     FILE *f = fopen(tmp, "wb");
-    if (!f || fputs(text, f) < 0 || fputc('\n', f) < 0 || fflush(f) != 0 || fsync(fileno(f)) != 0 || fclose(f) != 0)
-        hep_fatal("cannot write %s: %s", tmp, strerror(errno));
+    if (!f) hep_write_failed("normalisation file", path, NULL, errno, 0, NULL);
+    if (fputs(text, f) < 0 || fputc('\n', f) < 0 || fflush(f) != 0 || fsync(fileno(f)) != 0) {
+        const int err = errno;
+        fclose(f);
+        hep_write_failed("normalisation file", path, tmp, err, 0, NULL);
+    }
+    if (fclose(f) != 0) hep_write_failed("normalisation file", path, tmp, errno, 0, NULL);
     if (rename(tmp, path) != 0) hep_fatal("cannot rename %s to %s: %s", tmp, path, strerror(errno));
     free(text);
 }

@@ -2,6 +2,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "plots.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -107,19 +108,19 @@ static void write_series(FILE *f, const frame *fr, const hep_series *s, int inde
     fprintf(f, "</text>\n");
 }
 
-int hep_plot_lines(const char *path, const char *title, const char *xlabel, const char *ylabel,
-                   const hep_series *series, int nseries, int logy)
+void hep_plot_lines(const char *path, const char *title, const char *xlabel, const char *ylabel,
+                    const hep_series *series, int nseries, int logy)
 {
     frame fr = fit(series, nseries, logy);
     char tmp[4400];
     snprintf(tmp, sizeof tmp, "%s.tmp", path);
     FILE *f = fopen(tmp, "w");
-    if (!f) return -1;
+    if (!f) hep_write_failed("plot", path, NULL, errno, 0, NULL);
     write_axes(f, &fr, title, xlabel, ylabel);
     for (int s = 0; s < nseries; s++) write_series(f, &fr, &series[s], s);
     fprintf(f, "</svg>\n");
-    if (fclose(f) != 0) return -1;
-    return rename(tmp, path);
+    if (ferror(f) | (fclose(f) != 0)) hep_write_failed("plot", path, tmp, errno, 0, "the checkpoints are unchanged");
+    if (rename(tmp, path) != 0) hep_fatal("cannot rename %s to %s: %s", tmp, path, strerror(errno));
 }
 
 typedef struct { float score; int positive; float weight; } scored;
@@ -161,7 +162,7 @@ static int roc_curve(const float *records, long n, int K, int positive, double *
 /* Signal efficiency against background rejection 1/eff_B on a log scale,
  * AUC in the legend; with cuts, the standard cuts' point and the CNN's at
  * the same signal efficiency. */
-static int plot_roc(const char *path, const char *title, const double *sig, const double *bkg, int m, int positive,
+static void plot_roc(const char *path, const char *title, const double *sig, const double *bkg, int m, int positive,
                     double auc, const hep_cuts *cuts)
 {
     double *rejection = hep_xmalloc(sizeof(double) * (size_t)(m > 0 ? m : 1), "ROC rejection");
@@ -178,13 +179,12 @@ static int plot_roc(const char *path, const char *title, const double *sig, cons
         series[nseries++] = (hep_series){ "standard cuts (psr)", "#1f77b4", 1, cx, cy, 1 };
         series[nseries++] = (hep_series){ "CNN at the cuts' signal efficiency", "#2ca02c", 1, nx, ny, 1 };
     }
-    int rc = hep_plot_lines(path, title, "signal efficiency", "background rejection 1/eff_B", series, nseries, 1);
+    hep_plot_lines(path, title, "signal efficiency", "background rejection 1/eff_B", series, nseries, 1);
     free(rejection);
-    return rc;
 }
 
 /* True against false positive rate, zoomed on the low false positive rates. */
-static int plot_roc_zoom(const char *path, const char *title, const double *sig, const double *bkg, int m,
+static void plot_roc_zoom(const char *path, const char *title, const double *sig, const double *bkg, int m,
                          const hep_cuts *cuts)
 {
     /* the original's zoom (false positive rate up to 0.0004), widened to
@@ -203,10 +203,9 @@ static int plot_roc_zoom(const char *path, const char *title, const double *sig,
         cy[0] = cuts->cut_signal_eff;
         series[nseries++] = (hep_series){ "standard cuts (psr)", "#1f77b4", 1, cx, cy, 1 };
     }
-    int rc = hep_plot_lines(path, title, "false positive rate (background efficiency)",
-                            "true positive rate (signal efficiency)", series, nseries, 0);
+    hep_plot_lines(path, title, "false positive rate (background efficiency)",
+                   "true positive rate (signal efficiency)", series, nseries, 0);
     free(x); free(y);
-    return rc;
 }
 
 void hep_curve_add(hep_curve *c, double step, double loss)
@@ -239,10 +238,10 @@ static void roc_pair(const char *dir, const char *stem, const char *what, const 
     snprintf(title, sizeof title, "ROC curve (%s)", what);
     double *sig, *bkg;
     const int m = roc_curve(records, n, classes, positive, &sig, &bkg);
-    if (plot_roc(path, title, sig, bkg, m, positive, auc, cuts) != 0) hep_fatal("cannot write %s", path);
+    plot_roc(path, title, sig, bkg, m, positive, auc, cuts);
     snprintf(path, sizeof path, "%s/%s_zoom.svg", dir, stem);
     snprintf(title, sizeof title, "ROC curve, low false positive rate (%s)", what);
-    if (plot_roc_zoom(path, title, sig, bkg, m, cuts) != 0) hep_fatal("cannot write %s", path);
+    plot_roc_zoom(path, title, sig, bkg, m, cuts);
     free(sig);
     free(bkg);
 }
@@ -261,8 +260,7 @@ void hep_write_plots(const char *outputpath, const hep_curve *train, const hep_c
     hep_series s[2] = { { "training loss", "#1f77b4", train->n, train->step, train->loss, 0 },
                         { "validation loss", "#ff7f0e", val->n, val->step, val->loss, 0 } };
     snprintf(path, sizeof path, "%s/loss.svg", dir);
-    if (hep_plot_lines(path, "Loss", "step", "average loss", s, val->n ? 2 : 1, 0) != 0)
-        hep_fatal("cannot write %s", path);
+    hep_plot_lines(path, "Loss", "step", "average loss", s, val->n ? 2 : 1, 0);
     if (records && n > 0) roc_pair(dir, "roc", "last evaluation", records, n, classes, auc, cuts);
 }
 

@@ -15,9 +15,10 @@ typedef struct {
     int marker;           /* 1: a circle per point instead of a line */
 } hep_series;
 
-/* Line chart; logy: logarithmic y axis. Returns 0 or -1 (errno set). */
-int hep_plot_lines(const char *path, const char *title, const char *xlabel, const char *ylabel,
-                   const hep_series *series, int nseries, int logy);
+/* Line chart, written to a temporary file and renamed; logy: logarithmic y
+ * axis. A failed write ends the run naming the file (hep_write_failed). */
+void hep_plot_lines(const char *path, const char *title, const char *xlabel, const char *ylabel,
+                    const hep_series *series, int nseries, int logy);
 
 /* A growing (step, loss) series for the loss plot. */
 typedef struct { int n, cap; double *step, *loss; } hep_curve;

@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
 #include <time.h>
 
 void hep_fatal(const char *fmt, ...)
@@ -36,6 +38,28 @@ void *hep_xmalloc(size_t bytes, const char *what)
     void *p = malloc(bytes ? bytes : 1);
     if (!p) hep_fatal("out of memory allocating %zu bytes for %s", bytes, what);
     return p;
+}
+
+void hep_write_failed(const char *what, const char *path, const char *tmp, int err, double need_bytes,
+                      const char *kept)
+{
+    if (tmp) unlink(tmp);
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s", path);
+    char *slash = strrchr(dir, '/');
+    if (slash) *slash = '\0'; else snprintf(dir, sizeof dir, ".");
+    struct statvfs fs;
+    const double mib = 1048576.0, need = need_bytes > mib ? need_bytes : mib;
+    const char *sep = kept ? "; " : "", *tail = kept ? kept : "";
+    if (statvfs(dir, &fs) == 0 && (double)fs.f_bavail * fs.f_frsize < need * 1.05) {
+        if (need_bytes > mib)
+            hep_fatal("writing %s %s failed: its file system has %.1f MiB free and it needs about %.1f MiB%s%s", what, path,
+                      (double)fs.f_bavail * fs.f_frsize / mib, need_bytes / mib, sep, tail);
+        hep_fatal("writing %s %s failed: its file system is full (%.1f MiB free)%s%s", what, path,
+                  (double)fs.f_bavail * fs.f_frsize / mib, sep, tail);
+    }
+    if (err) hep_fatal("writing %s %s failed: %s%s%s", what, path, strerror(err), sep, tail);
+    hep_fatal("writing %s %s failed (a full disk, a quota or a file size limit?)%s%s", what, path, sep, tail);
 }
 
 int hep_mkdirs(const char *path)

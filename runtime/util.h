@@ -9,6 +9,13 @@
  * runs with more than one rank, exit(1) otherwise). */
 void hep_fatal(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 void *hep_xmalloc(size_t bytes, const char *what);
+/* Ends the run after writing `path` (`what`: "checkpoint", "plot", ...) failed: removes its temporary file
+ * `tmp` (NULL: none), and says why where it can: `err` (an errno, 0 when
+ * unknown) or, when the file system has less than `need_bytes` (at least
+ * 1 MiB) free, how much it has. `kept` ends the message (what is unchanged;
+ * NULL: nothing). */
+void hep_write_failed(const char *what, const char *path, const char *tmp, int err, double need_bytes,
+                      const char *kept) __attribute__((noreturn));
 /* mkdir -p; returns 0 or -1 with errno set */
 int hep_mkdirs(const char *path);
 double hep_wall_seconds(void);
