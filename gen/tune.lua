@@ -171,16 +171,24 @@ local function host_line()
   return string.format("%s (%s), %s", host:gsub("%s+$", ""), cpu:gsub("%s+$", ""), when:gsub("%s+$", ""))
 end
 
-local function write_file(ctx, best, block, steps_by_block)
-  local path = os.getenv("TUNE_OUT") or string.format("tuning/%s.lua", ctx.arch.blocking_from or ctx.arch.name)
-  local t = { arch = ctx.arch.blocking_from or ctx.arch.name, networks = {}, convs = {} }
+--- The tuning file to write and its entries so far (kept for other
+-- networks and shapes): read before any timing, so that a file that does
+-- not load stops make tune at once, not after minutes of it.
+local function read_file(arch)
+  local path = os.getenv("TUNE_OUT") or string.format("tuning/%s.lua", arch.blocking_from or arch.name)
+  local t = { arch = arch.blocking_from or arch.name, networks = {}, convs = {} }
   local f = io.open(path, "r")
   if f then
     f:close()
     local old, err = tuning.load(path)
-    if not old then die(err) end
+    if not old then die(err .. " (the file make tune would add to: fix it, or name another with TUNE_OUT)") end
     t.networks, t.convs = old.networks or {}, old.convs or {}
   end
+  return path, t
+end
+
+local function write_file(ctx, best, block, steps_by_block)
+  local path, t = ctx.out_path, ctx.out
   local host = host_line()
   t.networks[ctx.net] = { block = block, why = string.format("make tune on %s, batch %d: ms/step by block %s%s",
     host, ctx.batch, steps_by_block, best.kept_defaults and " (per-layer choices were slower: defaults kept)" or "") }
@@ -219,6 +227,7 @@ local ctx = { net = net_name, arch_name = arch_name, arch = arch, convs = convs,
               steps = env_number("TUNE_STEPS", 4, 1, true), rounds = env_number("TUNE_ROUNDS", 3, 1, true),
               margin = env_number("TUNE_MARGIN", 0.03, 0, false),
               batch = env_number("TUNE_BATCH", inferred.input.h >= 128 and 16 or 64, 1, true) }
+ctx.out_path, ctx.out = read_file(arch)
 io.write(string.format("make tune: %s for %s, batch %d, %d timed steps per candidate in each of %d rounds\n",
   net_name, arch_name, ctx.batch, ctx.steps, ctx.rounds))
 -- the first block is the default one: another must beat it by the margin,

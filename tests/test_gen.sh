@@ -223,5 +223,12 @@ make_tune() {
         grep -q "width chunk .*($out)" "$d/model.c"
 }
 check "tune: make tune times candidates, writes a tuning file the generator reads" make_tune
+tune_bad_out() {
+    printf 'return {\n' > "$LOGDIR/tune-bad-out.lua"
+    expect_fail "tune-bad-out.lua:2: unexpected symbol near <eof> (the file make tune would add to" \
+        env TUNE_OUT="$LOGDIR/tune-bad-out.lua" make --no-print-directory tune NET=tiny_avgpool ARCH=native || return 1
+    [ ! -d build/tune/tiny_avgpool-native/0 ] || [ build/tune/tiny_avgpool-native/0 -ot "$LOGDIR/tune-bad-out.lua" ]
+}
+check "tune bad: a tuning file that does not load stops make tune before anything is built" tune_bad_out
 check "tune bad: TUNE_ROUNDS not a whole number of at least 1" expect_fail "tune: TUNE_ROUNDS=0: expected a whole number of at least 1" \
     env TUNE_ROUNDS=0 make --no-print-directory tune NET=tiny_avgpool ARCH=native
