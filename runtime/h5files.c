@@ -92,6 +92,31 @@ int hep_h5_list(const char *inputpath, const char *kind, char ***paths, char *er
 }
 
 /* Checks a 1-D dataset of `rows` elements and reads it as `mem_type`. */
+/* Whether this HDF5 library can decode every filter of dataset `ds`
+ * (h5py's LZF, or Blosc, are plugins it may not have: H5Dread then only
+ * fails, which reads like a damaged file). */
+static int check_filters(hid_t ds, const char *path, const char *name, char *err, size_t errlen)
+{
+    hid_t dcpl = H5Dget_create_plist(ds);
+    if (dcpl < 0) { snprintf(err, errlen, "%s: cannot read the storage properties of dataset '%s'", path, name); return -1; }
+    int rc = 0, n = H5Pget_nfilters(dcpl);
+    for (int i = 0; i < n && rc == 0; i++) {
+        unsigned flags, config;
+        size_t nvalues = 0;
+        char filter[64] = "";
+        H5Z_filter_t id = H5Pget_filter2(dcpl, (unsigned)i, &flags, &nvalues, NULL, sizeof filter, filter, &config);
+        if (id < 0 || H5Zfilter_avail(id) <= 0) {
+            snprintf(err, errlen, "%s: dataset '%s' is compressed with filter '%s' (HDF5 filter id %d), which this "
+                     "HDF5 library cannot decode: set HDF5_PLUGIN_PATH to a folder with its plugin (the Python package "
+                     "hdf5plugin has LZF's and Blosc's), or rewrite the file with gzip (h5py: compression=\"gzip\")",
+                     path, name, filter[0] ? filter : "?", (int)id);
+            rc = -1;
+        }
+    }
+    H5Pclose(dcpl);
+    return rc;
+}
+
 static int read_vector(hid_t file, const char *path, const char *name, long rows, int optional, hid_t mem_type,
                        int want_integer, void **out, char *err, size_t errlen)
 {
@@ -109,7 +134,9 @@ static int read_vector(hid_t file, const char *path, const char *name, long rows
     hsize_t dims[4] = { 0 };
     H5T_class_t cls = H5Tget_class(type);
     int rc = -1;
-    if (rank != 1 || H5Sget_simple_extent_dims(space, dims, NULL) != 1) {
+    if (check_filters(ds, path, name, err, errlen) != 0) {
+        /* err says which */
+    } else if (rank != 1 || H5Sget_simple_extent_dims(space, dims, NULL) != 1) {
         snprintf(err, errlen, "%s: dataset '%s' has rank %d, expected a vector {n}", path, name, rank);
     } else if ((long)dims[0] != rows) {
         snprintf(err, errlen, "%s: dataset '%s' has %llu rows but 'data' has %ld: datasets of different lengths",
@@ -172,6 +199,8 @@ static long check_data(hid_t file, const char *path, const hep_model_info *info,
                  path, shape, info->in_channels, info->in_height, info->in_width, info->network);
     } else if (H5Tget_class(type) != H5T_FLOAT) {
         snprintf(err, errlen, "%s: dataset 'data' must hold floating point values (float16/32/64)", path);
+    } else if (check_filters(ds, path, "data", err, errlen) != 0) {
+        /* err says which */
     } else if (!rows_fit(d[0])) {
         snprintf(err, errlen, "%s: dataset 'data' declares %llu rows, more than this machine can index", path,
                  (unsigned long long)d[0]);

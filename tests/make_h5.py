@@ -66,6 +66,8 @@ def main():
         data = np.zeros((8, 3, 64, 64), dtype="f4")
         data[5, 1, 10, 20] = np.nan if case == "nan" else np.inf
         write(p, 8, data=data)
+    elif case == "lzf":                       # h5py's own filter, which libhdf5 does not have
+        write(p, 8, compress="lzf")
     elif case == "few":
         write(p, 3)
     elif case == "no_train":
