@@ -306,41 +306,54 @@ static void usage(void)
     printf("%s\n", list);
 }
 
+const char *hep_config_source(const hep_config *c, const char *key, const char *path, char *text, size_t len)
+{
+    int i = key_index(key);
+    if (i < 0 || !c->on_command_line[i]) return path;
+    snprintf(text, len, "command line (--%s)", key);
+    return text;
+}
+
 static void check_ranges(const hep_config *c, const char *src)
 {
-#define REQUIRE(cond, ...) do { if (!(cond)) hep_fatal(__VA_ARGS__); } while (0)
-    REQUIRE(c->trainsamples > 0, "%s: trainsamples must be positive, got %ld", src, c->trainsamples);
-    REQUIRE(c->num_epochs > 0, "%s: num_epochs must be positive, got %d", src, c->num_epochs);
-    REQUIRE(c->train_batch_size > 0, "%s: train_batch_size must be positive, got %d", src, c->train_batch_size);
-    REQUIRE(c->validation_batch_size > 0, "%s: validation_batch_size must be positive, got %d", src, c->validation_batch_size);
-    REQUIRE(c->test_batch_size > 0, "%s: test_batch_size must be positive, got %d", src, c->test_batch_size);
-    REQUIRE(c->display_interval > 0, "%s: display_interval must be positive, got %d", src, c->display_interval);
-    REQUIRE(c->save_interval >= 0, "%s: save_interval must be >= 0, got %d", src, c->save_interval);
-    REQUIRE(hep_lr_at(&c->lr, 0) > 0, "%s: learning_rate must be positive, got %g", src, hep_lr_at(&c->lr, 0));
-    REQUIRE(c->dropout_p > 0 && c->dropout_p <= 1,
-            "%s: dropout_p is the keep probability and must be in (0, 1], got %g", src, c->dropout_p);
-    REQUIRE(c->weight_decay >= 0, "%s: weight_decay must be >= 0, got %g", src, c->weight_decay);
-    REQUIRE(c->num_hot_spares >= 0, "%s: num_hot_spares must be >= 0, got %d", src, c->num_hot_spares);
-    REQUIRE(c->num_ps >= 0, "%s: num_ps must be >= 0, got %d", src, c->num_ps);
-    REQUIRE(c->num_tasks >= 0, "%s: num_tasks must be >= 0, got %d", src, c->num_tasks);
-    REQUIRE(c->checkpoint_steps >= 0, "%s: checkpoint_steps must be >= 0 (0: none), got %ld", src, c->checkpoint_steps);
-    REQUIRE(c->checkpoint_minutes >= 0, "%s: checkpoint_minutes must be >= 0 (0: never), got %g", src, c->checkpoint_minutes);
-    REQUIRE(c->checkpoint_keep >= 1, "%s: checkpoint_keep must be >= 1, got %d", src, c->checkpoint_keep);
-    REQUIRE(c->read_window_mb >= 1 && c->read_window_mb <= 65536, "%s: read_window_mb must be 1 to 65536, got %d", src,
+    /* each message starts with where the value came from: the file, or the command line */
+    char where[160];
+#define REQUIRE(key, cond, fmt, ...) \
+    do { if (!(cond)) hep_fatal("%s: " key " " fmt, hep_config_source(c, key, src, where, sizeof where), __VA_ARGS__); } while (0)
+    REQUIRE("trainsamples", c->trainsamples > 0, "must be positive, got %ld", c->trainsamples);
+    REQUIRE("num_epochs", c->num_epochs > 0, "must be positive, got %d", c->num_epochs);
+    REQUIRE("train_batch_size", c->train_batch_size > 0, "must be positive, got %d", c->train_batch_size);
+    REQUIRE("validation_batch_size", c->validation_batch_size > 0, "must be positive, got %d", c->validation_batch_size);
+    REQUIRE("test_batch_size", c->test_batch_size > 0, "must be positive, got %d", c->test_batch_size);
+    REQUIRE("display_interval", c->display_interval > 0, "must be positive, got %d", c->display_interval);
+    REQUIRE("save_interval", c->save_interval >= 0, "must be >= 0, got %d", c->save_interval);
+    REQUIRE("learning_rate", hep_lr_at(&c->lr, 0) > 0, "must be positive, got %g", hep_lr_at(&c->lr, 0));
+    REQUIRE("dropout_p", c->dropout_p > 0 && c->dropout_p <= 1, "is the keep probability and must be in (0, 1], got %g",
+            c->dropout_p);
+    REQUIRE("weight_decay", c->weight_decay >= 0, "must be >= 0, got %g", c->weight_decay);
+    REQUIRE("num_hot_spares", c->num_hot_spares >= 0, "must be >= 0, got %d", c->num_hot_spares);
+    REQUIRE("num_ps", c->num_ps >= 0, "must be >= 0, got %d", c->num_ps);
+    REQUIRE("num_tasks", c->num_tasks >= 0, "must be >= 0, got %d", c->num_tasks);
+    REQUIRE("checkpoint_steps", c->checkpoint_steps >= 0, "must be >= 0 (0: none), got %ld", c->checkpoint_steps);
+    REQUIRE("checkpoint_minutes", c->checkpoint_minutes >= 0, "must be >= 0 (0: never), got %g", c->checkpoint_minutes);
+    REQUIRE("checkpoint_keep", c->checkpoint_keep >= 1, "must be >= 1, got %d", c->checkpoint_keep);
+    REQUIRE("read_window_mb", c->read_window_mb >= 1 && c->read_window_mb <= 65536, "must be 1 to 65536, got %d",
             c->read_window_mb);
-    REQUIRE(!strcmp(c->loss_weight, "none") || !strcmp(c->loss_weight, "normweight"),
-            "%s: loss_weight must be \"none\" (the seed's unweighted loss) or \"normweight\", got \"%s\"", src,
-            c->loss_weight);
-    REQUIRE(!strcasecmp(c->optimizer, "ADAM"), "%s: optimizer '%s' is not implemented (expected ADAM)", src, c->optimizer);
-    REQUIRE(!strcmp(c->mode, "sync") || !strcmp(c->mode, "async") || !strcmp(c->mode, "test"),
-            "%s: mode must be \"sync\" or \"async\" (training) or \"test\" (evaluate a checkpoint), got \"%s\"",
-            src, c->mode);
-    REQUIRE(!strcmp(c->precision, "fp32"), "%s: precision '%s' is not supported (expected fp32)", src, c->precision);
-    REQUIRE(!strcasecmp(c->conv_params.data_format, "NCHW") || !strcasecmp(c->conv_params.data_format, "NHWC"),
-            "%s: conv_params.data_format must be NCHW or NHWC, got \"%s\"", src, c->conv_params.data_format);
-    REQUIRE(!strcasecmp(c->conv_params.padding, "SAME"), "%s: conv_params.padding must be SAME, got \"%s\"", src, c->conv_params.padding);
-    REQUIRE(!strcasecmp(c->conv_params.activation, "ReLU"), "%s: conv_params.activation must be ReLU, got \"%s\"", src, c->conv_params.activation);
-    REQUIRE(!strcasecmp(c->conv_params.initializer, "HE"), "%s: conv_params.initializer must be HE, got \"%s\"", src, c->conv_params.initializer);
+    REQUIRE("loss_weight", !strcmp(c->loss_weight, "none") || !strcmp(c->loss_weight, "normweight"),
+            "must be \"none\" (the seed's unweighted loss) or \"normweight\", got \"%s\"", c->loss_weight);
+    REQUIRE("optimizer", !strcasecmp(c->optimizer, "ADAM"), "'%s' is not implemented (expected ADAM)", c->optimizer);
+    REQUIRE("mode", !strcmp(c->mode, "sync") || !strcmp(c->mode, "async") || !strcmp(c->mode, "test"),
+            "must be \"sync\" or \"async\" (training) or \"test\" (evaluate a checkpoint), got \"%s\"", c->mode);
+    REQUIRE("precision", !strcmp(c->precision, "fp32"), "'%s' is not supported (expected fp32)", c->precision);
+    REQUIRE("conv_params.data_format",
+            !strcasecmp(c->conv_params.data_format, "NCHW") || !strcasecmp(c->conv_params.data_format, "NHWC"),
+            "must be NCHW or NHWC, got \"%s\"", c->conv_params.data_format);
+    REQUIRE("conv_params.padding", !strcasecmp(c->conv_params.padding, "SAME"), "must be SAME, got \"%s\"",
+            c->conv_params.padding);
+    REQUIRE("conv_params.activation", !strcasecmp(c->conv_params.activation, "ReLU"), "must be ReLU, got \"%s\"",
+            c->conv_params.activation);
+    REQUIRE("conv_params.initializer", !strcasecmp(c->conv_params.initializer, "HE"), "must be HE, got \"%s\"",
+            c->conv_params.initializer);
 #undef REQUIRE
 }
 
@@ -420,6 +433,7 @@ int hep_config_load(hep_config *cfg, int argc, char **argv, int verbose)
         const char *want = set_from_text(cfg, &keys[ki], value, detail, sizeof detail);
         if (want) hep_fatal("command line: --%s=%s: expected %s%s", name, value, want, detail);
         cfg->given[ki] = 1;
+        cfg->on_command_line[ki] = 1;
     }
     cfg->learning_rate = hep_lr_at(&cfg->lr, 0);
     check_ranges(cfg, path);
@@ -480,36 +494,39 @@ char *hep_config_to_json(const hep_config *cfg)
 
 void hep_config_check_network(const hep_config *c, const char *path, const hep_model_info *info)
 {
+    char where[160];
+#define SOURCE(key) hep_config_source(c, key, path, where, sizeof where)
     const int *s = c->input_shape;
     if (hep_config_given(c, "input_shape")) {
         int chw = s[0] == info->in_channels && s[1] == info->in_height && s[2] == info->in_width;
         int hwc = s[2] == info->in_channels && s[0] == info->in_height && s[1] == info->in_width;
         if (!chw && !hwc)
             hep_fatal("%s: input_shape [%d,%d,%d] does not match the compiled network %s ([%d,%d,%d] or [%d,%d,%d])",
-                      path, s[0], s[1], s[2], info->network, info->in_channels, info->in_height, info->in_width,
+                      SOURCE("input_shape"), s[0], s[1], s[2], info->network, info->in_channels, info->in_height, info->in_width,
                       info->in_height, info->in_width, info->in_channels);
     }
     if (hep_config_given(c, "num_layers") && c->num_layers != info->num_pooled_convs)
         hep_fatal("%s: num_layers = %d, but the compiled network %s has %d conv+pool layers (%s)",
-                  path, c->num_layers, info->network, info->num_pooled_convs, info->network_file);
+                  SOURCE("num_layers"), c->num_layers, info->network, info->num_pooled_convs, info->network_file);
     if (hep_config_given(c, "conv_params.num_filters") && c->conv_params.num_filters != info->num_filters)
         hep_fatal("%s: conv_params.num_filters = %d, but the compiled network %s has %d filters per conv (%s)",
-                  path, c->conv_params.num_filters, info->network, info->num_filters, info->network_file);
+                  SOURCE("conv_params.num_filters"), c->conv_params.num_filters, info->network, info->num_filters, info->network_file);
     if (hep_config_given(c, "conv_params.filter_size") && c->conv_params.filter_size != info->filter_size)
         hep_fatal("%s: conv_params.filter_size = %d, but the compiled network %s uses %dx%d filters",
-                  path, c->conv_params.filter_size, info->network, info->filter_size, info->filter_size);
+                  SOURCE("conv_params.filter_size"), c->conv_params.filter_size, info->network, info->filter_size, info->filter_size);
     if (hep_config_given(c, "num_fc_units") && c->num_fc_units != info->num_fc_units)
         hep_fatal("%s: num_fc_units = %d, but the compiled network %s has %d hidden dense units (%s)",
-                  path, c->num_fc_units, info->network, info->num_fc_units, info->network_file);
+                  SOURCE("num_fc_units"), c->num_fc_units, info->network, info->num_fc_units, info->network_file);
     if (hep_config_given(c, "scaling_improvements") && c->scaling_improvements != (info->global_avgpool != 0))
         hep_fatal("%s: scaling_improvements = %s, but the compiled network %s %s global average pooling (%s)",
-                  path, c->scaling_improvements ? "true" : "false", info->network,
+                  SOURCE("scaling_improvements"), c->scaling_improvements ? "true" : "false", info->network,
                   info->global_avgpool ? "uses" : "does not use", info->network_file);
     if (c->batch_norm && info->num_state == 0)
         hep_fatal("%s: batch_norm = true, but the compiled network %s has no batch normalisation (%s); "
-                  "build one that has, e.g. make NET=%s_bn", path, info->network, info->network_file, info->network);
+                  "build one that has, e.g. make NET=%s_bn", SOURCE("batch_norm"), info->network, info->network_file, info->network);
     if (!c->batch_norm && info->num_state > 0)
         hep_fatal("%s: batch_norm = false%s, but the compiled network %s normalises batches (%s): set "
-                  "\"batch_norm\": true, or build the network without it", path,
+                  "\"batch_norm\": true, or build the network without it", SOURCE("batch_norm"),
                   hep_config_given(c, "batch_norm") ? "" : " (the default)", info->network, info->network_file);
+#undef SOURCE
 }

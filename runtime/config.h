@@ -68,6 +68,7 @@ typedef struct {
     char loss_weight[16];          /* "none" (the seed's) or "normweight": per-sample loss weights */
     /* which keys were given (by name index), for network checks and logging */
     unsigned char given[64];
+    unsigned char on_command_line[64];   /* of those, set by --KEY=VALUE: messages name the source */
 } hep_config;
 
 /* Parse argv: --config=FILE (required unless --help), then --KEY=VALUE
@@ -82,6 +83,9 @@ void hep_config_check_network(const hep_config *cfg, const char *config_path, co
 char *hep_config_to_json(const hep_config *cfg);
 
 /* Was this key present in the file or on the command line? */
+/* Where key's value came from, for a message: "command line (--KEY)"
+ * (written into `text`) or `path`, the config file. */
+const char *hep_config_source(const hep_config *c, const char *key, const char *path, char *text, size_t len);
 bool hep_config_given(const hep_config *cfg, const char *key);
 
 #endif

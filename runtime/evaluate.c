@@ -179,9 +179,9 @@ int hep_test(const hep_config *cfg, const char *config_path, const hep_run *run)
     if (nfiles == 0)
         hep_fatal("inputpath '%s' (from %s) has no test files (names containing 'test', ending in .h5 or .hdf5)",
                   cfg->inputpath, config_path);
-    char err[1024], path[4400];
-    hep_check_model_memory(cfg->test_batch_size, run->threads, test_input_bytes, NULL, run->comm, config_path,
-                           "test_batch_size");
+    char err[1024], path[4400], where[160];
+    hep_check_model_memory(cfg->test_batch_size, run->threads, test_input_bytes, NULL, run->comm,
+                           hep_config_source(cfg, "test_batch_size", config_path, where, sizeof where), "test_batch_size");
     hep_model *m = hep_model_create(cfg->test_batch_size, run->threads, err, sizeof err);
     if (!m) hep_fatal("%s", err);
     long id = cfg->checkpoint_id >= 0 ? cfg->checkpoint_id : hep_checkpoint_latest(cfg->outputpath);

@@ -68,9 +68,11 @@ static hep_run place(const hep_config *cfg, int rank, int size)
 static int worker_batch(const hep_config *cfg, const char *path, int workers)
 {
     if (cfg->batch_size_per_node) return cfg->train_batch_size;
+    char where[160];
     if (cfg->train_batch_size % workers != 0)
         hep_fatal("%s: train_batch_size = %d is global (batch_size_per_node: false) and must divide evenly "
-                  "over %d workers", path, cfg->train_batch_size, workers);
+                  "over %d workers", hep_config_source(cfg, "train_batch_size", path, where, sizeof where),
+                  cfg->train_batch_size, workers);
     return cfg->train_batch_size / workers;
 }
 

@@ -138,7 +138,7 @@ static int node_available(uint64_t *bytes, char *source, size_t source_len)
 }
 
 void hep_check_model_memory(int batch, int threads, hep_data_bytes_fn data_bytes, const void *ctx, MPI_Comm comm,
-                            const char *config_path, const char *batch_key)
+                            const char *source_of_batch, const char *batch_key)
 {
     const char *check = getenv("HEPCNN_MEMORY_CHECK");
     if (check && !strcmp(check, "0")) return;
@@ -163,6 +163,6 @@ void hep_check_model_memory(int batch, int threads, hep_data_bytes_fn data_bytes
     hep_fatal("%s: %s gives a batch of %d images per rank, which needs %.1f MiB (the model's buffers for %d thread%s "
               "and the input's), more than 95%% of the %.1f MiB this rank may use (%s%s): %s "
               "(HEPCNN_MEMORY_CHECK=0 skips this check)",
-              config_path, batch_key, batch, need / 1048576.0, threads, threads == 1 ? "" : "s", share / 1048576.0, source,
+              source_of_batch, batch_key, batch, need / 1048576.0, threads, threads == 1 ? "" : "s", share / 1048576.0, source,
               ranks_here > 1 ? ", shared by the ranks on this node" : "", advice);
 }

@@ -28,9 +28,11 @@ static long setup_files(trainer *t)
     const int workers = run->num_workers;
     if (cfg->dummy_data) {
         long spe = (long)((double)cfg->trainsamples / ((double)run->batch * workers));
+        char where[160];
         if (spe < 1)
-            hep_fatal("%s: trainsamples (%ld) is less than one global batch (%d x %d workers)", t->config_path,
-                      cfg->trainsamples, run->batch, workers);
+            hep_fatal("%s: trainsamples (%ld) is less than one global batch (%d x %d workers)",
+                      hep_config_source(cfg, "trainsamples", t->config_path, where, sizeof where), cfg->trainsamples,
+                      run->batch, workers);
         return spe;
     }
     t->ntrain = hep_load_files(cfg->inputpath, "train", t->info, &t->train_files);
@@ -63,7 +65,9 @@ static size_t input_bytes(const void *ctx, int batch)
 static void setup_model(trainer *t)
 {
     char err[512];
-    hep_check_model_memory(t->run->batch, t->run->threads, input_bytes, t, t->run->comm, t->config_path,
+    char where[160];
+    hep_check_model_memory(t->run->batch, t->run->threads, input_bytes, t, t->run->comm,
+                           hep_config_source(t->cfg, "train_batch_size", t->config_path, where, sizeof where),
                            "train_batch_size");
     t->m = hep_model_create(t->run->batch, t->run->threads, err, sizeof err);
     if (!t->m) hep_fatal("%s", err);

@@ -80,7 +80,9 @@ check "memory: a batch beyond this machine's memory is refused, not killed by th
     "train_batch_size gives a batch of 200000 images per rank, which needs" \
     $BIN --config=configs/demo_64.json --dummy_data --train_batch_size=200000 --trainsamples=200000 --num_epochs=1 \
     --outputpath="$LOGDIR/run-refused"
-check "config: keep probability range" expect_fail "dropout_p is the keep probability and must be in (0, 1], got 1.5" $BIN --config=configs/demo_64.json --dropout_p=1.5 $SHORT
+check "cli: a range error names the command line as the value's source" expect_fail "command line (--dropout_p): dropout_p is the keep probability and must be in (0, 1], got 1.5" $BIN --config=configs/demo_64.json --dropout_p=1.5 $SHORT
+write_config zero_epochs 'cfg["num_epochs"] = 0'
+check "config: a range error names the config file as the value's source" expect_fail "$CFG/zero_epochs.json: num_epochs must be positive, got 0" $BIN --config=$CFG/zero_epochs.json --dummy_data
 check "config: optimizer" expect_fail "optimizer 'SGD' is not implemented (expected ADAM)" $BIN --config=configs/demo_64.json --optimizer=SGD $SHORT
 check "cli: missing --config" expect_fail "no config file given: use --config=FILE" $BIN --dummy_data
 check "cli: config file not found" expect_fail "cannot open config file $CFG/nope.json: No such file or directory" $BIN --config=$CFG/nope.json
