@@ -249,6 +249,7 @@ static void set_from_json(hep_config *cfg, const char *path, const char *prefix,
             break;
         }
         if (want) hep_fatal("%s: key '%s': expected %s, got %s", path, name, want, json_type_name(item));
+        if (cfg->given[ki]) cfg->repeated[ki] = 1;
         cfg->given[ki] = 1;
     }
 }
@@ -449,6 +450,10 @@ int hep_config_load(hep_config *cfg, int argc, char **argv, int verbose)
             used += (size_t)w;
         }
         if (used) printf("hepcnn: defaults applied (not in %s): %s\n", path, line);
+        for (int i = 0; i < NUM_KEYS; i++)
+            if (cfg->repeated[i])
+                printf("hepcnn: note: %s gives key '%s' more than once; the last value counts, as with Python's json\n",
+                       path, keys[i].name);
         note_no_effect(cfg);
     }
     return 0;

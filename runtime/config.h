@@ -69,6 +69,7 @@ typedef struct {
     /* which keys were given (by name index), for network checks and logging */
     unsigned char given[64];
     unsigned char on_command_line[64];   /* of those, set by --KEY=VALUE: messages name the source */
+    unsigned char repeated[64];          /* keys the config file gives more than once (the last counts) */
 } hep_config;
 
 /* Parse argv: --config=FILE (required unless --help), then --KEY=VALUE

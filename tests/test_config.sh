@@ -80,6 +80,20 @@ check "memory: a batch beyond this machine's memory is refused, not killed by th
     "train_batch_size gives a batch of 200000 images per rank, which needs" \
     $BIN --config=configs/demo_64.json --dummy_data --train_batch_size=200000 --trainsamples=200000 --num_epochs=1 \
     --outputpath="$LOGDIR/run-refused"
+repeated_key() {
+    sed '0,/{/s//{\n  "num_epochs": 9,/' configs/demo_64.json > "$CFG/repeated.json"
+    grep -c '"num_epochs"' "$CFG/repeated.json"
+    local out
+    out=$($BIN --config="$CFG/repeated.json" --dummy_data --trainsamples=64 --train_batch_size=32 \
+          --outputpath="$LOGDIR/run-repeated" 2>&1) || return 1
+    echo "$out"
+    local epochs
+    epochs=$(/usr/bin/python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["num_epochs"])' "$CFG/repeated.json")
+    grep -q "note: $CFG/repeated.json gives key 'num_epochs' more than once; the last value counts" <<<"$out" &&
+        grep -q "$((2 * epochs)) steps (2 per epoch)" <<<"$out"
+}
+rm -rf "$LOGDIR/run-repeated"
+check "config: a key given twice: the last counts, as Python's json reads it, with a note" repeated_key
 check "cli: a range error names the command line as the value's source" expect_fail "command line (--dropout_p): dropout_p is the keep probability and must be in (0, 1], got 1.5" $BIN --config=configs/demo_64.json --dropout_p=1.5 $SHORT
 write_config zero_epochs 'cfg["num_epochs"] = 0'
 check "config: a range error names the config file as the value's source" expect_fail "$CFG/zero_epochs.json: num_epochs must be positive, got 0" $BIN --config=$CFG/zero_epochs.json --dummy_data
