@@ -299,8 +299,8 @@ static void usage(void)
            "  --read_window_mb=M   read the files M MB at a time (default 64)\n"
            "  --KEY=VALUE          override any config key, e.g. --num_epochs=1,\n"
            "                       --conv_params.num_filters=128\n\n"
-           "A run resumes from the newest checkpoint in outputpath/models. SIGTERM, SIGINT or\n"
-           "SIGUSR1 stop it after the step in flight, with a checkpoint: exit status 75.\n\n"
+           "A run resumes from the newest checkpoint in outputpath/models. SIGTERM, SIGINT,\n"
+           "SIGUSR1 or SIGHUP stop it after the step in flight, with a checkpoint: exit status 75.\n\n"
            "Config keys: ");
     char list[2048];
     known_keys(list, sizeof list, "");

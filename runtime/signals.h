@@ -3,8 +3,12 @@
  * scripts ask SLURM to send before the time limit, sbatch --signal) only
  * set a flag: the run finishes the step in flight, agrees with the other
  * ranks on the stop step, writes a checkpoint and exits with
- * HEP_EXIT_STOPPED. A second SIGINT ends the process at once (no
- * checkpoint), as users expect of a second Ctrl-C. */
+ * HEP_EXIT_STOPPED. SIGHUP (the terminal of an interactive session went
+ * away) does the same. A second SIGINT ends the process at once (no
+ * checkpoint), as users expect of a second Ctrl-C. SIGPIPE is ignored: a
+ * reader of the report lines that went away (`| tee` in a closed session,
+ * `| head`) costs the run its standard output, not the run; logs/ keeps
+ * every line. */
 #ifndef HEP_SIGNALS_H
 #define HEP_SIGNALS_H
 
@@ -17,7 +21,7 @@ enum { HEP_EXIT_STOPPED = 75 };
  * serving): before that a signal ends the process as usual, since there is
  * nothing to save. */
 void hep_signals_install(void);
-/* The first stop signal received (SIGTERM, SIGINT, SIGUSR1), or 0. */
+/* The first stop signal received (SIGTERM, SIGINT, SIGUSR1, SIGHUP), or 0. */
 int hep_stop_signal(void);
 /* "SIGTERM" etc. */
 const char *hep_signal_name(int sig);

@@ -118,6 +118,30 @@ second_sigint() {
 }
 check "signal: a second SIGINT ends the run at once (no checkpoint)" second_sigint
 
+# SIGHUP (an interactive session's terminal went away) stops like SIGTERM;
+# a reader of the report lines that goes away (| head) costs the output,
+# not the run (it died of SIGPIPE, status 141, without a checkpoint).
+sighup_stops() {
+    rm -rf "$R/hup"
+    "${RUN[@]}" --outputpath="$R/hup" --checkpoint_steps=6 > "$R/hup.out" 2>&1 &
+    local pid=$! rc
+    wait_for "$R/hup.out" "CHECKPOINT: step 6" || return 1
+    kill -HUP $pid; wait $pid; rc=$?
+    cat "$R/hup.out"
+    [ $rc -eq 75 ] && grep -q "stopped by SIGHUP after step [0-9]* of 50; checkpoint .* written" "$R/hup.out" &&
+        $PY tests/check_outputs.py loadable "$R/hup"
+}
+check "signal: SIGHUP stops at a checkpoint like SIGTERM, exit 75" sighup_stops
+reader_gone() {
+    rm -rf "$R/pipe"
+    "${RUN[@]}" --outputpath="$R/pipe" --display_interval=1 2>&1 | head -3
+    local rc=${PIPESTATUS[0]}
+    echo "exit $rc"
+    [ $rc -eq 0 ] && [ -f "$R/pipe/models/model-50.h5" ] &&
+        grep -q "TRAINING REPORT: step 50 (50)" "$R/pipe/logs/train.log"
+}
+check "signal: a reader of the output that goes away (| head): the run ends normally, logs complete" reader_gone
+
 # Parameter servers (sync, 1 server + 2 workers): SIGTERM to every rank,
 # as SLURM does, then a rerun: bitwise equal to the uninterrupted run.
 PSRUN=(--config=configs/demo_64.json --dummy_data --trainsamples=160 --num_epochs=4 --train_batch_size=16
