@@ -134,9 +134,7 @@ static int read_vector(hid_t file, const char *path, const char *name, long rows
     hsize_t dims[4] = { 0 };
     H5T_class_t cls = H5Tget_class(type);
     int rc = -1;
-    if (check_filters(ds, path, name, err, errlen) != 0) {
-        /* err says which */
-    } else if (rank != 1 || H5Sget_simple_extent_dims(space, dims, NULL) != 1) {
+    if (rank != 1 || H5Sget_simple_extent_dims(space, dims, NULL) != 1) {
         snprintf(err, errlen, "%s: dataset '%s' has rank %d, expected a vector {n}", path, name, rank);
     } else if ((long)dims[0] != rows) {
         snprintf(err, errlen, "%s: dataset '%s' has %llu rows but 'data' has %ld: datasets of different lengths",
@@ -145,7 +143,7 @@ static int read_vector(hid_t file, const char *path, const char *name, long rows
         snprintf(err, errlen, "%s: dataset '%s' must hold integers (class labels)", path, name);
     } else if (cls != H5T_INTEGER && cls != H5T_FLOAT) {
         snprintf(err, errlen, "%s: dataset '%s' must hold numbers", path, name);
-    } else {
+    } else if (check_filters(ds, path, name, err, errlen) == 0) {
         size_t size = H5Tget_size(mem_type);
         *out = hep_xmalloc(size * (size_t)(rows > 0 ? rows : 1), name);
         if (H5Dread(ds, mem_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, *out) < 0) {
@@ -199,12 +197,10 @@ static long check_data(hid_t file, const char *path, const hep_model_info *info,
                  path, shape, info->in_channels, info->in_height, info->in_width, info->network);
     } else if (H5Tget_class(type) != H5T_FLOAT) {
         snprintf(err, errlen, "%s: dataset 'data' must hold floating point values (float16/32/64)", path);
-    } else if (check_filters(ds, path, "data", err, errlen) != 0) {
-        /* err says which */
     } else if (!rows_fit(d[0])) {
         snprintf(err, errlen, "%s: dataset 'data' declares %llu rows, more than this machine can index", path,
                  (unsigned long long)d[0]);
-    } else {
+    } else if (check_filters(ds, path, "data", err, errlen) == 0) {
         rows = (long)d[0];
     }
     H5Tclose(type);

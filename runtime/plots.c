@@ -119,7 +119,8 @@ void hep_plot_lines(const char *path, const char *title, const char *xlabel, con
     write_axes(f, &fr, title, xlabel, ylabel);
     for (int s = 0; s < nseries; s++) write_series(f, &fr, &series[s], s);
     fprintf(f, "</svg>\n");
-    if (ferror(f) | (fclose(f) != 0)) hep_write_failed("plot", path, tmp, errno, 0, "the checkpoints are unchanged");
+    const int write_error = ferror(f);
+    if (fclose(f) != 0 || write_error) hep_write_failed("plot", path, tmp, errno, 0, "the checkpoints are unchanged");
     if (rename(tmp, path) != 0) hep_fatal("cannot rename %s to %s: %s", tmp, path, strerror(errno));
 }
 

@@ -26,6 +26,17 @@ static void put(const char *root, const char *rel, const char *text)
     if (!f || fputs(text, f) < 0 || fclose(f) != 0) { perror(path); exit(2); }
 }
 
+/* A cgroup's limit and use: v2's memory.max and memory.current, or v1's
+ * memory.limit_in_bytes and memory.usage_in_bytes, in folder `dir`. */
+static void put_cgroup(const char *root, const char *dir, int v2, const char *limit, const char *usage)
+{
+    char rel[1024];
+    snprintf(rel, sizeof rel, "%s/%s", dir, v2 ? "memory.max" : "memory.limit_in_bytes");
+    put(root, rel, limit);
+    snprintf(rel, sizeof rel, "%s/%s", dir, v2 ? "memory.current" : "memory.usage_in_bytes");
+    put(root, rel, usage);
+}
+
 static int failures;
 
 /* Expects `want` bytes and a source containing `source_has` (NULL: -1). */
@@ -54,37 +65,29 @@ int main(int argc, char **argv)
     snprintf(root, sizeof root, "%s/v2", argv[1]);
     put(root, "proc/meminfo", "MemAvailable:    8000000 kB\n");
     put(root, "proc/self/cgroup", "0::/slurm/job_1/step_0\n");
-    put(root, "sys/fs/cgroup/slurm/memory.max", "6442450944\n");
-    put(root, "sys/fs/cgroup/slurm/memory.current", "2147483648\n");
-    put(root, "sys/fs/cgroup/slurm/job_1/memory.max", "4294967296\n");
-    put(root, "sys/fs/cgroup/slurm/job_1/memory.current", "1073741824\n");
-    put(root, "sys/fs/cgroup/slurm/job_1/step_0/memory.max", "max\n");
-    put(root, "sys/fs/cgroup/slurm/job_1/step_0/memory.current", "5\n");
+    put_cgroup(root, "sys/fs/cgroup/slurm", 1, "6442450944\n", "2147483648\n");
+    put_cgroup(root, "sys/fs/cgroup/slurm/job_1", 1, "4294967296\n", "1073741824\n");
+    put_cgroup(root, "sys/fs/cgroup/slurm/job_1/step_0", 1, "max\n", "5\n");
     expect(root, "cgroup v2, the job's limit the tightest", 3 * GIB, "cgroup");
     expect(root, "cgroup v2, the source names the job's cgroup", 3 * GIB, "/slurm/job_1");
 
     /* a limit already exceeded leaves nothing */
-    put(root, "sys/fs/cgroup/slurm/job_1/step_0/memory.max", "100\n");
-    put(root, "sys/fs/cgroup/slurm/job_1/step_0/memory.current", "200\n");
+    put_cgroup(root, "sys/fs/cgroup/slurm/job_1/step_0", 1, "100\n", "200\n");
     expect(root, "cgroup v2, use above the limit: 0", 0, "step_0");
 
     /* v1 beside other controllers; the memory one alone, then co-mounted */
     snprintf(root, sizeof root, "%s/v1", argv[1]);
     put(root, "proc/meminfo", "MemAvailable:    8000000 kB\n");
     put(root, "proc/self/cgroup", "5:cpu,cpuacct:/ignored\n4:memory:/job_7\n0::/\n");
-    put(root, "sys/fs/cgroup/memory/memory.limit_in_bytes", "9223372036854771712\n");
-    put(root, "sys/fs/cgroup/memory/memory.usage_in_bytes", "100\n");
-    put(root, "sys/fs/cgroup/memory/job_7/memory.limit_in_bytes", "2147483648\n");
-    put(root, "sys/fs/cgroup/memory/job_7/memory.usage_in_bytes", "536870912\n");
-    put(root, "sys/fs/cgroup/cpu,cpuacct/ignored/memory.limit_in_bytes", "1\n");
-    put(root, "sys/fs/cgroup/cpu,cpuacct/ignored/memory.usage_in_bytes", "0\n");
+    put_cgroup(root, "sys/fs/cgroup/memory", 0, "9223372036854771712\n", "100\n");
+    put_cgroup(root, "sys/fs/cgroup/memory/job_7", 0, "2147483648\n", "536870912\n");
+    put_cgroup(root, "sys/fs/cgroup/cpu,cpuacct/ignored", 0, "1\n", "0\n");
     expect(root, "cgroup v1 memory controller", 3 * GIB / 2, "memory/job_7");
 
     snprintf(root, sizeof root, "%s/v1co", argv[1]);
     put(root, "proc/meminfo", "MemAvailable:    8000000 kB\n");
     put(root, "proc/self/cgroup", "3:memory,hugetlb:/job_8\n");
-    put(root, "sys/fs/cgroup/memory,hugetlb/job_8/memory.limit_in_bytes", "1073741824\n");
-    put(root, "sys/fs/cgroup/memory,hugetlb/job_8/memory.usage_in_bytes", "0\n");
+    put_cgroup(root, "sys/fs/cgroup/memory,hugetlb/job_8", 0, "1073741824\n", "0\n");
     expect(root, "cgroup v1 memory co-mounted with hugetlb", GIB, "memory,hugetlb/job_8");
 
     snprintf(root, sizeof root, "%s/none", argv[1]);
