@@ -91,6 +91,11 @@ build/runtime-$(1)/test_epilogue: tests/test_epilogue.c $(RUNTIME_HDR) Makefile 
 	@echo "  LD    $$@"
 	@$(CC) $(BASE_CFLAGS) $(CFLAGS) $(ARCH_CFLAGS_$(1)) tests/test_epilogue.c -o $$@ -lm
 
+# The dropout draws alone (Philox and the extraction are per ISA too).
+build/runtime-$(1)/test_dropout: tests/test_dropout.c $(RUNTIME_HDR) Makefile | build/runtime-$(1)/.dir
+	@echo "  LD    $$@"
+	@$(CC) $(BASE_CFLAGS) $(CFLAGS) $(ARCH_CFLAGS_$(1)) tests/test_dropout.c -o $$@ -lm
+
 build/%-$(1)/bench_model: build/%-$(1)/model.o $(ISA_GUARD) bench/bench_model.c bench/peak.c bench/peak.h bench/onednn.c bench/onednn.h build/runtime-$(1)/init.o build/runtime-$(1)/optim.o build/runtime-$(1)/util.o
 	@echo "  LD    $$@"
 	@$(CC) $(BASE_CFLAGS) $(CFLAGS) $(ARCH_CFLAGS_$(1)) $(BENCH_DNNL_FLAGS) $$< $(ISA_GUARD) bench/bench_model.c bench/peak.c $(BENCH_DNNL_SRC) build/runtime-$(1)/init.o build/runtime-$(1)/optim.o build/runtime-$(1)/util.o -o $$@ $(LIBS) $(BENCH_DNNL_LIBS)

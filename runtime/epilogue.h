@@ -19,10 +19,13 @@
 #include "stream.h"
 
 /* Dropout of one layer in one pass; threshold 0 never happens for an active
- * dropout (keep_prob > 0 is checked at start-up). */
+ * dropout (keep_prob > 0 is checked at start-up). An element's draw has
+ * `bits` bits (rng.h: the fewest that decide it exactly). */
 typedef struct {
     int active;
-    uint32_t threshold;    /* keep when draw < threshold */
+    uint32_t threshold;    /* keep when a 16-bit draw < threshold */
+    int bits;              /* hep_draw_bits(threshold) */
+    uint32_t cut;          /* keep when a draw of `bits` bits < cut */
     float scale;           /* 1 / keep_prob */
     uint64_t seed, step;
     uint32_t layer;        /* dropout stream, 1-based in network order */
@@ -31,95 +34,172 @@ typedef struct {
 static inline hep_dropout hep_dropout_make(int active, float keep_prob, uint64_t seed, uint64_t step,
                                            uint32_t layer)
 {
-    hep_dropout d = { 0, 65536u, 1.0f, seed, step, layer };
+    hep_dropout d = { .active = 0, .threshold = 65536u, .bits = 16, .cut = 65536u, .scale = 1.0f,
+                      .seed = seed, .step = step, .layer = layer };
     if (active && keep_prob < 1.0f) {
         d.active = 1;
         d.threshold = hep_keep_threshold(keep_prob);
+        d.bits = hep_draw_bits(d.threshold);
+        d.cut = d.threshold >> (16 - d.bits);
         d.scale = hep_keep_scale(d.threshold);
     }
     return d;
 }
 
-/* Multipliers (0 or 1/keep) for the 64 elements of groups h and h + 1 of
- * Philox output `words`, into f0 and f1. */
-static inline void hep_dropout_pair(const hep_dropout *d, const uint32_t words[4][8 * HEP_RNG_GROUPS], int h,
-                                    float *restrict f0, float *restrict f1)
+/* Philox output for n draw groups (1 .. HEP_RNG_OUT_GROUPS), group h in
+ * lanes 8h .. 8h + 7 of `words`: HEP_RNG_GROUPS at a time, the rest in
+ * pairs, so that hep_rng_philox always gets a literal count. */
+static inline void hep_dropout_words(const hep_dropout *d, const uint64_t *group, int n,
+                                     uint32_t words[4][HEP_RNG_OUT_LANES])
 {
-    const uint32_t threshold = d->threshold;
-    const float scale = d->scale;
-#pragma GCC unroll 8
-    for (int t = 0; t < 8; t++) {                 /* elements 8t .. 8t + 7 */
-        const int shift = (t & 1) * 16;
-#pragma omp simd
-        for (int l = 0; l < 8; l++) {
-            uint32_t draw0 = (words[t >> 1][8 * h + l] >> shift) & 0xffffu;
-            uint32_t draw1 = (words[t >> 1][8 * h + 8 + l] >> shift) & 0xffffu;
-            f0[t * 8 + l] = draw0 < threshold ? scale : 0.0f;
-            f1[t * 8 + l] = draw1 < threshold ? scale : 0.0f;
-        }
+    int h = 0;
+    for (; h + HEP_RNG_GROUPS <= n; h += HEP_RNG_GROUPS)
+        hep_rng_philox(d->seed, d->step, d->layer, group + h, HEP_RNG_GROUPS, words, 8 * h);
+    for (; h < n; h += 2) {
+        const uint64_t pair[2] = { group[h], group[h + 1 < n ? h + 1 : h] };   /* the spare lanes take a copy */
+        hep_rng_philox(d->seed, d->step, d->layer, pair, 2, words, 8 * h);
     }
 }
 
-/* Multipliers for the 64 elements of each of the n draw groups g[h] into
- * f[h]; n as for hep_rng_philox. */
-static inline void hep_dropout_groups(const hep_dropout *d, const uint64_t *g, int n, float *const *f)
+/* Multipliers (0 or 1/keep) for 16 elements from the 8 lanes w of one
+ * word: lane l's draw at bit sh0 for element l, at sh0 + bits for element
+ * 8 + l. Two 8-lane halves also with AVX-512: a 16-lane version (one
+ * broadcast word, variable shifts, a mask register) drew 10% slower. */
+#if defined(__AVX2__)
+#include <immintrin.h>
+static inline void hep_dropout_16(const uint32_t *w, unsigned sh0, unsigned bits, uint32_t low, uint32_t cut,
+                                  float scale, float *f)
 {
-    uint32_t words[4][8 * HEP_RNG_GROUPS];
-    hep_rng_philox(d->seed, d->step, d->layer, g, n, words);
-    for (int h = 0; h < n; h += 2) hep_dropout_pair(d, words, h, f[h], f[h + 1]);
+    /* draws are below 2^16, so the signed comparison is the unsigned one */
+    const __m256i words = _mm256_loadu_si256((const __m256i *)(const void *)w);
+    const __m256i mask = _mm256_set1_epi32((int)low), limit = _mm256_set1_epi32((int)cut);
+    const __m256 value = _mm256_set1_ps(scale);
+    const __m256i d0 = _mm256_and_si256(_mm256_srli_epi32(words, (int)sh0), mask);
+    const __m256i d1 = _mm256_and_si256(_mm256_srli_epi32(words, (int)(sh0 + bits)), mask);
+    _mm256_storeu_ps(f, _mm256_and_ps(_mm256_castsi256_ps(_mm256_cmpgt_epi32(limit, d0)), value));
+    _mm256_storeu_ps(f + 8, _mm256_and_ps(_mm256_castsi256_ps(_mm256_cmpgt_epi32(limit, d1)), value));
+}
+#else
+static inline void hep_dropout_16(const uint32_t *w, unsigned sh0, unsigned bits, uint32_t low, uint32_t cut,
+                                  float scale, float *f)
+{
+    for (int l = 0; l < 8; l++) {
+        f[l] = ((w[l] >> sh0) & low) < cut ? scale : 0.0f;
+        f[8 + l] = ((w[l] >> (sh0 + bits)) & low) < cut ? scale : 0.0f;
+    }
+}
+#endif
+
+/* Multipliers for elements first .. first+count-1 of the group in lanes
+ * 8h .. 8h+7 of `words`, into dst. Elements go 16 at a time: two rows of
+ * 8 lanes whose draws lie in one word (rng.h's layout). `bits` is a literal
+ * at each call (hep_dropout_flush), so that each width gets its own loop:
+ * with a run-time width the 16-bit draws took twice as long as before. */
+static inline void hep_dropout_extract(const hep_dropout *d, const uint32_t words[4][HEP_RNG_OUT_LANES], int h,
+                                       int first, int count, const unsigned bits, float *restrict dst)
+{
+    const uint32_t low = (1u << bits) - 1, cut = d->cut;
+    const int end = first + count;
+    if (first == 0 && count == 1024 / (int)bits) {   /* a whole group: unrolled, constant offsets */
+#pragma GCC unroll 64
+        for (int c = 0; c < 64 / (int)bits; c++) {
+            const unsigned bit = 2u * (unsigned)c * bits;
+            hep_dropout_16(&words[bit >> 5][8 * h], bit & 31, bits, low, cut, d->scale, dst + 16 * c);
+        }
+        return;
+    }
+    int c = first / 16;   /* chunk c: elements 16c .. 16c + 15, draws from bit 2c * bits */
+    if (16 * c < first || end - 16 * c < 16) {   /* a ragged head: through a buffer */
+        float part[16];
+        const unsigned bit = 2u * (unsigned)c * bits;
+        const int hi = 16 * c + 16 < end ? 16 * c + 16 : end;
+        hep_dropout_16(&words[bit >> 5][8 * h], bit & 31, bits, low, cut, d->scale, part);
+        memcpy(dst, part + (first - 16 * c), sizeof(float) * (size_t)(hi - first));
+        c++;
+    }
+    for (; 16 * c + 16 <= end; c++) {
+        const unsigned bit = 2u * (unsigned)c * bits;
+        hep_dropout_16(&words[bit >> 5][8 * h], bit & 31, bits, low, cut, d->scale, dst + (16 * c - first));
+    }
+    if (16 * c < end) {   /* a ragged tail */
+        float part[16];
+        const unsigned bit = 2u * (unsigned)c * bits;
+        hep_dropout_16(&words[bit >> 5][8 * h], bit & 31, bits, low, cut, d->scale, part);
+        memcpy(dst + (16 * c - first), part, sizeof(float) * (size_t)(end - 16 * c));
+    }
 }
 
-/* A run of elements inside one draw group, and where its multipliers go. */
+/* Runs of elements waiting for their groups' Philox output: up to
+ * HEP_RNG_OUT_GROUPS groups, and the pieces (a run's elements inside one group)
+ * that take multipliers from them. */
+enum { HEP_DROPOUT_PIECES = 64 };
 typedef struct {
-    uint64_t group;
-    int first, count;
+    int slot, first, count;
     float *dst;
 } hep_dropout_piece;
 
-/* Draws the groups of n pieces at once (n as for hep_rng_philox); a whole
- * group is written in place. */
-static inline void hep_dropout_draw_pieces(const hep_dropout *d, const hep_dropout_piece *piece, int n)
+typedef struct {
+    uint64_t group[HEP_RNG_OUT_GROUPS];
+    int groups, pieces;
+    hep_dropout_piece piece[HEP_DROPOUT_PIECES];
+} hep_dropout_batch;
+
+static inline void hep_dropout_flush(const hep_dropout *d, hep_dropout_batch *b)
 {
-    float drawn[HEP_RNG_GROUPS][64];
-    uint64_t g[HEP_RNG_GROUPS];
-    float *f[HEP_RNG_GROUPS];
-    for (int h = 0; h < n; h++) {
-        g[h] = piece[h].group;
-        f[h] = piece[h].count == 64 ? piece[h].dst : drawn[h];
+    uint32_t words[4][HEP_RNG_OUT_LANES];
+    hep_dropout_words(d, b->group, b->groups, words);
+#define HEP_DROPOUT_EXTRACT(bits)                                                                        \
+    for (int k = 0; k < b->pieces; k++)                                                                  \
+        hep_dropout_extract(d, words, b->piece[k].slot, b->piece[k].first, b->piece[k].count, bits, b->piece[k].dst)
+    switch (d->bits) {
+    case 1: HEP_DROPOUT_EXTRACT(1); break;
+    case 2: HEP_DROPOUT_EXTRACT(2); break;
+    case 4: HEP_DROPOUT_EXTRACT(4); break;
+    case 8: HEP_DROPOUT_EXTRACT(8); break;
+    default: HEP_DROPOUT_EXTRACT(16); break;
     }
-    hep_dropout_groups(d, g, n, f);
-    for (int h = 0; h < n; h++)
-        if (piece[h].count < 64) memcpy(piece[h].dst, drawn[h] + piece[h].first, sizeof(float) * piece[h].count);
+#undef HEP_DROPOUT_EXTRACT
+    b->groups = b->pieces = 0;
+}
+
+/* Adds a piece of group g; consecutive pieces of one group (the pixels of
+ * a row that share a group, say) share its Philox output. */
+static inline void hep_dropout_add(const hep_dropout *d, hep_dropout_batch *b, uint64_t g, int first, int count,
+                                   float *dst)
+{
+    const int same = b->groups && b->group[b->groups - 1] == g;
+    if ((!same && b->groups == HEP_RNG_OUT_GROUPS) || b->pieces == HEP_DROPOUT_PIECES) hep_dropout_flush(d, b);
+    if (!b->groups || b->group[b->groups - 1] != g) b->group[b->groups++] = g;
+    b->piece[b->pieces++] = (hep_dropout_piece){ b->groups - 1, first, count, dst };
 }
 
 /* Multipliers for `runs` runs of `count` elements, run r starting at element
  * index + r * stride, into f[r * count ..]: a pooled row's pixels for one
  * channel block, say. Runs may start and end anywhere; the groups they touch
- * are drawn HEP_RNG_GROUPS at a time, the last few two at a time. The same
- * draws as hep_dropout_factor1. */
+ * are drawn up to HEP_RNG_OUT_GROUPS at a time. The same draws as hep_dropout_factor1. */
 static inline void hep_dropout_runs(const hep_dropout *d, uint64_t index, int runs, uint64_t stride, int count,
                                     float *restrict f)
 {
-    hep_dropout_piece pending[HEP_RNG_GROUPS];   /* fewer than HEP_RNG_GROUPS left after the loop, so room for a spare */
-    int n_pending = 0;
+    const int shift = hep_draw_group_shift(d->bits);
+    const uint64_t size = (uint64_t)1 << shift;
+    if (stride == (uint64_t)count) {   /* back to back (all of a pixel's channels, say): one run */
+        count *= runs;
+        runs = 1;
+    }
+    hep_dropout_batch b;
+    b.groups = b.pieces = 0;
     for (int r = 0; r < runs; r++) {
         uint64_t i = index + (uint64_t)r * stride, end = i + (uint64_t)count;
         float *dst = f + (size_t)r * count;
         while (i < end) {
-            const int first = (int)(i & 63);
-            const int n = end - i < (uint64_t)(64 - first) ? (int)(end - i) : 64 - first;
-            pending[n_pending++] = (hep_dropout_piece){ i >> 6, first, n, dst };
-            if (n_pending == HEP_RNG_GROUPS) {
-                hep_dropout_draw_pieces(d, pending, HEP_RNG_GROUPS);
-                n_pending = 0;
-            }
+            const uint64_t first = i & (size - 1);
+            const int n = (int)(end - i < size - first ? end - i : size - first);
+            hep_dropout_add(d, &b, i >> shift, (int)first, n, dst);
             dst += n;
             i += (uint64_t)n;
         }
     }
-    float spare[64];
-    if (n_pending % 2) pending[n_pending++] = (hep_dropout_piece){ pending[0].group, 0, 64, spare };
-    for (int h = 0; h < n_pending; h += 2) hep_dropout_draw_pieces(d, pending + h, 2);
+    if (b.pieces) hep_dropout_flush(d, &b);
 }
 
 /* Multipliers for elements index .. index+count-1 (any index and count). */
@@ -130,7 +210,7 @@ static inline void hep_dropout_factors(const hep_dropout *d, uint64_t index, int
 
 static inline float hep_dropout_factor1(const hep_dropout *d, uint64_t index)
 {
-    return hep_rng_draw16(d->seed, d->step, d->layer, index) < d->threshold ? d->scale : 0.0f;
+    return hep_rng_draw(d->seed, d->step, d->layer, index, d->bits) < d->cut ? d->scale : 0.0f;
 }
 
 /* The mask bytes of 8 lanes on AVX2: GCC's own code for them (32-bit

@@ -8,22 +8,39 @@
 #include <stdint.h>
 #include <Random123/philox.h>
 
-/* Dropout draws: element `index` (logical [n][h][w][c] order of a layer's
- * output) of dropout layer `layer` at global step `step` gets a 16-bit draw
- * and is kept when the draw is below keep_threshold = round(keep * 65536).
- * Elements come in groups of 64: element e of group g takes half (e>>3)&1 of
- * word (e>>4)&3 of the Philox output for counter 8g + (e&7). So one Philox
- * call serves 8 elements, and 8 consecutive counters serve 64 consecutive
- * elements with contiguous, vectorisable reads (hep_rng_philox). */
-static inline uint32_t hep_rng_draw16(uint64_t seed, uint64_t step, uint32_t layer, uint64_t index)
+/* Dropout draws. A keep threshold T = round(keep * 65536) (hep_keep_threshold)
+ * decides an element by a uniform 16-bit draw < T. When T's low bits are
+ * zero only the draw's high bits matter, so an element takes just
+ * `bits` = 1, 2, 4, 8 or 16 bits (hep_draw_bits: the fewest that hold T's
+ * significant bits) and is kept when that draw < T >> (16 - bits): the same
+ * probability T / 65536 exactly. keep 0.5 needs one bit, so one Philox call
+ * serves 128 elements instead of 8; that is most of what dropout cost.
+ *
+ * Element `index` (logical [n][h][w][c] order of a layer's output) of
+ * dropout layer `layer` at global step `step`: elements come in groups of
+ * 64 * 16 / bits; element e of group g is lane e & 7 (Philox counter
+ * 8g + (e & 7)) and takes bits t * bits .. t * bits + bits - 1 of that
+ * counter's 128-bit output (word 0 lowest), t = e >> 3. So 8 consecutive
+ * elements read the same bits of 8 consecutive counters: contiguous,
+ * vectorisable reads of hep_rng_philox's output. With 16 bits this is the
+ * layout of earlier versions (groups of 64), so their masks are unchanged
+ * for a keep probability that needs all 16 bits. */
+static inline int hep_draw_group_shift(int bits)
 {
-    uint64_t counter = ((index >> 6) << 3) | (index & 7);
+    return bits == 16 ? 6 : bits == 8 ? 7 : bits == 4 ? 8 : bits == 2 ? 9 : 10;
+}
+
+static inline uint32_t hep_rng_draw(uint64_t seed, uint64_t step, uint32_t layer, uint64_t index, int bits)
+{
+    const int shift = hep_draw_group_shift(bits);
+    const uint64_t e = index & ((1u << shift) - 1);
+    uint64_t counter = ((index >> shift) << 3) | (e & 7);
     philox4x32_ctr_t ctr = { { (uint32_t)counter, (uint32_t)(counter >> 32), (uint32_t)step,
                                layer ^ ((uint32_t)(step >> 32) << 8) } };
     philox4x32_key_t key = { { (uint32_t)seed, (uint32_t)(seed >> 32) } };
     philox4x32_ctr_t r = philox4x32(ctr, key);
-    uint32_t w = r.v[(index >> 4) & 3];
-    return ((index >> 3) & 1) ? w >> 16 : w & 0xffffu;
+    const unsigned bit = (unsigned)(e >> 3) * (unsigned)bits;
+    return (r.v[bit >> 5] >> (bit & 31)) & ((1u << bits) - 1);
 }
 
 /* The vectorised Philox below (hep_rng_philox) keeps a word in a 64-bit
@@ -75,13 +92,17 @@ typedef __m256i hep_rng_vec;   /* 4 lanes */
 #define HEP_RNG_GROUPS 2
 #endif
 
+/* A buffer of Philox output, out[word][lane], holds 8 groups (8 lanes
+ * each), and 8 spare lanes so that an odd last group can be drawn as a pair. */
+enum { HEP_RNG_OUT_GROUPS = 8, HEP_RNG_OUT_LANES = 8 * HEP_RNG_OUT_GROUPS + 8 };
+
 /* Philox4x32-10 (as Random123's philox4x32) for the 8 counters of each of
- * n groups, group[g] in lanes 8g .. 8g+7: out[word][lane]. n is 2 or
+ * n groups, group[g] in lanes lane0 + 8g .. lane0 + 8g + 7 of out. n is 2 or
  * HEP_RNG_GROUPS, a literal at every call so that the vector loops unroll
  * and the words stay in registers. (A scalar Philox call per 8 elements
  * made dropout cost more than the first layer's convolution.) */
 static inline void hep_rng_philox(uint64_t seed, uint64_t step, uint32_t layer, const uint64_t *group, int n,
-                                  uint32_t out[4][8 * HEP_RNG_GROUPS])
+                                  uint32_t out[4][HEP_RNG_OUT_LANES], int lane0)
 {
     const uint32_t key0 = (uint32_t)seed, key1 = (uint32_t)(seed >> 32);
     const uint32_t ctr2 = (uint32_t)step, ctr3 = layer ^ ((uint32_t)(step >> 32) << 8);
@@ -110,10 +131,10 @@ static inline void hep_rng_philox(uint64_t seed, uint64_t step, uint32_t layer, 
         }
     }
     for (int v = 0; v < V; v++) {
-        hep_rng_store(&out[0][v * HEP_RNG_LANES], c0[v]);
-        hep_rng_store(&out[1][v * HEP_RNG_LANES], c1[v]);
-        hep_rng_store(&out[2][v * HEP_RNG_LANES], c2[v]);
-        hep_rng_store(&out[3][v * HEP_RNG_LANES], c3[v]);
+        hep_rng_store(&out[0][lane0 + v * HEP_RNG_LANES], c0[v]);
+        hep_rng_store(&out[1][lane0 + v * HEP_RNG_LANES], c1[v]);
+        hep_rng_store(&out[2][lane0 + v * HEP_RNG_LANES], c2[v]);
+        hep_rng_store(&out[3][lane0 + v * HEP_RNG_LANES], c3[v]);
     }
 #else
 #pragma omp simd
@@ -129,7 +150,7 @@ static inline void hep_rng_philox(uint64_t seed, uint64_t step, uint32_t layer, 
             k0 += HEP_PHILOX_W0;
             k1 += HEP_PHILOX_W1;
         }
-        out[0][l] = c0; out[1][l] = c1; out[2][l] = c2; out[3][l] = c3;
+        out[0][lane0 + l] = c0; out[1][lane0 + l] = c1; out[2][lane0 + l] = c2; out[3][lane0 + l] = c3;
     }
 #endif
 }
@@ -139,6 +160,16 @@ static inline uint32_t hep_keep_threshold(float keep_prob)
     if (keep_prob >= 1.0f) return 65536u;
     if (keep_prob <= 0.0f) return 0u;
     return (uint32_t)(keep_prob * 65536.0f + 0.5f);
+}
+
+/* The draw bits an element needs for threshold T (0 < T < 65536): T's
+ * significant bits (16 less its trailing zero bits), rounded up to a power
+ * of two so that a word holds whole draws. */
+static inline int hep_draw_bits(uint32_t threshold)
+{
+    int need = 16;
+    while (need > 1 && !(threshold & (1u << (16 - need)))) need--;
+    return need <= 1 ? 1 : need <= 2 ? 2 : need <= 4 ? 4 : need <= 8 ? 8 : 16;
 }
 
 /* Scale for kept elements (inverted dropout: inference needs no rescaling). */

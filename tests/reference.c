@@ -151,6 +151,7 @@ void ref_forward(ref_state *s, const float *params, const float *x, const hep_pa
                             } else {
                                 v = pk[p * W + q];
                             }
+                            s->near_kinks[li] += l->relu && v != 0 && fabsf(v) <= tie;
                             if (l->relu && v < 0) v = 0;
                             v *= drop_factor(l, pass, (((pass->first_sample + n) * OH + p) * OW + q) * K + k);
                             out[(((size_t)n * K + k) * OH + p) * OW + q] = v;
@@ -172,6 +173,7 @@ void ref_forward(ref_state *s, const float *params, const float *x, const hep_pa
                     for (int i = 0; i < C; i++) acc += (double)w[(size_t)o * C + i] * in[(size_t)n * C + i];
                     float v = (float)acc;
                     pre[(size_t)n * K + o] = v;
+                    s->near_kinks[li] += l->relu && v != 0 && fabsf(v) <= tie;
                     if (l->relu && v < 0) v = 0;
                     v *= drop_factor(l, pass, (pass->first_sample + n) * K + o);
                     out[(size_t)n * K + o] = v;

@@ -19,6 +19,8 @@ typedef struct {
     long near_ties[64]; /* pool windows whose two largest values are within float
                            rounding of each other: either choice is right, and the
                            reference (double sums) may choose differently */
+    long near_kinks[64];   /* ReLU inputs within float rounding of 0: the model's
+                              may fall on the other side, passing a gradient or not */
 } ref_state;
 
 int ref_init(ref_state *s, const hep_model_info *info, int n);

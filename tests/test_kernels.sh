@@ -70,6 +70,13 @@ for arch in native skx hsw knl; do
     arch_check "pooled epilogue, mask bytes and values ($arch)" $arch epilogue_on $arch
 done
 
+echo "== dropout draws: vectorised runs against the scalar definition, kept fractions"
+# each ISA has its own Philox and extraction code; 1, 2, 4, 8 and 16 draw bits
+dropout_on() { make --no-print-directory -s "build/runtime-$1/test_dropout" && "build/runtime-$1/test_dropout"; }
+for arch in native skx hsw knl; do
+    arch_check "dropout draws, every bit width ($arch)" $arch dropout_on $arch
+done
+
 echo "== finite-difference gradient checks"
 # gradcheck NET ARCH [BATCH]
 gradcheck() {

@@ -84,6 +84,7 @@ int main(int argc, char **argv)
 {
     int batch = argc > 1 ? atoi(argv[1]) : 2;
     double tol = argc > 2 ? atof(argv[2]) : 2e-4;
+    const uint64_t seed = argc > 3 ? strtoull(argv[3], NULL, 10) : 1234;   /* the dropout masks' */
     const hep_model_info *info = hep_model_info_get();
     char err[256];
     hep_model *m = hep_model_create(batch, 2, err, sizeof err);
@@ -105,7 +106,7 @@ int main(int argc, char **argv)
     for (int n = 0; n < batch; n++) { labels[n] = n % info->num_classes; weights[n] = 0.5f + n; }
     hep_model_params_from_plain(m, plain, hep_model_params(m));
 
-    hep_pass pass = { .training = 1, .keep_prob = 0.5f, .seed = 1234, .step = 3, .first_sample = 0 };
+    hep_pass pass = { .training = 1, .keep_prob = 0.5f, .seed = seed, .step = 3, .first_sample = 0 };
     ref_state ref;
     if (ref_init(&ref, info, batch) != 0) { fprintf(stderr, "test_layers: out of memory\n"); return 1; }
     memcpy(ref.state, hep_model_state(m), sizeof(float) * info->num_state);
@@ -135,14 +136,22 @@ int main(int argc, char **argv)
     hep_model_params_to_plain(m, hep_model_grads(m), grads);
     /* A pool window whose two largest values tie within float rounding may
      * route its gradient differently in the reference (double sums) than in
-     * the model (float); both are correct. Below the deepest such layer the
-     * gradients get a looser tolerance, still far below what a wrong index
-     * or layout gives (errors of order 1). */
+     * the model (float), and a ReLU input within rounding of 0 may pass its
+     * gradient in one and not the other; both are correct. Below the deepest
+     * such layer the gradients get a looser tolerance. One such element moves
+     * one term of a weight gradient's sum over the pixels: at batch 1 with
+     * ~1000 terms of either sign that is a few percent of the largest sum
+     * (up to 6.8e-2 measured over 13 dropout seeds of hep224_bn, whose batch
+     * norm puts many values near 0), so 0.15; a wrong index, layout or
+     * routing gives 0.3 to 1.7 (swapping two pool positions' gradients in
+     * hep224, hep64_bn, hep224_bn). `test_layers BATCH TOL SEED` checks
+     * another seed's masks. */
     int deepest_tie = -1;
     for (int l = 0; l < info->num_layers; l++)
-        if (ref.near_ties[l]) {
+        if (ref.near_ties[l] || ref.near_kinks[l]) {
             deepest_tie = l;
-            printf("  note: %ld near-tie pool window(s) in %s\n", ref.near_ties[l], info->layers[l].name);
+            printf("  note: %ld near-tie pool window(s), %ld ReLU input(s) near 0 in %s\n", ref.near_ties[l],
+                   ref.near_kinks[l], info->layers[l].name);
         }
     for (int t = 0; t < info->num_tensors; t++) {
         const hep_tensor_info *ti = &info->tensors[t];
@@ -150,11 +159,11 @@ int main(int argc, char **argv)
         for (int l = 0; l < info->num_layers; l++)
             if (info->layers[l].weight == t || info->layers[l].bias == t ||
                 info->layers[l].bn_scale == t || info->layers[l].bn_shift == t) layer = l;
-        double tol_t = layer <= deepest_tie ? 2e-2 : tol;
+        double tol_t = layer <= deepest_tie ? 1.5e-1 : tol;
         double e = rel_error(grads + ti->offset, ref_grads + ti->offset, ti->count);
         int bad = !(e <= tol_t);
         failed += bad;
-        printf("  backward %-14s %-28s max rel error %.2e (tolerance %.0e) %s\n", ti->name, "gradient", e, tol_t,
+        printf("  backward %-14s %-28s max rel error %.2e (tolerance %.2g) %s\n", ti->name, "gradient", e, tol_t,
                bad ? "FAIL" : "ok");
     }
     failed += check_inference(m, info, &ref, plain, x, batch, tol);
