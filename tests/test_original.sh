@@ -125,10 +125,14 @@ check "loss: unweighted by default (the seed's); loss_weight=normweight weights 
 # Rows are mixed across files and windows: training on files written class
 # by class reaches the validation AUC of the same files as written. A 1 MB
 # read window (21 rows of 64x64) gives the proportions of 224x224 images
-# (64 MB, about 110 rows) against files of thousands of rows.
+# (64 MB, about 110 rows) against files of thousands of rows. 4096 rows for
+# 2 epochs: over 7 data seeds the two AUCs (0.81-0.86) differed by -0.021
+# to +0.007, and with the training loader's shuffling turned off the sorted
+# files gave 0.50-0.53 against 0.86 (2 seeds). (1024 rows gave AUCs of 0.54
+# to 0.79 either way: a loss still near ln 2, too little to tell.)
 sorted_auc() {
     rm -rf "$G/gen" "$G/sorted"
-    bin/hepcnn-datagen --outdir="$G/gen" --train=512 --train_files=2 --val=512 --test=1024 --seed=21 > /dev/null || return 1
+    bin/hepcnn-datagen --outdir="$G/gen" --train=2048 --train_files=2 --val=512 --test=1024 --seed=21 > /dev/null || return 1
     mkdir -p "$G/sorted" && cp "$G/gen/val_000.h5" "$G/sorted/" || return 1
     $PY - "$G/gen" "$G/sorted" <<'PY' || return 1
 import sys, h5py, numpy as np
@@ -143,10 +147,10 @@ PY
     "${run[@]}" --inputpath="$G/gen" --outputpath="$G/auc-shuffled" > "$G/auc-shuffled.out" &&
         "${run[@]}" --inputpath="$G/sorted" --outputpath="$G/auc-sorted" > "$G/auc-sorted.out" || return 1
     local a b
-    a=$(grep 'EPOCH SUMMARY: step 64 .*average auc' "$G/auc-shuffled.out" | awk '{ print $NF }')
-    b=$(grep 'EPOCH SUMMARY: step 64 .*average auc' "$G/auc-sorted.out" | awk '{ print $NF }')
+    a=$(grep 'EPOCH SUMMARY: step 256 .*average auc' "$G/auc-shuffled.out" | awk '{ print $NF }')
+    b=$(grep 'EPOCH SUMMARY: step 256 .*average auc' "$G/auc-sorted.out" | awk '{ print $NF }')
     echo "validation AUC after 2 epochs: files as written $a, sorted by class $b"
-    awk -v a="$a" -v b="$b" 'BEGIN { exit !(a > 0.6 && b >= a - 0.02) }'
+    awk -v a="$a" -v b="$b" 'BEGIN { exit !(a > 0.75 && b >= a - 0.05) }'
 }
 check "shuffle: training on class-sorted files reaches the AUC of the files as written" sorted_auc
 
@@ -157,7 +161,7 @@ cuts_comparison() {
     bin/hep64-native --config=configs/demo_64.json --inputpath="$G/gen" --outputpath="$G/auc-shuffled" --mode=test \
         > "$G/cuts.out" || return 1
     grep -E 'STANDARD CUTS|CUTS' "$G/cuts.out"
-    grep -Eq "STANDARD CUTS: step 64, signal efficiency 0\.[0-9]+, background rejection [0-9.]+$" "$G/cuts.out" &&
+    grep -Eq "STANDARD CUTS: step 256, signal efficiency 0\.[0-9]+, background rejection [0-9.]+$" "$G/cuts.out" &&
         $PY tests/check_outputs.py cuts "$G/auc-shuffled/predictions-test.h5" "$G/cuts.out"
 }
 check "cuts: test mode prints the cuts' working point and the CNN's rejection there" cuts_comparison
