@@ -192,6 +192,20 @@ static inline void hep_dropout_runs(const hep_dropout *d, uint64_t index, int ru
         uint64_t i = index + (uint64_t)r * stride, end = i + (uint64_t)count;
         float *dst = f + (size_t)r * count;
         while (i < end) {
+            /* Whole groups (most of a long run) go straight through, 8 at a
+             * time without a piece each: the bookkeeping per piece had made
+             * 16-bit draws 15-20% slower than before on AVX-512 */
+            if (!b.pieces && !(i & (size - 1)) && end - i >= HEP_RNG_OUT_GROUPS * size) {
+                for (int h = 0; h < HEP_RNG_OUT_GROUPS; h++) {
+                    b.group[h] = (i >> shift) + (uint64_t)h;
+                    b.piece[h] = (hep_dropout_piece){ h, 0, (int)size, dst + (size_t)h * size };
+                }
+                b.groups = b.pieces = HEP_RNG_OUT_GROUPS;
+                hep_dropout_flush(d, &b);
+                dst += HEP_RNG_OUT_GROUPS * size;
+                i += HEP_RNG_OUT_GROUPS * size;
+                continue;
+            }
             const uint64_t first = i & (size - 1);
             const int n = (int)(end - i < size - first ? end - i : size - first);
             hep_dropout_add(d, &b, i >> shift, (int)first, n, dst);
