@@ -83,10 +83,10 @@ void hep_config_check_network(const hep_config *cfg, const char *config_path, co
 /* The effective configuration as JSON text (malloc'd), for checkpoints. */
 char *hep_config_to_json(const hep_config *cfg);
 
-/* Was this key present in the file or on the command line? */
 /* Where key's value came from, for a message: "command line (--KEY)"
  * (written into `text`) or `path`, the config file. */
 const char *hep_config_source(const hep_config *c, const char *key, const char *path, char *text, size_t len);
+/* Was this key present in the file or on the command line? */
 bool hep_config_given(const hep_config *cfg, const char *key);
 
 #endif

@@ -19,7 +19,7 @@
  * /proc/meminfo could be read. */
 int hep_memory_available(const char *root, uint64_t *bytes, char *source, size_t source_len);
 
-/* Ends the run with a message naming `source` (where the batch size came
+/* Ends the run with a message naming `source_of_batch` (where the batch size came
  * from: the config file or the command line), `batch_key` and the
  * largest batch that fits when the model's buffers for `batch` images and
  * `threads` threads (hep_model_bytes) and the input pipeline's
@@ -29,6 +29,6 @@ int hep_memory_available(const char *root, uint64_t *bytes, char *source, size_t
  * HEPCNN_MEMORY_CHECK=0 turns the check off. */
 typedef size_t (*hep_data_bytes_fn)(const void *ctx, int batch);
 void hep_check_model_memory(int batch, int threads, hep_data_bytes_fn data_bytes, const void *ctx, MPI_Comm comm,
-                            const char *source, const char *batch_key);
+                            const char *source_of_batch, const char *batch_key);
 
 #endif
