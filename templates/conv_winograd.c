@@ -49,11 +49,32 @@ static inline size_t $(L.name)_wino_next(int blocks)
     return (size_t)blocks * NC * B + WPAD;
 }
 
+/* B^T over the column of A pixels at d (rows `row` floats apart) into y
+ * (results ys apart), of which only the first `rows` lie inside the
+ * bordered image and the rest are zeros: the last tile row's, when the
+ * image ends in a partial tile. */
+static inline void $(L.name)_wino_column(const float *d, size_t row, int rows, float *restrict y, size_t ys)
+{
+    enum { B = $(L.B), A = $(L.WA) };
+    if (rows >= A) {
+        hep_wino$(L.WT)_input(d, row, y, ys, B);
+        return;
+    }
+    float e[A][B];
+    for (int i = 0; i < A; i++)
+        for (int b = 0; b < B; b++) e[i][b] = i < rows ? d[i * row + b] : 0.0f;
+    hep_wino$(L.WT)_input(e[0], B, y, ys, B);
+}
+
 /* V = B^T d B for the nc tiles t0 .. t0+nc-1 of the tile row ty (conv rows
  * $(L.WT)ty .. $(L.WT)ty+$(L.WT - 1)), from one image's zero-bordered src [IB][H+2][W+2][B]: the
  * input (forward, backward-weights) or the output gradient (backward-data).
  * Tile tx of block ib at position xi goes to V + xi * next + ib * block + tx * B:
  * V [$(L.WP)][IB][NC][B] with next = IB * NC * B + WPAD and block = NC * B.
+ * Neighbouring tiles share $(L.WA - L.WT) columns, so B^T goes over the columns of up to
+ * SUB tiles at once ($(L.WT) SUB + $(L.WA - L.WT) columns, not $(L.WA) SUB) into a buffer that stays in
+ * L1, and B over each tile's rows from there. Columns past the bordered
+ * image are zeros, and so are their transforms.
 @ if L.WPAD > 0 then
  * The $(L.WPAD) floats of padding after each position keep a tile's $(L.WP) positions,
  * stored one after the other, off a single L1 set: unpadded they would lie
@@ -63,23 +84,26 @@ static inline size_t $(L.name)_wino_next(int blocks)
 static inline void $(L.name)_wino_input_to(const float *src, int IB, int ty, int t0, int nc, float *restrict V,
                                            size_t next, size_t block)
 {
-    enum { H = $(L.H), W = $(L.W), B = $(L.B), T = $(L.WT), A = $(L.WA), TW = $(L.TW), TH = $(L.TH) };
+    enum { H = $(L.H), W = $(L.W), B = $(L.B), T = $(L.WT), A = $(L.WA),
+           SUB = $(L.WINO_SUB), COLS = T * SUB + A - T };
+    const size_t row = (W + 2) * B;
+    const int rows = H + 2 - T * ty < A ? H + 2 - T * ty : A;   /* inside the bordered image */
     for (int ib = 0; ib < IB; ib++)
-        for (int tx = 0; tx < nc; tx++) {
-            const float *d = src + ((ib * (H + 2) + T * ty) * (W + 2) + T * (t0 + tx)) * B;
-            size_t row = (W + 2) * B;
-@ if L.EDGE_W > 0 or L.EDGE_H > 0 then
-            float e[A][A][B];
-            if ((TH * T > H && ty == TH - 1) || (TW * T > W && t0 + tx == TW - 1)) {
-                $(L.name)_wino_edge(d, row, H + 2 - T * ty < A ? H + 2 - T * ty : A,
-                                    W + 2 - T * (t0 + tx) < A ? W + 2 - T * (t0 + tx) : A, A, e[0][0]);
-                d = e[0][0], row = A * B;
+        for (int s0 = 0; s0 < nc; s0 += SUB) {
+            const int tiles = nc - s0 < SUB ? nc - s0 : SUB, x0 = T * (t0 + s0);
+            const float *d = src + ((ib * (H + 2) + T * ty) * (W + 2) + x0) * B;
+            float t[A][COLS][B];   /* B^T d: columns combined */
+            for (int c = 0; c < T * tiles + A - T; c++) {
+                if (x0 + c < W + 2)
+                    $(L.name)_wino_column(d + c * B, row, rows, t[0][c], COLS * B);
+                else
+                    for (int i = 0; i < A; i++)
+                        for (int b = 0; b < B; b++) t[i][c][b] = 0.0f;
             }
-@ end
-            float t[A][A][B];   /* B^T d: columns combined */
-            for (int c = 0; c < A; c++) hep_wino$(L.WT)_input(d + c * B, row, t[0][c], A * B, B);
-            for (int i = 0; i < A; i++)
-                hep_wino$(L.WT)_input(t[i][0], B, V + i * A * next + ib * block + (size_t)tx * B, next, B);
+            for (int tx = 0; tx < tiles; tx++) {
+                float *v = V + ib * block + (size_t)(s0 + tx) * B;
+                for (int i = 0; i < A; i++) hep_wino$(L.WT)_input(t[i][T * tx], B, v + i * A * next, next, B);
+            }
         }
 }
 

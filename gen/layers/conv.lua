@@ -137,6 +137,8 @@ end
 -- Floats of a thread's Winograd scratch that should stay in its L2 cache:
 -- the transformed inputs and products of one chunk of tiles.
 local WINO_CACHE_FLOATS = 128 * 1024
+-- Floats of the input transform's column buffer: 24 KiB of a 32 KiB L1.
+local WINO_COLUMN_FLOATS = 6 * 1024
 -- Floats of padding after each position of the transformed tiles and
 -- products (one cache line), where positions would lie a multiple of 4 KiB
 -- apart: the transforms store or load a tile's positions one after the
@@ -177,6 +179,11 @@ function M.plan_winograd(op, ctx)
     op.WINO_N = shapes.tiles_along(TW, chunks)
   end
   op.WINO_TAIL = TW % op.WINO_N
+  -- tiles whose input columns go through B^T together (_wino_input_to):
+  -- their buffer [WA][WT * SUB + WA - WT][B] within L1, a chunk cut into
+  -- near-equal pieces
+  local sub = math.max(1, math.min(op.WINO_N, (WINO_COLUMN_FLOATS // (op.WA * B) - (op.WA - T)) // T))
+  op.WINO_SUB = shapes.tiles_along(op.WINO_N, shapes.tiles_along(op.WINO_N, sub))
   op.WPAD = position_pad(op.CB * op.WINO_N * B, op.KB * op.WINO_N * B)
   local pad = 2 * op.WP * op.WPAD   -- V's and M's
   local ucount = op.WP * op.K * op.C
