@@ -5,8 +5,11 @@
  * that windows tie often and values land exactly on zero; every output and
  * mask byte must match bit for bit, through whichever code the build's
  * instruction set selects (the AVX2 build takes vector masks), with and
- * without a mask (inference), stored plainly or streamed. Exits 1 on any
- * difference. */
+ * without a mask (inference), stored plainly or streamed. Then its
+ * backward, over every mask byte the forward can write: each pooled
+ * gradient, scaled, only in its window's argmax position and only when
+ * both bit 2 and bit 3 are set, and the bias gradient's sums, bit for bit.
+ * Exits 1 on any difference. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -62,6 +65,44 @@ static int check_case(int B, int relu, int stream, int with_mask, unsigned seed)
     return bad;
 }
 
+/* The backward's documented result for one pooled row of B channels. */
+static void model_pool_backward(const float *dout, const uint8_t *mask, int B, float scale, float *dy0,
+                                float *dy1, float *dbias)
+{
+    for (int q = 0; q < W / 2; q++)
+        for (int j = 0; j < B; j++) {
+            const int a = mask[q * B + j];
+            const float g = (a & 12) == 12 ? dout[q * B + j] * scale : 0.0f;
+            float *at[4] = { dy0 + (2 * q) * B + j, dy0 + (2 * q + 1) * B + j, dy1 + (2 * q) * B + j,
+                             dy1 + (2 * q + 1) * B + j };
+            for (int k = 0; k < 4; k++) *at[k] = (a & 3) == k ? g : 0.0f;
+            dbias[j] += g;
+        }
+}
+
+/* Three rows of one case into the same bias gradient (its sums carry over
+ * from row to row); returns 1 on a mismatch. */
+static int check_backward_case(int B, int dropout, unsigned seed)
+{
+    static const float values[] = { -1.5f, -0.0f, 0.0f, 0.375f, 3.0f, 1e-3f };
+    float dout[W / 2 * MAX_B], got0[W * MAX_B], got1[W * MAX_B], want0[W * MAX_B], want1[W * MAX_B];
+    float got_bias[MAX_B] = { 0 }, want_bias[MAX_B] = { 0 };
+    uint8_t mask[W / 2 * MAX_B];
+    const hep_dropout drop = hep_dropout_make(dropout, 0.7f, 5, 9, 2);
+    int bad = 0;
+    srand(seed);
+    for (int row = 0; row < 3; row++) {
+        for (int i = 0; i < W / 2 * B; i++) dout[i] = values[rand() % 6], mask[i] = (uint8_t)(rand() % 16);
+        memset(got0, 0xAA, sizeof got0), memset(got1, 0xAA, sizeof got1);   /* every element must be written */
+        model_pool_backward(dout, mask, B, dropout ? drop.scale : 1.0f, want0, want1, want_bias);
+        hep_epilogue_pool_backward(dout, mask, W, B, got0, got1, got_bias, &drop);
+        bad |= !same_bits(got0, want0, sizeof(float) * W * B) || !same_bits(got1, want1, sizeof(float) * W * B);
+    }
+    bad |= !same_bits(got_bias, want_bias, sizeof(float) * B);
+    if (bad) printf("FAIL: backward, B %d, dropout %d, seed %u\n", B, dropout, seed);
+    return bad;
+}
+
 int main(void)
 {
     static const int blocks[] = { 64, 32, 16, 12 };   /* 12: not a whole vector, the plain loop */
@@ -73,5 +114,12 @@ int main(void)
                     for (unsigned seed = 1; seed <= 25; seed++, cases++)
                         failed += check_case(blocks[b], relu, stream, with_mask, seed) != 0;
     printf("pooled epilogue: %d of %d cases match the documented result bit for bit\n", cases - failed, cases);
-    return failed ? 1 : 0;
+    int back_failed = 0, back_cases = 0;
+    for (int b = 0; b < 4; b++)
+        for (int dropout = 0; dropout < 2; dropout++)
+            for (unsigned seed = 1; seed <= 25; seed++, back_cases++)
+                back_failed += check_backward_case(blocks[b], dropout, seed);
+    printf("pooled backward: %d of %d cases match the documented result bit for bit\n", back_cases - back_failed,
+           back_cases);
+    return failed || back_failed ? 1 : 0;
 }
