@@ -19,6 +19,14 @@ M.knl = {
   max_width_chunk = 28,             -- GEMM n (output pixels per kernel call)
   bwd_weight_rows = 8,              -- rows per backward band (and backward-weights call)
   wino_bwd_images = true,           -- see skx's
+  -- Dense forward: outputs (GEMM n) per kernel call, the weight rows it
+  -- reads at once. libxsmm's knl kernel keeps all n rows in flight, and
+  -- hep64's fc1 rows lie 32 KiB apart, in one L1 set: with n = 64, one
+  -- thread ran m=64 k=512 at 35 GFLOP/s, with 8 (the L1's ways) at 115, as
+  -- with rows padded off the set (117). The other tables leave it out (one
+  -- call per thread block of 64 outputs): skx code was as fast at n = 64,
+  -- hsw code slower at 8 (93 against 116).
+  dense_forward_outputs = 8,
 }
 
 M.skx = {

@@ -522,6 +522,7 @@ function M.infer(net, arch, tuning)
       if err then return nil, { err } end
       flops = flops + op.flops
     elseif op.kind == "dense" then
+      op.forward_outputs = arch.dense_forward_outputs
       op.flops = 2 * op.IN * op.OUT
       flops = flops + op.flops
     end

@@ -7,7 +7,7 @@
  * finite values and never mix with the others. */
 static void $(L.name)_forward(hep_model *m, int n_images, const hep_pass *pass)
 {
-    enum { IN = $(L.IN), OUT = $(L.OUT), OB = $(L.OB), KC = $(L.KC) };
+    enum { IN = $(L.IN), OUT = $(L.OUT), OB = $(L.OB), KC = $(L.KC), ON = $(L.ON) };
     const int N = m->batch;
     const float *weight = m->params + $(L.w_off), *bias = m->params + $(L.b_off);
     const float *in = m->$(L.in_buf);
@@ -16,12 +16,14 @@ static void $(L.name)_forward(hep_model *m, int n_images, const hep_pass *pass)
                                               pass->seed, pass->step, $(L.dropout or 0));
     (void)drop;
     /* out[o][n] = sum_i weight[o][i] in[i][n], k in chunks of KC inputs so
-     * that the weight block a thread streams stays in cache. */
+     * that the weight block a thread streams stays in cache, ON outputs a
+     * call (the arch's: gen/arch.lua). */
 #pragma omp parallel for schedule(static)
     for (int o0 = 0; o0 < OUT; o0 += OB)
         for (int k0 = 0; k0 < IN; k0 += KC)
-            (k0 ? m->$(L.name)_fwd_acc : m->$(L.name)_fwd)(in + (size_t)k0 * N, weight + (size_t)o0 * IN + k0,
-                                                           out + (size_t)o0 * N);
+            for (int o = o0; o < o0 + OB; o += ON)
+                (k0 ? m->$(L.name)_fwd_acc : m->$(L.name)_fwd)(in + (size_t)k0 * N, weight + (size_t)o * IN + k0,
+                                                               out + (size_t)o * N);
     /* Bias, ReLU, dropout over blocks of 64 outputs: one image's dropout
      * factors for a block come from one vectorised Philox group. */
 #pragma omp parallel for schedule(static)

@@ -21,6 +21,7 @@ end
 function M.plan(op, ctx)
   op.in_buf = ctx.prev_dense and (ctx.prev_dense.name .. "_out") or "feat"
   op.OB = block(op.OUT, 64)
+  op.ON = block(op.OB, op.forward_outputs or op.OB)   -- outputs per forward call (gen/arch.lua)
   -- backward-data's n (inputs per call): as wide as still gives every thread
   -- 4 calls. On AVX2 code, hep64's fc1 took 3.23-3.28 ms with 512 inputs,
   -- 3.57-3.61 with 64; alike on AVX-512.
@@ -35,8 +36,12 @@ function M.plan(op, ctx)
   op.LDT = odd_lines(op.IN)
   op.KC = block(op.IN, 512)
   -- backward-data's k (outputs) in chunks: libxsmm's TRANS_B kernel with
-  -- k = 512 ran at 60-75% of the peak, with 256 and accumulation at ~90%
-  op.KD = block(op.OUT, 256)
+  -- k = 512 ran at 60-75% of the peak, with 256 and accumulation at ~90%.
+  -- 128: as fast on skx and hsw code (hep64's fc1: 2.56-2.61 ms against
+  -- 2.55-2.61 at 256, native; alike on AVX2), and knl code, whose kernel
+  -- reads the weight rows (32 KiB apart, a few L2 sets) less kindly, took
+  -- 3.23-3.53 ms against 3.93-4.26 (tune_model pairs, a Zen 4 core)
+  op.KD = block(op.OUT, 128)
   local parts = {}
   if op.relu then parts[#parts + 1] = "ReLU" end
   if op.dropout then parts[#parts + 1] = "dropout" end
@@ -53,10 +58,10 @@ function M.plan(op, ctx)
     read = string.format("hep_transpose_part(m->%s_out, %d, m->batch, n, plain);", op.name, op.OUT) }
   for _, acc in ipairs({ false, true }) do
     ctx.add_kernel { field = op.name .. (acc and "_fwd_acc" or "_fwd"), type = "libxsmm_smmfunction",
-      comment = string.format("%s forward%s: m=batch n=%d k=%d", op.name, acc and " (accumulate)" or "", op.OB, op.KC),
+      comment = string.format("%s forward%s: m=batch n=%d k=%d", op.name, acc and " (accumulate)" or "", op.ON, op.KC),
       lda = "batch", ldb = op.IN, ldc = "batch",
       call = string.format("libxsmm_smmdispatch(batch, %d, %d, &lda, &ldb, &ldc, &one, &%s, &no_trans, NULL)",
-        op.OB, op.KC, acc and "one" or "zero") }
+        op.ON, op.KC, acc and "one" or "zero") }
   end
   -- The weight gradient is written once per step and read back only by the
   -- optimiser or the allreduce: streaming stores (libxsmm's NTS hint) spare
