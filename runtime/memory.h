@@ -19,8 +19,8 @@
  * /proc/meminfo could be read. */
 int hep_memory_available(const char *root, uint64_t *bytes, char *source, size_t source_len);
 
-/* Ends the run with a message naming `source_of_batch` (where the batch size came
- * from: the config file or the command line), `batch_key` and the
+/* Ends the run with a message naming `source_of_batch` (where the batch
+ * size came from: the config file or the command line), `batch_key` and the
  * largest batch that fits when the model's buffers for `batch` images and
  * `threads` threads (hep_model_bytes) and the input pipeline's
  * (`data_bytes(ctx, batch)`) exceed 95% of this rank's share of the
