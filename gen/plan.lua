@@ -13,6 +13,42 @@ local modules = {
 }
 M.modules = modules
 
+-- The constants a dispatch call may take by address (libxsmm wants
+-- pointers), each declared only where some call uses it.
+local DISPATCH_CONSTANTS = {
+  { "batch", "const libxsmm_blasint batch = m->batch;" },
+  { "one", "const float one = 1.0f;" },
+  { "zero", "const float zero = 0.0f;" },
+  { "no_trans", "const int no_trans = LIBXSMM_GEMM_FLAG_NONE;" },
+  { "trans_b", "const int trans_b = LIBXSMM_GEMM_FLAG_TRANS_B;" },
+  { "streaming", "const int streaming = LIBXSMM_GEMM_FLAG_ALIGN_C_NTS_HINT;   /* C aligned, stored past the cache */" },
+}
+
+--- The kernels grouped by layer, in order: { layer, kernels, declarations }.
+function M.kernel_groups(kernels)
+  local groups, by_layer = {}, {}
+  for _, k in ipairs(kernels) do
+    local g = by_layer[k.layer]
+    if not g then
+      g = { layer = k.layer, kernels = {}, declarations = {} }
+      by_layer[k.layer] = g
+      groups[#groups + 1] = g
+    end
+    g.kernels[#g.kernels + 1] = k
+  end
+  for _, g in ipairs(groups) do
+    for _, c in ipairs(DISPATCH_CONSTANTS) do
+      for _, k in ipairs(g.kernels) do
+        if k.call:find("%f[%w_]" .. c[1] .. "%f[^%w_]") then
+          g.declarations[#g.declarations + 1] = c[2]
+          break
+        end
+      end
+    end
+  end
+  return groups
+end
+
 function M.plan(net, arch)
   net.tensors, net.buffers, net.kernels, net.probes = {}, {}, {}, {}
   net.thread = { tile = 0, dy = 0, dout = 0, sink = 0, wino = 0, wgroup = 0, wgrad = 0 }
@@ -40,7 +76,12 @@ function M.plan(net, arch)
     return t.offset
   end
   function ctx.add_buffer(b) net.buffers[#net.buffers + 1] = b end
-  function ctx.add_kernel(k) net.kernels[#net.kernels + 1] = k end
+  -- a kernel of the layer being planned (ctx.layer): model.c dispatches
+  -- each layer's in a function of its own
+  function ctx.add_kernel(k)
+    k.layer = ctx.layer
+    net.kernels[#net.kernels + 1] = k
+  end
   function ctx.add_probe(p) net.probes[#net.probes + 1] = p end
   function ctx.thread_need(what, floats) net.thread[what] = math.max(net.thread[what], floats) end
   -- a layer's own part of a per-thread area: returns its offset there
@@ -56,6 +97,7 @@ function M.plan(net, arch)
   for i, op in ipairs(net.ops) do op.index0 = i - 1 end
   for _, op in ipairs(net.ops) do
     if op.kind == "conv" then
+      ctx.layer = op.name
       modules.conv.plan(op, ctx)
       ctx.prev_conv = op
       net.conv_ops[#net.conv_ops + 1] = op
@@ -64,6 +106,7 @@ function M.plan(net, arch)
   net.conv_params = offset
   for _, op in ipairs(net.ops) do
     if op.kind ~= "conv" then
+      ctx.layer = op.name
       modules[op.kind].plan(op, ctx)
       if op.kind == "dense" then
         ctx.prev_dense = op
@@ -82,6 +125,7 @@ function M.plan(net, arch)
       shape = string.format("[N][%d] a dense layer's input, transposed for backward-weights", dense_in),
       per_image = dense_in * 4 }
   end
+  net.kernel_groups = M.kernel_groups(net.kernels)
   net.ones_len = ctx.ones_len
   net.x0_floats = (net.input.h + 2) * (net.input.w + 2) * net.input.c
   local th = net.thread

@@ -171,30 +171,40 @@ static int dispatch_failed(char *err, size_t errlen, const char *what)
     return -1;
 }
 
-static int dispatch_kernels(hep_model *m, char *err, size_t errlen)
+@ for _, g in ipairs(N.kernel_groups) do
+/* $(g.layer)'s libxsmm kernels. */
+static int dispatch_$(g.layer)_kernels(hep_model *m, char *err, size_t errlen)
 {
-    const float one = 1.0f, zero = 0.0f;
-    const libxsmm_blasint batch = m->batch;
-    const int no_trans = LIBXSMM_GEMM_FLAG_NONE, trans_b = LIBXSMM_GEMM_FLAG_TRANS_B;
-    const int streaming = LIBXSMM_GEMM_FLAG_ALIGN_C_NTS_HINT;   /* C aligned, stored past the cache */
-    (void)one; (void)zero; (void)no_trans; (void)trans_b; (void)streaming; (void)batch;
-@ for _, k in ipairs(N.kernels) do
+@   for _, d in ipairs(g.declarations) do
+    $(d)
+@   end
+@   for _, k in ipairs(g.kernels) do
     {   /* $(k.comment) */
         const libxsmm_blasint lda = $(k.lda), ldb = $(k.ldb), ldc = $(k.ldc);
         (void)lda; (void)ldb; (void)ldc;
-@   if k.target then
+@     if k.target then
         /* libxsmm JITs for its current target: this kernel's is $(k.target) */
         char target[32];
         snprintf(target, sizeof target, "%s", libxsmm_get_target_arch());
         libxsmm_set_target_arch("$(k.target)");
         m->$(k.field) = $(k.call);
         libxsmm_set_target_arch(target);
-@   else
+@     else
         m->$(k.field) = $(k.call);
-@   end
+@     end
         if (!m->$(k.field)) return dispatch_failed(err, errlen, "$(k.comment)");
     }
+@   end
+    return 0;
+}
+
 @ end
+static int dispatch_kernels(hep_model *m, char *err, size_t errlen)
+{
+@ for _, g in ipairs(N.kernel_groups) do
+    if (dispatch_$(g.layer)_kernels(m, err, errlen) != 0) return -1;
+@ end
+    (void)m; (void)err; (void)errlen;
     return 0;
 }
 
@@ -217,38 +227,12 @@ size_t hep_model_bytes(int batch, int threads)
     return bytes;
 }
 
-hep_model *hep_model_create(int batch, int threads, char *err, size_t errlen)
+/* Every buffer's and every thread's place in the arena: the sizes that
+ * hep_model_bytes adds up. */
+static void carve_arena(hep_model *m, hep_thread *thr, int threads)
 {
     enum { N_THREAD_FLOATS = $(N.thread_floats) };
-    if (batch < 1 || threads < 1) {
-        snprintf(err, errlen, "batch (%d) and threads (%d) must be positive", batch, threads);
-        return NULL;
-    }
-    hep_model *m = calloc(1, sizeof(*m));
-    hep_thread *thr = calloc((size_t)threads, sizeof(*thr));
-    if (!m || !thr) {
-        free(m); free(thr);
-        snprintf(err, errlen, "out of memory allocating the model structure");
-        return NULL;
-    }
-    m->batch = batch;
-    m->threads = threads;
-    m->thread = thr;
-    if (hep_stream_threshold(&m->stream_bytes, err, errlen) != 0) {
-        free(thr); free(m);
-        return NULL;
-    }
-    const size_t N = (size_t)batch, bytes = hep_model_bytes(batch, threads);
-    m->arena_bytes = bytes;
-    if (posix_memalign(&m->arena, 2 * 1024 * 1024, bytes) != 0) {
-        snprintf(err, errlen, "out of memory: the model needs %.1f MiB for batch %d and %d threads",
-                 bytes / 1048576.0, batch, threads);
-        free(thr); free(m);
-        return NULL;
-    }
-    /* Touch every page once, here, so that no step ever page-faults; this
-     * also gives every border its zeros. */
-    memset(m->arena, 0, bytes);
+    const size_t N = (size_t)m->batch;
     char *cursor = m->arena;
 #define CARVE(ptr, type, count) (ptr = (type *)(void *)cursor, cursor += round_up(sizeof(type) * (count)))
     CARVE(m->params, float, $(N.num_params));
@@ -276,6 +260,40 @@ hep_model *hep_model_create(int batch, int threads, char *err, size_t errlen)
         thr[t].grad = s;
     }
 #undef CARVE
+}
+
+hep_model *hep_model_create(int batch, int threads, char *err, size_t errlen)
+{
+    if (batch < 1 || threads < 1) {
+        snprintf(err, errlen, "batch (%d) and threads (%d) must be positive", batch, threads);
+        return NULL;
+    }
+    hep_model *m = calloc(1, sizeof(*m));
+    hep_thread *thr = calloc((size_t)threads, sizeof(*thr));
+    if (!m || !thr) {
+        free(m); free(thr);
+        snprintf(err, errlen, "out of memory allocating the model structure");
+        return NULL;
+    }
+    m->batch = batch;
+    m->threads = threads;
+    m->thread = thr;
+    if (hep_stream_threshold(&m->stream_bytes, err, errlen) != 0) {
+        free(thr); free(m);
+        return NULL;
+    }
+    const size_t bytes = hep_model_bytes(batch, threads);
+    m->arena_bytes = bytes;
+    if (posix_memalign(&m->arena, 2 * 1024 * 1024, bytes) != 0) {
+        snprintf(err, errlen, "out of memory: the model needs %.1f MiB for batch %d and %d threads",
+                 bytes / 1048576.0, batch, threads);
+        free(thr); free(m);
+        return NULL;
+    }
+    /* Touch every page once, here, so that no step ever page-faults; this
+     * also gives every border its zeros. */
+    memset(m->arena, 0, bytes);
+    carve_arena(m, thr, threads);
 @ for _, t in ipairs(N.state_tensors) do
 @   if t.init ~= 0 then
     for (int i = 0; i < $(t.count); i++) m->state[$(t.offset) + i] = $(string.format("%.1ff", t.init));   /* $(t.name) */
@@ -312,38 +330,13 @@ void hep_model_forward(hep_model *m, const float *x, int n, const hep_pass *pass
     if (probs) memcpy(probs, m->probs, sizeof(float) * (size_t)n * $(N.classes));
 }
 
-double hep_model_backward(hep_model *m, const int *labels, const float *weights, int n, const hep_pass *pass)
+/* The convolutions' backward from dfeat, the head's input gradient
+ * [batch][features]. Without batch norm one image at a time per thread
+ * through every layer, so that the large pre-pool gradients exist once per
+ * thread, not once per image; with it layer by layer (below). Weight
+ * gradients gather in per-thread copies, summed at the end. */
+static void conv_backward(hep_model *m, const float *dfeat, int n, const hep_pass *pass)
 {
-    if (n != m->batch) {
-        fprintf(stderr, "hep_model_backward: batch of %d images, but the model was created for %d\n", n, m->batch);
-        abort();
-    }
-    float *dcur = m->dhead[0], *dnext = m->dhead[1], *swap;
-    double t0 = omp_get_wtime(), t1;
-    double loss = $(N.loss.name)_backward(m, labels, weights, n, dcur);
-    t1 = omp_get_wtime(); m->time_bwd_d[$(N.loss.index0)] += t1 - t0; t0 = t1;
-@ for i = #N.dense_ops, 1, -1 do
-    $(N.dense_ops[i].name)_backward(m, n, dcur, dnext, pass);
-    swap = dcur; dcur = dnext; dnext = swap;
-    if (m->hooks.ready) m->hooks.ready(m->hooks.ctx, $(N.dense_ops[i].w_off), $(N.dense_ops[i].IN * N.dense_ops[i].OUT + N.dense_ops[i].OUT));
-@ end
-    (void)swap; (void)dnext;
-    t0 = omp_get_wtime();   /* the dense layers time themselves */
-@ for _, op in ipairs(N.conv_ops) do
-@   if not op.first then
-    $(op.name)_prepare_backward(m);
-    t1 = omp_get_wtime(); m->time_bwd_d[$(op.index0)] += t1 - t0; t0 = t1;
-@   end
-@ end
-
-    /* The convolutions go back one image at a time per thread, through every
-     * layer, so the large pre-pool gradients exist once per thread, not once
-     * per image. Weight gradients gather in private copies, summed below. */
-    /* The head reads the feature gradient one image at a time: transposed
-     * once to [batch][features] so that each image's is contiguous. */
-    hep_transpose(dcur, $(N.head.F), m->batch, m->dense_in_t, $(N.head.F));
-    const float *dfeat = m->dense_in_t;
-    t1 = omp_get_wtime(); m->time_bwd_d[$(N.head.index0)] += t1 - t0; t0 = t1;
 #pragma omp parallel
     {
         hep_thread *t = &m->thread[omp_get_thread_num()];
@@ -413,6 +406,12 @@ double hep_model_backward(hep_model *m, const int *labels, const float *weights,
         m->hooks.ready(m->hooks.ctx, $(N.conv_ops[i].w_off), $(N.conv_ops[i].K * N.conv_ops[i].C * 9 + (N.conv_ops[i].bn and 2 or 1) * N.conv_ops[i].K));
 @ end
     }
+}
+
+/* The threads' backward layer times into the model's (their mean), and
+ * the threads' counters back to zero. */
+static void gather_thread_times(hep_model *m)
+{
     for (int k = 0; k < $(#N.ops); k++) {
         double d = 0, w = 0;
         for (int t = 0; t < m->threads; t++) {
@@ -422,6 +421,39 @@ double hep_model_backward(hep_model *m, const int *labels, const float *weights,
         m->time_bwd_d[k] += d / m->threads;
         m->time_bwd_w[k] += w / m->threads;
     }
+}
+
+double hep_model_backward(hep_model *m, const int *labels, const float *weights, int n, const hep_pass *pass)
+{
+    if (n != m->batch) {
+        fprintf(stderr, "hep_model_backward: batch of %d images, but the model was created for %d\n", n, m->batch);
+        abort();
+    }
+    float *dcur = m->dhead[0], *dnext = m->dhead[1], *swap;
+    double t0 = omp_get_wtime(), t1;
+    double loss = $(N.loss.name)_backward(m, labels, weights, n, dcur);
+    t1 = omp_get_wtime(); m->time_bwd_d[$(N.loss.index0)] += t1 - t0; t0 = t1;
+@ for i = #N.dense_ops, 1, -1 do
+    $(N.dense_ops[i].name)_backward(m, n, dcur, dnext, pass);
+    swap = dcur; dcur = dnext; dnext = swap;
+    if (m->hooks.ready) m->hooks.ready(m->hooks.ctx, $(N.dense_ops[i].w_off), $(N.dense_ops[i].IN * N.dense_ops[i].OUT + N.dense_ops[i].OUT));
+@ end
+    (void)swap; (void)dnext;
+    t0 = omp_get_wtime();   /* the dense layers time themselves */
+@ for _, op in ipairs(N.conv_ops) do
+@   if not op.first then
+    $(op.name)_prepare_backward(m);
+    t1 = omp_get_wtime(); m->time_bwd_d[$(op.index0)] += t1 - t0; t0 = t1;
+@   end
+@ end
+
+    /* The head reads the feature gradient one image at a time: transposed
+     * once to [batch][features] so that each image's is contiguous. */
+    hep_transpose(dcur, $(N.head.F), m->batch, m->dense_in_t, $(N.head.F));
+    const float *dfeat = m->dense_in_t;
+    t1 = omp_get_wtime(); m->time_bwd_d[$(N.head.index0)] += t1 - t0; t0 = t1;
+    conv_backward(m, dfeat, n, pass);
+    gather_thread_times(m);
     return loss;
 }
 
