@@ -178,9 +178,82 @@ static const char *json_type_name(const cJSON *v)
     return "an unknown value";
 }
 
-static void set_from_json(hep_config *cfg, const char *path, const char *prefix, const cJSON *obj)
+static void set_from_json(hep_config *cfg, const char *path, const char *prefix, const cJSON *obj);
+
+/* [3,H,W] or [H,W,3] into shape[3]; NULL, or what was expected. */
+static const char *json_shape(const cJSON *item, int *shape)
+{
+    static const char want[] = "an array of 3 positive integers ([3,H,W] or [H,W,3])";
+    if (!cJSON_IsArray(item) || cJSON_GetArraySize(item) != 3) return want;
+    for (int i = 0; i < 3; i++) {
+        const cJSON *e = cJSON_GetArrayItem(item, i);
+        if (!cJSON_IsNumber(e) || e->valuedouble != floor(e->valuedouble) || e->valuedouble < 1 ||
+            e->valuedouble > 65536)
+            return want;
+        shape[i] = (int)e->valuedouble;
+    }
+    return NULL;
+}
+
+/* A learning rate, constant or a schedule object; a bad schedule is fatal
+ * here, with the schedule parser's own detail. */
+static const char *json_lrate(const cJSON *item, hep_lr_schedule *lr, const char *path, const char *name)
 {
     char detail[160] = "";
+    if (cJSON_IsNumber(item)) {
+        if (!isfinite(item->valuedouble) || item->valuedouble <= 0) return "a positive number or a schedule";
+        hep_lr_constant(lr, item->valuedouble);
+        return NULL;
+    }
+    if (!cJSON_IsObject(item))
+        return "a positive number or a schedule {\"mode\", \"power\", \"learning_rate_params\"}";
+    char *text = cJSON_PrintUnformatted(item);
+    const char *want = hep_lr_parse_json(lr, text, detail, sizeof detail);
+    free(text);
+    if (want) hep_fatal("%s: key '%s': expected %s%s", path, name, want, detail);
+    return NULL;
+}
+
+/* One key's JSON value into cfg; NULL, or what was expected. */
+static const char *set_json_value(hep_config *cfg, const key_spec *k, const cJSON *item, const char *path,
+                                  const char *name)
+{
+    char *base = (char *)cfg + k->offset;
+    switch (k->type) {
+    case K_INT: case K_LONG:
+        if (!cJSON_IsNumber(item) || item->valuedouble != floor(item->valuedouble) ||
+            fabs(item->valuedouble) > (k->type == K_INT ? (double)INT_MAX : 9e15))
+            return "an integer";
+        if (k->type == K_INT) *(int *)base = (int)item->valuedouble;
+        else *(long *)base = (long)item->valuedouble;
+        return NULL;
+    case K_DOUBLE:
+        if (!cJSON_IsNumber(item)) return "a number";
+        *(double *)base = item->valuedouble;
+        return NULL;
+    case K_BOOL:
+        if (!cJSON_IsBool(item)) return "true or false";
+        *(bool *)base = cJSON_IsTrue(item);
+        return NULL;
+    case K_STRING:
+        if (!cJSON_IsString(item)) return "a string";
+        if (strlen(item->valuestring) >= k->size) return "a shorter string";
+        strcpy(base, item->valuestring);
+        return NULL;
+    case K_SHAPE:
+        return json_shape(item, (int *)base);
+    case K_OBJECT:
+        if (!cJSON_IsObject(item)) return "an object";
+        set_from_json(cfg, path, "conv_params.", item);
+        return NULL;
+    case K_LRATE:
+        return json_lrate(item, (hep_lr_schedule *)base, path, name);
+    }
+    return NULL;
+}
+
+static void set_from_json(hep_config *cfg, const char *path, const char *prefix, const cJSON *obj)
+{
     for (const cJSON *item = obj->child; item; item = item->next) {
         char name[128];
         snprintf(name, sizeof name, "%s%s", prefix, item->string);
@@ -191,63 +264,7 @@ static void set_from_json(hep_config *cfg, const char *path, const char *prefix,
             hep_fatal("%s: unknown key '%s' (known keys%s: %s)", path, name,
                       *prefix ? " of conv_params" : "", list);
         }
-        const key_spec *k = &keys[ki];
-        char *base = (char *)cfg + k->offset;
-        const char *want = NULL;
-        switch (k->type) {
-        case K_INT: case K_LONG:
-            if (!cJSON_IsNumber(item) || item->valuedouble != floor(item->valuedouble) ||
-                fabs(item->valuedouble) > (k->type == K_INT ? (double)INT_MAX : 9e15))
-                want = "an integer";
-            else if (k->type == K_INT) *(int *)base = (int)item->valuedouble;
-            else *(long *)base = (long)item->valuedouble;
-            break;
-        case K_DOUBLE:
-            if (!cJSON_IsNumber(item)) want = "a number";
-            else *(double *)base = item->valuedouble;
-            break;
-        case K_BOOL:
-            if (!cJSON_IsBool(item)) want = "true or false";
-            else *(bool *)base = cJSON_IsTrue(item);
-            break;
-        case K_STRING:
-            if (!cJSON_IsString(item)) want = "a string";
-            else if (strlen(item->valuestring) >= k->size) want = "a shorter string";
-            else strcpy(base, item->valuestring);
-            break;
-        case K_SHAPE:
-            if (!cJSON_IsArray(item) || cJSON_GetArraySize(item) != 3) {
-                want = "an array of 3 positive integers ([3,H,W] or [H,W,3])";
-            } else {
-                for (int i = 0; i < 3; i++) {
-                    const cJSON *e = cJSON_GetArrayItem(item, i);
-                    if (!cJSON_IsNumber(e) || e->valuedouble != floor(e->valuedouble) || e->valuedouble < 1 ||
-                        e->valuedouble > 65536) {
-                        want = "an array of 3 positive integers ([3,H,W] or [H,W,3])";
-                        break;
-                    }
-                    ((int *)base)[i] = (int)e->valuedouble;
-                }
-            }
-            break;
-        case K_OBJECT:
-            if (!cJSON_IsObject(item)) want = "an object";
-            else set_from_json(cfg, path, "conv_params.", item);
-            break;
-        case K_LRATE:
-            if (cJSON_IsNumber(item)) {
-                if (!isfinite(item->valuedouble) || item->valuedouble <= 0) want = "a positive number or a schedule";
-                else hep_lr_constant((hep_lr_schedule *)base, item->valuedouble);
-            } else if (cJSON_IsObject(item)) {
-                char *text = cJSON_PrintUnformatted(item);
-                want = hep_lr_parse_json((hep_lr_schedule *)base, text, detail, sizeof detail);
-                free(text);
-                if (want) hep_fatal("%s: key '%s': expected %s%s", path, name, want, detail);
-            } else {
-                want = "a positive number or a schedule {\"mode\", \"power\", \"learning_rate_params\"}";
-            }
-            break;
-        }
+        const char *want = set_json_value(cfg, &keys[ki], item, path, name);
         if (want) hep_fatal("%s: key '%s': expected %s, got %s", path, name, want, json_type_name(item));
         if (cfg->given[ki]) cfg->repeated[ki] = 1;
         cfg->given[ki] = 1;
@@ -381,21 +398,10 @@ static void note_no_effect(const hep_config *cfg)
                "checkpoints: it continues the newest in outputpath/models (another outputpath starts afresh)\n");
 }
 
-int hep_config_load(hep_config *cfg, int argc, char **argv, int verbose)
+/* The config file's keys into cfg; a malformed file names its line and
+ * column. */
+static void load_file(hep_config *cfg, const char *path)
 {
-    char detail[160] = "";
-    memset(cfg, 0, sizeof *cfg);
-    for (int i = 0; i < NUM_KEYS; i++)
-        if (keys[i].fallback && set_from_text(cfg, &keys[i], keys[i].fallback, detail, sizeof detail))
-            hep_fatal("internal: bad default for %s", keys[i].name);
-
-    const char *path = NULL;
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) { usage(); return 1; }
-        if (!strncmp(argv[i], "--config=", 9)) path = argv[i] + 9;
-    }
-    if (!path || !*path) hep_fatal("no config file given: use --config=FILE (see --help)");
-
     char *text = read_text(path);
     const char *err_at = NULL;
     cJSON *root = cJSON_ParseWithOpts(text, &err_at, 1);
@@ -412,50 +418,73 @@ int hep_config_load(hep_config *cfg, int argc, char **argv, int verbose)
     set_from_json(cfg, path, "", root);
     cJSON_Delete(root);
     free(text);
+}
 
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (!strncmp(a, "--config=", 9)) continue;
-        if (strncmp(a, "--", 2) != 0) hep_fatal("command line: unexpected argument '%s' (options are --KEY=VALUE; see --help)", a);
-        char name[128];
-        const char *eq = strchr(a, '=');
-        size_t n = eq ? (size_t)(eq - a - 2) : strlen(a + 2);
-        if (n >= sizeof name) hep_fatal("command line: option too long: %s", a);
-        memcpy(name, a + 2, n);
-        name[n] = '\0';
-        int ki = key_index(name);
-        if (ki < 0 || keys[ki].type == K_OBJECT) {
-            char list[2048];
-            known_keys(list, sizeof list, "");
-            hep_fatal("command line: unknown option '--%s' (known: --config, --help, and every key: %s)", name, list);
-        }
-        const char *value = eq ? eq + 1 : (keys[ki].type == K_BOOL ? "true" : NULL);
-        if (!value) hep_fatal("command line: --%s needs a value (--%s=VALUE)", name, name);
-        const char *want = set_from_text(cfg, &keys[ki], value, detail, sizeof detail);
-        if (want) hep_fatal("command line: --%s=%s: expected %s%s", name, value, want, detail);
-        cfg->given[ki] = 1;
-        cfg->on_command_line[ki] = 1;
+/* One --KEY=VALUE (or --KEY for a boolean) of the command line into cfg. */
+static void apply_option(hep_config *cfg, const char *a)
+{
+    char name[128], detail[160] = "";
+    if (strncmp(a, "--", 2) != 0) hep_fatal("command line: unexpected argument '%s' (options are --KEY=VALUE; see --help)", a);
+    const char *eq = strchr(a, '=');
+    size_t n = eq ? (size_t)(eq - a - 2) : strlen(a + 2);
+    if (n >= sizeof name) hep_fatal("command line: option too long: %s", a);
+    memcpy(name, a + 2, n);
+    name[n] = '\0';
+    int ki = key_index(name);
+    if (ki < 0 || keys[ki].type == K_OBJECT) {
+        char list[2048];
+        known_keys(list, sizeof list, "");
+        hep_fatal("command line: unknown option '--%s' (known: --config, --help, and every key: %s)", name, list);
     }
+    const char *value = eq ? eq + 1 : (keys[ki].type == K_BOOL ? "true" : NULL);
+    if (!value) hep_fatal("command line: --%s needs a value (--%s=VALUE)", name, name);
+    const char *want = set_from_text(cfg, &keys[ki], value, detail, sizeof detail);
+    if (want) hep_fatal("command line: --%s=%s: expected %s%s", name, value, want, detail);
+    cfg->given[ki] = 1;
+    cfg->on_command_line[ki] = 1;
+}
+
+/* What the run takes without being told: the defaults it applied, keys
+ * given twice, keys of the original that do nothing here. */
+static void note_defaults(const hep_config *cfg, const char *path)
+{
+    char line[2048];
+    size_t used = 0;
+    line[0] = '\0';
+    for (int i = 0; i < NUM_KEYS; i++) {
+        if (cfg->given[i] || !keys[i].fallback || keys[i].cli_only) continue;
+        int w = snprintf(line + used, sizeof line - used, "%s%s=%s", used ? ", " : "", keys[i].name, keys[i].fallback);
+        if (w < 0 || (size_t)w >= sizeof line - used) break;
+        used += (size_t)w;
+    }
+    if (used) printf("hepcnn: defaults applied (not in %s): %s\n", path, line);
+    for (int i = 0; i < NUM_KEYS; i++)
+        if (cfg->repeated[i])
+            printf("hepcnn: note: %s gives key '%s' more than once; the last value counts, as with Python's json\n",
+                   path, keys[i].name);
+    note_no_effect(cfg);
+}
+
+int hep_config_load(hep_config *cfg, int argc, char **argv, int verbose)
+{
+    char detail[160] = "";
+    memset(cfg, 0, sizeof *cfg);
+    for (int i = 0; i < NUM_KEYS; i++)
+        if (keys[i].fallback && set_from_text(cfg, &keys[i], keys[i].fallback, detail, sizeof detail))
+            hep_fatal("internal: bad default for %s", keys[i].name);
+
+    const char *path = NULL;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) { usage(); return 1; }
+        if (!strncmp(argv[i], "--config=", 9)) path = argv[i] + 9;
+    }
+    if (!path || !*path) hep_fatal("no config file given: use --config=FILE (see --help)");
+    load_file(cfg, path);
+    for (int i = 1; i < argc; i++)
+        if (strncmp(argv[i], "--config=", 9) != 0) apply_option(cfg, argv[i]);
     cfg->learning_rate = hep_lr_at(&cfg->lr, 0);
     check_ranges(cfg, path);
-
-    if (verbose) {
-        char line[2048];
-        size_t used = 0;
-        line[0] = '\0';
-        for (int i = 0; i < NUM_KEYS; i++) {
-            if (cfg->given[i] || !keys[i].fallback || keys[i].cli_only) continue;
-            int w = snprintf(line + used, sizeof line - used, "%s%s=%s", used ? ", " : "", keys[i].name, keys[i].fallback);
-            if (w < 0 || (size_t)w >= sizeof line - used) break;
-            used += (size_t)w;
-        }
-        if (used) printf("hepcnn: defaults applied (not in %s): %s\n", path, line);
-        for (int i = 0; i < NUM_KEYS; i++)
-            if (cfg->repeated[i])
-                printf("hepcnn: note: %s gives key '%s' more than once; the last value counts, as with Python's json\n",
-                       path, keys[i].name);
-        note_no_effect(cfg);
-    }
+    if (verbose) note_defaults(cfg, path);
     return 0;
 }
 
