@@ -88,97 +88,120 @@ static int cuts_pass(const jet *jets, int nj)
     return n >= CUT_JETS && lead > CUT_LEAD_PT && sum_mass > CUT_SUM_MASS;
 }
 
-/* Fill one event: image [3][H][W] (zeroed by the caller); psr: the cuts'
- * decision, mass: the signal mass. Returns the label. */
-static int make_event(const options *o, draws *d, float *img, float *weight, float *psr, float *mass_out)
+/* An event's jets, drawn into jets[] (room for 12); returns how many.
+ * *label: 0 for the standard-model background, else the signal's class;
+ * *mass: the signal's mass (0 for background); *weight: the event weight. */
+static int draw_jets(const options *o, draws *d, jet *jets, int *label, double *mass, float *weight)
 {
-    const int H = o->size, W = o->size;
-    float *energy = img, *emfrac = img + H * W, *tracks = img + 2 * H * W;
-    static float em_energy[224 * 224];
-    memset(em_energy, 0, sizeof(float) * H * W);
-    jet jets[12];
-    int nj = 0, label = 0;
-    double mass = 0;
+    int nj;
+    *label = 0;
+    *mass = 0;
     if (u01(d) < o->signal_fraction) {
-        label = o->classes > 2 ? 1 + (int)(u01(d) * (o->classes - 1)) : 1;
-        if (label >= o->classes) label = o->classes - 1;
-        mass = 350.0 + 250.0 * label + 120.0 * normal(d);
-        if (mass < 150.0) mass = 150.0;
+        *label = o->classes > 2 ? 1 + (int)(u01(d) * (o->classes - 1)) : 1;
+        if (*label >= o->classes) *label = o->classes - 1;
+        *mass = 350.0 + 250.0 * *label + 120.0 * normal(d);
+        if (*mass < 150.0) *mass = 150.0;
         nj = 4 + (int)(u01(d) * 5);
         double phi0 = 2 * M_PI * u01(d);
         for (int j = 0; j < nj; j++) {
-            jets[j].pt = mass / nj * (0.5 + u01(d));
+            jets[j].pt = *mass / nj * (0.5 + u01(d));
             jets[j].eta = 1.4 * normal(d);
             jets[j].phi = phi0 + 2 * M_PI * j / nj + 0.4 * normal(d);
         }
         *weight = (float)(0.02 + 0.03 * u01(d));
-    } else {
-        nj = 2 + (int)(u01(d) * 4);
-        double phi0 = 2 * M_PI * u01(d);
-        for (int j = 0; j < nj; j++) {
-            /* steeply falling: pT = 80 (1-u)^(-1/4) GeV, roughly dN/dpT ~ pT^-5 */
-            jets[j].pt = 60.0 * pow(1.0 - u01(d), -0.4);
-            jets[j].eta = 1.6 * normal(d);
-            /* the two leading jets are back to back */
-            jets[j].phi = j == 1 ? jets[0].phi + M_PI + 0.3 * normal(d) : phi0 + 2 * M_PI * u01(d);
-        }
-        if (u01(d) < 0.3 && nj < 12) {   /* initial-state radiation */
-            jets[nj].pt = 40.0 * pow(1.0 - u01(d), -0.3);
-            jets[nj].eta = 2.0 * normal(d);
-            jets[nj].phi = 2 * M_PI * u01(d);
-            nj++;
-        }
-        *weight = (float)(5.0 + 20.0 * u01(d));
+        return nj;
     }
-    *mass_out = (float)(label ? mass : 0.0);
-
-    const double deta = 5.0 / H, dphi = 2 * M_PI / W;
+    nj = 2 + (int)(u01(d) * 4);
+    double phi0 = 2 * M_PI * u01(d);
     for (int j = 0; j < nj; j++) {
-        jet *jt = &jets[j];
-        if (jt->eta < -2.5 || jt->eta > 2.5) continue;   /* outside the calorimeter */
-        jt->em = 0.15 + 0.7 * u01(d);
-        double e = jt->pt * cosh(jt->eta);
-        double sigma = 0.08 + 0.05 * u01(d);              /* cluster width in eta-phi */
-        jt->sigma = sigma;
-        int ci = (int)((jt->eta + 2.5) / deta), cj = (int)(fmod(jt->phi + 8 * M_PI, 2 * M_PI) / dphi);
-        int reach_i = (int)(3 * sigma / deta) + 1, reach_j = (int)(3 * sigma / dphi) + 1;
-        double norm = 0;
-        for (int di = -reach_i; di <= reach_i; di++)
-            for (int dj = -reach_j; dj <= reach_j; dj++) {
-                double r2 = (di * deta) * (di * deta) + (dj * dphi) * (dj * dphi);
-                norm += exp(-r2 / (2 * sigma * sigma));
-            }
-        for (int di = -reach_i; di <= reach_i; di++) {
-            int i = ci + di;
-            if (i < 0 || i >= H) continue;
-            for (int dj = -reach_j; dj <= reach_j; dj++) {
-                int col = ((cj + dj) % W + W) % W;             /* phi is periodic */
-                double r2 = (di * deta) * (di * deta) + (dj * dphi) * (dj * dphi);
-                double dep = e * exp(-r2 / (2 * sigma * sigma)) / norm;
-                energy[i * W + col] += (float)dep;
-                em_energy[i * W + col] += (float)(dep * jt->em);
-            }
+        /* steeply falling: pT = 80 (1-u)^(-1/4) GeV, roughly dN/dpT ~ pT^-5 */
+        jets[j].pt = 60.0 * pow(1.0 - u01(d), -0.4);
+        jets[j].eta = 1.6 * normal(d);
+        /* the two leading jets are back to back */
+        jets[j].phi = j == 1 ? jets[0].phi + M_PI + 0.3 * normal(d) : phi0 + 2 * M_PI * u01(d);
+    }
+    if (u01(d) < 0.3 && nj < 12) {   /* initial-state radiation */
+        jets[nj].pt = 40.0 * pow(1.0 - u01(d), -0.3);
+        jets[nj].eta = 2.0 * normal(d);
+        jets[nj].phi = 2 * M_PI * u01(d);
+        nj++;
+    }
+    *weight = (float)(5.0 + 20.0 * u01(d));
+    return nj;
+}
+
+/* The image's three planes [H][W]: energy, electromagnetic energy (the
+ * fraction once the event is complete), tracks. */
+typedef struct { int H, W; float *energy, *em, *tracks; } planes;
+
+/* One jet's calorimeter cluster (a Gaussian in eta-phi, normalised to its
+ * energy) and its tracks; draws its EM fraction and width into *jt. */
+static void deposit_jet(const planes *img, draws *d, jet *jt)
+{
+    const int H = img->H, W = img->W;
+    const double deta = 5.0 / H, dphi = 2 * M_PI / W;
+    jt->em = 0.15 + 0.7 * u01(d);
+    double e = jt->pt * cosh(jt->eta);
+    double sigma = 0.08 + 0.05 * u01(d);              /* cluster width in eta-phi */
+    jt->sigma = sigma;
+    int ci = (int)((jt->eta + 2.5) / deta), cj = (int)(fmod(jt->phi + 8 * M_PI, 2 * M_PI) / dphi);
+    int reach_i = (int)(3 * sigma / deta) + 1, reach_j = (int)(3 * sigma / dphi) + 1;
+    double norm = 0;
+    for (int di = -reach_i; di <= reach_i; di++)
+        for (int dj = -reach_j; dj <= reach_j; dj++) {
+            double r2 = (di * deta) * (di * deta) + (dj * dphi) * (dj * dphi);
+            norm += exp(-r2 / (2 * sigma * sigma));
         }
-        int nt = poisson(d, 4.0 + jt->pt / 25.0);
-        for (int t = 0; t < nt; t++) {
-            int i = ci + (int)lround(normal(d) * sigma / deta), col = cj + (int)lround(normal(d) * sigma / dphi);
-            if (i < 0 || i >= H) continue;
-            tracks[i * W + ((col % W) + W) % W] += 1.0f;
+    for (int di = -reach_i; di <= reach_i; di++) {
+        int i = ci + di;
+        if (i < 0 || i >= H) continue;
+        for (int dj = -reach_j; dj <= reach_j; dj++) {
+            int col = ((cj + dj) % W + W) % W;             /* phi is periodic */
+            double r2 = (di * deta) * (di * deta) + (dj * dphi) * (dj * dphi);
+            double dep = e * exp(-r2 / (2 * sigma * sigma)) / norm;
+            img->energy[i * W + col] += (float)dep;
+            img->em[i * W + col] += (float)(dep * jt->em);
         }
     }
-    /* pile-up: soft deposits and stray tracks everywhere */
-    int npu = poisson(d, H * W / 40.0);
+    int nt = poisson(d, 4.0 + jt->pt / 25.0);
+    for (int t = 0; t < nt; t++) {
+        int i = ci + (int)lround(normal(d) * sigma / deta), col = cj + (int)lround(normal(d) * sigma / dphi);
+        if (i < 0 || i >= H) continue;
+        img->tracks[i * W + ((col % W) + W) % W] += 1.0f;
+    }
+}
+
+/* Pile-up: soft deposits and stray tracks everywhere. */
+static void deposit_pileup(const planes *img, draws *d)
+{
+    const int pixels = img->H * img->W;
+    int npu = poisson(d, pixels / 40.0);
     for (int k = 0; k < npu; k++) {
-        int p = (int)(u01(d) * H * W);
-        if (p >= H * W) p = H * W - 1;
+        int p = (int)(u01(d) * pixels);
+        if (p >= pixels) p = pixels - 1;
         double dep = -2.0 * log(u01(d));
-        energy[p] += (float)dep;
-        em_energy[p] += (float)(dep * u01(d));
-        if (u01(d) < 0.1) tracks[p] += 1.0f;
+        img->energy[p] += (float)dep;
+        img->em[p] += (float)(dep * u01(d));
+        if (u01(d) < 0.1) img->tracks[p] += 1.0f;
     }
-    for (int p = 0; p < H * W; p++) emfrac[p] = energy[p] > 0 ? em_energy[p] / energy[p] : 0.0f;
-    for (int j = 0; j < nj; j++)   /* jets outside the calorimeter drew no width */
-        if (jets[j].eta < -2.5 || jets[j].eta > 2.5) jets[j].sigma = 0;
+}
+
+/* Fill one event: image [3][H][W] (zeroed by the caller); psr: the cuts'
+ * decision, mass: the signal mass. Returns the label. */
+static int make_event(const options *o, draws *d, float *image, float *weight, float *psr, float *mass_out)
+{
+    const int H = o->size, W = o->size;
+    const planes img = { H, W, image, image + H * W, image + 2 * H * W };
+    jet jets[12];
+    int label;
+    double mass;
+    int nj = draw_jets(o, d, jets, &label, &mass, weight);
+    *mass_out = (float)(label ? mass : 0.0);
+    for (int j = 0; j < nj; j++)
+        if (jets[j].eta >= -2.5 && jets[j].eta <= 2.5) deposit_jet(&img, d, &jets[j]);   /* inside the calorimeter */
+        else jets[j].sigma = 0;                                                          /* outside: no width */
+    deposit_pileup(&img, d);
+    for (int p = 0; p < H * W; p++) img.em[p] = img.energy[p] > 0 ? img.em[p] / img.energy[p] : 0.0f;
     *psr = (float)cuts_pass(jets, nj);
     return label;
 }
