@@ -227,25 +227,13 @@ size_t hep_model_bytes(int batch, int threads)
     return bytes;
 }
 
-/* Every buffer's and every thread's place in the arena: the sizes that
- * hep_model_bytes adds up. */
-static void carve_arena(hep_model *m, hep_thread *thr, int threads)
+#define CARVE(ptr, type, count) (ptr = (type *)(void *)*cursor, *cursor += round_up(sizeof(type) * (count)))
+
+/* Every thread's part of the arena from *cursor on: its scratch, then its
+ * private copy of the conv gradients. */
+static void carve_threads(hep_thread *thr, int threads, char **cursor)
 {
     enum { N_THREAD_FLOATS = $(N.thread_floats) };
-    const size_t N = (size_t)m->batch;
-    char *cursor = m->arena;
-#define CARVE(ptr, type, count) (ptr = (type *)(void *)cursor, cursor += round_up(sizeof(type) * (count)))
-    CARVE(m->params, float, $(N.num_params));
-    CARVE(m->grads, float, $(N.num_params));
-    CARVE(m->state, float, $(math.max(N.num_state, 1)));
-    CARVE(m->x0, float, N * $(N.x0_floats));
-@ for _, b in ipairs(N.buffers) do
-@   if b.field then
-    CARVE(m->$(b.field), $(b.ctype), $(b.count));
-@   end
-@ end
-    CARVE(m->dhead[0], float, N * $(N.head_width));
-    CARVE(m->dhead[1], float, N * $(N.head_width));
     for (int t = 0; t < threads; t++) {
         float *s;
         CARVE(s, float, N_THREAD_FLOATS);
@@ -259,8 +247,28 @@ static void carve_arena(hep_model *m, hep_thread *thr, int threads)
         thr[t].wgrad = s;                  s += $(N.thread.wgrad);
         thr[t].grad = s;
     }
-#undef CARVE
 }
+
+/* Every buffer's and every thread's place in the arena: the sizes that
+ * hep_model_bytes adds up. */
+static void carve_arena(hep_model *m, hep_thread *thr, int threads)
+{
+    const size_t N = (size_t)m->batch;
+    char *at = m->arena, **cursor = &at;
+    CARVE(m->params, float, $(N.num_params));
+    CARVE(m->grads, float, $(N.num_params));
+    CARVE(m->state, float, $(math.max(N.num_state, 1)));
+    CARVE(m->x0, float, N * $(N.x0_floats));
+@ for _, b in ipairs(N.buffers) do
+@   if b.field then
+    CARVE(m->$(b.field), $(b.ctype), $(b.count));
+@   end
+@ end
+    CARVE(m->dhead[0], float, N * $(N.head_width));
+    CARVE(m->dhead[1], float, N * $(N.head_width));
+    carve_threads(thr, threads, cursor);
+}
+#undef CARVE
 
 hep_model *hep_model_create(int batch, int threads, char *err, size_t errlen)
 {
@@ -330,11 +338,64 @@ void hep_model_forward(hep_model *m, const float *x, int n, const hep_pass *pass
     if (probs) memcpy(probs, m->probs, sizeof(float) * (size_t)n * $(N.classes));
 }
 
-/* The convolutions' backward from dfeat, the head's input gradient
- * [batch][features]. Without batch norm one image at a time per thread
+@ if not N.has_bn then
+/* Thread t's share of the convolutions' backward, one image at a time
  * through every layer, so that the large pre-pool gradients exist once per
- * thread, not once per image; with it layer by layer (below). Weight
- * gradients gather in per-thread copies, summed at the end. */
+ * thread, not once per image. Runs inside conv_backward's parallel region. */
+static void conv_backward_by_image(hep_model *m, hep_thread *t, const float *dfeat, int n, const hep_pass *pass)
+{
+#pragma omp for schedule(static)   /* fixed image-to-thread map: bitwise reproducible sums */
+    for (int i = 0; i < n; i++) {
+        double h0 = omp_get_wtime();
+        $(N.head.name)_backward_image(m, i, dfeat, t->dout[0]);
+        t->bwd_d[$(N.head.index0)] += omp_get_wtime() - h0;
+@ for i = #N.conv_ops, 1, -1 do
+@   local op = N.conv_ops[i]
+@   local cur, nxt = (#N.conv_ops - i) % 2, (#N.conv_ops - i + 1) % 2
+        $(op.name)_backward_image(m, t, i, t->dout[$(cur)], $(op.first and "NULL" or ("t->dout[" .. nxt .. "]")), pass);
+@ end
+        if (omp_get_thread_num() == 0 && m->hooks.progress) m->hooks.progress(m->hooks.ctx);
+    }
+}
+@ else
+/* Thread t's share of the convolutions' backward, layer by layer: batch norm
+ * needs sums over the batch between a layer's epilogue backward and its
+ * conv passes, so each conv's output gradient is kept for the whole batch
+ * (dconv0/dconv1, ping-pong). Runs inside conv_backward's parallel region. */
+static void conv_backward_by_layer(hep_model *m, hep_thread *t, const float *dfeat, int n, const hep_pass *pass)
+{
+    enum { DCONV = $(N.dconv_floats) };
+#pragma omp for schedule(static)
+    for (int i = 0; i < n; i++) {
+        double h0 = omp_get_wtime();
+        $(N.head.name)_backward_image(m, i, dfeat, m->dconv0 + (size_t)i * DCONV);
+        t->bwd_d[$(N.head.index0)] += omp_get_wtime() - h0;
+    }
+@ for i = #N.conv_ops, 1, -1 do
+@   local op = N.conv_ops[i]
+@   local cur, nxt = "m->dconv" .. ((#N.conv_ops - i) % 2), "m->dconv" .. ((#N.conv_ops - i + 1) % 2)
+@   if op.bn then
+#pragma omp for schedule(static)
+    for (int i = 0; i < n; i++) {
+        double h0 = omp_get_wtime();
+        $(op.name)_bn_backward_sums(m, t, i, $(cur) + (size_t)i * DCONV, pass);
+        t->bwd_d[$(op.index0)] += omp_get_wtime() - h0;
+    }
+#pragma omp single
+    $(op.name)_bn_backward_reduce(m, n);
+@   end
+#pragma omp for schedule(static)
+    for (int i = 0; i < n; i++) {
+        $(op.name)_backward_image(m, t, i, $(cur) + (size_t)i * DCONV, $(op.first and "NULL" or (nxt .. " + (size_t)i * DCONV")), pass);
+        if (omp_get_thread_num() == 0 && m->hooks.progress) m->hooks.progress(m->hooks.ctx);
+    }
+@ end
+}
+@ end
+
+/* The convolutions' backward from dfeat, the head's input gradient
+ * [batch][features]. Weight gradients gather in per-thread copies, summed
+ * at the end. */
 static void conv_backward(hep_model *m, const float *dfeat, int n, const hep_pass *pass)
 {
 #pragma omp parallel
@@ -343,48 +404,9 @@ static void conv_backward(hep_model *m, const float *dfeat, int n, const hep_pas
         memset(t->grad, 0, sizeof(float) * $(N.conv_params));
         memset(t->wgrad, 0, sizeof(float) * $(N.thread.wgrad));
 @ if not N.has_bn then
-#pragma omp for schedule(static)   /* fixed image-to-thread map: bitwise reproducible sums */
-        for (int i = 0; i < n; i++) {
-            double h0 = omp_get_wtime();
-            $(N.head.name)_backward_image(m, i, dfeat, t->dout[0]);
-            t->bwd_d[$(N.head.index0)] += omp_get_wtime() - h0;
-@ for i = #N.conv_ops, 1, -1 do
-@   local op = N.conv_ops[i]
-@   local cur, nxt = (#N.conv_ops - i) % 2, (#N.conv_ops - i + 1) % 2
-            $(op.name)_backward_image(m, t, i, t->dout[$(cur)], $(op.first and "NULL" or ("t->dout[" .. nxt .. "]")), pass);
-@ end
-            if (omp_get_thread_num() == 0 && m->hooks.progress) m->hooks.progress(m->hooks.ctx);
-        }
+        conv_backward_by_image(m, t, dfeat, n, pass);
 @ else
-        /* Batch norm needs sums over the batch between a layer's epilogue
-         * backward and its conv passes: layer by layer, each conv's output
-         * gradient kept for the whole batch (dconv0/dconv1, ping-pong). */
-        enum { DCONV = $(N.dconv_floats) };
-#pragma omp for schedule(static)
-        for (int i = 0; i < n; i++) {
-            double h0 = omp_get_wtime();
-            $(N.head.name)_backward_image(m, i, dfeat, m->dconv0 + (size_t)i * DCONV);
-            t->bwd_d[$(N.head.index0)] += omp_get_wtime() - h0;
-        }
-@ for i = #N.conv_ops, 1, -1 do
-@   local op = N.conv_ops[i]
-@   local cur, nxt = "m->dconv" .. ((#N.conv_ops - i) % 2), "m->dconv" .. ((#N.conv_ops - i + 1) % 2)
-@   if op.bn then
-#pragma omp for schedule(static)
-        for (int i = 0; i < n; i++) {
-            double h0 = omp_get_wtime();
-            $(op.name)_bn_backward_sums(m, t, i, $(cur) + (size_t)i * DCONV, pass);
-            t->bwd_d[$(op.index0)] += omp_get_wtime() - h0;
-        }
-#pragma omp single
-        $(op.name)_bn_backward_reduce(m, n);
-@   end
-#pragma omp for schedule(static)
-        for (int i = 0; i < n; i++) {
-            $(op.name)_backward_image(m, t, i, $(cur) + (size_t)i * DCONV, $(op.first and "NULL" or (nxt .. " + (size_t)i * DCONV")), pass);
-            if (omp_get_thread_num() == 0 && m->hooks.progress) m->hooks.progress(m->hooks.ctx);
-        }
-@ end
+        conv_backward_by_layer(m, t, dfeat, n, pass);
 @ end
 @ if N.thread.wgrad > 0 then
 @   for _, op in ipairs(N.conv_ops) do
