@@ -227,11 +227,11 @@ size_t hep_model_bytes(int batch, int threads)
     return bytes;
 }
 
-#define CARVE(ptr, type, count) (ptr = (type *)(void *)*cursor, *cursor += round_up(sizeof(type) * (count)))
+#define CARVE(ptr, type, count) (ptr = (type *)(void *)cursor, cursor += round_up(sizeof(type) * (count)))
 
-/* Every thread's part of the arena from *cursor on: its scratch, then its
- * private copy of the conv gradients. */
-static void carve_threads(hep_thread *thr, int threads, char **cursor)
+/* Every thread's part of the arena from cursor on, the arena's last: its
+ * scratch, then its private copy of the conv gradients. */
+static void carve_threads(hep_thread *thr, int threads, char *cursor)
 {
     enum { N_THREAD_FLOATS = $(N.thread_floats) };
     for (int t = 0; t < threads; t++) {
@@ -254,7 +254,7 @@ static void carve_threads(hep_thread *thr, int threads, char **cursor)
 static void carve_arena(hep_model *m, hep_thread *thr, int threads)
 {
     const size_t N = (size_t)m->batch;
-    char *at = m->arena, **cursor = &at;
+    char *cursor = m->arena;
     CARVE(m->params, float, $(N.num_params));
     CARVE(m->grads, float, $(N.num_params));
     CARVE(m->state, float, $(math.max(N.num_state, 1)));
