@@ -15,10 +15,10 @@ local show = require("dsl").show
 local MAX_SIDE, MAX_CHANNELS, MAX_UNITS = 8192, 4096, 1 << 20
 local MAX_ELEMENTS = (1 << 31) - 1
 -- conv algorithms by Winograd F(T x T, 3x3): the output tile side T
-local WINOGRAD_TILE = { winograd2 = 2, winograd4 = 4, winograd6 = 6 }
+local WINOGRAD_TILE = { winograd2 = 2, winograd4 = 4, winograd6 = 6, winograd8 = 8 }
 M.WINOGRAD_TILE = WINOGRAD_TILE
 -- every algorithm a conv may take, by its name in network and tuning files
-M.ALGORITHM_NAMES = { "direct", "winograd2", "winograd4", "winograd6" }
+M.ALGORITHM_NAMES = { "direct", "winograd2", "winograd4", "winograd6", "winograd8" }
 local ALGORITHMS = '"' .. table.concat(M.ALGORITHM_NAMES, '", "', 1, #M.ALGORITHM_NAMES - 1) .. '" or "'
   .. M.ALGORITHM_NAMES[#M.ALGORITHM_NAMES] .. '"'
 
@@ -131,21 +131,29 @@ end
 -- tuning file's, else the cost model's: Winograd removes the most
 -- multiplications with the largest tile that makes whole tiles of F(4x4)
 -- and F(2x2), 4x and 2.25x fewer (measured faster than direct in every pass
--- on the layers of hep64 and hep224, docs/DESIGN.md), and F(6x6) where
--- that, partial tiles counted, does F6_GAIN fewer products still on a layer
--- at least F6_MIN_TILES tiles wide (hep224's conv2 at 112x112: 18% fewer,
+-- on the layers of hep64 and hep224, docs/DESIGN.md); F(6x6) where that,
+-- partial tiles counted, does F6_GAIN fewer products still on a layer at
+-- least F6_MIN_TILES tiles wide (hep224's conv2 at 112x112: 18% fewer,
 -- measured 10-13% faster per pass in native code and 5-8% in hsw code; at
 -- 56x56 and 28x28, 9% fewer, it was no faster, and at 32x32 as many
--- products in smaller GEMMs were 30-60% slower). Sets op.passes,
+-- products in smaller GEMMs were 30-60% slower); and F(8x8), 5.8x fewer,
+-- where it makes whole tiles at least F8_MIN_TILES wide (hep64's conv2 at
+-- 32x32: 31% fewer products than F(4x4), its three passes 16 ms faster in
+-- native code, 7 ms in hsw and knl code; hep224's conv3 at 56x56 4-7 ms;
+-- at 16x16, 2 tiles a row, its backward-data was 1.5-2x slower, each tile
+-- row streaming the 6.5 MB of transformed weights). Sets op.passes,
 -- op.algorithm_src and op.wino (the Winograd tile, or nil when every pass
 -- is direct) with op.wino_fwd, op.wino_bwd_d, op.wino_bwd_w.
-local F6_GAIN, F6_MIN_TILES = 0.15, 8
+local F6_GAIN, F6_MIN_TILES, F8_MIN_TILES = 0.15, 8, 4
 local function winograd_products(op, T)
   return M.tiles_along(op.H, T) * M.tiles_along(op.W, T) * (T + 2) * (T + 2)
 end
 
 local function cost_model(op)
   local best
+  if whole_tiles(op, 8) and op.W >= 8 * F8_MIN_TILES and op.H >= 8 * F8_MIN_TILES then
+    return "winograd8", "cost model"
+  end
   for _, T in ipairs({ 4, 2 }) do
     if whole_tiles(op, T) then best = T; break end
   end

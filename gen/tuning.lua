@@ -32,7 +32,7 @@
 local M = {}
 
 -- A conv entry's optional algorithm per pass (all three or none):
--- "direct", "winograd2", "winograd4" or "winograd6".
+-- "direct", "winograd2", "winograd4", "winograd6" or "winograd8".
 local PASSES = { "forward", "backward_data", "backward_weights" }
 M.PASSES = PASSES
 
@@ -81,7 +81,7 @@ function M.load(path)
     for _, pass in ipairs(PASSES) do
       if c[pass] ~= nil and type(c[pass]) ~= "string" then
         return nil, string.format("%s: convs[%q].%s: expected an algorithm name (\"direct\", \"winograd2\", "
-          .. "\"winograd4\", \"winograd6\")", path, tostring(key), pass)
+          .. "\"winograd4\", \"winograd6\", \"winograd8\")", path, tostring(key), pass)
       end
       if c[pass] ~= nil then given = given + 1 end
     end

@@ -120,6 +120,7 @@ void ref_forward(ref_state *s, const float *params, const float *x, const hep_pa
     const hep_model_info *info = s->info;
     s->params = params;
     const float *in = x;
+    float tie = 2e-6f;   /* the largest rounding of this layer and those before it, which it inherits */
     for (int li = 0; li < info->num_layers; li++) {
         const hep_layer_info *l = &info->layers[li];
         const float *w = l->weight >= 0 ? params + info->tensors[l->weight].offset : NULL;
@@ -127,9 +128,12 @@ void ref_forward(ref_state *s, const float *params, const float *x, const hep_pa
         float *out = s->out[li], *pre = s->pre[li];
         int C = l->in_c, H = l->in_h, W = l->in_w, K = l->out_c, OH = l->out_h, OW = l->out_w;
         /* Pool windows closer than the model's rounding may take another
-         * argmax there: float sums, and Winograd's transforms too (1e-5 of
-         * the layer's largest value measured for F(6x6)). */
-        const float tie = l->winograd_passes & 1 ? 2e-5f * l->winograd_tile * l->winograd_tile / 36.0f : 2e-6f;
+         * argmax there: float sums, and Winograd's transforms too (of the
+         * layer's largest value, 1e-5 measured for F(6x6), 6e-5 for
+         * F(8x8)), passed on to the layers after it (hep224's conv4 by
+         * F(4x4) after conv3 by F(8x8): 2e-5). */
+        if (l->winograd_passes & 1)
+            tie = fmaxf(tie, l->winograd_tile == 8 ? 1.2e-4f : 2e-5f * l->winograd_tile * l->winograd_tile / 36.0f);
         for (int n = 0; n < s->n; n++) {
             switch (l->kind) {
             case HEP_LAYER_CONV:

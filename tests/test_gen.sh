@@ -66,20 +66,26 @@ native_by_isa() {
             grep -q "Channel block B = $block (" "$d/model.c" || { echo "expected $want, B = $block"; return 1; }
     done
 }
-# Who chose each conv's algorithm: the cost model by default (the largest
-# Winograd tile that makes whole tiles, F(6x6) where it does 15% fewer
-# products on a layer 8 tiles wide: hep224's conv2 at 112x112; direct for
-# the first conv), the network file
-# when it says so; model.c's header names it per pass. (knl: no tuning file.)
+# Who chose each conv's algorithm: the cost model by default (F(8x8) where
+# it makes whole tiles at least 4 wide: hep224's conv2 and conv3 at 112x112
+# and 56x56; else the largest tile that makes whole tiles, F(4x4) at 28x28
+# and F(2x2) at 14x14, or F(6x6) where it does 15% fewer products on a
+# layer 8 tiles wide: hep64's conv2 on a 120x120 input, at 60x60; direct
+# for the first conv), the network file when it says so; model.c's header
+# names it per pass. (knl: no tuning file.)
 algorithm_named() {
     local d=$LOGDIR/gen-algo
-    rm -rf "$d"; mkdir -p "$d/a" "$d/b"
-    lua5.4 gen/main.lua networks/hep224.lua knl "$d/a" && lua5.4 gen/main.lua tests/nets/hep224_direct.lua knl "$d/b" || return 1
-    grep -A6 "^ \* Algorithm per conv" "$d/a/model.c" "$d/b/model.c"
+    rm -rf "$d"; mkdir -p "$d/a" "$d/b" "$d/c"
+    sed 's/height = 64, width = 64/height = 120, width = 120/' networks/hep64.lua > "$d/hep120.lua"
+    lua5.4 gen/main.lua networks/hep224.lua knl "$d/a" && lua5.4 gen/main.lua tests/nets/hep224_direct.lua knl "$d/b" &&
+        lua5.4 gen/main.lua "$d/hep120.lua" knl "$d/c" || return 1
+    grep -A6 "^ \* Algorithm per conv" "$d/a/model.c" "$d/b/model.c" "$d/c/model.c"
     grep -q "conv1    direct     direct     direct     (cost model: no Winograd tile fits)" "$d/a/model.c" &&
-        grep -q "conv2    winograd6  winograd6  winograd6  (cost model)" "$d/a/model.c" &&
-        grep -q "conv3    winograd4  winograd4  winograd4  (cost model)" "$d/a/model.c" &&
+        grep -q "conv2    winograd8  winograd8  winograd8  (cost model)" "$d/a/model.c" &&
+        grep -q "conv3    winograd8  winograd8  winograd8  (cost model)" "$d/a/model.c" &&
+        grep -q "conv4    winograd4  winograd4  winograd4  (cost model)" "$d/a/model.c" &&
         grep -q "conv5    winograd2  winograd2  winograd2  (cost model)" "$d/a/model.c" &&
+        grep -q "conv2    winograd6  winograd6  winograd6  (cost model)" "$d/c/model.c" &&
         grep -q "conv3    direct     direct     direct     (tests/nets/hep224_direct.lua:6)" "$d/b/model.c" &&
         grep -q "conv5 Winograd products" "$d/a/model.c" && ! grep -q "_wino_" "$d/b/model.c"
 }
@@ -124,7 +130,8 @@ check "tune: a network file's own algorithm leaves the tuning entry's Winograd g
 tuning_group_images() {
     local d=$LOGDIR/gen-tuned-images
     rm -rf "$d"; mkdir -p "$d"
-    printf '%s\n' 'return { convs = { ["B64 128x32x32->128 pool"] = { wc = 16, bwr = 8, wg = 16, bwd_w_code = "avx2" } } }' > "$d/t.lua"
+    printf '%s\n' 'return { convs = { ["B64 128x32x32->128 pool"] = { wc = 16, bwr = 8, wg = 16, bwd_w_code = "avx2",
+        forward = "winograd4", backward_data = "winograd4", backward_weights = "winograd4" } } }' > "$d/t.lua"
     lua5.4 gen/main.lua networks/hep64.lua skx "$d" --tuning="$d/t.lua" || return 1
     grep -E "groups of|wgroup [0-9]|set_target_arch\(\"" "$d/model.c"
     grep -q "Winograd backward-weights groups of 16 tile rows, 2 images ($d/t.lua), products as AVX2 code ($d/t.lua)" "$d/model.c" &&
@@ -157,10 +164,12 @@ check "tune bad: a value of the wrong type" bad_tuning \
 check "tune bad: not Lua" bad_tuning 'return {' ':2:'
 WHOLE_IMAGES="Winograd F(4x4) has 8 tile rows of 8 tiles (networks/hep64.lua:8); a group of more is whole images, a multiple of 8 of at most 224 tiles"
 check "tune bad: a Winograd group of more than the tile rows, not whole images" bad_tuning \
-    'return { convs = { ["B64 128x32x32->128 pool"] = { wg = 9 } } }' \
+    'return { convs = { ["B64 128x32x32->128 pool"] = { wg = 9,
+        forward = "winograd4", backward_data = "winograd4", backward_weights = "winograd4" } } }' \
     ': convs["B64 128x32x32->128 pool"].wg = 9: layer conv2'"'"'s '"$WHOLE_IMAGES"
 check "tune bad: a Winograd group of too many whole images" bad_tuning \
-    'return { convs = { ["B64 128x32x32->128 pool"] = { wg = 32 } } }' \
+    'return { convs = { ["B64 128x32x32->128 pool"] = { wg = 32,
+        forward = "winograd4", backward_data = "winograd4", backward_weights = "winograd4" } } }' \
     ': convs["B64 128x32x32->128 pool"].wg = 32: layer conv2'"'"'s '"$WHOLE_IMAGES"
 check "tune bad: backward-weights code other than AVX2" bad_tuning \
     'return { convs = { x = { bwd_w_code = "avx512" } } }' \
@@ -201,7 +210,7 @@ check "tune bad: Winograd on the first conv" bad_tuning \
     ': convs["B64 first 3x64x64->128 pool"].forward = "winograd2": layer conv1 (networks/hep64.lua:8) cannot take it'
 check "tune bad: an unknown algorithm" bad_tuning \
     'return { convs = { ["B64 128x32x32->128 pool"] = { forward = "fft", backward_data = "direct", backward_weights = "direct" } } }' \
-    ': convs["B64 128x32x32->128 pool"].forward = "fft" is not "direct", "winograd2", "winograd4" or "winograd6"'
+    ': convs["B64 128x32x32->128 pool"].forward = "fft" is not "direct", "winograd2", "winograd4", "winograd6" or "winograd8"'
 check "tune bad: algorithms of only some passes" bad_tuning \
     'return { convs = { ["B64 128x32x32->128 pool"] = { forward = "direct" } } }' \
     ': convs["B64 128x32x32->128 pool"]: give the algorithm of all three passes (forward, backward_data, backward_weights) or of none'

@@ -56,6 +56,13 @@ check "layers tiny_winograd6-native, Winograd F(6x6), partial tiles (batch 4)" l
 check "layers tiny_winograd6-hsw, Winograd F(6x6), partial tiles (batch 4)" layers_on_target tiny_winograd6 hsw 4 hsw
 check "layers hep64_wino6-native, Winograd F(6x6) conv2, conv3 (batch 3)" layers_on_target hep64_wino6 native 3 ""
 check "layers hep224_wino6-native, Winograd F(6x6) conv2..conv5 (batch 1)" layers_on_target hep224_wino6 native 1 ""
+# F(8x8,3x3): whole and partial tiles, pooled and not (tiny_winograd8), and
+# hep64's conv2 and conv3 at 32x32 and 16x16; its gradients to 2e-4 where
+# no ReLU or pool window can flip (linear_winograd8, see there)
+check "layers tiny_winograd8-native, Winograd F(8x8), partial tiles (batch 4)" layers_on_target tiny_winograd8 native 4 ""
+check "layers tiny_winograd8-hsw, Winograd F(8x8), partial tiles (batch 4)" layers_on_target tiny_winograd8 hsw 4 hsw
+check "layers linear_winograd8-native, Winograd F(8x8) without kinks (batch 3)" layers_on_target linear_winograd8 native 3 ""
+check "layers hep64_wino8-native, Winograd F(8x8) conv2, conv3 (batch 3)" layers_on_target hep64_wino8 native 3 ""
 # every conv direct (hep64 and hep224 choose Winograd by the cost model)
 check "layers hep64_direct-native (batch 3)" layers_on_target hep64_direct native 3 ""
 check "layers hep64_direct-hsw (batch 3)" layers_on_target hep64_direct hsw 3 hsw
@@ -91,6 +98,7 @@ check "gradcheck tiny_bn-native (batch norm)" gradcheck tiny_bn native
 # direct build of the same network fails there the same way)
 check "gradcheck tiny_winograd-native (Winograd F(4x4) and F(2x2), every pass)" gradcheck tiny_winograd native 4
 check "gradcheck tiny_winograd6-native (Winograd F(6x6), partial tiles, every pass)" gradcheck tiny_winograd6 native 4
+check "gradcheck linear_winograd8-native (Winograd F(8x8), partial tiles, every pass)" gradcheck linear_winograd8 native 3
 
 echo "== layers with an unusual blocking (a tuning file far from the defaults)"
 odd_blocking() {

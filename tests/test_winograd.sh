@@ -8,7 +8,8 @@ echo "== Winograd in training"
 PY=/usr/bin/python3
 W=$LOGDIR/winograd
 rm -rf "$W"; mkdir -p "$W"
-make --no-print-directory -s bin/hep64-native bin/hep64_direct-native bin/hep64_wino6-native bin/hepcnn-datagen
+make --no-print-directory -s bin/hep64-native bin/hep64_direct-native bin/hep64_wino6-native bin/hep64_wino8-native \
+    bin/hepcnn-datagen
 bin/hepcnn-datagen --outdir="$W/data" --train=2048 --train_files=2 --val=1024 --test=64 --seed=17 >/dev/null
 WRUN=(--config=configs/demo_64.json --inputpath="$W/data" --trainsamples=2048 --train_batch_size=32 --num_epochs=6
       --validation_batch_size=128 --display_interval=200)
@@ -53,3 +54,10 @@ wino6_auc() {
         close_auc "Winograd F(6x6)" "$W/wino6.out"
 }
 check "winograd: hep64 with Winograd F(6x6) conv2, conv3 (partial tiles) reaches the direct build's validation AUC (within 0.005)" wino6_auc
+# F(8x8,3x3): about 3e-5 of a layer's largest output, 30x F(6x6)'s; whole
+# tiles in both layers (32x32 and 16x16), against the same direct run
+wino8_auc() {
+    [ -s "$W/direct.out" ] && bin/hep64_wino8-native "${WRUN[@]}" --outputpath="$W/wino8" > "$W/wino8.out" &&
+        close_auc "Winograd F(8x8)" "$W/wino8.out"
+}
+check "winograd: hep64 with Winograd F(8x8) conv2, conv3 reaches the direct build's validation AUC (within 0.005)" wino8_auc
