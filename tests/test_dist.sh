@@ -13,10 +13,12 @@ DIST=(--config=configs/demo_64.json --dummy_data --trainsamples=96 --num_epochs=
 # ranks may differ by float summation order only: |difference| <= 1e-4,
 # against weight changes of up to 6e-3, except where summation order flips
 # the sign of a gradient that is nearly zero: Adam then moves that weight by
-# up to 2e-3 the other way. With Winograd layers (hep64's default) that
-# happened to 26 of conv2's 147456 weights here; a wrong gradient would move
-# most of a layer's weights. So: at most 1 in 1000 weights per tensor past
-# 1e-4, none past 1.2e-2 (6 steps of 2e-3).
+# up to 2e-3 the other way. The larger Winograd tiles round more: with
+# F(4x4) in conv2 and conv3 that happened to 26 of conv2's 147456 weights
+# here, with F(8x8) in conv2 (hep64's default now) to 1.6% of them (0.8% of
+# conv1's, 0.3% of conv3's); a wrong gradient would move most of a layer's
+# weights. So: at most 1 in 20 weights per tensor past 1e-4, none past
+# 1.2e-2 (6 steps of 2e-3).
 ranks_equal() {
     OMP_NUM_THREADS=2 bin/hep64-native "${DIST[@]}" --outputpath="$X/one" > "$X/one.out" &&
     "${MPIRUN[@]}" -np 2 -x OMP_NUM_THREADS=1 bin/hep64-native "${DIST[@]}" --outputpath="$X/two" > "$X/two.out" &&
@@ -34,8 +36,8 @@ worst = max(float(d.max()) for d in diff.values())
 past = max(float((d > 1e-4).mean()) for d in diff.values())
 same = all(np.array_equal(two[k][()], blocking[k][()]) for k in names)
 print("max |1 rank - 2 ranks| over %d tensors: %.2e (limit 1.2e-2); largest share of a tensor past 1e-4: %.2e "
-      "(limit 1e-3); overlapped == blocking: %s" % (len(names), worst, past, same))
-assert worst <= 1.2e-2 and past <= 1e-3 and same
+      "(limit 5e-2); overlapped == blocking: %s" % (len(names), worst, past, same))
+assert worst <= 1.2e-2 and past <= 5e-2 and same
 PY
 }
 check "dist: 2 ranks x half batch = 1 rank x whole batch; overlap bitwise neutral" ranks_equal
