@@ -139,9 +139,12 @@ end
 -- products in smaller GEMMs were 30-60% slower); and F(8x8), 5.8x fewer,
 -- where it makes whole tiles at least F8_MIN_TILES wide (hep64's conv2 at
 -- 32x32: 31% fewer products than F(4x4), its three passes 16 ms faster in
--- native code, 7 ms in hsw and knl code; hep224's conv3 at 56x56 4-7 ms;
--- at 16x16, 2 tiles a row, its backward-data was 1.5-2x slower, each tile
--- row streaming the 6.5 MB of transformed weights). Sets op.passes,
+-- native code, 7 ms in knl code; hep224's conv3 at 56x56 4-7 ms; at 16x16,
+-- 2 tiles a row, its backward-data was 1.5-2x slower, each tile row
+-- streaming the 6.5 MB of transformed weights), on an arch whose
+-- backward-weights groups whole images (wino_bwd_images): F(8x8)'s dU is
+-- 6.5 MB a thread for 128 x 128 channels, and hsw's groups of one image's
+-- 16 tiles made hep64's step 2-3 ms slower with it (4 pairs). Sets op.passes,
 -- op.algorithm_src and op.wino (the Winograd tile, or nil when every pass
 -- is direct) with op.wino_fwd, op.wino_bwd_d, op.wino_bwd_w.
 local F6_GAIN, F6_MIN_TILES, F8_MIN_TILES = 0.15, 8, 4
@@ -151,7 +154,7 @@ end
 
 local function cost_model(op)
   local best
-  if whole_tiles(op, 8) and op.W >= 8 * F8_MIN_TILES and op.H >= 8 * F8_MIN_TILES then
+  if op.wino_bwd_images and whole_tiles(op, 8) and op.W >= 8 * F8_MIN_TILES and op.H >= 8 * F8_MIN_TILES then
     return "winograd8", "cost model"
   end
   for _, T in ipairs({ 4, 2 }) do
