@@ -153,10 +153,10 @@ local function winograd_products(op, T)
 end
 
 local function cost_model(op)
-  local best
   if op.wino_bwd_images and whole_tiles(op, 8) and op.W >= 8 * F8_MIN_TILES and op.H >= 8 * F8_MIN_TILES then
     return "winograd8", "cost model"
   end
+  local best
   for _, T in ipairs({ 4, 2 }) do
     if whole_tiles(op, T) then best = T; break end
   end
