@@ -63,12 +63,13 @@ build/runtime-%/.dir:
 	@mkdir -p $(@D) && touch $@
 
 define ARCH_RULES
-# (Makefile too: a changed compiler flag must rebuild them.)
-build/runtime-$(1)/%.o: runtime/%.c $(RUNTIME_HDR) Makefile | build/runtime-$(1)/.dir
+# (Makefile and gen/arch.lua too, where the flags come from: a changed
+# compiler flag must rebuild them.)
+build/runtime-$(1)/%.o: runtime/%.c $(RUNTIME_HDR) Makefile gen/arch.lua | build/runtime-$(1)/.dir
 	@echo "  CC    $$< ($(1))"
 	@$(CC) $(BASE_CFLAGS) $(CFLAGS) $(ARCH_CFLAGS_$(1)) -c $$< -o $$@
 
-build/%-$(1)/model.o: build/%-$(1)/model.c $(RUNTIME_HDR) Makefile
+build/%-$(1)/model.o: build/%-$(1)/model.c $(RUNTIME_HDR) Makefile gen/arch.lua
 	@echo "  CC    $$< ($(1))"
 	@$(CC) $(BASE_CFLAGS) $(CFLAGS) $(ARCH_CFLAGS_$(1)) -c $$< -o $$@
 
@@ -87,12 +88,12 @@ build/%-$(1)/test_gradcheck: build/%-$(1)/model.o $(ISA_GUARD) tests/test_gradch
 	@$(CC) $(BASE_CFLAGS) $(CFLAGS) $(ARCH_CFLAGS_$(1)) $$< $(ISA_GUARD) tests/test_gradcheck.c -o $$@ $(LIBS)
 
 # The pooled epilogue alone, compiled for the arch (its ISA picks the code).
-build/runtime-$(1)/test_epilogue: tests/test_epilogue.c $(RUNTIME_HDR) Makefile | build/runtime-$(1)/.dir
+build/runtime-$(1)/test_epilogue: tests/test_epilogue.c $(RUNTIME_HDR) Makefile gen/arch.lua | build/runtime-$(1)/.dir
 	@echo "  LD    $$@"
 	@$(CC) $(BASE_CFLAGS) $(CFLAGS) $(ARCH_CFLAGS_$(1)) tests/test_epilogue.c -o $$@ -lm
 
 # The dropout draws alone (Philox and the extraction are per ISA too).
-build/runtime-$(1)/test_dropout: tests/test_dropout.c $(RUNTIME_HDR) Makefile | build/runtime-$(1)/.dir
+build/runtime-$(1)/test_dropout: tests/test_dropout.c $(RUNTIME_HDR) Makefile gen/arch.lua | build/runtime-$(1)/.dir
 	@echo "  LD    $$@"
 	@$(CC) $(BASE_CFLAGS) $(CFLAGS) $(ARCH_CFLAGS_$(1)) tests/test_dropout.c -o $$@ -lm
 

@@ -28,9 +28,14 @@ local function die(lines)
   os.exit(1)
 end
 
+local cc = os.getenv("CC") or "cc"
 if arg[1] == "--cflags" then
   local a, err = archs.get(arg[2])
   if not a then die({ "gen: " .. err }) end
+  if a.name == "native" then   -- native's flags depend on the ISA the compiler sees here
+    local list = isa.features(cc, a.cflags)
+    if list then a = archs.native_for(list) end   -- no compiler yet (before make deps): the plain flags
+  end
   print(a.cflags)
   os.exit(0)
 end
@@ -44,7 +49,6 @@ if not arch then die({ "gen: " .. aerr }) end
 
 -- The CPU extensions this build may use, and those of the named archs'
 -- builds (for the start-up check's advice).
-local cc = os.getenv("CC") or "cc"
 local function features(a)
   local list, unknown = isa.features(cc, a.cflags)
   if not list then die({ "gen: " .. unknown }) end

@@ -50,20 +50,25 @@ check "gen bad: endless loop stops" bad_network $B/endless.lua     "$B/endless.l
 check "gen bad: image too large"   bad_network $B/too_large.lua    "$B/too_large.lua:3: layer input1: 'height' = 100000 is larger than the generator supports (8192)"
 
 # ARCH=native takes the blocking of the ISA the compiler sees for
-# -march=native: a wrapper compiler stands in for an AVX-512 and an AVX2-only
-# machine, whatever this one is. (hep224: tuning/skx.lua keeps skx's
-# default block for it, and there is no tuning/hsw.lua.)
+# -march=native, and on AVX-512 skx's tuning flags (gen/arch.lua): a wrapper
+# compiler stands in for an AVX-512 and an AVX2-only machine, whatever this
+# one is. (hep224: tuning/skx.lua keeps skx's default block for it, and
+# there is no tuning/hsw.lua.)
 native_by_isa() {
-    local d=$LOGDIR/gen-native want march
-    for spec in "skylake-avx512|AVX-512: skx's blocking|64" "znver3|AVX2: hsw's blocking|32"; do
-        IFS='|' read -r march want block <<<"$spec"
+    local d=$LOGDIR/gen-native want march flags
+    for spec in "skylake-avx512|AVX-512: skx's blocking|64|-march=native -mtune=skylake-avx512 -mprefer-vector-width=512" \
+                "znver3|AVX2: hsw's blocking|32|-march=native -mtune=native"; do
+        IFS='|' read -r march want block flags <<<"$spec"
         rm -rf "$d"; mkdir -p "$d"
-        printf '#!/bin/sh\nexec cc $(echo "$@" | sed "s/-march=native -mtune=native/-march=%s/")\n' "$march" > "$d/cc"
+        printf '#!/bin/sh\nexec cc $(echo "$@" | sed "s/-march=native/-march=%s/")\n' "$march" > "$d/cc"
         chmod +x "$d/cc"
         CC="$d/cc" lua5.4 gen/main.lua networks/hep224.lua native "$d" || return 1
         head -2 "$d/model.c" | tail -1
         grep -q "arch: native (the build machine (-march=native), $want)" "$d/model.c" &&
-            grep -q "Channel block B = $block (" "$d/model.c" || { echo "expected $want, B = $block"; return 1; }
+            grep -q "Channel block B = $block (" "$d/model.c" &&
+            grep -q -- "-fno-math-errno $flags -Iruntime" "$d/model.c" &&
+            [ "$(CC="$d/cc" lua5.4 gen/main.lua --cflags native)" = "$flags" ] ||
+            { echo "expected $want, B = $block, $flags"; return 1; }
     done
 }
 # Who chose each conv's algorithm: the cost model by default (F(8x8) where
