@@ -232,6 +232,7 @@ function M.plan_winograd_weights(op, ctx, ucount)
     ctx.thread_need("wino", group)
   end
   op.wgrad_off = ctx.thread_add("wgrad", ucount)
+  ctx.thread_need("wino", 3 * op.WA * B * B)   -- the weight gradient's G^T dU (_wino_weight_grad_finish)
   ctx.add_kernel { field = op.name .. "_wino_bwd_w", type = "libxsmm_smmfunction_reducebatch_strd",
     comment = string.format("%s Winograd backward-weights: m=%d n=%d k=%d, batch-reduce over up to %d chunks of tiles%s",
       op.name, B, B, op.WK, op.WG * TW // op.WK, op.WBW_CODE and ", AVX2 code (tuning file)" or ""),
