@@ -400,10 +400,13 @@ static void $(L.name)_wino_weight_grad_image(const hep_model *m, hep_thread *t, 
 @ end
 
 /* The thread's weight gradient G^T dU G, into its private gradient copy,
- * after the products of a group still waiting. */
+ * after the products of a group still waiting; its time is the layer's
+ * backward-weights time too (make tune chooses groups by that time, and
+ * whole-image groups leave their last products to here). */
 static void $(L.name)_wino_weight_grad_finish(const hep_model *m, hep_thread *t)
 {
     enum { CB = $(L.CB), KB = $(L.KB), B = $(L.B), A = $(L.WA) };
+    const double t0 = omp_get_wtime();
 @ if L.WI > 1 then
     int *waiting = &t->wgroup_images[$(L.index0)];
     if (*waiting > 0) {
@@ -437,5 +440,6 @@ static void $(L.name)_wino_weight_grad_finish(const hep_model *m, hep_thread *t)
                                                  dweight + (((size_t)kb * CB + cb) * 9 + r * 3) * B * B + c * B,
                                                  (size_t)B * B, B);
         }
+    t->bwd_w[$(L.index0)] += omp_get_wtime() - t0;
 }
 @ end
