@@ -95,7 +95,8 @@ local gen = {
   version = VERSION, abi = ABI,
   isa_features = features(arch), isa_alternatives = table.concat(alternatives, ";"),
   templates = script_dir .. "/../templates",
-  compile_line = string.format("mpicc -std=c11 -O3 -fopenmp -fno-trapping-math -fno-math-errno -ffp-contract=fast %s -Iruntime -c model.c", arch.cflags),
+  compile_line = string.format("mpicc -std=c11 -O3 -fopenmp -fno-trapping-math -fno-math-errno -ffp-contract=fast %s "
+    .. "-Iruntime -c model.c", arch.cflags),
 }
 local ok, model_c, model_h = pcall(emit.emit, inferred, arch, gen)
 if not ok then die({ "gen: " .. tostring(model_c) }) end
