@@ -14,8 +14,8 @@ WARN    := -Wall -Wextra
 # -fno-trapping-math: branch-free epilogues vectorise; -fno-math-errno:
 # sqrtf in Adam vectorises. Neither changes a result. -ffp-contract=fast:
 # a*b+c may become one fused multiply-add (GCC's default but under -std=c11),
-# rounded once: results move in the last bits, the code gets 2-4% faster
-# (Winograd transforms, epilogues). See docs/DESIGN.md.
+# rounded once: results move in the last bits, and the Winograd transforms
+# and epilogues take fewer instructions. See docs/DESIGN.md.
 CFLAGS  ?= -O3 -g
 BASE_CFLAGS := -std=c11 -fopenmp -fno-trapping-math -fno-math-errno -ffp-contract=fast $(WARN) -Iruntime $(shell pkg-config --cflags hdf5 2>/dev/null)
 HDF5_LIBS := $(shell pkg-config --libs hdf5 2>/dev/null || echo -lhdf5)
