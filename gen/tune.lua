@@ -138,7 +138,7 @@ local function combine(ctx, block, defaults, chosen, why)
   end
   local regrouped = build(ctx, block, chosen, "chosen per layer, regrouped")
   local t3 = race(ctx, { defaults, combined, regrouped })
-  if t3[3].step < t3[2].step then return regrouped, t3[3], t3[1] end
+  if plan.beats(t3[3], t3[2], 0) then return regrouped, t3[3], t3[1] end
   -- the groups do not add up: back to the first round's
   for _, op in ipairs(ctx.convs) do chosen[op.name].wg = before[op.name] end
   return combined, t3[2], t3[1]
@@ -158,7 +158,7 @@ local function tune_block(ctx, block)
     return { values = cands[1].values, build = builds[1], step = timings[1].step, why = why }
   end
   local combined, t, t_defaults = combine(ctx, block, builds[1], chosen, why)
-  if t.step > t_defaults.step * (1 - ctx.margin) then   -- choices that do not add up: the defaults stay
+  if not plan.beats(t, t_defaults, ctx.margin) then   -- choices that do not add up: the defaults stay
     return { values = cands[1].values, build = builds[1], step = t_defaults.step, why = why, kept_defaults = true }
   end
   return { values = chosen, build = combined, step = t.step, why = why }
@@ -230,7 +230,7 @@ local ctx = { net = net_name, arch_name = arch_name, arch = arch, convs = convs,
 ctx.out_path, ctx.out = read_file(arch)
 io.write(string.format("make tune: %s for %s, batch %d, %d timed steps per candidate in each of %d rounds\n",
   net_name, arch_name, ctx.batch, ctx.steps, ctx.rounds))
--- the first block is the default one: another must beat it by the margin,
+-- the first block is the default one: another must beat it (plan.beats)
 -- in a last race of each block's choice against the others
 local results = {}
 for i, block in ipairs(plan.blocks(arch, convs)) do results[i] = tune_block(ctx, block) end
@@ -239,12 +239,12 @@ if #results > 1 then
   for i, r in ipairs(results) do builds[i] = r.build end
   io.write("  each block's choice, raced against the others:\n")
   local t = race(ctx, builds)
-  for i, r in ipairs(results) do r.step = t[i].step end
+  for i, r in ipairs(results) do r.step, r.timing = t[i].step, t[i] end
 end
 local best, best_block, notes = nil, nil, {}
 for _, r in ipairs(results) do
   notes[#notes + 1] = string.format("%d: %.1f", r.build.block, r.step)
-  if not best or r.step < best.step * (1 - ctx.margin) then best, best_block = r, r.build.block end
+  if not best or plan.beats(r.timing, best.timing, ctx.margin) then best, best_block = r, r.build.block end
 end
 local path = write_file(ctx, best, best_block, table.concat(notes, ", "))
 io.write(string.format("make tune: block %d, %.1f ms/step -> %s\n", best_block, best.step, path))

@@ -28,7 +28,8 @@
 -- combination and keeps them if the whole step gains too. The
 -- block whose combination trains fastest wins. A value, a combination or a
 -- block other than the defaults must win by `margin` (3%: these machines
--- vary by about that from step to step), or the defaults stay.
+-- vary by about that from step to step) and in most rounds (M.beats), or
+-- the defaults stay.
 local shapes = require("shapes")
 local tuning = require("tuning")
 
@@ -366,6 +367,22 @@ function M.least(rounds)
     end
   end
   return t
+end
+
+--- Whether `challenger` beats `incumbent`, two builds' timings (M.least) of
+-- one race: by the margin on the least of the rounds, and faster in more
+-- than half of the rounds taken pair by pair (a round times both in the
+-- same minutes). One lucky round alone does not move a choice: in a noisy
+-- hour, block 32 once won hep64's last race by 4% on its best round (124.2
+-- against 129.1 ms) while slower in two of the three rounds, and 6
+-- alternated pairs of the two tuning files then came out even.
+function M.beats(challenger, incumbent, margin)
+  if challenger.step >= incumbent.step * (1 - margin) then return false end
+  local wins, n = 0, math.min(#challenger.steps, #incumbent.steps)
+  for r = 1, n do
+    if challenger.steps[r] < incumbent.steps[r] then wins = wins + 1 end
+  end
+  return 2 * wins > n
 end
 
 --- A candidate's tuning file text (for the generator's --tuning).

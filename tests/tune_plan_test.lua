@@ -1,5 +1,6 @@
 -- gen/tune_plan.lua's choice rules on made-up timings: a value or an
--- algorithm other than the default is taken only when it wins by the margin.
+-- algorithm other than the default is taken only when it wins by the margin
+-- (and a whole build only when it also wins most rounds).
 package.path = "gen/?.lua;" .. package.path
 local plan = require("tune_plan")
 local convs = { { name = "c1" }, { name = "c2" } }
@@ -155,4 +156,18 @@ expect("least of rounds: step, c1 figures", string.format("%g %g %g %g", least.s
 expect("least of rounds keeps every round's step", table.concat(least.steps, " "), "12 10 30")
 expect("round orders 1, 2, 3", table.concat(plan.round_order(3, 1), "") .. " " .. table.concat(plan.round_order(3, 2), "")
   .. " " .. table.concat(plan.round_order(3, 3), ""), "123 321 123")
+-- a build beats another raced in the same rounds only past the margin on
+-- its least step and in most rounds pair by pair: hep64's noisy last race
+-- (block 32's one lucky round) keeps the incumbent
+local function steps(...)
+  local rounds = {}
+  for i, s in ipairs({ ... }) do rounds[i] = { step = s, layers = {} } end
+  return plan.least(rounds)
+end
+local b64, b32 = steps(133.7, 129.4, 129.1), steps(136.2, 124.2, 135.1)
+expect("one lucky round: no", tostring(plan.beats(b32, b64, 0.03)), "false")
+expect("2 of 3 rounds, past the margin: yes", tostring(plan.beats(steps(120, 124, 140), b64, 0.03)), "true")
+expect("every round, within the margin: no", tostring(plan.beats(steps(128, 127, 126), b64, 0.03)), "false")
+expect("one round, past the margin: yes", tostring(plan.beats(steps(120), steps(130), 0.03)), "true")
+expect("margin 0, faster in 1 of 2 rounds: no", tostring(plan.beats(steps(100, 110), steps(101, 105), 0)), "false")
 os.exit(ok and 0 or 1)
