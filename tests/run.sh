@@ -31,7 +31,9 @@ if [ ${#SUITES[@]} -eq 0 ]; then
 fi
 case " ${SUITES[*]} " in *" isa "*) ;; *) probe_archs_quietly ;; esac
 for suite in "${SUITES[@]}"; do
+    suite_started=$LOGDIR/.suite-started; touch "$suite_started"; failed_before=$FAIL
     . "tests/test_$suite.sh"
+    [ "$FAIL" -eq "$failed_before" ] && drop_bulky_outputs_since "$suite_started"
 done
 
 echo
