@@ -42,7 +42,8 @@ resume_from() {
     rm -rf "$dst"; mkdir -p "$dst/models"
     cp "$src/models/model-$k.h5" "$dst/models/"
     "$@" --outputpath="$dst" > "$dst.out" 2>&1 || { cat "$dst.out"; return 1; }
-    grep "continuing at step $k " "$dst.out" && same "$src/models/model-$final.h5" "$dst/models/model-$final.h5"
+    grep "continuing at step $k " "$dst.out" && same "$src/models/model-$final.h5" "$dst/models/model-$final.h5" &&
+        rm -rf "$dst"   # its checkpoints, once equal (the suite's peak disk use)
 }
 restart_1rank() {
     local k
