@@ -18,13 +18,14 @@ check() {
     fi
 }
 
-# drop_bulky_outputs_since MARKER: deletes the checkpoints, datasets and
-# exports (every file over 1 MiB but the logs) written under $LOGDIR after
-# MARKER. run.sh calls it after a suite with no failure: a full run writes
-# about 12 GB of them, more than a CI machine may have free, and no suite
-# reads another's. A failed suite keeps its files for the post-mortem.
+# drop_bulky_outputs_since MARKER [DIR]: deletes the checkpoints, datasets
+# and exports (every file over 1 MiB but the logs) written under DIR
+# ($LOGDIR) after MARKER. run.sh calls it after a suite with no failure: a
+# full run writes about 12 GB of them, more than a CI machine may have free,
+# and no suite reads another's. A failed suite keeps its files for the
+# post-mortem. tests/test_harness.sh checks it.
 drop_bulky_outputs_since() {
-    find "$LOGDIR" -type f -newer "$1" -size +1M ! -name '*.log' ! -name '*.out' -delete
+    find "${2:-$LOGDIR}" -type f -newer "$1" -size +1M ! -name '*.log' ! -name '*.out' -delete
 }
 
 # expect_fail TEXT CMD...: CMD must exit non-zero and print TEXT (fixed string)
