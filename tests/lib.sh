@@ -21,7 +21,7 @@ check() {
 # drop_bulky_outputs_since MARKER [DIR]: deletes the checkpoints, datasets
 # and exports (every file over 1 MiB but the logs) written under DIR
 # ($LOGDIR) after MARKER. run.sh calls it after a suite with no failure: a
-# full run writes about 12 GB of them, more than a CI machine may have free,
+# full run writes about 12 GiB of them, more than a CI machine may have free,
 # and no suite reads another's. A failed suite keeps its files for the
 # post-mortem. tests/test_harness.sh checks it.
 drop_bulky_outputs_since() {
