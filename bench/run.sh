@@ -20,7 +20,7 @@ mkdir -p build/bench
 out=build/bench/results-$(hostname -s).json
 : > "$out"
 load() { awk '{ print $1 }' /proc/loadavg; }
-echo "hepcnn bench on $(hostname -s), $(nproc) cores, $OMP_NUM_THREADS threads; load average before: $(load)"
+echo "hepcnn bench on $(hostname -s) ($(sh bench/cpu_line.sh)), $(nproc) cores, $OMP_NUM_THREADS threads; load average before: $(load)"
 echo "(a load average well above 0 means another process shares the cores: figures will be low)"
 # bench_net NET BATCH ARCH: one network's figures (bench/bench_model.c)
 bench_net() {

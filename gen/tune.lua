@@ -166,7 +166,7 @@ end
 
 local function host_line()
   local _, host = capture("hostname -s")
-  local _, cpu = capture("sed -n 's/^model name[^:]*: //p' /proc/cpuinfo | head -1")
+  local _, cpu = capture("sh bench/cpu_line.sh")
   local _, when = capture("date -u +%Y-%m-%d")
   return string.format("%s (%s), %s", host:gsub("%s+$", ""), cpu:gsub("%s+$", ""), when:gsub("%s+$", ""))
 end

@@ -17,7 +17,7 @@ layers_on_target() {
 }
 # Batch 17 on 2 threads is 9 and 8 images: hep64's Winograd backward-weights
 # products go by groups of whole images on the AVX-512 archs (conv2's
-# F(8x8), 4 images; conv3's, 8 in tuning/skx.lua and 4 in knl's defaults;
+# F(8x8) and conv3's F(4x4), 8 images in tuning/skx.lua, 4 in knl's defaults;
 # hsw's by the image), so each thread has full groups, and one a partial
 # group taken at its last image.
 for arch in native skx hsw knl; do
