@@ -100,6 +100,17 @@ check "gen: native takes the blocking of the ISA the compiler sees (AVX-512, AVX
 
 echo "== tuning (make tune and tuning files)"
 check "tune: the choice rule takes a faster value only past the margin" lua5.4 tests/tune_plan_test.lua
+# make tune's and make bench's record of the CPU: the model name, then the
+# family and model numbers and the widest vector ISA, as /proc/cpuinfo has them.
+cpu_line_named() {
+    local line want=AVX-512 family
+    line=$(sh bench/cpu_line.sh); echo "$line"
+    grep -qw avx512f /proc/cpuinfo || want="AVX2, no AVX-512"
+    grep -qw avx2 /proc/cpuinfo || grep -qw avx512f /proc/cpuinfo || want="no AVX2"
+    family=$(sed -n 's/^cpu family[^:]*: //p' /proc/cpuinfo | head -1)
+    [[ $line == *", family $family model "[0-9]*", $want" ]]
+}
+check "tune: the host line names the CPU's family, model and widest ISA" cpu_line_named
 
 # A tuning file's values are used, and the header says where each came from.
 tuning_used() {
