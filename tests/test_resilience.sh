@@ -106,7 +106,9 @@ check "signal: SIGUSR1 to one of 2 ranks stops both at one step, exit 75" one_ra
 
 second_sigint() {
     # steps of about a second, so that both signals come within one step
-    bin/hep64-native --config=configs/demo_64.json --dummy_data --trainsamples=100000 --train_batch_size=128 \
+    # (batch 128 took 0.13 s a step on a Zen 5 core: the first SIGINT's step
+    # ended and its checkpoint began before the second came; 1024: 1.0 s)
+    bin/hep64-native --config=configs/demo_64.json --dummy_data --trainsamples=100000 --train_batch_size=1024 \
         --display_interval=1 --outputpath="$R/int" > "$R/int.out" 2>&1 &
     local pid=$! rc t0
     wait_for "$R/int.out" "TRAINING REPORT" || return 1
