@@ -14,10 +14,11 @@ unset LIBXSMM_TARGET
 T0=$SECONDS
 
 # The checkpoints of a suite stay until it passes (lib.sh's
-# drop_bulky_outputs_since); at its peak a full run holds about 4 GiB.
-free_kib=$(df -Pk build 2>/dev/null | awk 'NR == 2 { print $4 }')
+# drop_bulky_outputs_since); at its peak a full run holds about 4 GiB. (df asks
+# for ".", the checkout, since build/ may not exist yet on a fresh clone.)
+free_kib=$(df -Pk . 2>/dev/null | awk 'NR == 2 { print $4 }')
 if [ -n "$free_kib" ] && [ "$free_kib" -lt $((5 * 1024 * 1024)) ]; then
-    echo "WARNING: build/ has $((free_kib / 1024)) MiB free; a full make test needs about 4 GiB at its peak" \
+    echo "WARNING: the file system of build/ has $((free_kib / 1024)) MiB free; a full make test needs about 4 GiB at its peak" \
          "(checks will fail with 'No space left on device' without it)"
 fi
 
