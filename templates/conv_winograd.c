@@ -350,10 +350,14 @@ static void $(L.name)_wino_weight_products(const hep_model *m, hep_thread *t, co
     float *dU = t->wgrad + $(L.wgrad_off);
     for (int xi = 0; xi < P; xi++)
         for (int kb = 0; kb < KB; kb++)
-            for (int cb = 0; cb < CB; cb++)
+            for (int cb = 0; cb < CB; cb++) {
+                /* dU's blocks are taken in memory order; every image's backward
+                 * passes through all layers, so they come back from L3. */
+                float *dU_blk = dU + (((size_t)xi * KB + kb) * CB + cb) * B * B;
+                hep_prefetch_floats(dU_blk + B * B, B * B);
                 m->$(L.name)_wino_bwd_w(dM + (size_t)xi * M_NEXT + (size_t)kb * TILES * B,
-                                        V + (size_t)xi * V_NEXT + (size_t)cb * TILES * B,
-                                        dU + (((size_t)xi * KB + kb) * CB + cb) * B * B, &chunks);
+                                        V + (size_t)xi * V_NEXT + (size_t)cb * TILES * B, dU_blk, &chunks);
+            }
 }
 
 /* Transforms tile rows ty0 .. ty0+rows-1 of an image, from its input in
