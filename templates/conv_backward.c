@@ -210,15 +210,16 @@ static void $(L.name)_backward_image(hep_model *m, hep_thread *t, int n, const f
                         m->$(L.name)_bwd_w(dy_rows, in + ((y + r) * (W + 2) + s) * C,
                                            dweight + ((size_t)kb * 9 + r * 3 + s) * C * B, &rows);
 @ else
-                /* The kb's CB * 9 gradient blocks, 16 KiB each, in memory order. Every
-                 * image's backward passes through all layers, so they come back from
-                 * L3: the next is prefetched while the kernel works on this one. */
+                /* The kb's CB * 9 gradient blocks in memory order. Every image's
+                 * backward passes through all layers, so they come back from L3:
+                 * the next call's block is prefetched while the kernel works on
+                 * this one (this kb's first again when more of the band's rows follow). */
+                float *dw_kb = dweight + (size_t)kb * CB * 9 * B * B;
                 for (int blk = 0; blk < CB * 9; blk++) {
                     const int cb = blk / 9, r = blk % 9 / 3, s = blk % 3;
-                    float *dw_blk = dweight + ((size_t)kb * CB * 9 + blk) * B * B;
-                    hep_prefetch_floats(blk + 1 < CB * 9 || y + BWC >= h0 + BWR ? dw_blk + B * B
-                                                                              : dweight + (size_t)kb * CB * 9 * B * B,
-                                        B * B);
+                    float *dw_blk = dw_kb + (size_t)blk * B * B;
+                    const int wraps = blk + 1 == CB * 9 && y + BWC < h0 + BWR;
+                    hep_prefetch_floats(wraps ? dw_kb : dw_blk + B * B, B * B);
                     m->$(L.name)_bwd_w(dy_rows, in + ((cb * (H + 2) + y + r) * (W + 2) + s) * B, dw_blk, &rows);
                 }
 @ end

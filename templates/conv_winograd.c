@@ -351,8 +351,9 @@ static void $(L.name)_wino_weight_products(const hep_model *m, hep_thread *t, co
     for (int xi = 0; xi < P; xi++)
         for (int kb = 0; kb < KB; kb++)
             for (int cb = 0; cb < CB; cb++) {
-                /* dU's blocks are taken in memory order; every image's backward
-                 * passes through all layers, so they come back from L3. */
+                /* dU's blocks are taken in memory order, and every image's backward
+                 * passes through all layers, so they come back from L3: the next
+                 * call's block is prefetched while the kernel works on this one. */
                 float *dU_blk = dU + (((size_t)xi * KB + kb) * CB + cb) * B * B;
                 hep_prefetch_floats(dU_blk + B * B, B * B);
                 m->$(L.name)_wino_bwd_w(dM + (size_t)xi * M_NEXT + (size_t)kb * TILES * B,
