@@ -111,10 +111,26 @@ static void $(L.name)_backward(hep_model *m, int n_images, float *dout, float *d
 @ end
     t1 = omp_get_wtime(); m->time_bwd_w[$(L.index0)] += t1 - t0; t0 = t1;
     /* din[i][n] = sum_o weight[o][i] dout[o][n] */
+@ if L.LDP then
+    /* each call's KD weight rows, NBD floats of each, copied to rows $(L.LDP) floats
+     * apart first: in place they lie $(L.IN * 4 // 1024) KiB apart (gen/arch.lua) */
+#pragma omp parallel
+    {
+        float *pack = m->thread[omp_get_thread_num()].pack;
+#pragma omp for schedule(static)
+        for (int i0 = 0; i0 < IN; i0 += NBD)
+            for (int o0 = 0; o0 < OUT; o0 += KD) {
+                for (int o = 0; o < KD; o++)
+                    memcpy(pack + (size_t)o * $(L.LDP), weight + (size_t)(o0 + o) * IN + i0, sizeof(float) * (size_t)NBD);
+                (o0 ? m->$(L.name)_bwd_d_acc : m->$(L.name)_bwd_d)(dout + (size_t)o0 * N, pack, din + (size_t)i0 * N);
+            }
+    }
+@ else
 #pragma omp parallel for schedule(static)
     for (int i0 = 0; i0 < IN; i0 += NBD)
         for (int o0 = 0; o0 < OUT; o0 += KD)
             (o0 ? m->$(L.name)_bwd_d_acc : m->$(L.name)_bwd_d)(dout + (size_t)o0 * N, weight + (size_t)o0 * IN + i0,
                                                                din + (size_t)i0 * N);
+@ end
     m->time_bwd_d[$(L.index0)] += omp_get_wtime() - t0;
 }

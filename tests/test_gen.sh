@@ -98,6 +98,24 @@ check "gen: each conv pass's algorithm and who chose it in model.c's header" alg
 
 check "gen: native takes the blocking of the ISA the compiler sees (AVX-512, AVX2)" native_by_isa
 
+# Dense backward-data packs each call's weight rows (gen/arch.lua) on hsw
+# and knl code, rows 528 floats apart for hep64's fc1 (512-input calls), and
+# reads them in place (8192 floats apart) on skx code.
+dense_packing() {
+    local d=$LOGDIR/gen-pack arch
+    for arch in hsw knl skx; do
+        rm -rf "$d/$arch"; mkdir -p "$d/$arch"
+        lua5.4 gen/main.lua networks/hep64.lua $arch "$d/$arch" >/dev/null || return 1
+        grep -A1 "fc1 backward-data: " "$d/$arch/model.c" | grep "ldb"
+    done
+    for arch in hsw knl; do
+        grep -A1 "fc1 backward-data: .*, packed \*/" "$d/$arch/model.c" | grep -q "ldb = 528," &&
+            grep -q "memcpy(pack + (size_t)o \* 528, weight" "$d/$arch/model.c" || { echo "$arch: not packed"; return 1; }
+    done
+    grep -A1 "fc1 backward-data: " "$d/skx/model.c" | grep -q "ldb = 8192," && ! grep -q "memcpy(pack" "$d/skx/model.c"
+}
+check "gen: dense backward-data packs its weight rows on hsw and knl code only" dense_packing
+
 echo "== tuning (make tune and tuning files)"
 check "tune: the choice rule takes a faster value only past the margin" lua5.4 tests/tune_plan_test.lua
 # make tune's and make bench's record of the CPU: the model name, then the

@@ -42,6 +42,10 @@ function M.plan(op, ctx)
   -- reads the weight rows (32 KiB apart, a few L2 sets) less kindly, took
   -- 3.23-3.53 ms against 3.93-4.26 (tune_model pairs, a Zen 4 core)
   op.KD = block(op.OUT, 128)
+  -- where the arch packs backward-data's weight block (gen/arch.lua): its
+  -- rows' stride, for the widest call
+  op.LDP = op.pack_bwd_d and odd_lines(op.NBD[1]) or nil
+  if op.LDP then ctx.thread_need("pack", op.KD * op.LDP) end
   local parts = {}
   if op.relu then parts[#parts + 1] = "ReLU" end
   if op.dropout then parts[#parts + 1] = "dropout" end
@@ -76,9 +80,9 @@ function M.plan(op, ctx)
       op.bwd_w_streaming and "streaming" or "no_trans") }
   for _, acc in ipairs({ false, true }) do
     ctx.add_kernel { field = op.name .. (acc and "_bwd_d_acc" or "_bwd_d"), type = "libxsmm_smmfunction",
-      comment = string.format("%s backward-data%s: m=batch n=%s k=%d, B transposed", op.name,
-        acc and " (accumulate)" or "", op.name .. "_bwd_d_inputs(threads)", op.KD),
-      lda = "batch", ldb = op.IN, ldc = "batch",
+      comment = string.format("%s backward-data%s: m=batch n=%s k=%d, B transposed%s", op.name,
+        acc and " (accumulate)" or "", op.name .. "_bwd_d_inputs(threads)", op.KD, op.LDP and ", packed" or ""),
+      lda = "batch", ldb = op.LDP or op.IN, ldc = "batch",
       call = string.format("libxsmm_smmdispatch(batch, %s_bwd_d_inputs(m->threads), %d, &lda, &ldb, &ldc, &one, &%s, &trans_b, NULL)",
         op.name, op.KD, acc and "one" or "zero") }
   end
