@@ -28,6 +28,7 @@ M.knl = {
   -- hsw code slower at 8 (93 against 116).
   dense_forward_outputs = 8,
   dense_pack_bwd_d = true,          -- see hsw's
+  first_bwd_w_patches = true,       -- see skx's
 }
 
 -- GCC's tuning for the AVX-512 archs' own vector loops: skx's, and native's
@@ -57,6 +58,14 @@ M.skx = {
   -- on a Zen 4 core). hsw's code was slower by 4 images (8.5-10.0 against
   -- 7.6-9.3 ms), so its table leaves it out.
   wino_bwd_images = true,
+  -- The first conv's backward-weights (3 input channels) as one call per
+  -- channel block and band of rows, m=B n=27 k=W, over the band's input
+  -- patches (each pixel's 3x3x3 window, copied to the thread's `patch`),
+  -- instead of 9 calls of n=3, one per tap. One thread, a band of 8 rows,
+  -- a Zen 5 core: knl code 92 -> 224-228 GFLOP/s (224 and 64 wide), skx
+  -- code 236 -> 237-240 (224 wide) and 213 -> 237-244 (64); hsw code went
+  -- 131 -> 124 (224 wide), so its table leaves it out.
+  first_bwd_w_patches = true,
 }
 
 M.hsw = {

@@ -51,7 +51,7 @@ end
 
 function M.plan(net, arch)
   net.tensors, net.buffers, net.kernels, net.probes = {}, {}, {}, {}
-  net.thread = { tile = 0, dy = 0, dout = 0, sink = 0, wino = 0, wgroup = 0, wgrad = 0, pack = 0 }
+  net.thread = { tile = 0, dy = 0, dout = 0, sink = 0, wino = 0, wgroup = 0, wgrad = 0, pack = 0, patch = 0 }
   net.state_tensors, net.num_state = {}, 0
   net.conv_ops, net.dense_ops = {}, {}
   local widths = 0
@@ -142,7 +142,8 @@ function M.plan(net, arch)
         shape = string.format("[N][%d] conv output gradients, ping-pong (batch norm)", most), per_image = most * 4 }
     end
   end
-  net.thread_floats = th.tile + th.dy + 2 * th.dout + th.sink + th.wino + th.wgroup + th.wgrad + th.pack + net.conv_params
+  net.thread_floats = th.tile + th.dy + 2 * th.dout + th.sink + th.wino + th.wgroup + th.wgrad + th.pack + th.patch
+    + net.conv_params
 
   -- Layer table for the runtime and the reference tests.
   local tensor_index = {}
@@ -203,8 +204,8 @@ function M.plan(net, arch)
   net.buffers[#net.buffers + 1] = { summary = string.format("%-14s %-8s %-60s %s", "dhead[2]", "float",
     string.format("[%d][N] dense gradients, ping-pong", widths), mib(widths * 8) .. " per image") }
   net.buffers[#net.buffers + 1] = { summary = string.format("%-14s %-8s %-60s %s", "per thread", "float",
-    string.format("tile %d, dy %d, dout 2x%d, sink %d, wino %d, wgroup %d, wgrad %d, pack %d, grad %d", th.tile, th.dy,
-      th.dout, th.sink, th.wino, th.wgroup, th.wgrad, th.pack, net.conv_params),
+    string.format("tile %d, dy %d, dout 2x%d, sink %d, wino %d, wgroup %d, wgrad %d, pack %d, patch %d, grad %d", th.tile,
+      th.dy, th.dout, th.sink, th.wino, th.wgroup, th.wgrad, th.pack, th.patch, net.conv_params),
     mib(net.thread_floats * 4) .. " per thread") }
   return net
 end

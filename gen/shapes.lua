@@ -524,6 +524,7 @@ function M.infer(net, arch, tuning)
       op.WC = chunk_width(op.W, arch.max_width_chunk)
       op.max_width_chunk = arch.max_width_chunk
       op.wino_bwd_images = arch.wino_bwd_images
+      op.patches = op.first and arch.first_bwd_w_patches or nil
       op.flops = 2 * op.H * op.W * op.K * op.C * 9
       op.BWR = band_rows(op, arch.bwd_weight_rows)
       local err = apply_tuning(op, tuning, net)

@@ -161,6 +161,21 @@ static inline void $(L.name)_bn_backward_band(const hep_model *m, int n, float *
 }
 
 @ end
+@ if L.patches then
+/* The input patches of conv rows y .. y+$(L.BWC - 1) for backward-weights:
+ * patch [$(L.BWC)][$(L.W)][3][3][$(L.C)], each pixel's 3x3 window of all channels (the
+ * tap order of the weight gradient's blocks), from the zero-bordered input. */
+static inline void $(L.name)_input_patches(const float *in, int y, float *restrict patch)
+{
+    enum { W = $(L.W), C = $(L.C), ROWS = $(L.BWC) };
+    for (int dy = 0; dy < ROWS; dy++)
+        for (int x = 0; x < W; x++)
+            for (int r = 0; r < 3; r++)
+                memcpy(patch + ((size_t)(dy * W + x) * 3 + r) * 3 * C, in + ((size_t)(y + dy + r) * (W + 2) + x) * C,
+                       sizeof(float) * 3 * C);
+}
+
+@ end
 static void $(L.name)_backward_image(hep_model *m, hep_thread *t, int n, const float *dout, float *din,
                                      const hep_pass *pass)
 {
@@ -198,7 +213,17 @@ static void $(L.name)_backward_image(hep_model *m, hep_thread *t, int n, const f
 @ end
         t1 = omp_get_wtime(); t->bwd_d[$(L.index0)] += t1 - t0; t0 = t1;
 
-@ if not L.wino_bwd_w then
+@ if L.patches then
+        /* Weight gradient: for $(L.BWC) rows at a time, their input patches, then per
+         * block one call for all 9 taps (dy's rows times the patches). */
+        for (int y = h0; y < h0 + BWR; y += BWC) {
+            $(L.name)_input_patches(in, y, t->patch);
+            for (int kb = 0; kb < KB; kb++)
+                m->$(L.name)_bwd_w(dy + ((kb * DYH + y - dy_top) * (W + 2) + 1) * B, t->patch,
+                                   dweight + (size_t)kb * 9 * C * B, &rows);
+        }
+        t1 = omp_get_wtime(); t->bwd_w[$(L.index0)] += t1 - t0; t0 = t1;
+@ elseif not L.wino_bwd_w then
         /* Weight gradient: for each tap, the band's dy times the input, $(L.BWC) of
          * its rows per call$(L.BWC < L.BWR and " (they stay in L1 while the kernel passes over them)" or ""). */
         for (int kb = 0; kb < KB; kb++)

@@ -56,6 +56,7 @@ typedef struct {
     float *wgrad;   /* [$(N.thread.wgrad)] Winograd backward-weights: transformed-domain weight gradients */
     int wgroup_images[$(#N.ops)];   /* per layer: images whose tiles wait in wgroup for their products */
     float *pack;    /* [$(N.thread.pack)] a dense backward-data call's weight rows, packed (gen/arch.lua) */
+    float *patch;   /* [$(N.thread.patch)] the first conv's input patches for backward-weights (gen/arch.lua) */
     float *grad;    /* [$(N.conv_params)] private conv weight/bias gradients */
     double bwd_d[$(#N.ops)], bwd_w[$(#N.ops)];   /* seconds per layer, this thread */
 } hep_thread;
@@ -248,6 +249,7 @@ static void carve_threads(hep_thread *thr, int threads, char *cursor)
         thr[t].wgroup = s;                 s += $(N.thread.wgroup);
         thr[t].wgrad = s;                  s += $(N.thread.wgrad);
         thr[t].pack = s;                   s += $(N.thread.pack);
+        thr[t].patch = s;                  s += $(N.thread.patch);
         thr[t].grad = s;
     }
 }

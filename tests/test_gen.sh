@@ -116,6 +116,23 @@ dense_packing() {
 }
 check "gen: dense backward-data packs its weight rows on hsw and knl code only" dense_packing
 
+# The first conv's backward-weights runs from the input patches (one call of
+# n = 27 per block) on knl and skx code, and tap by tap (n = 3) on hsw code.
+first_conv_patches() {
+    local d=$LOGDIR/gen-patches arch
+    for arch in hsw knl skx; do
+        rm -rf "$d/$arch"; mkdir -p "$d/$arch"
+        lua5.4 gen/main.lua networks/hep224.lua $arch "$d/$arch" >/dev/null || return 1
+        grep "conv1 backward-weights: " "$d/$arch/model.c" | head -1
+    done
+    for arch in knl skx; do
+        grep -q "conv1 backward-weights: m=64 n=27 k=224, from the input patches" "$d/$arch/model.c" &&
+            grep -q "conv1_input_patches(in, y, t->patch);" "$d/$arch/model.c" || { echo "$arch: no patches"; return 1; }
+    done
+    grep -q "conv1 backward-weights: m=32 n=3 k=224" "$d/hsw/model.c" && ! grep -q "conv1_input_patches" "$d/hsw/model.c"
+}
+check "gen: the first conv's backward-weights reads input patches on knl and skx code only" first_conv_patches
+
 echo "== tuning (make tune and tuning files)"
 check "tune: the choice rule takes a faster value only past the margin" lua5.4 tests/tune_plan_test.lua
 # make tune's and make bench's record of the CPU: the model name, then the

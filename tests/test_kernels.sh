@@ -31,6 +31,10 @@ check "layers hep224-hsw (batch 3)" layers_on_target hep224 hsw 3 hsw
 # on the first conv (drawn for the whole row of channel blocks)
 check "layers tiny_flatten-native, dropout unpooled and first (batch 4)" layers_on_target tiny_flatten native 4 ""
 check "layers tiny_flatten-hsw, dropout unpooled and first (batch 4)" layers_on_target tiny_flatten hsw 4 hsw
+# the first conv's backward-weights from its input patches (knl and skx
+# code) with 20 input channels: one call of n = 180 per block
+arch_check "layers wide_input-knl, a 20-channel first conv by input patches (batch 3)" knl \
+    layers_on_target wide_input knl 3 knl
 # every layer's output and pool mask by streaming stores (the default streams
 # only outputs past 64 MiB for the batch, which these small batches are not):
 # the first conv, a Winograd forward (hep64), a direct one, batch norm's

@@ -108,11 +108,19 @@ function M.plan(op, ctx)
       lda = B, ldb = op.C, ldc = B,
       call = string.format("libxsmm_smmdispatch_reducebatch_offs(%d, %d, %d, &lda, &ldb, &ldc, &one, &zero, &no_trans, NULL)",
         B, op.WC, op.C) }
+    -- one tap's C channels of the input in place, or all 9 taps at once from
+    -- the patches [BWC][W][9C] (gen/arch.lua first_bwd_w_patches)
+    local n, row_bytes, from = op.C, (op.W + 2) * op.C * 4, ""
+    if op.patches then
+      n, from = 9 * op.C, ", from the input patches"
+      row_bytes = op.W * n * 4
+      ctx.thread_need("patch", op.BWC * op.W * n)
+    end
     ctx.add_kernel { field = op.name .. "_bwd_w", type = "libxsmm_smmfunction_reducebatch_strd",
-      comment = string.format("%s backward-weights: m=%d n=%d k=%d, %s", op.name, B, op.C, op.W, call_rows_text(op)),
-      lda = B, ldb = op.C, ldc = B,
+      comment = string.format("%s backward-weights: m=%d n=%d k=%d%s, %s", op.name, B, n, op.W, from, call_rows_text(op)),
+      lda = B, ldb = n, ldc = B,
       call = string.format("libxsmm_smmdispatch_reducebatch_strd(%d, %d, %d, %d, %d, &lda, &ldb, &ldc, &one, &one, &trans_b, NULL)",
-        B, op.C, op.W, (op.W + 2) * B * 4, (op.W + 2) * op.C * 4) }
+        B, n, op.W, (op.W + 2) * B * 4, row_bytes) }
   else
     op.fwd_a_offs, op.fwd_b_offs = offsets(op.CB, op.H + 2, op.W, B, B * B * 4)
     op.bwd_a_offs, op.bwd_b_offs = offsets(op.KB, op.H + 2, op.W, B, B * B * 4)
