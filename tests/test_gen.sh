@@ -101,13 +101,18 @@ check "gen: native takes the blocking of the ISA the compiler sees (AVX-512, AVX
 # Dense backward-data packs each call's weight rows (gen/arch.lua) on hsw
 # and knl code, rows 528 floats apart for hep64's fc1 (512-input calls), and
 # reads them in place (8192 floats apart) on skx code.
+# gen_each_arch NET DIR: NET's model for hsw, knl and skx into DIR/<arch>.
+gen_each_arch() {
+    local arch
+    for arch in hsw knl skx; do
+        rm -rf "$2/$arch"; mkdir -p "$2/$arch"
+        lua5.4 gen/main.lua "networks/$1.lua" $arch "$2/$arch" >/dev/null || return 1
+    done
+}
 dense_packing() {
     local d=$LOGDIR/gen-pack arch
-    for arch in hsw knl skx; do
-        rm -rf "$d/$arch"; mkdir -p "$d/$arch"
-        lua5.4 gen/main.lua networks/hep64.lua $arch "$d/$arch" >/dev/null || return 1
-        grep -A1 "fc1 backward-data: " "$d/$arch/model.c" | grep "ldb"
-    done
+    gen_each_arch hep64 "$d" || return 1
+    grep -A1 "fc1 backward-data: " "$d"/*/model.c | grep "ldb"
     for arch in hsw knl; do
         grep -A1 "fc1 backward-data: .*, packed \*/" "$d/$arch/model.c" | grep -q "ldb = 528," &&
             grep -q "memcpy(pack + (size_t)o \* 528, weight" "$d/$arch/model.c" || { echo "$arch: not packed"; return 1; }
@@ -120,11 +125,8 @@ check "gen: dense backward-data packs its weight rows on hsw and knl code only" 
 # n = 27 per block) on knl and skx code, and tap by tap (n = 3) on hsw code.
 first_conv_patches() {
     local d=$LOGDIR/gen-patches arch
-    for arch in hsw knl skx; do
-        rm -rf "$d/$arch"; mkdir -p "$d/$arch"
-        lua5.4 gen/main.lua networks/hep224.lua $arch "$d/$arch" >/dev/null || return 1
-        grep "conv1 backward-weights: " "$d/$arch/model.c" | head -1
-    done
+    gen_each_arch hep224 "$d" || return 1
+    grep -h -A0 "conv1 backward-weights: " "$d"/*/model.c | grep "{"
     for arch in knl skx; do
         grep -q "conv1 backward-weights: m=64 n=27 k=224, from the input patches" "$d/$arch/model.c" &&
             grep -q "conv1_input_patches(in, y, t->patch);" "$d/$arch/model.c" || { echo "$arch: no patches"; return 1; }
