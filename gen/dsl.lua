@@ -38,14 +38,10 @@ local function sorted_keys(t)
   return ks
 end
 
---- Load `path`; returns network table {name=, file=, layers={...}} or nil, errors.
-function M.load(path)
-  local errors = {}
+--- The globals a network file sees: the layer constructors, `network`, and
+-- a few safe libraries; any other name is an error that lists the kinds.
+local function sandbox(path)
   local chunk_name = "@" .. path
-  local function err_at(line, what)
-    errors[#errors + 1] = string.format("%s:%d: %s", path, line or 0, what)
-  end
-
   local env = {
     ipairs = ipairs, pairs = pairs, tostring = tostring, tonumber = tonumber,
     string = string, table = table, math = math, error = error, type = type,
@@ -74,8 +70,12 @@ function M.load(path)
     error(string.format("unknown layer kind or name '%s' (layers: %s, and network)",
       tostring(name), table.concat(kind_list, ", ")), 2)
   end })
+  return env
+end
 
-  local f, lerr = loadfile(path, "t", env)
+--- Run the network file in its sandbox: the `network {}` it returns, or nil, errors.
+local function run_file(path)
+  local f, lerr = loadfile(path, "t", sandbox(path))
   if not f then return nil, { lerr } end
   -- A network file is a program: stop one that runs away (a loop to
   -- math.huge, a table that grows forever) with a message, not a hang.
@@ -93,7 +93,6 @@ function M.load(path)
   if type(result) ~= "table" or not result.is_network then
     return nil, { path .. ":1: the file must `return network { name = ..., layers... }`" }
   end
-
   if not result.line or result.line < 1 then
     -- `return network {...}` is a tail call, which leaves no caller line
     local n = 0
@@ -102,26 +101,20 @@ function M.load(path)
       if text:match("^%s*return%s+network") then result.line = n; break end
     end
   end
-  local spec = result.spec
-  local net = { file = path, layers = {}, line = result.line }
-  if type(spec.name) ~= "string" or not spec.name:match("^[%a_][%w_]*$") then
-    err_at(result.line, "network: 'name' must be a C identifier string")
-  end
-  net.name = spec.name
-  for k in pairs(spec) do
-    if type(k) ~= "number" and k ~= "name" then
-      err_at(result.line, string.format("network: unknown key %s (known: name, and the layers)", show(k)))
-    end
-  end
+  return result
+end
 
+--- The network's layers in order, its nested lists of layers expanded.
+local function flatten_layers(spec, err_at)
+  local layers = {}
   local expanding = {}   -- lists being expanded: a list that contains itself is an error, not a hang
   local cycle_reported = false
   local function add(item)
     if type(item) == "table" and item.kind then
-      net.layers[#net.layers + 1] = item
+      layers[#layers + 1] = item
     elseif type(item) == "table" then
       if expanding[item] then
-        if not cycle_reported then err_at(result.line, "network: a list of layers contains itself") end
+        if not cycle_reported then err_at("network: a list of layers contains itself") end
         cycle_reported = true
         return
       end
@@ -129,14 +122,18 @@ function M.load(path)
       for _, sub in ipairs(item) do add(sub) end
       expanding[item] = nil
     else
-      err_at(result.line, "network: expected a layer or a list of layers, got " .. type(item))
+      err_at("network: expected a layer or a list of layers, got " .. type(item))
     end
   end
   for _, item in ipairs(spec) do add(item) end
+  return layers
+end
 
-  -- Unknown and missing keys, and default names (conv1, conv2, ...).
+--- Each layer's name (default: conv1, conv2, ... by kind), unique, and its
+-- keys: none unknown, none required missing.
+local function check_layers(layers, err_at)
   local count, seen = {}, {}
-  for _, l in ipairs(net.layers) do
+  for _, l in ipairs(layers) do
     count[l.kind] = (count[l.kind] or 0) + 1
     local known = M.kinds[l.kind]
     l.name = l.args.name
@@ -164,8 +161,29 @@ function M.load(path)
       end
     end
   end
+end
+
+--- Load `path`; returns network table {name=, file=, layers={...}} or nil, errors.
+function M.load(path)
+  local result, errs = run_file(path)
+  if not result then return nil, errs end
+  local errors = {}
+  local function err_at(line, what)
+    errors[#errors + 1] = string.format("%s:%d: %s", path, line or 0, what)
+  end
+  local spec = result.spec
+  if type(spec.name) ~= "string" or not spec.name:match("^[%a_][%w_]*$") then
+    err_at(result.line, "network: 'name' must be a C identifier string")
+  end
+  for k in pairs(spec) do
+    if type(k) ~= "number" and k ~= "name" then
+      err_at(result.line, string.format("network: unknown key %s (known: name, and the layers)", show(k)))
+    end
+  end
+  local layers = flatten_layers(spec, function(what) err_at(result.line, what) end)
+  check_layers(layers, err_at)
   if #errors > 0 then return nil, errors end
-  return net
+  return { file = path, name = spec.name, layers = layers, line = result.line }
 end
 
 return M

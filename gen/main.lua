@@ -84,6 +84,7 @@ if not net then die(errs) end
 local inferred
 inferred, errs = shapes.infer(net, arch, tuned)
 if not inferred then die(errs) end
+for _, note in ipairs(inferred.notes) do io.stderr:write("gen: note: ", note, "\n") end
 plan.plan(inferred, arch)
 
 local alternatives = {}

@@ -49,23 +49,25 @@ function M.kernel_groups(kernels)
   return groups
 end
 
-function M.plan(net, arch)
+--- The context the layer modules plan in: what they add goes into net's
+-- tensors, state, buffers, kernels, probes and per-thread areas.
+local function plan_context(net, arch)
   net.tensors, net.buffers, net.kernels, net.probes = {}, {}, {}, {}
   net.thread = { tile = 0, dy = 0, dout = 0, sink = 0, wino = 0, wgroup = 0, wgrad = 0, pack = 0, patch = 0 }
   net.state_tensors, net.num_state = {}, 0
-  net.conv_ops, net.dense_ops = {}, {}
-  local widths = 0
-  local offset = 0
-  local ctx = { arch = arch, ones_len = 0 }
+  -- params: floats of parameters so far; widths: the widest head or dense
+  -- layer (the dense gradients' rows); dense_in_most: the widest dense input
+  local ctx = { arch = arch, ones_len = 0, params = 0, widths = 0, dense_in_most = 0 }
 
   function ctx.add_tensor(name, kind, shape, count, fan_in, to_plain, from_plain)
+    local offset = ctx.params
     local t = { name = name, kind = kind, shape = shape, count = count, fan_in = fan_in, offset = offset }
     local copy = string.format("memcpy(%%s + %d, %%s + %d, sizeof(float) * %d);", offset, offset, count)
     t.to_plain = to_plain and string.format(to_plain, offset, offset) or string.format(copy, "plain", "internal")
     t.from_plain = from_plain and string.format(from_plain, offset, offset) or string.format(copy, "internal", "plain")
     net.tensors[#net.tensors + 1] = t
-    offset = offset + count
-    return t.offset
+    ctx.params = offset + count
+    return offset
   end
   -- Model state that is not trained (batch norm's running averages): its own
   -- array, plain order, `init` its initial value.
@@ -90,10 +92,15 @@ function M.plan(net, arch)
     net.thread[what] = at + floats
     return at
   end
-  function ctx.head_width(w) widths = math.max(widths, w) end
-  local dense_in = 0
-  function ctx.dense_in(w) dense_in = math.max(dense_in, w) end
+  function ctx.head_width(w) ctx.widths = math.max(ctx.widths, w) end
+  function ctx.dense_in(w) ctx.dense_in_most = math.max(ctx.dense_in_most, w) end
+  return ctx
+end
 
+--- Each layer module's plan(), the convs first (their parameters are the
+-- prefix that per-thread gradient copies cover).
+local function plan_layers(net, ctx)
+  net.conv_ops, net.dense_ops = {}, {}
   for i, op in ipairs(net.ops) do op.index0 = i - 1 end
   for _, op in ipairs(net.ops) do
     if op.kind == "conv" then
@@ -103,7 +110,7 @@ function M.plan(net, arch)
       net.conv_ops[#net.conv_ops + 1] = op
     end
   end
-  net.conv_params = offset
+  net.conv_params = ctx.params
   for _, op in ipairs(net.ops) do
     if op.kind ~= "conv" then
       ctx.layer = op.name
@@ -118,17 +125,18 @@ function M.plan(net, arch)
       end
     end
   end
-  net.num_params = offset
-  net.head_width = widths
-  if dense_in > 0 then
-    ctx.add_buffer { field = "dense_in_t", ctype = "float", count = "N * " .. dense_in,
-      shape = string.format("[N][%d] a dense layer's input, transposed for backward-weights", dense_in),
-      per_image = dense_in * 4 }
+  net.num_params = ctx.params
+  net.head_width = ctx.widths
+end
+
+--- The buffers the whole network shares: dense layers' transposed input,
+-- and with batch norm the conv output gradients of the whole batch.
+local function plan_shared_buffers(net, ctx)
+  if ctx.dense_in_most > 0 then
+    ctx.add_buffer { field = "dense_in_t", ctype = "float", count = "N * " .. ctx.dense_in_most,
+      shape = string.format("[N][%d] a dense layer's input, transposed for backward-weights", ctx.dense_in_most),
+      per_image = ctx.dense_in_most * 4 }
   end
-  net.kernel_groups = M.kernel_groups(net.kernels)
-  net.ones_len = ctx.ones_len
-  net.x0_floats = (net.input.h + 2) * (net.input.w + 2) * net.input.c
-  local th = net.thread
   net.has_bn = ctx.has_bn or false
   if net.has_bn then
     -- Batch norm needs batch sums between the layers' backward passes, so
@@ -142,45 +150,50 @@ function M.plan(net, arch)
         shape = string.format("[N][%d] conv output gradients, ping-pong (batch norm)", most), per_image = most * 4 }
     end
   end
-  net.thread_floats = th.tile + th.dy + 2 * th.dout + th.sink + th.wino + th.wgroup + th.wgrad + th.pack + th.patch
-    + net.conv_params
+end
 
-  -- Layer table for the runtime and the reference tests.
+local LAYER_KINDS = { conv = 0, avgpool = 1, flatten = 2, dense = 3, softmax_xent = 4 }
+
+--- One op's row of the layer table (runtime/model.h's hep_layer_info);
+-- tensor_index maps a parameter offset to its tensor's index.
+local function layer_info(net, op, tensor_index)
+  local l = { name = op.name, kind = LAYER_KINDS[op.kind], relu = op.relu and 1 or 0, pool = op.pool and 1 or 0,
+              dropout = op.dropout or 0, weight = -1, bias = -1, flops = op.flops or 0 }
+  if op.kind == "conv" then
+    l.in_c, l.in_h, l.in_w, l.out_c, l.out_h, l.out_w = op.C, op.H, op.W, op.K, op.OH, op.OW
+  elseif op.kind == "dense" then
+    l.in_c, l.in_h, l.in_w, l.out_c, l.out_h, l.out_w = op.IN, 1, 1, op.OUT, 1, 1
+  elseif op.kind == "softmax_xent" then
+    l.in_c, l.in_h, l.in_w, l.out_c, l.out_h, l.out_w = op.classes, 1, 1, op.classes, 1, 1
+  else
+    l.in_c, l.in_h, l.in_w, l.out_c, l.out_h, l.out_w = op.C, op.H, op.W, op.F, 1, 1
+  end
+  if op.w_off then l.weight, l.bias = tensor_index[op.w_off], op.b_off and tensor_index[op.b_off] or -1 end
+  l.bn_scale, l.bn_shift, l.bn_mean, l.bn_var, l.bn_eps, l.bn_momentum = -1, -1, -1, -1, 0, 0
+  l.winograd_passes, l.winograd_tile = 0, 0
+  if op.wino then
+    l.winograd_passes = (op.wino_fwd and 1 or 0) + (op.wino_bwd_d and 2 or 0) + (op.wino_bwd_w and 4 or 0)
+    l.winograd_tile = op.wino
+  end
+  if op.bn then
+    l.bn_scale, l.bn_shift = tensor_index[op.scale_off], tensor_index[op.shift_off]
+    for i, t in ipairs(net.state_tensors) do
+      if t.offset == op.mean_off then l.bn_mean = i - 1 end
+      if t.offset == op.var_off then l.bn_var = i - 1 end
+    end
+    l.bn_eps, l.bn_momentum = op.bn.eps, op.bn.momentum
+  end
+  return l
+end
+
+--- The layer table for the runtime and the reference tests, and the
+-- network facts the config checks compare with.
+local function describe_layers(net)
   local tensor_index = {}
   for i, t in ipairs(net.tensors) do tensor_index[t.offset] = i - 1 end
-  local kinds = { conv = 0, avgpool = 1, flatten = 2, dense = 3, softmax_xent = 4 }
   net.layer_infos = {}
-  for _, op in ipairs(net.ops) do
-    local l = { name = op.name, kind = kinds[op.kind], relu = op.relu and 1 or 0, pool = op.pool and 1 or 0,
-                dropout = op.dropout or 0, weight = -1, bias = -1, flops = op.flops or 0 }
-    if op.kind == "conv" then
-      l.in_c, l.in_h, l.in_w, l.out_c, l.out_h, l.out_w = op.C, op.H, op.W, op.K, op.OH, op.OW
-    elseif op.kind == "dense" then
-      l.in_c, l.in_h, l.in_w, l.out_c, l.out_h, l.out_w = op.IN, 1, 1, op.OUT, 1, 1
-    elseif op.kind == "softmax_xent" then
-      l.in_c, l.in_h, l.in_w, l.out_c, l.out_h, l.out_w = op.classes, 1, 1, op.classes, 1, 1
-    else
-      l.in_c, l.in_h, l.in_w, l.out_c, l.out_h, l.out_w = op.C, op.H, op.W, op.F, 1, 1
-    end
-    if op.w_off then l.weight, l.bias = tensor_index[op.w_off], op.b_off and tensor_index[op.b_off] or -1 end
-    l.bn_scale, l.bn_shift, l.bn_mean, l.bn_var, l.bn_eps, l.bn_momentum = -1, -1, -1, -1, 0, 0
-    l.winograd_passes, l.winograd_tile = 0, 0
-    if op.wino then
-      l.winograd_passes = (op.wino_fwd and 1 or 0) + (op.wino_bwd_d and 2 or 0) + (op.wino_bwd_w and 4 or 0)
-      l.winograd_tile = op.wino
-    end
-    if op.bn then
-      l.bn_scale, l.bn_shift = tensor_index[op.scale_off], tensor_index[op.shift_off]
-      for i, t in ipairs(net.state_tensors) do
-        if t.offset == op.mean_off then l.bn_mean = i - 1 end
-        if t.offset == op.var_off then l.bn_var = i - 1 end
-      end
-      l.bn_eps, l.bn_momentum = op.bn.eps, op.bn.momentum
-    end
-    net.layer_infos[#net.layer_infos + 1] = l
-  end
+  for _, op in ipairs(net.ops) do net.layer_infos[#net.layer_infos + 1] = layer_info(net, op, tensor_index) end
 
-  -- Network facts for the config checks.
   local pooled, filters, fc = 0, nil, 0
   for _, op in ipairs(net.conv_ops) do
     if op.pool then pooled = pooled + 1 end
@@ -189,24 +202,41 @@ function M.plan(net, arch)
   if #net.dense_ops > 1 then fc = net.dense_ops[1].OUT end
   net.facts = { num_pooled_convs = pooled, num_filters = filters, num_fc_units = fc,
                 global_avgpool = net.head.kind == "avgpool" and 1 or 0 }
+end
 
-  -- Memory plan summary lines (for the generated header).
+--- The memory plan's summary lines, for the generated header.
+local function summarise_memory(net)
+  local th = net.thread
   local function mib(bytes) return string.format("%.2f MiB", bytes / 1048576) end
+  local function line(field, ctype, shape, size) return string.format("%-14s %-8s %-60s %s", field, ctype, shape, size) end
   for _, b in ipairs(net.buffers) do
-    local size = b.per_image and (mib(b.per_image) .. " per image") or mib(b.fixed)
-    b.summary = string.format("%-14s %-8s %-60s %s", b.field, b.ctype, b.shape, size)
+    b.summary = line(b.field, b.ctype, b.shape, b.per_image and (mib(b.per_image) .. " per image") or mib(b.fixed))
   end
-  table.insert(net.buffers, 1, { summary = string.format("%-14s %-8s %-60s %s", "params, grads", "float",
+  table.insert(net.buffers, 1, { summary = line("params, grads", "float",
     string.format("[%d] each", net.num_params), mib(net.num_params * 4) .. " each") })
-  table.insert(net.buffers, 2, { summary = string.format("%-14s %-8s %-60s %s", "x0", "float",
+  table.insert(net.buffers, 2, { summary = line("x0", "float",
     string.format("[N][%d][%d][%d] input, zero border", net.input.h + 2, net.input.w + 2, net.input.c),
     mib(net.x0_floats * 4) .. " per image") })
-  net.buffers[#net.buffers + 1] = { summary = string.format("%-14s %-8s %-60s %s", "dhead[2]", "float",
-    string.format("[%d][N] dense gradients, ping-pong", widths), mib(widths * 8) .. " per image") }
-  net.buffers[#net.buffers + 1] = { summary = string.format("%-14s %-8s %-60s %s", "per thread", "float",
+  net.buffers[#net.buffers + 1] = { summary = line("dhead[2]", "float",
+    string.format("[%d][N] dense gradients, ping-pong", net.head_width), mib(net.head_width * 8) .. " per image") }
+  net.buffers[#net.buffers + 1] = { summary = line("per thread", "float",
     string.format("tile %d, dy %d, dout 2x%d, sink %d, wino %d, wgroup %d, wgrad %d, pack %d, patch %d, grad %d", th.tile,
       th.dy, th.dout, th.sink, th.wino, th.wgroup, th.wgrad, th.pack, th.patch, net.conv_params),
     mib(net.thread_floats * 4) .. " per thread") }
+end
+
+function M.plan(net, arch)
+  local ctx = plan_context(net, arch)
+  plan_layers(net, ctx)
+  plan_shared_buffers(net, ctx)
+  net.kernel_groups = M.kernel_groups(net.kernels)
+  net.ones_len = ctx.ones_len
+  net.x0_floats = (net.input.h + 2) * (net.input.w + 2) * net.input.c
+  local th = net.thread
+  net.thread_floats = th.tile + th.dy + 2 * th.dout + th.sink + th.wino + th.wgroup + th.wgrad + th.pack + th.patch
+    + net.conv_params
+  describe_layers(net)
+  summarise_memory(net)
   return net
 end
 

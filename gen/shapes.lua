@@ -302,235 +302,306 @@ local function check_batchnorm(l, fail)
   return good and { name = l.name, line = l.line, momentum = momentum, eps = eps } or nil
 end
 
-function M.infer(net, arch, tuning)
-  local errors = {}
-  local function fail(layer, fmt, ...)
-    errors[#errors + 1] = string.format("%s:%d: layer %s: " .. fmt, net.file, layer.line or 0, layer.name, ...)
+--- The layer list being read, front to back: `take(kind)` consumes the next
+-- layer when it is of that kind; `fail` adds an error naming the file, line
+-- and layer; `dropouts` numbers the dropout layers (one RNG stream each, in
+-- file order).
+local function layer_reader(net)
+  local r = { net = net, layers = net.layers, i = 1, errors = {}, dropouts = 0 }
+  function r.fail(layer, fmt, ...)
+    r.errors[#r.errors + 1] = string.format("%s:%d: layer %s: " .. fmt, net.file, layer.line or 0, layer.name, ...)
   end
-  local layers = net.layers
-  local ops = {}
-  local i                         -- next layer to consume
-  local cur                       -- current shape {c, h, w} or {features}
-  local dropout_id = 0            -- RNG stream per dropout layer, in file order
+  function r.next() return r.layers[r.i] end
+  function r.take(kind)
+    local l = r.layers[r.i]
+    if l and l.kind == kind then r.i = r.i + 1; return l end
+    return nil
+  end
+  function r.take_dropout()
+    if not r.take("dropout") then return nil end
+    r.dropouts = r.dropouts + 1
+    return r.dropouts
+  end
+  return r
+end
 
-  local first = layers[1]
+--- The input layer: its shape {c, h, w}, or nil with the errors recorded.
+local function read_input(r)
+  local first, net = r.next(), r.net
   if not first or first.kind ~= "input" then
-    errors[#errors + 1] = string.format("%s:%d: network %s: the first layer must be input { channels=, height=, width= }",
+    r.errors[#r.errors + 1] = string.format("%s:%d: network %s: the first layer must be input { channels=, height=, width= }",
       net.file, (first and first.line) or net.line or 0, tostring(net.name))
-    return nil, errors
+    return nil
   end
   for _, k in ipairs({ "channels", "height", "width" }) do
     local v, max = first.args[k], k == "channels" and MAX_CHANNELS or MAX_SIDE
     if not is_pos_int(v) then
-      fail(first, "'%s' must be a positive integer, got %s", k, show(v))
+      r.fail(first, "'%s' must be a positive integer, got %s", k, show(v))
     elseif v > max then
-      fail(first, "'%s' = %d is larger than the generator supports (%d)", k, v, max)
+      r.fail(first, "'%s' = %d is larger than the generator supports (%d)", k, v, max)
     end
   end
-  if #errors > 0 then return nil, errors end
-  cur = { c = first.args.channels, h = first.args.height, w = first.args.width }
-  local input = { c = cur.c, h = cur.h, w = cur.w }
-  i = 2
+  if #r.errors > 0 then return nil end
+  r.take("input")
+  return { c = first.args.channels, h = first.args.height, w = first.args.width }
+end
 
-  local function take(kind)
-    local l = layers[i]
-    if l and l.kind == kind then i = i + 1; return l end
+--- A conv's own keys against the shape it reads (cur): whether they can be used.
+local function check_conv_args(r, l, cur)
+  local a, ok = l.args, true
+  if not is_pos_int(a.filters) then
+    r.fail(l, "'filters' must be a positive integer, got %s", show(a.filters)); ok = false
+  elseif a.filters > MAX_CHANNELS then
+    r.fail(l, "'filters' = %d is larger than the generator supports (%d)", a.filters, MAX_CHANNELS); ok = false
+  end
+  if a.size ~= nil and a.size ~= 3 then
+    r.fail(l, "'size' = %s is not supported: only 3x3 convolutions are generated", show(a.size)); ok = false
+  end
+  if a.stride ~= nil and a.stride ~= 1 then
+    r.fail(l, "'stride' = %s is not supported: only stride 1", show(a.stride)); ok = false
+  end
+  if a.padding ~= nil and a.padding ~= "same" then
+    r.fail(l, "'padding' = %s is not supported: only \"same\"", show(a.padding)); ok = false
+  end
+  local elements = math.max(cur.c, ok and a.filters or 1) * (cur.h + 2) * (cur.w + 2)
+  if elements > MAX_ELEMENTS then
+    r.fail(l, "one image's tensor here has %d elements, more than the generator supports (%d)",
+      elements, MAX_ELEMENTS); ok = false
+  end
+  return ok
+end
+
+--- The conv's `algorithm` key into op.algorithm: whether it can be used.
+local function check_algorithm(r, l, op)
+  op.algorithm = l.args.algorithm or "auto"
+  local tile = WINOGRAD_TILE[op.algorithm]
+  if op.algorithm ~= "direct" and op.algorithm ~= "auto" and not tile then
+    r.fail(l, "'algorithm' = %s is not one of \"auto\" (the tuning file's choice, else the cost model's), "
+      .. "\"direct\", \"winograd2\" (Winograd F(2x2,3x3)), \"winograd4\" (F(4x4,3x3)), \"winograd6\" (F(6x6,3x3))",
+      show(l.args.algorithm)); return false
+  elseif tile and not winograd_fits(op, tile) then
+    r.fail(l, "algorithm %q needs a conv that is not the first (its input channels come in blocks)", op.algorithm)
+    return false
+  end
+  return true
+end
+
+--- A max-pool after a conv that reads cur (the only kind: 2x2, stride 2):
+-- whether it can be used.
+local function check_pool(r, p, cur)
+  local ps, pst = p.args.size or 2, p.args.stride or p.args.size or 2
+  if ps ~= 2 or pst ~= 2 then
+    r.fail(p, "only 2x2 max-pool with stride 2 is supported (got size %s, stride %s)", show(ps), show(pst))
+    return false
+  elseif cur.h % 2 ~= 0 or cur.w % 2 ~= 0 then
+    r.fail(p, "2x2 max-pool on an odd size %dx%d: height and width must be even", cur.h, cur.w)
+    return false
+  end
+  return true
+end
+
+--- One convolution block, conv [batchnorm] [relu] [maxpool] [dropout], on
+-- the shape cur: its op (nil where a key is bad) and the shape it gives.
+local function read_conv_block(r, cur, index)
+  local l = r.take("conv")
+  local ok = check_conv_args(r, l, cur)
+  local op = { kind = "conv", name = l.name, line = l.line, index = index,
+               C = cur.c, H = cur.h, W = cur.w, K = ok and l.args.filters or 1, first = (index == 1) }
+  local bn = r.take("batchnorm")
+  if bn then
+    op.bn = check_batchnorm(bn, r.fail)
+    if not op.bn then ok = false end
+  end
+  ok = check_algorithm(r, l, op) and ok
+  op.relu = r.take("relu") ~= nil
+  local p = r.take("maxpool")
+  if p then
+    ok = check_pool(r, p, cur) and ok
+    op.pool = true
+  end
+  op.dropout = r.take_dropout()
+  op.OH = op.pool and cur.h // 2 or cur.h
+  op.OW = op.pool and cur.w // 2 or cur.w
+  return ok and op or nil, { c = op.K, h = op.OH, w = op.OW }
+end
+
+--- The head after the last conv block: global average pool or flatten.
+-- Its op and the features it gives, or nil (errors recorded).
+local function read_head(r, cur)
+  local head = r.next()
+  if head and head.kind == "avgpool" then
+    r.take("avgpool")
+    if head.args.global == false then
+      r.fail(head, "only global average pooling is supported (global = true)")
+    end
+    return { kind = "avgpool", name = head.name, line = head.line, C = cur.c, H = cur.h, W = cur.w, F = cur.c }
+  elseif head and head.kind == "flatten" then
+    r.take("flatten")
+    return { kind = "flatten", name = head.name, line = head.line, C = cur.c, H = cur.h, W = cur.w,
+             F = cur.c * cur.h * cur.w }
+  elseif head and head.kind == "batchnorm" then
+    r.fail(head, "batchnorm must directly follow a conv (conv, batchnorm, relu, maxpool, dropout)")
+  else
+    r.fail(head or r.layers[#r.layers], "after the convolutions the network needs avgpool {} or flatten {} (got %s)",
+      head and head.kind or "end of network")
+  end
+  return nil
+end
+
+--- One dense block, dense [relu] [dropout], on f features: its op.
+local function read_dense_block(r, f)
+  local l = r.take("dense")
+  local units = l.args.units
+  if not is_pos_int(units) then
+    r.fail(l, "'units' must be a positive integer, got %s", show(units)); units = nil
+  elseif units > MAX_UNITS then
+    r.fail(l, "'units' = %d is larger than the generator supports (%d)", units, MAX_UNITS); units = nil
+  elseif f * units > MAX_ELEMENTS then
+    r.fail(l, "%d x %d weights are more than the generator supports (%d)", f, units, MAX_ELEMENTS)
+  end
+  -- a bad units value is reported once: the loss check skips it
+  local op = { kind = "dense", name = l.name, line = l.line, IN = f, OUT = units or 2, bad = not units }
+  op.relu = r.take("relu") ~= nil
+  op.dropout = r.take_dropout()
+  return op
+end
+
+--- The loss after the last dense block (last_dense, or nil): its op, or
+-- nil (errors recorded).
+local function read_loss(r, last_dense)
+  local loss = r.next()
+  if not loss or loss.kind ~= "softmax_xent" then
+    local l = loss or r.layers[#r.layers]
+    if loss and loss.kind == "batchnorm" then
+      r.fail(l, "batchnorm must directly follow a conv (conv, batchnorm, relu, maxpool, dropout)")
+    elseif loss and (loss.kind == "relu" or loss.kind == "maxpool" or loss.kind == "dropout") then
+      r.fail(l, "%s must directly follow a conv (or, for relu and dropout, a dense)", loss.kind)
+    else
+      r.fail(l, "expected dense {units=K} followed by softmax_xent {} (got %s)", loss and loss.kind or "end of network")
+    end
     return nil
   end
+  r.take("softmax_xent")
+  if not last_dense then
+    r.fail(loss, "softmax_xent needs a dense layer before it (its units are the classes)")
+  elseif last_dense.relu or last_dense.dropout then
+    r.fail(loss, "the dense layer before softmax_xent (%s) must have no relu or dropout: it gives the logits", last_dense.name)
+  elseif last_dense.OUT < 2 and not last_dense.bad then
+    r.fail(loss, "the classifier %s has %d unit(s): at least 2 classes are needed", last_dense.name, last_dense.OUT)
+  end
+  if r.next() then r.fail(r.next(), "nothing may follow softmax_xent") end
+  if #r.errors > 0 then return nil end
+  return { kind = "softmax_xent", name = loss.name, line = loss.line, classes = last_dense.OUT }
+end
 
-  -- Convolution blocks: conv [relu] [maxpool] [dropout]
-  local nconv = 0
-  while layers[i] and layers[i].kind == "conv" do
-    local l = take("conv")
+--- The fused ops of the whole layer list, in order, and the input shape;
+-- or nil (errors recorded in r).
+local function read_ops(r)
+  local input = read_input(r)
+  if not input then return nil end
+  local cur = input
+  local ops, nconv = {}, 0
+  while r.next() and r.next().kind == "conv" do
     nconv = nconv + 1
-    local a = l.args
-    local ok = true
-    if not is_pos_int(a.filters) then
-      fail(l, "'filters' must be a positive integer, got %s", show(a.filters)); ok = false
-    elseif a.filters > MAX_CHANNELS then
-      fail(l, "'filters' = %d is larger than the generator supports (%d)", a.filters, MAX_CHANNELS); ok = false
-    end
-    if a.size ~= nil and a.size ~= 3 then
-      fail(l, "'size' = %s is not supported: only 3x3 convolutions are generated", show(a.size)); ok = false
-    end
-    if a.stride ~= nil and a.stride ~= 1 then
-      fail(l, "'stride' = %s is not supported: only stride 1", show(a.stride)); ok = false
-    end
-    if a.padding ~= nil and a.padding ~= "same" then
-      fail(l, "'padding' = %s is not supported: only \"same\"", show(a.padding)); ok = false
-    end
-    local elements = math.max(cur.c, ok and a.filters or 1) * (cur.h + 2) * (cur.w + 2)
-    if elements > MAX_ELEMENTS then
-      fail(l, "one image's tensor here has %d elements, more than the generator supports (%d)",
-        elements, MAX_ELEMENTS); ok = false
-    end
-    local op = { kind = "conv", name = l.name, line = l.line, index = nconv,
-                 C = cur.c, H = cur.h, W = cur.w, K = ok and a.filters or 1,
-                 first = (nconv == 1) }
-    local bn = take("batchnorm")
-    if bn then
-      op.bn = check_batchnorm(bn, fail)
-      if not op.bn then ok = false end
-    end
-    op.algorithm = a.algorithm or "auto"
-    local tile = WINOGRAD_TILE[op.algorithm]
-    if op.algorithm ~= "direct" and op.algorithm ~= "auto" and not tile then
-      fail(l, "'algorithm' = %s is not one of \"auto\" (the tuning file's choice, else the cost model's), "
-        .. "\"direct\", \"winograd2\" (Winograd F(2x2,3x3)), \"winograd4\" (F(4x4,3x3)), \"winograd6\" (F(6x6,3x3))",
-        show(a.algorithm)); ok = false
-    elseif tile and not winograd_fits(op, tile) then
-      fail(l, "algorithm %q needs a conv that is not the first (its input channels come in blocks)", op.algorithm)
-      ok = false
-    end
-    local r = take("relu")
-    op.relu = r ~= nil
-    local p = take("maxpool")
-    if p then
-      local ps, pst = p.args.size or 2, p.args.stride or p.args.size or 2
-      if ps ~= 2 or pst ~= 2 then
-        fail(p, "only 2x2 max-pool with stride 2 is supported (got size %s, stride %s)", show(ps), show(pst)); ok = false
-      elseif cur.h % 2 ~= 0 or cur.w % 2 ~= 0 then
-        fail(p, "2x2 max-pool on an odd size %dx%d: height and width must be even", cur.h, cur.w); ok = false
-      end
-      op.pool = true
-    end
-    local d = take("dropout")
-    if d then dropout_id = dropout_id + 1; op.dropout = dropout_id end
-    op.OH = op.pool and cur.h // 2 or cur.h
-    op.OW = op.pool and cur.w // 2 or cur.w
-    if ok then ops[#ops + 1] = op end
-    cur = { c = op.K, h = op.OH, w = op.OW }
+    local op
+    op, cur = read_conv_block(r, cur, nconv)
+    ops[#ops + 1] = op
   end
   if nconv == 0 then
-    local l = layers[i] or first
-    fail(l, "expected a conv after the input (got %s)", layers[i] and layers[i].kind or "end of network")
-    return nil, errors
+    r.fail(r.next() or r.layers[1], "expected a conv after the input (got %s)", r.next() and r.next().kind or "end of network")
+    return nil
   end
+  local head = read_head(r, cur)
+  if not head then return nil end
+  ops[#ops + 1] = head
+  local f, last_dense = head.F, nil
+  while r.next() and r.next().kind == "dense" do
+    last_dense = read_dense_block(r, f)
+    ops[#ops + 1] = last_dense
+    f = last_dense.OUT
+  end
+  local loss = read_loss(r, last_dense)
+  if not loss then return nil end
+  ops[#ops + 1] = loss
+  return ops, input
+end
 
-  -- Head: global average pool or flatten, from the last conv block.
-  local head = layers[i]
-  if head and head.kind == "avgpool" then
-    take("avgpool")
-    if head.args.global == false then
-      fail(head, "only global average pooling is supported (global = true)")
-    end
-    ops[#ops + 1] = { kind = "avgpool", name = head.name, line = head.line, C = cur.c, H = cur.h, W = cur.w, F = cur.c }
-    cur = { f = cur.c }
-  elseif head and head.kind == "flatten" then
-    take("flatten")
-    ops[#ops + 1] = { kind = "flatten", name = head.name, line = head.line, C = cur.c, H = cur.h, W = cur.w,
-                      F = cur.c * cur.h * cur.w }
-    cur = { f = cur.c * cur.h * cur.w }
-  elseif head and head.kind == "batchnorm" then
-    fail(head, "batchnorm must directly follow a conv (conv, batchnorm, relu, maxpool, dropout)")
-    return nil, errors
-  else
-    local l = head or layers[#layers]
-    fail(l, "after the convolutions the network needs avgpool {} or flatten {} (got %s)",
-      head and head.kind or "end of network")
-    return nil, errors
-  end
-
-  -- Dense blocks: dense [relu] [dropout]
-  local ndense = 0
-  local last_dense
-  while layers[i] and layers[i].kind == "dense" do
-    local l = take("dense")
-    ndense = ndense + 1
-    local units = l.args.units
-    if not is_pos_int(units) then
-      fail(l, "'units' must be a positive integer, got %s", show(units)); units = nil
-    elseif units > MAX_UNITS then
-      fail(l, "'units' = %d is larger than the generator supports (%d)", units, MAX_UNITS); units = nil
-    elseif cur.f * units > MAX_ELEMENTS then
-      fail(l, "%d x %d weights are more than the generator supports (%d)", cur.f, units, MAX_ELEMENTS)
-    end
-    -- a bad units value is reported once: the loss check below skips it
-    local op = { kind = "dense", name = l.name, line = l.line, IN = cur.f, OUT = units or 2, bad = not units }
-    op.relu = take("relu") ~= nil
-    local d = take("dropout")
-    if d then dropout_id = dropout_id + 1; op.dropout = dropout_id end
-    ops[#ops + 1] = op
-    last_dense = op
-    cur = { f = op.OUT }
-  end
-
-  local loss = layers[i]
-  if not loss or loss.kind ~= "softmax_xent" then
-    local l = loss or layers[#layers]
-    if loss and loss.kind == "batchnorm" then
-      fail(l, "batchnorm must directly follow a conv (conv, batchnorm, relu, maxpool, dropout)")
-    elseif loss and (loss.kind == "relu" or loss.kind == "maxpool" or loss.kind == "dropout") then
-      fail(l, "%s must directly follow a conv (or, for relu and dropout, a dense)", loss.kind)
-    else
-      fail(l, "expected dense {units=K} followed by softmax_xent {} (got %s)", loss and loss.kind or "end of network")
-    end
-    return nil, errors
-  end
-  i = i + 1
-  if not last_dense then
-    fail(loss, "softmax_xent needs a dense layer before it (its units are the classes)")
-  elseif last_dense.relu or last_dense.dropout then
-    fail(loss, "the dense layer before softmax_xent (%s) must have no relu or dropout: it gives the logits", last_dense.name)
-  elseif last_dense.OUT < 2 and not last_dense.bad then
-    fail(loss, "the classifier %s has %d unit(s): at least 2 classes are needed", last_dense.name, last_dense.OUT)
-  end
-  if layers[i] then
-    fail(layers[i], "nothing may follow softmax_xent")
-  end
-  if #errors > 0 then return nil, errors end
-  ops[#ops + 1] = { kind = "softmax_xent", name = loss.name, line = loss.line, classes = last_dense.OUT }
-
-  -- One channel block for the whole network: the tuning file's, or the
-  -- first of the arch's preferences that divides every conv's filters.
-  local function fits(b)
+--- One channel block for the whole network: the tuning file's, or the
+-- first of the arch's preferences that divides every conv's filters.
+-- Returns block, where it came from, and a note for the user or nil; or
+-- nil, errors. A tuning file's block that no longer divides the filters
+-- (the network file was edited since `make tune`) gives way to the default
+-- with a note, as a conv whose shape changed finds no entry and takes the
+-- defaults.
+local function choose_block(ops, net, arch, tuning)
+  local function misfit(b)
     for _, op in ipairs(ops) do
-      if op.kind == "conv" and op.K % b ~= 0 then return false end
+      if op.kind == "conv" and op.K % b ~= 0 then return op end
     end
-    return true
+    return nil
   end
-  local block, block_src
   local tuned_net = tuning and tuning.networks and tuning.networks[net.name]
+  local stale
   if tuned_net and tuned_net.block then
     local allowed = false
     for _, b in ipairs(arch.channel_block) do allowed = allowed or b == tuned_net.block end
-    if not allowed or not fits(tuned_net.block) then
-      return nil, { string.format("%s: networks[%q].block = %d must be one of arch %s's channel blocks (%s) dividing "
-        .. "every conv's filters", tuning.path, net.name, tuned_net.block, arch.name, table.concat(arch.channel_block, ", ")) }
+    if not allowed then
+      return nil, { string.format("%s: networks[%q].block = %d must be one of arch %s's channel blocks (%s)",
+        tuning.path, net.name, tuned_net.block, arch.name, table.concat(arch.channel_block, ", ")) }
     end
-    block, block_src = tuned_net.block, tuning.path
+    stale = misfit(tuned_net.block)
+    if not stale then return tuned_net.block, tuning.path end
   end
   for _, b in ipairs(arch.channel_block) do
-    if not block and fits(b) then block, block_src = b, "default" end
-  end
-  if not block then
-    for _, op in ipairs(ops) do
-      if op.kind == "conv" and op.K % arch.channel_block[#arch.channel_block] ~= 0 then
-        errors[#errors + 1] = string.format("%s:%d: layer %s: filters = %d must be a multiple of %d (arch %s channel blocks: %s)",
-          net.file, op.line or 0, op.name, op.K, arch.channel_block[#arch.channel_block], arch.name,
-          table.concat(arch.channel_block, ", "))
-      end
+    if not misfit(b) then
+      if not stale then return b, "default" end
+      return b, string.format("default; %s's block %d does not divide %s's filters", tuning.path, tuned_net.block,
+        stale.name), string.format("%s: networks[%q].block = %d does not divide the %d filters of layer %s (%s:%d), "
+        .. "which changed since make tune measured it: using the default block %d (make tune NET=%s ARCH=%s measures "
+        .. "again)", tuning.path, net.name, tuned_net.block, stale.K, stale.name, net.file, stale.line or 0, b,
+        net.name, arch.name)
     end
-    return nil, errors
   end
+  local errors, smallest = {}, arch.channel_block[#arch.channel_block]
+  for _, op in ipairs(ops) do
+    if op.kind == "conv" and op.K % smallest ~= 0 then
+      errors[#errors + 1] = string.format("%s:%d: layer %s: filters = %d must be a multiple of %d (arch %s channel blocks: %s)",
+        net.file, op.line or 0, op.name, op.K, smallest, arch.name, table.concat(arch.channel_block, ", "))
+    end
+  end
+  return nil, errors
+end
+
+--- A conv's blocking and algorithms for the arch (channel block B), the
+-- tuning file's where it has them. Returns an error message or nil.
+local function plan_conv(op, B, net, arch, tuning)
+  op.B = B
+  op.KB = op.K // B
+  op.CB = op.first and 0 or op.C // B
+  op.WC = chunk_width(op.W, arch.max_width_chunk)
+  op.max_width_chunk = arch.max_width_chunk
+  op.wino_bwd_images = arch.wino_bwd_images
+  op.patches = op.first and arch.first_bwd_w_patches or nil
+  op.flops = 2 * op.H * op.W * op.K * op.C * 9
+  op.BWR = band_rows(op, arch.bwd_weight_rows)
+  local err = apply_tuning(op, tuning, net)
+  if err then return err end
+  choose_algorithm(op, net)
+  return choose_winograd_group(op, net, arch) or choose_call_rows(op, net, arch)
+end
+
+function M.infer(net, arch, tuning)
+  local r = layer_reader(net)
+  local ops, input = read_ops(r)
+  if not ops then return nil, r.errors end
+  local block, block_src, block_note = choose_block(ops, net, arch, tuning)
+  if not block then return nil, block_src end
 
   local flops, has_bn = 0, false
   for _, op in ipairs(ops) do
     has_bn = has_bn or op.bn ~= nil
     if op.kind == "conv" then
-      op.B = block
-      op.KB = op.K // block
-      op.CB = op.first and 0 or op.C // block
-      op.WC = chunk_width(op.W, arch.max_width_chunk)
-      op.max_width_chunk = arch.max_width_chunk
-      op.wino_bwd_images = arch.wino_bwd_images
-      op.patches = op.first and arch.first_bwd_w_patches or nil
-      op.flops = 2 * op.H * op.W * op.K * op.C * 9
-      op.BWR = band_rows(op, arch.bwd_weight_rows)
-      local err = apply_tuning(op, tuning, net)
-      if err then return nil, { err } end
-      choose_algorithm(op, net)
-      err = choose_winograd_group(op, net, arch) or choose_call_rows(op, net, arch)
+      local err = plan_conv(op, block, net, arch, tuning)
       if err then return nil, { err } end
       flops = flops + op.flops
     elseif op.kind == "dense" then
@@ -540,15 +611,13 @@ function M.infer(net, arch, tuning)
       flops = flops + op.flops
     end
   end
-  local first_conv = ops[1]
   -- A training step is forward + backward-data + backward-weights, less the
   -- first layer's backward-data (the input needs no gradient).
-  local train_flops = 3 * flops - first_conv.flops
-
+  local train_flops = 3 * flops - ops[1].flops
   return {
     name = net.name, file = net.file, input = input, ops = ops, block = block, block_src = block_src,
-    classes = last_dense.OUT, flops_forward = flops, flops_train = train_flops,
-    num_dropout = dropout_id, has_bn = has_bn,
+    classes = ops[#ops].classes, flops_forward = flops, flops_train = train_flops,
+    num_dropout = r.dropouts, has_bn = has_bn, notes = { block_note },
   }
 end
 

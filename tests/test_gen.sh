@@ -164,6 +164,21 @@ tuning_used() {
         grep -q "conv3    direct     winograd2  direct     (tests/tuning/odd-hep64.lua)" "$d/model.c"
 }
 check "tune: a tuning file's blocking and algorithms are used and named in model.c's header" tuning_used
+# A user who edits a network after `make tune` (hep64 with 96 filters: 64
+# does not divide them) still builds: the tuning file's block gives way to
+# the default, the header says why and the generator prints a note naming
+# the tuning file, the layer and the command that measures again.
+tuning_block_stale() {
+    local d=$LOGDIR/gen-stale-block out
+    rm -rf "$d"; mkdir -p "$d/out"
+    sed 's/filters = 128/filters = 96/' networks/hep64.lua > "$d/hep64.lua"
+    out=$(lua5.4 gen/main.lua "$d/hep64.lua" skx "$d/out" --tuning=tuning/skx.lua 2>&1) || { echo "$out"; return 1; }
+    echo "$out"; grep "Channel block" "$d/out/model.c"
+    grep -qF 'gen: note: tuning/skx.lua: networks["hep64"].block = 64 does not divide the 96 filters of layer conv1 ('"$d"'/hep64.lua:8)' <<<"$out" &&
+        grep -qF 'make tune NET=hep64 ARCH=skx measures again' <<<"$out" &&
+        grep -qF "Channel block B = 32 (default; tuning/skx.lua's block 64 does not divide conv1's filters)" "$d/out/model.c"
+}
+check "tune: a tuning file's block that an edited network's filters no longer take gives way to the default" tuning_block_stale
 # An entry's Winograd group goes with the entry's algorithm: a network file
 # that names its own (hep64_direct: every conv direct) keeps the entry's
 # width chunk and rows and leaves its group alone.
@@ -202,6 +217,15 @@ bad_tuning() {
     expect_fail "$d/t.lua${2}" lua5.4 gen/main.lua networks/hep64.lua skx "$d" --tuning="$d/t.lua" || return 1
     [ ! -e "$d/model.c" ] || { echo "model.c was written"; return 1; }
 }
+# bad_tuning_net EDIT EXPECTED: hep64 with filters = 128 replaced by EDIT,
+# under tuning/skx.lua, is refused with EXPECTED
+bad_tuning_net() {
+    local d=$LOGDIR/gen-badtune-net
+    rm -rf "$d"; mkdir -p "$d/out"
+    sed "s/filters = 128/$1/" networks/hep64.lua > "$d/hep64.lua"
+    expect_fail "$2" lua5.4 gen/main.lua "$d/hep64.lua" skx "$d/out" --tuning=tuning/skx.lua || return 1
+    [ ! -e "$d/out/model.c" ] || { echo "model.c was written"; return 1; }
+}
 check "tune bad: a width chunk that does not divide the width" bad_tuning \
     'return { convs = { ["B64 128x32x32->128 pool"] = { wc = 5 } } }' \
     ': convs["B64 128x32x32->128 pool"].wc = 5 does not divide the width 32 of layer conv2'
@@ -211,6 +235,9 @@ check "tune bad: odd backward rows under a pool" bad_tuning \
 check "tune bad: a block the arch does not offer" bad_tuning \
     'return { networks = { hep64 = { block = 48 } } }' \
     ': networks["hep64"].block = 48 must be one of arch skx'"'"'s channel blocks (64, 32, 16)'
+# filters that no block divides: the network's own error, not the tuning file's
+check "tune bad: filters no channel block divides, under a tuning file with a block for the network" bad_tuning_net \
+    'filters = 2' 'hep64.lua:8: layer conv1: filters = 2 must be a multiple of 16 (arch skx channel blocks: 64, 32, 16)'
 check "tune bad: a value of the wrong type" bad_tuning \
     'return { convs = { x = { wc = "wide" } } }' \
     ': convs["x"]: expected { wc = <positive integer>, bwr = <positive integer>, bwc = <positive integer> (optional), wg = <positive integer> (optional), bwd_w_code = "avx2" (optional) }'

@@ -37,9 +37,8 @@ local function call_rows_text(op)
   return string.format("%d row%s per call", op.BWC, op.BWC == 1 and "" or "s")
 end
 
-function M.plan(op, ctx)
-  local B = op.B
-  op.in_buf = op.first and "x0" or (ctx.prev_conv.name .. "_out")
+--- The layer's line in model.c's header: shapes, epilogue, FLOPs, algorithm.
+local function describe(op)
   local parts = {}
   if op.relu then parts[#parts + 1] = "ReLU" end
   if op.pool then parts[#parts + 1] = "2x2 max-pool" end
@@ -49,21 +48,29 @@ function M.plan(op, ctx)
   op.summary = string.format("%-8s conv 3x3 %d->%d at %dx%d%s -> %dx%dx%d  (%.3f GFLOP/img)%s",
     op.name, op.C, op.K, op.H, op.W, op.epilogue, op.K, op.OH, op.OW, op.flops / 1e9,
     M.algorithm_summary(op))
+end
 
-  local wcount = op.K * op.C * 9
+--- Weight (blocked inside, PyTorch's order outside) and bias or batch norm.
+local function plan_params(op, ctx)
+  local wcount, first = op.K * op.C * 9, op.first and 1 or 0
   op.w_off = ctx.add_tensor(op.name .. "/weight", 0, { op.K, op.C, 3, 3 }, wcount, op.C * 9,
-    string.format("hep_conv_weight_convert(%d, %d, %d, %d, internal + %%d, plain + %%d, 0);", op.first and 1 or 0, op.K, op.C, B),
-    string.format("hep_conv_weight_convert(%d, %d, %d, %d, plain + %%d, internal + %%d, 1);", op.first and 1 or 0, op.K, op.C, B))
+    string.format("hep_conv_weight_convert(%d, %d, %d, %d, internal + %%d, plain + %%d, 0);", first, op.K, op.C, op.B),
+    string.format("hep_conv_weight_convert(%d, %d, %d, %d, plain + %%d, internal + %%d, 1);", first, op.K, op.C, op.B))
   if op.bn then
     M.plan_batchnorm(op, ctx, wcount)
   else
     op.b_off = ctx.add_tensor(op.name .. "/bias", 1, { op.K }, op.K, op.C * 9)
   end
+end
 
-  local out_per_image = op.KB * (op.OH + 2) * (op.OW + 2) * B
-  ctx.add_buffer { field = op.name .. "_out", ctype = "float", count = "N * " .. out_per_image,
+--- The output for the batch, the pool's argmax mask, the flipped weights
+-- of backward-data, and the probe that reads the output back.
+local function plan_buffers(op, ctx)
+  local B = op.B
+  op.out_per_image = op.KB * (op.OH + 2) * (op.OW + 2) * B
+  ctx.add_buffer { field = op.name .. "_out", ctype = "float", count = "N * " .. op.out_per_image,
     shape = string.format("[N][%d][%d][%d][%d] %s output", op.KB, op.OH + 2, op.OW + 2, B, op.name),
-    per_image = out_per_image * 4 }
+    per_image = op.out_per_image * 4 }
   if op.pool then
     local mask = op.K * op.OH * op.OW
     ctx.add_buffer { field = op.name .. "_mask", ctype = "uint8_t", count = "N * " .. mask,
@@ -71,14 +78,19 @@ function M.plan(op, ctx)
       per_image = mask }
   end
   if not op.first then
+    local wcount = op.K * op.C * 9
     ctx.add_buffer { field = op.name .. "_wt", ctype = "float", count = tostring(wcount),
       shape = string.format("[%d][%d][3][3][%d][%d] flipped, transposed weights", op.CB, op.KB, B, B),
       fixed = wcount * 4 }
   end
   ctx.add_probe { name = op.name, c = op.K, h = op.OH, w = op.OW,
     read = string.format("hep_blocked_to_plain(m->%s_out, n, %d, %d, %d, %d, plain);", op.name, op.K, op.OH, op.OW, B) }
+end
 
-  -- Per-thread scratch needs.
+--- Per-thread scratch: conv rows before the epilogue, the output gradient
+-- before the pool, and the gradients of one image.
+local function plan_thread_scratch(op, ctx)
+  local B = op.B
   local rows = op.pool and 2 or 1
   -- The first layer's forward draws a whole output row's dropout
   -- multipliers, all channels, into the tile area after its conv rows.
@@ -89,55 +101,72 @@ function M.plan(op, ctx)
   -- images; the others keep the whole image for backward-data's 3x3 window.
   op.DYH = op.first and op.BWR or op.H + 2
   ctx.thread_need("dy", op.KB * op.DYH * (op.W + 2) * B)
-  ctx.thread_need("dout", out_per_image)
+  ctx.thread_need("dout", op.out_per_image)
   if not op.first then ctx.thread_need("dout", op.CB * (op.H + 2) * (op.W + 2) * B) end
+end
 
-  -- Kernels.
-  if op.first then
-    -- taps (r, s): weight block [r][s][C][B]; input pixel (r, s) away, C floats each
-    local a, b = {}, {}
-    for r = 0, 2 do
-      for s = 0, 2 do
-        a[#a + 1] = tostring((r * 3 + s) * op.C * B * 4)
-        b[#b + 1] = tostring((r * (op.W + 2) + s) * op.C * 4)
-      end
+--- The first conv's kernels: its few input channels are a GEMM's k, not
+-- blocks.
+local function plan_first_kernels(op, ctx)
+  local B = op.B
+  -- taps (r, s): weight block [r][s][C][B]; input pixel (r, s) away, C floats each
+  local a, b = {}, {}
+  for r = 0, 2 do
+    for s = 0, 2 do
+      a[#a + 1] = tostring((r * 3 + s) * op.C * B * 4)
+      b[#b + 1] = tostring((r * (op.W + 2) + s) * op.C * 4)
     end
-    op.fwd_a_offs, op.fwd_b_offs = table.concat(a, ", "), table.concat(b, ", ")
-    ctx.add_kernel { field = op.name .. "_fwd", type = "libxsmm_smmfunction_reducebatch_offs",
-      comment = string.format("%s forward: m=%d n=%d k=%d, batch-reduce over 9 taps", op.name, B, op.WC, op.C),
-      lda = B, ldb = op.C, ldc = B,
-      call = string.format("libxsmm_smmdispatch_reducebatch_offs(%d, %d, %d, &lda, &ldb, &ldc, &one, &zero, &no_trans, NULL)",
-        B, op.WC, op.C) }
-    -- one tap's C channels of the input in place, or all 9 taps at once from
-    -- the patches [BWC][W][9C] (gen/arch.lua first_bwd_w_patches)
-    local n, row_bytes, from = op.C, (op.W + 2) * op.C * 4, ""
-    if op.patches then
-      n, from = 9 * op.C, ", from the input patches"
-      row_bytes = op.W * n * 4
-      ctx.thread_need("patch", op.BWC * op.W * n)
-    end
-    ctx.add_kernel { field = op.name .. "_bwd_w", type = "libxsmm_smmfunction_reducebatch_strd",
-      comment = string.format("%s backward-weights: m=%d n=%d k=%d%s, %s", op.name, B, n, op.W, from, call_rows_text(op)),
-      lda = B, ldb = n, ldc = B,
-      call = string.format("libxsmm_smmdispatch_reducebatch_strd(%d, %d, %d, %d, %d, &lda, &ldb, &ldc, &one, &one, &trans_b, NULL)",
-        B, n, op.W, (op.W + 2) * B * 4, row_bytes) }
-  else
-    op.fwd_a_offs, op.fwd_b_offs = offsets(op.CB, op.H + 2, op.W, B, B * B * 4)
-    op.bwd_a_offs, op.bwd_b_offs = offsets(op.KB, op.H + 2, op.W, B, B * B * 4)
-    for _, pass in ipairs({ "fwd", "bwd_d" }) do
-      ctx.add_kernel { field = op.name .. "_" .. pass, type = "libxsmm_smmfunction_reducebatch_offs",
-        comment = string.format("%s %s: m=%d n=%d k=%d, batch-reduce over %d blocks", op.name,
-          pass == "fwd" and "forward" or "backward-data", B, op.WC, B, (pass == "fwd" and op.CB or op.KB) * 9),
-        lda = B, ldb = B, ldc = B,
-        call = string.format("libxsmm_smmdispatch_reducebatch_offs(%d, %d, %d, &lda, &ldb, &ldc, &one, &zero, &no_trans, NULL)",
-          B, op.WC, B) }
-    end
-    ctx.add_kernel { field = op.name .. "_bwd_w", type = "libxsmm_smmfunction_reducebatch_strd",
-      comment = string.format("%s backward-weights: m=%d n=%d k=%d, %s", op.name, B, B, op.W, call_rows_text(op)),
-      lda = B, ldb = B, ldc = B,
-      call = string.format("libxsmm_smmdispatch_reducebatch_strd(%d, %d, %d, %d, %d, &lda, &ldb, &ldc, &one, &one, &trans_b, NULL)",
-        B, B, op.W, (op.W + 2) * B * 4, (op.W + 2) * B * 4) }
   end
+  op.fwd_a_offs, op.fwd_b_offs = table.concat(a, ", "), table.concat(b, ", ")
+  ctx.add_kernel { field = op.name .. "_fwd", type = "libxsmm_smmfunction_reducebatch_offs",
+    comment = string.format("%s forward: m=%d n=%d k=%d, batch-reduce over 9 taps", op.name, B, op.WC, op.C),
+    lda = B, ldb = op.C, ldc = B,
+    call = string.format("libxsmm_smmdispatch_reducebatch_offs(%d, %d, %d, &lda, &ldb, &ldc, &one, &zero, &no_trans, NULL)",
+      B, op.WC, op.C) }
+  -- one tap's C channels of the input in place, or all 9 taps at once from
+  -- the patches [BWC][W][9C] (gen/arch.lua first_bwd_w_patches)
+  local n, row_bytes, from = op.C, (op.W + 2) * op.C * 4, ""
+  if op.patches then
+    n, from = 9 * op.C, ", from the input patches"
+    row_bytes = op.W * n * 4
+    ctx.thread_need("patch", op.BWC * op.W * n)
+  end
+  ctx.add_kernel { field = op.name .. "_bwd_w", type = "libxsmm_smmfunction_reducebatch_strd",
+    comment = string.format("%s backward-weights: m=%d n=%d k=%d%s, %s", op.name, B, n, op.W, from, call_rows_text(op)),
+    lda = B, ldb = n, ldc = B,
+    call = string.format("libxsmm_smmdispatch_reducebatch_strd(%d, %d, %d, %d, %d, &lda, &ldb, &ldc, &one, &one, &trans_b, NULL)",
+      B, n, op.W, (op.W + 2) * B * 4, row_bytes) }
+end
+
+--- The kernels of a conv whose input channels come in blocks: forward and
+-- backward-data reduce over the 9 taps of every block, backward-weights
+-- over rows.
+local function plan_blocked_kernels(op, ctx)
+  local B = op.B
+  op.fwd_a_offs, op.fwd_b_offs = offsets(op.CB, op.H + 2, op.W, B, B * B * 4)
+  op.bwd_a_offs, op.bwd_b_offs = offsets(op.KB, op.H + 2, op.W, B, B * B * 4)
+  for _, pass in ipairs({ "fwd", "bwd_d" }) do
+    ctx.add_kernel { field = op.name .. "_" .. pass, type = "libxsmm_smmfunction_reducebatch_offs",
+      comment = string.format("%s %s: m=%d n=%d k=%d, batch-reduce over %d blocks", op.name,
+        pass == "fwd" and "forward" or "backward-data", B, op.WC, B, (pass == "fwd" and op.CB or op.KB) * 9),
+      lda = B, ldb = B, ldc = B,
+      call = string.format("libxsmm_smmdispatch_reducebatch_offs(%d, %d, %d, &lda, &ldb, &ldc, &one, &zero, &no_trans, NULL)",
+        B, op.WC, B) }
+  end
+  ctx.add_kernel { field = op.name .. "_bwd_w", type = "libxsmm_smmfunction_reducebatch_strd",
+    comment = string.format("%s backward-weights: m=%d n=%d k=%d, %s", op.name, B, B, op.W, call_rows_text(op)),
+    lda = B, ldb = B, ldc = B,
+    call = string.format("libxsmm_smmdispatch_reducebatch_strd(%d, %d, %d, %d, %d, &lda, &ldb, &ldc, &one, &one, &trans_b, NULL)",
+      B, B, op.W, (op.W + 2) * B * 4, (op.W + 2) * B * 4) }
+end
+
+function M.plan(op, ctx)
+  op.in_buf = op.first and "x0" or (ctx.prev_conv.name .. "_out")
+  describe(op)
+  plan_params(op, ctx)
+  plan_buffers(op, ctx)
+  plan_thread_scratch(op, ctx)
+  if op.first then plan_first_kernels(op, ctx) else plan_blocked_kernels(op, ctx) end
   if op.wino then M.plan_winograd(op, ctx) end
   op.forward_call = string.format("%s_forward(m, n, pass);", op.name)
 end

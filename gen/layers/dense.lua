@@ -18,8 +18,8 @@ local function odd_lines(n)
   return lines * 16
 end
 
-function M.plan(op, ctx)
-  op.in_buf = ctx.prev_dense and (ctx.prev_dense.name .. "_out") or "feat"
+--- The GEMM blocking of each pass.
+local function choose_blocking(op)
   op.OB = block(op.OUT, 64)
   op.ON = block(op.OB, op.forward_outputs or op.OB)   -- outputs per forward call (gen/arch.lua)
   -- backward-data's n (inputs per call): as wide as still gives every thread
@@ -45,6 +45,11 @@ function M.plan(op, ctx)
   -- where the arch packs backward-data's weight block (gen/arch.lua): its
   -- rows' stride, for the widest call
   op.LDP = op.pack_bwd_d and odd_lines(op.NBD[1]) or nil
+end
+
+--- The header's summary line, the parameters, the output buffer, the probe,
+-- and the sizes of the per-thread pack and the shared dense areas.
+local function plan_storage(op, ctx)
   if op.LDP then ctx.thread_need("pack", op.KD * op.LDP) end
   local parts = {}
   if op.relu then parts[#parts + 1] = "ReLU" end
@@ -60,6 +65,11 @@ function M.plan(op, ctx)
   ctx.dense_in(op.LDT)
   ctx.add_probe { name = op.name, c = op.OUT, h = 1, w = 1,
     read = string.format("hep_transpose_part(m->%s_out, %d, m->batch, n, plain);", op.name, op.OUT) }
+end
+
+--- Forward and backward-data, each plain and accumulating, and
+-- backward-weights.
+local function plan_kernels(op, ctx)
   for _, acc in ipairs({ false, true }) do
     ctx.add_kernel { field = op.name .. (acc and "_fwd_acc" or "_fwd"), type = "libxsmm_smmfunction",
       comment = string.format("%s forward%s: m=batch n=%d k=%d", op.name, acc and " (accumulate)" or "", op.ON, op.KC),
@@ -86,6 +96,13 @@ function M.plan(op, ctx)
       call = string.format("libxsmm_smmdispatch(batch, %s_bwd_d_inputs(m->threads), %d, &lda, &ldb, &ldc, &one, &%s, &trans_b, NULL)",
         op.name, op.KD, acc and "one" or "zero") }
   end
+end
+
+function M.plan(op, ctx)
+  op.in_buf = ctx.prev_dense and (ctx.prev_dense.name .. "_out") or "feat"
+  choose_blocking(op)
+  plan_storage(op, ctx)
+  plan_kernels(op, ctx)
   op.forward_call = string.format("%s_forward(m, n, pass);", op.name)
 end
 
