@@ -176,19 +176,98 @@ static inline void $(L.name)_input_patches(const float *in, int y, float *restri
 }
 
 @ end
+@ if not L.wino_bwd_w then
+/* The weight gradient of the band of conv rows h0 .. h0+$(L.BWR - 1): dy's rows
+ * (conv row y held in dy's row y - dy_top) times the input, accumulated
+ * into dweight. */
+static inline void $(L.name)_weight_grad_band(hep_model *m, const float *in, const float *dy, int h0, int dy_top,
+                                              float *dweight$(L.patches and ", float *patch" or ""))
+{
+    enum { CB = $(L.CB), KB = $(L.KB), H = $(L.H), W = $(L.W), B = $(L.B), C = $(L.C), BWR = $(L.BWR),
+           BWC = $(L.BWC), DYH = $(L.DYH) };
+    const unsigned long long rows = BWC;   /* per backward-weights call */
+@ if L.patches then
+    /* For $(L.BWC) rows at a time, their input patches, then per block one
+     * call for all 9 taps (dy's rows times the patches). */
+    for (int y = h0; y < h0 + BWR; y += BWC) {
+        $(L.name)_input_patches(in, y, patch);
+        for (int kb = 0; kb < KB; kb++)
+            m->$(L.name)_bwd_w(dy + ((kb * DYH + y - dy_top) * (W + 2) + 1) * B, patch,
+                               dweight + (size_t)kb * 9 * C * B, &rows);
+    }
+@ else
+    /* For each tap, the band's dy times the input, $(L.BWC) of its rows per
+     * call$(L.BWC < L.BWR and " (they stay in L1 while the kernel passes over them)" or ""). */
+    for (int kb = 0; kb < KB; kb++)
+        for (int y = h0; y < h0 + BWR; y += BWC) {
+            const float *dy_rows = dy + ((kb * DYH + y - dy_top) * (W + 2) + 1) * B;
+@ if L.first then
+            for (int r = 0; r < 3; r++)
+                for (int s = 0; s < 3; s++)
+                    m->$(L.name)_bwd_w(dy_rows, in + ((y + r) * (W + 2) + s) * C,
+                                       dweight + ((size_t)kb * 9 + r * 3 + s) * C * B, &rows);
+@ else
+            /* The kb's CB * 9 gradient blocks in memory order. Every image's
+             * backward passes through all layers, so they come back from L3:
+             * the next call's block is prefetched while the kernel works on
+             * this one (this kb's first again when more of the band's rows follow). */
+            float *dw_kb = dweight + (size_t)kb * CB * 9 * B * B;
+            for (int blk = 0; blk < CB * 9; blk++) {
+                const int cb = blk / 9, r = blk % 9 / 3, s = blk % 3;
+                float *dw_blk = dw_kb + (size_t)blk * B * B;
+                const int wraps = blk + 1 == CB * 9 && y + BWC < h0 + BWR;
+                hep_prefetch_floats(wraps ? dw_kb : dw_blk + B * B, B * B);
+                m->$(L.name)_bwd_w(dy_rows, in + ((cb * (H + 2) + y + r) * (W + 2) + s) * B, dw_blk, &rows);
+            }
+@ end
+        }
+@ end
+}
+
+@ end
+@ if not L.first then
+/* The data gradient that the band of conv rows h0 .. h0+$(L.BWR - 1) completes
+ * (the 3x3 window needs the dy rows on both sides of an input row).
+@ if L.wino_bwd_d then
+ * By Winograd tile rows: *ty_next is the next one not yet computed. */
+static inline void $(L.name)_data_grad_band(hep_model *m, hep_thread *t, const float *dy, float *din, int h0,
+                                            int *ty_next)
+{
+    enum { H = $(L.H), BWR = $(L.BWR), T = $(L.WT) };
+    /* tile row ty needs dy rows $(L.WT)ty-1 .. $(L.WT)ty+$(L.WT) (row H is the zero border) */
+    for (; T * *ty_next < H && (h0 + BWR == H || T * *ty_next + T < h0 + BWR); (*ty_next)++)
+        $(L.name)_wino_data_rows(m, t, dy, din, *ty_next);
+}
+@ else
+ * Rows h0-1 .. h0+BWR-2 (the last band: to H-1), by the forward kernel over
+ * dy with the flipped weights. */
+static inline void $(L.name)_data_grad_band(hep_model *m, const float *dy, float *din, int h0)
+{
+    enum { H = $(L.H), BWR = $(L.BWR) };
+    const unsigned long long blocks = $(L.KB) * 9;
+    const int last = h0 + BWR < H ? h0 + BWR - 1 : H;
+    for (int h = h0 > 0 ? h0 - 1 : 0; h < last; h++)
+        $(L.name)_data_row(m, dy, din, h, &blocks);
+}
+@ end
+
+@ end
 static void $(L.name)_backward_image(hep_model *m, hep_thread *t, int n, const float *dout, float *din,
                                      const hep_pass *pass)
 {
-    enum { CB = $(L.CB), KB = $(L.KB), H = $(L.H), W = $(L.W), B = $(L.B), WC = $(L.WC), C = $(L.C),
-           OH = $(L.OH), OW = $(L.OW), K = $(L.K), BWR = $(L.BWR), BWC = $(L.BWC), DYH = $(L.DYH),
-           IN_IMAGE = $(L.first and "(H + 2) * (W + 2) * C" or "CB * (H + 2) * (W + 2) * B"),
-           OUT_IMAGE = KB * (OH + 2) * (OW + 2) * B };
+    enum { H = $(L.H), W = $(L.W), B = $(L.B), KB = $(L.KB), C = $(L.C), CB = $(L.CB), BWR = $(L.BWR),
+           IN_IMAGE = $(L.first and "(H + 2) * (W + 2) * C" or "CB * (H + 2) * (W + 2) * B") };
     const float *in = m->$(L.in_buf) + (size_t)n * IN_IMAGE;
     float *dy = t->dy;
-    float *dweight = t->grad + $(L.w_off), *dbias = $(L.bn and "t->sink" or ("t->grad + " .. tostring(L.b_off)));
+    float *dbias = $(L.bn and "t->sink" or ("t->grad + " .. tostring(L.b_off)));
     const hep_dropout drop = hep_dropout_make($(L.dropout and "pass->training" or "0"), pass->keep_prob,
                                               pass->seed, pass->step, $(L.dropout or 0));
-    (void)drop; (void)din;
+@ if L.first then
+    (void)din;
+@ end
+@ if L.wino_bwd_d then
+    int ty_next = 0;   /* backward-data's next tile row */
+@ end
     double t0 = omp_get_wtime(), t1;
 @ if not L.first then
     hep_zero_border(dy, KB, H, W, B);   /* read by backward-data as padding */
@@ -197,14 +276,6 @@ static void $(L.name)_backward_image(hep_model *m, hep_thread *t, int n, const f
     /* Row bands of BWR conv rows: the band's pre-pool gradient is written,
      * used for the weight gradient and (with a one-row lag, for the 3x3
      * window) for the data gradient while it is still in cache. */
-    const unsigned long long rows = BWC;   /* per backward-weights call */
-@ if not L.first then
-    const unsigned long long blocks = KB * 9;
-@ end
-@ if L.wino_bwd_d then
-    enum { T = $(L.WT) };
-    int ty_next = 0;   /* the next tile row of backward-data */
-@ end
     for (int h0 = 0; h0 < H; h0 += BWR) {
         const int dy_top = $(L.first and "h0" or "-1");   /* conv row held in dy's row 0 */
         $(L.name)_epilogue_backward_band(m, n, dout, dy, h0, dy_top, dbias, &drop, pass);
@@ -212,60 +283,12 @@ static void $(L.name)_backward_image(hep_model *m, hep_thread *t, int n, const f
         $(L.name)_bn_backward_band(m, n, dy, h0, dy_top);
 @ end
         t1 = omp_get_wtime(); t->bwd_d[$(L.index0)] += t1 - t0; t0 = t1;
-
-@ if L.patches then
-        /* Weight gradient: for $(L.BWC) rows at a time, their input patches, then per
-         * block one call for all 9 taps (dy's rows times the patches). */
-        for (int y = h0; y < h0 + BWR; y += BWC) {
-            $(L.name)_input_patches(in, y, t->patch);
-            for (int kb = 0; kb < KB; kb++)
-                m->$(L.name)_bwd_w(dy + ((kb * DYH + y - dy_top) * (W + 2) + 1) * B, t->patch,
-                                   dweight + (size_t)kb * 9 * C * B, &rows);
-        }
-        t1 = omp_get_wtime(); t->bwd_w[$(L.index0)] += t1 - t0; t0 = t1;
-@ elseif not L.wino_bwd_w then
-        /* Weight gradient: for each tap, the band's dy times the input, $(L.BWC) of
-         * its rows per call$(L.BWC < L.BWR and " (they stay in L1 while the kernel passes over them)" or ""). */
-        for (int kb = 0; kb < KB; kb++)
-            for (int y = h0; y < h0 + BWR; y += BWC) {
-                const float *dy_rows = dy + ((kb * DYH + y - dy_top) * (W + 2) + 1) * B;
-@ if L.first then
-                for (int r = 0; r < 3; r++)
-                    for (int s = 0; s < 3; s++)
-                        m->$(L.name)_bwd_w(dy_rows, in + ((y + r) * (W + 2) + s) * C,
-                                           dweight + ((size_t)kb * 9 + r * 3 + s) * C * B, &rows);
-@ else
-                /* The kb's CB * 9 gradient blocks in memory order. Every image's
-                 * backward passes through all layers, so they come back from L3:
-                 * the next call's block is prefetched while the kernel works on
-                 * this one (this kb's first again when more of the band's rows follow). */
-                float *dw_kb = dweight + (size_t)kb * CB * 9 * B * B;
-                for (int blk = 0; blk < CB * 9; blk++) {
-                    const int cb = blk / 9, r = blk % 9 / 3, s = blk % 3;
-                    float *dw_blk = dw_kb + (size_t)blk * B * B;
-                    const int wraps = blk + 1 == CB * 9 && y + BWC < h0 + BWR;
-                    hep_prefetch_floats(wraps ? dw_kb : dw_blk + B * B, B * B);
-                    m->$(L.name)_bwd_w(dy_rows, in + ((cb * (H + 2) + y + r) * (W + 2) + s) * B, dw_blk, &rows);
-                }
-@ end
-            }
+@ if not L.wino_bwd_w then
+        $(L.name)_weight_grad_band(m, in, dy, h0, dy_top, t->grad + $(L.w_off)$(L.patches and ", t->patch" or ""));
         t1 = omp_get_wtime(); t->bwd_w[$(L.index0)] += t1 - t0; t0 = t1;
 @ end
 @ if not L.first then
-
-@ if L.wino_bwd_d then
-        /* Data gradient of the tile rows whose dy rows are all ready: tile
-         * row ty needs dy rows $(L.WT)ty-1 .. $(L.WT)ty+$(L.WT) (row H is the zero border). */
-        for (; T * ty_next < H && (h0 + BWR == H || T * ty_next + T < h0 + BWR); ty_next++)
-            $(L.name)_wino_data_rows(m, t, dy, din, ty_next);
-        (void)blocks;
-@ else
-        /* Data gradient of rows h0-1 .. h0+BWR-2 (row h needs dy rows h-1..h+1):
-         * the forward kernel over dy with the flipped weights. */
-        int last = h0 + BWR < H ? h0 + BWR - 1 : H;
-        for (int h = h0 > 0 ? h0 - 1 : 0; h < last; h++)
-            $(L.name)_data_row(m, dy, din, h, &blocks);
-@ end
+        $(L.name)_data_grad_band(m, $(L.wino_bwd_d and "t, " or "")dy, din, h0$(L.wino_bwd_d and ", &ty_next" or ""));
         t1 = omp_get_wtime(); t->bwd_d[$(L.index0)] += t1 - t0; t0 = t1;
 @ end
     }
@@ -273,6 +296,5 @@ static void $(L.name)_backward_image(hep_model *m, hep_thread *t, int n, const f
     /* Weight gradient by Winograd, over the whole image's dy (conv_winograd.c). */
     $(L.name)_wino_weight_grad_image(m, t, in, dy);
     t->bwd_w[$(L.index0)] += omp_get_wtime() - t0;
-    (void)rows; (void)dweight;
 @ end
 }
