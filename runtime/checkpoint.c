@@ -24,18 +24,18 @@ void hep_checkpoint_path(const char *outputpath, long step, char *path, size_t l
 static int write_attr(hid_t obj, const char *name, hid_t type, const void *value)
 {
     hid_t space = H5Screate(H5S_SCALAR);
-    hid_t a = H5Acreate2(obj, name, type, space, H5P_DEFAULT, H5P_DEFAULT);
+    hid_t a = space < 0 ? -1 : H5Acreate2(obj, name, type, space, H5P_DEFAULT, H5P_DEFAULT);
     herr_t s = a < 0 ? -1 : H5Awrite(a, type, value);
     if (a >= 0) H5Aclose(a);
-    H5Sclose(space);
+    if (space >= 0) H5Sclose(space);
     return s < 0 ? -1 : 0;
 }
 
 static int write_string_attr(hid_t obj, const char *name, const char *value)
 {
     hid_t type = H5Tcopy(H5T_C_S1);
-    H5Tset_size(type, strlen(value) + 1);
-    int rc = write_attr(obj, name, type, value);
+    if (type < 0) return -1;
+    int rc = H5Tset_size(type, strlen(value) + 1) < 0 ? -1 : write_attr(obj, name, type, value);
     H5Tclose(type);
     return rc;
 }
@@ -45,10 +45,10 @@ static int write_tensor(hid_t file, hid_t lcpl, const char *name, const hep_tens
     hsize_t dims[4];
     for (int d = 0; d < t->ndim; d++) dims[d] = (hsize_t)t->shape[d];
     hid_t space = H5Screate_simple(t->ndim, dims, NULL);
-    hid_t ds = H5Dcreate2(file, name, H5T_IEEE_F32LE, space, lcpl, H5P_DEFAULT, H5P_DEFAULT);
+    hid_t ds = space < 0 ? -1 : H5Dcreate2(file, name, H5T_IEEE_F32LE, space, lcpl, H5P_DEFAULT, H5P_DEFAULT);
     herr_t s = ds < 0 ? -1 : H5Dwrite(ds, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, plain + t->offset);
     if (ds >= 0) H5Dclose(ds);
-    H5Sclose(space);
+    if (space >= 0) H5Sclose(space);
     return s < 0 ? -1 : 0;
 }
 
@@ -60,22 +60,10 @@ static void fsync_path(const char *path, int directory)
     close(fd);
 }
 
-void hep_checkpoint_save(const char *outputpath, const hep_model *m, const hep_model_info *info, const float *params,
-                         const float *adam_m, const float *adam_v, long adam_step,
-                         const hep_checkpoint_state *state, const char *config_json)
+/* Temporary files of a writer that was killed are never loaded: remove
+ * them (this run holds the outputpath's lock, so no other writer runs). */
+static void remove_stale_temporaries(const char *dir)
 {
-    char dir[4200], path[4300], tmp[4400];
-    snprintf(dir, sizeof dir, "%s/models", outputpath);
-    if (hep_mkdirs(dir) != 0) hep_fatal("cannot create %s: %s", dir, strerror(errno));
-    hep_checkpoint_path(outputpath, state->step, path, sizeof path);
-    /* The writer's host and pid in the name: two writers can never share a
-     * temporary file. */
-    char host[128] = "host";
-    gethostname(host, sizeof host - 1);
-    host[sizeof host - 1] = '\0';
-    snprintf(tmp, sizeof tmp, "%s/.model-%ld.h5.%s.%ld.tmp", dir, state->step, host, (long)getpid());
-    /* Temporary files of a writer that was killed are never loaded: remove
-     * them (this run holds the outputpath's lock, so no other writer runs). */
     DIR *d = opendir(dir);
     for (struct dirent *e; d && (e = readdir(d)) != NULL;) {
         size_t len = strlen(e->d_name);
@@ -86,13 +74,14 @@ void hep_checkpoint_save(const char *outputpath, const hep_model *m, const hep_m
         }
     }
     if (d) closedir(d);
+}
+
+/* The parameters and, where given, Adam's moments (adam/m/..., adam/v/...),
+ * each tensor in PyTorch's order; then the untrained state. 0 or -1. */
+static int write_tensors(hid_t file, hid_t lcpl, const hep_model *m, const hep_model_info *info, const float *params,
+                         const float *adam_m, const float *adam_v, const float *model_state)
+{
     float *plain = hep_xmalloc(sizeof(float) * info->num_params, "the checkpoint buffer");
-    hep_h5_lock();
-    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
-    hid_t file = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
-    if (file < 0) hep_fatal("cannot create checkpoint %s", tmp);
-    hid_t lcpl = H5Pcreate(H5P_LINK_CREATE);
-    H5Pset_create_intermediate_group(lcpl, 1);
     int bad = 0;
     const float *arrays[3] = { params, adam_m, adam_v };
     const char *prefix[3] = { "", "adam/m/", "adam/v/" };
@@ -106,13 +95,22 @@ void hep_checkpoint_save(const char *outputpath, const hep_model *m, const hep_m
         }
     }
     for (int t = 0; t < info->num_state_tensors && !bad; t++)
-        bad |= write_tensor(file, lcpl, info->state_tensors[t].name, &info->state_tensors[t], state->model_state);
+        bad |= write_tensor(file, lcpl, info->state_tensors[t].name, &info->state_tensors[t], model_state);
+    free(plain);
+    return bad ? -1 : 0;
+}
+
+/* normalization/channel_max and the attributes a restart and a reader need. */
+static int write_run_record(hid_t file, hid_t lcpl, const hep_model_info *info, long adam_step,
+                            const hep_checkpoint_state *state, const char *config_json)
+{
     hsize_t c = (hsize_t)state->channels;
     hid_t space = H5Screate_simple(1, &c, NULL);
-    hid_t ds = H5Dcreate2(file, "normalization/channel_max", H5T_IEEE_F32LE, space, lcpl, H5P_DEFAULT, H5P_DEFAULT);
-    bad |= ds < 0 || H5Dwrite(ds, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, state->channel_max) < 0;
+    hid_t ds = space < 0 ? -1 :
+        H5Dcreate2(file, "normalization/channel_max", H5T_IEEE_F32LE, space, lcpl, H5P_DEFAULT, H5P_DEFAULT);
+    int bad = ds < 0 || H5Dwrite(ds, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, state->channel_max) < 0;
     if (ds >= 0) H5Dclose(ds);
-    H5Sclose(space);
+    if (space >= 0) H5Sclose(space);
     int format = HEP_CHECKPOINT_FORMAT;
     long long step = state->step, adam_steps = adam_step;
     unsigned long long seed = state->seed;
@@ -129,10 +127,36 @@ void hep_checkpoint_save(const char *outputpath, const hep_model *m, const hep_m
     char *layers = hep_network_json(info);
     bad |= !layers || write_string_attr(file, "network_layers", layers);
     free(layers);
-    H5Pclose(lcpl);
+    return bad ? -1 : 0;
+}
+
+void hep_checkpoint_save(const char *outputpath, const hep_model *m, const hep_model_info *info, const float *params,
+                         const float *adam_m, const float *adam_v, long adam_step,
+                         const hep_checkpoint_state *state, const char *config_json)
+{
+    char dir[4200], path[4300], tmp[4400];
+    snprintf(dir, sizeof dir, "%s/models", outputpath);
+    if (hep_mkdirs(dir) != 0) hep_fatal("cannot create %s: %s", dir, strerror(errno));
+    hep_checkpoint_path(outputpath, state->step, path, sizeof path);
+    /* The writer's host and pid in the name: two writers can never share a
+     * temporary file. */
+    char host[128] = "host";
+    gethostname(host, sizeof host - 1);
+    host[sizeof host - 1] = '\0';
+    snprintf(tmp, sizeof tmp, "%s/.model-%ld.h5.%s.%ld.tmp", dir, state->step, host, (long)getpid());
+    remove_stale_temporaries(dir);
+
+    hep_h5_lock();
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+    hid_t file = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    if (file < 0) hep_fatal("cannot create checkpoint %s", tmp);
+    hid_t lcpl = H5Pcreate(H5P_LINK_CREATE);
+    int bad = lcpl < 0 || H5Pset_create_intermediate_group(lcpl, 1) < 0;
+    bad = bad || write_tensors(file, lcpl, m, info, params, adam_m, adam_v, state->model_state) != 0;
+    bad = bad || write_run_record(file, lcpl, info, adam_step, state, config_json) != 0;
+    if (lcpl >= 0) H5Pclose(lcpl);
     bad |= H5Fclose(file) < 0;
     hep_h5_unlock();
-    free(plain);
     if (bad)
         hep_write_failed("checkpoint", path, tmp, 0, (double)info->num_params * (adam_m ? 3 : 1) * sizeof(float),
                          "the earlier checkpoints are unchanged (run again when there is room: it resumes from the "
@@ -236,6 +260,82 @@ int hep_checkpoint_load(const char *path, hep_model *m, const hep_model_info *in
     return rc;
 }
 
+/* The attributes that say whose checkpoint this is and where the run
+ * stood: format, network, step, epoch, seed, Adam's step. 0, or -1 with err. */
+static int read_header(hid_t file, const char *path, const hep_model_info *info, int *format, long long *adam_step,
+                       hep_checkpoint_state *state, char *err, size_t errlen)
+{
+    char network[128] = "";
+    long long step = 0;
+    unsigned long long seed = 0;
+    hid_t str = H5Tcopy(H5T_C_S1);
+    int rc = -1;
+    if (str < 0 || H5Tset_size(str, sizeof network) < 0) {
+        snprintf(err, errlen, "%s: the HDF5 library cannot make a string type", path);
+    } else if (read_attr(file, "format_version", H5T_NATIVE_INT, format) != 0 || *format < 1 ||
+               *format > HEP_CHECKPOINT_FORMAT) {
+        snprintf(err, errlen, "%s: format_version %d, this build reads 1 to %d", path, *format, HEP_CHECKPOINT_FORMAT);
+    } else if (read_attr(file, "network", str, network) != 0 || strcmp(network, info->network) != 0) {
+        snprintf(err, errlen, "%s: a checkpoint of network '%s', but this binary is %s", path, network, info->network);
+    } else if (read_attr(file, "step", H5T_NATIVE_LLONG, &step) != 0 ||
+               read_attr(file, "epoch", H5T_NATIVE_INT, &state->epoch) != 0 ||
+               read_attr(file, "seed", H5T_NATIVE_ULLONG, &seed) != 0 ||
+               read_attr(file, "adam_step", H5T_NATIVE_LLONG, adam_step) != 0) {
+        snprintf(err, errlen, "%s: missing attribute step, epoch, seed or adam_step", path);
+    } else {
+        rc = 0;
+    }
+    if (str >= 0) H5Tclose(str);
+    state->step = (long)step;
+    state->seed = seed;
+    return rc;
+}
+
+/* The parameters into the model, the untrained state, and where adam is
+ * given its moments. 0, or -1 with err. */
+static int read_tensors(hid_t file, const char *path, hep_model *m, const hep_model_info *info, hep_adam *adam,
+                        char *err, size_t errlen)
+{
+    float *plain = hep_xmalloc(sizeof(float) * info->num_params, "the checkpoint buffer");
+    int rc = 0;
+    for (int t = 0; t < info->num_tensors && rc == 0; t++)
+        rc = read_tensor(file, path, info->tensors[t].name, &info->tensors[t], plain, err, errlen);
+    if (rc == 0) hep_model_params_from_plain(m, plain, hep_model_params(m));
+    for (int t = 0; t < info->num_state_tensors && rc == 0; t++)
+        rc = read_tensor(file, path, info->state_tensors[t].name, &info->state_tensors[t], hep_model_state(m),
+                         err, errlen);
+    const char *prefix[2] = { "adam/m/", "adam/v/" };
+    for (int a = 0; a < 2 && rc == 0 && adam; a++) {
+        for (int t = 0; t < info->num_tensors && rc == 0; t++) {
+            char name[256];
+            snprintf(name, sizeof name, "%s%s", prefix[a], info->tensors[t].name);
+            rc = read_tensor(file, path, name, &info->tensors[t], plain, err, errlen);
+        }
+        if (rc == 0) hep_model_params_from_plain(m, plain, a == 0 ? adam->m : adam->v);
+    }
+    free(plain);
+    return rc;
+}
+
+/* normalization/channel_max, [in_channels], into state. 0, or -1 with err. */
+static int read_channel_max(hid_t file, const char *path, const hep_model_info *info, hep_checkpoint_state *state,
+                            char *err, size_t errlen)
+{
+    hsize_t c = 0;
+    hid_t ds = H5Lexists(file, "normalization", H5P_DEFAULT) > 0 ? H5Dopen2(file, "normalization/channel_max", H5P_DEFAULT) : -1;
+    hid_t space = ds < 0 ? -1 : H5Dget_space(ds);
+    int rc = 0;
+    if (space < 0 || H5Sget_simple_extent_dims(space, &c, NULL) != 1 || c != (hsize_t)info->in_channels ||
+        H5Dread(ds, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, state->channel_max) < 0) {
+        snprintf(err, errlen, "%s: dataset 'normalization/channel_max' missing or not [%d]", path, info->in_channels);
+        rc = -1;
+    }
+    if (space >= 0) H5Sclose(space);
+    if (ds >= 0) H5Dclose(ds);
+    state->channels = info->in_channels;
+    return rc;
+}
+
 static int load(const char *path, hep_model *m, const hep_model_info *info, hep_adam *adam,
                 hep_checkpoint_state *state, char *err, size_t errlen)
 {
@@ -246,66 +346,17 @@ static int load(const char *path, hep_model *m, const hep_model_info *info, hep_
     }
     hid_t file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
     if (file < 0) { snprintf(err, errlen, "%s: cannot open (damaged?)", path); return -1; }
-    int format = 0, rc = -1;
-    long long step = 0, adam_step = 0;
-    unsigned long long seed = 0;
-    char network[128] = "";
-    hid_t str = H5Tcopy(H5T_C_S1);
-    H5Tset_size(str, sizeof network);
-    float *plain = hep_xmalloc(sizeof(float) * info->num_params, "the checkpoint buffer");
-    if (read_attr(file, "format_version", H5T_NATIVE_INT, &format) != 0 || format < 1 || format > HEP_CHECKPOINT_FORMAT) {
-        snprintf(err, errlen, "%s: format_version %d, this build reads 1 to %d", path, format, HEP_CHECKPOINT_FORMAT);
-    } else if (read_attr(file, "network", str, network) != 0 || strcmp(network, info->network) != 0) {
-        snprintf(err, errlen, "%s: a checkpoint of network '%s', but this binary is %s", path, network, info->network);
-    } else if (read_attr(file, "step", H5T_NATIVE_LLONG, &step) != 0 ||
-               read_attr(file, "epoch", H5T_NATIVE_INT, &state->epoch) != 0 ||
-               read_attr(file, "seed", H5T_NATIVE_ULLONG, &seed) != 0 ||
-               read_attr(file, "adam_step", H5T_NATIVE_LLONG, &adam_step) != 0) {
-        snprintf(err, errlen, "%s: missing attribute step, epoch, seed or adam_step", path);
-    } else {
-        rc = 0;
-        for (int t = 0; t < info->num_tensors && rc == 0; t++)
-            rc = read_tensor(file, path, info->tensors[t].name, &info->tensors[t], plain, err, errlen);
-        if (rc == 0) hep_model_params_from_plain(m, plain, hep_model_params(m));
-        for (int t = 0; t < info->num_state_tensors && rc == 0; t++)
-            rc = read_tensor(file, path, info->state_tensors[t].name, &info->state_tensors[t], hep_model_state(m),
-                             err, errlen);
-        if (rc == 0 && adam) {
-            const char *prefix[2] = { "adam/m/", "adam/v/" };
-            float *dst[2] = { adam->m, adam->v };
-            for (int a = 0; a < 2 && rc == 0; a++) {
-                for (int t = 0; t < info->num_tensors && rc == 0; t++) {
-                    char name[256];
-                    snprintf(name, sizeof name, "%s%s", prefix[a], info->tensors[t].name);
-                    rc = read_tensor(file, path, name, &info->tensors[t], plain, err, errlen);
-                }
-                if (rc == 0) hep_model_params_from_plain(m, plain, dst[a]);
-            }
-            adam->step = (long)adam_step;
-        }
-        hsize_t c = 0;
-        if (rc == 0) {
-            hid_t ds = H5Lexists(file, "normalization", H5P_DEFAULT) > 0 ? H5Dopen2(file, "normalization/channel_max", H5P_DEFAULT) : -1;
-            hid_t space = ds < 0 ? -1 : H5Dget_space(ds);
-            if (space < 0 || H5Sget_simple_extent_dims(space, &c, NULL) != 1 || c != (hsize_t)info->in_channels ||
-                H5Dread(ds, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, state->channel_max) < 0) {
-                snprintf(err, errlen, "%s: dataset 'normalization/channel_max' missing or not [%d]", path, info->in_channels);
-                rc = -1;
-            }
-            if (space >= 0) H5Sclose(space);
-            if (ds >= 0) H5Dclose(ds);
-        }
-        state->step = (long)step;
-        state->seed = seed;
-        state->channels = info->in_channels;
-        state->settings = NULL;
-        if (rc == 0 && format >= 2 && !(state->settings = read_string_attr(file, "settings"))) {
-            snprintf(err, errlen, "%s: missing attribute 'settings'", path);
-            rc = -1;
-        }
+    int format = 0;
+    long long adam_step = 0;
+    state->settings = NULL;
+    int rc = read_header(file, path, info, &format, &adam_step, state, err, errlen);
+    if (rc == 0) rc = read_tensors(file, path, m, info, adam, err, errlen);
+    if (rc == 0 && adam) adam->step = (long)adam_step;
+    if (rc == 0) rc = read_channel_max(file, path, info, state, err, errlen);
+    if (rc == 0 && format >= 2 && !(state->settings = read_string_attr(file, "settings"))) {
+        snprintf(err, errlen, "%s: missing attribute 'settings'", path);
+        rc = -1;
     }
-    free(plain);
-    H5Tclose(str);
     H5Fclose(file);
     return rc;
 }
