@@ -56,18 +56,22 @@ static int $(L.name)_bwd_d_inputs(int threads)
     return widths[i];
 }
 
-/* dout [OUT][batch] is overwritten with the pre-activation gradient; din
- * [IN][batch] receives the input gradient. Needs n_images == batch. */
-static void $(L.name)_backward(hep_model *m, int n_images, float *dout, float *din, const hep_pass *pass)
+/* The epilogue's backward: dout [OUT][batch] becomes the pre-activation
+ * gradient (dropout's factors, the ReLU's zeros); its sum over the images
+ * is the bias gradient. */
+static void $(L.name)_epilogue_backward(hep_model *m, int n_images, float *dout, const hep_pass *pass)
 {
-    enum { IN = $(L.IN), OUT = $(L.OUT), NBW = $(L.NBW), LDT = $(L.LDT), KD = $(L.KD) };
-    const int N = m->batch, NBD = $(L.name)_bwd_d_inputs(m->threads);
-    const float *out = m->$(L.name)_out, *weight = m->params + $(L.w_off);
-    float *dweight = m->grads + $(L.w_off), *dbias = m->grads + $(L.b_off);
-    const hep_dropout drop = hep_dropout_make($(L.dropout and "pass->training" or "0"), pass->keep_prob,
-                                              pass->seed, pass->step, $(L.dropout or 0));
-    (void)drop; (void)out;
-    double t0 = omp_get_wtime(), t1;
+    enum { OUT = $(L.OUT) };
+    const int N = m->batch;
+@ if L.relu then
+    const float *out = m->$(L.name)_out;
+@ end
+    float *dbias = m->grads + $(L.b_off);
+@ if L.dropout then
+    const hep_dropout drop = hep_dropout_make(pass->training, pass->keep_prob, pass->seed, pass->step, $(L.dropout));
+@ else
+    (void)pass;
+@ end
 #pragma omp parallel for schedule(static)
     for (int o0 = 0; o0 < OUT; o0 += 64) {
         const int count = OUT - o0 < 64 ? OUT - o0 : 64;
@@ -89,13 +93,17 @@ static void $(L.name)_backward(hep_model *m, int n_images, float *dout, float *d
         }
         for (int o = 0; o < count; o++) dbias[o0 + o] = (float)sum[o];
     }
-    t1 = omp_get_wtime(); m->time_bwd_d[$(L.index0)] += t1 - t0; t0 = t1;
-    /* dweight[o][i] = sum_n dout[o][n] in[i][n], from the input transposed
-     * to [batch][LDT] (small next to the weight; LDT, the fewest whole cache
-     * lines >= IN in an odd number, keeps its rows in different L1 sets: see
-     * gen/layers/dense.lua). */
-    float *in_t = m->dense_in_t;
-    hep_transpose(m->$(L.in_buf), IN, N, in_t, LDT);
+}
+
+/* dweight[o][i] = sum_n dout[o][n] in[i][n], from the input transposed to
+ * [batch][LDT] (small next to the weight; LDT, the fewest whole cache lines
+ * >= IN in an odd number, keeps its rows in different L1 sets: see
+ * gen/layers/dense.lua). */
+static void $(L.name)_weight_grad(hep_model *m, const float *dout)
+{
+    enum { IN = $(L.IN), NBW = $(L.NBW), LDT = $(L.LDT) };
+    float *dweight = m->grads + $(L.w_off), *in_t = m->dense_in_t;
+    hep_transpose(m->$(L.in_buf), IN, m->batch, in_t, LDT);
 @ if L.bwd_w_streaming then
 #pragma omp parallel
     {
@@ -109,8 +117,15 @@ static void $(L.name)_backward(hep_model *m, int n_images, float *dout, float *d
     for (int i0 = 0; i0 < IN; i0 += NBW)
         m->$(L.name)_bwd_w(in_t + i0, dout, dweight + i0);
 @ end
-    t1 = omp_get_wtime(); m->time_bwd_w[$(L.index0)] += t1 - t0; t0 = t1;
-    /* din[i][n] = sum_o weight[o][i] dout[o][n] */
+}
+
+/* din[i][n] = sum_o weight[o][i] dout[o][n]: NBD inputs per call, the
+ * outputs KD at a time. */
+static void $(L.name)_data_grad(hep_model *m, const float *dout, float *din)
+{
+    enum { IN = $(L.IN), OUT = $(L.OUT), KD = $(L.KD) };
+    const int N = m->batch, NBD = $(L.name)_bwd_d_inputs(m->threads);
+    const float *weight = m->params + $(L.w_off);
 @ if L.LDP then
     /* each call's KD weight rows, NBD floats of each, copied to rows $(L.LDP) floats
      * apart first: in place they lie $(L.IN * 4 // 1024) KiB apart (gen/arch.lua) */
@@ -132,5 +147,17 @@ static void $(L.name)_backward(hep_model *m, int n_images, float *dout, float *d
             (o0 ? m->$(L.name)_bwd_d_acc : m->$(L.name)_bwd_d)(dout + (size_t)o0 * N, weight + (size_t)o0 * IN + i0,
                                                                din + (size_t)i0 * N);
 @ end
+}
+
+/* dout [OUT][batch] is overwritten with the pre-activation gradient; din
+ * [IN][batch] receives the input gradient. Needs n_images == batch. */
+static void $(L.name)_backward(hep_model *m, int n_images, float *dout, float *din, const hep_pass *pass)
+{
+    double t0 = omp_get_wtime(), t1;
+    $(L.name)_epilogue_backward(m, n_images, dout, pass);
+    t1 = omp_get_wtime(); m->time_bwd_d[$(L.index0)] += t1 - t0; t0 = t1;
+    $(L.name)_weight_grad(m, dout);
+    t1 = omp_get_wtime(); m->time_bwd_w[$(L.index0)] += t1 - t0; t0 = t1;
+    $(L.name)_data_grad(m, dout, din);
     m->time_bwd_d[$(L.index0)] += omp_get_wtime() - t0;
 }
