@@ -33,6 +33,26 @@ static void fill_normal(float *v, size_t count, double scale, uint64_t seed, uin
     }
 }
 
+/* Every layer's output after the last forward, model against reference;
+ * `pass` and `note` label the lines. Returns the number that failed. */
+static int compare_probes(hep_model *m, const hep_model_info *info, const ref_state *ref, int batch, double tol,
+                          const char *pass, const char *note)
+{
+    int failed = 0;
+    for (int p = 0; p < info->num_probes; p++) {
+        const hep_probe_info *pi = &info->probes[p];
+        size_t count = (size_t)batch * pi->c * pi->h * pi->w;
+        float *got = malloc(sizeof(float) * count);
+        hep_model_probe(m, p, batch, got);
+        double e = rel_error(got, ref->out[p < info->num_layers ? p : info->num_layers - 1], count);
+        int bad = !(e <= tol);
+        failed += bad;
+        printf("  %-8s %-14s %-28s max rel error %.2e %s\n", pass, pi->name, note, e, bad ? "FAIL" : "ok");
+        free(got);
+    }
+    return failed;
+}
+
 /* The running averages after a training forward (batch norm). */
 static int compare_state(hep_model *m, const hep_model_info *info, const ref_state *ref, double tol)
 {
@@ -64,18 +84,59 @@ static int check_inference(hep_model *m, const hep_model_info *info, ref_state *
     hep_pass pass = { .training = 0, .keep_prob = 1.0f, .seed = 1234, .step = 3, .first_sample = 0 };
     ref_forward(ref, plain, x, &pass);
     hep_model_forward(m, x, batch, &pass, NULL);
-    int failed = 0;
-    for (int p = 0; p < info->num_probes; p++) {
-        const hep_probe_info *pi = &info->probes[p];
-        size_t count = (size_t)batch * pi->c * pi->h * pi->w;
-        float *got = malloc(sizeof(float) * count);
-        hep_model_probe(m, p, batch, got);
-        double e = rel_error(got, ref->out[p < info->num_layers ? p : info->num_layers - 1], count);
-        int bad = !(e <= tol);
+    return compare_probes(m, info, ref, batch, tol, "infer", info->num_state > 0 ? "running averages folded" : "");
+}
+
+/* Parameters (biases non-zero too, so that their paths are exercised),
+ * inputs, labels and weights of a test batch. */
+static void fill_batch(const hep_model_info *info, int batch, float *plain, float *x, int *labels, float *weights)
+{
+    for (int t = 0; t < info->num_tensors; t++) {
+        const hep_tensor_info *ti = &info->tensors[t];
+        fill_normal(plain + ti->offset, ti->count, ti->kind == HEP_TENSOR_WEIGHT ? sqrt(2.0 / ti->fan_in) : 0.05, 7, (uint32_t)t);
+        if (ti->kind == HEP_TENSOR_SCALE)
+            for (size_t i = 0; i < ti->count; i++) plain[ti->offset + i] += 1.0f;
+    }
+    size_t X = (size_t)batch * info->in_channels * info->in_height * info->in_width;
+    for (size_t i = 0; i < X; i++) x[i] = (float)hep_rng_uniform(11, 99, i);
+    for (int n = 0; n < batch; n++) { labels[n] = n % info->num_classes; weights[n] = 0.5f + n; }
+}
+
+/* Every parameter's gradient, model against reference.
+ * A pool window whose two largest values tie within float rounding may
+ * route its gradient differently in the reference (double sums) than in
+ * the model (float), and a ReLU input within rounding of 0 may pass its
+ * gradient in one and not the other; both are correct. Below the deepest
+ * such layer the gradients get a looser tolerance. One such element moves
+ * one term of a weight gradient's sum over the pixels: at batch 1 with
+ * ~1000 terms of either sign that is a few percent of the largest sum
+ * (up to 6.8e-2 measured over 13 dropout seeds of hep224_bn, whose batch
+ * norm puts many values near 0), so 0.15; a wrong index, layout or
+ * routing gives 0.3 to 1.7 (swapping two pool positions' gradients in
+ * hep224, hep64_bn, hep224_bn). `test_layers BATCH TOL SEED` checks
+ * another seed's masks. */
+static int compare_gradients(const hep_model_info *info, const ref_state *ref, const float *grads,
+                             const float *ref_grads, double tol)
+{
+    int deepest_tie = -1, failed = 0;
+    for (int l = 0; l < info->num_layers; l++)
+        if (ref->near_ties[l] || ref->near_kinks[l]) {
+            deepest_tie = l;
+            printf("  note: %ld near-tie pool window(s), %ld ReLU input(s) near 0 in %s\n", ref->near_ties[l],
+                   ref->near_kinks[l], info->layers[l].name);
+        }
+    for (int t = 0; t < info->num_tensors; t++) {
+        const hep_tensor_info *ti = &info->tensors[t];
+        int layer = 0;
+        for (int l = 0; l < info->num_layers; l++)
+            if (info->layers[l].weight == t || info->layers[l].bias == t ||
+                info->layers[l].bn_scale == t || info->layers[l].bn_shift == t) layer = l;
+        double tol_t = layer <= deepest_tie ? 1.5e-1 : tol;
+        double e = rel_error(grads + ti->offset, ref_grads + ti->offset, ti->count);
+        int bad = !(e <= tol_t);
         failed += bad;
-        printf("  infer    %-14s %-28s max rel error %.2e %s\n", pi->name,
-               info->num_state > 0 ? "running averages folded" : "", e, bad ? "FAIL" : "ok");
-        free(got);
+        printf("  backward %-14s %-28s max rel error %.2e (tolerance %.2g) %s\n", ti->name, "gradient", e, tol_t,
+               bad ? "FAIL" : "ok");
     }
     return failed;
 }
@@ -95,38 +156,21 @@ int main(int argc, char **argv)
     float *ref_grads = malloc(sizeof(float) * P), *x = malloc(sizeof(float) * X);
     int *labels = malloc(sizeof(int) * batch);
     float *weights = malloc(sizeof(float) * batch);
-    for (int t = 0; t < info->num_tensors; t++) {
-        const hep_tensor_info *ti = &info->tensors[t];
-        /* biases non-zero too, so that their paths are exercised */
-        fill_normal(plain + ti->offset, ti->count, ti->kind == HEP_TENSOR_WEIGHT ? sqrt(2.0 / ti->fan_in) : 0.05, 7, (uint32_t)t);
-        if (ti->kind == HEP_TENSOR_SCALE)
-            for (size_t i = 0; i < ti->count; i++) plain[ti->offset + i] += 1.0f;
+    ref_state ref;
+    if (!plain || !grads || !ref_grads || !x || !labels || !weights || ref_init(&ref, info, batch) != 0) {
+        fprintf(stderr, "test_layers: out of memory\n");
+        return 1;
     }
-    for (size_t i = 0; i < X; i++) x[i] = (float)hep_rng_uniform(11, 99, i);
-    for (int n = 0; n < batch; n++) { labels[n] = n % info->num_classes; weights[n] = 0.5f + n; }
+    fill_batch(info, batch, plain, x, labels, weights);
     hep_model_params_from_plain(m, plain, hep_model_params(m));
 
     hep_pass pass = { .training = 1, .keep_prob = 0.5f, .seed = seed, .step = 3, .first_sample = 0 };
-    ref_state ref;
-    if (ref_init(&ref, info, batch) != 0) { fprintf(stderr, "test_layers: out of memory\n"); return 1; }
     memcpy(ref.state, hep_model_state(m), sizeof(float) * info->num_state);
     ref_forward(&ref, plain, x, &pass);
     hep_model_forward(m, x, batch, &pass, NULL);
-
-    int failed = 0;
     printf("%s (%s build, libxsmm target %s), batch %d, tolerance %.1e (max |got-want| / max |want|)\n",
            info->network, info->arch, libxsmm_get_target_arch(), batch, tol);
-    for (int p = 0; p < info->num_probes; p++) {
-        const hep_probe_info *pi = &info->probes[p];
-        size_t count = (size_t)batch * pi->c * pi->h * pi->w;
-        float *got = malloc(sizeof(float) * count);
-        hep_model_probe(m, p, batch, got);
-        double e = rel_error(got, ref.out[p < info->num_layers ? p : info->num_layers - 1], count);
-        int bad = !(e <= tol);
-        failed += bad;
-        printf("  forward  %-14s %-28s max rel error %.2e %s\n", pi->name, "", e, bad ? "FAIL" : "ok");
-        free(got);
-    }
+    int failed = compare_probes(m, info, &ref, batch, tol, "forward", "");
     failed += compare_state(m, info, &ref, tol);
     double ref_loss = ref_backward(&ref, plain, x, labels, weights, &pass, ref_grads);
     double loss = hep_model_backward(m, labels, weights, batch, &pass);
@@ -134,38 +178,7 @@ int main(int argc, char **argv)
     failed += !(le <= tol);
     printf("  loss     %-14s %-28s %.6f vs %.6f rel %.2e %s\n", "", "", loss, ref_loss, le, le <= tol ? "ok" : "FAIL");
     hep_model_params_to_plain(m, hep_model_grads(m), grads);
-    /* A pool window whose two largest values tie within float rounding may
-     * route its gradient differently in the reference (double sums) than in
-     * the model (float), and a ReLU input within rounding of 0 may pass its
-     * gradient in one and not the other; both are correct. Below the deepest
-     * such layer the gradients get a looser tolerance. One such element moves
-     * one term of a weight gradient's sum over the pixels: at batch 1 with
-     * ~1000 terms of either sign that is a few percent of the largest sum
-     * (up to 6.8e-2 measured over 13 dropout seeds of hep224_bn, whose batch
-     * norm puts many values near 0), so 0.15; a wrong index, layout or
-     * routing gives 0.3 to 1.7 (swapping two pool positions' gradients in
-     * hep224, hep64_bn, hep224_bn). `test_layers BATCH TOL SEED` checks
-     * another seed's masks. */
-    int deepest_tie = -1;
-    for (int l = 0; l < info->num_layers; l++)
-        if (ref.near_ties[l] || ref.near_kinks[l]) {
-            deepest_tie = l;
-            printf("  note: %ld near-tie pool window(s), %ld ReLU input(s) near 0 in %s\n", ref.near_ties[l],
-                   ref.near_kinks[l], info->layers[l].name);
-        }
-    for (int t = 0; t < info->num_tensors; t++) {
-        const hep_tensor_info *ti = &info->tensors[t];
-        int layer = 0;
-        for (int l = 0; l < info->num_layers; l++)
-            if (info->layers[l].weight == t || info->layers[l].bias == t ||
-                info->layers[l].bn_scale == t || info->layers[l].bn_shift == t) layer = l;
-        double tol_t = layer <= deepest_tie ? 1.5e-1 : tol;
-        double e = rel_error(grads + ti->offset, ref_grads + ti->offset, ti->count);
-        int bad = !(e <= tol_t);
-        failed += bad;
-        printf("  backward %-14s %-28s max rel error %.2e (tolerance %.2g) %s\n", ti->name, "gradient", e, tol_t,
-               bad ? "FAIL" : "ok");
-    }
+    failed += compare_gradients(info, &ref, grads, ref_grads, tol);
     failed += check_inference(m, info, &ref, plain, x, batch, tol);
     ref_free(&ref);
     hep_model_destroy(m);
