@@ -118,9 +118,113 @@ static void check_skip(const hep_h5file *files, int nfiles, long total, int batc
     free(rest);
 }
 
+/* Evaluation order over `size` ranks: every sample exactly once, each rank
+ * its hep_loader_local_rows. Returns the fewest rows a rank holds. */
+static long check_evaluation_order(const hep_h5file *files, int nfiles, long total, int batch, int size, long *ids)
+{
+    long *seen = calloc((size_t)total, sizeof(long));
+    long rows_sum = 0, fewest = -1;
+    for (int r = 0; r < size; r++) {
+        hep_loader_options o = { .rank = r, .size = size, .batch = batch, .shuffle = 0, .steps_per_epoch = -1,
+                                 .epochs = 1 };
+        hep_loader *l = hep_loader_start(files, nfiles, &info, &o);
+        long nb, n = drain(l, ids, total * 4, &nb);
+        hep_loader_stop(l);
+        long rows = hep_loader_local_rows(files, nfiles, r, size);
+        EXPECT(n == rows, "size %d rank %d: read %ld samples, expected its %ld rows", size, r, n, rows);
+        for (long i = 0; i < n && i < total * 4; i++)
+            if (ids[i] >= 0 && ids[i] < total) seen[ids[i]]++;
+        rows_sum += rows;
+        if (fewest < 0 || rows < fewest) fewest = rows;
+    }
+    EXPECT(rows_sum == total, "size %d: ranks hold %ld rows, the files %ld", size, rows_sum, total);
+    for (long i = 0; i < total; i++) EXPECT(seen[i] == 1, "size %d: sample %ld read %ld times", size, i, seen[i]);
+    free(seen);
+    return fewest;
+}
+
+/* Training order of rank r of `size`: `steps` whole batches an epoch,
+ * distinct samples within an epoch, reproducible, changed by the seed and
+ * reshuffled per epoch. */
+static void check_training_order(const hep_h5file *files, int nfiles, long total, int batch, int r, int size,
+                                 long steps, long *ids)
+{
+    hep_loader_options o = { .rank = r, .size = size, .batch = batch, .shuffle = 1, .steps_per_epoch = steps,
+                             .epochs = 2, .seed = 42 };
+    long nb, nb2, nb3;
+    hep_loader *l = hep_loader_start(files, nfiles, &info, &o);
+    long n = drain(l, ids, total * 4, &nb), per_epoch = steps * batch;
+    hep_loader_stop(l);
+    EXPECT(nb == 2 * steps, "size %d rank %d: %ld batches in 2 epochs, expected %ld", size, r, nb, 2 * steps);
+    EXPECT(n == 2 * per_epoch, "size %d rank %d: %ld samples", size, r, n);
+    long *again = malloc(sizeof(long) * (size_t)(n + 1));
+    l = hep_loader_start(files, nfiles, &info, &o);
+    drain(l, again, n, &nb2);
+    hep_loader_stop(l);
+    EXPECT(memcmp(ids, again, sizeof(long) * (size_t)n) == 0, "size %d rank %d: same seed, different order", size, r);
+    o.seed = 43;
+    l = hep_loader_start(files, nfiles, &info, &o);
+    drain(l, again, n, &nb3);
+    hep_loader_stop(l);
+    if (per_epoch >= 4) {
+        EXPECT(memcmp(ids, again, sizeof(long) * (size_t)n) != 0, "size %d rank %d: seed ignored", size, r);
+        EXPECT(memcmp(ids, ids + per_epoch, sizeof(long) * (size_t)per_epoch) != 0,
+               "size %d rank %d: epochs 0 and 1 in the same order", size, r);
+    }
+    for (int e = 0; e < 2; e++)
+        for (long i = 0; i < per_epoch; i++)
+            for (long j = i + 1; j < per_epoch; j++)
+                EXPECT(ids[e * per_epoch + i] != ids[e * per_epoch + j],
+                       "size %d rank %d epoch %d: sample %ld twice", size, r, e, ids[e * per_epoch + i]);
+    free(again);
+}
+
+/* Normalisation over `size` ranks: the maximum of the ranks' maxima is the files'. */
+static void check_maxima(const hep_h5file *files, int nfiles, long total, int size)
+{
+    char err[1024];
+    float global[3] = { 0, 0, 0 };
+    for (int r = 0; r < size; r++) {
+        float mx[3];
+        if (hep_scan_files(files, nfiles, &info, r, size, mx, err, sizeof err) != 0) { printf("FAIL: %s\n", err); failures++; }
+        for (int c = 0; c < 3; c++) global[c] = mx[c] > global[c] ? mx[c] : global[c];
+    }
+    for (int c = 0; c < 3; c++)
+        EXPECT(fabsf(global[c] - (c + 1) * (total - 1) / 1000.0f) < 1e-3f * (c + 1),
+               "size %d: channel %d maximum %g, expected %g", size, c, global[c], (c + 1) * (total - 1) / 1000.0);
+}
+
+/* The loader divides each channel by its given maximum. */
+static void check_divisors(const hep_h5file *files, int nfiles)
+{
+    float divisors[3] = { 2.0f, 4.0f, 6.0f };
+    hep_loader_options o = { .rank = 0, .size = 1, .batch = 1, .shuffle = 0, .steps_per_epoch = -1, .epochs = 1,
+                             .channel_max = divisors };
+    hep_loader *l = hep_loader_start(files, nfiles, &info, &o);
+    const hep_batch *b = hep_loader_next(l);
+    long id = lround(b->weight[0]);
+    for (int c = 0; c < 3; c++)
+        EXPECT(fabsf(b->x[(size_t)c * 64 * 64 + 7] - (c + 1) * id / 1000.0f / divisors[c]) < 1e-6f,
+               "normalised channel %d wrong", c);
+    hep_loader_stop(l);
+}
+
+/* test_loader DIR BATCH SIZE: each rank's rows and the steps per epoch. */
+static int print_split(const hep_h5file *files, int nfiles, int batch, int size)
+{
+    long fewest = -1;
+    for (int r = 0; r < size; r++) {
+        long rows = hep_loader_local_rows(files, nfiles, r, size);
+        printf("rank %d: %ld rows\n", r, rows);
+        if (fewest < 0 || rows < fewest) fewest = rows;
+    }
+    printf("steps per epoch: %ld\n", fewest / batch);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
-    if (argc < 3) { fprintf(stderr, "usage: test_loader DIR BATCH [SIZE]\n"); return 2; }
+    if (argc < 3) { fprintf(stderr, "usage: test_loader DIR BATCH [SIZE | mix | time]\n"); return 2; }
     const char *dir = argv[1];
     int batch = atoi(argv[2]);
     char err[1024], **paths;
@@ -134,101 +238,20 @@ int main(int argc, char **argv)
     }
     if (argc > 3 && !strcmp(argv[3], "mix")) return mix(files, nfiles, total, batch);
     if (argc > 3 && !strcmp(argv[3], "time")) return read_rate(files, nfiles, total, batch);
-    if (argc > 3) {
-        int size = atoi(argv[3]);
-        long fewest = -1;
-        for (int r = 0; r < size; r++) {
-            long rows = hep_loader_local_rows(files, nfiles, r, size);
-            printf("rank %d: %ld rows\n", r, rows);
-            if (fewest < 0 || rows < fewest) fewest = rows;
-        }
-        printf("steps per epoch: %ld\n", fewest / batch);
-        return 0;
-    }
-    long *ids = malloc(sizeof(long) * (size_t)(total * 4 + 16)), *seen = calloc((size_t)total, sizeof(long));
+    if (argc > 3) return print_split(files, nfiles, batch, atoi(argv[3]));
+
+    long *ids = malloc(sizeof(long) * (size_t)(total * 4 + 16));
     printf("%d file(s), %ld samples, batch %d\n", nfiles, total, batch);
-
     for (int size = 1; size <= 3; size++) {
-        /* evaluation order: every sample exactly once over the ranks */
-        memset(seen, 0, sizeof(long) * (size_t)total);
-        long rows_sum = 0, fewest = -1;
-        for (int r = 0; r < size; r++) {
-            hep_loader_options o = { .rank = r, .size = size, .batch = batch, .shuffle = 0, .steps_per_epoch = -1,
-                                     .epochs = 1 };
-            hep_loader *l = hep_loader_start(files, nfiles, &info, &o);
-            long nb, n = drain(l, ids, total * 4, &nb);
-            hep_loader_stop(l);
-            long rows = hep_loader_local_rows(files, nfiles, r, size);
-            EXPECT(n == rows, "size %d rank %d: read %ld samples, expected its %ld rows", size, r, n, rows);
-            for (long i = 0; i < n && i < total * 4; i++)
-                if (ids[i] >= 0 && ids[i] < total) seen[ids[i]]++;
-            rows_sum += rows;
-            if (fewest < 0 || rows < fewest) fewest = rows;
-        }
-        EXPECT(rows_sum == total, "size %d: ranks hold %ld rows, the files %ld", size, rows_sum, total);
-        for (long i = 0; i < total; i++) EXPECT(seen[i] == 1, "size %d: sample %ld read %ld times", size, i, seen[i]);
-
-        /* training order: same number of whole batches on every rank, distinct
-         * samples within an epoch, reproducible, reshuffled per epoch */
-        long steps = fewest / batch;
+        long steps = check_evaluation_order(files, nfiles, total, batch, size, ids) / batch;
         if (steps < 1) continue;
-        for (int r = 0; r < size; r++) {
-            hep_loader_options o = { .rank = r, .size = size, .batch = batch, .shuffle = 1, .steps_per_epoch = steps,
-                                     .epochs = 2, .seed = 42 };
-            long nb, nb2, nb3;
-            hep_loader *l = hep_loader_start(files, nfiles, &info, &o);
-            long n = drain(l, ids, total * 4, &nb);
-            hep_loader_stop(l);
-            EXPECT(nb == 2 * steps, "size %d rank %d: %ld batches in 2 epochs, expected %ld", size, r, nb, 2 * steps);
-            EXPECT(n == 2 * steps * batch, "size %d rank %d: %ld samples", size, r, n);
-            long *again = malloc(sizeof(long) * (size_t)(n + 1));
-            l = hep_loader_start(files, nfiles, &info, &o);
-            drain(l, again, n, &nb2);
-            hep_loader_stop(l);
-            EXPECT(memcmp(ids, again, sizeof(long) * (size_t)n) == 0, "size %d rank %d: same seed, different order", size, r);
-            o.seed = 43;
-            l = hep_loader_start(files, nfiles, &info, &o);
-            drain(l, again, n, &nb3);
-            hep_loader_stop(l);
-            if (steps * batch >= 4)
-                EXPECT(memcmp(ids, again, sizeof(long) * (size_t)n) != 0, "size %d rank %d: seed ignored", size, r);
-            if (steps * batch >= 4)
-                EXPECT(memcmp(ids, ids + steps * batch, sizeof(long) * (size_t)(steps * batch)) != 0,
-                       "size %d rank %d: epochs 0 and 1 in the same order", size, r);
-            for (int e = 0; e < 2; e++)
-                for (long i = 0; i < steps * batch; i++)
-                    for (long j = i + 1; j < steps * batch; j++)
-                        EXPECT(ids[e * steps * batch + i] != ids[e * steps * batch + j],
-                               "size %d rank %d epoch %d: sample %ld twice", size, r, e, ids[e * steps * batch + i]);
-            free(again);
-        }
-
-        /* normalisation: the maximum over the ranks' maxima is the files' */
-        float global[3] = { 0, 0, 0 };
-        for (int r = 0; r < size; r++) {
-            float mx[3];
-            if (hep_scan_files(files, nfiles, &info, r, size, mx, err, sizeof err) != 0) { printf("FAIL: %s\n", err); failures++; }
-            for (int c = 0; c < 3; c++) global[c] = mx[c] > global[c] ? mx[c] : global[c];
-        }
-        for (int c = 0; c < 3; c++)
-            EXPECT(fabsf(global[c] - (c + 1) * (total - 1) / 1000.0f) < 1e-3f * (c + 1),
-                   "size %d: channel %d maximum %g, expected %g", size, c, global[c], (c + 1) * (total - 1) / 1000.0);
+        for (int r = 0; r < size; r++) check_training_order(files, nfiles, total, batch, r, size, steps, ids);
+        check_maxima(files, nfiles, total, size);
         printf("ranks %d: split, shuffling and maxima checked (%ld steps per epoch)\n", size, steps);
     }
-
     if (total / batch >= 2) check_skip(files, nfiles, total, batch, total / batch);
-
-    /* the divisors are applied */
-    float divisors[3] = { 2.0f, 4.0f, 6.0f };
-    hep_loader_options o = { .rank = 0, .size = 1, .batch = 1, .shuffle = 0, .steps_per_epoch = -1, .epochs = 1,
-                             .channel_max = divisors };
-    hep_loader *l = hep_loader_start(files, nfiles, &info, &o);
-    const hep_batch *b = hep_loader_next(l);
-    long id = lround(b->weight[0]);
-    for (int c = 0; c < 3; c++)
-        EXPECT(fabsf(b->x[(size_t)c * 64 * 64 + 7] - (c + 1) * id / 1000.0f / divisors[c]) < 1e-6f,
-               "normalised channel %d wrong", c);
-    hep_loader_stop(l);
+    check_divisors(files, nfiles);
+    free(ids);
     printf("%s\n", failures ? "FAILED" : "loader checks passed");
     return failures ? 1 : 0;
 }
