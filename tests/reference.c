@@ -115,6 +115,75 @@ static void ref_conv_all(ref_state *s, int li, const float *w, const float *b, c
     if (l->bn_scale >= 0) ref_bn_forward(s, li, pass);
 }
 
+/* The conv epilogue of image n (its pre-activation in s->pre, for the whole
+ * batch): 2x2 max-pool, ReLU, dropout. Pool windows and ReLU inputs closer
+ * than `tie` (relative) are counted: the model may decide them otherwise. */
+static void ref_conv_epilogue(ref_state *s, int li, int n, float tie, const hep_pass *pass)
+{
+    const hep_layer_info *l = &s->info->layers[li];
+    int H = l->in_h, W = l->in_w, K = l->out_c, OH = l->out_h, OW = l->out_w;
+    for (int k = 0; k < K; k++)
+        for (int p = 0; p < OH; p++)
+            for (int q = 0; q < OW; q++) {
+                float v;
+                const float *pk = s->pre[li] + ((size_t)n * K + k) * H * W;
+                if (l->pool) {
+                    float w4[4] = { pk[(2 * p) * W + 2 * q], pk[(2 * p) * W + 2 * q + 1],
+                                    pk[(2 * p + 1) * W + 2 * q], pk[(2 * p + 1) * W + 2 * q + 1] };
+                    v = w4[0];
+                    for (int j = 1; j < 4; j++) if (w4[j] > v) v = w4[j];
+                    int close = 0;
+                    for (int j = 0; j < 4; j++)
+                        if (w4[j] != v && fabsf(w4[j] - v) <= tie * fmaxf(fabsf(v), 1.0f)) close = 1;
+                    s->near_ties[li] += close;
+                } else {
+                    v = pk[p * W + q];
+                }
+                s->near_kinks[li] += l->relu && v != 0 && fabsf(v) <= tie;
+                if (l->relu && v < 0) v = 0;
+                v *= drop_factor(l, pass, (((pass->first_sample + n) * OH + p) * OW + q) * K + k);
+                s->out[li][(((size_t)n * K + k) * OH + p) * OW + q] = v;
+            }
+}
+
+/* A dense layer's forward of image n, with its ReLU and dropout. */
+static void ref_dense_forward(ref_state *s, int li, int n, const float *w, const float *b, const float *in, float tie,
+                              const hep_pass *pass)
+{
+    const hep_layer_info *l = &s->info->layers[li];
+    int C = l->in_c, K = l->out_c;
+    for (int o = 0; o < K; o++) {
+        double acc = b[o];
+        for (int i = 0; i < C; i++) acc += (double)w[(size_t)o * C + i] * in[(size_t)n * C + i];
+        float v = (float)acc;
+        s->pre[li][(size_t)n * K + o] = v;
+        s->near_kinks[li] += l->relu && v != 0 && fabsf(v) <= tie;
+        if (l->relu && v < 0) v = 0;
+        v *= drop_factor(l, pass, (pass->first_sample + n) * K + o);
+        s->out[li][(size_t)n * K + o] = v;
+    }
+}
+
+/* Global average pool, flatten or softmax of image n. */
+static void ref_head_forward(const hep_layer_info *l, int n, const float *in, float *out)
+{
+    int C = l->in_c, HW = l->in_h * l->in_w, K = l->out_c;
+    if (l->kind == HEP_LAYER_AVGPOOL) {
+        for (int c = 0; c < C; c++) {
+            double acc = 0;
+            for (int i = 0; i < HW; i++) acc += in[((size_t)n * C + c) * HW + i];
+            out[(size_t)n * C + c] = (float)(acc / HW);
+        }
+    } else if (l->kind == HEP_LAYER_FLATTEN) {
+        memcpy(out + (size_t)n * K, in + (size_t)n * K, sizeof(float) * K);
+    } else {   /* softmax */
+        double mx = in[(size_t)n * K], sum = 0;
+        for (int k = 1; k < K; k++) mx = fmax(mx, in[(size_t)n * K + k]);
+        for (int k = 0; k < K; k++) sum += exp(in[(size_t)n * K + k] - mx);
+        for (int k = 0; k < K; k++) out[(size_t)n * K + k] = (float)(exp(in[(size_t)n * K + k] - mx) / sum);
+    }
+}
+
 void ref_forward(ref_state *s, const float *params, const float *x, const hep_pass *pass)
 {
     const hep_model_info *info = s->info;
@@ -125,8 +194,6 @@ void ref_forward(ref_state *s, const float *params, const float *x, const hep_pa
         const hep_layer_info *l = &info->layers[li];
         const float *w = l->weight >= 0 ? params + info->tensors[l->weight].offset : NULL;
         const float *b = l->bias >= 0 ? params + info->tensors[l->bias].offset : NULL;
-        float *out = s->out[li], *pre = s->pre[li];
-        int C = l->in_c, H = l->in_h, W = l->in_w, K = l->out_c, OH = l->out_h, OW = l->out_w;
         /* Pool windows closer than the model's rounding may take another
          * argmax there: float sums, and Winograd's transforms too (of the
          * layer's largest value, 1e-5 measured for F(6x6), 6e-5 for
@@ -134,65 +201,16 @@ void ref_forward(ref_state *s, const float *params, const float *x, const hep_pa
          * F(4x4) after conv3 by F(8x8): 2e-5). */
         if (l->winograd_passes & 1)
             tie = fmaxf(tie, l->winograd_tile == 8 ? 1.2e-4f : 2e-5f * l->winograd_tile * l->winograd_tile / 36.0f);
+        if (l->kind == HEP_LAYER_CONV) ref_conv_all(s, li, w, b, in, pass);
         for (int n = 0; n < s->n; n++) {
-            switch (l->kind) {
-            case HEP_LAYER_CONV:
-                if (n == 0) ref_conv_all(s, li, w, b, in, pass);
-                for (int k = 0; k < K; k++)
-                    for (int p = 0; p < OH; p++)
-                        for (int q = 0; q < OW; q++) {
-                            float v;
-                            const float *pk = pre + ((size_t)n * K + k) * H * W;
-                            if (l->pool) {
-                                float w4[4] = { pk[(2 * p) * W + 2 * q], pk[(2 * p) * W + 2 * q + 1],
-                                                pk[(2 * p + 1) * W + 2 * q], pk[(2 * p + 1) * W + 2 * q + 1] };
-                                v = w4[0];
-                                for (int j = 1; j < 4; j++) if (w4[j] > v) v = w4[j];
-                                int close = 0;
-                                for (int j = 0; j < 4; j++)
-                                    if (w4[j] != v && fabsf(w4[j] - v) <= tie * fmaxf(fabsf(v), 1.0f)) close = 1;
-                                s->near_ties[li] += close;
-                            } else {
-                                v = pk[p * W + q];
-                            }
-                            s->near_kinks[li] += l->relu && v != 0 && fabsf(v) <= tie;
-                            if (l->relu && v < 0) v = 0;
-                            v *= drop_factor(l, pass, (((pass->first_sample + n) * OH + p) * OW + q) * K + k);
-                            out[(((size_t)n * K + k) * OH + p) * OW + q] = v;
-                        }
-                break;
-            case HEP_LAYER_AVGPOOL:
-                for (int c = 0; c < C; c++) {
-                    double acc = 0;
-                    for (int i = 0; i < H * W; i++) acc += in[((size_t)n * C + c) * H * W + i];
-                    out[(size_t)n * C + c] = (float)(acc / (H * W));
-                }
-                break;
-            case HEP_LAYER_FLATTEN:
-                memcpy(out + (size_t)n * K, in + (size_t)n * K, sizeof(float) * K);
-                break;
-            case HEP_LAYER_DENSE:
-                for (int o = 0; o < K; o++) {
-                    double acc = b[o];
-                    for (int i = 0; i < C; i++) acc += (double)w[(size_t)o * C + i] * in[(size_t)n * C + i];
-                    float v = (float)acc;
-                    pre[(size_t)n * K + o] = v;
-                    s->near_kinks[li] += l->relu && v != 0 && fabsf(v) <= tie;
-                    if (l->relu && v < 0) v = 0;
-                    v *= drop_factor(l, pass, (pass->first_sample + n) * K + o);
-                    out[(size_t)n * K + o] = v;
-                }
-                break;
-            case HEP_LAYER_SOFTMAX_XENT: {
-                double mx = in[(size_t)n * K], sum = 0;
-                for (int k = 1; k < K; k++) mx = fmax(mx, in[(size_t)n * K + k]);
-                for (int k = 0; k < K; k++) sum += exp(in[(size_t)n * K + k] - mx);
-                for (int k = 0; k < K; k++) out[(size_t)n * K + k] = (float)(exp(in[(size_t)n * K + k] - mx) / sum);
-                break;
-            }
-            }
+            if (l->kind == HEP_LAYER_CONV)
+                ref_conv_epilogue(s, li, n, tie, pass);
+            else if (l->kind == HEP_LAYER_DENSE)
+                ref_dense_forward(s, li, n, w, b, in, tie, pass);
+            else
+                ref_head_forward(l, n, in, s->out[li]);
         }
-        in = out;
+        in = s->out[li];
     }
 }
 
