@@ -211,31 +211,31 @@ static void check(herr_t status, const char *what, const char *path)
     if (status < 0) die("HDF5 call failed: %s (%s)", what, path);
 }
 
-static void write_file(const options *o, int kind, int index)
+static hid_t checked_id(hid_t id, const char *what, const char *path)
+{
+    if (id < 0) die("HDF5 call failed: %s (%s)", what, path);
+    return id;
+}
+
+/* The n events of file `index` of this kind into its `data` dataset, one
+ * image (one chunk) at a time; their labels, weights, cuts' decisions and
+ * masses into the vectors. */
+static void write_events(const options *o, int kind, int index, hid_t file, const char *path, long n, int *labels,
+                         float *weight, float *psr, float *mass)
 {
     const int H = o->size, W = o->size;
-    long n = o->samples[kind];
-    char path[4096];
-    snprintf(path, sizeof path, "%s/%s_%03d.h5", o->outdir, kinds[kind], index);
-    char tmp[4200];
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
-    hid_t file = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
-    if (file < 0) die("cannot create %s%s", tmp, "");
-    hsize_t dims[4] = { (hsize_t)n, 3, (hsize_t)H, (hsize_t)W }, chunk[4] = { 1, 3, (hsize_t)H, (hsize_t)W };
-    hid_t space = H5Screate_simple(4, dims, NULL), dcpl = H5Pcreate(H5P_DATASET_CREATE);
+    hsize_t dims[4] = { (hsize_t)n, 3, (hsize_t)H, (hsize_t)W }, one[4] = { 1, 3, (hsize_t)H, (hsize_t)W };
+    hid_t space = checked_id(H5Screate_simple(4, dims, NULL), "H5Screate_simple", path);
+    hid_t dcpl = checked_id(H5Pcreate(H5P_DATASET_CREATE), "H5Pcreate", path);
     /* no modification times, so the same command writes the same bytes */
     check(H5Pset_obj_track_times(dcpl, 0), "H5Pset_obj_track_times", path);
-    check(H5Pset_chunk(dcpl, 4, chunk), "H5Pset_chunk", path);
+    check(H5Pset_chunk(dcpl, 4, one), "H5Pset_chunk", path);
     if (o->compress) check(H5Pset_deflate(dcpl, (unsigned)o->compress), "H5Pset_deflate", path);
     hid_t data = H5Dcreate2(file, "data", H5T_IEEE_F32LE, space, H5P_DEFAULT, dcpl, H5P_DEFAULT);
     if (data < 0) die("cannot create dataset data in %s%s", path, "");
+    hid_t mem = checked_id(H5Screate_simple(4, one, NULL), "H5Screate_simple", path);
     float *img = malloc(sizeof(float) * 3 * H * W);
-    int *labels = malloc(sizeof(int) * n);
-    float *weight = malloc(sizeof(float) * n), *normweight = malloc(sizeof(float) * n), *psr = malloc(sizeof(float) * n);
-    float *mass = malloc(sizeof(float) * n);
-    if (!img || !labels || !weight || !normweight || !psr || !mass) die("out of memory%s%s", "", "");
-    hsize_t one[4] = { 1, 3, (hsize_t)H, (hsize_t)W };
-    hid_t mem = H5Screate_simple(4, one, NULL);
+    if (!img) die("out of memory%s%s", "", "");
     for (long i = 0; i < n; i++) {
         draws d = { o->seed, (uint32_t)(1000 * kind + index), (uint64_t)i << 20 };
         memset(img, 0, sizeof(float) * 3 * H * W);
@@ -244,14 +244,25 @@ static void write_file(const options *o, int kind, int index)
         check(H5Sselect_hyperslab(space, H5S_SELECT_SET, start, NULL, one, NULL), "H5Sselect_hyperslab", path);
         check(H5Dwrite(data, H5T_NATIVE_FLOAT, mem, space, H5P_DEFAULT, img), "H5Dwrite data", path);
     }
-    /* normweight: weight over its class's mean weight in this file, so each
-     * class weighs the same in total */
+    free(img);
+    H5Sclose(mem); H5Dclose(data); H5Pclose(dcpl); H5Sclose(space);
+}
+
+/* label, normweight, weight, psr and mass, [n] each. normweight: weight
+ * over its class's mean weight in this file, so each class weighs the same
+ * in total. */
+static void write_vectors(hid_t file, const char *path, long n, const int *labels, const float *weight,
+                          const float *psr, const float *mass)
+{
+    float *normweight = malloc(sizeof(float) * n);
+    if (!normweight) die("out of memory%s%s", "", "");
     double sum[16] = { 0 };
     long count[16] = { 0 };
     for (long i = 0; i < n; i++) { sum[labels[i]] += weight[i]; count[labels[i]]++; }
     for (long i = 0; i < n; i++) normweight[i] = (float)(weight[i] * count[labels[i]] / sum[labels[i]]);
     hsize_t d1[1] = { (hsize_t)n };
-    hid_t s1 = H5Screate_simple(1, d1, NULL), dcpl1 = H5Pcreate(H5P_DATASET_CREATE);
+    hid_t s1 = checked_id(H5Screate_simple(1, d1, NULL), "H5Screate_simple", path);
+    hid_t dcpl1 = checked_id(H5Pcreate(H5P_DATASET_CREATE), "H5Pcreate", path);
     check(H5Pset_obj_track_times(dcpl1, 0), "H5Pset_obj_track_times", path);
     struct { const char *name; hid_t type; const void *buf; hid_t mtype; } vecs[] = {
         { "label", H5T_STD_I32LE, labels, H5T_NATIVE_INT },
@@ -266,13 +277,31 @@ static void write_file(const options *o, int kind, int index)
         check(H5Dwrite(ds, vecs[v].mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, vecs[v].buf), vecs[v].name, path);
         H5Dclose(ds);
     }
-    H5Pclose(dcpl1); H5Sclose(s1); H5Sclose(mem); H5Dclose(data); H5Pclose(dcpl); H5Sclose(space);
+    H5Pclose(dcpl1); H5Sclose(s1);
+    free(normweight);
+}
+
+/* File `index` of this kind (train, val, test), written to a temporary
+ * name and renamed. */
+static void write_file(const options *o, int kind, int index)
+{
+    long n = o->samples[kind];
+    char path[4096], tmp[4200];
+    snprintf(path, sizeof path, "%s/%s_%03d.h5", o->outdir, kinds[kind], index);
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    int *labels = malloc(sizeof(int) * n);
+    float *weight = malloc(sizeof(float) * n), *psr = malloc(sizeof(float) * n), *mass = malloc(sizeof(float) * n);
+    if (!labels || !weight || !psr || !mass) die("out of memory%s%s", "", "");
+    hid_t file = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    if (file < 0) die("cannot create %s%s", tmp, "");
+    write_events(o, kind, index, file, path, n, labels, weight, psr, mass);
+    write_vectors(file, path, n, labels, weight, psr, mass);
     check(H5Fclose(file), "H5Fclose", path);
     if (rename(tmp, path) != 0) die("cannot rename %s: %s", tmp, strerror(errno));
     long sig = 0;
     for (long i = 0; i < n; i++) sig += labels[i] != 0;
     printf("wrote %s: %ld events (%ld signal)\n", path, n, sig);
-    free(img); free(labels); free(weight); free(normweight); free(psr); free(mass);
+    free(labels); free(weight); free(psr); free(mass);
 }
 
 static long parse_long(const char *arg, const char *value, long min, long max)
