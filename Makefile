@@ -206,9 +206,10 @@ lint:
 # then FUZZ_NETWORKS mutated network files through the generator.
 FUZZ_SECONDS ?= 60
 FUZZ_NETWORKS ?= 300
-build/fuzz/fuzz_config: tests/fuzz/fuzz_config.c runtime/config.c runtime/config.h build/hep64-native/model.o
+FUZZ_CONFIG_SRC := tests/fuzz/fuzz_config.c runtime/config.c runtime/lr_schedule.c runtime/numtext.c
+build/fuzz/fuzz_config: $(FUZZ_CONFIG_SRC) runtime/config.h runtime/lr_schedule.h runtime/numtext.h build/hep64-native/model.o
 	@mkdir -p $(@D)
-	clang -g -O1 -fsanitize=fuzzer,address,undefined -Iruntime tests/fuzz/fuzz_config.c runtime/config.c \
+	clang -g -O1 -fsanitize=fuzzer,address,undefined -Iruntime $(FUZZ_CONFIG_SRC) \
 	  build/hep64-native/model.o -o $@ -lcjson -lxsmm -lxsmmnoblas -fopenmp -lpthread -lm -ldl
 fuzz: build/fuzz/fuzz_config
 	@mkdir -p build/fuzz/config-corpus && cp configs/*.json build/fuzz/config-corpus/

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "numtext.h"
 #include "util.h"
 
 void hep_lr_constant(hep_lr_schedule *s, double rate)

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "numtext.h"
 #include "util.h"
 
 char *hep_settings_json(const hep_config *cfg, long global_batch, long steps_per_epoch)

@@ -87,11 +87,3 @@ double hep_wall_seconds(void)
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return ts.tv_sec + 1e-9 * ts.tv_nsec;
 }
-
-void hep_shortest_double(double v, char *out, size_t len)
-{
-    for (int digits = 6; digits <= 17; digits++) {
-        snprintf(out, len, "%.*g", digits, v);
-        if (strtod(out, NULL) == v) return;
-    }
-}

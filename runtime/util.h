@@ -19,8 +19,5 @@ void hep_write_failed(const char *what, const char *path, const char *tmp, int e
 /* mkdir -p; returns 0 or -1 with errno set */
 int hep_mkdirs(const char *path);
 double hep_wall_seconds(void);
-/* The shortest %g text that reads back as the same double (0.0005, not
- * 0.00050000000000000001). */
-void hep_shortest_double(double v, char *out, size_t len);
 
 #endif

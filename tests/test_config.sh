@@ -131,3 +131,18 @@ for c in configs/cori_*.json; do
     case $c in *224*) net=hep224 ;; *) net=hep64 ;; esac
     check "project config $c on $net-native" seed_runs bin/$net-native "$c"
 done
+
+# The config parser under libFuzzer with ASan and UBSan (`make fuzz`'s
+# target, for a few seconds): it must build against the runtime as it is,
+# and no input may crash it. Needs clang with libFuzzer (not in make deps).
+libfuzzer_available() {
+    printf 'int LLVMFuzzerTestOneInput(const unsigned char *d, unsigned long n) { (void)d; (void)n; return 0; }\n' \
+        > "$CFG/probe_fuzzer.c"
+    command -v clang >/dev/null && clang -fsanitize=fuzzer "$CFG/probe_fuzzer.c" -o "$CFG/probe_fuzzer" 2>/dev/null
+}
+if libfuzzer_available; then
+    check "fuzz: the config parser under libFuzzer, ASan and UBSan for 10 s (make fuzz)" \
+        make --no-print-directory fuzz FUZZ_SECONDS=10 FUZZ_NETWORKS=20
+else
+    skip "fuzz: the config parser under libFuzzer, ASan and UBSan for 10 s (make fuzz)" "no clang with libFuzzer (apt-get install clang)"
+fi
