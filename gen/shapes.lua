@@ -371,14 +371,23 @@ local function check_conv_args(r, l, cur)
   return ok
 end
 
+-- what a network file's `algorithm` may say, for its error message
+local NETWORK_ALGORITHMS = (function()
+  local parts = { "\"auto\" (the tuning file's choice, else the cost model's)" }
+  for _, name in ipairs(M.ALGORITHM_NAMES) do
+    local T = WINOGRAD_TILE[name]
+    parts[#parts + 1] = T and string.format("%q (%sF(%dx%d,3x3))", name, T == 2 and "Winograd " or "", T, T)
+      or string.format("%q", name)
+  end
+  return table.concat(parts, ", ")
+end)()
+
 --- The conv's `algorithm` key into op.algorithm: whether it can be used.
 local function check_algorithm(r, l, op)
   op.algorithm = l.args.algorithm or "auto"
   local tile = WINOGRAD_TILE[op.algorithm]
   if op.algorithm ~= "direct" and op.algorithm ~= "auto" and not tile then
-    r.fail(l, "'algorithm' = %s is not one of \"auto\" (the tuning file's choice, else the cost model's), "
-      .. "\"direct\", \"winograd2\" (Winograd F(2x2,3x3)), \"winograd4\" (F(4x4,3x3)), \"winograd6\" (F(6x6,3x3))",
-      show(l.args.algorithm)); return false
+    r.fail(l, "'algorithm' = %s is not one of %s", show(l.args.algorithm), NETWORK_ALGORITHMS); return false
   elseif tile and not winograd_fits(op, tile) then
     r.fail(l, "algorithm %q needs a conv that is not the first (its input channels come in blocks)", op.algorithm)
     return false

@@ -38,6 +38,8 @@ check "gen bad: misplaced batchnorm" bad_network $B/misplaced_batchnorm.lua "$B/
 check "gen bad: batchnorm keys"   bad_network $B/batchnorm_momentum.lua "$B/batchnorm_momentum.lua:4: layer batchnorm1: 'momentum' must be a number in (0, 1]"
 check "gen bad: winograd on the first conv" bad_network $B/winograd_first.lua "$B/winograd_first.lua:4: layer conv1: algorithm \"winograd2\" needs a conv that is not the first"
 check "gen bad: unknown algorithm" bad_network $B/unknown_algorithm.lua "$B/unknown_algorithm.lua:6: layer conv2: 'algorithm' = \"fft\" is not one of \"auto\""
+check "gen bad: unknown algorithm, every algorithm listed" bad_network $B/unknown_algorithm.lua \
+    "\"direct\", \"winograd2\" (Winograd F(2x2,3x3)), \"winograd4\" (F(4x4,3x3)), \"winograd6\" (F(6x6,3x3)), \"winograd8\" (F(8x8,3x3))"
 check "gen bad: misplaced relu"   bad_network $B/misplaced_relu.lua "$B/misplaced_relu.lua:5: layer relu1: relu must directly follow a conv"
 check "gen bad: negative units"   bad_network $B/negative_units.lua "$B/negative_units.lua:5: layer hidden: 'units' must be a positive integer, got -4"
 check "gen bad: Lua syntax error" bad_network $B/syntax_error.lua   "$B/syntax_error.lua:4:"
