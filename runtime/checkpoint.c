@@ -40,15 +40,33 @@ static int write_string_attr(hid_t obj, const char *name, const char *value)
     return rc;
 }
 
+/* A float dataset [dims] whose chunks carry a Fletcher-32 checksum, so that
+ * a checkpoint damaged on disk is refused when read instead of resuming
+ * from altered weights. Chunks of whole rows, at most CHUNK_BYTES (HDF5
+ * allows under 4 GiB). Returns the dataset or -1. */
+#define CHUNK_BYTES (256u << 20)
+static hid_t create_checked_dataset(hid_t file, hid_t lcpl, const char *name, int rank, const hsize_t *dims)
+{
+    hsize_t chunk[4];
+    size_t row_bytes = sizeof(float);
+    for (int d = 0; d < rank; d++) chunk[d] = dims[d];
+    for (int d = 1; d < rank; d++) row_bytes *= dims[d];
+    if (dims[0] * row_bytes > CHUNK_BYTES) chunk[0] = CHUNK_BYTES / row_bytes > 0 ? CHUNK_BYTES / row_bytes : 1;
+    hid_t space = H5Screate_simple(rank, dims, NULL), dcpl = H5Pcreate(H5P_DATASET_CREATE), ds = -1;
+    if (space >= 0 && dcpl >= 0 && H5Pset_chunk(dcpl, rank, chunk) >= 0 && H5Pset_fletcher32(dcpl) >= 0)
+        ds = H5Dcreate2(file, name, H5T_IEEE_F32LE, space, lcpl, dcpl, H5P_DEFAULT);
+    if (dcpl >= 0) H5Pclose(dcpl);
+    if (space >= 0) H5Sclose(space);
+    return ds;
+}
+
 static int write_tensor(hid_t file, hid_t lcpl, const char *name, const hep_tensor_info *t, const float *plain)
 {
     hsize_t dims[4];
     for (int d = 0; d < t->ndim; d++) dims[d] = (hsize_t)t->shape[d];
-    hid_t space = H5Screate_simple(t->ndim, dims, NULL);
-    hid_t ds = space < 0 ? -1 : H5Dcreate2(file, name, H5T_IEEE_F32LE, space, lcpl, H5P_DEFAULT, H5P_DEFAULT);
+    hid_t ds = create_checked_dataset(file, lcpl, name, t->ndim, dims);
     herr_t s = ds < 0 ? -1 : H5Dwrite(ds, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, plain + t->offset);
     if (ds >= 0) H5Dclose(ds);
-    if (space >= 0) H5Sclose(space);
     return s < 0 ? -1 : 0;
 }
 
@@ -105,12 +123,9 @@ static int write_run_record(hid_t file, hid_t lcpl, const hep_model_info *info, 
                             const hep_checkpoint_state *state, const char *config_json)
 {
     hsize_t c = (hsize_t)state->channels;
-    hid_t space = H5Screate_simple(1, &c, NULL);
-    hid_t ds = space < 0 ? -1 :
-        H5Dcreate2(file, "normalization/channel_max", H5T_IEEE_F32LE, space, lcpl, H5P_DEFAULT, H5P_DEFAULT);
+    hid_t ds = create_checked_dataset(file, lcpl, "normalization/channel_max", 1, &c);
     int bad = ds < 0 || H5Dwrite(ds, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, state->channel_max) < 0;
     if (ds >= 0) H5Dclose(ds);
-    if (space >= 0) H5Sclose(space);
     int format = HEP_CHECKPOINT_FORMAT;
     long long step = state->step, adam_steps = adam_step;
     unsigned long long seed = state->seed;
@@ -240,7 +255,7 @@ static int read_tensor(hid_t file, const char *path, const char *name, const hep
     if (rc != 0) {
         snprintf(err, errlen, "%s: dataset '%s' does not have the shape of the compiled network's %s", path, name, t->name);
     } else if (H5Dread(ds, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, plain + t->offset) < 0) {
-        snprintf(err, errlen, "%s: cannot read dataset '%s'", path, name);
+        snprintf(err, errlen, "%s: cannot read dataset '%s' (damaged: its checksum or structure does not hold)", path, name);
         rc = -1;
     }
     if (space >= 0) H5Sclose(space);
@@ -327,7 +342,7 @@ static int read_channel_max(hid_t file, const char *path, const hep_model_info *
     int rc = 0;
     if (space < 0 || H5Sget_simple_extent_dims(space, &c, NULL) != 1 || c != (hsize_t)info->in_channels ||
         H5Dread(ds, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, state->channel_max) < 0) {
-        snprintf(err, errlen, "%s: dataset 'normalization/channel_max' missing or not [%d]", path, info->in_channels);
+        snprintf(err, errlen, "%s: dataset 'normalization/channel_max' missing, not [%d] or damaged", path, info->in_channels);
         rc = -1;
     }
     if (space >= 0) H5Sclose(space);

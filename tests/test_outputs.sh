@@ -116,6 +116,24 @@ damaged_checkpoint() {
 }
 check "outputs: a damaged newest checkpoint is named, kept, and skipped with --checkpoint_id" damaged_checkpoint
 
+# A checkpoint whose weights were altered on disk (one byte inside
+# fc1/weight's data, the file otherwise intact) is refused by its
+# dataset's checksum, not resumed from.
+altered_checkpoint() {
+    rm -rf "$O/alt"
+    "${RUN[@]}" --outputpath="$O/alt" --trainsamples=32 --num_epochs=2 > /dev/null || return 1
+    $PY -c '
+import sys, h5py
+p = sys.argv[1]
+with h5py.File(p, "r") as f:
+    assert f["fc1/weight"].fletcher32, "no checksum on fc1/weight"
+    at = f["fc1/weight"].id.get_chunk_info(0).byte_offset + 4096
+b = bytearray(open(p, "rb").read()); b[at] ^= 0x10; open(p, "wb").write(b)' "$O/alt/models/model-4.h5" || return 1
+    expect_fail "model-4.h5: cannot read dataset 'fc1/weight' (damaged: its checksum or structure does not hold); the previous checkpoint is step 2" \
+        "${RUN[@]}" --outputpath="$O/alt" --trainsamples=32 --num_epochs=3
+}
+check "outputs: a checkpoint whose weights changed on disk is refused by its checksum" altered_checkpoint
+
 # A checkpoint that cannot be written (a file size limit stands in for a
 # full disk: the same failed HDF5 writes and close): exit status 1 with the
 # message (HDF5's clean-up at exit crashed on the broken file before: 139),
