@@ -23,6 +23,7 @@ PACKAGES=(
     slurm-wlm munge                      # the run-script tests start a real SLURM
     qemu-user                            # the tests run binaries on emulated CPUs (ISA refusal)
     libdnnl-dev                          # oneDNN: make bench compares against it
+    clang libclang-rt-14-dev             # make fuzz: the config parser under libFuzzer (make test runs it briefly)
 )
 
 missing() {
