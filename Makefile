@@ -201,7 +201,7 @@ variant: $(ISA_GUARD)
 lint:
 	luacheck gen
 
-# Fuzzing for developers (needs clang, not in make deps): the run
+# Fuzzing for developers (clang with libFuzzer: make deps installs it): the run
 # configuration parser under libFuzzer with ASan and UBSan for FUZZ_SECONDS,
 # then FUZZ_NETWORKS mutated network files through the generator.
 FUZZ_SECONDS ?= 60
