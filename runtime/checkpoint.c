@@ -60,14 +60,20 @@ static hid_t create_checked_dataset(hid_t file, hid_t lcpl, const char *name, in
     return ds;
 }
 
+/* data [dims] as a checked dataset. 0 or -1. */
+static int write_floats(hid_t file, hid_t lcpl, const char *name, int rank, const hsize_t *dims, const float *data)
+{
+    hid_t ds = create_checked_dataset(file, lcpl, name, rank, dims);
+    herr_t s = ds < 0 ? -1 : H5Dwrite(ds, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, data);
+    if (ds >= 0) H5Dclose(ds);
+    return s < 0 ? -1 : 0;
+}
+
 static int write_tensor(hid_t file, hid_t lcpl, const char *name, const hep_tensor_info *t, const float *plain)
 {
     hsize_t dims[4];
     for (int d = 0; d < t->ndim; d++) dims[d] = (hsize_t)t->shape[d];
-    hid_t ds = create_checked_dataset(file, lcpl, name, t->ndim, dims);
-    herr_t s = ds < 0 ? -1 : H5Dwrite(ds, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, plain + t->offset);
-    if (ds >= 0) H5Dclose(ds);
-    return s < 0 ? -1 : 0;
+    return write_floats(file, lcpl, name, t->ndim, dims, plain + t->offset);
 }
 
 static void fsync_path(const char *path, int directory)
@@ -123,9 +129,7 @@ static int write_run_record(hid_t file, hid_t lcpl, const hep_model_info *info, 
                             const hep_checkpoint_state *state, const char *config_json)
 {
     hsize_t c = (hsize_t)state->channels;
-    hid_t ds = create_checked_dataset(file, lcpl, "normalization/channel_max", 1, &c);
-    int bad = ds < 0 || H5Dwrite(ds, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, state->channel_max) < 0;
-    if (ds >= 0) H5Dclose(ds);
+    int bad = write_floats(file, lcpl, "normalization/channel_max", 1, &c, state->channel_max) != 0;
     int format = HEP_CHECKPOINT_FORMAT;
     long long step = state->step, adam_steps = adam_step;
     unsigned long long seed = state->seed;

@@ -206,15 +206,12 @@ static int make_event(const options *o, draws *d, float *image, float *weight, f
     return label;
 }
 
-static void check(herr_t status, const char *what, const char *path)
+/* An HDF5 call's result (a status or an identifier; both negative on
+ * failure), checked: returned, or the tool ends naming the call and file. */
+static hid_t check(hid_t result, const char *what, const char *path)
 {
-    if (status < 0) die("HDF5 call failed: %s (%s)", what, path);
-}
-
-static hid_t checked_id(hid_t id, const char *what, const char *path)
-{
-    if (id < 0) die("HDF5 call failed: %s (%s)", what, path);
-    return id;
+    if (result < 0) die("HDF5 call failed: %s (%s)", what, path);
+    return result;
 }
 
 /* The n events of file `index` of this kind into its `data` dataset, one
@@ -225,15 +222,15 @@ static void write_events(const options *o, int kind, int index, hid_t file, cons
 {
     const int H = o->size, W = o->size;
     hsize_t dims[4] = { (hsize_t)n, 3, (hsize_t)H, (hsize_t)W }, one[4] = { 1, 3, (hsize_t)H, (hsize_t)W };
-    hid_t space = checked_id(H5Screate_simple(4, dims, NULL), "H5Screate_simple", path);
-    hid_t dcpl = checked_id(H5Pcreate(H5P_DATASET_CREATE), "H5Pcreate", path);
+    hid_t space = check(H5Screate_simple(4, dims, NULL), "H5Screate_simple", path);
+    hid_t dcpl = check(H5Pcreate(H5P_DATASET_CREATE), "H5Pcreate", path);
     /* no modification times, so the same command writes the same bytes */
     check(H5Pset_obj_track_times(dcpl, 0), "H5Pset_obj_track_times", path);
     check(H5Pset_chunk(dcpl, 4, one), "H5Pset_chunk", path);
     if (o->compress) check(H5Pset_deflate(dcpl, (unsigned)o->compress), "H5Pset_deflate", path);
     hid_t data = H5Dcreate2(file, "data", H5T_IEEE_F32LE, space, H5P_DEFAULT, dcpl, H5P_DEFAULT);
     if (data < 0) die("cannot create dataset data in %s%s", path, "");
-    hid_t mem = checked_id(H5Screate_simple(4, one, NULL), "H5Screate_simple", path);
+    hid_t mem = check(H5Screate_simple(4, one, NULL), "H5Screate_simple", path);
     float *img = malloc(sizeof(float) * 3 * H * W);
     if (!img) die("out of memory%s%s", "", "");
     for (long i = 0; i < n; i++) {
@@ -261,8 +258,8 @@ static void write_vectors(hid_t file, const char *path, long n, const int *label
     for (long i = 0; i < n; i++) { sum[labels[i]] += weight[i]; count[labels[i]]++; }
     for (long i = 0; i < n; i++) normweight[i] = (float)(weight[i] * count[labels[i]] / sum[labels[i]]);
     hsize_t d1[1] = { (hsize_t)n };
-    hid_t s1 = checked_id(H5Screate_simple(1, d1, NULL), "H5Screate_simple", path);
-    hid_t dcpl1 = checked_id(H5Pcreate(H5P_DATASET_CREATE), "H5Pcreate", path);
+    hid_t s1 = check(H5Screate_simple(1, d1, NULL), "H5Screate_simple", path);
+    hid_t dcpl1 = check(H5Pcreate(H5P_DATASET_CREATE), "H5Pcreate", path);
     check(H5Pset_obj_track_times(dcpl1, 0), "H5Pset_obj_track_times", path);
     struct { const char *name; hid_t type; const void *buf; hid_t mtype; } vecs[] = {
         { "label", H5T_STD_I32LE, labels, H5T_NATIVE_INT },
