@@ -74,9 +74,10 @@ check "layers hep64_direct-hsw (batch 3)" layers_on_target hep64_direct hsw 3 hs
 check "layers hep224_direct-native (batch 1)" layers_on_target hep224_direct native 1 ""
 
 echo "== the pooled epilogue and its backward bit for bit against their documented results"
-# ties, exact zeros, with and without ReLU, mask and streaming; the hsw and
-# knl builds take the AVX2 vector-mask code, native and skx GCC's AVX-512
-# code of the plain loop (and every build the plain loop for a block of 12);
+# ties, exact zeros, with and without ReLU, mask and streaming; the hsw
+# build takes the AVX2 vector-mask code, knl the AVX-512F mask-register
+# code, native and skx GCC's AVX-512 code of the plain loop (and every
+# build the plain loop for a block of 12);
 # the backward over every mask byte, with and without dropout
 epilogue_on() { make --no-print-directory -s "build/runtime-$1/test_epilogue" && "build/runtime-$1/test_epilogue"; }
 for arch in native skx hsw knl; do
