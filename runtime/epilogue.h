@@ -260,6 +260,29 @@ static inline void hep_pool_window8(const float *restrict t00, const float *rest
                            _pdep_u64((uint64_t)_mm256_movemask_ps(kept), 0x0808080808080808ull);
     memcpy(mk, &bytes, sizeof bytes);   /* byte j is lane j: x86 is little-endian */
 }
+
+/* Backward of 8 channels of a pooled pixel (hep_epilogue_pool_backward):
+ * each mask byte widened once to a 32-bit lane. GCC compared the bytes as
+ * bytes and then widened every comparison: 22.2 ns per pooled pixel of 64
+ * channels, 8.1 with this, 8.1 for native's AVX-512BW code of the plain
+ * loop (one Zen 5 core, data in cache). */
+#define HEP_POOL_SCATTER_LANES 8
+static inline void hep_pool_scatter(const float *restrict g_in, const uint8_t *restrict mk, float scale,
+                                    float *restrict dbias, float *restrict y00, float *restrict y01,
+                                    float *restrict y10, float *restrict y11)
+{
+    const __m256i a = _mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)(const void *)mk));
+    const __m256i both = _mm256_set1_epi32(12), pos = _mm256_and_si256(a, _mm256_set1_epi32(3));
+    const __m256 kept = _mm256_castsi256_ps(_mm256_cmpeq_epi32(_mm256_and_si256(a, both), both));
+    const __m256 g = _mm256_and_ps(_mm256_mul_ps(_mm256_loadu_ps(g_in), _mm256_set1_ps(scale)), kept);
+    _mm256_storeu_ps(dbias, _mm256_add_ps(_mm256_loadu_ps(dbias), g));
+#define HEP_AT(k) _mm256_and_ps(g, _mm256_castsi256_ps(_mm256_cmpeq_epi32(pos, _mm256_set1_epi32(k))))
+    _mm256_storeu_ps(y00, HEP_AT(0));
+    _mm256_storeu_ps(y01, HEP_AT(1));
+    _mm256_storeu_ps(y10, HEP_AT(2));
+    _mm256_storeu_ps(y11, HEP_AT(3));
+#undef HEP_AT
+}
 #endif
 
 /* The same for 16 lanes with AVX-512F but not BW (knl): the comparisons
@@ -293,6 +316,26 @@ static inline void hep_pool_window16(const float *restrict t00, const float *res
     bytes = _mm512_mask_or_epi32(bytes, pass, bytes, _mm512_set1_epi32(4));
     bytes = _mm512_mask_or_epi32(bytes, kept, bytes, _mm512_set1_epi32(8));
     _mm_storeu_si128((__m128i *)(void *)mk, _mm512_cvtepi32_epi8(bytes));
+}
+
+/* Backward of 16 channels of a pooled pixel, the same way: 22.4 ns per
+ * pooled pixel of 64 channels by GCC's code, 8.8 with this. */
+#define HEP_POOL_SCATTER_LANES 16
+static inline void hep_pool_scatter(const float *restrict g_in, const uint8_t *restrict mk, float scale,
+                                    float *restrict dbias, float *restrict y00, float *restrict y01,
+                                    float *restrict y10, float *restrict y11)
+{
+    const __m512i a = _mm512_cvtepu8_epi32(_mm_loadu_si128((const __m128i *)(const void *)mk));
+    const __m512i both = _mm512_set1_epi32(12), pos = _mm512_and_epi32(a, _mm512_set1_epi32(3));
+    const __mmask16 kept = _mm512_cmpeq_epi32_mask(_mm512_and_epi32(a, both), both);
+    const __m512 g = _mm512_maskz_mul_ps(kept, _mm512_loadu_ps(g_in), _mm512_set1_ps(scale));
+    _mm512_storeu_ps(dbias, _mm512_add_ps(_mm512_loadu_ps(dbias), g));
+#define HEP_AT(k) _mm512_maskz_mov_ps(_mm512_cmpeq_epi32_mask(pos, _mm512_set1_epi32(k)), g)
+    _mm512_storeu_ps(y00, HEP_AT(0));
+    _mm512_storeu_ps(y01, HEP_AT(1));
+    _mm512_storeu_ps(y10, HEP_AT(2));
+    _mm512_storeu_ps(y11, HEP_AT(3));
+#undef HEP_AT
 }
 #endif
 
@@ -390,6 +433,13 @@ static inline void hep_epilogue_pool_backward(const float *restrict dout, const 
         float *restrict y10 = dy1 + (2 * q) * B, *restrict y11 = y10 + B;
         const float *restrict g_in = dout + q * B;
         const uint8_t *restrict mk = mask + q * B;
+#ifdef HEP_POOL_SCATTER_LANES
+        if (B % HEP_POOL_SCATTER_LANES == 0) {
+            for (int j = 0; j < B; j += HEP_POOL_SCATTER_LANES)
+                hep_pool_scatter(g_in + j, mk + j, scale, dbias + j, y00 + j, y01 + j, y10 + j, y11 + j);
+            continue;
+        }
+#endif
 #pragma omp simd
         for (int j = 0; j < B; j++) {
             int a = mk[j];
