@@ -288,9 +288,10 @@ static inline void hep_pool_scatter(const float *restrict g_in, const uint8_t *r
 /* The same for 16 lanes with AVX-512F but not BW (knl): the comparisons
  * are mask registers, each adds its bit to 32-bit lanes that vpmovdb then
  * packs to bytes. GCC packs bytes the long way there, and the AVX2 code
- * above ran knl's epilogue at half its vector width: 11.4 ns per pooled
- * pixel of 64 channels against 8.1 with this (7.3 for native's plain C;
- * one Zen 5 core, no KNL at hand). Same values as the plain C. */
+ * above, which knl code took before, runs at half its vector width: 11.4
+ * ns per pooled pixel of 64 channels against 8.1 with this (7.3 for
+ * native's plain C; one Zen 5 core, no KNL at hand). Same values as the
+ * plain C. */
 #if defined(__AVX512F__) && !defined(__AVX512BW__)
 #include <immintrin.h>
 #define HEP_POOL_MASK_AVX512F 1
