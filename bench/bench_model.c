@@ -430,6 +430,13 @@ static void print_layers(const hep_model_info *info, const bench_times *t, const
     for (int s = 0; s < total; s++) train_mean += t->t_train[s] / total;
     printf("  %-14s %10.2f ms/step (the mean step less the layers and Adam: gradient sums, loss, glue)\n", "rest",
            1e3 * train_mean - layers_ms - 1e3 * t->adam_s / total);
+    /* What a training pass adds to the first conv's forward: dropout's
+     * draws and the pool mask bytes that only backward reads. */
+    double first[4];
+    layer_ms(t, 0, first);
+    if (info->layers[0].kind == HEP_LAYER_CONV && first[3] > 0)
+        printf("  %-14s %10.2fx its inference time (dropout's draws, the mask bytes; target <= 1.15)\n",
+               "first conv fwd", first[0] / first[3]);
 }
 
 /* One JSON object for the run, appended to `path`. */

@@ -18,6 +18,18 @@ bench_memory_is_hepcnns() {
 }
 check "bench: bench_model runs a round and prints hepcnn's own peak memory (within 15% of the memory-only mode)" bench_memory_is_hepcnns
 
+# The first conv's training-forward/inference line is the table's conv1
+# fwd ms over its infer ms (the table rounds to 0.01 ms: within 0.03).
+first_conv_ratio_line() {
+    local out line
+    out=$(build/hep64-native/bench_model 16 2 "" 1 2>&1) || { printf '%s\n' "$out"; return 1; }
+    line=$(grep -E '^  conv1 ' <<<"$out"); printf '%s\n' "$line"
+    grep 'first conv fwd' <<<"$out" || { echo "no first conv line"; return 1; }
+    awk -v r="$(sed -n 's/.*first conv fwd *\([0-9.]*\)x.*/\1/p' <<<"$out")" \
+        '{ want = $2 / $8; exit !(r > 0 && r - want < 0.03 && want - r < 0.03) }' <<<"$line"
+}
+check "bench: the first conv's training forward is printed as a multiple of its inference time" first_conv_ratio_line
+
 # The A/B pairs of make bench's files/dummy and ranks/threads lines
 # (bench/pairs.sh), on stand-in runs whose report lines give known rates:
 # the first report (warm-up) left out, each pair's ratio, the median.
