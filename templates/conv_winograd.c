@@ -341,7 +341,13 @@ enum { $(L.name)_WGROUP_TILES = $(L.WG * L.TW),
        $(L.name)_WGROUP_M = $(L.WP) * $(L.name)_WGROUP_V_NEXT };   /* where dM starts */
 
 /* The products of a group's first `chunks` chunks of WK tiles, into the
- * thread's dU. */
+ * thread's dU. The products wait on dU's traffic (each group's calls
+ * reread and rewrite all of it: hep224's conv2 ran them at about 66% of the
+ * peak), yet a dU for the whole team, its positions shared out and each
+ * block reduced over every thread's group, was slower: each thread then
+ * reads half of the others' groups from their cores' caches, and that
+ * layer's backward-weights took 52-54 ms a step against 38-40 (make bench's
+ * bench_model, 4 pairs, 2 threads on a Zen 5 core pair). */
 static void $(L.name)_wino_weight_products(const hep_model *m, hep_thread *t, const float *V, unsigned long long chunks)
 {
     enum { CB = $(L.CB), KB = $(L.KB), B = $(L.B), P = $(L.WP), TILES = $(L.name)_WGROUP_TILES,
