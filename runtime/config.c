@@ -465,19 +465,28 @@ static void note_defaults(const hep_config *cfg, const char *path)
     note_no_effect(cfg);
 }
 
+int hep_config_help(int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++)
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+            usage();
+            return 1;
+        }
+    return 0;
+}
+
 int hep_config_load(hep_config *cfg, int argc, char **argv, int verbose)
 {
     char detail[160] = "";
+    if (hep_config_help(argc, argv)) return 1;
     memset(cfg, 0, sizeof *cfg);
     for (int i = 0; i < NUM_KEYS; i++)
         if (keys[i].fallback && set_from_text(cfg, &keys[i], keys[i].fallback, detail, sizeof detail))
             hep_fatal("internal: bad default for %s", keys[i].name);
 
     const char *path = NULL;
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) { usage(); return 1; }
+    for (int i = 1; i < argc; i++)
         if (!strncmp(argv[i], "--config=", 9)) path = argv[i] + 9;
-    }
     if (!path || !*path) hep_fatal("no config file given: use --config=FILE (see --help)");
     load_file(cfg, path);
     for (int i = 1; i < argc; i++)

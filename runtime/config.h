@@ -72,6 +72,9 @@ typedef struct {
     unsigned char repeated[64];          /* keys the config file gives more than once (the last counts) */
 } hep_config;
 
+/* Prints the usage and returns 1 when argv asks for it (--help or -h). */
+int hep_config_help(int argc, char **argv);
+
 /* Parse argv: --config=FILE (required unless --help), then --KEY=VALUE
  * overrides. Exits with a message naming the file and key on any error.
  * Returns 1 when --help was printed (caller exits 0). */

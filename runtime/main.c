@@ -87,6 +87,9 @@ int main(int argc, char **argv)
         fprintf(stderr, "hepcnn: error: H5dont_atexit failed\n");
         return 1;
     }
+    /* The usage before MPI: run without a launcher, MPI_Init starts
+     * OpenMPI's orted, a third of a second before the first line. */
+    if (hep_config_help(argc, argv)) return 0;
     if (MPI_Init_thread(&argc, &argv, MPI_THREAD_FUNNELED, &provided) != MPI_SUCCESS) {
         fprintf(stderr, "hepcnn: error: MPI_Init_thread failed\n");
         return 1;

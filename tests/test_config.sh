@@ -112,6 +112,16 @@ no_effect_note() {
 }
 check "config: keys of the original without effect here are named once" no_effect_note
 check "cli: --help lists the keys" bash -c "$BIN --help | grep -q 'Config keys: input_shape, inputpath'"
+# --help comes before MPI_Init (a singleton MPI_Init starts orted): with
+# OpenMPI told to use a point-to-point layer that does not exist, a run
+# fails in MPI_Init but --help still prints.
+help_without_mpi() {
+    if OMPI_MCA_pml=none_such $BIN --config=configs/demo_64.json $SHORT; then
+        echo "MPI_Init did not fail: the check would prove nothing"; return 1
+    fi
+    OMPI_MCA_pml=none_such $BIN --help | grep -q 'Config keys: input_shape, inputpath'
+}
+check "cli: --help before MPI starts (works where MPI_Init fails)" help_without_mpi
 
 # The seed's four configs, unchanged, on the matching binaries (short runs).
 seed_runs() {
