@@ -1,4 +1,5 @@
-/* Software prefetch of a block the next kernel call will accumulate into. */
+/* Software prefetch, for writing, of a block the next kernel call will
+ * accumulate into or of output lines an epilogue is about to store. */
 #ifndef HEP_PREFETCH_H
 #define HEP_PREFETCH_H
 

@@ -17,6 +17,14 @@ static inline void $(L.name)_conv_rows(const hep_model *m, const float *weight, 
     for (int w0 = 0; w0 < W; w0 += WC) $(L.name)_conv_chunk(m, weight, n, kb, p, w0, dst + w0 * B, W);
 }
 
+/* Output pixel q of row p, channel block kb, of image n (zero border
+ * around the stored rows). */
+static inline float *$(L.name)_out_at(hep_model *m, int n, int kb, int p, int q)
+{
+    enum { KB = $(L.KB), B = $(L.B), OH = $(L.OH), OW = $(L.OW), OUT_IMAGE = KB * (OH + 2) * (OW + 2) * B };
+    return m->$(L.name)_out + (size_t)n * OUT_IMAGE + ((kb * (OH + 2) + p + 1) * (OW + 2) + 1 + q) * B;
+}
+
 /* The epilogue of one tile of $(L.name): `tile` [ROWS][width][B] holds conv rows
  * (pixels w0 .. w0+width-1) before it; adds `bias` (B channels)$(L.relu and ", ReLU" or "")$(L.pool and ", 2x2 max-pool (mask byte per pooled element)" or "")$(L.dropout and ", dropout" or ""),
  * and stores them into output row p. `factor`: the dropout multipliers of
@@ -34,7 +42,7 @@ static inline void $(L.name)_epilogue_with(hep_model *m, float *tile, int n, int
     enum { KB = $(L.KB), B = $(L.B), OH = $(L.OH), OW = $(L.OW), POOL = $(L.pool and 2 or 1),
            OUT_IMAGE = KB * (OH + 2) * (OW + 2) * B };
     const int q0 = w0 / POOL;   /* the tile's first output pixel */
-    float *out_row = m->$(L.name)_out + (size_t)n * OUT_IMAGE + ((kb * (OH + 2) + p + 1) * (OW + 2) + 1 + q0) * B;
+    float *out_row = $(L.name)_out_at(m, n, kb, p, q0);
     const float *f = factor ? factor + (size_t)q0 * factor_stride : NULL;
 @ if L.pool then
     uint8_t *mask = training ? m->$(L.name)_mask + ((((size_t)n * KB + kb) * OH + p) * OW + q0) * B : NULL;
@@ -74,7 +82,15 @@ static inline void $(L.name)_conv_epilogue(hep_model *m, float *tile, const floa
 {
     enum { W = $(L.W), WC = $(L.WC) };
 @ if chunked then
+    enum { KB = $(L.KB), B = $(L.B), OH = $(L.OH), OW = $(L.OW), POOL = $(L.pool and 2 or 1),
+           OUT_IMAGE = KB * (OH + 2) * (OW + 2) * B };
+    const int plain_stores = !hep_output_streams(m->stream_bytes, m->batch, OUT_IMAGE);
     for (int w0 = 0; w0 < W; w0 += WC) {
+        /* A plain store first reads its line in: asked for before the
+         * kernel, the chunk's output lines arrive while it computes (12%
+         * of hep64's first conv forward, whose tile is in cache but whose
+         * output lines come from memory). */
+        if (plain_stores) hep_prefetch_floats($(L.name)_out_at(m, n, kb, p, w0 / POOL), WC / POOL * B);
         $(L.name)_conv_chunk(m, weight, n, kb, p, w0, tile, WC);
         $(L.name)_epilogue_with(m, tile, n, kb, p, w0, WC, bias, factor, factor_stride, training);
     }
