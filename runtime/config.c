@@ -446,7 +446,7 @@ static void apply_option(hep_config *cfg, const char *a)
 
 /* What the run takes without being told: the defaults it applied, keys
  * given twice, keys of the original that do nothing here. */
-static void note_defaults(const hep_config *cfg, const char *path)
+void hep_config_notes(const hep_config *cfg, const char *path)
 {
     char line[2048];
     size_t used = 0;
@@ -475,7 +475,7 @@ int hep_config_help(int argc, char **argv)
     return 0;
 }
 
-int hep_config_load(hep_config *cfg, int argc, char **argv, int verbose)
+int hep_config_load(hep_config *cfg, int argc, char **argv)
 {
     char detail[160] = "";
     if (hep_config_help(argc, argv)) return 1;
@@ -493,7 +493,6 @@ int hep_config_load(hep_config *cfg, int argc, char **argv, int verbose)
         if (strncmp(argv[i], "--config=", 9) != 0) apply_option(cfg, argv[i]);
     cfg->learning_rate = hep_lr_at(&cfg->lr, 0);
     check_ranges(cfg, path);
-    if (verbose) note_defaults(cfg, path);
     return 0;
 }
 

@@ -76,9 +76,14 @@ typedef struct {
 int hep_config_help(int argc, char **argv);
 
 /* Parse argv: --config=FILE (required unless --help), then --KEY=VALUE
- * overrides. Exits with a message naming the file and key on any error.
- * Returns 1 when --help was printed (caller exits 0). */
-int hep_config_load(hep_config *cfg, int argc, char **argv, int verbose);
+ * overrides. Exits with a message naming the file and key on any error
+ * (it needs no MPI: main calls it before MPI_Init). Returns 1 when --help
+ * was printed (caller exits 0). */
+int hep_config_load(hep_config *cfg, int argc, char **argv);
+
+/* Notes on what the run takes without being told (defaults applied, keys
+ * given twice, keys of the original without effect here): one rank's job. */
+void hep_config_notes(const hep_config *cfg, const char *path);
 
 /* Errors when a network-describing key contradicts the compiled network. */
 void hep_config_check_network(const hep_config *cfg, const char *config_path, const hep_model_info *info);

@@ -87,23 +87,24 @@ int main(int argc, char **argv)
         fprintf(stderr, "hepcnn: error: H5dont_atexit failed\n");
         return 1;
     }
-    /* The usage before MPI: run without a launcher, MPI_Init starts
-     * OpenMPI's orted, a third of a second before the first line. */
+    /* The usage and the config before MPI: run without a launcher,
+     * MPI_Init starts OpenMPI's orted, a third of a second before the first
+     * line, and on a node where MPI cannot start its message would hide
+     * the config's. Every rank reads and checks the config, so a rank that
+     * finds a mistake in it says so and exits 1, as each did after MPI. */
     if (hep_config_help(argc, argv)) return 0;
+    const hep_model_info *info = hep_model_info_get();
+    const char *path = config_path(argc, argv);
+    hep_config cfg;
+    if (hep_config_load(&cfg, argc, argv) == 1) return 0;
+    hep_config_check_network(&cfg, path, info);
     if (MPI_Init_thread(&argc, &argv, MPI_THREAD_FUNNELED, &provided) != MPI_SUCCESS) {
         fprintf(stderr, "hepcnn: error: MPI_Init_thread failed\n");
         return 1;
     }
     MPI_Comm_rank(MPI_COMM_WORLD, &rank);
     MPI_Comm_size(MPI_COMM_WORLD, &size);
-    const hep_model_info *info = hep_model_info_get();
-    hep_config cfg;
-    if (hep_config_load(&cfg, argc, argv, rank == 0) == 1) {
-        MPI_Finalize();
-        return 0;
-    }
-    const char *path = config_path(argc, argv);
-    hep_config_check_network(&cfg, path, info);
+    if (rank == 0) hep_config_notes(&cfg, path);
     check_job(&cfg, size);
     hep_run run = place(&cfg, rank, size);
     if (rank >= run.num_workers) {

@@ -122,6 +122,16 @@ help_without_mpi() {
     OMPI_MCA_pml=none_such $BIN --help | grep -q 'Config keys: input_shape, inputpath'
 }
 check "cli: --help before MPI starts (works where MPI_Init fails)" help_without_mpi
+# The config is read and checked before MPI_Init too: where MPI cannot
+# start, a mistake in it is still what the run reports.
+config_error_without_mpi() {
+    local out
+    out=$(OMPI_MCA_pml=none_such $BIN --config=configs/demo_64.json --num_epochs=-1 2>&1) && return 1
+    printf '%s\n' "$out"
+    [ "$(printf '%s\n' "$out" | grep -c .)" -eq 1 ] &&
+        grep -qx 'hepcnn: error: command line (--num_epochs): num_epochs must be positive, got -1' <<<"$out"
+}
+check "cli: a config error is reported before MPI starts (works where MPI_Init fails)" config_error_without_mpi
 
 # The seed's four configs, unchanged, on the matching binaries (short runs).
 seed_runs() {

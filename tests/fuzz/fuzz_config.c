@@ -58,7 +58,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     static hep_config cfg;
     if (!setjmp(rejected)) {
-        if (hep_config_load(&cfg, argc, argv, 0) == 0) {
+        if (hep_config_load(&cfg, argc, argv) == 0) {
             char *json = hep_config_to_json(&cfg);
             if (!json) abort();
             free(json);
