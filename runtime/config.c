@@ -475,10 +475,9 @@ int hep_config_help(int argc, char **argv)
     return 0;
 }
 
-int hep_config_load(hep_config *cfg, int argc, char **argv)
+void hep_config_load(hep_config *cfg, int argc, char **argv)
 {
     char detail[160] = "";
-    if (hep_config_help(argc, argv)) return 1;
     memset(cfg, 0, sizeof *cfg);
     for (int i = 0; i < NUM_KEYS; i++)
         if (keys[i].fallback && set_from_text(cfg, &keys[i], keys[i].fallback, detail, sizeof detail))
@@ -493,7 +492,6 @@ int hep_config_load(hep_config *cfg, int argc, char **argv)
         if (strncmp(argv[i], "--config=", 9) != 0) apply_option(cfg, argv[i]);
     cfg->learning_rate = hep_lr_at(&cfg->lr, 0);
     check_ranges(cfg, path);
-    return 0;
 }
 
 char *hep_config_to_json(const hep_config *cfg)

@@ -75,11 +75,10 @@ typedef struct {
 /* Prints the usage and returns 1 when argv asks for it (--help or -h). */
 int hep_config_help(int argc, char **argv);
 
-/* Parse argv: --config=FILE (required unless --help), then --KEY=VALUE
- * overrides. Exits with a message naming the file and key on any error
- * (it needs no MPI: main calls it before MPI_Init). Returns 1 when --help
- * was printed (caller exits 0). */
-int hep_config_load(hep_config *cfg, int argc, char **argv);
+/* Parse argv: --config=FILE (required; a caller asks hep_config_help
+ * first), then --KEY=VALUE overrides. Exits with a message naming the file
+ * and key on any error (it needs no MPI: main calls it before MPI_Init). */
+void hep_config_load(hep_config *cfg, int argc, char **argv);
 
 /* Notes on what the run takes without being told (defaults applied, keys
  * given twice, keys of the original without effect here): one rank's job. */

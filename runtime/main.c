@@ -96,7 +96,7 @@ int main(int argc, char **argv)
     const hep_model_info *info = hep_model_info_get();
     const char *path = config_path(argc, argv);
     hep_config cfg;
-    if (hep_config_load(&cfg, argc, argv) == 1) return 0;
+    hep_config_load(&cfg, argc, argv);
     hep_config_check_network(&cfg, path, info);
     if (MPI_Init_thread(&argc, &argv, MPI_THREAD_FUNNELED, &provided) != MPI_SUCCESS) {
         fprintf(stderr, "hepcnn: error: MPI_Init_thread failed\n");

@@ -25,6 +25,13 @@ static inline float *$(L.name)_out_at(hep_model *m, int n, int kb, int p, int q)
     return m->$(L.name)_out + (size_t)n * OUT_IMAGE + ((kb * (OH + 2) + p + 1) * (OW + 2) + 1 + q) * B;
 }
 
+/* Whether the batch's output is written with streaming stores (stream.h). */
+static inline int $(L.name)_output_streams(const hep_model *m)
+{
+    enum { KB = $(L.KB), B = $(L.B), OH = $(L.OH), OW = $(L.OW), OUT_IMAGE = KB * (OH + 2) * (OW + 2) * B };
+    return hep_output_streams(m->stream_bytes, m->batch, OUT_IMAGE);
+}
+
 /* The epilogue of one tile of $(L.name): `tile` [ROWS][width][B] holds conv rows
  * (pixels w0 .. w0+width-1) before it; adds `bias` (B channels)$(L.relu and ", ReLU" or "")$(L.pool and ", 2x2 max-pool (mask byte per pooled element)" or "")$(L.dropout and ", dropout" or ""),
  * and stores them into output row p. `factor`: the dropout multipliers of
@@ -39,14 +46,13 @@ static inline float *$(L.name)_out_at(hep_model *m, int n, int kb, int p, int q)
 static inline void $(L.name)_epilogue_with(hep_model *m, float *tile, int n, int kb, int p, int w0, int width,
                                            const float *bias, const float *factor, int factor_stride, int training)
 {
-    enum { KB = $(L.KB), B = $(L.B), OH = $(L.OH), OW = $(L.OW), POOL = $(L.pool and 2 or 1),
-           OUT_IMAGE = KB * (OH + 2) * (OW + 2) * B };
+    enum { KB = $(L.KB), B = $(L.B), OH = $(L.OH), OW = $(L.OW), POOL = $(L.pool and 2 or 1) };
     const int q0 = w0 / POOL;   /* the tile's first output pixel */
     float *out_row = $(L.name)_out_at(m, n, kb, p, q0);
     const float *f = factor ? factor + (size_t)q0 * factor_stride : NULL;
 @ if L.pool then
     uint8_t *mask = training ? m->$(L.name)_mask + ((((size_t)n * KB + kb) * OH + p) * OW + q0) * B : NULL;
-    if (hep_output_streams(m->stream_bytes, m->batch, OUT_IMAGE))
+    if ($(L.name)_output_streams(m))
         hep_epilogue_pool(tile, width, B, bias, $(L.relu and 1 or 0), out_row, mask, f, factor_stride, 1);
     else
         hep_epilogue_pool(tile, width, B, bias, $(L.relu and 1 or 0), out_row, mask, f, factor_stride, 0);
@@ -82,9 +88,8 @@ static inline void $(L.name)_conv_epilogue(hep_model *m, float *tile, const floa
 {
     enum { W = $(L.W), WC = $(L.WC) };
 @ if chunked then
-    enum { KB = $(L.KB), B = $(L.B), OH = $(L.OH), OW = $(L.OW), POOL = $(L.pool and 2 or 1),
-           OUT_IMAGE = KB * (OH + 2) * (OW + 2) * B };
-    const int plain_stores = !hep_output_streams(m->stream_bytes, m->batch, OUT_IMAGE);
+    enum { B = $(L.B), POOL = $(L.pool and 2 or 1) };
+    const int plain_stores = !$(L.name)_output_streams(m);
     for (int w0 = 0; w0 < W; w0 += WC) {
         /* A plain store first reads its line in: asked for before the
          * kernel, the chunk's output lines arrive while it computes
