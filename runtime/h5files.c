@@ -117,6 +117,23 @@ static int check_filters(hid_t ds, const char *path, const char *name, char *err
     return rc;
 }
 
+/* Opens dataset `name` with its dataspace and type; on failure (the name
+ * is there but its object header is not readable: a damaged file) says so
+ * and returns -1 with nothing left open. */
+static hid_t open_dataset(hid_t file, const char *path, const char *name, hid_t *space, hid_t *type, char *err,
+                          size_t errlen)
+{
+    hid_t ds = H5Dopen2(file, name, H5P_DEFAULT);
+    *space = ds >= 0 ? H5Dget_space(ds) : -1;
+    *type = ds >= 0 ? H5Dget_type(ds) : -1;
+    if (ds >= 0 && *space >= 0 && *type >= 0) return ds;
+    snprintf(err, errlen, "%s: cannot open dataset '%s' (file damaged?)", path, name);
+    if (*type >= 0) H5Tclose(*type);
+    if (*space >= 0) H5Sclose(*space);
+    if (ds >= 0) H5Dclose(ds);
+    return -1;
+}
+
 static int read_vector(hid_t file, const char *path, const char *name, long rows, int optional, hid_t mem_type,
                        int want_integer, void **out, char *err, size_t errlen)
 {
@@ -127,9 +144,8 @@ static int read_vector(hid_t file, const char *path, const char *name, long rows
                  path, name);
         return -1;
     }
-    hid_t ds = H5Dopen2(file, name, H5P_DEFAULT);
-    if (ds < 0) { snprintf(err, errlen, "%s: cannot open dataset '%s'", path, name); return -1; }
-    hid_t space = H5Dget_space(ds), type = H5Dget_type(ds);
+    hid_t space, type, ds = open_dataset(file, path, name, &space, &type, err, errlen);
+    if (ds < 0) return -1;
     int rank = H5Sget_simple_extent_ndims(space);
     hsize_t dims[4] = { 0 };
     H5T_class_t cls = H5Tget_class(type);
@@ -181,9 +197,8 @@ static long check_data(hid_t file, const char *path, const hep_model_info *info,
                  path, info->in_channels, info->in_height, info->in_width);
         return -1;
     }
-    hid_t ds = H5Dopen2(file, "data", H5P_DEFAULT);
-    if (ds < 0) { snprintf(err, errlen, "%s: cannot open dataset 'data'", path); return -1; }
-    hid_t space = H5Dget_space(ds), type = H5Dget_type(ds);
+    hid_t space, type, ds = open_dataset(file, path, "data", &space, &type, err, errlen);
+    if (ds < 0) return -1;
     hsize_t d[8] = { 0 };
     int rank = H5Sget_simple_extent_ndims(space);
     long rows = -1;
@@ -295,13 +310,14 @@ int hep_h5rows_open(hep_h5rows *r, const char *path, const hep_model_info *info,
     }
     r->data = H5Dopen2(r->file, "data", dapl >= 0 ? dapl : H5P_DEFAULT);
     if (dapl >= 0) H5Pclose(dapl);
-    if (r->data < 0) {
-        snprintf(err, errlen, "%s: cannot open dataset 'data'", path);
+    r->space = r->data >= 0 ? H5Dget_space(r->data) : -1;
+    if (r->space < 0) {
+        snprintf(err, errlen, "%s: cannot open dataset 'data' (file damaged?)", path);
+        if (r->data >= 0) H5Dclose(r->data);
         H5Fclose(r->file);
         hep_h5_unlock();
         return -1;
     }
-    r->space = H5Dget_space(r->data);
     hep_h5_unlock();
     return 0;
 }
