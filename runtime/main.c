@@ -1,6 +1,7 @@
 /* hepcnn training binary: command line, checks, then the training loop.
  * One binary per network and arch (bin/<net>-<arch>); an MPI program that
  * also runs as a single rank without mpirun. */
+#define _POSIX_C_SOURCE 200809L   /* setenv */
 #include <errno.h>
 #include <hdf5.h>
 #include <mpi.h>
@@ -98,6 +99,14 @@ int main(int argc, char **argv)
     hep_config cfg;
     hep_config_load(&cfg, argc, argv);
     hep_config_check_network(&cfg, path, info);
+    /* Started without a launcher (one rank, no mpirun or srun), OpenMPI
+     * would start its orted helper and a PMIx client whose security plugin
+     * asks munge for a credential: on a node where munge is installed but
+     * its daemon is down, that retried for 2.5 s before every run. One rank
+     * needs neither. Only a singleton reads this variable, so a launcher's
+     * job is unchanged, and a value the user set is kept. */
+    if (setenv("OMPI_MCA_ess_singleton_isolated", "1", 0) != 0)
+        hep_fatal("setenv OMPI_MCA_ess_singleton_isolated: %s", strerror(errno));
     if (MPI_Init_thread(&argc, &argv, MPI_THREAD_FUNNELED, &provided) != MPI_SUCCESS) {
         fprintf(stderr, "hepcnn: error: MPI_Init_thread failed\n");
         return 1;
