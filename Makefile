@@ -203,9 +203,11 @@ lint:
 
 # Fuzzing for developers (clang with libFuzzer: make deps installs it): the run
 # configuration parser under libFuzzer with ASan and UBSan for FUZZ_SECONDS,
-# then FUZZ_NETWORKS mutated network files through the generator.
+# then FUZZ_NETWORKS mutated network files through the generator and
+# FUZZ_H5 mutated HDF5 data files through a training run.
 FUZZ_SECONDS ?= 60
 FUZZ_NETWORKS ?= 300
+FUZZ_H5 ?= 100
 FUZZ_CONFIG_SRC := tests/fuzz/fuzz_config.c runtime/config.c runtime/lr_schedule.c runtime/numtext.c
 build/fuzz/fuzz_config: $(FUZZ_CONFIG_SRC) runtime/config.h runtime/lr_schedule.h runtime/numtext.h build/hep64-native/model.o
 	@mkdir -p $(@D)
@@ -218,6 +220,8 @@ fuzz: build/fuzz/fuzz_config
 	  rc=$$?; grep -E '^stat::(number_of_executed|new_units)|ERROR|SUMMARY|artifact' fuzz_config.log; \
 	  echo "config fuzzing: exit $$rc (log: build/fuzz/fuzz_config.log)"; exit $$rc
 	python3 tests/fuzz/mutate_networks.py $(FUZZ_NETWORKS)
+	@$(MAKE) --no-print-directory -s bin/hep64-native bin/hepcnn-datagen
+	python3 tests/fuzz/mutate_h5.py $(FUZZ_H5)
 
 clean:
 	rm -rf build bin

@@ -153,8 +153,9 @@ for c in configs/cori_*.json; do
 done
 
 # The config parser under libFuzzer with ASan and UBSan (`make fuzz`'s
-# target, for a few seconds): it must build against the runtime as it is,
-# and no input may crash it. Needs clang with libFuzzer (not in make deps).
+# target, for a few seconds, with a few mutated network and data files):
+# it must build against the runtime as it is, and no input may crash it.
+# Needs clang with libFuzzer (make deps installs it).
 libfuzzer_available() {
     printf 'int LLVMFuzzerTestOneInput(const unsigned char *d, unsigned long n) { (void)d; (void)n; return 0; }\n' \
         > "$CFG/probe_fuzzer.c"
@@ -162,7 +163,7 @@ libfuzzer_available() {
 }
 if libfuzzer_available; then
     check "fuzz: the config parser under libFuzzer, ASan and UBSan for 10 s (make fuzz)" \
-        make --no-print-directory fuzz FUZZ_SECONDS=10 FUZZ_NETWORKS=20
+        make --no-print-directory fuzz FUZZ_SECONDS=10 FUZZ_NETWORKS=20 FUZZ_H5=4
 else
     skip "fuzz: the config parser under libFuzzer, ASan and UBSan for 10 s (make fuzz)" "no clang with libFuzzer (apt-get install clang)"
 fi

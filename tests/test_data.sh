@@ -111,3 +111,7 @@ check "bad input: Inf in data" bad_input inf "train_000.h5: dataset 'data' row 5
 check "bad input: a compression filter HDF5 lacks (h5py's LZF)" bad_input lzf "train_000.h5: dataset 'data' is compressed with filter 'lzf' (HDF5 filter id 32000), which this HDF5 library cannot decode: set HDF5_PLUGIN_PATH"
 check "bad input: fewer samples than a batch" bad_input few "only 3 samples, fewer than one batch of 4"
 check "bad input: 2^62 rows declared (no storage)" bad_input huge_rows "train_000.h5: dataset 'data' declares 4611686018427387904 rows, more than this machine can index"
+# Mutated copies of a generated dataset (bytes of HDF5's headers
+# overwritten, files cut short; plain and gzip): each trains, or stops with
+# status 1 and an error naming the file, never a crash or a hang.
+check "bad input: 40 mutated data files train or are refused naming the file" python3 tests/fuzz/mutate_h5.py 40 1
