@@ -13,8 +13,30 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "digest.h"
 #include "h5files.h"
 #include "util.h"
+
+/* The two digests a checkpoint carries (digest.h): `run` of what every
+ * load uses (parameters, untrained state, input divisors, step, epoch,
+ * seed, settings), `adam` of what only a resume uses (Adam's moments and
+ * step), so that test mode checks the first without reading the second. */
+typedef struct {
+    hep_digest run, adam;
+} checkpoint_digests;
+
+/* The run record's part of the run digest, in the same order on both sides. */
+static void digest_record(hep_digest *run, const hep_checkpoint_state *state)
+{
+    const int64_t step = state->step;
+    const int32_t epoch = state->epoch;
+    const uint64_t seed = state->seed;
+    hep_digest_add(run, state->channel_max, sizeof(float) * (size_t)state->channels);
+    hep_digest_add(run, &step, sizeof step);
+    hep_digest_add(run, &epoch, sizeof epoch);
+    hep_digest_add(run, &seed, sizeof seed);
+    if (state->settings) hep_digest_add(run, state->settings, strlen(state->settings));
+}
 
 void hep_checkpoint_path(const char *outputpath, long step, char *path, size_t len)
 {
@@ -101,9 +123,10 @@ static void remove_stale_temporaries(const char *dir)
 }
 
 /* The parameters and, where given, Adam's moments (adam/m/..., adam/v/...),
- * each tensor in PyTorch's order; then the untrained state. 0 or -1. */
+ * each tensor in PyTorch's order; then the untrained state. Each goes into
+ * its digest as written. 0 or -1. */
 static int write_tensors(hid_t file, hid_t lcpl, const hep_model *m, const hep_model_info *info, const float *params,
-                         const float *adam_m, const float *adam_v, const float *model_state)
+                         const float *adam_m, const float *adam_v, const float *model_state, checkpoint_digests *dg)
 {
     float *plain = hep_xmalloc(sizeof(float) * info->num_params, "the checkpoint buffer");
     int bad = 0;
@@ -112,6 +135,7 @@ static int write_tensors(hid_t file, hid_t lcpl, const hep_model *m, const hep_m
     for (int a = 0; a < 3 && !bad; a++) {
         if (!arrays[a]) continue;
         hep_model_params_to_plain(m, arrays[a], plain);
+        hep_digest_add(a == 0 ? &dg->run : &dg->adam, plain, sizeof(float) * info->num_params);
         for (int t = 0; t < info->num_tensors && !bad; t++) {
             char name[256];
             snprintf(name, sizeof name, "%s%s", prefix[a], info->tensors[t].name);
@@ -120,13 +144,15 @@ static int write_tensors(hid_t file, hid_t lcpl, const hep_model *m, const hep_m
     }
     for (int t = 0; t < info->num_state_tensors && !bad; t++)
         bad |= write_tensor(file, lcpl, info->state_tensors[t].name, &info->state_tensors[t], model_state);
+    if (info->num_state) hep_digest_add(&dg->run, model_state, sizeof(float) * info->num_state);
     free(plain);
     return bad ? -1 : 0;
 }
 
-/* normalization/channel_max and the attributes a restart and a reader need. */
-static int write_run_record(hid_t file, hid_t lcpl, const hep_model_info *info, long adam_step,
-                            const hep_checkpoint_state *state, const char *config_json)
+/* normalization/channel_max and the attributes a restart and a reader
+ * need, the digests last (adam_digest only with Adam's moments). */
+static int write_run_record(hid_t file, hid_t lcpl, const hep_model_info *info, long adam_step, int with_adam,
+                            const hep_checkpoint_state *state, const char *config_json, checkpoint_digests *dg)
 {
     hsize_t c = (hsize_t)state->channels;
     int bad = write_floats(file, lcpl, "normalization/channel_max", 1, &c, state->channel_max) != 0;
@@ -146,6 +172,11 @@ static int write_run_record(hid_t file, hid_t lcpl, const hep_model_info *info, 
     char *layers = hep_network_json(info);
     bad |= !layers || write_string_attr(file, "network_layers", layers);
     free(layers);
+    const int64_t adam_step64 = adam_step;
+    digest_record(&dg->run, state);
+    hep_digest_add(&dg->adam, &adam_step64, sizeof adam_step64);
+    bad |= write_attr(file, "digest", H5T_NATIVE_UINT64, &dg->run.h);
+    if (with_adam) bad |= write_attr(file, "adam_digest", H5T_NATIVE_UINT64, &dg->adam.h);
     return bad ? -1 : 0;
 }
 
@@ -171,8 +202,9 @@ void hep_checkpoint_save(const char *outputpath, const hep_model *m, const hep_m
     if (file < 0) hep_fatal("cannot create checkpoint %s", tmp);
     hid_t lcpl = H5Pcreate(H5P_LINK_CREATE);
     int bad = lcpl < 0 || H5Pset_create_intermediate_group(lcpl, 1) < 0;
-    bad = bad || write_tensors(file, lcpl, m, info, params, adam_m, adam_v, state->model_state) != 0;
-    bad = bad || write_run_record(file, lcpl, info, adam_step, state, config_json) != 0;
+    checkpoint_digests dg = { hep_digest_start(), hep_digest_start() };
+    bad = bad || write_tensors(file, lcpl, m, info, params, adam_m, adam_v, state->model_state, &dg) != 0;
+    bad = bad || write_run_record(file, lcpl, info, adam_step, adam_m != NULL, state, config_json, &dg) != 0;
     if (lcpl >= 0) H5Pclose(lcpl);
     bad |= H5Fclose(file) < 0;
     hep_h5_unlock();
@@ -311,18 +343,20 @@ static int read_header(hid_t file, const char *path, const hep_model_info *info,
 }
 
 /* The parameters into the model, the untrained state, and where adam is
- * given its moments. 0, or -1 with err. */
+ * given its moments, each into its digest as read. 0, or -1 with err. */
 static int read_tensors(hid_t file, const char *path, hep_model *m, const hep_model_info *info, hep_adam *adam,
-                        char *err, size_t errlen)
+                        checkpoint_digests *dg, char *err, size_t errlen)
 {
     float *plain = hep_xmalloc(sizeof(float) * info->num_params, "the checkpoint buffer");
     int rc = 0;
     for (int t = 0; t < info->num_tensors && rc == 0; t++)
         rc = read_tensor(file, path, info->tensors[t].name, &info->tensors[t], plain, err, errlen);
     if (rc == 0) hep_model_params_from_plain(m, plain, hep_model_params(m));
+    hep_digest_add(&dg->run, plain, sizeof(float) * info->num_params);
     for (int t = 0; t < info->num_state_tensors && rc == 0; t++)
         rc = read_tensor(file, path, info->state_tensors[t].name, &info->state_tensors[t], hep_model_state(m),
                          err, errlen);
+    if (info->num_state) hep_digest_add(&dg->run, hep_model_state(m), sizeof(float) * info->num_state);
     const char *prefix[2] = { "adam/m/", "adam/v/" };
     for (int a = 0; a < 2 && rc == 0 && adam; a++) {
         for (int t = 0; t < info->num_tensors && rc == 0; t++) {
@@ -331,6 +365,7 @@ static int read_tensors(hid_t file, const char *path, hep_model *m, const hep_mo
             rc = read_tensor(file, path, name, &info->tensors[t], plain, err, errlen);
         }
         if (rc == 0) hep_model_params_from_plain(m, plain, a == 0 ? adam->m : adam->v);
+        hep_digest_add(&dg->adam, plain, sizeof(float) * info->num_params);
     }
     free(plain);
     return rc;
@@ -355,6 +390,29 @@ static int read_channel_max(hid_t file, const char *path, const hep_model_info *
     return rc;
 }
 
+/* Format 3 on: the digests of what was read against those written. 0, or
+ * -1 with err. */
+static int check_digests(hid_t file, const char *path, checkpoint_digests *dg, const hep_checkpoint_state *state,
+                         long long adam_step, int with_adam, char *err, size_t errlen)
+{
+    uint64_t run = 0, adam = 0;
+    const int64_t adam_step64 = adam_step;
+    digest_record(&dg->run, state);
+    hep_digest_add(&dg->adam, &adam_step64, sizeof adam_step64);
+    if (read_attr(file, "digest", H5T_NATIVE_UINT64, &run) != 0 ||
+        (with_adam && read_attr(file, "adam_digest", H5T_NATIVE_UINT64, &adam) != 0)) {
+        snprintf(err, errlen, "%s: missing attribute 'digest'%s (format 3 writes it)", path,
+                 with_adam ? " or 'adam_digest'" : "");
+        return -1;
+    }
+    const char *what = run != dg->run.h ? "the weights, input divisors, step, seed or settings"
+                       : with_adam && adam != dg->adam.h ? "Adam's moments or step" : NULL;
+    if (!what) return 0;
+    snprintf(err, errlen, "%s: %s read back differ from what was written (the checkpoint's digest does not match: "
+             "altered on disk?)", path, what);
+    return -1;
+}
+
 static int load(const char *path, hep_model *m, const hep_model_info *info, hep_adam *adam,
                 hep_checkpoint_state *state, char *err, size_t errlen)
 {
@@ -368,14 +426,16 @@ static int load(const char *path, hep_model *m, const hep_model_info *info, hep_
     int format = 0;
     long long adam_step = 0;
     state->settings = NULL;
+    checkpoint_digests dg = { hep_digest_start(), hep_digest_start() };
     int rc = read_header(file, path, info, &format, &adam_step, state, err, errlen);
-    if (rc == 0) rc = read_tensors(file, path, m, info, adam, err, errlen);
+    if (rc == 0) rc = read_tensors(file, path, m, info, adam, &dg, err, errlen);
     if (rc == 0 && adam) adam->step = (long)adam_step;
     if (rc == 0) rc = read_channel_max(file, path, info, state, err, errlen);
     if (rc == 0 && format >= 2 && !(state->settings = read_string_attr(file, "settings"))) {
         snprintf(err, errlen, "%s: missing attribute 'settings'", path);
         rc = -1;
     }
+    if (rc == 0 && format >= 3) rc = check_digests(file, path, &dg, state, adam_step, adam != NULL, err, errlen);
     H5Fclose(file);
     return rc;
 }

@@ -80,13 +80,13 @@ def cuts(pred, log):
 
 def checkpoint(path, network):
     f = h5py.File(path)
-    assert f.attrs["format_version"] == 2
+    assert f.attrs["format_version"] == 3
     name = f.attrs["network"]
     name = name.decode() if isinstance(name, bytes) else str(name)
     assert name == network, name
     cfg = json.loads(f.attrs["config"])
     assert "learning_rate" in cfg and "conv_params" in cfg
-    for key in ("step", "epoch", "seed", "adam_step", "arch", "generator_version"):
+    for key in ("step", "epoch", "seed", "adam_step", "arch", "generator_version", "digest", "adam_digest"):
         assert key in f.attrs, key
     settings = json.loads(f.attrs["settings"])
     assert set(settings) == {"seed", "learning_rate", "weight_decay", "dropout_p", "optimizer", "global_batch",

@@ -134,6 +134,43 @@ b = bytearray(open(p, "rb").read()); b[at] ^= 0x10; open(p, "wb").write(b)' "$O/
 }
 check "outputs: a checkpoint whose weights changed on disk is refused by its checksum" altered_checkpoint
 
+# What a chunk's checksum cannot see: conv1/weight's bytes swapped with
+# adam/m/conv1/weight's (same size, each keeping its own valid checksum, as
+# when a byte of HDF5's chunk index is altered): HDF5 reads both without
+# complaint, the checkpoint's digests refuse them, in training and in test
+# mode. Then a format 2 file (no digests) still resumes.
+swapped_chunks() {
+    rm -rf "$O/swap"
+    "${RUN[@]}" --outputpath="$O/swap" --trainsamples=32 --num_epochs=2 > /dev/null || return 1
+    cp "$O/swap/models/model-4.h5" "$O/swap.h5"
+    $PY -c '
+import sys, h5py
+p = sys.argv[1]
+with h5py.File(p, "r") as f:
+    assert f.attrs["format_version"] == 3 and "digest" in f.attrs and "adam_digest" in f.attrs
+    a, b = (f[n].id.get_chunk_info(0) for n in ("conv1/weight", "adam/m/conv1/weight"))
+assert a.size == b.size
+d = bytearray(open(p, "rb").read())
+d[a.byte_offset:a.byte_offset + a.size], d[b.byte_offset:b.byte_offset + b.size] = \
+    d[b.byte_offset:b.byte_offset + b.size], d[a.byte_offset:a.byte_offset + a.size]
+open(p, "wb").write(d)
+with h5py.File(p, "r") as f:
+    f["conv1/weight"][()], f["adam/m/conv1/weight"][()]   # both checksums hold' "$O/swap/models/model-4.h5" || return 1
+    expect_fail "model-4.h5: the weights, input divisors, step, seed or settings read back differ from what was written (the checkpoint's digest does not match: altered on disk?); the previous checkpoint is step 2" \
+        "${RUN[@]}" --outputpath="$O/swap" --trainsamples=32 --num_epochs=3 || return 1
+    expect_fail "model-4.h5: the weights, input divisors, step, seed or settings read back differ" \
+        "${RUN[@]}" --outputpath="$O/swap" --mode=test || return 1
+    cp "$O/swap.h5" "$O/swap/models/model-4.h5"
+    $PY -c '
+import sys, h5py
+with h5py.File(sys.argv[1], "r+") as f:
+    f.attrs["format_version"] = 2
+    del f.attrs["digest"], f.attrs["adam_digest"]' "$O/swap/models/model-4.h5" || return 1
+    "${RUN[@]}" --outputpath="$O/swap" --trainsamples=32 --num_epochs=3 > "$O/swap.out" &&
+        grep -q "resuming from .*model-4.h5" "$O/swap.out"
+}
+check "outputs: chunks swapped between datasets (checksums intact) are refused by the digests; format 2 still resumes" swapped_chunks
+
 # A checkpoint that cannot be written (a file size limit stands in for a
 # full disk: the same failed HDF5 writes and close): exit status 1 with the
 # message (HDF5's clean-up at exit crashed on the broken file before: 139),
