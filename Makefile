@@ -204,7 +204,8 @@ lint:
 # Fuzzing for developers (clang with libFuzzer: make deps installs it): the run
 # configuration parser under libFuzzer with ASan and UBSan for FUZZ_SECONDS,
 # then FUZZ_NETWORKS mutated network files through the generator and
-# FUZZ_H5 mutated HDF5 data files through a training run.
+# FUZZ_H5 mutated HDF5 data files through a training run and as many
+# mutated checkpoints through a resumed one.
 FUZZ_SECONDS ?= 60
 FUZZ_NETWORKS ?= 300
 FUZZ_H5 ?= 100
@@ -221,7 +222,8 @@ fuzz: build/fuzz/fuzz_config
 	  echo "config fuzzing: exit $$rc (log: build/fuzz/fuzz_config.log)"; exit $$rc
 	python3 tests/fuzz/mutate_networks.py $(FUZZ_NETWORKS)
 	@$(MAKE) --no-print-directory -s bin/hep64-native bin/hepcnn-datagen
-	python3 tests/fuzz/mutate_h5.py $(FUZZ_H5)
+	/usr/bin/python3 tests/fuzz/mutate_h5.py data $(FUZZ_H5)
+	/usr/bin/python3 tests/fuzz/mutate_h5.py checkpoints $(FUZZ_H5)
 
 clean:
 	rm -rf build bin

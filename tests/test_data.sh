@@ -114,4 +114,4 @@ check "bad input: 2^62 rows declared (no storage)" bad_input huge_rows "train_00
 # Mutated copies of a generated dataset (bytes of HDF5's headers
 # overwritten, files cut short; plain and gzip): each trains, or stops with
 # status 1 and an error naming the file, never a crash or a hang.
-check "bad input: 40 mutated data files train or are refused naming the file" python3 tests/fuzz/mutate_h5.py 40 1
+check "bad input: 40 mutated data files train or are refused naming the file" $PY tests/fuzz/mutate_h5.py data 40 1

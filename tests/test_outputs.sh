@@ -170,6 +170,11 @@ with h5py.File(sys.argv[1], "r+") as f:
         grep -q "resuming from .*model-4.h5" "$O/swap.out"
 }
 check "outputs: chunks swapped between datasets (checksums intact) are refused by the digests; format 2 still resumes" swapped_chunks
+# Mutated copies of a first epoch's checkpoint (bytes of HDF5's headers and
+# chunk index overwritten, the file cut short): each is refused naming it,
+# or resumes to weights bitwise those of the unaltered checkpoint.
+check "outputs: 30 mutated checkpoints are refused naming the file or resume to the same weights" \
+    $PY tests/fuzz/mutate_h5.py checkpoints 30 1
 
 # A checkpoint that cannot be written (a file size limit stands in for a
 # full disk: the same failed HDF5 writes and close): exit status 1 with the

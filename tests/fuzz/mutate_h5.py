@@ -1,114 +1,170 @@
 #!/usr/bin/env python3
-"""Mutation fuzzing of the HDF5 data reader: copies of a small generated
-dataset (plain, and gzip-compressed) with a few bytes of a training or
-validation file overwritten, mostly in the first 8 KiB where HDF5 keeps
-its superblock and object headers, or the file cut short. Each copy is
-trained on for one epoch by bin/hep64-native. It must train (a changed
-pixel value is still data) or stop with status 1 and a first error line
-that names the file, with HDF5's own error stack kept quiet and a file
-already in outputpath left as it was; a signal, another status, a hang
-or a message without the file is a bug.
+"""Mutation fuzzing of what hepcnn reads from HDF5: copies of a file with a
+few bytes overwritten, mostly in the first 16 KiB where HDF5 keeps its
+superblock, object headers and chunk index, or the file cut short.
 
-usage: tests/fuzz/mutate_h5.py [ITERATIONS] [SEED]
-Failing inputs are kept in build/fuzz/h5/ and listed; exit 1 if any."""
+  data         a training or validation file of a small generated dataset
+               (plain, and gzip-compressed), trained on for one epoch.
+  checkpoints  the checkpoint of a run's first epoch, resumed for a second.
+
+A run must end well or stop with status 1 and a first error line naming
+the file, with HDF5's own error stack kept quiet and a file already in
+outputpath left as it was; a resumed checkpoint must end with weights
+bitwise equal to those of the unaltered one (the bytes changed were not
+used). A signal, another status, a hang, a message without the file or
+other final weights is a bug.
+
+usage: tests/fuzz/mutate_h5.py data|checkpoints [ITERATIONS] [SEED]
+(Debian's python3: the checkpoint comparison needs h5py.) Failing inputs
+are kept in build/fuzz/h5/ and listed; exit 1 if any."""
 import os
 import random
 import shutil
 import subprocess
 import sys
 
-iterations = int(sys.argv[1]) if len(sys.argv) > 1 else 40
-random.seed(int(sys.argv[2]) if len(sys.argv) > 2 else 1)
+mode = sys.argv[1] if len(sys.argv) > 1 else "data"
+iterations = int(sys.argv[2]) if len(sys.argv) > 2 else 40
+random.seed(int(sys.argv[3]) if len(sys.argv) > 3 else 1)
 WORK = "build/fuzz/h5"
 BINARY = "bin/hep64-native"
+TRAIN = [BINARY, "--config=configs/demo_64.json", "--train_batch_size=8"]
 
 
-def make_base(name, compress):
+def make_data(name, compress):
     out = os.path.join(WORK, name)
     subprocess.run(["bin/hepcnn-datagen", "--outdir=" + out, "--size=64", "--train=48", "--val=16", "--test=16",
                     "--seed=3", "--compress=%d" % compress], check=True, stdout=subprocess.DEVNULL)
     return out
 
 
-def mutate(data):
-    """Returns the mutated bytes and what was done to them."""
+def mutate(path, head):
+    """Overwrites 1-4 bytes of the file (70% of them in its first `head`
+    bytes) or cuts it short; returns what was done."""
+    with open(path, "rb") as f:
+        data = bytearray(f.read())
     if random.random() < 0.05:
         cut = random.randrange(len(data))
-        return data[:cut], "cut to %d bytes" % cut
-    offsets = []
-    for _ in range(random.randint(1, 4)):
-        r = random.random()
-        if r < 0.7:
-            off = random.randrange(min(8192, len(data)))
-        elif r < 0.8:
-            off = len(data) - 1 - random.randrange(min(4096, len(data)))
-        else:
-            off = random.randrange(len(data))
-        data[off] = random.randrange(256)
-        offsets.append(off)
-    return data, "bytes %s overwritten" % offsets
-
-
-def run_once(base, it):
-    """Returns the run's status and, when it misbehaved, why (the input is
-    kept)."""
-    case = os.path.join(WORK, "case")
-    shutil.rmtree(case, ignore_errors=True)
-    shutil.copytree(base, os.path.join(case, "in"))
-    target = random.choice(["train_000.h5"] * 4 + ["val_000.h5"])
-    path = os.path.join(case, "in", target)
-    with open(path, "rb") as f:
-        data, what = mutate(bytearray(f.read()))
+        data, what = data[:cut], "cut to %d bytes" % cut
+    else:
+        offsets = []
+        for _ in range(random.randint(1, 4)):
+            r = random.random()
+            if r < 0.7:
+                off = random.randrange(min(head, len(data)))
+            elif r < 0.8:
+                off = len(data) - 1 - random.randrange(min(4096, len(data)))
+            else:
+                off = random.randrange(len(data))
+            data[off] = random.randrange(256)
+            offsets.append(off)
+        what = "bytes %s overwritten" % offsets
     with open(path, "wb") as f:
-        f.write(data)
-    out = os.path.join(case, "out")
-    os.makedirs(out)
+        f.write(bytes(data))
+    return what
+
+
+def run(args, named, out):
+    """Runs hepcnn with outputpath `out` (which holds keep.txt); returns its
+    status and why it misbehaved, or None."""
     with open(os.path.join(out, "keep.txt"), "w") as f:
         f.write("earlier results\n")
     try:
-        p = subprocess.run([BINARY, "--config=configs/demo_64.json", "--inputpath=" + os.path.join(case, "in"),
-                            "--outputpath=" + out, "--num_epochs=1", "--train_batch_size=8"],
-                           capture_output=True, text=True, timeout=60)
+        p = subprocess.run(args + ["--outputpath=" + out], capture_output=True, text=True, timeout=120)
         status, text = p.returncode, p.stdout + p.stderr
     except subprocess.TimeoutExpired:
-        status, text = "hung for 60 s", ""
+        return "hung", "hung for 120 s"
     errors = [line for line in text.splitlines() if line.startswith("hepcnn: error:")]
-    if status == 0:
-        why = None
-    elif status != 1:
+    why = None
+    if status not in (0, 1):
         why = "status %s" % status
-    elif not errors or target not in errors[0]:
-        why = "no error line naming %s" % target
+    elif status == 1 and (not errors or named not in errors[0]):
+        why = "no error line naming %s: %s" % (named, text.strip()[-300:])
     elif "HDF5-DIAG" in text:
         why = "HDF5's error stack printed"
-    else:
-        why = None
     with open(os.path.join(out, "keep.txt")) as f:
         if f.read() != "earlier results\n":
             why = "outputpath's keep.txt changed"
-    if why:
-        kept = os.path.join(WORK, "bad_%d_%s" % (it, target))
-        shutil.copy(path, kept)
-        return status, "%s (%s, %s): %s" % (kept, what, why, text.strip()[-300:])
-    return status, None
+    return status, why
+
+
+def data_case(bases, it):
+    case = os.path.join(WORK, "case")
+    shutil.rmtree(case, ignore_errors=True)
+    shutil.copytree(bases[it % 2], os.path.join(case, "in"))
+    target = random.choice(["train_000.h5"] * 4 + ["val_000.h5"])
+    path = os.path.join(case, "in", target)
+    what = mutate(path, 8192)
+    os.makedirs(os.path.join(case, "out"))
+    status, why = run(TRAIN + ["--inputpath=" + os.path.join(case, "in"), "--num_epochs=1"], target,
+                      os.path.join(case, "out"))
+    return status, why and (path, what, why)
+
+
+def datasets(path):
+    import h5py   # Debian's python3-h5py (make deps)
+    found = {}
+    with h5py.File(path, "r") as f:
+        f.visititems(lambda name, obj: found.__setitem__(name, obj[()]) if isinstance(obj, h5py.Dataset) else None)
+    return found
+
+
+def checkpoint_base():
+    """A first epoch's run folder and the weights its unaltered checkpoint
+    resumes to."""
+    data = make_data("data", 0)
+    base, ref = os.path.join(WORK, "run"), os.path.join(WORK, "reference")
+    args = TRAIN + ["--inputpath=" + data]
+    subprocess.run(args + ["--outputpath=" + base, "--num_epochs=1"], check=True, capture_output=True)
+    os.remove(os.path.join(base, ".hepcnn.lock"))
+    shutil.copytree(base, ref)
+    subprocess.run(args + ["--outputpath=" + ref, "--num_epochs=2"], check=True, capture_output=True)
+    return args, base, datasets(os.path.join(ref, "models", "model-12.h5"))
+
+
+def checkpoint_case(bases, it):
+    import numpy
+    args, base, reference = bases
+    case = os.path.join(WORK, "case")
+    shutil.rmtree(case, ignore_errors=True)
+    shutil.copytree(base, case)
+    path = os.path.join(case, "models", "model-6.h5")
+    what = mutate(path, 16384)
+    status, why = run(args + ["--num_epochs=2"], "model-6.h5", case)
+    if status == 0 and not why:
+        try:
+            final = datasets(os.path.join(case, "models", "model-12.h5"))
+            same = final.keys() == reference.keys() and all(numpy.array_equal(final[k], reference[k])
+                                                             for k in reference)
+        except (OSError, KeyError):
+            same = False
+        why = None if same else "resumed to other weights than the unaltered checkpoint's"
+    return status, why and (path, what, why)
 
 
 def main():
     shutil.rmtree(WORK, ignore_errors=True)
     os.makedirs(WORK)
-    bases = [make_base("plain", 0), make_base("gzip", 4)]
+    if mode == "data":
+        bases, case, noun = [make_data("plain", 0), make_data("gzip", 4)], data_case, "data files"
+    elif mode == "checkpoints":
+        bases, case, noun = checkpoint_base(), checkpoint_case, "checkpoints"
+    else:
+        sys.exit("usage: tests/fuzz/mutate_h5.py data|checkpoints [ITERATIONS] [SEED]")
     counts = {0: 0, 1: 0}
     bad = []
     for it in range(iterations):
-        status, why = run_once(bases[it % 2], it)
-        if why:
-            bad.append(why)
+        status, failure = case(bases, it)
+        if failure:
+            kept = os.path.join(WORK, "bad_%d_%s" % (it, os.path.basename(failure[0])))
+            shutil.copy(failure[0], kept)
+            bad.append("%s (%s): %s" % (kept, failure[1], failure[2]))
         else:
             counts[status] += 1
     for why in bad:
         print("BAD " + why)
-    print("%d mutated data files: %d trained, %d refused with a message naming the file, %d bad" %
-          (iterations, counts[0], counts[1], len(bad)))
+    print("%d mutated %s: %d ran to the end, %d refused with a message naming the file, %d bad" %
+          (iterations, noun, counts[0], counts[1], len(bad)))
     return 1 if bad else 0
 
 
