@@ -100,6 +100,17 @@ check "config: a range error names the config file as the value's source" expect
 check "config: optimizer" expect_fail "optimizer 'SGD' is not implemented (expected ADAM)" $BIN --config=configs/demo_64.json --optimizer=SGD $SHORT
 check "cli: missing --config" expect_fail "no config file given: use --config=FILE" $BIN --dummy_data
 check "cli: config file not found" expect_fail "cannot open config file $CFG/nope.json: No such file or directory" $BIN --config=$CFG/nope.json
+# An error that quotes bytes which are not text (here a path with a stray
+# byte and a terminal escape; from a damaged checkpoint, its network name)
+# shows them as \xNN; UTF-8 (a non-ASCII folder) passes unchanged.
+escaped_error() {
+    local out want
+    out=$($BIN --config="$CFG/"$'\xc3\xa9t\xe9/a\x1b[31m.json' 2>&1)
+    want="hepcnn: error: cannot open config file $CFG/"$'\xc3\xa9'"t\\xe9/a\\x1b[31m.json: No such file or directory"
+    printf '%s\n' "$out"
+    [ "$out" = "$want" ] || { echo "expected: $want"; return 1; }
+}
+check "cli: an error quoting bytes that are not text shows them as \\xNN" escaped_error
 check "cli: unknown option" expect_fail "command line: unknown option '--epochs'" $BIN --config=configs/demo_64.json --epochs=3
 check "cli: bad option value" expect_fail "command line: --num_epochs=three: expected an integer" $BIN --config=configs/demo_64.json --num_epochs=three
 check "cli: --num_tasks checked against MPI" expect_fail "--num_tasks=4, but MPI started 1 rank(s)" $BIN --config=configs/demo_64.json --num_tasks=4 $SHORT

@@ -70,13 +70,16 @@ def run(args, named, out):
     with open(os.path.join(out, "keep.txt"), "w") as f:
         f.write("earlier results\n")
     try:
-        p = subprocess.run(args + ["--outputpath=" + out], capture_output=True, text=True, timeout=120)
-        status, text = p.returncode, p.stdout + p.stderr
+        p = subprocess.run(args + ["--outputpath=" + out], capture_output=True, timeout=120)
+        status, raw = p.returncode, p.stdout + p.stderr
     except subprocess.TimeoutExpired:
         return "hung", "hung for 120 s"
+    text = raw.decode("utf-8", errors="backslashreplace")
     errors = [line for line in text.splitlines() if line.startswith("hepcnn: error:")]
     why = None
-    if status not in (0, 1):
+    if text.encode("utf-8", errors="backslashreplace") != raw or any(c < " " and c not in "\n\t" for c in text):
+        why = "printed bytes that are not UTF-8 text, or control characters: %r" % errors[:1]
+    elif status not in (0, 1):
         why = "status %s" % status
     elif status == 1 and (not errors or named not in errors[0]):
         why = "no error line naming %s: %s" % (named, text.strip()[-300:])
