@@ -401,8 +401,8 @@ static int check_digests(hid_t file, const char *path, checkpoint_digests *dg, c
     hep_digest_add(&dg->adam, &adam_step64, sizeof adam_step64);
     if (read_attr(file, "digest", H5T_NATIVE_UINT64, &run) != 0 ||
         (with_adam && read_attr(file, "adam_digest", H5T_NATIVE_UINT64, &adam) != 0)) {
-        snprintf(err, errlen, "%s: missing attribute 'digest'%s (format 3 writes it)", path,
-                 with_adam ? " or 'adam_digest'" : "");
+        snprintf(err, errlen, "%s: missing attribute 'digest'%s (format 3 writes %s)", path,
+                 with_adam ? " or 'adam_digest'" : "", with_adam ? "both" : "it");
         return -1;
     }
     const char *what = run != dg->run.h ? "the weights, input divisors, step, seed or settings"
