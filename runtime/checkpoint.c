@@ -25,17 +25,19 @@ typedef struct {
     hep_digest run, adam;
 } checkpoint_digests;
 
-/* The run record's part of the run digest, in the same order on both sides. */
-static void digest_record(hep_digest *run, const hep_checkpoint_state *state)
+/* The run record's part of both digests, after the tensors', in the same
+ * order on both sides. */
+static void digest_record(checkpoint_digests *dg, const hep_checkpoint_state *state, long long adam_step)
 {
-    const int64_t step = state->step;
+    const int64_t step = state->step, adam_step64 = adam_step;
     const int32_t epoch = state->epoch;
     const uint64_t seed = state->seed;
-    hep_digest_add(run, state->channel_max, sizeof(float) * (size_t)state->channels);
-    hep_digest_add(run, &step, sizeof step);
-    hep_digest_add(run, &epoch, sizeof epoch);
-    hep_digest_add(run, &seed, sizeof seed);
-    if (state->settings) hep_digest_add(run, state->settings, strlen(state->settings));
+    hep_digest_add(&dg->run, state->channel_max, sizeof(float) * (size_t)state->channels);
+    hep_digest_add(&dg->run, &step, sizeof step);
+    hep_digest_add(&dg->run, &epoch, sizeof epoch);
+    hep_digest_add(&dg->run, &seed, sizeof seed);
+    if (state->settings) hep_digest_add(&dg->run, state->settings, strlen(state->settings));
+    hep_digest_add(&dg->adam, &adam_step64, sizeof adam_step64);
 }
 
 void hep_checkpoint_path(const char *outputpath, long step, char *path, size_t len)
@@ -172,9 +174,7 @@ static int write_run_record(hid_t file, hid_t lcpl, const hep_model_info *info, 
     char *layers = hep_network_json(info);
     bad |= !layers || write_string_attr(file, "network_layers", layers);
     free(layers);
-    const int64_t adam_step64 = adam_step;
-    digest_record(&dg->run, state);
-    hep_digest_add(&dg->adam, &adam_step64, sizeof adam_step64);
+    digest_record(dg, state, adam_step);
     bad |= write_attr(file, "digest", H5T_NATIVE_UINT64, &dg->run.h);
     if (with_adam) bad |= write_attr(file, "adam_digest", H5T_NATIVE_UINT64, &dg->adam.h);
     return bad ? -1 : 0;
@@ -396,9 +396,7 @@ static int check_digests(hid_t file, const char *path, checkpoint_digests *dg, c
                          long long adam_step, int with_adam, char *err, size_t errlen)
 {
     uint64_t run = 0, adam = 0;
-    const int64_t adam_step64 = adam_step;
-    digest_record(&dg->run, state);
-    hep_digest_add(&dg->adam, &adam_step64, sizeof adam_step64);
+    digest_record(dg, state, adam_step);
     if (read_attr(file, "digest", H5T_NATIVE_UINT64, &run) != 0 ||
         (with_adam && read_attr(file, "adam_digest", H5T_NATIVE_UINT64, &adam) != 0)) {
         snprintf(err, errlen, "%s: missing attribute 'digest'%s (format 3 writes %s)", path,

@@ -117,18 +117,20 @@ static int check_filters(hid_t ds, const char *path, const char *name, char *err
     return rc;
 }
 
-/* Opens dataset `name` with its dataspace and type; on failure (the name
- * is there but its object header is not readable: a damaged file) says so
- * and returns -1 with nothing left open. */
-static hid_t open_dataset(hid_t file, const char *path, const char *name, hid_t *space, hid_t *type, char *err,
-                          size_t errlen)
+/* Opens dataset `name` (access properties dapl) with its dataspace and,
+ * where `type` is given, its type; on failure (the name is there but its
+ * object header is not readable: a damaged file) says so and returns -1
+ * with nothing left open. */
+static hid_t open_dataset(hid_t file, const char *path, const char *name, hid_t dapl, hid_t *space, hid_t *type,
+                          char *err, size_t errlen)
 {
-    hid_t ds = H5Dopen2(file, name, H5P_DEFAULT);
+    hid_t ds = H5Dopen2(file, name, dapl);
     *space = ds >= 0 ? H5Dget_space(ds) : -1;
-    *type = ds >= 0 ? H5Dget_type(ds) : -1;
-    if (ds >= 0 && *space >= 0 && *type >= 0) return ds;
+    const hid_t t = ds >= 0 && type ? H5Dget_type(ds) : -1;
+    if (type) *type = t;
+    if (ds >= 0 && *space >= 0 && (!type || t >= 0)) return ds;
     snprintf(err, errlen, "%s: cannot open dataset '%s' (file damaged?)", path, name);
-    if (*type >= 0) H5Tclose(*type);
+    if (t >= 0) H5Tclose(t);
     if (*space >= 0) H5Sclose(*space);
     if (ds >= 0) H5Dclose(ds);
     return -1;
@@ -144,7 +146,7 @@ static int read_vector(hid_t file, const char *path, const char *name, long rows
                  path, name);
         return -1;
     }
-    hid_t space, type, ds = open_dataset(file, path, name, &space, &type, err, errlen);
+    hid_t space, type, ds = open_dataset(file, path, name, H5P_DEFAULT, &space, &type, err, errlen);
     if (ds < 0) return -1;
     int rank = H5Sget_simple_extent_ndims(space);
     hsize_t dims[4] = { 0 };
@@ -197,7 +199,7 @@ static long check_data(hid_t file, const char *path, const hep_model_info *info,
                  path, info->in_channels, info->in_height, info->in_width);
         return -1;
     }
-    hid_t space, type, ds = open_dataset(file, path, "data", &space, &type, err, errlen);
+    hid_t space, type, ds = open_dataset(file, path, "data", H5P_DEFAULT, &space, &type, err, errlen);
     if (ds < 0) return -1;
     hsize_t d[8] = { 0 };
     int rank = H5Sget_simple_extent_ndims(space);
@@ -308,12 +310,9 @@ int hep_h5rows_open(hep_h5rows *r, const char *path, const hep_model_info *info,
         size_t cache_bytes = dataset_filtered(r->file, "data") ? 64u << 20 : 0;
         H5Pset_chunk_cache(dapl, cache_bytes ? 12421 : 0, cache_bytes, 1.0);
     }
-    r->data = H5Dopen2(r->file, "data", dapl >= 0 ? dapl : H5P_DEFAULT);
+    r->data = open_dataset(r->file, path, "data", dapl >= 0 ? dapl : H5P_DEFAULT, &r->space, NULL, err, errlen);
     if (dapl >= 0) H5Pclose(dapl);
-    r->space = r->data >= 0 ? H5Dget_space(r->data) : -1;
-    if (r->space < 0) {
-        snprintf(err, errlen, "%s: cannot open dataset 'data' (file damaged?)", path);
-        if (r->data >= 0) H5Dclose(r->data);
+    if (r->data < 0) {
         H5Fclose(r->file);
         hep_h5_unlock();
         return -1;
