@@ -121,7 +121,7 @@ build/test_memory: tests/test_memory.c runtime/memory.c runtime/util.c runtime/m
 # The dataset generator (one binary, not per arch).
 # A checkpoint as an ONNX model (plain C, no generated code: the network
 # comes from the checkpoint's layer table).
-bin/hepcnn-export: tools/export.c runtime/protobuf.h
+bin/hepcnn-export: tools/export.c runtime/protobuf.h runtime/digest.h
 	@mkdir -p bin
 	@echo "  CC    $@"
 	@$(CC) $(BASE_CFLAGS) $(CFLAGS) -march=x86-64 -Iruntime $< -o $@ -lcjson $(HDF5_LIBS)
@@ -205,7 +205,7 @@ lint:
 # configuration parser under libFuzzer with ASan and UBSan for FUZZ_SECONDS,
 # then FUZZ_NETWORKS mutated network files through the generator and
 # FUZZ_H5 mutated HDF5 data files through a training run and as many
-# mutated checkpoints through a resumed one.
+# mutated checkpoints through a resumed one and through hepcnn-export.
 FUZZ_SECONDS ?= 60
 FUZZ_NETWORKS ?= 300
 FUZZ_H5 ?= 100
@@ -221,9 +221,10 @@ fuzz: build/fuzz/fuzz_config
 	  rc=$$?; grep -E '^stat::(number_of_executed|new_units)|ERROR|SUMMARY|artifact' fuzz_config.log; \
 	  echo "config fuzzing: exit $$rc (log: build/fuzz/fuzz_config.log)"; exit $$rc
 	python3 tests/fuzz/mutate_networks.py $(FUZZ_NETWORKS)
-	@$(MAKE) --no-print-directory -s bin/hep64-native bin/hepcnn-datagen
+	@$(MAKE) --no-print-directory -s bin/hep64-native bin/hepcnn-datagen bin/hepcnn-export
 	/usr/bin/python3 tests/fuzz/mutate_h5.py data $(FUZZ_H5)
 	/usr/bin/python3 tests/fuzz/mutate_h5.py checkpoints $(FUZZ_H5)
+	/usr/bin/python3 tests/fuzz/mutate_h5.py export $(FUZZ_H5)
 
 clean:
 	rm -rf build bin

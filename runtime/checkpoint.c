@@ -29,14 +29,9 @@ typedef struct {
  * order on both sides. */
 static void digest_record(checkpoint_digests *dg, const hep_checkpoint_state *state, long long adam_step)
 {
-    const int64_t step = state->step, adam_step64 = adam_step;
-    const int32_t epoch = state->epoch;
-    const uint64_t seed = state->seed;
-    hep_digest_add(&dg->run, state->channel_max, sizeof(float) * (size_t)state->channels);
-    hep_digest_add(&dg->run, &step, sizeof step);
-    hep_digest_add(&dg->run, &epoch, sizeof epoch);
-    hep_digest_add(&dg->run, &seed, sizeof seed);
-    if (state->settings) hep_digest_add(&dg->run, state->settings, strlen(state->settings));
+    const int64_t adam_step64 = adam_step;
+    hep_digest_run_record(&dg->run, state->channel_max, (size_t)state->channels, state->step, state->epoch,
+                          state->seed, state->settings);
     hep_digest_add(&dg->adam, &adam_step64, sizeof adam_step64);
 }
 

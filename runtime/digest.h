@@ -37,4 +37,18 @@ static inline void hep_digest_add(hep_digest *d, const void *data, size_t bytes)
     d->h = h;
 }
 
+/* The run record's part of a checkpoint's `digest`, after its parameters'
+ * and untrained state's values: the input divisors, step, epoch, seed and
+ * settings, in this order and these widths (the checkpoint writer and
+ * reader, and hepcnn-export, all call this one). */
+static inline void hep_digest_run_record(hep_digest *d, const float *channel_max, size_t channels, int64_t step,
+                                         int32_t epoch, uint64_t seed, const char *settings)
+{
+    hep_digest_add(d, channel_max, sizeof(float) * channels);
+    hep_digest_add(d, &step, sizeof step);
+    hep_digest_add(d, &epoch, sizeof epoch);
+    hep_digest_add(d, &seed, sizeof seed);
+    if (settings) hep_digest_add(d, settings, strlen(settings));
+}
+
 #endif

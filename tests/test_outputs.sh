@@ -6,7 +6,7 @@ echo "== training outputs"
 PY=/usr/bin/python3
 O=$LOGDIR/outputs
 rm -rf "$O"; mkdir -p "$O"
-make --no-print-directory -s bin/hep64-native bin/hepcnn-datagen
+make --no-print-directory -s bin/hep64-native bin/hepcnn-datagen bin/hepcnn-export
 bin/hepcnn-datagen --outdir="$O/data" --train=128 --train_files=2 --val=96 --test=80 --seed=3 >/dev/null
 RUN=(bin/hep64-native --config=configs/demo_64.json --inputpath="$O/data" --train_batch_size=16
      --validation_batch_size=32 --trainsamples=256 --display_interval=4)
@@ -160,16 +160,20 @@ with h5py.File(p, "r") as f:
         "${RUN[@]}" --outputpath="$O/swap" --trainsamples=32 --num_epochs=3 || return 1
     expect_fail "model-4.h5: the weights, input divisors, step, seed or settings read back differ" \
         "${RUN[@]}" --outputpath="$O/swap" --mode=test || return 1
+    expect_fail "model-4.h5: the weights, input divisors, step, seed or settings read back differ" \
+        bin/hepcnn-export "$O/swap/models/model-4.h5" "$O/swap.onnx" || return 1
+    [ ! -e "$O/swap.onnx" ] || return 1
     cp "$O/swap.h5" "$O/swap/models/model-4.h5"
     $PY -c '
 import sys, h5py
 with h5py.File(sys.argv[1], "r+") as f:
     f.attrs["format_version"] = 2
     del f.attrs["digest"], f.attrs["adam_digest"]' "$O/swap/models/model-4.h5" || return 1
-    "${RUN[@]}" --outputpath="$O/swap" --trainsamples=32 --num_epochs=3 > "$O/swap.out" &&
+    bin/hepcnn-export "$O/swap/models/model-4.h5" "$O/swap.onnx" > /dev/null &&
+        "${RUN[@]}" --outputpath="$O/swap" --trainsamples=32 --num_epochs=3 > "$O/swap.out" &&
         grep -q "resuming from .*model-4.h5" "$O/swap.out"
 }
-check "outputs: chunks swapped between datasets (checksums intact) are refused by the digests; format 2 still resumes" swapped_chunks
+check "outputs: chunks swapped between datasets (checksums intact) are refused by the digests (resume, test mode, ONNX export); format 2 still resumes" swapped_chunks
 # Mutated copies of a first epoch's checkpoint (bytes of HDF5's headers and
 # chunk index overwritten, the file cut short): each is refused naming it,
 # or resumes to weights bitwise those of the unaltered checkpoint.

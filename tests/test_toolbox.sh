@@ -5,7 +5,7 @@
 echo "== TensorBoard, ONNX, Delphes"
 X=$LOGDIR/toolbox
 rm -rf "$X"; mkdir -p "$X"
-make --no-print-directory -s bin/hep64-native bin/hepcnn-datagen
+make --no-print-directory -s bin/hep64-native bin/hepcnn-datagen bin/hepcnn-export
 VPY=$(tools/venv.sh ensure 2>"$X/venv.err") || { cat "$X/venv.err"; VPY=""; }
 # venv_check NAME CMD...: check, or skip when build/venv could not be made
 venv_check() {
@@ -64,6 +64,11 @@ export_errors() {
         [ ! -e "$X/bad.onnx" ]
 }
 check "onnx: an HDF5 file that is no checkpoint, a missing file: errors naming them, nothing written" export_errors
+# Mutated copies of a checkpoint (bytes of HDF5's headers and chunk index
+# overwritten, the file cut short): each export is refused naming the file,
+# an ONNX file already at its path kept, or writes the unaltered one's model.
+check "onnx: 40 mutated checkpoints are refused naming the file or export the unaltered model bitwise" \
+    /usr/bin/python3 tests/fuzz/mutate_h5.py export 40 1
 
 # Delphes: two Delphes-like ROOT files (written with uproot) of different
 # labels and weights, converted, checked pixel by pixel against their towers

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "digest.h"
 #include "protobuf.h"
 
 #define OPSET 13
@@ -37,11 +38,11 @@ static void die(const char *fmt, ...)
     exit(1);
 }
 
-static char *read_string_attr(exporter *e, const char *name)
+/* A string attribute of the checkpoint's root; `missing` says why a
+ * checkpoint may lack it. */
+static char *read_string_attr(exporter *e, const char *name, const char *missing)
 {
-    if (H5Aexists(e->file, name) <= 0)
-        die("%s: no attribute '%s' (checkpoints written before hepcnn recorded the layer table lack it: "
-            "continue the run for a step, or train again, to get one that has it)", e->ckpt, name);
+    if (H5Aexists(e->file, name) <= 0) die("%s: no attribute '%s' (%s)", e->ckpt, name, missing);
     hid_t a = H5Aopen(e->file, name, H5P_DEFAULT), type = a < 0 ? -1 : H5Aget_type(a);
     size_t size = type < 0 ? 0 : H5Tget_size(type);
     char *text = size ? calloc(size + 1, 1) : NULL;
@@ -49,6 +50,17 @@ static char *read_string_attr(exporter *e, const char *name)
     H5Tclose(type);
     H5Aclose(a);
     return text;
+}
+
+/* A numeric attribute of the root, converted to `type`; 0, or -1 when the
+ * checkpoint lacks it. */
+static int read_number_attr(exporter *e, const char *name, hid_t type, void *value)
+{
+    if (H5Aexists(e->file, name) <= 0) return -1;
+    hid_t a = H5Aopen(e->file, name, H5P_DEFAULT);
+    if (a < 0 || H5Aread(a, type, value) < 0) die("%s: cannot read attribute '%s'", e->ckpt, name);
+    H5Aclose(a);
+    return 0;
 }
 
 /* A float dataset of the checkpoint; its element count in *count. */
@@ -255,6 +267,71 @@ static void write_model(const char *path, hep_pb *graph)
     hep_pb_free(&model);
 }
 
+static void digest_dataset(exporter *e, hep_digest *d, const char *name)
+{
+    hsize_t dims[4];
+    int ndim;
+    size_t count;
+    float *v = read_dataset(e, name, dims, &ndim, &count);
+    hep_digest_add(d, v, sizeof(float) * count);
+    free(v);
+}
+
+/* Adds the values of the tensors `keys` of `o` names (where o names them). */
+static void digest_tensors(exporter *e, hep_digest *d, const cJSON *o, const char *const *keys, int n)
+{
+    for (int i = 0; i < n; i++) {
+        const char *name = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, keys[i]));
+        if (name) digest_dataset(e, d, name);
+    }
+}
+
+static void require_number_attr(exporter *e, const char *name, hid_t type, void *value)
+{
+    if (read_number_attr(e, name, type, value) != 0)
+        die("%s: no attribute '%s' (format 3 checkpoints have it)", e->ckpt, name);
+}
+
+/* A checkpoint of format 3 on carries a digest of what a run reads back
+ * (runtime/digest.h); HDF5's chunk checksums miss an altered chunk index or
+ * filter message, which made a damaged checkpoint export other weights.
+ * The digest takes every parameter in the layer table's order (a layer's
+ * weight and bias, then its batch norm's), then the running averages, then
+ * the run record; an export reads the same values, so it checks the same. */
+static void check_digest(exporter *e, const cJSON *layers)
+{
+    int format = 0;
+    require_number_attr(e, "format_version", H5T_NATIVE_INT, &format);
+    if (format < 3) return;   /* formats 1 and 2 carry no digest */
+    static const char *const params[2] = { "weight", "bias" }, *const state[2] = { "running_mean", "running_var" };
+    hep_digest d = hep_digest_start();
+    const cJSON *layer;
+    cJSON_ArrayForEach(layer, layers) {
+        digest_tensors(e, &d, layer, params, 2);
+        digest_tensors(e, &d, cJSON_GetObjectItemCaseSensitive(layer, "batchnorm"), params, 2);
+    }
+    cJSON_ArrayForEach(layer, layers) digest_tensors(e, &d, cJSON_GetObjectItemCaseSensitive(layer, "batchnorm"), state, 2);
+    hsize_t dims[4];
+    int ndim;
+    size_t channels;
+    float *channel_max = read_dataset(e, "normalization/channel_max", dims, &ndim, &channels);
+    long long step;
+    int epoch;
+    unsigned long long seed;
+    uint64_t written;
+    require_number_attr(e, "step", H5T_NATIVE_LLONG, &step);
+    require_number_attr(e, "epoch", H5T_NATIVE_INT, &epoch);
+    require_number_attr(e, "seed", H5T_NATIVE_ULLONG, &seed);
+    require_number_attr(e, "digest", H5T_NATIVE_UINT64, &written);
+    char *settings = read_string_attr(e, "settings", "format 3 checkpoints have it");
+    hep_digest_run_record(&d, channel_max, channels, step, epoch, seed, settings);
+    free(settings);
+    free(channel_max);
+    if (d.h != written)
+        die("%s: the weights, input divisors, step, seed or settings read back differ from what was written "
+            "(the checkpoint's digest does not match: altered on disk?)", e->ckpt);
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 3 || argv[1][0] == '-') {
@@ -267,13 +344,15 @@ int main(int argc, char **argv)
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
     if (H5Fis_hdf5(e.ckpt) <= 0) die("%s: not a readable HDF5 file", e.ckpt);
     if ((e.file = H5Fopen(e.ckpt, H5F_ACC_RDONLY, H5P_DEFAULT)) < 0) die("%s: cannot open (damaged?)", e.ckpt);
-    char *text = read_string_attr(&e, "network_layers");
+    char *text = read_string_attr(&e, "network_layers", "checkpoints written before hepcnn recorded the layer table "
+                                  "lack it: continue the run for a step, or train again, to get one that has it");
     cJSON *net = cJSON_Parse(text);
     const cJSON *input = cJSON_GetObjectItemCaseSensitive(net, "input");
     const cJSON *layers = cJSON_GetObjectItemCaseSensitive(net, "layers");
     int classes = (int)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(net, "classes"));
     if (!cJSON_IsArray(input) || cJSON_GetArraySize(input) != 3 || !cJSON_IsArray(layers) || classes < 2)
         die("%s: attribute 'network_layers' is not a hepcnn layer table", e.ckpt);
+    check_digest(&e, layers);
     int in[3];
     for (int i = 0; i < 3; i++) in[i] = (int)cJSON_GetNumberValue(cJSON_GetArrayItem(input, i));
 

@@ -6,15 +6,17 @@ superblock, object headers and chunk index, or the file cut short.
   data         a training or validation file of a small generated dataset
                (plain, and gzip-compressed), trained on for one epoch.
   checkpoints  the checkpoint of a run's first epoch, resumed for a second.
+  export       the same checkpoint, exported by bin/hepcnn-export.
 
 A run must end well or stop with status 1 and a first error line naming
 the file, with HDF5's own error stack kept quiet and a file already in
-outputpath left as it was; a resumed checkpoint must end with weights
-bitwise equal to those of the unaltered one (the bytes changed were not
-used). A signal, another status, a hang, a message without the file or
-other final weights is a bug.
+outputpath (or an ONNX file already at the export's path) left as it was;
+a resumed checkpoint must end with weights bitwise equal to those of the
+unaltered one (the bytes changed were not used), and an export must write
+the unaltered one's model bitwise. A signal, another status, a hang, a
+message without the file, other final weights or another model is a bug.
 
-usage: tests/fuzz/mutate_h5.py data|checkpoints [ITERATIONS] [SEED]
+usage: tests/fuzz/mutate_h5.py data|checkpoints|export [ITERATIONS] [SEED]
 (Debian's python3: the checkpoint comparison needs h5py.) Failing inputs
 are kept in build/fuzz/h5/ and listed; exit 1 if any."""
 import os
@@ -28,6 +30,7 @@ iterations = int(sys.argv[2]) if len(sys.argv) > 2 else 40
 random.seed(int(sys.argv[3]) if len(sys.argv) > 3 else 1)
 WORK = "build/fuzz/h5"
 BINARY = "bin/hep64-native"
+EXPORT = "bin/hepcnn-export"
 TRAIN = [BINARY, "--config=configs/demo_64.json", "--train_batch_size=8"]
 
 
@@ -64,27 +67,33 @@ def mutate(path, head):
     return what
 
 
+def judged(args, named, error_prefix):
+    """Runs a command on a mutated file; returns its status and why it
+    misbehaved, or None."""
+    try:
+        p = subprocess.run(args, capture_output=True, timeout=120)
+        status, raw = p.returncode, p.stdout + p.stderr
+    except subprocess.TimeoutExpired:
+        return "hung", "hung for 120 s"
+    text = raw.decode("utf-8", errors="backslashreplace")
+    errors = [line for line in text.splitlines() if line.startswith(error_prefix)]
+    if text.encode("utf-8", errors="backslashreplace") != raw or any(c < " " and c not in "\n\t" for c in text):
+        return status, "printed bytes that are not UTF-8 text, or control characters: %r" % errors[:1]
+    if status not in (0, 1):
+        return status, "status %s: %s" % (status, text.strip()[-300:])
+    if status == 1 and (not errors or named not in errors[0]):
+        return status, "no error line naming %s: %s" % (named, text.strip()[-300:])
+    if "HDF5-DIAG" in text:
+        return status, "HDF5's error stack printed"
+    return status, None
+
+
 def run(args, named, out):
     """Runs hepcnn with outputpath `out` (which holds keep.txt); returns its
     status and why it misbehaved, or None."""
     with open(os.path.join(out, "keep.txt"), "w") as f:
         f.write("earlier results\n")
-    try:
-        p = subprocess.run(args + ["--outputpath=" + out], capture_output=True, timeout=120)
-        status, raw = p.returncode, p.stdout + p.stderr
-    except subprocess.TimeoutExpired:
-        return "hung", "hung for 120 s"
-    text = raw.decode("utf-8", errors="backslashreplace")
-    errors = [line for line in text.splitlines() if line.startswith("hepcnn: error:")]
-    why = None
-    if text.encode("utf-8", errors="backslashreplace") != raw or any(c < " " and c not in "\n\t" for c in text):
-        why = "printed bytes that are not UTF-8 text, or control characters: %r" % errors[:1]
-    elif status not in (0, 1):
-        why = "status %s" % status
-    elif status == 1 and (not errors or named not in errors[0]):
-        why = "no error line naming %s: %s" % (named, text.strip()[-300:])
-    elif "HDF5-DIAG" in text:
-        why = "HDF5's error stack printed"
+    status, why = judged(args + ["--outputpath=" + out], named, "hepcnn: error:")
     with open(os.path.join(out, "keep.txt")) as f:
         if f.read() != "earlier results\n":
             why = "outputpath's keep.txt changed"
@@ -112,14 +121,19 @@ def datasets(path):
     return found
 
 
+def first_epoch():
+    """The command line of a small run and the folder of its first epoch."""
+    args, base = TRAIN + ["--inputpath=" + make_data("data", 0)], os.path.join(WORK, "run")
+    subprocess.run(args + ["--outputpath=" + base, "--num_epochs=1"], check=True, capture_output=True)
+    os.remove(os.path.join(base, ".hepcnn.lock"))
+    return args, base
+
+
 def checkpoint_base():
     """A first epoch's run folder and the weights its unaltered checkpoint
     resumes to."""
-    data = make_data("data", 0)
-    base, ref = os.path.join(WORK, "run"), os.path.join(WORK, "reference")
-    args = TRAIN + ["--inputpath=" + data]
-    subprocess.run(args + ["--outputpath=" + base, "--num_epochs=1"], check=True, capture_output=True)
-    os.remove(os.path.join(base, ".hepcnn.lock"))
+    args, base = first_epoch()
+    ref = os.path.join(WORK, "reference")
     shutil.copytree(base, ref)
     subprocess.run(args + ["--outputpath=" + ref, "--num_epochs=2"], check=True, capture_output=True)
     return args, base, datasets(os.path.join(ref, "models", "model-12.h5"))
@@ -145,6 +159,37 @@ def checkpoint_case(bases, it):
     return status, why and (path, what, why)
 
 
+def export_base():
+    """A first epoch's checkpoint and the ONNX model of it unaltered."""
+    path = os.path.join(first_epoch()[1], "models", "model-6.h5")
+    onnx = os.path.join(WORK, "reference.onnx")
+    subprocess.run([EXPORT, path, onnx], check=True, capture_output=True)
+    with open(onnx, "rb") as f:
+        return path, f.read()
+
+
+def export_case(bases, it):
+    source, reference = bases
+    case = os.path.join(WORK, "case")
+    shutil.rmtree(case, ignore_errors=True)
+    os.makedirs(case)
+    path, onnx = os.path.join(case, "model-6.h5"), os.path.join(case, "model.onnx")
+    shutil.copy(source, path)
+    what = mutate(path, 16384)
+    with open(onnx, "wb") as f:
+        f.write(b"an earlier export\n")
+    status, why = judged([EXPORT, path, onnx], "model-6.h5", "hepcnn-export: error:")
+    with open(onnx, "rb") as f:
+        written = f.read()
+    if not why and status == 0 and written != reference:
+        why = "exported another model than the unaltered checkpoint's"
+    elif not why and status == 1 and written != b"an earlier export\n":
+        why = "the ONNX file already at the export's path changed"
+    elif not why and sorted(os.listdir(case)) != ["model-6.h5", "model.onnx"]:
+        why = "left files behind: %s" % sorted(os.listdir(case))
+    return status, why and (path, what, why)
+
+
 def main():
     shutil.rmtree(WORK, ignore_errors=True)
     os.makedirs(WORK)
@@ -152,8 +197,10 @@ def main():
         bases, case, noun = [make_data("plain", 0), make_data("gzip", 4)], data_case, "data files"
     elif mode == "checkpoints":
         bases, case, noun = checkpoint_base(), checkpoint_case, "checkpoints"
+    elif mode == "export":
+        bases, case, noun = export_base(), export_case, "checkpoints exported"
     else:
-        sys.exit("usage: tests/fuzz/mutate_h5.py data|checkpoints [ITERATIONS] [SEED]")
+        sys.exit("usage: tests/fuzz/mutate_h5.py data|checkpoints|export [ITERATIONS] [SEED]")
     counts = {0: 0, 1: 0}
     bad = []
     for it in range(iterations):
