@@ -79,7 +79,7 @@ build/%-$(1)/model.o: build/%-$(1)/model.c $(RUNTIME_HDR) Makefile gen/arch.lua
 bin/%-$(1): $(ISA_GUARD) build/%-$(1)/model.o build/runtime-$(1)/main.o $(patsubst runtime/%.c,build/runtime-$(1)/%.o,$(RUNTIME_SRC))
 	@mkdir -p bin
 	@echo "  LD    $$@"
-	@$(CC) -fopenmp $$^ -o $$@ $(LIBS)
+	@$(CC) -fopenmp $(CFLAGS) $$^ -o $$@ $(LIBS)
 
 # Test and benchmark drivers linked against one generated model.
 build/%-$(1)/test_layers: build/%-$(1)/model.o $(ISA_GUARD) tests/reference.c tests/reference.h tests/test_layers.c
@@ -125,6 +125,18 @@ bin/hepcnn-export: tools/export.c runtime/protobuf.h runtime/digest.h
 	@mkdir -p bin
 	@echo "  CC    $@"
 	@$(CC) $(BASE_CFLAGS) $(CFLAGS) -march=x86-64 -Iruntime $< -o $@ -lcjson $(HDF5_LIBS)
+
+# hep64 (native) and the exporter built with AddressSanitizer and UBSan, in
+# build/san/ (make test's sanitizer suite runs them; a report is a failure).
+SAN_CFLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined
+build/san/hep64-native: build/hep64-native/model.c runtime/main.c $(RUNTIME_SRC) $(RUNTIME_HDR) $(ISA_GUARD)
+	@mkdir -p $(@D)
+	@echo "  LD    $@ (AddressSanitizer, UBSan)"
+	@$(CC) $(BASE_CFLAGS) $(SAN_CFLAGS) $(ARCH_CFLAGS_native) $< runtime/main.c $(RUNTIME_SRC) $(ISA_GUARD) -o $@ $(LIBS)
+build/san/hepcnn-export: tools/export.c runtime/protobuf.h runtime/digest.h
+	@mkdir -p $(@D)
+	@echo "  LD    $@ (AddressSanitizer, UBSan)"
+	@$(CC) $(BASE_CFLAGS) $(SAN_CFLAGS) -Iruntime $< -o $@ -lcjson $(HDF5_LIBS)
 
 # Delphes ROOT files to the seed's HDF5 images: a Python program that runs
 # in build/venv (uproot), made on first use.

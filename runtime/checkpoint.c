@@ -458,7 +458,7 @@ void hep_checkpoint_prune(const char *outputpath, long steps_per_epoch, int keep
         mid[n++] = step;
     }
     closedir(d);
-    qsort(mid, n, sizeof(long), cmp_long_desc);
+    if (n > 1) qsort(mid, n, sizeof(long), cmp_long_desc);   /* (mid is NULL when n is 0) */
     for (size_t i = (size_t)(keep > 0 ? keep : 0); i < n; i++) {
         hep_checkpoint_path(outputpath, mid[i], path, sizeof path);
         if (unlink(path) != 0 && errno != ENOENT)

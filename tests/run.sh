@@ -34,7 +34,7 @@ fi
 # (for developers; the CPU probe always runs, the builds only in full runs).
 SUITES=("$@")
 if [ ${#SUITES[@]} -eq 0 ]; then
-    SUITES=(isa gen kernels config train data outputs dist resilience original toolbox winograd slurm bench harness)
+    SUITES=(isa gen kernels config train data outputs dist resilience original toolbox sanitizers winograd slurm bench harness)
     echo "== builds (every network x arch, no compiler warnings)"
     for arch in native skx hsw knl; do
         nets="hep64 hep224 hep64_4class"

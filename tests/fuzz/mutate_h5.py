@@ -17,6 +17,7 @@ the unaltered one's model bitwise. A signal, another status, a hang, a
 message without the file, other final weights or another model is a bug.
 
 usage: tests/fuzz/mutate_h5.py data|checkpoints|export [ITERATIONS] [SEED]
+       (MUTATE_H5_BIN=DIR: DIR/hep64-native and DIR/hepcnn-export, not bin/'s)
 (Debian's python3: the checkpoint comparison needs h5py.) Failing inputs
 are kept in build/fuzz/h5/ and listed; exit 1 if any."""
 import os
@@ -29,8 +30,10 @@ mode = sys.argv[1] if len(sys.argv) > 1 else "data"
 iterations = int(sys.argv[2]) if len(sys.argv) > 2 else 40
 random.seed(int(sys.argv[3]) if len(sys.argv) > 3 else 1)
 WORK = "build/fuzz/h5"
-BINARY = "bin/hep64-native"
-EXPORT = "bin/hepcnn-export"
+# MUTATE_H5_BIN: the folder of hep64-native and hepcnn-export (make test's
+# sanitizer suite gives build/san).
+BIN = os.environ.get("MUTATE_H5_BIN", "bin")
+BINARY, EXPORT = os.path.join(BIN, "hep64-native"), os.path.join(BIN, "hepcnn-export")
 TRAIN = [BINARY, "--config=configs/demo_64.json", "--train_batch_size=8"]
 
 

@@ -1,0 +1,49 @@
+# Memory errors and undefined behaviour (sourced by tests/run.sh): hep64
+# (native) and the exporter built with AddressSanitizer and UBSan
+# (build/san/, make's SAN_CFLAGS) train with mid-epoch checkpoints, resume,
+# evaluate, export, run on 3 ranks and with a parameter server, and read
+# damaged data files and checkpoints. The first report stops the program
+# with status 86 (its stack in the check's log), which fails the check as
+# any other unexpected status does; mutate_h5.py counts it as bad. (The
+# first run of this kind found qsort called with a null array when no
+# mid-epoch checkpoint was left to prune.)
+echo "== sanitizers (AddressSanitizer, UBSan)"
+S=$LOGDIR/sanitizers
+rm -rf "$S"; mkdir -p "$S"
+make --no-print-directory -s bin/hepcnn-datagen build/san/hep64-native build/san/hepcnn-export
+bin/hepcnn-datagen --outdir="$S/data" --train=256 --train_files=2 --val=64 --test=64 --seed=11 >/dev/null
+SAN_OPTIONS=("ASAN_OPTIONS=detect_leaks=0:exitcode=86" "UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:exitcode=86")
+SAN_ENV=(env "${SAN_OPTIONS[@]}")
+SAN_RUN=(build/san/hep64-native --config=configs/demo_64.json --inputpath="$S/data" --train_batch_size=16
+         --trainsamples=128 --display_interval=4 --validation_batch_size=32)
+SAN_MPIRUN=(timeout 300 mpirun --allow-run-as-root --oversubscribe -np 3 -x OMP_NUM_THREADS=1
+            -x "${SAN_OPTIONS[0]}" -x "${SAN_OPTIONS[1]}")
+
+san_train_resume_test() {
+    rm -rf "$S/run"
+    "${SAN_ENV[@]}" "${SAN_RUN[@]}" --outputpath="$S/run" --num_epochs=1 &&
+        "${SAN_ENV[@]}" "${SAN_RUN[@]}" --outputpath="$S/run" --num_epochs=2 --checkpoint_steps=3 --checkpoint_keep=1 &&
+        "${SAN_ENV[@]}" "${SAN_RUN[@]}" --outputpath="$S/run" --mode=test &&
+        "${SAN_ENV[@]}" build/san/hepcnn-export "$S/run/models/model-16.h5" "$S/run.onnx" &&
+        [ -s "$S/run.onnx" ] && [ -s "$S/run/predictions-test.h5" ] &&
+        [ "$(ls "$S/run/models")" = "$(printf 'model-15.h5\nmodel-16.h5\nmodel-8.h5')" ]
+}
+check "sanitizers: train, mid-epoch checkpoints pruned, resume, test mode, ONNX export: no report" \
+    san_train_resume_test
+
+san_distributed() {
+    rm -rf "$S/ranks" "$S/ps"
+    "${SAN_MPIRUN[@]}" "${SAN_RUN[@]}" --outputpath="$S/ranks" --num_epochs=1 --train_batch_size=8 &&
+        "${SAN_MPIRUN[@]}" "${SAN_RUN[@]}" --outputpath="$S/ps" --num_epochs=1 --num_ps=1 &&
+        [ -s "$S/ranks/models/model-5.h5" ] && [ -s "$S/ps/models/model-4.h5" ]
+}
+check "sanitizers: 3 ranks (allreduce), a parameter server with 2 workers: no report" san_distributed
+
+san_damaged_files() {
+    local mode
+    for mode in data checkpoints export; do
+        "${SAN_ENV[@]}" MUTATE_H5_BIN=build/san /usr/bin/python3 tests/fuzz/mutate_h5.py $mode 12 2 || return 1
+    done
+}
+check "sanitizers: 12 damaged data files, 12 checkpoints resumed and 12 exported: no report" \
+    san_damaged_files
