@@ -128,7 +128,7 @@ bin/hepcnn-export: tools/export.c runtime/protobuf.h runtime/digest.h
 
 # hep64 (native) and the exporter built with AddressSanitizer and UBSan, in
 # build/san/ (make test's sanitizer suite runs them; a report is a failure).
-SAN_CFLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined
+SAN_CFLAGS := -O2 -g -fno-omit-frame-pointer -fsanitize=address,undefined
 build/san/hep64-native: build/hep64-native/model.c runtime/main.c $(RUNTIME_SRC) $(RUNTIME_HDR) $(ISA_GUARD)
 	@mkdir -p $(@D)
 	@echo "  LD    $@ (AddressSanitizer, UBSan)"
