@@ -98,6 +98,18 @@ check "cli: a range error names the command line as the value's source" expect_f
 write_config zero_epochs 'cfg["num_epochs"] = 0'
 check "config: a range error names the config file as the value's source" expect_fail "$CFG/zero_epochs.json: num_epochs must be positive, got 0" $BIN --config=$CFG/zero_epochs.json --dummy_data
 check "config: optimizer" expect_fail "optimizer 'SGD' is not implemented (expected ADAM)" $BIN --config=configs/demo_64.json --optimizer=SGD $SHORT
+# More threads than images per rank: the backward's idle threads are named.
+threads_over_images() {
+    local out
+    out=$(OMP_NUM_THREADS=3 $BIN --config=configs/demo_64.json $SHORT --train_batch_size=2 \
+          --outputpath="$LOGDIR/run-threads") || return 1
+    grep -F "hepcnn: note: 3 threads for 2 image(s) per rank: the convolutions' backward" <<<"$out" &&
+        grep -qF "so 1 thread(s) wait during it" <<<"$out" || return 1
+    rm -rf "$LOGDIR/run-threads"
+    out=$(OMP_NUM_THREADS=2 $BIN --config=configs/demo_64.json $SHORT --outputpath="$LOGDIR/run-threads") || return 1
+    ! grep -q "threads for" <<<"$out"
+}
+check "cli: more threads than images per rank: a note counts the threads the backward leaves waiting" threads_over_images
 check "cli: missing --config" expect_fail "no config file given: use --config=FILE" $BIN --dummy_data
 check "cli: config file not found" expect_fail "cannot open config file $CFG/nope.json: No such file or directory" $BIN --config=$CFG/nope.json
 # An error that quotes bytes which are not text (here a path with a stray
