@@ -133,6 +133,12 @@ build/san/hep64-native: build/hep64-native/model.c runtime/main.c $(RUNTIME_SRC)
 	@mkdir -p $(@D)
 	@echo "  LD    $@ (AddressSanitizer, UBSan)"
 	@$(CC) $(BASE_CFLAGS) $(SAN_CFLAGS) $(ARCH_CFLAGS_native) $< runtime/main.c $(RUNTIME_SRC) $(ISA_GUARD) -o $@ $(LIBS)
+# ThreadSanitizer: run with OMP_NUM_THREADS=1 (it does not see libgomp's own
+# synchronisation), it checks the data loader's I/O thread against the rest.
+build/san/hep64-native-tsan: build/hep64-native/model.c runtime/main.c $(RUNTIME_SRC) $(RUNTIME_HDR) $(ISA_GUARD)
+	@mkdir -p $(@D)
+	@echo "  LD    $@ (ThreadSanitizer)"
+	@$(CC) $(BASE_CFLAGS) -O2 -g -fsanitize=thread $(ARCH_CFLAGS_native) $< runtime/main.c $(RUNTIME_SRC) $(ISA_GUARD) -o $@ $(LIBS)
 build/san/hepcnn-export: tools/export.c runtime/protobuf.h runtime/digest.h
 	@mkdir -p $(@D)
 	@echo "  LD    $@ (AddressSanitizer, UBSan)"

@@ -2,7 +2,10 @@
 # (native) and the exporter built with AddressSanitizer and UBSan
 # (build/san/, make's SAN_CFLAGS) train with mid-epoch checkpoints, resume,
 # evaluate, export, run on 3 ranks and with a parameter server, and read
-# damaged data files and checkpoints. The first report stops the program
+# damaged data files and checkpoints; a ThreadSanitizer build trains with
+# one OpenMP thread, so that it checks the data loader's I/O thread against
+# the training thread (TSan does not see libgomp's own synchronisation, so
+# OpenMP's threads would only give false reports). The first report stops the program
 # with status 86 (its stack in the check's log), which fails the check as
 # any other unexpected status does; mutate_h5.py counts it as bad. (The
 # first run of this kind found qsort called with a null array when no
@@ -10,7 +13,7 @@
 echo "== sanitizers (AddressSanitizer, UBSan)"
 S=$LOGDIR/sanitizers
 rm -rf "$S"; mkdir -p "$S"
-make --no-print-directory -s bin/hepcnn-datagen build/san/hep64-native build/san/hepcnn-export
+make --no-print-directory -s bin/hepcnn-datagen build/san/hep64-native build/san/hepcnn-export build/san/hep64-native-tsan
 bin/hepcnn-datagen --outdir="$S/data" --train=256 --train_files=2 --val=64 --test=64 --seed=11 >/dev/null
 SAN_OPTIONS=("ASAN_OPTIONS=detect_leaks=0:exitcode=86" "UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:exitcode=86")
 SAN_ENV=(env "${SAN_OPTIONS[@]}")
@@ -47,3 +50,13 @@ san_damaged_files() {
 }
 check "sanitizers: 12 damaged data files, 12 checkpoints resumed and 12 exported: no report" \
     san_damaged_files
+
+san_threads() {
+    rm -rf "$S/tsan"
+    local tsan=(env OMP_NUM_THREADS=1 "TSAN_OPTIONS=halt_on_error=1:exitcode=86" build/san/hep64-native-tsan
+                "${SAN_RUN[@]:1}" --outputpath="$S/tsan" --read_window_mb=1)
+    "${tsan[@]}" --num_epochs=1 && "${tsan[@]}" --num_epochs=2 && "${tsan[@]}" --mode=test &&
+        [ -s "$S/tsan/models/model-16.h5" ] && [ -s "$S/tsan/predictions-test.h5" ]
+}
+check "sanitizers: ThreadSanitizer (1 OpenMP thread: the I/O thread against the rest): train, resume, test mode: no report" \
+    san_threads
