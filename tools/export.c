@@ -301,7 +301,8 @@ static void require_number_attr(exporter *e, const char *name, hid_t type, void 
 static void check_digest(exporter *e, const cJSON *layers)
 {
     int format = 0;
-    require_number_attr(e, "format_version", H5T_NATIVE_INT, &format);
+    if (read_number_attr(e, "format_version", H5T_NATIVE_INT, &format) != 0)
+        die("%s: no attribute 'format_version' (every hepcnn checkpoint has it)", e->ckpt);
     if (format < 3) return;   /* formats 1 and 2 carry no digest */
     static const char *const params[2] = { "weight", "bias" }, *const state[2] = { "running_mean", "running_var" };
     hep_digest d = hep_digest_start();
