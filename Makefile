@@ -121,7 +121,7 @@ build/test_memory: tests/test_memory.c runtime/memory.c runtime/util.c runtime/m
 # The dataset generator (one binary, not per arch).
 # A checkpoint as an ONNX model (plain C, no generated code: the network
 # comes from the checkpoint's layer table).
-bin/hepcnn-export: tools/export.c runtime/protobuf.h runtime/digest.h
+bin/hepcnn-export: tools/export.c runtime/protobuf.h runtime/digest.h runtime/printable.h
 	@mkdir -p bin
 	@echo "  CC    $@"
 	@$(CC) $(BASE_CFLAGS) $(CFLAGS) -march=x86-64 -Iruntime $< -o $@ -lcjson $(HDF5_LIBS)
@@ -139,7 +139,7 @@ build/san/hep64-native-tsan: build/hep64-native/model.c runtime/main.c $(RUNTIME
 	@mkdir -p $(@D)
 	@echo "  LD    $@ (ThreadSanitizer)"
 	@$(CC) $(BASE_CFLAGS) -O2 -g -fsanitize=thread $(ARCH_CFLAGS_native) $< runtime/main.c $(RUNTIME_SRC) $(ISA_GUARD) -o $@ $(LIBS)
-build/san/hepcnn-export: tools/export.c runtime/protobuf.h runtime/digest.h
+build/san/hepcnn-export: tools/export.c runtime/protobuf.h runtime/digest.h runtime/printable.h
 	@mkdir -p $(@D)
 	@echo "  LD    $@ (AddressSanitizer, UBSan)"
 	@$(CC) $(BASE_CFLAGS) $(SAN_CFLAGS) -Iruntime $< -o $@ -lcjson $(HDF5_LIBS)

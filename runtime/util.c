@@ -1,6 +1,7 @@
 /* Error reporting, checked allocation, directories, clocks. */
 #define _POSIX_C_SOURCE 200809L
 #include "util.h"
+#include "printable.h"
 
 #include <errno.h>
 #include <mpi.h>
@@ -13,31 +14,6 @@
 #include <unistd.h>
 #include <time.h>
 
-/* The bytes of the UTF-8 sequence at p, or 0 where none starts. */
-static int utf8_length(const unsigned char *p)
-{
-    int n = *p < 0x80 ? 1 : *p >= 0xc2 && *p <= 0xdf ? 2 : *p >= 0xe0 && *p <= 0xef ? 3 : *p >= 0xf0 && *p <= 0xf4 ? 4 : 0;
-    for (int i = 1; i < n; i++)
-        if ((p[i] & 0xc0) != 0x80) return 0;   /* also stops at the terminating NUL */
-    return n;
-}
-
-/* An error can quote a string read from a damaged file (a checkpoint's
- * network name, an HDF5 filter's): its control characters (but newline and
- * tab) and bytes that are not UTF-8 go out as \xNN, not raw to a terminal. */
-static void put_printable(FILE *out, const char *text)
-{
-    for (const unsigned char *p = (const unsigned char *)text; *p;) {
-        const int n = utf8_length(p);
-        if (n > 1 || (n == 1 && (*p >= 0x20 || *p == '\n' || *p == '\t') && *p != 0x7f)) {
-            fwrite(p, 1, (size_t)n, out);
-            p += n;
-        } else {
-            fprintf(out, "\\x%02x", *p++);
-        }
-    }
-}
-
 void hep_fatal(const char *fmt, ...)
 {
     char text[16384];   /* on the stack: this also reports running out of memory */
@@ -47,7 +23,7 @@ void hep_fatal(const char *fmt, ...)
     va_end(ap);
     fflush(stdout);   /* what was printed before the error reads before it where both go to one file */
     fprintf(stderr, "hepcnn: error: ");
-    put_printable(stderr, text);
+    hep_put_printable(stderr, text);
     fprintf(stderr, "\n");
     fflush(stderr);
     int inited = 0, size = 1;

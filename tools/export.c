@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "digest.h"
+#include "printable.h"
 #include "protobuf.h"
 
 #define OPSET 13
@@ -29,12 +30,14 @@ typedef struct {
 
 static void die(const char *fmt, ...)
 {
+    char text[16384];
     va_list ap;
     va_start(ap, fmt);
-    fputs("hepcnn-export: error: ", stderr);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
+    vsnprintf(text, sizeof text, fmt, ap);
     va_end(ap);
+    fputs("hepcnn-export: error: ", stderr);
+    hep_put_printable(stderr, text);   /* a damaged layer table's bytes as \xNN */
+    fputc('\n', stderr);
     exit(1);
 }
 
