@@ -7,6 +7,7 @@
 #ifndef HEP_PRINTABLE_H
 #define HEP_PRINTABLE_H
 
+#include <stdarg.h>
 #include <stdio.h>
 
 /* The bytes of the UTF-8 sequence at p, or 0 where none starts. */
@@ -29,6 +30,16 @@ static inline void hep_put_printable(FILE *out, const char *text)
             fprintf(out, "\\x%02x", *p++);
         }
     }
+}
+
+/* One error line on stderr: `prefix`, then the message made printable. */
+static inline void hep_put_error(const char *prefix, const char *fmt, va_list ap)
+{
+    char text[16384];   /* on the stack: this also reports running out of memory */
+    vsnprintf(text, sizeof text, fmt, ap);
+    fputs(prefix, stderr);
+    hep_put_printable(stderr, text);
+    fputc('\n', stderr);
 }
 
 #endif

@@ -16,15 +16,11 @@
 
 void hep_fatal(const char *fmt, ...)
 {
-    char text[16384];   /* on the stack: this also reports running out of memory */
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(text, sizeof text, fmt, ap);
-    va_end(ap);
     fflush(stdout);   /* what was printed before the error reads before it where both go to one file */
-    fprintf(stderr, "hepcnn: error: ");
-    hep_put_printable(stderr, text);
-    fprintf(stderr, "\n");
+    hep_put_error("hepcnn: error: ", fmt, ap);
+    va_end(ap);
     fflush(stderr);
     int inited = 0, size = 1;
     MPI_Initialized(&inited);

@@ -30,14 +30,10 @@ typedef struct {
 
 static void die(const char *fmt, ...)
 {
-    char text[16384];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(text, sizeof text, fmt, ap);
+    hep_put_error("hepcnn-export: error: ", fmt, ap);   /* a damaged layer table's bytes as \xNN */
     va_end(ap);
-    fputs("hepcnn-export: error: ", stderr);
-    hep_put_printable(stderr, text);   /* a damaged layer table's bytes as \xNN */
-    fputc('\n', stderr);
     exit(1);
 }
 
