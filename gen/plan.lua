@@ -186,6 +186,21 @@ local function layer_info(net, op, tensor_index)
   return l
 end
 
+--- The fewest pieces the convolutions' backward cuts one image into when a
+-- rank has fewer images than threads (conv_backward.c's _backward_split):
+-- a band of BWR rows for the first conv's backward-weights, a row of one
+-- channel block for the others' (direct), a tile row for Winograd's, a row
+-- or tile row for backward-data.
+local function backward_pieces(net)
+  local fewest = math.huge
+  for _, op in ipairs(net.conv_ops) do
+    local weights = op.first and op.H // op.BWR or op.H * op.KB
+    fewest = math.min(fewest, op.wino_bwd_w and op.TH or weights)
+    if not op.first then fewest = math.min(fewest, op.wino_bwd_d and op.TH or op.H) end
+  end
+  return fewest == math.huge and 1 or fewest
+end
+
 --- The layer table for the runtime and the reference tests, and the
 -- network facts the config checks compare with.
 local function describe_layers(net)
@@ -200,6 +215,7 @@ local function describe_layers(net)
     if filters == nil then filters = op.K elseif filters ~= op.K then filters = -1 end
   end
   if #net.dense_ops > 1 then fc = net.dense_ops[1].OUT end
+  net.backward_pieces = backward_pieces(net)
   net.facts = { num_pooled_convs = pooled, num_filters = filters, num_fc_units = fc,
                 global_avgpool = net.head.kind == "avgpool" and 1 or 0 }
 end

@@ -17,7 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define HEP_MODEL_ABI 3
+#define HEP_MODEL_ABI 4
 
 /* WEIGHT: He-normal, L2 weight decay; BIAS: zero; SCALE (batch norm's
  * gamma): one; STATE: not trained (batch norm's running averages). */
@@ -95,6 +95,8 @@ typedef struct {
     int num_fc_units;               /* hidden dense units; 0 when none */
     int global_avgpool;             /* scaling_improvements */
     int num_dropout;                /* dropout layers (RNG streams 1..n) */
+    int backward_pieces;            /* the fewest pieces the convs' backward cuts an image into when a rank
+                                       has fewer images than threads: with fewer pieces than threads, some wait */
     const char *cpu_features;       /* hep_model_isa.features */
 } hep_model_info;
 

@@ -152,11 +152,13 @@ static void print_start(const trainer *t)
            "(%ld per epoch), %.2f GFLOP per image per step\n", t->info->network, t->info->network_file,
            t->info->arch, run->size, run->threads, run->batch, t->sched.total_steps, t->sched.steps_per_epoch,
            t->info->flops_train / 1e9);
-    if (run->threads > run->batch)   /* conv_backward's split (docs/DESIGN.md, "Backward") */
+    const long pieces = (long)run->batch * t->info->backward_pieces;
+    if (pieces < run->threads)   /* conv_backward's split (docs/DESIGN.md, "Backward") */
         printf("hepcnn: note: %d threads for %d image(s) per rank: the convolutions' backward (about two thirds "
-               "of a step's work) gives each thread whole images, so %d thread(s) wait during it; more images "
-               "per rank (train_batch_size) or fewer threads per rank (OMP_NUM_THREADS) use the cores better\n",
-               run->threads, run->batch, run->threads - run->batch);
+               "of a step's work) cuts each image into as few as %d pieces in some layers, %ld for the batch, so "
+               "%ld thread(s) wait there; more images per rank (train_batch_size) or fewer threads per rank "
+               "(OMP_NUM_THREADS) use the cores better\n",
+               run->threads, run->batch, t->info->backward_pieces, pieces, run->threads - pieces);
     if (!t->cfg->dummy_data)
         printf("hepcnn: %d training and %d validation file(s) in %s\n", t->ntrain, t->nval, t->cfg->inputpath);
     if (hep_h5_serialized())

@@ -87,31 +87,35 @@ static inline void $(L.name)_epilogue_backward_band(hep_model *m, int n, const f
  * The sums need every image's g first, so the epilogue's backward runs
  * twice: here for the sums, then again (cheap: a mask and a multiply) in
  * $(L.name)_backward_image, which turns g into dz before the conv's passes. */
-static void $(L.name)_bn_backward_sums(hep_model *m, hep_thread *t, int n, const float *dout, const hep_pass *pass)
+static void $(L.name)_bn_backward_sums_band(hep_model *m, hep_thread *t, int n, const float *dout, int h0,
+                                            const hep_dropout *drop, const hep_pass *pass)
 {
     enum { KB = $(L.KB), H = $(L.H), W = $(L.W), B = $(L.B), BWR = $(L.BWR), DYH = $(L.DYH) };
+    const int dy_top = $(L.first and "h0" or "-1");
+    $(L.name)_epilogue_backward_band(m, n, dout, t->dy, h0, dy_top, t->sink, drop, pass);
+    for (int kb = 0; kb < KB; kb++) {
+        double sum_g[B], sum_gz[B];
+        for (int b = 0; b < B; b++) sum_g[b] = sum_gz[b] = 0;
+        for (int h = h0; h < h0 + BWR; h++) {
+            const float *g = t->dy + ((kb * DYH + h - dy_top) * (W + 2) + 1) * B;
+            const float *z = m->$(L.name)_pre + (((size_t)n * KB + kb) * H + h) * W * B;
+            for (int w = 0; w < W; w++)
+                for (int b = 0; b < B; b++) {
+                    sum_g[b] += g[w * B + b];
+                    sum_gz[b] += (double)g[w * B + b] * z[w * B + b];
+                }
+        }
+        double *s = m->$(L.name)_bsums + (((size_t)n * KB + kb) * (H / BWR) + h0 / BWR) * 2 * B;
+        memcpy(s, sum_g, sizeof sum_g);
+        memcpy(s + B, sum_gz, sizeof sum_gz);
+    }
+}
+
+static void $(L.name)_bn_backward_sums(hep_model *m, hep_thread *t, int n, const float *dout, const hep_pass *pass)
+{
     const hep_dropout drop = hep_dropout_make($(L.dropout and "pass->training" or "0"), pass->keep_prob,
                                               pass->seed, pass->step, $(L.dropout or 0));
-    for (int h0 = 0; h0 < H; h0 += BWR) {
-        const int dy_top = $(L.first and "h0" or "-1");
-        $(L.name)_epilogue_backward_band(m, n, dout, t->dy, h0, dy_top, t->sink, &drop, pass);
-        for (int kb = 0; kb < KB; kb++) {
-            double sum_g[B], sum_gz[B];
-            for (int b = 0; b < B; b++) sum_g[b] = sum_gz[b] = 0;
-            for (int h = h0; h < h0 + BWR; h++) {
-                const float *g = t->dy + ((kb * DYH + h - dy_top) * (W + 2) + 1) * B;
-                const float *z = m->$(L.name)_pre + (((size_t)n * KB + kb) * H + h) * W * B;
-                for (int w = 0; w < W; w++)
-                    for (int b = 0; b < B; b++) {
-                        sum_g[b] += g[w * B + b];
-                        sum_gz[b] += (double)g[w * B + b] * z[w * B + b];
-                    }
-            }
-            double *s = m->$(L.name)_bsums + (((size_t)n * KB + kb) * (H / BWR) + h0 / BWR) * 2 * B;
-            memcpy(s, sum_g, sizeof sum_g);
-            memcpy(s + B, sum_gz, sizeof sum_gz);
-        }
-    }
+    for (int h0 = 0; h0 < $(L.H); h0 += $(L.BWR)) $(L.name)_bn_backward_sums_band(m, t, n, dout, h0, &drop, pass);
 }
 
 /* The batch's sums in a fixed order: scale and shift gradients (into thread
@@ -177,6 +181,28 @@ static inline void $(L.name)_input_patches(const float *in, int y, float *restri
 
 @ end
 @ if not L.wino_bwd_w then
+@ if not L.first then
+/* Block kb's part of the weight gradient from *rows conv rows from row y:
+ * dy_rows (dy's rows for block kb from conv row y) times the input. The
+ * kb's CB * 9 gradient blocks go in memory order. Every image's backward
+ * passes through all layers, so they come back from L3: the next call's
+ * block is prefetched while the kernel works on this one (this kb's first
+ * again when `again`: more of the band's rows follow). */
+static inline void $(L.name)_weight_grad_rows(hep_model *m, const float *in, const float *dy_rows, int kb, int y,
+                                              const unsigned long long *rows, int again, float *dweight)
+{
+    enum { CB = $(L.CB), H = $(L.H), W = $(L.W), B = $(L.B) };
+    float *dw_kb = dweight + (size_t)kb * CB * 9 * B * B;
+    for (int blk = 0; blk < CB * 9; blk++) {
+        const int cb = blk / 9, r = blk % 9 / 3, s = blk % 3;
+        float *dw_blk = dw_kb + (size_t)blk * B * B;
+        const int wraps = again && blk + 1 == CB * 9;
+        hep_prefetch_floats(wraps ? dw_kb : dw_blk + B * B, B * B);
+        m->$(L.name)_bwd_w(dy_rows, in + ((cb * (H + 2) + y + r) * (W + 2) + s) * B, dw_blk, rows);
+    }
+}
+
+@ end
 /* The weight gradient of the band of conv rows h0 .. h0+$(L.BWR - 1): dy's rows
  * (conv row y held in dy's row y - dy_top) times the input, accumulated
  * into dweight. */
@@ -207,18 +233,7 @@ static inline void $(L.name)_weight_grad_band(hep_model *m, const float *in, con
                     m->$(L.name)_bwd_w(dy_rows, in + ((y + r) * (W + 2) + s) * C,
                                        dweight + ((size_t)kb * 9 + r * 3 + s) * C * B, &rows);
 @ else
-            /* The kb's CB * 9 gradient blocks in memory order. Every image's
-             * backward passes through all layers, so they come back from L3:
-             * the next call's block is prefetched while the kernel works on
-             * this one (this kb's first again when more of the band's rows follow). */
-            float *dw_kb = dweight + (size_t)kb * CB * 9 * B * B;
-            for (int blk = 0; blk < CB * 9; blk++) {
-                const int cb = blk / 9, r = blk % 9 / 3, s = blk % 3;
-                float *dw_blk = dw_kb + (size_t)blk * B * B;
-                const int wraps = blk + 1 == CB * 9 && y + BWC < h0 + BWR;
-                hep_prefetch_floats(wraps ? dw_kb : dw_blk + B * B, B * B);
-                m->$(L.name)_bwd_w(dy_rows, in + ((cb * (H + 2) + y + r) * (W + 2) + s) * B, dw_blk, &rows);
-            }
+            $(L.name)_weight_grad_rows(m, in, dy_rows, kb, y, &rows, y + BWC < h0 + BWR, dweight);
 @ end
         }
 @ end
@@ -296,5 +311,110 @@ static void $(L.name)_backward_image(hep_model *m, hep_thread *t, int n, const f
     /* Weight gradient by Winograd, over the whole image's dy (conv_winograd.c). */
     $(L.name)_wino_weight_grad_image(m, t, in, dy);
     t->bwd_w[$(L.index0)] += omp_get_wtime() - t0;
+@ end
+}
+
+/* ---- $(L.name) backward of the whole batch, each image's rows shared out ----
+ * For a rank with fewer images than threads (conv_backward_split in the
+ * model): the work items are an image's bands of rows, not whole images, so
+ * that every thread takes part. gout[i] and gin[i] are image i's output and
+ * input gradients, dys[i] its whole pre-pool gradient (the first conv has
+ * no data gradient and keeps the thread's band). Runs inside the team's
+ * parallel region; every loop ends at the barrier the next stage needs. */
+static void $(L.name)_backward_split(hep_model *m, hep_thread *t, int n, float *const *gout, float *const *gin,
+                                     float *const *dys, const hep_pass *pass)
+{
+    enum { H = $(L.H), W = $(L.W), B = $(L.B), KB = $(L.KB), C = $(L.C), CB = $(L.CB), BWR = $(L.BWR),
+           BANDS = H / BWR, IN_IMAGE = $(L.first and "(H + 2) * (W + 2) * C" or "CB * (H + 2) * (W + 2) * B") };
+    float *dbias = $(L.bn and "t->sink" or ("t->grad + " .. tostring(L.b_off)));
+    const hep_dropout drop = hep_dropout_make($(L.dropout and "pass->training" or "0"), pass->keep_prob,
+                                              pass->seed, pass->step, $(L.dropout or 0));
+    double t0 = omp_get_wtime(), t1;
+    (void)gin; (void)dys; (void)KB; (void)C; (void)CB; (void)W;
+@ if L.bn then
+#pragma omp for collapse(2) schedule(static)
+    for (int i = 0; i < n; i++)
+        for (int band = 0; band < BANDS; band++)
+            $(L.name)_bn_backward_sums_band(m, t, i, gout[i], band * BWR, &drop, pass);
+#pragma omp single
+    $(L.name)_bn_backward_reduce(m, n);
+@ end
+#pragma omp for collapse(2) schedule(static)
+    for (int i = 0; i < n; i++)
+        for (int band = 0; band < BANDS; band++) {
+            const int h0 = band * BWR;
+@ if L.first then
+            float *dy = t->dy;
+            const int dy_top = h0;   /* conv row held in dy's row 0 */
+@ else
+            float *dy = dys[i];
+            const int dy_top = -1;
+            if (band == 0) hep_zero_border(dy, KB, H, W, B);   /* the others write only inside it */
+@ end
+            $(L.name)_epilogue_backward_band(m, i, gout[i], dy, h0, dy_top, dbias, &drop, pass);
+@ if L.bn then
+            $(L.name)_bn_backward_band(m, i, dy, h0, dy_top);
+@ end
+@ if L.first then
+            t1 = omp_get_wtime(); t->bwd_d[$(L.index0)] += t1 - t0; t0 = t1;
+            $(L.name)_weight_grad_band(m, m->$(L.in_buf) + (size_t)i * IN_IMAGE, dy, h0, dy_top,
+                                       t->grad + $(L.w_off)$(L.patches and ", t->patch" or ""));
+            t1 = omp_get_wtime(); t->bwd_w[$(L.index0)] += t1 - t0; t0 = t1;
+@ end
+        }
+    t1 = omp_get_wtime(); t->bwd_d[$(L.index0)] += t1 - t0; t0 = t1;   /* with the wait for the others */
+@ if not L.first and not L.wino_bwd_w then
+    /* Backward-weights by block kb and runs of rows, as many as make work
+     * for every thread (the kernel's batch-reduce count is the rows). */
+    {
+        enum { BWC = $(L.BWC) };
+        int rows = H * KB * n / m->threads;
+        rows = rows < 1 ? 1 : rows > BWC ? BWC : rows;
+        const int runs = (H + rows - 1) / rows;
+#pragma omp for collapse(3) schedule(static) nowait
+        for (int i = 0; i < n; i++)
+            for (int run = 0; run < runs; run++)
+                for (int kb = 0; kb < KB; kb++) {
+                    const int y = run * rows;
+                    const unsigned long long count = H - y < rows ? H - y : rows;
+                    $(L.name)_weight_grad_rows(m, m->$(L.in_buf) + (size_t)i * IN_IMAGE,
+                                               dys[i] + ((kb * (H + 2) + y + 1) * (W + 2) + 1) * B, kb, y, &count, 0,
+                                               t->grad + $(L.w_off));
+                }
+        t1 = omp_get_wtime(); t->bwd_w[$(L.index0)] += t1 - t0; t0 = t1;
+    }
+@ end
+@ if L.wino_bwd_w then
+    /* Backward-weights by Winograd: groups of tile rows, as many as make
+     * work for every thread, each transformed into the thread's group
+     * scratch and its products taken at once. */
+    {
+        enum { TH = $(L.TH), TW = $(L.TW), WK = $(L.WK), MOST = $(math.min(L.TH, L.WG)) };
+        float *scratch = $(L.WI > 1 and ("t->wgroup + " .. tostring(L.wgroup_off)) or "t->wino");
+        int rows = TH * n / m->threads;
+        rows = rows < 1 ? 1 : rows > MOST ? MOST : rows;
+        const int groups = (TH + rows - 1) / rows;
+#pragma omp for collapse(2) schedule(static) nowait
+        for (int i = 0; i < n; i++)
+            for (int g = 0; g < groups; g++) {
+                const int ty0 = g * rows, r = TH - ty0 < rows ? TH - ty0 : rows;
+                $(L.name)_wino_weight_transforms(m->$(L.in_buf) + (size_t)i * IN_IMAGE, dys[i], ty0, r, scratch, 0);
+                $(L.name)_wino_weight_products(m, t, scratch, (unsigned long long)r * TW / WK);
+            }
+        t1 = omp_get_wtime(); t->bwd_w[$(L.index0)] += t1 - t0; t0 = t1;
+    }
+@ end
+@ if not L.first then
+@   if L.wino_bwd_d then
+#pragma omp for collapse(2) schedule(static)
+    for (int i = 0; i < n; i++)
+        for (int ty = 0; ty < $(L.TH); ty++) $(L.name)_wino_data_rows(m, t, dys[i], gin[i], ty);
+@   else
+    const unsigned long long blocks = KB * 9;
+#pragma omp for collapse(2) schedule(static)
+    for (int i = 0; i < n; i++)
+        for (int h = 0; h < H; h++) $(L.name)_data_row(m, dys[i], gin[i], h, &blocks);
+@   end
+    t->bwd_d[$(L.index0)] += omp_get_wtime() - t0;
 @ end
 }

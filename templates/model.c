@@ -140,6 +140,7 @@ static const hep_model_info info = {
     .num_fc_units = $(N.facts.num_fc_units),
     .global_avgpool = $(N.facts.global_avgpool),
     .num_dropout = $(N.num_dropout),
+    .backward_pieces = $(N.backward_pieces),
     .cpu_features = "$(G.isa_features)",
 };
 
@@ -398,20 +399,65 @@ static void conv_backward_by_layer(hep_model *m, hep_thread *t, const float *dfe
 }
 @ end
 
+/* Where conv_backward_split keeps image i's gradients: its output and
+ * input gradients ping-pong between a[i] and b[i]; dy[i] is its whole
+ * pre-pool gradient. */
+typedef struct {
+    float **a, **b, **dy;
+} image_grads;
+
+/* Thread t's share of the convolutions' backward when the rank has fewer
+ * images than threads: layer by layer, each image's rows shared out
+ * (conv_backward.c's _backward_split), so that no thread waits through the
+ * backward. Runs inside conv_backward's parallel region. */
+static void conv_backward_split(hep_model *m, hep_thread *t, const float *dfeat, int n, const image_grads *g,
+                                const hep_pass *pass)
+{
+#pragma omp for schedule(static)
+    for (int i = 0; i < n; i++) {
+        double h0 = omp_get_wtime();
+        $(N.head.name)_backward_image(m, i, dfeat, g->a[i]);
+        t->bwd_d[$(N.head.index0)] += omp_get_wtime() - h0;
+    }
+@ for i = #N.conv_ops, 1, -1 do
+@   local op = N.conv_ops[i]
+@   local cur, nxt = (#N.conv_ops - i) % 2 == 0 and "a" or "b", (#N.conv_ops - i) % 2 == 0 and "b" or "a"
+    $(op.name)_backward_split(m, t, n, g->$(cur), g->$(nxt), g->dy, pass);
+    if (omp_get_thread_num() == 0 && m->hooks.progress) m->hooks.progress(m->hooks.ctx);
+@ end
+}
+
 /* The convolutions' backward from dfeat, the head's input gradient
  * [batch][features]. Weight gradients gather in per-thread copies, summed
- * at the end. */
+ * at the end. A rank with at least as many images as threads gives each
+ * thread whole images; one with fewer shares each image's rows out. */
 static void conv_backward(hep_model *m, const float *dfeat, int n, const hep_pass *pass)
 {
+    const int split = n < m->threads;
+    float *split_a[split ? n : 1], *split_b[split ? n : 1], *split_dy[split ? n : 1];
+    const image_grads grads = { split_a, split_b, split_dy };
+    for (int i = 0; split && i < n; i++) {   /* thread i's buffers hold image i's (n < threads) */
+@ if N.has_bn then
+        split_a[i] = m->dconv0 + (size_t)i * $(N.dconv_floats);
+        split_b[i] = m->dconv1 + (size_t)i * $(N.dconv_floats);
+@ else
+        split_a[i] = m->thread[i].dout[0];
+        split_b[i] = m->thread[i].dout[1];
+@ end
+        split_dy[i] = m->thread[i].dy;
+    }
 #pragma omp parallel
     {
         hep_thread *t = &m->thread[omp_get_thread_num()];
         memset(t->grad, 0, sizeof(float) * $(N.conv_params));
         memset(t->wgrad, 0, sizeof(float) * $(N.thread.wgrad));
+        if (split)
+            conv_backward_split(m, t, dfeat, n, &grads, pass);
+        else
 @ if not N.has_bn then
-        conv_backward_by_image(m, t, dfeat, n, pass);
+            conv_backward_by_image(m, t, dfeat, n, pass);
 @ else
-        conv_backward_by_layer(m, t, dfeat, n, pass);
+            conv_backward_by_layer(m, t, dfeat, n, pass);
 @ end
 @ if N.thread.wgrad > 0 then
 @   for _, op in ipairs(N.conv_ops) do

@@ -8,6 +8,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <omp.h>
 #include <string.h>
 #include <model.h>
 #include <rng.h>
@@ -24,7 +25,8 @@ int main(int argc, char **argv)
     double tol = argc > 2 ? atof(argv[2]) : 1e-2;
     const hep_model_info *info = hep_model_info_get();
     char err[256];
-    hep_model *m = hep_model_create(batch, 2, err, sizeof err);
+    const int threads = omp_get_max_threads();   /* fewer images than threads: the backward shares rows out */
+    hep_model *m = hep_model_create(batch, threads, err, sizeof err);
     if (!m) { fprintf(stderr, "gradcheck: %s\n", err); return 1; }
     size_t P = info->num_params, X = (size_t)batch * info->in_channels * info->in_height * info->in_width;
     float *params = hep_model_params(m), *x = malloc(sizeof(float) * X);

@@ -73,6 +73,27 @@ check "layers hep64_direct-native (batch 3)" layers_on_target hep64_direct nativ
 check "layers hep64_direct-hsw (batch 3)" layers_on_target hep64_direct hsw 3 hsw
 check "layers hep224_direct-native (batch 1)" layers_on_target hep224_direct native 1 ""
 
+# Fewer images than threads: the backward goes layer by layer with each
+# image's rows shared out (conv_backward.c's _backward_split; the batch-1
+# checks above take it too, on 2 threads). Every variant of its stages:
+# Winograd with whole-image groups (hep64) and by tile rows (hsw), direct
+# backward-weights by runs of rows (hep64_direct), batch norm's sums, the
+# first conv by input patches (knl), dropout on unpooled and first convs.
+shared_out() {
+    local threads=$1 out; shift
+    out=$(OMP_NUM_THREADS=$threads layers_on_target "$@") || { printf '%s\n' "$out"; return 1; }
+    printf '%s\n' "$out"
+    grep -q "$threads threads (each image's rows shared out)" <<<"$out"
+}
+check "layers hep64-native, 3 images on 4 threads" shared_out 4 hep64 native 3 ""
+check "layers hep64-hsw, 2 images on 3 threads" shared_out 3 hep64 hsw 2 hsw
+check "layers hep64_direct-native, 3 images on 5 threads" shared_out 5 hep64_direct native 3 ""
+check "layers tiny_bn-native, batch norm, 2 images on 3 threads" shared_out 3 tiny_bn native 2 ""
+check "layers tiny_flatten-native, dropout unpooled and first, 3 images on 4 threads" shared_out 4 tiny_flatten native 3 ""
+check "layers tiny_winograd8-native, partial tiles, 3 images on 4 threads" shared_out 4 tiny_winograd8 native 3 ""
+arch_check "layers wide_input-knl, the first conv by input patches, 1 image on 3 threads" knl \
+    shared_out 3 wide_input knl 1 knl
+
 echo "== the pooled epilogue and its backward bit for bit against their documented results"
 # ties, exact zeros, with and without ReLU, mask and streaming; the hsw
 # build takes the AVX2 vector-mask code, knl the AVX-512F mask-register
@@ -103,6 +124,10 @@ check "gradcheck tiny_bn-native (batch norm)" gradcheck tiny_bn native
 # batch 4: at batch 3 a ReLU of d1 sits within the step of its kink (the
 # direct build of the same network fails there the same way)
 check "gradcheck tiny_winograd-native (Winograd F(4x4) and F(2x2), every pass)" gradcheck tiny_winograd native 4
+gradcheck_on() { OMP_NUM_THREADS=$1 gradcheck "${@:2}"; }
+check "gradcheck tiny_winograd-native, 2 images on 3 threads (each image's rows shared out)" \
+    gradcheck_on 3 tiny_winograd native 2
+check "gradcheck tiny_bn-native, 2 images on 3 threads (each image's rows shared out)" gradcheck_on 3 tiny_bn native 2
 check "gradcheck tiny_winograd6-native (Winograd F(6x6), partial tiles, every pass)" gradcheck tiny_winograd6 native 4
 check "gradcheck linear_winograd8-native (Winograd F(8x8), partial tiles, every pass)" gradcheck linear_winograd8 native 3
 

@@ -42,6 +42,15 @@ san_distributed() {
 }
 check "sanitizers: 3 ranks (allreduce), a parameter server with 2 workers: no report" san_distributed
 
+# 2 images on 3 threads: the backward shares each image's rows out
+# (conv_backward_split), its threads writing other threads' buffers.
+san_shared_out() {
+    rm -rf "$S/shared"
+    OMP_NUM_THREADS=3 "${SAN_ENV[@]}" "${SAN_RUN[@]}" --outputpath="$S/shared" --num_epochs=1 --train_batch_size=2 \
+        --trainsamples=32 && [ -s "$S/shared/models/model-16.h5" ]
+}
+check "sanitizers: 2 images on 3 threads (each image's rows shared out): no report" san_shared_out
+
 san_damaged_files() {
     local mode
     for mode in data checkpoints export; do
