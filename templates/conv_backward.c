@@ -314,14 +314,15 @@ static void $(L.name)_backward_image(hep_model *m, hep_thread *t, int n, const f
 @ end
 }
 
-/* ---- $(L.name) backward of the whole batch, each image's rows shared out ----
- * For a rank with fewer images than threads (conv_backward_split in the
- * model): the work items are an image's bands of rows, not whole images, so
- * that every thread takes part. gout[i] and gin[i] are image i's output and
- * input gradients, dys[i] its whole pre-pool gradient (the first conv has
- * no data gradient and keeps the thread's band). Runs inside the team's
- * parallel region; every loop ends at the barrier the next stage needs. */
-static void $(L.name)_backward_split(hep_model *m, hep_thread *t, int n, float *const *gout, float *const *gin,
+/* ---- $(L.name) backward of images first .. n-1, each image's rows shared out ----
+ * For the images a rank cannot give every thread one of (conv_backward in
+ * the model): the work items are an image's bands of rows, not whole
+ * images, so that every thread takes part. gout[i] and gin[i] are image i's
+ * output and input gradients, dys[i] its whole pre-pool gradient (the first
+ * conv has no data gradient and keeps the thread's band). Runs inside the
+ * team's parallel region; every loop ends at the barrier the next stage
+ * needs. */
+static void $(L.name)_backward_split(hep_model *m, hep_thread *t, int first, int n, float *const *gout, float *const *gin,
                                      float *const *dys, const hep_pass *pass)
 {
     enum { H = $(L.H), W = $(L.W), B = $(L.B), KB = $(L.KB), C = $(L.C), CB = $(L.CB), BWR = $(L.BWR),
@@ -333,14 +334,14 @@ static void $(L.name)_backward_split(hep_model *m, hep_thread *t, int n, float *
     (void)gin; (void)dys; (void)KB; (void)C; (void)CB; (void)W;
 @ if L.bn then
 #pragma omp for collapse(2) schedule(static)
-    for (int i = 0; i < n; i++)
+    for (int i = first; i < n; i++)
         for (int band = 0; band < BANDS; band++)
             $(L.name)_bn_backward_sums_band(m, t, i, gout[i], band * BWR, &drop, pass);
 #pragma omp single
-    $(L.name)_bn_backward_reduce(m, n);
+    $(L.name)_bn_backward_reduce(m, n);   /* first is 0 with batch norm: the batch's sums */
 @ end
 #pragma omp for collapse(2) schedule(static)
-    for (int i = 0; i < n; i++)
+    for (int i = first; i < n; i++)
         for (int band = 0; band < BANDS; band++) {
             const int h0 = band * BWR;
 @ if L.first then
@@ -368,11 +369,11 @@ static void $(L.name)_backward_split(hep_model *m, hep_thread *t, int n, float *
      * for every thread (the kernel's batch-reduce count is the rows). */
     {
         enum { BWC = $(L.BWC) };
-        int rows = H * KB * n / m->threads;
+        int rows = H * KB * (n - first) / m->threads;
         rows = rows < 1 ? 1 : rows > BWC ? BWC : rows;
         const int runs = (H + rows - 1) / rows;
 #pragma omp for collapse(3) schedule(static) nowait
-        for (int i = 0; i < n; i++)
+        for (int i = first; i < n; i++)
             for (int run = 0; run < runs; run++)
                 for (int kb = 0; kb < KB; kb++) {
                     const int y = run * rows;
@@ -390,12 +391,15 @@ static void $(L.name)_backward_split(hep_model *m, hep_thread *t, int n, float *
      * scratch and its products taken at once. */
     {
         enum { TH = $(L.TH), TW = $(L.TW), WK = $(L.WK), MOST = $(math.min(L.TH, L.WG)) };
+@ if L.WI > 1 then
+        $(L.name)_wino_weight_flush(m, t);   /* whole images of its own may wait in the group scratch */
+@ end
         float *scratch = $(L.WI > 1 and ("t->wgroup + " .. tostring(L.wgroup_off)) or "t->wino");
-        int rows = TH * n / m->threads;
+        int rows = TH * (n - first) / m->threads;
         rows = rows < 1 ? 1 : rows > MOST ? MOST : rows;
         const int groups = (TH + rows - 1) / rows;
 #pragma omp for collapse(2) schedule(static) nowait
-        for (int i = 0; i < n; i++)
+        for (int i = first; i < n; i++)
             for (int g = 0; g < groups; g++) {
                 const int ty0 = g * rows, r = TH - ty0 < rows ? TH - ty0 : rows;
                 $(L.name)_wino_weight_transforms(m->$(L.in_buf) + (size_t)i * IN_IMAGE, dys[i], ty0, r, scratch, 0);
@@ -407,12 +411,12 @@ static void $(L.name)_backward_split(hep_model *m, hep_thread *t, int n, float *
 @ if not L.first then
 @   if L.wino_bwd_d then
 #pragma omp for collapse(2) schedule(static)
-    for (int i = 0; i < n; i++)
+    for (int i = first; i < n; i++)
         for (int ty = 0; ty < $(L.TH); ty++) $(L.name)_wino_data_rows(m, t, dys[i], gin[i], ty);
 @   else
     const unsigned long long blocks = KB * 9;
 #pragma omp for collapse(2) schedule(static)
-    for (int i = 0; i < n; i++)
+    for (int i = first; i < n; i++)
         for (int h = 0; h < H; h++) $(L.name)_data_row(m, dys[i], gin[i], h, &blocks);
 @   end
     t->bwd_d[$(L.index0)] += omp_get_wtime() - t0;

@@ -410,6 +410,19 @@ static void $(L.name)_wino_weight_grad_image(const hep_model *m, hep_thread *t, 
 }
 @ end
 
+@ if L.WI > 1 then
+/* The products of the thread's group still waiting, if any. */
+static void $(L.name)_wino_weight_flush(const hep_model *m, hep_thread *t)
+{
+    int *waiting = &t->wgroup_images[$(L.index0)];
+    if (*waiting > 0) {
+        $(L.name)_wino_weight_products(m, t, t->wgroup + $(L.wgroup_off),
+                                       (unsigned long long)*waiting * $(L.TH * L.TW // L.WK));
+        *waiting = 0;
+    }
+}
+
+@ end
 /* The thread's weight gradient G^T dU G, into its private gradient copy,
  * after the products of a group still waiting; its time is the layer's
  * backward-weights time too (make tune chooses groups by that time, and
@@ -419,12 +432,7 @@ static void $(L.name)_wino_weight_grad_finish(const hep_model *m, hep_thread *t)
     enum { CB = $(L.CB), KB = $(L.KB), B = $(L.B), A = $(L.WA) };
     const double t0 = omp_get_wtime();
 @ if L.WI > 1 then
-    int *waiting = &t->wgroup_images[$(L.index0)];
-    if (*waiting > 0) {
-        $(L.name)_wino_weight_products(m, t, t->wgroup + $(L.wgroup_off),
-                                       (unsigned long long)*waiting * $(L.TH * L.TW // L.WK));
-        *waiting = 0;
-    }
+    $(L.name)_wino_weight_flush(m, t);
 @ else
     (void)m;
 @ end

@@ -406,15 +406,15 @@ typedef struct {
     float **a, **b, **dy;
 } image_grads;
 
-/* Thread t's share of the convolutions' backward when the rank has fewer
- * images than threads: layer by layer, each image's rows shared out
- * (conv_backward.c's _backward_split), so that no thread waits through the
- * backward. Runs inside conv_backward's parallel region. */
-static void conv_backward_split(hep_model *m, hep_thread *t, const float *dfeat, int n, const image_grads *g,
-                                const hep_pass *pass)
+/* Thread t's share of the convolutions' backward of images first .. n-1,
+ * fewer than the threads: layer by layer, each image's rows shared out
+ * (conv_backward.c's _backward_split), so that the threads share every
+ * layer's work. Runs inside conv_backward's parallel region. */
+static void conv_backward_split(hep_model *m, hep_thread *t, const float *dfeat, int first, int n,
+                                const image_grads *g, const hep_pass *pass)
 {
 #pragma omp for schedule(static)
-    for (int i = 0; i < n; i++) {
+    for (int i = first; i < n; i++) {
         double h0 = omp_get_wtime();
         $(N.head.name)_backward_image(m, i, dfeat, g->a[i]);
         t->bwd_d[$(N.head.index0)] += omp_get_wtime() - h0;
@@ -422,43 +422,47 @@ static void conv_backward_split(hep_model *m, hep_thread *t, const float *dfeat,
 @ for i = #N.conv_ops, 1, -1 do
 @   local op = N.conv_ops[i]
 @   local cur, nxt = (#N.conv_ops - i) % 2 == 0 and "a" or "b", (#N.conv_ops - i) % 2 == 0 and "b" or "a"
-    $(op.name)_backward_split(m, t, n, g->$(cur), g->$(nxt), g->dy, pass);
+    $(op.name)_backward_split(m, t, first, n, g->$(cur), g->$(nxt), g->dy, pass);
     if (omp_get_thread_num() == 0 && m->hooks.progress) m->hooks.progress(m->hooks.ctx);
 @ end
 }
 
 /* The convolutions' backward from dfeat, the head's input gradient
  * [batch][features]. Weight gradients gather in per-thread copies, summed
- * at the end. A rank with at least as many images as threads gives each
- * thread whole images; one with fewer shares each image's rows out. */
+ * at the end. Each thread takes whole images while every thread has one;
+ * the images left over, fewer than the threads, have their rows shared out
+ * (with batch norm, whose backward goes layer by layer over the batch:
+ * only a batch smaller than the team). */
 static void conv_backward(hep_model *m, const float *dfeat, int n, const hep_pass *pass)
 {
-    const int split = n < m->threads;
-    float *split_a[split ? n : 1], *split_b[split ? n : 1], *split_dy[split ? n : 1];
+@ if N.has_bn then
+    const int whole = n < m->threads ? 0 : n;
+@ else
+    const int whole = n - n % m->threads;
+@ end
+    float *split_a[n], *split_b[n], *split_dy[n];
     const image_grads grads = { split_a, split_b, split_dy };
-    for (int i = 0; split && i < n; i++) {   /* thread i's buffers hold image i's (n < threads) */
+    for (int i = whole; i < n; i++) {   /* thread i - whole's buffers hold image i's */
 @ if N.has_bn then
         split_a[i] = m->dconv0 + (size_t)i * $(N.dconv_floats);
         split_b[i] = m->dconv1 + (size_t)i * $(N.dconv_floats);
 @ else
-        split_a[i] = m->thread[i].dout[0];
-        split_b[i] = m->thread[i].dout[1];
+        split_a[i] = m->thread[i - whole].dout[0];
+        split_b[i] = m->thread[i - whole].dout[1];
 @ end
-        split_dy[i] = m->thread[i].dy;
+        split_dy[i] = m->thread[i - whole].dy;
     }
 #pragma omp parallel
     {
         hep_thread *t = &m->thread[omp_get_thread_num()];
         memset(t->grad, 0, sizeof(float) * $(N.conv_params));
         memset(t->wgrad, 0, sizeof(float) * $(N.thread.wgrad));
-        if (split)
-            conv_backward_split(m, t, dfeat, n, &grads, pass);
-        else
 @ if not N.has_bn then
-            conv_backward_by_image(m, t, dfeat, n, pass);
+        conv_backward_by_image(m, t, dfeat, whole, pass);
 @ else
-            conv_backward_by_layer(m, t, dfeat, n, pass);
+        if (whole > 0) conv_backward_by_layer(m, t, dfeat, whole, pass);
 @ end
+        if (whole < n) conv_backward_split(m, t, dfeat, whole, n, &grads, pass);
 @ if N.thread.wgrad > 0 then
 @   for _, op in ipairs(N.conv_ops) do
 @     if op.wino_bwd_w then

@@ -25,7 +25,7 @@ int main(int argc, char **argv)
     double tol = argc > 2 ? atof(argv[2]) : 1e-2;
     const hep_model_info *info = hep_model_info_get();
     char err[256];
-    const int threads = omp_get_max_threads();   /* fewer images than threads: the backward shares rows out */
+    const int threads = omp_get_max_threads();   /* images left over from whole rounds: rows shared out */
     hep_model *m = hep_model_create(batch, threads, err, sizeof err);
     if (!m) { fprintf(stderr, "gradcheck: %s\n", err); return 1; }
     size_t P = info->num_params, X = (size_t)batch * info->in_channels * info->in_height * info->in_width;

@@ -15,14 +15,14 @@ layers_on_target() {
         echo "expected libxsmm target $want"; return 1
     fi
 }
-# Batch 17 on 2 threads is 9 and 8 images: hep64's Winograd backward-weights
+# Batch 18 on 2 threads is 9 images each: hep64's Winograd backward-weights
 # products go by groups of whole images on the AVX-512 archs (conv2's
 # F(8x8) and conv3's F(4x4), 8 images in tuning/skx.lua, 4 in knl's defaults;
-# hsw's by the image), so each thread has full groups, and one a partial
-# group taken at its last image.
+# hsw's by the image), so each thread has full groups, and a partial group
+# taken at its last image.
 for arch in native skx hsw knl; do
     want=""; [ $arch = native ] || want=$arch
-    arch_check "layers hep64-$arch (batch 17)" $arch layers_on_target hep64 $arch 17 "$want"
+    arch_check "layers hep64-$arch (batch 18)" $arch layers_on_target hep64 $arch 18 "$want"
 done
 check "layers hep64_4class-native (batch 5)" layers_on_target hep64_4class native 5 ""
 check "layers hep224-native (batch 3)" layers_on_target hep224 native 3 ""
@@ -73,23 +73,27 @@ check "layers hep64_direct-native (batch 3)" layers_on_target hep64_direct nativ
 check "layers hep64_direct-hsw (batch 3)" layers_on_target hep64_direct hsw 3 hsw
 check "layers hep224_direct-native (batch 1)" layers_on_target hep224_direct native 1 ""
 
-# Fewer images than threads: the backward goes layer by layer with each
-# image's rows shared out (conv_backward.c's _backward_split; the batch-1
-# checks above take it too, on 2 threads). Every variant of its stages:
-# Winograd with whole-image groups (hep64) and by tile rows (hsw), direct
-# backward-weights by runs of rows (hep64_direct), batch norm's sums, the
-# first conv by input patches (knl), dropout on unpooled and first convs.
+# The images left over from whole rounds (all of them when there are fewer
+# than threads; with batch norm only then) go layer by layer with each
+# image's rows shared out (conv_backward.c's _backward_split; batches 3 and
+# 5 above leave one on 2 threads, the batch-1 checks one). Every variant of its
+# stages: Winograd with whole-image groups (hep64; at 13 images on 2
+# threads each thread's 6 wait in its group when the left-over one starts)
+# and by tile rows (hsw), direct backward-weights by runs of rows
+# (hep64_direct), batch norm's sums, the first conv by input patches (knl),
+# dropout on unpooled and first convs.
 shared_out() {
     local threads=$1 out; shift
     out=$(OMP_NUM_THREADS=$threads layers_on_target "$@") || { printf '%s\n' "$out"; return 1; }
     printf '%s\n' "$out"
-    grep -q "$threads threads (each image's rows shared out)" <<<"$out"
+    grep -q "batch $3, $threads threads," <<<"$out"
 }
 check "layers hep64-native, 3 images on 4 threads" shared_out 4 hep64 native 3 ""
-check "layers hep64-hsw, 2 images on 3 threads" shared_out 3 hep64 hsw 2 hsw
+check "layers hep64-native, 13 images on 2 threads (12 whole, 1 shared out)" shared_out 2 hep64 native 13 ""
+check "layers hep64-hsw, 5 images on 3 threads (3 whole, 2 shared out)" shared_out 3 hep64 hsw 5 hsw
 check "layers hep64_direct-native, 3 images on 5 threads" shared_out 5 hep64_direct native 3 ""
 check "layers tiny_bn-native, batch norm, 2 images on 3 threads" shared_out 3 tiny_bn native 2 ""
-check "layers tiny_flatten-native, dropout unpooled and first, 3 images on 4 threads" shared_out 4 tiny_flatten native 3 ""
+check "layers tiny_flatten-native, dropout unpooled and first, 5 images on 3 threads" shared_out 3 tiny_flatten native 5 ""
 check "layers tiny_winograd8-native, partial tiles, 3 images on 4 threads" shared_out 4 tiny_winograd8 native 3 ""
 arch_check "layers wide_input-knl, the first conv by input patches, 1 image on 3 threads" knl \
     shared_out 3 wide_input knl 1 knl
@@ -125,8 +129,8 @@ check "gradcheck tiny_bn-native (batch norm)" gradcheck tiny_bn native
 # direct build of the same network fails there the same way)
 check "gradcheck tiny_winograd-native (Winograd F(4x4) and F(2x2), every pass)" gradcheck tiny_winograd native 4
 gradcheck_on() { OMP_NUM_THREADS=$1 gradcheck "${@:2}"; }
-check "gradcheck tiny_winograd-native, 2 images on 3 threads (each image's rows shared out)" \
-    gradcheck_on 3 tiny_winograd native 2
+check "gradcheck tiny_winograd-native, 5 images on 3 threads (3 whole, 2 shared out)" \
+    gradcheck_on 3 tiny_winograd native 5
 check "gradcheck tiny_bn-native, 2 images on 3 threads (each image's rows shared out)" gradcheck_on 3 tiny_bn native 2
 check "gradcheck tiny_winograd6-native (Winograd F(6x6), partial tiles, every pass)" gradcheck tiny_winograd6 native 4
 check "gradcheck linear_winograd8-native (Winograd F(8x8), partial tiles, every pass)" gradcheck linear_winograd8 native 3

@@ -149,7 +149,7 @@ int main(int argc, char **argv)
     const uint64_t seed = argc > 3 ? strtoull(argv[3], NULL, 10) : 1234;   /* the dropout masks' */
     const hep_model_info *info = hep_model_info_get();
     char err[256];
-    const int threads = omp_get_max_threads();   /* fewer images than threads: the backward shares rows out */
+    const int threads = omp_get_max_threads();   /* images left over from whole rounds: rows shared out */
     hep_model *m = hep_model_create(batch, threads, err, sizeof err);
     if (!m) { fprintf(stderr, "test_layers: %s\n", err); return 1; }
 
@@ -170,9 +170,8 @@ int main(int argc, char **argv)
     memcpy(ref.state, hep_model_state(m), sizeof(float) * info->num_state);
     ref_forward(&ref, plain, x, &pass);
     hep_model_forward(m, x, batch, &pass, NULL);
-    printf("%s (%s build, libxsmm target %s), batch %d, %d threads%s, tolerance %.1e (max |got-want| / max |want|)\n",
-           info->network, info->arch, libxsmm_get_target_arch(), batch, threads,
-           batch < threads ? " (each image's rows shared out)" : "", tol);
+    printf("%s (%s build, libxsmm target %s), batch %d, %d threads, tolerance %.1e (max |got-want| / max |want|)\n",
+           info->network, info->arch, libxsmm_get_target_arch(), batch, threads, tol);
     int failed = compare_probes(m, info, &ref, batch, tol, "forward", "");
     failed += compare_state(m, info, &ref, tol);
     double ref_loss = ref_backward(&ref, plain, x, labels, weights, &pass, ref_grads);
