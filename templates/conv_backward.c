@@ -316,22 +316,24 @@ static void $(L.name)_backward_image(hep_model *m, hep_thread *t, int n, const f
 
 /* ---- $(L.name) backward of images first .. n-1, each image's rows shared out ----
  * For the images a rank cannot give every thread one of (conv_backward in
- * the model): the work items are an image's bands of rows, not whole
- * images, so that every thread takes part. gout[i] and gin[i] are image i's
- * output and input gradients, dys[i] its whole pre-pool gradient (the first
- * conv has no data gradient and keeps the thread's band). Runs inside the
- * team's parallel region; every loop ends at the barrier the next stage
- * needs. */
-static void $(L.name)_backward_split(hep_model *m, hep_thread *t, int first, int n, float *const *gout, float *const *gin,
+ * the model): the work items are pieces of an image (bands, rows, tile
+ * rows), not whole images, so that every thread takes part. gout[i] and
+ * gin[i] are image i's output and input gradients, dys[i] its whole
+ * pre-pool gradient (the first conv has no data gradient and keeps the
+ * thread's band). The stages run inside the team's parallel region; each
+ * loop ends at the barrier the next stage needs, or, where none is needed,
+ * at the next loop's. */
+
+/* The epilogue's backward (batch norm's first) by bands of rows; the first
+ * conv's weight gradient with its band. */
+static void $(L.name)_split_epilogue(hep_model *m, hep_thread *t, int first, int n, float *const *gout,
                                      float *const *dys, const hep_pass *pass)
 {
-    enum { H = $(L.H), W = $(L.W), B = $(L.B), KB = $(L.KB), C = $(L.C), CB = $(L.CB), BWR = $(L.BWR),
-           BANDS = H / BWR, IN_IMAGE = $(L.first and "(H + 2) * (W + 2) * C" or "CB * (H + 2) * (W + 2) * B") };
+    enum { H = $(L.H), W = $(L.W), B = $(L.B), KB = $(L.KB), C = $(L.C), BWR = $(L.BWR), BANDS = H / BWR };
     float *dbias = $(L.bn and "t->sink" or ("t->grad + " .. tostring(L.b_off)));
     const hep_dropout drop = hep_dropout_make($(L.dropout and "pass->training" or "0"), pass->keep_prob,
                                               pass->seed, pass->step, $(L.dropout or 0));
-    double t0 = omp_get_wtime(), t1;
-    (void)gin; (void)dys; (void)KB; (void)C; (void)CB; (void)W;
+    (void)dys; (void)W; (void)KB; (void)C;
 @ if L.bn then
 #pragma omp for collapse(2) schedule(static)
     for (int i = first; i < n; i++)
@@ -345,80 +347,96 @@ static void $(L.name)_backward_split(hep_model *m, hep_thread *t, int first, int
         for (int band = 0; band < BANDS; band++) {
             const int h0 = band * BWR;
 @ if L.first then
-            float *dy = t->dy;
-            const int dy_top = h0;   /* conv row held in dy's row 0 */
-@ else
-            float *dy = dys[i];
-            const int dy_top = -1;
-            if (band == 0) hep_zero_border(dy, KB, H, W, B);   /* the others write only inside it */
-@ end
-            $(L.name)_epilogue_backward_band(m, i, gout[i], dy, h0, dy_top, dbias, &drop, pass);
-@ if L.bn then
-            $(L.name)_bn_backward_band(m, i, dy, h0, dy_top);
-@ end
-@ if L.first then
-            t1 = omp_get_wtime(); t->bwd_d[$(L.index0)] += t1 - t0; t0 = t1;
-            $(L.name)_weight_grad_band(m, m->$(L.in_buf) + (size_t)i * IN_IMAGE, dy, h0, dy_top,
+            $(L.name)_epilogue_backward_band(m, i, gout[i], t->dy, h0, h0, dbias, &drop, pass);
+@   if L.bn then
+            $(L.name)_bn_backward_band(m, i, t->dy, h0, h0);
+@   end
+            $(L.name)_weight_grad_band(m, m->$(L.in_buf) + (size_t)i * (H + 2) * (W + 2) * C, t->dy, h0, h0,
                                        t->grad + $(L.w_off)$(L.patches and ", t->patch" or ""));
-            t1 = omp_get_wtime(); t->bwd_w[$(L.index0)] += t1 - t0; t0 = t1;
+@ else
+            if (band == 0) hep_zero_border(dys[i], KB, H, W, B);   /* the others write only inside it */
+            $(L.name)_epilogue_backward_band(m, i, gout[i], dys[i], h0, -1, dbias, &drop, pass);
+@   if L.bn then
+            $(L.name)_bn_backward_band(m, i, dys[i], h0, -1);
+@   end
 @ end
         }
-    t1 = omp_get_wtime(); t->bwd_d[$(L.index0)] += t1 - t0; t0 = t1;   /* with the wait for the others */
-@ if not L.first and not L.wino_bwd_w then
-    /* Backward-weights by block kb and runs of rows, as many as make work
-     * for every thread (the kernel's batch-reduce count is the rows). */
-    {
-        enum { BWC = $(L.BWC) };
-        int rows = H * KB * (n - first) / m->threads;
-        rows = rows < 1 ? 1 : rows > BWC ? BWC : rows;
-        const int runs = (H + rows - 1) / rows;
-#pragma omp for collapse(3) schedule(static) nowait
-        for (int i = first; i < n; i++)
-            for (int run = 0; run < runs; run++)
-                for (int kb = 0; kb < KB; kb++) {
-                    const int y = run * rows;
-                    const unsigned long long count = H - y < rows ? H - y : rows;
-                    $(L.name)_weight_grad_rows(m, m->$(L.in_buf) + (size_t)i * IN_IMAGE,
-                                               dys[i] + ((kb * (H + 2) + y + 1) * (W + 2) + 1) * B, kb, y, &count, 0,
-                                               t->grad + $(L.w_off));
-                }
-        t1 = omp_get_wtime(); t->bwd_w[$(L.index0)] += t1 - t0; t0 = t1;
-    }
-@ end
-@ if L.wino_bwd_w then
-    /* Backward-weights by Winograd: groups of tile rows, as many as make
-     * work for every thread, each transformed into the thread's group
-     * scratch and its products taken at once. */
-    {
-        enum { TH = $(L.TH), TW = $(L.TW), WK = $(L.WK), MOST = $(math.min(L.TH, L.WG)) };
-@ if L.WI > 1 then
-        $(L.name)_wino_weight_flush(m, t);   /* whole images of its own may wait in the group scratch */
-@ end
-        float *scratch = $(L.WI > 1 and ("t->wgroup + " .. tostring(L.wgroup_off)) or "t->wino");
-        int rows = TH * (n - first) / m->threads;
-        rows = rows < 1 ? 1 : rows > MOST ? MOST : rows;
-        const int groups = (TH + rows - 1) / rows;
-#pragma omp for collapse(2) schedule(static) nowait
-        for (int i = first; i < n; i++)
-            for (int g = 0; g < groups; g++) {
-                const int ty0 = g * rows, r = TH - ty0 < rows ? TH - ty0 : rows;
-                $(L.name)_wino_weight_transforms(m->$(L.in_buf) + (size_t)i * IN_IMAGE, dys[i], ty0, r, scratch, 0);
-                $(L.name)_wino_weight_products(m, t, scratch, (unsigned long long)r * TW / WK);
-            }
-        t1 = omp_get_wtime(); t->bwd_w[$(L.index0)] += t1 - t0; t0 = t1;
-    }
-@ end
+}
+
 @ if not L.first then
+/* The weight gradient: direct, by block kb and runs of rows (the kernel's
+ * batch-reduce count is the rows); Winograd, by groups of tile rows, each
+ * transformed into the thread's group scratch and its products taken at
+ * once. As many pieces as make work for every thread. */
+static void $(L.name)_split_weights(hep_model *m, hep_thread *t, int first, int n, float *const *dys)
+{
+    enum { H = $(L.H), W = $(L.W), B = $(L.B), KB = $(L.KB), IN_IMAGE = $(L.CB) * (H + 2) * (W + 2) * B };
+@   if L.wino_bwd_w then
+    enum { TH = $(L.TH), TW = $(L.TW), WK = $(L.WK), MOST = $(math.min(L.TH, L.WG)) };
+@     if L.WI > 1 then
+    $(L.name)_wino_weight_flush(m, t);   /* whole images of its own may wait in the group scratch */
+@     end
+    float *scratch = $(L.WI > 1 and ("t->wgroup + " .. tostring(L.wgroup_off)) or "t->wino");
+    int rows = TH * (n - first) / m->threads;
+    rows = rows < 1 ? 1 : rows > MOST ? MOST : rows;
+    const int groups = (TH + rows - 1) / rows;
+#pragma omp for collapse(2) schedule(static) nowait
+    for (int i = first; i < n; i++)
+        for (int g = 0; g < groups; g++) {
+            const int ty0 = g * rows, r = TH - ty0 < rows ? TH - ty0 : rows;
+            $(L.name)_wino_weight_transforms(m->$(L.in_buf) + (size_t)i * IN_IMAGE, dys[i], ty0, r, scratch, 0);
+            $(L.name)_wino_weight_products(m, t, scratch, (unsigned long long)r * TW / WK);
+        }
+    (void)KB;
+@   else
+    enum { BWC = $(L.BWC) };
+    int rows = H * KB * (n - first) / m->threads;
+    rows = rows < 1 ? 1 : rows > BWC ? BWC : rows;
+    const int runs = (H + rows - 1) / rows;
+#pragma omp for collapse(3) schedule(static) nowait
+    for (int i = first; i < n; i++)
+        for (int run = 0; run < runs; run++)
+            for (int kb = 0; kb < KB; kb++) {
+                const int y = run * rows;
+                const unsigned long long count = H - y < rows ? H - y : rows;
+                $(L.name)_weight_grad_rows(m, m->$(L.in_buf) + (size_t)i * IN_IMAGE,
+                                           dys[i] + ((kb * (H + 2) + y + 1) * (W + 2) + 1) * B, kb, y, &count, 0,
+                                           t->grad + $(L.w_off));
+            }
+@   end
+}
+
+/* The data gradient, by rows (direct) or tile rows (Winograd). */
+static void $(L.name)_split_data(hep_model *m, hep_thread *t, int first, int n, float *const *gin, float *const *dys)
+{
 @   if L.wino_bwd_d then
 #pragma omp for collapse(2) schedule(static)
     for (int i = first; i < n; i++)
         for (int ty = 0; ty < $(L.TH); ty++) $(L.name)_wino_data_rows(m, t, dys[i], gin[i], ty);
 @   else
-    const unsigned long long blocks = KB * 9;
+    const unsigned long long blocks = $(L.KB * 9);
 #pragma omp for collapse(2) schedule(static)
     for (int i = first; i < n; i++)
-        for (int h = 0; h < H; h++) $(L.name)_data_row(m, dys[i], gin[i], h, &blocks);
+        for (int h = 0; h < $(L.H); h++) $(L.name)_data_row(m, dys[i], gin[i], h, &blocks);
+    (void)t;
 @   end
+}
+
+@ end
+static void $(L.name)_backward_split(hep_model *m, hep_thread *t, int first, int n, float *const *gout, float *const *gin,
+                                     float *const *dys, const hep_pass *pass)
+{
+    double t0 = omp_get_wtime();
+    $(L.name)_split_epilogue(m, t, first, n, gout, dys, pass);
+@ if L.first then
+    (void)gin;
+    t->bwd_w[$(L.index0)] += omp_get_wtime() - t0;   /* the band's weight gradient, most of it */
+@ else
+    double t1 = omp_get_wtime();
+    t->bwd_d[$(L.index0)] += t1 - t0; t0 = t1;
+    $(L.name)_split_weights(m, t, first, n, dys);
+    t1 = omp_get_wtime(); t->bwd_w[$(L.index0)] += t1 - t0; t0 = t1;
+    $(L.name)_split_data(m, t, first, n, gin, dys);
     t->bwd_d[$(L.index0)] += omp_get_wtime() - t0;
 @ end
 }
