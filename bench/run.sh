@@ -104,6 +104,18 @@ grep 'gradient allreduce' <<<"$ab_last_a" | sed 's/^hepcnn: /  (last run) /'
 printf '{"network": "hep224", "ranks2x1_img_s": %s, "ranks1x2_img_s": %s, "ranks2x1_over_1x2_pct": %s}\n' \
     "$ab_rates_a" "$ab_rates_b" "$ab_ratio" >> "$out"
 
+# A rank with fewer images than threads (the seed's cori_knl_64.json on
+# KNL: 8 images on 66 threads) shares each image's rows out in the
+# backward: hep224's images/s with half an image per thread against one.
+half=$(( OMP_NUM_THREADS / 2 > 0 ? OMP_NUM_THREADS / 2 : 1 ))
+echo
+echo "== hep224 with $half image(s) per step on $OMP_NUM_THREADS threads (each image's rows shared out) against $OMP_NUM_THREADS, $arch0"
+make --no-print-directory -s "build/hep224-$arch0/bench_model"
+for batch in $half "$OMP_NUM_THREADS" $half "$OMP_NUM_THREADS"; do
+    printf '  batch %-3s' "$batch"
+    "build/hep224-$arch0/bench_model" "$batch" 10 "$out" 1 | grep -m1 'training step' | sed 's/^  training step *//'
+done
+
 echo
 echo "== peak resident memory, hep224 batch 128 training (target <= 2.5 GB; PyTorch: 9.6 GiB)"
 make --no-print-directory -s "build/hep224-${archs%% *}/bench_model"
