@@ -87,35 +87,31 @@ static inline void $(L.name)_epilogue_backward_band(hep_model *m, int n, const f
  * The sums need every image's g first, so the epilogue's backward runs
  * twice: here for the sums, then again (cheap: a mask and a multiply) in
  * $(L.name)_backward_image, which turns g into dz before the conv's passes. */
-static void $(L.name)_bn_backward_sums_band(hep_model *m, hep_thread *t, int n, const float *dout, int h0,
-                                            const hep_dropout *drop, const hep_pass *pass)
-{
-    enum { KB = $(L.KB), H = $(L.H), W = $(L.W), B = $(L.B), BWR = $(L.BWR), DYH = $(L.DYH) };
-    const int dy_top = $(L.first and "h0" or "-1");
-    $(L.name)_epilogue_backward_band(m, n, dout, t->dy, h0, dy_top, t->sink, drop, pass);
-    for (int kb = 0; kb < KB; kb++) {
-        double sum_g[B], sum_gz[B];
-        for (int b = 0; b < B; b++) sum_g[b] = sum_gz[b] = 0;
-        for (int h = h0; h < h0 + BWR; h++) {
-            const float *g = t->dy + ((kb * DYH + h - dy_top) * (W + 2) + 1) * B;
-            const float *z = m->$(L.name)_pre + (((size_t)n * KB + kb) * H + h) * W * B;
-            for (int w = 0; w < W; w++)
-                for (int b = 0; b < B; b++) {
-                    sum_g[b] += g[w * B + b];
-                    sum_gz[b] += (double)g[w * B + b] * z[w * B + b];
-                }
-        }
-        double *s = m->$(L.name)_bsums + (((size_t)n * KB + kb) * (H / BWR) + h0 / BWR) * 2 * B;
-        memcpy(s, sum_g, sizeof sum_g);
-        memcpy(s + B, sum_gz, sizeof sum_gz);
-    }
-}
-
 static void $(L.name)_bn_backward_sums(hep_model *m, hep_thread *t, int n, const float *dout, const hep_pass *pass)
 {
+    enum { KB = $(L.KB), H = $(L.H), W = $(L.W), B = $(L.B), BWR = $(L.BWR), DYH = $(L.DYH) };
     const hep_dropout drop = hep_dropout_make($(L.dropout and "pass->training" or "0"), pass->keep_prob,
                                               pass->seed, pass->step, $(L.dropout or 0));
-    for (int h0 = 0; h0 < $(L.H); h0 += $(L.BWR)) $(L.name)_bn_backward_sums_band(m, t, n, dout, h0, &drop, pass);
+    for (int h0 = 0; h0 < H; h0 += BWR) {
+        const int dy_top = $(L.first and "h0" or "-1");
+        $(L.name)_epilogue_backward_band(m, n, dout, t->dy, h0, dy_top, t->sink, &drop, pass);
+        for (int kb = 0; kb < KB; kb++) {
+            double sum_g[B], sum_gz[B];
+            for (int b = 0; b < B; b++) sum_g[b] = sum_gz[b] = 0;
+            for (int h = h0; h < h0 + BWR; h++) {
+                const float *g = t->dy + ((kb * DYH + h - dy_top) * (W + 2) + 1) * B;
+                const float *z = m->$(L.name)_pre + (((size_t)n * KB + kb) * H + h) * W * B;
+                for (int w = 0; w < W; w++)
+                    for (int b = 0; b < B; b++) {
+                        sum_g[b] += g[w * B + b];
+                        sum_gz[b] += (double)g[w * B + b] * z[w * B + b];
+                    }
+            }
+            double *s = m->$(L.name)_bsums + (((size_t)n * KB + kb) * (H / BWR) + h0 / BWR) * 2 * B;
+            memcpy(s, sum_g, sizeof sum_g);
+            memcpy(s + B, sum_gz, sizeof sum_gz);
+        }
+    }
 }
 
 /* The batch's sums in a fixed order: scale and shift gradients (into thread
@@ -324,8 +320,9 @@ static void $(L.name)_backward_image(hep_model *m, hep_thread *t, int n, const f
  * loop ends at the barrier the next stage needs, or, where none is needed,
  * at the next loop's. */
 
-/* The epilogue's backward (batch norm's first) by bands of rows; the first
- * conv's weight gradient with its band. */
+/* The epilogue's backward by bands of rows (batch norm's sums for the
+ * batch are in: conv_backward_by_layer); the first conv's weight gradient
+ * with its band. */
 static void $(L.name)_split_epilogue(hep_model *m, hep_thread *t, int first, int n, float *const *gout,
                                      float *const *dys, const hep_pass *pass)
 {
@@ -334,14 +331,6 @@ static void $(L.name)_split_epilogue(hep_model *m, hep_thread *t, int first, int
     const hep_dropout drop = hep_dropout_make($(L.dropout and "pass->training" or "0"), pass->keep_prob,
                                               pass->seed, pass->step, $(L.dropout or 0));
     (void)dys; (void)W; (void)KB; (void)C;
-@ if L.bn then
-#pragma omp for collapse(2) schedule(static)
-    for (int i = first; i < n; i++)
-        for (int band = 0; band < BANDS; band++)
-            $(L.name)_bn_backward_sums_band(m, t, i, gout[i], band * BWR, &drop, pass);
-#pragma omp single
-    $(L.name)_bn_backward_reduce(m, n);   /* first is 0 with batch norm: the batch's sums */
-@ end
 #pragma omp for collapse(2) schedule(static)
     for (int i = first; i < n; i++)
         for (int band = 0; band < BANDS; band++) {

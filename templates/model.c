@@ -344,6 +344,26 @@ void hep_model_forward(hep_model *m, const float *x, int n, const hep_pass *pass
     if (probs) memcpy(probs, m->probs, sizeof(float) * (size_t)n * $(N.classes));
 }
 
+/* Where the images left over from whole rounds keep their gradients
+ * (conv_backward.c's _backward_split): image i's output and input
+ * gradients ping-pong between a[i] and b[i]; dy[i] is its whole pre-pool
+ * gradient. */
+typedef struct {
+    float **a, **b, **dy;
+} image_grads;
+
+/* The head's backward (the last conv's output gradient) of images first ..
+ * n-1 into dout[i], shared among the threads. */
+static void head_backward(hep_model *m, hep_thread *t, const float *dfeat, int first, int n, float *const *dout)
+{
+#pragma omp for schedule(static)
+    for (int i = first; i < n; i++) {
+        double h0 = omp_get_wtime();
+        $(N.head.name)_backward_image(m, i, dfeat, dout[i]);
+        t->bwd_d[$(N.head.index0)] += omp_get_wtime() - h0;
+    }
+}
+
 @ if not N.has_bn then
 /* Thread t's share of the convolutions' backward, one image at a time
  * through every layer, so that the large pre-pool gradients exist once per
@@ -363,62 +383,15 @@ static void conv_backward_by_image(hep_model *m, hep_thread *t, const float *dfe
         if (omp_get_thread_num() == 0 && m->hooks.progress) m->hooks.progress(m->hooks.ctx);
     }
 }
-@ else
-/* Thread t's share of the convolutions' backward, layer by layer: batch norm
- * needs sums over the batch between a layer's epilogue backward and its
- * conv passes, so each conv's output gradient is kept for the whole batch
- * (dconv0/dconv1, ping-pong). Runs inside conv_backward's parallel region. */
-static void conv_backward_by_layer(hep_model *m, hep_thread *t, const float *dfeat, int n, const hep_pass *pass)
-{
-    enum { DCONV = $(N.dconv_floats) };
-#pragma omp for schedule(static)
-    for (int i = 0; i < n; i++) {
-        double h0 = omp_get_wtime();
-        $(N.head.name)_backward_image(m, i, dfeat, m->dconv0 + (size_t)i * DCONV);
-        t->bwd_d[$(N.head.index0)] += omp_get_wtime() - h0;
-    }
-@ for i = #N.conv_ops, 1, -1 do
-@   local op = N.conv_ops[i]
-@   local cur, nxt = "m->dconv" .. ((#N.conv_ops - i) % 2), "m->dconv" .. ((#N.conv_ops - i + 1) % 2)
-@   if op.bn then
-#pragma omp for schedule(static)
-    for (int i = 0; i < n; i++) {
-        double h0 = omp_get_wtime();
-        $(op.name)_bn_backward_sums(m, t, i, $(cur) + (size_t)i * DCONV, pass);
-        t->bwd_d[$(op.index0)] += omp_get_wtime() - h0;
-    }
-#pragma omp single
-    $(op.name)_bn_backward_reduce(m, n);
-@   end
-#pragma omp for schedule(static)
-    for (int i = 0; i < n; i++) {
-        $(op.name)_backward_image(m, t, i, $(cur) + (size_t)i * DCONV, $(op.first and "NULL" or (nxt .. " + (size_t)i * DCONV")), pass);
-        if (omp_get_thread_num() == 0 && m->hooks.progress) m->hooks.progress(m->hooks.ctx);
-    }
-@ end
-}
-@ end
 
-/* Where conv_backward_split keeps image i's gradients: its output and
- * input gradients ping-pong between a[i] and b[i]; dy[i] is its whole
- * pre-pool gradient. */
-typedef struct {
-    float **a, **b, **dy;
-} image_grads;
-
-/* Thread t's share of the convolutions' backward of images first .. n-1,
- * fewer than the threads: layer by layer, each image's rows shared out
- * (conv_backward.c's _backward_split), so that the threads share every
- * layer's work. Runs inside conv_backward's parallel region. */
+/* Thread t's share of the backward of images first .. n-1, fewer than the
+ * threads: layer by layer, each image's rows shared out, so that the
+ * threads share every layer's work. Runs inside conv_backward's parallel
+ * region. */
 static void conv_backward_split(hep_model *m, hep_thread *t, const float *dfeat, int first, int n,
                                 const image_grads *g, const hep_pass *pass)
 {
-#pragma omp for schedule(static)
-    for (int i = first; i < n; i++) {
-        double h0 = omp_get_wtime();
-        $(N.head.name)_backward_image(m, i, dfeat, g->a[i]);
-        t->bwd_d[$(N.head.index0)] += omp_get_wtime() - h0;
-    }
+    head_backward(m, t, dfeat, first, n, g->a);
 @ for i = #N.conv_ops, 1, -1 do
 @   local op = N.conv_ops[i]
 @   local cur, nxt = (#N.conv_ops - i) % 2 == 0 and "a" or "b", (#N.conv_ops - i) % 2 == 0 and "b" or "a"
@@ -426,31 +399,59 @@ static void conv_backward_split(hep_model *m, hep_thread *t, const float *dfeat,
     if (omp_get_thread_num() == 0 && m->hooks.progress) m->hooks.progress(m->hooks.ctx);
 @ end
 }
+@ else
+/* Thread t's share of the convolutions' backward, layer by layer: batch norm
+ * needs sums over the batch between a layer's epilogue backward and its
+ * conv passes, so each conv's output gradient is kept for the whole batch
+ * (dconv0/dconv1, ping-pong; g's tables point into them). Images 0 ..
+ * whole-1 go whole to the threads, the rest have their rows shared out.
+ * Runs inside conv_backward's parallel region. */
+static void conv_backward_by_layer(hep_model *m, hep_thread *t, const float *dfeat, int whole, int n,
+                                   const image_grads *g, const hep_pass *pass)
+{
+    head_backward(m, t, dfeat, 0, n, g->a);
+@ for i = #N.conv_ops, 1, -1 do
+@   local op = N.conv_ops[i]
+@   local cur, nxt = (#N.conv_ops - i) % 2 == 0 and "a" or "b", (#N.conv_ops - i) % 2 == 0 and "b" or "a"
+@   if op.bn then
+#pragma omp for schedule(static)
+    for (int i = 0; i < n; i++) {
+        double h0 = omp_get_wtime();
+        $(op.name)_bn_backward_sums(m, t, i, g->$(cur)[i], pass);
+        t->bwd_d[$(op.index0)] += omp_get_wtime() - h0;
+    }
+#pragma omp single
+    $(op.name)_bn_backward_reduce(m, n);
+@   end
+#pragma omp for schedule(static)
+    for (int i = 0; i < whole; i++) {
+        $(op.name)_backward_image(m, t, i, g->$(cur)[i], $(op.first and "NULL" or ("g->" .. nxt .. "[i]")), pass);
+        if (omp_get_thread_num() == 0 && m->hooks.progress) m->hooks.progress(m->hooks.ctx);
+    }
+    if (whole < n) $(op.name)_backward_split(m, t, whole, n, g->$(cur), g->$(nxt), g->dy, pass);
+@ end
+}
+@ end
 
 /* The convolutions' backward from dfeat, the head's input gradient
  * [batch][features]. Weight gradients gather in per-thread copies, summed
  * at the end. Each thread takes whole images while every thread has one;
- * the images left over, fewer than the threads, have their rows shared out
- * (with batch norm, whose backward goes layer by layer over the batch:
- * only a batch smaller than the team). */
+ * the images left over, fewer than the threads, have their rows shared
+ * out, the k-th left-over image's buffers being thread k's. */
 static void conv_backward(hep_model *m, const float *dfeat, int n, const hep_pass *pass)
 {
-@ if N.has_bn then
-    const int whole = n < m->threads ? 0 : n;
-@ else
     const int whole = n - n % m->threads;
-@ end
-    float *split_a[n], *split_b[n], *split_dy[n];
-    const image_grads grads = { split_a, split_b, split_dy };
-    for (int i = whole; i < n; i++) {   /* thread i - whole's buffers hold image i's */
+    float *grad_a[n], *grad_b[n], *grad_dy[n];
+    const image_grads grads = { grad_a, grad_b, grad_dy };
+    for (int i = 0; i < n; i++) {
 @ if N.has_bn then
-        split_a[i] = m->dconv0 + (size_t)i * $(N.dconv_floats);
-        split_b[i] = m->dconv1 + (size_t)i * $(N.dconv_floats);
+        grad_a[i] = m->dconv0 + (size_t)i * $(N.dconv_floats);
+        grad_b[i] = m->dconv1 + (size_t)i * $(N.dconv_floats);
 @ else
-        split_a[i] = m->thread[i - whole].dout[0];
-        split_b[i] = m->thread[i - whole].dout[1];
+        grad_a[i] = i < whole ? NULL : m->thread[i - whole].dout[0];
+        grad_b[i] = i < whole ? NULL : m->thread[i - whole].dout[1];
 @ end
-        split_dy[i] = m->thread[i - whole].dy;
+        grad_dy[i] = i < whole ? NULL : m->thread[i - whole].dy;
     }
 #pragma omp parallel
     {
@@ -459,10 +460,10 @@ static void conv_backward(hep_model *m, const float *dfeat, int n, const hep_pas
         memset(t->wgrad, 0, sizeof(float) * $(N.thread.wgrad));
 @ if not N.has_bn then
         conv_backward_by_image(m, t, dfeat, whole, pass);
-@ else
-        if (whole > 0) conv_backward_by_layer(m, t, dfeat, whole, pass);
-@ end
         if (whole < n) conv_backward_split(m, t, dfeat, whole, n, &grads, pass);
+@ else
+        conv_backward_by_layer(m, t, dfeat, whole, n, &grads, pass);
+@ end
 @ if N.thread.wgrad > 0 then
 @   for _, op in ipairs(N.conv_ops) do
 @     if op.wino_bwd_w then

@@ -74,7 +74,7 @@ check "layers hep64_direct-hsw (batch 3)" layers_on_target hep64_direct hsw 3 hs
 check "layers hep224_direct-native (batch 1)" layers_on_target hep224_direct native 1 ""
 
 # The images left over from whole rounds (all of them when there are fewer
-# than threads; with batch norm only then) go layer by layer with each
+# than threads) go layer by layer with each
 # image's rows shared out (conv_backward.c's _backward_split; batches 3 and
 # 5 above leave one on 2 threads, the batch-1 checks one). Every variant of its
 # stages: Winograd with whole-image groups (hep64; at 13 images on 2
@@ -93,6 +93,7 @@ check "layers hep64-native, 13 images on 2 threads (12 whole, 1 shared out)" sha
 check "layers hep64-hsw, 5 images on 3 threads (3 whole, 2 shared out)" shared_out 3 hep64 hsw 5 hsw
 check "layers hep64_direct-native, 3 images on 5 threads" shared_out 5 hep64_direct native 3 ""
 check "layers tiny_bn-native, batch norm, 2 images on 3 threads" shared_out 3 tiny_bn native 2 ""
+check "layers tiny_bn-native, batch norm, 5 images on 3 threads (3 whole, 2 shared out)" shared_out 3 tiny_bn native 5 ""
 check "layers tiny_flatten-native, dropout unpooled and first, 5 images on 3 threads" shared_out 3 tiny_flatten native 5 ""
 check "layers tiny_winograd8-native, partial tiles, 3 images on 4 threads" shared_out 4 tiny_winograd8 native 3 ""
 arch_check "layers wide_input-knl, the first conv by input patches, 1 image on 3 threads" knl \
