@@ -51,6 +51,18 @@ restart_1rank() {
 }
 check "restart: from mid-epoch steps 6, 18, 30, 42 (1 rank, files): bitwise equal end" restart_1rank
 
+# 3 images on 2 threads: 2 whole, 1 with its rows shared out in the backward
+# (its pieces' map to threads is as fixed as the images').
+restart_shared_out() {
+    local split=(env OMP_NUM_THREADS=2 "${RUN[@]}" --train_batch_size=3)
+    "${split[@]}" --outputpath="$R/c" --checkpoint_steps=20 --checkpoint_keep=100 > "$R/c.out" ||
+        { cat "$R/c.out"; return 1; }
+    grep "67 per epoch" "$R/c.out" || return 1
+    resume_from "$R/c" 40 134 "${split[@]}" && resume_from "$R/c" 80 134 "${split[@]}"
+}
+check "restart: 3 images on 2 threads (one shared out), from mid-epoch steps 40 and 80: bitwise equal end" \
+    restart_shared_out
+
 restart_2ranks() {
     "${MPI[@]}" -np 2 "${RUN[@]}" --outputpath="$R/b" --checkpoint_steps=3 --checkpoint_keep=100 > "$R/b.out" ||
         { cat "$R/b.out"; return 1; }
