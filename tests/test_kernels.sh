@@ -98,6 +98,8 @@ check "layers tiny_flatten-native, dropout unpooled and first, 5 images on 3 thr
 check "layers tiny_winograd8-native, partial tiles, 3 images on 4 threads" shared_out 4 tiny_winograd8 native 3 ""
 arch_check "layers wide_input-knl, the first conv by input patches, 1 image on 3 threads" knl \
     shared_out 3 wide_input knl 1 knl
+# the seed's cori_knl_64.json on one KNL node: 8 images on 66 threads
+arch_check "layers hep64-knl, 8 images on 66 threads (cori_knl_64 on one node)" knl shared_out 66 hep64 knl 8 knl
 
 echo "== the pooled epilogue and its backward bit for bit against their documented results"
 # ties, exact zeros, with and without ReLU, mask and streaming; the hsw
