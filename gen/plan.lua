@@ -189,14 +189,14 @@ end
 --- The fewest pieces the convolutions' backward cuts one image into when a
 -- rank has fewer images than threads (conv_backward.c's _backward_split):
 -- a band of BWR rows for the first conv's backward-weights, a row of one
--- channel block for the others' (direct), a tile row for Winograd's, a row
--- or tile row for backward-data.
+-- channel block for the others' (direct), a tile row's output blocks for
+-- Winograd's; a row, or a tile row's input blocks, for backward-data.
 local function backward_pieces(net)
   local fewest = math.huge
   for _, op in ipairs(net.conv_ops) do
     local weights = op.first and op.H // op.BWR or op.H * op.KB
-    fewest = math.min(fewest, op.wino_bwd_w and op.TH or weights)
-    if not op.first then fewest = math.min(fewest, op.wino_bwd_d and op.TH or op.H) end
+    fewest = math.min(fewest, op.wino_bwd_w and op.TH * op.KB or weights)
+    if not op.first then fewest = math.min(fewest, op.wino_bwd_d and op.TH * op.CB or op.H) end
   end
   return fewest == math.huge and 1 or fewest
 end

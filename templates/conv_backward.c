@@ -247,7 +247,7 @@ static inline void $(L.name)_data_grad_band(hep_model *m, hep_thread *t, const f
     enum { H = $(L.H), BWR = $(L.BWR), T = $(L.WT) };
     /* tile row ty needs dy rows $(L.WT)ty-1 .. $(L.WT)ty+$(L.WT) (row H is the zero border) */
     for (; T * *ty_next < H && (h0 + BWR == H || T * *ty_next + T < h0 + BWR); (*ty_next)++)
-        $(L.name)_wino_data_rows(m, t, dy, din, *ty_next);
+        $(L.name)_wino_data_rows(m, t, dy, din, *ty_next, (hep_blocks){ 0, $(L.CB) });
 }
 @ else
  * Rows h0-1 .. h0+BWR-2 (the last band: to H-1), by the forward kernel over
@@ -356,7 +356,9 @@ static void $(L.name)_split_epilogue(hep_model *m, hep_thread *t, int first, int
 /* The weight gradient: direct, by block kb and runs of rows (the kernel's
  * batch-reduce count is the rows); Winograd, by groups of tile rows, each
  * transformed into the thread's group scratch and its products taken at
- * once. As many pieces as make work for every thread. */
+ * once, and with fewer tile rows than threads by parts of the output blocks
+ * (each part transforms the rows' input again). As many pieces as make work
+ * for every thread. */
 static void $(L.name)_split_weights(hep_model *m, hep_thread *t, int first, int n, float *const *dys)
 {
     enum { H = $(L.H), W = $(L.W), B = $(L.B), KB = $(L.KB), IN_IMAGE = $(L.CB) * (H + 2) * (W + 2) * B };
@@ -368,15 +370,17 @@ static void $(L.name)_split_weights(hep_model *m, hep_thread *t, int first, int 
     float *scratch = $(L.WI > 1 and ("t->wgroup + " .. tostring(L.wgroup_off)) or "t->wino");
     int rows = TH * (n - first) / m->threads;
     rows = rows < 1 ? 1 : rows > MOST ? MOST : rows;
-    const int groups = (TH + rows - 1) / rows;
-#pragma omp for collapse(2) schedule(static) nowait
+    const int groups = (TH + rows - 1) / rows, parts = hep_block_parts((long)groups * (n - first), m->threads, KB);
+#pragma omp for collapse(3) schedule(static) nowait
     for (int i = first; i < n; i++)
-        for (int g = 0; g < groups; g++) {
-            const int ty0 = g * rows, r = TH - ty0 < rows ? TH - ty0 : rows;
-            $(L.name)_wino_weight_transforms(m->$(L.in_buf) + (size_t)i * IN_IMAGE, dys[i], ty0, r, scratch, 0);
-            $(L.name)_wino_weight_products(m, t, scratch, (unsigned long long)r * TW / WK);
-        }
-    (void)KB;
+        for (int g = 0; g < groups; g++)
+            for (int part = 0; part < parts; part++) {
+                const int ty0 = g * rows, r = TH - ty0 < rows ? TH - ty0 : rows;
+                const hep_blocks kbs = hep_block_part(KB, part, parts);
+                $(L.name)_wino_weight_transforms(m->$(L.in_buf) + (size_t)i * IN_IMAGE, dys[i], ty0, r, kbs, scratch,
+                                                 0);
+                $(L.name)_wino_weight_products(m, t, scratch, kbs, (unsigned long long)r * TW / WK);
+            }
 @   else
     enum { BWC = $(L.BWC) };
     int rows = H * KB * (n - first) / m->threads;
@@ -395,13 +399,18 @@ static void $(L.name)_split_weights(hep_model *m, hep_thread *t, int first, int 
 @   end
 }
 
-/* The data gradient, by rows (direct) or tile rows (Winograd). */
+/* The data gradient, by rows (direct) or tile rows (Winograd; with fewer
+ * than threads, by parts of their input blocks). */
 static void $(L.name)_split_data(hep_model *m, hep_thread *t, int first, int n, float *const *gin, float *const *dys)
 {
 @   if L.wino_bwd_d then
-#pragma omp for collapse(2) schedule(static)
+    enum { TH = $(L.TH), CB = $(L.CB) };
+    const int parts = hep_block_parts((long)TH * (n - first), m->threads, CB);
+#pragma omp for collapse(3) schedule(static)
     for (int i = first; i < n; i++)
-        for (int ty = 0; ty < $(L.TH); ty++) $(L.name)_wino_data_rows(m, t, dys[i], gin[i], ty);
+        for (int ty = 0; ty < TH; ty++)
+            for (int part = 0; part < parts; part++)
+                $(L.name)_wino_data_rows(m, t, dys[i], gin[i], ty, hep_block_part(CB, part, parts));
 @   else
     const unsigned long long blocks = $(L.KB * 9);
 #pragma omp for collapse(2) schedule(static)

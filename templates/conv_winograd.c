@@ -133,17 +133,17 @@ static void $(L.name)_wino_weights(const float *weight, float *U, int OB, int IB
             }
 }
 
-/* The first `rows` of the $(L.WT) rows of the chunk's nc tiles (t0 on) in every output
- * block, A^T M A, from the products M [$(L.WP)][OB][NC][B] (positions OB * NC * B + WPAD
+/* The first `rows` of the $(L.WT) rows of the chunk's nc tiles (t0 on) in output
+ * blocks `part`, A^T M A, from the products M [$(L.WP)][OB][NC][B] (positions OB * NC * B + WPAD
  * apart, as V's): block ob's row i
  * pixel x at dst + (ob * block + i * row + x) * B, x counted from the
  * chunk's first pixel. */
-static inline void $(L.name)_wino_output(const float *restrict M, int OB, int t0, int nc, int rows,
+static inline void $(L.name)_wino_output(const float *restrict M, int OB, hep_blocks part, int t0, int nc, int rows,
                                          float *restrict dst, size_t block, size_t row)
 {
     enum { B = $(L.B), T = $(L.WT), A = $(L.WA), NC = $(L.WINO_N), W = $(L.W) };
     const size_t next = $(L.name)_wino_next(OB);
-    for (int ob = 0; ob < OB; ob++)
+    for (int ob = part.first; ob < part.end; ob++)
         for (int tx = 0; tx < nc; tx++) {
             const float *mm = M + ((size_t)ob * NC + tx) * B;
             float *out = dst + ((size_t)ob * block + T * tx) * B;
@@ -167,9 +167,10 @@ static inline void $(L.name)_wino_output(const float *restrict M, int OB, int t0
 }
 
 /* M [$(L.WP)][OB][NC][B]: the transformed-domain products of U [$(L.WP)][OB][IB][B][B]
- * and V [$(L.WP)][IB][NC][B], one batch-reduce call per position and output block. */
-static inline void $(L.name)_wino_products(const hep_model *m, const float *U, const float *V, float *M, int OB, int IB,
-                                            int nc)
+ * and V [$(L.WP)][IB][NC][B] for output blocks `part`, one batch-reduce call per position
+ * and output block. */
+static inline void $(L.name)_wino_products(const hep_model *m, const float *U, const float *V, float *M, int OB,
+                                            hep_blocks part, int IB, int nc)
 {
     enum { B = $(L.B), P = $(L.WP), NC = $(L.WINO_N) };
     const unsigned long long blocks = (unsigned long long)IB;
@@ -181,29 +182,32 @@ static inline void $(L.name)_wino_products(const hep_model *m, const float *U, c
     (void)nc;
 @ end
     for (int xi = 0; xi < P; xi++)
-        for (int ob = 0; ob < OB; ob++)
+        for (int ob = part.first; ob < part.end; ob++)
             products(U + (((size_t)xi * OB + ob) * IB) * B * B, V + xi * v_next, M + xi * m_next + (size_t)ob * NC * B,
                      &blocks);
 }
 
-/* One tile row of a pass from the bordered src [IB][H+2][W+2][B] into dst
- * (see $(L.name)_wino_output), chunk by chunk through the thread's scratch. */
+/* One tile row of a pass from the bordered src [IB][H+2][W+2][B] into output
+ * blocks `part` of dst (see $(L.name)_wino_output), chunk by chunk through the
+ * thread's scratch. */
 static inline void $(L.name)_wino_row(const hep_model *m, float *scratch, const float *U, const float *src, int IB,
-                                      int OB, int ty, float *dst, size_t block, size_t row)
+                                      int OB, hep_blocks part, int ty, float *dst, size_t block, size_t row)
 {
     enum { B = $(L.B), T = $(L.WT), P = $(L.WP), NC = $(L.WINO_N), TW = $(L.TW) };
     float *V = scratch, *M = V + P * $(L.name)_wino_next(IB);
     for (int t0 = 0; t0 < TW; t0 += NC) {
         const int nc = TW - t0 < NC ? TW - t0 : NC;
         $(L.name)_wino_input(src, IB, ty, t0, nc, V);
-        $(L.name)_wino_products(m, U, V, M, OB, IB, nc);
-        $(L.name)_wino_output(M, OB, t0, nc, $(L.name)_wino_rows(ty), dst + (size_t)T * t0 * B, block, row);
+        $(L.name)_wino_products(m, U, V, M, OB, part, IB, nc);
+        $(L.name)_wino_output(M, OB, part, t0, nc, $(L.name)_wino_rows(ty), dst + (size_t)T * t0 * B, block, row);
     }
 }
 @ end
 
 @ if L.wino_fwd then
-/* The conv with `weight` and `bias`, then the epilogue, for every image. */
+/* The conv with `weight` and `bias`, then the epilogue, for every image: by
+ * tile rows, and with fewer tile rows than threads by parts of their output
+ * blocks. */
 static void $(L.name)_wino_forward(hep_model *m, int n_images, const float *weight, const float *bias,
                                    const hep_pass *pass)
 {
@@ -212,27 +216,30 @@ static void $(L.name)_wino_forward(hep_model *m, int n_images, const float *weig
     const hep_dropout drop = hep_dropout_make($(L.dropout and "pass->training" or "0"), pass->keep_prob,
                                               pass->seed, pass->step, $(L.dropout or 0));
     $(L.name)_wino_weights(weight, m->$(L.name)_wino_u, KB, CB);
+    const int parts = hep_block_parts((long)n_images * TH, m->threads, KB);
 #pragma omp parallel
     {
-#pragma omp for collapse(2) schedule(static) nowait
+#pragma omp for collapse(3) schedule(static) nowait
         for (int n = 0; n < n_images; n++)
-            for (int ty = 0; ty < TH; ty++) {
-                float *scratch = m->thread[omp_get_thread_num()].wino;
-                float *rows = scratch + P * ($(L.name)_wino_next(CB) + $(L.name)_wino_next(KB));   /* [KB][T][W][B] */
-                $(L.name)_wino_row(m, scratch, m->$(L.name)_wino_u, m->$(L.in_buf) + (size_t)n * IN_IMAGE, CB, KB, ty,
-                                   rows, (size_t)T * W, W);
-                const int valid = $(L.name)_wino_rows(ty);
-                for (int kb = 0; kb < KB; kb++)
+            for (int ty = 0; ty < TH; ty++)
+                for (int part = 0; part < parts; part++) {
+                    const hep_blocks kbs = hep_block_part(KB, part, parts);
+                    float *scratch = m->thread[omp_get_thread_num()].wino;
+                    float *rows = scratch + P * ($(L.name)_wino_next(CB) + $(L.name)_wino_next(KB));   /* [KB][T][W][B] */
+                    $(L.name)_wino_row(m, scratch, m->$(L.name)_wino_u, m->$(L.in_buf) + (size_t)n * IN_IMAGE, CB, KB, kbs,
+                                       ty, rows, (size_t)T * W, W);
+                    const int valid = $(L.name)_wino_rows(ty);
+                    for (int kb = kbs.first; kb < kbs.end; kb++)
 @ if L.pool then
-                    for (int i = 0; i < valid; i += 2)   /* two conv rows make one pooled row */
-                        $(L.name)_epilogue(m, rows + ((size_t)kb * T + i) * W * B, n, kb, (T * ty + i) / 2,
-                                           bias + kb * B, &drop, pass);
+                        for (int i = 0; i < valid; i += 2)   /* two conv rows make one pooled row */
+                            $(L.name)_epilogue(m, rows + ((size_t)kb * T + i) * W * B, n, kb, (T * ty + i) / 2,
+                                               bias + kb * B, &drop, pass);
 @ else
-                    for (int i = 0; i < valid; i++)
-                        $(L.name)_epilogue(m, rows + ((size_t)kb * T + i) * W * B, n, kb, T * ty + i, bias + kb * B,
-                                           &drop, pass);
+                        for (int i = 0; i < valid; i++)
+                            $(L.name)_epilogue(m, rows + ((size_t)kb * T + i) * W * B, n, kb, T * ty + i, bias + kb * B,
+                                               &drop, pass);
 @ end
-            }
+                }
         hep_streaming_stores_done();   /* the epilogue's, before the region's closing barrier */
     }
 }
@@ -245,22 +252,26 @@ static void $(L.name)_forward(hep_model *m, int n_images, const hep_pass *pass)
 @ else
 /* Batch norm's training pass 1 (conv_epilogue.c): the conv output of the
  * whole batch into $(L.name)_pre, written by the output transform directly, and
- * the sums of each output row once its tile row is done. */
+ * the sums of each output row once its tile row is done; by tile rows, or
+ * parts of them, as the forward. */
 static void $(L.name)_bn_conv(hep_model *m, int n_images)
 {
     enum { CB = $(L.CB), KB = $(L.KB), H = $(L.H), W = $(L.W), B = $(L.B), T = $(L.WT), TH = $(L.TH),
            ROWS = $(L.pool and 2 or 1), IN_IMAGE = CB * (H + 2) * (W + 2) * B };
     $(L.name)_wino_weights(m->params + $(L.w_off), m->$(L.name)_wino_u, KB, CB);
-#pragma omp parallel for collapse(2) schedule(static)
+    const int parts = hep_block_parts((long)n_images * TH, m->threads, KB);
+#pragma omp parallel for collapse(3) schedule(static)
     for (int n = 0; n < n_images; n++)
-        for (int ty = 0; ty < TH; ty++) {
-            float *pre = m->$(L.name)_pre + ((size_t)n * KB * H + T * ty) * W * B;
-            $(L.name)_wino_row(m, m->thread[omp_get_thread_num()].wino, m->$(L.name)_wino_u,
-                               m->$(L.in_buf) + (size_t)n * IN_IMAGE, CB, KB, ty, pre, (size_t)H * W, W);
-            for (int kb = 0; kb < KB; kb++)
-                for (int p = T * ty / ROWS; p < (T * ty + $(L.name)_wino_rows(ty)) / ROWS; p++)
-                    $(L.name)_bn_row_sums(m, n, kb, p);
-        }
+        for (int ty = 0; ty < TH; ty++)
+            for (int part = 0; part < parts; part++) {
+                const hep_blocks kbs = hep_block_part(KB, part, parts);
+                float *pre = m->$(L.name)_pre + ((size_t)n * KB * H + T * ty) * W * B;
+                $(L.name)_wino_row(m, m->thread[omp_get_thread_num()].wino, m->$(L.name)_wino_u,
+                                   m->$(L.in_buf) + (size_t)n * IN_IMAGE, CB, KB, kbs, ty, pre, (size_t)H * W, W);
+                for (int kb = kbs.first; kb < kbs.end; kb++)
+                    for (int p = T * ty / ROWS; p < (T * ty + $(L.name)_wino_rows(ty)) / ROWS; p++)
+                        $(L.name)_bn_row_sums(m, n, kb, p);
+            }
 }
 
 /* Inference: the conv with the running averages folded into its weights. */
@@ -272,13 +283,14 @@ static void $(L.name)_forward_folded(hep_model *m, int n_images, const hep_pass 
 @ end
 
 @ if L.wino_bwd_d then
-/* Backward-data of tile row ty (din's bordered rows $(L.WT)ty+1 .. $(L.WT)ty+$(L.WT)) from the
- * thread's output gradient dy [KB][H+2][W+2][B], by the same algorithm over
- * the flipped, transposed weights. */
-static inline void $(L.name)_wino_data_rows(hep_model *m, hep_thread *t, const float *dy, float *din, int ty)
+/* Backward-data of tile row ty (din's bordered rows $(L.WT)ty+1 .. $(L.WT)ty+$(L.WT)), input
+ * blocks `cbs`, from the thread's output gradient dy [KB][H+2][W+2][B], by the
+ * same algorithm over the flipped, transposed weights. */
+static inline void $(L.name)_wino_data_rows(hep_model *m, hep_thread *t, const float *dy, float *din, int ty,
+                                            hep_blocks cbs)
 {
     enum { CB = $(L.CB), KB = $(L.KB), H = $(L.H), W = $(L.W), B = $(L.B), T = $(L.WT) };
-    $(L.name)_wino_row(m, t->wino, m->$(L.name)_wino_ub, dy, KB, CB, ty,
+    $(L.name)_wino_row(m, t->wino, m->$(L.name)_wino_ub, dy, KB, CB, cbs, ty,
                        din + ((T * ty + 1) * (W + 2) + 1) * B, (size_t)(H + 2) * (W + 2), W + 2);
 }
 @ end
@@ -305,14 +317,14 @@ static inline void $(L.name)_wino_data_rows(hep_model *m, hep_thread *t, const f
  * 2-12% slower on hep64. */
 @ end
 
-/* dM = A dY A^T for the chunk's nc tiles of tile row ty, from the thread's
- * zero-bordered output gradient dy [KB][H+2][W+2][B]; tile tx of block kb at
- * position xi goes to dM + xi * next + kb * block + tx * B. */
-static inline void $(L.name)_wino_grad_input(const float *dy, int ty, int t0, int nc, float *restrict dM, size_t next,
-                                             size_t block)
+/* dM = A dY A^T for the chunk's nc tiles of tile row ty, output blocks kbs,
+ * from the thread's zero-bordered output gradient dy [KB][H+2][W+2][B]; tile
+ * tx of block kb at position xi goes to dM + xi * next + kb * block + tx * B. */
+static inline void $(L.name)_wino_grad_input(const float *dy, int ty, int t0, int nc, hep_blocks kbs,
+                                             float *restrict dM, size_t next, size_t block)
 {
-    enum { KB = $(L.KB), H = $(L.H), W = $(L.W), B = $(L.B), T = $(L.WT), A = $(L.WA) };
-    for (int kb = 0; kb < KB; kb++)
+    enum { H = $(L.H), W = $(L.W), B = $(L.B), T = $(L.WT), A = $(L.WA) };
+    for (int kb = kbs.first; kb < kbs.end; kb++)
         for (int tx = 0; tx < nc; tx++) {
             const float *d = dy + ((kb * (H + 2) + T * ty + 1) * (W + 2) + T * (t0 + tx) + 1) * B;
             size_t row = (W + 2) * B;
@@ -340,22 +352,23 @@ enum { $(L.name)_WGROUP_TILES = $(L.WG * L.TW),
        $(L.name)_WGROUP_M_NEXT = $(L.KB) * $(L.WG * L.TW) * $(L.B) + $(L.WPAD_W),
        $(L.name)_WGROUP_M = $(L.WP) * $(L.name)_WGROUP_V_NEXT };   /* where dM starts */
 
-/* The products of a group's first `chunks` chunks of WK tiles, into the
- * thread's dU. The products wait on dU's traffic (each group's calls
+/* The products of a group's first `chunks` chunks of WK tiles, output
+ * blocks kbs, into the thread's dU. The products wait on dU's traffic (each group's calls
  * reread and rewrite all of it: hep224's conv2 ran them at about 66% of the
  * peak), yet a dU for the whole team, its positions shared out and each
  * block reduced over every thread's group, was slower: each thread then
  * reads half of the others' groups from their cores' caches, and that
  * layer's backward-weights took 52-54 ms a step against 38-40 (make bench's
  * bench_model, 4 pairs, 2 threads on a Zen 5 core pair). */
-static void $(L.name)_wino_weight_products(const hep_model *m, hep_thread *t, const float *V, unsigned long long chunks)
+static void $(L.name)_wino_weight_products(const hep_model *m, hep_thread *t, const float *V, hep_blocks kbs,
+                                           unsigned long long chunks)
 {
     enum { CB = $(L.CB), KB = $(L.KB), B = $(L.B), P = $(L.WP), TILES = $(L.name)_WGROUP_TILES,
            V_NEXT = $(L.name)_WGROUP_V_NEXT, M_NEXT = $(L.name)_WGROUP_M_NEXT };
     const float *dM = V + $(L.name)_WGROUP_M;
     float *dU = t->wgrad + $(L.wgrad_off);
     for (int xi = 0; xi < P; xi++)
-        for (int kb = 0; kb < KB; kb++)
+        for (int kb = kbs.first; kb < kbs.end; kb++)
             for (int cb = 0; cb < CB; cb++) {
                 /* dU's blocks are taken in memory order, and every image's backward
                  * passes through all layers, so they come back from L3: the next
@@ -368,9 +381,10 @@ static void $(L.name)_wino_weight_products(const hep_model *m, hep_thread *t, co
 }
 
 /* Transforms tile rows ty0 .. ty0+rows-1 of an image, from its input in
- * [CB][H+2][W+2][B] and output gradient dy (both zero-bordered), into the
- * group's scratch V from its tile `first` on. */
-static void $(L.name)_wino_weight_transforms(const float *in, const float *dy, int ty0, int rows, float *V, size_t first)
+ * [CB][H+2][W+2][B] and output gradient dy (both zero-bordered, dy's blocks
+ * kbs only), into the group's scratch V from its tile `first` on. */
+static void $(L.name)_wino_weight_transforms(const float *in, const float *dy, int ty0, int rows, hep_blocks kbs,
+                                             float *V, size_t first)
 {
     enum { B = $(L.B), NC = $(L.WINO_N), TW = $(L.TW), CB = $(L.CB), TILES = $(L.name)_WGROUP_TILES,
            V_NEXT = $(L.name)_WGROUP_V_NEXT, M_NEXT = $(L.name)_WGROUP_M_NEXT };
@@ -380,7 +394,7 @@ static void $(L.name)_wino_weight_transforms(const float *in, const float *dy, i
             const int nc = TW - t0 < NC ? TW - t0 : NC;
             size_t tile = (first + (size_t)g * TW + t0) * B;   /* the chunk's first tile */
             $(L.name)_wino_input_to(in, CB, ty0 + g, t0, nc, V + tile, V_NEXT, (size_t)TILES * B);
-            $(L.name)_wino_grad_input(dy, ty0 + g, t0, nc, dM + tile, M_NEXT, (size_t)TILES * B);
+            $(L.name)_wino_grad_input(dy, ty0 + g, t0, nc, kbs, dM + tile, M_NEXT, (size_t)TILES * B);
         }
 }
 
@@ -391,9 +405,10 @@ static void $(L.name)_wino_weight_grad_image(const hep_model *m, hep_thread *t, 
     enum { TH = $(L.TH), TW = $(L.TW), IMAGES = $(L.WI), WK = $(L.WK) };
     float *V = t->wgroup + $(L.wgroup_off);
     int *waiting = &t->wgroup_images[$(L.index0)];
-    $(L.name)_wino_weight_transforms(in, dy, 0, TH, V, (size_t)*waiting * TH * TW);
+    const hep_blocks kbs = { 0, $(L.KB) };
+    $(L.name)_wino_weight_transforms(in, dy, 0, TH, kbs, V, (size_t)*waiting * TH * TW);
     if (++*waiting == IMAGES) {
-        $(L.name)_wino_weight_products(m, t, V, $(L.name)_WGROUP_TILES / WK);
+        $(L.name)_wino_weight_products(m, t, V, kbs, $(L.name)_WGROUP_TILES / WK);
         *waiting = 0;
     }
 }
@@ -402,10 +417,11 @@ static void $(L.name)_wino_weight_grad_image(const hep_model *m, hep_thread *t, 
 static void $(L.name)_wino_weight_grad_image(const hep_model *m, hep_thread *t, const float *in, const float *dy)
 {
     enum { TW = $(L.TW), TH = $(L.TH), G = $(L.WG), WK = $(L.WK) };
+    const hep_blocks kbs = { 0, $(L.KB) };
     for (int ty0 = 0; ty0 < TH; ty0 += G) {
         const int rows = TH - ty0 < G ? TH - ty0 : G;   /* tile rows in this group */
-        $(L.name)_wino_weight_transforms(in, dy, ty0, rows, t->wino, 0);
-        $(L.name)_wino_weight_products(m, t, t->wino, (unsigned long long)rows * TW / WK);
+        $(L.name)_wino_weight_transforms(in, dy, ty0, rows, kbs, t->wino, 0);
+        $(L.name)_wino_weight_products(m, t, t->wino, kbs, (unsigned long long)rows * TW / WK);
     }
 }
 @ end
@@ -416,7 +432,7 @@ static void $(L.name)_wino_weight_flush(const hep_model *m, hep_thread *t)
 {
     int *waiting = &t->wgroup_images[$(L.index0)];
     if (*waiting > 0) {
-        $(L.name)_wino_weight_products(m, t, t->wgroup + $(L.wgroup_off),
+        $(L.name)_wino_weight_products(m, t, t->wgroup + $(L.wgroup_off), (hep_blocks){ 0, $(L.KB) },
                                        (unsigned long long)*waiting * $(L.TH * L.TW // L.WK));
         *waiting = 0;
     }

@@ -37,6 +37,7 @@
 #include "model.h"      /* this network's constants, beside this file */
 #include <epilogue.h>
 #include <layout.h>
+#include <pieces.h>     /* a Winograd tile row's channel blocks in parts, for few images */
 #include <prefetch.h>   /* the next backward-weights call's gradient block */
 #include <stream.h>     /* streaming stores for large outputs, their fence */
 #include <winograd.h>   /* Winograd F(m x m, 3x3) transforms */

@@ -81,7 +81,11 @@ check "layers hep224_direct-native (batch 1)" layers_on_target hep224_direct nat
 # threads each thread's 6 wait in its group when the left-over one starts)
 # and by tile rows (hsw), direct backward-weights by runs of rows
 # (hep64_direct), batch norm's sums, the first conv by input patches (knl),
-# dropout on unpooled and first convs.
+# dropout on unpooled and first convs. With fewer Winograd tile rows than
+# threads, the forward and both backward passes cut each tile row into
+# parts of its channel blocks (runtime/pieces.h): one block a part (hep64,
+# KB = 2; hep64_bn's batch-norm conv pass), two or one of hsw's four, partial
+# tiles; and the KNL check below, 32 tile rows on 66 threads.
 shared_out() {
     local threads=$1 out; shift
     out=$(OMP_NUM_THREADS=$threads layers_on_target "$@") || { printf '%s\n' "$out"; return 1; }
@@ -96,6 +100,12 @@ check "layers tiny_bn-native, batch norm, 2 images on 3 threads" shared_out 3 ti
 check "layers tiny_bn-native, batch norm, 5 images on 3 threads (3 whole, 2 shared out)" shared_out 3 tiny_bn native 5 ""
 check "layers tiny_flatten-native, dropout unpooled and first, 5 images on 3 threads" shared_out 3 tiny_flatten native 5 ""
 check "layers tiny_winograd8-native, partial tiles, 3 images on 4 threads" shared_out 4 tiny_winograd8 native 3 ""
+check "layers hep64-native, 1 image on 8 threads (tile rows in parts of 1 block)" shared_out 8 hep64 native 1 ""
+check "layers hep64-hsw, 1 image on 9 threads (tile rows in 2 parts of 2 blocks)" shared_out 9 hep64 hsw 1 hsw
+check "layers hep64-hsw, 1 image on 16 threads (tile rows in 4 parts of 1 block)" shared_out 16 hep64 hsw 1 hsw
+check "layers hep64_bn-native, 1 image on 8 threads (batch norm's conv pass in parts)" \
+    shared_out 8 hep64_bn native 1 ""
+check "layers tiny_winograd8-native, partial tiles, 1 image on 8 threads (parts)" shared_out 8 tiny_winograd8 native 1 ""
 arch_check "layers wide_input-knl, the first conv by input patches, 1 image on 3 threads" knl \
     shared_out 3 wide_input knl 1 knl
 # the seed's cori_knl_64.json on one KNL node: 8 images on 66 threads
