@@ -19,19 +19,21 @@
 
 /* The two digests a checkpoint carries (digest.h): `run` of what every
  * load uses (parameters, untrained state, input divisors, step, epoch,
- * seed, settings), `adam` of what only a resume uses (Adam's moments and
- * step), so that test mode checks the first without reading the second. */
+ * seed, settings, and the layer table, which hepcnn-export builds its model
+ * from), `adam` of what only a resume uses (Adam's moments and step), so
+ * that test mode checks the first without reading the second. */
 typedef struct {
     hep_digest run, adam;
 } checkpoint_digests;
 
 /* The run record's part of both digests, after the tensors', in the same
- * order on both sides. */
-static void digest_record(checkpoint_digests *dg, const hep_checkpoint_state *state, long long adam_step)
+ * order on both sides (`layers`: NULL for formats before 4). */
+static void digest_record(checkpoint_digests *dg, const hep_checkpoint_state *state, long long adam_step,
+                          const char *layers)
 {
     const int64_t adam_step64 = adam_step;
     hep_digest_run_record(&dg->run, state->channel_max, (size_t)state->channels, state->step, state->epoch,
-                          state->seed, state->settings);
+                          state->seed, state->settings, layers);
     hep_digest_add(&dg->adam, &adam_step64, sizeof adam_step64);
 }
 
@@ -168,8 +170,8 @@ static int write_run_record(hid_t file, hid_t lcpl, const hep_model_info *info, 
     bad |= write_string_attr(file, "settings", state->settings);
     char *layers = hep_network_json(info);
     bad |= !layers || write_string_attr(file, "network_layers", layers);
+    if (layers) digest_record(dg, state, adam_step, layers);
     free(layers);
-    digest_record(dg, state, adam_step);
     bad |= write_attr(file, "digest", H5T_NATIVE_UINT64, &dg->run.h);
     if (with_adam) bad |= write_attr(file, "adam_digest", H5T_NATIVE_UINT64, &dg->adam.h);
     return bad ? -1 : 0;
@@ -385,20 +387,27 @@ static int read_channel_max(hid_t file, const char *path, const hep_model_info *
     return rc;
 }
 
-/* Format 3 on: the digests of what was read against those written. 0, or
- * -1 with err. */
-static int check_digests(hid_t file, const char *path, checkpoint_digests *dg, const hep_checkpoint_state *state,
-                         long long adam_step, int with_adam, char *err, size_t errlen)
+/* Format 3 on: the digests of what was read against those written (from
+ * format 4 the run digest takes the layer table too). 0, or -1 with err. */
+static int check_digests(hid_t file, const char *path, int format, checkpoint_digests *dg,
+                         const hep_checkpoint_state *state, long long adam_step, int with_adam, char *err,
+                         size_t errlen)
 {
     uint64_t run = 0, adam = 0;
-    digest_record(dg, state, adam_step);
-    if (read_attr(file, "digest", H5T_NATIVE_UINT64, &run) != 0 ||
-        (with_adam && read_attr(file, "adam_digest", H5T_NATIVE_UINT64, &adam) != 0)) {
-        snprintf(err, errlen, "%s: missing attribute 'digest'%s (format 3 writes %s)", path,
-                 with_adam ? " or 'adam_digest'" : "", with_adam ? "both" : "it");
+    char *layers = format >= 4 ? read_string_attr(file, "network_layers") : NULL;
+    if (format >= 4 && !layers) {
+        snprintf(err, errlen, "%s: missing attribute 'network_layers' (format %d writes it)", path, format);
         return -1;
     }
-    const char *what = run != dg->run.h ? "the weights, input divisors, step, seed or settings"
+    digest_record(dg, state, adam_step, layers);
+    free(layers);
+    if (read_attr(file, "digest", H5T_NATIVE_UINT64, &run) != 0 ||
+        (with_adam && read_attr(file, "adam_digest", H5T_NATIVE_UINT64, &adam) != 0)) {
+        snprintf(err, errlen, "%s: missing attribute 'digest'%s (format %d writes %s)", path,
+                 with_adam ? " or 'adam_digest'" : "", format, with_adam ? "both" : "it");
+        return -1;
+    }
+    const char *what = run != dg->run.h                   ? hep_digest_run_contents(format)
                        : with_adam && adam != dg->adam.h ? "Adam's moments or step" : NULL;
     if (!what) return 0;
     snprintf(err, errlen, "%s: %s read back differ from what was written (the checkpoint's digest does not match: "
@@ -428,7 +437,8 @@ static int load(const char *path, hep_model *m, const hep_model_info *info, hep_
         snprintf(err, errlen, "%s: missing attribute 'settings'", path);
         rc = -1;
     }
-    if (rc == 0 && format >= 3) rc = check_digests(file, path, &dg, state, adam_step, adam != NULL, err, errlen);
+    if (rc == 0 && format >= 3)
+        rc = check_digests(file, path, format, &dg, state, adam_step, adam != NULL, err, errlen);
     H5Fclose(file);
     return rc;
 }

@@ -2,8 +2,9 @@
  * atomically (temporary file, fsync, rename, fsync of the folder), so that a
  * kill at any moment leaves the earlier checkpoints intact and loadable.
  *
- * Contents (format version 3; versions 2 and 1, without the digests and
- * version 1 without `settings`, are still read), readable with h5py:
+ * Contents (format version 4; version 3, whose digest leaves out the layer
+ * table, versions 2 and 1, without the digests, and version 1 without
+ * `settings`, are still read), readable with h5py:
  *   <layer>/weight, <layer>/bias        parameters in PyTorch order
  *                                       (conv [out][in][3][3], dense [out][in];
  *                                       batch norm: BatchNorm2d's weight, bias)
@@ -14,10 +15,11 @@
  *   epoch, seed (with the step it is the whole RNG state: the generator is
  *   counter-based), adam_step, config (the effective config as JSON),
  *   settings (the training settings a restart must keep, as JSON: see
- *   settings.h), network_layers (the layer table: network_json.h; not read
- *   back by hepcnn, so files without it still load), digest and adam_digest
- *   (64-bit digests of what a load uses, digest.h: the parameters, state,
- *   channel_max, step, epoch, seed and settings; Adam's moments and step).
+ *   settings.h), network_layers (the layer table: network_json.h; read back
+ *   by hepcnn-export, and by hepcnn only into the digest), digest and
+ *   adam_digest (64-bit digests of what a load uses, digest.h: the
+ *   parameters, state, channel_max, step, epoch, seed, settings and layer
+ *   table; Adam's moments and step).
  *
  * Mid-epoch checkpoints (by checkpoint_steps, checkpoint_minutes or a
  * signal) are kept to the newest checkpoint_keep; epoch ends' and the last
@@ -28,7 +30,7 @@
 #include <model.h>
 #include "optim.h"
 
-#define HEP_CHECKPOINT_FORMAT 3
+#define HEP_CHECKPOINT_FORMAT 4
 
 typedef struct {
     long step;

@@ -38,17 +38,27 @@ static inline void hep_digest_add(hep_digest *d, const void *data, size_t bytes)
 }
 
 /* The run record's part of a checkpoint's `digest`, after its parameters'
- * and untrained state's values: the input divisors, step, epoch, seed and
- * settings, in this order and these widths (the checkpoint writer and
- * reader, and hepcnn-export, all call this one). */
+ * and untrained state's values: the input divisors, step, epoch, seed,
+ * settings and (format 4 on; NULL before) the layer table's text, in this
+ * order and these widths (the checkpoint writer and reader, and
+ * hepcnn-export, all call this one). */
 static inline void hep_digest_run_record(hep_digest *d, const float *channel_max, size_t channels, int64_t step,
-                                         int32_t epoch, uint64_t seed, const char *settings)
+                                         int32_t epoch, uint64_t seed, const char *settings, const char *layers)
 {
     hep_digest_add(d, channel_max, sizeof(float) * channels);
     hep_digest_add(d, &step, sizeof step);
     hep_digest_add(d, &epoch, sizeof epoch);
     hep_digest_add(d, &seed, sizeof seed);
     if (settings) hep_digest_add(d, settings, strlen(settings));
+    if (layers) hep_digest_add(d, layers, strlen(layers));
+}
+
+/* What a checkpoint of `format` (3 on) has in its `digest`, for the message
+ * when it does not match. */
+static inline const char *hep_digest_run_contents(int format)
+{
+    return format >= 4 ? "the weights, input divisors, step, seed, settings or layer table"
+                       : "the weights, input divisors, step, seed or settings";
 }
 
 #endif

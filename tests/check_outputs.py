@@ -80,7 +80,7 @@ def cuts(pred, log):
 
 def checkpoint(path, network):
     f = h5py.File(path)
-    assert f.attrs["format_version"] == 3
+    assert f.attrs["format_version"] == 4
     name = f.attrs["network"]
     name = name.decode() if isinstance(name, bytes) else str(name)
     assert name == network, name

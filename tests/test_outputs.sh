@@ -147,7 +147,7 @@ swapped_chunks() {
 import sys, h5py
 p = sys.argv[1]
 with h5py.File(p, "r") as f:
-    assert f.attrs["format_version"] == 3 and "digest" in f.attrs and "adam_digest" in f.attrs
+    assert f.attrs["format_version"] == 4 and "digest" in f.attrs and "adam_digest" in f.attrs
     a, b = (f[n].id.get_chunk_info(0) for n in ("conv1/weight", "adam/m/conv1/weight"))
 assert a.size == b.size
 d = bytearray(open(p, "rb").read())
@@ -156,11 +156,11 @@ d[a.byte_offset:a.byte_offset + a.size], d[b.byte_offset:b.byte_offset + b.size]
 open(p, "wb").write(d)
 with h5py.File(p, "r") as f:
     f["conv1/weight"][()], f["adam/m/conv1/weight"][()]   # both checksums hold' "$O/swap/models/model-4.h5" || return 1
-    expect_fail "model-4.h5: the weights, input divisors, step, seed or settings read back differ from what was written (the checkpoint's digest does not match: altered on disk?); the previous checkpoint is step 2" \
+    expect_fail "model-4.h5: the weights, input divisors, step, seed, settings or layer table read back differ from what was written (the checkpoint's digest does not match: altered on disk?); the previous checkpoint is step 2" \
         "${RUN[@]}" --outputpath="$O/swap" --trainsamples=32 --num_epochs=3 || return 1
-    expect_fail "model-4.h5: the weights, input divisors, step, seed or settings read back differ" \
+    expect_fail "model-4.h5: the weights, input divisors, step, seed, settings or layer table read back differ" \
         "${RUN[@]}" --outputpath="$O/swap" --mode=test || return 1
-    expect_fail "model-4.h5: the weights, input divisors, step, seed or settings read back differ" \
+    expect_fail "model-4.h5: the weights, input divisors, step, seed, settings or layer table read back differ" \
         bin/hepcnn-export "$O/swap/models/model-4.h5" "$O/swap.onnx" || return 1
     [ ! -e "$O/swap.onnx" ] || return 1
     cp "$O/swap.h5" "$O/swap/models/model-4.h5"
@@ -174,6 +174,52 @@ with h5py.File(sys.argv[1], "r+") as f:
         grep -q "resuming from .*model-4.h5" "$O/swap.out"
 }
 check "outputs: chunks swapped between datasets (checksums intact) are refused by the digests (resume, test mode, ONNX export); format 2 still resumes" swapped_chunks
+
+# The layer table (network_layers), which hepcnn-export builds its model
+# from, is in the digest from format 4: the checkpoint exports, and with one
+# byte of the table altered (the input's height 64 -> 62, as a mutated
+# checkpoint once exported) is refused by the export and by a resume. A format 3 file, whose digest ends before the
+# table, still resumes: made from a format 4 one by undoing the table's
+# steps of the digest (each multiplies by an odd number, so each inverts).
+layer_table_digest() {
+    rm -rf "$O/table"
+    "${RUN[@]}" --outputpath="$O/table" --trainsamples=32 --num_epochs=2 > /dev/null || return 1
+    local ckpt=$O/table/models/model-4.h5
+    cp "$ckpt" "$O/table.h5"
+    bin/hepcnn-export "$ckpt" "$O/table-unaltered.onnx" > /dev/null || return 1
+    $PY -c '
+import sys, h5py, numpy as np
+with h5py.File(sys.argv[1], "r+") as f:
+    t = f.attrs["network_layers"]
+    t = t.decode() if isinstance(t, bytes) else str(t)
+    assert "\"input\":[3,64,64]" in t
+    del f.attrs["network_layers"]
+    f.attrs["network_layers"] = np.bytes_(t.replace("\"input\":[3,64,64]", "\"input\":[3,62,64]"))' "$ckpt" || return 1
+    expect_fail "model-4.h5: the weights, input divisors, step, seed, settings or layer table read back differ" \
+        bin/hepcnn-export "$ckpt" "$O/table.onnx" || return 1
+    [ ! -e "$O/table.onnx" ] || return 1
+    expect_fail "model-4.h5: the weights, input divisors, step, seed, settings or layer table read back differ" \
+        "${RUN[@]}" --outputpath="$O/table" --trainsamples=32 --num_epochs=3 || return 1
+    cp "$O/table.h5" "$ckpt"
+    $PY -c '
+import sys, h5py, numpy as np
+PRIME, MASK = 1099511628211, (1 << 64) - 1
+with h5py.File(sys.argv[1], "r+") as f:
+    t = f.attrs["network_layers"]
+    t = t if isinstance(t, bytes) else str(t).encode()
+    n = len(t) // 4 * 4
+    steps = [int.from_bytes(t[i:i + 4], "little") for i in range(0, n, 4)] + list(t[n:])
+    h, inverse = int(f.attrs["digest"]), pow(PRIME, -1, 1 << 64)
+    for word in reversed(steps):
+        h = ((h * inverse) & MASK) ^ word
+    f.attrs["format_version"] = np.int32(3)
+    f.attrs["digest"] = np.uint64(h)' "$ckpt" || return 1
+    bin/hepcnn-export "$ckpt" "$O/table.onnx" > /dev/null &&
+        "${RUN[@]}" --outputpath="$O/table" --trainsamples=32 --num_epochs=3 > "$O/table.out" &&
+        grep -q "resuming from .*model-4.h5" "$O/table.out"
+}
+check "outputs: an altered layer table is refused by the digest (ONNX export, resume); format 3 still exports and resumes" \
+    layer_table_digest
 # Mutated copies of a first epoch's checkpoint (bytes of HDF5's headers and
 # chunk index overwritten, the file cut short): each is refused naming it,
 # or resumes to weights bitwise those of the unaltered checkpoint.

@@ -296,8 +296,10 @@ static void require_number_attr(exporter *e, const char *name, hid_t type, void 
  * filter message, which made a damaged checkpoint export other weights.
  * The digest takes every parameter in the layer table's order (a layer's
  * weight and bias, then its batch norm's), then the running averages, then
- * the run record; an export reads the same values, so it checks the same. */
-static void check_digest(exporter *e, const cJSON *layers)
+ * the run record, with the table's own text from format 4 on (a byte
+ * altered in it made an export of another input shape); an export reads
+ * the same values, so it checks the same. */
+static void check_digest(exporter *e, const char *table, const cJSON *layers)
 {
     int format = 0;
     if (read_number_attr(e, "format_version", H5T_NATIVE_INT, &format) != 0)
@@ -324,12 +326,12 @@ static void check_digest(exporter *e, const cJSON *layers)
     require_number_attr(e, "seed", H5T_NATIVE_ULLONG, &seed);
     require_number_attr(e, "digest", H5T_NATIVE_UINT64, &written);
     char *settings = read_string_attr(e, "settings", "format 3 checkpoints have it");
-    hep_digest_run_record(&d, channel_max, channels, step, epoch, seed, settings);
+    hep_digest_run_record(&d, channel_max, channels, step, epoch, seed, settings, format >= 4 ? table : NULL);
     free(settings);
     free(channel_max);
     if (d.h != written)
-        die("%s: the weights, input divisors, step, seed or settings read back differ from what was written "
-            "(the checkpoint's digest does not match: altered on disk?)", e->ckpt);
+        die("%s: %s read back differ from what was written (the checkpoint's digest does not match: altered on "
+            "disk?)", e->ckpt, hep_digest_run_contents(format));
 }
 
 int main(int argc, char **argv)
@@ -352,7 +354,7 @@ int main(int argc, char **argv)
     int classes = (int)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(net, "classes"));
     if (!cJSON_IsArray(input) || cJSON_GetArraySize(input) != 3 || !cJSON_IsArray(layers) || classes < 2)
         die("%s: attribute 'network_layers' is not a hepcnn layer table", e.ckpt);
-    check_digest(&e, layers);
+    check_digest(&e, text, layers);
     int in[3];
     for (int i = 0; i < 3; i++) in[i] = (int)cJSON_GetNumberValue(cJSON_GetArrayItem(input, i));
 
