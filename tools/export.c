@@ -288,7 +288,7 @@ static void digest_tensors(exporter *e, hep_digest *d, const cJSON *o, const cha
 static void require_number_attr(exporter *e, const char *name, hid_t type, void *value)
 {
     if (read_number_attr(e, name, type, value) != 0)
-        die("%s: no attribute '%s' (format 3 checkpoints have it)", e->ckpt, name);
+        die("%s: no attribute '%s' (checkpoints of format 3 on have it)", e->ckpt, name);
 }
 
 /* A checkpoint of format 3 on carries a digest of what a run reads back
@@ -325,7 +325,7 @@ static void check_digest(exporter *e, const char *table, const cJSON *layers)
     require_number_attr(e, "epoch", H5T_NATIVE_INT, &epoch);
     require_number_attr(e, "seed", H5T_NATIVE_ULLONG, &seed);
     require_number_attr(e, "digest", H5T_NATIVE_UINT64, &written);
-    char *settings = read_string_attr(e, "settings", "format 3 checkpoints have it");
+    char *settings = read_string_attr(e, "settings", "checkpoints of format 3 on have it");
     hep_digest_run_record(&d, channel_max, channels, step, epoch, seed, settings, format >= 4 ? table : NULL);
     free(settings);
     free(channel_max);
