@@ -112,6 +112,12 @@ build/test_loader: tests/test_loader.c runtime/loader.c runtime/row_order.c runt
 	@echo "  LD    $@"
 	@$(CC) $(BASE_CFLAGS) $(CFLAGS) tests/test_loader.c runtime/loader.c runtime/row_order.c runtime/h5files.c runtime/util.c -o $@ $(HDF5_LIBS) -lpthread -lm
 
+# How a Winograd tile row is cut into parts for many threads (runtime/pieces.h).
+build/test_pieces: tests/test_pieces.c runtime/pieces.h
+	@mkdir -p build
+	@echo "  LD    $@"
+	@$(CC) $(BASE_CFLAGS) $(CFLAGS) tests/test_pieces.c -o $@
+
 # The memory check's reading of /proc and cgroups, on made-up trees.
 build/test_memory: tests/test_memory.c runtime/memory.c runtime/util.c runtime/memory.h runtime/util.h
 	@mkdir -p build

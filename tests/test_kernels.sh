@@ -100,6 +100,8 @@ check "layers tiny_bn-native, batch norm, 2 images on 3 threads" shared_out 3 ti
 check "layers tiny_bn-native, batch norm, 5 images on 3 threads (3 whole, 2 shared out)" shared_out 3 tiny_bn native 5 ""
 check "layers tiny_flatten-native, dropout unpooled and first, 5 images on 3 threads" shared_out 3 tiny_flatten native 5 ""
 check "layers tiny_winograd8-native, partial tiles, 3 images on 4 threads" shared_out 4 tiny_winograd8 native 3 ""
+check "pieces: a tile row stays whole with enough of them, is cut for many threads, its parts cover its blocks" \
+    bash -c 'make --no-print-directory -s build/test_pieces && build/test_pieces'
 check "layers hep64-native, 1 image on 8 threads (tile rows in parts of 1 block)" shared_out 8 hep64 native 1 ""
 check "layers hep64-hsw, 1 image on 9 threads (tile rows in 2 parts of 2 blocks)" shared_out 9 hep64 hsw 1 hsw
 check "layers hep64-hsw, 1 image on 16 threads (tile rows in 4 parts of 1 block)" shared_out 16 hep64 hsw 1 hsw
