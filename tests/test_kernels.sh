@@ -84,8 +84,8 @@ check "layers hep224_direct-native (batch 1)" layers_on_target hep224_direct nat
 # dropout on unpooled and first convs. With fewer Winograd tile rows than
 # threads, the forward and both backward passes cut each tile row into
 # parts of its channel blocks (runtime/pieces.h): one block a part (hep64,
-# KB = 2; hep64_bn's batch-norm conv pass), two or one of hsw's four, partial
-# tiles; and the KNL check below, 32 tile rows on 66 threads.
+# KB = 2; hep64_bn's batch-norm conv pass), one or two of hsw's four,
+# partial tiles; and the KNL check below, 32 tile rows on 66 threads.
 shared_out() {
     local threads=$1 out; shift
     out=$(OMP_NUM_THREADS=$threads layers_on_target "$@") || { printf '%s\n' "$out"; return 1; }
@@ -103,8 +103,8 @@ check "layers tiny_winograd8-native, partial tiles, 3 images on 4 threads" share
 check "pieces: a tile row stays whole with enough of them, is cut for many threads, its parts cover its blocks" \
     bash -c 'make --no-print-directory -s build/test_pieces && build/test_pieces'
 check "layers hep64-native, 1 image on 8 threads (tile rows in parts of 1 block)" shared_out 8 hep64 native 1 ""
-check "layers hep64-hsw, 1 image on 9 threads (tile rows in 2 parts of 2 blocks)" shared_out 9 hep64 hsw 1 hsw
-check "layers hep64-hsw, 1 image on 16 threads (tile rows in 4 parts of 1 block)" shared_out 16 hep64 hsw 1 hsw
+check "layers hep64-hsw, 1 image on 9 threads (conv3's tile rows in 2 parts of its 4 blocks)" shared_out 9 hep64 hsw 1 hsw
+check "layers hep64-hsw, 1 image on 16 threads (conv2's tile rows in 2 parts, conv3's in 4)" shared_out 16 hep64 hsw 1 hsw
 check "layers hep64_bn-native, 1 image on 8 threads (batch norm's conv pass in parts)" \
     shared_out 8 hep64_bn native 1 ""
 check "layers tiny_winograd8-native, partial tiles, 1 image on 8 threads (parts)" shared_out 8 tiny_winograd8 native 1 ""
