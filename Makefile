@@ -240,7 +240,7 @@ build/fuzz/fuzz_config: $(FUZZ_CONFIG_SRC) runtime/config.h runtime/lr_schedule.
 	  build/hep64-native/model.o -o $@ -lcjson -lxsmm -lxsmmnoblas -fopenmp -lpthread -lm -ldl
 fuzz: build/fuzz/fuzz_config
 	@mkdir -p build/fuzz/config-corpus && cp configs/*.json build/fuzz/config-corpus/
-	@cd build/fuzz && ASAN_OPTIONS=detect_leaks=0 ./fuzz_config config-corpus -max_total_time=$(FUZZ_SECONDS) \
+	@cd build/fuzz && ASAN_OPTIONS=detect_leaks=1 ./fuzz_config config-corpus -max_total_time=$(FUZZ_SECONDS) \
 	  -max_len=4096 -rss_limit_mb=12000 -malloc_limit_mb=1024 -print_final_stats=1 > fuzz_config.log 2>&1; \
 	  rc=$$?; grep -E '^stat::(number_of_executed|new_units)|ERROR|SUMMARY|artifact' fuzz_config.log; \
 	  echo "config fuzzing: exit $$rc (log: build/fuzz/fuzz_config.log)"; exit $$rc

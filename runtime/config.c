@@ -209,7 +209,7 @@ static const char *json_lrate(const cJSON *item, hep_lr_schedule *lr, const char
         return "a positive number or a schedule {\"mode\", \"power\", \"learning_rate_params\"}";
     char *text = cJSON_PrintUnformatted(item);
     const char *want = hep_lr_parse_json(lr, text, detail, sizeof detail);
-    free(text);
+    cJSON_free(text);
     if (want) hep_fatal("%s: key '%s': expected %s%s", path, name, want, detail);
     return NULL;
 }
@@ -271,26 +271,33 @@ static void set_from_json(hep_config *cfg, const char *path, const char *prefix,
     }
 }
 
+/* The whole file, NUL-terminated. The file is closed and the buffer freed
+ * before a failure is reported (the config fuzzer's hep_fatal returns). */
 static char *read_text(const char *path)
 {
     FILE *f = fopen(path, "rb");
     if (!f) hep_fatal("cannot open config file %s: %s", path, strerror(errno));
     size_t cap = 4096, len = 0;
     char *buf = hep_xmalloc(cap, "the config file");
+    int too_large = 0, out_of_memory = 0;
     for (;;) {
         size_t got = fread(buf + len, 1, cap - len - 1, f);
         len += got;
         if (got == 0) break;
         if (len + 1 == cap) {
-            if (cap > (64u << 20)) hep_fatal("%s: config file larger than 64 MiB", path);
-            cap *= 2;
-            char *nb = realloc(buf, cap);
-            if (!nb) hep_fatal("out of memory reading %s", path);
+            if ((too_large = cap > (64u << 20))) break;
+            char *nb = realloc(buf, cap * 2);
+            if ((out_of_memory = !nb)) break;
             buf = nb;
+            cap *= 2;
         }
     }
-    if (ferror(f)) hep_fatal("error reading config file %s: %s", path, strerror(errno));
+    const int read_error = ferror(f), err = errno;
     fclose(f);
+    if (too_large || out_of_memory || read_error) free(buf);
+    if (too_large) hep_fatal("%s: config file larger than 64 MiB", path);
+    if (out_of_memory) hep_fatal("out of memory reading %s", path);
+    if (read_error) hep_fatal("error reading config file %s: %s", path, strerror(err));
     buf[len] = '\0';
     return buf;
 }
@@ -399,25 +406,27 @@ static void note_no_effect(const hep_config *cfg)
 }
 
 /* The config file's keys into cfg; a malformed file names its line and
- * column. */
+ * column. The text is freed before anything can fail: the config fuzzer's
+ * hep_fatal returns to it, past this function's frees. */
 static void load_file(hep_config *cfg, const char *path)
 {
-    char *text = read_text(path);
+    char *text = read_text(path), near[32] = "";
     const char *err_at = NULL;
     cJSON *root = cJSON_ParseWithOpts(text, &err_at, 1);
+    int line = 1, col = 1;
     if (!root) {
-        int line = 1, col = 1;
         const char *at = err_at ? err_at : text;
         for (const char *p = text; p < at && *p; p++) {
             if (*p == '\n') { line++; col = 1; } else col++;
         }
         int shown = (int)strcspn(at, "\r\n");
-        hep_fatal("%s:%d:%d: malformed JSON near \"%.*s\"", path, line, col, shown > 24 ? 24 : shown, at);
+        snprintf(near, sizeof near, "%.*s", shown > 24 ? 24 : shown, at);
     }
+    free(text);
+    if (!root) hep_fatal("%s:%d:%d: malformed JSON near \"%s\"", path, line, col, near);
     if (!cJSON_IsObject(root)) hep_fatal("%s: expected a JSON object at the top level", path);
     set_from_json(cfg, path, "", root);
     cJSON_Delete(root);
-    free(text);
 }
 
 /* One --KEY=VALUE (or --KEY for a boolean) of the command line into cfg. */
