@@ -226,8 +226,8 @@ lint:
 	luacheck gen
 
 # Fuzzing for developers (clang with libFuzzer: make deps installs it): the run
-# configuration parser under libFuzzer with ASan and UBSan for FUZZ_SECONDS,
-# then FUZZ_NETWORKS mutated network files through the generator and
+# configuration parser under libFuzzer with ASan, UBSan and leak checks for
+# FUZZ_SECONDS, then FUZZ_NETWORKS mutated network files through the generator and
 # FUZZ_H5 mutated HDF5 data files through a training run and as many
 # mutated checkpoints through a resumed one and through hepcnn-export.
 FUZZ_SECONDS ?= 60

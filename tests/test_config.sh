@@ -180,9 +180,10 @@ for c in configs/cori_*.json; do
     check "project config $c on $net-native" seed_runs bin/$net-native "$c"
 done
 
-# The config parser under libFuzzer with ASan and UBSan (`make fuzz`'s
-# target, for a few seconds, with a few mutated network and data files):
-# it must build against the runtime as it is, and no input may crash it.
+# The config parser under libFuzzer with ASan, UBSan and leak checks
+# (`make fuzz`'s target, for a few seconds, with a few mutated network and
+# data files): it must build against the runtime as it is, and no input may
+# crash it or leave memory allocated.
 # Needs clang with libFuzzer (make deps installs it).
 libfuzzer_available() {
     printf 'int LLVMFuzzerTestOneInput(const unsigned char *d, unsigned long n) { (void)d; (void)n; return 0; }\n' \
@@ -190,8 +191,8 @@ libfuzzer_available() {
     command -v clang >/dev/null && clang -fsanitize=fuzzer "$CFG/probe_fuzzer.c" -o "$CFG/probe_fuzzer" 2>/dev/null
 }
 if libfuzzer_available; then
-    check "fuzz: the config parser under libFuzzer, ASan and UBSan for 10 s (make fuzz)" \
+    check "fuzz: the config parser under libFuzzer, ASan, UBSan and leak checks for 10 s (make fuzz)" \
         make --no-print-directory fuzz FUZZ_SECONDS=10 FUZZ_NETWORKS=20 FUZZ_H5=4
 else
-    skip "fuzz: the config parser under libFuzzer, ASan and UBSan for 10 s (make fuzz)" "no clang with libFuzzer (apt-get install clang)"
+    skip "fuzz: the config parser under libFuzzer, ASan, UBSan and leak checks for 10 s (make fuzz)" "no clang with libFuzzer (apt-get install clang)"
 fi
