@@ -105,6 +105,7 @@ local function apply_tuning(op, tuning, net)
   end
   if entry.bwc then op.tuned_bwc, op.tuned_bwc_where, op.tuned_bwc_src = entry.bwc, where, tuning.path end
   if entry.wg then op.tuned_wg, op.tuned_wg_where, op.tuned_wg_src = entry.wg, where, tuning.path end
+  if entry.wfg then op.tuned_wfg, op.tuned_wfg_where, op.tuned_wfg_src = entry.wfg, where, tuning.path end
   if entry.bwd_w_code then
     op.tuned_bwd_w_code, op.tuned_bwd_w_code_where, op.tuned_bwd_w_code_src = entry.bwd_w_code, where, tuning.path
   end
@@ -224,6 +225,32 @@ local function choose_call_rows(op, net, arch)
       op.BWR, op.name, net.file, op.line or 0)
   end
   op.BWC, op.BWC_src = bwc, op.tuned_bwc_src
+  return nil
+end
+
+--- The Winograd forward's group of whole tile rows (WFG): the tuning
+-- file's wfg, else 1 (chunks of one tile row, templates/conv_winograd.c).
+-- A group serves each block of the transformed weights, read back from
+-- beyond L2 for every chunk, to WFG rows of tiles: on a host whose L3 is
+-- slow that read bounds the products (hep64's F(8x8) conv2 forward on an
+-- Intel host, 4 tiles a chunk: 38-43 ms a batch, 28-31 by whole images of
+-- 16 tiles). The default stays 1 where the tuner has not measured it: on a
+-- 1 MiB L2 the larger scratch (V and M for the group) may not fit.
+-- Returns an error naming the file and key, or nil.
+local function choose_forward_group(op, net)
+  op.WFG, op.WFG_src = 1, "default"
+  local wfg = op.tuned_wfg
+  if not wfg or op.algorithm ~= "auto" then return nil end
+  if not op.wino_fwd then
+    return string.format("%s.wfg = %d: layer %s (%s:%d) has a direct forward pass (wfg is for Winograd's)",
+      op.tuned_wfg_where, wfg, op.name, net.file, op.line or 0)
+  end
+  local TH = M.tiles_along(op.H, op.wino)
+  if TH % wfg ~= 0 then
+    return string.format("%s.wfg = %d: layer %s's Winograd F(%dx%d) has %d tile rows (%s:%d); wfg must divide them",
+      op.tuned_wfg_where, wfg, op.name, op.wino, op.wino, TH, net.file, op.line or 0)
+  end
+  op.WFG, op.WFG_src = wfg, op.tuned_wfg_src
   return nil
 end
 
@@ -596,7 +623,7 @@ local function plan_conv(op, B, net, arch, tuning)
   local err = apply_tuning(op, tuning, net)
   if err then return err end
   choose_algorithm(op, net)
-  return choose_winograd_group(op, net, arch) or choose_call_rows(op, net, arch)
+  return choose_forward_group(op, net) or choose_winograd_group(op, net, arch) or choose_call_rows(op, net, arch)
 end
 
 function M.infer(net, arch, tuning)

@@ -195,7 +195,8 @@ local function write_file(ctx, best, block, steps_by_block)
   for _, op in ipairs(ctx.convs) do
     local v = best.values[op.name]
     local passes = plan.passes_of(v)
-    t.convs[tuning.key(op, block)] = { wc = v.wc, bwr = v.bwr, bwc = v.bwc, wg = v.wg, bwd_w_code = v.bwd_w_code,
+    t.convs[tuning.key(op, block)] = { wc = v.wc, bwr = v.bwr, bwc = v.bwc, wg = v.wg, wfg = v.wfg,
+      bwd_w_code = v.bwd_w_code,
       forward = passes.forward,
       backward_data = passes.backward_data, backward_weights = passes.backward_weights,
       why = string.format("%s: %s (%s)", op.name, best.why[op.name], host) }
@@ -251,11 +252,12 @@ io.write(string.format("make tune: block %d, %.1f ms/step -> %s\n", best_block, 
 for _, op in ipairs(convs) do
   local v = best.values[op.name]
   local passes = plan.passes_of(v)
-  io.write(string.format("  %-8s width chunk %-3d backward rows %-3d (defaults %d, %d)%s%s%s; %s, %s, %s (default %s)\n",
+  io.write(string.format("  %-8s width chunk %-3d backward rows %-3d (defaults %d, %d)%s%s%s%s; %s, %s, %s (default %s)\n",
     op.name, v.wc, v.bwr, op.WC, op.BWR,
     v.bwc and string.format(", rows per backward-weights call %d (default %d)", v.bwc, op.BWC) or "",
     v.wg and string.format(", Winograd groups %d (default %d)", v.wg,
       shapes.default_group(op, shapes.WINOGRAD_TILE[passes.backward_weights])) or "",
     v.bwd_w_code and ", Winograd backward-weights as AVX2 code" or "",
+    v.wfg and string.format(", Winograd forward groups of %d tile rows (default 1)", v.wfg) or "",
     passes.forward, passes.backward_data, passes.backward_weights, op.passes.forward))
 end

@@ -12,6 +12,9 @@
 --     a conv whose default backward-weights is Winograd: about half and
 --     double the default (valid: divides the tile rows, or any count up to
 --     the scratch's bound where the layer ends in partial tiles);
+--   Winograd forward groups (whole tile rows whose tiles go through one
+--     product call), for a conv whose default forward is Winograd: up to 2
+--     and up to 4 tile rows (valid: divides the tile rows);
 --   algorithm: direct, Winograd F(2x2), F(4x4) and F(6x6) in every pass,
 --     where each fits, partial tiles included (the default is the cost
 --     model's, gen/shapes.lua), for a conv whose network file leaves it
@@ -21,7 +24,8 @@
 -- backward-weights time, the rows per call and the group with the least
 -- backward-weights time (each kept only while backward-weights keeps the
 -- default's algorithm, the call rows only while they divide the chosen
--- band), and per pass the faster of direct and one Winograd
+-- band), the forward group with the least forward time (kept only while
+-- the forward keeps the default's algorithm), and per pass the faster of direct and one Winograd
 -- tile (choose_passes); that combination is timed as a whole. Where a
 -- conv's backward-weights took another Winograd tile than the default's, a
 -- second round times that tile's groups (regroup_candidates) over the
@@ -110,9 +114,27 @@ local function algo_for(op, algo)
   return algo
 end
 
--- The backward-weights knobs, each with the words its notes use.
-local KNOBS = { { key = "bwc", what = "rows per call" }, { key = "wg", what = "Winograd group (tile rows)" },
-                { key = "bwd_w_code", what = "code" } }
+-- The optional knobs, each with the pass whose time judges it (1 forward,
+-- 3 backward-weights) and the words its notes use.
+local KNOBS = { { key = "bwc", pass = 3, what = "rows per call" },
+                { key = "wg", pass = 3, what = "Winograd group (tile rows)" },
+                { key = "bwd_w_code", pass = 3, what = "code" },
+                { key = "wfg", pass = 1, what = "Winograd forward group (tile rows)" } }
+local PASS_WORDS = { "forward", "backward-data", "backward-weights" }
+
+--- The Winograd forward group (whole tile rows, gen/shapes.lua's
+-- choose_forward_group) of at most `most` rows: the largest divisor of the
+-- tile rows up to it; nil (the default, 1) for a conv whose default forward is
+-- direct or named by its network file, or when only 1 divides.
+local function forward_group(op, most)
+  local T = shapes.WINOGRAD_TILE[op.passes.forward]
+  if not T or (op.algorithm and op.algorithm ~= "auto") then return nil end
+  local rows = shapes.tiles_along(op.H, T)
+  for g = math.min(most, rows), 2, -1 do
+    if rows % g == 0 then return g end
+  end
+  return nil
+end
 
 --- Whether candidate values v leave every knob but `except` at the defaults' d.
 function M.knobs_default(v, d, except)
@@ -127,12 +149,12 @@ end
 -- nil: the generator's defaults), the defaults first; candidates equal to
 -- the defaults are left out.
 function M.candidates(arch, convs)
-  local function make(name, wc_of, bwr_of, algo_of, wg_of, bwc_of, code_of)
+  local function make(name, wc_of, bwr_of, algo_of, wg_of, bwc_of, code_of, wfg_of)
     local c = { name = name, values = {} }
     for _, op in ipairs(convs) do
       c.values[op.name] = { wc = wc_of(op), bwr = bwr_of(op), algo = algo_of and algo_of(op) or op.passes.forward,
                             wg = wg_of and wg_of(op) or nil, bwc = bwc_of and bwc_of(op) or nil,
-                            bwd_w_code = code_of and code_of(op) or nil }
+                            bwd_w_code = code_of and code_of(op) or nil, wfg = wfg_of and wfg_of(op) or nil }
     end
     return c
   end
@@ -167,6 +189,17 @@ function M.candidates(arch, convs)
   if arch.vector_floats == 16 then
     add(make("Winograd backward-weights as AVX2 code", default_wc, default_bwr, nil, nil, nil,
       function(op) return op.wino_bwd_w and op.algorithm == "auto" and "avx2" or nil end))
+  end
+  -- Winograd forward groups of about 2 and 4 tile rows (the second only
+  -- where it differs from the first)
+  local two
+  for _, most in ipairs({ 2, 4 }) do
+    local c = make(string.format("Winograd forward groups of up to %d tile rows", most), default_wc, default_bwr, nil,
+      nil, nil, nil, function(op) return forward_group(op, most) end)
+    local same = two ~= nil
+    for _, op in ipairs(convs) do same = same and two.values[op.name].wfg == c.values[op.name].wfg end
+    if not same then add(c) end
+    two = two or c
   end
   for _, algo in ipairs(ALGORITHMS) do
     add(make(algo .. " where it fits", default_wc, default_bwr, function(op) return algo_for(op, algo) end))
@@ -231,8 +264,9 @@ local function knob_time(k, value, i, time)
   if i > 1 and time < k.cost then k.best, k.cost = value, time end
 end
 
-local function knob_notes(k, what)
-  return #k.notes > 1 and string.format("backward-weights ms by %s %s; ", what, table.concat(k.notes, ", ")) or ""
+local function knob_notes(k, kn)
+  return #k.notes > 1 and string.format("%s ms by %s %s; ", PASS_WORDS[kn.pass], kn.what, table.concat(k.notes, ", "))
+    or ""
 end
 
 --- Per conv, the fastest width chunk, rows, call rows, Winograd group and algorithms over the timed
@@ -246,7 +280,7 @@ function M.choose(convs, cands, timings, margin)
     local best_wc, best_bwr = d.wc, d.bwr
     local wc_cost, bwr_cost = (t0[1] + t0[2]) * (1 - margin), (t0[2] + t0[3]) * (1 - margin)
     local knobs = {}
-    for _, kn in ipairs(KNOBS) do knobs[kn.key] = knob(t0[3] * (1 - margin)) end
+    for _, kn in ipairs(KNOBS) do knobs[kn.key] = knob(t0[kn.pass] * (1 - margin)) end
     local seen_wc, seen_bwr, notes_wc, notes_bwr, by_algo, notes_algo = {}, {}, {}, {}, {}, {}
     for i, c in ipairs(cands) do
       local v, t = c.values[op.name], timings[i].layers[op.name]
@@ -266,7 +300,7 @@ function M.choose(convs, cands, timings, margin)
       local blocking = same_algo and v.wc == d.wc and v.bwr == d.bwr
       for _, kn in ipairs(KNOBS) do
         if blocking and M.knobs_default(v, d, kn.key) and (v[kn.key] or i == 1) then
-          knob_time(knobs[kn.key], v[kn.key], i, t[3])
+          knob_time(knobs[kn.key], v[kn.key], i, t[kn.pass])
         end
       end
       if v.wc == d.wc and v.bwr == d.bwr and same_knobs and not by_algo[v.algo] then
@@ -279,10 +313,12 @@ function M.choose(convs, cands, timings, margin)
     local same_bwd_w = passes.backward_weights == d.algo
     local bwc = knobs.bwc.best
     local best_bwc = same_bwd_w and bwc and best_bwr % bwc == 0 and bwc or nil
+    -- the forward group likewise, only while the forward keeps the default's algorithm
     chosen[op.name] = { wc = best_wc, bwr = best_bwr, bwc = best_bwc, wg = same_bwd_w and knobs.wg.best or nil,
-                        bwd_w_code = same_bwd_w and knobs.bwd_w_code.best or nil, passes = passes }
+                        bwd_w_code = same_bwd_w and knobs.bwd_w_code.best or nil,
+                        wfg = passes.forward == d.algo and knobs.wfg.best or nil, passes = passes }
     local notes_knobs = {}
-    for _, kn in ipairs(KNOBS) do notes_knobs[#notes_knobs + 1] = knob_notes(knobs[kn.key], kn.what) end
+    for _, kn in ipairs(KNOBS) do notes_knobs[#notes_knobs + 1] = knob_notes(knobs[kn.key], kn) end
     why[op.name] = string.format("forward + backward-data ms by width chunk %s; backward ms by rows %s; %s"
       .. "forward/backward-data/backward-weights ms by algorithm: %s",
       table.concat(notes_wc, ", "), table.concat(notes_bwr, ", "), table.concat(notes_knobs),
@@ -390,7 +426,7 @@ function M.render(arch, net_name, block, convs, values)
   local t = { arch = arch.name, networks = { [net_name] = { block = block } }, convs = {} }
   for _, op in ipairs(convs) do
     local v = values[op.name]
-    local e = { wc = v.wc, bwr = v.bwr, bwc = v.bwc, wg = v.wg, bwd_w_code = v.bwd_w_code }
+    local e = { wc = v.wc, bwr = v.bwr, bwc = v.bwc, wg = v.wg, wfg = v.wfg, bwd_w_code = v.bwd_w_code }
     for pass, algo in pairs(M.passes_of(v)) do e[pass] = algo end
     t.convs[tuning.key(op, block)] = e
   end

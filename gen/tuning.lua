@@ -22,7 +22,10 @@
 -- their products (at most the layer's tile rows, or a multiple of them: the
 -- tiles of that many whole images, at most 224; unused where the network
 -- file names the conv's algorithm, as it was measured for the entry's own
--- tile); bwd_w_code (optional, for a Winograd backward-weights pass of an
+-- tile); wfg (optional, for a Winograd forward pass): whole tile rows of an
+-- image transformed together, so that one product call per position and
+-- block takes all their tiles (divides the layer's tile rows; unused where
+-- the network file names the algorithm, as wg); bwd_w_code (optional, for a Winograd backward-weights pass of an
 -- AVX-512 arch): "avx2" JITs its products as AVX2 code (on a Zen 4 core the
 -- 32x32 blocks' AVX2 kernel was the faster); forward, backward_data,
 -- backward_weights: the algorithm of each pass, for a conv whose network
@@ -72,9 +75,11 @@ function M.load(path)
   for key, c in pairs(t.convs or {}) do
     if type(c) ~= "table" or (c.wc ~= nil and not is_pos_int(c.wc)) or (c.bwr ~= nil and not is_pos_int(c.bwr))
         or (c.bwc ~= nil and not is_pos_int(c.bwc)) or (c.wg ~= nil and not is_pos_int(c.wg))
-        or (c.bwd_w_code ~= nil and c.bwd_w_code ~= "avx2") or (c.why ~= nil and type(c.why) ~= "string") then
+        or (c.wfg ~= nil and not is_pos_int(c.wfg)) or (c.bwd_w_code ~= nil and c.bwd_w_code ~= "avx2")
+        or (c.why ~= nil and type(c.why) ~= "string") then
       return nil, string.format("%s: convs[%q]: expected { wc = <positive integer>, bwr = <positive integer>, "
-        .. "bwc = <positive integer> (optional), wg = <positive integer> (optional), bwd_w_code = \"avx2\" (optional) }",
+        .. "bwc = <positive integer> (optional), wg = <positive integer> (optional), wfg = <positive integer> (optional), "
+        .. "bwd_w_code = \"avx2\" (optional) }",
         path, tostring(key))
     end
     local given = 0
@@ -123,8 +128,9 @@ function M.render(t, header)
       for _, pass in ipairs(PASSES) do parts[#parts + 1] = string.format("%s = %s", pass, quoted(c[pass])) end
       algos = "\n      " .. table.concat(parts, ", ") .. ","
     end
-    lines[#lines + 1] = string.format("    [%s] = { wc = %d, bwr = %d,%s%s%s%s\n      why = %s },", quoted(key), c.wc,
+    lines[#lines + 1] = string.format("    [%s] = { wc = %d, bwr = %d,%s%s%s%s%s\n      why = %s },", quoted(key), c.wc,
       c.bwr, c.bwc and string.format(" bwc = %d,", c.bwc) or "", c.wg and string.format(" wg = %d,", c.wg) or "",
+      c.wfg and string.format(" wfg = %d,", c.wfg) or "",
       c.bwd_w_code and string.format(" bwd_w_code = %s,", quoted(c.bwd_w_code)) or "", algos, quoted(c.why or ""))
   end
   lines[#lines + 1] = "  },"

@@ -134,18 +134,17 @@ static void $(L.name)_wino_weights(const float *weight, float *U, int OB, int IB
 }
 
 /* The first `rows` of the $(L.WT) rows of the chunk's nc tiles (t0 on) in output
- * blocks `part`, A^T M A, from the products M [$(L.WP)][OB][NC][B] (positions OB * NC * B + WPAD
- * apart, as V's): block ob's row i
+ * blocks `part`, A^T M A, from the products M [$(L.WP)][OB][tiles][B] (positions `next`
+ * floats apart, blocks `tiles` B): block ob's row i
  * pixel x at dst + (ob * block + i * row + x) * B, x counted from the
  * chunk's first pixel. */
-static inline void $(L.name)_wino_output(const float *restrict M, int OB, hep_blocks part, int t0, int nc, int rows,
-                                         float *restrict dst, size_t block, size_t row)
+static inline void $(L.name)_wino_output(const float *restrict M, size_t next, size_t tiles, hep_blocks part, int t0,
+                                         int nc, int rows, float *restrict dst, size_t block, size_t row)
 {
-    enum { B = $(L.B), T = $(L.WT), A = $(L.WA), NC = $(L.WINO_N), W = $(L.W) };
-    const size_t next = $(L.name)_wino_next(OB);
+    enum { B = $(L.B), T = $(L.WT), A = $(L.WA), W = $(L.W) };
     for (int ob = part.first; ob < part.end; ob++)
         for (int tx = 0; tx < nc; tx++) {
-            const float *mm = M + ((size_t)ob * NC + tx) * B;
+            const float *mm = M + ((size_t)ob * tiles + tx) * B;
             float *out = dst + ((size_t)ob * block + T * tx) * B;
             float s[T][A][B];   /* A^T M: rows combined */
             for (int j = 0; j < A; j++) hep_wino$(L.WT)_output(mm + j * next, A * next, s[0][j], A * B, B);
@@ -199,45 +198,90 @@ static inline void $(L.name)_wino_row(const hep_model *m, float *scratch, const 
         const int nc = TW - t0 < NC ? TW - t0 : NC;
         $(L.name)_wino_input(src, IB, ty, t0, nc, V);
         $(L.name)_wino_products(m, U, V, M, OB, part, IB, nc);
-        $(L.name)_wino_output(M, OB, part, t0, nc, $(L.name)_wino_rows(ty), dst + (size_t)T * t0 * B, block, row);
+        $(L.name)_wino_output(M, $(L.name)_wino_next(OB), NC, part, t0, nc, $(L.name)_wino_rows(ty),
+                              dst + (size_t)T * t0 * B, block, row);
     }
 }
 @ end
 
+@ if L.wino_fwd and L.WFG > 1 then
+/* The forward's group of $(L.WFG) tile rows ty0 .. ty0+$(L.WFG - 1) of one image, transformed
+ * together into the thread's scratch, V [$(L.WP)][CB][GN][B], and their products
+ * M [$(L.WP)][KB][GN][B] (GN = $(L.WFG * L.TW) tiles) for output blocks `part`: one call per
+ * position and block over the whole group, so that each block of U, $(L.WP * L.K * L.C * 4 // 1024) KiB
+ * in all and read back from L3 or memory by every group, serves $(L.WFG * L.TW) tiles.
+ * Returns M. */
+static inline float *$(L.name)_wino_group(const hep_model *m, float *scratch, const float *U, const float *src,
+                                          hep_blocks part, int ty0)
+{
+    enum { CB = $(L.CB), KB = $(L.KB), B = $(L.B), P = $(L.WP), TW = $(L.TW), GN = $(L.WFG * L.TW),
+           V_NEXT = CB * GN * B + $(L.WPAD_F), M_NEXT = KB * GN * B + $(L.WPAD_F) };
+    float *V = scratch, *M = V + P * V_NEXT;
+    for (int g = 0; g < $(L.WFG); g++)
+        $(L.name)_wino_input_to(src, CB, ty0 + g, 0, TW, V + (size_t)g * TW * B, V_NEXT, (size_t)GN * B);
+    const unsigned long long blocks = CB;
+    for (int xi = 0; xi < P; xi++)
+        for (int ob = part.first; ob < part.end; ob++)
+            m->$(L.name)_wino_group(U + (((size_t)xi * KB + ob) * CB) * B * B, V + (size_t)xi * V_NEXT,
+                                    M + (size_t)xi * M_NEXT + (size_t)ob * GN * B, &blocks);
+    return M;
+}
+@ end
+
 @ if L.wino_fwd then
+/* The epilogue of tile row ty's conv rows [KB][$(L.WT)][W][B], output blocks kbs. */
+static inline void $(L.name)_wino_epilogue(hep_model *m, float *rows, int n, int ty, hep_blocks kbs,
+                                           const float *bias, const hep_dropout *drop, const hep_pass *pass)
+{
+    enum { W = $(L.W), B = $(L.B), T = $(L.WT) };
+    const int valid = $(L.name)_wino_rows(ty);
+    for (int kb = kbs.first; kb < kbs.end; kb++)
+@ if L.pool then
+        for (int i = 0; i < valid; i += 2)   /* two conv rows make one pooled row */
+            $(L.name)_epilogue(m, rows + ((size_t)kb * T + i) * W * B, n, kb, (T * ty + i) / 2, bias + kb * B, drop,
+                               pass);
+@ else
+        for (int i = 0; i < valid; i++)
+            $(L.name)_epilogue(m, rows + ((size_t)kb * T + i) * W * B, n, kb, T * ty + i, bias + kb * B, drop, pass);
+@ end
+}
+
 /* The conv with `weight` and `bias`, then the epilogue, for every image: by
- * tile rows, and with fewer tile rows than threads by parts of their output
+ * $(L.WFG > 1 and ("groups of " .. L.WFG .. " tile rows") or "tile rows"), and with fewer of them than threads by parts of their output
  * blocks. */
 static void $(L.name)_wino_forward(hep_model *m, int n_images, const float *weight, const float *bias,
                                    const hep_pass *pass)
 {
     enum { CB = $(L.CB), KB = $(L.KB), H = $(L.H), W = $(L.W), B = $(L.B), T = $(L.WT), P = $(L.WP),
-           NC = $(L.WINO_N), TH = $(L.TH), IN_IMAGE = CB * (H + 2) * (W + 2) * B };
+           TW = $(L.TW), G = $(L.WFG), GROUPS = $(L.TH // L.WFG), IN_IMAGE = CB * (H + 2) * (W + 2) * B };
     const hep_dropout drop = hep_dropout_make($(L.dropout and "pass->training" or "0"), pass->keep_prob,
                                               pass->seed, pass->step, $(L.dropout or 0));
     $(L.name)_wino_weights(weight, m->$(L.name)_wino_u, KB, CB);
-    const int parts = hep_block_parts((long)n_images * TH, m->threads, KB);
+    const int parts = hep_block_parts((long)n_images * GROUPS, m->threads, KB);
 #pragma omp parallel
     {
 #pragma omp for collapse(3) schedule(static) nowait
         for (int n = 0; n < n_images; n++)
-            for (int ty = 0; ty < TH; ty++)
+            for (int grp = 0; grp < GROUPS; grp++)
                 for (int part = 0; part < parts; part++) {
                     const hep_blocks kbs = hep_block_part(KB, part, parts);
+                    const float *src = m->$(L.in_buf) + (size_t)n * IN_IMAGE;
                     float *scratch = m->thread[omp_get_thread_num()].wino;
-                    float *rows = scratch + P * ($(L.name)_wino_next(CB) + $(L.name)_wino_next(KB));   /* [KB][T][W][B] */
-                    $(L.name)_wino_row(m, scratch, m->$(L.name)_wino_u, m->$(L.in_buf) + (size_t)n * IN_IMAGE, CB, KB, kbs,
-                                       ty, rows, (size_t)T * W, W);
-                    const int valid = $(L.name)_wino_rows(ty);
-                    for (int kb = kbs.first; kb < kbs.end; kb++)
-@ if L.pool then
-                        for (int i = 0; i < valid; i += 2)   /* two conv rows make one pooled row */
-                            $(L.name)_epilogue(m, rows + ((size_t)kb * T + i) * W * B, n, kb, (T * ty + i) / 2,
-                                               bias + kb * B, &drop, pass);
+@ if L.WFG > 1 then
+                    enum { GN = G * TW, M_NEXT = KB * GN * B + $(L.WPAD_F) };
+                    float *M = $(L.name)_wino_group(m, scratch, m->$(L.name)_wino_u, src, kbs, G * grp);
+                    float *rows = scratch + P * ((size_t)CB * GN * B + $(L.WPAD_F) + M_NEXT);   /* [KB][T][W][B] */
+                    for (int g = 0; g < G; g++) {
+                        const int ty = G * grp + g;
+                        $(L.name)_wino_output(M + (size_t)g * TW * B, M_NEXT, GN, kbs, 0, TW, $(L.name)_wino_rows(ty),
+                                              rows, (size_t)T * W, W);
+                        $(L.name)_wino_epilogue(m, rows, n, ty, kbs, bias, &drop, pass);
+                    }
 @ else
-                        for (int i = 0; i < valid; i++)
-                            $(L.name)_epilogue(m, rows + ((size_t)kb * T + i) * W * B, n, kb, T * ty + i, bias + kb * B,
-                                               &drop, pass);
+                    float *rows = scratch + P * ($(L.name)_wino_next(CB) + $(L.name)_wino_next(KB));   /* [KB][T][W][B] */
+                    $(L.name)_wino_row(m, scratch, m->$(L.name)_wino_u, src, CB, KB, kbs, grp, rows, (size_t)T * W, W);
+                    $(L.name)_wino_epilogue(m, rows, n, grp, kbs, bias, &drop, pass);
+                    (void)G, (void)TW;
 @ end
                 }
         hep_streaming_stores_done();   /* the epilogue's, before the region's closing barrier */

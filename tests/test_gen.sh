@@ -217,6 +217,18 @@ tuning_group_images() {
         grep -Eq "wino [0-9]+, wgroup [1-9][0-9]*, wgrad" "$d/model.c"
 }
 check "tune: a Winograd group of whole images and AVX2 products are named in model.c, the group has scratch of its own" tuning_group_images
+# A Winograd forward group: named in the header, with a product kernel over its tiles
+tuning_forward_group() {
+    local d=$LOGDIR/gen-tuned-fgroup
+    rm -rf "$d"; mkdir -p "$d"
+    printf '%s\n' 'return { convs = { ["B64 128x32x32->128 pool"] = { wc = 16, bwr = 8, wfg = 4 } } }' > "$d/t.lua"
+    lua5.4 gen/main.lua networks/hep64.lua skx "$d" --tuning="$d/t.lua" || return 1
+    grep -E "Winograd forward by|over a group of" "$d/model.c"
+    grep -q "Winograd forward by groups of 4 tile rows ($d/t.lua)" "$d/model.c" &&
+        grep -q "Winograd forward by tile rows (default)" "$d/model.c" &&
+        grep -q 'libxsmm_smmdispatch_reducebatch_strd(64, 16, 64, 16384, 4096,' "$d/model.c"
+}
+check "tune: a Winograd forward group is named in model.c, its products take the group's 16 tiles (n=16)" tuning_forward_group
 
 # bad_tuning TEXT EXPECTED: the generator refuses the file, naming it and the key
 bad_tuning() {
@@ -235,6 +247,8 @@ bad_tuning_net() {
     expect_fail "$2" lua5.4 gen/main.lua "$d/hep64.lua" skx "$d/out" --tuning=tuning/skx.lua || return 1
     [ ! -e "$d/out/model.c" ] || { echo "model.c was written"; return 1; }
 }
+# what the generator says a conv entry must look like
+ENTRY_SHAPE=': convs["x"]: expected { wc = <positive integer>, bwr = <positive integer>, bwc = <positive integer> (optional), wg = <positive integer> (optional), wfg = <positive integer> (optional), bwd_w_code = "avx2" (optional) }'
 check "tune bad: a width chunk that does not divide the width" bad_tuning \
     'return { convs = { ["B64 128x32x32->128 pool"] = { wc = 5 } } }' \
     ': convs["B64 128x32x32->128 pool"].wc = 5 does not divide the width 32 of layer conv2'
@@ -249,7 +263,7 @@ check "tune bad: filters no channel block divides, under a tuning file with a bl
     'filters = 2' 'hep64.lua:8: layer conv1: filters = 2 must be a multiple of 16 (arch skx channel blocks: 64, 32, 16)'
 check "tune bad: a value of the wrong type" bad_tuning \
     'return { convs = { x = { wc = "wide" } } }' \
-    ': convs["x"]: expected { wc = <positive integer>, bwr = <positive integer>, bwc = <positive integer> (optional), wg = <positive integer> (optional), bwd_w_code = "avx2" (optional) }'
+    "$ENTRY_SHAPE"
 check "tune bad: not Lua" bad_tuning 'return {' ':2:'
 WHOLE_IMAGES="Winograd F(4x4) has 8 tile rows of 8 tiles (networks/hep64.lua:8); a group of more is whole images, a multiple of 8 of at most 224 tiles"
 check "tune bad: a Winograd group of more than the tile rows, not whole images" bad_tuning \
@@ -262,7 +276,7 @@ check "tune bad: a Winograd group of too many whole images" bad_tuning \
     ': convs["B64 128x32x32->128 pool"].wg = 32: layer conv2'"'"'s '"$WHOLE_IMAGES"
 check "tune bad: backward-weights code other than AVX2" bad_tuning \
     'return { convs = { x = { bwd_w_code = "avx512" } } }' \
-    ': convs["x"]: expected { wc = <positive integer>, bwr = <positive integer>, bwc = <positive integer> (optional), wg = <positive integer> (optional), bwd_w_code = "avx2" (optional) }'
+    "$ENTRY_SHAPE"
 check "tune bad: AVX2 backward-weights code for a direct backward-weights" bad_tuning \
     'return { convs = { ["B64 128x32x32->128 pool"] = { bwd_w_code = "avx2", forward = "direct", backward_data = "direct", backward_weights = "direct" } } }' \
     ': convs["B64 128x32x32->128 pool"].bwd_w_code = "avx2": layer conv2 (networks/hep64.lua:8) has a direct backward-weights pass (bwd_w_code is for Winograd'"'"'s)'
@@ -281,7 +295,15 @@ check "tune bad: a Winograd group for a direct backward-weights" bad_tuning \
     ': convs["B64 128x32x32->128 pool"].wg = 2: layer conv2 (networks/hep64.lua:8) has a direct backward-weights pass'
 check "tune bad: a Winograd group of the wrong type" bad_tuning \
     'return { convs = { x = { wg = 0 } } }' \
-    ': convs["x"]: expected { wc = <positive integer>, bwr = <positive integer>, bwc = <positive integer> (optional), wg = <positive integer> (optional), bwd_w_code = "avx2" (optional) }'
+    "$ENTRY_SHAPE"
+check "tune bad: a Winograd forward group that does not divide the tile rows" bad_tuning \
+    'return { convs = { ["B64 128x32x32->128 pool"] = { wfg = 3 } } }' \
+    ': convs["B64 128x32x32->128 pool"].wfg = 3: layer conv2'"'"'s Winograd F(8x8) has 4 tile rows (networks/hep64.lua:8); wfg must divide them'
+check "tune bad: a Winograd forward group for a direct forward" bad_tuning \
+    'return { convs = { ["B64 128x32x32->128 pool"] = { wfg = 2, forward = "direct", backward_data = "winograd4", backward_weights = "winograd4" } } }' \
+    ': convs["B64 128x32x32->128 pool"].wfg = 2: layer conv2 (networks/hep64.lua:8) has a direct forward pass (wfg is for Winograd'"'"'s)'
+check "tune bad: a Winograd forward group of the wrong type" bad_tuning \
+    'return { convs = { x = { wfg = -1 } } }' "$ENTRY_SHAPE"
 check "tune bad: backward-weights call rows that do not divide the band" bad_tuning \
     'return { convs = { ["B64 128x32x32->128 pool"] = { bwr = 8, bwc = 3, forward = "direct", backward_data = "direct", backward_weights = "direct" } } }' \
     ': convs["B64 128x32x32->128 pool"].bwc = 3 must divide the backward rows 8 of layer conv2 (networks/hep64.lua:8)'
@@ -290,7 +312,7 @@ check "tune bad: backward-weights call rows for a Winograd backward-weights" bad
     ': convs["B64 128x32x32->128 pool"].bwc = 2: layer conv2 (networks/hep64.lua:8) has a Winograd backward-weights pass (bwc is for the direct one'"'"'s)'
 check "tune bad: backward-weights call rows of the wrong type" bad_tuning \
     'return { convs = { x = { bwc = 1.5 } } }' \
-    ': convs["x"]: expected { wc = <positive integer>, bwr = <positive integer>, bwc = <positive integer> (optional), wg = <positive integer> (optional), bwd_w_code = "avx2" (optional) }'
+    "$ENTRY_SHAPE"
 check "tune bad: two Winograd tiles in one layer" bad_tuning \
     'return { convs = { ["B64 128x32x32->128 pool"] = { forward = "winograd4", backward_data = "winograd2", backward_weights = "direct" } } }' \
     ': convs["B64 128x32x32->128 pool"].backward_data = "winograd2": layer conv2 (networks/hep64.lua:8) cannot take it (one Winograd tile per layer)'

@@ -170,4 +170,23 @@ expect("2 of 3 rounds, past the margin: yes", tostring(plan.beats(steps(120, 124
 expect("every round, within the margin: no", tostring(plan.beats(steps(128, 127, 126), b64, 0.03)), "false")
 expect("one round, past the margin: yes", tostring(plan.beats(steps(120), steps(130), 0.03)), "true")
 expect("margin 0, faster in 1 of 2 rounds: no", tostring(plan.beats(steps(100, 110), steps(101, 105), 0)), "false")
+-- the Winograd forward group, judged by forward time (a faster backward-weights
+-- does not take it), and dropped where the forward leaves the default's algorithm
+local cands4 = {
+  { values = { c1 = { wc = 16, bwr = 8, algo = W4 }, c2 = { wc = 16, bwr = 8, algo = W4 } } },                   -- defaults
+  { values = { c1 = { wc = 16, bwr = 8, algo = W4, wfg = 4 }, c2 = { wc = 16, bwr = 8, algo = W4, wfg = 2 } } },  -- groups
+  { values = { c1 = { wc = 16, bwr = 8, algo = "direct" }, c2 = { wc = 16, bwr = 8, algo = "direct" } } },
+}
+local timings4 = {
+  t({ 10, 10, 10 }, { 10, 10, 10 }),
+  t({ 7, 10, 10 }, { 10, 10, 7 }),      -- c1: forward 30% faster (taken); c2: only backward-weights faster
+  t({ 20, 20, 20 }, { 20, 20, 20 }),
+}
+local chosen4, why4 = plan.choose(convs, cands4, timings4, 0.03)
+expect("c1 forward group", tostring(chosen4.c1.wfg), "4")
+expect("c2 forward group (forward not faster)", tostring(chosen4.c2.wfg), "nil")
+expect("c1 forward group note", tostring(why4.c1:find("forward ms by Winograd forward group (tile rows) default: 10.00, 4: 7.00", 1, true) ~= nil), "true")
+timings4[3] = t({ 5, 5, 5 }, { 20, 20, 20 })   -- c1's forward now direct: its group goes
+chosen4 = plan.choose(convs, cands4, timings4, 0.03)
+expect("c1 forward group with a direct forward", tostring(chosen4.c1.wfg), "nil")
 os.exit(ok and 0 or 1)

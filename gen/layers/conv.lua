@@ -229,6 +229,7 @@ function M.plan_winograd(op, ctx)
       shape = string.format("[%d][%d][%d][%d][%d] Winograd-transformed weights", op.WP, op.KB, op.CB, B, B),
       fixed = ucount * 4 }
     ctx.thread_need("wino", op.WP * (op.CB + op.KB) * op.WINO_N * B + pad + op.KB * T * op.W * B)
+    if op.WFG > 1 then M.plan_winograd_forward_group(op, ctx) end
   end
   if op.wino_bwd_d then
     ctx.add_buffer { field = op.name .. "_wino_ub", ctype = "float", count = tostring(ucount),
@@ -250,6 +251,22 @@ function M.plan_winograd(op, ctx)
     end
   end
   if op.wino_bwd_w then M.plan_winograd_weights(op, ctx, ucount) end
+end
+
+--- The Winograd forward by groups of WFG whole tile rows (gen/shapes.lua
+-- chooses WFG): one product call per position and output block over all the
+-- group's tiles, so that each block of transformed weights read from beyond
+-- L2 serves WFG rows of tiles, not one.
+function M.plan_winograd_forward_group(op, ctx)
+  local B, GN = op.B, op.WFG * op.TW
+  op.WPAD_F = position_pad(op.CB * GN * B, op.KB * GN * B)
+  ctx.thread_need("wino", op.WP * (op.CB + op.KB) * GN * B + 2 * op.WP * op.WPAD_F + op.KB * op.WT * op.W * B)
+  ctx.add_kernel { field = op.name .. "_wino_group", type = "libxsmm_smmfunction_reducebatch_strd",
+    comment = string.format("%s Winograd forward products over a group of %d tile rows: m=%d n=%d k=%d, batch-reduce over the input blocks",
+      op.name, op.WFG, B, GN, B),
+    lda = B, ldb = B, ldc = B,
+    call = string.format("libxsmm_smmdispatch_reducebatch_strd(%d, %d, %d, %d, %d, &lda, &ldb, &ldc, &one, &zero, &no_trans, NULL)",
+      B, GN, B, B * B * 4, GN * B * 4) }
 end
 
 --- Winograd backward-weights: groups of WG tile rows (gen/shapes.lua
