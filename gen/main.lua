@@ -77,6 +77,7 @@ if tuning_path then
   tuned, terr = tuning.load(tuning_path)
   if not tuned then die({ "gen: " .. terr }) end
   tuned.path = tuning_path:gsub("^" .. script_dir:gsub("%p", "%%%0") .. "/%.%./", "")
+  tuned = tuning.for_host(tuned, tuning.host_key())
 end
 
 local net, errs = dsl.load(file)

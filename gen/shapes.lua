@@ -88,30 +88,31 @@ local function apply_tuning(op, tuning, net)
   local key = tuning and tuning_keys.key(op, op.B)
   local entry = key and tuning.convs and tuning.convs[key]
   if not entry then return nil end
-  local where = string.format("%s: convs[%q]", tuning.path, key)
+  local src = entry.src or tuning.path   -- the file, and the host's section where the entry is from one
+  local where = string.format("%s: convs[%q]", src, key)
   if entry.wc then
     if op.W % entry.wc ~= 0 then
       return string.format("%s.wc = %d does not divide the width %d of layer %s (%s:%d)", where, entry.wc, op.W,
         op.name, net.file, op.line or 0)
     end
-    op.WC, op.WC_src = entry.wc, tuning.path
+    op.WC, op.WC_src = entry.wc, src
   end
   if entry.bwr then
     if op.H % entry.bwr ~= 0 or (op.pool and entry.bwr % 2 ~= 0) then
       return string.format("%s.bwr = %d must divide the height %d of layer %s%s (%s:%d)", where, entry.bwr, op.H,
         op.name, op.pool and " and be even (2x2 pool)" or "", net.file, op.line or 0)
     end
-    op.BWR, op.BWR_src = entry.bwr, tuning.path
+    op.BWR, op.BWR_src = entry.bwr, src
   end
-  if entry.bwc then op.tuned_bwc, op.tuned_bwc_where, op.tuned_bwc_src = entry.bwc, where, tuning.path end
-  if entry.wg then op.tuned_wg, op.tuned_wg_where, op.tuned_wg_src = entry.wg, where, tuning.path end
-  if entry.wfg then op.tuned_wfg, op.tuned_wfg_where, op.tuned_wfg_src = entry.wfg, where, tuning.path end
+  if entry.bwc then op.tuned_bwc, op.tuned_bwc_where, op.tuned_bwc_src = entry.bwc, where, src end
+  if entry.wg then op.tuned_wg, op.tuned_wg_where, op.tuned_wg_src = entry.wg, where, src end
+  if entry.wfg then op.tuned_wfg, op.tuned_wfg_where, op.tuned_wfg_src = entry.wfg, where, src end
   if entry.bwd_w_code then
-    op.tuned_bwd_w_code, op.tuned_bwd_w_code_where, op.tuned_bwd_w_code_src = entry.bwd_w_code, where, tuning.path
+    op.tuned_bwd_w_code, op.tuned_bwd_w_code_where, op.tuned_bwd_w_code_src = entry.bwd_w_code, where, src
   end
   if op.algorithm == "auto" and entry[PASSES[1]] then
     local tile
-    op.tuned_passes, op.tuned_src = {}, tuning.path
+    op.tuned_passes, op.tuned_src = {}, src
     for _, pass in ipairs(PASSES) do
       local algo = entry[pass]
       local T = WINOGRAD_TILE[algo]
@@ -577,24 +578,24 @@ local function choose_block(ops, net, arch, tuning)
     return nil
   end
   local tuned_net = tuning and tuning.networks and tuning.networks[net.name]
-  local stale
+  local stale, src = nil, tuned_net and tuned_net.src or tuning and tuning.path
   if tuned_net and tuned_net.block then
     local allowed = false
     for _, b in ipairs(arch.channel_block) do allowed = allowed or b == tuned_net.block end
     if not allowed then
       return nil, { string.format("%s: networks[%q].block = %d must be one of arch %s's channel blocks (%s)",
-        tuning.path, net.name, tuned_net.block, arch.name, table.concat(arch.channel_block, ", ")) }
+        src, net.name, tuned_net.block, arch.name, table.concat(arch.channel_block, ", ")) }
     end
     stale = misfit(tuned_net.block)
-    if not stale then return tuned_net.block, tuning.path end
+    if not stale then return tuned_net.block, src end
   end
   for _, b in ipairs(arch.channel_block) do
     if not misfit(b) then
       if not stale then return b, "default" end
-      return b, string.format("default; %s's block %d does not divide %s's filters", tuning.path, tuned_net.block,
+      return b, string.format("default; %s's block %d does not divide %s's filters", src, tuned_net.block,
         stale.name), string.format("%s: networks[%q].block = %d does not divide the %d filters of layer %s (%s:%d), "
         .. "which changed since make tune measured it: using the default block %d (make tune NET=%s ARCH=%s measures "
-        .. "again)", tuning.path, net.name, tuned_net.block, stale.K, stale.name, net.file, stale.line or 0, b,
+        .. "again)", src, net.name, tuned_net.block, stale.K, stale.name, net.file, stale.line or 0, b,
         net.name, arch.name)
     end
   end

@@ -2,7 +2,8 @@
 -- of a network on this machine (gen/tune_plan.lua says which and how it
 -- chooses) and writes the fastest into the arch's tuning file
 -- (gen/tuning.lua; native: the file of the arch whose blocking it follows),
--- keeping the entries of other networks and shapes.
+-- in the section of this host's CPU (and the arch-wide entries where they
+-- have none yet), keeping the entries of other networks, shapes and hosts.
 --
 -- Usage (through make): CC=mpicc lua5.4 gen/tune.lua NET ARCH
 -- Every candidate of a block is built first, then timed in TUNE_ROUNDS
@@ -176,31 +177,37 @@ end
 -- not load stops make tune at once, not after minutes of it.
 local function read_file(arch)
   local path = os.getenv("TUNE_OUT") or string.format("tuning/%s.lua", arch.blocking_from or arch.name)
-  local t = { arch = arch.blocking_from or arch.name, networks = {}, convs = {} }
+  local t = { arch = arch.blocking_from or arch.name, networks = {}, convs = {}, hosts = {} }
   local f = io.open(path, "r")
   if f then
     f:close()
     local old, err = tuning.load(path)
     if not old then die(err .. " (the file make tune would add to: fix it, or name another with TUNE_OUT)") end
-    t.networks, t.convs = old.networks or {}, old.convs or {}
+    t.networks, t.convs, t.hosts = old.networks or {}, old.convs or {}, old.hosts or {}
   end
   return path, t
 end
 
+
 local function write_file(ctx, best, block, steps_by_block)
   local path, t = ctx.out_path, ctx.out
   local host = host_line()
-  t.networks[ctx.net] = { block = block, why = string.format("make tune on %s, batch %d: ms/step by block %s%s",
+  local block_entry = { block = block, why = string.format("make tune on %s, batch %d: ms/step by block %s%s",
     host, ctx.batch, steps_by_block, best.kept_defaults and " (per-layer choices were slower: defaults kept)" or "") }
+  local entries = {}
   for _, op in ipairs(ctx.convs) do
     local v = best.values[op.name]
     local passes = plan.passes_of(v)
-    t.convs[tuning.key(op, block)] = { wc = v.wc, bwr = v.bwr, bwc = v.bwc, wg = v.wg, wfg = v.wfg,
+    entries[tuning.key(op, block)] = { wc = v.wc, bwr = v.bwr, bwc = v.bwc, wg = v.wg, wfg = v.wfg,
       bwd_w_code = v.bwd_w_code,
       forward = passes.forward,
       backward_data = passes.backward_data, backward_weights = passes.backward_weights,
       why = string.format("%s: %s (%s)", op.name, best.why[op.name], host) }
   end
+  local host_key = tuning.host_key()
+  local arch_wide = tuning.record(t, host_key, ctx.net, block_entry, entries)
+  ctx.section = (host_key and string.format("hosts[%q]", host_key) or "")
+    .. (arch_wide and (host_key and " and the arch-wide entries" or "the arch-wide entries") or "")
   os.execute("mkdir -p " .. (path:match("^(.*)/[^/]*$") or "."))
   local out = assert(io.open(path, "w"))
   out:write(tuning.render(t, "-- Blocking and algorithms measured fastest by `make tune` (gen/tune.lua) for arch " .. t.arch
@@ -248,7 +255,7 @@ for _, r in ipairs(results) do
   if not best or plan.beats(r.timing, best.timing, ctx.margin) then best, best_block = r, r.build.block end
 end
 local path = write_file(ctx, best, best_block, table.concat(notes, ", "))
-io.write(string.format("make tune: block %d, %.1f ms/step -> %s\n", best_block, best.step, path))
+io.write(string.format("make tune: block %d, %.1f ms/step -> %s, %s\n", best_block, best.step, path, ctx.section))
 for _, op in ipairs(convs) do
   local v = best.values[op.name]
   local passes = plan.passes_of(v)

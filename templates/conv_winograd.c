@@ -8,6 +8,10 @@
  * input V [$(L.WP)][IB][$(L.WINO_N)][$(L.B)] and products M [$(L.WP)][OB][$(L.WINO_N)][$(L.B)] stay in the
  * thread's cache-sized scratch; the forward's conv rows [$(L.KB)][$(L.WT)][$(L.W)][$(L.B)]
  * then go through the same epilogue as the direct algorithm's.
+@ if L.wino_fwd and L.WFG > 1 then
+ * The forward takes $(L.WFG) tile rows at a time instead ($(L.name)_wino_group, the
+ * tuning file's wfg): one call per position and block over their $(L.WFG * L.TW) tiles.
+@ end
 @ if L.WINO_TAIL > 0 then
  * No chunk size within the cache budget divides the row: its last chunk has
  * $(L.WINO_TAIL) tiles, with a kernel of its own (n=$(L.WINO_TAIL)).

@@ -140,6 +140,8 @@ check "gen: the first conv's backward-weights reads input patches on knl and skx
 
 echo "== tuning (make tune and tuning files)"
 check "tune: the choice rule takes a faster value only past the margin" lua5.4 tests/tune_plan_test.lua
+check "tune: a host's choices go to its section (arch-wide only where absent); a build takes its host's section" \
+    lua5.4 tests/tuning_test.lua
 # make tune's and make bench's record of the CPU: the model name, then the
 # family and model numbers and the widest vector ISA, as /proc/cpuinfo has them.
 cpu_line_named() {
@@ -181,7 +183,8 @@ tuning_block_stale() {
     local d=$LOGDIR/gen-stale-block out
     rm -rf "$d"; mkdir -p "$d/out"
     sed 's/filters = 128/filters = 96/' networks/hep64.lua > "$d/hep64.lua"
-    out=$(lua5.4 gen/main.lua "$d/hep64.lua" skx "$d/out" --tuning=tuning/skx.lua 2>&1) || { echo "$out"; return 1; }
+    out=$(HEPCNN_TUNING_HOST=none lua5.4 gen/main.lua "$d/hep64.lua" skx "$d/out" --tuning=tuning/skx.lua 2>&1) ||
+        { echo "$out"; return 1; }
     echo "$out"; grep "Channel block" "$d/out/model.c"
     grep -qF 'gen: note: tuning/skx.lua: networks["hep64"].block = 64 does not divide the 96 filters of layer conv1 ('"$d"'/hep64.lua:8)' <<<"$out" &&
         grep -qF 'make tune NET=hep64 ARCH=skx measures again' <<<"$out" &&
@@ -230,6 +233,25 @@ tuning_forward_group() {
 }
 check "tune: a Winograd forward group is named in model.c, its products take the group's 16 tiles (n=16)" tuning_forward_group
 
+# Host sections: the build host's entries replace the arch-wide ones, each
+# named with its section in model.c's header; another host's are not used.
+tuning_hosts() {
+    local d=$LOGDIR/gen-tuned-hosts
+    rm -rf "$d"; mkdir -p "$d"
+    printf '%s\n' 'return { convs = { ["B64 128x32x32->128 pool"] = { wc = 8, bwr = 4 },' \
+        '  ["B64 128x16x16->128 pool"] = { wc = 8, bwr = 4 } },' \
+        '  hosts = { ["Test family 1 model 2"] = { convs = { ["B64 128x32x32->128 pool"] = { wc = 16, bwr = 8, wfg = 2 } } } } }' \
+        > "$d/t.lua"
+    HEPCNN_TUNING_HOST="Test family 1 model 2" lua5.4 gen/main.lua networks/hep64.lua skx "$d" --tuning="$d/t.lua" || return 1
+    grep -E "^ \*   conv[23] |Winograd forward by" "$d/model.c"
+    grep -qF "conv2    width chunk 16  ($d/t.lua hosts[\"Test family 1 model 2\"]), backward rows 8" "$d/model.c" &&
+        grep -qF "Winograd forward by groups of 2 tile rows ($d/t.lua hosts[\"Test family 1 model 2\"])" "$d/model.c" &&
+        grep -qF "conv3    width chunk 8   ($d/t.lua), backward rows 4" "$d/model.c" || return 1
+    HEPCNN_TUNING_HOST="Test family 1 model 3" lua5.4 gen/main.lua networks/hep64.lua skx "$d" --tuning="$d/t.lua" &&
+        grep -qF "conv2    width chunk 8   ($d/t.lua), backward rows 4" "$d/model.c"
+}
+check "tune: a tuning file's section for the build host's CPU replaces its arch-wide entries, another host's does not" tuning_hosts
+
 # bad_tuning TEXT EXPECTED: the generator refuses the file, naming it and the key
 bad_tuning() {
     local d=$LOGDIR/gen-badtune
@@ -244,11 +266,13 @@ bad_tuning_net() {
     local d=$LOGDIR/gen-badtune-net
     rm -rf "$d"; mkdir -p "$d/out"
     sed "s/filters = 128/$1/" networks/hep64.lua > "$d/hep64.lua"
-    expect_fail "$2" lua5.4 gen/main.lua "$d/hep64.lua" skx "$d/out" --tuning=tuning/skx.lua || return 1
+    HEPCNN_TUNING_HOST=none expect_fail "$2" lua5.4 gen/main.lua "$d/hep64.lua" skx "$d/out" --tuning=tuning/skx.lua ||
+        return 1
     [ ! -e "$d/out/model.c" ] || { echo "model.c was written"; return 1; }
 }
 # what the generator says a conv entry must look like
-ENTRY_SHAPE=': convs["x"]: expected { wc = <positive integer>, bwr = <positive integer>, bwc = <positive integer> (optional), wg = <positive integer> (optional), wfg = <positive integer> (optional), bwd_w_code = "avx2" (optional) }'
+ENTRY_FIELDS='expected { wc = <positive integer>, bwr = <positive integer>, bwc = <positive integer> (optional), wg = <positive integer> (optional), wfg = <positive integer> (optional), bwd_w_code = "avx2" (optional) }'
+ENTRY_SHAPE=': convs["x"]: '"$ENTRY_FIELDS"
 check "tune bad: a width chunk that does not divide the width" bad_tuning \
     'return { convs = { ["B64 128x32x32->128 pool"] = { wc = 5 } } }' \
     ': convs["B64 128x32x32->128 pool"].wc = 5 does not divide the width 32 of layer conv2'
@@ -265,6 +289,12 @@ check "tune bad: a value of the wrong type" bad_tuning \
     'return { convs = { x = { wc = "wide" } } }' \
     "$ENTRY_SHAPE"
 check "tune bad: not Lua" bad_tuning 'return {' ':2:'
+check "tune bad: a host section's entry of the wrong type" bad_tuning \
+    'return { hosts = { ["Test family 1 model 2"] = { convs = { x = { wc = "wide" } } } } }' \
+    ': hosts["Test family 1 model 2"].convs["x"]: '"$ENTRY_FIELDS"
+check "tune bad: a host section that is not a table" bad_tuning \
+    'return { hosts = { ["Test family 1 model 2"] = 3 } }' \
+    ': hosts["Test family 1 model 2"]: expected ["<vendor> family <n> model <n>"] = { networks = ..., convs = ... }'
 WHOLE_IMAGES="Winograd F(4x4) has 8 tile rows of 8 tiles (networks/hep64.lua:8); a group of more is whole images, a multiple of 8 of at most 224 tiles"
 check "tune bad: a Winograd group of more than the tile rows, not whole images" bad_tuning \
     'return { convs = { ["B64 128x32x32->128 pool"] = { wg = 9,
@@ -341,10 +371,16 @@ make_tune() {
     combos=$(grep -c '^  B=16  chosen per layer  ' "$log")
     [ "$(grep -cE ' ms/step \(rounds [0-9.]+ [0-9.]+ [0-9.]+\)$' "$log")" -ge 11 ] &&
         [ "$(grep -c '^  B=16  defaults  ' "$log")" -eq $((combos + 1)) ] || return 1
-    grep -q '\["tiny_avgpool"\] = { block = 16,' "$out" && [ "$(grep -c 'wc = ' "$out")" -eq 3 ] &&
+    # a new file: this host's section and the arch-wide entries, 3 convs each
+    local host; host=$(lua5.4 -e 'package.path = "gen/?.lua;" .. package.path; print(require("tuning").host_key())')
+    grep -q '\["tiny_avgpool"\] = { block = 16,' "$out" && [ "$(grep -c 'wc = ' "$out")" -eq 6 ] &&
+        grep -qF "[\"$host\"] = {" "$out" && grep -qF "hosts[\"$host\"]" "$LOGDIR/tune-tiny.out" &&
         grep -q 'forward + backward-data ms by width chunk' "$out" || return 1
     lua5.4 gen/main.lua tests/nets/tiny_avgpool.lua native "$d" --tuning="$out" &&
-        grep -q "width chunk .*($out)" "$d/model.c"
+        grep -qF "($out hosts[\"$host\"])" "$d/model.c" || return 1
+    # another host takes the arch-wide entries
+    HEPCNN_TUNING_HOST="Other family 1 model 1" lua5.4 gen/main.lua tests/nets/tiny_avgpool.lua native "$d" \
+        --tuning="$out" && grep -q "width chunk .*($out)" "$d/model.c"
 }
 check "tune: make tune times candidates, writes a tuning file the generator reads" make_tune
 tune_bad_out() {

@@ -1,7 +1,7 @@
 # Winograd convolutions in training (sourced by tests/run.sh): hep64, whose
 # conv2 takes Winograd F(8x8,3x3) and conv3 F(4x4,3x3) in every pass on an
-# AVX-512 host (tuning/skx.lua; on an AVX2 one the cost model gives both
-# F(4x4)), against its all-direct twin (tests/nets/hep64_direct.lua) on the
+# AVX-512 host (tuning/skx.lua; F(4x4) in both by its section for the Intel
+# host; on an AVX2 one the cost model gives both F(4x4)), against its all-direct twin (tests/nets/hep64_direct.lua) on the
 # same data and seed, and its bitwise restart. (The per-layer and
 # finite-difference checks are in test_kernels.sh.)
 echo "== Winograd in training"
@@ -40,7 +40,7 @@ wino_auc() {
         bin/hep64-native "${WRUN[@]}" --outputpath="$W/wino" > "$W/wino.out" &&
         close_auc "Winograd (hep64's default)" "$W/wino.out"
 }
-check "winograd: hep64 (Winograd: F(8x8) conv2 on AVX-512, F(4x4) conv3) reaches the direct build's validation AUC (mean of epochs 4-6, at most 0.005 below)" wino_auc
+check "winograd: hep64 (its Winograd layers as this host's tuning gives them) reaches the direct build's validation AUC (mean of epochs 4-6, at most 0.005 below)" wino_auc
 # from the epoch-1 checkpoint of the run above, against its epoch-2 one
 wino_restart() {
     rm -rf "$W/wr"; mkdir -p "$W/wr/models"

@@ -43,4 +43,23 @@ return {
       forward = "direct", backward_data = "direct", backward_weights = "direct",
       why = "conv1: forward + backward-data ms by width chunk 16: 6.92, 8: 6.74, 32: 7.00; backward ms by rows 8: 5.71, 4: 6.26, 16: 5.94; backward-weights ms by rows per call default: 4.05, 4: 4.18; forward/backward-data/backward-weights ms by algorithm: direct 5.26/1.66/4.05 (vm (AMD EPYC, family 26 model 2, AVX-512), 2026-11-30); wc 8 set by hand once the forward prefetched its output lines (b7f8913), from bench_model 64 6 pairs on the same host, 2026-11-30: forward ms by width chunk 8: 4.59-4.67, 16: 4.79-5.19, 32: 4.82-5.08 (native, 6 pairs); 8: 4.62-4.71, 16: 4.81-4.91 (skx, 6 pairs); inference 8: 4.00-4.23, 16: 4.31-4.53 (native)" },
   },
+  hosts = {
+    ["GenuineIntel family 6 model 167"] = {
+      networks = {
+        ["hep64"] = { block = 64,
+          why = "make tune on vm (Intel(R) Xeon(R) Processor, family 6 model 167, AVX-512), 2026-12-01, batch 64: ms/step by block 64: 177.4, 32: 197.9" },
+      },
+      convs = {
+        ["B64 128x16x16->128 pool"] = { wc = 16, bwr = 16, wfg = 4,
+          forward = "winograd4", backward_data = "winograd4", backward_weights = "winograd4",
+          why = "conv3: forward + backward-data ms by width chunk 16: 23.86, 8: 26.13; backward ms by rows 16: 24.75, 8: 25.59; backward-weights ms by Winograd group (tile rows) default: 11.26, 8: 14.77, 32: 11.83; backward-weights ms by code default: 11.26, avx2: 15.68; forward ms by Winograd forward group (tile rows) default: 10.37, 2: 9.00, 4: 7.56; forward/backward-data/backward-weights ms by algorithm: winograd4 10.37/13.48/11.26, direct 20.06/20.46/21.64, winograd2 11.47/12.15/14.47, winograd6 18.32/21.16/16.44, winograd8 20.27/25.70/12.62 (vm (Intel(R) Xeon(R) Processor, family 6 model 167, AVX-512), 2026-12-01)" },
+        ["B64 128x32x32->128 pool"] = { wc = 16, bwr = 8, wfg = 2,
+          forward = "winograd4", backward_data = "winograd4", backward_weights = "winograd4",
+          why = "conv2: forward + backward-data ms by width chunk 16: 83.73, 8: 88.10, 32: 84.33; backward ms by rows 8: 88.59, 4: 89.79, 16: 93.74; backward-weights ms by Winograd group (tile rows) default: 45.84, 8: 52.03, 32: 45.36; backward-weights ms by code default: 45.84, avx2: 56.27; forward ms by Winograd forward group (tile rows) default: 40.97, 2: 33.94, 4: 28.35; forward/backward-data/backward-weights ms by algorithm: winograd8 40.97/42.76/45.84, direct 78.01/80.37/82.34, winograd2 42.35/43.12/49.31, winograd4 35.19/35.35/35.91, winograd6 39.89/41.75/44.43; winograd4 backward-weights ms by group default: 35.89, 4: 36.65, 16: 36.74 (vm (Intel(R) Xeon(R) Processor, family 6 model 167, AVX-512), 2026-12-01); wfg 2 set by hand from tools/tune_model pairs on the same host, 2026-12-01 (make tune timed forward groups with the default's F(8x8) only): F(4x4) forward ms by Winograd forward group 1: 34.8-44.0 (median 42.4), 2: 27.7-35.8 (28.5), 4: 26.5-43.9 (29.6), 6 runs each; ms/step 173-220, 161-199, 158-266" },
+        ["B64 first 3x64x64->128 pool"] = { wc = 16, bwr = 8,
+          forward = "direct", backward_data = "direct", backward_weights = "direct",
+          why = "conv1: forward + backward-data ms by width chunk 16: 14.14, 8: 14.19, 32: 14.80; backward ms by rows 8: 12.11, 4: 12.11, 16: 12.86; backward-weights ms by rows per call default: 8.82, 4: 9.84; forward/backward-data/backward-weights ms by algorithm: direct 10.84/3.30/8.82 (vm (Intel(R) Xeon(R) Processor, family 6 model 167, AVX-512), 2026-12-01)" },
+      },
+    },
+  },
 }
