@@ -188,7 +188,6 @@ local function read_file(arch)
   return path, t
 end
 
-
 local function write_file(ctx, best, block, steps_by_block)
   local path, t = ctx.out_path, ctx.out
   local host = host_line()
