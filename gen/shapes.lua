@@ -233,9 +233,9 @@ end
 -- file's wfg, else 1 (chunks of one tile row, templates/conv_winograd.c).
 -- A group serves each block of the transformed weights, read back from
 -- beyond L2 for every chunk, to WFG rows of tiles: on a host whose L3 is
--- slow that read bounds the products (hep64's F(8x8) conv2 forward on an
--- Intel host, 4 tiles a chunk: 38-43 ms a batch, 28-31 by whole images of
--- 16 tiles). The default stays 1 where the tuner has not measured it: on a
+-- slow that read bounds the products (hep64's F(8x8) conv2 on an Intel
+-- host, inference: 38-40 ms a batch by chunks of 4 tiles, 28-31 by whole
+-- images of 16; training's forward 39-43 and 31-34). The default stays 1 where the tuner has not measured it: on a
 -- 1 MiB L2 the larger scratch (V and M for the group) may not fit.
 -- Returns an error naming the file and key, or nil.
 local function choose_forward_group(op, net)
