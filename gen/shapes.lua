@@ -81,10 +81,18 @@ local function call_rows(op, bytes)
   return best
 end
 
+-- The tuning keys of groups of whole tile rows that one Winograd product
+-- call takes (templates/conv_winograd.c's _wino_group): the pass each is
+-- for, and the field the generator gives the group's size.
+local ROW_GROUPS = {
+  { key = "wfg", field = "WFG", pass = "forward", wino = "wino_fwd" },
+  { key = "wdg", field = "WDG", pass = "backward-data", wino = "wino_bwd_d" },
+}
+
 --- A tuning file's values for this conv (gen/tuning.lua), checked; returns
 -- an error message naming the file and key when one cannot be used.
 local function apply_tuning(op, tuning, net)
-  op.WC_src, op.BWR_src = "default", "default"
+  op.WC_src, op.BWR_src, op.tuned_groups = "default", "default", {}
   local key = tuning and tuning_keys.key(op, op.B)
   local entry = key and tuning.convs and tuning.convs[key]
   if not entry then return nil end
@@ -106,7 +114,11 @@ local function apply_tuning(op, tuning, net)
   end
   if entry.bwc then op.tuned_bwc, op.tuned_bwc_where, op.tuned_bwc_src = entry.bwc, where, src end
   if entry.wg then op.tuned_wg, op.tuned_wg_where, op.tuned_wg_src = entry.wg, where, src end
-  if entry.wfg then op.tuned_wfg, op.tuned_wfg_where, op.tuned_wfg_src = entry.wfg, where, src end
+  for _, g in ipairs(ROW_GROUPS) do
+    if entry[g.key] then
+      op.tuned_groups[g.key] = { value = entry[g.key], where = where, src = src }
+    end
+  end
   if entry.bwd_w_code then
     op.tuned_bwd_w_code, op.tuned_bwd_w_code_where, op.tuned_bwd_w_code_src = entry.bwd_w_code, where, src
   end
@@ -229,29 +241,33 @@ local function choose_call_rows(op, net, arch)
   return nil
 end
 
---- The Winograd forward's group of whole tile rows (WFG): the tuning
--- file's wfg, else 1 (chunks of one tile row, templates/conv_winograd.c).
--- A group serves each block of the transformed weights, read back from
--- beyond L2 for every chunk, to WFG rows of tiles: on a host whose L3 is
--- slow that read bounds the products (hep64's F(8x8) conv2 on an Intel
+--- The Winograd forward's and backward-data's groups of whole tile rows
+-- (WFG, WDG): the tuning file's wfg and wdg, else 1 (chunks of one tile
+-- row). A group serves each block of the transformed weights, read back
+-- from beyond L2 for every chunk, to WFG rows of tiles: on a host whose L3
+-- is slow that read bounds the products (hep64's F(8x8) conv2 on an Intel
 -- host, inference: 38-40 ms a batch by chunks of 4 tiles, 28-31 by whole
--- images of 16; training's forward 39-43 and 31-34). The default stays 1 where the tuner has not measured it: on a
--- 1 MiB L2 the larger scratch (V and M for the group) may not fit.
--- Returns an error naming the file and key, or nil.
-local function choose_forward_group(op, net)
-  op.WFG, op.WFG_src = 1, "default"
-  local wfg = op.tuned_wfg
-  if not wfg or op.algorithm ~= "auto" then return nil end
-  if not op.wino_fwd then
-    return string.format("%s.wfg = %d: layer %s (%s:%d) has a direct forward pass (wfg is for Winograd's)",
-      op.tuned_wfg_where, wfg, op.name, net.file, op.line or 0)
+-- images of 16; training's forward 39-43 and 31-34). The default stays 1
+-- where the tuner has not measured it: on a 1 MiB L2 the larger scratch (V
+-- and M for the group) may not fit. Returns an error naming the file and
+-- key, or nil.
+local function choose_row_groups(op, net)
+  for _, g in ipairs(ROW_GROUPS) do
+    op[g.field], op[g.field .. "_src"] = 1, "default"
+    local tuned = op.tuned_groups[g.key]
+    if tuned and op.algorithm == "auto" then
+      if not op[g.wino] then
+        return string.format("%s.%s = %d: layer %s (%s:%d) has a direct %s pass (%s is for Winograd's)",
+          tuned.where, g.key, tuned.value, op.name, net.file, op.line or 0, g.pass, g.key)
+      end
+      local TH = M.tiles_along(op.H, op.wino)
+      if TH % tuned.value ~= 0 then
+        return string.format("%s.%s = %d: layer %s's Winograd F(%dx%d) has %d tile rows (%s:%d); %s must divide them",
+          tuned.where, g.key, tuned.value, op.name, op.wino, op.wino, TH, net.file, op.line or 0, g.key)
+      end
+      op[g.field], op[g.field .. "_src"] = tuned.value, tuned.src
+    end
   end
-  local TH = M.tiles_along(op.H, op.wino)
-  if TH % wfg ~= 0 then
-    return string.format("%s.wfg = %d: layer %s's Winograd F(%dx%d) has %d tile rows (%s:%d); wfg must divide them",
-      op.tuned_wfg_where, wfg, op.name, op.wino, op.wino, TH, net.file, op.line or 0)
-  end
-  op.WFG, op.WFG_src = wfg, op.tuned_wfg_src
   return nil
 end
 
@@ -624,7 +640,7 @@ local function plan_conv(op, B, net, arch, tuning)
   local err = apply_tuning(op, tuning, net)
   if err then return err end
   choose_algorithm(op, net)
-  return choose_forward_group(op, net) or choose_winograd_group(op, net, arch) or choose_call_rows(op, net, arch)
+  return choose_row_groups(op, net) or choose_winograd_group(op, net, arch) or choose_call_rows(op, net, arch)
 end
 
 function M.infer(net, arch, tuning)

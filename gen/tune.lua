@@ -122,7 +122,7 @@ end
 
 --- The second round of a block whose per-layer choices differ from the
 -- defaults: the combination, and the groups of a conv whose
--- backward-weights took another Winograd tile (plan.regroup_candidates),
+-- passes took another Winograd tile (plan.regroup_candidates),
 -- raced against the defaults. Returns the combination's build and timing
 -- and the defaults' timing of the same rounds.
 local function combine(ctx, block, defaults, chosen, why)
@@ -132,8 +132,11 @@ local function combine(ctx, block, defaults, chosen, why)
   for i, c in ipairs(regroup) do builds[i + 2] = build(ctx, block, c.values, c.name) end
   local t = race(ctx, builds)
   if #regroup == 0 then return combined, t[2], t[1] end
-  local before = {}
-  for _, op in ipairs(ctx.convs) do before[op.name] = chosen[op.name].wg end
+  local groups, before = { "wg", "wfg", "wdg" }, {}
+  for _, op in ipairs(ctx.convs) do
+    before[op.name] = {}
+    for _, k in ipairs(groups) do before[op.name][k] = chosen[op.name][k] end
+  end
   if not plan.choose_regrouped(ctx.convs, chosen, t[2], regroup, { table.unpack(t, 3) }, ctx.margin, why) then
     return combined, t[2], t[1]
   end
@@ -141,7 +144,9 @@ local function combine(ctx, block, defaults, chosen, why)
   local t3 = race(ctx, { defaults, combined, regrouped })
   if plan.beats(t3[3], t3[2], 0) then return regrouped, t3[3], t3[1] end
   -- the groups do not add up: back to the first round's
-  for _, op in ipairs(ctx.convs) do chosen[op.name].wg = before[op.name] end
+  for _, op in ipairs(ctx.convs) do
+    for _, k in ipairs(groups) do chosen[op.name][k] = before[op.name][k] end
+  end
   return combined, t3[2], t3[1]
 end
 
@@ -197,7 +202,7 @@ local function write_file(ctx, best, block, steps_by_block)
   for _, op in ipairs(ctx.convs) do
     local v = best.values[op.name]
     local passes = plan.passes_of(v)
-    entries[tuning.key(op, block)] = { wc = v.wc, bwr = v.bwr, bwc = v.bwc, wg = v.wg, wfg = v.wfg,
+    entries[tuning.key(op, block)] = { wc = v.wc, bwr = v.bwr, bwc = v.bwc, wg = v.wg, wfg = v.wfg, wdg = v.wdg,
       bwd_w_code = v.bwd_w_code,
       forward = passes.forward,
       backward_data = passes.backward_data, backward_weights = passes.backward_weights,
@@ -258,12 +263,13 @@ io.write(string.format("make tune: block %d, %.1f ms/step -> %s, %s\n", best_blo
 for _, op in ipairs(convs) do
   local v = best.values[op.name]
   local passes = plan.passes_of(v)
-  io.write(string.format("  %-8s width chunk %-3d backward rows %-3d (defaults %d, %d)%s%s%s%s; %s, %s, %s (default %s)\n",
+  io.write(string.format("  %-8s width chunk %-3d backward rows %-3d (defaults %d, %d)%s%s%s%s%s; %s, %s, %s (default %s)\n",
     op.name, v.wc, v.bwr, op.WC, op.BWR,
     v.bwc and string.format(", rows per backward-weights call %d (default %d)", v.bwc, op.BWC) or "",
     v.wg and string.format(", Winograd groups %d (default %d)", v.wg,
       shapes.default_group(op, shapes.WINOGRAD_TILE[passes.backward_weights])) or "",
     v.bwd_w_code and ", Winograd backward-weights as AVX2 code" or "",
     v.wfg and string.format(", Winograd forward groups of %d tile rows (default 1)", v.wfg) or "",
+    v.wdg and string.format(", Winograd backward-data groups of %d tile rows (default 1)", v.wdg) or "",
     passes.forward, passes.backward_data, passes.backward_weights, op.passes.forward))
 end

@@ -115,25 +115,31 @@ local function algo_for(op, algo)
 end
 
 -- The optional knobs, each with the pass whose time judges it (1 forward,
--- 3 backward-weights) and the words its notes use.
+-- 2 backward-data, 3 backward-weights) and the words its notes use.
 local KNOBS = { { key = "bwc", pass = 3, what = "rows per call" },
                 { key = "wg", pass = 3, what = "Winograd group (tile rows)" },
                 { key = "bwd_w_code", pass = 3, what = "code" },
-                { key = "wfg", pass = 1, what = "Winograd forward group (tile rows)" } }
+                { key = "wfg", pass = 1, what = "Winograd forward group (tile rows)" },
+                { key = "wdg", pass = 2, what = "Winograd backward-data group (tile rows)" } }
 local PASS_WORDS = { "forward", "backward-data", "backward-weights" }
 
---- The Winograd forward group (whole tile rows, gen/shapes.lua's
--- choose_forward_group) of at most `most` rows: the largest divisor of the
--- tile rows up to it; nil (the default, 1) for a conv whose default forward is
--- direct or named by its network file, or when only 1 divides.
-local function forward_group(op, most)
-  local T = shapes.WINOGRAD_TILE[op.passes.forward]
-  if not T or (op.algorithm and op.algorithm ~= "auto") then return nil end
+--- A Winograd group of whole tile rows (gen/shapes.lua's choose_row_groups:
+-- the forward's wfg, backward-data's wdg) for tile T of at most `most`
+-- rows: the largest divisor of the tile rows up to it; nil (the default, 1)
+-- for a conv whose network file names its algorithm, or when only 1 divides.
+local function row_group_tile(op, T, most)
+  if op.algorithm and op.algorithm ~= "auto" then return nil end
   local rows = shapes.tiles_along(op.H, T)
   for g = math.min(most, rows), 2, -1 do
     if rows % g == 0 then return g end
   end
   return nil
+end
+
+--- The same for the default's algorithm of `pass`; nil where that is direct.
+local function row_group(op, pass, most)
+  local T = shapes.WINOGRAD_TILE[op.passes[pass]]
+  return T and row_group_tile(op, T, most) or nil
 end
 
 --- Whether candidate values v leave every knob but `except` at the defaults' d.
@@ -149,12 +155,14 @@ end
 -- nil: the generator's defaults), the defaults first; candidates equal to
 -- the defaults are left out.
 function M.candidates(arch, convs)
-  local function make(name, wc_of, bwr_of, algo_of, wg_of, bwc_of, code_of, wfg_of)
+  local function make(name, wc_of, bwr_of, algo_of, wg_of, bwc_of, code_of, groups_of)
     local c = { name = name, values = {} }
     for _, op in ipairs(convs) do
-      c.values[op.name] = { wc = wc_of(op), bwr = bwr_of(op), algo = algo_of and algo_of(op) or op.passes.forward,
-                            wg = wg_of and wg_of(op) or nil, bwc = bwc_of and bwc_of(op) or nil,
-                            bwd_w_code = code_of and code_of(op) or nil, wfg = wfg_of and wfg_of(op) or nil }
+      local v = { wc = wc_of(op), bwr = bwr_of(op), algo = algo_of and algo_of(op) or op.passes.forward,
+                  wg = wg_of and wg_of(op) or nil, bwc = bwc_of and bwc_of(op) or nil,
+                  bwd_w_code = code_of and code_of(op) or nil }
+      if groups_of then v.wfg, v.wdg = groups_of(op) end
+      c.values[op.name] = v
     end
     return c
   end
@@ -190,16 +198,22 @@ function M.candidates(arch, convs)
     add(make("Winograd backward-weights as AVX2 code", default_wc, default_bwr, nil, nil, nil,
       function(op) return op.wino_bwd_w and op.algorithm == "auto" and "avx2" or nil end))
   end
-  -- Winograd forward groups of about 2 and 4 tile rows (the second only
-  -- where it differs from the first)
-  local two
-  for _, most in ipairs({ 2, 4 }) do
-    local c = make(string.format("Winograd forward groups of up to %d tile rows", most), default_wc, default_bwr, nil,
-      nil, nil, nil, function(op) return forward_group(op, most) end)
-    local same = two ~= nil
-    for _, op in ipairs(convs) do same = same and two.values[op.name].wfg == c.values[op.name].wfg end
-    if not same then add(c) end
-    two = two or c
+  -- Winograd forward and backward-data groups of about 2 and 4 tile rows
+  -- (each pass's own candidates; the second size only where it differs)
+  for _, g in ipairs({ { key = "wfg", pass = "forward" }, { key = "wdg", pass = "backward_data" } }) do
+    local two
+    for _, most in ipairs({ 2, 4 }) do
+      local c = make(string.format("Winograd %s groups of up to %d tile rows", (g.pass:gsub("_", "-")), most), default_wc,
+        default_bwr, nil, nil, nil, nil, function(op)
+          local rows = row_group(op, g.pass, most)
+          if g.key == "wfg" then return rows, nil end
+          return nil, rows
+        end)
+      local same = two ~= nil
+      for _, op in ipairs(convs) do same = same and two.values[op.name][g.key] == c.values[op.name][g.key] end
+      if not same then add(c) end
+      two = two or c
+    end
   end
   for _, algo in ipairs(ALGORITHMS) do
     add(make(algo .. " where it fits", default_wc, default_bwr, function(op) return algo_for(op, algo) end))
@@ -313,10 +327,11 @@ function M.choose(convs, cands, timings, margin)
     local same_bwd_w = passes.backward_weights == d.algo
     local bwc = knobs.bwc.best
     local best_bwc = same_bwd_w and bwc and best_bwr % bwc == 0 and bwc or nil
-    -- the forward group likewise, only while the forward keeps the default's algorithm
+    -- the forward and backward-data groups likewise, only while their pass keeps the default's algorithm
     chosen[op.name] = { wc = best_wc, bwr = best_bwr, bwc = best_bwc, wg = same_bwd_w and knobs.wg.best or nil,
                         bwd_w_code = same_bwd_w and knobs.bwd_w_code.best or nil,
-                        wfg = passes.forward == d.algo and knobs.wfg.best or nil, passes = passes }
+                        wfg = passes.forward == d.algo and knobs.wfg.best or nil,
+                        wdg = passes.backward_data == d.algo and knobs.wdg.best or nil, passes = passes }
     local notes_knobs = {}
     for _, kn in ipairs(KNOBS) do notes_knobs[#notes_knobs + 1] = knob_notes(knobs[kn.key], kn) end
     why[op.name] = string.format("forward + backward-data ms by width chunk %s; backward ms by rows %s; %s"
@@ -327,12 +342,27 @@ function M.choose(convs, cands, timings, margin)
   return chosen, why
 end
 
+-- The groups a second round times again where a conv's pass took another
+-- Winograd tile than the default's: the key, the pass (and its index in a
+-- timing), and the group near half and double the tile's default (tile
+-- rows for wfg and wdg: up to 2 and 4).
+local REGROUP = {
+  { key = "wg", pass = "backward_weights", k = 3, what = "group",
+    near = function(op, T, f) return group_near_tile(op, T, shapes.default_group(op, T), f) end },
+  { key = "wfg", pass = "forward", k = 1, what = "group of tile rows",
+    near = function(op, T, f) return row_group_tile(op, T, f < 1 and 2 or 4) end },
+  { key = "wdg", pass = "backward_data", k = 2, what = "group of tile rows",
+    near = function(op, T, f) return row_group_tile(op, T, f < 1 and 2 or 4) end },
+}
+
 --- The groups of a second round. The first times groups with the
--- default's tile only, so a conv whose chosen backward-weights takes
--- another Winograd tile (hep224's conv2: F(6x6) where the cost model gives
--- F(4x4)) has its groups timed now, over the chosen values: about half and
--- double that tile's default group. Returns candidates like M.candidates'
--- (none when no conv changed tile).
+-- default's tile only, so a conv whose chosen pass takes another Winograd
+-- tile (hep224's conv2: backward-weights by F(6x6) where the cost model
+-- gives F(4x4); hep64's conv2 on an Intel host: every pass by F(4x4) where
+-- the default is F(8x8)) has that pass's groups timed now, over the chosen
+-- values: about half and double the tile's default backward-weights group,
+-- and forward and backward-data groups of up to 2 and 4 tile rows. Returns
+-- candidates like M.candidates' (none when no conv changed tile).
 function M.regroup_candidates(convs, chosen)
   local list = {}
   for _, f in ipairs({ 0.5, 2 }) do
@@ -340,11 +370,13 @@ function M.regroup_candidates(convs, chosen)
     for _, op in ipairs(convs) do
       local v = {}
       for k, x in pairs(chosen[op.name]) do v[k] = x end
-      local algo = v.passes.backward_weights
-      local T = shapes.WINOGRAD_TILE[algo]
-      if T and algo ~= op.passes.backward_weights then
-        v.wg = group_near_tile(op, T, shapes.default_group(op, T), f)
-        any = any or v.wg ~= nil
+      for _, g in ipairs(REGROUP) do
+        local algo = v.passes[g.pass]
+        local T = shapes.WINOGRAD_TILE[algo]
+        if T and algo ~= op.passes[g.pass] then
+          v[g.key] = g.near(op, T, f)
+          any = any or v[g.key] ~= nil
+        end
       end
       c.values[op.name] = v
     end
@@ -353,27 +385,29 @@ function M.regroup_candidates(convs, chosen)
   return list
 end
 
---- Takes, per conv, a second-round group whose backward-weights time beats
+--- Takes, per conv and group, a second-round group whose pass's time beats
 -- the chosen combination's (`base`, a timing) by the margin; adds the
 -- figures to why. Returns whether any conv took one.
 function M.choose_regrouped(convs, chosen, base, cands, timings, margin, why)
   local changed = false
   for _, op in ipairs(convs) do
-    local t0 = base.layers[op.name][3]
-    local best, cost, notes = nil, t0 * (1 - margin), { string.format("default: %.2f", t0) }
-    for i, c in ipairs(cands) do
-      local g = c.values[op.name].wg
-      if g and g ~= chosen[op.name].wg then
-        local t = timings[i].layers[op.name][3]
-        notes[#notes + 1] = string.format("%d: %.2f", g, t)
-        if t < cost then best, cost = g, t end
+    for _, g in ipairs(REGROUP) do
+      local t0 = base.layers[op.name][g.k]
+      local best, cost, notes = nil, t0 * (1 - margin), { string.format("default: %.2f", t0) }
+      for i, c in ipairs(cands) do
+        local x = c.values[op.name][g.key]
+        if x and x ~= chosen[op.name][g.key] then
+          local t = timings[i].layers[op.name][g.k]
+          notes[#notes + 1] = string.format("%d: %.2f", x, t)
+          if t < cost then best, cost = x, t end
+        end
       end
+      if #notes > 1 then
+        why[op.name] = string.format("%s; %s %s ms by %s %s", why[op.name], chosen[op.name].passes[g.pass],
+          PASS_WORDS[g.k], g.what, table.concat(notes, ", "))
+      end
+      if best then chosen[op.name][g.key], changed = best, true end
     end
-    if #notes > 1 then
-      why[op.name] = string.format("%s; %s backward-weights ms by group %s", why[op.name],
-        chosen[op.name].passes.backward_weights, table.concat(notes, ", "))
-    end
-    if best then chosen[op.name].wg, changed = best, true end
   end
   return changed
 end
@@ -426,7 +460,7 @@ function M.render(arch, net_name, block, convs, values)
   local t = { arch = arch.name, networks = { [net_name] = { block = block } }, convs = {} }
   for _, op in ipairs(convs) do
     local v = values[op.name]
-    local e = { wc = v.wc, bwr = v.bwr, bwc = v.bwc, wg = v.wg, wfg = v.wfg, bwd_w_code = v.bwd_w_code }
+    local e = { wc = v.wc, bwr = v.bwr, bwc = v.bwc, wg = v.wg, wfg = v.wfg, wdg = v.wdg, bwd_w_code = v.bwd_w_code }
     for pass, algo in pairs(M.passes_of(v)) do e[pass] = algo end
     t.convs[tuning.key(op, block)] = e
   end

@@ -33,7 +33,8 @@
 -- tile); wfg (optional, for a Winograd forward pass): whole tile rows of an
 -- image transformed together, so that one product call per position and
 -- block takes all their tiles (divides the layer's tile rows; unused where
--- the network file names the algorithm, as wg); bwd_w_code (optional, for a Winograd backward-weights pass of an
+-- the network file names the algorithm, as wg); wdg (optional, for a
+-- Winograd backward-data pass): the same for backward-data; bwd_w_code (optional, for a Winograd backward-weights pass of an
 -- AVX-512 arch): "avx2" JITs its products as AVX2 code (on a Zen 4 core the
 -- 32x32 blocks' AVX2 kernel was the faster); forward, backward_data,
 -- backward_weights: the algorithm of each pass, for a conv whose network
@@ -82,11 +83,12 @@ local function check_section(path, t, prefix)
   for key, c in pairs(t.convs or {}) do
     if type(c) ~= "table" or (c.wc ~= nil and not is_pos_int(c.wc)) or (c.bwr ~= nil and not is_pos_int(c.bwr))
         or (c.bwc ~= nil and not is_pos_int(c.bwc)) or (c.wg ~= nil and not is_pos_int(c.wg))
-        or (c.wfg ~= nil and not is_pos_int(c.wfg)) or (c.bwd_w_code ~= nil and c.bwd_w_code ~= "avx2")
+        or (c.wfg ~= nil and not is_pos_int(c.wfg)) or (c.wdg ~= nil and not is_pos_int(c.wdg))
+        or (c.bwd_w_code ~= nil and c.bwd_w_code ~= "avx2")
         or (c.why ~= nil and type(c.why) ~= "string") then
       return string.format("%s: %sconvs[%q]: expected { wc = <positive integer>, bwr = <positive integer>, "
         .. "bwc = <positive integer> (optional), wg = <positive integer> (optional), wfg = <positive integer> (optional), "
-        .. "bwd_w_code = \"avx2\" (optional) }", path, prefix, tostring(key))
+        .. "wdg = <positive integer> (optional), bwd_w_code = \"avx2\" (optional) }", path, prefix, tostring(key))
     end
     local given = 0
     for _, pass in ipairs(PASSES) do
@@ -221,9 +223,9 @@ local function render_section(lines, t, pad)
       for _, pass in ipairs(PASSES) do parts[#parts + 1] = string.format("%s = %s", pass, quoted(c[pass])) end
       algos = "\n" .. pad .. "    " .. table.concat(parts, ", ") .. ","
     end
-    lines[#lines + 1] = string.format("%s  [%s] = { wc = %d, bwr = %d,%s%s%s%s%s\n%s    why = %s },", pad, quoted(key),
+    lines[#lines + 1] = string.format("%s  [%s] = { wc = %d, bwr = %d,%s%s%s%s%s%s\n%s    why = %s },", pad, quoted(key),
       c.wc, c.bwr, c.bwc and string.format(" bwc = %d,", c.bwc) or "", c.wg and string.format(" wg = %d,", c.wg) or "",
-      c.wfg and string.format(" wfg = %d,", c.wfg) or "",
+      c.wfg and string.format(" wfg = %d,", c.wfg) or "", c.wdg and string.format(" wdg = %d,", c.wdg) or "",
       c.bwd_w_code and string.format(" bwd_w_code = %s,", quoted(c.bwd_w_code)) or "", algos, pad, quoted(c.why or ""))
   end
   lines[#lines + 1] = pad .. "},"

@@ -240,13 +240,13 @@ static inline void $(L.name)_weight_grad_band(hep_model *m, const float *in, con
 /* The data gradient that the band of conv rows h0 .. h0+$(L.BWR - 1) completes
  * (the 3x3 window needs the dy rows on both sides of an input row).
 @ if L.wino_bwd_d then
- * By Winograd tile rows: *ty_next is the next one not yet computed. */
+ * By Winograd tile rows$(L.WDG > 1 and (", " .. L.WDG .. " at a time") or ""): *ty_next is the next one not yet computed. */
 static inline void $(L.name)_data_grad_band(hep_model *m, hep_thread *t, const float *dy, float *din, int h0,
                                             int *ty_next)
 {
-    enum { H = $(L.H), BWR = $(L.BWR), T = $(L.WT) };
+    enum { H = $(L.H), BWR = $(L.BWR), T = $(L.WT), G = $(L.WDG) };
     /* tile row ty needs dy rows $(L.WT)ty-1 .. $(L.WT)ty+$(L.WT) (row H is the zero border) */
-    for (; T * *ty_next < H && (h0 + BWR == H || T * *ty_next + T < h0 + BWR); (*ty_next)++)
+    for (; T * *ty_next < H && (h0 + BWR == H || T * (*ty_next + G) < h0 + BWR); *ty_next += G)
         $(L.name)_wino_data_rows(m, t, dy, din, *ty_next, (hep_blocks){ 0, $(L.CB) });
 }
 @ else
@@ -399,18 +399,18 @@ static void $(L.name)_split_weights(hep_model *m, hep_thread *t, int first, int 
 @   end
 }
 
-/* The data gradient, by rows (direct) or tile rows (Winograd; with fewer
- * than threads, by parts of their input blocks). */
+/* The data gradient, by rows (direct) or tile rows (Winograd$(L.wino_bwd_d and L.WDG > 1 and (", in groups of " .. L.WDG) or "");
+ * with fewer of them than threads, by parts of their input blocks). */
 static void $(L.name)_split_data(hep_model *m, hep_thread *t, int first, int n, float *const *gin, float *const *dys)
 {
 @   if L.wino_bwd_d then
-    enum { TH = $(L.TH), CB = $(L.CB) };
-    const int parts = hep_block_parts((long)TH * (n - first), m->threads, CB);
+    enum { GROUPS = $(L.TH // L.WDG), G = $(L.WDG), CB = $(L.CB) };
+    const int parts = hep_block_parts((long)GROUPS * (n - first), m->threads, CB);
 #pragma omp for collapse(3) schedule(static)
     for (int i = first; i < n; i++)
-        for (int ty = 0; ty < TH; ty++)
+        for (int grp = 0; grp < GROUPS; grp++)
             for (int part = 0; part < parts; part++)
-                $(L.name)_wino_data_rows(m, t, dys[i], gin[i], ty, hep_block_part(CB, part, parts));
+                $(L.name)_wino_data_rows(m, t, dys[i], gin[i], G * grp, hep_block_part(CB, part, parts));
 @   else
     const unsigned long long blocks = $(L.KB * 9);
 #pragma omp for collapse(2) schedule(static)

@@ -208,26 +208,28 @@ static inline void $(L.name)_wino_row(const hep_model *m, float *scratch, const 
 }
 @ end
 
-@ if L.wino_fwd and L.WFG > 1 then
-/* The forward's group of $(L.WFG) tile rows ty0 .. ty0+$(L.WFG - 1) of one image, transformed
- * together into the thread's scratch, V [$(L.WP)][CB][GN][B], and their products
- * M [$(L.WP)][KB][GN][B] (GN = $(L.WFG * L.TW) tiles) for output blocks `part`: one call per
- * position and block over the whole group, so that each block of U, $(L.WP * L.K * L.C * 4 // 1024) KiB
- * in all and read back from L3 or memory by every group, serves $(L.WFG * L.TW) tiles.
- * Returns M. */
-static inline float *$(L.name)_wino_group(const hep_model *m, float *scratch, const float *U, const float *src,
-                                          hep_blocks part, int ty0)
+@ if (L.wino_fwd and L.WFG > 1) or (L.wino_bwd_d and L.WDG > 1) then
+/* A group of g whole tile rows ty0 .. ty0+g-1 of one image, transformed
+ * together from the bordered src [IB][H+2][W+2][B] into the thread's scratch,
+ * V [$(L.WP)][IB][g $(L.TW)][B], and their products M [$(L.WP)][OB][g $(L.TW)][B] for output blocks
+ * `part`, each position `pad` floats past its blocks: one call of `products`
+ * (n = g $(L.TW)) per position and block over the whole group, so that each
+ * block of U, $(L.WP * L.K * L.C * 4 // 1024) KiB in all and read back from L3 or memory by every
+ * group, serves g rows of tiles, not one (the forward's wfg, backward-data's
+ * wdg in the tuning file). Returns M. */
+static inline float *$(L.name)_wino_group(libxsmm_smmfunction_reducebatch_strd products, float *scratch,
+                                          const float *U, const float *src, int IB, int OB, hep_blocks part, int ty0,
+                                          int g, int pad)
 {
-    enum { CB = $(L.CB), KB = $(L.KB), B = $(L.B), P = $(L.WP), TW = $(L.TW), GN = $(L.WFG * L.TW),
-           V_NEXT = CB * GN * B + $(L.WPAD_F), M_NEXT = KB * GN * B + $(L.WPAD_F) };
-    float *V = scratch, *M = V + P * V_NEXT;
-    for (int g = 0; g < $(L.WFG); g++)
-        $(L.name)_wino_input_to(src, CB, ty0 + g, 0, TW, V + (size_t)g * TW * B, V_NEXT, (size_t)GN * B);
-    const unsigned long long blocks = CB;
+    enum { B = $(L.B), P = $(L.WP), TW = $(L.TW) };
+    const size_t gn = (size_t)g * TW, v_next = IB * gn * B + pad, m_next = OB * gn * B + pad;
+    float *V = scratch, *M = V + P * v_next;
+    for (int r = 0; r < g; r++) $(L.name)_wino_input_to(src, IB, ty0 + r, 0, TW, V + (size_t)r * TW * B, v_next, gn * B);
+    const unsigned long long blocks = (unsigned long long)IB;
     for (int xi = 0; xi < P; xi++)
         for (int ob = part.first; ob < part.end; ob++)
-            m->$(L.name)_wino_group(U + (((size_t)xi * KB + ob) * CB) * B * B, V + (size_t)xi * V_NEXT,
-                                    M + (size_t)xi * M_NEXT + (size_t)ob * GN * B, &blocks);
+            products(U + (((size_t)xi * OB + ob) * IB) * B * B, V + xi * v_next, M + xi * m_next + ob * gn * B,
+                     &blocks);
     return M;
 }
 @ end
@@ -272,9 +274,10 @@ static void $(L.name)_wino_forward(hep_model *m, int n_images, const float *weig
                     const float *src = m->$(L.in_buf) + (size_t)n * IN_IMAGE;
                     float *scratch = m->thread[omp_get_thread_num()].wino;
 @ if L.WFG > 1 then
-                    enum { GN = G * TW, M_NEXT = KB * GN * B + $(L.WPAD_F) };
-                    float *M = $(L.name)_wino_group(m, scratch, m->$(L.name)_wino_u, src, kbs, G * grp);
-                    float *rows = scratch + P * ((size_t)CB * GN * B + $(L.WPAD_F) + M_NEXT);   /* [KB][T][W][B] */
+                    enum { GN = G * TW, PAD = $(L.WPAD_F), M_NEXT = KB * GN * B + PAD };
+                    float *M = $(L.name)_wino_group(m->$(L.name)_wino_group, scratch, m->$(L.name)_wino_u, src, CB, KB,
+                                                    kbs, G * grp, G, PAD);
+                    float *rows = scratch + P * ((size_t)CB * GN * B + PAD + M_NEXT);   /* [KB][T][W][B] */
                     for (int g = 0; g < G; g++) {
                         const int ty = G * grp + g;
                         $(L.name)_wino_output(M + (size_t)g * TW * B, M_NEXT, GN, kbs, 0, TW, $(L.name)_wino_rows(ty),
@@ -331,15 +334,24 @@ static void $(L.name)_forward_folded(hep_model *m, int n_images, const hep_pass 
 @ end
 
 @ if L.wino_bwd_d then
-/* Backward-data of tile row ty (din's bordered rows $(L.WT)ty+1 .. $(L.WT)ty+$(L.WT)), input
- * blocks `cbs`, from the thread's output gradient dy [KB][H+2][W+2][B], by the
- * same algorithm over the flipped, transposed weights. */
-static inline void $(L.name)_wino_data_rows(hep_model *m, hep_thread *t, const float *dy, float *din, int ty,
+/* Backward-data of $(L.WDG > 1 and ("the group of " .. L.WDG .. " tile rows ty0 .. ty0+" .. (L.WDG - 1)) or "tile row ty0") (din's bordered rows from
+ * $(L.WT)ty0+1), input blocks `cbs`, from the thread's output gradient dy
+ * [KB][H+2][W+2][B], by the same algorithm over the flipped, transposed weights. */
+static inline void $(L.name)_wino_data_rows(hep_model *m, hep_thread *t, const float *dy, float *din, int ty0,
                                             hep_blocks cbs)
 {
     enum { CB = $(L.CB), KB = $(L.KB), H = $(L.H), W = $(L.W), B = $(L.B), T = $(L.WT) };
-    $(L.name)_wino_row(m, t->wino, m->$(L.name)_wino_ub, dy, KB, CB, cbs, ty,
-                       din + ((T * ty + 1) * (W + 2) + 1) * B, (size_t)(H + 2) * (W + 2), W + 2);
+@ if L.WDG > 1 then
+    enum { TW = $(L.TW), G = $(L.WDG), GN = G * TW, PAD = $(L.WPAD_D), M_NEXT = CB * GN * B + PAD };
+    const float *M = $(L.name)_wino_group(m->$(L.name)_wino_data_group, t->wino, m->$(L.name)_wino_ub, dy, KB, CB,
+                                          cbs, ty0, G, PAD);
+    for (int g = 0; g < G; g++)
+        $(L.name)_wino_output(M + (size_t)g * TW * B, M_NEXT, GN, cbs, 0, TW, $(L.name)_wino_rows(ty0 + g),
+                              din + ((T * (ty0 + g) + 1) * (W + 2) + 1) * B, (size_t)(H + 2) * (W + 2), W + 2);
+@ else
+    $(L.name)_wino_row(m, t->wino, m->$(L.name)_wino_ub, dy, KB, CB, cbs, ty0,
+                       din + ((T * ty0 + 1) * (W + 2) + 1) * B, (size_t)(H + 2) * (W + 2), W + 2);
+@ end
 }
 @ end
 

@@ -220,18 +220,22 @@ tuning_group_images() {
         grep -Eq "wino [0-9]+, wgroup [1-9][0-9]*, wgrad" "$d/model.c"
 }
 check "tune: a Winograd group of whole images and AVX2 products are named in model.c, the group has scratch of its own" tuning_group_images
-# A Winograd forward group: named in the header, with a product kernel over its tiles
+# Winograd forward and backward-data groups: named in the header, each with
+# a product kernel over its tiles
 tuning_forward_group() {
     local d=$LOGDIR/gen-tuned-fgroup
     rm -rf "$d"; mkdir -p "$d"
-    printf '%s\n' 'return { convs = { ["B64 128x32x32->128 pool"] = { wc = 16, bwr = 8, wfg = 4 } } }' > "$d/t.lua"
+    printf '%s\n' 'return { convs = { ["B64 128x32x32->128 pool"] = { wc = 16, bwr = 8, wfg = 4, wdg = 2 } } }' > "$d/t.lua"
     lua5.4 gen/main.lua networks/hep64.lua skx "$d" --tuning="$d/t.lua" || return 1
-    grep -E "Winograd forward by|over a group of" "$d/model.c"
+    grep -E "Winograd (forward|backward-data) by|over a group of" "$d/model.c"
     grep -q "Winograd forward by groups of 4 tile rows ($d/t.lua)" "$d/model.c" &&
+        grep -q "Winograd backward-data by groups of 2 tile rows ($d/t.lua)" "$d/model.c" &&
         grep -q "Winograd forward by tile rows (default)" "$d/model.c" &&
-        grep -q 'libxsmm_smmdispatch_reducebatch_strd(64, 16, 64, 16384, 4096,' "$d/model.c"
+        grep -q "Winograd backward-data by tile rows (default)" "$d/model.c" &&
+        grep -q 'libxsmm_smmdispatch_reducebatch_strd(64, 16, 64, 16384, 4096,' "$d/model.c" &&
+        grep -q 'conv2_wino_data_group = libxsmm_smmdispatch_reducebatch_strd(64, 8, 64, 16384, 2048,' "$d/model.c"
 }
-check "tune: a Winograd forward group is named in model.c, its products take the group's 16 tiles (n=16)" tuning_forward_group
+check "tune: Winograd forward and backward-data groups are named in model.c, their products take 16 and 8 tiles" tuning_forward_group
 
 # Host sections: the build host's entries replace the arch-wide ones, each
 # named with its section in model.c's header; another host's are not used.
@@ -271,7 +275,7 @@ bad_tuning_net() {
     [ ! -e "$d/out/model.c" ] || { echo "model.c was written"; return 1; }
 }
 # what the generator says a conv entry must look like
-ENTRY_FIELDS='expected { wc = <positive integer>, bwr = <positive integer>, bwc = <positive integer> (optional), wg = <positive integer> (optional), wfg = <positive integer> (optional), bwd_w_code = "avx2" (optional) }'
+ENTRY_FIELDS='expected { wc = <positive integer>, bwr = <positive integer>, bwc = <positive integer> (optional), wg = <positive integer> (optional), wfg = <positive integer> (optional), wdg = <positive integer> (optional), bwd_w_code = "avx2" (optional) }'
 ENTRY_SHAPE=': convs["x"]: '"$ENTRY_FIELDS"
 check "tune bad: a width chunk that does not divide the width" bad_tuning \
     'return { convs = { ["B64 128x32x32->128 pool"] = { wc = 5 } } }' \
@@ -334,6 +338,14 @@ check "tune bad: a Winograd forward group for a direct forward" bad_tuning \
     ': convs["B64 128x32x32->128 pool"].wfg = 2: layer conv2 (networks/hep64.lua:8) has a direct forward pass (wfg is for Winograd'"'"'s)'
 check "tune bad: a Winograd forward group of the wrong type" bad_tuning \
     'return { convs = { x = { wfg = -1 } } }' "$ENTRY_SHAPE"
+check "tune bad: a Winograd backward-data group that does not divide the tile rows" bad_tuning \
+    'return { convs = { ["B64 128x16x16->128 pool"] = { wdg = 3, forward = "winograd4", backward_data = "winograd4", backward_weights = "winograd4" } } }' \
+    ': convs["B64 128x16x16->128 pool"].wdg = 3: layer conv3'"'"'s Winograd F(4x4) has 4 tile rows (networks/hep64.lua:8); wdg must divide them'
+check "tune bad: a Winograd backward-data group for a direct backward-data" bad_tuning \
+    'return { convs = { ["B64 128x32x32->128 pool"] = { wdg = 2, forward = "winograd4", backward_data = "direct", backward_weights = "winograd4" } } }' \
+    ': convs["B64 128x32x32->128 pool"].wdg = 2: layer conv2 (networks/hep64.lua:8) has a direct backward-data pass (wdg is for Winograd'"'"'s)'
+check "tune bad: a Winograd backward-data group of the wrong type" bad_tuning \
+    'return { convs = { x = { wdg = "2" } } }' "$ENTRY_SHAPE"
 check "tune bad: backward-weights call rows that do not divide the band" bad_tuning \
     'return { convs = { ["B64 128x32x32->128 pool"] = { bwr = 8, bwc = 3, forward = "direct", backward_data = "direct", backward_weights = "direct" } } }' \
     ': convs["B64 128x32x32->128 pool"].bwc = 3 must divide the backward rows 8 of layer conv2 (networks/hep64.lua:8)'

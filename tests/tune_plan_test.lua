@@ -102,6 +102,24 @@ local changed = plan.choose_regrouped(convs2, chosen2, base, regroup,
 expect("group 6 taken (10% faster), 2 not (1%)", tostring(changed) .. " " .. tostring(chosen2.c1.wg), "true 6")
 expect("c2's group untouched", tostring(chosen2.c2.wg), "nil")
 print("c1 " .. why2.c1)
+-- forward and backward-data groups for a conv whose every pass went from
+-- the default's F(8x8) to F(4x4) (hep64's conv2 on an Intel host: 8 tile
+-- rows), each taken by its own pass's time
+local W8 = "winograd8"
+local convs3 = { { name = "c1", H = 32, W = 32, algorithm = "auto",
+                   passes = { forward = W8, backward_data = W8, backward_weights = W8 } } }
+local chosen3 = { c1 = { wc = 16, bwr = 8, passes = { forward = W4, backward_data = W4, backward_weights = W4 } } }
+local regroup3 = plan.regroup_candidates(convs3, chosen3)
+expect("F(4x4) forward groups of 2 and 4", tostring(regroup3[1].values.c1.wfg) .. " " .. tostring(regroup3[2].values.c1.wfg),
+  "2 4")
+expect("F(4x4) backward-data groups of 2 and 4",
+  tostring(regroup3[1].values.c1.wdg) .. " " .. tostring(regroup3[2].values.c1.wdg), "2 4")
+local why3 = { c1 = "c1" }
+changed = plan.choose_regrouped(convs3, chosen3, t({ 10, 10, 10 }, {}), regroup3,
+  { t({ 9.9, 8, 10 }, {}), t({ 7, 9, 10.5 }, {}) }, 0.03, why3)
+expect("forward 4 (30%), backward-data 2 (20%) taken",
+  tostring(changed) .. " " .. tostring(chosen3.c1.wfg) .. " " .. tostring(chosen3.c1.wdg), "true 4 2")
+expect("their figures in why", tostring(why3.c1:find("winograd4 backward-data ms by group of tile rows default: 10.00, 2: 8.00, 4: 9.00", 1, true) ~= nil), "true")
 -- groups of whole images where an image has few tiles (on an arch with
 -- wino_bwd_images): F(4x4) at 16x16 has
 -- 4 tile rows of 4 (default group 4 images, 16 tile rows), so half and
@@ -189,4 +207,25 @@ expect("c1 forward group note", tostring(why4.c1:find("forward ms by Winograd fo
 timings4[3] = t({ 5, 5, 5 }, { 20, 20, 20 })   -- c1's forward now direct: its group goes
 chosen4 = plan.choose(convs, cands4, timings4, 0.03)
 expect("c1 forward group with a direct forward", tostring(chosen4.c1.wfg), "nil")
+-- the backward-data group likewise, by backward-data time: a faster forward
+-- in the same build does not take it, nor does it take a forward group
+local cands5 = {
+  cands4[1],
+  { values = { c1 = { wc = 16, bwr = 8, algo = W4, wdg = 2 }, c2 = { wc = 16, bwr = 8, algo = W4, wdg = 4 } } },
+  cands4[3],
+}
+local timings5 = {
+  t({ 10, 10, 10 }, { 10, 10, 10 }),
+  t({ 10, 8, 10 }, { 7, 10, 10 }),      -- c1: backward-data 20% faster (taken); c2: only the forward faster
+  t({ 20, 20, 20 }, { 20, 20, 20 }),
+}
+local chosen5, why5 = plan.choose(convs, cands5, timings5, 0.03)
+expect("c1 backward-data group", tostring(chosen5.c1.wdg), "2")
+expect("c2 backward-data group (not faster)", tostring(chosen5.c2.wdg), "nil")
+expect("c2 no forward group from it", tostring(chosen5.c2.wfg), "nil")
+expect("c1 backward-data group note",
+  tostring(why5.c1:find("backward-data ms by Winograd backward-data group (tile rows) default: 10.00, 2: 8.00", 1, true) ~= nil), "true")
+timings5[3] = t({ 20, 5, 20 }, { 20, 20, 20 })   -- c1's backward-data now direct: its group goes
+chosen5 = plan.choose(convs, cands5, timings5, 0.03)
+expect("c1 backward-data group, direct bwd-d", tostring(chosen5.c1.wdg), "nil")
 os.exit(ok and 0 or 1)

@@ -229,13 +229,18 @@ function M.plan_winograd(op, ctx)
       shape = string.format("[%d][%d][%d][%d][%d] Winograd-transformed weights", op.WP, op.KB, op.CB, B, B),
       fixed = ucount * 4 }
     ctx.thread_need("wino", op.WP * (op.CB + op.KB) * op.WINO_N * B + pad + op.KB * T * op.W * B)
-    if op.WFG > 1 then M.plan_winograd_forward_group(op, ctx) end
+    if op.WFG > 1 then
+      op.WPAD_F = M.plan_winograd_row_group(op, ctx, op.WFG, "_wino_group", "forward", op.KB * T * op.W * B)
+    end
   end
   if op.wino_bwd_d then
     ctx.add_buffer { field = op.name .. "_wino_ub", ctype = "float", count = tostring(ucount),
       shape = string.format("[%d][%d][%d][%d][%d] Winograd-transformed backward-data weights", op.WP, op.CB, op.KB, B, B),
       fixed = ucount * 4 }
     ctx.thread_need("wino", op.WP * (op.CB + op.KB) * op.WINO_N * B + pad)
+    if op.WDG > 1 then
+      op.WPAD_D = M.plan_winograd_row_group(op, ctx, op.WDG, "_wino_data_group", "backward-data", 0)
+    end
   end
   if op.wino_fwd or op.wino_bwd_d then
     for _, n in ipairs({ op.WINO_N, op.WINO_TAIL }) do
@@ -253,20 +258,23 @@ function M.plan_winograd(op, ctx)
   if op.wino_bwd_w then M.plan_winograd_weights(op, ctx, ucount) end
 end
 
---- The Winograd forward by groups of WFG whole tile rows (gen/shapes.lua
--- chooses WFG): one product call per position and output block over all the
--- group's tiles, so that each block of transformed weights read from beyond
--- L2 serves WFG rows of tiles, not one.
-function M.plan_winograd_forward_group(op, ctx)
-  local B, GN = op.B, op.WFG * op.TW
-  op.WPAD_F = position_pad(op.CB * GN * B, op.KB * GN * B)
-  ctx.thread_need("wino", op.WP * (op.CB + op.KB) * GN * B + 2 * op.WP * op.WPAD_F + op.KB * op.WT * op.W * B)
-  ctx.add_kernel { field = op.name .. "_wino_group", type = "libxsmm_smmfunction_reducebatch_strd",
-    comment = string.format("%s Winograd forward products over a group of %d tile rows: m=%d n=%d k=%d, batch-reduce over the input blocks",
-      op.name, op.WFG, B, GN, B),
+--- A Winograd pass by groups of G whole tile rows (gen/shapes.lua's
+-- choose_row_groups: the forward's WFG, backward-data's WDG): one product
+-- call per position and output block over all the group's tiles, so that
+-- each block of transformed weights read from beyond L2 serves G rows of
+-- tiles, not one. `after` floats of scratch follow the group's V and M (the
+-- forward's conv rows). Returns the padding after each position.
+function M.plan_winograd_row_group(op, ctx, G, field, what, after)
+  local B, GN = op.B, G * op.TW
+  local pad = position_pad(op.CB * GN * B, op.KB * GN * B)
+  ctx.thread_need("wino", op.WP * (op.CB + op.KB) * GN * B + 2 * op.WP * pad + after)
+  ctx.add_kernel { field = op.name .. field, type = "libxsmm_smmfunction_reducebatch_strd",
+    comment = string.format("%s Winograd %s products over a group of %d tile rows: m=%d n=%d k=%d, batch-reduce over the input blocks",
+      op.name, what, G, B, GN, B),
     lda = B, ldb = B, ldc = B,
     call = string.format("libxsmm_smmdispatch_reducebatch_strd(%d, %d, %d, %d, %d, &lda, &ldb, &ldc, &one, &zero, &no_trans, NULL)",
       B, GN, B, B * B * 4, GN * B * 4) }
+  return pad
 end
 
 --- Winograd backward-weights: groups of WG tile rows (gen/shapes.lua
