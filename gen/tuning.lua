@@ -139,9 +139,9 @@ function M.host_key()
   if given and given ~= "" then return given end
   local f = io.open("/proc/cpuinfo", "r")
   if not f then return nil end
-  local info = f:read("a")
+  local info = "\n" .. (f:read("a") or "")   -- every field then starts after a newline
   f:close()
-  local vendor = info:match("\nvendor_id%s*:%s*(%S+)") or info:match("^vendor_id%s*:%s*(%S+)")
+  local vendor = info:match("\nvendor_id%s*:%s*(%S+)")
   local family = info:match("\ncpu family%s*:%s*(%d+)")
   local model = info:match("\nmodel%s*:%s*(%d+)")
   if not (vendor and family and model) then return nil end
