@@ -301,27 +301,48 @@ static void $(L.name)_forward(hep_model *m, int n_images, const hep_pass *pass)
     $(L.name)_wino_forward(m, n_images, m->params + $(L.w_off), m->params + $(L.b_off), pass);
 }
 @ else
+/* Batch norm's sums of the output rows of image n's tile row ty, blocks kbs. */
+static inline void $(L.name)_bn_tile_row_sums(hep_model *m, int n, int ty, hep_blocks kbs)
+{
+    enum { T = $(L.WT), ROWS = $(L.pool and 2 or 1) };
+    for (int kb = kbs.first; kb < kbs.end; kb++)
+        for (int p = T * ty / ROWS; p < (T * ty + $(L.name)_wino_rows(ty)) / ROWS; p++) $(L.name)_bn_row_sums(m, n, kb, p);
+}
+
 /* Batch norm's training pass 1 (conv_epilogue.c): the conv output of the
  * whole batch into $(L.name)_pre, written by the output transform directly, and
- * the sums of each output row once its tile row is done; by tile rows, or
+ * the sums of each output row once its tile row is done; by $(L.WFG > 1 and ("groups of " .. L.WFG .. " tile rows") or "tile rows"), or
  * parts of them, as the forward. */
 static void $(L.name)_bn_conv(hep_model *m, int n_images)
 {
-    enum { CB = $(L.CB), KB = $(L.KB), H = $(L.H), W = $(L.W), B = $(L.B), T = $(L.WT), TH = $(L.TH),
-           ROWS = $(L.pool and 2 or 1), IN_IMAGE = CB * (H + 2) * (W + 2) * B };
+    enum { CB = $(L.CB), KB = $(L.KB), H = $(L.H), W = $(L.W), B = $(L.B), T = $(L.WT), TW = $(L.TW),
+           G = $(L.WFG), GROUPS = $(L.TH // L.WFG), IN_IMAGE = CB * (H + 2) * (W + 2) * B };
     $(L.name)_wino_weights(m->params + $(L.w_off), m->$(L.name)_wino_u, KB, CB);
-    const int parts = hep_block_parts((long)n_images * TH, m->threads, KB);
+    const int parts = hep_block_parts((long)n_images * GROUPS, m->threads, KB);
 #pragma omp parallel for collapse(3) schedule(static)
     for (int n = 0; n < n_images; n++)
-        for (int ty = 0; ty < TH; ty++)
+        for (int grp = 0; grp < GROUPS; grp++)
             for (int part = 0; part < parts; part++) {
                 const hep_blocks kbs = hep_block_part(KB, part, parts);
-                float *pre = m->$(L.name)_pre + ((size_t)n * KB * H + T * ty) * W * B;
-                $(L.name)_wino_row(m, m->thread[omp_get_thread_num()].wino, m->$(L.name)_wino_u,
-                                   m->$(L.in_buf) + (size_t)n * IN_IMAGE, CB, KB, kbs, ty, pre, (size_t)H * W, W);
-                for (int kb = kbs.first; kb < kbs.end; kb++)
-                    for (int p = T * ty / ROWS; p < (T * ty + $(L.name)_wino_rows(ty)) / ROWS; p++)
-                        $(L.name)_bn_row_sums(m, n, kb, p);
+                const float *src = m->$(L.in_buf) + (size_t)n * IN_IMAGE;
+                float *scratch = m->thread[omp_get_thread_num()].wino;
+                float *pre = m->$(L.name)_pre + (size_t)n * KB * H * W * B;   /* the image's [KB][H][W][B] */
+@ if L.WFG > 1 then
+                enum { GN = G * TW, PAD = $(L.WPAD_F), M_NEXT = KB * GN * B + PAD };
+                const float *M = $(L.name)_wino_group(m->$(L.name)_wino_group, scratch, m->$(L.name)_wino_u, src, CB,
+                                                      KB, kbs, G * grp, G, PAD);
+                for (int g = 0; g < G; g++) {
+                    const int ty = G * grp + g;
+                    $(L.name)_wino_output(M + (size_t)g * TW * B, M_NEXT, GN, kbs, 0, TW, $(L.name)_wino_rows(ty),
+                                          pre + (size_t)T * ty * W * B, (size_t)H * W, W);
+                    $(L.name)_bn_tile_row_sums(m, n, ty, kbs);
+                }
+@ else
+                $(L.name)_wino_row(m, scratch, m->$(L.name)_wino_u, src, CB, KB, kbs, grp, pre + (size_t)T * grp * W * B,
+                                   (size_t)H * W, W);
+                $(L.name)_bn_tile_row_sums(m, n, grp, kbs);
+                (void)G, (void)TW;
+@ end
             }
 }
 

@@ -161,20 +161,23 @@ check "layers hep64-hsw, block 32, narrow chunks, few rows (batch 5)" odd_blocki
 # Winograd forwards and backward-data by groups of tile rows (partial tiles
 # in conv2's): on 2 threads (2 images by each thread's bands, 1 shared out),
 # and 1 image on 8 threads (2 or 3 groups, 1 of them, for 8 threads: the
-# groups' output blocks are cut in parts)
-forward_groups() {
-    local threads=$1 batch=$2 d=build/variants/fgroup-hep64-native
-    make --no-print-directory -s variant NET=hep64 ARCH=native TUNING=tests/tuning/fgroup-hep64.lua VARIANT_DIR=$d &&
+# groups' output blocks are cut in parts); hep64_bn's batch-norm conv pass
+# by the forward's groups.
+row_groups() {
+    local net=$1 threads=$2 batch=$3 d=build/variants/fgroup-$1-native
+    make --no-print-directory -s variant NET=$net ARCH=native TUNING=tests/tuning/fgroup-hep64.lua VARIANT_DIR=$d &&
         grep -q "Winograd forward by groups of 3 tile rows (tests/tuning/fgroup-hep64.lua)" $d/model.c &&
         grep -q "Winograd backward-data by groups of 2 tile rows (tests/tuning/fgroup-hep64.lua)" $d/model.c &&
-        OMP_NUM_THREADS=$threads $d/test_layers $batch ${3:+2e-4 $3}
+        OMP_NUM_THREADS=$threads $d/test_layers $batch ${4:+2e-4 $4}
 }
-check "layers hep64-native, Winograd forward and backward-data by groups of tile rows (batch 3)" forward_groups 2 3
+check "layers hep64-native, Winograd forward and backward-data by groups of tile rows (batch 3)" row_groups hep64 2 3
 # seed 3's dropout masks leave no pool window near a tie, so every gradient
 # gets the strict tolerance (a group writing its last tile row whole, past
 # the image: conv1's weight gradient 0.18 off in 4 runs of 5)
 check "layers hep64-native, Winograd forward and backward-data groups cut in parts, 1 image on 8 threads, seed 3" \
-    forward_groups 8 1 3
+    row_groups hep64 8 1 3
+check "layers hep64_bn-native, Winograd groups of tile rows, batch norm's conv pass too (batch 3)" row_groups hep64_bn 2 3
+check "layers hep64_bn-native, Winograd groups cut in parts, 1 image on 8 threads" row_groups hep64_bn 8 1
 # AVX2 code for the Winograd backward-weights products of an AVX-512 arch:
 # the first line of test_layers names libxsmm's target, which must be skx's
 # again after those kernels were made
