@@ -12,6 +12,10 @@
  * The forward takes $(L.WFG) tile rows at a time instead ($(L.name)_wino_group, the
  * tuning file's wfg): one call per position and block over their $(L.WFG * L.TW) tiles.
 @ end
+@ if L.wino_bwd_d and L.WDG > 1 then
+ * Backward-data takes $(L.WDG) tile rows at a time ($(L.name)_wino_group, the tuning
+ * file's wdg): one call per position and block over their $(L.WDG * L.TW) tiles.
+@ end
 @ if L.WINO_TAIL > 0 then
  * No chunk size within the cache budget divides the row: its last chunk has
  * $(L.WINO_TAIL) tiles, with a kernel of its own (n=$(L.WINO_TAIL)).
