@@ -364,18 +364,22 @@ local REGROUP = {
 -- and forward and backward-data groups of up to 2 and 4 tile rows. Returns
 -- candidates like M.candidates' (none when no conv changed tile).
 function M.regroup_candidates(convs, chosen)
-  local list = {}
+  local list, first = {}, {}
   for _, f in ipairs({ 0.5, 2 }) do
     local c, any = { name = string.format("chosen, Winograd groups x%g", f), values = {} }, false
     for _, op in ipairs(convs) do
       local v = {}
       for k, x in pairs(chosen[op.name]) do v[k] = x end
+      first[op.name] = first[op.name] or {}
       for _, g in ipairs(REGROUP) do
         local algo = v.passes[g.pass]
         local T = shapes.WINOGRAD_TILE[algo]
-        if T and algo ~= op.passes[g.pass] then
-          v[g.key] = g.near(op, T, f)
-          any = any or v[g.key] ~= nil
+        local x = T and algo ~= op.passes[g.pass] and g.near(op, T, f) or nil
+        -- a group the first candidate already times (14 tile rows: 2 for
+        -- "up to 2" and "up to 4") is not timed twice
+        if x ~= nil and x ~= first[op.name][g.key] then
+          v[g.key], any = x, true
+          first[op.name][g.key] = first[op.name][g.key] or x
         end
       end
       c.values[op.name] = v

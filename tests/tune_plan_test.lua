@@ -114,6 +114,12 @@ expect("F(4x4) forward groups of 2 and 4", tostring(regroup3[1].values.c1.wfg) .
   "2 4")
 expect("F(4x4) backward-data groups of 2 and 4",
   tostring(regroup3[1].values.c1.wdg) .. " " .. tostring(regroup3[2].values.c1.wdg), "2 4")
+-- at 56x56 F(4x4) has 14 tile rows: "up to 2" and "up to 4" are both 2,
+-- timed once (the second candidate leaves it at the chosen default)
+local regroup56 = plan.regroup_candidates({ { name = "c1", H = 56, W = 56, algorithm = "auto",
+  passes = { forward = W8, backward_data = W8, backward_weights = W8 } } }, chosen3)
+expect("14 tile rows: forward group 2, once",
+  tostring(regroup56[1].values.c1.wfg) .. " " .. tostring(regroup56[2] and regroup56[2].values.c1.wfg), "2 nil")
 local why3 = { c1 = "c1" }
 changed = plan.choose_regrouped(convs3, chosen3, t({ 10, 10, 10 }, {}), regroup3,
   { t({ 9.9, 8, 10 }, {}), t({ 7, 9, 10.5 }, {}) }, 0.03, why3)
