@@ -132,21 +132,13 @@ local function combine(ctx, block, defaults, chosen, why)
   for i, c in ipairs(regroup) do builds[i + 2] = build(ctx, block, c.values, c.name) end
   local t = race(ctx, builds)
   if #regroup == 0 then return combined, t[2], t[1] end
-  local groups, before = { "wg", "wfg", "wdg" }, {}
-  for _, op in ipairs(ctx.convs) do
-    before[op.name] = {}
-    for _, k in ipairs(groups) do before[op.name][k] = chosen[op.name][k] end
-  end
-  if not plan.choose_regrouped(ctx.convs, chosen, t[2], regroup, { table.unpack(t, 3) }, ctx.margin, why) then
-    return combined, t[2], t[1]
-  end
+  local ungroup = plan.choose_regrouped(ctx.convs, chosen, t[2], regroup, { table.unpack(t, 3) }, ctx.margin, why)
+  if not ungroup then return combined, t[2], t[1] end
   local regrouped = build(ctx, block, chosen, "chosen per layer, regrouped")
   local t3 = race(ctx, { defaults, combined, regrouped })
   if plan.beats(t3[3], t3[2], 0) then return regrouped, t3[3], t3[1] end
   -- the groups do not add up: back to the first round's
-  for _, op in ipairs(ctx.convs) do
-    for _, k in ipairs(groups) do chosen[op.name][k] = before[op.name][k] end
-  end
+  ungroup()
   return combined, t3[2], t3[1]
 end
 

@@ -391,9 +391,11 @@ end
 
 --- Takes, per conv and group, a second-round group whose pass's time beats
 -- the chosen combination's (`base`, a timing) by the margin; adds the
--- figures to why. Returns whether any conv took one.
+-- figures to why. Returns nil when no conv took one, else a function that
+-- puts back the groups it replaced (for a regrouped build that loses its
+-- race).
 function M.choose_regrouped(convs, chosen, base, cands, timings, margin, why)
-  local changed = false
+  local replaced = {}
   for _, op in ipairs(convs) do
     for _, g in ipairs(REGROUP) do
       local t0 = base.layers[op.name][g.k]
@@ -410,10 +412,16 @@ function M.choose_regrouped(convs, chosen, base, cands, timings, margin, why)
         why[op.name] = string.format("%s; %s %s ms by %s %s", why[op.name], chosen[op.name].passes[g.pass],
           PASS_WORDS[g.k], g.what, table.concat(notes, ", "))
       end
-      if best then chosen[op.name][g.key], changed = best, true end
+      if best then
+        replaced[#replaced + 1] = { v = chosen[op.name], key = g.key, old = chosen[op.name][g.key] }
+        chosen[op.name][g.key] = best
+      end
     end
   end
-  return changed
+  if #replaced == 0 then return nil end
+  return function()
+    for _, r in ipairs(replaced) do r.v[r.key] = r.old end
+  end
 end
 
 --- The order of round r over n timed builds: as built in odd rounds,
