@@ -27,7 +27,6 @@ M.knl = {
   -- call per thread block of 64 outputs): skx code was as fast at n = 64,
   -- hsw code slower at 8 (93 against 116).
   dense_forward_outputs = 8,
-  dense_pack_bwd_d = true,          -- see hsw's
   first_bwd_w_patches = true,       -- see skx's
 }
 
@@ -85,15 +84,6 @@ M.hsw = {
   -- The AVX-512 tables leave it out (the whole band per call): there one
   -- row per call was 1-3% slower.
   bwd_weight_call_bytes = 16384,
-  -- Dense backward-data copies each call's block of weight rows (KD rows of
-  -- the call's inputs) into the thread's `pack`, rows an odd number of cache
-  -- lines apart, and reads it from there: the hsw and knl kernels read B
-  -- transposed a few floats from every row at a time, and hep64's fc1 rows lie
-  -- 32 KiB apart, in one L1 set. The weights coming from memory, as in the
-  -- model: 3.36 ms against 2.65-2.73 (hsw code), 2.31-2.35 against 1.78-1.85
-  -- (knl); skx code read the rows in place faster (1.37-1.39 against
-  -- 1.72-1.77), so its table leaves it out (2 threads, a Zen 5 core).
-  dense_pack_bwd_d = true,
 }
 
 -- native: this machine's own -march=native, with the blocking of the named

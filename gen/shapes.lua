@@ -659,7 +659,6 @@ function M.infer(net, arch, tuning)
       flops = flops + op.flops
     elseif op.kind == "dense" then
       op.forward_outputs = arch.dense_forward_outputs
-      op.pack_bwd_d = arch.dense_pack_bwd_d
       op.flops = 2 * op.IN * op.OUT
       flops = flops + op.flops
     end

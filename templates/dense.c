@@ -126,9 +126,8 @@ static void $(L.name)_data_grad(hep_model *m, const float *dout, float *din)
     enum { IN = $(L.IN), OUT = $(L.OUT), KD = $(L.KD) };
     const int N = m->batch, NBD = $(L.name)_bwd_d_inputs(m->threads);
     const float *weight = m->params + $(L.w_off);
-@ if L.LDP then
     /* each call's KD weight rows, NBD floats of each, copied to rows $(L.LDP) floats
-     * apart first: in place they lie $(L.IN * 4 // 1024) KiB apart (gen/arch.lua) */
+     * apart first: in place they lie $(L.IN) floats apart (gen/layers/dense.lua) */
 #pragma omp parallel
     {
         float *pack = m->thread[omp_get_thread_num()].pack;
@@ -140,13 +139,6 @@ static void $(L.name)_data_grad(hep_model *m, const float *dout, float *din)
                 (o0 ? m->$(L.name)_bwd_d_acc : m->$(L.name)_bwd_d)(dout + (size_t)o0 * N, pack, din + (size_t)i0 * N);
             }
     }
-@ else
-#pragma omp parallel for schedule(static)
-    for (int i0 = 0; i0 < IN; i0 += NBD)
-        for (int o0 = 0; o0 < OUT; o0 += KD)
-            (o0 ? m->$(L.name)_bwd_d_acc : m->$(L.name)_bwd_d)(dout + (size_t)o0 * N, weight + (size_t)o0 * IN + i0,
-                                                               din + (size_t)i0 * N);
-@ end
 }
 
 /* dout [OUT][batch] is overwritten with the pre-activation gradient; din

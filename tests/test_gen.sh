@@ -100,9 +100,9 @@ check "gen: each conv pass's algorithm and who chose it in model.c's header" alg
 
 check "gen: native takes the blocking of the ISA the compiler sees (AVX-512, AVX2)" native_by_isa
 
-# Dense backward-data packs each call's weight rows (gen/arch.lua) on hsw
-# and knl code, rows 528 floats apart for hep64's fc1 (512-input calls), and
-# reads them in place (8192 floats apart) on skx code.
+# Dense backward-data packs each call's weight rows (gen/layers/dense.lua)
+# on every arch, rows 528 floats apart for hep64's fc1 (512-input calls),
+# where in place they lie 8192 apart.
 # gen_each_arch NET DIR: NET's model for hsw, knl and skx into DIR/<arch>.
 gen_each_arch() {
     local arch
@@ -115,13 +115,13 @@ dense_packing() {
     local d=$LOGDIR/gen-pack arch
     gen_each_arch hep64 "$d" || return 1
     grep -A1 "fc1 backward-data: " "$d"/*/model.c | grep "ldb"
-    for arch in hsw knl; do
+    for arch in hsw knl skx; do
         grep -A1 "fc1 backward-data: .*, packed \*/" "$d/$arch/model.c" | grep -q "ldb = 528," &&
             grep -q "memcpy(pack + (size_t)o \* 528, weight" "$d/$arch/model.c" || { echo "$arch: not packed"; return 1; }
+        ! grep -A1 "backward-data: " "$d/$arch/model.c" | grep -q "ldb = 8192," || { echo "$arch: fc1 read in place"; return 1; }
     done
-    grep -A1 "fc1 backward-data: " "$d/skx/model.c" | grep -q "ldb = 8192," && ! grep -q "memcpy(pack" "$d/skx/model.c"
 }
-check "gen: dense backward-data packs its weight rows on hsw and knl code only" dense_packing
+check "gen: dense backward-data packs its weight rows on every arch" dense_packing
 
 # The first conv's backward-weights runs from the input patches (one call of
 # n = 27 per block) on knl and skx code, and tap by tap (n = 3) on hsw code.

@@ -42,15 +42,25 @@ local function choose_blocking(op)
   -- reads the weight rows (32 KiB apart, a few L2 sets) less kindly, took
   -- 3.23-3.53 ms against 3.93-4.26 (tune_model pairs, a Zen 4 core)
   op.KD = block(op.OUT, 128)
-  -- where the arch packs backward-data's weight block (gen/arch.lua): its
-  -- rows' stride, for the widest call
-  op.LDP = op.pack_bwd_d and odd_lines(op.NBD[1]) or nil
+  -- Backward-data copies each call's block of weight rows (KD rows, the
+  -- call's inputs of each) into the thread's `pack`, LDP floats apart (an
+  -- odd number of cache lines, for the widest call), and reads it from
+  -- there: the TRANS_B kernels read a few floats from every row at a time,
+  -- and in place hep64's fc1 rows lie 32 KiB apart, in one L1 set and, on a
+  -- physically indexed L2, in as few sets as the pages fall. Measured on
+  -- hep64's fc1 (tune_model, 2 threads): hsw code 3.36 ms in place against
+  -- 2.65-2.73 packed, knl code 2.31-2.35 against 1.78-1.85 (a Zen 5 core);
+  -- skx code 6.5-10.4 against 4.0-4.4 on an Intel core (L2 2 MiB, 16
+  -- ways; the in-place time moved with the run, as the pages fell). There
+  -- skx code lost 0.35 ms by the copy (1.37-1.39 in place, 1.72-1.77),
+  -- the price of one way for every arch and host.
+  op.LDP = odd_lines(op.NBD[1])
 end
 
 --- The header's summary line, the parameters, the output buffer, the probe,
 -- and the sizes of the per-thread pack and the shared dense areas.
 local function plan_storage(op, ctx)
-  if op.LDP then ctx.thread_need("pack", op.KD * op.LDP) end
+  ctx.thread_need("pack", op.KD * op.LDP)
   local parts = {}
   if op.relu then parts[#parts + 1] = "ReLU" end
   if op.dropout then parts[#parts + 1] = "dropout" end
@@ -91,8 +101,8 @@ local function plan_kernels(op, ctx)
   for _, acc in ipairs({ false, true }) do
     ctx.add_kernel { field = op.name .. (acc and "_bwd_d_acc" or "_bwd_d"), type = "libxsmm_smmfunction",
       comment = string.format("%s backward-data%s: m=batch n=%s k=%d, B transposed%s", op.name,
-        acc and " (accumulate)" or "", op.name .. "_bwd_d_inputs(threads)", op.KD, op.LDP and ", packed" or ""),
-      lda = "batch", ldb = op.LDP or op.IN, ldc = "batch",
+        acc and " (accumulate)" or "", op.name .. "_bwd_d_inputs(threads)", op.KD, ", packed"),
+      lda = "batch", ldb = op.LDP, ldc = "batch",
       call = string.format("libxsmm_smmdispatch(batch, %s_bwd_d_inputs(m->threads), %d, &lda, &ldb, &ldc, &one, &%s, &trans_b, NULL)",
         op.name, op.KD, acc and "one" or "zero") }
   end
