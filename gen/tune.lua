@@ -11,7 +11,9 @@
 -- figure is the least of its rounds: a noisy minute of a shared machine
 -- then costs a candidate one round, and figures compared with each other
 -- come from the same minutes (each combination is raced against the
--- defaults, each block's choice against the others').
+-- defaults, each block's choice against the others'). A race whose
+-- least steps lie within the noise of its rounds gets more rounds of the
+-- builds it compares, up to twice TUNE_ROUNDS.
 --
 -- Environment: TUNE_STEPS (timed steps per candidate and round, default 4),
 -- TUNE_ROUNDS (default 3), TUNE_MARGIN (what a non-default choice must gain, default 0.03),
@@ -91,17 +93,32 @@ end
 --- Times builds against each other: ctx.rounds rounds, each timing every
 -- build in turn (plan.round_order), each figure the least of its rounds
 -- (plan.least). Builds compared by one race ran in the same minutes.
-local function race(ctx, builds)
+-- `contests` (optional: { challenger, incumbent }, indices into builds)
+-- are the choices the race settles: while one is undecided
+-- (plan.undecided), the contests' builds get another round
+-- (plan.extra_round), up to twice ctx.rounds.
+local function race(ctx, builds, contests)
   local rounds = {}
   for i = 1, #builds do rounds[i] = {} end
   for r = 1, ctx.rounds do
     for _, i in ipairs(plan.round_order(#builds, r)) do rounds[i][r] = time_once(ctx, builds[i]) end
   end
+  local r = ctx.rounds
+  local more = contests and plan.extra_round(rounds, contests, 2 * ctx.rounds)
+  while more do
+    r = r + 1
+    local labels = {}
+    for k, i in ipairs(more) do labels[k] = builds[i].label end
+    io.write(string.format("  undecided: round %d of %s\n", r, table.concat(labels, "; ")))
+    io.flush()
+    for _, k in ipairs(plan.round_order(#more, r)) do rounds[more[k]][r] = time_once(ctx, builds[more[k]]) end
+    more = plan.extra_round(rounds, contests, 2 * ctx.rounds)
+  end
   local timings = {}
   for i, b in ipairs(builds) do
     timings[i] = plan.least(rounds[i])
     local steps = {}
-    for r, s in ipairs(timings[i].steps) do steps[r] = string.format("%.1f", s) end
+    for k, s in ipairs(timings[i].steps) do steps[k] = string.format("%.1f", s) end
     io.write(string.format("  B=%-3d %-38s %9.1f ms/step (rounds %s)\n", b.block, b.label, timings[i].step,
       table.concat(steps, " ")))
   end
@@ -130,12 +147,12 @@ local function combine(ctx, block, defaults, chosen, why)
   local regroup = plan.regroup_candidates(ctx.convs, chosen)
   local builds = { defaults, combined }
   for i, c in ipairs(regroup) do builds[i + 2] = build(ctx, block, c.values, c.name) end
-  local t = race(ctx, builds)
+  local t = race(ctx, builds, { { 2, 1 } })
   if #regroup == 0 then return combined, t[2], t[1] end
   local ungroup = plan.choose_regrouped(ctx.convs, chosen, t[2], regroup, { table.unpack(t, 3) }, ctx.margin, why)
   if not ungroup then return combined, t[2], t[1] end
   local regrouped = build(ctx, block, chosen, "chosen per layer, regrouped")
-  local t3 = race(ctx, { defaults, combined, regrouped })
+  local t3 = race(ctx, { defaults, combined, regrouped }, { { 3, 2 }, { 2, 1 }, { 3, 1 } })
   if plan.beats(t3[3], t3[2], 0) then return regrouped, t3[3], t3[1] end
   -- the groups do not add up: back to the first round's
   ungroup()
@@ -242,7 +259,11 @@ if #results > 1 then
   local builds = {}
   for i, r in ipairs(results) do builds[i] = r.build end
   io.write("  each block's choice, raced against the others:\n")
-  local t = race(ctx, builds)
+  local contests = {}
+  for i = 2, #builds do
+    for j = 1, i - 1 do contests[#contests + 1] = { i, j } end
+  end
+  local t = race(ctx, builds, contests)
   for i, r in ipairs(results) do r.step, r.timing = t[i].step, t[i] end
 end
 local best, best_block, notes = nil, nil, {}

@@ -467,6 +467,46 @@ function M.beats(challenger, incumbent, margin)
   return 2 * wins > n
 end
 
+-- How far a build's median round lies above its least (a fraction): the
+-- noise of its rounds (none for a step too short to time).
+local function spread(t)
+  if t.step <= 0 then return 0 end
+  local s = { table.unpack(t.steps) }
+  table.sort(s)
+  return s[(#s + 1) // 2] / t.step - 1
+end
+
+--- Whether a race of two builds is too close to call: their least steps
+-- lie closer together than either build's rounds spread. In a noisy hour
+-- hep224's build with conv2's and conv3's groups lost its race on least
+-- steps 6% apart (rounds 702.1 698.7 976.5 ms/step against 889.0 658.9
+-- 831.6, the other's median 26% above its least), with those layers 13%
+-- faster; alternated runs then took it in 3 of 4. (A build steadily a
+-- little faster, within the margin, is decided: more rounds would not
+-- move it past.)
+function M.undecided(challenger, incumbent)
+  local gap = incumbent.step > 0 and math.abs(challenger.step / incumbent.step - 1) or math.huge
+  return gap < math.max(spread(challenger), spread(incumbent))
+end
+
+--- The builds to time in one more round of a race, or nil. A race's
+-- contests ({ challenger, incumbent }: indices into `rounds`, each
+-- build's list of round timings) get one while any is undecided and the
+-- race has had fewer than `most` rounds; the round takes every contest's
+-- builds, so that theirs stay paired round by round.
+function M.extra_round(rounds, contests, most)
+  local more, seen, open = {}, {}, false
+  for _, c in ipairs(contests) do
+    local a, b = rounds[c[1]], rounds[c[2]]
+    open = open or (math.min(#a, #b) < most and M.undecided(M.least(a), M.least(b)))
+    for _, i in ipairs({ c[1], c[2] }) do
+      if not seen[i] then more[#more + 1], seen[i] = i, true end
+    end
+  end
+  table.sort(more)
+  return open and more or nil
+end
+
 --- A candidate's tuning file text (for the generator's --tuning).
 function M.render(arch, net_name, block, convs, values)
   local t = { arch = arch.name, networks = { [net_name] = { block = block } }, convs = {} }

@@ -376,12 +376,13 @@ make_tune() {
     TUNE_STEPS=2 TUNE_BATCH=4 TUNE_OUT="$out" make --no-print-directory tune NET=tiny_avgpool ARCH=native \
         > "$LOGDIR/tune-tiny.out" || return 1
     cat "$LOGDIR/tune-tiny.out" "$out"
-    # every candidate timed in 3 rounds; each race of the chosen combination
-    # (none when it is the defaults, a second when regrouped Winograd groups
-    # won: which of these 0.0 ms timings wins is chance) has the defaults in it
+    # every candidate timed in 3 rounds (up to 6 where a race was undecided:
+    # plan.undecided); each race of the chosen combination (none when it is
+    # the defaults, a second when regrouped Winograd groups won: which of
+    # these 0.0 ms timings wins is chance) has the defaults in it
     local log=$LOGDIR/tune-tiny.out combos
     combos=$(grep -c '^  B=16  chosen per layer  ' "$log")
-    [ "$(grep -cE ' ms/step \(rounds [0-9.]+ [0-9.]+ [0-9.]+\)$' "$log")" -ge 11 ] &&
+    [ "$(grep -cE ' ms/step \(rounds [0-9.]+( [0-9.]+){2,5}\)$' "$log")" -ge 11 ] &&
         [ "$(grep -c '^  B=16  defaults  ' "$log")" -eq $((combos + 1)) ] || return 1
     # a new file: this host's section and the arch-wide entries, 3 convs each
     local host; host=$(lua5.4 -e 'package.path = "gen/?.lua;" .. package.path; print(require("tuning").host_key())')

@@ -201,6 +201,39 @@ expect("2 of 3 rounds, past the margin: yes", tostring(plan.beats(steps(120, 124
 expect("every round, within the margin: no", tostring(plan.beats(steps(128, 127, 126), b64, 0.03)), "false")
 expect("one round, past the margin: yes", tostring(plan.beats(steps(120), steps(130), 0.03)), "true")
 expect("margin 0, faster in 1 of 2 rounds: no", tostring(plan.beats(steps(100, 110), steps(101, 105), 0)), "false")
+-- a race is undecided where the least steps lie closer than the rounds
+-- spread: block 32's lucky round (4% ahead, its median 9% above it), and
+-- hep224's regrouped build (6% behind on the other's one quiet round, whose
+-- median was 26% above it); not so for a build steadily 2% faster
+local regrouped, combined = steps(702.1, 698.7, 976.5), steps(889.0, 658.9, 831.6)
+expect("undecided: a lucky round; a gap within the noise", tostring(plan.undecided(b32, b64)) .. " "
+  .. tostring(plan.undecided(regrouped, combined)), "true true")
+expect("decided: gaps past the noise (won, lost, steadily 2% faster)", tostring(plan.undecided(steps(120, 124, 140), b64))
+  .. " " .. tostring(plan.undecided(steps(140, 141, 142), b64)) .. " "
+  .. tostring(plan.undecided(steps(126.6, 126.8, 126.5), b64)), "false false false")
+-- more rounds while a contest is undecided: every contest's builds, not the
+-- others (3: a candidate timed for its layers only), up to `most` rounds
+local function rounds_of(...)
+  local list = {}
+  for i, s in ipairs({ ... }) do list[i] = { step = s, layers = {} } end
+  return list
+end
+local race = { rounds_of(889.0, 658.9, 831.6), rounds_of(702.1, 698.7, 976.5), rounds_of(500, 500, 500) }
+local more = plan.extra_round(race, { { 2, 1 } }, 8)
+expect("undecided: another round of builds 1 and 2", more and table.concat(more, " "), "1 2")
+-- quieter rounds: 660 against 640, 661 against 641 leave the regrouped
+-- build's median at 698.7 (9% above its least), 662 against 639 settle it
+local function another(a, b) race[1][#race[1] + 1], race[2][#race[2] + 1] = { step = a, layers = {} }, { step = b, layers = {} } end
+another(660, 640); another(661, 641)
+expect("after 5 rounds, still within the noise", tostring(plan.extra_round(race, { { 2, 1 } }, 8) ~= nil), "true")
+another(662, 639)
+expect("after 6, decided", tostring(plan.extra_round(race, { { 2, 1 } }, 8)), "nil")
+expect("and the regrouped build beats the other (4 of 6 rounds)",
+  tostring(plan.beats(plan.least(race[2]), plan.least(race[1]), 0)), "true")
+expect("at the most rounds: no more", tostring(plan.extra_round({ rounds_of(889.0, 658.9, 831.6),
+  rounds_of(702.1, 698.7, 976.5) }, { { 2, 1 } }, 3)), "nil")
+expect("one contest open: every contest's builds", table.concat(plan.extra_round({ rounds_of(889.0, 658.9, 831.6),
+  rounds_of(702.1, 698.7, 976.5), rounds_of(1000, 1000, 1000) }, { { 2, 1 }, { 3, 1 } }, 6) or {}, " "), "1 2 3")
 -- the Winograd forward group, judged by forward time (a faster backward-weights
 -- does not take it), and dropped where the forward leaves the default's algorithm
 local cands4 = {
