@@ -51,9 +51,9 @@ local function choose_blocking(op)
   -- hep64's fc1 (tune_model, 2 threads): hsw code 3.36 ms in place against
   -- 2.65-2.73 packed, knl code 2.31-2.35 against 1.78-1.85 (a Zen 5 core);
   -- skx code 6.5-10.4 against 4.0-4.4 on an Intel core (L2 2 MiB, 16
-  -- ways; the in-place time moved with the run, as the pages fell). There
-  -- skx code lost 0.35 ms by the copy (1.37-1.39 in place, 1.72-1.77),
-  -- the price of one way for every arch and host.
+  -- ways; the in-place time moved with the run, as the pages fell). On the
+  -- Zen 5 core skx code lost 0.35 ms by the copy (1.37-1.39 in place,
+  -- 1.72-1.77): the price of one code path that holds on every host.
   op.LDP = odd_lines(op.NBD[1])
 end
 
