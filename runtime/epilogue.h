@@ -288,14 +288,17 @@ static inline void hep_pool_scatter(const float *restrict g_in, const uint8_t *r
 }
 #endif
 
-/* The same for 16 lanes with AVX-512F but not BW (knl): the comparisons
- * are mask registers, each adds its bit to 32-bit lanes that vpmovdb then
- * packs to bytes. GCC packs bytes the long way there, and the AVX2 code
+/* The same for 16 lanes with AVX-512F: the comparisons are mask
+ * registers, each adds its bit to 32-bit lanes that vpmovdb then packs to
+ * bytes. Without BW (knl) GCC packs bytes the long way, and the AVX2 code
  * above, which knl code took before, runs at half its vector width: 11.4
- * ns per pooled pixel of 64 channels against 8.1 with this (7.3 for
- * native's plain C; one Zen 5 core, no KNL at hand). Same values as the
- * plain C. */
-#if defined(__AVX512F__) && !defined(__AVX512BW__)
+ * ns per pooled pixel of 64 channels against 8.1 with this (one Zen 5
+ * core, no KNL at hand). With BW (skx, native) GCC's code for the plain C
+ * took 7.3 ns there, but 33 ns on an Intel host (family 6 model 167)
+ * against 21 with this (data in cache): hep64's first conv spent 1.9-2.3
+ * ms a batch on its masks, 0.9-1.3 so (training forward less inference, 2
+ * threads). So every AVX-512 build takes it. Same values as the plain C. */
+#if defined(__AVX512F__)
 #include <immintrin.h>
 #define HEP_POOL_MASK_AVX512F 1
 static inline void hep_pool_window16(const float *restrict t00, const float *restrict t01,
@@ -321,9 +324,15 @@ static inline void hep_pool_window16(const float *restrict t00, const float *res
     bytes = _mm512_mask_or_epi32(bytes, kept, bytes, _mm512_set1_epi32(8));
     _mm_storeu_si128((__m128i *)(void *)mk, _mm512_cvtepi32_epi8(bytes));
 }
+#endif
 
-/* Backward of 16 channels of a pooled pixel, the same way: 22.4 ns per
- * pooled pixel of 64 channels by GCC's code, 8.8 with this. */
+/* Backward of 16 channels of a pooled pixel, the same way, without BW:
+ * 22.4 ns per pooled pixel of 64 channels by GCC's code, 8.8 with this.
+ * With BW GCC's code of the plain loop stays: 8.1 ns on Zen 5, and on the
+ * Intel host, with the gradient and masks coming from memory as in
+ * backward, 34-37 ns against 80-87 for this (with them in cache 22 against
+ * 16). */
+#if defined(__AVX512F__) && !defined(__AVX512BW__)
 #define HEP_POOL_SCATTER_LANES 16
 static inline void hep_pool_scatter(const float *restrict g_in, const uint8_t *restrict mk, float scale,
                                     float *restrict dbias, float *restrict y00, float *restrict y01,
