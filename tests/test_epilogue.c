@@ -4,8 +4,8 @@
  * the ReLU pass, bit 3 dropout kept). Inputs come from a few values, so
  * that windows tie often and values land exactly on zero; every output and
  * mask byte must match bit for bit, through whichever code the build's
- * instruction set selects (the AVX2 build takes vector masks, AVX-512F
- * without BW mask registers; a block of 12 the plain loop), with and
+ * instruction set selects (the AVX2 build takes vector masks, every
+ * AVX-512 build mask registers; a block of 12 the plain loop), with and
  * without a mask (inference), stored plainly or streamed. Then its
  * backward, over every mask byte the forward can write: each pooled
  * gradient, scaled, only in its window's argmax position and only when

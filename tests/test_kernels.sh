@@ -115,10 +115,11 @@ arch_check "layers hep64-knl, 8 images on 66 threads (cori_knl_64 on one node)" 
 
 echo "== the pooled epilogue and its backward bit for bit against their documented results"
 # ties, exact zeros, with and without ReLU, mask and streaming; the hsw
-# build takes the AVX2 vector-mask code, knl the AVX-512F mask-register
-# code, native and skx GCC's AVX-512 code of the plain loop (and every
-# build the plain loop for a block of 12);
-# the backward over every mask byte, with and without dropout
+# build takes the AVX2 vector-mask code, knl, skx and native (on an
+# AVX-512 host) the AVX-512F mask-register code (and every build the plain
+# loop for a block of 12); the backward over every mask byte, with and
+# without dropout: hsw and knl by hand-widened lanes, skx and native
+# GCC's AVX-512 code of the plain loop
 epilogue_on() { make --no-print-directory -s "build/runtime-$1/test_epilogue" && "build/runtime-$1/test_epilogue"; }
 for arch in native skx hsw knl; do
     arch_check "pooled epilogue, mask bytes and values, and its backward ($arch)" $arch epilogue_on $arch
