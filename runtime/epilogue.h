@@ -328,10 +328,10 @@ static inline void hep_pool_window16(const float *restrict t00, const float *res
 
 /* Backward of 16 channels of a pooled pixel, the same way, without BW:
  * 22.4 ns per pooled pixel of 64 channels by GCC's code, 8.8 with this.
- * With BW GCC's code of the plain loop stays: 8.1 ns on Zen 5, and on the
- * Intel host, with the gradient and masks coming from memory as in
- * backward, 34-37 ns against 80-87 for this (with them in cache 22 against
- * 16). */
+ * With BW GCC's code of the plain loop stays: 8.1 ns on Zen 5; on the
+ * Intel host this took 16 ns against 22 on one row in L1, but 49-70
+ * against 22-26 over a batch's rows with the next row prefetched (a
+ * stand-alone test, hep_epilogue_pool_backward as conv1 calls it). */
 #if defined(__AVX512F__) && !defined(__AVX512BW__)
 #define HEP_POOL_SCATTER_LANES 16
 static inline void hep_pool_scatter(const float *restrict g_in, const uint8_t *restrict mk, float scale,
