@@ -210,17 +210,30 @@ tune: $(ISA_GUARD)
 
 # One build of NET for ARCH with another tuning file, in its own folder:
 # make variant NET=.. ARCH=.. TUNING=FILE VARIANT_DIR=DIR gives DIR/model.c,
-# DIR/tune_model (the tuner's timing driver) and DIR/test_layers.
-variant: $(ISA_GUARD)
+# DIR/tune_model (the tuner's timing driver), DIR/test_layers and
+# DIR/model.so, the model as a library for build/ab_models (tools/ab_models.c:
+# builds compared step by step in one process, `build/ab_models BATCH STEPS
+# DIR...`). model.o is position-independent for the library, as Debian's
+# GCC makes executables' code anyway (PIE).
+variant: $(ISA_GUARD) build/ab_models
 	@test -n "$(TUNING)" -a -n "$(VARIANT_DIR)" || { echo "make variant needs TUNING=FILE and VARIANT_DIR=DIR" >&2; exit 2; }
 	@mkdir -p $(VARIANT_DIR)
 	@file=networks/$(NET).lua; test -f $$file || file=tests/nets/$(NET).lua; \
 	  CC="$(CC)" $(LUA) gen/main.lua $$file $(ARCH) $(VARIANT_DIR) --tuning=$(TUNING)
-	@$(CC) $(BASE_CFLAGS) $(CFLAGS) $(ARCH_CFLAGS_$(ARCH)) -c $(VARIANT_DIR)/model.c -o $(VARIANT_DIR)/model.o
+	@$(CC) $(BASE_CFLAGS) $(CFLAGS) $(ARCH_CFLAGS_$(ARCH)) -fPIC -c $(VARIANT_DIR)/model.c -o $(VARIANT_DIR)/model.o
+	@$(CC) $(BASE_CFLAGS) $(CFLAGS) $(ARCH_CFLAGS_$(ARCH)) -shared -Wl,-Bsymbolic $(VARIANT_DIR)/model.o \
+	  -o $(VARIANT_DIR)/model.so $(LIBS)
 	@$(CC) $(BASE_CFLAGS) $(CFLAGS) $(ARCH_CFLAGS_$(ARCH)) $(VARIANT_DIR)/model.o $(ISA_GUARD) tools/tune_model.c \
 	  -o $(VARIANT_DIR)/tune_model $(LIBS)
 	@$(CC) $(BASE_CFLAGS) $(CFLAGS) $(ARCH_CFLAGS_$(ARCH)) -Itests $(VARIANT_DIR)/model.o $(ISA_GUARD) tests/reference.c \
 	  tests/test_layers.c -o $(VARIANT_DIR)/test_layers $(LIBS)
+
+# Arch-neutral: it only loads the builds' libraries (their code checks
+# nothing of the CPU: run a build's tune_model first on an unknown host).
+build/ab_models: tools/ab_models.c runtime/model.h Makefile
+	@mkdir -p $(@D)
+	@echo "  CC    tools/ab_models.c"
+	@$(CC) $(BASE_CFLAGS) $(CFLAGS) -march=x86-64 -mtune=generic $< -o $@ -ldl
 
 lint:
 	luacheck gen

@@ -179,6 +179,22 @@ check "layers hep64-native, Winograd forward and backward-data groups cut in par
     row_groups hep64 8 1 3
 check "layers hep64_bn-native, Winograd groups of tile rows, batch norm's conv pass too (batch 3)" row_groups hep64_bn 2 3
 check "layers hep64_bn-native, Winograd groups cut in parts, 1 image on 8 threads" row_groups hep64_bn 8 1
+# make variant's libraries compared in one process (tools/ab_models.c), on
+# the two hep64 builds above: a least/median pair per build for every layer
+# and pass and the step, in one table; a build of another network refused
+ab_models() {
+    local a=build/variants/odd-hep64-native b=build/variants/fgroup-hep64-native out
+    out=$(OMP_NUM_THREADS=2 build/ab_models 2 2 $a $b) || return 1
+    printf '%s\n' "$out"
+    local layers; layers=$(grep -cE '^(conv[123]|flatten1|fc[12]|softmax_xent1) +(forward|backward-data|backward-weights) ' <<<"$out")
+    [ "$layers" -eq 21 ] && grep -qE "^hep64: 2 builds, batch 2, 2 steps each" <<<"$out" &&
+        grep -qE '^step +all +[0-9]+\.[0-9]+/[0-9.]+ +[0-9]+\.[0-9]+/[0-9.]+ *$' <<<"$out" &&
+        grep -qE "^layer +pass +$a +$b" <<<"$out" || return 1
+    expect_fail "ab_models: build/variants/fgroup-hep64_bn-native holds another network than $a" \
+        build/ab_models 2 1 $a build/variants/fgroup-hep64_bn-native &&
+        expect_fail "ab_models: cannot load build/variants/none/model.so" build/ab_models 2 1 $a build/variants/none
+}
+check "ab_models: two hep64 builds in one process, a least/median per build for each of 21 layer passes and the step" ab_models
 # AVX2 code for the Winograd backward-weights products of an AVX-512 arch:
 # the first line of test_layers names libxsmm's target, which must be skx's
 # again after those kernels were made
