@@ -230,7 +230,7 @@ variant: $(ISA_GUARD) build/ab_models
 
 # Arch-neutral: it only loads the builds' libraries (their code checks
 # nothing of the CPU: run a build's tune_model first on an unknown host).
-build/ab_models: tools/ab_models.c runtime/model.h Makefile
+build/ab_models: tools/ab_models.c tools/timing.h runtime/model.h Makefile
 	@mkdir -p $(@D)
 	@echo "  CC    tools/ab_models.c"
 	@$(CC) $(BASE_CFLAGS) $(CFLAGS) -march=x86-64 -mtune=generic $< -o $@ -ldl

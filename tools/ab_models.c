@@ -21,6 +21,8 @@
 
 #include <model.h>
 
+#include "timing.h"
+
 /* One build: its library's entry points and its model. */
 typedef struct {
     const char *dir;
@@ -35,22 +37,6 @@ typedef struct {
     void (*reset_layer_times)(hep_model *);
     hep_model *model;
 } loaded_build;
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-/* Small pseudo-random values: the timing does not depend on them, but
- * NaNs or denormals would. */
-static void fill(float *x, size_t n, unsigned *state, float scale)
-{
-    for (size_t i = 0; i < n; i++) {
-        *state = *state * 1664525u + 1013904223u;
-        x[i] = scale * ((float)(*state >> 8) / 16777216.0f - 0.5f);
-    }
-}
 
 static void *symbol(loaded_build *c, const char *name)
 {
@@ -87,8 +73,8 @@ static int load(loaded_build *c, const char *dir, int batch)
 /* Whether b's network has a's name, layers and inputs. */
 static int same_network(const hep_model_info *a, const hep_model_info *b)
 {
-    if (strcmp(a->network, b->network) != 0 || a->num_layers != b->num_layers || a->in_channels != b->in_channels || a->in_height != b->in_height
-        || a->in_width != b->in_width || a->num_classes != b->num_classes)
+    if (strcmp(a->network, b->network) != 0 || a->num_layers != b->num_layers || a->in_channels != b->in_channels
+        || a->in_height != b->in_height || a->in_width != b->in_width || a->num_classes != b->num_classes)
         return 0;
     for (int l = 0; l < a->num_layers; l++)
         if (strcmp(a->layers[l].name, b->layers[l].name) != 0) return 0;
@@ -120,8 +106,7 @@ static void step(loaded_build *c, const float *x, const int *labels, int batch, 
 /* "least/median" of n figures, in ms. */
 static void print_figures(double *v, int n)
 {
-    qsort(v, (size_t)n, sizeof *v, cmp_double);
-    const double med = n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+    const double med = median(v, n);   /* sorts v */
     printf("  %9.2f/%-9.2f", 1e3 * v[0], 1e3 * med);
 }
 

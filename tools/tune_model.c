@@ -12,27 +12,7 @@
 
 #include <model.h>
 
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-static double median(double *v, int n)
-{
-    qsort(v, (size_t)n, sizeof *v, cmp_double);
-    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
-}
-
-/* Small pseudo-random values: the timing does not depend on them, but
- * NaNs or denormals would. */
-static void fill(float *x, size_t n, unsigned *state, float scale)
-{
-    for (size_t i = 0; i < n; i++) {
-        *state = *state * 1664525u + 1013904223u;
-        x[i] = scale * ((float)(*state >> 8) / 16777216.0f - 0.5f);
-    }
-}
+#include "timing.h"
 
 int main(int argc, char **argv)
 {
