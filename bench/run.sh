@@ -2,16 +2,22 @@
 # make bench: training and inference throughput of hep224 and hep64 against
 # the GEMM peak measured in the same run, per layer and pass. Writes the
 # figures as JSON lines to build/bench/results-<host>.json.
-# Environment: BENCH_ARCHS (default "native"), BENCH_STEPS (default 6),
-# BENCH_ROUNDS (default 3: hepcnn and oneDNN alternate, ratios are the
+# Environment: BENCH_ARCHS (default "native"), BENCH_STEPS (default 2),
+# BENCH_ROUNDS (default 9: hepcnn and oneDNN alternate, ratios are the
 # median over the rounds), BENCH_PAIRS (default 3: alternating pairs of the
 # files/dummy data and ranks/threads comparisons), OMP_NUM_THREADS
 # (default: all cores).
 set -eu
 cd "$(dirname "$0")/.."
 archs=${BENCH_ARCHS:-native}
-steps=${BENCH_STEPS:-6}
-rounds=${BENCH_ROUNDS:-3}
+# Many short rounds rather than a few long ones: on a shared host whose
+# speed moves within seconds, a round's two sides then run close together.
+# hep64 skx on an Intel VM, runs of one section one after another: 9 rounds
+# of 2 steps gave training ratios 0.87-0.94 and forward 0.99-1.17 (4 runs,
+# about 50 s each); 3 rounds of 6 steps 0.82-0.99 and 0.74-1.35 (9 runs,
+# about 35 s each).
+steps=${BENCH_STEPS:-2}
+rounds=${BENCH_ROUNDS:-9}
 export OMP_NUM_THREADS=${OMP_NUM_THREADS:-$(nproc)}
 # Threads are left unbound unless the caller binds them: binding (OMP_PROC_BIND)
 # made oneDNN 20-40% slower on the 2-core development machine, hepcnn no faster.
