@@ -4,8 +4,8 @@
  * convolutions on the same shapes, all measured in the same run.
  * Usage: bench_model BATCH STEPS [JSON_OUT] [ROUNDS]
  * ROUNDS (default 3; make bench takes 9 of 2 steps) rounds of STEPS steps
- * each for hepcnn and for oneDNN, alternating. Prints a table; with JSON_OUT ("" for none) also appends one
- * JSON object per run.
+ * each for hepcnn and for oneDNN, alternating. Prints a table; with
+ * JSON_OUT ("" for none) also appends one JSON object per run.
  * STEPS 0: memory only -- one training step, then the peak resident memory. */
 #define _POSIX_C_SOURCE 200809L
 #include <math.h>
