@@ -659,6 +659,7 @@ function M.infer(net, arch, tuning)
       flops = flops + op.flops
     elseif op.kind == "dense" then
       op.forward_outputs = arch.dense_forward_outputs
+      op.backward_outputs = arch.dense_backward_outputs
       op.flops = 2 * op.IN * op.OUT
       flops = flops + op.flops
     end

@@ -40,8 +40,9 @@ local function choose_blocking(op)
   -- 128: as fast on skx and hsw code (hep64's fc1: 2.56-2.61 ms against
   -- 2.55-2.61 at 256, native; alike on AVX2), and knl code, whose kernel
   -- reads the weight rows (32 KiB apart, a few L2 sets) less kindly, took
-  -- 3.23-3.53 ms against 3.93-4.26 (tune_model pairs, a Zen 4 core)
-  op.KD = block(op.OUT, 128)
+  -- 3.23-3.53 ms against 3.93-4.26 (tune_model pairs, a Zen 4 core). hsw's
+  -- table asks for 64 (gen/arch.lua: dense_backward_outputs).
+  op.KD = block(op.OUT, op.backward_outputs or 128)
   -- Backward-data copies each call's block of weight rows (KD rows, the
   -- call's inputs of each) into the thread's `pack`, LDP floats apart (an
   -- odd number of cache lines, for the widest call), and reads it from
