@@ -160,7 +160,8 @@ local function combine(ctx, block, defaults, chosen, why)
 end
 
 --- Races every candidate of one block, then the chosen combination against
--- the defaults. Returns { values, build, step, why [, kept_defaults] }.
+-- the defaults. Returns { values, build, step, why [, kept_defaults,
+-- chosen_step] }.
 local function tune_block(ctx, block)
   local cands = plan.candidates(ctx.arch, ctx.convs)
   io.write(string.format("  B=%-3d building %d candidates\n", block, #cands))
@@ -174,7 +175,8 @@ local function tune_block(ctx, block)
   end
   local combined, t, t_defaults = combine(ctx, block, builds[1], chosen, why)
   if not plan.beats(t, t_defaults, ctx.margin) then   -- choices that do not add up: the defaults stay
-    return { values = cands[1].values, build = builds[1], step = t_defaults.step, why = why, kept_defaults = true }
+    return { values = cands[1].values, build = builds[1], step = t_defaults.step, why = why,
+             kept_defaults = true, chosen_step = t.step }
   end
   return { values = chosen, build = combined, step = t.step, why = why }
 end
@@ -206,7 +208,8 @@ local function write_file(ctx, best, block, steps_by_block)
   local path, t = ctx.out_path, ctx.out
   local host = host_line()
   local block_entry = { block = block, why = string.format("make tune on %s, batch %d: ms/step by block %s%s",
-    host, ctx.batch, steps_by_block, best.kept_defaults and " (per-layer choices were slower: defaults kept)" or "") }
+    host, ctx.batch, steps_by_block,
+    best.kept_defaults and plan.kept_defaults_note(best.chosen_step, best.step, ctx.margin) or "") }
   local entries = {}
   for _, op in ipairs(ctx.convs) do
     local v = best.values[op.name]

@@ -467,6 +467,18 @@ function M.beats(challenger, incumbent, margin)
   return 2 * wins > n
 end
 
+--- The tuning file's words for a block whose layers had choices of their
+-- own that did not beat its defaults (M.beats) in the race of the two
+-- builds: slower, or faster by less than the margin or in too few rounds.
+function M.kept_defaults_note(chosen_step, defaults_step, margin)
+  if chosen_step >= defaults_step then
+    return string.format(" (per-layer choices %.1f ms/step against the defaults' %.1f: defaults kept)",
+      chosen_step, defaults_step)
+  end
+  return string.format(" (per-layer choices %.1f ms/step against the defaults' %.1f: faster, but not by"
+    .. " the %g%% margin in most rounds: defaults kept)", chosen_step, defaults_step, margin * 100)
+end
+
 -- How far a build's median round lies above its least (a fraction): the
 -- noise of its rounds (none for a step too short to time).
 local function spread(t)

@@ -274,4 +274,10 @@ expect("c1 backward-data group note",
 timings5[3] = t({ 20, 5, 20 }, { 20, 20, 20 })   -- c1's backward-data now direct: its group goes
 chosen5 = plan.choose(convs, cands5, timings5, 0.03)
 expect("c1 backward-data group, direct bwd-d", tostring(chosen5.c1.wdg), "nil")
+-- the tuning file says why a block's own per-layer choices were not taken
+expect("kept defaults, slower", plan.kept_defaults_note(500.04, 495.3, 0.03),
+  " (per-layer choices 500.0 ms/step against the defaults' 495.3: defaults kept)")
+expect("kept defaults, within the margin", plan.kept_defaults_note(484.4, 495.3, 0.03),
+  " (per-layer choices 484.4 ms/step against the defaults' 495.3: faster, but not by the 3% margin in most"
+  .. " rounds: defaults kept)")
 os.exit(ok and 0 or 1)
