@@ -85,15 +85,15 @@ M.hsw = {
   -- row per call was 1-3% slower.
   bwd_weight_call_bytes = 16384,
   -- Dense backward-data: outputs (GEMM k) per call, 128 where left out.
-  -- The call's dout block, batch x k floats, is the A operand that libxsmm's
-  -- AVX2 kernel reads again for every 3 columns of the packed weight, in
-  -- blocks of 32 images strided by the batch: at batch 64 and k = 128 that
-  -- is 32 KiB, the whole L1 of a Zen 2/3 core. hep64's fc1 backward-data
-  -- took 3.36 ms with 64 against 4.15 with 128 (ab_models, batch 64, least
-  -- of 12 steps; 74% of the peak against 60%), 2.03 against 2.02 at batch
-  -- 32 and 6.44 against 6.48 at 128 (a Zen 2 core); a standalone copy of
-  -- the pass, batch 16: 1.95 against 2.20 ms. Not measured on AVX-512
-  -- code, whose tables keep 128.
+  -- hep64's fc1 backward-data took 3.36 ms with 64 against 4.15 with 128
+  -- (ab_models, batch 64, least of 12 steps; 74% of the peak against 60%),
+  -- 2.03 against 2.02 at batch 32 and 6.44 against 6.48 at 128 (a Zen 2
+  -- core); a standalone copy of the pass, batch 16: 1.95 against 2.20 ms.
+  -- The likely cause: the call's output-gradient block (batch x k floats,
+  -- libxsmm's A operand, read again for every few columns of the weight)
+  -- is 32 KiB at batch 64 and k = 128, a Zen 2/3 core's whole L1; why
+  -- batch 128 gained nothing is not known. Not measured on AVX-512 code,
+  -- whose tables keep 128.
   dense_backward_outputs = 64,
 }
 
