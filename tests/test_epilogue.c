@@ -52,7 +52,10 @@ static int check_case(int B, int relu, int stream, int with_mask, unsigned seed)
     srand(seed);
     for (int i = 0; i < 2 * W * B; i++) tile[i] = values[rand() % 7];
     for (int j = 0; j < B; j++) bias[j] = values[rand() % 7] * 0.5f;
-    for (int i = 0; i < W / 2 * B; i++) factor[i] = rand() % 3 ? 2.0f : 0.0f;
+    /* -0.0 too: it equals zero, so a multiplier of -0.0 drops (a test of the
+     * bits alone would keep it) */
+    static const float multipliers[] = { 2.0f, 2.0f, 0.0f, -0.0f };
+    for (int i = 0; i < W / 2 * B; i++) factor[i] = multipliers[rand() % 4];
     memset(got_mask, 0xAA, sizeof got_mask);
     model_pool(tile, B, bias, relu, factor, want, want_mask);
     hep_epilogue_pool(tile, W, B, bias, relu, got, with_mask ? got_mask : NULL, factor, B, stream);
