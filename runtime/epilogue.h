@@ -291,7 +291,7 @@ static inline void hep_pool_window32(const float *restrict t00, const float *res
                         _mm256_permutevar8x32_epi32(bytes, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7)));
 }
 
-/* 8 channels alone (blocks of 8, 16 or 24). */
+/* 8 channels alone (blocks of a multiple of 8 channels but not of 32). */
 static inline void hep_pool_window8_bytes(const float *restrict t00, const float *restrict t01,
                                           const float *restrict t10, const float *restrict t11,
                                           const float *restrict bias, int relu, const float *restrict f,
