@@ -18,7 +18,8 @@
 -- Environment: TUNE_STEPS (timed steps per candidate and round, default 4),
 -- TUNE_ROUNDS (default 3), TUNE_MARGIN (what a non-default choice must gain, default 0.03),
 -- TUNE_BATCH (default 16 for inputs of 128 pixels or more, else 64),
--- TUNE_OUT (the file to write, default tuning/<arch>.lua).
+-- TUNE_OUT (the file to write, default tuning/<arch>.lua), TUNE_JOBS
+-- (candidate builds at a time, default the online CPUs).
 local script_dir = arg[0]:match("^(.*)/[^/]*$") or "."
 package.path = script_dir .. "/?.lua;" .. package.path
 local dsl = require("dsl")
@@ -62,19 +63,46 @@ local function setup(net_name, arch_name)
   return arch, inferred, convs
 end
 
---- Builds one candidate (its own tuning file and variant directory).
-local function build(ctx, block, values, label)
-  local dir = string.format("build/tune/%s-%s/%d", ctx.net, ctx.arch_name, ctx.count)
-  ctx.count = ctx.count + 1
-  os.execute("mkdir -p " .. dir)
-  local cand = dir .. "/candidate.lua"
-  local f = assert(io.open(cand, "w"))
-  f:write(plan.render(ctx.arch, ctx.net, block, ctx.convs, values))
+local function read_all(path)
+  local f = io.open(path, "r")
+  if not f then return nil end
+  local text = f:read("a")
   f:close()
-  local ok, out = capture(string.format("make --no-print-directory -s variant NET=%s ARCH=%s TUNING=%s VARIANT_DIR=%s",
-    ctx.net, ctx.arch_name, cand, dir))
-  if not ok then die("building " .. label .. " failed:\n" .. out) end
-  return { dir = dir, label = label, block = block }
+  return text
+end
+
+--- Builds candidates ({ name, values } each), each with its own tuning file
+-- in its own folder, up to ctx.jobs at a time (make tune-candidate, its
+-- output and exit status left in the folder). Every build of a race is
+-- done before its timing starts, so no build shares the cores with a
+-- timing. Returns { dir, label, block } per candidate, in order.
+local function build_all(ctx, block, cands)
+  local builds, dirs = {}, {}
+  for i, c in ipairs(cands) do
+    local dir = string.format("build/tune/%s-%s/%d", ctx.net, ctx.arch_name, ctx.count)
+    ctx.count = ctx.count + 1
+    os.execute("mkdir -p " .. dir)
+    os.remove(dir .. "/build.rc")
+    local f = assert(io.open(dir .. "/candidate.lua", "w"))
+    f:write(plan.render(ctx.arch, ctx.net, block, ctx.convs, c.values))
+    f:close()
+    builds[i] = { dir = dir, label = c.name, block = block }
+    dirs[i] = dir
+  end
+  local make = string.format("make --no-print-directory -s tune-candidate NET=%s ARCH=%s", ctx.net, ctx.arch_name)
+  os.execute(string.format("printf '%%s\\n' %s | xargs -P %d -n 1 sh -c "
+    .. "'%s TUNING=\"$1/candidate.lua\" VARIANT_DIR=\"$1\" > \"$1/build.log\" 2>&1; echo $? > \"$1/build.rc\"' sh",
+    table.concat(dirs, " "), ctx.jobs, make))
+  for _, b in ipairs(builds) do
+    if (read_all(b.dir .. "/build.rc") or ""):match("^%d+") ~= "0" then
+      die("building " .. b.label .. " failed:\n" .. (read_all(b.dir .. "/build.log") or ""))
+    end
+  end
+  return builds
+end
+
+local function build(ctx, block, values, label)
+  return build_all(ctx, block, { { name = label, values = values } })[1]
 end
 
 --- Times one build once: { layers = { [name] = { fwd, bwd_d, bwd_w } }, step }.
@@ -143,10 +171,10 @@ end
 -- raced against the defaults. Returns the combination's build and timing
 -- and the defaults' timing of the same rounds.
 local function combine(ctx, block, defaults, chosen, why)
-  local combined = build(ctx, block, chosen, "chosen per layer")
   local regroup = plan.regroup_candidates(ctx.convs, chosen)
-  local builds = { defaults, combined }
-  for i, c in ipairs(regroup) do builds[i + 2] = build(ctx, block, c.values, c.name) end
+  local built = build_all(ctx, block, { { name = "chosen per layer", values = chosen }, table.unpack(regroup) })
+  local combined = built[1]
+  local builds = { defaults, table.unpack(built) }
   local t = race(ctx, builds, { { 2, 1 } })
   if #regroup == 0 then return combined, t[2], t[1] end
   local ungroup = plan.choose_regrouped(ctx.convs, chosen, t[2], regroup, { table.unpack(t, 3) }, ctx.margin, why)
@@ -166,8 +194,7 @@ local function tune_block(ctx, block)
   local cands = plan.candidates(ctx.arch, ctx.convs)
   io.write(string.format("  B=%-3d building %d candidates\n", block, #cands))
   io.flush()
-  local builds = {}
-  for i, c in ipairs(cands) do builds[i] = build(ctx, block, c.values, c.name) end
+  local builds = build_all(ctx, block, cands)
   local timings = race(ctx, builds)
   local chosen, why = plan.choose(ctx.convs, cands, timings, ctx.margin)
   if is_default(ctx, chosen, cands[1].values) then
@@ -247,10 +274,16 @@ local function env_number(name, default, min, integer)
   return v
 end
 
+local function online_cpus()
+  local _, out = capture("getconf _NPROCESSORS_ONLN")
+  return math.tointeger(tonumber(out:match("%d+") or "1")) or 1
+end
+
 local ctx = { net = net_name, arch_name = arch_name, arch = arch, convs = convs, count = 0,
               steps = env_number("TUNE_STEPS", 4, 1, true), rounds = env_number("TUNE_ROUNDS", 3, 1, true),
               margin = env_number("TUNE_MARGIN", 0.03, 0, false),
-              batch = env_number("TUNE_BATCH", inferred.input.h >= 128 and 16 or 64, 1, true) }
+              batch = env_number("TUNE_BATCH", inferred.input.h >= 128 and 16 or 64, 1, true),
+              jobs = env_number("TUNE_JOBS", online_cpus(), 1, true) }
 ctx.out_path, ctx.out = read_file(arch)
 io.write(string.format("make tune: %s for %s, batch %d, %d timed steps per candidate in each of %d rounds\n",
   net_name, arch_name, ctx.batch, ctx.steps, ctx.rounds))
