@@ -54,7 +54,10 @@ hepcnn_srun() {
     if [ $rc -eq $HEPCNN_EXIT_STOPPED ]; then
         echo "hepcnn: the run stopped at a checkpoint (a signal: the time limit is near, or scancel --signal)"
         if [ "$REQUEUE" = 1 ] && [ -n "${SLURM_JOB_ID:-}" ]; then
-            scontrol requeue "$SLURM_JOB_ID" && { echo "hepcnn: job $SLURM_JOB_ID requeued: it will continue"; exit 0; }
+            # said first: the requeue ends this script (SIGTERM), often
+            # before a line after it would be written
+            echo "hepcnn: requeueing job $SLURM_JOB_ID: it will continue from the checkpoint"
+            scontrol requeue "$SLURM_JOB_ID" && exit 0
             echo "hepcnn: scontrol requeue failed: submit the job again to continue"
         else
             echo "hepcnn: submit the same job again to continue (or use -r to requeue automatically)"

@@ -46,6 +46,10 @@ ClusterName=hepcnn-test
 SlurmctldHost=$host(127.0.0.1)
 SlurmUser=root
 AuthType=auth/munge
+# A requeued job is held cred_expire + 1 s (121 s by default) and then
+# waits for the scheduler's next pass (60 s): here 6 s and 1 s.
+AuthInfo=cred_expire=5
+SchedulerParameters=sched_interval=1,bf_interval=1
 ProctrackType=proctrack/linuxproc
 TaskPlugin=task/none
 JobAcctGatherType=jobacct_gather/none
