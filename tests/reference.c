@@ -2,6 +2,7 @@
 #include "reference.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <epilogue.h>
@@ -90,28 +91,39 @@ static void ref_bn_forward(ref_state *s, int li, const hep_pass *pass)
 
 /* A conv layer's output before its epilogue for every image, in s->pre:
  * the convolution, then batch normalisation when the layer has it (the
- * conv output kept in s->z for the backward). */
+ * conv output kept in s->z for the backward). Each pixel's sum takes its
+ * terms in the order c, r, q; one output row is summed at a time so that
+ * the compiler vectorises over the pixels. */
 static void ref_conv_all(ref_state *s, int li, const float *w, const float *b, const float *in, const hep_pass *pass)
 {
     const hep_layer_info *l = &s->info->layers[li];
     float *pre = s->pre[li];
     int C = l->in_c, H = l->in_h, W = l->in_w, K = l->out_c;
-    for (int n = 0; n < s->n; n++) {
+#pragma omp parallel for collapse(2) schedule(dynamic)
+    for (int n = 0; n < s->n; n++)
         for (int k = 0; k < K; k++)
-            for (int h = 0; h < H; h++)
-                for (int x0 = 0; x0 < W; x0++) {
-                    double acc = b ? b[k] : 0;
-                    for (int c = 0; c < C; c++)
-                        for (int r = 0; r < 3; r++)
-                            for (int q = 0; q < 3; q++) {
-                                int ih = h + r - 1, iw = x0 + q - 1;
-                                if (ih < 0 || ih >= H || iw < 0 || iw >= W) continue;
-                                acc += (double)w[((k * C + c) * 3 + r) * 3 + q] *
-                                       in[(((size_t)n * C + c) * H + ih) * W + iw];
-                            }
-                    pre[(((size_t)n * K + k) * H + h) * W + x0] = (float)acc;
-                }
-    }
+            for (int h = 0; h < H; h++) {
+                double acc[W];
+                for (int x0 = 0; x0 < W; x0++) acc[x0] = b ? b[k] : 0;
+                for (int c = 0; c < C; c++)
+                    for (int r = 0; r < 3; r++) {
+                        int ih = h + r - 1;
+                        if (ih < 0 || ih >= H) continue;
+                        const float *row = in + (((size_t)n * C + c) * H + ih) * W;
+                        const float *wr = w + ((k * C + c) * 3 + r) * 3;
+                        double w0 = wr[0], w1 = wr[1], w2 = wr[2];
+                        /* the edge pixels lack the tap that falls outside */
+                        acc[0] += w1 * row[0];
+                        if (W > 1) acc[0] += w2 * row[1];
+                        for (int x0 = 1; x0 < W - 1; x0++)
+                            acc[x0] = acc[x0] + w0 * row[x0 - 1] + w1 * row[x0] + w2 * row[x0 + 1];
+                        if (W > 1) {
+                            acc[W - 1] += w0 * row[W - 2];
+                            acc[W - 1] += w1 * row[W - 1];
+                        }
+                    }
+                for (int x0 = 0; x0 < W; x0++) pre[(((size_t)n * K + k) * H + h) * W + x0] = (float)acc[x0];
+            }
     if (l->bn_scale >= 0) ref_bn_forward(s, li, pass);
 }
 
@@ -243,18 +255,88 @@ static void ref_bn_backward(ref_state *s, int li, float *dpre, double *gd)
     }
 }
 
+/* [n][c][h][w] -> [n][h][w][c] of a conv layer's input, or
+ * [k][c][r][q] -> [k][r][q][c] of its weight (h, w = 3): the channels
+ * innermost, where the sums below vectorise. */
+static float *channels_last(const float *x, int n, int c, int h, int w)
+{
+    float *t = malloc(sizeof(float) * (size_t)n * c * h * w);
+    if (!t) return NULL;
+    for (int i = 0; i < n; i++)
+        for (int j = 0; j < c; j++)
+            for (int p = 0; p < h * w; p++) t[((size_t)i * h * w + p) * c + j] = x[((size_t)i * c + j) * h * w + p];
+    return t;
+}
+
+/* A conv layer's weight, bias and data gradients from the gradient of its
+ * output (dpre_all, [n][k][h][w]). Every sum takes its terms in the order
+ * of the plain loops over n, k, h, x0 (pixels with a zero gradient
+ * skipped), then c, r, q: the weight gradient's over n, h, x0 and the data
+ * gradient's over k, h, x0. The channel loop is innermost, where it
+ * changes no sum's order, and the weight and data gradients are separate
+ * loops, over k and over n, so that each thread owns what it writes. */
+static void ref_conv_sums_backward(ref_state *s, int li, const float *in, const float *dpre_all, float *din, double *gd)
+{
+    const hep_model_info *info = s->info;
+    const hep_layer_info *l = &info->layers[li];
+    int C = l->in_c, H = l->in_h, W = l->in_w, KO = l->out_c, n_img = s->n;
+    double *dw = gd + info->tensors[l->weight].offset;
+    double *db = l->bias >= 0 ? gd + info->tensors[l->bias].offset : NULL;
+    float *in_t = channels_last(in, n_img, C, H, W), *w_t = channels_last(param(s, l->weight), KO, C, 3, 3);
+    double *dw_t = calloc((size_t)KO * 9 * C, sizeof(double));
+    float *din_t = calloc((size_t)n_img * H * W * C, sizeof(float));
+    if (!in_t || !w_t || !dw_t || !din_t) { fprintf(stderr, "reference: out of memory\n"); exit(1); }
+#pragma omp parallel for schedule(dynamic)
+    for (int k = 0; k < KO; k++)
+        for (int n = 0; n < n_img; n++)
+            for (int h = 0; h < H; h++)
+                for (int x0 = 0; x0 < W; x0++) {
+                    float g = dpre_all[(((size_t)n * KO + k) * H + h) * W + x0];
+                    if (g == 0) continue;
+                    if (db) db[k] += g;
+                    for (int r = 0; r < 3; r++)
+                        for (int q = 0; q < 3; q++) {
+                            int ih = h + r - 1, iw = x0 + q - 1;
+                            if (ih < 0 || ih >= H || iw < 0 || iw >= W) continue;
+                            const float *iv = in_t + (((size_t)n * H + ih) * W + iw) * C;
+                            double *dv = dw_t + ((size_t)k * 9 + r * 3 + q) * C;
+                            for (int c = 0; c < C; c++) dv[c] += g * iv[c];
+                        }
+                }
+#pragma omp parallel for schedule(dynamic)
+    for (int n = 0; n < n_img * (li > 0); n++)
+        for (int k = 0; k < KO; k++)
+            for (int h = 0; h < H; h++)
+                for (int x0 = 0; x0 < W; x0++) {
+                    float g = dpre_all[(((size_t)n * KO + k) * H + h) * W + x0];
+                    if (g == 0) continue;
+                    for (int r = 0; r < 3; r++)
+                        for (int q = 0; q < 3; q++) {
+                            int ih = h + r - 1, iw = x0 + q - 1;
+                            if (ih < 0 || ih >= H || iw < 0 || iw >= W) continue;
+                            float *dv = din_t + (((size_t)n * H + ih) * W + iw) * C;
+                            const float *wv = w_t + ((size_t)k * 9 + r * 3 + q) * C;
+                            for (int c = 0; c < C; c++) dv[c] += g * wv[c];
+                        }
+                }
+    for (int k = 0; k < KO; k++)
+        for (int c = 0; c < C; c++)
+            for (int rq = 0; rq < 9; rq++) dw[((size_t)k * C + c) * 9 + rq] = dw_t[((size_t)k * 9 + rq) * C + c];
+    for (int n = 0; n < n_img * (li > 0); n++)
+        for (int c = 0; c < C; c++)
+            for (int p = 0; p < H * W; p++) din[((size_t)n * C + c) * H * W + p] = din_t[((size_t)n * H * W + p) * C + c];
+    free(in_t); free(w_t); free(dw_t); free(din_t);
+}
+
 /* A conv layer's backward for the whole batch: epilogue, batch norm, then
- * weight, bias and data gradients. */
+ * weight, bias and data gradients (ref_conv_sums_backward). */
 static void ref_conv_backward(ref_state *s, int li, const float *in, const float *dout, float *din,
                               const hep_pass *pass, double *gd)
 {
     const hep_model_info *info = s->info;
     const hep_layer_info *l = &info->layers[li];
     const float *pre = s->pre[li];
-    const float *w = param(s, l->weight);
-    double *dw = gd + info->tensors[l->weight].offset;
-    double *db = l->bias >= 0 ? gd + info->tensors[l->bias].offset : NULL;
-    int C = l->in_c, H = l->in_h, W = l->in_w, KO = l->out_c, OH = l->out_h, OW = l->out_w, n_img = s->n;
+    int H = l->in_h, W = l->in_w, KO = l->out_c, OH = l->out_h, OW = l->out_w, n_img = s->n;
     float *dpre_all = calloc((size_t)n_img * KO * H * W, sizeof(float));
     for (int n = 0; n < n_img; n++) {
         /* gradient of the pre-activation map */
@@ -280,26 +362,7 @@ static void ref_conv_backward(ref_state *s, int li, const float *in, const float
                 }
     }
     if (l->bn_scale >= 0) ref_bn_backward(s, li, dpre_all, gd);
-    for (int n = 0; n < n_img; n++) {
-        const float *dpre = dpre_all + (size_t)n * KO * H * W;
-        for (int k = 0; k < KO; k++)
-            for (int h = 0; h < H; h++)
-                for (int x0 = 0; x0 < W; x0++) {
-                    float g = dpre[((size_t)k * H + h) * W + x0];
-                    if (g == 0) continue;
-                    if (db) db[k] += g;
-                    for (int c = 0; c < C; c++)
-                        for (int r = 0; r < 3; r++)
-                            for (int q = 0; q < 3; q++) {
-                                int ih = h + r - 1, iw = x0 + q - 1;
-                                if (ih < 0 || ih >= H || iw < 0 || iw >= W) continue;
-                                size_t wi = (((size_t)k * C + c) * 3 + r) * 3 + q;
-                                size_t ii = (((size_t)n * C + c) * H + ih) * W + iw;
-                                dw[wi] += g * in[ii];
-                                if (li > 0) din[ii] += g * w[wi];
-                            }
-                }
-    }
+    ref_conv_sums_backward(s, li, in, dpre_all, din, gd);
     free(dpre_all);
 }
 
