@@ -96,6 +96,15 @@ arch_check() {
     if runnable "$arch"; then check "$name" "$@"; else skip "$name" "${ARCH_REFUSED[$arch]}"; fi
 }
 
+# prebuild TARGET...: makes the targets side by side (make's jobs, see
+# run.sh) before the checks that use them, which then find them made. Its
+# output goes to a log: a target that fails here fails its check, whose own
+# make shows why.
+prebuild() {
+    [ $# -gt 0 ] || return 0
+    make --no-print-directory -s -k "$@" > "$LOGDIR/prebuild.log" 2>&1 || true
+}
+
 # The probe without counting it, for partial runs that leave out test_isa.sh.
 probe_archs_quietly() {
     local arch

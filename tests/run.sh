@@ -10,6 +10,11 @@ export OMP_NUM_THREADS=${OMP_NUM_THREADS:-2}
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 export OMPI_MCA_rmaps_base_oversubscribe=1
 unset LIBXSMM_TARGET
+# Every make below runs one job per CPU: a single model.c compiles alone,
+# but the runtime's files and the several targets of one make go side by
+# side. (This replaces what a parent make passed: its job server is not
+# open to a plain command.)
+export MAKEFLAGS=-j$(nproc)
 # With libmunge installed, PMIx authenticates mpirun's ranks through munge;
 # where munged is gone but its socket is left (a machine restored from a
 # snapshot), each mpirun retried for 2.5 s first and make test took 19-20

@@ -4,6 +4,16 @@
 # finite-difference gradient checks of small generated networks.
 echo "== layers against the plain-loop reference"
 
+# The test drivers of every NET ARCH pair that a check of this file names
+# (on an arch this CPU runs), built side by side first: one model.c
+# compiles on one core.
+kernel_drivers() {
+    sed -nE 's/.*(layers_on_target|streamed|shared_out [0-9]+) ([a-z0-9_]+) ([a-z]+) .*/\2 \3 test_layers/p
+             s/.*(gradcheck|gradcheck_on [0-9]+) ([a-z0-9_]+) ([a-z]+)( .*)?$/\2 \3 test_gradcheck/p' tests/test_kernels.sh |
+        sort -u | while read -r net arch driver; do runnable "$arch" && echo "build/$net-$arch/$driver"; done
+}
+prebuild $(kernel_drivers) build/test_pieces
+
 # The target check reads the program's own first line.
 layers_on_target() {
     local net=$1 arch=$2 batch=$3 want=$4 out
