@@ -40,16 +40,7 @@ fi
 SUITES=("$@")
 if [ ${#SUITES[@]} -eq 0 ]; then
     SUITES=(isa gen kernels config train data outputs dist resilience original toolbox sanitizers winograd slurm bench harness)
-    echo "== builds (every network x arch, no compiler warnings)"
-    for arch in native skx hsw knl; do
-        nets="hep64 hep224 hep64_4class"
-        case $arch in native|hsw) nets="$nets hep64_bn" ;; esac   # batch norm's code is arch-independent C
-        rm -f build/runtime-"$arch"/*.o   # the runtime once per arch (its first build shows its warnings)
-        for net in $nets; do
-            rm -f "build/$net-$arch/model.o"
-            check "build $net-$arch" no_warnings make --no-print-directory NET=$net ARCH=$arch
-        done
-    done
+    . tests/builds.sh
 fi
 case " ${SUITES[*]} " in *" isa "*) ;; *) probe_archs_quietly ;; esac
 for suite in "${SUITES[@]}"; do
