@@ -220,6 +220,7 @@ static void evaluate(trainer *t)
 {
     int epoch_end = 0, n = t->nval > 0 ? evaluations_due(t, &epoch_end) : 0;
     if (n == 0) return;
+    const double started = hep_wall_seconds();
     share_running_averages(t);
     hep_eval_set set = { t->val_files, t->nval, t->channel_max, t->cfg->validation_batch_size,
                          t->cfg->validation_max_steps };
@@ -243,7 +244,9 @@ static void evaluate(trainer *t)
                         have_cuts ? &cuts : NULL);
     }
     free(records);
-    t->t_report = hep_wall_seconds();
+    /* the next report's sec/batch counts its training steps only: the
+     * steps of its window before this evaluation too */
+    t->t_report += hep_wall_seconds() - started;
 }
 
 /* ---------------------------------------------------------------- finish */

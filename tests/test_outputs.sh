@@ -25,6 +25,19 @@ report_lines() {
     [ "$(grep -c 'TRAINING REPORT' <<<"$out")" -eq 8 ] && [ "$(grep -c 'EVALUATION EPOCH SUMMARY' <<<"$out")" -eq 6 ]
 }
 check "outputs: report and evaluation lines in the seed's format" report_lines
+# A report's sec/batch leaves out the evaluations in its window, and only
+# them: steps 1-24 span the epoch end at 16 (with its first step, the
+# slowest), 25-32 none. Counting only the steps after the evaluation made
+# the first about a third of the second.
+report_time() {
+    local out
+    out=$("${RUN[@]}" --outputpath="$O/time" --num_epochs=2 --display_interval=24) || { printf '%s\n' "$out"; return 1; }
+    printf '%s\n' "$out"
+    grep -q 'EVALUATION EPOCH SUMMARY: step 16 ' <<<"$out" || return 1
+    sed -n 's/.*TRAINING REPORT: step \(24\|32\) .*(\([0-9.]*\) sec\/batch).*/\2/p' <<<"$out" | paste -sd' ' |
+        awk '{ print "sec/batch, steps 1-24:", $1, "25-32:", $2; exit !(NF == 2 && $1 >= 0.6 * $2) }'
+}
+check "outputs: a report's sec/batch leaves out the evaluation in its window" report_time
 
 check "outputs: checkpoint names, shapes, Adam state, attributes" $PY tests/check_outputs.py checkpoint "$O/a/models/model-32.h5" hep64
 
