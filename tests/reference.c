@@ -268,30 +268,23 @@ static float *channels_last(const float *x, int n, int c, int h, int w)
     return t;
 }
 
-/* A conv layer's weight, bias and data gradients from the gradient of its
- * output (dpre_all, [n][k][h][w]). Every sum takes its terms in the order
- * of the plain loops over n, k, h, x0 (pixels with a zero gradient
- * skipped), then c, r, q: the weight gradient's over n, h, x0 and the data
- * gradient's over k, h, x0. The channel loop is innermost, where it
- * changes no sum's order, and the weight and data gradients are separate
- * loops, over k and over n, so that each thread owns what it writes. */
-static void ref_conv_sums_backward(ref_state *s, int li, const float *in, const float *dpre_all, float *din, double *gd)
+/* The gradient of a conv layer's output (dpre, [n][k][h][w]) at pixel
+ * (h, x0) of image n's channel k. */
+#define DPRE(n, k, h, x0) dpre[(((size_t)(n) * KO + (k)) * H + (h)) * W + (x0)]
+
+/* The weight and bias gradients of a conv layer, each weight's sum over the
+ * pixels of every image in the order n, h, x0 (zero gradients skipped), as
+ * the plain loops take it; the input channels innermost (in_t and dw_t
+ * channels-last), where they change no sum's order. A thread per k. */
+static void ref_conv_weight_grads(int KO, int C, int H, int W, int n_img, const float *dpre, const float *in_t,
+                                  double *dw_t, double *db)
 {
-    const hep_model_info *info = s->info;
-    const hep_layer_info *l = &info->layers[li];
-    int C = l->in_c, H = l->in_h, W = l->in_w, KO = l->out_c, n_img = s->n;
-    double *dw = gd + info->tensors[l->weight].offset;
-    double *db = l->bias >= 0 ? gd + info->tensors[l->bias].offset : NULL;
-    float *in_t = channels_last(in, n_img, C, H, W), *w_t = channels_last(param(s, l->weight), KO, C, 3, 3);
-    double *dw_t = calloc((size_t)KO * 9 * C, sizeof(double));
-    float *din_t = calloc((size_t)n_img * H * W * C, sizeof(float));
-    if (!in_t || !w_t || !dw_t || !din_t) { fprintf(stderr, "reference: out of memory\n"); exit(1); }
 #pragma omp parallel for schedule(dynamic)
     for (int k = 0; k < KO; k++)
         for (int n = 0; n < n_img; n++)
             for (int h = 0; h < H; h++)
                 for (int x0 = 0; x0 < W; x0++) {
-                    float g = dpre_all[(((size_t)n * KO + k) * H + h) * W + x0];
+                    float g = DPRE(n, k, h, x0);
                     if (g == 0) continue;
                     if (db) db[k] += g;
                     for (int r = 0; r < 3; r++)
@@ -303,12 +296,21 @@ static void ref_conv_sums_backward(ref_state *s, int li, const float *in, const 
                             for (int c = 0; c < C; c++) dv[c] += g * iv[c];
                         }
                 }
+}
+
+/* The data gradient of a conv layer, each input pixel's sum in the order
+ * k, h, x0 of the output pixels it feeds (zero gradients skipped), as the
+ * plain loops take it; channels innermost (w_t, din_t channels-last). A
+ * thread per image. */
+static void ref_conv_data_grads(int KO, int C, int H, int W, int n_img, const float *dpre, const float *w_t,
+                                float *din_t)
+{
 #pragma omp parallel for schedule(dynamic)
-    for (int n = 0; n < n_img * (li > 0); n++)
+    for (int n = 0; n < n_img; n++)
         for (int k = 0; k < KO; k++)
             for (int h = 0; h < H; h++)
                 for (int x0 = 0; x0 < W; x0++) {
-                    float g = dpre_all[(((size_t)n * KO + k) * H + h) * W + x0];
+                    float g = DPRE(n, k, h, x0);
                     if (g == 0) continue;
                     for (int r = 0; r < 3; r++)
                         for (int q = 0; q < 3; q++) {
@@ -319,6 +321,24 @@ static void ref_conv_sums_backward(ref_state *s, int li, const float *in, const 
                             for (int c = 0; c < C; c++) dv[c] += g * wv[c];
                         }
                 }
+}
+#undef DPRE
+
+/* A conv layer's weight, bias and data gradients (the first layer's data
+ * gradient is not needed) from the gradient of its output, dpre_all. */
+static void ref_conv_sums_backward(ref_state *s, int li, const float *in, const float *dpre_all, float *din, double *gd)
+{
+    const hep_model_info *info = s->info;
+    const hep_layer_info *l = &info->layers[li];
+    int C = l->in_c, H = l->in_h, W = l->in_w, KO = l->out_c, n_img = s->n;
+    double *dw = gd + info->tensors[l->weight].offset;
+    double *db = l->bias >= 0 ? gd + info->tensors[l->bias].offset : NULL;
+    float *in_t = channels_last(in, n_img, C, H, W), *w_t = channels_last(param(s, l->weight), KO, C, 3, 3);
+    double *dw_t = calloc((size_t)KO * 9 * C, sizeof(double));
+    float *din_t = calloc((size_t)n_img * H * W * C, sizeof(float));
+    if (!in_t || !w_t || !dw_t || !din_t) { fprintf(stderr, "reference: out of memory\n"); exit(1); }
+    ref_conv_weight_grads(KO, C, H, W, n_img, dpre_all, in_t, dw_t, db);
+    if (li > 0) ref_conv_data_grads(KO, C, H, W, n_img, dpre_all, w_t, din_t);
     for (int k = 0; k < KO; k++)
         for (int c = 0; c < C; c++)
             for (int rq = 0; rq < 9; rq++) dw[((size_t)k * C + c) * 9 + rq] = dw_t[((size_t)k * 9 + rq) * C + c];
