@@ -28,6 +28,7 @@ local archs = require("arch")
 local isa = require("isa")
 local tuning = require("tuning")
 local plan = require("tune_plan")
+local readfile = require("pl.utils").readfile
 
 local function die(msg)
   io.stderr:write("tune: ", msg, "\n")
@@ -63,14 +64,6 @@ local function setup(net_name, arch_name)
   return arch, inferred, convs
 end
 
-local function read_all(path)
-  local f = io.open(path, "r")
-  if not f then return nil end
-  local text = f:read("a")
-  f:close()
-  return text
-end
-
 --- Builds candidates ({ name, values } each), each with its own tuning file
 -- in its own folder, up to ctx.jobs at a time (make tune-candidate, its
 -- output and exit status left in the folder). Every build of a race is
@@ -94,8 +87,8 @@ local function build_all(ctx, block, cands)
     .. "'%s TUNING=\"$1/candidate.lua\" VARIANT_DIR=\"$1\" > \"$1/build.log\" 2>&1; echo $? > \"$1/build.rc\"' sh",
     table.concat(dirs, " "), ctx.jobs, make))
   for _, b in ipairs(builds) do
-    if (read_all(b.dir .. "/build.rc") or ""):match("^%d+") ~= "0" then
-      die("building " .. b.label .. " failed:\n" .. (read_all(b.dir .. "/build.log") or ""))
+    if (readfile(b.dir .. "/build.rc") or ""):match("^%d+") ~= "0" then
+      die("building " .. b.label .. " failed:\n" .. (readfile(b.dir .. "/build.log") or ""))
     end
   end
   return builds

@@ -22,10 +22,8 @@ build_arch() {
 built() {
     local out="$LOGDIR/build-$1-$2.out" rc secs
     read -r rc secs < "$LOGDIR/build-$1-$2.rc" || return 1
-    cat "$out"
     echo "(built in $secs s, beside the other archs' builds)"
-    [ "$rc" -eq 0 ] || return 1
-    if grep -q 'warning:' "$out"; then echo "compiler warnings above"; return 1; fi
+    no_warnings cat "$out" && [ "$rc" -eq 0 ]
 }
 build_nets() {
     case $1 in native|hsw) echo "hep64 hep224 hep64_4class hep64_bn" ;;   # batch norm's code is arch-independent C
