@@ -150,73 +150,85 @@ function M.knobs_default(v, d, except)
   return true
 end
 
+--- One candidate: `name` and each conv's values, from `knobs` (functions of
+-- the conv: wc, bwr, algo, wg, bwc, code, groups); a knob left out takes
+-- the default (wc, bwr, the default's algorithm) or is nil (the generator's
+-- default).
+local function candidate(convs, name, knobs)
+  local c = { name = name, values = {} }
+  for _, op in ipairs(convs) do
+    local v = { wc = knobs.wc and knobs.wc(op) or op.WC, bwr = knobs.bwr and knobs.bwr(op) or op.BWR,
+                algo = knobs.algo and knobs.algo(op) or op.passes.forward,
+                wg = knobs.wg and knobs.wg(op) or nil, bwc = knobs.bwc and knobs.bwc(op) or nil,
+                bwd_w_code = knobs.code and knobs.code(op) or nil }
+    if knobs.groups then v.wfg, v.wdg = knobs.groups(op) end
+    c.values[op.name] = v
+  end
+  return c
+end
+
+--- Appends candidate c to list unless every conv's values are the defaults'
+-- (list[1]).
+local function add_unless_default(list, convs, c)
+  for _, op in ipairs(convs) do
+    local v, d = c.values[op.name], list[1].values[op.name]
+    if v.wc ~= d.wc or v.bwr ~= d.bwr or v.algo ~= d.algo or not M.knobs_default(v, d) then
+      list[#list + 1] = c
+      return
+    end
+  end
+end
+
+--- The Winograd forward and backward-data group candidates: about 2 and 4
+-- tile rows, each pass's own (the second size only where it differs).
+local function row_group_candidates(convs)
+  local list = {}
+  for _, g in ipairs({ { key = "wfg", pass = "forward" }, { key = "wdg", pass = "backward_data" } }) do
+    local two
+    for _, most in ipairs({ 2, 4 }) do
+      local c = candidate(convs, string.format("Winograd %s groups of up to %d tile rows", (g.pass:gsub("_", "-")), most),
+        { groups = function(op)
+            local rows = row_group(op, g.pass, most)
+            if g.key == "wfg" then return rows, nil end
+            return nil, rows
+          end })
+      local same = two ~= nil
+      for _, op in ipairs(convs) do same = same and two.values[op.name][g.key] == c.values[op.name][g.key] end
+      if not same then list[#list + 1] = c end
+      two = two or c
+    end
+  end
+  return list
+end
+
 --- Candidates for one block: { name, values = { [conv name] = { wc, bwr,
 -- bwc, wg, bwd_w_code, algo } } } (algo: every pass's; bwc, wg, bwd_w_code
 -- nil: the generator's defaults), the defaults first; candidates equal to
 -- the defaults are left out.
 function M.candidates(arch, convs)
-  local function make(name, wc_of, bwr_of, algo_of, wg_of, bwc_of, code_of, groups_of)
-    local c = { name = name, values = {} }
-    for _, op in ipairs(convs) do
-      local v = { wc = wc_of(op), bwr = bwr_of(op), algo = algo_of and algo_of(op) or op.passes.forward,
-                  wg = wg_of and wg_of(op) or nil, bwc = bwc_of and bwc_of(op) or nil,
-                  bwd_w_code = code_of and code_of(op) or nil }
-      if groups_of then v.wfg, v.wdg = groups_of(op) end
-      c.values[op.name] = v
-    end
-    return c
-  end
-  local default_wc = function(op) return op.WC end
-  local default_bwr = function(op) return op.BWR end
-  local list = { make("defaults", default_wc, default_bwr) }
-  local function add(c)
-    for _, op in ipairs(convs) do
-      local v, d = c.values[op.name], list[1].values[op.name]
-      if v.wc ~= d.wc or v.bwr ~= d.bwr or v.algo ~= d.algo or not M.knobs_default(v, d) then
-        list[#list + 1] = c
-        return
-      end
-    end
-  end
+  local list = { candidate(convs, "defaults", {}) }
+  local function add(name, knobs) add_unless_default(list, convs, candidate(convs, name, knobs)) end
   for _, f in ipairs({ 0.5, 2 }) do
     local max = math.max(1, math.floor(arch.max_width_chunk * f))
-    add(make(string.format("width chunks up to %d", max), function(op) return shapes.chunk_width(op.W, max) end, default_bwr))
+    add(string.format("width chunks up to %d", max), { wc = function(op) return shapes.chunk_width(op.W, max) end })
   end
   for _, f in ipairs({ 0.5, 2 }) do
-    add(make(string.format("backward rows x%g", f), default_wc, function(op) return rows_near(op, f) end))
+    add(string.format("backward rows x%g", f), { bwr = function(op) return rows_near(op, f) end })
   end
   for _, f in ipairs({ 0.5, 2 }) do
-    add(make(string.format("backward-weights call rows x%g", f), default_wc, default_bwr, nil, nil,
-      function(op) return call_rows_near(op, f) end))
+    add(string.format("backward-weights call rows x%g", f), { bwc = function(op) return call_rows_near(op, f) end })
   end
   for _, f in ipairs({ 0.5, 2 }) do
-    add(make(string.format("Winograd groups x%g", f), default_wc, default_bwr, nil,
-      function(op) return group_near(op, f) end))
+    add(string.format("Winograd groups x%g", f), { wg = function(op) return group_near(op, f) end })
   end
   -- AVX2 code for the Winograd backward-weights products of an AVX-512 arch
   if arch.vector_floats == 16 then
-    add(make("Winograd backward-weights as AVX2 code", default_wc, default_bwr, nil, nil, nil,
-      function(op) return op.wino_bwd_w and op.algorithm == "auto" and "avx2" or nil end))
+    add("Winograd backward-weights as AVX2 code",
+      { code = function(op) return op.wino_bwd_w and op.algorithm == "auto" and "avx2" or nil end })
   end
-  -- Winograd forward and backward-data groups of about 2 and 4 tile rows
-  -- (each pass's own candidates; the second size only where it differs)
-  for _, g in ipairs({ { key = "wfg", pass = "forward" }, { key = "wdg", pass = "backward_data" } }) do
-    local two
-    for _, most in ipairs({ 2, 4 }) do
-      local c = make(string.format("Winograd %s groups of up to %d tile rows", (g.pass:gsub("_", "-")), most), default_wc,
-        default_bwr, nil, nil, nil, nil, function(op)
-          local rows = row_group(op, g.pass, most)
-          if g.key == "wfg" then return rows, nil end
-          return nil, rows
-        end)
-      local same = two ~= nil
-      for _, op in ipairs(convs) do same = same and two.values[op.name][g.key] == c.values[op.name][g.key] end
-      if not same then add(c) end
-      two = two or c
-    end
-  end
+  for _, c in ipairs(row_group_candidates(convs)) do add_unless_default(list, convs, c) end
   for _, algo in ipairs(ALGORITHMS) do
-    add(make(algo .. " where it fits", default_wc, default_bwr, function(op) return algo_for(op, algo) end))
+    add(algo .. " where it fits", { algo = function(op) return algo_for(op, algo) end })
   end
   return list
 end
@@ -283,52 +295,60 @@ local function knob_notes(k, kn)
     or ""
 end
 
+--- One conv's timings over the candidates, each of which varies one knob
+-- (the others at the defaults', d): the fastest width chunk and rows
+-- (each must beat the defaults' cost less the margin), each optional
+-- knob's timings (knob), each algorithm's pass times (by_algo), and the
+-- notes that list them.
+local function measure(op, cands, timings, margin)
+  local d, t0 = cands[1].values[op.name], timings[1].layers[op.name]
+  local m = { best_wc = d.wc, best_bwr = d.bwr, knobs = {}, notes_wc = {}, notes_bwr = {}, by_algo = {}, notes_algo = {} }
+  local wc_cost, bwr_cost = (t0[1] + t0[2]) * (1 - margin), (t0[2] + t0[3]) * (1 - margin)
+  for _, kn in ipairs(KNOBS) do m.knobs[kn.key] = knob(t0[kn.pass] * (1 - margin)) end
+  local seen_wc, seen_bwr = {}, {}
+  for i, c in ipairs(cands) do
+    local v, t = c.values[op.name], timings[i].layers[op.name]
+    local fwd_cost, bwd_cost = t[1] + t[2], t[2] + t[3]
+    local same_algo, same_knobs = v.algo == d.algo, M.knobs_default(v, d)
+    if same_algo and same_knobs and v.bwr == d.bwr and not seen_wc[v.wc] then
+      seen_wc[v.wc] = true
+      m.notes_wc[#m.notes_wc + 1] = string.format("%d: %.2f", v.wc, fwd_cost)
+      if i > 1 and fwd_cost < wc_cost then m.best_wc, wc_cost = v.wc, fwd_cost end
+    end
+    if same_algo and same_knobs and v.wc == d.wc and not seen_bwr[v.bwr] then
+      seen_bwr[v.bwr] = true
+      m.notes_bwr[#m.notes_bwr + 1] = string.format("%d: %.2f", v.bwr, bwd_cost)
+      if i > 1 and bwd_cost < bwr_cost then m.best_bwr, bwr_cost = v.bwr, bwd_cost end
+    end
+    local blocking = same_algo and v.wc == d.wc and v.bwr == d.bwr
+    for _, kn in ipairs(KNOBS) do
+      if blocking and M.knobs_default(v, d, kn.key) and (v[kn.key] or i == 1) then
+        knob_time(m.knobs[kn.key], v[kn.key], i, t[kn.pass])
+      end
+    end
+    if v.wc == d.wc and v.bwr == d.bwr and same_knobs and not m.by_algo[v.algo] then
+      m.by_algo[v.algo] = t
+      m.notes_algo[#m.notes_algo + 1] = string.format("%s %.2f/%.2f/%.2f", v.algo, t[1], t[2], t[3])
+    end
+  end
+  return m
+end
+
 --- Per conv, the fastest width chunk, rows, call rows, Winograd group and algorithms over the timed
 -- candidates (timings[i] = { layers = { [name] = { fwd, bwd_d, bwd_w } },
 -- step }); returns values and, per conv, the measurements that chose them.
 function M.choose(convs, cands, timings, margin)
   local chosen, why = {}, {}
   for _, op in ipairs(convs) do
-    local d, t0 = cands[1].values[op.name], timings[1].layers[op.name]
-    -- the defaults' costs, less the margin another value must beat
-    local best_wc, best_bwr = d.wc, d.bwr
-    local wc_cost, bwr_cost = (t0[1] + t0[2]) * (1 - margin), (t0[2] + t0[3]) * (1 - margin)
-    local knobs = {}
-    for _, kn in ipairs(KNOBS) do knobs[kn.key] = knob(t0[kn.pass] * (1 - margin)) end
-    local seen_wc, seen_bwr, notes_wc, notes_bwr, by_algo, notes_algo = {}, {}, {}, {}, {}, {}
-    for i, c in ipairs(cands) do
-      local v, t = c.values[op.name], timings[i].layers[op.name]
-      local fwd_cost, bwd_cost = t[1] + t[2], t[2] + t[3]
-      -- each candidate varies one knob: the others at the defaults'
-      local same_algo, same_knobs = v.algo == d.algo, M.knobs_default(v, d)
-      if same_algo and same_knobs and v.bwr == d.bwr and not seen_wc[v.wc] then
-        seen_wc[v.wc] = true
-        notes_wc[#notes_wc + 1] = string.format("%d: %.2f", v.wc, fwd_cost)
-        if i > 1 and fwd_cost < wc_cost then best_wc, wc_cost = v.wc, fwd_cost end
-      end
-      if same_algo and same_knobs and v.wc == d.wc and not seen_bwr[v.bwr] then
-        seen_bwr[v.bwr] = true
-        notes_bwr[#notes_bwr + 1] = string.format("%d: %.2f", v.bwr, bwd_cost)
-        if i > 1 and bwd_cost < bwr_cost then best_bwr, bwr_cost = v.bwr, bwd_cost end
-      end
-      local blocking = same_algo and v.wc == d.wc and v.bwr == d.bwr
-      for _, kn in ipairs(KNOBS) do
-        if blocking and M.knobs_default(v, d, kn.key) and (v[kn.key] or i == 1) then
-          knob_time(knobs[kn.key], v[kn.key], i, t[kn.pass])
-        end
-      end
-      if v.wc == d.wc and v.bwr == d.bwr and same_knobs and not by_algo[v.algo] then
-        by_algo[v.algo] = t
-        notes_algo[#notes_algo + 1] = string.format("%s %.2f/%.2f/%.2f", v.algo, t[1], t[2], t[3])
-      end
-    end
-    local passes = choose_passes(d.algo, by_algo, margin)
+    local d = cands[1].values[op.name]
+    local m = measure(op, cands, timings, margin)
+    local knobs, passes = m.knobs, choose_passes(d.algo, m.by_algo, margin)
     -- call rows and groups were measured with the default's backward-weights algorithm only
     local same_bwd_w = passes.backward_weights == d.algo
     local bwc = knobs.bwc.best
-    local best_bwc = same_bwd_w and bwc and best_bwr % bwc == 0 and bwc or nil
+    local best_bwc = same_bwd_w and bwc and m.best_bwr % bwc == 0 and bwc or nil
     -- the forward and backward-data groups likewise, only while their pass keeps the default's algorithm
-    chosen[op.name] = { wc = best_wc, bwr = best_bwr, bwc = best_bwc, wg = same_bwd_w and knobs.wg.best or nil,
+    chosen[op.name] = { wc = m.best_wc, bwr = m.best_bwr, bwc = best_bwc, wg = same_bwd_w and knobs.wg.best or nil,
                         bwd_w_code = same_bwd_w and knobs.bwd_w_code.best or nil,
                         wfg = passes.forward == d.algo and knobs.wfg.best or nil,
                         wdg = passes.backward_data == d.algo and knobs.wdg.best or nil, passes = passes }
@@ -336,8 +356,8 @@ function M.choose(convs, cands, timings, margin)
     for _, kn in ipairs(KNOBS) do notes_knobs[#notes_knobs + 1] = knob_notes(knobs[kn.key], kn) end
     why[op.name] = string.format("forward + backward-data ms by width chunk %s; backward ms by rows %s; %s"
       .. "forward/backward-data/backward-weights ms by algorithm: %s",
-      table.concat(notes_wc, ", "), table.concat(notes_bwr, ", "), table.concat(notes_knobs),
-      table.concat(notes_algo, ", "))
+      table.concat(m.notes_wc, ", "), table.concat(m.notes_bwr, ", "), table.concat(notes_knobs),
+      table.concat(m.notes_algo, ", "))
   end
   return chosen, why
 end

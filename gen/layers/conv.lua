@@ -190,21 +190,16 @@ local function position_pad(...)
   return 0
 end
 
---- Winograd F(T x T, 3x3) for the passes that use it (templates/conv_winograd.c,
--- runtime/winograd.h). Forward and backward-data: transformed weights per
--- pass, per-thread scratch for a chunk of tiles of one tile row, and the
--- transformed-domain GEMM (strided batch-reduce over the input blocks).
-function M.plan_winograd(op, ctx)
-  local B, T = op.B, op.wino
-  op.WT, op.WA = T, T + 2
-  op.WP = op.WA * op.WA
-  op.TH, op.TW = shapes.tiles_along(op.H, T), shapes.tiles_along(op.W, T)
-  op.EDGE_W, op.EDGE_H = op.W % T, op.H % T   -- pixels of a partial last tile column / row (0: none)
-  local TW = op.TW
-  -- chunk: at most the arch's width chunk of tiles whose V and M fit the
-  -- cache budget; the largest divisor of the row, unless that is under half
-  -- the most (19 tiles, F(6x6) at 112): then near-equal chunks, the last
-  -- shorter with a kernel of its own
+--- The tiles of one tile row that go through the transforms and products
+-- together: the chunk (WINO_N, at most the arch's width chunk of tiles
+-- whose V and M fit the cache budget: the largest divisor of the row,
+-- unless that is under half the most (19 tiles, F(6x6) at 112); then
+-- near-equal chunks, the last (WINO_TAIL) shorter with a kernel of its own),
+-- and the tiles whose input columns go through B^T together (WINO_SUB,
+-- _wino_input_to: their buffer [WA][WT * SUB + WA - WT][B] within L1, a
+-- chunk cut into near-equal pieces).
+local function plan_winograd_chunks(op)
+  local B, T, TW = op.B, op.WT, op.TW
   local fit = math.max(1, WINO_CACHE_FLOATS // (op.WP * (op.CB + op.KB) * B))
   local most = math.max(1, math.min(TW, fit, op.max_width_chunk))
   op.WINO_N = 1
@@ -216,11 +211,38 @@ function M.plan_winograd(op, ctx)
     op.WINO_N = shapes.tiles_along(TW, chunks)
   end
   op.WINO_TAIL = TW % op.WINO_N
-  -- tiles whose input columns go through B^T together (_wino_input_to):
-  -- their buffer [WA][WT * SUB + WA - WT][B] within L1, a chunk cut into
-  -- near-equal pieces
   local sub = math.max(1, math.min(op.WINO_N, (WINO_COLUMN_FLOATS // (op.WA * B) - (op.WA - T)) // T))
   op.WINO_SUB = shapes.tiles_along(op.WINO_N, shapes.tiles_along(op.WINO_N, sub))
+end
+
+--- The forward's and backward-data's transformed-domain products of a
+-- chunk of tiles, and of the row's shorter last chunk where there is one.
+local function add_winograd_chunk_kernels(op, ctx)
+  local B = op.B
+  for _, n in ipairs({ op.WINO_N, op.WINO_TAIL }) do
+    if n > 0 then
+      local tail = n ~= op.WINO_N or nil
+      ctx.add_kernel { field = op.name .. (tail and "_wino_tail" or "_wino"), type = "libxsmm_smmfunction_reducebatch_strd",
+        comment = string.format("%s Winograd products%s: m=%d n=%d k=%d, batch-reduce over the input blocks", op.name,
+          tail and " (the row's last, shorter chunk)" or "", B, n, B),
+        lda = B, ldb = B, ldc = B,
+        call = string.format("libxsmm_smmdispatch_reducebatch_strd(%d, %d, %d, %d, %d, &lda, &ldb, &ldc, &one, &zero, &no_trans, NULL)",
+          B, n, B, B * B * 4, op.WINO_N * B * 4) }
+    end
+  end
+end
+
+--- Winograd F(T x T, 3x3) for the passes that use it (templates/conv_winograd.c,
+-- runtime/winograd.h). Forward and backward-data: transformed weights per
+-- pass, per-thread scratch for a chunk of tiles of one tile row, and the
+-- transformed-domain GEMM (strided batch-reduce over the input blocks).
+function M.plan_winograd(op, ctx)
+  local B, T = op.B, op.wino
+  op.WT, op.WA = T, T + 2
+  op.WP = op.WA * op.WA
+  op.TH, op.TW = shapes.tiles_along(op.H, T), shapes.tiles_along(op.W, T)
+  op.EDGE_W, op.EDGE_H = op.W % T, op.H % T   -- pixels of a partial last tile column / row (0: none)
+  plan_winograd_chunks(op)
   op.WPAD = position_pad(op.CB * op.WINO_N * B, op.KB * op.WINO_N * B)
   local pad = 2 * op.WP * op.WPAD   -- V's and M's
   local ucount = op.WP * op.K * op.C
@@ -242,19 +264,7 @@ function M.plan_winograd(op, ctx)
       op.WPAD_D = M.plan_winograd_row_group(op, ctx, op.WDG, "_wino_data_group", "backward-data", 0)
     end
   end
-  if op.wino_fwd or op.wino_bwd_d then
-    for _, n in ipairs({ op.WINO_N, op.WINO_TAIL }) do
-      if n > 0 then
-        local tail = n ~= op.WINO_N or nil
-        ctx.add_kernel { field = op.name .. (tail and "_wino_tail" or "_wino"), type = "libxsmm_smmfunction_reducebatch_strd",
-          comment = string.format("%s Winograd products%s: m=%d n=%d k=%d, batch-reduce over the input blocks", op.name,
-            tail and " (the row's last, shorter chunk)" or "", B, n, B),
-          lda = B, ldb = B, ldc = B,
-          call = string.format("libxsmm_smmdispatch_reducebatch_strd(%d, %d, %d, %d, %d, &lda, &ldb, &ldc, &one, &zero, &no_trans, NULL)",
-            B, n, B, B * B * 4, op.WINO_N * B * 4) }
-      end
-    end
-  end
+  if op.wino_fwd or op.wino_bwd_d then add_winograd_chunk_kernels(op, ctx) end
   if op.wino_bwd_w then M.plan_winograd_weights(op, ctx, ucount) end
 end
 
