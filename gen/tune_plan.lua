@@ -151,9 +151,9 @@ function M.knobs_default(v, d, except)
 end
 
 --- One candidate: `name` and each conv's values, from `knobs` (functions of
--- the conv: wc, bwr, algo, wg, bwc, code, groups); a knob left out takes
--- the default (wc, bwr, the default's algorithm) or is nil (the generator's
--- default).
+-- the conv: wc, bwr, algo, wg, bwc, code, groups); a knob left out (or
+-- giving nil) takes the default's wc, bwr or algorithm, and leaves the
+-- others nil (the generator's defaults).
 local function candidate(convs, name, knobs)
   local c = { name = name, values = {} }
   for _, op in ipairs(convs) do
