@@ -215,20 +215,25 @@ local function plan_winograd_chunks(op)
   op.WINO_SUB = shapes.tiles_along(op.WINO_N, shapes.tiles_along(op.WINO_N, sub))
 end
 
+--- A forward or backward-data product kernel: n tiles of one position,
+-- `row` tiles apart between input blocks (the strided batch-reduce over
+-- them), `what` the comment's words before its shape.
+local function add_winograd_product_kernel(op, ctx, field, what, n, row)
+  local B = op.B
+  ctx.add_kernel { field = op.name .. field, type = "libxsmm_smmfunction_reducebatch_strd",
+    comment = string.format("%s %s: m=%d n=%d k=%d, batch-reduce over the input blocks", op.name, what, B, n, B),
+    lda = B, ldb = B, ldc = B,
+    call = string.format("libxsmm_smmdispatch_reducebatch_strd(%d, %d, %d, %d, %d, &lda, &ldb, &ldc, &one, &zero, &no_trans, NULL)",
+      B, n, B, B * B * 4, row * B * 4) }
+end
+
 --- The forward's and backward-data's transformed-domain products of a
 -- chunk of tiles, and of the row's shorter last chunk where there is one.
 local function add_winograd_chunk_kernels(op, ctx)
-  local B = op.B
-  for _, n in ipairs({ op.WINO_N, op.WINO_TAIL }) do
-    if n > 0 then
-      local tail = n ~= op.WINO_N or nil
-      ctx.add_kernel { field = op.name .. (tail and "_wino_tail" or "_wino"), type = "libxsmm_smmfunction_reducebatch_strd",
-        comment = string.format("%s Winograd products%s: m=%d n=%d k=%d, batch-reduce over the input blocks", op.name,
-          tail and " (the row's last, shorter chunk)" or "", B, n, B),
-        lda = B, ldb = B, ldc = B,
-        call = string.format("libxsmm_smmdispatch_reducebatch_strd(%d, %d, %d, %d, %d, &lda, &ldb, &ldc, &one, &zero, &no_trans, NULL)",
-          B, n, B, B * B * 4, op.WINO_N * B * 4) }
-    end
+  add_winograd_product_kernel(op, ctx, "_wino", "Winograd products", op.WINO_N, op.WINO_N)
+  if op.WINO_TAIL > 0 then
+    add_winograd_product_kernel(op, ctx, "_wino_tail", "Winograd products (the row's last, shorter chunk)", op.WINO_TAIL,
+      op.WINO_N)
   end
 end
 
@@ -278,12 +283,8 @@ function M.plan_winograd_row_group(op, ctx, G, field, what, after)
   local B, GN = op.B, G * op.TW
   local pad = position_pad(op.CB * GN * B, op.KB * GN * B)
   ctx.thread_need("wino", op.WP * (op.CB + op.KB) * GN * B + 2 * op.WP * pad + after)
-  ctx.add_kernel { field = op.name .. field, type = "libxsmm_smmfunction_reducebatch_strd",
-    comment = string.format("%s Winograd %s products over a group of %d tile rows: m=%d n=%d k=%d, batch-reduce over the input blocks",
-      op.name, what, G, B, GN, B),
-    lda = B, ldb = B, ldc = B,
-    call = string.format("libxsmm_smmdispatch_reducebatch_strd(%d, %d, %d, %d, %d, &lda, &ldb, &ldc, &one, &zero, &no_trans, NULL)",
-      B, GN, B, B * B * 4, GN * B * 4) }
+  add_winograd_product_kernel(op, ctx, field, string.format("Winograd %s products over a group of %d tile rows", what, G),
+    GN, GN)
   return pad
 end
 

@@ -36,10 +36,10 @@ local function choose_blocking(op)
   op.LDT = odd_lines(op.IN)
   -- forward's k (inputs per call): 512 on every arch. On a Zen 2 core (AVX2
   -- code, 32 KiB L1) 128 made hep64's fc1 forward 10-13% faster at batch 64
-  -- (ab_models: 3.16 against 3.52 ms, the input block then fits L1) but a
-  -- standalone copy of the pass 19% slower at batch 32 and 9% at 16, alike
-  -- at 128. The batch is a run-time value, and the pass is 2% of hep64's
-  -- step (the gain 0.2%), so one k is kept.
+  -- (ab_models: 3.16 against 3.52 ms; likely because the input block then
+  -- fits L1) but a standalone copy of the pass 19% slower at batch 32 and 9%
+  -- at 16, alike at 128. The batch is a run-time value, and the pass is 2%
+  -- of hep64's step (the gain 0.2%), so one k is kept.
   op.KC = block(op.IN, 512)
   -- backward-data's k (outputs) in chunks: libxsmm's TRANS_B kernel with
   -- k = 512 ran at 60-75% of the peak, with 256 and accumulation at ~90%.
