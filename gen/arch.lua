@@ -84,6 +84,16 @@ M.hsw = {
   -- The AVX-512 tables leave it out (the whole band per call): there one
   -- row per call was 1-3% slower.
   bwd_weight_call_bytes = 16384,
+  -- Within that, the fewest rows that give a call this many pixels (its k):
+  -- each call loads and stores its 4 KiB weight-gradient block, which a
+  -- longer k amortises, while more rows leave L1 between the passes. On a
+  -- Zen 2 core (ab_models, medians of 8-10 steps, ms a step) hep64_direct's
+  -- conv2 (32 wide) took 99.3 by 1 row, 98.0 by 2, 100.5 by 4 (the most
+  -- that fit 16 KiB); its conv3 (16 wide) 25.7 by 2, 24.4-24.6 by 4,
+  -- 25.5-25.9 by 8, 28.6 by 16; hep224_direct's conv3 (56 wide) 75.2 by 1,
+  -- 76.2 by 2; its conv4 (28 wide) 19.5 by 1, 18.9 by 2; its conv5 (14
+  -- wide) 5.15 by 2, 4.85 by 7, 5.11 by 14.
+  bwd_weight_call_pixels = 56,
   -- Dense backward-data: outputs (GEMM k) per call, 128 where left out.
   -- hep64's fc1 backward-data took 3.36 ms with 64 against 4.15 with 128
   -- (ab_models, batch 64, least of 12 steps; 74% of the peak against 60%),

@@ -67,16 +67,22 @@ local function band_rows(op, rows)
 end
 M.band_rows = band_rows
 
---- Rows of the band one direct backward-weights call reduces over: the most
--- (a divisor of the band's) whose output gradient, rows x width x block
--- floats, fits the arch's bwd_weight_call_bytes; the whole band where the
--- arch sets none, and for the first conv, whose 3 input channels are one
--- register pass over the rows.
-local function call_rows(op, bytes)
+--- Rows of the band one direct backward-weights call reduces over: the
+-- fewest (a divisor of the band's) that give the call the arch's
+-- bwd_weight_call_pixels (its k, rows x width), but never more than one
+-- row past what fits bwd_weight_call_bytes (the output gradient, rows x
+-- width x block floats); the whole band where the arch sets no bytes, and
+-- for the first conv, whose 3 input channels are one register pass over the
+-- rows.
+local function call_rows(op, bytes, pixels)
   if not bytes or op.first then return op.BWR end
   local best = 1
   for r = 1, op.BWR do
-    if op.BWR % r == 0 and r * op.W * op.B * 4 <= bytes then best = r end
+    if op.BWR % r == 0 then
+      if r > 1 and r * op.W * op.B * 4 > bytes then break end
+      best = r
+      if r * op.W >= (pixels or 0) then break end
+    end
   end
   return best
 end
@@ -223,7 +229,7 @@ M.WINO_BWD_MAX_TILES = WINO_BWD_MAX_TILES
 --- The rows per direct backward-weights call: a tuning entry's, checked
 -- against the layer's band and algorithm, else call_rows' default.
 local function choose_call_rows(op, net, arch)
-  op.BWC, op.BWC_src = call_rows(op, arch.bwd_weight_call_bytes), "default"
+  op.BWC, op.BWC_src = call_rows(op, arch.bwd_weight_call_bytes, arch.bwd_weight_call_pixels), "default"
   local bwc = op.tuned_bwc
   if not bwc then return nil end
   if op.wino_bwd_w then

@@ -174,6 +174,29 @@ tuning_used() {
         grep -q "conv3    direct     winograd2  direct     (tests/tuning/odd-hep64.lua)" "$d/model.c"
 }
 check "tune: a tuning file's blocking and algorithms are used and named in model.c's header" tuning_used
+# Without a tuning file, AVX2 code's direct backward-weights calls take the
+# fewest rows that reach 56 pixels within 16 KiB of output gradient
+# (gen/arch.lua bwd_weight_call_pixels), the first conv its whole band; the
+# AVX-512 tables the whole band everywhere.
+default_call_rows() {
+    local d=$LOGDIR/gen-call-rows rows
+    rm -rf "$d"; mkdir -p "$d"
+    for arch in hsw skx; do
+        echo "return { arch = \"$arch\", networks = {}, convs = {} }" > "$d/$arch.lua"   # no entries: the defaults
+        for net in hep64_direct hep224_direct; do
+            mkdir -p "$d/$net-$arch"
+            lua5.4 gen/main.lua "tests/nets/$net.lua" $arch "$d/$net-$arch" --tuning="$d/$arch.lua" >/dev/null || return 1
+        done
+    done
+    rows() { sed -n 's/.*\/\* \(conv[0-9]\) backward-weights: m=[0-9]* n=[0-9]* k=[0-9]*.*, \([0-9]*\) rows\{0,1\} per call \*\/.*/\1:\2/p' "$d/$1/model.c" | tr '\n' ' '; }
+    echo "hsw: $(rows hep64_direct-hsw)$(rows hep224_direct-hsw)"
+    echo "skx: $(rows hep64_direct-skx)$(rows hep224_direct-skx)"
+    [ "$(rows hep64_direct-hsw)" = "conv1:8 conv2:2 conv3:4 " ] &&
+        [ "$(rows hep224_direct-hsw)" = "conv1:8 conv2:1 conv3:1 conv4:2 conv5:7 " ] &&
+        [ "$(rows hep64_direct-skx)" = "conv1:8 conv2:8 conv3:16 " ] &&
+        [ "$(rows hep224_direct-skx)" = "conv1:8 conv2:8 conv3:8 conv4:14 conv5:14 " ]
+}
+check "gen: AVX2 direct backward-weights calls reduce over the fewest rows reaching 56 pixels" default_call_rows
 # Mutated network files (numbers, lines, keys and kinds changed): each is
 # generated, or refused with a message naming it and nothing written; never
 # a traceback or a hang. Seed 3's mutations include a network named hep64
