@@ -69,11 +69,11 @@ M.band_rows = band_rows
 
 --- Rows of the band one direct backward-weights call reduces over: the
 -- fewest (a divisor of the band's) that give the call the arch's
--- bwd_weight_call_pixels (its k, rows x width), but never more than one
--- row past what fits bwd_weight_call_bytes (the output gradient, rows x
--- width x block floats); the whole band where the arch sets no bytes, and
--- for the first conv, whose 3 input channels are one register pass over the
--- rows.
+-- bwd_weight_call_pixels (its k, rows x width), as far as the output
+-- gradient (rows x width x block floats, at least one row) fits
+-- bwd_weight_call_bytes; the most that fit where the arch sets no pixels;
+-- the whole band where it sets no bytes, and for the first conv, whose 3
+-- input channels are one register pass over the rows.
 local function call_rows(op, bytes, pixels)
   if not bytes or op.first then return op.BWR end
   local best = 1
@@ -81,7 +81,7 @@ local function call_rows(op, bytes, pixels)
     if op.BWR % r == 0 then
       if r > 1 and r * op.W * op.B * 4 > bytes then break end
       best = r
-      if r * op.W >= (pixels or 0) then break end
+      if pixels and r * op.W >= pixels then break end
     end
   end
   return best
