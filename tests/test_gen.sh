@@ -174,12 +174,12 @@ tuning_used() {
         grep -q "conv3    direct     winograd2  direct     (tests/tuning/odd-hep64.lua)" "$d/model.c"
 }
 check "tune: a tuning file's blocking and algorithms are used and named in model.c's header" tuning_used
-# Without a tuning file, AVX2 code's direct backward-weights calls take the
+# With no tuning entries, AVX2 code's direct backward-weights calls take the
 # fewest rows that reach 56 pixels within 16 KiB of output gradient
 # (gen/arch.lua bwd_weight_call_pixels), the first conv its whole band; the
 # AVX-512 tables the whole band everywhere.
 default_call_rows() {
-    local d=$LOGDIR/gen-call-rows rows
+    local d=$LOGDIR/gen-call-rows
     rm -rf "$d"; mkdir -p "$d"
     for arch in hsw skx; do
         echo "return { arch = \"$arch\", networks = {}, convs = {} }" > "$d/$arch.lua"   # no entries: the defaults
@@ -188,7 +188,9 @@ default_call_rows() {
             lua5.4 gen/main.lua "tests/nets/$net.lua" $arch "$d/$net-$arch" --tuning="$d/$arch.lua" >/dev/null || return 1
         done
     done
-    rows() { sed -n 's/.*\/\* \(conv[0-9]\) backward-weights: m=[0-9]* n=[0-9]* k=[0-9]*.*, \([0-9]*\) rows\{0,1\} per call \*\/.*/\1:\2/p' "$d/$1/model.c" | tr '\n' ' '; }
+    rows() {   # "convN:rows " for each backward-weights kernel of build $1
+        sed -n 's/.*\/\* \(conv[0-9]\) backward-weights: m=[0-9]* n=[0-9]* k=[0-9]*.*, \([0-9]*\) rows\{0,1\} per call \*\/.*/\1:\2/p' "$d/$1/model.c" | tr '\n' ' '
+    }
     echo "hsw: $(rows hep64_direct-hsw)$(rows hep224_direct-hsw)"
     echo "skx: $(rows hep64_direct-skx)$(rows hep224_direct-skx)"
     [ "$(rows hep64_direct-hsw)" = "conv1:8 conv2:2 conv3:4 " ] &&
