@@ -251,7 +251,7 @@ lint:
 FUZZ_SECONDS ?= 60
 FUZZ_NETWORKS ?= 300
 FUZZ_H5 ?= 100
-FUZZ_CONFIG_SRC := tests/fuzz/fuzz_config.c runtime/config.c runtime/lr_schedule.c runtime/numtext.c
+FUZZ_CONFIG_SRC := tests/fuzz/fuzz_config.c runtime/config.c runtime/config_network.c runtime/lr_schedule.c runtime/numtext.c
 build/fuzz/fuzz_config: $(FUZZ_CONFIG_SRC) runtime/config.h runtime/lr_schedule.h runtime/numtext.h build/hep64-native/model.o
 	@mkdir -p $(@D)
 	clang -g -O1 -fsanitize=fuzzer,address,undefined -Iruntime $(FUZZ_CONFIG_SRC) \

@@ -84,8 +84,11 @@ void hep_config_load(hep_config *cfg, int argc, char **argv);
  * given twice, keys of the original without effect here): one rank's job. */
 void hep_config_notes(const hep_config *cfg, const char *path);
 
-/* Errors when a network-describing key contradicts the compiled network. */
+/* Errors, all at once, when network-describing keys contradict the
+ * compiled network (runtime/config_network.c), and the note of the one
+ * that cannot be checked against it: one rank's job. */
 void hep_config_check_network(const hep_config *cfg, const char *config_path, const hep_model_info *info);
+void hep_config_network_notes(const hep_config *cfg, const hep_model_info *info);
 
 /* The effective configuration as JSON text (malloc'd), for checkpoints. */
 char *hep_config_to_json(const hep_config *cfg);

@@ -113,7 +113,10 @@ int main(int argc, char **argv)
     }
     MPI_Comm_rank(MPI_COMM_WORLD, &rank);
     MPI_Comm_size(MPI_COMM_WORLD, &size);
-    if (rank == 0) hep_config_notes(&cfg, path);
+    if (rank == 0) {
+        hep_config_notes(&cfg, path);
+        hep_config_network_notes(&cfg, info);
+    }
     check_job(&cfg, size);
     hep_run run = place(&cfg, rank, size);
     if (rank >= run.num_workers) {

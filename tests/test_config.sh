@@ -47,6 +47,31 @@ bn_needs_key() {
         expect_fail "configs/demo_64.json: batch_norm = false, but the compiled network hep64_bn normalises batches (networks/hep64_bn.lua)" bin/hep64_bn-native --config=configs/demo_64.json $SHORT
 }
 check "config: a batch-norm network without batch_norm: true is refused" bn_needs_key
+# An edited network (tiny_winograd6: 20x20, 2 pooled convs of 16 to 32
+# filters, global average pool, 8 hidden units) under the seed-like demo
+# config: every contradicting key in one go, then the run with the
+# overrides the error prints, which notes the filters it cannot check.
+edited_network_keys() {
+    local bin=bin/tiny_winograd6-native out fixes key
+    make --no-print-directory -s $bin || return 1
+    out=$(expect_fail "these keys describe another network than tiny_winograd6" $bin --config=configs/demo_64.json $SHORT) ||
+        { printf '%s\n' "$out"; return 1; }
+    printf '%s\n' "$out"
+    for key in "input_shape [3,64,64]" "num_layers = 3" "num_fc_units = 512" "scaling_improvements = false"; do
+        grep -qF "configs/demo_64.json: $key" <<<"$out" || { echo "no error for $key"; return 1; }
+    done
+    if grep -q "num_filters" <<<"$out"; then echo "num_filters reported: the convs differ, no value can match"; return 1; fi
+    fixes=$(sed -n 's/.*on the command line: //p' <<<"$out")
+    [ "$fixes" = "--input_shape=[3,20,20] --num_layers=2 --num_fc_units=8 --scaling_improvements=true" ] ||
+        { echo "unexpected overrides: $fixes"; return 1; }
+    # shellcheck disable=SC2086
+    rm -rf "$LOGDIR/run-edited"
+    out=$($bin --config=configs/demo_64.json --dummy_data --trainsamples=8 --num_epochs=1 --train_batch_size=4 \
+          --outputpath="$LOGDIR/run-edited" $fixes 2>&1) || { printf '%s\n' "$out"; return 1; }
+    printf '%s\n' "$out"
+    grep -qF "note: conv_params.num_filters = 128 is not checked: the convs of tiny_winograd6" <<<"$out"
+}
+check "config: an edited network's contradicting keys all at once, with their overrides" edited_network_keys
 write_config lr_mode 'cfg["learning_rate"] = {"mode": "cosine", "learning_rate_params": {"1": 0.1}}'
 check "config: schedule mode" expect_fail "$CFG/lr_mode.json: key 'learning_rate': expected 'mode' \"piecewise\" or \"polynomial\"" $BIN --config=$CFG/lr_mode.json $SHORT
 write_config lr_key 'cfg["learning_rate"] = {"mode": "piecewise", "learning_rate_params": {"ten": 0.1}}'
@@ -104,6 +129,7 @@ check "config: optimizer" expect_fail "optimizer 'SGD' is not implemented (expec
 threads_over_images() {
     local out pieces
     pieces=$(grep -o 'backward_pieces = [0-9]*' build/hep64-native/model.c | grep -o '[0-9]*$') || return 1
+    rm -rf "$LOGDIR/run-threads"   # a checkpoint left by an earlier run of the suite would be continued
     out=$(OMP_NUM_THREADS=$((pieces + 2)) $BIN --config=configs/demo_64.json $SHORT --train_batch_size=1 \
           --outputpath="$LOGDIR/run-threads") || return 1
     grep -F "hepcnn: note: $((pieces + 2)) threads for 1 image(s) per rank: the convolutions' backward" <<<"$out" &&
