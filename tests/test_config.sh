@@ -64,8 +64,8 @@ edited_network_keys() {
     fixes=$(sed -n 's/.*on the command line: //p' <<<"$out")
     [ "$fixes" = "--input_shape=[3,20,20] --num_layers=2 --num_fc_units=8 --scaling_improvements=true" ] ||
         { echo "unexpected overrides: $fixes"; return 1; }
-    # shellcheck disable=SC2086
     rm -rf "$LOGDIR/run-edited"
+    # shellcheck disable=SC2086  # the overrides are words
     out=$($bin --config=configs/demo_64.json --dummy_data --trainsamples=8 --num_epochs=1 --train_batch_size=4 \
           --outputpath="$LOGDIR/run-edited" $fixes 2>&1) || { printf '%s\n' "$out"; return 1; }
     printf '%s\n' "$out"
