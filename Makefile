@@ -118,6 +118,12 @@ build/test_pieces: tests/test_pieces.c runtime/pieces.h
 	@echo "  LD    $@"
 	@$(CC) $(BASE_CFLAGS) $(CFLAGS) tests/test_pieces.c -o $@
 
+# An error line: printable, and one write per line (runtime/printable.h).
+build/test_printable: tests/test_printable.c runtime/printable.h
+	@mkdir -p build
+	@echo "  LD    $@"
+	@$(CC) $(BASE_CFLAGS) $(CFLAGS) -Iruntime tests/test_printable.c -o $@
+
 # The memory check's reading of /proc and cgroups, on made-up trees.
 build/test_memory: tests/test_memory.c runtime/memory.c runtime/util.c runtime/memory.h runtime/util.h
 	@mkdir -p build

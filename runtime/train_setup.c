@@ -18,6 +18,23 @@
 #include "trainer.h"
 #include "util.h"
 
+/* The steps per epoch that trainsamples allows: trainsamples / (batch x
+ * workers), refused below one global batch (with files too: a cap that
+ * rounds to no steps is a mistake, not a wish for the whole data). */
+static long trainsamples_steps(const trainer *t)
+{
+    const hep_config *cfg = t->cfg;
+    const int batch = t->run->batch, workers = t->run->num_workers;
+    long spe = (long)((double)cfg->trainsamples / ((double)batch * workers));
+    if (spe < 1) {
+        char where[160];
+        hep_fatal("%s: trainsamples (%ld) is less than one global batch (%d x %d workers)",
+                  hep_config_source(cfg, "trainsamples", t->config_path, where, sizeof where), cfg->trainsamples,
+                  batch, workers);
+    }
+    return spe;
+}
+
 /* The data files and the steps per epoch (a bad file fails before minutes
  * of set-up). Every rank runs the same number of steps, or a collective
  * would hang: the fewest rows any rank holds, in whole batches. */
@@ -25,16 +42,7 @@ static long setup_files(trainer *t)
 {
     const hep_config *cfg = t->cfg;
     const hep_run *run = t->run;
-    const int workers = run->num_workers;
-    if (cfg->dummy_data) {
-        long spe = (long)((double)cfg->trainsamples / ((double)run->batch * workers));
-        char where[160];
-        if (spe < 1)
-            hep_fatal("%s: trainsamples (%ld) is less than one global batch (%d x %d workers)",
-                      hep_config_source(cfg, "trainsamples", t->config_path, where, sizeof where), cfg->trainsamples,
-                      run->batch, workers);
-        return spe;
-    }
+    if (cfg->dummy_data) return trainsamples_steps(t);
     t->ntrain = hep_load_files(cfg->inputpath, "train", t->info, &t->train_files);
     if (t->ntrain == 0)
         hep_fatal("inputpath '%s' (from %s) has no training files (names containing 'train', ending in .h5 or .hdf5)",
@@ -48,8 +56,8 @@ static long setup_files(trainer *t)
         hep_fatal("inputpath '%s': the training files give a rank only %ld samples, fewer than one batch of %d",
                   cfg->inputpath, fewest, run->batch);
     if (hep_config_given(cfg, "trainsamples")) {
-        long cap = (long)((double)cfg->trainsamples / ((double)run->batch * workers));
-        if (cap >= 1 && cap < spe) spe = cap;
+        long cap = trainsamples_steps(t);
+        if (cap < spe) spe = cap;
     }
     return spe;
 }

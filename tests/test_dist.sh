@@ -61,6 +61,27 @@ PY
 }
 check "dist: a rank with a corrupt file ends the job in < 30 s with its message" failing_rank
 
+# trainsamples caps the steps with files too; a cap below one global batch
+# is refused, as with dummy data, not read as "all the data". Every rank
+# meets that error at once: each prints it in one write, so the job's
+# output has whole lines (build/test_printable counts the writes; before,
+# 3 ranks' lines came out mixed byte by byte).
+trainsamples_cap() {
+    make --no-print-directory -s build/test_printable && build/test_printable || return 1
+    rm -rf "$X/cap" "$X/cap-out" "$X/cap-ok"; mkdir -p "$X/cap"
+    bin/hepcnn-datagen --outdir="$X/cap" --train=64 --train_files=2 --val=0 --test=0 > /dev/null || return 1
+    local run=("${MPIRUN[@]}" -np 3 -x OMP_NUM_THREADS=1 bin/hep64-native --config=configs/demo_64.json
+               --inputpath="$X/cap" --train_batch_size=4 --num_epochs=1) out rc
+    local want="hepcnn: error: command line (--trainsamples): trainsamples (11) is less than one global batch (4 x 3 workers)"
+    out=$("${run[@]}" --outputpath="$X/cap-out" --trainsamples=11 2>&1); rc=$?
+    printf '%s\n' "$out"
+    [ $rc -ne 0 ] && [ ! -e "$X/cap-out/models" ] && grep -qxF "$want" <<<"$out" || return 1
+    if grep -a 'hepcnn: error' <<<"$out" | grep -qvxF "$want"; then echo "a mixed error line"; return 1; fi
+    out=$("${run[@]}" --outputpath="$X/cap-ok" --trainsamples=24 2>&1) || { printf '%s\n' "$out"; return 1; }
+    grep -q "(2 per epoch)" <<<"$out"
+}
+check "dist: trainsamples below one global batch of files is refused, each rank's error a whole line" trainsamples_cap
+
 slurm_threads() {
     (unset OMP_NUM_THREADS; SLURM_CPUS_PER_TASK=1 bin/hep64-native "${DIST[@]}" --outputpath="$X/slurm-threads") |
         grep -q "1 rank(s) x 1 thread(s)"
