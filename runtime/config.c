@@ -400,6 +400,9 @@ static void note_no_effect(const hep_config *cfg)
         if (w > 0 && (size_t)w < sizeof line - used) used += (size_t)w;
     }
     if (used) printf("hepcnn: note: keys of the original that do nothing here: %s\n", line);
+    if (cfg->dummy_data && !strcmp(cfg->mode, "test"))
+        printf("hepcnn: note: dummy_data does nothing in test mode: it evaluates the checkpoint on the test files "
+               "in inputpath\n");
     if (cfg->restart)
         printf("hepcnn: note: restart: true made the original start from scratch; hepcnn never discards a run's "
                "checkpoints: it continues the newest in outputpath/models (another outputpath starts afresh)\n");

@@ -16,11 +16,12 @@
 #include "resume.h"
 #include "util.h"
 
-int hep_load_files(const char *inputpath, const char *kind, const hep_model_info *info, hep_h5file **out)
+int hep_load_files(const char *inputpath, const char *source, const char *kind, const hep_model_info *info,
+                   hep_h5file **out)
 {
     char err[1024], **paths;
     int n = hep_h5_list(inputpath, kind, &paths, err, sizeof err);
-    if (n < 0) hep_fatal("%s", err);
+    if (n < 0) hep_fatal("%s: %s", source, err);
     hep_h5file *files = hep_xmalloc(sizeof(hep_h5file) * (size_t)(n > 0 ? n : 1), "the file table");
     for (int i = 0; i < n; i++) {
         if (hep_h5file_load(&files[i], paths[i], info, err, sizeof err) != 0) hep_fatal("%s", err);
@@ -175,11 +176,12 @@ int hep_test(const hep_config *cfg, const char *config_path, const hep_run *run)
 {
     const hep_model_info *info = hep_model_info_get();
     hep_h5file *files;
-    int nfiles = hep_load_files(cfg->inputpath, "test", info, &files);
-    if (nfiles == 0)
-        hep_fatal("inputpath '%s' (from %s) has no test files (names containing 'test', ending in .h5 or .hdf5)",
-                  cfg->inputpath, config_path);
     char err[1024], path[4400], where[160];
+    const char *source = hep_config_source(cfg, "inputpath", config_path, where, sizeof where);
+    int nfiles = hep_load_files(cfg->inputpath, source, "test", info, &files);
+    if (nfiles == 0)
+        hep_fatal("%s: inputpath '%s' has no test files (names containing 'test', ending in .h5 or .hdf5)", source,
+                  cfg->inputpath);
     hep_check_model_memory(cfg->test_batch_size, run->threads, test_input_bytes, NULL, run->comm,
                            hep_config_source(cfg, "test_batch_size", config_path, where, sizeof where), "test_batch_size");
     hep_model *m = hep_model_create(cfg->test_batch_size, run->threads, err, sizeof err);

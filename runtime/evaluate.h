@@ -32,8 +32,11 @@ void hep_print_evaluation(hep_log *log, const char *set, const char *what, long 
                           const hep_metrics *e);
 
 /* Every file of one kind ("train", "val", "test") in inputpath, checked;
- * exits with the file's error. Returns the count. */
-int hep_load_files(const char *inputpath, const char *kind, const hep_model_info *info, hep_h5file **out);
+ * exits with the file's error (an inputpath that cannot be listed after
+ * `source`, where its value came from: hep_config_source). Returns the
+ * count. */
+int hep_load_files(const char *inputpath, const char *source, const char *kind, const hep_model_info *info,
+                   hep_h5file **out);
 
 /* --mode=test. */
 int hep_test(const hep_config *cfg, const char *config_path, const hep_run *run);

@@ -43,11 +43,13 @@ static long setup_files(trainer *t)
     const hep_config *cfg = t->cfg;
     const hep_run *run = t->run;
     if (cfg->dummy_data) return trainsamples_steps(t);
-    t->ntrain = hep_load_files(cfg->inputpath, "train", t->info, &t->train_files);
+    char where[160];
+    const char *source = hep_config_source(cfg, "inputpath", t->config_path, where, sizeof where);
+    t->ntrain = hep_load_files(cfg->inputpath, source, "train", t->info, &t->train_files);
     if (t->ntrain == 0)
-        hep_fatal("inputpath '%s' (from %s) has no training files (names containing 'train', ending in .h5 or .hdf5)",
-                  cfg->inputpath, t->config_path);
-    t->nval = hep_load_files(cfg->inputpath, "val", t->info, &t->val_files);
+        hep_fatal("%s: inputpath '%s' has no training files (names containing 'train', ending in .h5 or .hdf5)", source,
+                  cfg->inputpath);
+    t->nval = hep_load_files(cfg->inputpath, source, "val", t->info, &t->val_files);
     long local = hep_loader_local_rows(t->train_files, t->ntrain, run->rank, run->size), fewest = local;
     if (MPI_Allreduce(&local, &fewest, 1, MPI_LONG, MPI_MIN, run->comm) != MPI_SUCCESS)
         hep_fatal("MPI_Allreduce of the sample counts failed");

@@ -165,6 +165,11 @@ no_effect_note() {
         grep -q 'restart: true made the original start from scratch' <<<"$out"
 }
 check "config: keys of the original without effect here are named once" no_effect_note
+# Test mode reads the test files whatever dummy_data says: a user who adds
+# --dummy_data is told so before the run needs the files.
+check "config: --dummy_data in test mode is noted as doing nothing" bash -c \
+    "$BIN --config=configs/demo_64.json --mode=test --dummy_data --inputpath=$LOGDIR/no-such-dir 2>&1 |
+     grep -qF 'note: dummy_data does nothing in test mode: it evaluates the checkpoint on the test files in inputpath'"
 check "cli: --help lists the keys" bash -c "$BIN --help | grep -q 'Config keys: input_shape, inputpath'"
 # --help comes before MPI_Init (a singleton MPI_Init starts orted): with
 # OpenMPI told to use a point-to-point layer that does not exist, a run

@@ -96,8 +96,16 @@ bad_input() {
         --num_epochs=1 --train_batch_size=4 || return 1
     [ "$(cat "$out/keep.txt")" = "earlier results" ] || { echo "outputpath was changed"; return 1; }
 }
-check "bad input: inputpath missing" bad_input missing "inputpath '$D/does-not-exist': No such file or directory"
-check "bad input: inputpath empty" bad_input empty "has no training files"
+check "bad input: inputpath missing" bad_input missing "command line (--inputpath): inputpath '$D/does-not-exist': No such file or directory"
+# The same from a config file names the file.
+config_inputpath_missing() {
+    sed "s#\"inputpath\": *\"[^\"]*\"#\"inputpath\": \"$D/no-such-dir\"#" configs/demo_64.json > "$D/missing.json" &&
+        grep -q "no-such-dir" "$D/missing.json" &&
+        expect_fail "$D/missing.json: inputpath '$D/no-such-dir': No such file or directory" \
+            bin/hep64-native --config="$D/missing.json" --outputpath="$D/out-config-missing" --num_epochs=1
+}
+check "bad input: a config file's inputpath missing names the file" config_inputpath_missing
+check "bad input: inputpath empty" bad_input empty "command line (--inputpath): inputpath '$D/bad-empty' has no training files"
 check "bad input: no train files" bad_input no_train "has no training files"
 check "bad input: not HDF5" bad_input not_hdf5 "train_000.h5: not an HDF5 file (or truncated)"
 check "bad input: truncated file" bad_input truncated "train_000.h5: cannot open as HDF5 (damaged or truncated?)"
