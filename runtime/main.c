@@ -35,18 +35,24 @@ static int finalize(int status)
     return status;
 }
 
-/* The command line's promises about the job, against what MPI started. */
-static void check_job(const hep_config *cfg, int size)
+/* The job's settings (from the command line or the config file at path)
+ * against what MPI started; each error says where the value came from. */
+static void check_job(const hep_config *cfg, const char *path, int size)
 {
+    char where[160];
+#define FROM(key) hep_config_source(cfg, key, path, where, sizeof where)
     if (cfg->num_tasks > 0 && cfg->num_tasks != size)
-        hep_fatal("--num_tasks=%d, but MPI started %d rank(s)", cfg->num_tasks, size);
+        hep_fatal("%s: num_tasks = %d, but MPI started %d rank(s)", FROM("num_tasks"), cfg->num_tasks, size);
     if (cfg->num_ps >= size)
-        hep_fatal("--num_ps=%d leaves no workers: MPI started %d rank(s) (parameter servers are the last ranks)",
-                  cfg->num_ps, size);
+        hep_fatal("%s: num_ps = %d leaves no workers: MPI started %d rank(s) (parameter servers are the last ranks)",
+                  FROM("num_ps"), cfg->num_ps, size);
     if (cfg->num_ps > 0 && cfg->num_hot_spares >= size - cfg->num_ps)
-        hep_fatal("num_hot_spares = %d must be less than the %d worker(s)", cfg->num_hot_spares, size - cfg->num_ps);
+        hep_fatal("%s: num_hot_spares = %d must be less than the %d worker(s)", FROM("num_hot_spares"),
+                  cfg->num_hot_spares, size - cfg->num_ps);
     if (!strcmp(cfg->mode, "test") && cfg->num_ps > 0)
-        hep_fatal("--mode=test runs without parameter servers (--num_ps=0)");
+        hep_fatal("%s: num_ps = %d, but --mode=test runs without parameter servers (num_ps = 0)", FROM("num_ps"),
+                  cfg->num_ps);
+#undef FROM
 }
 
 /* Workers are ranks 0 .. size-num_ps-1; the rest are parameter servers.
@@ -75,6 +81,17 @@ static int worker_batch(const hep_config *cfg, const char *path, int workers)
                   "over %d workers", hep_config_source(cfg, "train_batch_size", path, where, sizeof where),
                   cfg->train_batch_size, workers);
     return cfg->train_batch_size / workers;
+}
+
+/* Rank 0's: outputpath made, and a note where the config names another arch. */
+static void prepare_output(const hep_config *cfg, const char *path, const hep_model_info *info)
+{
+    char where[160];
+    if (cfg->outputpath[0] && hep_mkdirs(cfg->outputpath) != 0)
+        hep_fatal("%s: cannot create outputpath '%s': %s",
+                  hep_config_source(cfg, "outputpath", path, where, sizeof where), cfg->outputpath, strerror(errno));
+    if (hep_config_given(cfg, "arch") && strcmp(cfg->arch, info->arch) != 0)
+        printf("hepcnn: note: the config says arch \"%s\"; this binary is built for %s\n", cfg->arch, info->arch);
 }
 
 int main(int argc, char **argv)
@@ -117,7 +134,7 @@ int main(int argc, char **argv)
         hep_config_notes(&cfg, path);
         hep_config_network_notes(&cfg, info);
     }
-    check_job(&cfg, size);
+    check_job(&cfg, path, size);
     hep_run run = place(&cfg, rank, size);
     if (rank >= run.num_workers) {
         hep_ps_layout layout = { .workers = run.num_workers, .servers = cfg.num_ps, .params = info->num_params,
@@ -127,12 +144,7 @@ int main(int argc, char **argv)
         return finalize(0);
     }
     run.batch = worker_batch(&cfg, path, run.num_workers);
-    if (rank == 0) {
-        if (cfg.outputpath[0] && hep_mkdirs(cfg.outputpath) != 0)
-            hep_fatal("cannot create outputpath '%s': %s", cfg.outputpath, strerror(errno));
-        if (hep_config_given(&cfg, "arch") && strcmp(cfg.arch, info->arch) != 0)
-            printf("hepcnn: note: the config says arch \"%s\"; this binary is built for %s\n", cfg.arch, info->arch);
-    }
+    if (rank == 0) prepare_output(&cfg, path, info);
     int status = !strcmp(cfg.mode, "test") ? hep_test(&cfg, path, &run) : hep_train(&cfg, path, &run);
     return finalize(status);
 }

@@ -156,7 +156,14 @@ escaped_error() {
 check "cli: an error quoting bytes that are not text shows them as \\xNN" escaped_error
 check "cli: unknown option" expect_fail "command line: unknown option '--epochs'" $BIN --config=configs/demo_64.json --epochs=3
 check "cli: bad option value" expect_fail "command line: --num_epochs=three: expected an integer" $BIN --config=configs/demo_64.json --num_epochs=three
-check "cli: --num_tasks checked against MPI" expect_fail "--num_tasks=4, but MPI started 1 rank(s)" $BIN --config=configs/demo_64.json --num_tasks=4 $SHORT
+check "cli: --num_tasks checked against MPI" expect_fail "command line (--num_tasks): num_tasks = 4, but MPI started 1 rank(s)" $BIN --config=configs/demo_64.json --num_tasks=4 $SHORT
+write_config two_servers 'cfg["num_ps"] = 2'
+check "config: num_ps from the config file, checked against MPI, names the file" \
+    expect_fail "$CFG/two_servers.json: num_ps = 2 leaves no workers: MPI started 1 rank(s)" \
+    $BIN --config="$CFG/two_servers.json" $SHORT
+check "cli: outputpath that cannot be created names its source" \
+    expect_fail "command line (--outputpath): cannot create outputpath '/proc/hepcnn/x'" \
+    $BIN --config=configs/demo_64.json --dummy_data --outputpath=/proc/hepcnn/x
 no_effect_note() {
     local out
     out=$($BIN --config=tests/seed_configs/cori_knl_64.json $SHORT --restart=true 2>&1) || { printf '%s\n' "$out"; return 1; }
