@@ -309,7 +309,9 @@ int hep_checkpoint_load(const char *path, hep_model *m, const hep_model_info *in
 }
 
 /* The attributes that say whose checkpoint this is and where the run
- * stood: format, network, step, epoch, seed, Adam's step. 0, or -1 with err. */
+ * stood: format, network, step, epoch, seed, Adam's step. 0, -1 with err,
+ * or HEP_CHECKPOINT_FOREIGN with err (another network's or a newer
+ * format's). */
 static int read_header(hid_t file, const char *path, const hep_model_info *info, int *format, long long *adam_step,
                        hep_checkpoint_state *state, char *err, size_t errlen)
 {
@@ -320,11 +322,18 @@ static int read_header(hid_t file, const char *path, const hep_model_info *info,
     int rc = -1;
     if (str < 0 || H5Tset_size(str, sizeof network) < 0) {
         snprintf(err, errlen, "%s: the HDF5 library cannot make a string type", path);
-    } else if (read_attr(file, "format_version", H5T_NATIVE_INT, format) != 0 || *format < 1 ||
-               *format > HEP_CHECKPOINT_FORMAT) {
+    } else if (read_attr(file, "format_version", H5T_NATIVE_INT, format) != 0 || *format < 1) {
         snprintf(err, errlen, "%s: format_version %d, this build reads 1 to %d", path, *format, HEP_CHECKPOINT_FORMAT);
-    } else if (read_attr(file, "network", str, network) != 0 || strcmp(network, info->network) != 0) {
-        snprintf(err, errlen, "%s: a checkpoint of network '%s', but this binary is %s", path, network, info->network);
+    } else if (*format > HEP_CHECKPOINT_FORMAT) {
+        snprintf(err, errlen, "%s: format_version %d, from a newer hepcnn (this build reads 1 to %d): use that "
+                 "version for it, or give this run another --outputpath", path, *format, HEP_CHECKPOINT_FORMAT);
+        rc = HEP_CHECKPOINT_FOREIGN;
+    } else if (read_attr(file, "network", str, network) != 0) {
+        snprintf(err, errlen, "%s: missing attribute 'network'", path);
+    } else if (strcmp(network, info->network) != 0) {
+        snprintf(err, errlen, "%s: a checkpoint of network '%s', but this binary is %s: use a %s binary for it "
+                 "(make NET=%s), or give this run another --outputpath", path, network, info->network, network, network);
+        rc = HEP_CHECKPOINT_FOREIGN;
     } else if (read_attr(file, "step", H5T_NATIVE_LLONG, &step) != 0 ||
                read_attr(file, "epoch", H5T_NATIVE_INT, &state->epoch) != 0 ||
                read_attr(file, "seed", H5T_NATIVE_ULLONG, &seed) != 0 ||

@@ -59,7 +59,11 @@ long hep_checkpoint_latest(const char *outputpath);
 long hep_checkpoint_before(const char *outputpath, long limit);
 
 /* Loads parameters (and Adam's state when adam is not NULL) into the model.
- * Returns 0, or -1 with err naming the file and what is wrong. */
+ * Returns 0, or -1 with err naming the file and what is wrong, or
+ * HEP_CHECKPOINT_FOREIGN with err for a whole checkpoint that is not this
+ * binary's (another network's, or a newer hepcnn's format): not damaged,
+ * and the checkpoints before it are no better. */
+#define HEP_CHECKPOINT_FOREIGN (-2)
 int hep_checkpoint_load(const char *path, hep_model *m, const hep_model_info *info, hep_adam *adam,
                         hep_checkpoint_state *state, char *err, size_t errlen);
 

@@ -6,7 +6,7 @@ echo "== training outputs"
 PY=/usr/bin/python3
 O=$LOGDIR/outputs
 rm -rf "$O"; mkdir -p "$O"
-make --no-print-directory -s bin/hep64-native bin/hepcnn-datagen bin/hepcnn-export
+make --no-print-directory -s bin/hep64-native bin/hep64_4class-native bin/hepcnn-datagen bin/hepcnn-export
 bin/hepcnn-datagen --outdir="$O/data" --train=128 --train_files=2 --val=96 --test=80 --seed=3 >/dev/null
 RUN=(bin/hep64-native --config=configs/demo_64.json --inputpath="$O/data" --train_batch_size=16
      --validation_batch_size=32 --trainsamples=256 --display_interval=4)
@@ -128,6 +128,26 @@ damaged_checkpoint() {
         grep -q "resuming from .*model-2.h5" "$O/dmg.out" && $PY tests/check_outputs.py loadable "$O/dmg"
 }
 check "outputs: a damaged newest checkpoint is named, kept, and skipped with --checkpoint_id" damaged_checkpoint
+
+# A whole checkpoint that is not this binary's (another network's, a newer
+# format's) is no damaged one: the error says what to use instead, and does
+# not offer the checkpoint before it (no better); the files stay as they were.
+foreign_checkpoint() {
+    rm -rf "$O/foreign"
+    "${RUN[@]}" --outputpath="$O/foreign" --trainsamples=32 --num_epochs=2 > /dev/null || return 1
+    local before other=(bin/hep64_4class-native "${RUN[@]:1}" --outputpath="$O/foreign")
+    before=$(cat "$O/foreign/models/"*.h5 | md5sum)
+    local want="model-4.h5: a checkpoint of network 'hep64', but this binary is hep64_4class: use a hep64 binary for it (make NET=hep64), or give this run another --outputpath"
+    expect_fail "$want" "${other[@]}" --trainsamples=32 --num_epochs=3 > "$O/foreign.out" &&
+        expect_fail "$want" "${other[@]}" --mode=test >> "$O/foreign.out" || { cat "$O/foreign.out"; return 1; }
+    if grep -q "previous checkpoint" "$O/foreign.out"; then echo "offered an earlier checkpoint"; return 1; fi
+    [ "$(cat "$O/foreign/models/"*.h5 | md5sum)" = "$before" ] || { echo "a checkpoint was changed"; return 1; }
+    $PY -c 'import sys, h5py; h5py.File(sys.argv[1], "r+").attrs["format_version"] = 99' "$O/foreign/models/model-4.h5" &&
+        expect_fail "model-4.h5: format_version 99, from a newer hepcnn (this build reads 1 to" \
+            "${RUN[@]}" --outputpath="$O/foreign" --mode=test > "$O/foreign.out" || { cat "$O/foreign.out"; return 1; }
+    ! grep -q "previous checkpoint" "$O/foreign.out"
+}
+check "outputs: another network's or a newer format's checkpoint: what to use instead, nothing changed" foreign_checkpoint
 
 # A checkpoint whose weights were altered on disk (one byte inside
 # fc1/weight's data, the file otherwise intact) is refused by its
