@@ -270,6 +270,19 @@ static char *read_string_attr(hid_t file, const char *name)
     return text;
 }
 
+/* "{d0,d1,...}" into text. */
+static void shape_text(char *text, size_t len, int rank, const hsize_t *dims)
+{
+    size_t used = (size_t)snprintf(text, len, "{");
+    for (int d = 0; d < rank && used < len; d++)
+        used += (size_t)snprintf(text + used, len - used, "%s%llu", d ? "," : "", (unsigned long long)dims[d]);
+    if (used < len) snprintf(text + used, len - used, "}");
+}
+
+/* One tensor into plain. 0, -1 with err, or HEP_CHECKPOINT_FOREIGN where
+ * the dataset has the tensor's rank but other extents: a checkpoint of
+ * another version of the network (edited since, keeping its name), not a
+ * damaged one. */
 static int read_tensor(hid_t file, const char *path, const char *name, const hep_tensor_info *t, float *plain,
                        char *err, size_t errlen)
 {
@@ -280,13 +293,27 @@ static int read_tensor(hid_t file, const char *path, const char *name, const hep
     }
     hid_t ds = H5Dopen2(file, name, H5P_DEFAULT);
     hid_t space = ds < 0 ? -1 : H5Dget_space(ds);
-    hsize_t dims[8] = { 0 };
+    hsize_t dims[H5S_MAX_RANK] = { 0 }, want[H5S_MAX_RANK] = { 0 };   /* a damaged file may declare any rank */
     int rank = space < 0 ? -1 : H5Sget_simple_extent_dims(space, dims, NULL);
+    int same = rank == t->ndim;
+    for (int d = 0; d < t->ndim; d++) {
+        want[d] = (hsize_t)t->shape[d];
+        same = same && dims[d] == want[d];
+    }
     int rc = 0;
-    if (rank != t->ndim) rc = -1;
-    for (int d = 0; d < t->ndim && rc == 0; d++) if (dims[d] != (hsize_t)t->shape[d]) rc = -1;
-    if (rc != 0) {
-        snprintf(err, errlen, "%s: dataset '%s' does not have the shape of the compiled network's %s", path, name, t->name);
+    if (rank < 0) {
+        snprintf(err, errlen, "%s: cannot read the shape of dataset '%s' (damaged?)", path, name);
+        rc = -1;
+    } else if (!same) {
+        char has[400], needs[400];
+        shape_text(has, sizeof has, rank, dims);
+        shape_text(needs, sizeof needs, t->ndim, want);
+        /* an edit of the network changes extents, never a tensor's rank */
+        const int edited = rank == t->ndim;
+        snprintf(err, errlen, "%s: dataset '%s' has shape %s, but the compiled network's %s is %s%s", path, name, has,
+                 t->name, needs, edited ? ": a checkpoint of another version of the network (edited since?): use the "
+                 "binary that wrote it, or give this run another --outputpath" : " (damaged?)");
+        rc = edited ? HEP_CHECKPOINT_FOREIGN : -1;
     } else if (H5Dread(ds, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, plain + t->offset) < 0) {
         snprintf(err, errlen, "%s: cannot read dataset '%s' (damaged: its checksum or structure does not hold)", path, name);
         rc = -1;
@@ -385,7 +412,9 @@ static int read_channel_max(hid_t file, const char *path, const hep_model_info *
     hid_t ds = H5Lexists(file, "normalization", H5P_DEFAULT) > 0 ? H5Dopen2(file, "normalization/channel_max", H5P_DEFAULT) : -1;
     hid_t space = ds < 0 ? -1 : H5Dget_space(ds);
     int rc = 0;
-    if (space < 0 || H5Sget_simple_extent_dims(space, &c, NULL) != 1 || c != (hsize_t)info->in_channels ||
+    /* the rank first: c holds one extent, and a damaged file may declare up to 32 */
+    if (space < 0 || H5Sget_simple_extent_ndims(space) != 1 || H5Sget_simple_extent_dims(space, &c, NULL) != 1 ||
+        c != (hsize_t)info->in_channels ||
         H5Dread(ds, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, state->channel_max) < 0) {
         snprintf(err, errlen, "%s: dataset 'normalization/channel_max' missing, not [%d] or damaged", path, info->in_channels);
         rc = -1;

@@ -149,6 +149,44 @@ foreign_checkpoint() {
 }
 check "outputs: another network's or a newer format's checkpoint: what to use instead, nothing changed" foreign_checkpoint
 
+# A tensor with the network's rank but other extents is an edited network's
+# (a file keeps its name when its units change); another rank, up to
+# HDF5's 32, is damage, and neither the binary nor the exporter may write
+# past their shape buffers reading it (both crashed on rank 12 and 20).
+reshaped_tensors() {
+    rm -rf "$O/reshaped" && mkdir -p "$O/reshaped/models" &&
+        cp "$O/foreign/models/model-2.h5" "$O/reshaped/models/model-2.h5" || return 1
+    local ckpt="$O/reshaped/models/model-2.h5"
+    $PY - "$ckpt" <<'PY' || return 1
+import sys, h5py, numpy as np
+with h5py.File(sys.argv[1], "r+") as f:
+    del f["conv1/bias"]; f["conv1/bias"] = np.zeros(64, np.float32)
+PY
+    expect_fail "model-2.h5: dataset 'conv1/bias' has shape {64}, but the compiled network's conv1/bias is {128}: a checkpoint of another version of the network (edited since?)" \
+        "${RUN[@]}" --outputpath="$O/reshaped" --mode=test || return 1
+    $PY - "$ckpt" <<'PY' || return 1
+import sys, h5py, numpy as np
+with h5py.File(sys.argv[1], "r+") as f:
+    del f["conv1/bias"]; f["conv1/bias"] = np.zeros([1] * 20, np.float32)
+    del f["normalization/channel_max"]; f["normalization/channel_max"] = np.ones([1] * 12, np.float32)
+PY
+    expect_fail "model-2.h5: dataset 'conv1/bias' has shape {1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1}, but the compiled network's conv1/bias is {128} (damaged?)" \
+        "${RUN[@]}" --outputpath="$O/reshaped" --mode=test || return 1
+    expect_fail "model-2.h5: dataset 'conv1/bias' is not a tensor of 1 to 4 dimensions" \
+        bin/hepcnn-export "$ckpt" "$O/reshaped/x.onnx" || return 1
+    $PY - "$ckpt" <<'PY' || return 1
+import sys, h5py, numpy as np
+with h5py.File(sys.argv[1], "r+") as f:
+    del f["conv1/bias"]; f["conv1/bias"] = np.zeros(128, np.float32)
+PY
+    expect_fail "model-2.h5: dataset 'normalization/channel_max' missing, not [3] or damaged" \
+        "${RUN[@]}" --outputpath="$O/reshaped" --mode=test &&
+        expect_fail "model-2.h5: dataset 'normalization/channel_max' is not a tensor of 1 to 4 dimensions" \
+            bin/hepcnn-export "$ckpt" "$O/reshaped/x.onnx" && [ ! -e "$O/reshaped/x.onnx" ]
+}
+check "outputs: a tensor of other extents is an edited network's; of rank 12 or 20, damage (no crash, binary or export)" \
+    reshaped_tensors
+
 # A checkpoint whose weights were altered on disk (one byte inside
 # fc1/weight's data, the file otherwise intact) is refused by its
 # dataset's checksum, not resumed from.

@@ -67,8 +67,10 @@ static float *read_dataset(exporter *e, const char *name, hsize_t *dims, int *nd
 {
     if (H5Lexists(e->file, name, H5P_DEFAULT) <= 0) die("%s: missing dataset '%s'", e->ckpt, name);
     hid_t ds = H5Dopen2(e->file, name, H5P_DEFAULT), space = ds < 0 ? -1 : H5Dget_space(ds);
-    *ndim = space < 0 ? -1 : H5Sget_simple_extent_dims(space, dims, NULL);
+    /* the rank first: dims holds 4, and a damaged file may declare up to 32 */
+    *ndim = space < 0 ? -1 : H5Sget_simple_extent_ndims(space);
     if (*ndim < 1 || *ndim > 4) die("%s: dataset '%s' is not a tensor of 1 to 4 dimensions", e->ckpt, name);
+    if (H5Sget_simple_extent_dims(space, dims, NULL) != *ndim) die("%s: cannot read the shape of dataset '%s'", e->ckpt, name);
     *count = 1;
     for (int d = 0; d < *ndim; d++) *count *= dims[d];
     float *v = malloc(sizeof(float) * *count);
