@@ -133,7 +133,7 @@ build/test_memory: tests/test_memory.c runtime/memory.c runtime/util.c runtime/m
 # The dataset generator (one binary, not per arch).
 # A checkpoint as an ONNX model (plain C, no generated code: the network
 # comes from the checkpoint's layer table).
-bin/hepcnn-export: tools/export.c runtime/protobuf.h runtime/digest.h runtime/printable.h
+bin/hepcnn-export: tools/export.c runtime/protobuf.h runtime/digest.h runtime/printable.h runtime/h5single.h
 	@mkdir -p bin
 	@echo "  CC    $@"
 	@$(CC) $(BASE_CFLAGS) $(CFLAGS) -march=x86-64 -Iruntime $< -o $@ -lcjson $(HDF5_LIBS)

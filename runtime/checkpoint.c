@@ -15,6 +15,7 @@
 
 #include "digest.h"
 #include "h5files.h"
+#include "h5single.h"
 #include "util.h"
 
 /* The two digests a checkpoint carries (digest.h): `run` of what every
@@ -246,7 +247,7 @@ static int read_attr(hid_t file, const char *name, hid_t type, void *value)
 {
     if (H5Aexists(file, name) <= 0) return -1;
     hid_t a = H5Aopen(file, name, H5P_DEFAULT);
-    herr_t s = a < 0 ? -1 : H5Aread(a, type, value);
+    herr_t s = !hep_h5_attr_single(a) ? -1 : H5Aread(a, type, value);
     if (a >= 0) H5Aclose(a);
     return s < 0 ? -1 : 0;
 }
@@ -257,7 +258,7 @@ static char *read_string_attr(hid_t file, const char *name)
     if (H5Aexists(file, name) <= 0) return NULL;
     hid_t a = H5Aopen(file, name, H5P_DEFAULT), type = a < 0 ? -1 : H5Aget_type(a);
     char *text = NULL;
-    if (type >= 0 && H5Tget_class(type) == H5T_STRING && !H5Tis_variable_str(type)) {
+    if (type >= 0 && H5Tget_class(type) == H5T_STRING && !H5Tis_variable_str(type) && hep_h5_attr_single(a)) {
         size_t size = H5Tget_size(type);
         text = hep_xmalloc(size + 1, "a checkpoint attribute");
         hid_t mem = H5Tcopy(H5T_C_S1);
@@ -356,7 +357,7 @@ static int read_header(hid_t file, const char *path, const hep_model_info *info,
                  "version for it, or give this run another --outputpath", path, *format, HEP_CHECKPOINT_FORMAT);
         rc = HEP_CHECKPOINT_FOREIGN;
     } else if (read_attr(file, "network", str, network) != 0) {
-        snprintf(err, errlen, "%s: missing attribute 'network'", path);
+        snprintf(err, errlen, "%s: attribute 'network' missing or not a single string", path);
     } else if (strcmp(network, info->network) != 0) {
         snprintf(err, errlen, "%s: a checkpoint of network '%s', but this binary is %s: use a %s binary for it "
                  "(make NET=%s), or give this run another --outputpath", path, network, info->network, network, network);
@@ -365,7 +366,7 @@ static int read_header(hid_t file, const char *path, const hep_model_info *info,
                read_attr(file, "epoch", H5T_NATIVE_INT, &state->epoch) != 0 ||
                read_attr(file, "seed", H5T_NATIVE_ULLONG, &seed) != 0 ||
                read_attr(file, "adam_step", H5T_NATIVE_LLONG, adam_step) != 0) {
-        snprintf(err, errlen, "%s: missing attribute step, epoch, seed or adam_step", path);
+        snprintf(err, errlen, "%s: attribute step, epoch, seed or adam_step missing or not a single number", path);
     } else {
         rc = 0;
     }

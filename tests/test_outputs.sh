@@ -187,6 +187,28 @@ PY
 check "outputs: a tensor of other extents is an edited network's; of rank 12 or 20, damage (no crash, binary or export)" \
     reshaped_tensors
 
+# An attribute with many values where one belongs: HDF5 reads them all into
+# the reader's one-value buffer, so both readers crashed (segfault).
+array_attributes() {
+    rm -rf "$O/attrs" && mkdir -p "$O/attrs/models" &&
+        cp "$O/foreign/models/model-2.h5" "$O/attrs/models/model-2.h5" || return 1
+    local ckpt="$O/attrs/models/model-2.h5"
+    $PY -c 'import sys, h5py, numpy as np; h5py.File(sys.argv[1], "r+").attrs["step"] = np.arange(4000)' "$ckpt" &&
+        expect_fail "model-2.h5: attribute step, epoch, seed or adam_step missing or not a single number" \
+            "${RUN[@]}" --outputpath="$O/attrs" --mode=test &&
+        expect_fail "model-2.h5: attribute 'step' is not a single number" bin/hepcnn-export "$ckpt" "$O/attrs/x.onnx" ||
+        return 1
+    $PY -c 'import sys, h5py, numpy as np; f = h5py.File(sys.argv[1], "r+"); f.attrs["step"] = np.int64(2)
+f.attrs["network"] = np.array([b"hep64"] * 300, "S128")
+f.attrs["settings"] = np.array([b"{}"] * 300, "S128")' "$ckpt" &&
+        expect_fail "model-2.h5: attribute 'network' missing or not a single string" \
+            "${RUN[@]}" --outputpath="$O/attrs" --mode=test &&
+        expect_fail "model-2.h5: attribute 'settings' is not a single string" bin/hepcnn-export "$ckpt" "$O/attrs/x.onnx" &&
+        [ ! -e "$O/attrs/x.onnx" ]
+}
+check "outputs: array attributes where one value belongs are refused naming them (no crash, binary or export)" \
+    array_attributes
+
 # A checkpoint whose weights were altered on disk (one byte inside
 # fc1/weight's data, the file otherwise intact) is refused by its
 # dataset's checksum, not resumed from.

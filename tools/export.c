@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "digest.h"
+#include "h5single.h"
 #include "printable.h"
 #include "protobuf.h"
 
@@ -44,6 +45,7 @@ static char *read_string_attr(exporter *e, const char *name, const char *missing
     if (H5Aexists(e->file, name) <= 0) die("%s: no attribute '%s' (%s)", e->ckpt, name, missing);
     hid_t a = H5Aopen(e->file, name, H5P_DEFAULT), type = a < 0 ? -1 : H5Aget_type(a);
     size_t size = type < 0 ? 0 : H5Tget_size(type);
+    if (!hep_h5_attr_single(a)) die("%s: attribute '%s' is not a single string", e->ckpt, name);
     char *text = size ? calloc(size + 1, 1) : NULL;
     if (!text || H5Aread(a, type, text) < 0) die("%s: cannot read attribute '%s'", e->ckpt, name);
     H5Tclose(type);
@@ -57,7 +59,8 @@ static int read_number_attr(exporter *e, const char *name, hid_t type, void *val
 {
     if (H5Aexists(e->file, name) <= 0) return -1;
     hid_t a = H5Aopen(e->file, name, H5P_DEFAULT);
-    if (a < 0 || H5Aread(a, type, value) < 0) die("%s: cannot read attribute '%s'", e->ckpt, name);
+    if (a < 0 || !hep_h5_attr_single(a)) die("%s: attribute '%s' is not a single number", e->ckpt, name);
+    if (H5Aread(a, type, value) < 0) die("%s: cannot read attribute '%s'", e->ckpt, name);
     H5Aclose(a);
     return 0;
 }
