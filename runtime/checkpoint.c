@@ -271,15 +271,6 @@ static char *read_string_attr(hid_t file, const char *name)
     return text;
 }
 
-/* "{d0,d1,...}" into text. */
-static void shape_text(char *text, size_t len, int rank, const hsize_t *dims)
-{
-    size_t used = (size_t)snprintf(text, len, "{");
-    for (int d = 0; d < rank && used < len; d++)
-        used += (size_t)snprintf(text + used, len - used, "%s%llu", d ? "," : "", (unsigned long long)dims[d]);
-    if (used < len) snprintf(text + used, len - used, "}");
-}
-
 /* One tensor into plain. 0, -1 with err, or HEP_CHECKPOINT_FOREIGN where
  * the dataset has the tensor's rank but other extents: a checkpoint of
  * another version of the network (edited since, keeping its name), not a
@@ -307,8 +298,8 @@ static int read_tensor(hid_t file, const char *path, const char *name, const hep
         rc = -1;
     } else if (!same) {
         char has[400], needs[400];
-        shape_text(has, sizeof has, rank, dims);
-        shape_text(needs, sizeof needs, t->ndim, want);
+        hep_h5_shape_text(has, sizeof has, rank, dims);
+        hep_h5_shape_text(needs, sizeof needs, t->ndim, want);
         /* an edit of the network changes extents, never a tensor's rank */
         const int edited = rank == t->ndim;
         snprintf(err, errlen, "%s: dataset '%s' has shape %s, but the compiled network's %s is %s%s", path, name, has,

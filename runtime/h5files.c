@@ -62,6 +62,14 @@ static int ends_with(const char *s, const char *suffix)
     return n >= m && strcmp(s + n - m, suffix) == 0;
 }
 
+void hep_h5_shape_text(char *text, size_t len, int rank, const hsize_t *dims)
+{
+    size_t used = (size_t)snprintf(text, len, "{");
+    for (int d = 0; d < rank && used < len; d++)
+        used += (size_t)snprintf(text + used, len - used, "%s%llu", d ? "," : "", (unsigned long long)dims[d]);
+    if (used < len) snprintf(text + used, len - used, "}");
+}
+
 int hep_h5_list(const char *inputpath, const char *kind, char ***paths, char *err, size_t errlen)
 {
     DIR *dir = opendir(inputpath);
@@ -207,10 +215,9 @@ static long check_data(hid_t file, const char *path, const hep_model_info *info,
     if (rank >= 1 && rank <= 8) H5Sget_simple_extent_dims(space, d, NULL);
     if (rank != 4 || d[1] != (hsize_t)info->in_channels || d[2] != (hsize_t)info->in_height ||
         d[3] != (hsize_t)info->in_width) {
-        char shape[128] = "";
-        for (int i = 0; i < rank && i < 8; i++)
-            snprintf(shape + strlen(shape), sizeof shape - strlen(shape), "%s%llu", i ? "," : "", (unsigned long long)d[i]);
-        snprintf(err, errlen, "%s: dataset 'data' has shape {%s}, expected {n,%d,%d,%d} for the compiled network %s",
+        char shape[128];
+        hep_h5_shape_text(shape, sizeof shape, rank < 8 ? rank : 8, d);
+        snprintf(err, errlen, "%s: dataset 'data' has shape %s, expected {n,%d,%d,%d} for the compiled network %s",
                  path, shape, info->in_channels, info->in_height, info->in_width, info->network);
     } else if (H5Tget_class(type) != H5T_FLOAT) {
         snprintf(err, errlen, "%s: dataset 'data' must hold floating point values (float16/32/64)", path);

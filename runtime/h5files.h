@@ -16,6 +16,10 @@ typedef struct {
     float *psr;          /* [rows], NULL when the file has none */
 } hep_h5file;
 
+/* A dataset's shape as "{d0,d1,...}" (rank extents of dims) into text,
+ * for the errors that compare it with the network's. */
+void hep_h5_shape_text(char *text, size_t len, int rank, const hsize_t *dims);
+
 /* Sorted paths of inputpath's files whose names contain `kind` ("train",
  * "val", "test") and end in .h5 or .hdf5. Returns the count (0: none), or -1
  * with err set when inputpath cannot be read. */
