@@ -176,8 +176,8 @@ int hep_test(const hep_config *cfg, const char *config_path, const hep_run *run)
 {
     const hep_model_info *info = hep_model_info_get();
     hep_h5file *files;
-    char err[1024], path[4400], where[160];
-    const char *source = hep_config_source(cfg, "inputpath", config_path, where, sizeof where);
+    char err[1024], path[4400], where[160], input_where[160];
+    const char *source = hep_config_source(cfg, "inputpath", config_path, input_where, sizeof input_where);
     int nfiles = hep_load_files(cfg->inputpath, source, "test", info, &files);
     if (nfiles == 0)
         hep_fatal("%s: inputpath '%s' has no test files (names containing 'test', ending in .h5 or .hdf5)", source,
