@@ -34,6 +34,9 @@ ISA_GUARD   := build/isa_guard.o
 RUNTIME_HDR := $(wildcard runtime/*.h)
 GEN_SRC     := $(wildcard gen/*.lua gen/layers/*.lua templates/*.c tuning/*.lua)
 
+ifeq ($(strip $(NET)),)
+$(error NET is empty: name a network file, networks/NET.lua (have: $(NETS)))
+endif
 ifeq ($(filter $(ARCH),$(ARCHS)),)
 $(error ARCH=$(ARCH) is not one of: $(ARCHS))
 endif
@@ -196,8 +199,11 @@ demo-run: bin/hep64-$(ARCH) bin/hepcnn-datagen
 	bin/hep64-$(ARCH) --config=configs/demo_64.json --inputpath=$(DEMO_DATA) --outputpath=runs/demo
 	bin/hep64-$(ARCH) --config=configs/demo_64.json --inputpath=$(DEMO_DATA) --outputpath=runs/demo --mode=test
 
+# make bench NET=.. benchmarks that network alone; ARCH=.. on the command
+# line stands for BENCH_ARCHS (bench/run.sh lists its variables).
 bench:
-	@bash bench/run.sh
+	@$(if $(filter command line,$(origin NET)),BENCH_NET=$(NET)) \
+	  $(if $(filter command line,$(origin ARCH)),BENCH_ARCHS="$(ARCH)") bash bench/run.sh
 
 # The TensorFlow peer for make bench: tensorflow-cpu from PyPI in a virtual
 # environment of the project's own (about 1.6 GB).

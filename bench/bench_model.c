@@ -468,16 +468,24 @@ static int write_json(const char *path, const hep_model_info *info, const bench_
     return 0;
 }
 
+/* "auto": make tune's batch (gen/tune.lua), 16 images for inputs 128 pixels
+ * high or more (hep224's, as the seed's Cori configs), 64 for smaller. */
+static int default_or_batch(const hep_model_info *info, const char *arg)
+{
+    if (strcmp(arg, "auto") == 0) return info->in_height >= 128 ? 16 : 64;
+    return atoi(arg);
+}
+
 int main(int argc, char **argv)
 {
-    int batch = argc > 1 ? atoi(argv[1]) : 16, steps = argc > 2 ? atoi(argv[2]) : 10;
+    const hep_model_info *info = hep_model_info_get();
+    int batch = argc > 1 ? default_or_batch(info, argv[1]) : 16, steps = argc > 2 ? atoi(argv[2]) : 10;
     const char *json = argc > 3 && argv[3][0] ? argv[3] : NULL;
     int rounds = argc > 4 ? atoi(argv[4]) : 3;
     if (batch < 1 || steps < 0 || rounds < 1 || rounds > 64) {
-        fprintf(stderr, "usage: bench_model BATCH STEPS [JSON_OUT] [ROUNDS]: BATCH >= 1, STEPS >= 0, ROUNDS 1..64\n");
+        fprintf(stderr, "usage: bench_model BATCH|auto STEPS [JSON_OUT] [ROUNDS]: BATCH >= 1, STEPS >= 0, ROUNDS 1..64\n");
         return 2;
     }
-    const hep_model_info *info = hep_model_info_get();
     int threads = omp_get_max_threads();
     const char *target = getenv("LIBXSMM_TARGET") ? NULL : info->libxsmm_target;
     if (steps == 0) return memory_only(info, batch, threads, json);

@@ -6,7 +6,8 @@
 # BENCH_ROUNDS (default 9: hepcnn and oneDNN alternate, ratios are the
 # median over the rounds), BENCH_PAIRS (default 3: alternating pairs of the
 # files/dummy data and ranks/threads comparisons), OMP_NUM_THREADS
-# (default: all cores).
+# (default: all cores); BENCH_NET (make bench NET=..) and BENCH_BATCH: one
+# network alone.
 set -eu
 cd "$(dirname "$0")/.."
 archs=${BENCH_ARCHS:-native}
@@ -22,8 +23,11 @@ export OMP_NUM_THREADS=${OMP_NUM_THREADS:-$(nproc)}
 # Threads are left unbound unless the caller binds them: binding (OMP_PROC_BIND)
 # made oneDNN 20-40% slower on the 2-core development machine, hepcnn no faster.
 unset LIBXSMM_TARGET
+case ${BENCH_NET:-} in
+    */* | *[[:space:]]*) echo "make bench: NET=$BENCH_NET: expected a network's name (networks/NAME.lua)" >&2; exit 2 ;;
+esac
 mkdir -p build/bench
-out=build/bench/results-$(hostname -s).json
+out=build/bench/results-$(hostname -s)${BENCH_NET:+-$BENCH_NET}.json
 : > "$out"
 load() { awk '{ print $1 }' /proc/loadavg; }
 echo "hepcnn bench on $(hostname -s) ($(sh bench/cpu_line.sh)), $(nproc) cores, $OMP_NUM_THREADS threads; load average before: $(load)"
@@ -34,6 +38,16 @@ bench_net() {
     echo
     "build/$1-$3/bench_model" "$2" "$steps" "$out" "$rounds"
 }
+# make bench NET=..: that network alone (one's own edited network, say), on
+# each arch, at BENCH_BATCH images (default: make tune's batch for its input).
+if [ -n "${BENCH_NET:-}" ]; then
+    for arch in $archs; do
+        bench_net "$BENCH_NET" "${BENCH_BATCH:-auto}" "$arch"
+    done
+    echo
+    echo "figures as JSON lines: $out"
+    exit 0
+fi
 for arch in $archs; do
     bench_net hep224 16 "$arch"
     bench_net hep64 64 "$arch"

@@ -52,3 +52,24 @@ bench_pairs_median() (
         [ "$ab_ratio" = "100.0" ] && [ "$(tr -d '\n' < "$calls")" = "ababab" ]
 )
 check "bench: files/dummy and ranks/threads as alternating pairs, the median ratio (bench/pairs.sh)" bench_pairs_median
+
+# make bench NET=..: that network alone, at make tune's batch for its input
+# (tiny_flatten's 12x8: 64), its figures in a file of its own (the whole
+# suite's results file untouched); a network that does not exist is named.
+bench_one_network() {
+    local host results out
+    host=$(hostname -s); results=build/bench/results-$host.json
+    [ -e "$results" ] && cp "$results" "$LOGDIR/bench-results-before"
+    out=$(make --no-print-directory bench NET=tiny_flatten BENCH_STEPS=1 BENCH_ROUNDS=1 2>&1)
+    printf '%s\n' "$out" | grep -E '^tiny_flatten|^hep|figures as JSON'
+    [ "$(grep -c '^[a-z0-9_]* (native), batch' <<<"$out")" = 1 ] &&
+        grep -q '^tiny_flatten (native), batch 64, ' <<<"$out" &&
+        grep -q '^  c1 ' <<<"$out" && ! grep -q '^== ' <<<"$out" &&
+        [ "$(wc -l < "build/bench/results-$host-tiny_flatten.json")" = 1 ] &&
+        grep -q '"network": "tiny_flatten"' "build/bench/results-$host-tiny_flatten.json" || return 1
+    if [ -e "$LOGDIR/bench-results-before" ]; then cmp "$results" "$LOGDIR/bench-results-before" || return 1; fi
+    out=$(make --no-print-directory bench NET=no_such_net 2>&1) && return 1
+    printf '%s\n' "$out" | head -2
+    grep -q 'no network file networks/no_such_net.lua' <<<"$out"
+}
+check "bench: make bench NET=.. times that network alone, its figures in a file of their own" bench_one_network

@@ -50,6 +50,12 @@ check "gen bad: negative units"   bad_network $B/negative_units.lua "$B/negative
 check "gen bad: Lua syntax error" bad_network $B/syntax_error.lua   "$B/syntax_error.lua:4:"
 check "gen bad: unknown arch"     bad_network networks/hep64.lua    "gen: unknown arch 'avx9'" avx9
 # found by mutating the network files (each was a Lua traceback or a hang)
+check "make bad: a network without a file lists those there are" expect_fail \
+    "make: no network file networks/hep65.lua (have: hep224 " make --no-print-directory NET=hep65
+check "make bad: an empty NET names what to give" expect_fail \
+    "NET is empty: name a network file, networks/NET.lua (have: hep224 " make --no-print-directory NET=
+check "make bad: an unknown ARCH lists the archs" expect_fail \
+    "ARCH=avx512 is not one of: knl hsw skx native" make --no-print-directory ARCH=avx512
 check "gen bad: units not a number" bad_network $B/units_table.lua "$B/units_table.lua:5: layer logits: 'units' must be a positive integer, got a table"
 check "gen bad: value without a key" bad_network $B/positional.lua "$B/positional.lua:4: layer conv1: 16 without a key: write conv { key = value, ... }"
 check "gen bad: list containing itself" bad_network $B/cycle.lua   "$B/cycle.lua:3: network: a list of layers contains itself"
