@@ -299,6 +299,11 @@ static char *read_text(const char *path)
     if (out_of_memory) hep_fatal("out of memory reading %s", path);
     if (read_error) hep_fatal("error reading config file %s: %s", path, strerror(err));
     buf[len] = '\0';
+    const size_t text_len = strlen(buf);
+    if (text_len < len) {
+        free(buf);
+        hep_fatal("%s: a NUL byte at offset %zu: not a JSON text file", path, text_len);
+    }
     return buf;
 }
 
@@ -416,7 +421,7 @@ static void load_file(hep_config *cfg, const char *path)
     char *text = read_text(path), near[32] = "";
     const char *err_at = NULL;
     cJSON *root = cJSON_ParseWithOpts(text, &err_at, 1);
-    int line = 1, col = 1;
+    int line = 1, col = 1, blank = text[strspn(text, " \t\r\n")] == '\0';
     if (!root) {
         const char *at = err_at ? err_at : text;
         for (const char *p = text; p < at && *p; p++) {
@@ -426,6 +431,8 @@ static void load_file(hep_config *cfg, const char *path)
         snprintf(near, sizeof near, "%.*s", shown > 24 ? 24 : shown, at);
     }
     free(text);
+    if (!root && blank) hep_fatal("%s: the file is empty (expected a JSON object, as in configs/)", path);
+    if (!root && !near[0]) hep_fatal("%s:%d:%d: malformed JSON: the file ends inside it (cut short?)", path, line, col);
     if (!root) hep_fatal("%s:%d:%d: malformed JSON near \"%s\"", path, line, col, near);
     if (!cJSON_IsObject(root)) hep_fatal("%s: expected a JSON object at the top level", path);
     set_from_json(cfg, path, "", root);

@@ -22,6 +22,12 @@ SHORT="--dummy_data --trainsamples=8 --num_epochs=1 --train_batch_size=4 --outpu
 check "env: a bad HEPCNN_STREAM_MIB is named" expect_fail "HEPCNN_STREAM_MIB: expected a whole number of MiB (0 streams every layer's output), got '12MB'" env HEPCNN_STREAM_MIB=12MB $BIN --config=configs/demo_64.json $SHORT
 printf '{\n  "trainsamples": 10,\n  "num_epochs": 1\n  "dropout_p": 0.5\n}\n' > "$CFG/malformed.json"
 check "config: malformed JSON names file:line:col" expect_fail "$CFG/malformed.json:4:3: malformed JSON" $BIN --config=$CFG/malformed.json $SHORT
+printf '{\n  "trainsamples": 10,\n' > "$CFG/cut.json"; printf ' \n\n' > "$CFG/blank.json"; printf '{"num_epochs": \0 1}' > "$CFG/nul.json"
+check "config: a file cut short, empty, or with a NUL byte: each said as such" bash -c "
+    $(declare -f expect_fail)
+    expect_fail '$CFG/cut.json:3:1: malformed JSON: the file ends inside it (cut short?)' $BIN --config=$CFG/cut.json $SHORT &&
+    expect_fail '$CFG/blank.json: the file is empty (expected a JSON object' $BIN --config=$CFG/blank.json $SHORT &&
+    expect_fail '$CFG/nul.json: a NUL byte at offset 15: not a JSON text file' $BIN --config=$CFG/nul.json $SHORT"
 write_config unknown 'cfg["learning_rat"] = 0.1'
 check "config: unknown key lists the known keys" expect_fail "$CFG/unknown.json: unknown key 'learning_rat' (known keys: input_shape, inputpath" $BIN --config=$CFG/unknown.json $SHORT
 write_config unknown_nested 'cfg["conv_params"]["stride"] = 1'
