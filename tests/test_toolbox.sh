@@ -116,7 +116,8 @@ venv_check "delphes: hepcnn trains on the converted files" delphes_trains
 delphes_errors() {
     echo "not root" > "$X/bad.root"
     expect_fail "$X/bad.root: not a readable ROOT file" bin/hepcnn-delphes --outdir="$X/d2" --label=0 "$X/bad.root" &&
+        [ "$(bin/hepcnn-delphes --outdir="$X/d2" --label=0 "$X/bad.root" 2>&1 | wc -l)" = 1 ] &&
         expect_fail "$X/sig.root: no label (give --label=L, or FILE:label=L)" bin/hepcnn-delphes --outdir="$X/d2" "$X/sig.root" &&
         expect_fail "weight='x' is not a number" bin/hepcnn-delphes --outdir="$X/d2" "$X/sig.root:label=1,weight=x"
 }
-venv_check "delphes: a file that is not ROOT, no label, a bad value: errors naming them" delphes_errors
+venv_check "delphes: a file that is not ROOT (one line), no label, a bad value: errors naming them" delphes_errors

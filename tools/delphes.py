@@ -57,7 +57,8 @@ def open_tree(path):
     try:
         f = uproot.open(path)
     except Exception as e:   # uproot raises several kinds for a file that is not ROOT
-        fail("%s: not a readable ROOT file (%s)" % (path, e))
+        # (uproot's first line: the second only names the file again)
+        fail("%s: not a readable ROOT file (%s)" % (path, (str(e).splitlines() or [type(e).__name__])[0]))
     if "Delphes" not in f:
         fail("%s: no 'Delphes' tree (has: %s)" % (path, ", ".join(f.keys()) or "nothing"))
     tree = f["Delphes"]
