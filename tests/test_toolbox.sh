@@ -121,3 +121,34 @@ delphes_errors() {
         expect_fail "weight='x' is not a number" bin/hepcnn-delphes --outdir="$X/d2" "$X/sig.root:label=1,weight=x"
 }
 venv_check "delphes: a file that is not ROOT (one line), no label, a bad value: errors naming them" delphes_errors
+# A ROOT file cut short (a copy interrupted) at three places: in its
+# directory, in a branch's baskets, near its end: one line naming the file,
+# exit 1, and the earlier conversion in outdir untouched, no .tmp left.
+delphes_truncated() {
+    local n before
+    rm -rf "$X/d3"
+    bin/hepcnn-delphes --outdir="$X/d3" --label=1 "$X/sig.root" > /dev/null || return 1
+    before=$(md5sum < "$X/d3/train_000.h5")
+    for n in 2000 20000 $(( $(stat -c %s "$X/sig.root") - 2000 )); do
+        head -c "$n" "$X/sig.root" > "$X/cut.root"
+        expect_fail "$X/cut.root: " bin/hepcnn-delphes --outdir="$X/d3" --label=1 "$X/cut.root" || return 1
+        [ "$(bin/hepcnn-delphes --outdir="$X/d3" --label=1 "$X/cut.root" 2>&1 | wc -l)" = 1 ] || return 1
+        bin/hepcnn-delphes --outdir="$X/d3" --label=1 "$X/cut.root" 2>&1 | grep -Eq 'not a readable ROOT file|damaged or truncated' || return 1
+    done
+    [ "$(ls "$X/d3")" = train_000.h5 ] && [ "$(md5sum < "$X/d3/train_000.h5")" = "$before" ]
+}
+venv_check "delphes: a ROOT file cut short: one line naming it, the earlier output kept, nothing half-written" delphes_truncated
+# SIGTERM (or Ctrl-C) mid-conversion: the signal is taken at the next block
+# of events; exit 128+15, the unfinished files removed, the earlier ones kept.
+delphes_stopped() {
+    local pid rc inputs=()
+    for _ in $(seq 400); do inputs+=("$X/sig.root"); done
+    bin/hepcnn-delphes --outdir="$X/d3" --label=1 --prefix=more "${inputs[@]}" > "$X/stopped.out" 2>&1 &
+    pid=$!
+    wait_for "$X/stopped.out" '\] [1-9][0-9]*/24000 events' || { kill -9 $pid; return 1; }
+    kill -TERM $pid; wait $pid; rc=$?
+    tail -2 "$X/stopped.out"
+    [ $rc = 143 ] && grep -q 'stopped by signal 15: the unfinished output files were removed' "$X/stopped.out" &&
+        [ "$(ls "$X/d3")" = train_000.h5 ]
+}
+venv_check "delphes: SIGTERM mid-conversion: exit 143, the unfinished files removed, the earlier kept" delphes_stopped

@@ -19,6 +19,8 @@ normweight (and psr) float32. Reads ROOT with uproot: no ROOT installation."""
 import argparse
 import math
 import os
+import re
+import signal
 import sys
 
 import awkward as ak
@@ -32,6 +34,13 @@ KEYS = ("label", "weight", "normweight", "psr")
 
 def fail(message):
     sys.exit("hepcnn-delphes: error: " + message)
+
+
+def one_line(error):
+    """uproot's message on one line, without its last words when they only
+    name the file again."""
+    text = " ".join(str(error).split()) or type(error).__name__
+    return re.sub(r",? (for file path|in file) \S+$", "", text)
 
 
 def parse_input(spec, defaults):
@@ -54,24 +63,34 @@ def parse_input(spec, defaults):
 
 
 def open_tree(path):
+    """The file's Delphes tree, its directory and branch list read (and so
+    checked) here."""
     try:
         f = uproot.open(path)
-    except Exception as e:   # uproot raises several kinds for a file that is not ROOT
-        # (uproot's first line: the second only names the file again)
-        fail("%s: not a readable ROOT file (%s)" % (path, (str(e).splitlines() or [type(e).__name__])[0]))
-    if "Delphes" not in f:
-        fail("%s: no 'Delphes' tree (has: %s)" % (path, ", ".join(f.keys()) or "nothing"))
-    tree = f["Delphes"]
-    names = set(tree.keys(recursive=True))
+        if "Delphes" not in f:
+            fail("%s: no 'Delphes' tree (has: %s)" % (path, ", ".join(f.keys()) or "nothing"))
+        tree = f["Delphes"]
+        names = set(tree.keys(recursive=True))
+        tree.num_entries
+    except Exception as e:   # uproot raises several kinds for a file that is not ROOT, or damaged
+        fail("%s: not a readable ROOT file (%s)" % (path, one_line(e)))
     for b in BRANCHES:
         if b not in names and b.split(".")[0] + "/" + b not in names:
             fail("%s: the Delphes tree has no branch %s" % (path, b))
     return tree
 
 
+class DamagedInput(Exception):
+    pass
+
+
 def branch(tree, name, start, stop):
     key = name if name in tree.keys(recursive=True) else name.split(".")[0] + "/" + name
-    return tree[key].array(entry_start=start, entry_stop=stop, library="ak")
+    try:
+        return tree[key].array(entry_start=start, entry_stop=stop, library="ak")
+    except Exception as e:   # uproot raises several kinds for a damaged basket
+        raise DamagedInput("%s: branch %s, events %d-%d cannot be read (a damaged or truncated ROOT file?): %s"
+                           % (tree.file.file_path, name, start, stop - 1, one_line(e))) from e
 
 
 def pixels(eta, phi, size, eta_max):
@@ -111,6 +130,53 @@ def progress(done, total):
     sys.stderr.flush()
 
 
+def create_outputs(a, total, nfiles, with_psr):
+    """The output files, as FILE.tmp until every event is in them."""
+    outs = []
+    for i in range(nfiles):
+        rows = min(a.events_per_file, total - i * a.events_per_file)
+        f = h5py.File(os.path.join(a.outdir, "%s_%03d.h5" % (a.prefix, i)) + ".tmp", "w")
+        f.create_dataset("data", (rows, 3, a.size, a.size), dtype="<f4", chunks=(1, 3, a.size, a.size))
+        f.create_dataset("label", (rows,), dtype="<i4")
+        for key in ("weight", "normweight") + (("psr",) if with_psr else ()):
+            f.create_dataset(key, (rows,), dtype="<f4")
+        outs.append(f)
+    return outs
+
+
+class Interrupted(Exception):
+    def __init__(self, signum):
+        super().__init__("signal %d" % signum)
+        self.signum = signum
+
+
+def fill(a, inputs, trees, counts, outs, with_psr, stop_signals):
+    """Every event's image into its place: one seeded permutation of all
+    events. Stops with Interrupted once stop_signals holds a signal's number."""
+    total = sum(counts)
+    place = np.random.default_rng(a.seed).permutation(total)
+    first, done = 0, 0
+    for (path, values), tree, count in zip(inputs, trees, counts):
+        for start in range(0, count, 1000):
+            stop = min(count, start + 1000)
+            img = images(tree, start, stop, a.size, a.eta_max)
+            dest = place[first + start:first + stop]
+            for i in np.unique(dest // a.events_per_file):
+                sel = np.nonzero(dest // a.events_per_file == i)[0]
+                rows = dest[sel] % a.events_per_file
+                order = np.argsort(rows)
+                sel, rows = sel[order], rows[order]
+                outs[i]["data"][rows] = img[sel]
+                outs[i]["label"][rows] = values["label"]
+                for key in ("weight", "normweight") + (("psr",) if with_psr else ()):
+                    outs[i][key][rows] = values[key]
+            done += stop - start
+            progress(done, total)
+            if stop_signals:
+                raise Interrupted(stop_signals[0])
+        first += count
+
+
 def main():
     p = argparse.ArgumentParser(prog="hepcnn-delphes", description=__doc__.split("\n\n")[0])
     p.add_argument("inputs", nargs="+", metavar="FILE.root[:key=value,...]")
@@ -135,37 +201,29 @@ def main():
     if total == 0:
         fail("the input files hold no events")
     with_psr = all(v["psr"] is not None for _, v in inputs)
-    # every event's place in the output: one seeded permutation of all events
-    place = np.random.default_rng(a.seed).permutation(total)
     nfiles = (total + a.events_per_file - 1) // a.events_per_file
     os.makedirs(a.outdir, exist_ok=True)
-    outs = []
-    for i in range(nfiles):
-        rows = min(a.events_per_file, total - i * a.events_per_file)
-        f = h5py.File(os.path.join(a.outdir, "%s_%03d.h5" % (a.prefix, i)) + ".tmp", "w")
-        f.create_dataset("data", (rows, 3, a.size, a.size), dtype="<f4", chunks=(1, 3, a.size, a.size))
-        f.create_dataset("label", (rows,), dtype="<i4")
-        for key in ("weight", "normweight") + (("psr",) if with_psr else ()):
-            f.create_dataset(key, (rows,), dtype="<f4")
-        outs.append(f)
-    first, done = 0, 0
-    for (path, values), tree, count in zip(inputs, trees, counts):
-        for start in range(0, count, 1000):
-            stop = min(count, start + 1000)
-            img = images(tree, start, stop, a.size, a.eta_max)
-            dest = place[first + start:first + stop]
-            for i in np.unique(dest // a.events_per_file):
-                sel = np.nonzero(dest // a.events_per_file == i)[0]
-                rows = dest[sel] % a.events_per_file
-                order = np.argsort(rows)
-                sel, rows = sel[order], rows[order]
-                outs[i]["data"][rows] = img[sel]
-                outs[i]["label"][rows] = values["label"]
-                for key in ("weight", "normweight") + (("psr",) if with_psr else ()):
-                    outs[i][key][rows] = values[key]
-            done += stop - start
-            progress(done, total)
-        first += count
+    # A signal is noted, and the conversion stops at the next block of
+    # events: an exception raised in the handler itself can be lost inside
+    # a library's callback (Python then only prints it).
+    stop_signals = []
+    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, lambda signum, _: stop_signals.append(signum))
+    outs = create_outputs(a, total, nfiles, with_psr)
+    try:
+        fill(a, inputs, trees, counts, outs, with_psr, stop_signals)
+    except BaseException as e:   # a damaged input, an interrupt: no half-written file is left behind
+        for f in outs:
+            name = f.filename
+            f.close()
+            os.remove(name)
+        if isinstance(e, DamagedInput):
+            fail(str(e))
+        if isinstance(e, Interrupted):
+            sys.stderr.write("\nhepcnn-delphes: stopped by signal %d: the unfinished output files were removed\n"
+                             % e.signum)
+            sys.exit(128 + e.signum)
+        raise
     for f in outs:
         name = f.filename
         f.close()
@@ -176,4 +234,7 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except KeyboardInterrupt:   # before any output file exists
+        sys.exit(130)
