@@ -50,6 +50,30 @@ PY
 }
 check "datagen: physics-like content" datagen_physics
 
+# A write that fails (a file size limit stands in for a full disk) and a
+# SIGTERM mid-file: the unfinished file removed, the earlier file of the
+# same name unchanged; exit 1 with the reason, 143 for the signal.
+datagen_unfinished() {
+    local before pid rc
+    rm -rf "$D/genfail"
+    bin/hepcnn-datagen --outdir="$D/genfail" --train=10 --val=0 --test=0 > /dev/null || return 1
+    before=$(md5sum < "$D/genfail/train_000.h5")
+    (trap '' XFSZ; ulimit -f 4000; exec bin/hepcnn-datagen --outdir="$D/genfail" --train=2000 --val=0 --test=0) \
+        > "$D/genfail.out" 2>&1; rc=$?
+    cat "$D/genfail.out"
+    [ $rc = 1 ] && grep -q "writing $D/genfail/train_000.h5 failed (a full disk, a quota or a file size limit?)" \
+        "$D/genfail.out" || return 1
+    bin/hepcnn-datagen --outdir="$D/genfail" --train=10 --val=2000000 --test=0 > "$D/genstop.out" 2>&1 &
+    pid=$!
+    for _ in $(seq 600); do [ -e "$D/genfail/val_000.h5.tmp" ] && break; sleep 0.1; done
+    sleep 0.5
+    kill -TERM $pid; wait $pid; rc=$?
+    cat "$D/genstop.out"
+    [ $rc = 143 ] && grep -q "stopped by signal 15: removed the unfinished $D/genfail/val_000.h5.tmp" "$D/genstop.out" &&
+        [ "$(ls "$D/genfail")" = train_000.h5 ] && [ "$(md5sum < "$D/genfail/train_000.h5")" = "$before" ]
+}
+check "datagen: a failed write or a signal removes the unfinished file (no crash), the earlier one kept" datagen_unfinished
+
 for spec in "1:13" "2:9 14" "5:5 7 3 11 4"; do
     n=${spec%%:*}; rows=${spec#*:}
     rm -rf "$D/files$n"; $PY tests/make_h5.py files "$D/files$n" $rows

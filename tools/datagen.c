@@ -22,6 +22,7 @@
 #include <errno.h>
 #include <hdf5.h>
 #include <math.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,12 +44,54 @@ typedef struct {
 
 static const char *kinds[3] = { "train", "val", "test" };
 
+/* The file being written (its temporary name, "" between files) and the
+ * first stop signal: the tool's one mutable static state, as the signal
+ * handler and die(), called from any depth, must reach them. A file left
+ * unfinished is removed: a full disk keeps no half-written gigabytes, and
+ * no run trips over them. */
+static struct { char tmp[4200]; volatile sig_atomic_t signal; } unfinished;
+
+static void remove_unfinished(void)
+{
+    if (unfinished.tmp[0] && remove(unfinished.tmp) != 0 && errno != ENOENT)
+        fprintf(stderr, "hepcnn-datagen: cannot remove %s: %s\n", unfinished.tmp, strerror(errno));
+    unfinished.tmp[0] = '\0';
+}
+
 static void die(const char *fmt, const char *a, const char *b)
 {
     fprintf(stderr, "hepcnn-datagen: error: ");
     fprintf(stderr, fmt, a, b);
     fprintf(stderr, "\n");
+    remove_unfinished();
     exit(1);
+}
+
+static void on_stop(int sig)
+{
+    if (!unfinished.signal) unfinished.signal = sig;
+}
+
+/* SIGTERM, SIGINT, SIGHUP: the event in flight is finished, then the file
+ * being written is removed and the tool exits with 128 + the signal. */
+static void install_stop_signals(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_stop;
+    sigemptyset(&sa.sa_mask);
+    const int sigs[] = { SIGTERM, SIGINT, SIGHUP };
+    for (int i = 0; i < 3; i++)
+        if (sigaction(sigs[i], &sa, NULL) != 0) die("sigaction: %s%s", strerror(errno), "");
+}
+
+static void stop_if_signalled(void)
+{
+    if (!unfinished.signal) return;
+    fprintf(stderr, "hepcnn-datagen: stopped by signal %d%s%s\n", (int)unfinished.signal,
+            unfinished.tmp[0] ? ": removed the unfinished " : "", unfinished.tmp);
+    remove_unfinished();
+    exit(128 + unfinished.signal);
 }
 
 /* A tiny stream of uniforms for one event: Philox keyed by the seed, the
@@ -214,6 +257,12 @@ static hid_t check(hid_t result, const char *what, const char *path)
     return result;
 }
 
+/* A write's or the closing's result, checked: the reasons a write fails. */
+static void check_write(herr_t result, const char *path)
+{
+    if (result < 0) die("writing %s failed (a full disk, a quota or a file size limit?)%s", path, "");
+}
+
 /* The n events of file `index` of this kind into its `data` dataset, one
  * image (one chunk) at a time; their labels, weights, cuts' decisions and
  * masses into the vectors. */
@@ -234,12 +283,13 @@ static void write_events(const options *o, int kind, int index, hid_t file, cons
     float *img = malloc(sizeof(float) * 3 * H * W);
     if (!img) die("out of memory%s%s", "", "");
     for (long i = 0; i < n; i++) {
+        stop_if_signalled();
         draws d = { o->seed, (uint32_t)(1000 * kind + index), (uint64_t)i << 20 };
         memset(img, 0, sizeof(float) * 3 * H * W);
         labels[i] = make_event(o, &d, img, &weight[i], &psr[i], &mass[i]);
         hsize_t start[4] = { (hsize_t)i, 0, 0, 0 };
         check(H5Sselect_hyperslab(space, H5S_SELECT_SET, start, NULL, one, NULL), "H5Sselect_hyperslab", path);
-        check(H5Dwrite(data, H5T_NATIVE_FLOAT, mem, space, H5P_DEFAULT, img), "H5Dwrite data", path);
+        check_write(H5Dwrite(data, H5T_NATIVE_FLOAT, mem, space, H5P_DEFAULT, img), path);
     }
     free(img);
     H5Sclose(mem); H5Dclose(data); H5Pclose(dcpl); H5Sclose(space);
@@ -271,7 +321,7 @@ static void write_vectors(hid_t file, const char *path, long n, const int *label
     for (int v = 0; v < 5; v++) {
         hid_t ds = H5Dcreate2(file, vecs[v].name, vecs[v].type, s1, H5P_DEFAULT, dcpl1, H5P_DEFAULT);
         if (ds < 0) die("cannot create dataset %s in %s", vecs[v].name, path);
-        check(H5Dwrite(ds, vecs[v].mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, vecs[v].buf), vecs[v].name, path);
+        check_write(H5Dwrite(ds, vecs[v].mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, vecs[v].buf), path);
         H5Dclose(ds);
     }
     H5Pclose(dcpl1); H5Sclose(s1);
@@ -289,12 +339,14 @@ static void write_file(const options *o, int kind, int index)
     int *labels = malloc(sizeof(int) * n);
     float *weight = malloc(sizeof(float) * n), *psr = malloc(sizeof(float) * n), *mass = malloc(sizeof(float) * n);
     if (!labels || !weight || !psr || !mass) die("out of memory%s%s", "", "");
+    snprintf(unfinished.tmp, sizeof unfinished.tmp, "%s", tmp);
     hid_t file = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
     if (file < 0) die("cannot create %s%s", tmp, "");
     write_events(o, kind, index, file, path, n, labels, weight, psr, mass);
     write_vectors(file, path, n, labels, weight, psr, mass);
-    check(H5Fclose(file), "H5Fclose", path);
+    check_write(H5Fclose(file), path);
     if (rename(tmp, path) != 0) die("cannot rename %s: %s", tmp, strerror(errno));
+    unfinished.tmp[0] = '\0';
     long sig = 0;
     for (long i = 0; i < n; i++) sig += labels[i] != 0;
     printf("wrote %s: %ld events (%ld signal)\n", path, n, sig);
@@ -353,7 +405,12 @@ int main(int argc, char **argv)
             *p = '/';
         }
     if (mkdir(dir, 0777) != 0 && errno != EEXIST) die("cannot create %s: %s", dir, strerror(errno));
+    /* No HDF5 clean-up at exit (as runtime/main.c): after a failed write
+     * (a full disk) it closed the broken file again and crashed (SIGSEGV,
+     * status 139, after the error message). Every file is closed here. */
+    if (H5dont_atexit() < 0) die("H5dont_atexit failed%s%s", "", "");
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+    install_stop_signals();
     for (int kind = 0; kind < 3; kind++)
         for (int f = 0; f < o.files[kind]; f++)
             if (o.samples[kind] > 0) write_file(&o, kind, f);
