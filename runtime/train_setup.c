@@ -195,7 +195,11 @@ void hep_trainer_setup(trainer *t)
     if (t->first_step >= t->sched.total_steps) return;   /* nothing left to do: no data is read */
     check_validation_files(t);
     setup_batches(t);
-    t->progress = t->run->rank == 0 && isatty(STDOUT_FILENO);
+    /* OpenMPI's mpirun gives each rank a pseudo-terminal for its output even
+     * when mpirun's own goes to a file (a batch job's log): there the bar
+     * would be thousands of carriage returns and escapes among the report
+     * lines. So under mpirun only the report lines are printed. */
+    t->progress = t->run->rank == 0 && isatty(STDOUT_FILENO) && !getenv("OMPI_COMM_WORLD_SIZE");
     const char *slow = getenv("HEPCNN_TEST_SLOW_WORKER");   /* "RANK:MS": that worker sleeps before each exchange */
     if (slow && atoi(slow) == t->run->rank && strchr(slow, ':')) t->slow_ms = atoi(strchr(slow, ':') + 1);
     if (cfg->timeline[0] && t->run->rank == 0 && hep_timeline_open(&t->tl, cfg->timeline) != 0)

@@ -36,3 +36,18 @@ for arch in native skx hsw knl; do
 done
 check "trains: 2 MPI ranks (allreduce), report from rank 0 only" \
     trains mpirun --allow-run-as-root --oversubscribe -np 2 -x OMP_NUM_THREADS=1 bin/hep64-native --batch_size_per_node=false
+
+# The progress line: on a terminal (script(1) gives one), not under mpirun
+# with its output to a file (OpenMPI hands the rank a terminal of its own).
+progress_line() {
+    local args="--config=configs/demo_64.json --dummy_data --trainsamples=64 --num_epochs=1 --train_batch_size=16"
+    rm -rf "$LOGDIR/run-progress-1" "$LOGDIR/run-progress-2"
+    script -qc "bin/hep64-native $args --outputpath=$LOGDIR/run-progress-1" /dev/null > "$LOGDIR/progress-tty.out" 2>&1 &&
+        mpirun --allow-run-as-root --oversubscribe -np 1 bin/hep64-native $args \
+            --outputpath="$LOGDIR/run-progress-2" > "$LOGDIR/progress-mpirun.out" 2>&1 || return 1
+    echo "on a terminal: $(grep -c 'ETA' "$LOGDIR/progress-tty.out") line(s) with the bar;" \
+        "under mpirun: $(grep -c $'\r' "$LOGDIR/progress-mpirun.out") with a carriage return"
+    grep -q 'step 4/4 .* img/s, ETA' "$LOGDIR/progress-tty.out" && ! grep -q $'\r\|\033' "$LOGDIR/progress-mpirun.out" &&
+        grep -q 'TRAINING REPORT' "$LOGDIR/progress-mpirun.out"
+}
+check "progress: a bar on a terminal, none under mpirun writing to a file" progress_line
