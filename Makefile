@@ -136,7 +136,7 @@ build/test_memory: tests/test_memory.c runtime/memory.c runtime/util.c runtime/m
 # The dataset generator (one binary, not per arch).
 # A checkpoint as an ONNX model (plain C, no generated code: the network
 # comes from the checkpoint's layer table).
-bin/hepcnn-export: tools/export.c runtime/protobuf.h runtime/digest.h runtime/printable.h runtime/h5single.h
+bin/hepcnn-export: tools/export.c runtime/protobuf.h runtime/digest.h runtime/printable.h runtime/h5single.h runtime/h5open.h
 	@mkdir -p bin
 	@echo "  CC    $@"
 	@$(CC) $(BASE_CFLAGS) $(CFLAGS) -march=x86-64 -Iruntime $< -o $@ -lcjson $(HDF5_LIBS)
@@ -166,7 +166,7 @@ bin/hepcnn-delphes: tools/delphes.py tools/venv.sh
 	@printf '#!/bin/sh\n# bin/hepcnn-delphes: tools/delphes.py in the project'"'"'s Python environment (tools/venv.sh)\nroot=$$(cd "$$(dirname "$$0")/.." && pwd)\npy=$$("$$root/tools/venv.sh" ensure) || exit 1\nexec "$$py" "$$root/tools/delphes.py" "$$@"\n' > $@
 	@chmod +x $@
 
-bin/hepcnn-datagen: tools/datagen.c runtime/rng.h
+bin/hepcnn-datagen: tools/datagen.c runtime/rng.h runtime/h5open.h
 	@mkdir -p bin
 	@echo "  CC    $@"
 	@$(CC) $(BASE_CFLAGS) $(CFLAGS) -march=x86-64-v2 $< -o $@ $(HDF5_LIBS) -lm

@@ -1,6 +1,7 @@
 /* Checkpoints (see checkpoint.h). */
 #define _DEFAULT_SOURCE   /* gethostname */
 #include "checkpoint.h"
+#include "h5open.h"
 #include "network_json.h"
 
 #include <dirent.h>
@@ -196,7 +197,7 @@ void hep_checkpoint_save(const char *outputpath, const hep_model *m, const hep_m
 
     hep_h5_lock();
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
-    hid_t file = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    hid_t file = hep_h5_create(tmp);
     if (file < 0) hep_fatal("cannot create checkpoint %s", tmp);
     hid_t lcpl = H5Pcreate(H5P_LINK_CREATE);
     int bad = lcpl < 0 || H5Pset_create_intermediate_group(lcpl, 1) < 0;
@@ -453,8 +454,12 @@ static int load(const char *path, hep_model *m, const hep_model_info *info, hep_
         snprintf(err, errlen, "%s: not a readable HDF5 checkpoint", path);
         return -1;
     }
-    hid_t file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
-    if (file < 0) { snprintf(err, errlen, "%s: cannot open (damaged?)", path); return -1; }
+    int locked;
+    hid_t file = hep_h5_open_read(path, &locked);
+    if (file < 0) {
+        snprintf(err, errlen, "%s: %s", path, locked ? HEP_H5_LOCKED_TEXT : "cannot open (damaged?)");
+        return locked ? HEP_CHECKPOINT_LOCKED : -1;
+    }
     int format = 0;
     long long adam_step = 0;
     state->settings = NULL;

@@ -64,6 +64,9 @@ long hep_checkpoint_before(const char *outputpath, long limit);
  * binary's (another network's, or a newer hepcnn's format): not damaged,
  * and the checkpoints before it are no better. */
 #define HEP_CHECKPOINT_FOREIGN (-2)
+/* ... or HEP_CHECKPOINT_LOCKED with err for one that another program holds
+ * locked (runtime/h5open.h): not damaged either. */
+#define HEP_CHECKPOINT_LOCKED (-3)
 int hep_checkpoint_load(const char *path, hep_model *m, const hep_model_info *info, hep_adam *adam,
                         hep_checkpoint_state *state, char *err, size_t errlen);
 

@@ -10,6 +10,7 @@
 
 #include "checkpoint.h"
 #include "cuts.h"
+#include "h5open.h"
 #include "plots.h"
 #include "loader.h"
 #include "memory.h"
@@ -104,7 +105,7 @@ static void write_predictions(const char *outputpath, const float *records, long
     snprintf(tmp, sizeof tmp, "%s/.predictions-test.h5.tmp", outputpath);
     hep_h5_lock();
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
-    hid_t file = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    hid_t file = hep_h5_create(tmp);
     if (file < 0) hep_fatal("cannot create %s", tmp);
     const int stride = K + HEP_REC_FIELDS;
     float *scores = hep_xmalloc(sizeof(float) * (size_t)(n > 0 ? n : 1) * K, "scores");

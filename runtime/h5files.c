@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "h5open.h"
 #include "util.h"
 
 /* HDF5's own state is process-wide, so the lock that stands in for a
@@ -194,8 +195,10 @@ static hid_t open_file(const char *path, char *err, size_t errlen)
         snprintf(err, errlen, "%s: not an HDF5 file (or truncated)", path);
         return -1;
     }
-    hid_t file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
-    if (file < 0) snprintf(err, errlen, "%s: cannot open as HDF5 (damaged or truncated?)", path);
+    int locked;
+    hid_t file = hep_h5_open_read(path, &locked);
+    if (file < 0 && locked) snprintf(err, errlen, "%s: %s", path, HEP_H5_LOCKED_TEXT);
+    else if (file < 0) snprintf(err, errlen, "%s: cannot open as HDF5 (damaged or truncated?)", path);
     return file;
 }
 

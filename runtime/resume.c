@@ -14,7 +14,8 @@ void hep_load_checkpoint(const hep_config *cfg, long id, hep_model *m, const hep
     hep_checkpoint_path(cfg->outputpath, id, path, pathlen);
     int rc = hep_checkpoint_load(path, m, info, adam, state, err, sizeof err);
     if (rc == 0) return;
-    if (rc == HEP_CHECKPOINT_FOREIGN) hep_fatal("%s", err);   /* not damaged: an earlier one is no better */
+    if (rc == HEP_CHECKPOINT_FOREIGN || rc == HEP_CHECKPOINT_LOCKED)
+        hep_fatal("%s", err);   /* not damaged: an earlier one is no better */
     long previous = cfg->checkpoint_id < 0 ? hep_checkpoint_before(cfg->outputpath, id) : -1;
     if (previous >= 0)
         hep_fatal("%s; the previous checkpoint is step %ld: use it with --checkpoint_id=%ld, "

@@ -129,6 +129,26 @@ config_inputpath_missing() {
             bin/hep64-native --config="$D/missing.json" --outputpath="$D/out-config-missing" --num_epochs=1
 }
 check "bad input: a config file's inputpath missing names the file" config_inputpath_missing
+# A data file another program has open for writing (h5py in append mode,
+# a conversion still running): HDF5 refuses to open a file so locked, and
+# the error says so instead of calling it damaged; once the writer closes
+# it, the same command trains.
+locked_data_file() {
+    local dir="$D/locked" out="$D/out-locked" pid
+    rm -rf "$dir" "$out"
+    $PY tests/make_h5.py files "$dir" 16 || return 1
+    $PY -c 'import sys, time, h5py; f = h5py.File(sys.argv[1], "a"); open(sys.argv[2], "w").close(); time.sleep(60)' \
+        "$dir/train_000.h5" "$D/locked.ready" &
+    pid=$!
+    for _ in $(seq 300); do [ -e "$D/locked.ready" ] && break; sleep 0.1; done
+    expect_fail "$dir/train_000.h5: another program holds it locked (still writing it?): let that finish, then run again" \
+        bin/hep64-native --config=configs/demo_64.json --inputpath="$dir" --outputpath="$out" --num_epochs=1 \
+        --train_batch_size=4 --trainsamples=16 || { kill $pid; return 1; }
+    kill $pid; wait $pid 2>/dev/null; rm -f "$D/locked.ready"
+    bin/hep64-native --config=configs/demo_64.json --inputpath="$dir" --outputpath="$out" --num_epochs=1 \
+        --train_batch_size=4 --trainsamples=16 > /dev/null
+}
+check "bad input: a data file another program has open for writing is said to be locked, not damaged" locked_data_file
 check "bad input: inputpath empty" bad_input empty "command line (--inputpath): inputpath '$D/bad-empty' has no training files"
 check "bad input: no train files" bad_input no_train "has no training files"
 check "bad input: not HDF5" bad_input not_hdf5 "train_000.h5: not an HDF5 file (or truncated)"

@@ -148,6 +148,26 @@ foreign_checkpoint() {
     ! grep -q "previous checkpoint" "$O/foreign.out"
 }
 check "outputs: another network's or a newer format's checkpoint: what to use instead, nothing changed" foreign_checkpoint
+# A checkpoint another program has open for writing (h5py in r+ mode) is
+# said to be locked, by the binary and by the exporter, with no earlier
+# checkpoint offered (it is not damaged); once closed, it is tested.
+locked_checkpoint() {
+    local pid ck="$O/foreign/models/model-4.h5" want="another program holds it locked (still writing it?)"
+    rm -f "$O/locked.ready"
+    $PY -c 'import sys, time, h5py; f = h5py.File(sys.argv[1], "r+"); open(sys.argv[2], "w").close(); time.sleep(60)' \
+        "$ck" "$O/locked.ready" &
+    pid=$!
+    for _ in $(seq 300); do [ -e "$O/locked.ready" ] && break; sleep 0.1; done
+    expect_fail "$ck: $want" "${RUN[@]}" --outputpath="$O/foreign" --mode=test > "$O/locked.out" &&
+        expect_fail "$ck: $want" bin/hepcnn-export "$ck" "$O/locked.onnx" >> "$O/locked.out" ||
+        { kill $pid; cat "$O/locked.out"; return 1; }
+    kill $pid; wait $pid 2>/dev/null
+    cat "$O/locked.out"
+    ! grep -q "previous checkpoint" "$O/locked.out" && [ ! -e "$O/locked.onnx" ] &&
+        "${RUN[@]}" --outputpath="$O/foreign" --mode=test --checkpoint_id=2 > /dev/null
+}
+check "outputs: a checkpoint another program has open for writing is said to be locked (binary, export), nothing offered" \
+    locked_checkpoint
 
 # A tensor with the network's rank but other extents is an edited network's
 # (a file keeps its name when its units change); another rank, up to

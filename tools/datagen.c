@@ -29,6 +29,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "../runtime/h5open.h"
 #include "../runtime/rng.h"
 
 typedef struct {
@@ -340,7 +341,7 @@ static void write_file(const options *o, int kind, int index)
     float *weight = malloc(sizeof(float) * n), *psr = malloc(sizeof(float) * n), *mass = malloc(sizeof(float) * n);
     if (!labels || !weight || !psr || !mass) die("out of memory%s%s", "", "");
     snprintf(unfinished.tmp, sizeof unfinished.tmp, "%s", tmp);
-    hid_t file = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    hid_t file = hep_h5_create(tmp);
     if (file < 0) die("cannot create %s%s", tmp, "");
     write_events(o, kind, index, file, path, n, labels, weight, psr, mass);
     write_vectors(file, path, n, labels, weight, psr, mass);

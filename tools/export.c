@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "digest.h"
+#include "h5open.h"
 #include "h5single.h"
 #include "printable.h"
 #include "protobuf.h"
@@ -350,7 +351,9 @@ int main(int argc, char **argv)
     exporter e = { .ckpt = argv[1] };
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
     if (H5Fis_hdf5(e.ckpt) <= 0) die("%s: not a readable HDF5 file", e.ckpt);
-    if ((e.file = H5Fopen(e.ckpt, H5F_ACC_RDONLY, H5P_DEFAULT)) < 0) die("%s: cannot open (damaged?)", e.ckpt);
+    int locked;
+    if ((e.file = hep_h5_open_read(e.ckpt, &locked)) < 0)
+        die("%s: %s", e.ckpt, locked ? HEP_H5_LOCKED_TEXT : "cannot open (damaged?)");
     char *text = read_string_attr(&e, "network_layers", "checkpoints written before hepcnn recorded the layer table "
                                   "lack it: continue the run for a step, or train again, to get one that has it");
     cJSON *net = cJSON_Parse(text);
