@@ -3,8 +3,9 @@
  * have no runtime) do it this way.
  *
  * HDF5 1.10.7 and later lock every file they open. Where the file system
- * has no locks (some Lustre and NFS mounts) every open would fail, so the
- * locks are used only where they work (HDF5_USE_FILE_LOCKING, when set,
+ * has no locks (some Lustre and NFS mounts) every open would fail with an
+ * HDF5 built to insist on locks (Debian's is "best-effort"), so the locks
+ * are asked for only where they work (HDF5_USE_FILE_LOCKING, when set,
  * still decides). A file that another program holds locked, one writing it
  * still, fails to open as a damaged file does: the second open, without
  * locks, tells the two apart for the error message. */
