@@ -25,5 +25,9 @@ bin=$root/bin/$net-$arch
 export OMP_NUM_THREADS=${OMP_NUM_THREADS:-$(( $(nproc) / ranks > 0 ? $(nproc) / ranks : 1 ))}
 as_root=()
 [ "$(id -u)" -eq 0 ] && as_root=(--allow-run-as-root)
-exec mpirun "${as_root[@]}" --oversubscribe -np "$ranks" -x OMP_NUM_THREADS \
+# --bind-to none: OpenMPI binds each of one or two ranks to a single core
+# by default, so one rank's OMP_NUM_THREADS=2 took turns on one core (hep64
+# 0.218 s/batch against 0.110 unbound on the 2-core development host; 2
+# ranks x 1 thread 0.228 bound, 0.206 unbound).
+exec mpirun "${as_root[@]}" --oversubscribe --bind-to none -np "$ranks" -x OMP_NUM_THREADS \
     "$bin" --config="$config" --num_tasks="$ranks" --num_ps="$num_ps" "${extra[@]}"

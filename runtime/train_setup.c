@@ -1,6 +1,7 @@
 /* The trainer's setup phase (see trainer.h). */
-#define _POSIX_C_SOURCE 200809L
+#define _GNU_SOURCE   /* sched_getaffinity */
 #include <errno.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -154,6 +155,26 @@ static void setup_comm(trainer *t)
     }
 }
 
+/* The CPUs this process may run on (taskset, srun's binding, a cpuset),
+ * or 0 when that cannot be told. */
+static int cpus_available(void)
+{
+    cpu_set_t set;
+    return sched_getaffinity(0, sizeof set, &set) == 0 ? CPU_COUNT(&set) : 0;
+}
+
+/* More OpenMP threads than CPUs: threads take turns on a core, and every
+ * parallel loop waits for the last (64 threads on the 2-CPU development
+ * host: a hep64 step 3x slower). */
+static void note_oversubscribed(int threads)
+{
+    const int cpus = cpus_available();
+    if (cpus > 0 && threads > cpus)
+        printf("hepcnn: note: %d threads (OMP_NUM_THREADS) on the %d CPU(s) this rank may run on: they take turns "
+               "and each step waits for the last; OMP_NUM_THREADS=%d (or more CPUs for the rank: srun -c) uses them better\n",
+               threads, cpus, cpus);
+}
+
 static void print_start(const trainer *t)
 {
     if (t->run->rank != 0) return;
@@ -169,6 +190,7 @@ static void print_start(const trainer *t)
                "%ld thread(s) wait there; more images per rank (train_batch_size) or fewer threads per rank "
                "(OMP_NUM_THREADS) use the cores better\n",
                run->threads, run->batch, t->info->backward_pieces, pieces, run->threads - pieces);
+    note_oversubscribed(run->threads);
     if (!t->cfg->dummy_data)
         printf("hepcnn: %d training and %d validation file(s) in %s\n", t->ntrain, t->nval, t->cfg->inputpath);
     if (hep_h5_serialized())

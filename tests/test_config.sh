@@ -147,6 +147,21 @@ threads_over_images() {
     ! grep -q "threads for" <<<"$out"
 }
 check "cli: more threads than images per rank: a note counts the threads the backward leaves waiting" threads_over_images
+# More threads than the CPUs the rank may run on (taskset gives it one):
+# a note with the count to use; as many threads as CPUs: none.
+threads_over_cpus() {
+    local out
+    rm -rf "$LOGDIR/run-cpus"
+    out=$(OMP_NUM_THREADS=3 taskset -c 0 $BIN --config=configs/demo_64.json $SHORT --outputpath="$LOGDIR/run-cpus") ||
+        { printf '%s\n' "$out"; return 1; }
+    grep 'CPU(s)' <<<"$out"
+    grep -qF "hepcnn: note: 3 threads (OMP_NUM_THREADS) on the 1 CPU(s) this rank may run on" <<<"$out" &&
+        grep -qF "OMP_NUM_THREADS=1 (or more CPUs for the rank: srun -c)" <<<"$out" || return 1
+    rm -rf "$LOGDIR/run-cpus"
+    out=$(OMP_NUM_THREADS=1 taskset -c 0 $BIN --config=configs/demo_64.json $SHORT --outputpath="$LOGDIR/run-cpus") &&
+        ! grep -q 'CPU(s) this rank' <<<"$out"
+}
+check "cli: more threads than the CPUs a rank may run on: a note with the count to use" threads_over_cpus
 check "cli: missing --config" expect_fail "no config file given: use --config=FILE" $BIN --dummy_data
 check "cli: config file not found" expect_fail "cannot open config file $CFG/nope.json: No such file or directory" $BIN --config=$CFG/nope.json
 # An error that quotes bytes which are not text (here a path with a stray

@@ -87,6 +87,23 @@ slurm_threads() {
         grep -q "1 rank(s) x 1 thread(s)"
 }
 check "dist: threads per rank from SLURM_CPUS_PER_TASK" slurm_threads
+# run_scripts/run_local.sh (mpirun on a workstation): 1 rank (the default)
+# gets every core, not the one core OpenMPI binds one or two ranks to, so
+# the binary's note on more threads than CPUs does not appear; 2 ranks
+# train with rank 0 reporting.
+run_local() {
+    local out
+    rm -rf "$X/local1" "$X/local2"
+    out=$(OMP_NUM_THREADS=$(nproc) run_scripts/run_local.sh -- --dummy_data --trainsamples=64 --num_epochs=1 \
+          --train_batch_size=16 --display_interval=2 --outputpath="$X/local1" 2>&1) || { printf '%s\n' "$out"; return 1; }
+    grep -E 'rank\(s\) x|CPU\(s\)|TRAINING REPORT' <<<"$out"
+    grep -q "1 rank(s) x $(nproc) thread(s)" <<<"$out" && ! grep -q 'CPU(s) this rank may run on' <<<"$out" &&
+        [ "$(grep -c 'TRAINING REPORT' <<<"$out")" = 2 ] || return 1
+    out=$(OMP_NUM_THREADS=1 run_scripts/run_local.sh -r 2 -- --dummy_data --trainsamples=64 --num_epochs=1 \
+          --train_batch_size=8 --display_interval=2 --outputpath="$X/local2" 2>&1) || { printf '%s\n' "$out"; return 1; }
+    grep -q "2 rank(s) x 1 thread(s)" <<<"$out" && [ "$(grep -c 'TRAINING REPORT' <<<"$out")" = 2 ]
+}
+check "dist: run_scripts/run_local.sh: 1 rank on every core, 2 ranks train" run_local
 
 # Parameter servers: the last --num_ps ranks hold the weights and Adam.
 ps_sync_matches() {
