@@ -155,24 +155,44 @@ static void setup_comm(trainer *t)
     }
 }
 
-/* The CPUs this process may run on (taskset, srun's binding, a cpuset),
- * or 0 when that cannot be told. */
-static int cpus_available(void)
+/* The CPUs a process may run on (taskset, srun's binding, a cpuset), or 0
+ * when that cannot be told; pid 0 is this one. */
+static int cpus_available(pid_t pid)
 {
     cpu_set_t set;
-    return sched_getaffinity(0, sizeof set, &set) == 0 ? CPU_COUNT(&set) : 0;
+    return sched_getaffinity(pid, sizeof set, &set) == 0 ? CPU_COUNT(&set) : 0;
 }
 
-/* More OpenMP threads than CPUs: threads take turns on a core, and every
- * parallel loop waits for the last (64 threads on the 2-CPU development
- * host: a hep64 step 3x slower). */
-static void note_oversubscribed(int threads)
+/* Threads against CPUs, as notes. More threads than CPUs take turns on a
+ * core, and every parallel loop waits for the last (64 threads on the
+ * 2-CPU development host: a hep64 step 3x slower). OpenMPI's mpirun binds
+ * each of one or two ranks to a single core (`mpirun -np 1` trained on one
+ * of two), and leaves three or more unbound, each with all threads. Its
+ * ranks on this node are counted against the CPUs of the process that
+ * started them (mpirun or its daemon). */
+static void note_cpu_use(int threads)
 {
-    const int cpus = cpus_available();
-    if (cpus > 0 && threads > cpus)
+    const int mine = cpus_available(0), launcher = cpus_available(getppid());
+    const char *local = getenv("OMPI_COMM_WORLD_LOCAL_SIZE");
+    const long here = local ? atoi(local) : 0;
+    const int bound = here > 0 && mine > 0 && here * mine < launcher;
+    if (mine > 0 && threads > mine && bound)
+        printf("hepcnn: note: %d threads (OMP_NUM_THREADS) on the %d CPU(s) this rank may run on: they take turns "
+               "and each step waits for the last; mpirun bound it to %d of the %d CPU(s) it may use: mpirun --bind-to "
+               "none (as run_scripts/run_local.sh) gives it them\n", threads, mine, mine, launcher);
+    else if (mine > 0 && threads > mine)
         printf("hepcnn: note: %d threads (OMP_NUM_THREADS) on the %d CPU(s) this rank may run on: they take turns "
                "and each step waits for the last; OMP_NUM_THREADS=%d (or more CPUs for the rank: srun -c) uses them better\n",
-               threads, cpus, cpus);
+               threads, mine, mine);
+    else if (here > 0 && launcher > 0 && here * threads > launcher)
+        printf("hepcnn: note: %ld ranks x %d thread(s) on this node's %d CPU(s): they take turns and each step waits "
+               "for the last; %s %ld use%s them better\n", here, threads, launcher,
+               here > launcher ? "ranks per node at most" : "OMP_NUM_THREADS =", here > launcher ? launcher : launcher / here,
+               here > launcher ? "" : "s");
+    else if (bound)
+        printf("hepcnn: note: mpirun bound this rank to %d of the %d CPU(s) it may use, and its %ld rank(s) on this "
+               "node leave %ld idle: mpirun --bind-to none (as run_scripts/run_local.sh), or more ranks, use them\n",
+               mine, launcher, here, launcher - here * mine);
 }
 
 static void print_start(const trainer *t)
@@ -190,7 +210,7 @@ static void print_start(const trainer *t)
                "%ld thread(s) wait there; more images per rank (train_batch_size) or fewer threads per rank "
                "(OMP_NUM_THREADS) use the cores better\n",
                run->threads, run->batch, t->info->backward_pieces, pieces, run->threads - pieces);
-    note_oversubscribed(run->threads);
+    note_cpu_use(run->threads);
     if (!t->cfg->dummy_data)
         printf("hepcnn: %d training and %d validation file(s) in %s\n", t->ntrain, t->nval, t->cfg->inputpath);
     if (hep_h5_serialized())

@@ -98,12 +98,36 @@ run_local() {
           --train_batch_size=16 --display_interval=2 --outputpath="$X/local1" 2>&1) || { printf '%s\n' "$out"; return 1; }
     grep -E 'rank\(s\) x|CPU\(s\)|TRAINING REPORT' <<<"$out"
     grep -q "1 rank(s) x $(nproc) thread(s)" <<<"$out" && ! grep -q 'CPU(s) this rank may run on' <<<"$out" &&
-        [ "$(grep -c 'TRAINING REPORT' <<<"$out")" = 2 ] || return 1
+        ! grep -q 'note: mpirun bound' <<<"$out" && [ "$(grep -c 'TRAINING REPORT' <<<"$out")" = 2 ] || return 1
     out=$(OMP_NUM_THREADS=1 run_scripts/run_local.sh -r 2 -- --dummy_data --trainsamples=64 --num_epochs=1 \
           --train_batch_size=8 --display_interval=2 --outputpath="$X/local2" 2>&1) || { printf '%s\n' "$out"; return 1; }
     grep -q "2 rank(s) x 1 thread(s)" <<<"$out" && [ "$(grep -c 'TRAINING REPORT' <<<"$out")" = 2 ]
 }
 check "dist: run_scripts/run_local.sh: 1 rank on every core, 2 ranks train" run_local
+# A plain `mpirun -np 1` (OpenMPI binds it to one core) and 3 ranks of 2
+# threads on a node of fewer CPUs: each said at the start, with what to do.
+mpirun_cpu_notes() {
+    local out cpus
+    cpus=$(nproc)
+    rm -rf "$X/bound1" "$X/over3"
+    if [ "$cpus" -ge 2 ]; then
+        out=$("${MPIRUN[@]}" -np 1 -x OMP_NUM_THREADS=1 bin/hep64-native "${DIST[@]}" --outputpath="$X/bound1" 2>&1) ||
+            { printf '%s\n' "$out"; return 1; }
+        grep 'note: mpirun' <<<"$out"
+        grep -q "note: mpirun bound this rank to 1 of the $cpus CPU(s) it may use, and its 1 rank(s) on this node leave $((cpus - 1)) idle: mpirun --bind-to none" <<<"$out" || return 1
+        rm -rf "$X/bound1"
+        out=$("${MPIRUN[@]}" -np 1 -x OMP_NUM_THREADS=2 bin/hep64-native "${DIST[@]}" --outputpath="$X/bound1" 2>&1) ||
+            { printf '%s\n' "$out"; return 1; }
+        grep 'threads (OMP' <<<"$out"
+        grep -q "note: 2 threads (OMP_NUM_THREADS) on the 1 CPU(s) this rank may run on: they take turns and each step waits for the last; mpirun bound it to 1 of the $cpus CPU(s) it may use: mpirun --bind-to none" <<<"$out" || return 1
+    fi
+    [ "$cpus" -ge 3 ] && { echo "(the 3-rank note needs fewer than 3 CPUs)"; return 0; }
+    out=$("${MPIRUN[@]}" -np 3 -x OMP_NUM_THREADS=2 bin/hep64-native "${DIST[@]}" --batch_size_per_node=true \
+          --outputpath="$X/over3" 2>&1) || { printf '%s\n' "$out"; return 1; }
+    grep 'ranks x' <<<"$out"
+    grep -q "note: 3 ranks x 2 thread(s) on this node's $cpus CPU(s): they take turns and each step waits for the last; ranks per node at most $cpus use them better" <<<"$out"
+}
+check "dist: mpirun's binding of one rank to one core, and more ranks x threads than CPUs: notes" mpirun_cpu_notes
 
 # Parameter servers: the last --num_ps ranks hold the weights and Adam.
 ps_sync_matches() {
