@@ -17,6 +17,7 @@ DIR/PREFIX_000.h5, PREFIX_001.h5, ... of at most events_per_file rows each,
 the seed's layout: data [n][3][size][size] float32, label int32, weight,
 normweight (and psr) float32. Reads ROOT with uproot: no ROOT installation."""
 import argparse
+import contextlib
 import math
 import os
 import re
@@ -215,7 +216,8 @@ def main():
     except BaseException as e:   # a damaged input, an interrupt: no half-written file is left behind
         for f in outs:
             name = f.filename
-            f.close()
+            with contextlib.suppress(Exception):   # (a file a failed write left unclosable is removed all the same)
+                f.close()
             os.remove(name)
         if isinstance(e, DamagedInput):
             fail(str(e))
