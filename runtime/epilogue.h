@@ -353,7 +353,8 @@ static inline void hep_pool_window16(const float *restrict t00, const float *res
     const __m512 v = _mm512_add_ps(_mm512_mask_blend_ps(lower, top, bottom), _mm512_loadu_ps(bias));
     const __mmask16 pass = relu ? _mm512_cmp_ps_mask(v, _mm512_setzero_ps(), _CMP_GT_OQ) : (__mmask16)0xFFFF;
     const __m512 factor = _mm512_loadu_ps(f);
-    _mm512_storeu_ps(o, _mm512_maskz_mul_ps(pass, v, factor));
+    /* zeroed then multiplied, as the plain loop: a -0.0 multiplier gives -0.0 */
+    _mm512_storeu_ps(o, _mm512_mul_ps(_mm512_maskz_mov_ps(pass, v), factor));
     const __mmask16 kept = _mm512_cmp_ps_mask(factor, _mm512_setzero_ps(), _CMP_NEQ_UQ);
     const __mmask16 right = (__mmask16)((right_top & ~lower) | (right_bottom & lower));
     __m512i bytes = _mm512_maskz_mov_epi32(right, _mm512_set1_epi32(1));
