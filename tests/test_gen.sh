@@ -65,8 +65,8 @@ check "gen bad: image too large"   bad_network $B/too_large.lua    "$B/too_large
 # ARCH=native takes the blocking of the ISA the compiler sees for
 # -march=native, and on AVX-512 skx's tuning flags (gen/arch.lua): a wrapper
 # compiler stands in for an AVX-512 and an AVX2-only machine, whatever this
-# one is. (hep224: tuning/skx.lua keeps skx's default block for it, and
-# there is no tuning/hsw.lua.)
+# one is. (hep224: the tuning files' arch-wide blocks, 64 in skx.lua and 32
+# in hsw.lua; HEPCNN_TUNING_HOST=none keeps this host's own section out.)
 native_by_isa() {
     local d=$LOGDIR/gen-native want march flags
     for spec in "skylake-avx512|AVX-512: skx's blocking|64|-march=native -mtune=skylake-avx512 -mprefer-vector-width=512" \
@@ -75,7 +75,7 @@ native_by_isa() {
         rm -rf "$d"; mkdir -p "$d"
         printf '#!/bin/sh\nexec cc $(echo "$@" | sed "s/-march=native/-march=%s/")\n' "$march" > "$d/cc"
         chmod +x "$d/cc"
-        CC="$d/cc" lua5.4 gen/main.lua networks/hep224.lua native "$d" || return 1
+        HEPCNN_TUNING_HOST=none CC="$d/cc" lua5.4 gen/main.lua networks/hep224.lua native "$d" || return 1
         head -2 "$d/model.c" | tail -1
         grep -q "arch: native (the build machine (-march=native), $want)" "$d/model.c" &&
             grep -q "Channel block B = $block (" "$d/model.c" &&
@@ -114,12 +114,13 @@ check "gen: native takes the blocking of the ISA the compiler sees (AVX-512, AVX
 # Dense backward-data packs each call's weight rows (gen/layers/dense.lua)
 # on every arch, rows 528 floats apart for hep64's fc1 (512-input calls),
 # where in place they lie 8192 apart.
-# gen_each_arch NET DIR: NET's model for hsw, knl and skx into DIR/<arch>.
+# gen_each_arch NET DIR: NET's model for hsw, knl and skx into DIR/<arch>, from the
+# tuning files' arch-wide entries (whatever host this is).
 gen_each_arch() {
     local arch
     for arch in hsw knl skx; do
         rm -rf "$2/$arch"; mkdir -p "$2/$arch"
-        lua5.4 gen/main.lua "networks/$1.lua" $arch "$2/$arch" >/dev/null || return 1
+        HEPCNN_TUNING_HOST=none lua5.4 gen/main.lua "networks/$1.lua" $arch "$2/$arch" >/dev/null || return 1
     done
 }
 dense_packing() {
