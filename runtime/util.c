@@ -14,8 +14,32 @@
 #include <unistd.h>
 #include <time.h>
 
+/* This process's rank in its job: MPI's once MPI runs, else what the
+ * launcher set (the config is read before MPI_Init): OpenMPI's mpirun,
+ * PMIx or PMI (srun --mpi=...), or srun itself. 0 without a launcher. */
+static int job_rank(void)
+{
+    int inited = 0, rank = 0;
+    MPI_Initialized(&inited);
+    if (inited && MPI_Comm_rank(MPI_COMM_WORLD, &rank) == MPI_SUCCESS) return rank;
+    static const char *const vars[] = { "OMPI_COMM_WORLD_RANK", "PMIX_RANK", "PMI_RANK", "SLURM_PROCID" };
+    for (size_t i = 0; i < sizeof vars / sizeof vars[0]; i++) {
+        const char *v = getenv(vars[i]);
+        if (v && *v) return atoi(v);
+    }
+    return 0;
+}
+
 void hep_fatal(const char *fmt, ...)
 {
+    /* A mistake in what every rank reads (the config, the network, a
+     * shared file) fails all ranks at once: said by each, a 64-rank job
+     * printed it 64 times. Rank 0 says it at once and ends the job (its
+     * MPI_Abort, or its exit under mpirun or srun --kill-on-bad-exit); the
+     * others wait that long first and say theirs only if the job is still
+     * running, which it is when the error is theirs alone. */
+    enum { OTHER_RANKS_WAIT_S = 5 };
+    if (job_rank() > 0) sleep(OTHER_RANKS_WAIT_S);
     va_list ap;
     va_start(ap, fmt);
     fflush(stdout);   /* what was printed before the error reads before it where both go to one file */

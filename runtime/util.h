@@ -6,7 +6,8 @@
 #include <stddef.h>
 
 /* Print "hepcnn: error: ..." to stderr and end the job (MPI_Abort when MPI
- * runs with more than one rank, exit(1) otherwise). */
+ * runs with more than one rank, exit(1) otherwise). Ranks other than 0 wait
+ * 5 s first, so that an error every rank meets is printed once, by rank 0. */
 void hep_fatal(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 void *hep_xmalloc(size_t bytes, const char *what);
 /* Ends the run after writing `path` (`what`: "checkpoint", "plot", ...) failed: removes its temporary file

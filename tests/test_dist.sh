@@ -63,9 +63,10 @@ check "dist: a rank with a corrupt file ends the job in < 30 s with its message"
 
 # trainsamples caps the steps with files too; a cap below one global batch
 # is refused, as with dummy data, not read as "all the data". Every rank
-# meets that error at once: each prints it in one write, so the job's
-# output has whole lines (build/test_printable counts the writes; before,
-# 3 ranks' lines came out mixed byte by byte).
+# meets that error at once: rank 0 alone prints it (the others wait for its
+# abort; before, a job printed it once per rank), in one write, so the
+# job's output has whole lines (build/test_printable counts the writes;
+# before, 3 ranks' lines came out mixed byte by byte).
 trainsamples_cap() {
     make --no-print-directory -s build/test_printable && build/test_printable || return 1
     rm -rf "$X/cap" "$X/cap-out" "$X/cap-ok"; mkdir -p "$X/cap"
@@ -77,10 +78,22 @@ trainsamples_cap() {
     printf '%s\n' "$out"
     [ $rc -ne 0 ] && [ ! -e "$X/cap-out/models" ] && grep -qxF "$want" <<<"$out" || return 1
     if grep -a 'hepcnn: error' <<<"$out" | grep -qvxF "$want"; then echo "a mixed error line"; return 1; fi
+    [ "$(grep -acxF "$want" <<<"$out")" = 1 ] || { echo "the error was printed more than once"; return 1; }
     out=$("${run[@]}" --outputpath="$X/cap-ok" --trainsamples=24 2>&1) || { printf '%s\n' "$out"; return 1; }
     grep -q "(2 per epoch)" <<<"$out"
 }
-check "dist: trainsamples below one global batch of files is refused, each rank's error a whole line" trainsamples_cap
+check "dist: trainsamples below one global batch of files is refused, the error printed once, a whole line" trainsamples_cap
+
+# The config is read before MPI starts: a mistake in it is every rank's,
+# and rank 0 alone prints it.
+config_error_once() {
+    local out rc want="hepcnn: error: command line: --learning_rate=fast: expected a positive number or a schedule {\"mode\": ..., \"learning_rate_params\": {...}}"
+    out=$("${MPIRUN[@]}" -np 3 -x OMP_NUM_THREADS=1 bin/hep64-native "${DIST[@]}" --outputpath="$X/lr-out" \
+          --learning_rate=fast 2>&1); rc=$?
+    printf '%s\n' "$out"
+    [ $rc -ne 0 ] && [ "$(grep -ac 'hepcnn: error' <<<"$out")" = 1 ] && grep -qxF "$want" <<<"$out"
+}
+check "dist: a config error under 3 ranks is printed once" config_error_once
 
 slurm_threads() {
     (unset OMP_NUM_THREADS; SLURM_CPUS_PER_TASK=1 bin/hep64-native "${DIST[@]}" --outputpath="$X/slurm-threads") |
