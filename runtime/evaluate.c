@@ -15,6 +15,7 @@
 #include "loader.h"
 #include "memory.h"
 #include "resume.h"
+#include "signals.h"
 #include "util.h"
 
 int hep_load_files(const char *inputpath, const char *source, const char *kind, const hep_model_info *info,
@@ -33,8 +34,8 @@ int hep_load_files(const char *inputpath, const char *source, const char *kind, 
     return n;
 }
 
-void hep_samples_score(hep_model *m, int model_batch, const hep_eval_set *set, const hep_run *run,
-                       const hep_model_info *info, int loss_by_normweight, hep_samples *out)
+int hep_samples_score(hep_model *m, int model_batch, const hep_eval_set *set, const hep_run *run,
+                      const hep_model_info *info, int loss_by_normweight, hep_samples *out)
 {
     hep_loader_options opt = { .rank = run->rank, .size = run->size, .batch = set->batch, .shuffle = 0,
                                .steps_per_epoch = -1, .first_epoch = 0, .epochs = 1,
@@ -49,11 +50,15 @@ void hep_samples_score(hep_model *m, int model_batch, const hep_eval_set *set, c
     out->normweight = hep_xmalloc(sizeof(float) * rows, "evaluation weights");
     out->psr = hep_xmalloc(sizeof(float) * rows, "evaluation psr");
     long n = 0;
-    int steps = 0;
+    int steps = 0, stopped = 0;
     hep_pass pass = { .training = 0, .keep_prob = 1.0f };
     const hep_batch *b;
     const size_t image = (size_t)info->in_channels * info->in_height * info->in_width;
     while ((b = hep_loader_next(l)) != NULL && (set->max_steps <= 0 || steps < set->max_steps)) {
+        if (set->stoppable && hep_stop_signal()) {
+            stopped = 1;
+            break;
+        }
         for (int i0 = 0; i0 < b->n; i0 += model_batch) {
             int chunk = b->n - i0 < model_batch ? b->n - i0 : model_batch;
             hep_model_forward(m, b->x + (size_t)i0 * image, chunk, &pass, out->probs + (size_t)(n + i0) * K);
@@ -67,6 +72,7 @@ void hep_samples_score(hep_model *m, int model_batch, const hep_eval_set *set, c
     }
     hep_loader_stop(l);
     out->n = n;
+    return stopped;
 }
 
 void hep_samples_free(hep_samples *s)
@@ -193,7 +199,7 @@ int hep_test(const hep_config *cfg, const char *config_path, const hep_run *run)
     hep_checkpoint_state state = { .channel_max = channel_max };
     hep_load_checkpoint(cfg, id, m, info, NULL, &state, path, sizeof path);
     if (run->rank == 0) printf("hepcnn: testing %s (step %ld) on %d test file(s)\n", path, state.step, nfiles);
-    hep_eval_set set = { files, nfiles, channel_max, cfg->test_batch_size, cfg->test_max_steps };
+    hep_eval_set set = { files, nfiles, channel_max, cfg->test_batch_size, cfg->test_max_steps, 0 };
     hep_samples samples;
     hep_samples_score(m, cfg->test_batch_size, &set, run, info, !strcmp(cfg->loss_weight, "normweight"), &samples);
     hep_metrics e;

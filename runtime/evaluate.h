@@ -17,12 +17,14 @@ typedef struct {
     int nfiles;
     const float *channel_max;
     int batch, max_steps;      /* max_steps <= 0: every batch */
+    int stoppable;             /* a stop signal (signals.h) ends the scoring before the next batch */
 } hep_eval_set;
 
 /* This rank's samples of the set (up to max_steps batches), scored; free
  * with hep_samples_free. The loss uses normweight only with loss_weight
- * "normweight" (as the training loss); otherwise its weights are 1. */
-void hep_samples_score(hep_model *m, int model_batch, const hep_eval_set *set, const hep_run *run,
+ * "normweight" (as the training loss); otherwise its weights are 1.
+ * Returns 1 when a stop signal ended it early (`stoppable`), else 0. */
+int hep_samples_score(hep_model *m, int model_batch, const hep_eval_set *set, const hep_run *run,
                        const hep_model_info *info, int loss_by_normweight, hep_samples *out);
 void hep_samples_free(hep_samples *s);
 

@@ -8,6 +8,7 @@
  *   report      the seed's TRAINING REPORT line every display_interval steps
  *   checkpoint  whatever schedule.h says is due, before any evaluation
  *   evaluate    the validation set at epoch ends and validation_interval
+ *               (a stop signal ends it early, with a checkpoint)
  *   finish      the parameter servers' goodbye and final state, the stop
  *               line, the exit status
  *
@@ -61,6 +62,7 @@ typedef struct {
     int in_report;
     int stop_signal;               /* the signal rank 0 received, 0: none (or another rank's) */
     int checkpoint_now;            /* the clock asked for one at `done` */
+    long saved_step;               /* the step of the last checkpoint this run wrote (rank 0) */
     int progress;                  /* a progress line on a terminal (rank 0) */
     int slow_ms;                   /* test hook: HEPCNN_TEST_SLOW_WORKER */
 } trainer;

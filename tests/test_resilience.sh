@@ -147,6 +147,54 @@ sighup_stops() {
         $PY tests/check_outputs.py loadable "$R/hup"
 }
 check "signal: SIGHUP stops at a checkpoint like SIGTERM, exit 75" sighup_stops
+# A stop signal during an evaluation ends the run there, with a checkpoint,
+# instead of after the whole validation set and one more step. 16 training
+# rows (2 steps an epoch) and 1500 validation rows scored one at a time on
+# one thread: about 5 s an evaluation, against the 0.1 s the tests poll at.
+bin/hepcnn-datagen --outdir="$R/slowval" --train=16 --train_files=1 --val=1500 --test=0 --seed=5 > /dev/null
+SLOWVAL=(bin/hep64-native --config=configs/demo_64.json --inputpath="$R/slowval" --train_batch_size=8
+         --validation_batch_size=1 --num_epochs=2 --display_interval=1 --checkpoint_minutes=0)
+# stopped_in_evaluation OUT DIR STEP WHO: exit status 75 ($rc), the stop
+# line, the log's line for the unfinished evaluation and no evaluation
+# lines for STEP, and DIR's newest checkpoint at STEP
+stopped_in_evaluation() {
+    local out=$1 dir=$2 step=$3 who=$4
+    cat "$out"
+    [ "$rc" -eq 75 ] || { echo "expected exit 75, got $rc"; return 1; }
+    grep -q "stopped by $who after step $step of 4; checkpoint .* written" "$out" &&
+        grep -q "EVALUATION STOPPED: step $step (4), by $who before the end of the validation set; no figures" "$out" &&
+        ! grep -q "EVALUATION .*: step $step (4), average" "$out" &&
+        [ "$(final_model "$dir")" = "model-$step.h5" ] && $PY tests/check_outputs.py loadable "$dir"
+}
+sigterm_in_evaluation() {
+    rm -rf "$R/ev"
+    OMP_NUM_THREADS=1 "${SLOWVAL[@]}" --outputpath="$R/ev" > "$R/ev.out" 2>&1 &
+    local pid=$! rc
+    wait_for "$R/ev.out" "CHECKPOINT: step 2," || return 1   # the epoch's, written before its evaluation
+    kill -TERM $pid; wait $pid; rc=$?
+    stopped_in_evaluation "$R/ev.out" "$R/ev" 2 SIGTERM || return 1
+    OMP_NUM_THREADS=1 "${SLOWVAL[@]}" --validation_batch_size=64 --outputpath="$R/ev" > "$R/ev2.out" 2>&1 ||
+        { cat "$R/ev2.out"; return 1; }
+    grep "continuing at step 2 " "$R/ev2.out" && grep -q "EVALUATION EPOCH SUMMARY: step 4 (4), average auc" "$R/ev2.out"
+}
+check "signal: SIGTERM during an epoch end's evaluation stops there, exit 75; the rerun continues" sigterm_in_evaluation
+# Mid-epoch (validation_interval), where no checkpoint precedes the
+# evaluation, and the signal to rank 1 only: rank 0 scores its share, then
+# both stop and rank 0 writes the step's checkpoint.
+one_rank_signalled_in_evaluation() {
+    rm -rf "$R/ev1"
+    "${MPI[@]}" -np 2 "${SLOWVAL[@]}" --train_batch_size=4 --validation_interval=1 --outputpath="$R/ev1" \
+        > "$R/ev1.out" 2>&1 &
+    local pid=$! victim rc
+    wait_for "$R/ev1.out" "TRAINING REPORT: step 1 " || return 1   # reported before the step's evaluation
+    victim=$(rank_pid "^bin/hep64-native.*$R/ev1" 1)
+    [ -n "$victim" ] || { echo "rank 1 not found"; return 1; }
+    kill -TERM "$victim"; wait $pid; rc=$?
+    stopped_in_evaluation "$R/ev1.out" "$R/ev1" 1 "a signal to another rank"
+}
+check "signal: SIGTERM to rank 1 during a mid-epoch evaluation: both stop there, checkpoint, exit 75" \
+    one_rank_signalled_in_evaluation
+
 reader_gone() {
     rm -rf "$R/pipe"
     "${RUN[@]}" --outputpath="$R/pipe" --display_interval=1 2>&1 | head -3
