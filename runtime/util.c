@@ -19,9 +19,10 @@
  * PMIx or PMI (srun --mpi=...), or srun itself. 0 without a launcher. */
 static int job_rank(void)
 {
-    int inited = 0, rank = 0;
+    int inited = 0, finalized = 0, rank = 0;
     MPI_Initialized(&inited);
-    if (inited && MPI_Comm_rank(MPI_COMM_WORLD, &rank) == MPI_SUCCESS) return rank;
+    MPI_Finalized(&finalized);
+    if (inited && !finalized && MPI_Comm_rank(MPI_COMM_WORLD, &rank) == MPI_SUCCESS) return rank;
     static const char *const vars[] = { "OMPI_COMM_WORLD_RANK", "PMIX_RANK", "PMI_RANK", "SLURM_PROCID" };
     for (size_t i = 0; i < sizeof vars / sizeof vars[0]; i++) {
         const char *v = getenv(vars[i]);
@@ -36,8 +37,8 @@ void hep_fatal(const char *fmt, ...)
      * shared file) fails all ranks at once: said by each, a 64-rank job
      * printed it 64 times. Rank 0 says it at once and ends the job (its
      * MPI_Abort, or its exit under mpirun or srun --kill-on-bad-exit); the
-     * others wait that long first and say theirs only if the job is still
-     * running, which it is when the error is theirs alone. */
+     * others wait a few seconds first and say theirs only if the job is
+     * still running, which it is when the error is theirs alone. */
     enum { OTHER_RANKS_WAIT_S = 5 };
     if (job_rank() > 0) sleep(OTHER_RANKS_WAIT_S);
     va_list ap;
@@ -46,9 +47,10 @@ void hep_fatal(const char *fmt, ...)
     hep_put_error("hepcnn: error: ", fmt, ap);
     va_end(ap);
     fflush(stderr);
-    int inited = 0, size = 1;
+    int inited = 0, finalized = 0, size = 1;
     MPI_Initialized(&inited);
-    if (inited) {
+    MPI_Finalized(&finalized);
+    if (inited && !finalized) {
         MPI_Comm_size(MPI_COMM_WORLD, &size);
         if (size > 1) MPI_Abort(MPI_COMM_WORLD, 1);
         MPI_Finalize();
