@@ -25,7 +25,7 @@ typedef struct {
  * "normweight" (as the training loss); otherwise its weights are 1.
  * Returns 1 when a stop signal ended it early (`stoppable`), else 0. */
 int hep_samples_score(hep_model *m, int model_batch, const hep_eval_set *set, const hep_run *run,
-                       const hep_model_info *info, int loss_by_normweight, hep_samples *out);
+                      const hep_model_info *info, int loss_by_normweight, hep_samples *out);
 void hep_samples_free(hep_samples *s);
 
 /* The seed's three EVALUATION lines (and per-class AUCs) and a metrics
