@@ -60,7 +60,10 @@ local function choose_blocking(op)
   -- skx code 6.5-10.4 against 4.0-4.4 on an Intel core (L2 2 MiB, 16
   -- ways; the in-place time moved with the run, as the pages fell). On the
   -- Zen 5 core skx code lost 0.35 ms by the copy (1.37-1.39 in place,
-  -- 1.72-1.77): the price of one code path that holds on every host.
+  -- 1.72-1.77): the price of one code path that holds on every host. The
+  -- forward reads its weight rows in place: copied the same way (64 rows of
+  -- the call's 512 inputs, 528 floats apart) it took 2.83 ms against 2.35
+  -- (hep64 skx on that Intel core, build/ab_models 64 16, least of 16).
   op.LDP = odd_lines(op.NBD[1])
 end
 
