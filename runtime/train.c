@@ -41,6 +41,18 @@ static void trace_layers(trainer *t, double t_fwd, double t_bwd)
     }
 }
 
+/* Rank 0 keeps the first stop signal it received, for the stop's lines. */
+static void note_stop_signal(trainer *t)
+{
+    if (t->stop_signal == 0 && t->run->rank == 0) t->stop_signal = hep_stop_signal();
+}
+
+/* What stopped the run, as the stop's lines say it. */
+static const char *stopped_by(const trainer *t)
+{
+    return t->stop_signal ? hep_signal_name(t->stop_signal) : "a signal to another rank";
+}
+
 static int clock_wants_checkpoint(const trainer *t)
 {
     return t->run->rank == 0 && t->cfg->checkpoint_minutes > 0 &&
@@ -52,7 +64,7 @@ static int clock_wants_checkpoint(const trainer *t)
 static void exchange(trainer *t)
 {
     const hep_run *run = t->run;
-    if (t->stop_signal == 0 && run->rank == 0) t->stop_signal = hep_stop_signal();
+    note_stop_signal(t);
     if (run->num_ps > 0) {
         if (!isfinite(t->loss))   /* never send a broken gradient to the servers */
             hep_fatal("the training loss became %s at step %ld on worker %d (learning_rate %g): stopping",
@@ -236,10 +248,9 @@ static int evaluation_stopped(const trainer *t, int stopped_here)
  * evaluation, and no evaluation lines for the step. */
 static void stop_in_evaluation(trainer *t)
 {
-    if (t->stop_signal == 0 && t->run->rank == 0) t->stop_signal = hep_stop_signal();
+    note_stop_signal(t);
     hep_log_line(&t->log, "%.3f EVALUATION STOPPED: step %ld (%ld), by %s before the end of the validation set; "
-                 "no figures\n", unix_time(), t->done, t->planned_total,
-                 t->stop_signal ? hep_signal_name(t->stop_signal) : "a signal to another rank");
+                 "no figures\n", unix_time(), t->done, t->planned_total, stopped_by(t));
     if (t->run->rank == 0 && t->saved_step != t->done) save(t, t->done, t->params, t->adam.m, t->adam.v, t->adam.step);
     t->sched.total_steps = t->done;
 }
@@ -325,8 +336,8 @@ static int finish(trainer *t)
             char path[4400];
             hep_checkpoint_path(t->cfg->outputpath, t->sched.total_steps, path, sizeof path);
             printf("hepcnn: stopped by %s after step %ld of %ld; checkpoint %s written; run the same command "
-                   "again to continue (exit status %d)\n", t->stop_signal ? hep_signal_name(t->stop_signal)
-                   : "a signal to another rank", t->sched.total_steps, t->planned_total, path, HEP_EXIT_STOPPED);
+                   "again to continue (exit status %d)\n", stopped_by(t), t->sched.total_steps, t->planned_total, path,
+                   HEP_EXIT_STOPPED);
         }
         fflush(stdout);
     }

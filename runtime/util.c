@@ -17,12 +17,18 @@
 /* This process's rank in its job: MPI's once MPI runs, else what the
  * launcher set (the config is read before MPI_Init): OpenMPI's mpirun,
  * PMIx or PMI (srun --mpi=...), or srun itself. 0 without a launcher. */
-static int job_rank(void)
+static int mpi_running(void)
 {
-    int inited = 0, finalized = 0, rank = 0;
+    int inited = 0, finalized = 0;
     MPI_Initialized(&inited);
     MPI_Finalized(&finalized);
-    if (inited && !finalized && MPI_Comm_rank(MPI_COMM_WORLD, &rank) == MPI_SUCCESS) return rank;
+    return inited && !finalized;
+}
+
+static int job_rank(void)
+{
+    int rank = 0;
+    if (mpi_running() && MPI_Comm_rank(MPI_COMM_WORLD, &rank) == MPI_SUCCESS) return rank;
     static const char *const vars[] = { "OMPI_COMM_WORLD_RANK", "PMIX_RANK", "PMI_RANK", "SLURM_PROCID" };
     for (size_t i = 0; i < sizeof vars / sizeof vars[0]; i++) {
         const char *v = getenv(vars[i]);
@@ -47,10 +53,8 @@ void hep_fatal(const char *fmt, ...)
     hep_put_error("hepcnn: error: ", fmt, ap);
     va_end(ap);
     fflush(stderr);
-    int inited = 0, finalized = 0, size = 1;
-    MPI_Initialized(&inited);
-    MPI_Finalized(&finalized);
-    if (inited && !finalized) {
+    if (mpi_running()) {
+        int size = 1;
         MPI_Comm_size(MPI_COMM_WORLD, &size);
         if (size > 1) MPI_Abort(MPI_COMM_WORLD, 1);
         MPI_Finalize();

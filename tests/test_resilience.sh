@@ -154,11 +154,11 @@ check "signal: SIGHUP stops at a checkpoint like SIGTERM, exit 75" sighup_stops
 bin/hepcnn-datagen --outdir="$R/slowval" --train=16 --train_files=1 --val=1500 --test=0 --seed=5 > /dev/null
 SLOWVAL=(bin/hep64-native --config=configs/demo_64.json --inputpath="$R/slowval" --train_batch_size=8
          --validation_batch_size=1 --num_epochs=2 --display_interval=1 --checkpoint_minutes=0)
-# stopped_in_evaluation OUT DIR STEP WHO: exit status 75 ($rc), the stop
+# stopped_in_evaluation RC OUT DIR STEP WHO: exit status RC 75, the stop
 # line, the log's line for the unfinished evaluation and no evaluation
 # lines for STEP, and DIR's newest checkpoint at STEP
 stopped_in_evaluation() {
-    local out=$1 dir=$2 step=$3 who=$4
+    local rc=$1 out=$2 dir=$3 step=$4 who=$5
     cat "$out"
     [ "$rc" -eq 75 ] || { echo "expected exit 75, got $rc"; return 1; }
     grep -q "stopped by $who after step $step of 4; checkpoint .* written" "$out" &&
@@ -172,7 +172,7 @@ sigterm_in_evaluation() {
     local pid=$! rc
     wait_for "$R/ev.out" "CHECKPOINT: step 2," || return 1   # the epoch's, written before its evaluation
     kill -TERM $pid; wait $pid; rc=$?
-    stopped_in_evaluation "$R/ev.out" "$R/ev" 2 SIGTERM || return 1
+    stopped_in_evaluation $rc "$R/ev.out" "$R/ev" 2 SIGTERM || return 1
     OMP_NUM_THREADS=1 "${SLOWVAL[@]}" --validation_batch_size=64 --outputpath="$R/ev" > "$R/ev2.out" 2>&1 ||
         { cat "$R/ev2.out"; return 1; }
     grep "continuing at step 2 " "$R/ev2.out" && grep -q "EVALUATION EPOCH SUMMARY: step 4 (4), average auc" "$R/ev2.out"
@@ -190,7 +190,7 @@ one_rank_signalled_in_evaluation() {
     victim=$(rank_pid "^bin/hep64-native.*$R/ev1" 1)
     [ -n "$victim" ] || { echo "rank 1 not found"; return 1; }
     kill -TERM "$victim"; wait $pid; rc=$?
-    stopped_in_evaluation "$R/ev1.out" "$R/ev1" 1 "a signal to another rank"
+    stopped_in_evaluation $rc "$R/ev1.out" "$R/ev1" 1 "a signal to another rank"
 }
 check "signal: SIGTERM to rank 1 during a mid-epoch evaluation: both stop there, checkpoint, exit 75" \
     one_rank_signalled_in_evaluation
