@@ -232,7 +232,7 @@ static void share_running_averages(trainer *t)
 /* Whether any rank's scoring ended early on a stop signal. A signal
  * reaches every rank of a SLURM job at once; a rank it missed finishes
  * its share first. */
-static int evaluation_stopped(const trainer *t, int stopped_here)
+static int any_rank_stopped_scoring(const trainer *t, int stopped_here)
 {
     int stopped = stopped_here;
     if (t->run->size > 1 &&
@@ -245,12 +245,17 @@ static int evaluation_stopped(const trainer *t, int stopped_here)
  * would after the next step, without waiting for the validation set (at
  * hep224's inference speed, minutes on a node, past SLURM's grace between
  * SIGTERM and SIGKILL). Its checkpoint, unless written before the
- * evaluation, and no evaluation lines for the step. */
+ * evaluation, and no evaluation lines for the step. With parameter servers
+ * the checkpoint is theirs to send: the next exchange asks them to stop
+ * (the signal is still noted), they end the run within two steps, and
+ * no evaluation due before then runs. */
 static void stop_in_evaluation(trainer *t)
 {
     note_stop_signal(t);
     hep_log_line(&t->log, "%.3f EVALUATION STOPPED: step %ld (%ld), by %s before the end of the validation set; "
                  "no figures\n", unix_time(), t->done, t->planned_total, stopped_by(t));
+    t->evaluation_stopped = 1;
+    if (t->run->num_ps > 0) return;
     if (t->run->rank == 0 && t->saved_step != t->done) save(t, t->done, t->params, t->adam.m, t->adam.v, t->adam.step);
     t->sched.total_steps = t->done;
 }
@@ -258,25 +263,27 @@ static void stop_in_evaluation(trainer *t)
 static void evaluate(trainer *t)
 {
     int epoch_end = 0, n = t->nval > 0 ? evaluations_due(t, &epoch_end) : 0;
-    if (n == 0) return;
+    if (n == 0 || t->evaluation_stopped) return;
     const double started = hep_wall_seconds();
     share_running_averages(t);
-    /* with parameter servers the checkpoint is theirs to send: the stop waits for the next step */
-    const int stoppable = t->run->num_ps == 0;
     hep_eval_set set = { t->val_files, t->nval, t->channel_max, t->cfg->validation_batch_size,
-                         t->cfg->validation_max_steps, stoppable };
+                         t->cfg->validation_max_steps, 1 };
     hep_samples samples;
     int stopped = hep_samples_score(t->m, t->run->batch, &set, t->run, t->info,
                                     !strcmp(t->cfg->loss_weight, "normweight"), &samples);
-    if (stoppable && evaluation_stopped(t, stopped)) {
-        hep_samples_free(&samples);
-        stop_in_evaluation(t);
-        return;
-    }
     hep_metrics e;
     float *records = NULL;
-    for (int i = 0; i < n; i++)
+    /* the ranks agree on a stop before each metric reduction: a worker
+     * that crossed several evaluation steps at once (parameter servers)
+     * meets the others' evaluations one reduction at a time */
+    for (int i = 0; i < n; i++) {
+        if (any_rank_stopped_scoring(t, stopped)) {
+            hep_samples_free(&samples);
+            stop_in_evaluation(t);
+            return;
+        }
         hep_metrics_compute(t->run->comm, &samples, t->info->num_classes, &e, i == n - 1 ? &records : NULL);
+    }
     hep_samples_free(&samples);
     hep_print_evaluation(&t->log, "val", epoch_end ? "EPOCH SUMMARY" : "REPORT", t->done, t->planned_total, &e);
     static const char *const tags[] = { "validation/loss", "validation/accuracy", "validation/auc" };

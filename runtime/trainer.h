@@ -63,6 +63,7 @@ typedef struct {
     int stop_signal;               /* the signal rank 0 received, 0: none (or another rank's) */
     int checkpoint_now;            /* the clock asked for one at `done` */
     long saved_step;               /* the step of the last checkpoint this run wrote (rank 0) */
+    int evaluation_stopped;        /* a stop signal ended an evaluation: no more of them this run */
     int progress;                  /* a progress line on a terminal (rank 0) */
     int slow_ms;                   /* test hook: HEPCNN_TEST_SLOW_WORKER */
 } trainer;

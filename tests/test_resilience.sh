@@ -194,6 +194,28 @@ one_rank_signalled_in_evaluation() {
 }
 check "signal: SIGTERM to rank 1 during a mid-epoch evaluation: both stop there, checkpoint, exit 75" \
     one_rank_signalled_in_evaluation
+# With parameter servers (1 server, 2 workers) the checkpoint is the
+# servers' to send: the evaluation ends early on every worker, no later
+# evaluation runs, and the servers end the run within two steps, before
+# the last (4); the rerun finishes.
+ps_signalled_in_evaluation() {
+    rm -rf "$R/evp"
+    local args=("${SLOWVAL[@]}" --train_batch_size=4 --validation_interval=1 --num_ps=1 --outputpath="$R/evp")
+    "${MPI[@]}" -np 3 "${args[@]}" > "$R/evp.out" 2>&1 &
+    local pid=$! rc
+    wait_for "$R/evp.out" "TRAINING REPORT: step 1 " || return 1
+    pkill -TERM -f "^bin/hep64-native.*$R/evp"; wait $pid; rc=$?
+    cat "$R/evp.out"
+    [ "$rc" -eq 75 ] || { echo "expected exit 75, got $rc"; return 1; }
+    grep -q "EVALUATION STOPPED: step 1 (4), by SIGTERM before the end of the validation set; no figures" \
+        "$R/evp.out" && ! grep -q "EVALUATION .*average" "$R/evp.out" &&
+        grep -q "stopped by SIGTERM after step [23] of 4; checkpoint .* written" "$R/evp.out" &&
+        $PY tests/check_outputs.py loadable "$R/evp" || return 1
+    "${MPI[@]}" -np 3 "${args[@]}" --validation_batch_size=64 > "$R/evp2.out" 2>&1 || { cat "$R/evp2.out"; return 1; }
+    grep "continuing at step [23] " "$R/evp2.out" && grep -q "EVALUATION EPOCH SUMMARY: step 4 (4), average auc" "$R/evp2.out"
+}
+check "signal: SIGTERM during a parameter-server run's evaluation ends it there; stop within 2 steps, exit 75" \
+    ps_signalled_in_evaluation
 
 reader_gone() {
     rm -rf "$R/pipe"
