@@ -14,15 +14,28 @@
 
 #include <hdf5.h>
 
+#if H5_VERSION_GE(1, 10, 7)
+/* File-access properties that ask for locks (close with H5Pclose), or -1. */
+static inline hid_t hep_h5_locking_fapl(void)
+{
+    hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
+    if (fapl >= 0 && H5Pset_file_locking(fapl, 1, 1) < 0) {
+        H5Pclose(fapl);
+        return -1;
+    }
+    return fapl;
+}
+#endif
+
 /* The file, or -1; then *locked says whether it opens without locks (so
  * another program has it locked) rather than not at all. */
 static inline hid_t hep_h5_open_read(const char *path, int *locked)
 {
     *locked = 0;
 #if H5_VERSION_GE(1, 10, 7)
-    hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
+    hid_t fapl = hep_h5_locking_fapl();
     if (fapl < 0) return -1;
-    hid_t file = H5Pset_file_locking(fapl, 1, 1) < 0 ? -1 : H5Fopen(path, H5F_ACC_RDONLY, fapl);
+    hid_t file = H5Fopen(path, H5F_ACC_RDONLY, fapl);
     if (file < 0 && H5Pset_file_locking(fapl, 0, 0) >= 0) {
         hid_t unlocked = H5Fopen(path, H5F_ACC_RDONLY, fapl);
         if (unlocked >= 0) {
@@ -43,9 +56,9 @@ static inline hid_t hep_h5_open_read(const char *path, int *locked)
 static inline hid_t hep_h5_create(const char *path)
 {
 #if H5_VERSION_GE(1, 10, 7)
-    hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
+    hid_t fapl = hep_h5_locking_fapl();
     if (fapl < 0) return -1;
-    hid_t file = H5Pset_file_locking(fapl, 1, 1) < 0 ? -1 : H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
+    hid_t file = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
     H5Pclose(fapl);
     return file;
 #else
