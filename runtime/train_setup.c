@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "curve_history.h"
 #include "data.h"
 #include "evaluate.h"
 #include "init.h"
@@ -109,6 +110,7 @@ static void setup_resume(trainer *t)
         long spe = t->sched.steps_per_epoch;
         printf("hepcnn: continuing at step %ld of %ld: epoch %ld, step %ld of %ld in it\n", t->first_step,
                t->sched.total_steps, t->first_step / spe + 1, t->first_step % spe, spe);
+        hep_curves_reload(t->cfg->outputpath, t->first_step, &t->train_curve, &t->val_curve);
     }
     if (t->first_step == 0 && !t->cfg->dummy_data)
         hep_normalization(t->run->comm, t->cfg->outputpath, t->train_files, t->ntrain, t->info, t->run->rank,

@@ -1,7 +1,8 @@
 # Training-run outputs (sourced by tests/run.sh): the seed's report and
 # evaluation lines, metrics against an independent numpy computation,
 # checkpoint contents and order, bitwise restart, kill -9 while checkpoints
-# are written, test mode, NaN detection, logs, SVG plots, timeline.
+# are written, test mode, NaN detection, logs, SVG plots (the loss curve
+# across restarts), timeline.
 echo "== training outputs"
 PY=/usr/bin/python3
 O=$LOGDIR/outputs
@@ -403,6 +404,39 @@ svg_plots() {
     grep -q 'AUC = 0\.[0-9]' "$O/a/plots/roc.svg" && grep -q 'background rejection' "$O/a/plots/roc.svg"
 }
 check "outputs: SVG plots are well-formed XML with the expected series" svg_plots
+# A run that goes on job after job keeps its whole loss curve. Three jobs:
+# 2 epochs; a third from epoch 1's checkpoint (it records epoch 2 again);
+# a fourth from that job's epoch 2. The plot must hold each step once,
+# with the loss the latest job recorded for it: the SVG's y against that
+# loss is one straight line (to the plot's 0.1 px rounding).
+loss_plot_across_jobs() {
+    rm -rf "$O/jobs"
+    "${RUN[@]}" --outputpath="$O/jobs" --num_epochs=2 > /dev/null &&
+    "${RUN[@]}" --outputpath="$O/jobs" --num_epochs=3 --checkpoint_id=16 > /dev/null &&
+    "${RUN[@]}" --outputpath="$O/jobs" --num_epochs=4 --checkpoint_id=32 > "$O/jobs.out" || { cat "$O/jobs.out"; return 1; }
+    grep "continuing at step 32 " "$O/jobs.out" &&
+    $PY - "$O/jobs/logs/metrics.jsonl" "$O/jobs/plots/loss.svg" <<'PY'
+import json, re, sys
+import numpy as np
+rows = [json.loads(l) for l in open(sys.argv[1])]
+svg = open(sys.argv[2]).read()
+for name, keep in (("training loss", lambda r: "images_per_s" in r), ("validation loss", lambda r: r.get("eval") == "val")):
+    latest = {}
+    for r in rows:
+        if keep(r): latest[r["step"]] = r["loss"]          # the latest job's record of each step
+    steps = sorted(latest)
+    points = re.search(r'data-name="%s"[^>]*points="([^"]*)"' % name, svg).group(1).split()
+    xy = np.array([[float(v) for v in p.split(",")] for p in points])
+    print(name, ": steps", steps, "; plotted", len(xy))
+    assert len(xy) == len(steps) == (16 if name == "training loss" else 4), "one point per step"
+    assert np.all(np.diff(xy[:, 0]) > 0), "steps in order"
+    loss = np.array([latest[s] for s in steps])
+    fit = np.polyfit(loss, xy[:, 1], 1)
+    assert np.abs(np.polyval(fit, loss) - xy[:, 1]).max() < 0.3, ("not the latest losses", xy[:, 1], loss)
+    assert len(set(r["step"] for r in rows if keep(r))) < sum(1 for r in rows if keep(r)), "some step recorded twice"
+PY
+}
+check "outputs: after restarts plots/loss.svg holds the whole run, each step's latest loss once" loss_plot_across_jobs
 
 timeline() {
     "${RUN[@]}" --outputpath="$O/t" --num_epochs=1 --timeline="$O/trace.json" > /dev/null &&
