@@ -13,6 +13,7 @@
 #include "cuts.h"
 #include "metrics.h"
 #include "signals.h"
+#include "stopped_evaluation.h"
 #include "trainer.h"
 #include "util.h"
 
@@ -319,17 +320,37 @@ static void finish_servers(trainer *t)
     }
 }
 
+/* The line for a stop at a checkpoint, and for the run's last
+ * evaluation cut short (its steps all done), the record that has the same
+ * command evaluate it. */
+static void print_stop(const trainer *t, int last_evaluation_stopped)
+{
+    char path[4400];
+    hep_checkpoint_path(t->cfg->outputpath, t->sched.total_steps, path, sizeof path);
+    if (!last_evaluation_stopped) {
+        printf("hepcnn: stopped by %s after step %ld of %ld; checkpoint %s written; run the same command "
+               "again to continue (exit status %d)\n", stopped_by(t), t->sched.total_steps, t->planned_total, path,
+               HEP_EXIT_STOPPED);
+        return;
+    }
+    hep_stopped_evaluation_write(t->cfg->outputpath, t->sched.total_steps);
+    printf("hepcnn: stopped by %s: all %ld steps are done and checkpoint %s written, but the evaluation of the last "
+           "was cut short; run the same command again to evaluate it (exit status %d)\n", stopped_by(t),
+           t->planned_total, path, HEP_EXIT_STOPPED);
+}
+
 static int finish(trainer *t)
 {
     const hep_run *run = t->run;
     if (run->num_ps > 0) finish_servers(t);
-    const int stopped = t->sched.total_steps < t->planned_total;
+    const int last_evaluation_stopped = t->evaluation_stopped && t->sched.total_steps >= t->planned_total;
+    const int stopped = t->sched.total_steps < t->planned_total || last_evaluation_stopped;
     if (run->rank == 0) {
         if (run->size > 1 && run->num_ps == 0)
             printf("hepcnn: gradient allreduce (%s): %.2f s waited in all\n",
                    t->cfg->overlap_allreduce ? "overlapped with backward" : "after backward",
                    t->allreduce.wait_seconds);
-        if (t->first_step >= t->planned_total)
+        if (t->first_step >= t->planned_total && !t->evaluate_only)
             printf("hepcnn: the checkpoint is at step %ld: the run's %ld steps are already done\n", t->first_step,
                    t->planned_total);
         if (t->batches) hep_batches_report(t->batches);
@@ -339,23 +360,29 @@ static int finish(trainer *t)
             hep_timeline_close(&t->tl);
             printf("hepcnn: timeline (the run ended early) -> %s\n", t->cfg->timeline);
         }
-        if (stopped) {
-            char path[4400];
-            hep_checkpoint_path(t->cfg->outputpath, t->sched.total_steps, path, sizeof path);
-            printf("hepcnn: stopped by %s after step %ld of %ld; checkpoint %s written; run the same command "
-                   "again to continue (exit status %d)\n", stopped_by(t), t->sched.total_steps, t->planned_total, path,
-                   HEP_EXIT_STOPPED);
-        }
+        if (stopped) print_stop(t, last_evaluation_stopped);
         fflush(stdout);
     }
     hep_trainer_free(t);
     return stopped ? HEP_EXIT_STOPPED : 0;
 }
 
+/* The evaluation of the checkpoint's step, the run's last, that a stop
+ * cut short; the record of it goes once it has run. */
+static void evaluate_stopped_last(trainer *t)
+{
+    t->step = t->first_step - 1;   /* evaluations_due looks at (step, done] */
+    t->done = t->first_step;
+    evaluate(t);
+    t->step = t->first_step;
+    if (!t->evaluation_stopped && t->run->rank == 0) hep_stopped_evaluation_remove(t->cfg->outputpath);
+}
+
 int hep_train(const hep_config *cfg, const char *config_path, const hep_run *run)
 {
     trainer t = { .cfg = cfg, .config_path = config_path, .run = run, .info = hep_model_info_get() };
     hep_trainer_setup(&t);
+    if (t.evaluate_only) evaluate_stopped_last(&t);
     while (t.step < t.sched.total_steps) {
         train_step(&t);
         report(&t);

@@ -17,6 +17,7 @@
 #include "resume.h"
 #include "settings.h"
 #include "signals.h"
+#include "stopped_evaluation.h"
 #include "trainer.h"
 #include "util.h"
 
@@ -105,16 +106,35 @@ static void setup_resume(trainer *t)
     t->ckpt = (hep_checkpoint_state){ .seed = (unsigned long long)t->cfg->seed, .channels = C,
                                       .channel_max = t->channel_max };
     t->first_step = t->step = hep_resume(t->cfg, t->m, t->info, &t->adam, &t->ckpt, settings, t->run->rank);
+    t->saved_step = t->first_step;   /* that step's checkpoint is there */
     t->ckpt.settings = settings;
     if (t->first_step > 0 && t->run->rank == 0) {
         long spe = t->sched.steps_per_epoch;
-        printf("hepcnn: continuing at step %ld of %ld: epoch %ld, step %ld of %ld in it\n", t->first_step,
-               t->sched.total_steps, t->first_step / spe + 1, t->first_step % spe, spe);
+        if (t->first_step < t->sched.total_steps)
+            printf("hepcnn: continuing at step %ld of %ld: epoch %ld, step %ld of %ld in it\n", t->first_step,
+                   t->sched.total_steps, t->first_step / spe + 1, t->first_step % spe, spe);
         hep_curves_reload(t->cfg->outputpath, t->first_step, &t->train_curve, &t->val_curve);
     }
     if (t->first_step == 0 && !t->cfg->dummy_data)
         hep_normalization(t->run->comm, t->cfg->outputpath, t->train_files, t->ntrain, t->info, t->run->rank,
                           t->run->size, t->channel_max);
+}
+
+/* A run whose last evaluation a stop cut short: started again at that
+ * checkpoint, it runs that evaluation only; started anywhere else (an
+ * earlier checkpoint, more epochs), the record is of no more use. */
+static void setup_stopped_evaluation(trainer *t)
+{
+    const int rank = t->run->rank;
+    long step = rank == 0 ? hep_stopped_evaluation_read(t->cfg->outputpath) : -1;
+    if (t->run->size > 1 && MPI_Bcast(&step, 1, MPI_LONG, 0, t->run->comm) != MPI_SUCCESS)
+        hep_fatal("MPI_Bcast of the stopped evaluation's step failed");
+    t->evaluate_only = step > 0 && step == t->first_step && t->first_step >= t->sched.total_steps && t->nval > 0;
+    if (t->evaluate_only && rank == 0)
+        printf("hepcnn: the checkpoint is at step %ld, the run's last, whose evaluation a stop cut short: "
+               "evaluating it now\n", step);
+    else if (step > 0 && rank == 0)
+        hep_stopped_evaluation_remove(t->cfg->outputpath);
 }
 
 /* Validation files are read through once before training, like the
@@ -236,8 +256,13 @@ void hep_trainer_setup(trainer *t)
     if (cfg->create_summary && t->run->rank == 0) hep_summary_open(&t->summary, cfg->outputpath, t->first_step);
     t->config_json = hep_config_to_json(cfg);
     setup_comm(t);
-    if (t->first_step >= t->sched.total_steps) return;   /* nothing left to do: no data is read */
+    setup_stopped_evaluation(t);
+    if (t->first_step >= t->sched.total_steps && !t->evaluate_only) return;   /* nothing left to do: no data is read */
     check_validation_files(t);
+    if (t->evaluate_only) {
+        hep_signals_install();
+        return;
+    }
     setup_batches(t);
     /* OpenMPI's mpirun gives each rank a pseudo-terminal for its output even
      * when mpirun's own goes to a file (a batch job's log): there the bar

@@ -12,6 +12,9 @@
  *   finish      the parameter servers' goodbye and final state, the stop
  *               line, the exit status
  *
+ * A run whose last evaluation a stop cut short (stopped_evaluation.h) is
+ * set up again from its last checkpoint for that evaluation only.
+ *
  * Private to train.c and train_setup.c. */
 #ifndef HEP_TRAINER_H
 #define HEP_TRAINER_H
@@ -64,6 +67,7 @@ typedef struct {
     int checkpoint_now;            /* the clock asked for one at `done` */
     long saved_step;               /* the step of the last checkpoint this run wrote (rank 0) */
     int evaluation_stopped;        /* a stop signal ended an evaluation: no more of them this run */
+    int evaluate_only;             /* this run starts where a stop cut the last evaluation short: only that */
     int progress;                  /* a progress line on a terminal (rank 0) */
     int slow_ms;                   /* test hook: HEPCNN_TEST_SLOW_WORKER */
 } trainer;

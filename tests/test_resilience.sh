@@ -216,6 +216,61 @@ ps_signalled_in_evaluation() {
 }
 check "signal: SIGTERM during a parameter-server run's evaluation ends it there; stop within 2 steps, exit 75" \
     ps_signalled_in_evaluation
+# At the run's last step nothing is left to train, but the last
+# evaluation's figures are: the stop exits 75 and records the step in
+# outputpath/last_evaluation_stopped, and the same command evaluates that
+# checkpoint only (no training step) and removes the record; run once more,
+# it is done at once. A record that is not hepcnn's is left alone.
+last_stopped() {   # last_stopped OUT DIR WHO: the stop line, the record
+    cat "$1"
+    grep -q "stopped by $3: all 4 steps are done and checkpoint .*/model-4.h5 written, but the evaluation of the last was cut short; run the same command again to evaluate it (exit status 75)" "$1" &&
+        grep -q "EVALUATION STOPPED: step 4 (4), by $3 " "$1" && ! grep -q "EVALUATION .*: step 4 (4), average" "$1" &&
+        [ "$(head -1 "$2/last_evaluation_stopped")" = 4 ] && $PY tests/check_outputs.py loadable "$2"
+}
+sigterm_in_last_evaluation() {
+    rm -rf "$R/evl"
+    OMP_NUM_THREADS=1 "${SLOWVAL[@]}" --outputpath="$R/evl" > "$R/evl.out" 2>&1 &
+    local pid=$! rc
+    wait_for "$R/evl.out" "CHECKPOINT: step 4," || return 1   # the last, written before its evaluation
+    kill -TERM $pid; wait $pid; rc=$?
+    [ $rc -eq 75 ] || { cat "$R/evl.out"; echo "expected exit 75, got $rc"; return 1; }
+    last_stopped "$R/evl.out" "$R/evl" SIGTERM || return 1
+    OMP_NUM_THREADS=1 "${SLOWVAL[@]}" --validation_batch_size=64 --outputpath="$R/evl" > "$R/evl2.out" 2>&1 ||
+        { cat "$R/evl2.out"; return 1; }
+    cat "$R/evl2.out"
+    grep -q "the checkpoint is at step 4, the run's last, whose evaluation a stop cut short: evaluating it now" "$R/evl2.out" &&
+        grep -q "EVALUATION EPOCH SUMMARY: step 4 (4), average auc" "$R/evl2.out" &&
+        ! grep -q "TRAINING REPORT\|CHECKPOINT:" "$R/evl2.out" && [ ! -e "$R/evl/last_evaluation_stopped" ] &&
+        [ "$(grep -c '"eval": "val"' "$R/evl/logs/metrics.jsonl")" -eq 2 ] || return 1   # epoch 1's and this
+    echo "not a step" > "$R/evl/last_evaluation_stopped"
+    OMP_NUM_THREADS=1 "${SLOWVAL[@]}" --outputpath="$R/evl" > "$R/evl3.out" 2>&1 || { cat "$R/evl3.out"; return 1; }
+    cat "$R/evl3.out"
+    grep -q "the run's 4 steps are already done" "$R/evl3.out" && ! grep -q "EVALUATION" "$R/evl3.out" &&
+        grep -q "last_evaluation_stopped does not start with a step number: not hepcnn's .*, left alone" "$R/evl3.out" &&
+        [ "$(cat "$R/evl/last_evaluation_stopped")" = "not a step" ]
+}
+check "signal: SIGTERM during the last evaluation: exit 75; the rerun evaluates only, then the run is done" \
+    sigterm_in_last_evaluation
+# With parameter servers the last checkpoint is written after the
+# evaluation; a rerun with more epochs trains on and drops the record.
+ps_signalled_in_last_evaluation() {
+    rm -rf "$R/evpl"
+    local args=("${SLOWVAL[@]}" --train_batch_size=4 --num_ps=1 --outputpath="$R/evpl")
+    "${MPI[@]}" -np 3 "${args[@]}" > "$R/evpl.out" 2>&1 &
+    local pid=$! rc
+    wait_for "$R/evpl.out" "TRAINING REPORT: step 4 " || return 1   # printed before the last evaluation
+    sleep 0.3
+    pkill -TERM -f "^bin/hep64-native.*$R/evpl"; wait $pid; rc=$?
+    [ $rc -eq 75 ] || { cat "$R/evpl.out"; echo "expected exit 75, got $rc"; return 1; }
+    last_stopped "$R/evpl.out" "$R/evpl" SIGTERM || return 1
+    "${MPI[@]}" -np 3 "${args[@]}" --validation_batch_size=64 --num_epochs=3 > "$R/evpl2.out" 2>&1 ||
+        { cat "$R/evpl2.out"; return 1; }
+    cat "$R/evpl2.out"
+    grep -q "continuing at step 4 " "$R/evpl2.out" && grep -q "EVALUATION EPOCH SUMMARY: step 6 (6), average auc" "$R/evpl2.out" &&
+        ! grep -q "EVALUATION .*: step 4 " "$R/evpl2.out" && [ ! -e "$R/evpl/last_evaluation_stopped" ]
+}
+check "signal: SIGTERM during a parameter-server run's last evaluation: exit 75; more epochs train on" \
+    ps_signalled_in_last_evaluation
 
 reader_gone() {
     rm -rf "$R/pipe"
