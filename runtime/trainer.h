@@ -65,7 +65,7 @@ typedef struct {
     int in_report;
     int stop_signal;               /* the signal rank 0 received, 0: none (or another rank's) */
     int checkpoint_now;            /* the clock asked for one at `done` */
-    long saved_step;               /* the step of the last checkpoint this run wrote (rank 0) */
+    long saved_step;               /* the step of the last checkpoint this run wrote or resumed from (rank 0) */
     int evaluation_stopped;        /* a stop signal ended an evaluation: no more of them this run */
     int evaluate_only;             /* this run starts where a stop cut the last evaluation short: only that */
     int progress;                  /* a progress line on a terminal (rank 0) */
