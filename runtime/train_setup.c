@@ -130,11 +130,14 @@ static void setup_stopped_evaluation(trainer *t)
     if (t->run->size > 1 && MPI_Bcast(&step, 1, MPI_LONG, 0, t->run->comm) != MPI_SUCCESS)
         hep_fatal("MPI_Bcast of the stopped evaluation's step failed");
     t->evaluate_only = step > 0 && step == t->first_step && t->first_step >= t->sched.total_steps && t->nval > 0;
-    if (t->evaluate_only && rank == 0)
+    if (rank != 0) return;
+    if (t->evaluate_only) {
         printf("hepcnn: the checkpoint is at step %ld, the run's last, whose evaluation a stop cut short: "
                "evaluating it now\n", step);
-    else if (step > 0 && rank == 0)
+        fflush(stdout);
+    } else if (step > 0) {
         hep_stopped_evaluation_remove(t->cfg->outputpath);
+    }
 }
 
 /* Validation files are read through once before training, like the

@@ -219,8 +219,9 @@ check "signal: SIGTERM during a parameter-server run's evaluation ends it there;
 # At the run's last step nothing is left to train, but the last
 # evaluation's figures are: the stop exits 75 and records the step in
 # outputpath/last_evaluation_stopped, and the same command evaluates that
-# checkpoint only (no training step) and removes the record; run once more,
-# it is done at once. A record that is not hepcnn's is left alone.
+# checkpoint only (no training step) and removes the record (stopped
+# while it does, it keeps it); run once more, it is done at once. A record
+# that is not hepcnn's is left alone.
 last_stopped() {   # last_stopped OUT DIR WHO: the stop line, the record
     cat "$1"
     grep -q "stopped by $3: all 4 steps are done and checkpoint .*/model-4.h5 written, but the evaluation of the last was cut short; run the same command again to evaluate it (exit status 75)" "$1" &&
@@ -235,6 +236,15 @@ sigterm_in_last_evaluation() {
     kill -TERM $pid; wait $pid; rc=$?
     [ $rc -eq 75 ] || { cat "$R/evl.out"; echo "expected exit 75, got $rc"; return 1; }
     last_stopped "$R/evl.out" "$R/evl" SIGTERM || return 1
+    # stopped again while it evaluates only: the record stays, the checkpoint is not written again
+    cp "$R/evl/models/model-4.h5" "$R/evl-model-4.h5"
+    OMP_NUM_THREADS=1 "${SLOWVAL[@]}" --outputpath="$R/evl" > "$R/evl1.out" 2>&1 &
+    pid=$!
+    wait_for "$R/evl1.out" "evaluating it now" || return 1
+    sleep 0.5; kill -TERM $pid; wait $pid; rc=$?
+    [ $rc -eq 75 ] || { cat "$R/evl1.out"; echo "expected exit 75, got $rc"; return 1; }
+    last_stopped "$R/evl1.out" "$R/evl" SIGTERM && ! grep -q "CHECKPOINT:" "$R/evl1.out" &&
+        cmp "$R/evl/models/model-4.h5" "$R/evl-model-4.h5" || return 1
     OMP_NUM_THREADS=1 "${SLOWVAL[@]}" --validation_batch_size=64 --outputpath="$R/evl" > "$R/evl2.out" 2>&1 ||
         { cat "$R/evl2.out"; return 1; }
     cat "$R/evl2.out"
