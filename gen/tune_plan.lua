@@ -136,10 +136,41 @@ local function row_group_tile(op, T, most)
   return nil
 end
 
+-- The most tiles a whole-image group may hold: a small layer's image
+-- (hep224's conv4 at 28x28, F(4x4): 7 tile rows of 7, which no group of 2
+-- to 4 rows divides) as one group ran its forward 20% and backward-data
+-- 25% faster on an Intel host than by tile rows (ab_models, 2026-12-04);
+-- past 64 tiles V and M outgrow the L2 (hep224's conv3: 196).
+local IMAGE_GROUP_TILES = 64
+
+--- All of an image's tile rows for tile T as one group where the image
+-- has at most IMAGE_GROUP_TILES tiles in more than one row; nil otherwise
+-- (and, as above, for a conv whose network file names its algorithm).
+local function image_group_tile(op, T)
+  if op.algorithm and op.algorithm ~= "auto" then return nil end
+  local rows = shapes.tiles_along(op.H, T)
+  if rows > 1 and rows * shapes.tiles_along(op.W, T) <= IMAGE_GROUP_TILES then return rows end
+  return nil
+end
+
+--- The group of size `most` (2, 4 or "image") for tile T.
+local function group_of_size(op, T, most)
+  if most == "image" then return image_group_tile(op, T) end
+  return row_group_tile(op, T, most)
+end
+
 --- The same for the default's algorithm of `pass`; nil where that is direct.
 local function row_group(op, pass, most)
   local T = shapes.WINOGRAD_TILE[op.passes[pass]]
-  return T and row_group_tile(op, T, most) or nil
+  return T and group_of_size(op, T, most) or nil
+end
+
+-- The forward and backward-data group sizes the tuner times: up to 2 and
+-- 4 tile rows, and a small layer's whole image.
+local ROW_GROUP_SIZES = { 2, 4, "image" }
+
+local function size_words(most)
+  return most == "image" and "a whole image of tile rows" or string.format("up to %d tile rows", most)
 end
 
 --- Whether candidate values v leave every knob but `except` at the defaults' d.
@@ -179,23 +210,32 @@ local function add_unless_default(list, convs, c)
   end
 end
 
---- The Winograd forward and backward-data group candidates: about 2 and 4
--- tile rows, each pass's own (the second size only where it differs).
+--- Whether candidates a and b give every conv the same value of `key`.
+local function same_values(convs, a, b, key)
+  for _, op in ipairs(convs) do
+    if a.values[op.name][key] ~= b.values[op.name][key] then return false end
+  end
+  return true
+end
+
+--- The Winograd forward and backward-data group candidates: each size of
+-- ROW_GROUP_SIZES, each pass's own (a size only where it differs from the
+-- smaller ones').
 local function row_group_candidates(convs)
   local list = {}
   for _, g in ipairs({ { key = "wfg", pass = "forward" }, { key = "wdg", pass = "backward_data" } }) do
-    local two
-    for _, most in ipairs({ 2, 4 }) do
-      local c = candidate(convs, string.format("Winograd %s groups of up to %d tile rows", (g.pass:gsub("_", "-")), most),
+    local earlier = {}
+    for _, most in ipairs(ROW_GROUP_SIZES) do
+      local c = candidate(convs, string.format("Winograd %s groups of %s", (g.pass:gsub("_", "-")), size_words(most)),
         { groups = function(op)
             local rows = row_group(op, g.pass, most)
             if g.key == "wfg" then return rows, nil end
             return nil, rows
           end })
-      local same = two ~= nil
-      for _, op in ipairs(convs) do same = same and two.values[op.name][g.key] == c.values[op.name][g.key] end
+      local same = false
+      for _, e in ipairs(earlier) do same = same or same_values(convs, e, c, g.key) end
       if not same then list[#list + 1] = c end
-      two = two or c
+      earlier[#earlier + 1] = c
     end
   end
   return list
@@ -364,16 +404,21 @@ end
 
 -- The groups a second round times again where a conv's pass took another
 -- Winograd tile than the default's: the key, the pass (and its index in a
--- timing), and the group near half and double the tile's default (tile
--- rows for wfg and wdg: up to 2 and 4).
+-- timing), and the group of each of its sizes: near half and double the
+-- tile's default (tile rows for wfg and wdg: up to 2 and 4), and for wfg
+-- and wdg a small layer's whole image.
+local function rows_of_size(op, T, size)
+  return group_of_size(op, T, size == "image" and "image" or (size < 1 and 2 or 4))
+end
 local REGROUP = {
   { key = "wg", pass = "backward_weights", k = 3, what = "group",
-    near = function(op, T, f) return group_near_tile(op, T, shapes.default_group(op, T), f) end },
-  { key = "wfg", pass = "forward", k = 1, what = "group of tile rows",
-    near = function(op, T, f) return row_group_tile(op, T, f < 1 and 2 or 4) end },
-  { key = "wdg", pass = "backward_data", k = 2, what = "group of tile rows",
-    near = function(op, T, f) return row_group_tile(op, T, f < 1 and 2 or 4) end },
+    near = function(op, T, size)
+      return size ~= "image" and group_near_tile(op, T, shapes.default_group(op, T), size) or nil
+    end },
+  { key = "wfg", pass = "forward", k = 1, what = "group of tile rows", near = rows_of_size },
+  { key = "wdg", pass = "backward_data", k = 2, what = "group of tile rows", near = rows_of_size },
 }
+local REGROUP_SIZES = { 0.5, 2, "image" }
 
 --- The groups of a second round. The first times groups with the
 -- default's tile only, so a conv whose chosen pass takes another Winograd
@@ -381,25 +426,29 @@ local REGROUP = {
 -- gives F(4x4); hep64's conv2 on an Intel host: every pass by F(4x4) where
 -- the default is F(8x8)) has that pass's groups timed now, over the chosen
 -- values: about half and double the tile's default backward-weights group,
--- and forward and backward-data groups of up to 2 and 4 tile rows. Returns
--- candidates like M.candidates' (none when no conv changed tile).
+-- and forward and backward-data groups of up to 2 and 4 tile rows and of
+-- a small layer's whole image. Returns candidates like M.candidates' (none
+-- when no conv changed tile).
 function M.regroup_candidates(convs, chosen)
-  local list, first = {}, {}
-  for _, f in ipairs({ 0.5, 2 }) do
-    local c, any = { name = string.format("chosen, Winograd groups x%g", f), values = {} }, false
+  local list, timed = {}, {}
+  for _, size in ipairs(REGROUP_SIZES) do
+    local name = size == "image" and "chosen, Winograd groups of a whole image"
+      or string.format("chosen, Winograd groups x%g", size)
+    local c, any = { name = name, values = {} }, false
     for _, op in ipairs(convs) do
       local v = {}
       for k, x in pairs(chosen[op.name]) do v[k] = x end
-      first[op.name] = first[op.name] or {}
+      timed[op.name] = timed[op.name] or {}
       for _, g in ipairs(REGROUP) do
         local algo = v.passes[g.pass]
         local T = shapes.WINOGRAD_TILE[algo]
-        local x = T and algo ~= op.passes[g.pass] and g.near(op, T, f) or nil
-        -- a group the first candidate already times (14 tile rows: 2 for
+        local x = T and algo ~= op.passes[g.pass] and g.near(op, T, size) or nil
+        -- a group an earlier candidate already times (14 tile rows: 2 for
         -- "up to 2" and "up to 4") is not timed twice
-        if x ~= nil and x ~= first[op.name][g.key] then
+        timed[op.name][g.key] = timed[op.name][g.key] or {}
+        if x ~= nil and not timed[op.name][g.key][x] then
           v[g.key], any = x, true
-          first[op.name][g.key] = first[op.name][g.key] or x
+          timed[op.name][g.key][x] = true
         end
       end
       c.values[op.name] = v

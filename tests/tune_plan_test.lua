@@ -110,29 +110,42 @@ local convs3 = { { name = "c1", H = 32, W = 32, algorithm = "auto",
                    passes = { forward = W8, backward_data = W8, backward_weights = W8 } } }
 local chosen3 = { c1 = { wc = 16, bwr = 8, passes = { forward = W4, backward_data = W4, backward_weights = W4 } } }
 local regroup3 = plan.regroup_candidates(convs3, chosen3)
-expect("F(4x4) forward groups of 2 and 4", tostring(regroup3[1].values.c1.wfg) .. " " .. tostring(regroup3[2].values.c1.wfg),
-  "2 4")
-expect("F(4x4) backward-data groups of 2 and 4",
-  tostring(regroup3[1].values.c1.wdg) .. " " .. tostring(regroup3[2].values.c1.wdg), "2 4")
+-- and its 8 rows of 8 tiles make a small layer's whole image (at most 64 tiles)
+local function groups_of(cands, key)
+  local out = {}
+  for _, c in ipairs(cands) do out[#out + 1] = tostring(c.values.c1[key]) end
+  return table.concat(out, " ")
+end
+expect("F(4x4) forward groups of 2, 4 and the image", groups_of(regroup3, "wfg"), "2 4 8")
+expect("F(4x4) backward-data groups of 2, 4 and the image", groups_of(regroup3, "wdg"), "2 4 8")
 -- at 56x56 F(4x4) has 14 tile rows: "up to 2" and "up to 4" are both 2,
 -- timed once (the second candidate leaves it at the chosen default)
 local regroup56 = plan.regroup_candidates({ { name = "c1", H = 56, W = 56, algorithm = "auto",
   passes = { forward = W8, backward_data = W8, backward_weights = W8 } } }, chosen3)
-expect("14 tile rows: forward group 2, once",
+expect("14 tile rows: forward group 2, once; 196 tiles are no small image",
   tostring(regroup56[1].values.c1.wfg) .. " " .. tostring(regroup56[2] and regroup56[2].values.c1.wfg), "2 nil")
+-- at 28x28 F(4x4) has 7 tile rows of 7: no group of up to 4 rows divides
+-- them, the whole image (49 tiles) is the one forward and backward-data
+-- group timed (the first two candidates time backward-weights groups)
+local regroup28 = plan.regroup_candidates({ { name = "c1", H = 28, W = 28, algorithm = "auto",
+  passes = { forward = W8, backward_data = W8, backward_weights = W8 } } }, chosen3)
+expect("7 tile rows: forward groups, the whole image only", groups_of(regroup28, "wfg") .. "; "
+  .. groups_of(regroup28, "wdg") .. "; " .. tostring(regroup28[3].name), "nil nil 7; nil nil 7; chosen, Winograd groups of a whole image")
 local why3 = { c1 = "c1" }
 changed = plan.choose_regrouped(convs3, chosen3, t({ 10, 10, 10 }, {}), regroup3,
-  { t({ 9.9, 8, 10 }, {}), t({ 7, 9, 10.5 }, {}) }, 0.03, why3)
+  { t({ 9.9, 8, 10 }, {}), t({ 7, 9, 10.5 }, {}), t({ 7.5, 8.5, 10 }, {}) }, 0.03, why3)
 expect("forward 4 (30%), backward-data 2 (20%) taken",
   tostring(changed ~= nil) .. " " .. tostring(chosen3.c1.wfg) .. " " .. tostring(chosen3.c1.wdg), "true 4 2")
-expect("their figures in why", tostring(why3.c1:find("winograd4 backward-data ms by group of tile rows default: 10.00, 2: 8.00, 4: 9.00", 1, true) ~= nil), "true")
+local data_note = "winograd4 backward-data ms by group of tile rows default: 10.00, 2: 8.00, 4: 9.00, 8: 8.50"
+expect("their figures in why", tostring(why3.c1:find(data_note, 1, true) ~= nil), "true")
 -- a regrouped build that loses its race puts the first round's groups back
 chosen3.c1.wg = 5
 changed()
 expect("put back: forward and backward-data groups unset, wg untouched",
   tostring(chosen3.c1.wfg) .. " " .. tostring(chosen3.c1.wdg) .. " " .. tostring(chosen3.c1.wg), "nil nil 5")
 expect("nothing within the margin: nothing to put back", tostring(plan.choose_regrouped(convs3, chosen3,
-  t({ 10, 10, 10 }, {}), regroup3, { t({ 9.9, 9.9, 10 }, {}), t({ 9.8, 9.8, 10 }, {}) }, 0.03, { c1 = "c1" })), "nil")
+  t({ 10, 10, 10 }, {}), regroup3, { t({ 9.9, 9.9, 10 }, {}), t({ 9.8, 9.8, 10 }, {}), t({ 9.8, 9.9, 10 }, {}) }, 0.03,
+  { c1 = "c1" })), "nil")
 -- groups of whole images where an image has few tiles (on an arch with
 -- wino_bwd_images): F(4x4) at 16x16 has
 -- 4 tile rows of 4 (default group 4 images, 16 tile rows), so half and
@@ -170,6 +183,26 @@ local function code_candidates(arch)
 end
 expect("AVX2-code candidate, AVX-512 arch", code_candidates({ max_width_chunk = 28, vector_floats = 16 }), "avx2 nil")
 expect("AVX2-code candidate, AVX2 arch", code_candidates({ max_width_chunk = 14, vector_floats = 8 }), "")
+-- first round: forward and backward-data groups of up to 2 and 4 tile rows
+-- and of a small layer's whole image, each size once where it differs
+-- (28x28 F(4x4): 7 tile rows, only the whole image; 32x32: 2, 4 and the
+-- image's 8)
+local function group_candidates(op)
+  local found = {}
+  for _, c in ipairs(plan.candidates({ max_width_chunk = 28, vector_floats = 16 }, { op })) do
+    if c.name:find("groups of", 1, true) then
+      found[#found + 1] = string.format("%s %s/%s", c.name:match("^Winograd (%S+)"), tostring(c.values.c1.wfg),
+        tostring(c.values.c1.wdg))
+    end
+  end
+  return table.concat(found, "; ")
+end
+local conv28 = { name = "c1", H = 28, W = 28, pool = true, WC = 28, BWR = 14, BWC = 14, WG = 7, wino = 4,
+                 algorithm = "auto", passes = { forward = W4, backward_data = W4, backward_weights = W4 } }
+expect("28x28 F(4x4): the whole image", group_candidates(conv28), "forward 7/nil; backward-data nil/7")
+wconv.WG = 8
+expect("32x32 F(4x4): 2, 4, the image", group_candidates(wconv),
+  "forward 2/nil; forward 4/nil; forward 8/nil; backward-data nil/2; backward-data nil/4; backward-data nil/8")
 local cands5 = {
   { values = { c1 = { wc = 16, bwr = 8, algo = W4 }, c2 = { wc = 16, bwr = 8, algo = W4 } } },
   { values = { c1 = { wc = 16, bwr = 8, algo = W4, bwd_w_code = "avx2" }, c2 = { wc = 16, bwr = 8, algo = W4, bwd_w_code = "avx2" } } },
