@@ -140,7 +140,9 @@ end
 -- (hep224's conv4 at 28x28, F(4x4): 7 tile rows of 7, which no group of 2
 -- to 4 rows divides) as one group ran its forward 20% and backward-data
 -- 25% faster on an Intel host than by tile rows (ab_models, 2026-12-04);
--- past 64 tiles V and M outgrow the L2 (hep224's conv3: 196).
+-- past 64 tiles V and M outgrow the L2 (hep224's conv3 by groups of 7 of
+-- its 14 rows of 14, 98 tiles: forward 4% and backward-data 7% slower
+-- than by 2 rows).
 local IMAGE_GROUP_TILES = 64
 
 --- All of an image's tile rows for tile T as one group where the image
