@@ -126,9 +126,8 @@ local PASS_WORDS = { "forward", "backward-data", "backward-weights" }
 --- A Winograd group of whole tile rows (gen/shapes.lua's choose_row_groups:
 -- the forward's wfg, backward-data's wdg) for tile T of at most `most`
 -- rows: the largest divisor of the tile rows up to it; nil (the default, 1)
--- for a conv whose network file names its algorithm, or when only 1 divides.
+-- when only 1 divides.
 local function row_group_tile(op, T, most)
-  if op.algorithm and op.algorithm ~= "auto" then return nil end
   local rows = shapes.tiles_along(op.H, T)
   for g = math.min(most, rows), 2, -1 do
     if rows % g == 0 then return g end
@@ -146,17 +145,17 @@ end
 local IMAGE_GROUP_TILES = 64
 
 --- All of an image's tile rows for tile T as one group where the image
--- has at most IMAGE_GROUP_TILES tiles in more than one row; nil otherwise
--- (and, as above, for a conv whose network file names its algorithm).
+-- has at most IMAGE_GROUP_TILES tiles in more than one row; nil otherwise.
 local function image_group_tile(op, T)
-  if op.algorithm and op.algorithm ~= "auto" then return nil end
   local rows = shapes.tiles_along(op.H, T)
   if rows > 1 and rows * shapes.tiles_along(op.W, T) <= IMAGE_GROUP_TILES then return rows end
   return nil
 end
 
---- The group of size `most` (2, 4 or "image") for tile T.
+--- The group of size `most` (2, 4 or "image") for tile T; nil (the
+-- default, 1) for a conv whose network file names its algorithm.
 local function group_of_size(op, T, most)
+  if op.algorithm and op.algorithm ~= "auto" then return nil end
   if most == "image" then return image_group_tile(op, T) end
   return row_group_tile(op, T, most)
 end
