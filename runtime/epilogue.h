@@ -64,7 +64,9 @@ static inline void hep_dropout_words(const hep_dropout *d, const uint64_t *group
 /* Multipliers (0 or 1/keep) for 16 elements from the 8 lanes w of one
  * word: lane l's draw at bit sh0 for element l, at sh0 + bits for element
  * 8 + l. Two 8-lane halves also with AVX-512: a 16-lane version (one
- * broadcast word, variable shifts, a mask register) drew 10% slower. */
+ * broadcast word, variable shifts, a mask register) drew 10% slower.
+ * hep_dropout_keep16 gives the same decisions as 16 bits, bit l for
+ * element l (the convolutions' form: hep_keep, below). */
 #if defined(__AVX2__)
 #include <immintrin.h>
 static inline void hep_dropout_16(const uint32_t *w, unsigned sh0, unsigned bits, uint32_t low, uint32_t cut,
@@ -79,6 +81,33 @@ static inline void hep_dropout_16(const uint32_t *w, unsigned sh0, unsigned bits
     _mm256_storeu_ps(f, _mm256_and_ps(_mm256_castsi256_ps(_mm256_cmpgt_epi32(limit, d0)), value));
     _mm256_storeu_ps(f + 8, _mm256_and_ps(_mm256_castsi256_ps(_mm256_cmpgt_epi32(limit, d1)), value));
 }
+
+static inline uint16_t hep_dropout_keep16(const uint32_t *w, unsigned sh0, unsigned bits, uint32_t low, uint32_t cut)
+{
+    const __m256i words = _mm256_loadu_si256((const __m256i *)(const void *)w);
+    if (bits == 1) {   /* keep 0.5, the only threshold of one bit: cut is 1, kept when the bit is 0 */
+#if defined(__AVX512F__)
+        const __m512i both = _mm512_broadcast_i64x4(words);   /* element l in lane l, 8 + l in lane 8 + l */
+        const __m512i at = _mm512_inserti64x4(_mm512_set1_epi32((int)(1u << sh0)),
+                                              _mm256_set1_epi32((int)(1u << (sh0 + 1))), 1);
+        return (uint16_t)_mm512_testn_epi32_mask(both, at);
+#else
+        const int d0 = _mm256_movemask_ps(_mm256_castsi256_ps(_mm256_slli_epi32(words, (int)(31 - sh0))));
+        const int d1 = _mm256_movemask_ps(_mm256_castsi256_ps(_mm256_slli_epi32(words, (int)(30 - sh0))));
+        return (uint16_t)~(d0 | d1 << 8);
+#endif
+    }
+    const __m256i mask = _mm256_set1_epi32((int)low), limit = _mm256_set1_epi32((int)cut);
+    const __m256i d0 = _mm256_and_si256(_mm256_srli_epi32(words, (int)sh0), mask);
+    const __m256i d1 = _mm256_and_si256(_mm256_srli_epi32(words, (int)(sh0 + bits)), mask);
+#if defined(__AVX512VL__)
+    return (uint16_t)(_mm256_cmplt_epi32_mask(d0, limit) | (unsigned)_mm256_cmplt_epi32_mask(d1, limit) << 8);
+#else
+    const int k0 = _mm256_movemask_ps(_mm256_castsi256_ps(_mm256_cmpgt_epi32(limit, d0)));
+    const int k1 = _mm256_movemask_ps(_mm256_castsi256_ps(_mm256_cmpgt_epi32(limit, d1)));
+    return (uint16_t)(k0 | k1 << 8);
+#endif
+}
 #else
 static inline void hep_dropout_16(const uint32_t *w, unsigned sh0, unsigned bits, uint32_t low, uint32_t cut,
                                   float scale, float *f)
@@ -87,6 +116,16 @@ static inline void hep_dropout_16(const uint32_t *w, unsigned sh0, unsigned bits
         f[l] = ((w[l] >> sh0) & low) < cut ? scale : 0.0f;
         f[8 + l] = ((w[l] >> (sh0 + bits)) & low) < cut ? scale : 0.0f;
     }
+}
+
+static inline uint16_t hep_dropout_keep16(const uint32_t *w, unsigned sh0, unsigned bits, uint32_t low, uint32_t cut)
+{
+    unsigned k = 0;
+    for (int l = 0; l < 8; l++) {
+        k |= (unsigned)(((w[l] >> sh0) & low) < cut) << l;
+        k |= (unsigned)(((w[l] >> (sh0 + bits)) & low) < cut) << (8 + l);
+    }
+    return (uint16_t)k;
 }
 #endif
 
@@ -132,13 +171,37 @@ static inline void hep_dropout_extract(const hep_dropout *d, const uint32_t word
     }
 }
 
+/* The same decisions as kept bits, 16 elements a word: `first` and `count`
+ * are multiples of 16 (hep_dropout_keep_runs sees to it), so there is no
+ * ragged end. */
+static inline void hep_dropout_extract_keep(const hep_dropout *d, const uint32_t words[4][HEP_RNG_OUT_LANES], int h,
+                                            int first, int count, const unsigned bits, uint16_t *restrict dst)
+{
+    const uint32_t low = (1u << bits) - 1, cut = d->cut;
+    const int group_chunks = 64 / (int)bits;   /* before the loop, as above */
+    if (first == 0 && count == 16 * group_chunks) {
+#pragma GCC unroll 64
+        for (int c = 0; c < group_chunks; c++) {
+            const unsigned bit = 2u * (unsigned)c * bits;
+            dst[c] = hep_dropout_keep16(&words[bit >> 5][8 * h], bit & 31, bits, low, cut);
+        }
+        return;
+    }
+    for (int c = first / 16; c < (first + count) / 16; c++) {
+        const unsigned bit = 2u * (unsigned)c * bits;
+        dst[c - first / 16] = hep_dropout_keep16(&words[bit >> 5][8 * h], bit & 31, bits, low, cut);
+    }
+}
+
 /* Runs of elements waiting for their groups' Philox output: up to
  * HEP_RNG_OUT_GROUPS groups, and the pieces (a run's elements inside one group)
- * that take multipliers from them. */
+ * that take decisions from them: multipliers into dst, or kept bits into
+ * keep (then dst is NULL). */
 enum { HEP_DROPOUT_PIECES = 64 };
 typedef struct {
     int slot, first, count;
     float *dst;
+    uint16_t *keep;
 } hep_dropout_piece;
 
 typedef struct {
@@ -151,9 +214,12 @@ static inline void hep_dropout_flush(const hep_dropout *d, hep_dropout_batch *b)
 {
     uint32_t words[4][HEP_RNG_OUT_LANES];
     hep_dropout_words(d, b->group, b->groups, words);
-#define HEP_DROPOUT_EXTRACT(bits)                                                                        \
-    for (int k = 0; k < b->pieces; k++)                                                                  \
-        hep_dropout_extract(d, words, b->piece[k].slot, b->piece[k].first, b->piece[k].count, bits, b->piece[k].dst)
+#define HEP_DROPOUT_EXTRACT(bits)                                                                             \
+    for (int k = 0; k < b->pieces; k++) {                                                                     \
+        const hep_dropout_piece *pc = &b->piece[k];                                                           \
+        if (pc->dst) hep_dropout_extract(d, words, pc->slot, pc->first, pc->count, bits, pc->dst);            \
+        else hep_dropout_extract_keep(d, words, pc->slot, pc->first, pc->count, bits, pc->keep);              \
+    }
     switch (d->bits) {
     case 1: HEP_DROPOUT_EXTRACT(1); break;
     case 2: HEP_DROPOUT_EXTRACT(2); break;
@@ -167,21 +233,22 @@ static inline void hep_dropout_flush(const hep_dropout *d, hep_dropout_batch *b)
 
 /* Adds a piece of group g; consecutive pieces of one group (the pixels of
  * a row that share a group, say) share its Philox output. */
-static inline void hep_dropout_add(const hep_dropout *d, hep_dropout_batch *b, uint64_t g, int first, int count,
-                                   float *dst)
+static inline void hep_dropout_add(const hep_dropout *d, hep_dropout_batch *b, uint64_t g, hep_dropout_piece piece)
 {
     const int same = b->groups && b->group[b->groups - 1] == g;
     if ((!same && b->groups == HEP_RNG_OUT_GROUPS) || b->pieces == HEP_DROPOUT_PIECES) hep_dropout_flush(d, b);
     if (!b->groups || b->group[b->groups - 1] != g) b->group[b->groups++] = g;
-    b->piece[b->pieces++] = (hep_dropout_piece){ b->groups - 1, first, count, dst };
+    piece.slot = b->groups - 1;
+    b->piece[b->pieces++] = piece;
 }
 
-/* Multipliers for `runs` runs of `count` elements, run r starting at element
- * index + r * stride, into f[r * count ..]: a pooled row's pixels for one
- * channel block, say. Runs may start and end anywhere; the groups they touch
- * are drawn up to HEP_RNG_OUT_GROUPS at a time. The same draws as hep_dropout_factor1. */
-static inline void hep_dropout_runs(const hep_dropout *d, uint64_t index, int runs, uint64_t stride, int count,
-                                    float *restrict f)
+/* Decisions for `runs` runs of `count` elements, run r starting at element
+ * index + r * stride: multipliers into f[r * count ..], or (f NULL) kept
+ * bits into keep, element r * count + k at bit k % 16 of keep[(r * count +
+ * k) / 16], where index, stride and count are multiples of 16. The groups
+ * the runs touch are drawn up to HEP_RNG_OUT_GROUPS at a time. */
+static inline void hep_dropout_runs_into(const hep_dropout *d, uint64_t index, int runs, uint64_t stride, int count,
+                                         float *restrict f, uint16_t *restrict keep)
 {
     const int shift = hep_draw_group_shift(d->bits);
     const uint64_t size = (uint64_t)1 << shift;
@@ -193,30 +260,41 @@ static inline void hep_dropout_runs(const hep_dropout *d, uint64_t index, int ru
     b.groups = b.pieces = 0;
     for (int r = 0; r < runs; r++) {
         uint64_t i = index + (uint64_t)r * stride, end = i + (uint64_t)count;
-        float *dst = f + (size_t)r * count;
+        size_t at = (size_t)r * count;   /* the run's first element in the output */
         while (i < end) {
             /* Whole groups (most of a long run) go straight through, 8 at a
              * time without a piece each: the bookkeeping per piece had made
              * 16-bit draws 15-20% slower than before on AVX-512 */
             if (!b.pieces && !(i & (size - 1)) && end - i >= HEP_RNG_OUT_GROUPS * size) {
                 for (int h = 0; h < HEP_RNG_OUT_GROUPS; h++) {
+                    const size_t e = at + (size_t)h * size;
                     b.group[h] = (i >> shift) + (uint64_t)h;
-                    b.piece[h] = (hep_dropout_piece){ h, 0, (int)size, dst + (size_t)h * size };
+                    b.piece[h] = (hep_dropout_piece){ h, 0, (int)size, f ? f + e : NULL, f ? NULL : keep + e / 16 };
                 }
                 b.groups = b.pieces = HEP_RNG_OUT_GROUPS;
                 hep_dropout_flush(d, &b);
-                dst += HEP_RNG_OUT_GROUPS * size;
+                at += HEP_RNG_OUT_GROUPS * size;
                 i += HEP_RNG_OUT_GROUPS * size;
                 continue;
             }
             const uint64_t first = i & (size - 1);
             const int n = (int)(end - i < size - first ? end - i : size - first);
-            hep_dropout_add(d, &b, i >> shift, (int)first, n, dst);
-            dst += n;
+            hep_dropout_add(d, &b, i >> shift,
+                            (hep_dropout_piece){ 0, (int)first, n, f ? f + at : NULL, f ? NULL : keep + at / 16 });
+            at += (size_t)n;
             i += (uint64_t)n;
         }
     }
     if (b.pieces) hep_dropout_flush(d, &b);
+}
+
+/* Multipliers for `runs` runs of `count` elements, run r starting at element
+ * index + r * stride, into f[r * count ..]: runs may start and end
+ * anywhere. The same draws as hep_dropout_factor1. */
+static inline void hep_dropout_runs(const hep_dropout *d, uint64_t index, int runs, uint64_t stride, int count,
+                                    float *restrict f)
+{
+    hep_dropout_runs_into(d, index, runs, stride, count, f, NULL);
 }
 
 /* Multipliers for elements index .. index+count-1 (any index and count). */
@@ -228,6 +306,51 @@ static inline void hep_dropout_factors(const hep_dropout *d, uint64_t index, int
 static inline float hep_dropout_factor1(const hep_dropout *d, uint64_t index)
 {
     return hep_rng_draw(d->seed, d->step, d->layer, index, d->bits) < d->cut ? d->scale : 0.0f;
+}
+
+/* Which elements of a conv's output row dropout keeps, as its epilogues
+ * read them: pixel q's channel j is element e = q * stride + j, kept when
+ * bit e % 16 of bits[e / 16] is set, and a kept value is multiplied by
+ * scale. bits NULL: no dropout. Bits, not float multipliers: a row of
+ * hep64's first conv has 4096 elements, 16 KiB of multipliers against 512
+ * bytes of bits, and storing and reading the multipliers was most of that
+ * layer's training forward beyond its inference (docs/DESIGN.md). */
+typedef struct {
+    const uint16_t *bits;
+    int stride;
+    float scale;
+} hep_keep;
+
+static inline hep_keep hep_keep_none(void) { return (hep_keep){ NULL, 0, 1.0f }; }
+
+/* The same row from element `offset` on (a multiple of 16): a later channel
+ * block, or a later pixel. */
+static inline hep_keep hep_keep_from(hep_keep k, size_t offset)
+{
+    if (k.bits) k.bits += offset / 16;
+    return k;
+}
+
+static inline int hep_kept(const uint16_t *bits, size_t e) { return bits[e / 16] >> (e % 16) & 1; }
+
+/* Kept bits for hep_dropout_runs's runs, element r * count + k of the
+ * output at bit (r * count + k) % 16 of keep[(r * count + k) / 16]. The
+ * layers' runs start and end on multiples of 16 (channel blocks are), so
+ * their bits come 16 draws at a time; other runs (a test's) element by
+ * element. */
+static inline void hep_dropout_keep_runs(const hep_dropout *d, uint64_t index, int runs, uint64_t stride, int count,
+                                         uint16_t *restrict keep)
+{
+    if (index % 16 == 0 && stride % 16 == 0 && count % 16 == 0) {
+        hep_dropout_runs_into(d, index, runs, stride, count, NULL, keep);
+        return;
+    }
+    const size_t elements = (size_t)runs * (size_t)count;
+    memset(keep, 0, sizeof(uint16_t) * ((elements + 15) / 16));
+    for (size_t e = 0; e < elements; e++) {
+        const uint64_t i = index + (uint64_t)(e / (size_t)count) * stride + e % (size_t)count;
+        if (hep_dropout_factor1(d, i) != 0.0f) keep[e / 16] |= (uint16_t)(1u << (e % 16));
+    }
 }
 
 /* The mask bytes on AVX2. GCC's own code for them (32-bit lanes packed to
@@ -249,11 +372,14 @@ static inline float hep_dropout_factor1(const hep_dropout *d, uint64_t index)
 #define HEP_POOL_MASK_AVX2 1
 /* 8 channels: the outputs into o; returns 8 - the mask byte per lane. The
  * maxima by vmaxps, which returns its second operand unless the first is
- * greater: the first maximum, as the comparisons record it. */
+ * greater: the first maximum, as the comparisons record it. Dropout keeps
+ * channel l (whose value is then times scale) when kept & lane_bit is
+ * nonzero in lane l: kept holds the kept bits (hep_keep) in every lane,
+ * lane_bit one bit per lane, the channel's. */
 static inline __m256i hep_pool_window8(const float *restrict t00, const float *restrict t01,
                                        const float *restrict t10, const float *restrict t11,
-                                       const float *restrict bias, int relu, const float *restrict f,
-                                       float *restrict o)
+                                       const float *restrict bias, int relu, __m256i kept, __m256i lane_bit,
+                                       float scale, float *restrict o)
 {
     const __m256 v0 = _mm256_loadu_ps(t00), v1 = _mm256_loadu_ps(t01);
     const __m256 v2 = _mm256_loadu_ps(t10), v3 = _mm256_loadu_ps(t11), zero = _mm256_setzero_ps();
@@ -262,11 +388,11 @@ static inline __m256i hep_pool_window8(const float *restrict t00, const float *r
     const __m256 lower = _mm256_cmp_ps(bottom, top, _CMP_GT_OQ);
     const __m256 v = _mm256_add_ps(_mm256_max_ps(bottom, top), _mm256_loadu_ps(bias));
     const __m256 pass = relu ? _mm256_cmp_ps(v, zero, _CMP_GT_OQ) : _mm256_castsi256_ps(_mm256_set1_epi32(-1));
-    const __m256 factor = _mm256_loadu_ps(f);
+    const __m256i dropped = _mm256_cmpeq_epi32(_mm256_and_si256(kept, lane_bit), _mm256_setzero_si256());
+    /* zeroed then multiplied by 0 or scale, as the plain loop: -0.0 stays */
+    const __m256 factor = _mm256_andnot_ps(_mm256_castsi256_ps(dropped), _mm256_set1_ps(scale));
     _mm256_storeu_ps(o, _mm256_mul_ps(_mm256_and_ps(v, pass), factor));
     const __m256i right = _mm256_castps_si256(_mm256_blendv_ps(right_top, right_bottom, lower));
-    /* a float comparison: a multiplier of -0.0 drops, as in the plain C */
-    const __m256i dropped = _mm256_castps_si256(_mm256_cmp_ps(factor, zero, _CMP_EQ_OQ));
     /* As 0 or 1: 8 dropped - 4 pass - 2 lower - right, which is 8 - the byte
      * (its bit 3 is 1 - dropped); each mask is -1 when set, hence the signs. */
     __m256i sum = _mm256_sub_epi32(_mm256_castps_si256(pass), _mm256_add_epi32(dropped, dropped));
@@ -278,13 +404,17 @@ static inline __m256i hep_pool_window8(const float *restrict t00, const float *r
  * the 4-byte groups they leave back in channel order. */
 static inline void hep_pool_window32(const float *restrict t00, const float *restrict t01,
                                      const float *restrict t10, const float *restrict t11,
-                                     const float *restrict bias, int relu, const float *restrict f,
+                                     const float *restrict bias, int relu, uint32_t kept, float scale,
                                      float *restrict o, uint8_t *restrict mk)
 {
+    const __m256i kept_bits = _mm256_set1_epi32((int)kept);
     __m256i sum[4];
-    for (int i = 0; i < 4; i++)
-        sum[i] = hep_pool_window8(t00 + 8 * i, t01 + 8 * i, t10 + 8 * i, t11 + 8 * i, bias + 8 * i, relu,
-                                  f + 8 * i, o + 8 * i);
+    for (int i = 0; i < 4; i++) {
+        const __m256i lane_bit = _mm256_sllv_epi32(_mm256_setr_epi32(1, 2, 4, 8, 16, 32, 64, 128),
+                                                   _mm256_set1_epi32(8 * i));   /* a constant once unrolled */
+        sum[i] = hep_pool_window8(t00 + 8 * i, t01 + 8 * i, t10 + 8 * i, t11 + 8 * i, bias + 8 * i, relu, kept_bits,
+                                  lane_bit, scale, o + 8 * i);
+    }
     const __m256i packed = _mm256_packs_epi16(_mm256_packs_epi32(sum[0], sum[1]), _mm256_packs_epi32(sum[2], sum[3]));
     const __m256i bytes = _mm256_sub_epi8(_mm256_set1_epi8(8), packed);
     _mm256_storeu_si256((__m256i *)(void *)mk,
@@ -294,10 +424,11 @@ static inline void hep_pool_window32(const float *restrict t00, const float *res
 /* 8 channels alone (blocks of a multiple of 8 channels but not of 32). */
 static inline void hep_pool_window8_bytes(const float *restrict t00, const float *restrict t01,
                                           const float *restrict t10, const float *restrict t11,
-                                          const float *restrict bias, int relu, const float *restrict f,
+                                          const float *restrict bias, int relu, unsigned kept, float scale,
                                           float *restrict o, uint8_t *restrict mk)
 {
-    const __m256i sum = hep_pool_window8(t00, t01, t10, t11, bias, relu, f, o);
+    const __m256i sum = hep_pool_window8(t00, t01, t10, t11, bias, relu, _mm256_set1_epi32((int)kept),
+                                         _mm256_setr_epi32(1, 2, 4, 8, 16, 32, 64, 128), scale, o);
     const __m128i half = _mm_packs_epi32(_mm256_castsi256_si128(sum), _mm256_extracti128_si256(sum, 1));
     _mm_storel_epi64((__m128i *)(void *)mk, _mm_sub_epi8(_mm_set1_epi8(8), _mm_packs_epi16(half, half)));
 }
@@ -341,7 +472,7 @@ static inline void hep_pool_scatter(const float *restrict g_in, const uint8_t *r
 #define HEP_POOL_MASK_AVX512F 1
 static inline void hep_pool_window16(const float *restrict t00, const float *restrict t01,
                                      const float *restrict t10, const float *restrict t11,
-                                     const float *restrict bias, int relu, const float *restrict f,
+                                     const float *restrict bias, int relu, __mmask16 kept, float scale,
                                      float *restrict o, uint8_t *restrict mk)
 {
     const __m512 v0 = _mm512_loadu_ps(t00), v1 = _mm512_loadu_ps(t01);
@@ -352,10 +483,10 @@ static inline void hep_pool_window16(const float *restrict t00, const float *res
     const __mmask16 lower = _mm512_cmp_ps_mask(bottom, top, _CMP_GT_OQ);
     const __m512 v = _mm512_add_ps(_mm512_mask_blend_ps(lower, top, bottom), _mm512_loadu_ps(bias));
     const __mmask16 pass = relu ? _mm512_cmp_ps_mask(v, _mm512_setzero_ps(), _CMP_GT_OQ) : (__mmask16)0xFFFF;
-    const __m512 factor = _mm512_loadu_ps(f);
-    /* zeroed then multiplied, as the plain loop: a -0.0 multiplier gives -0.0 */
+    /* zeroed then multiplied by 0 or scale, as the plain loop: a dropped
+     * negative value (no ReLU) gives -0.0 */
+    const __m512 factor = _mm512_maskz_mov_ps(kept, _mm512_set1_ps(scale));
     _mm512_storeu_ps(o, _mm512_mul_ps(_mm512_maskz_mov_ps(pass, v), factor));
-    const __mmask16 kept = _mm512_cmp_ps_mask(factor, _mm512_setzero_ps(), _CMP_NEQ_UQ);
     const __mmask16 right = (__mmask16)((right_top & ~lower) | (right_bottom & lower));
     __m512i bytes = _mm512_maskz_mov_epi32(right, _mm512_set1_epi32(1));
     bytes = _mm512_mask_or_epi32(bytes, lower, bytes, _mm512_set1_epi32(2));
@@ -391,36 +522,15 @@ static inline void hep_pool_scatter(const float *restrict g_in, const uint8_t *r
 }
 #endif
 
-/* One pooled pixel's B channels from its 2x2 window t00 t01 / t10 t11:
- * bias, optional ReLU, dropout multipliers f into o; the mask bytes into mk
- * when with_mask (a literal at each call, so that inference's copy has no
- * mask arithmetic at all: it was 2 ms of hep224's first conv). */
-static inline void hep_epilogue_pool_pixel(const float *restrict t00, const float *restrict t01,
-                                           const float *restrict t10, const float *restrict t11, int B,
-                                           const float *restrict bias, int relu, const float *restrict f,
-                                           float *restrict o, uint8_t *restrict mk, int with_mask)
+/* hep_epilogue_pool_pixel in plain C, with `dropout` and `with_mask`
+ * literals at each call: inference's copy neither multiplies nor reads
+ * bits. Branch-free so that it vectorises; pairwise maxima give the same
+ * first-maximum argmax as scanning the window in order. */
+static inline void hep_pool_plain(const float *restrict t00, const float *restrict t01, const float *restrict t10,
+                                  const float *restrict t11, int B, const float *restrict bias, int relu,
+                                  const uint16_t *restrict keep, size_t e0, float scale, float *restrict o,
+                                  uint8_t *restrict mk, int dropout, int with_mask)
 {
-#ifdef HEP_POOL_MASK_AVX512F
-    if (with_mask && B % 16 == 0) {
-        for (int j = 0; j < B; j += 16)
-            hep_pool_window16(t00 + j, t01 + j, t10 + j, t11 + j, bias + j, relu, f + j, o + j, mk + j);
-        return;
-    }
-#endif
-#ifdef HEP_POOL_MASK_AVX2
-    if (with_mask && B % 32 == 0) {
-        for (int j = 0; j < B; j += 32)
-            hep_pool_window32(t00 + j, t01 + j, t10 + j, t11 + j, bias + j, relu, f + j, o + j, mk + j);
-        return;
-    }
-    if (with_mask && B % 8 == 0) {
-        for (int j = 0; j < B; j += 8)
-            hep_pool_window8_bytes(t00 + j, t01 + j, t10 + j, t11 + j, bias + j, relu, f + j, o + j, mk + j);
-        return;
-    }
-#endif
-    /* Branch-free so that it vectorises; pairwise maxima give the same
-     * first-maximum argmax as scanning the window in order. */
 #pragma omp simd
     for (int j = 0; j < B; j++) {
         float v0 = t00[j], v1 = t01[j], v2 = t10[j], v3 = t11[j];
@@ -431,34 +541,73 @@ static inline void hep_epilogue_pool_pixel(const float *restrict t00, const floa
         int a = lower ? a_bottom : a_top;
         int pass = (v > 0.0f) | !relu;
         v = pass ? v : 0.0f;
-        o[j] = v * f[j];
-        if (with_mask) mk[j] = (uint8_t)(a | (pass << 2) | ((f[j] != 0.0f) << 3));
+        const int kept = dropout ? hep_kept(keep, e0 + (size_t)j) : 1;
+        o[j] = dropout ? v * (kept ? scale : 0.0f) : v;
+        if (with_mask) mk[j] = (uint8_t)(a | (pass << 2) | (kept << 3));
     }
 }
 
+/* One pooled pixel's B channels from its 2x2 window t00 t01 / t10 t11:
+ * bias, optional ReLU, dropout into o (channel j kept when bit e0 + j of
+ * the bitset keep is set, then times scale; keep NULL: no dropout); the
+ * mask bytes into mk when with_mask (a literal at each call, so that
+ * inference's copy has no mask arithmetic at all: it was 2 ms of hep224's
+ * first conv). The vector code needs whole words of kept bits: e0 and B
+ * multiples of 16, as every conv's are. */
+static inline void hep_epilogue_pool_pixel(const float *restrict t00, const float *restrict t01,
+                                           const float *restrict t10, const float *restrict t11, int B,
+                                           const float *restrict bias, int relu, const uint16_t *restrict keep,
+                                           size_t e0, float scale, float *restrict o, uint8_t *restrict mk,
+                                           int with_mask)
+{
+    const uint16_t *restrict kw = keep ? keep + e0 / 16 : NULL;   /* this pixel's words, when aligned */
+    (void)kw;
+#ifdef HEP_POOL_MASK_AVX512F
+    if (with_mask && B % 16 == 0 && e0 % 16 == 0) {
+        for (int j = 0; j < B; j += 16)
+            hep_pool_window16(t00 + j, t01 + j, t10 + j, t11 + j, bias + j, relu,
+                              kw ? (__mmask16)kw[j / 16] : (__mmask16)0xFFFF, scale, o + j, mk + j);
+        return;
+    }
+#endif
+#ifdef HEP_POOL_MASK_AVX2
+    if (with_mask && B % 32 == 0 && e0 % 16 == 0) {
+        for (int j = 0; j < B; j += 32)
+            hep_pool_window32(t00 + j, t01 + j, t10 + j, t11 + j, bias + j, relu,
+                              kw ? kw[j / 16] | (uint32_t)kw[j / 16 + 1] << 16 : 0xFFFFFFFFu, scale, o + j, mk + j);
+        return;
+    }
+    if (with_mask && B % 16 == 0 && e0 % 16 == 0) {
+        for (int j = 0; j < B; j += 8)
+            hep_pool_window8_bytes(t00 + j, t01 + j, t10 + j, t11 + j, bias + j, relu,
+                                   kw ? (unsigned)kw[j / 16] >> (j % 16) & 0xFF : 0xFFu, scale, o + j, mk + j);
+        return;
+    }
+#endif
+    if (keep) hep_pool_plain(t00, t01, t10, t11, B, bias, relu, keep, e0, scale, o, mk, 1, with_mask);
+    else hep_pool_plain(t00, t01, t10, t11, B, bias, relu, NULL, 0, 1.0f, o, mk, 0, with_mask);
+}
+
 /* Forward: two conv rows tile[2][W][B] -> one pooled row out[W/2][B] with
- * bias, optional ReLU and dropout; records the mask unless `mask` is NULL
- * (inference: only backward reads it). `factor` holds the dropout
- * multipliers of pooled pixel q at factor[q * factor_stride ..], or is NULL
- * without dropout. */
+ * bias, optional ReLU and dropout (pooled pixel q's channels from element
+ * q * keep.stride of the row's kept bits); records the mask unless `mask`
+ * is NULL (inference: only backward reads it). */
 static inline void hep_epilogue_pool(const float *restrict tile, int W, int B,
                                      const float *restrict bias, int relu,
-                                     float *restrict out, uint8_t *restrict mask,
-                                     const float *restrict factor, int factor_stride, int stream)
+                                     float *restrict out, uint8_t *restrict mask, hep_keep keep, int stream)
 {
-    float ones[B], pooled[B];
+    float pooled[B];
     uint8_t pooled_mask[B];
-    for (int j = 0; j < B; j++) ones[j] = 1.0f;
     for (int q = 0; q < W / 2; q++) {
         const float *restrict t00 = tile + (2 * q) * B, *restrict t01 = t00 + B;
         const float *restrict t10 = tile + (W + 2 * q) * B, *restrict t11 = t10 + B;
-        const float *restrict f = factor ? factor + (size_t)q * factor_stride : ones;
+        const size_t e0 = (size_t)q * (size_t)keep.stride;
         float *restrict o = stream ? pooled : out + q * B;
         if (mask)
-            hep_epilogue_pool_pixel(t00, t01, t10, t11, B, bias, relu, f, o,
+            hep_epilogue_pool_pixel(t00, t01, t10, t11, B, bias, relu, keep.bits, e0, keep.scale, o,
                                     stream ? pooled_mask : mask + q * B, 1);
         else
-            hep_epilogue_pool_pixel(t00, t01, t10, t11, B, bias, relu, f, o, NULL, 0);
+            hep_epilogue_pool_pixel(t00, t01, t10, t11, B, bias, relu, keep.bits, e0, keep.scale, o, NULL, 0);
         if (stream) {
             hep_stream_floats(out + q * B, pooled, B);
             if (mask) hep_stream_bytes(mask + q * B, pooled_mask, B);
@@ -513,32 +662,31 @@ static inline void hep_epilogue_pool_backward(const float *restrict dout, const 
 }
 
 /* Forward without pooling: row[W][B] in place, bias, optional ReLU, dropout
- * (multipliers of pixel w at factor[w * factor_stride ..], or NULL). */
-static inline void hep_epilogue_row(float *restrict row, int W, int B, const float *restrict bias,
-                                    int relu, const float *restrict factor, int factor_stride)
+ * (pixel w's channels from element w * keep.stride of the kept bits). */
+static inline void hep_epilogue_row(float *restrict row, int W, int B, const float *restrict bias, int relu,
+                                    hep_keep keep)
 {
     for (int w = 0; w < W; w++)
         for (int j = 0; j < B; j++) {
             float v = row[w * B + j] + bias[j];
             if (relu && v < 0.0f) v = 0.0f;
-            if (factor) v *= factor[(size_t)w * factor_stride + j];
+            if (keep.bits) v *= hep_kept(keep.bits, (size_t)w * keep.stride + j) ? keep.scale : 0.0f;
             row[w * B + j] = v;
         }
 }
 
 /* Backward of hep_epilogue_row: out is the stored forward output (after
  * ReLU and dropout: a kept value is positive exactly when it passed the
- * ReLU, a dropped one gets no gradient either way); factor as in forward. */
+ * ReLU, a dropped one gets no gradient either way); keep as in forward. */
 static inline void hep_epilogue_row_backward(const float *restrict dout, const float *restrict out,
                                              int W, int B, int relu, float *restrict dy,
-                                             float *restrict dbias, const float *restrict factor,
-                                             int factor_stride)
+                                             float *restrict dbias, hep_keep keep)
 {
     for (int w = 0; w < W; w++)
         for (int j = 0; j < B; j++) {
             float g = dout[w * B + j];
             if (relu && !(out[w * B + j] > 0.0f)) g = 0.0f;
-            if (factor) g *= factor[(size_t)w * factor_stride + j];
+            if (keep.bits) g *= hep_kept(keep.bits, (size_t)w * keep.stride + j) ? keep.scale : 0.0f;
             dbias[j] += g;
             dy[w * B + j] = g;
         }

@@ -71,10 +71,10 @@ static inline void $(L.name)_epilogue_backward_band(hep_model *m, int n, const f
                                        more ? dout_row + (OW + 2) * B : NULL, more ? mask_row + OW * B : NULL);
 @ else
             const float *out_row = m->$(L.name)_out + (size_t)n * OUT_IMAGE + (dout_row - dout);
-            float factor[OW * B];
+            uint16_t keep_bits[OW * B / 16];
             hep_epilogue_row_backward(dout_row, out_row, W, B, $(L.relu and 1 or 0),
                                       dy + ((kb * DYH + p - dy_top) * (W + 2) + 1) * B, dbias + kb * B,
-                                      $(L.name)_drop_factors(drop, pass, n, kb, 1, p, factor), B);
+                                      $(L.name)_drop_keep(drop, pass, n, kb, 1, p, keep_bits));
 @ end
         }
 }

@@ -1,13 +1,14 @@
 
-/* The dropout multipliers of output row p of image n for `blocks` channel
- * blocks from block kb, into factor [OW][blocks * B]; NULL without dropout. */
-static inline const float *$(L.name)_drop_factors(const hep_dropout *drop, const hep_pass *pass, int n, int kb,
-                                                   int blocks, int p, float *factor)
+/* Which elements of output row p of image n dropout keeps, for `blocks`
+ * channel blocks from block kb: bits [OW][blocks * B / 16] (hep_keep);
+ * none without dropout. */
+static inline hep_keep $(L.name)_drop_keep(const hep_dropout *drop, const hep_pass *pass, int n, int kb, int blocks,
+                                          int p, uint16_t *bits)
 {
     enum { B = $(L.B), OH = $(L.OH), OW = $(L.OW), K = $(L.K) };
-    if (!drop->active) return NULL;
-    hep_dropout_runs(drop, (((pass->first_sample + n) * OH + p) * OW) * K + kb * B, OW, K, blocks * B, factor);
-    return factor;
+    if (!drop->active) return hep_keep_none();
+    hep_dropout_keep_runs(drop, (((pass->first_sample + n) * OH + p) * OW) * K + kb * B, OW, K, blocks * B, bits);
+    return (hep_keep){ bits, blocks * B, drop->scale };
 }
 
 /* Whole conv rows ROWS*p .. of image n, channel block kb, into dst [ROWS][W][B]. */
@@ -34,8 +35,8 @@ static inline int $(L.name)_output_streams(const hep_model *m)
 
 /* The epilogue of one tile of $(L.name): `tile` [ROWS][width][B] holds conv rows
  * (pixels w0 .. w0+width-1) before it; adds `bias` (B channels)$(L.relu and ", ReLU" or "")$(L.pool and ", 2x2 max-pool (mask byte per pooled element)" or "")$(L.dropout and ", dropout" or ""),
- * and stores them into output row p. `factor`: the dropout multipliers of
- * output pixel q of the row at factor[q * factor_stride ..], or NULL.
+ * and stores them into output row p. `keep`: which of the row's elements
+ * dropout keeps, output pixel q's from element q * keep.stride.
 @ if L.pool then
  * `training`: only a training pass stores the mask, which only backward
  * reads (inference skips a byte per pooled element: 2 ms of hep224's first
@@ -44,33 +45,33 @@ static inline int $(L.name)_output_streams(const hep_model *m)
  * `training`: unused (no mask without a pool). */
 @ end
 static inline void $(L.name)_epilogue_with(hep_model *m, float *tile, int n, int kb, int p, int w0, int width,
-                                           const float *bias, const float *factor, int factor_stride, int training)
+                                           const float *bias, hep_keep keep, int training)
 {
     enum { KB = $(L.KB), B = $(L.B), OH = $(L.OH), OW = $(L.OW), POOL = $(L.pool and 2 or 1) };
     const int q0 = w0 / POOL;   /* the tile's first output pixel */
     float *out_row = $(L.name)_out_at(m, n, kb, p, q0);
-    const float *f = factor ? factor + (size_t)q0 * factor_stride : NULL;
+    const hep_keep k = hep_keep_from(keep, (size_t)q0 * keep.stride);
 @ if L.pool then
     uint8_t *mask = training ? m->$(L.name)_mask + ((((size_t)n * KB + kb) * OH + p) * OW + q0) * B : NULL;
     if ($(L.name)_output_streams(m))
-        hep_epilogue_pool(tile, width, B, bias, $(L.relu and 1 or 0), out_row, mask, f, factor_stride, 1);
+        hep_epilogue_pool(tile, width, B, bias, $(L.relu and 1 or 0), out_row, mask, k, 1);
     else
-        hep_epilogue_pool(tile, width, B, bias, $(L.relu and 1 or 0), out_row, mask, f, factor_stride, 0);
+        hep_epilogue_pool(tile, width, B, bias, $(L.relu and 1 or 0), out_row, mask, k, 0);
 @ else
     (void)training;
     memcpy(out_row, tile, sizeof(float) * width * B);
-    hep_epilogue_row(out_row, width, B, bias, $(L.relu and 1 or 0), f, factor_stride);
+    hep_epilogue_row(out_row, width, B, bias, $(L.relu and 1 or 0), k);
 @ end
 }
 
 /* The same for a whole row's tile [ROWS][W][B], drawing its own dropout
- * multipliers. */
+ * decisions. */
 static inline void $(L.name)_epilogue(hep_model *m, float *tile, int n, int kb, int p, const float *bias,
                                       const hep_dropout *drop, const hep_pass *pass)
 {
     enum { W = $(L.W), B = $(L.B), OW = $(L.OW) };
-    float factor[OW * B];
-    $(L.name)_epilogue_with(m, tile, n, kb, p, 0, W, bias, $(L.name)_drop_factors(drop, pass, n, kb, 1, p, factor), B,
+    uint16_t keep_bits[OW * B / 16];
+    $(L.name)_epilogue_with(m, tile, n, kb, p, 0, W, bias, $(L.name)_drop_keep(drop, pass, n, kb, 1, p, keep_bits),
                             pass->training);
 }
 
@@ -84,7 +85,7 @@ static inline void $(L.name)_epilogue(hep_model *m, float *tile, int n, int kb, 
  * the whole row at once (a width chunk of $(L.WC) does not pool by itself). */
 @ end
 static inline void $(L.name)_conv_epilogue(hep_model *m, float *tile, const float *weight, int n, int kb, int p,
-                                           const float *bias, const float *factor, int factor_stride, int training)
+                                           const float *bias, hep_keep keep, int training)
 {
     enum { W = $(L.W), WC = $(L.WC) };
 @ if chunked then
@@ -97,23 +98,23 @@ static inline void $(L.name)_conv_epilogue(hep_model *m, float *tile, const floa
          * forward about 10% faster, its inference 13%). */
         if (plain_stores) hep_prefetch_floats($(L.name)_out_at(m, n, kb, p, w0 / POOL), WC / POOL * B);
         $(L.name)_conv_chunk(m, weight, n, kb, p, w0, tile, WC);
-        $(L.name)_epilogue_with(m, tile, n, kb, p, w0, WC, bias, factor, factor_stride, training);
+        $(L.name)_epilogue_with(m, tile, n, kb, p, w0, WC, bias, keep, training);
     }
 @ else
     $(L.name)_conv_rows(m, weight, n, kb, p, tile);
-    $(L.name)_epilogue_with(m, tile, n, kb, p, 0, W, bias, factor, factor_stride, training);
+    $(L.name)_epilogue_with(m, tile, n, kb, p, 0, W, bias, keep, training);
 @ end
 }
 
 @ if L.first then
-/* Every output row: its dropout multipliers for all $(L.K) channels at once
- * (whole draw groups, after the thread's tile), then per channel block the
- * conv and the epilogue. The first layer's weights are small enough to stay
- * in cache across the blocks. */
+/* Every output row: its dropout decisions for all $(L.K) channels at once
+ * (whole draw groups), then per channel block the conv and the epilogue.
+ * The first layer's weights are small enough to stay in cache across the
+ * blocks. */
 static void $(L.name)_forward_tiles(hep_model *m, int n_images, const float *weight, const float *bias,
                                     const hep_pass *pass)
 {
-    enum { KB = $(L.KB), W = $(L.W), B = $(L.B), K = $(L.K), OH = $(L.OH), ROWS = $(L.pool and 2 or 1) };
+    enum { KB = $(L.KB), B = $(L.B), K = $(L.K), OH = $(L.OH), OW = $(L.OW) };
     const hep_dropout drop = hep_dropout_make($(L.dropout and "pass->training" or "0"), pass->keep_prob,
                                               pass->seed, pass->step, $(L.dropout or 0));
 #pragma omp parallel
@@ -122,10 +123,11 @@ static void $(L.name)_forward_tiles(hep_model *m, int n_images, const float *wei
         for (int n = 0; n < n_images; n++)
             for (int p = 0; p < OH; p++) {
                 float *tile = m->thread[omp_get_thread_num()].tile;
-                const float *factor = $(L.name)_drop_factors(&drop, pass, n, 0, KB, p, tile + ROWS * W * B);
+                uint16_t keep_bits[OW * K / 16];
+                const hep_keep keep = $(L.name)_drop_keep(&drop, pass, n, 0, KB, p, keep_bits);
                 for (int kb = 0; kb < KB; kb++)
-                    $(L.name)_conv_epilogue(m, tile, weight, n, kb, p, bias + kb * B, factor ? factor + kb * B : NULL,
-                                            K, pass->training);
+                    $(L.name)_conv_epilogue(m, tile, weight, n, kb, p, bias + kb * B, hep_keep_from(keep, (size_t)kb * B),
+                                            pass->training);
             }
         hep_streaming_stores_done();   /* the epilogue's, before the region's closing barrier */
     }
@@ -144,10 +146,10 @@ static void $(L.name)_forward_tiles(hep_model *m, int n_images, const float *wei
         for (int n = 0; n < n_images; n++)
             for (int kb = 0; kb < KB; kb++)
                 for (int p = 0; p < OH; p++) {
-                    float *tile = m->thread[omp_get_thread_num()].tile, factor[OW * B];
+                    float *tile = m->thread[omp_get_thread_num()].tile;
+                    uint16_t keep_bits[OW * B / 16];
                     $(L.name)_conv_epilogue(m, tile, weight, n, kb, p, bias + kb * B,
-                                            $(L.name)_drop_factors(&drop, pass, n, kb, 1, p, factor), B,
-                                            pass->training);
+                                            $(L.name)_drop_keep(&drop, pass, n, kb, 1, p, keep_bits), pass->training);
                 }
         hep_streaming_stores_done();   /* the epilogue's, before the region's closing barrier */
     }

@@ -4,6 +4,9 @@
  *    pieces sharing a group) give bit for bit the multipliers of the scalar
  *    definition (hep_dropout_factor1), for runs that start, end and stride
  *    anywhere, including inside a group and across group boundaries;
+ *  - the same runs as kept bits (hep_dropout_keep_runs, the convolutions'
+ *    form): bit for bit the scalar decisions, for the layers' runs (on
+ *    multiples of 16 elements, 16 draws to a word) and for any others;
  *  - the kept fraction over 2^22 elements is the threshold's probability
  *    (within 5 standard deviations), and a different step or layer gives a
  *    different mask that keeps about the same fraction of the first one's
@@ -37,6 +40,44 @@ static int check_runs(const hep_dropout *d, uint64_t index, int runs, uint64_t s
             }
         }
     return 0;
+}
+
+/* The same runs as kept bits. */
+static int check_keep_runs(const hep_dropout *d, uint64_t index, int runs, uint64_t stride, int count)
+{
+    static uint16_t got[MAX_RUNS * MAX_COUNT / 16 + 1];
+    hep_dropout_keep_runs(d, index, runs, stride, count, got);
+    for (int r = 0; r < runs; r++)
+        for (int k = 0; k < count; k++) {
+            const uint64_t i = index + (uint64_t)r * stride + (uint64_t)k;
+            const int e = r * count + k, want = hep_dropout_factor1(d, i) != 0.0f;
+            if (hep_kept(got, (size_t)e) != want) {
+                printf("FAIL: bits %d: kept bits of runs %d x %d from %llu stride %llu: element %llu got %d, want %d\n",
+                       d->bits, runs, count, (unsigned long long)index, (unsigned long long)stride,
+                       (unsigned long long)i, !want, want);
+                return 1;
+            }
+        }
+    return 0;
+}
+
+/* The layers' runs as kept bits: multiples of 16; then a few others. */
+static int check_keep_path(const hep_dropout *d)
+{
+    int failed = 0;
+    failed += check_keep_runs(d, 14336ull * 5, 112, 128, 128);   /* a first conv's output row, all blocks */
+    failed += check_keep_runs(d, 14336ull * 5 + 64, 32, 128, 64);   /* one block of a row */
+    failed += check_keep_runs(d, 4096ull * 9 + 16, 28, 32, 16);     /* 16 channels of 32 */
+    srand(11u + (unsigned)d->bits);
+    for (int c = 0; c < 300; c++) {
+        const int runs = 1 + rand() % MAX_RUNS, count = 16 * (1 + rand() % (MAX_COUNT / 16));
+        const uint64_t stride = (uint64_t)count + 16u * (uint64_t)(rand() % 3 ? rand() % 12 : 0);
+        const uint64_t index = 16u * (((uint64_t)rand() << 16) ^ (uint64_t)rand());
+        failed += check_keep_runs(d, index, runs, stride, count);
+    }
+    for (int c = 0; c < 20; c++)   /* not on multiples of 16 */
+        failed += check_keep_runs(d, (uint64_t)rand(), 1 + rand() % 5, 200 + (uint64_t)(rand() % 50), 1 + rand() % 199);
+    return failed;
 }
 
 /* Random runs, plus the shapes the layers use (whole rows, one channel
@@ -116,6 +157,9 @@ int main(void)
         int bad = check_vector_path(&d);
         printf("  keep %-9g %2d bits: vectorised runs against the scalar draws: %s\n", keeps[k], d.bits,
                bad ? "FAIL" : "ok");
+        failed += bad;
+        bad = check_keep_path(&d);
+        printf("  keep %-9g %2d bits: kept bits against the scalar draws: %s\n", keeps[k], d.bits, bad ? "FAIL" : "ok");
         failed += bad;
         failed += check_fraction(&d, keeps[k]);
     }

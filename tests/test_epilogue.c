@@ -1,12 +1,16 @@
 /* The pooled epilogue (runtime/epilogue.h) against a scalar model of its
  * documented result: bias, optional ReLU, the first maximum of each 2x2
- * window, dropout multipliers, and the mask byte (bits 0-1 the argmax, bit 2
- * the ReLU pass, bit 3 dropout kept). Inputs come from a few values, so
- * that windows tie often and values land exactly on zero; every output and
- * mask byte must match bit for bit, through whichever code the build's
- * instruction set selects (the AVX2 build takes vector masks, every
- * AVX-512 build mask registers; a block of 12 the plain loop), with and
- * without a mask (inference), stored plainly or streamed. Then its
+ * window, dropout (a kept value times the scale, a dropped one times 0, so
+ * that a dropped negative value without ReLU is -0.0), and the mask byte
+ * (bits 0-1 the argmax, bit 2 the ReLU pass, bit 3 dropout kept). Inputs
+ * come from a few values, so that windows tie often and values land
+ * exactly on zero; every output and mask byte must match bit for bit,
+ * through whichever code the build's instruction set selects (the AVX2
+ * build takes vector masks, every AVX-512 build mask registers; a block of
+ * 12 the plain loop), with and without a mask (inference), with and without
+ * dropout, its kept bits for one channel block or for the second of two
+ * (a first conv's row, all blocks' bits together), stored plainly or
+ * streamed. Then its
  * backward, over every mask byte the forward can write: each pooled
  * gradient, scaled, only in its window's argmax position and only when
  * both bit 2 and bit 3 are set, and the bias gradient's sums, bit for bit.
@@ -19,9 +23,11 @@
 
 enum { W = 16, MAX_B = 64 };
 
-/* The documented result for one row of pooled pixels. */
-static void model_pool(const float *tile, int B, const float *bias, int relu, const float *factor,
-                       float *out, uint8_t *mask)
+/* The documented result for one row of pooled pixels; pixel q's channel
+ * j is kept when bit q * stride + offset + j of `kept` is set (kept NULL:
+ * no dropout). */
+static void model_pool(const float *tile, int B, const float *bias, int relu, const uint16_t *kept, int stride,
+                       int offset, float scale, float *out, uint8_t *mask)
 {
     for (int q = 0; q < W / 2; q++)
         for (int j = 0; j < B; j++) {
@@ -34,38 +40,45 @@ static void model_pool(const float *tile, int B, const float *bias, int relu, co
             float x = best + bias[j];
             int pass = !relu || x > 0.0f;
             if (!pass) x = 0.0f;
-            const float f = factor[q * B + j];
-            out[q * B + j] = x * f;
-            mask[q * B + j] = (uint8_t)(a | (pass << 2) | ((f != 0.0f) << 3));
+            const int e = q * stride + offset + j, keep = !kept || (kept[e / 16] >> (e % 16) & 1);
+            out[q * B + j] = kept ? x * (keep ? scale : 0.0f) : x;
+            mask[q * B + j] = (uint8_t)(a | (pass << 2) | (keep << 3));
         }
 }
 
 static int same_bits(const void *a, const void *b, size_t bytes) { return memcmp(a, b, bytes) == 0; }
 
+/* Dropout in a case: none, the kept bits of one channel block, or the
+ * second block's of two (offset B into a row of stride 2B). */
+enum { NO_DROPOUT, ONE_BLOCK, SECOND_OF_TWO, DROPOUT_KINDS };
+
 /* One case; returns the number of mismatches (0 or more). */
-static int check_case(int B, int relu, int stream, int with_mask, unsigned seed)
+static int check_case(int B, int relu, int stream, int with_mask, int dropout, unsigned seed)
 {
     static const float values[] = { -1.0f, -0.5f, -0.0f, 0.0f, 0.25f, 0.5f, 1.0f };
-    float tile[2 * W * MAX_B], bias[MAX_B], factor[W / 2 * MAX_B];
+    float tile[2 * W * MAX_B], bias[MAX_B];
     float got[W / 2 * MAX_B], want[W / 2 * MAX_B];
     uint8_t got_mask[W / 2 * MAX_B], want_mask[W / 2 * MAX_B];
+    uint16_t kept[W / 2 * 2 * MAX_B / 16 + 1];
     srand(seed);
     for (int i = 0; i < 2 * W * B; i++) tile[i] = values[rand() % 7];
     for (int j = 0; j < B; j++) bias[j] = values[rand() % 7] * 0.5f;
-    /* -0.0 too: it equals zero, so a multiplier of -0.0 drops (a test of the
-     * bits alone would keep it) */
-    static const float multipliers[] = { 2.0f, 2.0f, 0.0f, -0.0f };
-    for (int i = 0; i < W / 2 * B; i++) factor[i] = multipliers[rand() % 4];
+    for (size_t i = 0; i < sizeof kept / sizeof kept[0]; i++) kept[i] = (uint16_t)rand();
+    const int stride = dropout == SECOND_OF_TWO ? 2 * B : B, offset = dropout == SECOND_OF_TWO ? B : 0;
+    const float scale = 2.0f;
+    const hep_keep keep = dropout == NO_DROPOUT ? hep_keep_none()
+                                                : hep_keep_from((hep_keep){ kept, stride, scale }, (size_t)offset);
     memset(got_mask, 0xAA, sizeof got_mask);
-    model_pool(tile, B, bias, relu, factor, want, want_mask);
-    hep_epilogue_pool(tile, W, B, bias, relu, got, with_mask ? got_mask : NULL, factor, B, stream);
+    model_pool(tile, B, bias, relu, dropout == NO_DROPOUT ? NULL : kept, stride, offset, scale, want, want_mask);
+    hep_epilogue_pool(tile, W, B, bias, relu, got, with_mask ? got_mask : NULL, keep, stream);
     hep_streaming_stores_done();
     int bad = !same_bits(got, want, sizeof(float) * (W / 2) * B);
     if (with_mask) bad += !same_bits(got_mask, want_mask, (size_t)(W / 2) * B);
     else
         for (int i = 0; i < W / 2 * B; i++) bad += got_mask[i] != 0xAA;   /* inference writes no mask */
     if (bad)
-        printf("FAIL: B %d, relu %d, stream %d, mask %d, seed %u\n", B, relu, stream, with_mask, seed);
+        printf("FAIL: B %d, relu %d, stream %d, mask %d, dropout %d, seed %u\n", B, relu, stream, with_mask, dropout,
+               seed);
     return bad;
 }
 
@@ -118,8 +131,12 @@ int main(void)
         for (int relu = 0; relu < 2; relu++)
             for (int stream = 0; stream < 2; stream++)
                 for (int with_mask = 0; with_mask < 2; with_mask++)
-                    for (unsigned seed = 1; seed <= 25; seed++, cases++)
-                        failed += check_case(blocks[b], relu, stream, with_mask, seed) != 0;
+                    for (int dropout = 0; dropout < DROPOUT_KINDS; dropout++) {
+                        /* hep_keep_from moves by whole words of bits */
+                        if (dropout == SECOND_OF_TWO && blocks[b] % 16) continue;
+                        for (unsigned seed = 1; seed <= 25; seed++, cases++)
+                            failed += check_case(blocks[b], relu, stream, with_mask, dropout, seed) != 0;
+                    }
     printf("pooled epilogue: %d of %d cases match the documented result bit for bit\n", cases - failed, cases);
     int back_failed = 0, back_cases = 0;
     for (int b = 0; b < 4; b++)

@@ -92,10 +92,7 @@ end
 local function plan_thread_scratch(op, ctx)
   local B = op.B
   local rows = op.pool and 2 or 1
-  -- The first layer's forward draws a whole output row's dropout
-  -- multipliers, all channels, into the tile area after its conv rows.
-  local drop_row = (op.first and op.dropout) and op.OW * op.K or 0
-  ctx.thread_need("tile", rows * op.W * B + drop_row)
+  ctx.thread_need("tile", rows * op.W * B)
   -- The first layer has no data gradient, so its pre-pool gradient needs only
   -- the current band of rows, which then stays in cache across bands and
   -- images; the others keep the whole image for backward-data's 3x3 window.
