@@ -171,6 +171,35 @@ static inline void hep_dropout_extract(const hep_dropout *d, const uint32_t word
     }
 }
 
+#if defined(__AVX512BW__)
+/* A whole group of one-bit draws (keep 0.5: kept when the bit is 0) as
+ * kept bits, 64 elements at a time: elements 64k + 8a + l are bit a of
+ * byte k % 4 of lane l's word k / 4, so one byte of each of the 8 lanes,
+ * broadcast, tested bytewise against bit a in byte 8a + l, gives all 64.
+ * A quarter of the instructions of hep_dropout_keep16's 16 at a time. */
+static inline void hep_dropout_keep_group1(const uint32_t words[4][HEP_RNG_OUT_LANES], int h, uint16_t *restrict dst)
+{
+    /* per 128-bit half (4 lanes): dword k = byte k of each lane */
+    const __m256i gather = _mm256_setr_epi8(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15,
+                                            0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
+    const __m512i bit_a = _mm512_set_epi64(0x8080808080808080ll, 0x4040404040404040ll, 0x2020202020202020ll,
+                                           0x1010101010101010ll, 0x0808080808080808ll, 0x0404040404040404ll,
+                                           0x0202020202020202ll, 0x0101010101010101ll);
+#pragma GCC unroll 4
+    for (int w = 0; w < 4; w++) {
+        const __m256i v = _mm256_loadu_si256((const __m256i *)(const void *)&words[w][8 * h]);
+        /* qword k: byte k of lanes 0-3, then of lanes 4-7 */
+        const __m512i q = _mm512_castsi256_si512(_mm256_permutevar8x32_epi32(
+            _mm256_shuffle_epi8(v, gather), _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7)));
+#pragma GCC unroll 4
+        for (int k = 0; k < 4; k++) {
+            const __m512i bytes = _mm512_permutexvar_epi64(_mm512_set1_epi64(k), q);
+            _store_mask64((__mmask64 *)(void *)(dst + 16 * w + 4 * k), _mm512_testn_epi8_mask(bytes, bit_a));
+        }
+    }
+}
+#endif
+
 /* The same decisions as kept bits, 16 elements a word: `first` and `count`
  * are multiples of 16 (hep_dropout_keep_runs sees to it), so there is no
  * ragged end. */
@@ -179,6 +208,12 @@ static inline void hep_dropout_extract_keep(const hep_dropout *d, const uint32_t
 {
     const uint32_t low = (1u << bits) - 1, cut = d->cut;
     const int group_chunks = 64 / (int)bits;   /* before the loop, as above */
+#if defined(__AVX512BW__)
+    if (bits == 1 && first == 0 && count == 16 * group_chunks) {
+        hep_dropout_keep_group1(words, h, dst);
+        return;
+    }
+#endif
     if (first == 0 && count == 16 * group_chunks) {
 #pragma GCC unroll 64
         for (int c = 0; c < group_chunks; c++) {
