@@ -109,6 +109,13 @@ build/%-$(1)/bench_model: build/%-$(1)/model.o $(ISA_GUARD) bench/bench_model.c 
 endef
 $(foreach a,$(ARCHS),$(eval $(call ARCH_RULES,$(a))))
 
+# The pooled epilogue as plain C (x86-64 without AVX): the code any other
+# CPU would take, masks included.
+build/runtime-plain/test_epilogue: tests/test_epilogue.c $(RUNTIME_HDR) Makefile
+	@mkdir -p $(@D)
+	@echo "  LD    $@"
+	@$(CC) $(BASE_CFLAGS) $(CFLAGS) -march=x86-64 -mtune=generic tests/test_epilogue.c -o $@ -lm
+
 # The loader's own test (no MPI ranks needed: it simulates them).
 build/test_loader: tests/test_loader.c runtime/loader.c runtime/row_order.c runtime/h5files.c runtime/util.c runtime/loader.h runtime/row_order.h runtime/h5files.h
 	@mkdir -p build

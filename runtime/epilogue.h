@@ -4,12 +4,15 @@
  * literal shapes, so after inlining each call is specialised to its layer.
  *
  * Layouts: a tile row is [W][B] (pixels, then B channels of one block).
- * Pool mask byte: bits 0-1 the argmax in the 2x2 window (0 top-left,
- * 1 top-right, 2 bottom-left, 3 bottom-right; first maximum wins, as in
- * PyTorch), bit 2 set when the pooled value passed the ReLU, bit 3 set when
- * dropout kept it (always, without dropout). The byte was there anyway, so
- * the pooled layers' backward reads the dropout decision instead of
- * running Philox again. */
+ * Pool mask: 4 bits per pooled element, bits 0-1 the argmax in the 2x2
+ * window (0 top-left, 1 top-right, 2 bottom-left, 3 bottom-right; first
+ * maximum wins, as in PyTorch), bit 2 set when the pooled value passed the
+ * ReLU, bit 3 set when dropout kept it (always, without dropout). Two to a
+ * byte (HEP_MASK_BYTE): of a pixel's channels 16g .. 16g + 15, byte 8g + r
+ * holds channel 16g + r in its low half and 16g + 8 + r in its high half,
+ * so a pixel's B channels (a multiple of 16) take B / 2 bytes. The bits
+ * were there anyway, so the pooled layers' backward reads the dropout
+ * decision instead of running Philox again. */
 #ifndef HEP_EPILOGUE_H
 #define HEP_EPILOGUE_H
 
@@ -17,6 +20,10 @@
 #include <string.h>
 #include "rng.h"
 #include "stream.h"
+
+/* Channel j's mask bits: in byte HEP_MASK_BYTE(j), shifted by HEP_MASK_SHIFT(j). */
+#define HEP_MASK_BYTE(j) (((j) / 16) * 8 + (j) % 8)
+#define HEP_MASK_SHIFT(j) ((j) % 16 / 8 * 4)
 
 /* Dropout of one layer in one pass; threshold 0 never happens for an active
  * dropout (keep_prob > 0 is checked at start-up). An element's draw has
@@ -405,7 +412,7 @@ static inline void hep_dropout_keep_runs(const hep_dropout *d, uint64_t index, i
 #if defined(__AVX2__) && !defined(__AVX512F__)
 #include <immintrin.h>
 #define HEP_POOL_MASK_AVX2 1
-/* 8 channels: the outputs into o; returns 8 - the mask byte per lane. The
+/* 8 channels: the outputs into o; returns 8 - the mask bits per lane. The
  * maxima by vmaxps, which returns its second operand unless the first is
  * greater: the first maximum, as the comparisons record it. Dropout keeps
  * channel l (whose value is then times scale) when kept & lane_bit is
@@ -435,8 +442,22 @@ static inline __m256i hep_pool_window8(const float *restrict t00, const float *r
     return _mm256_add_epi32(_mm256_add_epi32(sum, sum), right);
 }
 
-/* 32 channels. The packs work within 128-bit halves; the permutation puts
- * the 4-byte groups they leave back in channel order. */
+/* The mask bytes of 32 channels from hep_pool_window8's 8 - nibble of
+ * channels 0-7 (s0), 8-15 (s1), 16-23 (s2) and 24-31 (s3). The packs work
+ * within 128-bit halves; the permutation puts the 4-byte groups they leave
+ * back in channel order. */
+static inline void hep_pool_pack16(__m256i s0, __m256i s1, __m256i s2, __m256i s3, uint8_t *restrict mk)
+{
+    const __m256i eight = _mm256_set1_epi32(8);
+    const __m256i low = _mm256_or_si256(_mm256_sub_epi32(eight, s0), _mm256_slli_epi32(_mm256_sub_epi32(eight, s1), 4));
+    const __m256i high = _mm256_or_si256(_mm256_sub_epi32(eight, s2), _mm256_slli_epi32(_mm256_sub_epi32(eight, s3), 4));
+    const __m256i words = _mm256_packs_epi32(low, high);   /* 0 .. 255 */
+    const __m256i bytes = _mm256_packus_epi16(words, words);
+    _mm_storeu_si128((__m128i *)(void *)mk, _mm256_castsi256_si128(_mm256_permutevar8x32_epi32(
+                                                bytes, _mm256_setr_epi32(0, 4, 1, 5, 0, 4, 1, 5))));
+}
+
+/* 32 channels, into 16 mask bytes. */
 static inline void hep_pool_window32(const float *restrict t00, const float *restrict t01,
                                      const float *restrict t10, const float *restrict t11,
                                      const float *restrict bias, int relu, uint32_t kept, float scale,
@@ -450,22 +471,23 @@ static inline void hep_pool_window32(const float *restrict t00, const float *res
         sum[i] = hep_pool_window8(t00 + 8 * i, t01 + 8 * i, t10 + 8 * i, t11 + 8 * i, bias + 8 * i, relu, kept_bits,
                                   lane_bit, scale, o + 8 * i);
     }
-    const __m256i packed = _mm256_packs_epi16(_mm256_packs_epi32(sum[0], sum[1]), _mm256_packs_epi32(sum[2], sum[3]));
-    const __m256i bytes = _mm256_sub_epi8(_mm256_set1_epi8(8), packed);
-    _mm256_storeu_si256((__m256i *)(void *)mk,
-                        _mm256_permutevar8x32_epi32(bytes, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7)));
+    hep_pool_pack16(sum[0], sum[1], sum[2], sum[3], mk);
 }
 
-/* 8 channels alone (blocks of a multiple of 8 channels but not of 32). */
-static inline void hep_pool_window8_bytes(const float *restrict t00, const float *restrict t01,
+/* 16 channels alone (blocks of 16), into 8 mask bytes. */
+static inline void hep_pool_window16_avx2(const float *restrict t00, const float *restrict t01,
                                           const float *restrict t10, const float *restrict t11,
                                           const float *restrict bias, int relu, unsigned kept, float scale,
                                           float *restrict o, uint8_t *restrict mk)
 {
-    const __m256i sum = hep_pool_window8(t00, t01, t10, t11, bias, relu, _mm256_set1_epi32((int)kept),
-                                         _mm256_setr_epi32(1, 2, 4, 8, 16, 32, 64, 128), scale, o);
-    const __m128i half = _mm_packs_epi32(_mm256_castsi256_si128(sum), _mm256_extracti128_si256(sum, 1));
-    _mm_storel_epi64((__m128i *)(void *)mk, _mm_sub_epi8(_mm_set1_epi8(8), _mm_packs_epi16(half, half)));
+    const __m256i kept_bits = _mm256_set1_epi32((int)kept), lane_bit = _mm256_setr_epi32(1, 2, 4, 8, 16, 32, 64, 128);
+    const __m256i s0 = hep_pool_window8(t00, t01, t10, t11, bias, relu, kept_bits, lane_bit, scale, o);
+    const __m256i s1 = hep_pool_window8(t00 + 8, t01 + 8, t10 + 8, t11 + 8, bias + 8, relu, kept_bits,
+                                        _mm256_slli_epi32(lane_bit, 8), scale, o + 8);
+    const __m256i eight = _mm256_set1_epi32(8);
+    const __m256i nibbles = _mm256_or_si256(_mm256_sub_epi32(eight, s0), _mm256_slli_epi32(_mm256_sub_epi32(eight, s1), 4));
+    const __m128i words = _mm_packs_epi32(_mm256_castsi256_si128(nibbles), _mm256_extracti128_si256(nibbles, 1));
+    _mm_storel_epi64((__m128i *)(void *)mk, _mm_packus_epi16(words, words));
 }
 
 /* Backward of 8 channels of a pooled pixel (hep_epilogue_pool_backward):
@@ -474,11 +496,13 @@ static inline void hep_pool_window8_bytes(const float *restrict t00, const float
  * channels, 8.1 with this, 8.1 for native's AVX-512BW code of the plain
  * loop (one Zen 5 core, data in cache). */
 #define HEP_POOL_SCATTER_LANES 8
-static inline void hep_pool_scatter(const float *restrict g_in, const uint8_t *restrict mk, float scale,
+static inline void hep_pool_scatter(const float *restrict g_in, const uint8_t *restrict mk, int shift, float scale,
                                     float *restrict dbias, float *restrict y00, float *restrict y01,
                                     float *restrict y10, float *restrict y11)
 {
-    const __m256i a = _mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)(const void *)mk));
+    /* the bits above the nibble do not matter: only bits 0-3 are tested */
+    const __m256i a = _mm256_srl_epi32(_mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)(const void *)mk)),
+                                       _mm_cvtsi32_si128(shift));
     const __m256i both = _mm256_set1_epi32(12), pos = _mm256_and_si256(a, _mm256_set1_epi32(3));
     const __m256 kept = _mm256_castsi256_ps(_mm256_cmpeq_epi32(_mm256_and_si256(a, both), both));
     const __m256 g = _mm256_and_ps(_mm256_mul_ps(_mm256_loadu_ps(g_in), _mm256_set1_ps(scale)), kept);
@@ -493,8 +517,9 @@ static inline void hep_pool_scatter(const float *restrict g_in, const uint8_t *r
 #endif
 
 /* The same for 16 lanes with AVX-512F: the comparisons are mask
- * registers, each adds its bit to 32-bit lanes that vpmovdb then packs to
- * bytes. Without BW (knl) GCC packs bytes the long way, and the AVX2 code
+ * registers, each adds its bit to 32-bit lanes (channels 8-15's 4 bits
+ * higher), the upper 8 lanes are ORed onto the lower ones, and vpmovdb
+ * packs those to the 8 bytes. Without BW (knl) GCC packs bytes the long way, and the AVX2 code
  * above, which knl code took before, runs at half its vector width: 11.4
  * ns per pooled pixel of 64 channels against 8.1 with this (one Zen 5
  * core, no KNL at hand). With BW (skx, native) GCC's code for the plain C
@@ -523,27 +548,37 @@ static inline void hep_pool_window16(const float *restrict t00, const float *res
     const __m512 factor = _mm512_maskz_mov_ps(kept, _mm512_set1_ps(scale));
     _mm512_storeu_ps(o, _mm512_mul_ps(_mm512_maskz_mov_ps(pass, v), factor));
     const __mmask16 right = (__mmask16)((right_top & ~lower) | (right_bottom & lower));
-    __m512i bytes = _mm512_maskz_mov_epi32(right, _mm512_set1_epi32(1));
-    bytes = _mm512_mask_or_epi32(bytes, lower, bytes, _mm512_set1_epi32(2));
-    bytes = _mm512_mask_or_epi32(bytes, pass, bytes, _mm512_set1_epi32(4));
-    bytes = _mm512_mask_or_epi32(bytes, kept, bytes, _mm512_set1_epi32(8));
-    _mm_storeu_si128((__m128i *)(void *)mk, _mm512_cvtepi32_epi8(bytes));
+    /* channels 8-15's bits 4 higher, then folded onto channels 0-7's lanes */
+#define HEP_NIBBLE_BIT(b) _mm512_inserti64x4(_mm512_set1_epi32(b), _mm256_set1_epi32((b) << 4), 1)
+    __m512i bits = _mm512_maskz_mov_epi32(right, HEP_NIBBLE_BIT(1));
+    bits = _mm512_mask_or_epi32(bits, lower, bits, HEP_NIBBLE_BIT(2));
+    bits = _mm512_mask_or_epi32(bits, pass, bits, HEP_NIBBLE_BIT(4));
+    bits = _mm512_mask_or_epi32(bits, kept, bits, HEP_NIBBLE_BIT(8));
+#undef HEP_NIBBLE_BIT
+    bits = _mm512_or_si512(bits, _mm512_shuffle_i64x2(bits, bits, 0xEE));
+    _mm_storel_epi64((__m128i *)(void *)mk, _mm512_cvtepi32_epi8(bits));
 }
 #endif
 
-/* Backward of 16 channels of a pooled pixel, the same way, without BW:
- * 22.4 ns per pooled pixel of 64 channels by GCC's code, 8.8 with this.
- * With BW GCC's code of the plain loop stays: 8.1 ns on Zen 5; on the
- * Intel host this took 16 ns against 22 on one row in L1, but 49-70
- * against 22-26 over a batch's rows with the next row prefetched (a
- * stand-alone test, hep_epilogue_pool_backward as conv1 calls it). */
-#if defined(__AVX512F__) && !defined(__AVX512BW__)
+/* Backward of 16 channels of a pooled pixel, the same way, for every
+ * AVX-512 build. Without BW GCC's code for the plain loop took 22.4 ns per
+ * pooled pixel of 64 channels against 8.8 with this (byte masks, one Zen 5
+ * core). With BW it had been as fast as this on byte masks, but on the
+ * half-byte masks GCC's code for the plain loop took hep224's conv1
+ * backward from 5.2 to 144 ms a batch (skx, Intel host), and with this
+ * 5.15. */
+#if defined(__AVX512F__)
 #define HEP_POOL_SCATTER_LANES 16
-static inline void hep_pool_scatter(const float *restrict g_in, const uint8_t *restrict mk, float scale,
+static inline void hep_pool_scatter(const float *restrict g_in, const uint8_t *restrict mk, int shift, float scale,
                                     float *restrict dbias, float *restrict y00, float *restrict y01,
                                     float *restrict y10, float *restrict y11)
 {
-    const __m512i a = _mm512_cvtepu8_epi32(_mm_loadu_si128((const __m128i *)(const void *)mk));
+    /* 16 channels' 8 bytes, each twice: the low halves for lanes 0-7, the
+     * high ones for 8-15 (shift is 0: a group of 16 starts here) */
+    const __m128i m = _mm_loadl_epi64((const __m128i *)(const void *)mk);
+    const __m512i a = _mm512_srlv_epi32(_mm512_cvtepu8_epi32(_mm_unpacklo_epi64(m, m)),
+                                        _mm512_inserti64x4(_mm512_setzero_si512(), _mm256_set1_epi32(4), 1));
+    (void)shift;
     const __m512i both = _mm512_set1_epi32(12), pos = _mm512_and_epi32(a, _mm512_set1_epi32(3));
     const __mmask16 kept = _mm512_cmpeq_epi32_mask(_mm512_and_epi32(a, both), both);
     const __m512 g = _mm512_maskz_mul_ps(kept, _mm512_loadu_ps(g_in), _mm512_set1_ps(scale));
@@ -559,13 +594,14 @@ static inline void hep_pool_scatter(const float *restrict g_in, const uint8_t *r
 
 /* hep_epilogue_pool_pixel in plain C, with `dropout` and `with_mask`
  * literals at each call: inference's copy neither multiplies nor reads
- * bits. Branch-free so that it vectorises; pairwise maxima give the same
+ * bits. With a mask, B is a multiple of 16 (the mask's byte pairs). Branch-free so that it vectorises; pairwise maxima give the same
  * first-maximum argmax as scanning the window in order. */
 static inline void hep_pool_plain(const float *restrict t00, const float *restrict t01, const float *restrict t10,
                                   const float *restrict t11, int B, const float *restrict bias, int relu,
                                   const uint16_t *restrict keep, size_t e0, float scale, float *restrict o,
                                   uint8_t *restrict mk, int dropout, int with_mask)
 {
+    uint8_t nibble[B];
 #pragma omp simd
     for (int j = 0; j < B; j++) {
         float v0 = t00[j], v1 = t01[j], v2 = t10[j], v3 = t11[j];
@@ -578,8 +614,11 @@ static inline void hep_pool_plain(const float *restrict t00, const float *restri
         v = pass ? v : 0.0f;
         const int kept = dropout ? hep_kept(keep, e0 + (size_t)j) : 1;
         o[j] = dropout ? v * (kept ? scale : 0.0f) : v;
-        if (with_mask) mk[j] = (uint8_t)(a | (pass << 2) | (kept << 3));
+        if (with_mask) nibble[j] = (uint8_t)(a | (pass << 2) | (kept << 3));
     }
+    if (with_mask)
+        for (int j = 0; j < B; j += 16)
+            for (int r = 0; r < 8; r++) mk[HEP_MASK_BYTE(j + r)] = (uint8_t)(nibble[j + r] | nibble[j + 8 + r] << 4);
 }
 
 /* One pooled pixel's B channels from its 2x2 window t00 t01 / t10 t11:
@@ -601,7 +640,7 @@ static inline void hep_epilogue_pool_pixel(const float *restrict t00, const floa
     if (with_mask && B % 16 == 0 && e0 % 16 == 0) {
         for (int j = 0; j < B; j += 16)
             hep_pool_window16(t00 + j, t01 + j, t10 + j, t11 + j, bias + j, relu,
-                              kw ? (__mmask16)kw[j / 16] : (__mmask16)0xFFFF, scale, o + j, mk + j);
+                              kw ? (__mmask16)kw[j / 16] : (__mmask16)0xFFFF, scale, o + j, mk + j / 2);
         return;
     }
 #endif
@@ -609,13 +648,13 @@ static inline void hep_epilogue_pool_pixel(const float *restrict t00, const floa
     if (with_mask && B % 32 == 0 && e0 % 16 == 0) {
         for (int j = 0; j < B; j += 32)
             hep_pool_window32(t00 + j, t01 + j, t10 + j, t11 + j, bias + j, relu,
-                              kw ? kw[j / 16] | (uint32_t)kw[j / 16 + 1] << 16 : 0xFFFFFFFFu, scale, o + j, mk + j);
+                              kw ? kw[j / 16] | (uint32_t)kw[j / 16 + 1] << 16 : 0xFFFFFFFFu, scale, o + j, mk + j / 2);
         return;
     }
     if (with_mask && B % 16 == 0 && e0 % 16 == 0) {
-        for (int j = 0; j < B; j += 8)
-            hep_pool_window8_bytes(t00 + j, t01 + j, t10 + j, t11 + j, bias + j, relu,
-                                   kw ? (unsigned)kw[j / 16] >> (j % 16) & 0xFF : 0xFFu, scale, o + j, mk + j);
+        for (int j = 0; j < B; j += 16)
+            hep_pool_window16_avx2(t00 + j, t01 + j, t10 + j, t11 + j, bias + j, relu, kw ? kw[j / 16] : 0xFFFFu,
+                                   scale, o + j, mk + j / 2);
         return;
     }
 #endif
@@ -632,7 +671,7 @@ static inline void hep_epilogue_pool(const float *restrict tile, int W, int B,
                                      float *restrict out, uint8_t *restrict mask, hep_keep keep, int stream)
 {
     float pooled[B];
-    uint8_t pooled_mask[B];
+    uint8_t pooled_mask[B / 2];
     for (int q = 0; q < W / 2; q++) {
         const float *restrict t00 = tile + (2 * q) * B, *restrict t01 = t00 + B;
         const float *restrict t10 = tile + (W + 2 * q) * B, *restrict t11 = t10 + B;
@@ -640,12 +679,12 @@ static inline void hep_epilogue_pool(const float *restrict tile, int W, int B,
         float *restrict o = stream ? pooled : out + q * B;
         if (mask)
             hep_epilogue_pool_pixel(t00, t01, t10, t11, B, bias, relu, keep.bits, e0, keep.scale, o,
-                                    stream ? pooled_mask : mask + q * B, 1);
+                                    stream ? pooled_mask : mask + q * B / 2, 1);
         else
             hep_epilogue_pool_pixel(t00, t01, t10, t11, B, bias, relu, keep.bits, e0, keep.scale, o, NULL, 0);
         if (stream) {
             hep_stream_floats(out + q * B, pooled, B);
-            if (mask) hep_stream_bytes(mask + q * B, pooled_mask, B);
+            if (mask) hep_stream_bytes(mask + q * B / 2, pooled_mask, B / 2);
         }
     }
 }
@@ -653,7 +692,8 @@ static inline void hep_epilogue_pool(const float *restrict tile, int W, int B,
 /* Backward of hep_epilogue_pool for one pooled row: scatters the gradient of
  * the pooled output dout[W/2][B] into the two pre-pool rows dy0, dy1
  * ([W][B] each; every element written), and adds the bias gradient. The
- * dropout decisions come from the mask; d gives the scale of kept values.
+ * dropout decisions come from the mask (B / 2 bytes a pixel, B a multiple
+ * of 16); d gives the scale of kept values.
  * dout_next and mask_next, the next call's rows (or NULL), are prefetched
  * as this row goes: hep224's conv1 reads 8 MB of them per image, past the
  * caches, and the hardware prefetchers left the loop waiting on memory
@@ -666,33 +706,35 @@ static inline void hep_epilogue_pool_backward(const float *restrict dout, const 
 {
     const float scale = d->active ? d->scale : 1.0f;
     for (int q = 0; q < W / 2; q++) {
-        if (dout_next) {   /* B floats and B mask bytes a pixel: a cache line is 16 floats */
+        if (dout_next) {   /* B floats and B / 2 mask bytes a pixel: a cache line is 16 floats */
             for (int j = 0; j < B; j += 16) __builtin_prefetch(dout_next + q * B + j);
-            if (q * B % 64 == 0) __builtin_prefetch(mask_next + q * B);
+            if (q * B / 2 % 64 == 0) __builtin_prefetch(mask_next + q * B / 2);
         }
         float *restrict y00 = dy0 + (2 * q) * B, *restrict y01 = y00 + B;
         float *restrict y10 = dy1 + (2 * q) * B, *restrict y11 = y10 + B;
         const float *restrict g_in = dout + q * B;
-        const uint8_t *restrict mk = mask + q * B;
+        const uint8_t *restrict mk = mask + q * B / 2;
 #ifdef HEP_POOL_SCATTER_LANES
         if (B % HEP_POOL_SCATTER_LANES == 0) {
             for (int j = 0; j < B; j += HEP_POOL_SCATTER_LANES)
-                hep_pool_scatter(g_in + j, mk + j, scale, dbias + j, y00 + j, y01 + j, y10 + j, y11 + j);
+                hep_pool_scatter(g_in + j, mk + HEP_MASK_BYTE(j), HEP_MASK_SHIFT(j), scale, dbias + j, y00 + j,
+                                 y01 + j, y10 + j, y11 + j);
             continue;
         }
 #endif
+        for (int j0 = 0; j0 < B; j0 += 16)
 #pragma omp simd
-        for (int j = 0; j < B; j++) {
-            int a = mk[j];
-            float g = g_in[j] * scale;
-            g = (a & 12) == 12 ? g : 0.0f;
-            dbias[j] += g;
-            a &= 3;
-            y00[j] = a == 0 ? g : 0.0f;
-            y01[j] = a == 1 ? g : 0.0f;
-            y10[j] = a == 2 ? g : 0.0f;
-            y11[j] = a == 3 ? g : 0.0f;
-        }
+            for (int j = j0; j < j0 + 16; j++) {
+                int a = mk[HEP_MASK_BYTE(j)] >> HEP_MASK_SHIFT(j);
+                float g = g_in[j] * scale;
+                g = (a & 12) == 12 ? g : 0.0f;
+                dbias[j] += g;
+                a &= 3;
+                y00[j] = a == 0 ? g : 0.0f;
+                y01[j] = a == 1 ? g : 0.0f;
+                y10[j] = a == 2 ? g : 0.0f;
+                y11[j] = a == 3 ? g : 0.0f;
+            }
     }
 }
 

@@ -75,13 +75,21 @@ static inline void hep_stream_floats(float *restrict dst, const float *restrict 
     memcpy(dst, src, sizeof(float) * (size_t)n);
 }
 
-/* The same for n bytes (mask bytes), in 32-byte stores. */
+/* The same for n bytes (pool masks), in 32-byte stores, or 16-byte ones
+ * (a pixel of 32 channels' mask is 16 bytes). */
 static inline void hep_stream_bytes(uint8_t *restrict dst, const uint8_t *restrict src, int n)
 {
 #if defined(__AVX__)
     if (n % 32 == 0 && (uintptr_t)dst % 32 == 0) {
         for (int i = 0; i < n; i += 32)
             _mm256_stream_si256((__m256i *)(dst + i), _mm256_loadu_si256((const __m256i *)(src + i)));
+        return;
+    }
+#endif
+#if defined(__SSE2__)
+    if (n % 16 == 0 && (uintptr_t)dst % 16 == 0) {
+        for (int i = 0; i < n; i += 16)
+            _mm_stream_si128((__m128i *)(void *)(dst + i), _mm_loadu_si128((const __m128i *)(const void *)(src + i)));
         return;
     }
 #endif

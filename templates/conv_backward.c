@@ -65,10 +65,10 @@ static inline void $(L.name)_epilogue_backward_band(hep_model *m, int n, const f
             const float *dout_row = dout + ((kb * (OH + 2) + p + 1) * (OW + 2) + 1) * B;
 @ if L.pool then
             float *dy_row = dy + ((kb * DYH + 2 * p - dy_top) * (W + 2) + 1) * B;
-            const uint8_t *mask_row = m->$(L.name)_mask + (((size_t)n * KB + kb) * OH + p) * OW * B;
+            const uint8_t *mask_row = m->$(L.name)_mask + (((size_t)n * KB + kb) * OH + p) * OW * B / 2;
             const int more = p + 1 < OH;   /* this block's next row, read next (or by the next band) */
             hep_epilogue_pool_backward(dout_row, mask_row, W, B, dy_row, dy_row + (W + 2) * B, dbias + kb * B, drop,
-                                       more ? dout_row + (OW + 2) * B : NULL, more ? mask_row + OW * B : NULL);
+                                       more ? dout_row + (OW + 2) * B : NULL, more ? mask_row + OW * B / 2 : NULL);
 @ else
             const float *out_row = m->$(L.name)_out + (size_t)n * OUT_IMAGE + (dout_row - dout);
             uint16_t keep_bits[OW * B / 16];

@@ -52,7 +52,7 @@ static inline void $(L.name)_epilogue_with(hep_model *m, float *tile, int n, int
     float *out_row = $(L.name)_out_at(m, n, kb, p, q0);
     const hep_keep k = hep_keep_from(keep, (size_t)q0 * keep.stride);
 @ if L.pool then
-    uint8_t *mask = training ? m->$(L.name)_mask + ((((size_t)n * KB + kb) * OH + p) * OW + q0) * B : NULL;
+    uint8_t *mask = training ? m->$(L.name)_mask + ((((size_t)n * KB + kb) * OH + p) * OW + q0) * B / 2 : NULL;
     if ($(L.name)_output_streams(m))
         hep_epilogue_pool(tile, width, B, bias, $(L.relu and 1 or 0), out_row, mask, k, 1);
     else

@@ -127,13 +127,15 @@ echo "== the pooled epilogue and its backward bit for bit against their document
 # ties, exact zeros, with and without ReLU, mask and streaming; the hsw
 # build takes the AVX2 vector-mask code, knl, skx and native (on an
 # AVX-512 host) the AVX-512F mask-register code (and every build the plain
-# loop for a block of 12); the backward over every mask byte, with and
-# without dropout: hsw and knl by hand-widened lanes, skx and native
-# GCC's AVX-512 code of the plain loop
+# loop for a block of 12, without a mask), a plain x86-64 build the plain
+# loop throughout; the backward over every mask byte, with and
+# without dropout: every vector build by hand-widened lanes, the plain
+# x86-64 build by the plain loop
 epilogue_on() { make --no-print-directory -s "build/runtime-$1/test_epilogue" && "build/runtime-$1/test_epilogue"; }
 for arch in native skx hsw knl; do
     arch_check "pooled epilogue, mask bytes and values, and its backward ($arch)" $arch epilogue_on $arch
 done
+check "pooled epilogue, mask bytes and values, and its backward (plain C, x86-64 baseline)" epilogue_on plain
 
 echo "== dropout draws: vectorised runs against the scalar definition, kept fractions"
 # each ISA has its own Philox and extraction code; 1, 2, 4, 8 and 16 draw bits

@@ -72,9 +72,10 @@ local function plan_buffers(op, ctx)
     shape = string.format("[N][%d][%d][%d][%d] %s output", op.KB, op.OH + 2, op.OW + 2, B, op.name),
     per_image = op.out_per_image * 4 }
   if op.pool then
-    local mask = op.K * op.OH * op.OW
+    -- 4 bits an element (runtime/epilogue.h): argmax, ReLU, dropout
+    local mask = op.K * op.OH * op.OW // 2
     ctx.add_buffer { field = op.name .. "_mask", ctype = "uint8_t", count = "N * " .. mask,
-      shape = string.format("[N][%d][%d][%d][%d] pool argmax | ReLU bit", op.KB, op.OH, op.OW, B),
+      shape = string.format("[N][%d][%d][%d][%d] pool argmax, ReLU, dropout bits", op.KB, op.OH, op.OW, B // 2),
       per_image = mask }
   end
   if not op.first then
