@@ -435,7 +435,7 @@ static inline __m256i hep_pool_window8(const float *restrict t00, const float *r
     const __m256 factor = _mm256_andnot_ps(_mm256_castsi256_ps(dropped), _mm256_set1_ps(scale));
     _mm256_storeu_ps(o, _mm256_mul_ps(_mm256_and_ps(v, pass), factor));
     const __m256i right = _mm256_castps_si256(_mm256_blendv_ps(right_top, right_bottom, lower));
-    /* As 0 or 1: 8 dropped - 4 pass - 2 lower - right, which is 8 - the byte
+    /* As 0 or 1: 8 dropped - 4 pass - 2 lower - right, which is 8 - the bits
      * (its bit 3 is 1 - dropped); each mask is -1 when set, hence the signs. */
     __m256i sum = _mm256_sub_epi32(_mm256_castps_si256(pass), _mm256_add_epi32(dropped, dropped));
     sum = _mm256_add_epi32(_mm256_add_epi32(sum, sum), _mm256_castps_si256(lower));

@@ -34,12 +34,12 @@ static inline int $(L.name)_output_streams(const hep_model *m)
 }
 
 /* The epilogue of one tile of $(L.name): `tile` [ROWS][width][B] holds conv rows
- * (pixels w0 .. w0+width-1) before it; adds `bias` (B channels)$(L.relu and ", ReLU" or "")$(L.pool and ", 2x2 max-pool (mask byte per pooled element)" or "")$(L.dropout and ", dropout" or ""),
+ * (pixels w0 .. w0+width-1) before it; adds `bias` (B channels)$(L.relu and ", ReLU" or "")$(L.pool and ", 2x2 max-pool (4 mask bits per pooled element)" or "")$(L.dropout and ", dropout" or ""),
  * and stores them into output row p. `keep`: which of the row's elements
  * dropout keeps, output pixel q's from element q * keep.stride.
 @ if L.pool then
  * `training`: only a training pass stores the mask, which only backward
- * reads (inference skips a byte per pooled element: 2 ms of hep224's first
+ * reads (inference skips the mask: 2 ms of hep224's first
  * conv). */
 @ else
  * `training`: unused (no mask without a pool). */
