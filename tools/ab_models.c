@@ -12,7 +12,12 @@
  * apart. Here every build sees the same seconds of the machine, and a
  * layer's least over the steps drops what other guests added. The order is
  * reversed because the places in it were not equal: two copies of one
- * library read 2-4% apart in their least steps. */
+ * library read 2-4% apart in their least steps. Reversing does not even
+ * out the order of loading: the same hep224 build at places 1 and 4 of
+ * four read 18.43 and 16.98 ms medians for conv1's forward and 253.9 and
+ * 245.1 for the step (skx, the Intel host), falling from place to place.
+ * So give each build two places (copies of its DIR: A B B' A') or run
+ * both orders, and believe only a difference that holds in both. */
 #include <dlfcn.h>
 #include <omp.h>
 #include <stdio.h>
