@@ -284,6 +284,14 @@ static inline void hep_dropout_add(const hep_dropout *d, hep_dropout_batch *b, u
     b->piece[b->pieces++] = piece;
 }
 
+/* A piece whose output starts at element `at` of the runs' output: f + at,
+ * or (f NULL) word at / 16 of keep. */
+static inline hep_dropout_piece hep_dropout_piece_at(int slot, int first, int count, float *f, uint16_t *keep,
+                                                     size_t at)
+{
+    return (hep_dropout_piece){ slot, first, count, f ? f + at : NULL, f ? NULL : keep + at / 16 };
+}
+
 /* Decisions for `runs` runs of `count` elements, run r starting at element
  * index + r * stride: multipliers into f[r * count ..], or (f NULL) kept
  * bits into keep, element r * count + k at bit k % 16 of keep[(r * count +
@@ -309,9 +317,8 @@ static inline void hep_dropout_runs_into(const hep_dropout *d, uint64_t index, i
              * 16-bit draws 15-20% slower than before on AVX-512 */
             if (!b.pieces && !(i & (size - 1)) && end - i >= HEP_RNG_OUT_GROUPS * size) {
                 for (int h = 0; h < HEP_RNG_OUT_GROUPS; h++) {
-                    const size_t e = at + (size_t)h * size;
                     b.group[h] = (i >> shift) + (uint64_t)h;
-                    b.piece[h] = (hep_dropout_piece){ h, 0, (int)size, f ? f + e : NULL, f ? NULL : keep + e / 16 };
+                    b.piece[h] = hep_dropout_piece_at(h, 0, (int)size, f, keep, at + (size_t)h * size);
                 }
                 b.groups = b.pieces = HEP_RNG_OUT_GROUPS;
                 hep_dropout_flush(d, &b);
@@ -321,8 +328,7 @@ static inline void hep_dropout_runs_into(const hep_dropout *d, uint64_t index, i
             }
             const uint64_t first = i & (size - 1);
             const int n = (int)(end - i < size - first ? end - i : size - first);
-            hep_dropout_add(d, &b, i >> shift,
-                            (hep_dropout_piece){ 0, (int)first, n, f ? f + at : NULL, f ? NULL : keep + at / 16 });
+            hep_dropout_add(d, &b, i >> shift, hep_dropout_piece_at(0, (int)first, n, f, keep, at));
             at += (size_t)n;
             i += (uint64_t)n;
         }
@@ -442,15 +448,21 @@ static inline __m256i hep_pool_window8(const float *restrict t00, const float *r
     return _mm256_add_epi32(_mm256_add_epi32(sum, sum), right);
 }
 
-/* The mask bytes of 32 channels from hep_pool_window8's 8 - nibble of
+/* From hep_pool_window8's 8 - the bits of channels 0-7 (s0) and 8-15 (s1):
+ * their mask bytes, one per 32-bit lane. */
+static inline __m256i hep_pool_nibble_pairs(__m256i s0, __m256i s1)
+{
+    const __m256i eight = _mm256_set1_epi32(8);
+    return _mm256_or_si256(_mm256_sub_epi32(eight, s0), _mm256_slli_epi32(_mm256_sub_epi32(eight, s1), 4));
+}
+
+/* The mask bytes of 32 channels from hep_pool_window8's 8 - the bits of
  * channels 0-7 (s0), 8-15 (s1), 16-23 (s2) and 24-31 (s3). The packs work
  * within 128-bit halves; the permutation puts the 4-byte groups they leave
  * back in channel order. */
 static inline void hep_pool_pack16(__m256i s0, __m256i s1, __m256i s2, __m256i s3, uint8_t *restrict mk)
 {
-    const __m256i eight = _mm256_set1_epi32(8);
-    const __m256i low = _mm256_or_si256(_mm256_sub_epi32(eight, s0), _mm256_slli_epi32(_mm256_sub_epi32(eight, s1), 4));
-    const __m256i high = _mm256_or_si256(_mm256_sub_epi32(eight, s2), _mm256_slli_epi32(_mm256_sub_epi32(eight, s3), 4));
+    const __m256i low = hep_pool_nibble_pairs(s0, s1), high = hep_pool_nibble_pairs(s2, s3);
     const __m256i words = _mm256_packs_epi32(low, high);   /* 0 .. 255 */
     const __m256i bytes = _mm256_packus_epi16(words, words);
     _mm_storeu_si128((__m128i *)(void *)mk, _mm256_castsi256_si128(_mm256_permutevar8x32_epi32(
@@ -484,8 +496,7 @@ static inline void hep_pool_window16_avx2(const float *restrict t00, const float
     const __m256i s0 = hep_pool_window8(t00, t01, t10, t11, bias, relu, kept_bits, lane_bit, scale, o);
     const __m256i s1 = hep_pool_window8(t00 + 8, t01 + 8, t10 + 8, t11 + 8, bias + 8, relu, kept_bits,
                                         _mm256_slli_epi32(lane_bit, 8), scale, o + 8);
-    const __m256i eight = _mm256_set1_epi32(8);
-    const __m256i nibbles = _mm256_or_si256(_mm256_sub_epi32(eight, s0), _mm256_slli_epi32(_mm256_sub_epi32(eight, s1), 4));
+    const __m256i nibbles = hep_pool_nibble_pairs(s0, s1);
     const __m128i words = _mm_packs_epi32(_mm256_castsi256_si128(nibbles), _mm256_extracti128_si256(nibbles, 1));
     _mm_storel_epi64((__m128i *)(void *)mk, _mm_packus_epi16(words, words));
 }
