@@ -16,8 +16,12 @@
  * out the order of loading: the same hep224 build at places 1 and 4 of
  * four read 18.43 and 16.98 ms medians for conv1's forward and 253.9 and
  * 245.1 for the step (skx, the Intel host), falling from place to place.
- * So give each build two places (copies of its DIR: A B B' A') or run
- * both orders, and believe only a difference that holds in both. */
+ * That bias came from the arenas' 4 KiB pages (where the kernel put each
+ * arena's frames): since the arena asks for huge pages (templates/model.c,
+ * hep_model_create) the same build reads alike at places 1 and 4. A build
+ * from before that change is still biased, so give each build two places
+ * (copies of its DIR: A B B' A') or run both orders, and believe only a
+ * difference that holds in both. */
 #include <dlfcn.h>
 #include <omp.h>
 #include <stdio.h>

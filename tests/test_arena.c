@@ -1,0 +1,88 @@
+/* The model's arena in transparent huge pages: creates a model, then reads
+ * the kernel's account of the mapping that holds it (/proc/self/smaps) and
+ * fails unless some of it is in 2 MiB pages. Hosts whose THP setting is
+ * "madvise" (Debian's default) give them only to a mapping that asks, so
+ * there this fails if hep_model_create stops asking (madvise MADV_HUGEPAGE).
+ * Where the setting is "never" it prints so and exits 77: tests/test_kernels.sh
+ * reads the setting itself and skips the check there.
+ * Usage: test_arena [batch] */
+#define _DEFAULT_SOURCE
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <omp.h>
+#include <model.h>
+
+#define SKIPPED 77
+
+/* The bracketed word of the THP setting ("always", "madvise", "never"),
+ * or "" when the kernel has none. */
+static void thp_mode(char *mode, size_t len)
+{
+    mode[0] = '\0';
+    FILE *f = fopen("/sys/kernel/mm/transparent_hugepage/enabled", "r");
+    if (!f) return;
+    char line[128] = "";
+    if (fgets(line, sizeof line, f)) {
+        char *open = strchr(line, '['), *close = open ? strchr(open, ']') : NULL;
+        if (open && close && (size_t)(close - open) < len) {
+            memcpy(mode, open + 1, (size_t)(close - open - 1));
+            mode[close - open - 1] = '\0';
+        }
+    }
+    fclose(f);
+}
+
+/* The size and the AnonHugePages (KiB) of the mapping holding `addr`; -1
+ * when smaps cannot be read or holds no such mapping. */
+static int mapping_of(const void *addr, uint64_t *size_kib, uint64_t *huge_kib)
+{
+    FILE *f = fopen("/proc/self/smaps", "r");
+    if (!f) { perror("test_arena: /proc/self/smaps"); return -1; }
+    const uintptr_t a = (uintptr_t)addr;
+    char line[512];
+    int inside = 0, found = -1;
+    while (fgets(line, sizeof line, f)) {
+        uintptr_t lo, hi;
+        unsigned long long kib;
+        if (sscanf(line, "%" SCNxPTR "-%" SCNxPTR " ", &lo, &hi) == 2) {
+            if (inside) break;
+            inside = lo <= a && a < hi;
+        } else if (inside && sscanf(line, "Size: %llu kB", &kib) == 1) {
+            *size_kib = kib;
+        } else if (inside && sscanf(line, "AnonHugePages: %llu kB", &kib) == 1) {
+            *huge_kib = kib;
+            found = 0;
+        }
+    }
+    fclose(f);
+    if (found) fprintf(stderr, "test_arena: no mapping in /proc/self/smaps holds %p\n", addr);
+    return found;
+}
+
+int main(int argc, char **argv)
+{
+    const int batch = argc > 1 ? atoi(argv[1]) : 16;
+    char mode[32], err[256];
+    thp_mode(mode, sizeof mode);
+    if (!strcmp(mode, "never") || !mode[0]) {
+        printf("skipped: this kernel's transparent huge pages are %s\n", mode[0] ? "off (never)" : "absent");
+        return SKIPPED;
+    }
+    hep_model *m = hep_model_create(batch, omp_get_max_threads(), err, sizeof err);
+    if (!m) { fprintf(stderr, "test_arena: %s\n", err); return 1; }
+    const size_t arena_kib = hep_model_bytes(batch, omp_get_max_threads()) / 1024;
+    uint64_t size_kib = 0, huge_kib = 0;
+    int rc = mapping_of(hep_model_params(m), &size_kib, &huge_kib);
+    hep_model_destroy(m);
+    if (rc) return 1;
+    printf("%s, batch %d: arena %zu KiB; its mapping %" PRIu64 " KiB, %" PRIu64 " KiB of it in huge pages (THP %s)\n",
+           hep_model_info_get()->network, batch, arena_kib, size_kib, huge_kib, mode);
+    /* Not all of it: the kernel may find too few free 2 MiB frames. */
+    if (huge_kib == 0) {
+        printf("FAIL: the arena has no huge pages\n");
+        return 1;
+    }
+    return 0;
+}
