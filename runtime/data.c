@@ -37,7 +37,7 @@ void hep_dummy_init(hep_dummy *d, const hep_model_info *info, int batch, int wor
     d->image_floats = (size_t)C * H * W;
     size_t pool = pool_images(d->image_floats, batch, workers);
     d->pool = (int)pool;
-    d->x = hep_xmalloc(sizeof(float) * pool * d->image_floats, "the dummy data pool");
+    d->x = hep_xmalloc_large(sizeof(float) * pool * d->image_floats, "the dummy data pool");
     d->labels = hep_xmalloc(sizeof(int) * pool, "dummy labels");
     d->weights = hep_xmalloc(sizeof(float) * pool, "dummy weights");
     uint64_t s = seed;
@@ -55,7 +55,7 @@ void hep_dummy_init(hep_dummy *d, const hep_model_info *info, int batch, int wor
         for (int h = band0; h < band1; h++)
             for (int w = 0; w < W; w++) plane[h * W + w] += 0.5f;
     }
-    d->bx = hep_xmalloc(sizeof(float) * d->image_floats * batch, "the dummy batch");
+    d->bx = hep_xmalloc_large(sizeof(float) * d->image_floats * batch, "the dummy batch");
     d->blabels = hep_xmalloc(sizeof(int) * batch, "dummy batch labels");
     d->bweights = hep_xmalloc(sizeof(float) * batch, "dummy batch weights");
 }

@@ -277,13 +277,13 @@ hep_loader *hep_loader_start(const hep_h5file *files, int nfiles, const hep_mode
     l->image = (size_t)info->in_channels * info->in_height * info->in_width;
     l->window = window_rows(l->image, opt->batch, opt->window_bytes);
     l->block_rows = hep_block_rows(l->window);
-    l->window_buf = hep_xmalloc(sizeof(float) * l->image * (size_t)l->window, "the read window");
+    l->window_buf = hep_xmalloc_large(sizeof(float) * l->image * (size_t)l->window, "the read window");
     l->window_file = hep_xmalloc(sizeof(int) * (size_t)l->window, "the window's files");
     l->window_row = hep_xmalloc(sizeof(long) * (size_t)l->window, "the window's rows");
     l->window_order = hep_xmalloc(sizeof(long) * (size_t)l->window, "the window's order");
     for (int s = 0; s < RING; s++) {
         hep_batch *b = &l->slots[s];
-        b->x = hep_xmalloc(sizeof(float) * l->image * (size_t)opt->batch, "a batch buffer");
+        b->x = hep_xmalloc_large(sizeof(float) * l->image * (size_t)opt->batch, "a batch buffer");
         b->label = hep_xmalloc(sizeof(int) * (size_t)opt->batch, "batch labels");
         b->weight = hep_xmalloc(sizeof(float) * (size_t)opt->batch, "batch weights");
         b->normweight = hep_xmalloc(sizeof(float) * (size_t)opt->batch, "batch weights");

@@ -16,8 +16,8 @@ void hep_adam_init(hep_adam *a, size_t n, double lr, double weight_decay)
     a->eps = 1e-8;
     a->weight_decay = weight_decay;
     a->n = n;
-    a->m = hep_xmalloc(sizeof(float) * n, "Adam first moments");
-    a->v = hep_xmalloc(sizeof(float) * n, "Adam second moments");
+    a->m = hep_xmalloc_large(sizeof(float) * n, "Adam first moments");
+    a->v = hep_xmalloc_large(sizeof(float) * n, "Adam second moments");
     memset(a->m, 0, sizeof(float) * n);
     memset(a->v, 0, sizeof(float) * n);
 }

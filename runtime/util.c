@@ -1,5 +1,6 @@
 /* Error reporting, checked allocation, directories, clocks. */
 #define _POSIX_C_SOURCE 200809L
+#define _DEFAULT_SOURCE   /* madvise */
 #include "util.h"
 #include "printable.h"
 
@@ -9,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <unistd.h>
@@ -66,6 +68,19 @@ void *hep_xmalloc(size_t bytes, const char *what)
 {
     void *p = malloc(bytes ? bytes : 1);
     if (!p) hep_fatal("out of memory allocating %zu bytes for %s", bytes, what);
+    return p;
+}
+
+void *hep_xmalloc_large(size_t bytes, const char *what)
+{
+    enum { HUGE_PAGE = 2 * 1024 * 1024 };
+    if (bytes < HUGE_PAGE) return hep_xmalloc(bytes, what);
+    void *p;
+    int err = posix_memalign(&p, HUGE_PAGE, bytes);
+    if (err) hep_fatal("out of memory allocating %zu bytes for %s: %s", bytes, what, strerror(err));
+    /* Only a hint: a kernel without huge pages answers EINVAL, and the
+     * buffer works in 4 KiB pages. */
+    (void)madvise(p, bytes, MADV_HUGEPAGE);
     return p;
 }
 

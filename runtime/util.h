@@ -10,6 +10,11 @@
  * 5 s first, so that an error every rank meets is printed once, by rank 0. */
 void hep_fatal(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 void *hep_xmalloc(size_t bytes, const char *what);
+/* hep_xmalloc for a large buffer that steps stream through (the read
+ * window, batches, Adam's moments): 2 MiB-aligned and in transparent huge
+ * pages where the kernel offers them, as the model's arena is (see
+ * docs/DESIGN.md, "Memory"). Freed with free(). */
+void *hep_xmalloc_large(size_t bytes, const char *what);
 /* Ends the run after writing `path` (`what`: "checkpoint", "plot", ...) failed: removes its temporary file
  * `tmp` (NULL: none), and says why where it can: `err` (an errno, 0 when
  * unknown) or, when the file system has less than `need_bytes` (at least
