@@ -307,11 +307,11 @@ hep_model *hep_model_create(int batch, int threads, char *err, size_t errlen)
         free(thr); free(m);
         return NULL;
     }
-    /* The arena in 2 MiB pages where the kernel offers them: hosts whose
-     * transparent huge pages are madvise-only would otherwise back it with
-     * 4 KiB pages, and the step was 4-5% slower for their TLB misses (see
-     * docs/DESIGN.md, Generated code, "Memory"). Only a hint: a kernel without them
-     * answers EINVAL and the arena works as it is. */
+    /* The arena in 2 MiB pages where the kernel offers them: where the
+     * transparent huge pages are madvise-only (Debian's kernels) it would
+     * sit in 4 KiB pages, and the step took about 4% longer (see
+     * docs/DESIGN.md, "Memory"). Only a hint: a kernel without huge pages
+     * answers EINVAL, and the arena works as it is. */
     (void)madvise(m->arena, bytes, MADV_HUGEPAGE);
     /* Touch every page once, here, so that no step ever page-faults; this
      * also gives every border its zeros. */
