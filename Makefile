@@ -89,9 +89,9 @@ build/%-$(1)/test_layers: build/%-$(1)/model.o $(ISA_GUARD) tests/reference.c te
 	@echo "  LD    $$@"
 	@$(CC) $(BASE_CFLAGS) $(CFLAGS) $(ARCH_CFLAGS_$(1)) -Itests $$< $(ISA_GUARD) tests/reference.c tests/test_layers.c -o $$@ $(LIBS)
 
-build/%-$(1)/test_arena: build/%-$(1)/model.o $(ISA_GUARD) tests/test_arena.c
+build/%-$(1)/test_arena: build/%-$(1)/model.o $(ISA_GUARD) build/runtime-$(1)/util.o tests/test_arena.c
 	@echo "  LD    $$@"
-	@$(CC) $(BASE_CFLAGS) $(CFLAGS) $(ARCH_CFLAGS_$(1)) $$< $(ISA_GUARD) tests/test_arena.c -o $$@ $(LIBS)
+	@$(CC) $(BASE_CFLAGS) $(CFLAGS) $(ARCH_CFLAGS_$(1)) $$< $(ISA_GUARD) build/runtime-$(1)/util.o tests/test_arena.c -o $$@ $(LIBS)
 
 build/%-$(1)/test_gradcheck: build/%-$(1)/model.o $(ISA_GUARD) tests/test_gradcheck.c
 	@echo "  LD    $$@"

@@ -1,8 +1,10 @@
-/* The model's arena in transparent huge pages: creates a model, then reads
- * the kernel's account of the mapping that holds it (/proc/self/smaps) and
- * fails unless some of it is in 2 MiB pages. Hosts whose THP setting is
+/* The model's arena and the runtime's large buffers (hep_xmalloc_large) in
+ * transparent huge pages: creates a model and a buffer, then reads the
+ * kernel's account of the mappings that hold them (/proc/self/smaps) and
+ * fails unless some of each is in 2 MiB pages. Hosts whose THP setting is
  * "madvise" (Debian's default) give them only to a mapping that asks, so
- * there this fails if hep_model_create stops asking (madvise MADV_HUGEPAGE).
+ * there this fails if hep_model_create or hep_xmalloc_large stops asking
+ * (madvise MADV_HUGEPAGE).
  * Where the setting is "never" it prints so and exits 77: tests/test_kernels.sh
  * reads the setting itself and skips the check there.
  * Usage: test_arena [batch] */
@@ -13,6 +15,7 @@
 #include <string.h>
 #include <omp.h>
 #include <model.h>
+#include <util.h>
 
 #define SKIPPED 77
 
@@ -61,28 +64,38 @@ static int mapping_of(const void *addr, uint64_t *size_kib, uint64_t *huge_kib)
     return found;
 }
 
+/* 0 when the mapping holding `p` (`bytes` of `what`) has huge pages, else
+ * 1; prints what it found. Not all of it need be: the kernel may find too
+ * few free 2 MiB frames. */
+static int check_huge(const char *what, const void *p, size_t bytes, const char *mode)
+{
+    uint64_t size_kib = 0, huge_kib = 0;
+    if (mapping_of(p, &size_kib, &huge_kib)) return 1;
+    printf("%s: %zu KiB; its mapping %" PRIu64 " KiB, %" PRIu64 " KiB of it in huge pages (THP %s)%s\n",
+           what, bytes / 1024, size_kib, huge_kib, mode, huge_kib ? "" : ": FAIL, none");
+    return huge_kib == 0;
+}
+
 int main(int argc, char **argv)
 {
-    const int batch = argc > 1 ? atoi(argv[1]) : 16;
-    char mode[32], err[256];
+    const int batch = argc > 1 ? atoi(argv[1]) : 16, threads = omp_get_max_threads();
+    char mode[32], err[256], what[128];
     thp_mode(mode, sizeof mode);
     if (!strcmp(mode, "never") || !mode[0]) {
         printf("skipped: this kernel's transparent huge pages are %s\n", mode[0] ? "off (never)" : "absent");
         return SKIPPED;
     }
-    hep_model *m = hep_model_create(batch, omp_get_max_threads(), err, sizeof err);
+    hep_model *m = hep_model_create(batch, threads, err, sizeof err);
     if (!m) { fprintf(stderr, "test_arena: %s\n", err); return 1; }
-    const size_t arena_kib = hep_model_bytes(batch, omp_get_max_threads()) / 1024;
-    uint64_t size_kib = 0, huge_kib = 0;
-    int rc = mapping_of(hep_model_params(m), &size_kib, &huge_kib);
+    snprintf(what, sizeof what, "%s's arena, batch %d", hep_model_info_get()->network, batch);
+    int failed = check_huge(what, hep_model_params(m), hep_model_bytes(batch, threads), mode);
     hep_model_destroy(m);
-    if (rc) return 1;
-    printf("%s, batch %d: arena %zu KiB; its mapping %" PRIu64 " KiB, %" PRIu64 " KiB of it in huge pages (THP %s)\n",
-           hep_model_info_get()->network, batch, arena_kib, size_kib, huge_kib, mode);
-    /* Not all of it: the kernel may find too few free 2 MiB frames. */
-    if (huge_kib == 0) {
-        printf("FAIL: the arena has no huge pages\n");
-        return 1;
-    }
-    return 0;
+    /* The runtime's large buffers (Adam's moments, the loader's), touched as
+     * their users touch them. */
+    const size_t bytes = 32u << 20;
+    float *buf = hep_xmalloc_large(bytes, "the test buffer");
+    memset(buf, 0, bytes);
+    failed += check_huge("hep_xmalloc_large", buf, bytes, mode);
+    free(buf);
+    return failed ? 1 : 0;
 }

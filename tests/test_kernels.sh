@@ -60,16 +60,17 @@ check "layers tiny_bn-hsw, batch norm (batch 4)" layers_on_target tiny_bn hsw 4 
 check "layers hep64_bn-native (batch 3)" layers_on_target hep64_bn native 3 ""
 check "layers hep224_bn-native (batch 1)" layers_on_target hep224_bn native 1 ""
 
-# The model's arena asks for transparent huge pages (4-5% of a step on a
-# host whose THP setting is madvise-only); skipped where the kernel has none.
+# The model's arena and the runtime's large buffers ask for transparent huge
+# pages (about 4% of a step on a host whose THP setting is madvise-only);
+# skipped where the kernel has none.
 arena_in_huge_pages() {
     make --no-print-directory -s build/hep64-native/test_arena && build/hep64-native/test_arena 16
 }
 thp=$(sed -n 's/.*\[\(.*\)\].*/\1/p' /sys/kernel/mm/transparent_hugepage/enabled 2>/dev/null)
 if [ -z "$thp" ] || [ "$thp" = never ]; then
-    skip "arena in huge pages, hep64-native (batch 16)" "transparent huge pages ${thp:-absent}"
+    skip "arena and runtime buffers in huge pages, hep64-native (batch 16)" "transparent huge pages ${thp:-absent}"
 else
-    check "arena in huge pages, hep64-native (batch 16)" arena_in_huge_pages
+    check "arena and runtime buffers in huge pages, hep64-native (batch 16)" arena_in_huge_pages
 fi
 
 # Winograd F(4x4,3x3) and F(2x2,3x3), forward, backward-data and
