@@ -8,7 +8,6 @@
  * Where the setting is "never" it prints so and exits 77: tests/test_kernels.sh
  * reads the setting itself and skips the check there.
  * Usage: test_arena [batch] */
-#define _DEFAULT_SOURCE
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
