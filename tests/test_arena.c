@@ -4,9 +4,8 @@
  * fails unless some of each is in 2 MiB pages. Hosts whose THP setting is
  * "madvise" (Debian's default) give them only to a mapping that asks, so
  * there this fails if hep_model_create or hep_xmalloc_large stops asking
- * (madvise MADV_HUGEPAGE).
- * Where the setting is "never" it prints so and exits 77: tests/test_kernels.sh
- * reads the setting itself and skips the check there.
+ * (madvise MADV_HUGEPAGE). Where the setting is "never" there are none to
+ * find: tests/test_kernels.sh reads the setting and skips the check there.
  * Usage: test_arena [batch] */
 #include <inttypes.h>
 #include <stdio.h>
@@ -15,26 +14,6 @@
 #include <omp.h>
 #include <model.h>
 #include <util.h>
-
-#define SKIPPED 77
-
-/* The bracketed word of the THP setting ("always", "madvise", "never"),
- * or "" when the kernel has none. */
-static void thp_mode(char *mode, size_t len)
-{
-    mode[0] = '\0';
-    FILE *f = fopen("/sys/kernel/mm/transparent_hugepage/enabled", "r");
-    if (!f) return;
-    char line[128] = "";
-    if (fgets(line, sizeof line, f)) {
-        char *open = strchr(line, '['), *close = open ? strchr(open, ']') : NULL;
-        if (open && close && (size_t)(close - open) < len) {
-            memcpy(mode, open + 1, (size_t)(close - open - 1));
-            mode[close - open - 1] = '\0';
-        }
-    }
-    fclose(f);
-}
 
 /* The size and the AnonHugePages (KiB) of the mapping holding `addr`; -1
  * when smaps cannot be read or holds no such mapping. */
@@ -66,35 +45,30 @@ static int mapping_of(const void *addr, uint64_t *size_kib, uint64_t *huge_kib)
 /* 0 when the mapping holding `p` (`bytes` of `what`) has huge pages, else
  * 1; prints what it found. Not all of it need be: the kernel may find too
  * few free 2 MiB frames. */
-static int check_huge(const char *what, const void *p, size_t bytes, const char *mode)
+static int check_huge(const char *what, const void *p, size_t bytes)
 {
     uint64_t size_kib = 0, huge_kib = 0;
     if (mapping_of(p, &size_kib, &huge_kib)) return 1;
-    printf("%s: %zu KiB; its mapping %" PRIu64 " KiB, %" PRIu64 " KiB of it in huge pages (THP %s)%s\n",
-           what, bytes / 1024, size_kib, huge_kib, mode, huge_kib ? "" : ": FAIL, none");
+    printf("%s: %zu KiB; its mapping %" PRIu64 " KiB, %" PRIu64 " KiB of it in huge pages%s\n",
+           what, bytes / 1024, size_kib, huge_kib, huge_kib ? "" : ": FAIL, none");
     return huge_kib == 0;
 }
 
 int main(int argc, char **argv)
 {
     const int batch = argc > 1 ? atoi(argv[1]) : 16, threads = omp_get_max_threads();
-    char mode[32], err[256], what[128];
-    thp_mode(mode, sizeof mode);
-    if (!strcmp(mode, "never") || !mode[0]) {
-        printf("skipped: this kernel's transparent huge pages are %s\n", mode[0] ? "off (never)" : "absent");
-        return SKIPPED;
-    }
+    char err[256], what[128];
     hep_model *m = hep_model_create(batch, threads, err, sizeof err);
     if (!m) { fprintf(stderr, "test_arena: %s\n", err); return 1; }
     snprintf(what, sizeof what, "%s's arena, batch %d", hep_model_info_get()->network, batch);
-    int failed = check_huge(what, hep_model_params(m), hep_model_bytes(batch, threads), mode);
+    int failed = check_huge(what, hep_model_params(m), hep_model_bytes(batch, threads));
     hep_model_destroy(m);
     /* The runtime's large buffers (Adam's moments, the loader's), touched as
      * their users touch them. */
     const size_t bytes = 32u << 20;
     float *buf = hep_xmalloc_large(bytes, "the test buffer");
     memset(buf, 0, bytes);
-    failed += check_huge("hep_xmalloc_large", buf, bytes, mode);
+    failed += check_huge("hep_xmalloc_large", buf, bytes);
     free(buf);
     return failed ? 1 : 0;
 }
