@@ -147,6 +147,15 @@ local function apply_tuning(op, tuning, net)
   return nil
 end
 
+--- How the first dense layer's backward-data reads its weight
+-- (op.BWD_D_PLACE, "packed" or "in_place", gen/layers/dense.lua): the tuning
+-- file's (its form checked on loading), else packed.
+local function apply_dense_tuning(op, tuning)
+  local entry = tuning and tuning.denses and tuning.denses[tuning_keys.dense_key(op)]
+  op.BWD_D_PLACE, op.BWD_D_PLACE_src = "packed", "default"
+  if entry then op.BWD_D_PLACE, op.BWD_D_PLACE_src = entry.bwd_d, entry.src or tuning.path end
+end
+
 --- The algorithm of each of a conv's passes: the network file's, else the
 -- tuning file's, else the cost model's: Winograd removes the most
 -- multiplications with the largest tile that makes whole tiles of F(4x4)
@@ -656,7 +665,7 @@ function M.infer(net, arch, tuning)
   local block, block_src, block_note = choose_block(ops, net, arch, tuning)
   if not block then return nil, block_src end
 
-  local flops, has_bn = 0, false
+  local flops, has_bn, seen_dense = 0, false, false
   for _, op in ipairs(ops) do
     has_bn = has_bn or op.bn ~= nil
     if op.kind == "conv" then
@@ -666,6 +675,9 @@ function M.infer(net, arch, tuning)
     elseif op.kind == "dense" then
       op.forward_outputs = arch.dense_forward_outputs
       op.backward_outputs = arch.dense_backward_outputs
+      op.first_dense = not seen_dense
+      seen_dense = true
+      if op.first_dense then apply_dense_tuning(op, tuning) end
       op.flops = 2 * op.IN * op.OUT
       flops = flops + op.flops
     end

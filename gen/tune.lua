@@ -1,6 +1,7 @@
 --- make tune NET=.. ARCH=..: times candidate blockings of every conv layer
--- of a network on this machine (gen/tune_plan.lua says which and how it
--- chooses) and writes the fastest into the arch's tuning file
+-- of a network on this machine, and how its first dense layer's
+-- backward-data reads the weight (gen/tune_plan.lua says which and how it
+-- chooses), and writes the fastest into the arch's tuning file
 -- (gen/tuning.lua; native: the file of the arch whose blocking it follows),
 -- in the section of this host's CPU (and the arch-wide entries where they
 -- have none yet), keeping the entries of other networks, shapes and hosts.
@@ -42,6 +43,7 @@ local function capture(cmd)
   return ok, out
 end
 
+--- The network's arch, shapes, convs and first dense layer.
 local function setup(net_name, arch_name)
   local arch, err = archs.get(arch_name)
   if not arch then die(err) end
@@ -57,11 +59,12 @@ local function setup(net_name, arch_name)
   local inferred
   inferred, errs = shapes.infer(net, arch, nil)
   if not inferred then die(table.concat(errs, "\n")) end
-  local convs = {}
+  local convs, first_dense = {}, nil
   for _, op in ipairs(inferred.ops) do
     if op.kind == "conv" then convs[#convs + 1] = op end
+    if op.first_dense then first_dense = op end
   end
-  return arch, inferred, convs
+  return arch, inferred, convs, first_dense
 end
 
 --- Builds candidates ({ name, values } each), each with its own tuning file
@@ -77,7 +80,7 @@ local function build_all(ctx, block, cands)
     os.execute("mkdir -p " .. dir)
     os.remove(dir .. "/build.rc")
     local f = assert(io.open(dir .. "/candidate.lua", "w"))
-    f:write(plan.render(ctx.arch, ctx.net, block, ctx.convs, c.values))
+    f:write(plan.render(ctx.arch, ctx.net, block, ctx.convs, c.values, c.denses))
     f:close()
     builds[i] = { dir = dir, label = c.name, block = block }
     dirs[i] = dir
@@ -201,6 +204,20 @@ local function tune_block(ctx, block)
   return { values = chosen, build = combined, step = t.step, why = why }
 end
 
+--- The first dense layer's backward-data (gen/layers/dense.lua): the best
+-- build, which packs the weight, raced against the same values reading it
+-- in place. Returns the dense entries, their `why` still without the host.
+local function tune_dense(ctx, best, block)
+  local op = ctx.first_dense
+  local key = tuning.dense_key(op)
+  local in_place = build_all(ctx, block, { { name = op.name .. " backward-data in place", values = best.values,
+                                             denses = { [key] = { bwd_d = "in_place" } } } })[1]
+  io.write("  the first dense layer's backward-data, packed against in place:\n")
+  local t = race(ctx, { best.build, in_place }, { { 2, 1 } })
+  local choice, words = plan.choose_dense(op.name, t[1], t[2], ctx.margin)
+  return { [key] = { bwd_d = choice, why = string.format("%s: %s", op.name, words) } }
+end
+
 local function host_line()
   local _, host = capture("hostname -s")
   local _, cpu = capture("sh bench/cpu_line.sh")
@@ -219,12 +236,12 @@ local function read_file(arch)
     f:close()
     local old, err = tuning.load(path)
     if not old then die(err .. " (the file make tune would add to: fix it, or name another with TUNE_OUT)") end
-    t.networks, t.convs, t.hosts = old.networks or {}, old.convs or {}, old.hosts or {}
+    t.networks, t.convs, t.denses, t.hosts = old.networks or {}, old.convs or {}, old.denses, old.hosts or {}
   end
   return path, t
 end
 
-local function write_file(ctx, best, block, steps_by_block)
+local function write_file(ctx, best, block, steps_by_block, dense_entries)
   local path, t = ctx.out_path, ctx.out
   local host = host_line()
   local block_entry = { block = block, why = string.format("make tune on %s, batch %d: ms/step by block %s%s",
@@ -241,7 +258,8 @@ local function write_file(ctx, best, block, steps_by_block)
       why = string.format("%s: %s (%s)", op.name, best.why[op.name], host) }
   end
   local host_key = tuning.host_key()
-  local arch_wide = tuning.record(t, host_key, ctx.net, block_entry, entries)
+  for _, e in pairs(dense_entries) do e.why = string.format("%s (%s)", e.why, host) end
+  local arch_wide = tuning.record(t, host_key, ctx.net, block_entry, entries, dense_entries)
   ctx.section = (host_key and string.format("hosts[%q]", host_key) or "")
     .. (arch_wide and (host_key and " and the arch-wide entries" or "the arch-wide entries") or "")
   os.execute("mkdir -p " .. (path:match("^(.*)/[^/]*$") or "."))
@@ -254,7 +272,7 @@ end
 
 local net_name, arch_name = arg[1], arg[2]
 if not (net_name and arch_name) then die("usage: lua5.4 gen/tune.lua NET ARCH") end
-local arch, inferred, convs = setup(net_name, arch_name)
+local arch, inferred, convs, first_dense = setup(net_name, arch_name)
 --- A number from the environment (a whole one where `integer`), at least
 -- `min`; `default` when unset.
 local function env_number(name, default, min, integer)
@@ -272,7 +290,7 @@ local function online_cpus()
   return math.tointeger(tonumber(out:match("%d+") or "1")) or 1
 end
 
-local ctx = { net = net_name, arch_name = arch_name, arch = arch, convs = convs, count = 0,
+local ctx = { net = net_name, arch_name = arch_name, arch = arch, convs = convs, first_dense = first_dense, count = 0,
               steps = env_number("TUNE_STEPS", 4, 1, true), rounds = env_number("TUNE_ROUNDS", 3, 1, true),
               margin = env_number("TUNE_MARGIN", 0.03, 0, false),
               batch = env_number("TUNE_BATCH", inferred.input.h >= 128 and 16 or 64, 1, true),
@@ -300,8 +318,13 @@ for _, r in ipairs(results) do
   notes[#notes + 1] = string.format("%d: %.1f", r.build.block, r.step)
   if not best or plan.beats(r.timing, best.timing, ctx.margin) then best, best_block = r, r.build.block end
 end
-local path = write_file(ctx, best, best_block, table.concat(notes, ", "))
+local dense_entries = tune_dense(ctx, best, best_block)
+local path = write_file(ctx, best, best_block, table.concat(notes, ", "), dense_entries)
 io.write(string.format("make tune: block %d, %.1f ms/step -> %s, %s\n", best_block, best.step, path, ctx.section))
+for _, e in pairs(dense_entries) do
+  io.write(string.format("  %-8s backward-data reads its weight %s (default packed)\n", first_dense.name,
+    e.bwd_d == "in_place" and "in place" or "packed"))
+end
 for _, op in ipairs(convs) do
   local v = best.values[op.name]
   local passes = plan.passes_of(v)

@@ -33,7 +33,8 @@
 -- block whose combination trains fastest wins. A value, a combination or a
 -- block other than the defaults must win by `margin` (3%: these machines
 -- vary by about that from step to step) and in most rounds (M.beats), or
--- the defaults stay.
+-- the defaults stay. Last, the winning build races a copy whose first
+-- dense layer reads its weight in place in backward-data (M.choose_dense).
 local shapes = require("shapes")
 local tuning = require("tuning")
 
@@ -589,9 +590,23 @@ function M.extra_round(rounds, contests, most)
   return open and more or nil
 end
 
---- A candidate's tuning file text (for the generator's --tuning).
-function M.render(arch, net_name, block, convs, values)
-  local t = { arch = arch.name, networks = { [net_name] = { block = block } }, convs = {} }
+--- How the first dense layer's backward-data reads its weight
+-- (gen/layers/dense.lua), from a race of two builds (M.least) that differ
+-- only there: "in_place" where that pass's least time beats the packed
+-- build's by the margin and the whole step is no slower beyond it (the
+-- pass is about 2% of hep64's step, within the steps' noise), else
+-- "packed". Returns the choice and the figures for the entry's `why`.
+function M.choose_dense(name, packed, in_place, margin)
+  local p, i = packed.layers[name][2], in_place.layers[name][2]
+  local take = i < p * (1 - margin) and in_place.step < packed.step * (1 + margin)
+  return take and "in_place" or "packed",
+    string.format("backward-data ms packed %.2f, in place %.2f; ms/step %.1f, %.1f", p, i, packed.step, in_place.step)
+end
+
+--- A candidate's tuning file text (for the generator's --tuning); denses
+-- (optional) its dense entries by key.
+function M.render(arch, net_name, block, convs, values, denses)
+  local t = { arch = arch.name, networks = { [net_name] = { block = block } }, convs = {}, denses = denses }
   for _, op in ipairs(convs) do
     local v = values[op.name]
     local e = { wc = v.wc, bwr = v.bwr, bwc = v.bwc, wg = v.wg, wfg = v.wfg, wdg = v.wdg, bwd_w_code = v.bwd_w_code }

@@ -10,6 +10,9 @@
 --       ["B64 128x56x56->128 pool"] = { wc = 28, bwr = 8, why = "...",
 --         forward = "winograd4", backward_data = "winograd4", backward_weights = "direct" },
 --     },
+--     denses = {                                                -- optional: per dense shape (IN->OUT)
+--       ["8192->512"] = { bwd_d = "in_place", why = "..." },
+--     },
 --     hosts = {                                                 -- optional: per CPU, make tune's
 --       ["GenuineIntel family 6 model 167"] = { networks = ..., convs = ... },   -- measurements there
 --     },
@@ -40,8 +43,13 @@
 -- backward_weights: the algorithm of each pass, for a conv whose network
 -- file leaves `algorithm` at "auto" (at most one Winograd tile per layer).
 -- Conv entries are keyed by shape, not by name, so an added layer of a tuned
--- shape is tuned too.
+-- shape is tuned too. Dense entries (M.dense_key) hold bwd_d, how the first
+-- dense layer's backward-data reads its weight (gen/layers/dense.lua):
+-- "packed" (each call's block copied contiguous first, the default) or
+-- "in_place".
 local M = {}
+
+M.DENSE_BWD_D = { packed = true, in_place = true }
 
 -- A conv entry's optional algorithm per pass (all three or none):
 -- "direct", "winograd2", "winograd4", "winograd6" or "winograd8".
@@ -51,6 +59,10 @@ M.PASSES = PASSES
 function M.key(op, block)
   return string.format("B%d %s%dx%dx%d->%d%s", block, op.first and "first " or "", op.C, op.H, op.W, op.K,
     op.pool and " pool" or "")
+end
+
+function M.dense_key(op)
+  return string.format("%d->%d", op.IN, op.OUT)
 end
 
 --- The default file for an arch table (native: the one of the named arch
@@ -70,7 +82,7 @@ end
 --- Checks one section's networks and convs (prefix: "" for the file's
 -- arch-wide entries, 'hosts["..."].' for a host's); returns a message or nil.
 local function check_section(path, t, prefix)
-  for _, field in ipairs({ "networks", "convs" }) do
+  for _, field in ipairs({ "networks", "convs", "denses" }) do
     if t[field] ~= nil and type(t[field]) ~= "table" then
       return string.format("%s: '%s%s' must be a table", path, prefix, field)
     end
@@ -101,6 +113,12 @@ local function check_section(path, t, prefix)
     if given ~= 0 and given ~= #PASSES then
       return string.format("%s: %sconvs[%q]: give the algorithm of all three passes (%s) or of none", path, prefix,
         tostring(key), table.concat(PASSES, ", "))
+    end
+  end
+  for key, d in pairs(t.denses or {}) do
+    if type(d) ~= "table" or not M.DENSE_BWD_D[d.bwd_d] or (d.why ~= nil and type(d.why) ~= "string") then
+      return string.format("%s: %sdenses[%q]: expected { bwd_d = \"packed\" or \"in_place\" }", path, prefix,
+        tostring(key))
     end
   end
   return nil
@@ -156,7 +174,7 @@ function M.for_host(t, host)
   local section = host and t.hosts and t.hosts[host]
   if not section then return t end
   local src = string.format("%s hosts[%q]", t.path, host)
-  for _, field in ipairs({ "networks", "convs" }) do
+  for _, field in ipairs({ "networks", "convs", "denses" }) do
     local merged = {}
     for k, v in pairs(t[field] or {}) do merged[k] = v end
     for k, v in pairs(section[field] or {}) do
@@ -182,19 +200,22 @@ local function sorted_keys(t)
   return keys
 end
 
---- Records make tune's choices for a network (its block entry and conv
--- entries by key) in t: in the section of `host` (M.host_key), and in the
+--- Records make tune's choices for a network (its block entry, and conv
+-- and dense entries by key; dense_entries may be nil) in t: in the section of `host` (M.host_key), and in the
 -- arch-wide entries where they have none yet for the network or shape (the
 -- first host measured is every other host's fallback; a later host's
 -- figures leave the first host's builds alone); arch-wide only where the
 -- host is unknown. Returns whether any arch-wide entry was written.
-function M.record(t, host, network, block_entry, conv_entries)
+function M.record(t, host, network, block_entry, conv_entries, dense_entries)
   local function put(sec, only_new)
     sec.networks, sec.convs = sec.networks or {}, sec.convs or {}
     local wrote = false
     if not (only_new and sec.networks[network]) then sec.networks[network], wrote = block_entry, true end
-    for key, e in pairs(conv_entries) do
-      if not (only_new and sec.convs[key]) then sec.convs[key], wrote = e, true end
+    for field, entries in pairs({ convs = conv_entries, denses = dense_entries or {} }) do
+      for key, e in pairs(entries) do
+        sec[field] = sec[field] or {}
+        if not (only_new and sec[field][key]) then sec[field][key], wrote = e, true end
+      end
     end
     return wrote
   end
@@ -205,7 +226,7 @@ function M.record(t, host, network, block_entry, conv_entries)
   return put(t, true)
 end
 
---- One section's networks and convs as lines, indented by `pad`.
+--- One section's networks, convs and denses as lines, indented by `pad`.
 local function render_section(lines, t, pad)
   lines[#lines + 1] = pad .. "networks = {"
   for _, name in ipairs(sorted_keys(t.networks or {})) do
@@ -229,6 +250,15 @@ local function render_section(lines, t, pad)
       c.bwd_w_code and string.format(" bwd_w_code = %s,", quoted(c.bwd_w_code)) or "", algos, pad, quoted(c.why or ""))
   end
   lines[#lines + 1] = pad .. "},"
+  if t.denses and next(t.denses) then
+    lines[#lines + 1] = pad .. "denses = {"
+    for _, key in ipairs(sorted_keys(t.denses)) do
+      local d = t.denses[key]
+      lines[#lines + 1] = string.format("%s  [%s] = { bwd_d = %s,\n%s    why = %s },", pad, quoted(key), quoted(d.bwd_d),
+        pad, quoted(d.why or ""))
+    end
+    lines[#lines + 1] = pad .. "},"
+  end
 end
 
 --- The file's text, sorted (so that a rerun changes only what it measured):

@@ -46,6 +46,7 @@ static void $(L.name)_forward(hep_model *m, int n_images, const hep_pass *pass)
     }
 }
 
+@ if not L.image_major_grad then
 /* Backward-data's inputs per call: the widest of $(table.concat(L.NBD, ", ")) that still
  * gives each of the threads 4 calls, else the narrowest. */
 static int $(L.name)_bwd_d_inputs(int threads)
@@ -55,6 +56,7 @@ static int $(L.name)_bwd_d_inputs(int threads)
     while (i + 1 < (int)(sizeof widths / sizeof widths[0]) && $(L.IN) / widths[i] < 4 * threads) i++;
     return widths[i];
 }
+@ end
 
 /* The epilogue's backward: dout [OUT][batch] becomes the pre-activation
  * gradient (dropout's factors, the ReLU's zeros); its sum over the images
@@ -119,6 +121,46 @@ static void $(L.name)_weight_grad(hep_model *m, const float *dout)
 @ end
 }
 
+@ if L.image_major_grad then
+/* din_t[n][i] = sum_o weight[o][i] dout[o][n], into m->dense_in_t
+ * [batch][$(L.IN)]: image-major, as the head's backward reads it. MD inputs
+ * per call, the outputs KD at a time, from dout transposed into dout_t. */
+static void $(L.name)_data_grad(hep_model *m, const float *dout, float *dout_t)
+{
+    enum { IN = $(L.IN), OUT = $(L.OUT), MD = $(L.MD), KD = $(L.KD) };
+    const float *weight = m->params + $(L.w_off);
+    float *din_t = m->dense_in_t;
+    hep_transpose(dout, OUT, m->batch, dout_t, OUT);
+@ if L.bwd_d_in_place then
+    /* the weight block read in place, its rows $(L.IN) floats apart (the
+     * tuning file's choice: gen/layers/dense.lua) */
+#pragma omp parallel for schedule(static)
+    for (int i0 = 0; i0 < IN; i0 += MD)
+        for (int o0 = 0; o0 < OUT; o0 += KD)
+            (o0 ? m->$(L.name)_bwd_d_acc : m->$(L.name)_bwd_d)(weight + (size_t)o0 * IN + i0, dout_t + o0, din_t + i0);
+@ else
+    /* each call's weight block, KD rows of MD floats, copied to a contiguous
+     * [KD][MD] first: in place its rows lie $(L.IN) floats apart
+     * (gen/layers/dense.lua) */
+#pragma omp parallel
+    {
+        float *pack = m->thread[omp_get_thread_num()].pack;
+#pragma omp for schedule(static)
+        for (int i0 = 0; i0 < IN; i0 += MD)
+            for (int o0 = 0; o0 < OUT; o0 += KD) {
+                for (int o = 0; o < KD; o++)
+                    memcpy(pack + (size_t)o * MD, weight + (size_t)(o0 + o) * IN + i0, sizeof(float) * MD);
+                (o0 ? m->$(L.name)_bwd_d_acc : m->$(L.name)_bwd_d)(pack, dout_t + o0, din_t + i0);
+            }
+    }
+@ end
+}
+
+/* dout [OUT][batch] is overwritten with the pre-activation gradient; the
+ * input gradient goes to m->dense_in_t, [batch][IN] (after backward-weights
+ * has read its input from there); din, [OUT][batch] floats at least, is
+ * scratch. Needs n_images == batch. */
+@ else
 /* din[i][n] = sum_o weight[o][i] dout[o][n]: NBD inputs per call, the
  * outputs KD at a time. */
 static void $(L.name)_data_grad(hep_model *m, const float *dout, float *din)
@@ -143,6 +185,7 @@ static void $(L.name)_data_grad(hep_model *m, const float *dout, float *din)
 
 /* dout [OUT][batch] is overwritten with the pre-activation gradient; din
  * [IN][batch] receives the input gradient. Needs n_images == batch. */
+@ end
 static void $(L.name)_backward(hep_model *m, int n_images, float *dout, float *din, const hep_pass *pass)
 {
     double t0 = omp_get_wtime(), t1;

@@ -13,6 +13,8 @@
 @ for _, op in ipairs(N.ops) do
 @   if op.kind == "conv" then
  *   $(string.format("%-8s width chunk %-3d (%s), backward rows %-3d (%s)", op.name, op.WC, op.WC_src, op.BWR, op.BWR_src))$(op.WG and string.format(",\n *            Winograd backward-weights groups of %d tile rows%s (%s)%s", op.WG, op.WI > 1 and string.format(", %d images", op.WI) or "", op.WG_src, op.WBW_CODE and string.format(", products as %s code (%s)", op.WBW_CODE:upper(), op.WBW_CODE_src) or "") or string.format(",\n *            rows per backward-weights call %d (%s)", op.BWC, op.BWC_src))$(op.wino_fwd and string.format(",\n *            Winograd forward by %s (%s)", op.WFG > 1 and string.format("groups of %d tile rows", op.WFG) or "tile rows", op.WFG_src) or "")$(op.wino_bwd_d and string.format(",\n *            Winograd backward-data by %s (%s)", op.WDG > 1 and string.format("groups of %d tile rows", op.WDG) or "tile rows", op.WDG_src) or "")
+@   elseif op.kind == "dense" and op.first_dense then
+ *   $(string.format("%-8s backward-data reads its weight %s (%s)", op.name, op.bwd_d_in_place and "in place" or "packed", op.BWD_D_PLACE_src))
 @   end
 @ end
  *
@@ -534,9 +536,8 @@ double hep_model_backward(hep_model *m, const int *labels, const float *weights,
 @   end
 @ end
 
-    /* The head reads the feature gradient one image at a time: transposed
-     * once to [batch][features] so that each image's is contiguous. */
-    hep_transpose(dcur, $(N.head.F), m->batch, m->dense_in_t, $(N.head.F));
+    /* The head reads the feature gradient one image at a time, [batch][features]:
+     * the first dense layer's backward-data wrote it so (templates/dense.c). */
     const float *dfeat = m->dense_in_t;
     t1 = omp_get_wtime(); m->time_bwd_d[$(N.head.index0)] += t1 - t0; t0 = t1;
     conv_backward(m, dfeat, n, pass);

@@ -112,8 +112,10 @@ check "gen: each conv pass's algorithm and who chose it in model.c's header" alg
 check "gen: native takes the blocking of the ISA the compiler sees (AVX-512, AVX2)" native_by_isa
 
 # Dense backward-data packs each call's weight rows (gen/layers/dense.lua)
-# on every arch, rows 528 floats apart for hep64's fc1 (512-input calls),
-# where in place they lie 8192 apart.
+# on every arch where no tuning entry says otherwise: hep64's fc1 (the first
+# dense layer, its input gradient image-major) into a contiguous [512][128]
+# block, fc2 (TRANS_B, 512-input calls) into rows 528 floats apart; in place
+# fc1's rows lie 8192 floats apart, fc2's 512.
 # gen_each_arch NET DIR: NET's model for hsw, knl and skx into DIR/<arch>, from the
 # tuning files' arch-wide entries (whatever host this is).
 gen_each_arch() {
@@ -126,11 +128,14 @@ gen_each_arch() {
 dense_packing() {
     local d=$LOGDIR/gen-pack arch
     gen_each_arch hep64 "$d" || return 1
-    grep -A1 "fc1 backward-data: " "$d"/*/model.c | grep "ldb"
+    grep -A1 "fc[12] backward-data: " "$d"/*/model.c | grep "ld"
     for arch in hsw knl skx; do
-        grep -A1 "fc1 backward-data: .*, packed \*/" "$d/$arch/model.c" | grep -q "ldb = 528," &&
+        grep -A1 "fc1 backward-data: m=128 n=batch k=512, image-major, packed \*/" "$d/$arch/model.c" |
+            grep -q "lda = 128, ldb = 512, ldc = 8192;" &&
+            grep -q "memcpy(pack + (size_t)o \* MD, weight" "$d/$arch/model.c" &&
+            grep -A1 "fc2 backward-data: .*, packed \*/" "$d/$arch/model.c" | grep -q "ldb = 528," &&
             grep -q "memcpy(pack + (size_t)o \* 528, weight" "$d/$arch/model.c" || { echo "$arch: not packed"; return 1; }
-        ! grep -A1 "backward-data: " "$d/$arch/model.c" | grep -q "ldb = 8192," || { echo "$arch: fc1 read in place"; return 1; }
+        ! grep -q "reads its weight in place" "$d/$arch/model.c" || { echo "$arch: fc1 read in place"; return 1; }
     done
 }
 check "gen: dense backward-data packs its weight rows on every arch" dense_packing
@@ -178,7 +183,10 @@ tuning_used() {
         grep -q "rows per backward-weights call 1 (tests/tuning/odd-hep64.lua)" "$d/model.c" &&
         grep -q "conv3 backward-weights: m=32 n=32 k=16, 1 row per call" "$d/model.c" &&
         grep -q "conv2    winograd4  direct     winograd4  (tests/tuning/odd-hep64.lua)" "$d/model.c" &&
-        grep -q "conv3    direct     winograd2  direct     (tests/tuning/odd-hep64.lua)" "$d/model.c"
+        grep -q "conv3    direct     winograd2  direct     (tests/tuning/odd-hep64.lua)" "$d/model.c" &&
+        grep -q "fc1      backward-data reads its weight in place (tests/tuning/odd-hep64.lua)" "$d/model.c" &&
+        grep -A1 "fc1 backward-data: m=128 n=batch k=512, image-major, weight in place \*/" "$d/model.c" |
+            grep -q "lda = 8192, ldb = 512, ldc = 8192;"
 }
 check "tune: a tuning file's blocking and algorithms are used and named in model.c's header" tuning_used
 # With no tuning entries, AVX2 code's direct backward-weights calls take the
@@ -330,6 +338,9 @@ check "tune bad: a value of the wrong type" bad_tuning \
     'return { convs = { x = { wc = "wide" } } }' \
     "$ENTRY_SHAPE"
 check "tune bad: not Lua" bad_tuning 'return {' ':2:'
+check "tune bad: a dense entry's unknown backward-data reading" bad_tuning \
+    'return { denses = { ["8192->512"] = { bwd_d = "sideways" } } }' \
+    ': denses["8192->512"]: expected { bwd_d = "packed" or "in_place" }'
 check "tune bad: a host section's entry of the wrong type" bad_tuning \
     'return { hosts = { ["Test family 1 model 2"] = { convs = { x = { wc = "wide" } } } } }' \
     ': hosts["Test family 1 model 2"].convs["x"]: '"$ENTRY_FIELDS"
@@ -418,9 +429,11 @@ make_tune() {
     # the defaults, a second when regrouped Winograd groups won: which of
     # these 0.0 ms timings wins is chance) has the defaults in it
     # (counted before the race between blocks, which an arch with more than
-    # one block for 16 channels adds: hsw's 16 and 8)
+    # one block for 16 channels adds: hsw's 16 and 8, and before the last
+    # race, of the first dense layer's backward-data)
     local log=$LOGDIR/tune-tiny.out combos per_block
-    per_block=$(sed '/^  each block.s choice, raced against the others:$/q' "$log")
+    per_block=$(sed -e '/^  each block.s choice, raced against the others:$/q' \
+        -e '/^  the first dense layer.s backward-data, packed against in place:$/q' "$log")
     combos=$(grep -c '^  B=16  chosen per layer  ' <<< "$per_block")
     [ "$(grep -cE ' ms/step \(rounds [0-9.]+( [0-9.]+){2,5}\)$' "$log")" -ge 11 ] &&
         [ "$(grep -c '^  B=16  defaults  ' <<< "$per_block")" -eq $((combos + 1)) ] || return 1
@@ -434,6 +447,10 @@ make_tune() {
     [ "$(grep -c 'wc = ' "$out")" -eq 6 ] && [ "$(grep -c "\[\"B$block .*wc = " "$out")" -eq 6 ] &&
         grep -qF "[\"$host\"] = {" "$out" && grep -qF "hosts[\"$host\"]" "$LOGDIR/tune-tiny.out" &&
         grep -q 'forward + backward-data ms by width chunk' "$out" || return 1
+    # the dense layer's race, and its entry in both places
+    grep -q '^  B=[0-9]* *d1 backward-data in place  ' "$log" &&
+        [ "$(grep -cE '\["16->8"\] = \{ bwd_d = "(packed|in_place)",' "$out")" -eq 2 ] &&
+        grep -q 'why = "d1: backward-data ms packed [0-9.]*, in place [0-9.]*; ms/step' "$out" || return 1
     lua5.4 gen/main.lua tests/nets/tiny_avgpool.lua native "$d" --tuning="$out" &&
         grep -qF "($out hosts[\"$host\"])" "$d/model.c" || return 1
     # another host takes the arch-wide entries

@@ -313,4 +313,14 @@ expect("kept defaults, slower", plan.kept_defaults_note(500.04, 495.3, 0.03),
 expect("kept defaults, within the margin", plan.kept_defaults_note(484.4, 495.3, 0.03),
   " (per-layer choices 484.4 ms/step against the defaults' 495.3: faster, but not by the 3% margin in most"
   .. " rounds: defaults kept)")
+-- the first dense layer's backward-data: in place only past the margin on
+-- that pass, and with the step no slower beyond it
+local function dense_t(bwd_d, step) return { layers = { fc1 = { 1.1, bwd_d, 1.1 } }, step = step } end
+expect("dense: in place, faster", (plan.choose_dense("fc1", dense_t(1.45, 55.0), dense_t(1.24, 54.8), 0.03)), "in_place")
+expect("dense: in place, within the margin", (plan.choose_dense("fc1", dense_t(1.45, 55.0), dense_t(1.42, 54.0), 0.03)),
+  "packed")
+expect("dense: in place, the step slower", (plan.choose_dense("fc1", dense_t(1.45, 55.0), dense_t(1.24, 57.0), 0.03)),
+  "packed")
+expect("dense: the figures", select(2, plan.choose_dense("fc1", dense_t(1.45, 55.0), dense_t(1.24, 54.8), 0.03)),
+  "backward-data ms packed 1.45, in place 1.24; ms/step 55.0, 54.8")
 os.exit(ok and 0 or 1)

@@ -18,6 +18,29 @@ local function odd_lines(n)
   return lines * 16
 end
 
+--- Backward-data of the first dense layer, whose input gradient the head's
+-- backward reads image by image: written image-major, [batch][IN], so no
+-- transposition follows. din_t[n][i] = sum_o weight[o][i] dout[o][n] is then
+-- a plain GEMM with the weight as A (column i of PyTorch's [OUT][IN] order),
+-- the output gradient transposed (small) as B, MD inputs and KD outputs a
+-- call. A's columns lie IN floats apart in place (32 KiB for hep64's fc1,
+-- one L1 set and, in 2 MiB pages, few L2 sets), so each call's block is
+-- copied to a contiguous [KD][MD] first by default; a tuning file can have
+-- it read in place (op.BWD_D_PLACE, gen/shapes.lua). hep64's fc1, batch 64,
+-- 2 threads, a Zen 5 core, 2026-12-04: a standalone copy of the pass,
+-- caches flushed before each, gave MD = 128, KD = 512 the least time
+-- (MD = 64 and 32, KD = 128 slower by 0.03-0.15 ms), packed or in place; in
+-- place it was 0.15 ms faster in native code (1.13 against 1.28), 2.26
+-- against 3.2 slower in hsw code. In the step (skx code, ab_models 64 10):
+-- backward-data 1.48 ms packed, 1.24 in place, against 1.45 the former way
+-- (TRANS_B on packed rows, the layer's output feature-major), which then
+-- left the head a 0.12 ms transposition.
+local function choose_image_major_grad(op)
+  op.MD = block(op.IN, 128)
+  op.KD = block(op.OUT, 512)
+  op.bwd_d_in_place = op.BWD_D_PLACE == "in_place"
+end
+
 --- The GEMM blocking of each pass.
 local function choose_blocking(op)
   op.OB = block(op.OUT, 64)
@@ -41,6 +64,10 @@ local function choose_blocking(op)
   -- at 16, alike at 128. The batch is a run-time value, and the pass is 2%
   -- of hep64's step (the gain 0.2%), so one k is kept.
   op.KC = block(op.IN, 512)
+  if op.image_major_grad then
+    choose_image_major_grad(op)
+    return
+  end
   -- backward-data's k (outputs) in chunks: libxsmm's TRANS_B kernel with
   -- k = 512 ran at 60-75% of the peak, with 256 and accumulation at ~90%.
   -- 128: as fast on skx and hsw code (hep64's fc1: 2.56-2.61 ms against
@@ -70,7 +97,7 @@ end
 --- The header's summary line, the parameters, the output buffer, the probe,
 -- and the sizes of the per-thread pack and the shared dense areas.
 local function plan_storage(op, ctx)
-  ctx.thread_need("pack", op.KD * op.LDP)
+  if not op.bwd_d_in_place then ctx.thread_need("pack", op.KD * (op.image_major_grad and op.MD or op.LDP)) end
   local parts = {}
   if op.relu then parts[#parts + 1] = "ReLU" end
   if op.dropout then parts[#parts + 1] = "dropout" end
@@ -109,17 +136,28 @@ local function plan_kernels(op, ctx)
     call = string.format("libxsmm_smmdispatch(%d, %d, batch, &lda, &ldb, &ldc, &one, &zero, &%s, NULL)", op.NBW, op.OUT,
       op.bwd_w_streaming and "streaming" or "no_trans") }
   for _, acc in ipairs({ false, true }) do
-    ctx.add_kernel { field = op.name .. (acc and "_bwd_d_acc" or "_bwd_d"), type = "libxsmm_smmfunction",
-      comment = string.format("%s backward-data%s: m=batch n=%s k=%d, B transposed%s", op.name,
-        acc and " (accumulate)" or "", op.name .. "_bwd_d_inputs(threads)", op.KD, ", packed"),
-      lda = "batch", ldb = op.LDP, ldc = "batch",
-      call = string.format("libxsmm_smmdispatch(batch, %s_bwd_d_inputs(m->threads), %d, &lda, &ldb, &ldc, &one, &%s, &trans_b, NULL)",
-        op.name, op.KD, acc and "one" or "zero") }
+    local field, what = op.name .. (acc and "_bwd_d_acc" or "_bwd_d"), acc and " (accumulate)" or ""
+    if op.image_major_grad then
+      ctx.add_kernel { field = field, type = "libxsmm_smmfunction",
+        comment = string.format("%s backward-data%s: m=%d n=batch k=%d, image-major, %s", op.name, what, op.MD, op.KD,
+          op.bwd_d_in_place and "weight in place" or "packed"),
+        lda = op.bwd_d_in_place and op.IN or op.MD, ldb = op.OUT, ldc = op.IN,
+        call = string.format("libxsmm_smmdispatch(%d, batch, %d, &lda, &ldb, &ldc, &one, &%s, &no_trans, NULL)",
+          op.MD, op.KD, acc and "one" or "zero") }
+    else
+      ctx.add_kernel { field = field, type = "libxsmm_smmfunction",
+        comment = string.format("%s backward-data%s: m=batch n=%s k=%d, B transposed, packed", op.name, what,
+          op.name .. "_bwd_d_inputs(threads)", op.KD),
+        lda = "batch", ldb = op.LDP, ldc = "batch",
+        call = string.format("libxsmm_smmdispatch(batch, %s_bwd_d_inputs(m->threads), %d, &lda, &ldb, &ldc, &one, &%s, &trans_b, NULL)",
+          op.name, op.KD, acc and "one" or "zero") }
+    end
   end
 end
 
 function M.plan(op, ctx)
   op.in_buf = ctx.prev_dense and (ctx.prev_dense.name .. "_out") or "feat"
+  op.image_major_grad = op.first_dense   -- its input gradient goes to the head
   choose_blocking(op)
   plan_storage(op, ctx)
   plan_kernels(op, ctx)

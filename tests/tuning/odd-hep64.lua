@@ -16,4 +16,5 @@ return {
     ["B32 128x16x16->128 pool"] = { wc = 4, bwr = 2, bwc = 1, wdg = 4,
       forward = "direct", backward_data = "winograd2", backward_weights = "direct" },
   },
+  denses = { ["8192->512"] = { bwd_d = "in_place" } },
 }
