@@ -58,7 +58,32 @@ return {
       forward = "direct", backward_data = "direct", backward_weights = "direct",
       why = "conv1: forward + backward-data ms by width chunk 16: 6.92, 8: 6.74, 32: 7.00; backward ms by rows 8: 5.71, 4: 6.26, 16: 5.94; backward-weights ms by rows per call default: 4.05, 4: 4.18; forward/backward-data/backward-weights ms by algorithm: direct 5.26/1.66/4.05 (vm (AMD EPYC, family 26 model 2, AVX-512), 2026-11-30); wc 8 set by hand once the forward prefetched its output lines (b7f8913), from bench_model 64 6 pairs on the same host, 2026-11-30: forward ms by width chunk 8: 4.59-4.67, 16: 4.79-5.19, 32: 4.82-5.08 (native, 6 pairs); 8: 4.62-4.71, 16: 4.81-4.91 (skx, 6 pairs); inference 8: 4.00-4.23, 16: 4.31-4.53 (native)" },
   },
+  denses = {
+    ["8192->512"] = { bwd_d = "in_place",
+      why = "fc1: backward-data ms packed 1.55, in place 1.34; ms/step 54.6, 55.9 (vm (AMD EPYC, family 26 model 2, AVX-512), 2026-12-04)" },
+  },
   hosts = {
+    ["AuthenticAMD family 26 model 2"] = {
+      networks = {
+        ["hep64"] = { block = 32,
+          why = "make tune on vm (AMD EPYC, family 26 model 2, AVX-512), 2026-12-04, batch 64: ms/step by block 64: 53.3, 32: 49.7" },
+      },
+      convs = {
+        ["B32 128x16x16->128 pool"] = { wc = 16, bwr = 16, wg = 8, wfg = 4, wdg = 2,
+          forward = "winograd4", backward_data = "winograd4", backward_weights = "winograd4",
+          why = "conv3: forward + backward-data ms by width chunk 16: 7.05, 8: 7.22; backward ms by rows 16: 6.96, 8: 6.90; backward-weights ms by Winograd group (tile rows) default: 3.46, 8: 3.34, 32: 3.73; backward-weights ms by code default: 3.46, avx2: 5.51; forward ms by Winograd forward group (tile rows) default: 3.56, 2: 3.13, 4: 3.04; backward-data ms by Winograd backward-data group (tile rows) default: 3.50, 2: 2.90, 4: 3.03; forward/backward-data/backward-weights ms by algorithm: winograd4 3.56/3.50/3.46, direct 8.71/8.62/8.96, winograd2 4.81/4.40/5.05, winograd6 4.62/4.38/3.57, winograd8 4.64/5.35/3.22 (vm (AMD EPYC, family 26 model 2, AVX-512), 2026-12-04)" },
+        ["B32 128x32x32->128 pool"] = { wc = 16, bwr = 8, wg = 8, wfg = 2, wdg = 2,
+          forward = "winograd8", backward_data = "winograd8", backward_weights = "winograd8",
+          why = "conv2: forward + backward-data ms by width chunk 16: 21.39, 8: 21.87, 32: 21.39; backward ms by rows 8: 20.07, 4: 19.77, 16: 20.10; backward-weights ms by Winograd group (tile rows) default: 9.55, 8: 8.98, 32: 10.53; backward-weights ms by code default: 9.55, avx2: 15.07; forward ms by Winograd forward group (tile rows) default: 10.87, 2: 9.00, 4: 9.14; backward-data ms by Winograd backward-data group (tile rows) default: 10.52, 2: 8.31, 4: 8.52; forward/backward-data/backward-weights ms by algorithm: winograd8 10.87/10.52/9.55, direct 34.57/34.33/35.34, winograd2 18.90/17.49/20.34, winograd4 11.82/10.54/11.86, winograd6 12.58/11.53/14.04 (vm (AMD EPYC, family 26 model 2, AVX-512), 2026-12-04)" },
+        ["B32 first 3x64x64->128 pool"] = { wc = 16, bwr = 8,
+          forward = "direct", backward_data = "direct", backward_weights = "direct",
+          why = "conv1: forward + backward-data ms by width chunk 16: 4.85, 8: 4.96, 32: 4.95; backward ms by rows 8: 4.10, 4: 4.10, 16: 4.19; backward-weights ms by rows per call default: 3.45, 4: 3.58; forward/backward-data/backward-weights ms by algorithm: direct 4.20/0.66/3.45 (vm (AMD EPYC, family 26 model 2, AVX-512), 2026-12-04)" },
+      },
+      denses = {
+        ["8192->512"] = { bwd_d = "in_place",
+          why = "fc1: backward-data ms packed 1.55, in place 1.34; ms/step 54.6, 55.9 (vm (AMD EPYC, family 26 model 2, AVX-512), 2026-12-04)" },
+      },
+    },
     ["GenuineIntel family 6 model 167"] = {
       networks = {
         ["hep224"] = { block = 32,
