@@ -134,7 +134,8 @@ end
 local function plan_shared_buffers(net, ctx)
   if ctx.dense_in_most > 0 then
     ctx.add_buffer { field = "dense_in_t", ctype = "float", count = "N * " .. ctx.dense_in_most,
-      shape = string.format("[N][%d] a dense layer's input, transposed for backward-weights", ctx.dense_in_most),
+      shape = string.format("[N][%d] a dense layer's input, transposed for backward-weights; the head's gradient",
+        ctx.dense_in_most),
       per_image = ctx.dense_in_most * 4 }
   end
   net.has_bn = ctx.has_bn or false

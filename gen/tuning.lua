@@ -79,7 +79,7 @@ local function is_pos_int(v)
   return math.type(v) == "integer" and v > 0
 end
 
---- Checks one section's networks and convs (prefix: "" for the file's
+--- Checks one section's networks, convs and denses (prefix: "" for the file's
 -- arch-wide entries, 'hosts["..."].' for a host's); returns a message or nil.
 local function check_section(path, t, prefix)
   for _, field in ipairs({ "networks", "convs", "denses" }) do
@@ -201,11 +201,11 @@ local function sorted_keys(t)
 end
 
 --- Records make tune's choices for a network (its block entry, and conv
--- and dense entries by key; dense_entries may be nil) in t: in the section of `host` (M.host_key), and in the
--- arch-wide entries where they have none yet for the network or shape (the
--- first host measured is every other host's fallback; a later host's
--- figures leave the first host's builds alone); arch-wide only where the
--- host is unknown. Returns whether any arch-wide entry was written.
+-- and dense entries by key; dense_entries may be nil) in t: in the section
+-- of `host` (M.host_key), and in the arch-wide entries where they have none
+-- yet for the network or shape (the first host measured is every other
+-- host's fallback; a later host's figures leave the first host's builds
+-- alone); arch-wide only where the host is unknown. Returns whether any arch-wide entry was written.
 function M.record(t, host, network, block_entry, conv_entries, dense_entries)
   local function put(sec, only_new)
     sec.networks, sec.convs = sec.networks or {}, sec.convs or {}
