@@ -205,16 +205,22 @@ end
 -- of `host` (M.host_key), and in the arch-wide entries where they have none
 -- yet for the network or shape (the first host measured is every other
 -- host's fallback; a later host's figures leave the first host's builds
--- alone); arch-wide only where the host is unknown. Returns whether any arch-wide entry was written.
+-- alone); arch-wide only where the host is unknown. Dense entries go to the
+-- host's section only: reading the weight in place depends on how a CPU's
+-- caches take its 32 KiB stride, so another host keeps the packed default
+-- until measured. Returns whether any arch-wide entry was written.
 function M.record(t, host, network, block_entry, conv_entries, dense_entries)
   local function put(sec, only_new)
     sec.networks, sec.convs = sec.networks or {}, sec.convs or {}
     local wrote = false
     if not (only_new and sec.networks[network]) then sec.networks[network], wrote = block_entry, true end
-    for field, entries in pairs({ convs = conv_entries, denses = dense_entries or {} }) do
-      for key, e in pairs(entries) do
-        sec[field] = sec[field] or {}
-        if not (only_new and sec[field][key]) then sec[field][key], wrote = e, true end
+    for key, e in pairs(conv_entries) do
+      if not (only_new and sec.convs[key]) then sec.convs[key], wrote = e, true end
+    end
+    if not only_new then
+      for key, e in pairs(dense_entries or {}) do
+        sec.denses = sec.denses or {}
+        sec.denses[key], wrote = e, true
       end
     end
     return wrote

@@ -29,12 +29,14 @@ expect("second host again: its section replaced", t.hosts[B].convs.k1.wc, 14)
 -- no host known: arch-wide, replaced
 local u = { arch = "skx", networks = {}, convs = { k1 = entry(16) } }
 expect("unknown host: arch-wide replaced", tuning.record(u, nil, "hep64", { block = 64 }, { k1 = entry(7) }) and u.convs.k1.wc, 7)
+tuning.record(u, nil, "hep64", { block = 64 }, {}, { d1 = { bwd_d = "in_place" } })
+expect("unknown host: dense entry arch-wide", u.denses.d1.bwd_d, "in_place")
 
 -- dense entries go the same way
 local inplace, packed = { bwd_d = "in_place", why = "in" }, { bwd_d = "packed", why = "pk" }
 tuning.record(t, A, "hep64", { block = 64 }, {}, { d1 = inplace })
 tuning.record(t, B, "hep64", { block = 32 }, {}, { d1 = packed })
-expect("dense: arch-wide the first host's", t.denses.d1.bwd_d, "in_place")
+expect("dense: none arch-wide (host sections only)", tostring(t.denses), "nil")
 expect("dense: each host's section its own", t.hosts[A].denses.d1.bwd_d .. " " .. t.hosts[B].denses.d1.bwd_d,
   "in_place packed")
 
@@ -55,6 +57,8 @@ expect("on B: its source names the section", back.convs.k1.src, string.format("%
 expect("on B: k3 arch-wide, unmarked", back.convs.k3.wc .. " " .. tostring(back.convs.k3.src), "28 nil")
 expect("on B: block from B's section", back.networks.hep64.block, 32)
 expect("on B: dense entry from B's section", back.denses.d1.bwd_d, "packed")
+expect("on another host: no dense entry", tostring(tuning.for_host(assert(tuning.load(path)), "Other family 1 model 1").denses),
+  "nil")
 local other = tuning.for_host(assert(tuning.load(path)), "Other family 1 model 1")
 expect("on another host: the arch-wide entries", other.convs.k1.wc .. " " .. tostring(other.convs.k1.src), "16 nil")
 os.remove(path)

@@ -58,12 +58,6 @@ return {
       forward = "direct", backward_data = "direct", backward_weights = "direct",
       why = "conv1: forward + backward-data ms by width chunk 16: 6.92, 8: 6.74, 32: 7.00; backward ms by rows 8: 5.71, 4: 6.26, 16: 5.94; backward-weights ms by rows per call default: 4.05, 4: 4.18; forward/backward-data/backward-weights ms by algorithm: direct 5.26/1.66/4.05 (vm (AMD EPYC, family 26 model 2, AVX-512), 2026-11-30); wc 8 set by hand once the forward prefetched its output lines (b7f8913), from bench_model 64 6 pairs on the same host, 2026-11-30: forward ms by width chunk 8: 4.59-4.67, 16: 4.79-5.19, 32: 4.82-5.08 (native, 6 pairs); 8: 4.62-4.71, 16: 4.81-4.91 (skx, 6 pairs); inference 8: 4.00-4.23, 16: 4.31-4.53 (native)" },
   },
-  denses = {
-    ["128->2"] = { bwd_d = "packed",
-      why = "fc: backward-data ms packed 0.00, in place 0.01; ms/step 153.6, 153.5 (vm (AMD EPYC, family 26 model 2, AVX-512), 2026-12-04)" },
-    ["8192->512"] = { bwd_d = "in_place",
-      why = "fc1: backward-data ms packed 1.55, in place 1.34; ms/step 54.6, 55.9 (vm (AMD EPYC, family 26 model 2, AVX-512), 2026-12-04)" },
-  },
   hosts = {
     ["AuthenticAMD family 26 model 2"] = {
       networks = {
