@@ -224,20 +224,22 @@ check "gen: AVX2 direct backward-weights calls reduce over the fewest rows reach
 # whose filters no channel block divides, under tuning/skx.lua.
 check "gen: 300 mutated network files are generated or refused with a message naming the file" \
     python3 tests/fuzz/mutate_networks.py 300 3
-# A user who edits a network after `make tune` (hep64 with 96 filters: 64
-# does not divide them) still builds: the tuning file's block gives way to
-# the default, the header says why and the generator prints a note naming
-# the tuning file, the layer and the command that measures again.
+# A user who edits a network after `make tune` (hep64 with 96 filters: a
+# tuned block of 64 does not divide them) still builds: the tuning file's
+# block gives way to the default, the header says why and the generator
+# prints a note naming the tuning file, the layer and the command that
+# measures again.
 tuning_block_stale() {
     local d=$LOGDIR/gen-stale-block out
     rm -rf "$d"; mkdir -p "$d/out"
     sed 's/filters = 128/filters = 96/' networks/hep64.lua > "$d/hep64.lua"
-    out=$(HEPCNN_TUNING_HOST=none lua5.4 gen/main.lua "$d/hep64.lua" skx "$d/out" --tuning=tuning/skx.lua 2>&1) ||
+    printf 'return { arch = "skx", networks = { hep64 = { block = 64, why = "make tune" } } }\n' > "$d/skx.lua"
+    out=$(HEPCNN_TUNING_HOST=none lua5.4 gen/main.lua "$d/hep64.lua" skx "$d/out" --tuning="$d/skx.lua" 2>&1) ||
         { echo "$out"; return 1; }
     echo "$out"; grep "Channel block" "$d/out/model.c"
-    grep -qF 'gen: note: tuning/skx.lua: networks["hep64"].block = 64 does not divide the 96 filters of layer conv1 ('"$d"'/hep64.lua:8)' <<<"$out" &&
+    grep -qF 'gen: note: '"$d"'/skx.lua: networks["hep64"].block = 64 does not divide the 96 filters of layer conv1 ('"$d"'/hep64.lua:8)' <<<"$out" &&
         grep -qF 'make tune NET=hep64 ARCH=skx measures again' <<<"$out" &&
-        grep -qF "Channel block B = 32 (default; tuning/skx.lua's block 64 does not divide conv1's filters)" "$d/out/model.c"
+        grep -qF "Channel block B = 32 (default; $d/skx.lua's block 64 does not divide conv1's filters)" "$d/out/model.c"
 }
 check "tune: a tuning file's block that an edited network's filters no longer take gives way to the default" tuning_block_stale
 # An entry's Winograd group goes with the entry's algorithm: a network file

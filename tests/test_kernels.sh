@@ -27,9 +27,10 @@ layers_on_target() {
 }
 # Batch 18 on 2 threads is 9 images each: hep64's Winograd backward-weights
 # products go by groups of whole images on the AVX-512 archs (conv2's
-# F(8x8) and conv3's F(4x4), 8 images in tuning/skx.lua, 4 in knl's defaults;
-# hsw's by the image), so each thread has full groups, and a partial group
-# taken at its last image.
+# F(8x8) and conv3's F(4x4): 2 images, groups of 8 tile rows, in
+# tuning/skx.lua's arch-wide entries; 4 in knl's defaults; hsw's by the
+# image), so each thread has full groups, and a partial group taken at its
+# last image.
 for arch in native skx hsw knl; do
     want=""; [ $arch = native ] || want=$arch
     arch_check "layers hep64-$arch (batch 18)" $arch layers_on_target hep64 $arch 18 "$want"
