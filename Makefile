@@ -234,7 +234,8 @@ tune: $(ISA_GUARD)
 
 # One build of NET for ARCH with another tuning file, in its own folder:
 # make variant NET=.. ARCH=.. TUNING=FILE VARIANT_DIR=DIR gives DIR/model.c,
-# DIR/tune_model (the tuner's timing driver), DIR/test_layers and
+# DIR/tune_model (the tuner's timing driver), DIR/test_layers, DIR/hepcnn
+# (the training binary, as bin/NET-ARCH) and
 # DIR/model.so, the model as a library for build/ab_models (tools/ab_models.c:
 # builds compared step by step in one process, `build/ab_models BATCH STEPS
 # DIR...`). model.o is position-independent for the library, as Debian's
@@ -250,11 +251,14 @@ tune-candidate: $(ISA_GUARD)
 	@$(CC) $(BASE_CFLAGS) $(CFLAGS) $(ARCH_CFLAGS_$(ARCH)) $(VARIANT_DIR)/model.o $(ISA_GUARD) tools/tune_model.c \
 	  -o $(VARIANT_DIR)/tune_model $(LIBS)
 
-variant: tune-candidate build/ab_models
+variant: tune-candidate build/ab_models $(ISA_GUARD) build/runtime-$(ARCH)/main.o \
+         $(patsubst runtime/%.c,build/runtime-$(ARCH)/%.o,$(RUNTIME_SRC))
 	@$(CC) $(BASE_CFLAGS) $(CFLAGS) $(ARCH_CFLAGS_$(ARCH)) -shared -Wl,-Bsymbolic $(VARIANT_DIR)/model.o \
 	  -o $(VARIANT_DIR)/model.so $(LIBS)
 	@$(CC) $(BASE_CFLAGS) $(CFLAGS) $(ARCH_CFLAGS_$(ARCH)) -Itests $(VARIANT_DIR)/model.o $(ISA_GUARD) tests/reference.c \
 	  tests/test_layers.c -o $(VARIANT_DIR)/test_layers $(LIBS)
+	@$(CC) -fopenmp $(CFLAGS) $(ISA_GUARD) $(VARIANT_DIR)/model.o build/runtime-$(ARCH)/main.o \
+	  $(patsubst runtime/%.c,build/runtime-$(ARCH)/%.o,$(RUNTIME_SRC)) -o $(VARIANT_DIR)/hepcnn $(LIBS)
 
 # Arch-neutral: it only loads the builds' libraries (their code checks
 # nothing of the CPU: run a build's tune_model first on an unknown host).

@@ -21,7 +21,7 @@ local isa = require("isa")
 local tuning = require("tuning")
 
 local VERSION = "0.1.0"
-local ABI = 4
+local ABI = 5
 
 local function die(lines)
   for _, l in ipairs(lines) do io.stderr:write(l, "\n") end
@@ -93,8 +93,22 @@ for _, name in ipairs(archs.named) do
   if name ~= arch.name then alternatives[#alternatives + 1] = name .. ":" .. features(archs[name]) end
 end
 
+-- s as a C string literal (HEPCNN_TUNING_HOST and the tuning file's path
+-- are the user's: a quote or backslash is escaped, any other byte outside
+-- printable ASCII written in octal)
+local function c_literal(s)
+  return '"' .. s:gsub(".", function(c)
+    if c == '"' or c == "\\" then return "\\" .. c end
+    if c:byte() < 32 or c:byte() > 126 then return string.format("\\%03o", c:byte()) end
+  end) .. '"'
+end
+
 local gen = {
   version = VERSION, abi = ABI,
+  -- the CPU whose section of the tuning file this build uses, for the
+  -- binary's note when it runs on another (runtime/cpu_host.c): C literals
+  tuning_host = tuned and tuned.host and c_literal(tuned.host) or "NULL",
+  tuning_section = tuned and tuned.host and c_literal(string.format("%s hosts[%q]", tuned.path, tuned.host)) or "NULL",
   isa_features = features(arch), isa_alternatives = table.concat(alternatives, ";"),
   templates = script_dir .. "/../templates",
   compile_line = string.format("mpicc -std=c11 -O3 -fopenmp -fno-trapping-math -fno-math-errno -ffp-contract=fast %s "

@@ -17,7 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define HEP_MODEL_ABI 4
+#define HEP_MODEL_ABI 5
 
 /* WEIGHT: He-normal, L2 weight decay; BIAS: zero; SCALE (batch norm's
  * gamma): one; STATE: not trained (batch norm's running averages). */
@@ -98,6 +98,11 @@ typedef struct {
     int backward_pieces;            /* the fewest pieces the convs' backward cuts an image into when a rank
                                        has fewer images than threads: with fewer pieces than threads, some wait */
     const char *cpu_features;       /* hep_model_isa.features */
+    /* The CPU whose section of the tuning file the build used ("GenuineIntel
+     * family 6 model 207", as gen/tuning.lua's host_key; NULL: none), and
+     * the section ("tuning/skx.lua hosts[...]"), for a note when it runs
+     * on another CPU (runtime/cpu_host.h). */
+    const char *tuning_host, *tuning_section;
 } hep_model_info;
 
 /* The CPU extensions the build may use (Linux /proc/cpuinfo flags,

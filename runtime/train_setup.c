@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cpu_host.h"
 #include "curve_history.h"
 #include "data.h"
 #include "evaluate.h"
@@ -236,6 +237,7 @@ static void print_start(const trainer *t)
                "(OMP_NUM_THREADS) use the cores better\n",
                run->threads, run->batch, t->info->backward_pieces, pieces, run->threads - pieces);
     note_cpu_use(run->threads);
+    hep_note_tuning_host(t->info);
     if (!t->cfg->dummy_data)
         printf("hepcnn: %d training and %d validation file(s) in %s\n", t->ntrain, t->nval, t->cfg->inputpath);
     if (hep_h5_serialized())

@@ -147,6 +147,8 @@ static const hep_model_info info = {
     .num_dropout = $(N.num_dropout),
     .backward_pieces = $(N.backward_pieces),
     .cpu_features = "$(G.isa_features)",
+    .tuning_host = $(G.tuning_host),
+    .tuning_section = $(G.tuning_section),
 };
 
 /* CPU extensions: what the compiler may use under $(A.cflags)

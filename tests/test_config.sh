@@ -78,6 +78,37 @@ edited_network_keys() {
     grep -qF "note: conv_params.num_filters = 128 is not checked: the convs of tiny_winograd6" <<<"$out"
 }
 check "config: an edited network's contradicting keys all at once, with their overrides" edited_network_keys
+# A build whose tuning came from another CPU's section of the tuning file
+# (HEPCNN_TUNING_HOST: built on a login node, or copied) says so when it
+# runs here, naming the section, this CPU and the command that measures it;
+# one built from this CPU's own section says nothing. (tiny_avgpool, its
+# block in a host section only; the run's overrides from the config's error.)
+tuning_host_note() {
+    local d=$LOGDIR/tuning-host here key out fixes
+    rm -rf "$d"; mkdir -p "$d"
+    here=$(lua5.4 -e 'package.path = "gen/?.lua;" .. package.path; print(require("tuning").host_key())')
+    [ -n "$here" ] && [ "$here" != nil ] || { echo "this CPU has no key"; return 1; }
+    for key in "$here" "Other family 1 model 1"; do
+        printf 'return { hosts = { ["%s"] = { networks = { tiny_avgpool = { block = 16 } } } } }\n' "$key" > "$d/t.lua"
+        rm -rf "$d/build"
+        HEPCNN_TUNING_HOST="$key" make --no-print-directory -s variant NET=tiny_avgpool ARCH=native TUNING="$d/t.lua" \
+            VARIANT_DIR="$d/build" >/dev/null || return 1
+        grep -qF "Channel block B = 16 ($d/t.lua hosts[\"$key\"])" "$d/build/model.c" || return 1
+        fixes=$(expect_fail "these keys describe another network than tiny_avgpool" "$d/build/hepcnn" \
+            --config=configs/demo_64.json $SHORT | sed -n 's/.*on the command line: //p')
+        rm -rf "$d/run"
+        # shellcheck disable=SC2086  # the overrides are words
+        out=$("$d/build/hepcnn" --config=configs/demo_64.json --dummy_data --trainsamples=8 --num_epochs=1 \
+              --train_batch_size=4 --outputpath="$d/run" $fixes 2>&1) || { printf '%s\n' "$out"; return 1; }
+        grep 'note: this build' <<<"$out"
+        if [ "$key" = "$here" ]; then
+            ! grep -q 'measured on another CPU' <<<"$out" || return 1
+        else
+            grep -qF "hepcnn: note: this build's blocking came from $d/t.lua hosts[\"Other family 1 model 1\"], measured on another CPU than this one ($here), and may run slower here: make tune NET=tiny_avgpool ARCH=native on this machine measures its own" <<<"$out" || return 1
+        fi
+    done
+}
+check "config: a build tuned for another CPU says so at its start, one tuned for this CPU does not" tuning_host_note
 write_config lr_mode 'cfg["learning_rate"] = {"mode": "cosine", "learning_rate_params": {"1": 0.1}}'
 check "config: schedule mode" expect_fail "$CFG/lr_mode.json: key 'learning_rate': expected 'mode' \"piecewise\" or \"polynomial\"" $BIN --config=$CFG/lr_mode.json $SHORT
 write_config lr_key 'cfg["learning_rate"] = {"mode": "piecewise", "learning_rate_params": {"ten": 0.1}}'
