@@ -107,9 +107,9 @@ build/runtime-$(1)/test_dropout: tests/test_dropout.c $(RUNTIME_HDR) Makefile ge
 	@echo "  LD    $$@"
 	@$(CC) $(BASE_CFLAGS) $(CFLAGS) $(ARCH_CFLAGS_$(1)) tests/test_dropout.c -o $$@ -lm
 
-build/%-$(1)/bench_model: build/%-$(1)/model.o $(ISA_GUARD) bench/bench_model.c bench/peak.c bench/peak.h bench/onednn.c bench/onednn.h build/runtime-$(1)/init.o build/runtime-$(1)/optim.o build/runtime-$(1)/util.o
+build/%-$(1)/bench_model: build/%-$(1)/model.o $(ISA_GUARD) bench/bench_model.c bench/peak.c bench/peak.h bench/onednn.c bench/onednn.h build/runtime-$(1)/init.o build/runtime-$(1)/optim.o build/runtime-$(1)/util.o build/runtime-$(1)/cpu_host.o
 	@echo "  LD    $$@"
-	@$(CC) $(BASE_CFLAGS) $(CFLAGS) $(ARCH_CFLAGS_$(1)) $(BENCH_DNNL_FLAGS) $$< $(ISA_GUARD) bench/bench_model.c bench/peak.c $(BENCH_DNNL_SRC) build/runtime-$(1)/init.o build/runtime-$(1)/optim.o build/runtime-$(1)/util.o -o $$@ $(LIBS) $(BENCH_DNNL_LIBS)
+	@$(CC) $(BASE_CFLAGS) $(CFLAGS) $(ARCH_CFLAGS_$(1)) $(BENCH_DNNL_FLAGS) $$< $(ISA_GUARD) bench/bench_model.c bench/peak.c $(BENCH_DNNL_SRC) build/runtime-$(1)/init.o build/runtime-$(1)/optim.o build/runtime-$(1)/util.o build/runtime-$(1)/cpu_host.o -o $$@ $(LIBS) $(BENCH_DNNL_LIBS)
 endef
 $(foreach a,$(ARCHS),$(eval $(call ARCH_RULES,$(a))))
 

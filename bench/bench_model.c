@@ -17,6 +17,7 @@
 #include <unistd.h>
 #include <model.h>
 
+#include "../runtime/cpu_host.h"
 #include "../runtime/init.h"
 #include "../runtime/optim.h"
 #include "../runtime/rng.h"
@@ -330,6 +331,7 @@ static void print_summary(const hep_model_info *info, const bench_times *t, cons
     const int batch = t->batch, rounds = t->rounds;
     printf("%s (%s), batch %d, %d threads, %d rounds of %d steps (medians)\n", info->network, info->arch, batch,
            omp_get_max_threads(), rounds, t->steps);
+    hep_note_tuning_host(info);   /* a build tuned on another CPU than this one */
     printf("  machine peak (now)         %8.1f GFLOP/s  (larger of %.1f before and %.1f after)\n", peak,
            f->peak_start, f->peak_end);
     printf("    = max of: FMA loop %d-wide %.1f, best libxsmm GEMM %.1f (m=%d n=%d k=%d)\n", f->best.vector_floats,
