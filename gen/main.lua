@@ -103,12 +103,27 @@ local function c_literal(s)
   end) .. '"'
 end
 
+-- Whether any choice of the planned network (the block, a layer's *_src)
+-- came from the tuning file's section `section`, as model.c's header names it.
+local function uses_section(net, section)
+  if net.block_src == section then return true end
+  for _, op in ipairs(net.ops) do
+    for k, v in pairs(op) do
+      if type(k) == "string" and k:match("_src$") and v == section then return true end
+    end
+  end
+  return false
+end
+
+-- The CPU whose section of the tuning file this build took choices from,
+-- for the binary's note when it runs on another (runtime/cpu_host.c)
+local section = tuned and tuned.host and string.format("%s hosts[%q]", tuned.path, tuned.host)
+if section and not uses_section(inferred, section) then section = nil end
+
 local gen = {
   version = VERSION, abi = ABI,
-  -- the CPU whose section of the tuning file this build uses, for the
-  -- binary's note when it runs on another (runtime/cpu_host.c): C literals
-  tuning_host = tuned and tuned.host and c_literal(tuned.host) or "NULL",
-  tuning_section = tuned and tuned.host and c_literal(string.format("%s hosts[%q]", tuned.path, tuned.host)) or "NULL",
+  tuning_host = section and c_literal(tuned.host) or "NULL",   -- C literals
+  tuning_section = section and c_literal(section) or "NULL",
   isa_features = features(arch), isa_alternatives = table.concat(alternatives, ";"),
   templates = script_dir .. "/../templates",
   compile_line = string.format("mpicc -std=c11 -O3 -fopenmp -fno-trapping-math -fno-math-errno -ffp-contract=fast %s "

@@ -52,7 +52,7 @@ int hep_note_tuning_host(const hep_model_info *info)
     char here[128];
     if (!info->tuning_host || hep_cpu_host_key(here, sizeof here) != 0 || strcmp(here, info->tuning_host) == 0)
         return 0;
-    printf("hepcnn: note: this build's blocking came from %s, measured on another CPU than this one (%s), "
+    printf("hepcnn: note: this build's tuning came from %s, measured on another CPU than this one (%s), "
            "and may run slower here: make tune NET=%s ARCH=%s on this machine measures its own\n",
            info->tuning_section ? info->tuning_section : info->tuning_host, here, info->network, info->arch);
     return 1;

@@ -98,8 +98,9 @@ typedef struct {
     int backward_pieces;            /* the fewest pieces the convs' backward cuts an image into when a rank
                                        has fewer images than threads: with fewer pieces than threads, some wait */
     const char *cpu_features;       /* hep_model_isa.features */
-    /* The CPU whose section of the tuning file the build used ("GenuineIntel
-     * family 6 model 207", as gen/tuning.lua's host_key; NULL: none), and
+    /* The CPU whose section of the tuning file gave the build any of its
+     * choices ("GenuineIntel family 6 model 207", as gen/tuning.lua's
+     * host_key; NULL: none), and
      * the section ("tuning/skx.lua hosts[...]"), for a note when it runs
      * on another CPU (runtime/cpu_host.h). */
     const char *tuning_host, *tuning_section;
