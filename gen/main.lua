@@ -105,9 +105,9 @@ end
 
 -- Whether any choice of the planned network (the block, a layer's *_src)
 -- came from the tuning file's section `section`, as model.c's header names it.
-local function uses_section(net, section)
-  if net.block_src == section then return true end
-  for _, op in ipairs(net.ops) do
+local function uses_section(planned, section)
+  if planned.block_src == section then return true end
+  for _, op in ipairs(planned.ops) do
     for k, v in pairs(op) do
       if type(k) == "string" and k:match("_src$") and v == section then return true end
     end
