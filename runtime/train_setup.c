@@ -1,6 +1,7 @@
 /* The trainer's setup phase (see trainer.h). */
 #define _GNU_SOURCE   /* sched_getaffinity */
 #include <errno.h>
+#include <omp.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -189,6 +190,21 @@ static int cpus_available(pid_t pid)
     return sched_getaffinity(pid, sizeof set, &set) == 0 ? CPU_COUNT(&set) : 0;
 }
 
+/* The CPUs this rank's threads may run on. Where OpenMP pins threads
+ * (OMP_PROC_BIND, as the Cori scripts and run_local.sh -b set it), it has
+ * already pinned this, the first thread, to its first place, so the
+ * process's own mask says one core: count the places' CPUs instead, which
+ * OpenMP took from the mask the rank started with. */
+static int rank_cpus(void)
+{
+    if (omp_get_proc_bind() != omp_proc_bind_false) {
+        int n = 0;
+        for (int p = 0; p < omp_get_num_places(); p++) n += omp_get_place_num_procs(p);
+        if (n > 0) return n;
+    }
+    return cpus_available(0);
+}
+
 /* Threads against CPUs, as notes. More threads than CPUs take turns on a
  * core, and every parallel loop waits for the last (64 threads on the
  * 2-CPU development host: a hep64 step 3x slower). OpenMPI's mpirun binds
@@ -198,7 +214,7 @@ static int cpus_available(pid_t pid)
  * started them (mpirun or its daemon). */
 static void note_cpu_use(int threads)
 {
-    const int mine = cpus_available(0), launcher = cpus_available(getppid());
+    const int mine = rank_cpus(), launcher = cpus_available(getppid());
     const char *local = getenv("OMPI_COMM_WORLD_LOCAL_SIZE");
     const long here = local ? atoi(local) : 0;
     const int bound = here > 0 && mine > 0 && here * mine < launcher;

@@ -117,6 +117,35 @@ run_local() {
     grep -q "2 rank(s) x 1 thread(s)" <<<"$out" && [ "$(grep -c 'TRAINING REPORT' <<<"$out")" = 2 ]
 }
 check "dist: run_scripts/run_local.sh: 1 rank on every core, 2 ranks train" run_local
+# run_local.sh -b pins: 1 rank to every core with its threads one to a
+# core, 2 ranks of 1 thread to a core each (neither draws the binary's
+# notes on CPUs: OpenMP's pinning narrows the first thread's own mask to
+# one core, and the binary counts OpenMP's places instead); 1 rank of 1
+# thread to one core, which the binary notes (so the pinning took); more
+# ranks x threads than CPUs is refused before mpirun starts.
+run_local_pinned() {
+    local out cpus
+    cpus=$(env -u OMP_NUM_THREADS nproc)
+    rm -rf "$X/pinned1" "$X/pinned2"
+    out=$(env -u OMP_NUM_THREADS run_scripts/run_local.sh -b -- --dummy_data --trainsamples=64 --num_epochs=1 \
+          --train_batch_size=16 --display_interval=2 --outputpath="$X/pinned1" 2>&1) || { printf '%s\n' "$out"; return 1; }
+    grep -E 'rank\(s\) x|CPU\(s\)|TRAINING REPORT' <<<"$out"
+    grep -q "1 rank(s) x $cpus thread(s)" <<<"$out" && ! grep -q 'CPU(s)' <<<"$out" &&
+        [ "$(grep -c 'TRAINING REPORT' <<<"$out")" = 2 ] || return 1
+    out=$(OMP_NUM_THREADS=1 run_scripts/run_local.sh -b -r 2 -- --dummy_data --trainsamples=64 --num_epochs=1 \
+          --train_batch_size=8 --display_interval=2 --outputpath="$X/pinned2" 2>&1) || { printf '%s\n' "$out"; return 1; }
+    grep -q "2 rank(s) x 1 thread(s)" <<<"$out" && ! grep -q 'CPU(s)' <<<"$out" &&
+        [ "$(grep -c 'TRAINING REPORT' <<<"$out")" = 2 ] || return 1
+    if [ "$cpus" -gt 1 ]; then
+        rm -rf "$X/pinned3"
+        out=$(OMP_NUM_THREADS=1 run_scripts/run_local.sh -b -- --dummy_data --trainsamples=64 --num_epochs=1 \
+              --train_batch_size=16 --outputpath="$X/pinned3" 2>&1) || { printf '%s\n' "$out"; return 1; }
+        grep -F "note: mpirun bound this rank to 1 of the $cpus CPU(s)" <<<"$out" || return 1
+    fi
+    OMP_NUM_THREADS=$cpus expect_fail "run_local.sh: -b pins 2 rank(s) x $cpus thread(s) (OMP_NUM_THREADS) one to a core, but this machine has $cpus CPU(s): fewer ranks or threads, or leave out -b" \
+        run_scripts/run_local.sh -b -r 2 -- --dummy_data
+}
+check "dist: run_scripts/run_local.sh -b pins ranks and threads to cores, and refuses more than there are" run_local_pinned
 # A plain `mpirun -np 1` (OpenMPI binds it to one core) and 3 ranks of 2
 # threads on a node of fewer CPUs: each said at the start, with what to do.
 mpirun_cpu_notes() {
