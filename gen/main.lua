@@ -117,7 +117,7 @@ end
 
 -- The CPU whose section of the tuning file this build took choices from,
 -- for the binary's note when it runs on another (runtime/cpu_host.c)
-local section = tuned and tuned.host and string.format("%s hosts[%q]", tuned.path, tuned.host)
+local section = tuned and tuned.host_src
 if section and not uses_section(inferred, section) then section = nil end
 
 local gen = {

@@ -169,7 +169,8 @@ end
 --- The entries the generator uses on `host`: the file's arch-wide ones,
 -- each replaced by the host's section's where it has one (a section holds
 -- what make tune measured on that CPU). Entries taken from a section carry
--- src, the file and section, for model.c's header and error messages.
+-- src, the file and section, for model.c's header and error messages; the
+-- result keeps it too (host_src), with the host's key (host).
 function M.for_host(t, host)
   local section = host and t.hosts and t.hosts[host]
   if not section then return t end
@@ -185,7 +186,7 @@ function M.for_host(t, host)
     end
     t[field] = merged
   end
-  t.host = host
+  t.host, t.host_src = host, src
   return t
 end
 
