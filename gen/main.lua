@@ -80,6 +80,17 @@ if tuning_path then
   tuned = tuning.for_host(tuned, tuning.host_key())
 end
 
+-- A path goes into model.c's comments as it is and into its strings as a
+-- C literal: "*/" would end the comment, a control character break the line.
+local function check_path(what, path)
+  if path:find("*/", 1, true) or path:find("%c") then
+    die({ string.format("gen: %s path %q holds \"*/\" or a control character, which cannot go into the "
+      .. "generated C's comments: rename or move the file", what, path) })
+  end
+end
+check_path("the network file's", file)
+if tuned then check_path("the tuning file's", tuned.path) end
+
 local net, errs = dsl.load(file)
 if not net then die(errs) end
 local inferred
@@ -122,7 +133,8 @@ if section and not uses_section(inferred, section) then section = nil end
 
 local gen = {
   version = VERSION, abi = ABI,
-  tuning_host = section and c_literal(tuned.host) or "NULL",   -- C literals
+  network_file = c_literal(file),   -- C literals
+  tuning_host = section and c_literal(tuned.host) or "NULL",
   tuning_section = section and c_literal(section) or "NULL",
   isa_features = features(arch), isa_alternatives = table.concat(alternatives, ";"),
   templates = script_dir .. "/../templates",

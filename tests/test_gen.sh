@@ -288,6 +288,24 @@ tuning_forward_group() {
 }
 check "tune: Winograd forward and backward-data groups are named in model.c, their products take 16 and 8 tiles" tuning_forward_group
 
+# A network file's path goes into model.c as a C string and in comments:
+# a quote and a backslash are escaped in the string (model.c compiles and
+# holds the path), a "*/" that would end a comment is refused.
+odd_paths() {
+    local d=$LOGDIR/gen-odd-paths
+    rm -rf "$d"; mkdir -p "$d/q\"b\\c" "$d/e*" "$d/out"
+    cp tests/nets/tiny_avgpool.lua "$d/q\"b\\c/net.lua"
+    cp tests/nets/tiny_avgpool.lua "$d/e*/net.lua"
+    lua5.4 gen/main.lua "$d/q\"b\\c/net.lua" native "$d/out" || return 1
+    grep -F ".network_file = \"$d/q\\\"b\\\\c/net.lua\"," "$d/out/model.c" || return 1
+    gcc -std=c11 -fsyntax-only -fopenmp -Iruntime -I"$d/out" "$d/out/model.c" || return 1
+    rm "$d/out/model.c"
+    expect_fail "gen: the network file's path \"$d/e*/net.lua\" holds \"*/\"" \
+        lua5.4 gen/main.lua "$d/e*/net.lua" native "$d/out" || return 1
+    [ ! -e "$d/out/model.c" ] || { echo "model.c was written"; return 1; }
+}
+check "gen: a network file's path with a quote and a backslash compiles into model.c's string; one with */ is refused" odd_paths
+
 # Host sections: the build host's entries replace the arch-wide ones, each
 # named with its section in model.c's header; another host's are not used.
 tuning_hosts() {
