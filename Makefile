@@ -138,6 +138,12 @@ build/test_printable: tests/test_printable.c runtime/printable.h
 	@echo "  LD    $@"
 	@$(CC) $(BASE_CFLAGS) $(CFLAGS) -Iruntime tests/test_printable.c -o $@
 
+# The HDF5 crash guard on faults of its own making.
+build/test_h5guard: tests/test_h5guard.c runtime/h5guard.c runtime/h5guard.h
+	@mkdir -p build
+	@echo "  LD    $@"
+	@$(CC) $(BASE_CFLAGS) $(CFLAGS) tests/test_h5guard.c runtime/h5guard.c -o $@ -lpthread
+
 # The memory check's reading of /proc and cgroups, on made-up trees.
 build/test_memory: tests/test_memory.c runtime/memory.c runtime/util.c runtime/memory.h runtime/util.h
 	@mkdir -p build
@@ -147,10 +153,10 @@ build/test_memory: tests/test_memory.c runtime/memory.c runtime/util.c runtime/m
 # The dataset generator (one binary, not per arch).
 # A checkpoint as an ONNX model (plain C, no generated code: the network
 # comes from the checkpoint's layer table).
-bin/hepcnn-export: tools/export.c runtime/protobuf.h runtime/digest.h runtime/printable.h runtime/h5single.h runtime/h5open.h
+bin/hepcnn-export: tools/export.c runtime/h5guard.c runtime/protobuf.h runtime/digest.h runtime/printable.h runtime/h5single.h runtime/h5open.h runtime/h5guard.h
 	@mkdir -p bin
 	@echo "  CC    $@"
-	@$(CC) $(BASE_CFLAGS) $(CFLAGS) -march=x86-64 -Iruntime $< -o $@ -lcjson $(HDF5_LIBS)
+	@$(CC) $(BASE_CFLAGS) $(CFLAGS) -march=x86-64 -Iruntime $< runtime/h5guard.c -o $@ -lcjson $(HDF5_LIBS)
 
 # hep64 (native) and the exporter built with AddressSanitizer and UBSan, in
 # build/san/ (make test's sanitizer suite runs them; a report is a failure).
@@ -165,10 +171,10 @@ build/san/hep64-native-tsan: build/hep64-native/model.c runtime/main.c $(RUNTIME
 	@mkdir -p $(@D)
 	@echo "  LD    $@ (ThreadSanitizer)"
 	@$(CC) $(BASE_CFLAGS) -O2 -g -fsanitize=thread $(ARCH_CFLAGS_native) $< runtime/main.c $(RUNTIME_SRC) $(ISA_GUARD) -o $@ $(LIBS)
-build/san/hepcnn-export: tools/export.c runtime/protobuf.h runtime/digest.h runtime/printable.h
+build/san/hepcnn-export: tools/export.c runtime/h5guard.c runtime/protobuf.h runtime/digest.h runtime/printable.h runtime/h5guard.h
 	@mkdir -p $(@D)
 	@echo "  LD    $@ (AddressSanitizer, UBSan)"
-	@$(CC) $(BASE_CFLAGS) $(SAN_CFLAGS) -Iruntime $< -o $@ -lcjson $(HDF5_LIBS)
+	@$(CC) $(BASE_CFLAGS) $(SAN_CFLAGS) -Iruntime $< runtime/h5guard.c -o $@ -lcjson $(HDF5_LIBS)
 
 # Delphes ROOT files to the seed's HDF5 images: a Python program that runs
 # in build/venv (uproot), made on first use.

@@ -343,13 +343,16 @@ static int read_header(hid_t file, const char *path, const hep_model_info *info,
     if (str < 0 || H5Tset_size(str, sizeof network) < 0) {
         snprintf(err, errlen, "%s: the HDF5 library cannot make a string type", path);
     } else if (read_attr(file, "format_version", H5T_NATIVE_INT, format) != 0 || *format < 1) {
-        snprintf(err, errlen, "%s: format_version %d, this build reads 1 to %d", path, *format, HEP_CHECKPOINT_FORMAT);
+        snprintf(err, errlen, "%s: format_version %d, this build reads 1 to %d (damaged?)", path, *format,
+                 HEP_CHECKPOINT_FORMAT);
     } else if (*format > HEP_CHECKPOINT_FORMAT) {
         snprintf(err, errlen, "%s: format_version %d, from a newer hepcnn (this build reads 1 to %d): use that "
                  "version for it, or give this run another --outputpath", path, *format, HEP_CHECKPOINT_FORMAT);
         rc = HEP_CHECKPOINT_FOREIGN;
     } else if (read_attr(file, "network", str, network) != 0) {
         snprintf(err, errlen, "%s: attribute 'network' missing or not a single string", path);
+    } else if (!network[0]) {   /* every network has a name: damage, not another network's checkpoint */
+        snprintf(err, errlen, "%s: attribute 'network' is empty (damaged?)", path);
     } else if (strcmp(network, info->network) != 0) {
         snprintf(err, errlen, "%s: a checkpoint of network '%s', but this binary is %s: use a %s binary for it "
                  "(make NET=%s), or give this run another --outputpath", path, network, info->network, network, network);

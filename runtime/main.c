@@ -13,6 +13,7 @@
 #include <model.h>
 #include "config.h"
 #include "evaluate.h"
+#include "h5guard.h"
 #include "ps.h"
 #include "train.h"
 #include "util.h"
@@ -128,6 +129,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "hepcnn: error: MPI_Init_thread failed\n");
         return 1;
     }
+    hep_h5_guard_install("hepcnn: error: ");
     MPI_Comm_rank(MPI_COMM_WORLD, &rank);
     MPI_Comm_size(MPI_COMM_WORLD, &size);
     if (rank == 0) {

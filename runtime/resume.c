@@ -4,22 +4,29 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "h5guard.h"
 #include "settings.h"
 #include "util.h"
 
 void hep_load_checkpoint(const hep_config *cfg, long id, hep_model *m, const hep_model_info *info, hep_adam *adam,
                          hep_checkpoint_state *state, char *path, size_t pathlen)
 {
-    char err[1024];
+    char err[1024], previous_text[4400] = "";
     hep_checkpoint_path(cfg->outputpath, id, path, pathlen);
+    /* what to do with a damaged one, said before reading it: if it crashes
+     * the HDF5 library, the guard's message has nothing else to hand */
+    long previous = cfg->checkpoint_id < 0 ? hep_checkpoint_before(cfg->outputpath, id) : -1;
+    if (previous >= 0)
+        snprintf(previous_text, sizeof previous_text, "the previous checkpoint is step %ld: use it with "
+                 "--checkpoint_id=%ld, or move the damaged file out of %s/models", previous, previous, cfg->outputpath);
+    hep_h5_guard_enter(path, previous >= 0 ? previous_text : "move it out of the run's models folder, or name "
+                       "another checkpoint with --checkpoint_id");
     int rc = hep_checkpoint_load(path, m, info, adam, state, err, sizeof err);
+    hep_h5_guard_leave();
     if (rc == 0) return;
     if (rc == HEP_CHECKPOINT_FOREIGN || rc == HEP_CHECKPOINT_LOCKED)
         hep_fatal("%s", err);   /* not damaged: an earlier one is no better */
-    long previous = cfg->checkpoint_id < 0 ? hep_checkpoint_before(cfg->outputpath, id) : -1;
-    if (previous >= 0)
-        hep_fatal("%s; the previous checkpoint is step %ld: use it with --checkpoint_id=%ld, "
-                  "or move the damaged file out of %s/models", err, previous, previous, cfg->outputpath);
+    if (previous >= 0) hep_fatal("%s; %s", err, previous_text);
     hep_fatal("%s", err);
 }
 

@@ -334,6 +334,53 @@ with h5py.File(sys.argv[1], "r+") as f:
 }
 check "outputs: an altered layer table is refused by the digest (ONNX export, resume); format 3 still exports and resumes" \
     layer_table_digest
+# The HDF5 crash guard (runtime/h5guard.c): a fault while a thread reads a
+# file is that file's error, exit 1; any other stays a SIGSEGV (139).
+h5guard_faults() {
+    make --no-print-directory -s build/test_h5guard || return 1
+    local out
+    out=$( (ulimit -c 0; build/test_h5guard guarded) 2>&1); [ $? -eq 1 ] || { echo "guarded: $out"; return 1; }
+    grep -qF "test_h5guard: error: damaged.h5: the HDF5 library crashed (SIGSEGV) reading this file, which is damaged (bytes overwritten, or a copy cut short): the advice" <<<"$out" ||
+        { echo "guarded: $out"; return 1; }
+    local m
+    for m in left unguarded other; do
+        (ulimit -c 0; build/test_h5guard $m) > /dev/null 2>&1
+        [ $? -eq 139 ] || { echo "$m: expected SIGSEGV (139)"; return 1; }
+    done
+}
+check "outputs: the HDF5 crash guard blames a fault on the file only while that thread reads it" h5guard_faults
+
+# A checkpoint whose attribute 'network' declares a dataspace message 40 KiB
+# long (its size's high byte 0 -> 0xa0; make fuzz found the same done to the
+# datatype's size): HDF5 1.10 reads past the header and faults in H5Aexists. The export says so naming the file, exit 1,
+# and leaves the file at its path alone; a resume refuses it naming the file.
+hdf5_crash() {
+    rm -rf "$O/crash"
+    "${RUN[@]}" --outputpath="$O/crash" --trainsamples=32 --num_epochs=2 > /dev/null || return 1
+    $PY -c '
+import sys
+path = sys.argv[1]
+b = bytearray(open(path, "rb").read())
+# a version 1 attribute message: version, reserved, name size 8 ("network" and its NUL), datatype size, dataspace size
+i = b.find(bytes([1, 0, 8, 0]) + b"\x08\x00\x08\x00network\x00")
+assert i > 0, "no attribute message for network"
+assert b[i + 7] == 0
+b[i + 7] = 0xa0
+open(path, "wb").write(b)' "$O/crash/models/model-4.h5" || return 1
+    echo "an earlier export" > "$O/crash.onnx"
+    local out
+    out=$( (ulimit -c 0; bin/hepcnn-export "$O/crash/models/model-4.h5" "$O/crash.onnx") 2>&1)
+    local rc=$?
+    printf '%s\n' "$out"
+    [ $rc -eq 1 ] || { echo "export: exit $rc, expected 1"; return 1; }
+    grep -qF "hepcnn-export: error: $O/crash/models/model-4.h5: the HDF5 library crashed (SIGSEGV) reading this file" <<<"$out" ||
+        return 1
+    [ "$(cat "$O/crash.onnx")" = "an earlier export" ] || { echo "the file at the export's path changed"; return 1; }
+    (ulimit -c 0; expect_fail "$O/crash/models/model-4.h5: " "${RUN[@]}" --outputpath="$O/crash" --trainsamples=32 --num_epochs=3)
+}
+check "outputs: a checkpoint that crashes the HDF5 library: the export exits 1 naming it, keeps the file at its path; a resume refuses it" \
+    hdf5_crash
+
 # Mutated copies of a first epoch's checkpoint (bytes of HDF5's headers and
 # chunk index overwritten, the file cut short): each is refused naming it,
 # or resumes to weights bitwise those of the unaltered checkpoint.

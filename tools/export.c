@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "digest.h"
+#include "h5guard.h"
 #include "h5open.h"
 #include "h5single.h"
 #include "printable.h"
@@ -349,6 +350,8 @@ int main(int argc, char **argv)
         return argc == 2 && !strcmp(argv[1], "--help") ? 0 : 2;
     }
     exporter e = { .ckpt = argv[1] };
+    hep_h5_guard_install("hepcnn-export: error: ");
+    hep_h5_guard_enter(e.ckpt, "export an earlier checkpoint of the run (its models folder keeps them), or train again");
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
     if (H5Fis_hdf5(e.ckpt) <= 0) die("%s: not a readable HDF5 file", e.ckpt);
     int locked;
@@ -378,12 +381,13 @@ int main(int argc, char **argv)
     if (strcmp(e.x, "probabilities") != 0) die("%s: network_layers: the last layer is not softmax_xent", e.ckpt);
     value_info(&e.graph, 11, "images", in, 3);
     value_info(&e.graph, 12, "probabilities", &classes, 1);
+    H5Fclose(e.file);
+    hep_h5_guard_leave();
     write_model(argv[2], &e.graph);
     printf("hepcnn-export: %s (%s, %d layers) -> %s (ONNX opset %d; input 'images' [batch][%d][%d][%d], "
            "output 'probabilities' [batch][%d])\n", e.ckpt, cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(net, "network")),
            cJSON_GetArraySize(layers), argv[2], OPSET, in[0], in[1], in[2], classes);
     cJSON_Delete(net);
     free(text);
-    H5Fclose(e.file);
     return 0;
 }
