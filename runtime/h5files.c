@@ -32,9 +32,6 @@ static void h5_decide(void)
     h5_serialize = !safe || (force && strcmp(force, "1") == 0);
 }
 
-/* What a data file that crashes the HDF5 library should get (h5guard.h). */
-static const char DATA_ADVICE[] = "replace it with a good copy, or move it out of the input folder";
-
 int hep_h5_serialized(void)
 {
     pthread_once(&h5_once, h5_decide);
@@ -49,6 +46,19 @@ void hep_h5_lock(void)
 void hep_h5_unlock(void)
 {
     if (h5_serialize) pthread_mutex_unlock(&h5_mutex);
+}
+
+/* The lock, and the crash guard on data file `path` (h5guard.h; NULL: none). */
+static void begin_reading(const char *path)
+{
+    hep_h5_lock();
+    if (path) hep_h5_guard_enter(path, "replace it with a good copy, or move it out of the input folder");
+}
+
+static void end_reading(void)
+{
+    hep_h5_guard_leave();
+    hep_h5_unlock();
 }
 
 /* Rows of a dataset as a count that every size computed from it can hold:
@@ -244,11 +254,9 @@ static int load_file(hep_h5file *f, const char *path, const hep_model_info *info
 
 int hep_h5file_load(hep_h5file *f, const char *path, const hep_model_info *info, char *err, size_t errlen)
 {
-    hep_h5_lock();
-    hep_h5_guard_enter(path, DATA_ADVICE);
+    begin_reading(path);
     int rc = load_file(f, path, info, err, errlen);
-    hep_h5_guard_leave();
-    hep_h5_unlock();
+    end_reading();
     return rc;
 }
 
@@ -312,10 +320,9 @@ int hep_h5rows_open(hep_h5rows *r, const char *path, const hep_model_info *info,
     memset(r, 0, sizeof *r);
     r->path = path;
     r->C = info->in_channels; r->H = info->in_height; r->W = info->in_width;
-    hep_h5_lock();
-    hep_h5_guard_enter(path, DATA_ADVICE);
+    begin_reading(path);
     r->file = open_file(path, err, errlen);
-    if (r->file < 0) { hep_h5_guard_leave(); hep_h5_unlock(); return -1; }
+    if (r->file < 0) { end_reading(); return -1; }
     /* A compressed dataset gets a chunk cache big enough for a read window of
      * its rows. An uncompressed one gets none: HDF5 then reads its chunks
      * straight into the window, where through a cache every chunk was
@@ -331,26 +338,22 @@ int hep_h5rows_open(hep_h5rows *r, const char *path, const hep_model_info *info,
     if (dapl >= 0) H5Pclose(dapl);
     if (r->data < 0) {
         H5Fclose(r->file);
-        hep_h5_guard_leave();
-        hep_h5_unlock();
+        end_reading();
         return -1;
     }
-    hep_h5_guard_leave();
-    hep_h5_unlock();
+    end_reading();
     return 0;
 }
 
 int hep_h5rows_read(hep_h5rows *r, long row0, long count, float *out, char *err, size_t errlen)
 {
     hsize_t start[4] = { (hsize_t)row0, 0, 0, 0 }, n[4] = { (hsize_t)count, (hsize_t)r->C, (hsize_t)r->H, (hsize_t)r->W };
-    hep_h5_lock();
-    hep_h5_guard_enter(r->path, DATA_ADVICE);
+    begin_reading(r->path);
     hid_t mem = H5Screate_simple(4, n, NULL);
     herr_t s1 = H5Sselect_hyperslab(r->space, H5S_SELECT_SET, start, NULL, n, NULL);
     herr_t s2 = s1 < 0 ? -1 : H5Dread(r->data, H5T_NATIVE_FLOAT, mem, r->space, H5P_DEFAULT, out);
     H5Sclose(mem);
-    hep_h5_guard_leave();
-    hep_h5_unlock();
+    end_reading();
     if (s2 < 0) {
         snprintf(err, errlen, "%s: cannot read rows %ld..%ld of dataset 'data' (damaged or truncated?)", r->path,
                  row0, row0 + count - 1);
@@ -384,12 +387,10 @@ int hep_h5rows_read(hep_h5rows *r, long row0, long count, float *out, char *err,
 
 void hep_h5rows_close(hep_h5rows *r)
 {
-    hep_h5_lock();
-    if (r->path) hep_h5_guard_enter(r->path, DATA_ADVICE);
+    begin_reading(r->path);
     if (r->space > 0) H5Sclose(r->space);
     if (r->data > 0) H5Dclose(r->data);
     if (r->file > 0) H5Fclose(r->file);
-    hep_h5_guard_leave();
-    hep_h5_unlock();
+    end_reading();
     memset(r, 0, sizeof *r);
 }
