@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <model.h>
 #include "config.h"
@@ -84,12 +85,17 @@ static int worker_batch(const hep_config *cfg, const char *path, int workers)
     return cfg->train_batch_size / workers;
 }
 
-/* Rank 0's: outputpath made, and a note where the config names another arch. */
+/* Rank 0's: outputpath made and writable, and a note where the config names
+ * another arch. An existing folder of another user's (a shared project's
+ * run) is named here as the key's value, not later as the lock file. */
 static void prepare_output(const hep_config *cfg, const char *path, const hep_model_info *info)
 {
     char where[160];
     if (cfg->outputpath[0] && hep_mkdirs(cfg->outputpath) != 0)
         hep_fatal("%s: cannot create outputpath '%s': %s",
+                  hep_config_source(cfg, "outputpath", path, where, sizeof where), cfg->outputpath, strerror(errno));
+    if (cfg->outputpath[0] && access(cfg->outputpath, W_OK | X_OK) != 0)
+        hep_fatal("%s: outputpath '%s' is not writable by this user (%s): give an --outputpath of your own",
                   hep_config_source(cfg, "outputpath", path, where, sizeof where), cfg->outputpath, strerror(errno));
     if (hep_config_given(cfg, "arch") && strcmp(cfg->arch, info->arch) != 0)
         printf("hepcnn: note: the config says arch \"%s\"; this binary is built for %s\n", cfg->arch, info->arch);
