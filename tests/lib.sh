@@ -15,6 +15,7 @@ check() {
     else
         FAIL=$((FAIL + 1)); printf 'FAIL %-50s (%ds)  log: %s\n' "$name" $((SECONDS - t0)) "$log"
         tail -n 15 "$log" | sed 's/^/     | /'
+        return 1   # so that a suite can leave out what depends on it
     fi
 }
 

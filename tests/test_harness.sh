@@ -18,3 +18,21 @@ drops_only_new_bulky_outputs() {
         [ -f "$d/run/big.out" ] && [ -f "$d/run/small.json" ] && rm -rf "$d"
 }
 check "harness: a passing suite's checkpoints go; logs, small files and earlier files stay" drops_only_new_bulky_outputs
+
+# check's own status: a suite leaves out what depends on a failed check
+# (test_slurm.sh: the jobs, when the local cluster did not come up), so a
+# failing check must return non-zero, a passing one zero, each counted once.
+check_reports_status() {
+    (
+        PASS=0 FAIL=0 LOGDIR=$LOGDIR/harness-check
+        mkdir -p "$LOGDIR"
+        check "harness probe: fails" false > /dev/null && exit 1
+        check "harness probe: passes" true > /dev/null || exit 1
+        [ "$PASS" -eq 1 ] && [ "$FAIL" -eq 1 ]
+    )
+    local rc=$?
+    rm -rf "$LOGDIR/harness-check"
+    return $rc
+}
+check "harness: check returns non-zero for a failing check and zero for a passing one, counting each" \
+    check_reports_status
