@@ -39,6 +39,9 @@ void hep_lock_outputpath(hep_lock *lock, const char *outputpath)
     char path[4200];
     snprintf(path, sizeof path, "%s/.hepcnn.lock", outputpath);
     lock->fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (lock->fd < 0 && (errno == EACCES || errno == EPERM))   /* in a folder shared by a group */
+        hep_fatal("outputpath %s holds another user's run: its lock file %s is not writable by this user (%s): "
+                  "give an --outputpath of your own", outputpath, path, strerror(errno));
     if (lock->fd < 0) hep_fatal("cannot open the lock file %s: %s", path, strerror(errno));
     if (flock(lock->fd, LOCK_EX | LOCK_NB) == 0) {
         write_holder(lock->fd);

@@ -218,25 +218,37 @@ check "config: num_ps from the config file, checked against MPI, names the file"
 check "cli: outputpath that cannot be created names its source" \
     expect_fail "command line (--outputpath): cannot create outputpath '/proc/hepcnn/x'" \
     $BIN --config=configs/demo_64.json --dummy_data --outputpath=/proc/hepcnn/x
-# A run folder of another user's (a shared project's) is named as
-# outputpath with its source, not later as the lock file, and nothing is
-# written there. Root (CI) passes every permission check, so there the run
-# is made as the user nobody, from copies of the binary and config it can read.
-outputpath_not_writable() {
-    local d rc run
+# Another user's run folder: one this user cannot write is named as
+# outputpath with its source, not later as the lock file; one it can write
+# (a group's shared folder) but whose lock file is another user's is named
+# as that run's. Nothing is written in either. Root (CI) passes every
+# permission check, so there the run is made as the user nobody, from copies
+# of the binary and config it can read.
+outputpath_of_another_user() {
+    local kind=$1 d rc run want
     d=$(mktemp -d /tmp/hepcnn-ro.XXXXXX) || return 1
-    mkdir "$d/theirs" && cp "$BIN" configs/demo_64.json "$d/" && chmod 755 "$d" && chmod 555 "$d/theirs" || return 1
+    mkdir "$d/theirs" && cp "$BIN" configs/demo_64.json "$d/" && chmod 755 "$d" || return 1
+    if [ "$kind" = folder ]; then
+        chmod 555 "$d/theirs" || return 1
+        want="command line (--outputpath): outputpath '$d/theirs' is not writable by this user (Permission denied)"
+    else
+        touch "$d/theirs/.hepcnn.lock" && chmod 444 "$d/theirs/.hepcnn.lock" && chmod 777 "$d/theirs" || return 1
+        want="outputpath $d/theirs holds another user's run: its lock file $d/theirs/.hepcnn.lock is not writable"
+    fi
     run=("$d/${BIN##*/}" --config="$d/demo_64.json" --dummy_data --trainsamples=8 --train_batch_size=4 --num_epochs=1
          --outputpath="$d/theirs")
     [ "$(id -u)" -ne 0 ] || run=(runuser -u nobody -- "${run[@]}")
-    expect_fail "command line (--outputpath): outputpath '$d/theirs' is not writable by this user (Permission denied)" \
-        "${run[@]}"
+    expect_fail "$want" "${run[@]}"
     rc=$?
-    [ -z "$(ls -A "$d/theirs")" ] || { echo "something was written into $d/theirs"; rc=1; }
+    [ "$(ls -A "$d/theirs")" = "$([ "$kind" = folder ] || echo .hepcnn.lock)" ] ||
+        { echo "something was written into $d/theirs"; rc=1; }
     rm -rf "$d"
     return $rc
 }
-check "cli: an outputpath this user cannot write names its source; nothing written there" outputpath_not_writable
+check "cli: an outputpath this user cannot write names its source; nothing written there" \
+    outputpath_of_another_user folder
+check "cli: an outputpath whose lock file is another user's names that run; nothing written there" \
+    outputpath_of_another_user lock
 no_effect_note() {
     local out
     out=$($BIN --config=tests/seed_configs/cori_knl_64.json $SHORT --restart=true 2>&1) || { printf '%s\n' "$out"; return 1; }
