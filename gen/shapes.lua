@@ -594,6 +594,41 @@ local function read_ops(r)
   return ops, input
 end
 
+--- Whether channel block b can carry conv op: it divides the filters, and
+-- under a max-pool it is a multiple of 16 (the pool's mask holds 4 bits a
+-- channel, two to a byte, in groups of 16 channels: gen/layers/conv.lua).
+function M.block_fits(op, b)
+  return op.K % b == 0 and (not op.pool or b % 16 == 0)
+end
+
+--- Why no block of the arch fits the network: each conv that no block
+-- fits, or, where each has one but none fits them all, every conv's.
+local function block_errors(ops, net, arch)
+  local errors, blocks, fitting = {}, table.concat(arch.channel_block, ", "), {}
+  for _, op in ipairs(ops) do
+    if op.kind == "conv" then
+      local fits = {}
+      for _, b in ipairs(arch.channel_block) do
+        if M.block_fits(op, b) then fits[#fits + 1] = b end
+      end
+      fitting[#fitting + 1] = string.format("%s (%d filters%s): %s", op.name, op.K, op.pool and ", max-pooled" or "",
+        #fits > 0 and table.concat(fits, ", ") or "none")
+      if #fits == 0 then
+        local smallest = arch.channel_block[#arch.channel_block]
+        local need = op.pool and math.max(smallest, 16) or smallest
+        errors[#errors + 1] = string.format("%s:%d: layer %s: filters = %d must be a multiple of %d%s (arch %s channel "
+          .. "blocks: %s)", net.file, op.line or 0, op.name, op.K, need,
+          need > smallest and ", as its max-pool needs (its mask takes channels 16 at a time)" or "", arch.name, blocks)
+      end
+    end
+  end
+  if #errors == 0 then
+    errors[1] = string.format("%s: no channel block of arch %s (%s) fits every conv; the blocks each fits: %s",
+      net.file, arch.name, blocks, table.concat(fitting, "; "))
+  end
+  return errors
+end
+
 --- One channel block for the whole network: the tuning file's, or the
 -- first of the arch's preferences that divides every conv's filters.
 -- Returns block, where it came from, and a note for the user or nil; or
@@ -604,7 +639,7 @@ end
 local function choose_block(ops, net, arch, tuning)
   local function misfit(b)
     for _, op in ipairs(ops) do
-      if op.kind == "conv" and op.K % b ~= 0 then return op end
+      if op.kind == "conv" and not M.block_fits(op, b) then return op end
     end
     return nil
   end
@@ -623,21 +658,17 @@ local function choose_block(ops, net, arch, tuning)
   for _, b in ipairs(arch.channel_block) do
     if not misfit(b) then
       if not stale then return b, "default" end
-      return b, string.format("default; %s's block %d does not divide %s's filters", src, tuned_net.block,
-        stale.name), string.format("%s: networks[%q].block = %d does not divide the %d filters of layer %s (%s:%d), "
-        .. "which changed since make tune measured it: using the default block %d (make tune NET=%s ARCH=%s measures "
-        .. "again)", src, net.name, tuned_net.block, stale.K, stale.name, net.file, stale.line or 0, b,
-        net.name, arch.name)
+      local divides = stale.K % tuned_net.block == 0
+      return b, string.format("default; %s's block %d %s", src, tuned_net.block, divides
+          and string.format("is below %s's max-pool's 16", stale.name) or string.format("does not divide %s's filters", stale.name)),
+        string.format("%s: networks[%q].block = %d %s (%s:%d), which changed since make tune measured it: using the "
+        .. "default block %d (make tune NET=%s ARCH=%s measures again)", src, net.name, tuned_net.block, divides
+          and string.format("is not a multiple of 16, as layer %s's max-pool needs", stale.name)
+          or string.format("does not divide the %d filters of layer %s", stale.K, stale.name),
+        net.file, stale.line or 0, b, net.name, arch.name)
     end
   end
-  local errors, smallest = {}, arch.channel_block[#arch.channel_block]
-  for _, op in ipairs(ops) do
-    if op.kind == "conv" and op.K % smallest ~= 0 then
-      errors[#errors + 1] = string.format("%s:%d: layer %s: filters = %d must be a multiple of %d (arch %s channel blocks: %s)",
-        net.file, op.line or 0, op.name, op.K, smallest, arch.name, table.concat(arch.channel_block, ", "))
-    end
-  end
-  return nil, errors
+  return nil, block_errors(ops, net, arch)
 end
 
 --- A conv's blocking and algorithms for the arch (channel block B), the

@@ -47,7 +47,7 @@ function M.blocks(arch, convs)
   local list = {}
   for _, b in ipairs(arch.channel_block) do
     local fits = true
-    for _, op in ipairs(convs) do fits = fits and op.K % b == 0 end
+    for _, op in ipairs(convs) do fits = fits and shapes.block_fits(op, b) end
     if fits and #list < 2 then list[#list + 1] = b end
   end
   return list

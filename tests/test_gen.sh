@@ -36,6 +36,11 @@ check "gen bad: impossible filters (skx)" bad_network $B/bad_filters.lua \
     "$B/bad_filters.lua:4: layer conv1: filters = 100 must be a multiple of 16 (arch skx channel blocks: 64, 32, 16)" skx
 check "gen bad: impossible filters (hsw)" bad_network $B/bad_filters.lua \
     "$B/bad_filters.lua:4: layer conv1: filters = 100 must be a multiple of 8 (arch hsw channel blocks: 32, 64, 16, 8)" hsw
+# (both were a Lua traceback: hsw's block 8 reached a max-pooled conv)
+check "gen bad: a max-pooled conv's filters not a multiple of 16 (hsw)" bad_network $B/pool_filters.lua \
+    "$B/pool_filters.lua:6: layer conv1: filters = 24 must be a multiple of 16, as its max-pool needs (its mask takes channels 16 at a time) (arch hsw channel blocks: 32, 64, 16, 8)" hsw
+check "gen bad: no channel block fits every conv (hsw)" bad_network $B/no_common_block.lua \
+    "$B/no_common_block.lua: no channel block of arch hsw (32, 64, 16, 8) fits every conv; the blocks each fits: conv1 (48 filters, max-pooled): 16; conv2 (40 filters): 8" hsw
 check "gen bad: filter size"      bad_network $B/bad_size.lua       "$B/bad_size.lua:4: layer conv1: 'size' = 5 is not supported"
 check "gen bad: no loss"          bad_network $B/no_loss.lua        "$B/no_loss.lua:5: layer logits: expected dense {units=K} followed by softmax_xent {}"
 check "gen bad: one class"        bad_network $B/one_class.lua      "$B/one_class.lua:5: layer loss: the classifier logits has 1 unit(s)"

@@ -323,4 +323,12 @@ expect("dense: in place, the step slower", (plan.choose_dense("fc1", dense_t(1.4
   "packed")
 expect("dense: the figures", select(2, plan.choose_dense("fc1", dense_t(1.45, 55.0), dense_t(1.24, 54.8), 0.03)),
   "backward-data ms packed 1.45, in place 1.24; ms/step 55.0, 54.8")
+-- the channel blocks tried: at most two that fit every conv; a max-pooled
+-- conv's must be a multiple of 16 (its mask's groups), so hsw's 8 is never
+-- tried there (it failed the generator's assertion, a traceback)
+local hsw = { channel_block = { 32, 64, 16, 8 } }
+expect("blocks: 16 filters, max-pooled", table.concat(plan.blocks(hsw, { { K = 16, pool = true } }), " "), "16")
+expect("blocks: 16 filters, no pool", table.concat(plan.blocks(hsw, { { K = 16 } }), " "), "16 8")
+expect("blocks: 128 filters, max-pooled", table.concat(plan.blocks(hsw, { { K = 128, pool = true } }), " "), "32 64")
+expect("blocks: 24 filters, max-pooled", table.concat(plan.blocks(hsw, { { K = 24, pool = true } }), " "), "")
 os.exit(ok and 0 or 1)
