@@ -630,9 +630,9 @@ local function block_errors(ops, net, arch)
 end
 
 --- One channel block for the whole network: the tuning file's, or the
--- first of the arch's preferences that divides every conv's filters.
+-- first of the arch's preferences that fits every conv (M.block_fits).
 -- Returns block, where it came from, and a note for the user or nil; or
--- nil, errors. A tuning file's block that no longer divides the filters
+-- nil, errors. A tuning file's block that no longer fits a conv
 -- (the network file was edited since `make tune`) gives way to the default
 -- with a note, as a conv whose shape changed finds no entry and takes the
 -- defaults.
@@ -658,14 +658,19 @@ local function choose_block(ops, net, arch, tuning)
   for _, b in ipairs(arch.channel_block) do
     if not misfit(b) then
       if not stale then return b, "default" end
-      local divides = stale.K % tuned_net.block == 0
-      return b, string.format("default; %s's block %d %s", src, tuned_net.block, divides
-          and string.format("is below %s's max-pool's 16", stale.name) or string.format("does not divide %s's filters", stale.name)),
-        string.format("%s: networks[%q].block = %d %s (%s:%d), which changed since make tune measured it: using the "
-        .. "default block %d (make tune NET=%s ARCH=%s measures again)", src, net.name, tuned_net.block, divides
-          and string.format("is not a multiple of 16, as layer %s's max-pool needs", stale.name)
-          or string.format("does not divide the %d filters of layer %s", stale.K, stale.name),
-        net.file, stale.line or 0, b, net.name, arch.name)
+      local short, long   -- why the tuned block no longer fits, for model.c's header and for the note
+      if stale.K % tuned_net.block ~= 0 then
+        short = string.format("does not divide %s's filters", stale.name)
+        long = string.format("does not divide the %d filters of layer %s (%s:%d), which changed since make tune "
+          .. "measured it", stale.K, stale.name, net.file, stale.line or 0)
+      else
+        short = string.format("is below %s's max-pool's 16", stale.name)
+        long = string.format("is not a multiple of 16, as layer %s's max-pool needs (%s:%d)", stale.name, net.file,
+          stale.line or 0)
+      end
+      return b, string.format("default; %s's block %d %s", src, tuned_net.block, short),
+        string.format("%s: networks[%q].block = %d %s: using the default block %d (make tune NET=%s ARCH=%s measures "
+        .. "again)", src, net.name, tuned_net.block, long, b, net.name, arch.name)
     end
   end
   return nil, block_errors(ops, net, arch)
