@@ -4,10 +4,12 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -34,14 +36,29 @@ static void write_holder(int fd)
         fprintf(stderr, "hepcnn: warning: cannot record this run in the lock file: %s\n", strerror(errno));
 }
 
+/* The folder is writable (main checked), the lock file is not. In a folder
+ * shared by a group that is another user's run; a lock file of this user's
+ * own was made read-only by hand, and only its mode is in the way. */
+static void refuse_unwritable(const char *outputpath, const char *path, int err)
+{
+    struct stat st;
+    int known = stat(path, &st) == 0;
+    if (known && st.st_uid == geteuid())
+        hep_fatal("outputpath %s: its lock file %s is this user's own but not writable (%s; mode %03o): make it "
+                  "writable (chmod u+w) or delete it", outputpath, path, strerror(err), (unsigned)(st.st_mode & 0777));
+    char owner[64] = "another user";
+    const struct passwd *pw = known ? getpwuid(st.st_uid) : NULL;
+    if (pw) snprintf(owner, sizeof owner, "user %s", pw->pw_name);
+    hep_fatal("outputpath %s holds another user's run: its lock file %s belongs to %s and is not writable by this "
+              "user (%s): give an --outputpath of your own", outputpath, path, owner, strerror(err));
+}
+
 void hep_lock_outputpath(hep_lock *lock, const char *outputpath)
 {
     char path[4200];
     snprintf(path, sizeof path, "%s/.hepcnn.lock", outputpath);
     lock->fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-    if (lock->fd < 0 && (errno == EACCES || errno == EPERM))   /* in a folder shared by a group */
-        hep_fatal("outputpath %s holds another user's run: its lock file %s is not writable by this user (%s): "
-                  "give an --outputpath of your own", outputpath, path, strerror(errno));
+    if (lock->fd < 0 && (errno == EACCES || errno == EPERM)) refuse_unwritable(outputpath, path, errno);
     if (lock->fd < 0) hep_fatal("cannot open the lock file %s: %s", path, strerror(errno));
     if (flock(lock->fd, LOCK_EX | LOCK_NB) == 0) {
         write_holder(lock->fd);

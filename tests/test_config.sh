@@ -224,17 +224,27 @@ check "cli: outputpath that cannot be created names its source" \
 # as that run's. Nothing is written in either. Root (CI) passes every
 # permission check, so there the run is made as the user nobody, from copies
 # of the binary and config it can read.
+# As root, whom no permission stops, the run is made as nobody. A plain
+# user cannot give a file away, so there another user's lock file is a
+# link to one of root's.
 outputpath_of_another_user() {
-    local kind=$1 d rc run want
+    local kind=$1 d rc run want lock
     d=$(mktemp -d /tmp/hepcnn-ro.XXXXXX) || return 1
+    lock=$d/theirs/.hepcnn.lock
     mkdir "$d/theirs" && cp "$BIN" configs/demo_64.json "$d/" && chmod 755 "$d" || return 1
-    if [ "$kind" = folder ]; then
+    case $kind in
+    folder)
         chmod 555 "$d/theirs" || return 1
-        want="command line (--outputpath): outputpath '$d/theirs' is not writable by this user (Permission denied)"
-    else
-        touch "$d/theirs/.hepcnn.lock" && chmod 444 "$d/theirs/.hepcnn.lock" && chmod 777 "$d/theirs" || return 1
-        want="outputpath $d/theirs holds another user's run: its lock file $d/theirs/.hepcnn.lock is not writable"
-    fi
+        want="command line (--outputpath): outputpath '$d/theirs' is not writable by this user (Permission denied)" ;;
+    lock)
+        if [ "$(id -u)" -eq 0 ]; then touch "$lock" && chmod 444 "$lock"; else ln -s /etc/passwd "$lock"; fi &&
+            chmod 777 "$d/theirs" || return 1
+        want="outputpath $d/theirs holds another user's run: its lock file $lock belongs to user root and is not writable" ;;
+    own-lock)
+        touch "$lock" && chmod 444 "$lock" || return 1
+        [ "$(id -u)" -ne 0 ] || chown -R nobody "$d/theirs" || return 1
+        want="outputpath $d/theirs: its lock file $lock is this user's own but not writable (Permission denied; mode 444): make it writable (chmod u+w) or delete it" ;;
+    esac
     run=("$d/${BIN##*/}" --config="$d/demo_64.json" --dummy_data --trainsamples=8 --train_batch_size=4 --num_epochs=1
          --outputpath="$d/theirs")
     [ "$(id -u)" -ne 0 ] || run=(runuser -u nobody -- "${run[@]}")
@@ -247,8 +257,10 @@ outputpath_of_another_user() {
 }
 check "cli: an outputpath this user cannot write names its source; nothing written there" \
     outputpath_of_another_user folder
-check "cli: an outputpath whose lock file is another user's names that run; nothing written there" \
+check "cli: an outputpath whose lock file is another user's names that user; nothing written there" \
     outputpath_of_another_user lock
+check "cli: a lock file of this user's own made read-only is not called another user's; nothing written there" \
+    outputpath_of_another_user own-lock
 no_effect_note() {
     local out
     out=$($BIN --config=tests/seed_configs/cori_knl_64.json $SHORT --restart=true 2>&1) || { printf '%s\n' "$out"; return 1; }
