@@ -594,11 +594,15 @@ local function read_ops(r)
   return ops, input
 end
 
+--- The channels a max-pool's mask takes at a time: it holds 4 bits a
+-- channel, two to a byte, in groups of this many (runtime/epilogue.h), so
+-- a max-pooled conv's channel block is a multiple of it.
+M.POOL_MASK_GROUP = 16
+
 --- Whether channel block b can carry conv op: it divides the filters, and
--- under a max-pool it is a multiple of 16 (the pool's mask holds 4 bits a
--- channel, two to a byte, in groups of 16 channels: gen/layers/conv.lua).
+-- under a max-pool it is a multiple of POOL_MASK_GROUP.
 function M.block_fits(op, b)
-  return op.K % b == 0 and (not op.pool or b % 16 == 0)
+  return op.K % b == 0 and (not op.pool or b % M.POOL_MASK_GROUP == 0)
 end
 
 --- Why no block of the arch fits the network: each conv that no block
@@ -615,10 +619,10 @@ local function block_errors(ops, net, arch)
         #fits > 0 and table.concat(fits, ", ") or "none")
       if #fits == 0 then
         local smallest = arch.channel_block[#arch.channel_block]
-        local need = op.pool and math.max(smallest, 16) or smallest
+        local need = op.pool and math.max(smallest, M.POOL_MASK_GROUP) or smallest
         errors[#errors + 1] = string.format("%s:%d: layer %s: filters = %d must be a multiple of %d%s (arch %s channel "
-          .. "blocks: %s)", net.file, op.line or 0, op.name, op.K, need,
-          need > smallest and ", as its max-pool needs (its mask takes channels 16 at a time)" or "", arch.name, blocks)
+          .. "blocks: %s)", net.file, op.line or 0, op.name, op.K, need, need > smallest and string.format(
+          ", as its max-pool needs (its mask takes channels %d at a time)", M.POOL_MASK_GROUP) or "", arch.name, blocks)
       end
     end
   end
@@ -664,9 +668,9 @@ local function choose_block(ops, net, arch, tuning)
         long = string.format("does not divide the %d filters of layer %s (%s:%d), which changed since make tune "
           .. "measured it", stale.K, stale.name, net.file, stale.line or 0)
       else
-        short = string.format("is below %s's max-pool's 16", stale.name)
-        long = string.format("is not a multiple of 16, as layer %s's max-pool needs (%s:%d)", stale.name, net.file,
-          stale.line or 0)
+        short = string.format("is below %s's max-pool's %d", stale.name, M.POOL_MASK_GROUP)
+        long = string.format("is not a multiple of %d, as layer %s's max-pool needs (%s:%d)", M.POOL_MASK_GROUP,
+          stale.name, net.file, stale.line or 0)
       end
       return b, string.format("default; %s's block %d %s", src, tuned_net.block, short),
         string.format("%s: networks[%q].block = %d %s: using the default block %d (make tune NET=%s ARCH=%s measures "

@@ -72,9 +72,10 @@ local function plan_buffers(op, ctx)
     shape = string.format("[N][%d][%d][%d][%d] %s output", op.KB, op.OH + 2, op.OW + 2, B, op.name),
     per_image = op.out_per_image * 4 }
   if op.pool then
-    -- 4 bits an element (runtime/epilogue.h): argmax, ReLU, dropout; two
-    -- to a byte, in groups of 16 channels (every arch's blocks are)
-    assert(B % 16 == 0, string.format("%s: channel block %d: pool masks need a multiple of 16", op.name, B))
+    -- 4 bits an element (runtime/epilogue.h): argmax, ReLU, dropout; the
+    -- block choice (shapes.block_fits) has made B a multiple of the group
+    assert(B % shapes.POOL_MASK_GROUP == 0, string.format("%s: channel block %d: pool masks need a multiple of %d",
+      op.name, B, shapes.POOL_MASK_GROUP))
     local mask = op.K * op.OH * op.OW // 2
     ctx.add_buffer { field = op.name .. "_mask", ctype = "uint8_t", count = "N * " .. mask,
       shape = string.format("[N][%d][%d][%d][%d] pool argmax, ReLU, dropout bits", op.KB, op.OH, op.OW, B // 2),
