@@ -350,6 +350,9 @@ static void check_ranges(const hep_config *c, const char *src)
     char where[160];
 #define REQUIRE(key, cond, fmt, ...) \
     do { if (!(cond)) hep_fatal("%s: " key " " fmt, hep_config_source(c, key, src, where, sizeof where), __VA_ARGS__); } while (0)
+    /* an empty path would put logs/ and models/ at the file system's root */
+    REQUIRE("inputpath", c->inputpath[0], "must name a folder (\".\" for the current one), got \"%s\"", c->inputpath);
+    REQUIRE("outputpath", c->outputpath[0], "must name a folder (\".\" for the current one), got \"%s\"", c->outputpath);
     REQUIRE("trainsamples", c->trainsamples > 0, "must be positive, got %ld", c->trainsamples);
     REQUIRE("num_epochs", c->num_epochs > 0, "must be positive, got %d", c->num_epochs);
     REQUIRE("train_batch_size", c->train_batch_size > 0, "must be positive, got %d", c->train_batch_size);
@@ -503,8 +506,11 @@ void hep_config_load(hep_config *cfg, int argc, char **argv)
             hep_fatal("internal: bad default for %s", keys[i].name);
 
     const char *path = NULL;
-    for (int i = 1; i < argc; i++)
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--config") || !strcmp(argv[i], "--config="))
+            hep_fatal("command line: --config needs a file, joined to it by '=': --config=FILE");
         if (!strncmp(argv[i], "--config=", 9)) path = argv[i] + 9;
+    }
     if (!path || !*path) hep_fatal("no config file given: use --config=FILE (see --help)");
     load_file(cfg, path);
     for (int i = 1; i < argc; i++)

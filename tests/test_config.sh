@@ -197,6 +197,17 @@ threads_over_cpus() {
 check "cli: more threads than the CPUs a rank may run on: a note with the count to use" threads_over_cpus
 check "cli: missing --config" expect_fail "no config file given: use --config=FILE" $BIN --dummy_data
 check "cli: config file not found" expect_fail "cannot open config file $CFG/nope.json: No such file or directory" $BIN --config=$CFG/nope.json
+check "cli: --config without '=' says how to give the file" \
+    expect_fail "command line: --config needs a file, joined to it by '=': --config=FILE" $BIN --config configs/demo_64.json
+# An empty path is refused before anything is written: as a folder it would
+# have put logs/ and models/ at the file system's root.
+write_config empty_inputpath 'cfg["inputpath"] = ""'
+check "config: an empty inputpath is refused naming the file" expect_fail \
+    "$CFG/empty_inputpath.json: inputpath must name a folder (\".\" for the current one), got \"\"" \
+    $BIN --config=$CFG/empty_inputpath.json $SHORT
+check "cli: an empty --outputpath is refused, not taken as the file system's root" expect_fail \
+    "command line (--outputpath): outputpath must name a folder (\".\" for the current one), got \"\"" \
+    $BIN --config=configs/demo_64.json $SHORT --outputpath=
 # An error that quotes bytes which are not text (here a path with a stray
 # byte and a terminal escape; from a damaged checkpoint, its network name)
 # shows them as \xNN; UTF-8 (a non-ASCII folder) passes unchanged.

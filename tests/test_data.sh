@@ -16,6 +16,8 @@ datagen_deterministic() {
     if cmp -s "$D/gen1/train_000.h5" "$D/gen3/train_000.h5"; then echo "another seed gave the same file"; return 1; fi
 }
 check "datagen: same seed, same bytes; another seed, other data" datagen_deterministic
+check "datagen: --outdir without its folder is an error naming the option" \
+    expect_fail "hepcnn-datagen: error: --outdir: expected a folder, as --outdir=DIR" bin/hepcnn-datagen --outdir
 
 datagen_format() {
     local out

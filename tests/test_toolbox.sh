@@ -61,9 +61,11 @@ done
 export_errors() {
     expect_fail "$X/data/test_000.h5: no attribute 'network_layers'" bin/hepcnn-export "$X/data/test_000.h5" "$X/bad.onnx" &&
         expect_fail "$X/nothing.h5: not a readable HDF5 file" bin/hepcnn-export "$X/nothing.h5" "$X/bad.onnx" &&
+        expect_fail "usage: hepcnn-export CHECKPOINT.h5 MODEL.onnx" bin/hepcnn-export "" "$X/bad.onnx" &&
         [ ! -e "$X/bad.onnx" ]
 }
-check "onnx: an HDF5 file that is no checkpoint, a missing file: errors naming them, nothing written" export_errors
+check "onnx: an HDF5 file that is no checkpoint, a missing file, an empty argument: errors naming them, nothing written" \
+    export_errors
 # A damaged layer table's bytes reach the error as \xNN, not raw (make fuzz
 # found "unknown layer kind 'fla<0x80>ten'" printed raw). Made a format 2
 # file, without digests: format 4's digest, which takes the table, would

@@ -343,7 +343,7 @@ static void check_digest(exporter *e, const char *table, const cJSON *layers)
 
 int main(int argc, char **argv)
 {
-    if (argc != 3 || argv[1][0] == '-') {
+    if (argc != 3 || argv[1][0] == '-' || !argv[1][0] || !argv[2][0]) {
         fprintf(stderr, "usage: hepcnn-export CHECKPOINT.h5 MODEL.onnx\n"
                         "  writes an ONNX model (opset %d) of the checkpoint's network: input 'images'\n"
                         "  [batch][C][H][W] raw float32, output 'probabilities' [batch][classes]\n", OPSET);
