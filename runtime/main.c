@@ -91,10 +91,10 @@ static int worker_batch(const hep_config *cfg, const char *path, int workers)
 static void prepare_output(const hep_config *cfg, const char *path, const hep_model_info *info)
 {
     char where[160];
-    if (cfg->outputpath[0] && hep_mkdirs(cfg->outputpath) != 0)
+    if (hep_mkdirs(cfg->outputpath) != 0)
         hep_fatal("%s: cannot create outputpath '%s': %s",
                   hep_config_source(cfg, "outputpath", path, where, sizeof where), cfg->outputpath, strerror(errno));
-    if (cfg->outputpath[0] && access(cfg->outputpath, W_OK | X_OK) != 0)
+    if (access(cfg->outputpath, W_OK | X_OK) != 0)
         hep_fatal("%s: outputpath '%s' is not writable by this user (%s): give an --outputpath of your own",
                   hep_config_source(cfg, "outputpath", path, where, sizeof where), cfg->outputpath, strerror(errno));
     if (hep_config_given(cfg, "arch") && strcmp(cfg->arch, info->arch) != 0)

@@ -292,8 +292,11 @@ void hep_trainer_setup(trainer *t)
     t->progress = t->run->rank == 0 && isatty(STDOUT_FILENO) && !getenv("OMPI_COMM_WORLD_SIZE");
     const char *slow = getenv("HEPCNN_TEST_SLOW_WORKER");   /* "RANK:MS": that worker sleeps before each exchange */
     if (slow && atoi(slow) == t->run->rank && strchr(slow, ':')) t->slow_ms = atoi(strchr(slow, ':') + 1);
-    if (cfg->timeline[0] && t->run->rank == 0 && hep_timeline_open(&t->tl, cfg->timeline) != 0)
-        hep_fatal("cannot write the timeline %s", cfg->timeline);
+    if (cfg->timeline[0] && t->run->rank == 0 && hep_timeline_open(&t->tl, cfg->timeline) != 0) {
+        char where[160];
+        hep_fatal("%s: cannot write the timeline '%s': %s",
+                  hep_config_source(cfg, "timeline", t->config_path, where, sizeof where), cfg->timeline, strerror(errno));
+    }
     t->layer_times = hep_xmalloc(sizeof(hep_layer_time) * t->info->num_layers, "layer times");
     t->last_checkpoint = t->t_report = hep_wall_seconds();
     hep_signals_install();   /* from here on a signal stops at a checkpoint; before, there is nothing to save */

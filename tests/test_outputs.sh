@@ -498,3 +498,9 @@ print(len(ev), "events")
 PY
 }
 check "outputs: --timeline writes a Chrome trace" timeline
+timeline_refused() {
+    expect_fail "command line (--timeline): cannot write the timeline '$O/no-such-folder/trace.json': No such file or directory" \
+        "${RUN[@]}" --outputpath="$O/t-refused" --num_epochs=1 --timeline="$O/no-such-folder/trace.json" &&
+        [ -z "$(ls -A "$O/t-refused/models" 2>/dev/null)" ]
+}
+check "outputs: a --timeline that cannot be written names the key and why, before a step is trained" timeline_refused
