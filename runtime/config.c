@@ -367,6 +367,8 @@ static void check_ranges(const hep_config *c, const char *src)
     REQUIRE("num_hot_spares", c->num_hot_spares >= 0, "must be >= 0, got %d", c->num_hot_spares);
     REQUIRE("num_ps", c->num_ps >= 0, "must be >= 0, got %d", c->num_ps);
     REQUIRE("num_tasks", c->num_tasks >= 0, "must be >= 0, got %d", c->num_tasks);
+    REQUIRE("checkpoint_id", c->checkpoint_id >= -1, "must be a checkpoint's step (or -1, the newest), got %ld",
+            c->checkpoint_id);
     REQUIRE("checkpoint_steps", c->checkpoint_steps >= 0, "must be >= 0 (0: none), got %ld", c->checkpoint_steps);
     REQUIRE("checkpoint_minutes", c->checkpoint_minutes >= 0, "must be >= 0 (0: never), got %g", c->checkpoint_minutes);
     REQUIRE("checkpoint_keep", c->checkpoint_keep >= 1, "must be >= 1, got %d", c->checkpoint_keep);

@@ -1,8 +1,11 @@
 /* Resuming (see resume.h). */
 #include "resume.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
 #include "h5guard.h"
 #include "settings.h"
@@ -13,6 +16,13 @@ void hep_load_checkpoint(const hep_config *cfg, long id, hep_model *m, const hep
 {
     char err[1024], previous_text[4400] = "";
     hep_checkpoint_path(cfg->outputpath, id, path, pathlen);
+    if (cfg->checkpoint_id >= 0 && access(path, F_OK) != 0) {
+        long newest = hep_checkpoint_latest(cfg->outputpath);
+        if (newest < 0) hep_fatal("--checkpoint_id=%ld: %s/models has no checkpoint (%s: %s)", id, cfg->outputpath,
+                                  path, strerror(errno));
+        hep_fatal("--checkpoint_id=%ld: %s/models has no checkpoint of that step (%s: %s); its newest is step %ld",
+                  id, cfg->outputpath, path, strerror(errno), newest);
+    }
     /* what to do with a damaged one, said before reading it: if it crashes
      * the HDF5 library, the guard's message has nothing else to hand */
     long previous = cfg->checkpoint_id < 0 ? hep_checkpoint_before(cfg->outputpath, id) : -1;

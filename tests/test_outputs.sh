@@ -84,6 +84,18 @@ checkpoint_id() {
         grep "testing $O/a/models/model-16.h5 (step 16)" "$O/id.out"
 }
 check "outputs: --checkpoint_id picks a checkpoint" checkpoint_id
+# $O/a holds steps 16 and 32: a step without a checkpoint is named as such,
+# in test mode and when resuming, with the newest there (it was called an
+# unreadable HDF5 file); a negative id other than -1 is refused.
+checkpoint_id_missing() {
+    local want="--checkpoint_id=20: $O/a/models has no checkpoint of that step ($O/a/models/model-20.h5: No such file or directory); its newest is step 32"
+    expect_fail "$want" "${RUN[@]}" --outputpath="$O/a" --mode=test --checkpoint_id=20 &&
+        expect_fail "$want" "${RUN[@]}" --outputpath="$O/a" --num_epochs=3 --checkpoint_id=20 &&
+        expect_fail "command line (--checkpoint_id): checkpoint_id must be a checkpoint's step (or -1, the newest), got -2" \
+            "${RUN[@]}" --outputpath="$O/a" --mode=test --checkpoint_id=-2 &&
+        [ "$(ls "$O/a/models")" = "$(printf 'model-16.h5\nmodel-32.h5')" ]
+}
+check "outputs: a --checkpoint_id without its checkpoint is named, with the newest; nothing written" checkpoint_id_missing
 
 # kill -9 while checkpoints are being written: one-step epochs, a 50 MB
 # checkpoint after every step; every complete checkpoint must load.
