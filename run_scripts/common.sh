@@ -14,6 +14,20 @@ hepcnn_root() {
     (cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 }
 
+# hepcnn_needs_value OPTION ARGC: an option that takes a value is not the
+# last argument (set -u would stop on "$2: unbound variable" instead).
+hepcnn_needs_value() {
+    [ "$2" -ge 2 ] || { echo "$(basename "$0"): $1 needs a value (see the usage at the top of $(basename "$0"))" >&2; exit 2; }
+}
+
+# hepcnn_check_count OPTION VALUE MIN: VALUE is a whole number >= MIN.
+hepcnn_check_count() {
+    case $2 in
+        '' | *[!0-9]*) echo "$(basename "$0"): $1 takes a whole number >= $3, got '$2'" >&2; exit 2 ;;
+    esac
+    [ "$2" -ge "$3" ] || { echo "$(basename "$0"): $1 takes a whole number >= $3, got '$2'" >&2; exit 2; }
+}
+
 hepcnn_parse_args() {
     local arch=$1 default_config=$2
     shift 2
@@ -25,6 +39,7 @@ hepcnn_parse_args() {
     REQUEUE=0
     EXTRA=()
     while [ $# -gt 0 ]; do
+        case $1 in -p | -c | -n) hepcnn_needs_value "$1" $# ;; esac
         case $1 in
             -p) NUM_PS=$2; shift 2 ;;
             -c) CONFIG=$2; shift 2 ;;
@@ -34,6 +49,7 @@ hepcnn_parse_args() {
             *) echo "usage: sbatch -N <nodes> $(basename "$0") [-p NUM_PS] [-c CONFIG] [-n NET] [-r] [-- OPTIONS]" >&2; exit 2 ;;
         esac
     done
+    hepcnn_check_count -p "$NUM_PS" 0
     [ -f "$CONFIG" ] || { echo "$(basename "$0"): config $CONFIG not found" >&2; exit 2; }
     BIN=$ROOT/bin/$NET-$arch
     [ -x "$BIN" ] || { echo "$(basename "$0"): $BIN not built: run make NET=$NET ARCH=$arch in $ROOT" >&2; exit 2; }

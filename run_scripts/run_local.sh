@@ -10,8 +10,10 @@
 # set); without it nothing is pinned. Works from any folder.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+. "$root/run_scripts/common.sh"
 ranks=1 num_ps=0 config=$root/configs/demo_64.json net=hep64 arch=native bind=0 extra=()
 while [ $# -gt 0 ]; do
+    case $1 in -r | -p | -c | -n | -a) hepcnn_needs_value "$1" $# ;; esac
     case $1 in
         -r) ranks=$2; shift 2 ;;
         -p) num_ps=$2; shift 2 ;;
@@ -23,6 +25,9 @@ while [ $# -gt 0 ]; do
         *) echo "usage: $(basename "$0") [-r RANKS] [-p NUM_PS] [-c CONFIG] [-n NET] [-a ARCH] [-b] [-- OPTIONS]" >&2; exit 2 ;;
     esac
 done
+hepcnn_check_count -r "$ranks" 1
+hepcnn_check_count -p "$num_ps" 0
+[ -f "$config" ] || { echo "$(basename "$0"): config $config not found" >&2; exit 2; }
 bin=$root/bin/$net-$arch
 [ -x "$bin" ] || { echo "$(basename "$0"): $bin not built: run make NET=$net ARCH=$arch in $root" >&2; exit 2; }
 export OMP_NUM_THREADS=${OMP_NUM_THREADS:-$(( $(nproc) / ranks > 0 ? $(nproc) / ranks : 1 ))}

@@ -146,6 +146,21 @@ run_local_pinned() {
         run_scripts/run_local.sh -b -r 2 -- --dummy_data
 }
 check "dist: run_scripts/run_local.sh -b pins ranks and threads to cores, and refuses more than there are" run_local_pinned
+# Each script's options: a value missing at the end of the line, a count
+# that is no whole number, a missing config or run script: named, exit 2,
+# before mpirun, srun or sbatch (run_local.sh -r 0 divided by zero, then
+# mpirun -np 0 started a rank on every slot).
+script_options() {
+    expect_fail "run_local.sh: -c needs a value" run_scripts/run_local.sh -c &&
+        expect_fail "run_local.sh: -r takes a whole number >= 1, got '0'" run_scripts/run_local.sh -r 0 &&
+        expect_fail "run_local.sh: -p takes a whole number >= 0, got 'one'" run_scripts/run_local.sh -p one &&
+        expect_fail "run_local.sh: config $X/none.json not found" run_scripts/run_local.sh -c "$X/none.json" &&
+        expect_fail "run_cori_knl.sh: -n needs a value" run_scripts/run_cori_knl.sh -n &&
+        expect_fail "run_cori_haswell.sh: -p takes a whole number >= 0, got '1.5'" run_scripts/run_cori_haswell.sh -p 1.5 &&
+        expect_fail "submit_scaling.sh: -l takes a whole number >= 1, got 'x'" run_scripts/submit_scaling.sh -l "1 x" &&
+        expect_fail "submit_scaling.sh: no run script" run_scripts/submit_scaling.sh -s run_cori_gpu.sh
+}
+check "dist: the run scripts name a missing or bad option value, exit 2" script_options
 # A plain `mpirun -np 1` (OpenMPI binds it to one core) and 3 ranks of 2
 # threads on a node of fewer CPUs: each said at the start, with what to do.
 mpirun_cpu_notes() {
