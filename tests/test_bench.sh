@@ -70,6 +70,9 @@ bench_one_network() {
     if [ -e "$LOGDIR/bench-results-before" ]; then cmp "$results" "$LOGDIR/bench-results-before" || return 1; fi
     out=$(make --no-print-directory bench NET=no_such_net 2>&1) && return 1
     printf '%s\n' "$out" | head -2
-    grep -q 'no network file networks/no_such_net.lua' <<<"$out"
+    grep -q 'no network file networks/no_such_net.lua' <<<"$out" && ! grep -q '^hepcnn bench on' <<<"$out" || return 1
+    expect_fail "make bench: arch 'avx512' (BENCH_ARCHS or ARCH) is not one of: knl hsw skx native" \
+        make --no-print-directory bench NET=tiny_flatten BENCH_ARCHS="native avx512"
 }
-check "bench: make bench NET=.. times that network alone, its figures in a file of their own" bench_one_network
+check "bench: make bench NET=.. times that network alone, its figures in a file of their own; a bad network or arch named first" \
+    bench_one_network
