@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shared by the run scripts (sourced from the original run_scripts folder,
 # which the scripts find even when sbatch runs them from a spool copy):
 # parse -p/-c/-n/-r, check the binary, run srun, requeue when asked.
