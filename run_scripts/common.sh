@@ -1,7 +1,9 @@
 # shellcheck shell=bash
 # Shared by the run scripts (sourced from the original run_scripts folder,
 # which the scripts find even when sbatch runs them from a spool copy):
-# parse -p/-c/-n/-r, check the binary, run srun, requeue when asked.
+# parse -p/-c/-n/-r, check the binary, run srun, requeue when asked. The
+# option checks (hepcnn_needs_value, hepcnn_check_count) serve
+# run_local.sh and submit_scaling.sh too.
 #
 # Long trainings across jobs: the scripts ask SLURM for SIGUSR1 three
 # minutes before the time limit (#SBATCH --signal=USR1@180); the binary then
