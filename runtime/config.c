@@ -513,7 +513,7 @@ void hep_config_load(hep_config *cfg, int argc, char **argv)
             hep_fatal("command line: --config needs a file, joined to it by '=': --config=FILE");
         if (!strncmp(argv[i], "--config=", 9)) path = argv[i] + 9;
     }
-    if (!path || !*path) hep_fatal("no config file given: use --config=FILE (see --help)");
+    if (!path) hep_fatal("no config file given: use --config=FILE (see --help)");
     load_file(cfg, path);
     for (int i = 1; i < argc; i++)
         if (strncmp(argv[i], "--config=", 9) != 0) apply_option(cfg, argv[i]);

@@ -17,11 +17,12 @@ void hep_load_checkpoint(const hep_config *cfg, long id, hep_model *m, const hep
     char err[1024], previous_text[4400] = "";
     hep_checkpoint_path(cfg->outputpath, id, path, pathlen);
     if (cfg->checkpoint_id >= 0 && access(path, F_OK) != 0) {
+        const char *why = strerror(errno);   /* before the folder is read */
         long newest = hep_checkpoint_latest(cfg->outputpath);
         if (newest < 0) hep_fatal("--checkpoint_id=%ld: %s/models has no checkpoint (%s: %s)", id, cfg->outputpath,
-                                  path, strerror(errno));
+                                  path, why);
         hep_fatal("--checkpoint_id=%ld: %s/models has no checkpoint of that step (%s: %s); its newest is step %ld",
-                  id, cfg->outputpath, path, strerror(errno), newest);
+                  id, cfg->outputpath, path, why, newest);
     }
     /* what to do with a damaged one, said before reading it: if it crashes
      * the HDF5 library, the guard's message has nothing else to hand */

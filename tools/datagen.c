@@ -381,8 +381,7 @@ int main(int argc, char **argv)
         } else if (IS("--outdir")) {
             if (!*v) die("%s: expected a folder, as --outdir=DIR%s", a, "");
             o.outdir = v;
-        }
-        else if (IS("--size")) { o.size = (int)parse_long(a, v, 1, 224); if (o.size != 64 && o.size != 224) die("--size must be 64 or 224%s%s", "", ""); }
+        } else if (IS("--size")) { o.size = (int)parse_long(a, v, 1, 224); if (o.size != 64 && o.size != 224) die("--size must be 64 or 224%s%s", "", ""); }
         else if (IS("--train")) o.samples[0] = parse_long(a, v, 0, 1L << 30);
         else if (IS("--val")) o.samples[1] = parse_long(a, v, 0, 1L << 30);
         else if (IS("--test")) o.samples[2] = parse_long(a, v, 0, 1L << 30);
