@@ -26,9 +26,11 @@ hepcnn_needs_value() {
 # hepcnn_check_count OPTION VALUE MIN: VALUE is a whole number >= MIN.
 hepcnn_check_count() {
     case $2 in
-        '' | *[!0-9]*) echo "$(basename "$0"): $1 takes a whole number >= $3, got '$2'" >&2; exit 2 ;;
+        '' | *[!0-9]*) ;;
+        *) [ "$2" -ge "$3" ] && return 0 ;;
     esac
-    [ "$2" -ge "$3" ] || { echo "$(basename "$0"): $1 takes a whole number >= $3, got '$2'" >&2; exit 2; }
+    echo "$(basename "$0"): $1 takes a whole number >= $3, got '$2'" >&2
+    exit 2
 }
 
 hepcnn_parse_args() {

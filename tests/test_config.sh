@@ -232,12 +232,11 @@ check "cli: outputpath that cannot be created names its source" \
 # Another user's run folder: one this user cannot write is named as
 # outputpath with its source, not later as the lock file; one it can write
 # (a group's shared folder) but whose lock file is another user's is named
-# as that run's. Nothing is written in either. Root (CI) passes every
-# permission check, so there the run is made as the user nobody, from copies
-# of the binary and config it can read.
-# As root, whom no permission stops, the run is made as nobody. A plain
-# user cannot give a file away, so there another user's lock file is a
-# link to one of root's.
+# as that user's run; this user's own lock file made read-only is named as
+# such. Nothing is written in any. Root (CI) passes every permission check,
+# so there the run is made as the user nobody, from copies of the binary
+# and config it can read. A plain user cannot give a file away, so there
+# another user's lock file is a link to one of root's.
 outputpath_of_another_user() {
     local kind=$1 d rc run want lock
     d=$(mktemp -d /tmp/hepcnn-ro.XXXXXX) || return 1
