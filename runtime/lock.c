@@ -15,6 +15,8 @@
 
 #include "util.h"
 
+#define LOCK_NAME ".hepcnn.lock"
+
 static void holder_of(int fd, char *out, size_t cap)
 {
     ssize_t n = pread(fd, out, cap - 1, 0);
@@ -55,8 +57,8 @@ static void refuse_unwritable(const char *outputpath, const char *path, int err)
 
 void hep_lock_outputpath(hep_lock *lock, const char *outputpath)
 {
-    char path[4200];
-    snprintf(path, sizeof path, "%s/.hepcnn.lock", outputpath);
+    char *path = lock->path;
+    snprintf(path, sizeof lock->path, "%s/" LOCK_NAME, outputpath);
     lock->fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
     if (lock->fd < 0 && (errno == EACCES || errno == EPERM)) refuse_unwritable(outputpath, path, errno);
     if (lock->fd < 0) hep_fatal("cannot open the lock file %s: %s", path, strerror(errno));
@@ -81,4 +83,38 @@ void hep_lock_release(hep_lock *lock)
     if (lock->fd < 0) return;
     close(lock->fd);   /* drops the flock; the file stays, naming the last holder */
     lock->fd = -1;
+}
+
+/* Says what became of the lock file this run holds, and ends the run. */
+static void stop_unlocked(const hep_lock *lock, const char *found, const char *what, long step)
+{
+    const int folder_len = (int)(strlen(lock->path) - strlen(LOCK_NAME) - 1);
+    char folder[sizeof lock->path];
+    snprintf(folder, sizeof folder, "%.*s", folder_len, lock->path);
+    struct stat st;
+    if (stat(folder, &st) != 0)
+        hep_fatal("outputpath %s was removed or moved while this run was going, so another run may now write there: "
+                  "this run stops before writing %s of step %ld. If the folder was moved, run again on its new place "
+                  "to resume from its checkpoints", folder, what, step);
+    hep_fatal("outputpath %s: its lock file %s %s while this run was going, so another run may write there too: this "
+              "run stops before writing %s of step %ld (run again to resume from its newest checkpoint)", folder,
+              lock->path, found, what, step);
+}
+
+void hep_lock_check(const hep_lock *lock, const char *what, long step)
+{
+    struct stat held, now;
+    if (lock->fd < 0 || fstat(lock->fd, &held) != 0) return;
+    if (stat(lock->path, &now) == 0) {
+        if (now.st_dev == held.st_dev && now.st_ino == held.st_ino) return;
+        char holder[512], found[600];
+        int fd = open(lock->path, O_RDONLY | O_CLOEXEC);
+        if (fd >= 0) holder_of(fd, holder, sizeof holder);
+        else snprintf(holder, sizeof holder, "unreadable: %s", strerror(errno));
+        if (fd >= 0) close(fd);
+        snprintf(found, sizeof found, "was replaced by another (%s)", holder);
+        stop_unlocked(lock, found, what, step);
+    }
+    if (errno == ENOENT || errno == ENOTDIR) stop_unlocked(lock, "was deleted", what, step);
+    /* any other error is a passing one (a network file system's): the next check sees */
 }

@@ -7,12 +7,21 @@
 #define HEP_LOCK_H
 
 typedef struct {
-    int fd;      /* -1: not held */
+    int fd;              /* -1: not held */
+    char path[4200];     /* outputpath/.hepcnn.lock */
 } hep_lock;
 
 /* Takes the lock or exits naming the holder. Where the file system does
  * not support locks, warns and goes on unprotected. */
 void hep_lock_outputpath(hep_lock *lock, const char *outputpath);
 void hep_lock_release(hep_lock *lock);
+
+/* Before this run writes `what` of step `step` (a checkpoint, a report
+ * line, plots): exits if the lock file at its path is no longer the one
+ * it holds. A folder removed or moved while the run goes on (by hand, or a
+ * scratch purge) takes the lock with it; a second run could then lock a
+ * new file there, and both would write checkpoints into one models
+ * folder. No-op where no lock is held. */
+void hep_lock_check(const hep_lock *lock, const char *what, long step);
 
 #endif

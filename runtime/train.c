@@ -145,6 +145,7 @@ static void report(trainer *t)
         fflush(stdout);
     }
     if (!hep_crossed(t->cfg->display_interval, t->step, done) && done < t->sched.total_steps) return;
+    hep_lock_check(&t->lock, "the report", done);
     double now = hep_wall_seconds(), per = (now - t->t_report) / t->in_report, mean = t->loss_sum / t->in_report;
     double lr = t->lr_sum / t->in_report;
     if (t->progress) printf("\r\033[K");
@@ -166,6 +167,7 @@ static void report(trainer *t)
 
 static void save(trainer *t, long step, const float *params, const float *m, const float *v, long adam_step)
 {
+    hep_lock_check(&t->lock, "the checkpoint", step);
     t->ckpt.step = step;
     t->ckpt.epoch = (int)(step / t->sched.steps_per_epoch);
     t->ckpt.model_state = hep_model_state(t->m);
@@ -295,6 +297,7 @@ static void evaluate(trainer *t)
         char why[256];
         int have_cuts = hep_cuts_compare(records, e.n, t->info->num_classes, &cuts, why, sizeof why) == 0;
         hep_curve_add(&t->val_curve, (double)t->done, e.loss);
+        hep_lock_check(&t->lock, "the plots", t->done);
         hep_write_plots(t->cfg->outputpath, &t->train_curve, &t->val_curve, records, e.n, t->info->num_classes, e.auc,
                         have_cuts ? &cuts : NULL);
     }

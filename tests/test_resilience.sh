@@ -360,6 +360,47 @@ lock() {
 }
 check "lock: a second run on an outputpath refuses naming the first; kill -9 leaves no lock" lock
 
+# A run whose outputpath goes away under it (moved, removed, or its lock
+# file replaced) no longer holds the folder's lock, and a second run could
+# write checkpoints beside it: it stops before writing anything more.
+lock_lost() {
+    rm -rf "$R/lost" "$R/lost-moved" "$R/relock"
+    local long=(bin/hep64-native --config=configs/demo_64.json --dummy_data --trainsamples=100000 --train_batch_size=8
+                --display_interval=2 --checkpoint_steps=4 --checkpoint_minutes=0)
+    "${MPI[@]}" -np 2 "${long[@]}" --outputpath="$R/lost" > "$R/lost1.out" 2>&1 &
+    local first=$!
+    wait_for "$R/lost1.out" "CHECKPOINT" || return 1
+    mv "$R/lost" "$R/lost-moved"
+    wait $first; local rc=$?
+    grep -a "hepcnn: error" "$R/lost1.out"
+    [ $rc -ne 0 ] || { echo "exit 0 after its outputpath was moved"; return 1; }
+    grep -aqF "outputpath $R/lost was removed or moved while this run was going" "$R/lost1.out" || return 1
+    [ ! -e "$R/lost" ] || { echo "the run wrote into a new $R/lost"; return 1; }
+    # the moved folder is a whole run: the next one resumes there (on one
+    # rank, with the 2 ranks' batch of 16)
+    "${long[@]}" --train_batch_size=16 --outputpath="$R/lost-moved" > "$R/lost2.out" 2>&1 &
+    local again=$!
+    wait_for "$R/lost2.out" "TRAINING REPORT" || { kill $again; return 1; }
+    kill -TERM $again; wait $again; rc=$?
+    grep -a "resuming from" "$R/lost2.out"
+    [ $rc -eq 75 ] && grep -aq "resuming from $R/lost-moved/models/model-" "$R/lost2.out" || return 1
+    # a lock file deleted by hand, and a second run that took a new one
+    timeout 120 "${long[@]}" --outputpath="$R/relock" > "$R/relock1.out" 2>&1 &
+    first=$!
+    wait_for "$R/relock1.out" "TRAINING REPORT" || { kill $first; return 1; }
+    rm "$R/relock/.hepcnn.lock"
+    "${long[@]}" --outputpath="$R/relock" > "$R/relock2.out" 2>&1 &
+    local second=$!
+    wait $first; rc=$?
+    kill -TERM $second; wait $second
+    grep -a "hepcnn: error" "$R/relock1.out"
+    [ $rc -eq 1 ] || { echo "the first run's exit: $rc"; return 1; }
+    grep -aqE "its lock file $R/relock/.hepcnn.lock was (deleted|replaced by another \(host $(hostname), pid $second)" \
+        "$R/relock1.out"
+}
+check "lock: a run whose outputpath is moved, or its lock file replaced, stops before writing more; it resumes there" \
+    lock_lost
+
 # Parameter-server edge cases: each must end (timeout 120 s), exit 0, with
 # its evaluations and a loadable last checkpoint.
 ps_edge() {
