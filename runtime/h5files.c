@@ -12,9 +12,11 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "h5guard.h"
 #include "h5open.h"
+#include "h5recheck.h"
 #include "util.h"
 
 /* HDF5's own state is process-wide, so the lock that stands in for a
@@ -287,6 +289,8 @@ static int load_file(hep_h5file *f, const char *path, const hep_model_info *info
             }
         }
     }
+    struct stat st;
+    if (rc == 0 && stat(path, &st) == 0) hep_file_stamp_take(&f->stamp, &st);
     H5Fclose(file);
     f->rows = rows;
     size_t len = strlen(path) + 1;
@@ -315,11 +319,39 @@ static int dataset_filtered(hid_t file, const char *name)
     return n != 0;
 }
 
-int hep_h5rows_open(hep_h5rows *r, const char *path, const hep_model_info *info, char *err, size_t errlen)
+/* HDF5's descriptor of an open file (its default driver's), or -1. */
+static int file_descriptor(hid_t file)
+{
+    void *handle = NULL;
+    hid_t fapl = H5Fget_access_plist(file);
+    int sec2 = fapl >= 0 && H5Pget_driver(fapl) == H5FD_SEC2;
+    if (fapl >= 0) H5Pclose(fapl);
+    if (!sec2 || H5Fget_vfd_handle(file, H5P_DEFAULT, &handle) < 0 || !handle) return -1;
+    return *(int *)handle;
+}
+
+/* Whether the file still holds the events loaded (h5recheck.h): looked at
+ * on HDF5's own descriptor (where it has one) after a read, by name when
+ * opened. */
+static int unchanged(hep_h5rows *r, int by_name, char *err, size_t errlen)
+{
+    struct stat now;
+    int got = by_name || r->fd < 0 ? stat(r->path, &now) : fstat(r->fd, &now);
+    if (got != 0 || hep_file_stamp_same(&r->seen, &now)) return 0;   /* a file gone by name is still open */
+    return hep_h5file_recheck(r->loaded, r->info, &r->seen, &now, err, errlen);
+}
+
+int hep_h5rows_open(hep_h5rows *r, const hep_h5file *f, const hep_model_info *info, char *err, size_t errlen)
 {
     memset(r, 0, sizeof *r);
-    r->path = path;
+    r->path = f->path;
+    r->loaded = f;
+    r->info = info;
+    r->seen = f->stamp;
+    r->fd = -1;
     r->C = info->in_channels; r->H = info->in_height; r->W = info->in_width;
+    if (unchanged(r, 1, err, errlen) != 0) return -1;
+    const char *path = f->path;
     begin_reading(path);
     r->file = open_file(path, err, errlen);
     if (r->file < 0) { end_reading(); return -1; }
@@ -341,6 +373,7 @@ int hep_h5rows_open(hep_h5rows *r, const char *path, const hep_model_info *info,
         end_reading();
         return -1;
     }
+    r->fd = file_descriptor(r->file);
     end_reading();
     return 0;
 }
@@ -355,10 +388,12 @@ int hep_h5rows_read(hep_h5rows *r, long row0, long count, float *out, char *err,
     H5Sclose(mem);
     end_reading();
     if (s2 < 0) {
-        snprintf(err, errlen, "%s: cannot read rows %ld..%ld of dataset 'data' (damaged or truncated?)", r->path,
-                 row0, row0 + count - 1);
+        if (unchanged(r, 0, err, errlen) == 0)
+            snprintf(err, errlen, "%s: cannot read rows %ld..%ld of dataset 'data' (damaged or truncated?)", r->path,
+                     row0, row0 + count - 1);
         return -1;
     }
+    if (unchanged(r, 0, err, errlen) != 0) return -1;
     const size_t image = (size_t)r->C * r->H * r->W;
     for (long i = 0; i < count; i++) {
         const float *img = out + (size_t)i * image;

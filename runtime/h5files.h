@@ -7,6 +7,8 @@
 #include <hdf5.h>
 #include <model.h>
 
+#include "file_stamp.h"
+
 typedef struct {
     char *path;
     long rows;
@@ -14,6 +16,7 @@ typedef struct {
     float *weight;       /* [rows] */
     float *normweight;   /* [rows] */
     float *psr;          /* [rows], NULL when the file has none */
+    hep_file_stamp stamp;   /* the file as these were read from it */
 } hep_h5file;
 
 /* A dataset's shape as "{d0,d1,...}" (rank extents of dims) into text,
@@ -34,11 +37,18 @@ void hep_h5file_free(hep_h5file *f);
 typedef struct {
     hid_t file, data, space;
     const char *path;
+    const hep_h5file *loaded;
+    const hep_model_info *info;
+    hep_file_stamp seen;   /* the file as last found holding the events loaded */
+    int fd;                /* HDF5's own descriptor of the file, or -1 */
     int C, H, W;
 } hep_h5rows;
 
-int hep_h5rows_open(hep_h5rows *r, const char *path, const hep_model_info *info, char *err, size_t errlen);
-/* Rows row0 .. row0+count-1 as float [count][C][H][W]; checks for NaN/Inf. */
+/* Opens the rows of `f`, loaded before; fails if the file no longer holds
+ * the events loaded (h5recheck.h). */
+int hep_h5rows_open(hep_h5rows *r, const hep_h5file *f, const hep_model_info *info, char *err, size_t errlen);
+/* Rows row0 .. row0+count-1 as float [count][C][H][W]; checks for NaN/Inf,
+ * and that the file still holds the events loaded. */
 int hep_h5rows_read(hep_h5rows *r, long row0, long count, float *out, char *err, size_t errlen);
 void hep_h5rows_close(hep_h5rows *r);
 

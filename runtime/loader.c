@@ -157,7 +157,7 @@ static hep_h5rows *reader_for(hep_loader *l, int file, char *err, size_t errlen)
         hep_h5rows_close(&l->open[slot].r);
     }
     l->open[slot].file = -1;
-    if (hep_h5rows_open(&l->open[slot].r, l->files[file].path, l->info, err, errlen) != 0) return NULL;
+    if (hep_h5rows_open(&l->open[slot].r, &l->files[file], l->info, err, errlen) != 0) return NULL;
     l->open[slot].file = file;
     l->open[slot].used = ++l->uses;
     return &l->open[slot].r;
@@ -364,7 +364,7 @@ int hep_scan_files(const hep_h5file *files, int nfiles, const hep_model_info *in
     int rc = 0;
     for (int i = 0; i < n && rc == 0; i++) {
         hep_h5rows reader;
-        if (hep_h5rows_open(&reader, files[s[i].file].path, info, err, errlen) != 0) { rc = -1; break; }
+        if (hep_h5rows_open(&reader, &files[s[i].file], info, err, errlen) != 0) { rc = -1; break; }
         for (long r0 = s[i].row0; r0 < s[i].row1; r0 += window) {
             long count = s[i].row1 - r0 < window ? s[i].row1 - r0 : window;
             if (hep_h5rows_read(&reader, r0, count, buf, err, errlen) != 0) { rc = -1; break; }

@@ -151,6 +151,42 @@ locked_data_file() {
         --train_batch_size=4 --trainsamples=16 > /dev/null
 }
 check "bad input: a data file another program has open for writing is said to be locked, not damaged" locked_data_file
+# A data file written again while a run reads it (with HDF5's locks off, as
+# on many cluster file systems, or cut short): the labels read at the start
+# may no longer match its images, which the run used to train on regardless
+# (a cut file reads as zeros). It stops at its next read of the file,
+# naming it and what changed; its checkpoints stay. A file touched (to keep
+# a scratch purge away) holds the same events: the run goes on.
+data_changed() {
+    local how=$1 expected=$2 dir="$D/changed-$1" out="$D/out-changed-$1" pid rc
+    rm -rf "$dir" "$out" "$out.log"
+    bin/hepcnn-datagen --outdir="$dir" --train=300 --train_files=3 --val=64 --test=0 --seed=3 > /dev/null || return 1
+    timeout 120 bin/hep64-native --config=configs/demo_64.json --inputpath="$dir" --outputpath="$out" \
+        --train_batch_size=8 --num_epochs=3 --checkpoint_minutes=0 > "$out.log" 2>&1 &
+    pid=$!
+    wait_for "$out.log" "CHECKPOINT" || { kill $pid; return 1; }
+    case $how in
+        cut) truncate -s 100000 "$dir/train_001.h5" ;;
+        relabelled) HDF5_USE_FILE_LOCKING=FALSE $PY -c 'import sys, h5py
+with h5py.File(sys.argv[1], "r+") as f: f["label"][5] = 1 - f["label"][5]' "$dir/train_001.h5" || { kill $pid; return 1; } ;;
+        touched) touch "$dir/train_001.h5" ;;
+    esac
+    wait $pid; rc=$?
+    tail -1 "$out.log"
+    if [ "$how" = touched ]; then
+        [ $rc -eq 0 ] && grep -q "CHECKPOINT: step [0-9]*, epoch 3 ->" "$out.log"
+        return
+    fi
+    [ $rc -eq 1 ] || { echo "exit $rc"; return 1; }
+    grep -qF "hepcnn: error: $dir/train_001.h5 changed while this run was reading it ($expected" "$out.log" || return 1
+    [ "$how" != relabelled ] || grep -q "; label\[5\] was [01], is now [01])" "$out.log" || return 1
+    $PY tests/check_outputs.py loadable "$out"
+}
+check "bad input: a data file cut short under a running run stops it, naming the file" data_changed cut \
+    "its size went from 14780640 to 100000 bytes)"
+check "bad input: a data file relabelled in place under a running run stops it, naming the row" data_changed \
+    relabelled "it was written at "
+check "bad input: a data file touched under a running run (same events): the run goes on" data_changed touched ""
 check "bad input: inputpath empty" bad_input empty "command line (--inputpath): inputpath '$D/bad-empty' has no training files"
 check "bad input: no train files" bad_input no_train "has no training files"
 check "bad input: not HDF5" bad_input not_hdf5 "train_000.h5: not an HDF5 file (or truncated)"
