@@ -74,14 +74,13 @@ void hep_lock_outputpath(hep_lock *lock, const char *outputpath)
     }
     fprintf(stderr, "hepcnn: warning: cannot lock %s (%s): this file system does not support locks, so a second "
             "run on the same outputpath would not be stopped\n", path, strerror(errno));
-    close(lock->fd);
-    lock->fd = -1;
+    write_holder(lock->fd);   /* kept open unlocked: hep_lock_check still sees the folder moved */
 }
 
 void hep_lock_release(hep_lock *lock)
 {
     if (lock->fd < 0) return;
-    close(lock->fd);   /* drops the flock; the file stays, naming the last holder */
+    close(lock->fd);   /* drops the flock (if held); the file stays, naming the last holder */
     lock->fd = -1;
 }
 

@@ -7,12 +7,13 @@
 #define HEP_LOCK_H
 
 typedef struct {
-    int fd;              /* -1: not held */
+    int fd;              /* -1: none (other ranks, test mode); open but unlocked where locks fail */
     char path[4200];     /* outputpath/.hepcnn.lock */
 } hep_lock;
 
 /* Takes the lock or exits naming the holder. Where the file system does
- * not support locks, warns and goes on unprotected. */
+ * not support locks, warns and goes on unprotected from a second run (the
+ * file is still kept open for hep_lock_check). */
 void hep_lock_outputpath(hep_lock *lock, const char *outputpath);
 void hep_lock_release(hep_lock *lock);
 
@@ -21,7 +22,7 @@ void hep_lock_release(hep_lock *lock);
  * it holds. A folder removed or moved while the run goes on (by hand, or a
  * scratch purge) takes the lock with it; a second run could then lock a
  * new file there, and both would write checkpoints into one models
- * folder. No-op where no lock is held. */
+ * folder. No-op where no lock file is open. */
 void hep_lock_check(const hep_lock *lock, const char *what, long step);
 
 #endif
