@@ -195,10 +195,17 @@ void hep_checkpoint_save(const char *outputpath, const hep_model *m, const hep_m
     snprintf(tmp, sizeof tmp, "%s/.model-%ld.h5.%s.%ld.tmp", dir, state->step, host, (long)getpid());
     remove_stale_temporaries(dir);
 
+    const double need_bytes = (double)info->num_params * (adam_m ? 3 : 1) * sizeof(float);
+    static const char *const kept = "the earlier checkpoints are unchanged (run again when there is room: it resumes "
+                                    "from the newest)";
     hep_h5_lock();
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
     hid_t file = hep_h5_create(tmp);
-    if (file < 0) hep_fatal("cannot create checkpoint %s", tmp);
+    if (file < 0) {   /* a disk full to the last block fails here, writing the superblock */
+        int err = errno;
+        hep_h5_unlock();
+        hep_write_failed("checkpoint", path, tmp, err, need_bytes, kept);
+    }
     hid_t lcpl = H5Pcreate(H5P_LINK_CREATE);
     int bad = lcpl < 0 || H5Pset_create_intermediate_group(lcpl, 1) < 0;
     checkpoint_digests dg = { hep_digest_start(), hep_digest_start() };
@@ -207,10 +214,7 @@ void hep_checkpoint_save(const char *outputpath, const hep_model *m, const hep_m
     if (lcpl >= 0) H5Pclose(lcpl);
     bad |= H5Fclose(file) < 0;
     hep_h5_unlock();
-    if (bad)
-        hep_write_failed("checkpoint", path, tmp, 0, (double)info->num_params * (adam_m ? 3 : 1) * sizeof(float),
-                         "the earlier checkpoints are unchanged (run again when there is room: it resumes from the "
-                         "newest)");
+    if (bad) hep_write_failed("checkpoint", path, tmp, 0, need_bytes, kept);
     fsync_path(tmp, 0);
     if (rename(tmp, path) != 0) hep_fatal("cannot rename %s to %s: %s", tmp, path, strerror(errno));
     fsync_path(dir, 1);

@@ -11,22 +11,45 @@
 
 void hep_log_open(hep_log *log, const char *outputpath, int rank)
 {
-    log->text = log->metrics = NULL;
+    *log = (hep_log){ 0 };
     if (rank != 0) return;
-    char dir[4200], path[4300];
-    snprintf(dir, sizeof dir, "%s/logs", outputpath);
-    if (hep_mkdirs(dir) != 0) hep_fatal("cannot create %s: %s", dir, strerror(errno));
-    snprintf(path, sizeof path, "%s/train.log", dir);
+    char path[4300];
+    snprintf(log->dir, sizeof log->dir, "%s/logs", outputpath);
+    if (hep_mkdirs(log->dir) != 0) hep_fatal("cannot create %s: %s", log->dir, strerror(errno));
+    snprintf(path, sizeof path, "%s/train.log", log->dir);
     if (!(log->text = fopen(path, "a"))) hep_fatal("cannot open %s: %s", path, strerror(errno));
-    snprintf(path, sizeof path, "%s/metrics.jsonl", dir);
+    snprintf(path, sizeof path, "%s/metrics.jsonl", log->dir);
     if (!(log->metrics = fopen(path, "a"))) hep_fatal("cannot open %s: %s", path, strerror(errno));
 }
 
+/* Says once that writing `name` failed; `ok` is 0 where it did. */
+static void note_failure(const hep_log *log, int ok, const char *name, int *failed, const char *consequence)
+{
+    if (ok) return;
+    if (!*failed)
+        fprintf(stderr, "hepcnn: warning: writing %s/%s failed (%s): %s\n", log->dir, name, strerror(errno),
+                consequence);
+    *failed = 1;
+}
+
+static const char *const TEXT_LOST = "the report lines go on to standard output only";
+static const char *const RECORDS_LOST = "its records from here on are lost (a resumed run's loss curves will miss them)";
+
 void hep_log_close(hep_log *log)
 {
-    if (log->text && fclose(log->text) != 0) hep_fatal("closing train.log failed: %s", strerror(errno));
-    if (log->metrics && fclose(log->metrics) != 0) hep_fatal("closing metrics.jsonl failed: %s", strerror(errno));
+    if (log->text) note_failure(log, fclose(log->text) == 0, "train.log", &log->text_failed, TEXT_LOST);
+    if (log->metrics)
+        note_failure(log, fclose(log->metrics) == 0, "metrics.jsonl", &log->metrics_failed, RECORDS_LOST);
     log->text = log->metrics = NULL;
+}
+
+/* Flushes f; a failed write is said once, and the file's error state
+ * cleared so that a later write may succeed (room made meanwhile). */
+static void flush(hep_log *log, FILE *f, const char *name, int *failed, const char *consequence)
+{
+    int ok = fflush(f) == 0 && !ferror(f);
+    note_failure(log, ok, name, failed, consequence);
+    clearerr(f);
 }
 
 void hep_log_line(hep_log *log, const char *fmt, ...)
@@ -40,7 +63,7 @@ void hep_log_line(hep_log *log, const char *fmt, ...)
     va_start(ap, fmt);
     vfprintf(log->text, fmt, ap);
     va_end(ap);
-    fflush(log->text);
+    flush(log, log->text, "train.log", &log->text_failed, TEXT_LOST);
 }
 
 void hep_log_record(hep_log *log, const char *fmt, ...)
@@ -51,6 +74,6 @@ void hep_log_record(hep_log *log, const char *fmt, ...)
     fputc('{', log->metrics);
     vfprintf(log->metrics, fmt, ap);
     fputs("}\n", log->metrics);
-    fflush(log->metrics);
     va_end(ap);
+    flush(log, log->metrics, "metrics.jsonl", &log->metrics_failed, RECORDS_LOST);
 }

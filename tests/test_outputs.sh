@@ -423,6 +423,38 @@ checkpoint_write_fails() {
 check "outputs: a checkpoint that cannot be written stops the run cleanly (status 1), the earlier one kept" \
     checkpoint_write_fails
 
+# A disk that fills up under a running run (a 64 MiB tmpfs, filled by dd):
+# the logs' failed writes are said once each, as warnings, and the run goes
+# on to its checkpoint, which stops it with the full-disk error; HDF5 fails
+# there creating the file (said as "cannot create checkpoint X" before),
+# and no temporary file is left. Mounting needs root.
+disk_fills() {
+    local mnt=$1 pid rc
+    bin/hep64-native --config=configs/demo_64.json --dummy_data --trainsamples=4000 --train_batch_size=8 \
+        --num_epochs=1 --display_interval=1 --outputpath="$mnt/o" > "$O/fills.out" 2> "$O/fills.err" &
+    pid=$!
+    wait_for "$O/fills.out" "TRAINING REPORT: step 5 " || { kill $pid; return 1; }
+    dd if=/dev/zero of="$mnt/fill" bs=1M 2> /dev/null
+    wait $pid; rc=$?
+    cat "$O/fills.err"
+    [ $rc -eq 1 ] || { echo "exit $rc"; return 1; }
+    grep -qF "hepcnn: warning: writing $mnt/o/logs/train.log failed (No space left on device): the report lines go on to standard output only" "$O/fills.err" &&
+        [ "$(grep -c 'warning: writing .*train.log failed' "$O/fills.err")" -eq 1 ] &&
+        grep -qF "hepcnn: error: writing checkpoint $mnt/o/models/model-500.h5 failed: its file system has 0.0 MiB free and it needs about" "$O/fills.err" &&
+        [ "$(grep -c 'TRAINING REPORT' "$O/fills.out")" -eq 500 ] &&
+        [ -z "$(ls -A "$mnt/o/models")" ]
+}
+mnt="$O/tmpfs"
+mkdir -p "$mnt"
+if [ "$(id -u)" -eq 0 ] && mount -t tmpfs -o size=64M hepcnn-test "$mnt" 2> /dev/null; then
+    check "outputs: a disk filling up under a run: the logs warn once each, the checkpoint stops it (status 1)" \
+        disk_fills "$mnt"
+    umount "$mnt"
+else
+    skip "outputs: a disk filling up under a run: the logs warn once each, the checkpoint stops it (status 1)" \
+        "mounting a tmpfs needs root"
+fi
+
 nan_stops() {
     local before
     before=$(md5sum "$O/a/models/model-32.h5")
