@@ -433,7 +433,7 @@ disk_fills() {
     bin/hep64-native --config=configs/demo_64.json --dummy_data --trainsamples=4000 --train_batch_size=8 \
         --num_epochs=1 --display_interval=1 --outputpath="$mnt/o" > "$O/fills.out" 2> "$O/fills.err" &
     pid=$!
-    wait_for "$O/fills.out" "TRAINING REPORT: step 5 " || { kill $pid; return 1; }
+    wait_for "$O/fills.out" "TRAINING REPORT: step 5 " || { kill $pid; wait $pid; return 1; }   # then it can be unmounted
     dd if=/dev/zero of="$mnt/fill" bs=1M 2> /dev/null
     wait $pid; rc=$?
     cat "$O/fills.err"

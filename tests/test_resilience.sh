@@ -408,7 +408,7 @@ no_locks() {
     printf '#include <errno.h>\nint flock(int fd, int op) { (void)fd; (void)op; errno = ENOLCK; return -1; }\n' \
         > "$R/noflock.c"
     cc -shared -fPIC -o "$R/noflock.so" "$R/noflock.c" || return 1
-    HDF5_USE_FILE_LOCKING=FALSE LD_PRELOAD="$PWD/$R/noflock.so" timeout 120 bin/hep64-native \
+    HDF5_USE_FILE_LOCKING=FALSE LD_PRELOAD="$(realpath "$R/noflock.so")" timeout 120 bin/hep64-native \
         --config=configs/demo_64.json --dummy_data --trainsamples=100000 --train_batch_size=8 --display_interval=2 \
         --outputpath="$R/nolock" > "$R/nolock.out" 2>&1 &
     local pid=$!
