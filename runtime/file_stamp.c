@@ -4,6 +4,8 @@
 
 #include <stdio.h>
 
+#include "util.h"
+
 void hep_file_stamp_take(hep_file_stamp *s, const struct stat *st)
 {
     *s = (hep_file_stamp){ .known = 1, .dev = st->st_dev, .ino = st->st_ino, .size = st->st_size,
@@ -25,9 +27,7 @@ void hep_file_stamp_difference(const hep_file_stamp *was, const struct stat *now
         snprintf(out, len, "it is now another file of that name");
     } else {
         char when[64];
-        struct tm tm;
-        time_t t = now->st_mtim.tv_sec;
-        strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S %Z", localtime_r(&t, &tm));
+        hep_time_text((long long)now->st_mtim.tv_sec, when, sizeof when);
         snprintf(out, len, "it was written at %s", when);
     }
 }

@@ -15,7 +15,8 @@ static int events_differ(const hep_h5file *a, const hep_h5file *b, char *what, s
     for (long i = 0; i < a->rows; i++) {
         if (a->label[i] != b->label[i])
             return snprintf(what, len, "label[%ld] was %d, is now %d", i, a->label[i], b->label[i]), 1;
-        if (memcmp(&a->weight[i], &b->weight[i], sizeof(float)) || memcmp(&a->normweight[i], &b->normweight[i], sizeof(float)))
+        if (memcmp(&a->weight[i], &b->weight[i], sizeof(float)) ||
+            memcmp(&a->normweight[i], &b->normweight[i], sizeof(float)))
             return snprintf(what, len, "the weights of row %ld are not those read before", i), 1;
         if (a->psr && memcmp(&a->psr[i], &b->psr[i], sizeof(float)))
             return snprintf(what, len, "psr[%ld] is not the one read before", i), 1;
@@ -44,11 +45,11 @@ int hep_h5file_recheck(const hep_h5file *loaded, const hep_model_info *info, hep
                        const struct stat *now, char *err, size_t errlen)
 {
     char change[160], what[1100] = "";
-    hep_file_stamp_difference(seen, now, change, sizeof change);
     if (now->st_size == seen->size && same_events(loaded, info, what, sizeof what)) {
         hep_file_stamp_take(seen, now);
         return 0;
     }
+    hep_file_stamp_difference(seen, now, change, sizeof change);
     snprintf(err, errlen, "%s changed while this run was reading it (%s%s): its images may no longer match the "
              "labels and weights read when the run started. Stopping; when the file is as it should be, run again "
              "to go on from the newest checkpoint", loaded->path, change, what);

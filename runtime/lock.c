@@ -29,8 +29,7 @@ static void write_holder(int fd)
 {
     char host[256] = "?", when[64], text[512];
     gethostname(host, sizeof host - 1);
-    time_t now = time(NULL);
-    strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S %Z", localtime(&now));
+    hep_time_text((long long)time(NULL), when, sizeof when);
     const char *job = getenv("SLURM_JOB_ID");
     int len = snprintf(text, sizeof text, "host %s, pid %ld%s%s, since %s\n", host, (long)getpid(),
                        job ? ", SLURM job " : "", job ? job : "", when);

@@ -22,10 +22,9 @@ void hep_log_open(hep_log *log, const char *outputpath, int rank)
     if (!(log->metrics = fopen(path, "a"))) hep_fatal("cannot open %s: %s", path, strerror(errno));
 }
 
-/* Says once that writing `name` failed; `ok` is 0 where it did. */
-static void note_failure(const hep_log *log, int ok, const char *name, int *failed, const char *consequence)
+/* Says once that writing `name` failed (errno says why). */
+static void warn_once(const hep_log *log, const char *name, int *failed, const char *consequence)
 {
-    if (ok) return;
     if (!*failed)
         fprintf(stderr, "hepcnn: warning: writing %s/%s failed (%s): %s\n", log->dir, name, strerror(errno),
                 consequence);
@@ -37,9 +36,9 @@ static const char *const RECORDS_LOST = "its records from here on are lost (a re
 
 void hep_log_close(hep_log *log)
 {
-    if (log->text) note_failure(log, fclose(log->text) == 0, "train.log", &log->text_failed, TEXT_LOST);
-    if (log->metrics)
-        note_failure(log, fclose(log->metrics) == 0, "metrics.jsonl", &log->metrics_failed, RECORDS_LOST);
+    if (log->text && fclose(log->text) != 0) warn_once(log, "train.log", &log->text_failed, TEXT_LOST);
+    if (log->metrics && fclose(log->metrics) != 0)
+        warn_once(log, "metrics.jsonl", &log->metrics_failed, RECORDS_LOST);
     log->text = log->metrics = NULL;
 }
 
@@ -47,8 +46,7 @@ void hep_log_close(hep_log *log)
  * cleared so that a later write may succeed (room made meanwhile). */
 static void flush(hep_log *log, FILE *f, const char *name, int *failed, const char *consequence)
 {
-    int ok = fflush(f) == 0 && !ferror(f);
-    note_failure(log, ok, name, failed, consequence);
+    if (fflush(f) != 0 || ferror(f)) warn_once(log, name, failed, consequence);
     clearerr(f);
 }
 

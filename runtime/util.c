@@ -125,6 +125,13 @@ int hep_mkdirs(const char *path)
     return 0;
 }
 
+void hep_time_text(long long t, char *out, size_t len)
+{
+    struct tm tm;
+    time_t when = (time_t)t;
+    if (!localtime_r(&when, &tm) || !strftime(out, len, "%Y-%m-%d %H:%M:%S %Z", &tm)) snprintf(out, len, "%lld", t);
+}
+
 double hep_wall_seconds(void)
 {
     struct timespec ts;

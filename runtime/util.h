@@ -25,5 +25,7 @@ void hep_write_failed(const char *what, const char *path, const char *tmp, int e
 /* mkdir -p; returns 0 or -1 with errno set */
 int hep_mkdirs(const char *path);
 double hep_wall_seconds(void);
+/* `t` as local time, "2026-12-05 00:44:28 UTC", for messages and records. */
+void hep_time_text(long long t, char *out, size_t len);
 
 #endif
