@@ -2,17 +2,19 @@
  * 0, also to outputpath/logs/train.log; machine-readable records go to
  * outputpath/logs/metrics.jsonl (one JSON object per line). Both files are
  * appended to, so a restarted run continues them. A write that fails (a
- * full disk, a quota) is said once as a warning and the run goes on: the
- * report lines are on stdout too, and a checkpoint that cannot be written
- * stops the run with its own error. */
+ * full disk, a quota) is said once as a warning and the run goes on, the
+ * file kept to whole lines (record_file.h): the report lines are on stdout
+ * too, and a checkpoint that cannot be written stops the run with its own
+ * error. */
 #ifndef HEP_LOG_H
 #define HEP_LOG_H
 
+#include "record_file.h"
+
 typedef struct {
-    void *text;      /* FILE*, NULL on ranks other than 0 */
-    void *metrics;   /* FILE* */
-    char dir[4200];  /* outputpath/logs */
-    int text_failed, metrics_failed;   /* a write failed (said once, on stderr) */
+    int rank0;                 /* rank 0, the one that prints and writes */
+    hep_record_file text;      /* train.log */
+    hep_record_file metrics;   /* metrics.jsonl */
 } hep_log;
 
 void hep_log_open(hep_log *log, const char *outputpath, int rank);

@@ -54,16 +54,18 @@ static double wall_time(void)
     return tv.tv_sec + tv.tv_usec * 1e-6;
 }
 
+/* One TFRecord: the event's length, its masked CRC, the event, its CRC. */
 static void write_record(hep_summary *s, const hep_pb *event)
 {
-    unsigned char head[12], tail[4];
-    put_le(head, event->len, 8);
-    put_le(head + 8, masked_crc(head, 8), 4);
-    put_le(tail, masked_crc(event->data, event->len), 4);
-    FILE *f = s->file;
-    if (event->failed || fwrite(head, 1, 12, f) != 12 || fwrite(event->data, 1, event->len, f) != event->len ||
-        fwrite(tail, 1, 4, f) != 4 || fflush(f) != 0)
-        hep_fatal("cannot write the TensorBoard event file %s: %s", s->path, strerror(errno));
+    if (event->failed) hep_fatal("out of memory building an event for %s", s->file.path);
+    const size_t n = 12 + event->len + 4;
+    unsigned char *record = hep_xmalloc(n, "a TensorBoard event");
+    put_le(record, event->len, 8);
+    put_le(record + 8, masked_crc(record, 8), 4);
+    memcpy(record + 12, event->data, event->len);
+    put_le(record + 12 + event->len, masked_crc(event->data, event->len), 4);
+    hep_record_file_write(&s->file, record, n);
+    free(record);
 }
 
 /* A varint at p[*i] (n bytes in all); *i moves past it. */
@@ -135,27 +137,30 @@ static int find_existing(const char *dir, char *path, size_t len)
     return found;
 }
 
+static const char *const EVENTS_LOST = "TensorBoard's curves will miss the steps it cannot write";
+
 void hep_summary_open(hep_summary *s, const char *outputpath, long resumed_step)
 {
-    char dir[4200];
+    char dir[4200], path[4400];
     snprintf(dir, sizeof dir, "%s/logs", outputpath);
     if (hep_mkdirs(dir) != 0) hep_fatal("cannot create %s: %s", dir, strerror(errno));
-    if (find_existing(dir, s->path, sizeof s->path)) {
-        FILE *f = fopen(s->path, "r+b");
-        if (!f) hep_fatal("cannot open the TensorBoard event file %s: %s", s->path, strerror(errno));
-        long keep = kept_length(f, resumed_step);
-        if (fflush(f) != 0 || ftruncate(fileno(f), keep) != 0 || fseek(f, keep, SEEK_SET) != 0)
-            hep_fatal("cannot cut the TensorBoard event file %s at step %ld: %s", s->path, resumed_step,
+    long keep = 0;
+    if (find_existing(dir, path, sizeof path)) {
+        FILE *f = fopen(path, "rb");
+        if (!f) hep_fatal("cannot open the TensorBoard event file %s: %s", path, strerror(errno));
+        keep = kept_length(f, resumed_step);
+        fclose(f);
+        if (hep_record_file_open(&s->file, path, keep, EVENTS_LOST) != 0)
+            hep_fatal("cannot cut the TensorBoard event file %s at step %ld: %s", path, resumed_step,
                       strerror(errno));
-        s->file = f;
         if (keep > 0) return;
     } else {
         char host[64] = "host";
         gethostname(host, sizeof host - 1);
         host[sizeof host - 1] = '\0';
-        snprintf(s->path, sizeof s->path, "%s/" FILE_PREFIX "%ld.%s" FILE_SUFFIX, dir, (long)wall_time(), host);
-        if (!(s->file = fopen(s->path, "wb")))
-            hep_fatal("cannot create the TensorBoard event file %s: %s", s->path, strerror(errno));
+        snprintf(path, sizeof path, "%s/" FILE_PREFIX "%ld.%s" FILE_SUFFIX, dir, (long)wall_time(), host);
+        if (hep_record_file_open(&s->file, path, 0, EVENTS_LOST) != 0)
+            hep_fatal("cannot create the TensorBoard event file %s: %s", path, strerror(errno));
     }
     hep_pb event = { 0 };
     hep_pb_double(&event, 1, wall_time());
@@ -166,7 +171,7 @@ void hep_summary_open(hep_summary *s, const char *outputpath, long resumed_step)
 
 void hep_summary_scalars(hep_summary *s, long step, int n, const char *const *tags, const double *values)
 {
-    if (!s->file) return;
+    if (s->file.fd < 0) return;
     hep_pb summary = { 0 };
     for (int i = 0; i < n; i++) {
         hep_pb value = { 0 };
@@ -184,7 +189,5 @@ void hep_summary_scalars(hep_summary *s, long step, int n, const char *const *ta
 
 void hep_summary_close(hep_summary *s)
 {
-    if (s->file && fclose(s->file) != 0)
-        hep_fatal("closing the TensorBoard event file %s failed: %s", s->path, strerror(errno));
-    s->file = NULL;
+    hep_record_file_close(&s->file);
 }

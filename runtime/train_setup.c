@@ -268,7 +268,7 @@ void hep_trainer_setup(trainer *t)
     t->sched = (hep_schedule){ .steps_per_epoch = spe, .total_steps = spe * cfg->num_epochs,
                                .save_interval = cfg->save_interval, .checkpoint_steps = cfg->checkpoint_steps };
     t->planned_total = t->sched.total_steps;
-    t->lock.fd = -1;
+    t->lock.fd = t->summary.file.fd = -1;
     if (t->run->rank == 0) hep_lock_outputpath(&t->lock, cfg->outputpath);   /* before anything is written there */
     hep_log_open(&t->log, cfg->outputpath, t->run->rank);
     print_start(t);

@@ -428,10 +428,28 @@ check "outputs: a checkpoint that cannot be written stops the run cleanly (statu
 # on to its checkpoint, which stops it with the full-disk error; HDF5 fails
 # there creating the file (said as "cannot create checkpoint X" before),
 # and no temporary file is left. Mounting needs root.
+# The files a run goes on without must keep whole records only: a JSON-lines
+# reader, or TensorBoard's, stops at the first damaged one, and a resumed
+# run's records would follow it.
+whole_records() {
+    [ "$(tail -c 1 "$1/logs/train.log")" = "" ] &&   # ends in a newline
+    $PY - "$1"/logs/metrics.jsonl "$1"/logs/events.out.tfevents.* <<'PY'
+import json, struct, sys
+records = [json.loads(line) for line in open(sys.argv[1])]
+assert len(records) > 5, len(records)
+data = open(sys.argv[2], "rb").read()
+at = events = 0
+while at + 12 <= len(data):
+    (n,) = struct.unpack_from("<Q", data, at)
+    at += 12 + n + 4
+    events += 1
+assert at == len(data) and events > 5, "%d bytes, %d whole events end at %d" % (len(data), events, at)
+PY
+}
 disk_fills() {
     local mnt=$1 pid rc
     bin/hep64-native --config=configs/demo_64.json --dummy_data --trainsamples=4000 --train_batch_size=8 \
-        --num_epochs=1 --display_interval=1 --outputpath="$mnt/o" > "$O/fills.out" 2> "$O/fills.err" &
+        --num_epochs=1 --display_interval=1 --create_summary=true --outputpath="$mnt/o" > "$O/fills.out" 2> "$O/fills.err" &
     pid=$!
     wait_for "$O/fills.out" "TRAINING REPORT: step 5 " || { kill $pid; wait $pid; return 1; }   # then it can be unmounted
     dd if=/dev/zero of="$mnt/fill" bs=1M 2> /dev/null
@@ -440,6 +458,8 @@ disk_fills() {
     [ $rc -eq 1 ] || { echo "exit $rc"; return 1; }
     grep -qF "hepcnn: warning: writing $mnt/o/logs/train.log failed (No space left on device): the report lines go on to standard output only" "$O/fills.err" &&
         [ "$(grep -c 'warning: writing .*train.log failed' "$O/fills.err")" -eq 1 ] &&
+        [ "$(grep -c "warning: writing $mnt/o/logs/events.out.tfevents.*failed (No space left on device): TensorBoard's curves will miss the steps" "$O/fills.err")" -eq 1 ] &&
+        whole_records "$mnt/o" &&
         grep -qF "hepcnn: error: writing checkpoint $mnt/o/models/model-500.h5 failed: its file system has 0.0 MiB free and it needs about" "$O/fills.err" &&
         [ "$(grep -c 'TRAINING REPORT' "$O/fills.out")" -eq 500 ] &&
         [ -z "$(ls -A "$mnt/o/models")" ]
@@ -447,11 +467,11 @@ disk_fills() {
 mnt="$O/tmpfs"
 mkdir -p "$mnt"
 if [ "$(id -u)" -eq 0 ] && mount -t tmpfs -o size=64M hepcnn-test "$mnt" 2> /dev/null; then
-    check "outputs: a disk filling up under a run: the logs warn once each, the checkpoint stops it (status 1)" \
+    check "outputs: a disk filling up under a run: the logs and TensorBoard's events warn once each and keep whole records, the checkpoint stops it (status 1)" \
         disk_fills "$mnt"
     umount "$mnt"
 else
-    skip "outputs: a disk filling up under a run: the logs warn once each, the checkpoint stops it (status 1)" \
+    skip "outputs: a disk filling up under a run: the logs and TensorBoard's events warn once each and keep whole records, the checkpoint stops it (status 1)" \
         "mounting a tmpfs needs root"
 fi
 
