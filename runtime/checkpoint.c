@@ -251,8 +251,10 @@ long hep_checkpoint_before(const char *outputpath, long limit)
 static int read_attr(hid_t file, const char *name, hid_t type, void *value)
 {
     if (H5Aexists(file, name) <= 0) return -1;
-    hid_t a = H5Aopen(file, name, H5P_DEFAULT);
-    herr_t s = !hep_h5_attr_single(a) ? -1 : H5Aread(a, type, value);
+    hid_t a = H5Aopen(file, name, H5P_DEFAULT), stored = a < 0 ? -1 : H5Aget_type(a);
+    const int numeric = H5Tget_class(type) != H5T_STRING;
+    herr_t s = !hep_h5_attr_single(a) || (numeric && !hep_h5_plain_number(stored)) ? -1 : H5Aread(a, type, value);
+    if (stored >= 0) H5Tclose(stored);
     if (a >= 0) H5Aclose(a);
     return s < 0 ? -1 : 0;
 }
@@ -274,6 +276,15 @@ static char *read_string_attr(hid_t file, const char *name)
     if (type >= 0) H5Tclose(type);
     if (a >= 0) H5Aclose(a);
     return text;
+}
+
+/* Whether dataset ds holds plain floats (h5single.h). */
+static int float_type(hid_t ds)
+{
+    const hid_t type = H5Dget_type(ds);
+    const int ok = type >= 0 && H5Tget_class(type) == H5T_FLOAT && hep_h5_plain_number(type);
+    if (type >= 0) H5Tclose(type);
+    return ok;
 }
 
 /* One tensor into plain. 0, -1 with err, or HEP_CHECKPOINT_FOREIGN where
@@ -311,6 +322,9 @@ static int read_tensor(hid_t file, const char *path, const char *name, const hep
                  t->name, needs, edited ? ": a checkpoint of another version of the network (edited since?): use the "
                  "binary that wrote it, or give this run another --outputpath" : " (damaged?)");
         rc = edited ? HEP_CHECKPOINT_FOREIGN : -1;
+    } else if (!float_type(ds)) {
+        snprintf(err, errlen, "%s: dataset '%s' does not hold 2-, 4- or 8-byte floats (its type is damaged?)", path, name);
+        rc = -1;
     } else if (H5Dread(ds, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, plain + t->offset) < 0) {
         snprintf(err, errlen, "%s: cannot read dataset '%s' (damaged: its checksum or structure does not hold)", path, name);
         rc = -1;
@@ -414,7 +428,7 @@ static int read_channel_max(hid_t file, const char *path, const hep_model_info *
     int rc = 0;
     /* the rank first: c holds one extent, and a damaged file may declare up to 32 */
     if (space < 0 || H5Sget_simple_extent_ndims(space) != 1 || H5Sget_simple_extent_dims(space, &c, NULL) != 1 ||
-        c != (hsize_t)info->in_channels ||
+        c != (hsize_t)info->in_channels || !float_type(ds) ||
         H5Dread(ds, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, state->channel_max) < 0) {
         snprintf(err, errlen, "%s: dataset 'normalization/channel_max' missing, not [%d] or damaged", path, info->in_channels);
         rc = -1;

@@ -17,6 +17,7 @@
 #include "h5guard.h"
 #include "h5open.h"
 #include "h5recheck.h"
+#include "h5single.h"
 #include "util.h"
 
 /* HDF5's own state is process-wide, so the lock that stands in for a
@@ -186,6 +187,9 @@ static int read_vector(hid_t file, const char *path, const char *name, long rows
         snprintf(err, errlen, "%s: dataset '%s' must hold integers (class labels)", path, name);
     } else if (cls != H5T_INTEGER && cls != H5T_FLOAT) {
         snprintf(err, errlen, "%s: dataset '%s' must hold numbers", path, name);
+    } else if (!hep_h5_plain_number(type)) {
+        snprintf(err, errlen, "%s: dataset '%s' does not hold 1-, 2-, 4- or 8-byte numbers (its type is damaged?)",
+                 path, name);
     } else if (check_filters(ds, path, name, err, errlen) == 0) {
         size_t size = H5Tget_size(mem_type);
         *out = hep_xmalloc(size * (size_t)(rows > 0 ? rows : 1), name);
@@ -240,6 +244,8 @@ static long check_data(hid_t file, const char *path, const hep_model_info *info,
                  path, shape, info->in_channels, info->in_height, info->in_width, info->network);
     } else if (H5Tget_class(type) != H5T_FLOAT) {
         snprintf(err, errlen, "%s: dataset 'data' must hold floating point values (float16/32/64)", path);
+    } else if (!hep_h5_plain_number(type)) {
+        snprintf(err, errlen, "%s: dataset 'data' does not hold 2-, 4- or 8-byte floats (its type is damaged?)", path);
     } else if (!rows_fit(d[0])) {
         snprintf(err, errlen, "%s: dataset 'data' declares %llu rows, more than this machine can index", path,
                  (unsigned long long)d[0]);

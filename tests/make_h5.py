@@ -1,7 +1,7 @@
 """Writes small HDF5 files for the data tests: valid ones in the seed's
 format with recognisable contents, and each kind of bad input.
-Usage: make_h5.py CASE DIR [options]  (run with Debian's /usr/bin/python3,
-which has h5py and numpy)."""
+Usage: make_h5.py CASE DIR [options], or make_h5.py damage_type FILE DATASET
+(run with Debian's /usr/bin/python3, which has h5py and numpy)."""
 import os
 import sys
 
@@ -32,8 +32,26 @@ def write(path, n, shape=(3, 64, 64), dtype="f4", label_dtype="i4", compress=Non
             f.create_dataset("weight", data=(offset + np.arange(m.get("weight", n))).astype("f4"))
 
 
+def damage_type(path, name):
+    """Makes dataset `name`'s element type 23812 bytes of which 32 bits are
+    used (a fuzzer's find: one byte of the datatype message's size), its
+    storage left as it was. HDF5 1.10 then reads that many bytes per element
+    out of each chunk it decodes: far past the chunk's end."""
+    import re
+    with h5py.File(path, "r") as f:
+        header = h5py.h5o.get_info(f[name].id).addr
+    data = bytearray(open(path, "rb").read())
+    # datatype message, version 1, fixed-point (0x10) or floating-point (0x11), 4 bytes
+    at = re.compile(rb"[\x10\x11][\x00-\xff]{3}\x04\x00\x00\x00", re.S).search(data, header).start()
+    data[at + 5] = 0x5D
+    open(path, "wb").write(data)
+
+
 def main():
     case, d = sys.argv[1], sys.argv[2]
+    if case == "damage_type":                 # damage_type FILE DATASET
+        damage_type(d, sys.argv[3])
+        return
     os.makedirs(d, exist_ok=True)
     p = os.path.join(d, "train_000.h5")
     if case == "files":                       # files N ROWS...: valid files with distinct ids
@@ -68,6 +86,9 @@ def main():
         write(p, 8, data=data)
     elif case == "lzf":                       # h5py's own filter, which libhdf5 does not have
         write(p, 8, compress="lzf")
+    elif case == "damaged_type":              # gzip'd data whose element type says 23812 bytes
+        write(p, 8, compress="gzip")
+        damage_type(p, "data")
     elif case == "few":
         write(p, 3)
     elif case == "no_train":

@@ -199,6 +199,8 @@ check "bad input: label outside the classes" bad_input bad_label "train_000.h5: 
 check "bad input: NaN in data" bad_input nan "train_000.h5: dataset 'data' row 5, channel 1, pixel (10,20) is NaN"
 check "bad input: Inf in data" bad_input inf "train_000.h5: dataset 'data' row 5, channel 1, pixel (10,20) is infinite"
 check "bad input: a compression filter HDF5 lacks (h5py's LZF)" bad_input lzf "train_000.h5: dataset 'data' is compressed with filter 'lzf' (HDF5 filter id 32000), which this HDF5 library cannot decode: set HDF5_PLUGIN_PATH"
+check "bad input: an element type damaged to 23812 bytes (HDF5 read past its chunk: a crash)" bad_input damaged_type \
+    "train_000.h5: dataset 'data' does not hold 2-, 4- or 8-byte floats (its type is damaged?)"
 check "bad input: fewer samples than a batch" bad_input few "only 3 samples, fewer than one batch of 4"
 check "bad input: 2^62 rows declared (no storage)" bad_input huge_rows "train_000.h5: dataset 'data' declares 4611686018427387904 rows, more than this machine can index"
 # Mutated copies of a generated dataset (bytes of HDF5's headers

@@ -242,6 +242,22 @@ f.attrs["settings"] = np.array([b"{}"] * 300, "S128")' "$ckpt" &&
 check "outputs: array attributes where one value belongs are refused naming them (no crash, binary or export)" \
     array_attributes
 
+# A weight's element type damaged to 23812 bytes (one byte of its datatype
+# message, as a fuzzer found): HDF5 1.10 read that many bytes per element
+# out of each chunk, far past its end (a crash in both readers).
+damaged_type() {
+    rm -rf "$O/dtype" && mkdir -p "$O/dtype/models" &&
+        cp "$O/foreign/models/model-2.h5" "$O/dtype/models/model-2.h5" || return 1
+    local ckpt="$O/dtype/models/model-2.h5"
+    $PY tests/make_h5.py damage_type "$ckpt" conv1/weight &&
+        expect_fail "model-2.h5: dataset 'conv1/weight' does not hold 2-, 4- or 8-byte floats (its type is damaged?)" \
+            "${RUN[@]}" --outputpath="$O/dtype" --mode=test &&
+        expect_fail "model-2.h5: dataset 'conv1/weight' does not hold 2-, 4- or 8-byte floats (its type is damaged?)" \
+            bin/hepcnn-export "$ckpt" "$O/dtype/x.onnx" && [ ! -e "$O/dtype/x.onnx" ]
+}
+check "outputs: a weight's element type damaged to 23812 bytes is refused naming it (no crash, binary or export)" \
+    damaged_type
+
 # A checkpoint whose weights were altered on disk (one byte inside
 # fc1/weight's data, the file otherwise intact) is refused by its
 # dataset's checksum, not resumed from.

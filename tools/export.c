@@ -60,8 +60,10 @@ static char *read_string_attr(exporter *e, const char *name, const char *missing
 static int read_number_attr(exporter *e, const char *name, hid_t type, void *value)
 {
     if (H5Aexists(e->file, name) <= 0) return -1;
-    hid_t a = H5Aopen(e->file, name, H5P_DEFAULT);
-    if (a < 0 || !hep_h5_attr_single(a)) die("%s: attribute '%s' is not a single number", e->ckpt, name);
+    hid_t a = H5Aopen(e->file, name, H5P_DEFAULT), stored = a < 0 ? -1 : H5Aget_type(a);
+    if (a < 0 || !hep_h5_attr_single(a) || !hep_h5_plain_number(stored))
+        die("%s: attribute '%s' is not a single number", e->ckpt, name);
+    H5Tclose(stored);
     if (H5Aread(a, type, value) < 0) die("%s: cannot read attribute '%s'", e->ckpt, name);
     H5Aclose(a);
     return 0;
@@ -78,6 +80,10 @@ static float *read_dataset(exporter *e, const char *name, hsize_t *dims, int *nd
     if (H5Sget_simple_extent_dims(space, dims, NULL) != *ndim) die("%s: cannot read the shape of dataset '%s'", e->ckpt, name);
     *count = 1;
     for (int d = 0; d < *ndim; d++) *count *= dims[d];
+    hid_t type = H5Dget_type(ds);
+    if (type < 0 || H5Tget_class(type) != H5T_FLOAT || !hep_h5_plain_number(type))
+        die("%s: dataset '%s' does not hold 2-, 4- or 8-byte floats (its type is damaged?)", e->ckpt, name);
+    H5Tclose(type);
     float *v = malloc(sizeof(float) * *count);
     if (!v || H5Dread(ds, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, v) < 0)
         die("%s: cannot read dataset '%s'", e->ckpt, name);
