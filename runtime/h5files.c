@@ -13,11 +13,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "h5guard.h"
 #include "h5open.h"
 #include "h5recheck.h"
 #include "h5single.h"
+#include "h5syserr.h"
 #include "util.h"
 
 /* HDF5's own state is process-wide, so the lock that stands in for a
@@ -210,6 +212,11 @@ static int read_vector(hid_t file, const char *path, const char *name, long rows
 static hid_t open_file(const char *path, char *err, size_t errlen)
 {
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+    struct stat st;
+    if (stat(path, &st) != 0) {   /* H5Fis_hdf5 would call it no HDF5 file */
+        snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+        return -1;
+    }
     htri_t is = H5Fis_hdf5(path);
     if (is <= 0) {
         snprintf(err, errlen, "%s: not an HDF5 file (or truncated)", path);
@@ -347,20 +354,32 @@ static int unchanged(hep_h5rows *r, int by_name, char *err, size_t errlen)
     return hep_h5file_recheck(r->loaded, r->info, &r->seen, &now, err, errlen);
 }
 
-int hep_h5rows_open(hep_h5rows *r, const hep_h5file *f, const hep_model_info *info, char *err, size_t errlen)
+/* Waits before each try again after the file system failed a read: a
+ * network file system's client that lost its server (a Lustre eviction, a
+ * failover) fails reads for seconds and then serves them again. */
+static const unsigned RETRY_WAIT_S[] = { 1, 4, 16 };
+enum { RETRIES = sizeof RETRY_WAIT_S / sizeof RETRY_WAIT_S[0] };
+
+/* After try *tries of `doing` failed (`why`): says so, waits and returns 1
+ * while tries are left, else returns 0. */
+static int wait_to_retry(const char *doing, const char *why, int *tries, unsigned *waited)
 {
-    memset(r, 0, sizeof *r);
-    r->path = f->path;
-    r->loaded = f;
-    r->info = info;
-    r->seen = f->stamp;
-    r->fd = -1;
-    r->C = info->in_channels; r->H = info->in_height; r->W = info->in_width;
-    if (unchanged(r, 1, err, errlen) != 0) return -1;
-    const char *path = f->path;
-    begin_reading(path);
-    r->file = open_file(path, err, errlen);
-    if (r->file < 0) { end_reading(); return -1; }
+    if (*tries >= RETRIES) return 0;
+    fprintf(stderr, "hepcnn: warning: %s failed (%s): trying again in %u s (try %d of %d)\n", doing, why,
+            RETRY_WAIT_S[*tries], *tries + 2, RETRIES + 1);
+    sleep(RETRY_WAIT_S[*tries]);
+    *waited += RETRY_WAIT_S[(*tries)++];
+    return 1;
+}
+
+/* Opens r's file and its 'data', once: 0, or -1 with err and nothing open. */
+static int open_rows_once(hep_h5rows *r, char *err, size_t errlen)
+{
+    begin_reading(r->path);
+    if ((r->file = open_file(r->path, err, errlen)) < 0) {
+        end_reading();
+        return -1;
+    }
     /* A compressed dataset gets a chunk cache big enough for a read window of
      * its rows. An uncompressed one gets none: HDF5 then reads its chunks
      * straight into the window, where through a cache every chunk was
@@ -372,34 +391,57 @@ int hep_h5rows_open(hep_h5rows *r, const hep_h5file *f, const hep_model_info *in
         size_t cache_bytes = dataset_filtered(r->file, "data") ? 64u << 20 : 0;
         H5Pset_chunk_cache(dapl, cache_bytes ? 12421 : 0, cache_bytes, 1.0);
     }
-    r->data = open_dataset(r->file, path, "data", dapl >= 0 ? dapl : H5P_DEFAULT, &r->space, NULL, err, errlen);
+    r->data = open_dataset(r->file, r->path, "data", dapl >= 0 ? dapl : H5P_DEFAULT, &r->space, NULL, err, errlen);
     if (dapl >= 0) H5Pclose(dapl);
     if (r->data < 0) {
         H5Fclose(r->file);
-        end_reading();
-        return -1;
+        r->file = 0;
+    } else {
+        r->fd = file_descriptor(r->file);
     }
-    r->fd = file_descriptor(r->file);
     end_reading();
+    return r->data < 0 ? -1 : 0;
+}
+
+int hep_h5rows_open(hep_h5rows *r, const hep_h5file *f, const hep_model_info *info, char *err, size_t errlen)
+{
+    memset(r, 0, sizeof *r);
+    r->path = f->path;
+    r->loaded = f;
+    r->info = info;
+    r->seen = f->stamp;
+    r->fd = -1;
+    r->C = info->in_channels; r->H = info->in_height; r->W = info->in_width;
+    if (unchanged(r, 1, err, errlen) != 0) return -1;
+    char doing[4400];
+    int tries = 0;
+    unsigned waited = 0;
+    snprintf(doing, sizeof doing, "opening %s again", f->path);
+    /* it opened and read at the start, unchanged since: a failure now is its
+     * file system's, while that lasts */
+    while (open_rows_once(r, err, errlen) != 0)
+        if (!wait_to_retry(doing, "it was read at the start: its file system?", &tries, &waited)) return -1;
     return 0;
 }
 
-int hep_h5rows_read(hep_h5rows *r, long row0, long count, float *out, char *err, size_t errlen)
+/* Rows row0.. of 'data' into out, once: 0, or -1 with the errno of the
+ * file system's failure in *os_err (0 when the failure is HDF5's own). */
+static int read_rows_once(hep_h5rows *r, long row0, long count, float *out, int *os_err)
 {
     hsize_t start[4] = { (hsize_t)row0, 0, 0, 0 }, n[4] = { (hsize_t)count, (hsize_t)r->C, (hsize_t)r->H, (hsize_t)r->W };
     begin_reading(r->path);
     hid_t mem = H5Screate_simple(4, n, NULL);
     herr_t s1 = H5Sselect_hyperslab(r->space, H5S_SELECT_SET, start, NULL, n, NULL);
     herr_t s2 = s1 < 0 ? -1 : H5Dread(r->data, H5T_NATIVE_FLOAT, mem, r->space, H5P_DEFAULT, out);
+    *os_err = s2 < 0 ? hep_h5_system_errno() : 0;
     H5Sclose(mem);
     end_reading();
-    if (s2 < 0) {
-        if (unchanged(r, 0, err, errlen) == 0)
-            snprintf(err, errlen, "%s: cannot read rows %ld..%ld of dataset 'data' (damaged or truncated?)", r->path,
-                     row0, row0 + count - 1);
-        return -1;
-    }
-    if (unchanged(r, 0, err, errlen) != 0) return -1;
+    return s2 < 0 ? -1 : 0;
+}
+
+/* Rows row0.. just read into out hold no NaN or infinity: 0, or -1 naming the first. */
+static int check_finite(const hep_h5rows *r, long row0, long count, const float *out, char *err, size_t errlen)
+{
     const size_t image = (size_t)r->C * r->H * r->W;
     for (long i = 0; i < count; i++) {
         const float *img = out + (size_t)i * image;
@@ -424,6 +466,31 @@ int hep_h5rows_read(hep_h5rows *r, long row0, long count, float *out, char *err,
         }
     }
     return 0;
+}
+
+int hep_h5rows_read(hep_h5rows *r, long row0, long count, float *out, char *err, size_t errlen)
+{
+    int os_err = 0, tries = 0, rc;
+    unsigned waited = 0;
+    char doing[4400], why[200];
+    while ((rc = read_rows_once(r, row0, count, out, &os_err)) != 0 && os_err) {
+        snprintf(doing, sizeof doing, "reading rows %ld..%ld of %s", row0, row0 + count - 1, r->path);
+        snprintf(why, sizeof why, "the file system: %s", strerror(os_err));
+        if (!wait_to_retry(doing, why, &tries, &waited)) break;
+    }
+    if (rc != 0) {
+        if (unchanged(r, 0, err, errlen) != 0) return -1;
+        if (os_err)
+            snprintf(err, errlen, "%s: reading rows %ld..%ld of dataset 'data' failed in the file system (%s), %d "
+                     "times over %u s: the file itself may be intact. When its file system works again, run again to "
+                     "go on from the newest checkpoint", r->path, row0, row0 + count - 1, strerror(os_err), tries + 1,
+                     waited);
+        else
+            snprintf(err, errlen, "%s: cannot read rows %ld..%ld of dataset 'data' (damaged or truncated?)", r->path,
+                     row0, row0 + count - 1);
+        return -1;
+    }
+    return unchanged(r, 0, err, errlen) != 0 ? -1 : check_finite(r, row0, count, out, err, errlen);
 }
 
 void hep_h5rows_close(hep_h5rows *r)

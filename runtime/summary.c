@@ -144,11 +144,10 @@ void hep_summary_open(hep_summary *s, const char *outputpath, long resumed_step)
     char dir[4200], path[4400];
     snprintf(dir, sizeof dir, "%s/logs", outputpath);
     if (hep_mkdirs(dir) != 0) hep_fatal("cannot create %s: %s", dir, strerror(errno));
-    long keep = 0;
     if (find_existing(dir, path, sizeof path)) {
         FILE *f = fopen(path, "rb");
         if (!f) hep_fatal("cannot open the TensorBoard event file %s: %s", path, strerror(errno));
-        keep = kept_length(f, resumed_step);
+        const long keep = kept_length(f, resumed_step);
         fclose(f);
         if (hep_record_file_open(&s->file, path, keep, EVENTS_LOST) != 0)
             hep_fatal("cannot cut the TensorBoard event file %s at step %ld: %s", path, resumed_step,

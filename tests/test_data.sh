@@ -187,6 +187,35 @@ check "bad input: a data file cut short under a running run stops it, naming the
 check "bad input: a data file relabelled in place under a running run stops it, naming the row" data_changed \
     relabelled "it was written at "
 check "bad input: a data file touched under a running run (same events): the run goes on" data_changed touched ""
+# A file system that fails reads for a while (a network file system's
+# client evicted, a server's failover): a data file's failed image read, or
+# its failed opening again, is tried again after 1, 4 and 16 s. A fault that
+# passes costs the run nothing; one that lasts stops it naming the file and
+# the system's error, not calling the file damaged. tests/fs_faults.c fails
+# the reads (FS_FAULTS_EIO=NAME:COUNT:BYTES:SKIP); the 21st read of any size
+# is one of the file's metadata while the loader opens it again.
+rm -rf "$D/fs"; $PY tests/make_h5.py files "$D/fs" 200
+cc -shared -fPIC -o "$D/fs_faults.so" tests/fs_faults.c -ldl
+file_system_fails() {
+    local how=$1 spec=$2 out="$D/out-fs-$1" rc
+    rm -rf "$out"
+    FS_FAULTS_EIO="$spec" LD_PRELOAD="$(realpath "$D/fs_faults.so")" timeout 120 bin/hep64-native \
+        --config=configs/demo_64.json --inputpath="$D/fs" --outputpath="$out" --num_epochs=1 --train_batch_size=4 \
+        > "$out.log" 2>&1
+    rc=$?
+    grep -a "hepcnn: warning\|hepcnn: error" "$out.log"
+    case $how in
+        passing) [ $rc -eq 0 ] && [ "$(grep -c "hepcnn: warning: reading rows 0..199 of $D/fs/train_000.h5 failed (the file system: Input/output error): trying again in" "$out.log")" -eq 2 ] ;;
+        reopening) [ $rc -eq 0 ] && grep -q "hepcnn: warning: opening $D/fs/train_000.h5 again failed (it was read at the start: its file system?): trying again in 1 s (try 2 of 4)" "$out.log" ;;
+        lasting) [ $rc -eq 1 ] && [ "$(grep -c "warning: reading rows" "$out.log")" -eq 3 ] &&
+            grep -qF "hepcnn: error: $D/fs/train_000.h5: reading rows 0..199 of dataset 'data' failed in the file system (Input/output error), 4 times over 21 s: the file itself may be intact" "$out.log" ;;
+    esac
+}
+check "file system: image reads failing twice are tried again, the run goes on" file_system_fails passing "train_000.h5:2"
+check "file system: a data file failing to open again is tried again, the run goes on" file_system_fails reopening \
+    "train_000.h5:2:0:20"
+check "file system: image reads failing on stop the run after 4 tries, naming the file and the error" \
+    file_system_fails lasting "train_000.h5:-1"
 check "bad input: inputpath empty" bad_input empty "command line (--inputpath): inputpath '$D/bad-empty' has no training files"
 check "bad input: no train files" bad_input no_train "has no training files"
 check "bad input: not HDF5" bad_input not_hdf5 "train_000.h5: not an HDF5 file (or truncated)"
