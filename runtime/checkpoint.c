@@ -17,6 +17,7 @@
 #include "digest.h"
 #include "h5files.h"
 #include "h5single.h"
+#include "h5syserr.h"
 #include "util.h"
 
 /* The two digests a checkpoint carries (digest.h): `run` of what every
@@ -84,11 +85,18 @@ static hid_t create_checked_dataset(hid_t file, hid_t lcpl, const char *name, in
 }
 
 /* data [dims] as a checked dataset. 0 or -1. */
+/* 0, or -1 with errno the system's error behind it (0: none said). The
+ * close counts: it writes the chunks HDF5 still holds. */
 static int write_floats(hid_t file, hid_t lcpl, const char *name, int rank, const hsize_t *dims, const float *data)
 {
     hid_t ds = create_checked_dataset(file, lcpl, name, rank, dims);
     herr_t s = ds < 0 ? -1 : H5Dwrite(ds, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, data);
-    if (ds >= 0) H5Dclose(ds);
+    int err = s < 0 ? hep_h5_system_errno() : 0;
+    if (ds >= 0 && H5Dclose(ds) < 0 && s >= 0) {
+        s = -1;
+        err = hep_h5_system_errno();
+    }
+    errno = err;
     return s < 0 ? -1 : 0;
 }
 
@@ -99,12 +107,15 @@ static int write_tensor(hid_t file, hid_t lcpl, const char *name, const hep_tens
     return write_floats(file, lcpl, name, t->ndim, dims, plain + t->offset);
 }
 
-static void fsync_path(const char *path, int directory)
+/* fsync of a file or folder: 0, or -1 with errno set. */
+static int fsync_path(const char *path, int directory)
 {
     int fd = open(path, directory ? O_RDONLY | O_DIRECTORY : O_RDONLY);
-    if (fd < 0) hep_fatal("cannot open %s to sync it: %s", path, strerror(errno));
-    if (fsync(fd) != 0) hep_fatal("fsync of %s failed: %s", path, strerror(errno));
+    if (fd < 0) return -1;
+    const int rc = fsync(fd), err = errno;
     close(fd);
+    errno = err;
+    return rc;
 }
 
 /* Temporary files of a writer that was killed are never loaded: remove
@@ -179,11 +190,45 @@ static int write_run_record(hid_t file, hid_t lcpl, const hep_model_info *info, 
     return bad ? -1 : 0;
 }
 
+/* The checkpoint into file tmp, synced: 0, or -1 with *err the system's
+ * error where HDF5 or the OS said one (else 0). */
+static int write_file(const char *tmp, const hep_model *m, const hep_model_info *info, const float *params,
+                      const float *adam_m, const float *adam_v, long adam_step, const hep_checkpoint_state *state,
+                      const char *config_json, int *err)
+{
+    hep_h5_lock();
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+    errno = 0;
+    hid_t file = hep_h5_create(tmp);   /* a disk full to the last block fails here, writing the superblock */
+    if (file < 0) {
+        *err = errno;
+        hep_h5_unlock();
+        return -1;
+    }
+    hid_t lcpl = H5Pcreate(H5P_LINK_CREATE);
+    int bad = lcpl < 0 || H5Pset_create_intermediate_group(lcpl, 1) < 0;
+    checkpoint_digests dg = { hep_digest_start(), hep_digest_start() };
+    bad = bad || write_tensors(file, lcpl, m, info, params, adam_m, adam_v, state->model_state, &dg) != 0;
+    bad = bad || write_run_record(file, lcpl, info, adam_step, adam_m != NULL, state, config_json, &dg) != 0;
+    *err = bad ? errno : 0;   /* write_floats' (h5syserr.h) */
+    if (lcpl >= 0) H5Pclose(lcpl);
+    if (H5Fclose(file) < 0 && !bad) {
+        bad = 1;
+        *err = hep_h5_system_errno();
+    }
+    hep_h5_unlock();
+    if (!bad && fsync_path(tmp, 0) != 0) {
+        bad = 1;
+        *err = errno;
+    }
+    return bad ? -1 : 0;
+}
+
 void hep_checkpoint_save(const char *outputpath, const hep_model *m, const hep_model_info *info, const float *params,
                          const float *adam_m, const float *adam_v, long adam_step,
                          const hep_checkpoint_state *state, const char *config_json)
 {
-    char dir[4200], path[4300], tmp[4400];
+    char dir[4200], path[4300], tmp[4400], doing[4400], why[200];
     snprintf(dir, sizeof dir, "%s/models", outputpath);
     if (hep_mkdirs(dir) != 0) hep_fatal("cannot create %s: %s", dir, strerror(errno));
     hep_checkpoint_path(outputpath, state->step, path, sizeof path);
@@ -196,28 +241,25 @@ void hep_checkpoint_save(const char *outputpath, const hep_model *m, const hep_m
     remove_stale_temporaries(dir);
 
     const double need_bytes = (double)info->num_params * (adam_m ? 3 : 1) * sizeof(float);
-    static const char *const kept = "the earlier checkpoints are unchanged (run again when there is room: it resumes "
-                                    "from the newest)";
-    hep_h5_lock();
-    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
-    hid_t file = hep_h5_create(tmp);
-    if (file < 0) {   /* a disk full to the last block fails here, writing the superblock */
-        int err = errno;
-        hep_h5_unlock();
-        hep_write_failed("checkpoint", path, tmp, err, need_bytes, kept);
+    static const char *const kept_room = "the earlier checkpoints are unchanged (run again when there is room: it "
+                                         "resumes from the newest)",
+                             *const kept_fs = "the earlier checkpoints are unchanged (run again when its file system "
+                                              "works: it resumes from the newest)";
+    int err = 0, tries = 0;
+    unsigned waited = 0;
+    double free_mib;
+    snprintf(doing, sizeof doing, "writing checkpoint %s", path);
+    /* a full disk or quota stays full: only another failure is tried again */
+    while (write_file(tmp, m, info, params, adam_m, adam_v, adam_step, state, config_json, &err) != 0) {
+        unlink(tmp);
+        snprintf(why, sizeof why, "%s", err ? strerror(err) : "the file system?");
+        if (hep_room_short(path, need_bytes, &free_mib) || err == ENOSPC || err == EDQUOT || err == EFBIG)
+            hep_write_failed("checkpoint", path, tmp, err, need_bytes, kept_room);
+        if (!hep_wait_to_retry(doing, why, &tries, &waited))
+            hep_write_failed("checkpoint", path, tmp, err, need_bytes, err ? kept_fs : kept_room);
     }
-    hid_t lcpl = H5Pcreate(H5P_LINK_CREATE);
-    int bad = lcpl < 0 || H5Pset_create_intermediate_group(lcpl, 1) < 0;
-    checkpoint_digests dg = { hep_digest_start(), hep_digest_start() };
-    bad = bad || write_tensors(file, lcpl, m, info, params, adam_m, adam_v, state->model_state, &dg) != 0;
-    bad = bad || write_run_record(file, lcpl, info, adam_step, adam_m != NULL, state, config_json, &dg) != 0;
-    if (lcpl >= 0) H5Pclose(lcpl);
-    bad |= H5Fclose(file) < 0;
-    hep_h5_unlock();
-    if (bad) hep_write_failed("checkpoint", path, tmp, 0, need_bytes, kept);
-    fsync_path(tmp, 0);
     if (rename(tmp, path) != 0) hep_fatal("cannot rename %s to %s: %s", tmp, path, strerror(errno));
-    fsync_path(dir, 1);
+    if (fsync_path(dir, 1) != 0) hep_fatal("fsync of %s failed: %s", dir, strerror(errno));
 }
 
 static int is_checkpoint_name(const char *name, long *step)

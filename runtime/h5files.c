@@ -354,24 +354,6 @@ static int unchanged(hep_h5rows *r, int by_name, char *err, size_t errlen)
     return hep_h5file_recheck(r->loaded, r->info, &r->seen, &now, err, errlen);
 }
 
-/* Waits before each try again after the file system failed a read: a
- * network file system's client that lost its server (a Lustre eviction, a
- * failover) fails reads for seconds and then serves them again. */
-static const unsigned RETRY_WAIT_S[] = { 1, 4, 16 };
-enum { RETRIES = sizeof RETRY_WAIT_S / sizeof RETRY_WAIT_S[0] };
-
-/* After try *tries of `doing` failed (`why`): says so, waits and returns 1
- * while tries are left, else returns 0. */
-static int wait_to_retry(const char *doing, const char *why, int *tries, unsigned *waited)
-{
-    if (*tries >= RETRIES) return 0;
-    fprintf(stderr, "hepcnn: warning: %s failed (%s): trying again in %u s (try %d of %d)\n", doing, why,
-            RETRY_WAIT_S[*tries], *tries + 2, RETRIES + 1);
-    sleep(RETRY_WAIT_S[*tries]);
-    *waited += RETRY_WAIT_S[(*tries)++];
-    return 1;
-}
-
 /* Opens r's file and its 'data', once: 0, or -1 with err and nothing open. */
 static int open_rows_once(hep_h5rows *r, char *err, size_t errlen)
 {
@@ -420,7 +402,7 @@ int hep_h5rows_open(hep_h5rows *r, const hep_h5file *f, const hep_model_info *in
     /* it opened and read at the start, unchanged since: a failure now is its
      * file system's, while that lasts */
     while (open_rows_once(r, err, errlen) != 0)
-        if (!wait_to_retry(doing, "it was read at the start: its file system?", &tries, &waited)) return -1;
+        if (!hep_wait_to_retry(doing, "it was read at the start: its file system?", &tries, &waited)) return -1;
     return 0;
 }
 
@@ -476,7 +458,7 @@ int hep_h5rows_read(hep_h5rows *r, long row0, long count, float *out, char *err,
     while ((rc = read_rows_once(r, row0, count, out, &os_err)) != 0 && os_err) {
         snprintf(doing, sizeof doing, "reading rows %ld..%ld of %s", row0, row0 + count - 1, r->path);
         snprintf(why, sizeof why, "the file system: %s", strerror(os_err));
-        if (!wait_to_retry(doing, why, &tries, &waited)) break;
+        if (!hep_wait_to_retry(doing, why, &tries, &waited)) break;
     }
     if (rc != 0) {
         if (unchanged(r, 0, err, errlen) != 0) return -1;

@@ -84,23 +84,42 @@ void *hep_xmalloc_large(size_t bytes, const char *what)
     return p;
 }
 
-void hep_write_failed(const char *what, const char *path, const char *tmp, int err, double need_bytes,
-                      const char *kept)
+static const unsigned RETRY_WAIT_S[] = { 1, 4, 16 };
+
+int hep_wait_to_retry(const char *doing, const char *why, int *tries, unsigned *waited)
 {
-    if (tmp) unlink(tmp);
+    if (*tries >= (int)(sizeof RETRY_WAIT_S / sizeof RETRY_WAIT_S[0])) return 0;
+    fprintf(stderr, "hepcnn: warning: %s failed (%s): trying again in %u s (try %d of %d)\n", doing, why,
+            RETRY_WAIT_S[*tries], *tries + 2, (int)(sizeof RETRY_WAIT_S / sizeof RETRY_WAIT_S[0]) + 1);
+    sleep(RETRY_WAIT_S[*tries]);
+    *waited += RETRY_WAIT_S[(*tries)++];
+    return 1;
+}
+
+int hep_room_short(const char *path, double need_bytes, double *free_mib)
+{
     char dir[4096];
     snprintf(dir, sizeof dir, "%s", path);
     char *slash = strrchr(dir, '/');
     if (slash) *slash = '\0'; else snprintf(dir, sizeof dir, ".");
     struct statvfs fs;
     const double mib = 1048576.0, need = need_bytes > mib ? need_bytes : mib;
+    if (statvfs(dir, &fs) != 0) return 0;
+    *free_mib = (double)fs.f_bavail * fs.f_frsize / mib;
+    return *free_mib * mib < need * 1.05;
+}
+
+void hep_write_failed(const char *what, const char *path, const char *tmp, int err, double need_bytes,
+                      const char *kept)
+{
+    if (tmp) unlink(tmp);
     const char *sep = kept ? "; " : "", *tail = kept ? kept : "";
-    if (statvfs(dir, &fs) == 0 && (double)fs.f_bavail * fs.f_frsize < need * 1.05) {
-        if (need_bytes > mib)
-            hep_fatal("writing %s %s failed: its file system has %.1f MiB free and it needs about %.1f MiB%s%s", what, path,
-                      (double)fs.f_bavail * fs.f_frsize / mib, need_bytes / mib, sep, tail);
-        hep_fatal("writing %s %s failed: its file system is full (%.1f MiB free)%s%s", what, path,
-                  (double)fs.f_bavail * fs.f_frsize / mib, sep, tail);
+    double free_mib = 0.0;
+    if (hep_room_short(path, need_bytes, &free_mib)) {
+        if (need_bytes > 1048576.0)
+            hep_fatal("writing %s %s failed: its file system has %.1f MiB free and it needs about %.1f MiB%s%s", what,
+                      path, free_mib, need_bytes / 1048576.0, sep, tail);
+        hep_fatal("writing %s %s failed: its file system is full (%.1f MiB free)%s%s", what, path, free_mib, sep, tail);
     }
     if (err) hep_fatal("writing %s %s failed: %s%s%s", what, path, strerror(err), sep, tail);
     hep_fatal("writing %s %s failed (a full disk, a quota or a file size limit?)%s%s", what, path, sep, tail);

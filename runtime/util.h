@@ -22,6 +22,15 @@ void *hep_xmalloc_large(size_t bytes, const char *what);
  * NULL: nothing). */
 void hep_write_failed(const char *what, const char *path, const char *tmp, int err, double need_bytes,
                       const char *kept) __attribute__((noreturn));
+/* After try *tries of `doing` ("reading rows 0..47 of data/x.h5") failed
+ * (`why`): says so as a warning, waits and returns 1 while tries are left,
+ * else returns 0; *waited sums the waits. The waits, 1, 4 and 16 s, are
+ * for a network file system's client that lost its server (a Lustre
+ * eviction, a failover): it fails I/O for seconds, then serves it again. */
+int hep_wait_to_retry(const char *doing, const char *why, int *tries, unsigned *waited);
+/* Whether the file system of `path`'s folder has less than about need_bytes
+ * (at least 1 MiB) free; *free_mib gets what it has. */
+int hep_room_short(const char *path, double need_bytes, double *free_mib);
 /* mkdir -p; returns 0 or -1 with errno set */
 int hep_mkdirs(const char *path);
 double hep_wall_seconds(void);

@@ -430,7 +430,7 @@ checkpoint_write_fails() {
     rc=$?
     cat "$O/full.out"
     [ $rc -eq 1 ] || { echo "exit status $rc, expected 1"; return 1; }
-    grep -q "writing checkpoint $O/full/models/model-4.h5 failed .*the earlier checkpoints are unchanged" "$O/full.out" &&
+    grep -q "writing checkpoint $O/full/models/model-4.h5 failed: File too large; the earlier checkpoints are unchanged" "$O/full.out" &&
         [ "$(md5sum < "$O/full/models/model-2.h5")" = "$before" ] &&
         [ -z "$(ls -A "$O/full/models" | grep -v '^model-2.h5$')" ] || return 1
     "${RUN[@]}" --outputpath="$O/full" --trainsamples=32 --num_epochs=2 > "$O/full2.out" &&
@@ -490,6 +490,36 @@ else
     skip "outputs: a disk filling up under a run: the logs and TensorBoard's events warn once each and keep whole records, the checkpoint stops it (status 1)" \
         "mounting a tmpfs needs root"
 fi
+
+# A file system that fails writes for a while (a network file system's
+# client that lost its server): a checkpoint whose write fails for another
+# reason than room is written again after 1, 4 and 16 s; a failure that
+# lasts stops the run naming the system's error, with no checkpoint or
+# temporary file left. tests/fs_faults.c fails the writes of 4 KiB or more
+# to the temporary checkpoint (FS_FAULTS_EIO_WRITE=NAME:COUNT:BYTES).
+cc -shared -fPIC -o "$O/fs_faults.so" tests/fs_faults.c -ldl
+checkpoint_write_eio() {
+    local how=$1 spec=$2 out="$O/wfail-$1" rc
+    rm -rf "$out" "$out.log"
+    FS_FAULTS_EIO_WRITE="$spec" LD_PRELOAD="$(realpath "$O/fs_faults.so")" timeout 120 "${RUN[@]}" \
+        --outputpath="$out" --num_epochs=2 > "$out.log" 2>&1
+    rc=$?
+    grep -a "hepcnn: warning\|hepcnn: error" "$out.log"
+    [ -z "$(find "$out/models" -name '.model-*.tmp')" ] || { echo "a temporary file was left"; return 1; }
+    local failed="writing checkpoint $out/models/model-[0-9]*.h5 failed"
+    if [ "$how" = passing ]; then
+        [ $rc -eq 0 ] && [ "$(grep -c "hepcnn: warning: $failed (Input/output error): trying again in 1 s (try 2 of 4)" "$out.log")" -eq 1 ] &&
+            [ "$(grep -c "hepcnn: warning" "$out.log")" -eq 1 ] && $PY tests/check_outputs.py loadable "$out"
+    else
+        [ $rc -eq 1 ] && [ "$(grep -c "hepcnn: warning: $failed (Input/output error): trying again" "$out.log")" -eq 3 ] &&
+            grep -q "hepcnn: error: $failed: Input/output error; the earlier checkpoints are unchanged" "$out.log" &&
+            [ -z "$(ls -A "$out/models")" ]
+    fi
+}
+check "outputs: a checkpoint write the file system fails once is written again, the run goes on" \
+    checkpoint_write_eio passing ".model-:1:4096"
+check "outputs: a checkpoint write the file system fails on stops the run after 4 tries, naming the error" \
+    checkpoint_write_eio lasting ".model-:-1:4096"
 
 nan_stops() {
     local before
