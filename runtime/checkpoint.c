@@ -84,9 +84,9 @@ static hid_t create_checked_dataset(hid_t file, hid_t lcpl, const char *name, in
     return ds;
 }
 
-/* data [dims] as a checked dataset. 0 or -1. */
-/* 0, or -1 with errno the system's error behind it (0: none said). The
- * close counts: it writes the chunks HDF5 still holds. */
+/* data [dims] as a checked dataset: 0, or -1 with errno the system's error
+ * behind it (0: none said). The close counts: it writes the chunks HDF5
+ * still holds. */
 static int write_floats(hid_t file, hid_t lcpl, const char *name, int rank, const hsize_t *dims, const float *data)
 {
     hid_t ds = create_checked_dataset(file, lcpl, name, rank, dims);

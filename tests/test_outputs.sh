@@ -182,13 +182,18 @@ locked_checkpoint() {
 check "outputs: a checkpoint another program has open for writing is said to be locked (binary, export), nothing offered" \
     locked_checkpoint
 
+# copy_checkpoint NAME: outputpath $O/NAME afresh, holding a good model-2.h5
+# for a check to damage.
+copy_checkpoint() {
+    rm -rf "${O:?}/$1" && mkdir -p "$O/$1/models" && cp "$O/foreign/models/model-2.h5" "$O/$1/models/model-2.h5"
+}
+
 # A tensor with the network's rank but other extents is an edited network's
 # (a file keeps its name when its units change); another rank, up to
 # HDF5's 32, is damage, and neither the binary nor the exporter may write
 # past their shape buffers reading it (both crashed on rank 12 and 20).
 reshaped_tensors() {
-    rm -rf "$O/reshaped" && mkdir -p "$O/reshaped/models" &&
-        cp "$O/foreign/models/model-2.h5" "$O/reshaped/models/model-2.h5" || return 1
+    copy_checkpoint reshaped || return 1
     local ckpt="$O/reshaped/models/model-2.h5"
     $PY - "$ckpt" <<'PY' || return 1
 import sys, h5py, numpy as np
@@ -223,8 +228,7 @@ check "outputs: a tensor of other extents is an edited network's; of rank 12 or 
 # An attribute with many values where one belongs: HDF5 reads them all into
 # the reader's one-value buffer, so both readers crashed (segfault).
 array_attributes() {
-    rm -rf "$O/attrs" && mkdir -p "$O/attrs/models" &&
-        cp "$O/foreign/models/model-2.h5" "$O/attrs/models/model-2.h5" || return 1
+    copy_checkpoint attrs || return 1
     local ckpt="$O/attrs/models/model-2.h5"
     $PY -c 'import sys, h5py, numpy as np; h5py.File(sys.argv[1], "r+").attrs["step"] = np.arange(4000)' "$ckpt" &&
         expect_fail "model-2.h5: attribute step, epoch, seed or adam_step missing or not a single number" \
@@ -246,14 +250,12 @@ check "outputs: array attributes where one value belongs are refused naming them
 # message, as a fuzzer found): HDF5 1.10 read that many bytes per element
 # out of each chunk, far past its end (a crash in both readers).
 damaged_type() {
-    rm -rf "$O/dtype" && mkdir -p "$O/dtype/models" &&
-        cp "$O/foreign/models/model-2.h5" "$O/dtype/models/model-2.h5" || return 1
+    copy_checkpoint dtype || return 1
     local ckpt="$O/dtype/models/model-2.h5"
+    local refused="model-2.h5: dataset 'conv1/weight' does not hold 2-, 4- or 8-byte floats (its type is damaged?)"
     $PY tests/make_h5.py damage_type "$ckpt" conv1/weight &&
-        expect_fail "model-2.h5: dataset 'conv1/weight' does not hold 2-, 4- or 8-byte floats (its type is damaged?)" \
-            "${RUN[@]}" --outputpath="$O/dtype" --mode=test &&
-        expect_fail "model-2.h5: dataset 'conv1/weight' does not hold 2-, 4- or 8-byte floats (its type is damaged?)" \
-            bin/hepcnn-export "$ckpt" "$O/dtype/x.onnx" && [ ! -e "$O/dtype/x.onnx" ]
+        expect_fail "$refused" "${RUN[@]}" --outputpath="$O/dtype" --mode=test &&
+        expect_fail "$refused" bin/hepcnn-export "$ckpt" "$O/dtype/x.onnx" && [ ! -e "$O/dtype/x.onnx" ]
 }
 check "outputs: a weight's element type damaged to 23812 bytes is refused naming it (no crash, binary or export)" \
     damaged_type
