@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "digest.h"
@@ -226,11 +227,16 @@ static int write_file(const char *tmp, const hep_model *m, const hep_model_info 
 
 void hep_checkpoint_save(const char *outputpath, const hep_model *m, const hep_model_info *info, const float *params,
                          const float *adam_m, const float *adam_v, long adam_step,
-                         const hep_checkpoint_state *state, const char *config_json)
+                         const hep_checkpoint_state *state, const char *config_json, const hep_lock *lock)
 {
     char dir[4200], path[4300], tmp[4400], doing[4400], why[200];
     snprintf(dir, sizeof dir, "%s/models", outputpath);
-    if (hep_mkdirs(dir) != 0) hep_fatal("cannot create %s: %s", dir, strerror(errno));
+    /* models/ only: an outputpath moved or removed since the lock's check is not made again */
+    if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
+        const int err = errno;
+        if (lock) hep_lock_check(lock, "the checkpoint", state->step);
+        hep_fatal("cannot create %s: %s", dir, strerror(err));
+    }
     hep_checkpoint_path(outputpath, state->step, path, sizeof path);
     /* The writer's host and pid in the name: two writers can never share a
      * temporary file. */
@@ -252,6 +258,7 @@ void hep_checkpoint_save(const char *outputpath, const hep_model *m, const hep_m
     /* a full disk or quota stays full: only another failure is tried again */
     while (write_file(tmp, m, info, params, adam_m, adam_v, adam_step, state, config_json, &err) != 0) {
         unlink(tmp);
+        if (lock) hep_lock_check(lock, "the checkpoint", state->step);
         snprintf(why, sizeof why, "%s", err ? strerror(err) : "the file system?");
         if (hep_room_short(path, need_bytes, &free_mib) || err == ENOSPC || err == EDQUOT || err == EFBIG)
             hep_write_failed("checkpoint", path, tmp, err, need_bytes, kept_room);

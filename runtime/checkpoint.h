@@ -28,6 +28,7 @@
 #define HEP_CHECKPOINT_H
 
 #include <model.h>
+#include "lock.h"
 #include "optim.h"
 
 #define HEP_CHECKPOINT_FORMAT 4
@@ -44,10 +45,14 @@ typedef struct {
 
 /* Rank 0 only: params and Adam's moments (internal order; m converts them)
  * as of state->step. Exits with a message on failure (the previous
- * checkpoints stay as they were). */
+ * checkpoints stay as they were); a write the file system fails with room
+ * left is tried again first. `lock` (the outputpath's, or NULL) is checked
+ * when a write fails, so that an outputpath moved or removed meanwhile is
+ * said as such. */
 void hep_checkpoint_save(const char *outputpath, const hep_model *m, const hep_model_info *info, const float *params,
                          const float *adam_m, const float *adam_v, long adam_step,
-                         const hep_checkpoint_state *state, const char *config_json);
+                         const hep_checkpoint_state *state, const char *config_json,
+                         const hep_lock *lock);
 
 /* Removes mid-epoch checkpoints (steps not multiples of steps_per_epoch)
  * older than the newest `keep` of them. */

@@ -171,7 +171,7 @@ static void save(trainer *t, long step, const float *params, const float *m, con
     t->ckpt.step = step;
     t->ckpt.epoch = (int)(step / t->sched.steps_per_epoch);
     t->ckpt.model_state = hep_model_state(t->m);
-    hep_checkpoint_save(t->cfg->outputpath, t->m, t->info, params, m, v, adam_step, &t->ckpt, t->config_json);
+    hep_checkpoint_save(t->cfg->outputpath, t->m, t->info, params, m, v, adam_step, &t->ckpt, t->config_json, &t->lock);
     hep_checkpoint_prune(t->cfg->outputpath, t->sched.steps_per_epoch, t->cfg->checkpoint_keep);
     char path[4400];
     hep_checkpoint_path(t->cfg->outputpath, step, path, sizeof path);

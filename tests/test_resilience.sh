@@ -423,6 +423,26 @@ no_locks() {
 }
 check "lock: a file system without locks: a warning; a moved outputpath still stops the run" no_locks
 
+# An outputpath moved while its checkpoint's write is being tried again (a
+# file system failing writes, tests/fs_faults.c): the next failure is said
+# as the moved folder, not as the file system's, and nothing is recreated.
+moved_while_retrying() {
+    rm -rf "$R/retry" "$R/retry-moved" "$R/retry.out"
+    cc -shared -fPIC -o "$R/fs_faults.so" tests/fs_faults.c -ldl || return 1
+    FS_FAULTS_EIO_WRITE=".model-:-1:4096" LD_PRELOAD="$(realpath "$R/fs_faults.so")" timeout 120 bin/hep64-native \
+        --config=configs/demo_64.json --dummy_data --trainsamples=64 --train_batch_size=8 --num_epochs=2 \
+        --outputpath="$R/retry" > "$R/retry.out" 2>&1 &
+    local pid=$!
+    wait_for "$R/retry.out" "failed (Input/output error): trying again in 1 s" || { kill $pid; return 1; }
+    mv "$R/retry" "$R/retry-moved"
+    wait $pid; local rc=$?
+    grep -a "hepcnn: warning\|hepcnn: error" "$R/retry.out"
+    [ $rc -eq 1 ] && [ ! -e "$R/retry" ] &&
+        grep -aqF "hepcnn: error: outputpath $R/retry was removed or moved while this run was going" "$R/retry.out"
+}
+check "lock: an outputpath moved while a failed checkpoint write waits to be tried again stops the run as moved" \
+    moved_while_retrying
+
 # Parameter-server edge cases: each must end (timeout 120 s), exit 0, with
 # its evaluations and a loadable last checkpoint.
 ps_edge() {
