@@ -265,8 +265,12 @@ void hep_checkpoint_save(const char *outputpath, const hep_model *m, const hep_m
         if (!hep_wait_to_retry(doing, why, &tries, &waited))
             hep_write_failed("checkpoint", path, tmp, err, need_bytes, err ? kept_fs : kept_room);
     }
-    if (rename(tmp, path) != 0) hep_fatal("cannot rename %s to %s: %s", tmp, path, strerror(errno));
-    if (fsync_path(dir, 1) != 0) hep_fatal("fsync of %s failed: %s", dir, strerror(errno));
+    if (rename(tmp, path) != 0 || fsync_path(dir, 1) != 0) {
+        const int err = errno;
+        if (lock) hep_lock_check(lock, "the checkpoint", state->step);
+        unlink(tmp);
+        hep_fatal("cannot rename %s to %s, or sync its folder: %s", tmp, path, strerror(err));
+    }
 }
 
 static int is_checkpoint_name(const char *name, long *step)
