@@ -266,7 +266,7 @@ void hep_checkpoint_save(const char *outputpath, const hep_model *m, const hep_m
             hep_write_failed("checkpoint", path, tmp, err, need_bytes, err ? kept_fs : kept_room);
     }
     if (rename(tmp, path) != 0 || fsync_path(dir, 1) != 0) {
-        const int err = errno;
+        err = errno;
         if (lock) hep_lock_check(lock, "the checkpoint", state->step);
         unlink(tmp);
         hep_fatal("cannot rename %s to %s, or sync its folder: %s", tmp, path, strerror(err));
@@ -390,13 +390,39 @@ static int read_tensor(hid_t file, const char *path, const char *name, const hep
 static int load(const char *path, hep_model *m, const hep_model_info *info, hep_adam *adam,
                 hep_checkpoint_state *state, char *err, size_t errlen);
 
+typedef struct {
+    const char *path;
+    hep_model *m;
+    const hep_model_info *info;
+    hep_adam *adam;
+    hep_checkpoint_state *state;
+} load_job;
+
+static int load_once(void *job, int *os_err, char *err, size_t errlen)
+{
+    const load_job *j = job;
+    hep_h5_lock();
+    hep_h5_watch_errno(os_err);
+    int rc = load(j->path, j->m, j->info, j->adam, j->state, err, errlen);
+    hep_h5_unwatch_errno();
+    hep_h5_unlock();
+    if (rc == 0 && *os_err && !hep_errno_is_lock(*os_err)) {
+        /* a read the file system failed was taken for an optional attribute's absence */
+        free(j->state->settings);
+        j->state->settings = NULL;
+        snprintf(err, errlen, "%s: a read failed in the file system (%s)", j->path, strerror(*os_err));
+        rc = -1;
+    }
+    return rc;
+}
+
 int hep_checkpoint_load(const char *path, hep_model *m, const hep_model_info *info, hep_adam *adam,
                         hep_checkpoint_state *state, char *err, size_t errlen)
 {
-    hep_h5_lock();
-    int rc = load(path, m, info, adam, state, err, errlen);
-    hep_h5_unlock();
-    return rc;
+    load_job job = { path, m, info, adam, state };
+    int os_err;
+    int rc = hep_h5_read_retrying(path, "checkpoint", load_once, &job, &os_err, err, errlen);
+    return rc != 0 && os_err ? HEP_CHECKPOINT_FILE_SYSTEM : rc;
 }
 
 /* The attributes that say whose checkpoint this is and where the run
@@ -523,7 +549,6 @@ static int check_digests(hid_t file, const char *path, int format, checkpoint_di
 static int load(const char *path, hep_model *m, const hep_model_info *info, hep_adam *adam,
                 hep_checkpoint_state *state, char *err, size_t errlen)
 {
-    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
     if (H5Fis_hdf5(path) <= 0) {
         snprintf(err, errlen, "%s: not a readable HDF5 checkpoint", path);
         return -1;
@@ -549,6 +574,10 @@ static int load(const char *path, hep_model *m, const hep_model_info *info, hep_
     if (rc == 0 && format >= 3)
         rc = check_digests(file, path, format, &dg, state, adam_step, adam != NULL, err, errlen);
     H5Fclose(file);
+    if (rc != 0) {   /* a load tried again starts over */
+        free(state->settings);
+        state->settings = NULL;
+    }
     return rc;
 }
 

@@ -57,6 +57,7 @@ void hep_h5_unlock(void)
 static void begin_reading(const char *path)
 {
     hep_h5_lock();
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);   /* HDF5 prints nothing: every failure is said here */
     if (path) hep_h5_guard_enter(path, "replace it with a good copy, or move it out of the input folder");
 }
 
@@ -168,7 +169,12 @@ static int read_vector(hid_t file, const char *path, const char *name, long rows
                        int want_integer, void **out, char *err, size_t errlen)
 {
     *out = NULL;
-    if (H5Lexists(file, name, H5P_DEFAULT) <= 0) {
+    const htri_t exists = H5Lexists(file, name, H5P_DEFAULT);
+    if (exists < 0) {
+        snprintf(err, errlen, "%s: cannot look up dataset '%s' (file damaged?)", path, name);
+        return -1;
+    }
+    if (!exists) {
         if (optional) return 0;
         snprintf(err, errlen, "%s: missing dataset '%s' (expected data {n,C,H,W}, label {n}, normweight {n}, weight {n})",
                  path, name);
@@ -211,7 +217,6 @@ static int read_vector(hid_t file, const char *path, const char *name, long rows
 
 static hid_t open_file(const char *path, char *err, size_t errlen)
 {
-    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
     struct stat st;
     if (stat(path, &st) != 0) {   /* H5Fis_hdf5 would call it no HDF5 file */
         snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
@@ -232,7 +237,12 @@ static hid_t open_file(const char *path, char *err, size_t errlen)
 /* Checks `data` {n,C,H,W} floating point; returns n or -1. */
 static long check_data(hid_t file, const char *path, const hep_model_info *info, char *err, size_t errlen)
 {
-    if (H5Lexists(file, "data", H5P_DEFAULT) <= 0) {
+    const htri_t exists = H5Lexists(file, "data", H5P_DEFAULT);
+    if (exists < 0) {
+        snprintf(err, errlen, "%s: cannot look up dataset 'data' (file damaged?)", path);
+        return -1;
+    }
+    if (!exists) {
         snprintf(err, errlen, "%s: missing dataset 'data' (expected data {n,%d,%d,%d}, label {n}, normweight {n}, weight {n})",
                  path, info->in_channels, info->in_height, info->in_width);
         return -1;
@@ -267,12 +277,28 @@ static long check_data(hid_t file, const char *path, const hep_model_info *info,
 
 static int load_file(hep_h5file *f, const char *path, const hep_model_info *info, char *err, size_t errlen);
 
-int hep_h5file_load(hep_h5file *f, const char *path, const hep_model_info *info, char *err, size_t errlen)
+typedef struct {
+    hep_h5file *f;
+    const char *path;
+    const hep_model_info *info;
+} load_job;
+
+static int load_file_once(void *job, int *os_err, char *err, size_t errlen)
 {
-    begin_reading(path);
-    int rc = load_file(f, path, info, err, errlen);
+    const load_job *j = job;
+    begin_reading(j->path);
+    hep_h5_watch_errno(os_err);
+    int rc = load_file(j->f, j->path, j->info, err, errlen);
+    hep_h5_unwatch_errno();
     end_reading();
     return rc;
+}
+
+int hep_h5file_load(hep_h5file *f, const char *path, const hep_model_info *info, char *err, size_t errlen)
+{
+    load_job job = { f, path, info };
+    int os_err;
+    return hep_h5_read_retrying(path, "file", load_file_once, &job, &os_err, err, errlen);
 }
 
 static int load_file(hep_h5file *f, const char *path, const hep_model_info *info, char *err, size_t errlen)

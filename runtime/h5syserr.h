@@ -7,9 +7,33 @@
 #ifndef HEP_H5SYSERR_H
 #define HEP_H5SYSERR_H
 
+#include <stddef.h>
+
 /* The errno of the last system call failure on the calling thread's HDF5
  * error stack, or 0 when there is none. Call before the next HDF5 call
  * (which clears the stack), under the HDF5 lock where there is one. */
 int hep_h5_system_errno(void);
+
+/* For a job of many HDF5 calls (loading a file), where the failing call
+ * is one of dozens: from hep_h5_watch_errno until hep_h5_unwatch_errno, on
+ * this thread, *first gets the errno behind the first failed HDF5 call
+ * that has one (it starts at 0). HDF5 prints nothing meanwhile, nor after. */
+void hep_h5_watch_errno(int *first);
+void hep_h5_unwatch_errno(void);
+
+/* Whether errno `e` is a file lock that another program holds (or that
+ * the file system refuses): runtime/h5open.h tells those apart itself. */
+int hep_errno_is_lock(int e);
+
+/* Reads HDF5 file `path` by attempt(job, os_err, err, errlen), which
+ * returns 0, or non-zero with err and, in *os_err, the errno of the file
+ * system's failure behind it (0 when none: the file is what is wrong; see
+ * hep_h5_watch_errno). One the file system failed is tried again after 1,
+ * 4 and 16 s (util.h). Returns attempt's last result; *os_err is non-zero
+ * when that failed in the file system, and err then says so, with `what`
+ * ("file", "checkpoint") as what may be intact. */
+typedef int hep_h5_attempt(void *job, int *os_err, char *err, size_t errlen);
+int hep_h5_read_retrying(const char *path, const char *what, hep_h5_attempt *attempt, void *job, int *os_err,
+                         char *err, size_t errlen);
 
 #endif

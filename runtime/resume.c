@@ -35,7 +35,7 @@ void hep_load_checkpoint(const hep_config *cfg, long id, hep_model *m, const hep
     int rc = hep_checkpoint_load(path, m, info, adam, state, err, sizeof err);
     hep_h5_guard_leave();
     if (rc == 0) return;
-    if (rc == HEP_CHECKPOINT_FOREIGN || rc == HEP_CHECKPOINT_LOCKED)
+    if (rc == HEP_CHECKPOINT_FOREIGN || rc == HEP_CHECKPOINT_LOCKED || rc == HEP_CHECKPOINT_FILE_SYSTEM)
         hep_fatal("%s", err);   /* not damaged: an earlier one is no better */
     if (previous >= 0) hep_fatal("%s; %s", err, previous_text);
     hep_fatal("%s", err);

@@ -188,10 +188,10 @@ check "bad input: a data file relabelled in place under a running run stops it, 
     relabelled "it was written at "
 check "bad input: a data file touched under a running run (same events): the run goes on" data_changed touched ""
 # A file system that fails reads for a while (a network file system's
-# client evicted, a server's failover): a data file's failed image read, or
-# its failed opening again, is tried again after 1, 4 and 16 s. A fault that
-# passes costs the run nothing; one that lasts stops it naming the file and
-# the system's error, not calling the file damaged. tests/fs_faults.c fails
+# client evicted, a server's failover): a data file's failed reads at the
+# start, image reads, or opening again, are tried again after 1, 4 and
+# 16 s. A fault that passes costs the run nothing; one that lasts stops it
+# naming the file and the system's error, not calling the file damaged. tests/fs_faults.c fails
 # the reads (FS_FAULTS_EIO=NAME:COUNT:BYTES:SKIP); the 21st read of any size
 # is one of the file's metadata while the loader opens it again.
 rm -rf "$D/fs"; $PY tests/make_h5.py files "$D/fs" 200
@@ -206,12 +206,15 @@ file_system_fails() {
     grep -a "hepcnn: warning\|hepcnn: error" "$out.log"
     case $how in
         passing) [ $rc -eq 0 ] && [ "$(grep -c "hepcnn: warning: reading rows 0..199 of $D/fs/train_000.h5 failed (the file system: Input/output error): trying again in" "$out.log")" -eq 2 ] ;;
+        loading) [ $rc -eq 0 ] && [ "$(grep -c "hepcnn: warning: reading $D/fs/train_000.h5 failed (the file system: Input/output error): trying again in" "$out.log")" -eq 2 ] ;;
         reopening) [ $rc -eq 0 ] && grep -q "hepcnn: warning: opening $D/fs/train_000.h5 again failed (it was read at the start: its file system?): trying again in 1 s (try 2 of 4)" "$out.log" ;;
         lasting) [ $rc -eq 1 ] && [ "$(grep -c "warning: reading rows" "$out.log")" -eq 3 ] &&
             grep -qF "hepcnn: error: $D/fs/train_000.h5: reading rows 0..199 of dataset 'data' failed in the file system (Input/output error), 4 times over 21 s: the file itself may be intact" "$out.log" ;;
     esac
 }
 check "file system: image reads failing twice are tried again, the run goes on" file_system_fails passing "train_000.h5:2"
+check "file system: a data file's first reads (at the start) failing twice are tried again, the run goes on" \
+    file_system_fails loading "train_000.h5:2:0"
 check "file system: a data file failing to open again is tried again, the run goes on" file_system_fails reopening \
     "train_000.h5:2:0:20"
 check "file system: image reads failing on stop the run after 4 tries, naming the file and the error" \

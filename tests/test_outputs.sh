@@ -522,6 +522,33 @@ check "outputs: a checkpoint write the file system fails once is written again, 
     checkpoint_write_eio passing ".model-:1:4096"
 check "outputs: a checkpoint write the file system fails on stops the run after 4 tries, naming the error" \
     checkpoint_write_eio lasting ".model-:-1:4096"
+# The same file system failing the reads of the checkpoint a run resumes
+# from: they are tried again too; a failure that lasts is named as the file
+# system's, offers no earlier checkpoint (this one is not damaged) and
+# leaves the file as it was.
+checkpoint_read_eio() {
+    local how=$1 spec=$2 out="$O/rfail-$1" rc before
+    rm -rf "$out" && "${RUN[@]}" --outputpath="$out" --trainsamples=32 --num_epochs=2 > /dev/null || return 1
+    before=$(md5sum < "$out/models/model-4.h5")
+    FS_FAULTS_EIO="$spec" LD_PRELOAD="$(realpath "$O/fs_faults.so")" timeout 120 "${RUN[@]}" --outputpath="$out" \
+        --trainsamples=32 --num_epochs=3 > "$out.log" 2>&1
+    rc=$?
+    grep -a "hepcnn: warning\|hepcnn: error" "$out.log"
+    [ "$(md5sum < "$out/models/model-4.h5")" = "$before" ] || { echo "the checkpoint was changed"; return 1; }
+    local failed="reading $out/models/model-4.h5 failed (the file system: Input/output error): trying again in"
+    if [ "$how" = passing ]; then
+        [ $rc -eq 0 ] && [ "$(grep -c "hepcnn: warning: $failed" "$out.log")" -eq 2 ] &&
+            grep -q "resuming from $out/models/model-4.h5" "$out.log"
+    else
+        [ $rc -eq 1 ] && [ "$(grep -c "hepcnn: warning: $failed" "$out.log")" -eq 3 ] &&
+            grep -qF "hepcnn: error: $out/models/model-4.h5: reading it failed in the file system (Input/output error), 4 times over 21 s: the checkpoint itself may be intact" "$out.log" &&
+            ! grep -q "previous checkpoint" "$out.log"
+    fi
+}
+check "outputs: a checkpoint to resume from that the file system fails to read twice is read again, the run goes on" \
+    checkpoint_read_eio passing "model-4.h5:2:0"
+check "outputs: a checkpoint to resume from that the file system fails to read on: named as its fault, nothing offered" \
+    checkpoint_read_eio lasting "model-4.h5:-1:0"
 
 nan_stops() {
     local before
