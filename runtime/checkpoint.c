@@ -406,7 +406,7 @@ static int load_once(void *job, int *os_err, char *err, size_t errlen)
     int rc = load(j->path, j->m, j->info, j->adam, j->state, err, errlen);
     hep_h5_unwatch_errno();
     hep_h5_unlock();
-    if (rc == 0 && *os_err && !hep_errno_is_lock(*os_err)) {
+    if (rc == 0 && hep_errno_transient(*os_err)) {
         /* a read the file system failed was taken for an optional attribute's absence */
         free(j->state->settings);
         j->state->settings = NULL;

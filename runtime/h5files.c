@@ -481,14 +481,14 @@ int hep_h5rows_read(hep_h5rows *r, long row0, long count, float *out, char *err,
     int os_err = 0, tries = 0, rc;
     unsigned waited = 0;
     char doing[4400], why[200];
-    while ((rc = read_rows_once(r, row0, count, out, &os_err)) != 0 && os_err) {
+    while ((rc = read_rows_once(r, row0, count, out, &os_err)) != 0 && hep_errno_transient(os_err)) {
         snprintf(doing, sizeof doing, "reading rows %ld..%ld of %s", row0, row0 + count - 1, r->path);
         snprintf(why, sizeof why, "the file system: %s", strerror(os_err));
         if (!hep_wait_to_retry(doing, why, &tries, &waited)) break;
     }
     if (rc != 0) {
         if (unchanged(r, 0, err, errlen) != 0) return -1;
-        if (os_err)
+        if (hep_errno_transient(os_err))
             snprintf(err, errlen, "%s: reading rows %ld..%ld of dataset 'data' failed in the file system (%s), %d "
                      "times over %u s: the file itself may be intact. When its file system works again, run again to "
                      "go on from the newest checkpoint", r->path, row0, row0 + count - 1, strerror(os_err), tries + 1,

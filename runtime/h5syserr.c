@@ -48,9 +48,15 @@ void hep_h5_unwatch_errno(void)
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
 }
 
-int hep_errno_is_lock(int e)
+int hep_errno_transient(int e)
 {
-    return e == EWOULDBLOCK || e == EAGAIN || e == ENOLCK;
+    switch (e) {
+    case EIO: case ETIMEDOUT: case ESTALE: case ENOTCONN: case ECONNRESET: case ECONNABORTED: case EHOSTDOWN:
+    case EHOSTUNREACH: case ENETDOWN: case ENETUNREACH: case ENETRESET: case ENOLINK: case EREMOTEIO:
+        return 1;
+    default:
+        return 0;
+    }
 }
 
 int hep_h5_read_retrying(const char *path, const char *what, hep_h5_attempt *attempt, void *job, int *os_err,
@@ -61,7 +67,7 @@ int hep_h5_read_retrying(const char *path, const char *what, hep_h5_attempt *att
     char doing[4200], why[200];
     for (;;) {
         rc = attempt(job, os_err, err, errlen);
-        if (rc == 0 || hep_errno_is_lock(*os_err)) *os_err = 0;   /* a lock is the caller's to say */
+        if (rc == 0 || !hep_errno_transient(*os_err)) *os_err = 0;   /* attempt's err says it */
         if (rc == 0 || *os_err == 0) return rc;
         snprintf(doing, sizeof doing, "reading %s", path);
         snprintf(why, sizeof why, "the file system: %s", strerror(*os_err));
