@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "metrics.h"
 #include "util.h"
@@ -108,6 +109,16 @@ static void write_series(FILE *f, const frame *fr, const hep_series *s, int inde
     fprintf(f, "</text>\n");
 }
 
+/* A plot is drawn again from what the run holds at its next evaluation (a
+ * resumed run's loss curve from its checkpoints): one that cannot be
+ * written (a full disk, a file system failing) is no cause to stop. */
+static void plot_failed(const char *path, const char *tmp, int err)
+{
+    if (tmp) unlink(tmp);
+    fprintf(stderr, "hepcnn: warning: writing plot %s failed (%s): going on without it\n", path,
+            err ? strerror(err) : "an unknown error");
+}
+
 void hep_plot_lines(const char *path, const char *title, const char *xlabel, const char *ylabel,
                     const hep_series *series, int nseries, int logy)
 {
@@ -115,13 +126,17 @@ void hep_plot_lines(const char *path, const char *title, const char *xlabel, con
     char tmp[4400];
     snprintf(tmp, sizeof tmp, "%s.tmp", path);
     FILE *f = fopen(tmp, "w");
-    if (!f) hep_write_failed("plot", path, NULL, errno, 0, NULL);
+    if (!f) {
+        plot_failed(path, NULL, errno);
+        return;
+    }
+    errno = 0;   /* then a failed write's */
     write_axes(f, &fr, title, xlabel, ylabel);
     for (int s = 0; s < nseries; s++) write_series(f, &fr, &series[s], s);
     fprintf(f, "</svg>\n");
-    const int write_error = ferror(f);
-    if (fclose(f) != 0 || write_error) hep_write_failed("plot", path, tmp, errno, 0, "the checkpoints are unchanged");
-    if (rename(tmp, path) != 0) hep_fatal("cannot rename %s to %s: %s", tmp, path, strerror(errno));
+    const int write_error = ferror(f), err = errno;
+    if (fclose(f) != 0 || write_error) plot_failed(path, tmp, write_error && err ? err : errno);
+    else if (rename(tmp, path) != 0) plot_failed(path, tmp, errno);
 }
 
 typedef struct { float score; int positive; float weight; } scored;
@@ -247,17 +262,20 @@ static void roc_pair(const char *dir, const char *stem, const char *what, const 
     free(bkg);
 }
 
-static void plots_dir(const char *outputpath, char *dir, size_t len)
+/* outputpath/plots into dir: 0, or -1 after a warning. */
+static int plots_dir(const char *outputpath, char *dir, size_t len)
 {
     snprintf(dir, len, "%s/plots", outputpath);
-    if (hep_mkdirs(dir) != 0) hep_fatal("cannot create %s", dir);
+    if (hep_mkdirs(dir) == 0) return 0;
+    fprintf(stderr, "hepcnn: warning: cannot create %s (%s): going on without plots\n", dir, strerror(errno));
+    return -1;
 }
 
 void hep_write_plots(const char *outputpath, const hep_curve *train, const hep_curve *val, const float *records,
                      long n, int classes, double auc, const hep_cuts *cuts)
 {
     char dir[4200], path[4300];
-    plots_dir(outputpath, dir, sizeof dir);
+    if (plots_dir(outputpath, dir, sizeof dir) != 0) return;
     hep_series s[2] = { { "training loss", "#1f77b4", train->n, train->step, train->loss, 0 },
                         { "validation loss", "#ff7f0e", val->n, val->step, val->loss, 0 } };
     snprintf(path, sizeof path, "%s/loss.svg", dir);
@@ -269,6 +287,5 @@ void hep_write_test_plots(const char *outputpath, const float *records, long n, 
                           const hep_cuts *cuts)
 {
     char dir[4200];
-    plots_dir(outputpath, dir, sizeof dir);
-    if (n > 0) roc_pair(dir, "roc_test", "test files", records, n, classes, auc, cuts);
+    if (n > 0 && plots_dir(outputpath, dir, sizeof dir) == 0) roc_pair(dir, "roc_test", "test files", records, n, classes, auc, cuts);
 }

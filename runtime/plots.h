@@ -16,7 +16,7 @@ typedef struct {
 } hep_series;
 
 /* Line chart, written to a temporary file and renamed; logy: logarithmic y
- * axis. A failed write ends the run naming the file (hep_write_failed). */
+ * axis. A failed write is a warning naming the file: the run goes on. */
 void hep_plot_lines(const char *path, const char *title, const char *xlabel, const char *ylabel,
                     const hep_series *series, int nseries, int logy);
 
@@ -27,7 +27,7 @@ void hep_curve_free(hep_curve *c);
 
 /* outputpath/plots/loss.svg from the curves, and roc.svg and roc_zoom.svg
  * from evaluation records when there are some (records may be NULL; cuts
- * may be NULL). Exits on failure. */
+ * may be NULL). A plot that cannot be written is a warning. */
 void hep_write_plots(const char *outputpath, const hep_curve *train, const hep_curve *val, const float *records,
                      long n, int classes, double auc, const hep_cuts *cuts);
 /* --mode=test: plots/roc_test.svg and roc_test_zoom.svg. */

@@ -15,7 +15,7 @@ void *hep_xmalloc(size_t bytes, const char *what);
  * pages where the kernel offers them, as the model's arena is (see
  * docs/DESIGN.md, "Memory"). Freed with free(). */
 void *hep_xmalloc_large(size_t bytes, const char *what);
-/* Ends the run after writing `path` (`what`: "checkpoint", "plot", ...) failed: removes its temporary file
+/* Ends the run after writing `path` (`what`: "checkpoint", "predictions", ...) failed: removes its temporary file
  * `tmp` (NULL: none), and says why where it can: `err` (an errno, 0 when
  * unknown) or, when the file system has less than `need_bytes` (at least
  * 1 MiB) free, how much it has. `kept` ends the message (what is unchanged;

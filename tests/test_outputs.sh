@@ -590,6 +590,22 @@ svg_plots() {
     grep -q 'AUC = 0\.[0-9]' "$O/a/plots/roc.svg" && grep -q 'background rejection' "$O/a/plots/roc.svg"
 }
 check "outputs: SVG plots are well-formed XML with the expected series" svg_plots
+# A plot that cannot be written (its temporary file a link to /dev/full:
+# the disk full for it alone) is a warning: the run goes on, and the next
+# evaluation draws it again.
+plot_disk_full() {
+    local out="$O/plotfull"
+    rm -rf "$out" && mkdir -p "$out/plots" && ln -s /dev/full "$out/plots/loss.svg.tmp" || return 1
+    "${RUN[@]}" --outputpath="$out" --num_epochs=2 > "$out.log" 2>&1 || { cat "$out.log"; return 1; }
+    grep -a "hepcnn: warning" "$out.log"
+    [ "$(grep -c "hepcnn: warning" "$out.log")" -eq 1 ] &&
+        grep -qF "hepcnn: warning: writing plot $out/plots/loss.svg failed (No space left on device): going on without it" \
+            "$out.log" &&
+        [ ! -e "$out/plots/loss.svg.tmp" ] && xmllint --noout "$out/plots/loss.svg" "$out/plots/roc.svg" &&
+        $PY tests/check_outputs.py loadable "$out"
+}
+check "outputs: a plot that cannot be written is a warning, the run goes on and draws it at the next evaluation" \
+    plot_disk_full
 # A run that goes on job after job keeps its whole loss curve. Three jobs:
 # 2 epochs; a third from epoch 1's checkpoint (it records epoch 2 again);
 # a fourth from that job's epoch 2. The plot must hold each step once,
