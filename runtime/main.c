@@ -123,6 +123,7 @@ int main(int argc, char **argv)
     hep_config cfg;
     hep_config_load(&cfg, argc, argv);
     hep_config_check_network(&cfg, path, info);
+    hep_check_retry_waits();
     /* Started without a launcher (one rank, no mpirun or srun), OpenMPI
      * would start its orted helper and a PMIx client whose security plugin
      * asks munge for a credential: on a node where munge is installed but

@@ -84,15 +84,48 @@ void *hep_xmalloc_large(size_t bytes, const char *what)
     return p;
 }
 
-static const unsigned RETRY_WAIT_S[] = { 1, 4, 16 };
+enum { MAX_RETRY_WAITS = 8, MAX_RETRY_WAIT_S = 3600 };
+
+/* HEPCNN_IO_RETRY_WAITS as waits (seconds): their count, or -1 when it is
+ * not 1 to MAX_RETRY_WAITS whole numbers 0..MAX_RETRY_WAIT_S, comma-separated.
+ * Unset or empty: 1, 4, 16. Read where it is used: the environment is the state. */
+static int retry_waits(unsigned waits[MAX_RETRY_WAITS])
+{
+    const char *text = getenv("HEPCNN_IO_RETRY_WAITS");
+    if (!text || !*text) {
+        waits[0] = 1, waits[1] = 4, waits[2] = 16;
+        return 3;
+    }
+    int n = 0;
+    for (const char *p = text;; p++) {
+        char *end;
+        errno = 0;
+        const long w = *p >= '0' && *p <= '9' ? strtol(p, &end, 10) : -1;
+        if (w < 0 || w > MAX_RETRY_WAIT_S || errno || n == MAX_RETRY_WAITS || (*end != ',' && *end != '\0')) return -1;
+        waits[n++] = (unsigned)w;
+        if (*end == '\0') return n;
+        p = end;
+    }
+}
+
+void hep_check_retry_waits(void)
+{
+    unsigned waits[MAX_RETRY_WAITS];
+    if (retry_waits(waits) < 0)
+        hep_fatal("HEPCNN_IO_RETRY_WAITS = '%s' (the environment): expected 1 to %d waits in whole seconds 0..%d, "
+                  "comma-separated, as 1,4,16 (the default)", getenv("HEPCNN_IO_RETRY_WAITS"), MAX_RETRY_WAITS,
+                  MAX_RETRY_WAIT_S);
+}
 
 int hep_wait_to_retry(const char *doing, const char *why, int *tries, unsigned *waited)
 {
-    if (*tries >= (int)(sizeof RETRY_WAIT_S / sizeof RETRY_WAIT_S[0])) return 0;
+    unsigned waits[MAX_RETRY_WAITS];
+    const int n = retry_waits(waits);
+    if (*tries >= n) return 0;
     fprintf(stderr, "hepcnn: warning: %s failed (%s): trying again in %u s (try %d of %d)\n", doing, why,
-            RETRY_WAIT_S[*tries], *tries + 2, (int)(sizeof RETRY_WAIT_S / sizeof RETRY_WAIT_S[0]) + 1);
-    sleep(RETRY_WAIT_S[*tries]);
-    *waited += RETRY_WAIT_S[(*tries)++];
+            waits[*tries], *tries + 2, n + 1);
+    sleep(waits[*tries]);
+    *waited += waits[(*tries)++];
     return 1;
 }
 

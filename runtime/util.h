@@ -24,10 +24,15 @@ void hep_write_failed(const char *what, const char *path, const char *tmp, int e
                       const char *kept) __attribute__((noreturn));
 /* After try *tries of `doing` ("reading rows 0..47 of data/x.h5") failed
  * (`why`): says so as a warning, waits and returns 1 while tries are left,
- * else returns 0; *waited sums the waits. The waits, 1, 4 and 16 s, are
- * for a network file system's client that lost its server (a Lustre
- * eviction, a failover): it fails I/O for seconds, then serves it again. */
+ * else returns 0; *waited sums the waits. The waits, 1, 4 and 16 s, or
+ * those of HEPCNN_IO_RETRY_WAITS ("1,4,16"; a site whose file system fails
+ * over more slowly sets longer ones), are for a network file system's
+ * client that lost its server (a Lustre eviction, a failover): it fails
+ * I/O for seconds, then serves it again. */
 int hep_wait_to_retry(const char *doing, const char *why, int *tries, unsigned *waited);
+/* Ends the run naming HEPCNN_IO_RETRY_WAITS when it is set to no list of
+ * waits: called at the start, before a wait needs it. */
+void hep_check_retry_waits(void);
 /* Whether the file system of `path`'s folder has less than about need_bytes
  * (at least 1 MiB) free; *free_mib gets what it has. */
 int hep_room_short(const char *path, double need_bytes, double *free_mib);

@@ -20,6 +20,7 @@ PY
 SHORT="--dummy_data --trainsamples=8 --num_epochs=1 --train_batch_size=4 --outputpath=$LOGDIR/run-refused"
 
 check "env: a bad HEPCNN_STREAM_MIB is named" expect_fail "HEPCNN_STREAM_MIB: expected a whole number of MiB (0 streams every layer's output), got '12MB'" env HEPCNN_STREAM_MIB=12MB $BIN --config=configs/demo_64.json $SHORT
+check "env: a bad HEPCNN_IO_RETRY_WAITS is named" expect_fail "HEPCNN_IO_RETRY_WAITS = '1,,16' (the environment): expected 1 to 8 waits in whole seconds 0..3600, comma-separated, as 1,4,16 (the default)" env HEPCNN_IO_RETRY_WAITS=1,,16 $BIN --config=configs/demo_64.json $SHORT
 printf '{\n  "trainsamples": 10,\n  "num_epochs": 1\n  "dropout_p": 0.5\n}\n' > "$CFG/malformed.json"
 check "config: malformed JSON names file:line:col" expect_fail "$CFG/malformed.json:4:3: malformed JSON" $BIN --config=$CFG/malformed.json $SHORT
 printf '{\n  "trainsamples": 10,\n' > "$CFG/cut.json"; printf ' \n\n' > "$CFG/blank.json"; printf '{"num_epochs": \0 1}' > "$CFG/nul.json"

@@ -503,8 +503,10 @@ cc -shared -fPIC -o "$O/fs_faults.so" tests/fs_faults.c -ldl
 checkpoint_write_eio() {
     local how=$1 spec=$2 out="$O/wfail-$1" rc
     rm -rf "$out" "$out.log"
-    FS_FAULTS_EIO_WRITE="$spec" LD_PRELOAD="$(realpath "$O/fs_faults.so")" timeout 120 "${RUN[@]}" \
-        --outputpath="$out" --num_epochs=2 > "$out.log" 2>&1
+    # a lasting fault with shorter waits (HEPCNN_IO_RETRY_WAITS): the same tries
+    local waits=; [ "$how" = lasting ] && waits=0,0,1
+    HEPCNN_IO_RETRY_WAITS=$waits FS_FAULTS_EIO_WRITE="$spec" LD_PRELOAD="$(realpath "$O/fs_faults.so")" timeout 120 \
+        "${RUN[@]}" --outputpath="$out" --num_epochs=2 > "$out.log" 2>&1
     rc=$?
     grep -a "hepcnn: warning\|hepcnn: error" "$out.log"
     [ -z "$(find "$out/models" -name '.model-*.tmp')" ] || { echo "a temporary file was left"; return 1; }
@@ -530,8 +532,9 @@ checkpoint_read_eio() {
     local how=$1 spec=$2 out="$O/rfail-$1" rc before
     rm -rf "$out" && "${RUN[@]}" --outputpath="$out" --trainsamples=32 --num_epochs=2 > /dev/null || return 1
     before=$(md5sum < "$out/models/model-4.h5")
-    FS_FAULTS_EIO="$spec" LD_PRELOAD="$(realpath "$O/fs_faults.so")" timeout 120 "${RUN[@]}" --outputpath="$out" \
-        --trainsamples=32 --num_epochs=3 > "$out.log" 2>&1
+    local waits=; [ "$how" = lasting ] && waits=0,0,1
+    HEPCNN_IO_RETRY_WAITS=$waits FS_FAULTS_EIO="$spec" LD_PRELOAD="$(realpath "$O/fs_faults.so")" timeout 120 \
+        "${RUN[@]}" --outputpath="$out" --trainsamples=32 --num_epochs=3 > "$out.log" 2>&1
     rc=$?
     grep -a "hepcnn: warning\|hepcnn: error" "$out.log"
     [ "$(md5sum < "$out/models/model-4.h5")" = "$before" ] || { echo "the checkpoint was changed"; return 1; }
@@ -541,7 +544,7 @@ checkpoint_read_eio() {
             grep -q "resuming from $out/models/model-4.h5" "$out.log"
     else
         [ $rc -eq 1 ] && [ "$(grep -c "hepcnn: warning: $failed" "$out.log")" -eq 3 ] &&
-            grep -qF "hepcnn: error: $out/models/model-4.h5: reading it failed in the file system (Input/output error), 4 times over 21 s: the checkpoint itself may be intact" "$out.log" &&
+            grep -qF "hepcnn: error: $out/models/model-4.h5: reading it failed in the file system (Input/output error), 4 times over 1 s: the checkpoint itself may be intact" "$out.log" &&
             ! grep -q "previous checkpoint" "$out.log"
     fi
 }
