@@ -1,6 +1,7 @@
 /* Evaluation and test mode (see evaluate.h). */
 #include "evaluate.h"
 
+#include <errno.h>
 #include <hdf5.h>
 #include <math.h>
 #include <stdio.h>
@@ -11,6 +12,7 @@
 #include "checkpoint.h"
 #include "cuts.h"
 #include "h5open.h"
+#include "h5syserr.h"
 #include "plots.h"
 #include "loader.h"
 #include "memory.h"
@@ -109,10 +111,16 @@ static void write_predictions(const char *outputpath, const float *records, long
     char path[4300], tmp[4400];
     snprintf(path, sizeof path, "%s/predictions-test.h5", outputpath);
     snprintf(tmp, sizeof tmp, "%s/.predictions-test.h5.tmp", outputpath);
+    const double need_bytes = (double)n * (K + 3) * sizeof(float);
+    int err;   /* the system's, behind the first HDF5 call that failed */
     hep_h5_lock();
-    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+    hep_h5_watch_errno(&err);
     hid_t file = hep_h5_create(tmp);
-    if (file < 0) hep_fatal("cannot create %s", tmp);
+    if (file < 0) {
+        hep_h5_unwatch_errno();
+        hep_h5_unlock();
+        hep_write_failed("predictions", path, tmp, err, need_bytes, "the checkpoints are unchanged");
+    }
     const int stride = K + HEP_REC_FIELDS;
     float *scores = hep_xmalloc(sizeof(float) * (size_t)(n > 0 ? n : 1) * K, "scores");
     int *label = hep_xmalloc(sizeof(int) * (size_t)(n > 0 ? n : 1), "labels");
@@ -141,9 +149,10 @@ static void write_predictions(const char *outputpath, const float *records, long
         H5Sclose(space);
     }
     bad |= H5Fclose(file) < 0;
+    hep_h5_unwatch_errno();
     hep_h5_unlock();
-    if (bad) hep_write_failed("predictions", path, tmp, 0, (double)n * (K + 3) * sizeof(float), "the checkpoints are unchanged");
-    if (rename(tmp, path) != 0) hep_fatal("cannot rename %s to %s", tmp, path);
+    if (bad) hep_write_failed("predictions", path, tmp, err, need_bytes, "the checkpoints are unchanged");
+    if (rename(tmp, path) != 0) hep_fatal("cannot rename %s to %s: %s", tmp, path, strerror(errno));
     printf("hepcnn: per-sample scores -> %s\n", path);
     free(scores); free(label); free(weight); free(psr);
 }

@@ -552,6 +552,18 @@ check "outputs: a checkpoint to resume from that the file system fails to read t
     checkpoint_read_eio passing "model-4.h5:2:0"
 check "outputs: a checkpoint to resume from that the file system fails to read on: named as its fault, nothing offered" \
     checkpoint_read_eio lasting "model-4.h5:-1:0"
+# Test mode's predictions file failing to be written: the error names the
+# system's, no temporary file stays, the predictions written before stay.
+predictions_write_eio() {
+    local before
+    before=$(md5sum < "$O/a/predictions-test.h5")
+    expect_fail "hepcnn: error: writing predictions $O/a/predictions-test.h5 failed: Input/output error; the checkpoints are unchanged" \
+        env FS_FAULTS_EIO_WRITE=".predictions-:-1:0" LD_PRELOAD="$(realpath "$O/fs_faults.so")" \
+        "${RUN[@]}" --outputpath="$O/a" --mode=test || return 1
+    [ -z "$(find "$O/a" -maxdepth 1 -name '.predictions-*')" ] && [ "$(md5sum < "$O/a/predictions-test.h5")" = "$before" ]
+}
+check "outputs: test mode's predictions the file system fails to write: the error named, the earlier file kept" \
+    predictions_write_eio
 
 nan_stops() {
     local before
