@@ -73,7 +73,8 @@ long hep_checkpoint_before(const char *outputpath, long limit);
  * locked (runtime/h5open.h): not damaged either. */
 #define HEP_CHECKPOINT_LOCKED (-3)
 /* ... or HEP_CHECKPOINT_FILE_SYSTEM with err for one whose reads the file
- * system failed, after trying again for 21 s (util.h): not damaged either. */
+ * system failed, tried again at hep_wait_to_retry's waits (util.h): not
+ * damaged either. */
 #define HEP_CHECKPOINT_FILE_SYSTEM (-4)
 int hep_checkpoint_load(const char *path, hep_model *m, const hep_model_info *info, hep_adam *adam,
                         hep_checkpoint_state *state, char *err, size_t errlen);

@@ -3,8 +3,8 @@
 
 #include <errno.h>
 #include <hdf5.h>
-#include <stdlib.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "util.h"
