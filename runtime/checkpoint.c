@@ -225,6 +225,11 @@ static int write_file(const char *tmp, const hep_model *m, const hep_model_info 
     return bad ? -1 : 0;
 }
 
+double hep_checkpoint_bytes(const hep_model_info *info, int with_adam)
+{
+    return (double)info->num_params * (with_adam ? 3 : 1) * sizeof(float);
+}
+
 void hep_checkpoint_save(const char *outputpath, const hep_model *m, const hep_model_info *info, const float *params,
                          const float *adam_m, const float *adam_v, long adam_step,
                          const hep_checkpoint_state *state, const char *config_json, const hep_lock *lock)
@@ -246,7 +251,7 @@ void hep_checkpoint_save(const char *outputpath, const hep_model *m, const hep_m
     snprintf(tmp, sizeof tmp, "%s/.model-%ld.h5.%s.%ld.tmp", dir, state->step, host, (long)getpid());
     remove_stale_temporaries(dir);
 
-    const double need_bytes = (double)info->num_params * (adam_m ? 3 : 1) * sizeof(float);
+    const double need_bytes = hep_checkpoint_bytes(info, adam_m != NULL);
     static const char *const kept_room = "the earlier checkpoints are unchanged (run again when there is room: it "
                                          "resumes from the newest)",
                              *const kept_fs = "the earlier checkpoints are unchanged (run again when its file system "

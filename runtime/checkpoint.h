@@ -43,6 +43,10 @@ typedef struct {
     const float *model_state;  /* save: [info->num_state] (batch norm's running averages) */
 } hep_checkpoint_state;
 
+/* About how many bytes a checkpoint of the network takes (with Adam's
+ * moments: three times the parameters). */
+double hep_checkpoint_bytes(const hep_model_info *info, int with_adam);
+
 /* Rank 0 only: params and Adam's moments (internal order; m converts them)
  * as of state->step. Exits with a message on failure (the previous
  * checkpoints stay as they were); a write the file system fails with room

@@ -261,6 +261,22 @@ static void print_start(const trainer *t)
     fflush(stdout);
 }
 
+/* The first checkpoint comes after an epoch (or checkpoint_steps), hours
+ * on a cluster: an outputpath whose file system cannot hold one (a full
+ * scratch) is said now, not after the work that checkpoint would keep. */
+static void check_room_for_checkpoint(const trainer *t)
+{
+    char models[4300], where[160];
+    double free_mib;
+    const double need = hep_checkpoint_bytes(t->info, 1);
+    snprintf(models, sizeof models, "%s/models", t->cfg->outputpath);
+    if (hep_room_short(models, need, &free_mib))
+        hep_fatal("%s: the file system of outputpath '%s' has %.1f MiB free, and each checkpoint of %s needs about "
+                  "%.1f MiB: make room there, or give another --outputpath, before training (its first checkpoint "
+                  "would fail)", hep_config_source(t->cfg, "outputpath", t->config_path, where, sizeof where),
+                  t->cfg->outputpath, free_mib, t->info->network, need / 1048576.0);
+}
+
 void hep_trainer_setup(trainer *t)
 {
     const hep_config *cfg = t->cfg;
@@ -279,6 +295,7 @@ void hep_trainer_setup(trainer *t)
     setup_comm(t);
     setup_stopped_evaluation(t);
     if (t->first_step >= t->sched.total_steps && !t->evaluate_only) return;   /* nothing left to do: no data is read */
+    if (!t->evaluate_only && t->run->rank == 0) check_room_for_checkpoint(t);
     check_validation_files(t);
     if (t->evaluate_only) {
         hep_signals_install();

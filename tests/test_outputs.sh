@@ -482,14 +482,30 @@ disk_fills() {
         [ "$(grep -c 'TRAINING REPORT' "$O/fills.out")" -eq 500 ] &&
         [ -z "$(ls -A "$mnt/o/models")" ]
 }
+# The same 64 MiB file system with 24 MiB left: a hep64 checkpoint (51 MiB)
+# cannot fit, and the run says so before it trains.
+no_room_at_start() {
+    local mnt=$1
+    rm -f "$mnt/fill" && dd if=/dev/zero of="$mnt/fill" bs=1M count=40 2> /dev/null || return 1
+    expect_fail "command line (--outputpath): the file system of outputpath '$mnt/o2' has" \
+        bin/hep64-native --config=configs/demo_64.json --dummy_data --trainsamples=64 --train_batch_size=8 \
+        --num_epochs=1 --outputpath="$mnt/o2" > "$O/noroom.out" || { cat "$O/noroom.out"; return 1; }
+    cat "$O/noroom.out"
+    grep -q "MiB free, and each checkpoint of hep64 needs about 51.4 MiB: make room there" "$O/noroom.out" &&
+        ! grep -q "TRAINING REPORT" "$O/noroom.out"
+}
 mnt="$O/tmpfs"
 mkdir -p "$mnt"
 if [ "$(id -u)" -eq 0 ] && mount -t tmpfs -o size=64M hepcnn-test "$mnt" 2> /dev/null; then
     check "outputs: a disk filling up under a run: the logs and TensorBoard's events warn once each and keep whole records, the checkpoint stops it (status 1)" \
         disk_fills "$mnt"
+    check "outputs: an outputpath without room for one checkpoint stops the run at its start, saying how much it needs" \
+        no_room_at_start "$mnt"
     umount "$mnt"
 else
     skip "outputs: a disk filling up under a run: the logs and TensorBoard's events warn once each and keep whole records, the checkpoint stops it (status 1)" \
+        "mounting a tmpfs needs root"
+    skip "outputs: an outputpath without room for one checkpoint stops the run at its start, saying how much it needs" \
         "mounting a tmpfs needs root"
 fi
 
