@@ -5,7 +5,9 @@
  * contains NAME with EIO: COUNT of them (-1: every one) after the first
  * SKIP such reads (default 0) went through. With the default size, HDF5's
  * metadata and the labels are read, so that a run starts and fails on its
- * images. FS_FAULTS_EIO_WRITE does the same to writes. */
+ * images. FS_FAULTS_EIO_WRITE does the same to writes. FS_FAULTS_ERRNO=N
+ * fails them with errno N instead of EIO (22, EINVAL: what a damaged
+ * header's offset gets). */
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <errno.h>
@@ -35,12 +37,18 @@ static int should_fail(const char *var, int *seen, int fd, size_t n)
     return k >= skip && (count < 0 || k < skip + count);
 }
 
+static int fault_errno(void)
+{
+    const char *n = getenv("FS_FAULTS_ERRNO");
+    return n && atoi(n) > 0 ? atoi(n) : EIO;
+}
+
 ssize_t pread(int fd, void *buf, size_t n, off_t offset)
 {
     static int seen;
     ssize_t (*real)(int, void *, size_t, off_t) = (ssize_t (*)(int, void *, size_t, off_t))dlsym(RTLD_NEXT, "pread");
     if (should_fail("FS_FAULTS_EIO", &seen, fd, n)) {
-        errno = EIO;
+        errno = fault_errno();
         return -1;
     }
     return real(fd, buf, n, offset);
@@ -52,7 +60,7 @@ ssize_t pwrite(int fd, const void *buf, size_t n, off_t offset)
     ssize_t (*real)(int, const void *, size_t, off_t) =
         (ssize_t (*)(int, const void *, size_t, off_t))dlsym(RTLD_NEXT, "pwrite");
     if (should_fail("FS_FAULTS_EIO_WRITE", &seen, fd, n)) {
-        errno = EIO;
+        errno = fault_errno();
         return -1;
     }
     return real(fd, buf, n, offset);

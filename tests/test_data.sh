@@ -199,17 +199,22 @@ cc -shared -fPIC -o "$D/fs_faults.so" tests/fs_faults.c -ldl
 file_system_fails() {
     local how=$1 spec=$2 out="$D/out-fs-$1" rc
     rm -rf "$out"
-    # a lasting fault, with two shorter waits of the site's own (HEPCNN_IO_RETRY_WAITS)
-    local waits=; [ "$how" = lasting ] && waits=0,1
-    HEPCNN_IO_RETRY_WAITS=$waits FS_FAULTS_EIO="$spec" LD_PRELOAD="$(realpath "$D/fs_faults.so")" timeout 120 bin/hep64-native \
-        --config=configs/demo_64.json --inputpath="$D/fs" --outputpath="$out" --num_epochs=1 --train_batch_size=4 \
-        > "$out.log" 2>&1
+    # a lasting fault, with two shorter waits of the site's own (HEPCNN_IO_RETRY_WAITS); a
+    # damaged one fails with EINVAL (FS_FAULTS_ERRNO)
+    local waits= errno=
+    [ "$how" = lasting ] && waits=0,1
+    [ "$how" = damaged ] && errno=22
+    FS_FAULTS_ERRNO=$errno HEPCNN_IO_RETRY_WAITS=$waits FS_FAULTS_EIO="$spec" LD_PRELOAD="$(realpath "$D/fs_faults.so")" \
+        timeout 120 bin/hep64-native --config=configs/demo_64.json --inputpath="$D/fs" --outputpath="$out" \
+        --num_epochs=1 --train_batch_size=4 > "$out.log" 2>&1
     rc=$?
     grep -a "hepcnn: warning\|hepcnn: error" "$out.log"
     case $how in
         passing) [ $rc -eq 0 ] && [ "$(grep -c "hepcnn: warning: reading rows 0..199 of $D/fs/train_000.h5 failed (the file system: Input/output error): trying again in" "$out.log")" -eq 2 ] ;;
         loading) [ $rc -eq 0 ] && [ "$(grep -c "hepcnn: warning: reading $D/fs/train_000.h5 failed (the file system: Input/output error): trying again in" "$out.log")" -eq 2 ] ;;
         reopening) [ $rc -eq 0 ] && grep -q "hepcnn: warning: opening $D/fs/train_000.h5 again failed (it was read at the start: its file system?): trying again in 1 s (try 2 of 4)" "$out.log" ;;
+        damaged) [ $rc -eq 1 ] && ! grep -q "hepcnn: warning" "$out.log" &&
+            grep -qF "hepcnn: error: $D/fs/train_000.h5: cannot read rows 0..199 of dataset 'data' (damaged or truncated?)" "$out.log" ;;
         lasting) [ $rc -eq 1 ] && [ "$(grep -c "warning: reading rows" "$out.log")" -eq 2 ] &&
             grep -q "warning: reading rows 0..199 of $D/fs/train_000.h5 failed (the file system: Input/output error): trying again in 1 s (try 3 of 3)" "$out.log" &&
             grep -qF "hepcnn: error: $D/fs/train_000.h5: reading rows 0..199 of dataset 'data' failed in the file system (Input/output error), 3 times over 1 s: the file itself may be intact" "$out.log" ;;
@@ -222,6 +227,8 @@ check "file system: a data file failing to open again is tried again, the run go
     "train_000.h5:2:0:20"
 check "file system: image reads failing on stop the run after the tries HEPCNN_IO_RETRY_WAITS sets, naming the file and the error" \
     file_system_fails lasting "train_000.h5:-1"
+check "file system: image reads failing with EINVAL (a damaged header's offset) are the file's, said at once" \
+    file_system_fails damaged "train_000.h5:-1"
 check "bad input: inputpath empty" bad_input empty "command line (--inputpath): inputpath '$D/bad-empty' has no training files"
 check "bad input: no train files" bad_input no_train "has no training files"
 check "bad input: not HDF5" bad_input not_hdf5 "train_000.h5: not an HDF5 file (or truncated)"
