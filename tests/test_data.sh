@@ -201,7 +201,7 @@ file_system_fails() {
     rm -rf "$out"
     # a lasting fault, with two shorter waits of the site's own (HEPCNN_IO_RETRY_WAITS); a
     # damaged one fails with EINVAL (FS_FAULTS_ERRNO)
-    local waits= errno=
+    local waits='' errno=''
     [ "$how" = lasting ] && waits=0,1
     [ "$how" = damaged ] && errno=22
     FS_FAULTS_ERRNO=$errno HEPCNN_IO_RETRY_WAITS=$waits FS_FAULTS_EIO="$spec" LD_PRELOAD="$(realpath "$D/fs_faults.so")" \

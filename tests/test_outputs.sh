@@ -520,7 +520,7 @@ checkpoint_write_eio() {
     local how=$1 spec=$2 out="$O/wfail-$1" rc
     rm -rf "$out" "$out.log"
     # a lasting fault with shorter waits (HEPCNN_IO_RETRY_WAITS): the same tries
-    local waits=; [ "$how" = lasting ] && waits=0,0,1
+    local waits=''; [ "$how" = lasting ] && waits=0,0,1
     HEPCNN_IO_RETRY_WAITS=$waits FS_FAULTS_EIO_WRITE="$spec" LD_PRELOAD="$(realpath "$O/fs_faults.so")" timeout 120 \
         "${RUN[@]}" --outputpath="$out" --num_epochs=2 > "$out.log" 2>&1
     rc=$?
@@ -548,7 +548,7 @@ checkpoint_read_eio() {
     local how=$1 spec=$2 out="$O/rfail-$1" rc before
     rm -rf "$out" && "${RUN[@]}" --outputpath="$out" --trainsamples=32 --num_epochs=2 > /dev/null || return 1
     before=$(md5sum < "$out/models/model-4.h5")
-    local waits=; [ "$how" = lasting ] && waits=0,0,1
+    local waits=''; [ "$how" = lasting ] && waits=0,0,1
     HEPCNN_IO_RETRY_WAITS=$waits FS_FAULTS_EIO="$spec" LD_PRELOAD="$(realpath "$O/fs_faults.so")" timeout 120 \
         "${RUN[@]}" --outputpath="$out" --trainsamples=32 --num_epochs=3 > "$out.log" 2>&1
     rc=$?
