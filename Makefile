@@ -121,10 +121,10 @@ build/runtime-plain/test_epilogue: tests/test_epilogue.c $(RUNTIME_HDR) Makefile
 	@$(CC) $(BASE_CFLAGS) $(CFLAGS) -march=x86-64 -mtune=generic tests/test_epilogue.c -o $@ -lm
 
 # The loader's own test (no MPI ranks needed: it simulates them).
-build/test_loader: tests/test_loader.c runtime/loader.c runtime/row_order.c runtime/h5files.c runtime/h5recheck.c runtime/h5syserr.c runtime/file_stamp.c runtime/h5guard.c runtime/util.c runtime/loader.h runtime/row_order.h runtime/h5files.h runtime/h5recheck.h runtime/file_stamp.h
+build/test_loader: tests/test_loader.c runtime/loader.c runtime/row_order.c runtime/h5files.c runtime/h5recheck.c runtime/h5retry.c runtime/h5syserr.c runtime/file_stamp.c runtime/h5guard.c runtime/util.c runtime/loader.h runtime/row_order.h runtime/h5files.h runtime/h5recheck.h runtime/h5retry.h runtime/file_stamp.h
 	@mkdir -p build
 	@echo "  LD    $@"
-	@$(CC) $(BASE_CFLAGS) $(CFLAGS) tests/test_loader.c runtime/loader.c runtime/row_order.c runtime/h5files.c runtime/h5recheck.c runtime/h5syserr.c runtime/file_stamp.c runtime/h5guard.c runtime/util.c -o $@ $(HDF5_LIBS) -lpthread -lm
+	@$(CC) $(BASE_CFLAGS) $(CFLAGS) tests/test_loader.c runtime/loader.c runtime/row_order.c runtime/h5files.c runtime/h5recheck.c runtime/h5retry.c runtime/h5syserr.c runtime/file_stamp.c runtime/h5guard.c runtime/util.c -o $@ $(HDF5_LIBS) -lpthread -lm
 
 # How a Winograd tile row is cut into parts for many threads (runtime/pieces.h).
 build/test_pieces: tests/test_pieces.c runtime/pieces.h
@@ -153,10 +153,10 @@ build/test_memory: tests/test_memory.c runtime/memory.c runtime/util.c runtime/m
 # The dataset generator (one binary, not per arch).
 # A checkpoint as an ONNX model (plain C, no generated code: the network
 # comes from the checkpoint's layer table).
-bin/hepcnn-export: tools/export.c runtime/h5guard.c runtime/protobuf.h runtime/digest.h runtime/printable.h runtime/h5single.h runtime/h5open.h runtime/h5guard.h
+bin/hepcnn-export: tools/export.c runtime/h5guard.c runtime/h5syserr.c runtime/h5syserr.h runtime/protobuf.h runtime/digest.h runtime/printable.h runtime/h5single.h runtime/h5open.h runtime/h5guard.h
 	@mkdir -p bin
 	@echo "  CC    $@"
-	@$(CC) $(BASE_CFLAGS) $(CFLAGS) -march=x86-64 -Iruntime $< runtime/h5guard.c -o $@ -lcjson $(HDF5_LIBS)
+	@$(CC) $(BASE_CFLAGS) $(CFLAGS) -march=x86-64 -Iruntime $< runtime/h5guard.c runtime/h5syserr.c -o $@ -lcjson $(HDF5_LIBS)
 
 # hep64 (native) and the exporter built with AddressSanitizer and UBSan, in
 # build/san/ (make test's sanitizer suite runs them; a report is a failure).
@@ -171,10 +171,10 @@ build/san/hep64-native-tsan: build/hep64-native/model.c runtime/main.c $(RUNTIME
 	@mkdir -p $(@D)
 	@echo "  LD    $@ (ThreadSanitizer)"
 	@$(CC) $(BASE_CFLAGS) -O2 -g -fsanitize=thread $(ARCH_CFLAGS_native) $< runtime/main.c $(RUNTIME_SRC) $(ISA_GUARD) -o $@ $(LIBS)
-build/san/hepcnn-export: tools/export.c runtime/h5guard.c runtime/protobuf.h runtime/digest.h runtime/printable.h runtime/h5guard.h
+build/san/hepcnn-export: tools/export.c runtime/h5guard.c runtime/h5syserr.c runtime/h5syserr.h runtime/protobuf.h runtime/digest.h runtime/printable.h runtime/h5guard.h
 	@mkdir -p $(@D)
 	@echo "  LD    $@ (AddressSanitizer, UBSan)"
-	@$(CC) $(BASE_CFLAGS) $(SAN_CFLAGS) -Iruntime $< runtime/h5guard.c -o $@ -lcjson $(HDF5_LIBS)
+	@$(CC) $(BASE_CFLAGS) $(SAN_CFLAGS) -Iruntime $< runtime/h5guard.c runtime/h5syserr.c -o $@ -lcjson $(HDF5_LIBS)
 
 # Delphes ROOT files to the seed's HDF5 images: a Python program that runs
 # in build/venv (uproot), made on first use.

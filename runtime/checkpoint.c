@@ -18,6 +18,7 @@
 #include "digest.h"
 #include "h5files.h"
 #include "h5single.h"
+#include "h5retry.h"
 #include "h5syserr.h"
 #include "util.h"
 

@@ -19,6 +19,7 @@
 #include "h5open.h"
 #include "h5recheck.h"
 #include "h5single.h"
+#include "h5retry.h"
 #include "h5syserr.h"
 #include "util.h"
 

@@ -3,11 +3,8 @@
 
 #include <errno.h>
 #include <hdf5.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include "util.h"
 
 static herr_t find_errno(unsigned depth, const H5E_error2_t *e, void *found)
 {
@@ -48,6 +45,14 @@ void hep_h5_unwatch_errno(void)
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
 }
 
+int hep_h5_watched_errno(void)
+{
+    H5E_auto2_t handler = NULL;
+    void *first = NULL;
+    if (H5Eget_auto2(H5E_DEFAULT, &handler, &first) < 0 || handler != keep_first_errno || !first) return 0;
+    return *(int *)first;
+}
+
 int hep_errno_transient(int e)
 {
     switch (e) {
@@ -57,24 +62,4 @@ int hep_errno_transient(int e)
     default:
         return 0;
     }
-}
-
-int hep_h5_read_retrying(const char *path, const char *what, hep_h5_attempt *attempt, void *job, int *os_err,
-                         char *err, size_t errlen)
-{
-    int tries = 0, rc;
-    unsigned waited = 0;
-    char doing[4200], why[200];
-    for (;;) {
-        rc = attempt(job, os_err, err, errlen);
-        if (rc == 0 || !hep_errno_transient(*os_err)) *os_err = 0;   /* attempt's err says it */
-        if (rc == 0 || *os_err == 0) return rc;
-        snprintf(doing, sizeof doing, "reading %s", path);
-        snprintf(why, sizeof why, "the file system: %s", strerror(*os_err));
-        if (!hep_wait_to_retry(doing, why, &tries, &waited)) break;
-    }
-    snprintf(err, errlen, "%s: reading it failed in the file system (%s), %d times over %u s: the %s itself may be "
-             "intact. When its file system works again, run the same command again", path, strerror(*os_err),
-             tries + 1, waited, what);
-    return rc;
 }

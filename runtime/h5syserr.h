@@ -21,22 +21,16 @@ int hep_h5_system_errno(void);
 void hep_h5_watch_errno(int *first);
 void hep_h5_unwatch_errno(void);
 
+/* What the watch on this thread has kept so far: 0 when it has seen no
+ * errno, or when no watch is on. For a program that reads a file by many
+ * calls and stops at the first that fails (hepcnn-export). */
+int hep_h5_watched_errno(void);
+
 /* Whether errno `e` is one a file system gives while it cannot reach its
  * storage (EIO, a timeout, a stale handle, a network down), which passes
  * when it can again. Others (a lock another program holds, an offset past
  * what the system takes from a damaged file's header) are no cause to
  * read again. */
 int hep_errno_transient(int e);
-
-/* Reads HDF5 file `path` by attempt(job, os_err, err, errlen), which
- * returns 0, or non-zero with err and, in *os_err, the errno of the file
- * system's failure behind it (0 when none: the file is what is wrong; see
- * hep_h5_watch_errno). One the file system failed (hep_errno_transient)
- * is tried again at hep_wait_to_retry's waits (util.h: 1, 4 and 16 s). Returns attempt's last
- * result; *os_err is non-zero when that failed in the file system, and err
- * then says so, with `what` ("file", "checkpoint") as what may be intact. */
-typedef int hep_h5_attempt(void *job, int *os_err, char *err, size_t errlen);
-int hep_h5_read_retrying(const char *path, const char *what, hep_h5_attempt *attempt, void *job, int *os_err,
-                         char *err, size_t errlen);
 
 #endif

@@ -60,7 +60,7 @@ for net in $(ls networks | sed 's/\.lua$//'); do
 done
 export_errors() {
     expect_fail "$X/data/test_000.h5: no attribute 'network_layers'" bin/hepcnn-export "$X/data/test_000.h5" "$X/bad.onnx" &&
-        expect_fail "$X/nothing.h5: not a readable HDF5 file" bin/hepcnn-export "$X/nothing.h5" "$X/bad.onnx" &&
+        expect_fail "$X/nothing.h5: cannot read it: No such file or directory" bin/hepcnn-export "$X/nothing.h5" "$X/bad.onnx" &&
         expect_fail "usage: hepcnn-export CHECKPOINT.h5 MODEL.onnx" bin/hepcnn-export "" "$X/bad.onnx" &&
         [ ! -e "$X/bad.onnx" ]
 }
@@ -86,6 +86,27 @@ with h5py.File(sys.argv[1], "r+") as f:
     ! bin/hepcnn-export "$X/esc/models/model-2.h5" "$X/esc.onnx" 2>&1 | LC_ALL=C grep -q $'\x80'
 }
 check "onnx: a damaged layer table's bytes are shown as \\xNN in the error" export_escapes
+# A checkpoint on a file system that fails a read (tests/fs_faults.c: the
+# Kth read of the file, K = the format check's, the open's, a dataset's
+# look-up and read): said as the file system's, not as a damaged file (the
+# open's was "another program holds it locked", the look-up's "missing
+# dataset"); the model already at the path kept; the next export, faults
+# gone, works.
+export_file_system() {
+    rm -rf "$X/eio"
+    cc -shared -fPIC -o "$X/fs_faults.so" tests/fs_faults.c -ldl &&
+        "${TB[@]}" --outputpath="$X/eio" --num_epochs=1 --trainsamples=32 > /dev/null || return 1
+    local k ckpt=$X/eio/models/model-2.h5
+    echo kept > "$X/eio.onnx"
+    for k in 0 4 6 40; do
+        expect_fail "$ckpt: reading it failed in the file system (Input/output error): the checkpoint itself may be intact" \
+            env FS_FAULTS_EIO="model-:1:0:$k" LD_PRELOAD="$(realpath "$X/fs_faults.so")" \
+            bin/hepcnn-export "$ckpt" "$X/eio.onnx" || return 1
+    done
+    [ "$(cat "$X/eio.onnx")" = kept ] && bin/hepcnn-export "$ckpt" "$X/eio.onnx"
+}
+check "onnx: reads the file system fails are said as its, not the checkpoint's; the export works once they pass" \
+    export_file_system
 # Mutated copies of a checkpoint (bytes of HDF5's headers and chunk index
 # overwritten, the file cut short): each export is refused naming the file,
 # an ONNX file already at its path kept, or writes the unaltered one's model.

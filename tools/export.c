@@ -18,6 +18,7 @@
 #include "h5guard.h"
 #include "h5open.h"
 #include "h5single.h"
+#include "h5syserr.h"
 #include "printable.h"
 #include "protobuf.h"
 
@@ -33,6 +34,10 @@ typedef struct {
 
 static void die(const char *fmt, ...)
 {
+    /* HDF5 closes what is still open at exit: a watch's handler, which
+     * walks the error stack, would keep it from finishing ("HDF5: infinite
+     * loop closing library"). */
+    hep_h5_unwatch_errno();
     va_list ap;
     va_start(ap, fmt);
     hep_put_error("hepcnn-export: error: ", fmt, ap);   /* a damaged layer table's bytes as \xNN */
@@ -40,16 +45,33 @@ static void die(const char *fmt, ...)
     exit(1);
 }
 
+/* A failure reading the checkpoint: the file system's where a read behind
+ * it failed there (h5syserr.h), when the checkpoint may well be intact,
+ * else the checkpoint's. */
+static void die_reading(const exporter *e, const char *fmt, ...)
+{
+    const int os_err = hep_h5_watched_errno();
+    if (hep_errno_transient(os_err))
+        die("%s: reading it failed in the file system (%s): the checkpoint itself may be intact. When its file "
+            "system works again, run hepcnn-export again", e->ckpt, strerror(os_err));
+    char what[4096];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(what, sizeof what, fmt, ap);
+    va_end(ap);
+    die("%s: %s", e->ckpt, what);
+}
+
 /* A string attribute of the checkpoint's root; `missing` says why a
  * checkpoint may lack it. */
 static char *read_string_attr(exporter *e, const char *name, const char *missing)
 {
-    if (H5Aexists(e->file, name) <= 0) die("%s: no attribute '%s' (%s)", e->ckpt, name, missing);
+    if (H5Aexists(e->file, name) <= 0) die_reading(e, "no attribute '%s' (%s)", name, missing);
     hid_t a = H5Aopen(e->file, name, H5P_DEFAULT), type = a < 0 ? -1 : H5Aget_type(a);
     size_t size = type < 0 ? 0 : H5Tget_size(type);
-    if (!hep_h5_attr_single(a)) die("%s: attribute '%s' is not a single string", e->ckpt, name);
+    if (!hep_h5_attr_single(a)) die_reading(e, "attribute '%s' is not a single string", name);
     char *text = size ? calloc(size + 1, 1) : NULL;
-    if (!text || H5Aread(a, type, text) < 0) die("%s: cannot read attribute '%s'", e->ckpt, name);
+    if (!text || H5Aread(a, type, text) < 0) die_reading(e, "cannot read attribute '%s'", name);
     H5Tclose(type);
     H5Aclose(a);
     return text;
@@ -62,9 +84,9 @@ static int read_number_attr(exporter *e, const char *name, hid_t type, void *val
     if (H5Aexists(e->file, name) <= 0) return -1;
     hid_t a = H5Aopen(e->file, name, H5P_DEFAULT), stored = a < 0 ? -1 : H5Aget_type(a);
     if (a < 0 || !hep_h5_attr_single(a) || !hep_h5_plain_number(stored))
-        die("%s: attribute '%s' is not a single number", e->ckpt, name);
+        die_reading(e, "attribute '%s' is not a single number", name);
     H5Tclose(stored);
-    if (H5Aread(a, type, value) < 0) die("%s: cannot read attribute '%s'", e->ckpt, name);
+    if (H5Aread(a, type, value) < 0) die_reading(e, "cannot read attribute '%s'", name);
     H5Aclose(a);
     return 0;
 }
@@ -72,21 +94,22 @@ static int read_number_attr(exporter *e, const char *name, hid_t type, void *val
 /* A float dataset of the checkpoint; its element count in *count. */
 static float *read_dataset(exporter *e, const char *name, hsize_t *dims, int *ndim, size_t *count)
 {
-    if (H5Lexists(e->file, name, H5P_DEFAULT) <= 0) die("%s: missing dataset '%s'", e->ckpt, name);
+    const htri_t exists = H5Lexists(e->file, name, H5P_DEFAULT);
+    if (exists <= 0) die_reading(e, exists < 0 ? "cannot look up dataset '%s' (damaged?)" : "missing dataset '%s'", name);
     hid_t ds = H5Dopen2(e->file, name, H5P_DEFAULT), space = ds < 0 ? -1 : H5Dget_space(ds);
     /* the rank first: dims holds 4, and a damaged file may declare up to 32 */
     *ndim = space < 0 ? -1 : H5Sget_simple_extent_ndims(space);
-    if (*ndim < 1 || *ndim > 4) die("%s: dataset '%s' is not a tensor of 1 to 4 dimensions", e->ckpt, name);
-    if (H5Sget_simple_extent_dims(space, dims, NULL) != *ndim) die("%s: cannot read the shape of dataset '%s'", e->ckpt, name);
+    if (*ndim < 1 || *ndim > 4) die_reading(e, "dataset '%s' is not a tensor of 1 to 4 dimensions", name);
+    if (H5Sget_simple_extent_dims(space, dims, NULL) != *ndim) die_reading(e, "cannot read the shape of dataset '%s'", name);
     *count = 1;
     for (int d = 0; d < *ndim; d++) *count *= dims[d];
     hid_t type = H5Dget_type(ds);
     if (type < 0 || H5Tget_class(type) != H5T_FLOAT || !hep_h5_plain_number(type))
-        die("%s: dataset '%s' does not hold 2-, 4- or 8-byte floats (its type is damaged?)", e->ckpt, name);
+        die_reading(e, "dataset '%s' does not hold 2-, 4- or 8-byte floats (its type is damaged?)", name);
     H5Tclose(type);
     float *v = malloc(sizeof(float) * *count);
     if (!v || H5Dread(ds, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, v) < 0)
-        die("%s: cannot read dataset '%s'", e->ckpt, name);
+        die_reading(e, "cannot read dataset '%s'", name);
     H5Sclose(space);
     H5Dclose(ds);
     return v;
@@ -190,7 +213,7 @@ static void value_info(hep_pb *graph, int field, const char *name, const int *di
 static const char *tensor_name(exporter *e, const cJSON *layer, const char *key)
 {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(layer, key);
-    if (!cJSON_IsString(v)) die("%s: network_layers: layer without a '%s' tensor", e->ckpt, key);
+    if (!cJSON_IsString(v)) die_reading(e, "network_layers: layer without a '%s' tensor", key);
     return v->valuestring;
 }
 
@@ -231,7 +254,7 @@ static void export_conv(exporter *e, const cJSON *layer)
 static void export_layer(exporter *e, const cJSON *layer)
 {
     const char *kind = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(layer, "kind"));
-    if (!kind) die("%s: network_layers: a layer without a kind", e->ckpt);
+    if (!kind) die_reading(e, "network_layers: a layer without a kind");
     if (!strcmp(kind, "conv")) {
         export_conv(e, layer);
     } else if (!strcmp(kind, "avgpool") || !strcmp(kind, "flatten")) {
@@ -251,7 +274,7 @@ static void export_layer(exporter *e, const cJSON *layer)
         attr_int(&n, "axis", 1);
         end_node(e, &n);
     } else {
-        die("%s: network_layers: unknown layer kind '%s'", e->ckpt, kind);
+        die_reading(e, "network_layers: unknown layer kind '%s'", kind);
     }
 }
 
@@ -301,7 +324,7 @@ static void digest_tensors(exporter *e, hep_digest *d, const cJSON *o, const cha
 static void require_number_attr(exporter *e, const char *name, hid_t type, void *value)
 {
     if (read_number_attr(e, name, type, value) != 0)
-        die("%s: no attribute '%s' (checkpoints of format 3 on have it)", e->ckpt, name);
+        die_reading(e, "no attribute '%s' (checkpoints of format 3 on have it)", name);
 }
 
 /* A checkpoint of format 3 on carries a digest of what a run reads back
@@ -316,7 +339,7 @@ static void check_digest(exporter *e, const char *table, const cJSON *layers)
 {
     int format = 0;
     if (read_number_attr(e, "format_version", H5T_NATIVE_INT, &format) != 0)
-        die("%s: no attribute 'format_version' (every hepcnn checkpoint has it)", e->ckpt);
+        die_reading(e, "no attribute 'format_version' (every hepcnn checkpoint has it)");
     if (format < 3) return;   /* formats 1 and 2 carry no digest */
     static const char *const params[2] = { "weight", "bias" }, *const state[2] = { "running_mean", "running_var" };
     hep_digest d = hep_digest_start();
@@ -343,8 +366,8 @@ static void check_digest(exporter *e, const char *table, const cJSON *layers)
     free(settings);
     free(channel_max);
     if (d.h != written)
-        die("%s: %s read back differ from what was written (the checkpoint's digest does not match: altered on "
-            "disk?)", e->ckpt, hep_digest_run_contents(format));
+        die_reading(e, "%s read back differ from what was written (the checkpoint's digest does not match: altered on "
+            "disk?)", hep_digest_run_contents(format));
 }
 
 int main(int argc, char **argv)
@@ -358,11 +381,13 @@ int main(int argc, char **argv)
     exporter e = { .ckpt = argv[1] };
     hep_h5_guard_install("hepcnn-export: error: ");
     hep_h5_guard_enter(e.ckpt, "export an earlier checkpoint of the run (its models folder keeps them), or train again");
-    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
-    if (H5Fis_hdf5(e.ckpt) <= 0) die("%s: not a readable HDF5 file", e.ckpt);
+    int os_err;   /* what die_reading tells the file system's failures by */
+    hep_h5_watch_errno(&os_err);
+    if (H5Fis_hdf5(e.ckpt) <= 0)
+        die_reading(&e, os_err ? "cannot read it: %s" : "not a readable HDF5 file", strerror(os_err));
     int locked;
     if ((e.file = hep_h5_open_read(e.ckpt, &locked)) < 0)
-        die("%s: %s", e.ckpt, locked ? HEP_H5_LOCKED_TEXT : "cannot open (damaged?)");
+        die_reading(&e, "%s", locked ? HEP_H5_LOCKED_TEXT : "cannot open (damaged?)");
     char *text = read_string_attr(&e, "network_layers", "checkpoints written before hepcnn recorded the layer table "
                                   "lack it: continue the run for a step, or train again, to get one that has it");
     cJSON *net = cJSON_Parse(text);
@@ -370,7 +395,7 @@ int main(int argc, char **argv)
     const cJSON *layers = cJSON_GetObjectItemCaseSensitive(net, "layers");
     int classes = (int)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(net, "classes"));
     if (!cJSON_IsArray(input) || cJSON_GetArraySize(input) != 3 || !cJSON_IsArray(layers) || classes < 2)
-        die("%s: attribute 'network_layers' is not a hepcnn layer table", e.ckpt);
+        die_reading(&e, "attribute 'network_layers' is not a hepcnn layer table");
     check_digest(&e, text, layers);
     int in[3];
     for (int i = 0; i < 3; i++) in[i] = (int)cJSON_GetNumberValue(cJSON_GetArrayItem(input, i));
@@ -384,10 +409,11 @@ int main(int argc, char **argv)
     end_node(&e, &div);
     const cJSON *layer;
     cJSON_ArrayForEach(layer, layers) export_layer(&e, layer);
-    if (strcmp(e.x, "probabilities") != 0) die("%s: network_layers: the last layer is not softmax_xent", e.ckpt);
+    if (strcmp(e.x, "probabilities") != 0) die_reading(&e, "network_layers: the last layer is not softmax_xent");
     value_info(&e.graph, 11, "images", in, 3);
     value_info(&e.graph, 12, "probabilities", &classes, 1);
     H5Fclose(e.file);
+    hep_h5_unwatch_errno();
     hep_h5_guard_leave();
     write_model(argv[2], &e.graph);
     printf("hepcnn-export: %s (%s, %d layers) -> %s (ONNX opset %d; input 'images' [batch][%d][%d][%d], "
