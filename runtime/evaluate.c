@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/time.h>
+#include <unistd.h>
 
 #include "checkpoint.h"
 #include "cuts.h"
@@ -104,57 +105,85 @@ void hep_print_evaluation(hep_log *log, const char *set, const char *what, long 
                    "\"accuracy\": %.9g, \"auc\": %.9g", t, step, set, e->n, e->loss, e->accuracy, e->auc);
 }
 
-/* outputpath/predictions-test.h5: scores [n][K], label, weight, and psr
- * when the test files have it, in the gathered order. */
-static void write_predictions(const char *outputpath, const float *records, long n, int K, int have_psr)
+/* The predictions' columns, taken out of the gathered records. */
+typedef struct {
+    long n;
+    int K, have_psr;
+    float *scores, *weight, *psr;
+    int *label;
+} prediction_columns;
+
+static void columns_of(const float *records, long n, int K, int have_psr, prediction_columns *c)
 {
-    char path[4300], tmp[4400];
-    snprintf(path, sizeof path, "%s/predictions-test.h5", outputpath);
-    snprintf(tmp, sizeof tmp, "%s/.predictions-test.h5.tmp", outputpath);
-    const double need_bytes = (double)n * (K + 3) * sizeof(float);
-    int err;   /* the system's, behind the first HDF5 call that failed */
-    hep_h5_lock();
-    hep_h5_watch_errno(&err);
-    hid_t file = hep_h5_create(tmp);
-    if (file < 0) {
-        hep_h5_unwatch_errno();
-        hep_h5_unlock();
-        hep_write_failed("predictions", path, tmp, err, need_bytes, "the checkpoints are unchanged");
-    }
+    const size_t rows = (size_t)(n > 0 ? n : 1);
     const int stride = K + HEP_REC_FIELDS;
-    float *scores = hep_xmalloc(sizeof(float) * (size_t)(n > 0 ? n : 1) * K, "scores");
-    int *label = hep_xmalloc(sizeof(int) * (size_t)(n > 0 ? n : 1), "labels");
-    float *weight = hep_xmalloc(sizeof(float) * (size_t)(n > 0 ? n : 1), "weights");
-    float *psr = hep_xmalloc(sizeof(float) * (size_t)(n > 0 ? n : 1), "psr");
+    *c = (prediction_columns){ .n = n, .K = K, .have_psr = have_psr };
+    c->scores = hep_xmalloc(sizeof(float) * rows * K, "scores");
+    c->label = hep_xmalloc(sizeof(int) * rows, "labels");
+    c->weight = hep_xmalloc(sizeof(float) * rows, "weights");
+    c->psr = hep_xmalloc(sizeof(float) * rows, "psr");
     for (long i = 0; i < n; i++) {
         const float *r = records + i * stride;
-        memcpy(scores + i * K, r, sizeof(float) * K);
-        label[i] = (int)r[K + HEP_REC_LABEL];
-        weight[i] = r[K + HEP_REC_WEIGHT];
-        psr[i] = r[K + HEP_REC_PSR];
+        memcpy(c->scores + i * K, r, sizeof(float) * K);
+        c->label[i] = (int)r[K + HEP_REC_LABEL];
+        c->weight[i] = r[K + HEP_REC_WEIGHT];
+        c->psr[i] = r[K + HEP_REC_PSR];
     }
-    hsize_t d2[2] = { (hsize_t)n, (hsize_t)K }, d1[1] = { (hsize_t)n };
+}
+
+/* The columns as HDF5 file `tmp`: 0, or non-zero with *err the system's
+ * errno behind the first HDF5 call that failed (0: none). */
+static int write_columns(const char *tmp, const prediction_columns *c, int *err)
+{
+    hep_h5_lock();
+    hep_h5_watch_errno(err);
+    hid_t file = hep_h5_create(tmp);
+    int bad = file < 0;
+    hsize_t d2[2] = { (hsize_t)c->n, (hsize_t)c->K }, d1[1] = { (hsize_t)c->n };
     struct { const char *name; int rank; hsize_t *dims; hid_t ftype, mtype; const void *buf; } sets[] = {
-        { "scores", 2, d2, H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, scores },
-        { "label", 1, d1, H5T_STD_I32LE, H5T_NATIVE_INT, label },
-        { "weight", 1, d1, H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, weight },
-        { "psr", 1, d1, H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, psr },
+        { "scores", 2, d2, H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, c->scores },
+        { "label", 1, d1, H5T_STD_I32LE, H5T_NATIVE_INT, c->label },
+        { "weight", 1, d1, H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, c->weight },
+        { "psr", 1, d1, H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, c->psr },
     };
-    int bad = 0;
-    for (int i = 0; i < (have_psr ? 4 : 3); i++) {
+    for (int i = 0; !bad && i < (c->have_psr ? 4 : 3); i++) {
         hid_t space = H5Screate_simple(sets[i].rank, sets[i].dims, NULL);
         hid_t ds = H5Dcreate2(file, sets[i].name, sets[i].ftype, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
         bad |= ds < 0 || H5Dwrite(ds, sets[i].mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, sets[i].buf) < 0;
         if (ds >= 0) H5Dclose(ds);
         H5Sclose(space);
     }
-    bad |= H5Fclose(file) < 0;
+    if (file >= 0) bad |= H5Fclose(file) < 0;
     hep_h5_unwatch_errno();
     hep_h5_unlock();
-    if (bad) hep_write_failed("predictions", path, tmp, err, need_bytes, "the checkpoints are unchanged");
+    return bad;
+}
+
+/* outputpath/predictions-test.h5: scores [n][K], label, weight, and psr
+ * when the test files have it, in the gathered order. A write the file
+ * system fails with room left is made again, as a checkpoint's is: a test
+ * pass over a large test set is not to be lost to a passing fault. */
+static void write_predictions(const char *outputpath, const float *records, long n, int K, int have_psr)
+{
+    char path[4300], tmp[4400], doing[4400];
+    snprintf(path, sizeof path, "%s/predictions-test.h5", outputpath);
+    snprintf(tmp, sizeof tmp, "%s/.predictions-test.h5.tmp", outputpath);
+    snprintf(doing, sizeof doing, "writing predictions %s", path);
+    const double need_bytes = (double)n * (K + 3) * sizeof(float);
+    prediction_columns c;
+    columns_of(records, n, K, have_psr, &c);
+    int err, tries = 0;
+    unsigned waited = 0;
+    double free_mib;
+    while (write_columns(tmp, &c, &err) != 0) {
+        unlink(tmp);
+        const int room = !hep_room_short(path, need_bytes, &free_mib) && err != ENOSPC && err != EDQUOT && err != EFBIG;
+        if (!room || !hep_wait_to_retry(doing, err ? strerror(err) : "the file system?", &tries, &waited))
+            hep_write_failed("predictions", path, tmp, err, need_bytes, "the checkpoints are unchanged");
+    }
     if (rename(tmp, path) != 0) hep_fatal("cannot rename %s to %s: %s", tmp, path, strerror(errno));
     printf("hepcnn: per-sample scores -> %s\n", path);
-    free(scores); free(label); free(weight); free(psr);
+    free(c.scores); free(c.label); free(c.weight); free(c.psr);
 }
 
 /* The standard cuts' working point and the CNN's background rejection at
