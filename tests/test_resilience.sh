@@ -403,18 +403,26 @@ check "lock: a run whose outputpath is moved, or its lock file replaced, stops b
 # A file system without locks (flock fails, as on some Lustre mounts; here
 # a preloaded flock that says ENOLCK, and HDF5 told not to lock): the run
 # warns and goes on, and still stops when its outputpath is moved.
+# run_then_move NAME TEXT CMD...: CMD with --outputpath=$R/NAME, in the
+# background, that folder moved to $R/NAME-moved once CMD's output
+# ($R/NAME.out) shows TEXT; CMD's exit status.
+run_then_move() {
+    local name=$1 text=$2 pid; shift 2
+    rm -rf "${R:?}/$name" "$R/$name-moved" "$R/$name.out"
+    "$@" --outputpath="$R/$name" > "$R/$name.out" 2>&1 &
+    pid=$!
+    wait_for "$R/$name.out" "$text" || { kill $pid; return 1; }
+    mv "$R/$name" "$R/$name-moved"
+    wait $pid
+}
 no_locks() {
-    rm -rf "$R/nolock" "$R/nolock-moved"
     printf '#include <errno.h>\nint flock(int fd, int op) { (void)fd; (void)op; errno = ENOLCK; return -1; }\n' \
         > "$R/noflock.c"
     cc -shared -fPIC -o "$R/noflock.so" "$R/noflock.c" || return 1
-    HDF5_USE_FILE_LOCKING=FALSE LD_PRELOAD="$(realpath "$R/noflock.so")" timeout 120 bin/hep64-native \
-        --config=configs/demo_64.json --dummy_data --trainsamples=100000 --train_batch_size=8 --display_interval=2 \
-        --outputpath="$R/nolock" > "$R/nolock.out" 2>&1 &
-    local pid=$!
-    wait_for "$R/nolock.out" "TRAINING REPORT" || { kill $pid; return 1; }
-    mv "$R/nolock" "$R/nolock-moved"
-    wait $pid; local rc=$?
+    run_then_move nolock "TRAINING REPORT" env HDF5_USE_FILE_LOCKING=FALSE LD_PRELOAD="$(realpath "$R/noflock.so")" \
+        timeout 120 bin/hep64-native --config=configs/demo_64.json --dummy_data --trainsamples=100000 \
+        --train_batch_size=8 --display_interval=2
+    local rc=$?
     grep -a "hepcnn: warning: cannot lock\|hepcnn: error" "$R/nolock.out"
     [ $rc -eq 1 ] &&
         grep -aqF "warning: cannot lock $R/nolock/.hepcnn.lock (No locks available): this file system does not support locks" \
@@ -427,15 +435,11 @@ check "lock: a file system without locks: a warning; a moved outputpath still st
 # file system failing writes, tests/fs_faults.c): the next failure is said
 # as the moved folder, not as the file system's, and nothing is recreated.
 moved_while_retrying() {
-    rm -rf "$R/retry" "$R/retry-moved" "$R/retry.out"
     cc -shared -fPIC -o "$R/fs_faults.so" tests/fs_faults.c -ldl || return 1
-    FS_FAULTS_EIO_WRITE=".model-:-1:4096" LD_PRELOAD="$(realpath "$R/fs_faults.so")" timeout 120 bin/hep64-native \
-        --config=configs/demo_64.json --dummy_data --trainsamples=64 --train_batch_size=8 --num_epochs=2 \
-        --outputpath="$R/retry" > "$R/retry.out" 2>&1 &
-    local pid=$!
-    wait_for "$R/retry.out" "failed (Input/output error): trying again in 1 s" || { kill $pid; return 1; }
-    mv "$R/retry" "$R/retry-moved"
-    wait $pid; local rc=$?
+    run_then_move retry "failed (Input/output error): trying again in 1 s" env FS_FAULTS_EIO_WRITE=".model-:-1:4096" \
+        LD_PRELOAD="$(realpath "$R/fs_faults.so")" timeout 120 bin/hep64-native --config=configs/demo_64.json \
+        --dummy_data --trainsamples=64 --train_batch_size=8 --num_epochs=2
+    local rc=$?
     grep -a "hepcnn: warning\|hepcnn: error" "$R/retry.out"
     [ $rc -eq 1 ] && [ ! -e "$R/retry" ] &&
         grep -aqF "hepcnn: error: outputpath $R/retry was removed or moved while this run was going" "$R/retry.out"
