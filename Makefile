@@ -183,10 +183,10 @@ bin/hepcnn-delphes: tools/delphes.py tools/venv.sh
 	@printf '#!/bin/sh\n# bin/hepcnn-delphes: tools/delphes.py in the project'"'"'s Python environment (tools/venv.sh)\nroot=$$(cd "$$(dirname "$$0")/.." && pwd)\npy=$$("$$root/tools/venv.sh" ensure) || exit 1\nexec "$$py" "$$root/tools/delphes.py" "$$@"\n' > $@
 	@chmod +x $@
 
-bin/hepcnn-datagen: tools/datagen.c runtime/rng.h runtime/h5open.h
+bin/hepcnn-datagen: tools/datagen.c runtime/rng.h runtime/h5open.h runtime/h5syserr.c runtime/h5syserr.h
 	@mkdir -p bin
 	@echo "  CC    $@"
-	@$(CC) $(BASE_CFLAGS) $(CFLAGS) -march=x86-64-v2 $< -o $@ $(HDF5_LIBS) -lm
+	@$(CC) $(BASE_CFLAGS) $(CFLAGS) -march=x86-64-v2 $< runtime/h5syserr.c -o $@ $(HDF5_LIBS) -lm
 
 # The Debian packages (the list is in tools/deps.sh). demo and test check
 # them first: as root they install what is missing, otherwise they say what

@@ -52,9 +52,10 @@ PY
 }
 check "datagen: physics-like content" datagen_physics
 
-# A write that fails (a file size limit stands in for a full disk) and a
-# SIGTERM mid-file: the unfinished file removed, the earlier file of the
-# same name unchanged; exit 1 with the reason, 143 for the signal.
+# A write that fails (a file size limit stands in for a full disk; the
+# file system's EIO, tests/fs_faults.c) and a SIGTERM mid-file: the
+# unfinished file removed, the earlier file of the same name unchanged;
+# exit 1 with the system's error, 143 for the signal.
 datagen_unfinished() {
     local before pid rc
     rm -rf "$D/genfail"
@@ -63,8 +64,11 @@ datagen_unfinished() {
     (trap '' XFSZ; ulimit -f 4000; exec bin/hepcnn-datagen --outdir="$D/genfail" --train=2000 --val=0 --test=0) \
         > "$D/genfail.out" 2>&1; rc=$?
     cat "$D/genfail.out"
-    [ $rc = 1 ] && grep -q "writing $D/genfail/train_000.h5 failed (a full disk, a quota or a file size limit?)" \
-        "$D/genfail.out" || return 1
+    [ $rc = 1 ] && grep -q "writing $D/genfail/train_000.h5 failed: File too large" "$D/genfail.out" || return 1
+    cc -shared -fPIC -o "$D/fs_faults.so" tests/fs_faults.c -ldl &&
+        expect_fail "hepcnn-datagen: error: writing $D/genfail/train_000.h5 failed: Input/output error" \
+            env FS_FAULTS_EIO_WRITE="genfail/train_:1:0:3" LD_PRELOAD="$(realpath "$D/fs_faults.so")" \
+            bin/hepcnn-datagen --outdir="$D/genfail" --train=2000 --val=0 --test=0 || return 1
     bin/hepcnn-datagen --outdir="$D/genfail" --train=10 --val=2000000 --test=0 > "$D/genstop.out" 2>&1 &
     pid=$!
     for _ in $(seq 600); do [ -e "$D/genfail/val_000.h5.tmp" ] && break; sleep 0.1; done

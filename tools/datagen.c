@@ -30,6 +30,7 @@
 #include <sys/stat.h>
 
 #include "../runtime/h5open.h"
+#include "../runtime/h5syserr.h"
 #include "../runtime/rng.h"
 
 typedef struct {
@@ -258,10 +259,15 @@ static hid_t check(hid_t result, const char *what, const char *path)
     return result;
 }
 
-/* A write's or the closing's result, checked: the reasons a write fails. */
+/* A write's or the closing's result, checked: a failure names the
+ * system's error behind it (a full disk, a quota, the file system's EIO),
+ * read off HDF5's error stack before any other HDF5 call clears it. */
 static void check_write(herr_t result, const char *path)
 {
-    if (result < 0) die("writing %s failed (a full disk, a quota or a file size limit?)%s", path, "");
+    if (result >= 0) return;
+    const int err = hep_h5_system_errno();
+    if (err) die("writing %s failed: %s", path, strerror(err));
+    die("writing %s failed (a full disk, a quota or a file size limit?)%s", path, "");
 }
 
 /* The n events of file `index` of this kind into its `data` dataset, one
@@ -341,8 +347,11 @@ static void write_file(const options *o, int kind, int index)
     float *weight = malloc(sizeof(float) * n), *psr = malloc(sizeof(float) * n), *mass = malloc(sizeof(float) * n);
     if (!labels || !weight || !psr || !mass) die("out of memory%s%s", "", "");
     snprintf(unfinished.tmp, sizeof unfinished.tmp, "%s", tmp);
+    int err;   /* kept as the create fails: its clean-up clears HDF5's error stack */
+    hep_h5_watch_errno(&err);
     hid_t file = hep_h5_create(tmp);
-    if (file < 0) die("cannot create %s%s", tmp, "");
+    hep_h5_unwatch_errno();
+    if (file < 0) die(err ? "cannot create %s: %s" : "cannot create %s%s", tmp, err ? strerror(err) : "");
     write_events(o, kind, index, file, path, n, labels, weight, psr, mass);
     write_vectors(file, path, n, labels, weight, psr, mass);
     check_write(H5Fclose(file), path);
