@@ -19,7 +19,8 @@ message without the file, other final weights or another model is a bug.
 usage: tests/fuzz/mutate_h5.py data|checkpoints|export [ITERATIONS] [SEED]
        (MUTATE_H5_BIN=DIR: DIR/hep64-native and DIR/hepcnn-export, not bin/'s)
 (Debian's python3: the checkpoint comparison needs h5py.) Failing inputs
-are kept in build/fuzz/h5/ and listed; exit 1 if any."""
+are kept in build/fuzz/h5-bad/ (which a later run adds to, never empties)
+and listed; exit 1 if any."""
 import os
 import random
 import shutil
@@ -28,8 +29,10 @@ import sys
 
 mode = sys.argv[1] if len(sys.argv) > 1 else "data"
 iterations = int(sys.argv[2]) if len(sys.argv) > 2 else 40
-random.seed(int(sys.argv[3]) if len(sys.argv) > 3 else 1)
+seed = int(sys.argv[3]) if len(sys.argv) > 3 else 1
+random.seed(seed)
 WORK = "build/fuzz/h5"
+BAD = "build/fuzz/h5-bad"   # outside WORK, which each run empties: the next mode's run keeps them
 # MUTATE_H5_BIN: the folder of hep64-native and hepcnn-export (make test's
 # sanitizer suite gives build/san).
 BIN = os.environ.get("MUTATE_H5_BIN", "bin")
@@ -83,7 +86,10 @@ def judged(args, named, error_prefix):
     if text.encode("utf-8", errors="backslashreplace") != raw or any(c < " " and c not in "\n\t" for c in text):
         return status, "printed bytes that are not UTF-8 text, or control characters: %r" % errors[:1]
     if status not in (0, 1):
-        return status, "status %s: %s" % (status, text.strip()[-300:])
+        # a sanitizer's report: its first line and summary, not the shadow legend at its end
+        report = [line for line in text.splitlines() if "ERROR: AddressSanitizer" in line or
+                  "runtime error:" in line or line.startswith("SUMMARY:")]
+        return status, "status %s: %s" % (status, " / ".join(report[:3]) if report else text.strip()[-300:])
     if status == 1 and (not errors or named not in errors[0]):
         return status, "no error line naming %s: %s" % (named, text.strip()[-300:])
     if "HDF5-DIAG" in text:
@@ -209,7 +215,8 @@ def main():
     for it in range(iterations):
         status, failure = case(bases, it)
         if failure:
-            kept = os.path.join(WORK, "bad_%d_%s" % (it, os.path.basename(failure[0])))
+            os.makedirs(BAD, exist_ok=True)
+            kept = os.path.join(BAD, "%s_seed%s_%d_%s" % (mode, seed, it, os.path.basename(failure[0])))
             shutil.copy(failure[0], kept)
             bad.append("%s (%s): %s" % (kept, failure[1], failure[2]))
         else:
