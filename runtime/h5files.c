@@ -407,6 +407,7 @@ static int open_rows_once(hep_h5rows *r, char *err, size_t errlen)
         r->file = 0;
     } else {
         r->fd = file_descriptor(r->file);
+        r->by_chunk = hep_gzip_rows_plan(r->data, &r->gzip);
     }
     end_reading();
     return r->data < 0 ? -1 : 0;
@@ -439,6 +440,11 @@ static int read_rows_once(hep_h5rows *r, long row0, long count, float *out, int 
 {
     hsize_t start[4] = { (hsize_t)row0, 0, 0, 0 }, n[4] = { (hsize_t)count, (hsize_t)r->C, (hsize_t)r->H, (hsize_t)r->W };
     begin_reading(r->path);
+    if (r->by_chunk) {
+        const int rc = hep_gzip_read_rows(r->data, &r->gzip, row0, count, out, os_err);
+        end_reading();
+        return rc;
+    }
     hid_t mem = H5Screate_simple(4, n, NULL);
     herr_t s1 = H5Sselect_hyperslab(r->space, H5S_SELECT_SET, start, NULL, n, NULL);
     herr_t s2 = s1 < 0 ? -1 : H5Dread(r->data, H5T_NATIVE_FLOAT, mem, r->space, H5P_DEFAULT, out);

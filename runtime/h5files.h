@@ -8,6 +8,7 @@
 #include <model.h>
 
 #include "file_stamp.h"
+#include "h5gzip.h"
 
 typedef struct {
     char *path;
@@ -41,6 +42,8 @@ typedef struct {
     const hep_model_info *info;
     hep_file_stamp seen;   /* the file as last found holding the events loaded */
     int fd;                /* HDF5's own descriptor of the file, or -1 */
+    int by_chunk;          /* its images read as gzip chunks by h5gzip.c, as `gzip` says */
+    hep_gzip_rows gzip;
     int C, H, W;
 } hep_h5rows;
 

@@ -10,7 +10,7 @@ import numpy as np
 
 
 def write(path, n, shape=(3, 64, 64), dtype="f4", label_dtype="i4", compress=None, offset=0,
-          labels=None, skip=(), data=None, lengths=None, normweight=1.0):
+          labels=None, skip=(), data=None, lengths=None, normweight=1.0, shuffle=False, chunk_rows=1):
     """data[i] is filled with (offset + i) / 1000 in channel 0, 2x that in
     channel 1, 3x in channel 2, so a sample's identity can be read back."""
     with h5py.File(path, "w") as f:
@@ -20,7 +20,8 @@ def write(path, n, shape=(3, 64, 64), dtype="f4", label_dtype="i4", compress=Non
                 data = np.zeros((n,) + tuple(shape), dtype=np.float64)
                 for c in range(min(shape[0], 3) if len(shape) == 3 else 0):
                     data[:, c] = (c + 1) * ids[:, None, None]
-            kw = {"chunks": (1,) + tuple(data.shape[1:]), "compression": compress} if compress else {}
+            kw = {"chunks": (chunk_rows,) + tuple(data.shape[1:]), "compression": compress,
+                  "shuffle": shuffle} if compress else {}
             f.create_dataset("data", data=data.astype(dtype), **kw)
         m = (lengths or {})
         if "label" not in skip:
@@ -62,6 +63,22 @@ def main():
     elif case == "formats":                   # float16 / float64 data, int8 / int64 labels, gzip
         write(os.path.join(d, "train_000.h5"), 8, dtype="f2", label_dtype="i1", compress="gzip")
         write(os.path.join(d, "train_001.h5"), 8, dtype="f8", label_dtype="i8", compress="gzip", offset=8)
+    elif case == "gzip":                      # gzip'd float32: alone, after shuffle, 2 rows a chunk
+        write(os.path.join(d, "train_000.h5"), 7, compress="gzip")
+        write(os.path.join(d, "train_001.h5"), 6, compress="gzip", shuffle=True, offset=7)
+        write(os.path.join(d, "train_002.h5"), 5, compress="gzip", chunk_rows=2, offset=13)
+    elif case in ("gzip_short", "gzip_skipped"):
+        # row 5's chunk replaced by stored bytes that are not one image: gzip
+        # of half an image; or the compressed image with the chunk's filter
+        # mask saying gzip was skipped (what one byte of a chunk index can
+        # say): HDF5 1.10 copied a whole image out of the shorter buffer
+        import zlib
+        write(p, 8, compress="gzip")
+        with h5py.File(p, "r+") as f:
+            image = f["data"][5].tobytes()
+            # (a black image for the second: HDF5 keeps the old mask where the size is the same)
+            stored = zlib.compress(image[:len(image) // 2] if case == "gzip_short" else bytes(len(image)))
+            f["data"].id.write_direct_chunk((5, 0, 0, 0), stored, 0 if case == "gzip_short" else 1)   # the filter mask
     elif case == "not_hdf5":
         with open(p, "w") as f:
             f.write("this is not an HDF5 file\n")

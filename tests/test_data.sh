@@ -89,6 +89,9 @@ rm -rf "$D/sorted"; $PY tests/make_h5.py sorted "$D/sorted" 400 400 300
 check "loader: class-sorted files give batches of both classes near the files' fraction" build/test_loader "$D/sorted" 16 mix
 $PY tests/make_h5.py formats "$D/formats"
 check "loader: float16/float64 data, int8/int64 labels, gzip" build/test_loader "$D/formats" 2
+$PY tests/make_h5.py gzip "$D/gzip"
+check "loader: gzip float32 data, with shuffle, 2 rows a chunk (read by chunk in h5gzip.c, or by HDF5)" \
+    build/test_loader "$D/gzip" 2
 
 # Training from files under MPI: the steps per epoch every rank runs is the
 # fewest rows any rank holds, in whole batches (computed here by the loader
@@ -247,6 +250,10 @@ check "bad input: Inf in data" bad_input inf "train_000.h5: dataset 'data' row 5
 check "bad input: a compression filter HDF5 lacks (h5py's LZF)" bad_input lzf "train_000.h5: dataset 'data' is compressed with filter 'lzf' (HDF5 filter id 32000), which this HDF5 library cannot decode: set HDF5_PLUGIN_PATH"
 check "bad input: an element type damaged to 23812 bytes (HDF5 read past its chunk: a crash)" bad_input damaged_type \
     "train_000.h5: dataset 'data' does not hold 2-, 4- or 8-byte floats (its type is damaged?)"
+check "bad input: a gzip chunk that inflates to half an image (HDF5 read past its buffer)" bad_input gzip_short \
+    "train_000.h5: cannot read rows 0..7 of dataset 'data' (damaged or truncated?)"
+check "bad input: a chunk index saying an image's gzip was skipped (HDF5 read past its buffer)" bad_input gzip_skipped \
+    "train_000.h5: cannot read rows 0..7 of dataset 'data' (damaged or truncated?)"
 check "bad input: fewer samples than a batch" bad_input few "only 3 samples, fewer than one batch of 4"
 check "bad input: 2^62 rows declared (no storage)" bad_input huge_rows "train_000.h5: dataset 'data' declares 4611686018427387904 rows, more than this machine can index"
 # Mutated copies of a generated dataset (bytes of HDF5's headers
