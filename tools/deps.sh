@@ -15,6 +15,7 @@ PACKAGES=(
     libxsmm-dev                          # JIT small-GEMM kernels
     libopenmpi-dev openmpi-bin           # MPI
     libhdf5-dev hdf5-tools               # data files, checkpoints; h5ls in tests
+    zlib1g-dev                           # gzip data files, inflated by hepcnn itself (runtime/h5gzip.c)
     libcjson-dev librandom123-dev        # configs; Philox
     python3 python3-numpy python3-h5py   # reference checks in the tests
     python3-torch                        # the tests load checkpoints into PyTorch
