@@ -175,3 +175,20 @@ delphes_stopped() {
         [ "$(ls "$X/d3")" = train_000.h5 ]
 }
 venv_check "delphes: SIGTERM mid-conversion: exit 143, the unfinished files removed, the earlier kept" delphes_stopped
+# A write that fails (a file size limit stands in for a full disk): one
+# error line with the system's reason, no traceback, no crash (HDF5 closing
+# a file whose writes failed died with SIGSEGV), nothing half-written, the
+# earlier output kept.
+delphes_write_fails() {
+    local before rc
+    rm -rf "$X/d4"
+    bin/hepcnn-delphes --outdir="$X/d4" --label=1 "$X/sig.root" > /dev/null || return 1
+    before=$(md5sum < "$X/d4/train_000.h5")
+    (ulimit -f 200; exec bin/hepcnn-delphes --outdir="$X/d4" --label=1 "$X/sig.root") > "$X/d4.out" 2>&1; rc=$?
+    cat "$X/d4.out"
+    [ $rc = 1 ] && ! grep -q Traceback "$X/d4.out" &&
+        grep -qF "hepcnn-delphes: error: writing the output files in $X/d4 failed: File too large; the unfinished ones were removed" "$X/d4.out" &&
+        [ "$(ls "$X/d4")" = train_000.h5 ] && [ "$(md5sum < "$X/d4/train_000.h5")" = "$before" ]
+}
+venv_check "delphes: a write that fails: one error with the system's reason, no crash, the earlier output kept" \
+    delphes_write_fails

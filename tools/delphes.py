@@ -131,18 +131,41 @@ def progress(done, total):
     sys.stderr.flush()
 
 
-def create_outputs(a, total, nfiles, with_psr):
-    """The output files, as FILE.tmp until every event is in them."""
-    outs = []
+def unfinished_name(a, i):
+    """Output file i's name until every event is in it."""
+    return os.path.join(a.outdir, "%s_%03d.h5.tmp" % (a.prefix, i))
+
+
+def create_outputs(a, total, nfiles, with_psr, outs):
+    """The output files into outs (those made so far when one cannot be).
+    No chunk cache: each image is one chunk, and a write that fails (a full
+    disk) then fails in its own call, not later where h5py only prints it."""
     for i in range(nfiles):
         rows = min(a.events_per_file, total - i * a.events_per_file)
-        f = h5py.File(os.path.join(a.outdir, "%s_%03d.h5" % (a.prefix, i)) + ".tmp", "w")
+        f = h5py.File(unfinished_name(a, i), "w", rdcc_nbytes=0)
         f.create_dataset("data", (rows, 3, a.size, a.size), dtype="<f4", chunks=(1, 3, a.size, a.size))
         f.create_dataset("label", (rows,), dtype="<i4")
         for key in ("weight", "normweight") + (("psr",) if with_psr else ()):
             f.create_dataset(key, (rows,), dtype="<f4")
         outs.append(f)
-    return outs
+
+
+def remove_unfinished(a, outs, nfiles, close):
+    """Every output file removed; closed first unless a write to it failed:
+    HDF5 closing such a file crashed (SIGSEGV)."""
+    for i in range(nfiles):
+        if close and i < len(outs):
+            with contextlib.suppress(Exception):
+                outs[i].close()
+        with contextlib.suppress(FileNotFoundError):
+            os.remove(unfinished_name(a, i))
+
+
+def system_error(error):
+    """The system's error in h5py's message ("... errno = 28, error message
+    = 'No space left on device' ..."), else the message on one line."""
+    found = re.search(r"error message = '([^']*)'", str(error))
+    return found.group(1) if found else one_line(error)
 
 
 class Interrupted(Exception):
@@ -210,26 +233,30 @@ def main():
     stop_signals = []
     for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         signal.signal(signum, lambda signum, _: stop_signals.append(signum))
-    outs = create_outputs(a, total, nfiles, with_psr)
+    outs = []
     try:
+        create_outputs(a, total, nfiles, with_psr, outs)
         fill(a, inputs, trees, counts, outs, with_psr, stop_signals)
-    except BaseException as e:   # a damaged input, an interrupt: no half-written file is left behind
-        for f in outs:
-            name = f.filename
-            with contextlib.suppress(Exception):   # (a file a failed write left unclosable is removed all the same)
-                f.close()
-            os.remove(name)
+        for f in outs:   # the last writes: renamed only once every file is whole
+            f.flush()
+            f.close()
+    except BaseException as e:   # a damaged input, an interrupt, a failed write: no half-written file is left behind
+        write_failed = isinstance(e, (OSError, RuntimeError))   # h5py's, for a file it could not create or write
+        remove_unfinished(a, outs, nfiles, close=not write_failed)
         if isinstance(e, DamagedInput):
             fail(str(e))
         if isinstance(e, Interrupted):
             sys.stderr.write("\nhepcnn-delphes: stopped by signal %d: the unfinished output files were removed\n"
                              % e.signum)
             sys.exit(128 + e.signum)
+        if write_failed:
+            sys.stderr.write("\nhepcnn-delphes: error: writing the output files in %s failed: %s; the unfinished "
+                             "ones were removed\n" % (a.outdir, system_error(e)))
+            sys.stderr.flush()
+            os._exit(1)   # not HDF5's clean-up at exit: it would close them
         raise
-    for f in outs:
-        name = f.filename
-        f.close()
-        os.replace(name, name[:-len(".tmp")])
+    for i in range(nfiles):
+        os.replace(unfinished_name(a, i), unfinished_name(a, i)[:-len(".tmp")])
     print("hepcnn-delphes: %d events from %d file(s) -> %d file(s) %s/%s_*.h5 (%dx%d, channels: energy, EM fraction, "
           "tracks%s)" % (total, len(inputs), nfiles, a.outdir, a.prefix, a.size, a.size,
                          "; psr" if with_psr else "; no psr"))
