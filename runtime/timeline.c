@@ -1,6 +1,8 @@
 /* Chrome trace writer (see timeline.h): the JSON array format. */
 #include "timeline.h"
 
+#include <errno.h>
+
 #include "util.h"
 
 int hep_timeline_open(hep_timeline *t, const char *path)
@@ -21,10 +23,13 @@ void hep_timeline_event(hep_timeline *t, const char *name, const char *category,
             (start - t->origin) * 1e6, seconds * 1e6);
 }
 
-void hep_timeline_close(hep_timeline *t)
+int hep_timeline_close(hep_timeline *t)
 {
-    if (!t->f) return;
+    if (!t->f) return 0;
     fputs("\n]\n", t->f);
-    if (fclose(t->f) != 0) hep_fatal("writing the timeline failed");
+    const int failed = ferror(t->f) || fflush(t->f) != 0;
+    const int err = failed ? (errno ? errno : EIO) : 0;
+    fclose(t->f);
     t->f = NULL;
+    return err;
 }

@@ -18,6 +18,8 @@ typedef struct {
 
 int hep_timeline_open(hep_timeline *t, const char *path);   /* 0 or -1 */
 void hep_timeline_event(hep_timeline *t, const char *name, const char *category, double start, double seconds);
-void hep_timeline_close(hep_timeline *t);
+/* 0, or the errno of a write that failed (the trace is then cut short:
+ * a diagnostic, no reason to stop a run). */
+int hep_timeline_close(hep_timeline *t);
 
 #endif

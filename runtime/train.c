@@ -88,6 +88,16 @@ static void exchange(trainer *t)
     t->checkpoint_now = control[2] > 0;
 }
 
+static void close_timeline(trainer *t, const char *what)
+{
+    const int err = hep_timeline_close(&t->tl);
+    if (err)
+        fprintf(stderr, "hepcnn: warning: writing the timeline %s failed (%s): it is cut short; the run goes on\n",
+                t->cfg->timeline, strerror(err));
+    else
+        printf("hepcnn: timeline %s -> %s\n", what, t->cfg->timeline);
+}
+
 static void train_step(trainer *t)
 {
     const hep_run *run = t->run;
@@ -123,8 +133,9 @@ static void train_step(trainer *t)
     if (run->num_ps == 0) hep_adam_update(&t->adam, t->info, t->params, t->grads);   /* with servers, they run it */
     if (tracing && run->num_ps == 0) hep_timeline_event(&t->tl, "Adam", "optimiser", t_opt, hep_wall_seconds() - t_opt);
     if (t->tl.f && t->step + 1 == t->first_step + 5) {
-        hep_timeline_close(&t->tl);
-        printf("hepcnn: timeline of steps %ld-%ld -> %s\n", t->first_step + 3, t->first_step + 5, t->cfg->timeline);
+        char what[64];
+        snprintf(what, sizeof what, "of steps %ld-%ld", t->first_step + 3, t->first_step + 5);
+        close_timeline(t, what);
     }
 }
 
@@ -359,10 +370,7 @@ static int finish(trainer *t)
         if (t->batches) hep_batches_report(t->batches);
         if (t->train_curve.n > 0 && t->nval == 0)
             hep_write_plots(t->cfg->outputpath, &t->train_curve, &t->val_curve, NULL, 0, t->info->num_classes, 0, NULL);
-        if (t->tl.f) {
-            hep_timeline_close(&t->tl);
-            printf("hepcnn: timeline (the run ended early) -> %s\n", t->cfg->timeline);
-        }
+        if (t->tl.f) close_timeline(t, "(the run ended early)");
         if (stopped) print_stop(t, last_evaluation_stopped);
         fflush(stdout);
     }

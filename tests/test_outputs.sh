@@ -705,3 +705,15 @@ timeline_refused() {
         [ -z "$(ls -A "$O/t-refused/models" 2>/dev/null)" ]
 }
 check "outputs: a --timeline that cannot be written names the key and why, before a step is trained" timeline_refused
+# A trace whose write fails mid-run (a full disk: /dev/full) is a
+# diagnostic: a warning, and the run goes on to its end (it stopped with
+# "writing the timeline failed").
+timeline_write_fails() {
+    rm -rf "$O/t-full"
+    "${RUN[@]}" --outputpath="$O/t-full" --num_epochs=1 --timeline=/dev/full > "$O/t-full.out" 2>&1 ||
+        { cat "$O/t-full.out"; return 1; }
+    grep -aF "timeline" "$O/t-full.out"
+    grep -qF "hepcnn: warning: writing the timeline /dev/full failed (No space left on device): it is cut short; the run goes on" \
+        "$O/t-full.out" && grep -aq "EPOCH SUMMARY" "$O/t-full.out"
+}
+check "outputs: a --timeline whose write fails mid-run is a warning, the run goes on" timeline_write_fails
