@@ -63,10 +63,11 @@ def main():
     elif case == "formats":                   # float16 / float64 data, int8 / int64 labels, gzip
         write(os.path.join(d, "train_000.h5"), 8, dtype="f2", label_dtype="i1", compress="gzip")
         write(os.path.join(d, "train_001.h5"), 8, dtype="f8", label_dtype="i8", compress="gzip", offset=8)
-    elif case == "gzip":                      # gzip'd float32: alone, after shuffle, 2 rows a chunk
+    elif case == "gzip":                      # gzip'd float32: alone, after shuffle, 2 rows a chunk, big-endian
         write(os.path.join(d, "train_000.h5"), 7, compress="gzip")
         write(os.path.join(d, "train_001.h5"), 6, compress="gzip", shuffle=True, offset=7)
         write(os.path.join(d, "train_002.h5"), 5, compress="gzip", chunk_rows=2, offset=13)
+        write(os.path.join(d, "train_003.h5"), 4, dtype=">f4", compress="gzip", offset=18)
     elif case in ("gzip_short", "gzip_skipped"):
         # row 5's chunk replaced by stored bytes that are not one image: gzip
         # of half an image; or the compressed image with the chunk's filter

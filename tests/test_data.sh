@@ -90,7 +90,7 @@ check "loader: class-sorted files give batches of both classes near the files' f
 $PY tests/make_h5.py formats "$D/formats"
 check "loader: float16/float64 data, int8/int64 labels, gzip" build/test_loader "$D/formats" 2
 $PY tests/make_h5.py gzip "$D/gzip"
-check "loader: gzip float32 data, with shuffle, 2 rows a chunk (read by chunk in h5gzip.c, or by HDF5)" \
+check "loader: gzip float32 data, with shuffle, 2 rows a chunk (by chunk in h5gzip.c), big-endian (by HDF5)" \
     build/test_loader "$D/gzip" 2
 
 # Training from files under MPI: the steps per epoch every rank runs is the
