@@ -259,14 +259,13 @@ void hep_checkpoint_save(const char *outputpath, const hep_model *m, const hep_m
                                               "works: it resumes from the newest)";
     int err = 0, tries = 0;
     unsigned waited = 0;
-    double free_mib;
     snprintf(doing, sizeof doing, "writing checkpoint %s", path);
     /* a full disk or quota stays full: only another failure is tried again */
     while (write_file(tmp, m, info, params, adam_m, adam_v, adam_step, state, config_json, &err) != 0) {
         unlink(tmp);
         if (lock) hep_lock_check(lock, "the checkpoint", state->step);
         snprintf(why, sizeof why, "%s", err ? strerror(err) : "the file system?");
-        if (hep_room_short(path, need_bytes, &free_mib) || err == ENOSPC || err == EDQUOT || err == EFBIG)
+        if (hep_write_cannot_fit(path, need_bytes, err))
             hep_write_failed("checkpoint", path, tmp, err, need_bytes, kept_room);
         if (!hep_wait_to_retry(doing, why, &tries, &waited))
             hep_write_failed("checkpoint", path, tmp, err, need_bytes, err ? kept_fs : kept_room);

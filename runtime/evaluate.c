@@ -174,11 +174,9 @@ static void write_predictions(const char *outputpath, const float *records, long
     columns_of(records, n, K, have_psr, &c);
     int err, tries = 0;
     unsigned waited = 0;
-    double free_mib;
     while (write_columns(tmp, &c, &err) != 0) {
         unlink(tmp);
-        const int room = !hep_room_short(path, need_bytes, &free_mib) && err != ENOSPC && err != EDQUOT && err != EFBIG;
-        if (!room || !hep_wait_to_retry(doing, err ? strerror(err) : "the file system?", &tries, &waited))
+        if (hep_write_cannot_fit(path, need_bytes, err) || !hep_wait_to_retry(doing, err ? strerror(err) : "the file system?", &tries, &waited))
             hep_write_failed("predictions", path, tmp, err, need_bytes, "the checkpoints are unchanged");
     }
     if (rename(tmp, path) != 0) hep_fatal("cannot rename %s to %s: %s", tmp, path, strerror(errno));

@@ -110,9 +110,11 @@ static int read_chunk(hid_t ds, const hep_gzip_rows *plan, long row, unsigned ch
 int hep_gzip_read_rows(hid_t ds, const hep_gzip_rows *plan, long row0, long count, float *out, int *os_err)
 {
     const long k = plan->chunk_rows, end = row0 + count;
-    gzip_buffers b = { .stored = malloc(plan->chunk_bytes), .inflated = malloc(plan->chunk_bytes),
-                       .chunk = malloc(plan->chunk_bytes), .stored_room = plan->chunk_bytes };
-    int rc = b.stored && b.inflated && b.chunk ? 0 : -1;
+    /* the unshuffling and part-chunk buffers only where the file needs them */
+    gzip_buffers b = { .stored = malloc(plan->chunk_bytes), .stored_room = plan->chunk_bytes,
+                       .inflated = plan->shuffle >= 0 ? malloc(plan->chunk_bytes) : NULL,
+                       .chunk = k > 1 ? malloc(plan->chunk_bytes) : NULL };
+    int rc = b.stored && (b.inflated || plan->shuffle < 0) && (b.chunk || k == 1) ? 0 : -1;
     *os_err = 0;
     for (long first = row0 / k * k; first < end && rc == 0; first += k) {
         /* a chunk wholly wanted goes straight to its place; of another, its wanted rows */

@@ -27,9 +27,8 @@ int hep_timeline_close(hep_timeline *t)
 {
     if (!t->f) return 0;
     fputs("\n]\n", t->f);
-    const int failed = ferror(t->f) || fflush(t->f) != 0;
-    const int err = failed ? (errno ? errno : EIO) : 0;
-    fclose(t->f);
+    int err = ferror(t->f) || fflush(t->f) != 0 ? (errno ? errno : EIO) : 0;
+    if (fclose(t->f) != 0 && !err) err = errno;   /* a network file system may say a write failed only here */
     t->f = NULL;
     return err;
 }

@@ -142,6 +142,12 @@ int hep_room_short(const char *path, double need_bytes, double *free_mib)
     return *free_mib * mib < need * 1.05;
 }
 
+int hep_write_cannot_fit(const char *path, double need_bytes, int err)
+{
+    double free_mib;
+    return hep_room_short(path, need_bytes, &free_mib) || err == ENOSPC || err == EDQUOT || err == EFBIG;
+}
+
 void hep_write_failed(const char *what, const char *path, const char *tmp, int err, double need_bytes,
                       const char *kept)
 {

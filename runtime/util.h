@@ -36,6 +36,10 @@ void hep_check_retry_waits(void);
 /* Whether the file system of `path`'s folder has less than about need_bytes
  * (at least 1 MiB) free; *free_mib gets what it has. */
 int hep_room_short(const char *path, double need_bytes, double *free_mib);
+/* Whether a write of about need_bytes to `path` that failed with errno
+ * `err` met a full disk, a quota or a size limit, which stay: no reason to
+ * write it again (hep_wait_to_retry is for the other failures). */
+int hep_write_cannot_fit(const char *path, double need_bytes, int err);
 /* mkdir -p; returns 0 or -1 with errno set */
 int hep_mkdirs(const char *path);
 double hep_wall_seconds(void);
