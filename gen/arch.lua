@@ -28,6 +28,12 @@ M.knl = {
   -- hsw code slower at 8 (93 against 116).
   dense_forward_outputs = 8,
   first_bwd_w_patches = true,       -- see skx's
+  -- The CPUs (gen/tuning.lua's host keys) whose make tune fills the arch-wide
+  -- entries of tuning/knl.lua, what a build on a cluster's login node reads:
+  -- Knights Landing and Knights Mill. On any other AVX-512 host knl code runs
+  -- as an emulation, and its timings go to that host's section only.
+  tuned_on = { what = "Xeon Phi (Knights Landing or Knights Mill)",
+               hosts = { ["GenuineIntel family 6 model 87"] = true, ["GenuineIntel family 6 model 133"] = true } },
 }
 
 -- GCC's tuning for the AVX-512 archs' own vector loops: skx's, and native's

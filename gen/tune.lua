@@ -257,15 +257,21 @@ local function write_file(ctx, best, block, steps_by_block, dense_entries)
       backward_data = passes.backward_data, backward_weights = passes.backward_weights,
       why = string.format("%s: %s (%s)", op.name, best.why[op.name], host) }
   end
-  local host_key = tuning.host_key()
+  local host_key = ctx.host_key
   for _, e in pairs(dense_entries) do e.why = string.format("%s (%s)", e.why, host) end
-  local arch_wide = tuning.record(t, host_key, ctx.net, block_entry, entries, dense_entries)
+  local section_only = ctx.arch.tuned_on and not ctx.arch.tuned_on.hosts[host_key]
+  local arch_wide = tuning.record(t, host_key, ctx.net, block_entry, entries, dense_entries, section_only)
   ctx.section = (host_key and string.format("hosts[%q]", host_key) or "")
     .. (arch_wide and (host_key and " and the arch-wide entries" or "the arch-wide entries") or "")
+    .. (section_only and string.format(" (its arch-wide entries come from make tune on a %s only)",
+      ctx.arch.tuned_on.what) or "")
   os.execute("mkdir -p " .. (path:match("^(.*)/[^/]*$") or "."))
   local out = assert(io.open(path, "w"))
   out:write(tuning.render(t, "-- Blocking and algorithms measured fastest by `make tune` (gen/tune.lua) for arch " .. t.arch
-    .. ";\n-- the generator uses it instead of its defaults. Reviewed and versioned like code."))
+    .. ";\n-- the generator uses it instead of its defaults. Reviewed and versioned like code."
+    .. (ctx.arch.tuned_on and "\n-- Its arch-wide entries, what a build on another CPU (a cluster's login node) reads,"
+      .. "\n-- come from make tune on a " .. ctx.arch.tuned_on.what .. " only; other hosts'"
+      .. "\n-- timings of this code go to their own sections." or "")))
   out:close()
   return path
 end
@@ -295,6 +301,12 @@ local ctx = { net = net_name, arch_name = arch_name, arch = arch, convs = convs,
               margin = env_number("TUNE_MARGIN", 0.03, 0, false),
               batch = env_number("TUNE_BATCH", inferred.input.h >= 128 and 16 or 64, 1, true),
               jobs = env_number("TUNE_JOBS", online_cpus(), 1, true) }
+ctx.host_key = tuning.host_key()
+if arch.tuned_on and not ctx.host_key then
+  die(string.format("cannot tell this host's CPU from /proc/cpuinfo, and %s's arch-wide entries come from make tune "
+    .. "on a %s only: name the CPU in HEPCNN_TUNING_HOST (\"GenuineIntel family 6 model 87\")", arch.name,
+    arch.tuned_on.what))
+end
 ctx.out_path, ctx.out = read_file(arch)
 io.write(string.format("make tune: %s for %s, batch %d, %d timed steps per candidate in each of %d rounds\n",
   net_name, arch_name, ctx.batch, ctx.steps, ctx.rounds))

@@ -209,8 +209,10 @@ end
 -- alone); arch-wide only where the host is unknown. Dense entries go to the
 -- host's section only: reading the weight in place depends on how a CPU's
 -- caches take its 32 KiB stride, so another host keeps the packed default
--- until measured. Returns whether any arch-wide entry was written.
-function M.record(t, host, network, block_entry, conv_entries, dense_entries)
+-- until measured. section_only (an arch whose own hosts are named,
+-- gen/arch.lua's tuned_on, tuned on another CPU): the host's section alone.
+-- Returns whether any arch-wide entry was written.
+function M.record(t, host, network, block_entry, conv_entries, dense_entries, section_only)
   local function put(sec, only_new)
     sec.networks, sec.convs = sec.networks or {}, sec.convs or {}
     local wrote = false
@@ -230,7 +232,7 @@ function M.record(t, host, network, block_entry, conv_entries, dense_entries)
   t.hosts = t.hosts or {}
   t.hosts[host] = t.hosts[host] or {}
   put(t.hosts[host], false)
-  return put(t, true)
+  return not section_only and put(t, true)
 end
 
 --- One section's networks, convs and denses as lines, indented by `pad`.

@@ -491,6 +491,22 @@ make_tune() {
         --tuning="$out" && grep -q "width chunk .*($out)" "$d/model.c"
 }
 check "tune: make tune times candidates, writes a tuning file the generator reads" make_tune
+# knl's arch-wide entries come from a Xeon Phi only (gen/arch.lua's
+# tuned_on): tuned on any other host, knl code's timings go to that host's
+# section, the arch-wide entries stay empty (tests/tuning_test.lua: how
+# tuning.record fills them otherwise).
+make_tune_knl_section_only() {
+    local out=$LOGDIR/tune-knl.lua host; rm -f "$out"
+    host=$(lua5.4 -e 'package.path = "gen/?.lua;" .. package.path; print(require("tuning").host_key())')
+    case $host in "GenuineIntel family 6 model 87"|"GenuineIntel family 6 model 133") host="Other family 1 model 1" ;; esac
+    HEPCNN_TUNING_HOST=$host TUNE_STEPS=1 TUNE_ROUNDS=1 TUNE_BATCH=4 TUNE_OUT="$out" \
+        make --no-print-directory tune NET=tiny_avgpool ARCH=knl > "$LOGDIR/tune-knl.out" || return 1
+    cat "$LOGDIR/tune-knl.out"
+    grep -qF "hosts[\"$host\"] (its arch-wide entries come from make tune on a Xeon Phi" "$LOGDIR/tune-knl.out" &&
+        [ "$(sed -n '/^  hosts = {$/,$p' "$out" | grep -c 'wc = ')" -eq 3 ] &&
+        [ "$(sed -n '/^  hosts = {$/q;p' "$out" | grep -c 'wc = \|block = ')" -eq 0 ]
+}
+arch_check "tune: knl timed on a CPU other than a Xeon Phi goes to the host's section only" knl make_tune_knl_section_only
 tune_bad_out() {
     printf 'return {\n' > "$LOGDIR/tune-bad-out.lua"
     expect_fail "tune-bad-out.lua:2: unexpected symbol near <eof> (the file make tune would add to" \

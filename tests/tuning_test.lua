@@ -32,6 +32,14 @@ expect("unknown host: arch-wide replaced", tuning.record(u, nil, "hep64", { bloc
 tuning.record(u, nil, "hep64", { block = 64 }, {}, { d1 = { bwd_d = "in_place" } })
 expect("unknown host: dense entry arch-wide", u.denses.d1.bwd_d, "in_place")
 
+-- an arch whose own hosts are named (knl), tuned on another CPU: its
+-- section only, even for a shape the file lacks
+local k = { arch = "knl", networks = {}, convs = {}, hosts = {} }
+expect("section only: nothing arch-wide",
+  tuning.record(k, B, "hep64", { block = 32 }, { k1 = entry(16) }, nil, true), false)
+expect("section only: no arch-wide entry", tostring(k.convs.k1) .. " " .. tostring(k.networks.hep64), "nil nil")
+expect("section only: its section", k.hosts[B].convs.k1.wc .. " " .. k.hosts[B].networks.hep64.block, "16 32")
+
 -- dense entries go the same way
 local inplace, packed = { bwd_d = "in_place", why = "in" }, { bwd_d = "packed", why = "pk" }
 tuning.record(t, A, "hep64", { block = 64 }, {}, { d1 = inplace })

@@ -1,10 +1,14 @@
 -- Blocking and algorithms measured fastest by `make tune` (gen/tune.lua) for arch knl;
 -- the generator uses it instead of its defaults. Reviewed and versioned like code.
--- Only a host's section so far, no arch-wide entries: those are what a build on
--- another CPU (a cluster's login node) reads, and the first make tune on a KNL
--- node fills them, where entries timed on this AVX-512 Zen 5 would stay in their way.
+-- Its arch-wide entries, what a build on another CPU (a cluster's login node) reads,
+-- come from make tune on a Xeon Phi (Knights Landing or Knights Mill) only; other hosts'
+-- timings of this code go to their own sections.
 return {
   arch = "knl",
+  networks = {
+  },
+  convs = {
+  },
   hosts = {
     ["AuthenticAMD family 26 model 2"] = {
       networks = {
@@ -44,6 +48,46 @@ return {
           why = "fc: backward-data ms packed 0.01, in place 0.00; ms/step 180.7, 180.8 (vm (AMD EPYC, family 26 model 2, AVX-512), 2026-12-04)" },
         ["8192->512"] = { bwd_d = "packed",
           why = "fc1: backward-data ms packed 1.48, in place 2.06; ms/step 65.6, 68.6 (vm (AMD EPYC, family 26 model 2, AVX-512), 2026-12-04)" },
+      },
+    },
+    ["GenuineIntel family 6 model 207"] = {
+      networks = {
+        ["hep224"] = { block = 64,
+          why = "make tune on vm (Intel(R) Xeon(R) Processor, family 6 model 207, AVX-512), 2026-12-05, batch 16: ms/step by block 64: 360.5, 32: 389.1" },
+        ["hep64"] = { block = 32,
+          why = "make tune on vm (Intel(R) Xeon(R) Processor, family 6 model 207, AVX-512), 2026-12-05, batch 64: ms/step by block 64: 92.1, 32: 87.5" },
+      },
+      convs = {
+        ["B32 128x16x16->128 pool"] = { wc = 16, bwr = 16, wg = 4, wfg = 2, wdg = 8,
+          forward = "winograd2", backward_data = "winograd2", backward_weights = "winograd2",
+          why = "conv3: forward + backward-data ms by width chunk 16: 17.85, 8: 17.88; backward ms by rows 16: 14.76, 8: 14.80; backward-weights ms by Winograd group (tile rows) default: 5.45, 8: 5.14, 32: 6.63; backward-weights ms by code default: 5.45, avx2: 8.56; forward ms by Winograd forward group (tile rows) default: 8.53, 2: 5.91, 4: 5.46; backward-data ms by Winograd backward-data group (tile rows) default: 9.32, 2: 6.41, 4: 5.67; forward/backward-data/backward-weights ms by algorithm: winograd4 8.53/9.32/5.45, direct 10.63/10.59/10.85, winograd2 6.00/6.71/7.06, winograd6 12.78/13.49/8.00, winograd8 13.42/14.20/7.00; winograd2 backward-weights ms by group default: 7.26, 4: 6.92, 16: 7.89; winograd2 forward ms by group of tile rows default: 6.13, 2: 5.91, 4: 5.95, 8: 6.31; winograd2 backward-data ms by group of tile rows default: 6.83, 2: 6.65, 4: 6.74, 8: 6.57 (vm (Intel(R) Xeon(R) Processor, family 6 model 207, AVX-512), 2026-12-05)" },
+        ["B32 128x32x32->128 pool"] = { wc = 16, bwr = 8, wfg = 8, wdg = 8,
+          forward = "winograd4", backward_data = "winograd4", backward_weights = "winograd4",
+          why = "conv2: forward + backward-data ms by width chunk 16: 63.14, 8: 62.81, 32: 63.16; backward ms by rows 8: 50.77, 4: 50.18, 16: 49.27; backward-weights ms by Winograd group (tile rows) default: 17.24, 8: 16.49, 32: 22.72; backward-weights ms by code default: 17.24, avx2: 25.74; forward ms by Winograd forward group (tile rows) default: 29.61, 2: 21.26, 4: 19.08; backward-data ms by Winograd backward-data group (tile rows) default: 33.53, 2: 22.04, 4: 18.54; forward/backward-data/backward-weights ms by algorithm: winograd8 29.61/33.53/17.24, direct 42.47/41.39/43.78, winograd2 22.21/22.94/25.77, winograd4 22.41/22.65/17.15, winograd6 32.27/33.24/20.11; winograd4 backward-weights ms by group default: 17.61, 4: 18.00, 16: 18.74; winograd4 forward ms by group of tile rows default: 22.62, 2: 20.34, 4: 17.99, 8: 16.80; winograd4 backward-data ms by group of tile rows default: 22.96, 2: 19.87, 4: 17.73, 8: 16.64 (vm (Intel(R) Xeon(R) Processor, family 6 model 207, AVX-512), 2026-12-05)" },
+        ["B32 first 3x64x64->128 pool"] = { wc = 16, bwr = 8,
+          forward = "direct", backward_data = "direct", backward_weights = "direct",
+          why = "conv1: forward + backward-data ms by width chunk 16: 7.05, 8: 8.24, 32: 7.62; backward ms by rows 8: 5.98, 4: 5.96, 16: 6.21; backward-weights ms by rows per call default: 4.35, 4: 4.46; forward/backward-data/backward-weights ms by algorithm: direct 5.42/1.64/4.35 (vm (Intel(R) Xeon(R) Processor, family 6 model 207, AVX-512), 2026-12-05)" },
+        ["B64 128x112x112->128 pool"] = { wc = 28, bwr = 8, wg = 4, wfg = 4, wdg = 4,
+          forward = "winograd4", backward_data = "winograd4", backward_weights = "winograd4",
+          why = "conv2: forward + backward-data ms by width chunk 28: 200.41, 14: 198.72, 56: 198.90; backward ms by rows 8: 168.85, 4: 169.66, 16: 168.94; backward-weights ms by Winograd group (tile rows) default: 67.06, 2: 62.23, 14: 79.33; backward-weights ms by code default: 67.06, avx2: 97.01; forward ms by Winograd forward group (tile rows) default: 98.62, 2: 56.97; backward-data ms by Winograd backward-data group (tile rows) default: 101.79, 2: 63.02; forward/backward-data/backward-weights ms by algorithm: winograd8 98.62/101.79/67.06, direct 156.76/150.14/150.41, winograd2 81.80/87.00/97.36, winograd4 63.55/64.98/60.33, winograd6 90.68/94.16/59.26; winograd4 backward-weights ms by group default: 61.75, 1: 72.81, 4: 57.46; winograd4 forward ms by group of tile rows default: 70.77, 2: 62.46, 4: 57.48; winograd4 backward-data ms by group of tile rows default: 69.17, 2: 65.98, 4: 61.25 (vm (Intel(R) Xeon(R) Processor, family 6 model 207, AVX-512), 2026-12-05)" },
+        ["B64 128x14x14->128"] = { wc = 14, bwr = 14,
+          forward = "winograd2", backward_data = "winograd2", backward_weights = "winograd2",
+          why = "conv5: forward + backward-data ms by width chunk 14: 3.50; backward ms by rows 14: 4.13, 7: 4.19; backward-weights ms by Winograd group (tile rows) default: 1.99, 1: 2.66, 14: 2.46; backward-weights ms by code default: 1.99, avx2: 3.10; forward ms by Winograd forward group (tile rows) default: 1.36, 7: 1.49; backward-data ms by Winograd backward-data group (tile rows) default: 2.15, 7: 2.40; forward/backward-data/backward-weights ms by algorithm: winograd2 1.36/2.15/1.99, direct 2.39/2.73/2.76, winograd4 2.72/3.60/2.52, winograd6 4.79/6.30/3.25, winograd8 5.47/8.16/2.73 (vm (Intel(R) Xeon(R) Processor, family 6 model 207, AVX-512), 2026-12-05)" },
+        ["B64 128x28x28->128 pool"] = { wc = 14, bwr = 14, wfg = 7, wdg = 7,
+          forward = "winograd4", backward_data = "winograd4", backward_weights = "winograd4",
+          why = "conv4: forward + backward-data ms by width chunk 28: 12.80, 14: 12.30; backward ms by rows 14: 11.83, 4: 11.82, 28: 11.65; backward-weights ms by Winograd group (tile rows) default: 4.83, 1: 7.87, 14: 5.77; backward-weights ms by code default: 4.83, avx2: 7.38; forward ms by Winograd forward group (tile rows) default: 5.80, 7: 4.01; backward-data ms by Winograd backward-data group (tile rows) default: 7.00, 7: 5.12; forward/backward-data/backward-weights ms by algorithm: winograd4 5.80/7.00/4.83, direct 9.53/9.62/10.11, winograd2 5.13/5.87/6.73, winograd6 8.30/10.08/6.85, winograd8 10.07/14.00/8.39 (vm (Intel(R) Xeon(R) Processor, family 6 model 207, AVX-512), 2026-12-05)" },
+        ["B64 128x56x56->128 pool"] = { wc = 56, bwr = 8, wfg = 2,
+          forward = "winograd4", backward_data = "winograd4", backward_weights = "winograd4",
+          why = "conv3: forward + backward-data ms by width chunk 28: 66.39, 14: 63.66, 56: 63.59; backward ms by rows 8: 51.64, 4: 51.16, 14: 50.20; backward-weights ms by Winograd group (tile rows) default: 16.91, 1: 24.80, 14: 22.97; backward-weights ms by code default: 16.91, avx2: 24.14; forward ms by Winograd forward group (tile rows) default: 31.66, 7: 15.24; backward-data ms by Winograd backward-data group (tile rows) default: 34.73, 7: 18.97; forward/backward-data/backward-weights ms by algorithm: winograd8 31.66/34.73/16.91, direct 37.90/38.69/41.54, winograd2 20.63/22.39/24.38, winograd4 16.45/17.54/16.11, winograd6 30.33/32.59/19.34; winograd4 backward-weights ms by group default: 16.76, 2: 18.55, 14: 17.40; winograd4 forward ms by group of tile rows default: 18.02, 2: 16.77; winograd4 backward-data ms by group of tile rows default: 18.50, 2: 19.16 (vm (Intel(R) Xeon(R) Processor, family 6 model 207, AVX-512), 2026-12-05)" },
+        ["B64 first 3x224x224->128 pool"] = { wc = 28, bwr = 8,
+          forward = "direct", backward_data = "direct", backward_weights = "direct",
+          why = "conv1: forward + backward-data ms by width chunk 28: 23.31, 14: 23.18, 56: 24.00; backward ms by rows 8: 19.90, 4: 19.96, 16: 30.22; backward-weights ms by rows per call default: 14.08, 4: 14.55; forward/backward-data/backward-weights ms by algorithm: direct 17.49/5.82/14.08 (vm (Intel(R) Xeon(R) Processor, family 6 model 207, AVX-512), 2026-12-05)" },
+      },
+      denses = {
+        ["128->2"] = { bwd_d = "packed",
+          why = "fc: backward-data ms packed 0.01, in place 0.01; ms/step 372.4, 378.8 (vm (Intel(R) Xeon(R) Processor, family 6 model 207, AVX-512), 2026-12-05)" },
+        ["8192->512"] = { bwd_d = "packed",
+          why = "fc1: backward-data ms packed 1.84, in place 5.10; ms/step 87.5, 90.8 (vm (Intel(R) Xeon(R) Processor, family 6 model 207, AVX-512), 2026-12-05)" },
       },
     },
   },
