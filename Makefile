@@ -93,6 +93,10 @@ build/%-$(1)/test_arena: build/%-$(1)/model.o $(ISA_GUARD) build/runtime-$(1)/ut
 	@echo "  LD    $$@"
 	@$(CC) $(BASE_CFLAGS) $(CFLAGS) $(ARCH_CFLAGS_$(1)) $$< $(ISA_GUARD) build/runtime-$(1)/util.o tests/test_arena.c -o $$@ $(LIBS)
 
+build/%-$(1)/test_denormals: build/%-$(1)/model.o $(ISA_GUARD) tests/test_denormals.c runtime/denormals.h
+	@echo "  LD    $$@"
+	@$(CC) $(BASE_CFLAGS) $(CFLAGS) $(ARCH_CFLAGS_$(1)) $$< $(ISA_GUARD) tests/test_denormals.c -o $$@ $(LIBS)
+
 build/%-$(1)/test_gradcheck: build/%-$(1)/model.o $(ISA_GUARD) tests/test_gradcheck.c
 	@echo "  LD    $$@"
 	@$(CC) $(BASE_CFLAGS) $(CFLAGS) $(ARCH_CFLAGS_$(1)) $$< $(ISA_GUARD) tests/test_gradcheck.c -o $$@ $(LIBS)

@@ -4,6 +4,9 @@
  * and they never wait on a snapshot during the run. */
 #include <string.h>
 
+#include <omp.h>
+
+#include "denormals.h"
 #include "ps_wire.h"
 #include "signals.h"
 
@@ -189,6 +192,7 @@ static void finish(server *s)
 void hep_ps_serve(const hep_ps_layout *layout, int k, const hep_config *cfg, const hep_model_info *info)
 {
     server s = { .l = *layout, .k = k, .info = info, .lr = &cfg->lr, .snap_req = MPI_REQUEST_NULL };
+    hep_flush_denormals_in_team(omp_get_max_threads());   /* its Adam, as the workers' models */
     s.begin = hep_ps_shard_begin(layout, k);
     s.len = ps_shard_len(layout, k);
     s.params = hep_xmalloc(sizeof(float) * layout->params, "server parameters");

@@ -45,6 +45,7 @@
 #include <prefetch.h>   /* the next backward-weights call's gradient block */
 #include <stream.h>     /* streaming stores for large outputs, their fence */
 #include <winograd.h>   /* Winograd F(m x m, 3x3) transforms */
+#include <denormals.h>  /* flushed to zero in every thread of the model */
 
 #if HEP_MODEL_ABI != $(G.abi)
 #error "runtime/model.h does not match the generator's ABI: regenerate (make clean && make)"
@@ -329,6 +330,7 @@ hep_model *hep_model_create(int batch, int threads, char *err, size_t errlen)
 @ if N.ones_len > 0 then
     for (int i = 0; i < $(N.ones_len); i++) m->ones[i] = 1.0f;
 @ end
+    hep_flush_denormals_in_team(threads);   /* the caller and the team that runs every layer */
     libxsmm_init();
     if (info.libxsmm_target && !getenv("LIBXSMM_TARGET")) libxsmm_set_target_arch(info.libxsmm_target);
     if (dispatch_kernels(m, err, errlen) != 0) {

@@ -61,6 +61,15 @@ check "layers tiny_bn-hsw, batch norm (batch 4)" layers_on_target tiny_bn hsw 4 
 check "layers hep64_bn-native (batch 3)" layers_on_target hep64_bn native 3 ""
 check "layers hep224_bn-native (batch 1)" layers_on_target hep224_bn native 1 ""
 
+# Denormal floats flushed to zero in the caller and every thread of the
+# model (runtime/denormals.h: an Intel core's FMA on one takes a microcode
+# assist; hep64 at batch 8 ran 5x slower a step once its loss was small).
+denormals_flushed() {
+    make --no-print-directory -s "build/$1/test_denormals" && "build/$1/test_denormals" 2
+}
+check "denormals flushed to zero in every thread of the model, hep64-native" denormals_flushed hep64-native
+check "denormals flushed to zero in every thread of the model, hep64-hsw" denormals_flushed hep64-hsw
+
 # The model's arena and the runtime's large buffers ask for transparent huge
 # pages (about 4% of a step on a host whose THP setting is madvise-only);
 # skipped where the kernel has none.
