@@ -67,10 +67,12 @@ long hep_resume(const hep_config *cfg, hep_model *m, const hep_model_info *info,
     if (id < 0) {
         if (cfg->restart && rank == 0)
             printf("hepcnn: restart requested, but %s/models has no checkpoint: starting from scratch\n", cfg->outputpath);
-        return 0;
+        return -1;
     }
     char path[4400];
     hep_load_checkpoint(cfg, id, m, info, adam, state, path, sizeof path);
+    if (state->step < 0)
+        hep_fatal("%s: attribute 'step' is %ld, expected a step count of 0 or more (damaged?)", path, state->step);
     check_settings(cfg, path, state->settings, settings, rank);
     free(state->settings);
     state->settings = NULL;

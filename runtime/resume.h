@@ -16,7 +16,8 @@
 void hep_load_checkpoint(const hep_config *cfg, long id, hep_model *m, const hep_model_info *info, hep_adam *adam,
                          hep_checkpoint_state *state, char *path, size_t pathlen);
 
-/* The step to continue from (0: a fresh run). Exits naming every
+/* The step to continue from, or -1 where there is no checkpoint (a fresh
+ * run, whose weights are still to be drawn). Exits naming every
  * difference when the checkpoint's training settings are not `settings`,
  * unless --accept_changed_settings. */
 long hep_resume(const hep_config *cfg, hep_model *m, const hep_model_info *info, hep_adam *adam,

@@ -61,6 +61,23 @@ PY
 }
 check "dist: a rank with a corrupt file ends the job in < 30 s with its message" failing_rank
 
+# Each rank reads outputpath/models itself: ranks that find different
+# checkpoints (an outputpath that is not one shared folder; here two, by
+# mpirun's one-program-per-rank form) stop, saying so, before a step, and
+# the checkpoint found is left as it was.
+ranks_resume_alike() {
+    local before
+    rm -rf "$X/own0" "$X/own1"
+    OMP_NUM_THREADS=2 bin/hep64-native "${DIST[@]}" --trainsamples=32 --outputpath="$X/own0" > "$X/own0.out" || return 1
+    before=$(md5sum < "$X/own0/models/model-2.h5")
+    expect_fail "the ranks found different checkpoints in $X/own0/models (steps -1 to 2; -1: none): the outputpath must be a folder every rank of the job shares" \
+        "${MPIRUN[@]}" -x OMP_NUM_THREADS=1 \
+        -np 1 bin/hep64-native "${DIST[@]}" --trainsamples=32 --num_epochs=2 --outputpath="$X/own0" : \
+        -np 1 bin/hep64-native "${DIST[@]}" --trainsamples=32 --num_epochs=2 --outputpath="$X/own1" || return 1
+    [ "$(md5sum < "$X/own0/models/model-2.h5")" = "$before" ] && [ ! -e "$X/own0/models/model-4.h5" ]
+}
+check "dist: ranks that find different checkpoints (an outputpath not shared) stop before a step, saying so" ranks_resume_alike
+
 # trainsamples caps the steps with files too; a cap below one global batch
 # is refused, as with dummy data, not read as "all the data". Every rank
 # meets that error at once: rank 0 alone prints it (the others wait for its
