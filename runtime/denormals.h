@@ -7,9 +7,9 @@
  * become small meets them in every layer: hep64, batch 8, on dummy data
  * (its loss 1e-4 after 50 steps) ran 0.107-0.152 s a step against
  * 0.020-0.023 with them flushed, with the same losses printed (Intel Xeon
- * family 6 model 207, 2 threads). TensorFlow's CPU kernels run flushed as well; the values lost
- * lie below 1.2e-38, far under fp32's rounding of anything the network
- * computes with. */
+ * family 6 model 207, 2 threads). TensorFlow's CPU kernels run flushed as
+ * well; the values lost lie below 1.2e-38, far under fp32's rounding of
+ * anything the network computes with. */
 #ifndef HEP_DENORMALS_H
 #define HEP_DENORMALS_H
 

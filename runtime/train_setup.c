@@ -111,13 +111,12 @@ static void setup_initial_params(trainer *t)
 static void check_ranks_resumed_alike(const trainer *t, long resumed)
 {
     if (t->run->size == 1) return;
-    long least = resumed, most = resumed;
-    if (MPI_Allreduce(MPI_IN_PLACE, &least, 1, MPI_LONG, MPI_MIN, t->run->comm) != MPI_SUCCESS ||
-        MPI_Allreduce(MPI_IN_PLACE, &most, 1, MPI_LONG, MPI_MAX, t->run->comm) != MPI_SUCCESS)
+    long least[2] = { resumed, -resumed };   /* the least step and, negated, the most */
+    if (MPI_Allreduce(MPI_IN_PLACE, least, 2, MPI_LONG, MPI_MIN, t->run->comm) != MPI_SUCCESS)
         hep_fatal("MPI_Allreduce of the checkpoint step each rank resumed from failed");
-    if (least != most)
+    if (least[0] != -least[1])
         hep_fatal("the ranks found different checkpoints in %s/models (steps %ld to %ld; -1: none): the outputpath "
-                  "must be a folder every rank of the job shares", t->cfg->outputpath, least, most);
+                  "must be a folder every rank of the job shares", t->cfg->outputpath, least[0], -least[1]);
 }
 
 /* Resume or the initial weights, then the channel maxima: the
