@@ -148,12 +148,25 @@ local function apply_tuning(op, tuning, net)
 end
 
 --- How the first dense layer's backward-data reads its weight
--- (op.BWD_D_PLACE, "packed" or "in_place", gen/layers/dense.lua): the tuning
--- file's (its form checked on loading), else packed.
-local function apply_dense_tuning(op, tuning)
-  local entry = tuning and tuning.denses and tuning.denses[tuning_keys.dense_key(op)]
-  op.BWD_D_PLACE, op.BWD_D_PLACE_src = "packed", "default"
-  if entry then op.BWD_D_PLACE, op.BWD_D_PLACE_src = entry.bwd_d, entry.src or tuning.path end
+-- (op.BWD_D_PLACE, "packed" or "in_place", gen/layers/dense.lua), and its
+-- forward's inputs per call (op.FWD_KC, nil for the default): the tuning
+-- file's (its form checked on loading), else packed and the default.
+-- Returns an error message naming the file and key when kc cannot be used.
+local function apply_dense_tuning(op, tuning, net)
+  local key = tuning_keys.dense_key(op)
+  local entry = tuning and tuning.denses and tuning.denses[key]
+  op.BWD_D_PLACE, op.BWD_D_PLACE_src, op.FWD_KC_src = "packed", "default", "default"
+  if not entry then return nil end
+  local src = entry.src or tuning.path
+  op.BWD_D_PLACE, op.BWD_D_PLACE_src = entry.bwd_d, src
+  if entry.kc then
+    if op.IN % entry.kc ~= 0 then
+      return string.format("%s: denses[%q].kc = %d does not divide the %d inputs of layer %s (%s:%d)", src, key,
+        entry.kc, op.IN, op.name, net.file, op.line or 0)
+    end
+    op.FWD_KC, op.FWD_KC_src = entry.kc, src
+  end
+  return nil
 end
 
 --- The algorithm of each of a conv's passes: the network file's, else the
@@ -717,7 +730,8 @@ function M.infer(net, arch, tuning)
       op.backward_outputs = arch.dense_backward_outputs
       op.first_dense = not seen_dense
       seen_dense = true
-      if op.first_dense then apply_dense_tuning(op, tuning) end
+      local err = op.first_dense and apply_dense_tuning(op, tuning, net)
+      if err then return nil, { err } end
       op.flops = 2 * op.IN * op.OUT
       flops = flops + op.flops
     end

@@ -29,6 +29,7 @@ local archs = require("arch")
 local isa = require("isa")
 local tuning = require("tuning")
 local plan = require("tune_plan")
+local dense = require("layers.dense")
 local readfile = require("pl.utils").readfile
 
 local function die(msg)
@@ -204,18 +205,32 @@ local function tune_block(ctx, block)
   return { values = chosen, build = combined, step = t.step, why = why }
 end
 
---- The first dense layer's backward-data (gen/layers/dense.lua): the best
--- build, which packs the weight, raced against the same values reading it
--- in place. Returns the dense entries, their `why` still without the host.
+--- The first dense layer (gen/layers/dense.lua): the best build, which
+-- packs the weight in backward-data and takes the default forward inputs
+-- per call, raced against the same values reading the weight in place, and
+-- against each forward kc of plan.dense_kcs (one race: the two knobs are
+-- different passes, each timed on its own). Returns the dense entries,
+-- their `why` still without the host.
 local function tune_dense(ctx, best, block)
   local op = ctx.first_dense
   local key = tuning.dense_key(op)
-  local in_place = build_all(ctx, block, { { name = op.name .. " backward-data in place", values = best.values,
-                                             denses = { [key] = { bwd_d = "in_place" } } } })[1]
-  io.write("  the first dense layer's backward-data, packed against in place:\n")
-  local t = race(ctx, { best.build, in_place }, { { 2, 1 } })
+  local default_kc = dense.default_kc(op.IN)
+  local kcs = plan.dense_kcs(op.IN, default_kc)
+  local cands = { { name = op.name .. " backward-data in place", values = best.values,
+                    denses = { [key] = { bwd_d = "in_place" } } } }
+  for _, kc in ipairs(kcs) do
+    cands[#cands + 1] = { name = string.format("%s forward by %d inputs", op.name, kc), values = best.values,
+                          denses = { [key] = { bwd_d = "packed", kc = kc } } }
+  end
+  local builds, contests = { best.build }, {}
+  for i, b in ipairs(build_all(ctx, block, cands)) do builds[i + 1], contests[i] = b, { i + 1, 1 } end
+  io.write(string.format("  the first dense layer's backward-data, packed against in place%s:\n",
+    #kcs > 0 and ", and its forward's inputs per call" or ""))
+  local t = race(ctx, builds, contests)
   local choice, words = plan.choose_dense(op.name, t[1], t[2], ctx.margin)
-  return { [key] = { bwd_d = choice, why = string.format("%s: %s", op.name, words) } }
+  local kc, kc_words = plan.choose_dense_kc(op.name, default_kc, t[1], kcs, { table.unpack(t, 3) }, ctx.margin)
+  if #kcs > 0 then words = words .. "; " .. kc_words end
+  return { [key] = { bwd_d = choice, kc = kc, why = string.format("%s: %s", op.name, words) } }
 end
 
 local function host_line()
@@ -334,7 +349,8 @@ local dense_entries = tune_dense(ctx, best, best_block)
 local path = write_file(ctx, best, best_block, table.concat(notes, ", "), dense_entries)
 io.write(string.format("make tune: block %d, %.1f ms/step -> %s, %s\n", best_block, best.step, path, ctx.section))
 for _, e in pairs(dense_entries) do
-  io.write(string.format("  %-8s backward-data reads its weight %s (default packed)\n", first_dense.name,
+  io.write(string.format("  %-8s forward inputs per call %d (default %d), backward-data reads its weight %s "
+    .. "(default packed)\n", first_dense.name, e.kc or dense.default_kc(first_dense.IN), dense.default_kc(first_dense.IN),
     e.bwd_d == "in_place" and "in place" or "packed"))
 end
 for _, op in ipairs(convs) do

@@ -603,6 +603,34 @@ function M.choose_dense(name, packed, in_place, margin)
     string.format("backward-data ms packed %.2f, in place %.2f; ms/step %.1f, %.1f", p, i, packed.step, in_place.step)
 end
 
+--- The first dense layer's forward inputs per call (its GEMM's k) that
+-- make tune races against the default (gen/layers/dense.lua): 2048 and
+-- 4096 where they divide the inputs, above the default and below all.
+function M.dense_kcs(inputs, default_kc)
+  local list = {}
+  for _, kc in ipairs({ 2048, 4096 }) do
+    if inputs % kc == 0 and kc > default_kc and kc < inputs then list[#list + 1] = kc end
+  end
+  return list
+end
+
+--- The forward inputs per call from a race (M.least) of the default build
+-- and one build per kc of M.dense_kcs (`kcs`, `timed` in the same order):
+-- the kc of the least forward time where it beats the default's by the
+-- margin and the whole step is no slower beyond it, else nil (the
+-- default). Returns the choice and the figures for the entry's `why`.
+function M.choose_dense_kc(name, default_kc, default, kcs, timed, margin)
+  local d = default.layers[name][1]
+  local best, best_ms = nil, d
+  local words = { string.format("%d: %.2f", default_kc, d) }
+  for i, kc in ipairs(kcs) do
+    local f = timed[i].layers[name][1]
+    words[#words + 1] = string.format("%d: %.2f", kc, f)
+    if f < best_ms and f < d * (1 - margin) and timed[i].step < default.step * (1 + margin) then best, best_ms = kc, f end
+  end
+  return best, "forward ms by inputs per call " .. table.concat(words, ", ")
+end
+
 --- A candidate's tuning file text (for the generator's --tuning); denses
 -- (optional) its dense entries by key.
 function M.render(arch, net_name, block, convs, values, denses)

@@ -11,7 +11,7 @@
 --         forward = "winograd4", backward_data = "winograd4", backward_weights = "direct" },
 --     },
 --     denses = {                                                -- optional: per dense shape (IN->OUT)
---       ["8192->512"] = { bwd_d = "in_place", why = "..." },
+--       ["8192->512"] = { bwd_d = "in_place", kc = 4096, why = "..." },
 --     },
 --     hosts = {                                                 -- optional: per CPU, make tune's
 --       ["GenuineIntel family 6 model 167"] = { networks = ..., convs = ... },   -- measurements there
@@ -46,7 +46,8 @@
 -- shape is tuned too. Dense entries (M.dense_key) hold bwd_d, how the first
 -- dense layer's backward-data reads its weight (gen/layers/dense.lua):
 -- "packed" (each call's block copied contiguous first, the default) or
--- "in_place".
+-- "in_place"; and kc (optional): the inputs its forward takes per call (the
+-- GEMM's k; divides the layer's inputs).
 local M = {}
 
 M.DENSE_BWD_D = { packed = true, in_place = true }
@@ -116,9 +117,10 @@ local function check_section(path, t, prefix)
     end
   end
   for key, d in pairs(t.denses or {}) do
-    if type(d) ~= "table" or not M.DENSE_BWD_D[d.bwd_d] or (d.why ~= nil and type(d.why) ~= "string") then
-      return string.format("%s: %sdenses[%q]: expected { bwd_d = \"packed\" or \"in_place\" }", path, prefix,
-        tostring(key))
+    if type(d) ~= "table" or not M.DENSE_BWD_D[d.bwd_d] or (d.why ~= nil and type(d.why) ~= "string")
+        or (d.kc ~= nil and not is_pos_int(d.kc)) then
+      return string.format("%s: %sdenses[%q]: expected { bwd_d = \"packed\" or \"in_place\" [, kc = a whole number "
+        .. "above 0] }", path, prefix, tostring(key))
     end
   end
   return nil
@@ -208,8 +210,8 @@ end
 -- host's fallback; a later host's figures leave the first host's builds
 -- alone); arch-wide only where the host is unknown. Dense entries go to the
 -- host's section only: reading the weight in place depends on how a CPU's
--- caches take its 32 KiB stride, so another host keeps the packed default
--- until measured. section_only (an arch whose own hosts are named,
+-- caches take its 32 KiB stride, the forward's inputs per call on its L2,
+-- so another host keeps the defaults until measured. section_only (an arch whose own hosts are named,
 -- gen/arch.lua's tuned_on, tuned on another CPU): the host's section alone.
 -- Returns whether any arch-wide entry was written.
 function M.record(t, host, network, block_entry, conv_entries, dense_entries, section_only)
@@ -263,8 +265,8 @@ local function render_section(lines, t, pad)
     lines[#lines + 1] = pad .. "denses = {"
     for _, key in ipairs(sorted_keys(t.denses)) do
       local d = t.denses[key]
-      lines[#lines + 1] = string.format("%s  [%s] = { bwd_d = %s,\n%s    why = %s },", pad, quoted(key), quoted(d.bwd_d),
-        pad, quoted(d.why or ""))
+      lines[#lines + 1] = string.format("%s  [%s] = { bwd_d = %s,%s\n%s    why = %s },", pad, quoted(key), quoted(d.bwd_d),
+        d.kc and string.format(" kc = %d,", d.kc) or "", pad, quoted(d.why or ""))
     end
     lines[#lines + 1] = pad .. "},"
   end

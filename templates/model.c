@@ -14,7 +14,7 @@
 @   if op.kind == "conv" then
  *   $(string.format("%-8s width chunk %-3d (%s), backward rows %-3d (%s)", op.name, op.WC, op.WC_src, op.BWR, op.BWR_src))$(op.WG and string.format(",\n *            Winograd backward-weights groups of %d tile rows%s (%s)%s", op.WG, op.WI > 1 and string.format(", %d images", op.WI) or "", op.WG_src, op.WBW_CODE and string.format(", products as %s code (%s)", op.WBW_CODE:upper(), op.WBW_CODE_src) or "") or string.format(",\n *            rows per backward-weights call %d (%s)", op.BWC, op.BWC_src))$(op.wino_fwd and string.format(",\n *            Winograd forward by %s (%s)", op.WFG > 1 and string.format("groups of %d tile rows", op.WFG) or "tile rows", op.WFG_src) or "")$(op.wino_bwd_d and string.format(",\n *            Winograd backward-data by %s (%s)", op.WDG > 1 and string.format("groups of %d tile rows", op.WDG) or "tile rows", op.WDG_src) or "")
 @   elseif op.kind == "dense" and op.first_dense then
- *   $(string.format("%-8s backward-data reads its weight %s (%s)", op.name, op.bwd_d_in_place and "in place" or "packed", op.BWD_D_PLACE_src))
+ *   $(string.format("%-8s forward inputs per call %d (%s), backward-data reads its weight %s (%s)", op.name, op.KC, op.FWD_KC_src, op.bwd_d_in_place and "in place" or "packed", op.BWD_D_PLACE_src))
 @   end
 @ end
  *

@@ -196,7 +196,9 @@ tuning_used() {
         grep -q "conv3 backward-weights: m=32 n=32 k=16, 1 row per call" "$d/model.c" &&
         grep -q "conv2    winograd4  direct     winograd4  (tests/tuning/odd-hep64.lua)" "$d/model.c" &&
         grep -q "conv3    direct     winograd2  direct     (tests/tuning/odd-hep64.lua)" "$d/model.c" &&
-        grep -q "fc1      backward-data reads its weight in place (tests/tuning/odd-hep64.lua)" "$d/model.c" &&
+        grep -qF "fc1      forward inputs per call 1024 (tests/tuning/odd-hep64.lua), backward-data reads its weight in place (tests/tuning/odd-hep64.lua)" "$d/model.c" &&
+        grep -q "enum { IN = 8192, OUT = 512, OB = 64, KC = 1024, ON = 64 };" "$d/model.c" &&
+        grep -q "fc1_fwd = libxsmm_smmdispatch(batch, 64, 1024, " "$d/model.c" &&
         grep -A1 "fc1 backward-data: m=128 n=batch k=512, image-major, weight in place \*/" "$d/model.c" |
             grep -q "lda = 8192, ldb = 512, ldc = 8192;"
 }
@@ -372,7 +374,13 @@ check "tune bad: a value of the wrong type" bad_tuning \
 check "tune bad: not Lua" bad_tuning 'return {' ':2:'
 check "tune bad: a dense entry's unknown backward-data reading" bad_tuning \
     'return { denses = { ["8192->512"] = { bwd_d = "sideways" } } }' \
-    ': denses["8192->512"]: expected { bwd_d = "packed" or "in_place" }'
+    ': denses["8192->512"]: expected { bwd_d = "packed" or "in_place" [, kc = a whole number above 0] }'
+check "tune bad: a dense entry's forward inputs per call of the wrong type" bad_tuning \
+    'return { denses = { ["8192->512"] = { bwd_d = "packed", kc = 0 } } }' \
+    ': denses["8192->512"]: expected { bwd_d = "packed" or "in_place" [, kc = a whole number above 0] }'
+check "tune bad: a dense entry's forward inputs per call that do not divide the inputs" bad_tuning \
+    'return { denses = { ["8192->512"] = { bwd_d = "packed", kc = 3000 } } }' \
+    ': denses["8192->512"].kc = 3000 does not divide the 8192 inputs of layer fc1 (networks/hep64.lua:'
 check "tune bad: a host section's entry of the wrong type" bad_tuning \
     'return { hosts = { ["Test family 1 model 2"] = { convs = { x = { wc = "wide" } } } } }' \
     ': hosts["Test family 1 model 2"].convs["x"]: '"$ENTRY_FIELDS"

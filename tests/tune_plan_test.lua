@@ -323,6 +323,22 @@ expect("dense: in place, the step slower", (plan.choose_dense("fc1", dense_t(1.4
   "packed")
 expect("dense: the figures", select(2, plan.choose_dense("fc1", dense_t(1.45, 55.0), dense_t(1.24, 54.8), 0.03)),
   "backward-data ms packed 1.45, in place 1.24; ms/step 55.0, 54.8")
+-- its forward's inputs per call: 2048 and 4096 where they divide the
+-- inputs, above the default, below all of them
+expect("dense kcs: hep64's fc1", table.concat(plan.dense_kcs(8192, 512), " "), "2048 4096")
+expect("dense kcs: 4096 inputs", table.concat(plan.dense_kcs(4096, 512), " "), "2048")
+expect("dense kcs: 6144 inputs", table.concat(plan.dense_kcs(6144, 512), " "), "2048")
+expect("dense kcs: 128 inputs", table.concat(plan.dense_kcs(128, 128), " "), "")
+-- the least forward, past the margin, with the step no slower beyond it
+local function fwd_t(fwd, step) return { layers = { fc1 = { fwd, 2.2, 1.5 } }, step = step } end
+expect("dense kc: the fastest", tostring((plan.choose_dense_kc("fc1", 512, fwd_t(1.90, 95.0), { 2048, 4096 },
+  { fwd_t(1.76, 95.1), fwd_t(1.66, 94.8) }, 0.03))), "4096")
+expect("dense kc: the default within the margin", tostring((plan.choose_dense_kc("fc1", 512, fwd_t(1.90, 95.0),
+  { 2048, 4096 }, { fwd_t(1.87, 95.1), fwd_t(1.86, 94.8) }, 0.03))), "nil")
+expect("dense kc: the step slower", tostring((plan.choose_dense_kc("fc1", 512, fwd_t(1.90, 95.0), { 2048, 4096 },
+  { fwd_t(1.76, 95.1), fwd_t(1.66, 99.0) }, 0.03))), "2048")
+expect("dense kc: the figures", select(2, plan.choose_dense_kc("fc1", 512, fwd_t(1.90, 95.0), { 2048, 4096 },
+  { fwd_t(1.76, 95.1), fwd_t(1.66, 94.8) }, 0.03)), "forward ms by inputs per call 512: 1.90, 2048: 1.76, 4096: 1.66")
 -- the channel blocks tried: at most two that fit every conv; a max-pooled
 -- conv's must be a multiple of 16 (its mask's groups), so hsw's 8 is never
 -- tried there (it failed the generator's assertion, a traceback)

@@ -41,7 +41,7 @@ expect("section only: no arch-wide entry", tostring(k.convs.k1) .. " " .. tostri
 expect("section only: its section", k.hosts[B].convs.k1.wc .. " " .. k.hosts[B].networks.hep64.block, "16 32")
 
 -- dense entries go the same way
-local inplace, packed = { bwd_d = "in_place", why = "in" }, { bwd_d = "packed", why = "pk" }
+local inplace, packed = { bwd_d = "in_place", why = "in" }, { bwd_d = "packed", kc = 4096, why = "pk" }
 tuning.record(t, A, "hep64", { block = 64 }, {}, { d1 = inplace })
 tuning.record(t, B, "hep64", { block = 32 }, {}, { d1 = packed })
 expect("dense: none arch-wide (host sections only)", tostring(t.denses), "nil")
@@ -64,7 +64,9 @@ expect("on B: k1 from B's section", back.convs.k1.wc, 14)
 expect("on B: its source names the section", back.convs.k1.src, string.format("%s hosts[%q]", path, B))
 expect("on B: k3 arch-wide, unmarked", back.convs.k3.wc .. " " .. tostring(back.convs.k3.src), "28 nil")
 expect("on B: block from B's section", back.networks.hep64.block, 32)
-expect("on B: dense entry from B's section", back.denses.d1.bwd_d, "packed")
+expect("on B: dense entry from B's section", back.denses.d1.bwd_d .. " " .. back.denses.d1.kc, "packed 4096")
+expect("on B: a dense entry without kc has none", tostring(tuning.for_host(assert(tuning.load(path)), A).denses.d1.kc),
+  "nil")
 expect("on another host: no dense entry", tostring(tuning.for_host(assert(tuning.load(path)), "Other family 1 model 1").denses),
   "nil")
 local other = tuning.for_host(assert(tuning.load(path)), "Other family 1 model 1")

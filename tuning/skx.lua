@@ -156,8 +156,8 @@ return {
       denses = {
         ["128->2"] = { bwd_d = "in_place",
           why = "fc: backward-data ms packed 0.01, in place 0.00; ms/step 229.9, 227.5 (vm (Intel(R) Xeon(R) Processor, family 6 model 207, AVX-512), 2026-12-05)" },
-        ["8192->512"] = { bwd_d = "packed",
-          why = "fc1: backward-data ms packed 2.24, in place 4.68; ms/step 97.5, 100.8 (vm (Intel(R) Xeon(R) Processor, family 6 model 207, AVX-512), 2026-12-05)" },
+        ["8192->512"] = { bwd_d = "packed", kc = 2048,
+          why = "fc1: backward-data ms packed 2.24, in place 4.68; ms/step 97.5, 100.8 (vm (Intel(R) Xeon(R) Processor, family 6 model 207, AVX-512), 2026-12-05); kc 2048 set by hand from build/ab_models on the same host, 2026-12-05, make variant builds at two places each: forward ms (medians) by inputs per call at batch 64 512: 2.14-2.16, 2048: 2.02-2.03, 4096: 1.92-1.94; at batch 32 512: 1.33-1.38, 2048: 1.16-1.17, 4096: 1.16; at batch 128 512: 4.13-4.39, 2048: 4.18-4.36, 4096: 5.95-6.03 (its input block, 2 MiB, no longer fits L2), so 2048, which loses at no batch, not make tune's 4096 at batch 64" },
       },
     },
   },

@@ -18,6 +18,10 @@ local function odd_lines(n)
   return lines * 16
 end
 
+--- The forward's inputs per call (its GEMM's k) unless a tuning file gives
+-- them (see choose_blocking).
+function M.default_kc(inputs) return block(inputs, 512) end
+
 --- Backward-data of the first dense layer, whose input gradient the head's
 -- backward reads image by image: written image-major, [batch][IN], so no
 -- transposition follows. din_t[n][i] = sum_o weight[o][i] dout[o][n] is then
@@ -62,8 +66,18 @@ local function choose_blocking(op)
   -- (ab_models: 3.16 against 3.52 ms; likely because the input block then
   -- fits L1) but a standalone copy of the pass 19% slower at batch 32 and 9%
   -- at 16, alike at 128. The batch is a run-time value, and the pass is 2%
-  -- of hep64's step (the gain 0.2%), so one k is kept.
-  op.KC = block(op.IN, 512)
+  -- of hep64's step (the gain 0.2%), so one k is the default. A tuning file
+  -- can give the first dense layer its own (op.FWD_KC, gen/shapes.lua;
+  -- make tune races 2048 and 4096): on an Intel Xeon (family 6 model 207,
+  -- 2 MiB L2) hep64's fc1 forward took 1.63-1.72 ms with 4096 inputs a call,
+  -- 1.74-1.78 with 2048, 1.83-1.94 with 512, 2.01-2.05 with all 8192 and
+  -- 2.33-2.75 with 128 or 256 (skx code, batch 64, build/ab_models medians
+  -- at two places each): the weight's rows are then read in longer runs,
+  -- while the input block (k x batch floats) still fits L2. At batch 128
+  -- that block is 2 MiB with 4096, and the forward took 5.95-6.03 ms
+  -- against 4.13-4.39 with 512 (2048: 4.18-4.36): k is tuned at one batch,
+  -- like every blocking (TUNE_BATCH).
+  op.KC = op.FWD_KC or M.default_kc(op.IN)
   if op.image_major_grad then
     choose_image_major_grad(op)
     return

@@ -2,7 +2,8 @@
 -- backward rows, direct backward-weights calls of fewer rows than the
 -- band, Winograd backward-weights groups of one tile row, a Winograd
 -- forward by groups of 2 tile rows, a Winograd backward-data by groups of
--- 4 that wait for 8 bands of 2 rows), far
+-- 4 that wait for 8 bands of 2 rows, fc1's forward by 1024 inputs a
+-- call and its backward-data reading the weight in place), far
 -- from the defaults, and passes of one conv split
 -- between Winograd and direct: the layers must still match the plain-loop
 -- reference with it (tests/test_kernels.sh).
@@ -16,5 +17,5 @@ return {
     ["B32 128x16x16->128 pool"] = { wc = 4, bwr = 2, bwc = 1, wdg = 4,
       forward = "direct", backward_data = "winograd2", backward_weights = "direct" },
   },
-  denses = { ["8192->512"] = { bwd_d = "in_place" } },
+  denses = { ["8192->512"] = { bwd_d = "in_place", kc = 1024 } },
 }
