@@ -502,19 +502,25 @@ check "tune: make tune times candidates, writes a tuning file the generator read
 # knl's arch-wide entries come from a Xeon Phi only (gen/arch.lua's
 # tuned_on): tuned on any other host, knl code's timings go to that host's
 # section, the arch-wide entries stay empty (tests/tuning_test.lua: how
-# tuning.record fills them otherwise).
+# tuning.record fills them otherwise). On tiny_dense, whose first dense
+# layer's 4096 inputs also have its forward's 2048 inputs per call raced
+# (4096, all of them, is not a candidate) and its entry say so.
 make_tune_knl_section_only() {
-    local out=$LOGDIR/tune-knl.lua host; rm -f "$out"
+    local out=$LOGDIR/tune-knl.lua host log=$LOGDIR/tune-knl.out; rm -f "$out"
     host=$(lua5.4 -e 'package.path = "gen/?.lua;" .. package.path; print(require("tuning").host_key())')
     case $host in "GenuineIntel family 6 model 87"|"GenuineIntel family 6 model 133") host="Other family 1 model 1" ;; esac
     HEPCNN_TUNING_HOST=$host TUNE_STEPS=1 TUNE_ROUNDS=1 TUNE_BATCH=4 TUNE_OUT="$out" \
-        make --no-print-directory tune NET=tiny_avgpool ARCH=knl > "$LOGDIR/tune-knl.out" || return 1
-    cat "$LOGDIR/tune-knl.out"
-    grep -qF "hosts[\"$host\"] (its arch-wide entries come from make tune on a Xeon Phi" "$LOGDIR/tune-knl.out" &&
-        [ "$(sed -n '/^  hosts = {$/,$p' "$out" | grep -c 'wc = ')" -eq 3 ] &&
-        [ "$(sed -n '/^  hosts = {$/q;p' "$out" | grep -c 'wc = \|block = ')" -eq 0 ]
+        make --no-print-directory tune NET=tiny_dense ARCH=knl > "$log" || return 1
+    cat "$log" "$out"
+    grep -qF "hosts[\"$host\"] (its arch-wide entries come from make tune on a Xeon Phi" "$log" &&
+        [ "$(sed -n '/^  hosts = {$/,$p' "$out" | grep -c 'wc = ')" -eq 1 ] &&
+        [ "$(sed -n '/^  hosts = {$/q;p' "$out" | grep -c 'wc = \|block = ')" -eq 0 ] || return 1
+    grep -q '^  B=[0-9]* *d1 forward by 2048 inputs  ' "$log" && ! grep -q 'd1 forward by 4096 inputs' "$log" &&
+        grep -qE '^  d1 +forward inputs per call (512|2048) \(default 512\), backward-data reads its weight ' "$log" &&
+        grep -qE '\["4096->2"\] = \{ bwd_d = "(packed|in_place)",( kc = 2048,)?$' "$out" &&
+        grep -q 'why = "d1: backward-data ms packed [0-9.]*, in place [0-9.]*; ms/step [0-9.]*, [0-9.]*; forward ms by inputs per call 512: [0-9.]*, 2048: [0-9.]* (' "$out"
 }
-arch_check "tune: knl timed on a CPU other than a Xeon Phi goes to the host's section only" knl make_tune_knl_section_only
+arch_check "tune: knl timed on a CPU other than a Xeon Phi goes to the host's section only; a dense layer's forward inputs per call raced" knl make_tune_knl_section_only
 tune_bad_out() {
     printf 'return {\n' > "$LOGDIR/tune-bad-out.lua"
     expect_fail "tune-bad-out.lua:2: unexpected symbol near <eof> (the file make tune would add to" \
