@@ -349,9 +349,9 @@ local dense_entries = tune_dense(ctx, best, best_block)
 local path = write_file(ctx, best, best_block, table.concat(notes, ", "), dense_entries)
 io.write(string.format("make tune: block %d, %.1f ms/step -> %s, %s\n", best_block, best.step, path, ctx.section))
 for _, e in pairs(dense_entries) do
+  local default_kc = dense.default_kc(first_dense.IN)
   io.write(string.format("  %-8s forward inputs per call %d (default %d), backward-data reads its weight %s "
-    .. "(default packed)\n", first_dense.name, e.kc or dense.default_kc(first_dense.IN), dense.default_kc(first_dense.IN),
-    e.bwd_d == "in_place" and "in place" or "packed"))
+    .. "(default packed)\n", first_dense.name, e.kc or default_kc, default_kc, e.bwd_d == "in_place" and "in place" or "packed"))
 end
 for _, op in ipairs(convs) do
   local v = best.values[op.name]

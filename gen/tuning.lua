@@ -211,8 +211,9 @@ end
 -- alone); arch-wide only where the host is unknown. Dense entries go to the
 -- host's section only: reading the weight in place depends on how a CPU's
 -- caches take its 32 KiB stride, the forward's inputs per call on its L2,
--- so another host keeps the defaults until measured. section_only (an arch whose own hosts are named,
--- gen/arch.lua's tuned_on, tuned on another CPU): the host's section alone.
+-- so another host keeps the defaults until measured. section_only (an arch
+-- whose own hosts are named, gen/arch.lua's tuned_on, tuned on another
+-- CPU): the host's section alone.
 -- Returns whether any arch-wide entry was written.
 function M.record(t, host, network, block_entry, conv_entries, dense_entries, section_only)
   local function put(sec, only_new)
