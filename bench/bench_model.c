@@ -89,7 +89,7 @@ static int setup(bench_setup *b, const hep_model_info *info, int batch, int thre
     b->m = hep_model_create(batch, threads, err, sizeof err);
     if (!b->m) { fprintf(stderr, "bench: %s\n", err); return -1; }
     hep_init_params(b->m, info, 1);
-    hep_adam_init(&b->adam, info->num_params, 1e-4, 0.0);
+    hep_adam_init(&b->adam, info->num_internal, 1e-4, 0.0);
     size_t X = (size_t)batch * info->in_channels * info->in_height * info->in_width;
     b->x = malloc(sizeof(float) * X);
     b->labels = malloc(sizeof(int) * batch);

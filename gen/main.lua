@@ -21,7 +21,7 @@ local isa = require("isa")
 local tuning = require("tuning")
 
 local VERSION = "0.1.0"
-local ABI = 5
+local ABI = 6
 
 local function die(lines)
   for _, l in ipairs(lines) do io.stderr:write(l, "\n") end

@@ -55,19 +55,25 @@ local function plan_context(net, arch)
   net.tensors, net.buffers, net.kernels, net.probes = {}, {}, {}, {}
   net.thread = { tile = 0, dy = 0, dout = 0, sink = 0, wino = 0, wgroup = 0, wgrad = 0, pack = 0, patch = 0 }
   net.state_tensors, net.num_state = {}, 0
-  -- params: floats of parameters so far; widths: the widest head or dense
+  -- params, internal: floats of parameters so far, plain and internal; widths: the widest head or dense
   -- layer (the dense gradients' rows); dense_in_most: the widest dense input
-  local ctx = { arch = arch, ones_len = 0, params = 0, widths = 0, dense_in_most = 0 }
+  local ctx = { arch = arch, ones_len = 0, params = 0, internal = 0, widths = 0, dense_in_most = 0 }
 
-  function ctx.add_tensor(name, kind, shape, count, fan_in, to_plain, from_plain)
-    local offset = ctx.params
-    local t = { name = name, kind = kind, shape = shape, count = count, fan_in = fan_in, offset = offset }
-    local copy = string.format("memcpy(%%s + %d, %%s + %d, sizeof(float) * %d);", offset, offset, count)
-    t.to_plain = to_plain and string.format(to_plain, offset, offset) or string.format(copy, "plain", "internal")
-    t.from_plain = from_plain and string.format(from_plain, offset, offset) or string.format(copy, "internal", "plain")
+  -- A trained tensor: `count` floats in plain (PyTorch) order, `stored`
+  -- floats (count when nil) in the internal arrays, which may hold padding.
+  -- to_plain and from_plain, functions of (internal offset, plain offset),
+  -- give the C that converts; without them the orders are the same (a copy).
+  -- Returns the internal offset.
+  function ctx.add_tensor(name, kind, shape, count, fan_in, to_plain, from_plain, stored)
+    local offset, internal = ctx.params, ctx.internal
+    local t = { name = name, kind = kind, shape = shape, count = count, fan_in = fan_in, offset = offset,
+                internal = internal, stored = stored or count }
+    local function copy(dst, d, src, s) return string.format("memcpy(%s + %d, %s + %d, sizeof(float) * %d);", dst, d, src, s, count) end
+    t.to_plain = to_plain and to_plain(internal, offset) or copy("plain", offset, "internal", internal)
+    t.from_plain = from_plain and from_plain(internal, offset) or copy("internal", internal, "plain", offset)
     net.tensors[#net.tensors + 1] = t
-    ctx.params = offset + count
-    return offset
+    ctx.params, ctx.internal = offset + count, internal + t.stored
+    return internal
   end
   -- Model state that is not trained (batch norm's running averages): its own
   -- array, plain order, `init` its initial value.
@@ -110,7 +116,7 @@ local function plan_layers(net, ctx)
       net.conv_ops[#net.conv_ops + 1] = op
     end
   end
-  net.conv_params = ctx.params
+  net.conv_params = ctx.internal
   for _, op in ipairs(net.ops) do
     if op.kind ~= "conv" then
       ctx.layer = op.name
@@ -125,7 +131,7 @@ local function plan_layers(net, ctx)
       end
     end
   end
-  net.num_params = ctx.params
+  net.num_params, net.num_internal = ctx.params, ctx.internal
   net.head_width = ctx.widths
 end
 
@@ -156,7 +162,7 @@ end
 local LAYER_KINDS = { conv = 0, avgpool = 1, flatten = 2, dense = 3, softmax_xent = 4 }
 
 --- One op's row of the layer table (runtime/model.h's hep_layer_info);
--- tensor_index maps a parameter offset to its tensor's index.
+-- tensor_index maps a parameter's internal offset to its tensor's index.
 local function layer_info(net, op, tensor_index)
   local l = { name = op.name, kind = LAYER_KINDS[op.kind], relu = op.relu and 1 or 0, pool = op.pool and 1 or 0,
               dropout = op.dropout or 0, weight = -1, bias = -1, flops = op.flops or 0 }
@@ -206,7 +212,7 @@ end
 -- network facts the config checks compare with.
 local function describe_layers(net)
   local tensor_index = {}
-  for i, t in ipairs(net.tensors) do tensor_index[t.offset] = i - 1 end
+  for i, t in ipairs(net.tensors) do tensor_index[t.internal] = i - 1 end
   net.layer_infos = {}
   for _, op in ipairs(net.ops) do net.layer_infos[#net.layer_infos + 1] = layer_info(net, op, tensor_index) end
 
@@ -229,8 +235,10 @@ local function summarise_memory(net)
   for _, b in ipairs(net.buffers) do
     b.summary = line(b.field, b.ctype, b.shape, b.per_image and (mib(b.per_image) .. " per image") or mib(b.fixed))
   end
+  local padding = net.num_internal > net.num_params
+    and string.format(" (%d parameters, dense weight rows padded)", net.num_params) or ""
   table.insert(net.buffers, 1, { summary = line("params, grads", "float",
-    string.format("[%d] each", net.num_params), mib(net.num_params * 4) .. " each") })
+    string.format("[%d] each%s", net.num_internal, padding), mib(net.num_internal * 4) .. " each") })
   table.insert(net.buffers, 2, { summary = line("x0", "float",
     string.format("[N][%d][%d][%d] input, zero border", net.input.h + 2, net.input.w + 2, net.input.c),
     mib(net.x0_floats * 4) .. " per image") })

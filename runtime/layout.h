@@ -55,6 +55,18 @@ static inline void hep_transpose(const float *restrict src, int rows, int cols, 
         }
 }
 
+/* rows x cols floats from rows src_pitch apart to rows dst_pitch apart
+ * (both >= cols), the rest of each dst row zeroed: a dense weight between
+ * PyTorch's [out][in] and the internal order, whose rows are padded. */
+static inline void hep_copy_rows(float *restrict dst, size_t dst_pitch, const float *restrict src, size_t src_pitch,
+                                 int rows, int cols)
+{
+    for (int r = 0; r < rows; r++) {
+        memcpy(dst + (size_t)r * dst_pitch, src + (size_t)r * src_pitch, sizeof(float) * cols);
+        memset(dst + (size_t)r * dst_pitch + cols, 0, sizeof(float) * (dst_pitch - cols));
+    }
+}
+
 /* plain[n][f] = fm[f][n] for n < n_images: feature-major [F][N] (batch N)
  * to plain [n_images][F]. */
 static inline void hep_transpose_part(const float *fm, int F, int N, int n_images, float *plain)

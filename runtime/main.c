@@ -146,7 +146,7 @@ int main(int argc, char **argv)
     check_job(&cfg, path, size);
     hep_run run = place(&cfg, rank, size);
     if (rank >= run.num_workers) {
-        hep_ps_layout layout = { .workers = run.num_workers, .servers = cfg.num_ps, .params = info->num_params,
+        hep_ps_layout layout = { .workers = run.num_workers, .servers = cfg.num_ps, .params = info->num_internal,
                                  .sync = strcmp(cfg.mode, "async") != 0,
                                  .needed = run.num_workers - cfg.num_hot_spares };
         hep_ps_serve(&layout, rank - run.num_workers, &cfg, info);

@@ -17,7 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define HEP_MODEL_ABI 5
+#define HEP_MODEL_ABI 6
 
 /* WEIGHT: He-normal, L2 weight decay; BIAS: zero; SCALE (batch norm's
  * gamma): one; STATE: not trained (batch norm's running averages). */
@@ -28,8 +28,10 @@ typedef struct {
     int kind;              /* enum hep_tensor_kind */
     int ndim;
     int shape[4];          /* PyTorch order */
-    size_t offset, count;  /* floats, into the parameter (or state) array */
+    size_t offset, count;  /* floats, into the parameter (or state) array in plain order */
     int fan_in;            /* inputs per output, for He-normal init */
+    size_t internal, stored;   /* its offset and floats in the internal arrays (stored >= count:
+                                  a dense weight's rows are padded there) */
 } hep_tensor_info;
 
 enum hep_layer_kind { HEP_LAYER_CONV = 0, HEP_LAYER_AVGPOOL = 1, HEP_LAYER_FLATTEN = 2,
@@ -78,7 +80,8 @@ typedef struct {
     int num_classes;
     double flops_forward;           /* per image, 2 FLOPs per multiply-add */
     double flops_train;             /* forward + backward, per image */
-    size_t num_params;
+    size_t num_params;              /* floats of parameters in plain order */
+    size_t num_internal;            /* the internal arrays' floats (>= num_params: padding) */
     int num_tensors;
     const hep_tensor_info *tensors;
     size_t num_state;               /* floats of model state (0: none) */
@@ -145,13 +148,15 @@ hep_model *hep_model_create(int batch, int threads, char *err, size_t errlen);
 size_t hep_model_bytes(int batch, int threads);
 void hep_model_destroy(hep_model *m);
 
-float *hep_model_params(hep_model *m);   /* [num_params], internal order */
-float *hep_model_grads(hep_model *m);    /* [num_params], internal order */
+float *hep_model_params(hep_model *m);   /* [num_internal], internal order */
+float *hep_model_grads(hep_model *m);    /* [num_internal], internal order */
 /* [num_state] model state, plain order: updated by every training forward,
  * read by inference; not trained, so not in the parameter array (Adam,
  * allreduce and parameter servers never see it). */
 float *hep_model_state(hep_model *m);
 
+/* [num_internal] internal to [num_params] plain (PyTorch) order and back;
+ * from_plain zeroes the internal padding. */
 void hep_model_params_to_plain(const hep_model *m, const float *internal, float *plain);
 void hep_model_params_from_plain(const hep_model *m, const float *plain, float *internal);
 

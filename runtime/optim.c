@@ -31,7 +31,7 @@ void hep_adam_free(hep_adam *a)
 
 void hep_adam_update(hep_adam *a, const hep_model_info *info, float *params, const float *grads)
 {
-    hep_adam_update_range(a, info, params, grads, 0, info->num_params);
+    hep_adam_update_range(a, info, params, grads, 0, info->num_internal);
 }
 
 void hep_adam_update_range(hep_adam *a, const hep_model_info *info, float *params, const float *grads,
@@ -44,7 +44,8 @@ void hep_adam_update_range(hep_adam *a, const hep_model_info *info, float *param
     const float lr_t = (float)(a->lr * sqrt(c2) / c1), eps_t = (float)(a->eps * sqrt(c2));
     for (int t = 0; t < info->num_tensors; t++) {
         const hep_tensor_info *ti = &info->tensors[t];
-        size_t lo = ti->offset > begin ? ti->offset : begin, hi = ti->offset + ti->count < end ? ti->offset + ti->count : end;
+        const size_t first = ti->internal, last = ti->internal + ti->stored;   /* padding included: zero stays zero */
+        size_t lo = first > begin ? first : begin, hi = last < end ? last : end;
         if (lo >= hi) continue;
         const float wd = ti->kind == HEP_TENSOR_WEIGHT ? (float)a->weight_decay : 0.0f;
         float *p = params + lo, *m = a->m + lo, *v = a->v + lo;

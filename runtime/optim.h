@@ -10,7 +10,7 @@
 typedef struct {
     double lr, beta1, beta2, eps, weight_decay;
     long step;          /* updates applied so far */
-    float *m, *v;       /* [num_params] moments, internal order */
+    float *m, *v;       /* [num_internal] moments, internal order */
     size_t n;
 } hep_adam;
 

@@ -88,7 +88,7 @@ static void setup_model(trainer *t)
     if (!t->m) hep_fatal("%s", err);
     t->params = hep_model_params(t->m);
     t->grads = hep_model_grads(t->m);
-    hep_adam_init(&t->adam, t->info->num_params, t->cfg->learning_rate, t->cfg->weight_decay);
+    hep_adam_init(&t->adam, t->info->num_internal, t->cfg->learning_rate, t->cfg->weight_decay);
 }
 
 /* A fresh start's weights, drawn from the seed. A resumed run skips the
@@ -100,7 +100,7 @@ static void setup_initial_params(trainer *t)
 {
     hep_init_params(t->m, t->info, (uint64_t)t->cfg->seed);
     if (t->run->size > 1 &&
-        MPI_Bcast(t->params, (int)t->info->num_params, MPI_FLOAT, 0, t->run->comm) != MPI_SUCCESS)
+        MPI_Bcast(t->params, (int)t->info->num_internal, MPI_FLOAT, 0, t->run->comm) != MPI_SUCCESS)
         hep_fatal("MPI_Bcast of the initial parameters failed");
 }
 
@@ -197,12 +197,12 @@ static void setup_comm(trainer *t)
 {
     const hep_run *run = t->run;
     if (run->num_ps > 0) {
-        hep_ps_layout layout = { .workers = run->num_workers, .servers = run->num_ps, .params = t->info->num_params,
+        hep_ps_layout layout = { .workers = run->num_workers, .servers = run->num_ps, .params = t->info->num_internal,
                                  .sync = strcmp(t->cfg->mode, "async") != 0,
                                  .needed = run->num_workers - t->cfg->num_hot_spares };
         hep_ps_worker_start(&t->ps, &layout, run->rank, &t->sched, t->first_step, t->params, &t->adam);
     } else if (run->size > 1) {
-        hep_allreduce_init(&t->allreduce, t->m, run->comm, run->num_workers, t->info->num_params,
+        hep_allreduce_init(&t->allreduce, t->m, run->comm, run->num_workers, t->info->num_internal,
                            t->cfg->overlap_allreduce);
     }
 }

@@ -2,12 +2,13 @@
  * in m->$(L.in_buf) [$(L.IN)][batch], out m->$(L.name)_out [$(L.OUT)][batch]: dense
  * activations are feature-major, so that with the weight in PyTorch's own
  * [$(L.OUT)][$(L.IN)] order every GEMM is a plain or TRANS_B libxsmm kernel (its
- * JIT has no TRANS_A) and no weight is ever transposed.
+ * JIT has no TRANS_A) and no weight is ever transposed. Inside, the weight's
+ * rows lie LDW = $(L.LDW) floats apart (gen/layers/dense.lua).
  * GEMMs span the whole allocated batch: columns past n_images hold stale but
  * finite values and never mix with the others. */
 static void $(L.name)_forward(hep_model *m, int n_images, const hep_pass *pass)
 {
-    enum { IN = $(L.IN), OUT = $(L.OUT), OB = $(L.OB), KC = $(L.KC), ON = $(L.ON) };
+    enum { IN = $(L.IN), OUT = $(L.OUT), OB = $(L.OB), KC = $(L.KC), ON = $(L.ON), LDW = $(L.LDW) };
     const int N = m->batch;
     const float *weight = m->params + $(L.w_off), *bias = m->params + $(L.b_off);
     const float *in = m->$(L.in_buf);
@@ -22,7 +23,7 @@ static void $(L.name)_forward(hep_model *m, int n_images, const hep_pass *pass)
     for (int o0 = 0; o0 < OUT; o0 += OB)
         for (int k0 = 0; k0 < IN; k0 += KC)
             for (int o = o0; o < o0 + OB; o += ON)
-                (k0 ? m->$(L.name)_fwd_acc : m->$(L.name)_fwd)(in + (size_t)k0 * N, weight + (size_t)o * IN + k0,
+                (k0 ? m->$(L.name)_fwd_acc : m->$(L.name)_fwd)(in + (size_t)k0 * N, weight + (size_t)o * LDW + k0,
                                                                out + (size_t)o * N);
     /* Bias, ReLU, dropout over blocks of 64 outputs: one image's dropout
      * factors for a block come from one vectorised Philox group. */
@@ -127,21 +128,20 @@ static void $(L.name)_weight_grad(hep_model *m, const float *dout)
  * per call, the outputs KD at a time, from dout transposed into dout_t. */
 static void $(L.name)_data_grad(hep_model *m, const float *dout, float *dout_t)
 {
-    enum { IN = $(L.IN), OUT = $(L.OUT), MD = $(L.MD), KD = $(L.KD) };
+    enum { IN = $(L.IN), OUT = $(L.OUT), MD = $(L.MD), KD = $(L.KD), LDW = $(L.LDW) };
     const float *weight = m->params + $(L.w_off);
     float *din_t = m->dense_in_t;
     hep_transpose(dout, OUT, m->batch, dout_t, OUT);
 @ if L.bwd_d_in_place then
-    /* the weight block read in place, its rows $(L.IN) floats apart (the
+    /* the weight block read in place, its rows LDW floats apart (the
      * tuning file's choice: gen/layers/dense.lua) */
 #pragma omp parallel for schedule(static)
     for (int i0 = 0; i0 < IN; i0 += MD)
         for (int o0 = 0; o0 < OUT; o0 += KD)
-            (o0 ? m->$(L.name)_bwd_d_acc : m->$(L.name)_bwd_d)(weight + (size_t)o0 * IN + i0, dout_t + o0, din_t + i0);
+            (o0 ? m->$(L.name)_bwd_d_acc : m->$(L.name)_bwd_d)(weight + (size_t)o0 * LDW + i0, dout_t + o0, din_t + i0);
 @ else
     /* each call's weight block, KD rows of MD floats, copied to a contiguous
-     * [KD][MD] first: in place its rows lie $(L.IN) floats apart
-     * (gen/layers/dense.lua) */
+     * [KD][MD] first (gen/layers/dense.lua) */
 #pragma omp parallel
     {
         float *pack = m->thread[omp_get_thread_num()].pack;
@@ -149,7 +149,7 @@ static void $(L.name)_data_grad(hep_model *m, const float *dout, float *dout_t)
         for (int i0 = 0; i0 < IN; i0 += MD)
             for (int o0 = 0; o0 < OUT; o0 += KD) {
                 for (int o = 0; o < KD; o++)
-                    memcpy(pack + (size_t)o * MD, weight + (size_t)(o0 + o) * IN + i0, sizeof(float) * MD);
+                    memcpy(pack + (size_t)o * MD, weight + (size_t)(o0 + o) * LDW + i0, sizeof(float) * MD);
                 (o0 ? m->$(L.name)_bwd_d_acc : m->$(L.name)_bwd_d)(pack, dout_t + o0, din_t + i0);
             }
     }
@@ -165,11 +165,11 @@ static void $(L.name)_data_grad(hep_model *m, const float *dout, float *dout_t)
  * outputs KD at a time. */
 static void $(L.name)_data_grad(hep_model *m, const float *dout, float *din)
 {
-    enum { IN = $(L.IN), OUT = $(L.OUT), KD = $(L.KD) };
+    enum { IN = $(L.IN), OUT = $(L.OUT), KD = $(L.KD), LDW = $(L.LDW) };
     const int N = m->batch, NBD = $(L.name)_bwd_d_inputs(m->threads);
     const float *weight = m->params + $(L.w_off);
     /* each call's KD weight rows, NBD floats of each, copied to rows $(L.LDP) floats
-     * apart first: in place they lie $(L.IN) floats apart (gen/layers/dense.lua) */
+     * apart first (gen/layers/dense.lua) */
 #pragma omp parallel
     {
         float *pack = m->thread[omp_get_thread_num()].pack;
@@ -177,7 +177,7 @@ static void $(L.name)_data_grad(hep_model *m, const float *dout, float *din)
         for (int i0 = 0; i0 < IN; i0 += NBD)
             for (int o0 = 0; o0 < OUT; o0 += KD) {
                 for (int o = 0; o < KD; o++)
-                    memcpy(pack + (size_t)o * $(L.LDP), weight + (size_t)(o0 + o) * IN + i0, sizeof(float) * (size_t)NBD);
+                    memcpy(pack + (size_t)o * $(L.LDP), weight + (size_t)(o0 + o) * LDW + i0, sizeof(float) * (size_t)NBD);
                 (o0 ? m->$(L.name)_bwd_d_acc : m->$(L.name)_bwd_d)(dout + (size_t)o0 * N, pack, din + (size_t)i0 * N);
             }
     }

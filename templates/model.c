@@ -72,8 +72,8 @@ struct hep_model {
     size_t stream_bytes;   /* a layer output past this, for the batch, is written with streaming stores */
     void *arena;           /* every buffer below, carved from one allocation */
     size_t arena_bytes;
-    float *params;         /* [$(N.num_params)] */
-    float *grads;          /* [$(N.num_params)] */
+    float *params;         /* [$(N.num_internal)] internal order */
+    float *grads;          /* [$(N.num_internal)] */
     float *state;          /* [$(math.max(N.num_state, 1))] running averages (batch norm), plain order */
     float *x0;             /* [N][$(N.input.h + 2)][$(N.input.w + 2)][$(N.input.c)] */
 @ for _, b in ipairs(N.buffers) do
@@ -97,14 +97,14 @@ $(G.layers)
 
 static const hep_tensor_info tensors[] = {
 @ for _, t in ipairs(N.tensors) do
-    { "$(t.name)", $(t.kind), $(#t.shape), { $(table.concat(t.shape, ", ")) }, $(t.offset), $(t.count), $(t.fan_in) },
+    { "$(t.name)", $(t.kind), $(#t.shape), { $(table.concat(t.shape, ", ")) }, $(t.offset), $(t.count), $(t.fan_in), $(t.internal), $(t.stored) },
 @ end
 };
 
 @ if #N.state_tensors > 0 then
 static const hep_tensor_info state_tensors[] = {
 @   for _, t in ipairs(N.state_tensors) do
-    { "$(t.name)", $(t.kind), 1, { $(t.count) }, $(t.offset), $(t.count), 1 },
+    { "$(t.name)", $(t.kind), 1, { $(t.count) }, $(t.offset), $(t.count), 1, $(t.offset), $(t.count) },
 @   end
 };
 @ end
@@ -135,6 +135,7 @@ static const hep_model_info info = {
     .flops_forward = $(string.format("%.1f", N.flops_forward)),
     .flops_train = $(string.format("%.1f", N.flops_train)),
     .num_params = $(N.num_params),
+    .num_internal = $(N.num_internal),
     .num_tensors = $(#N.tensors), .tensors = tensors,
     .num_state = $(N.num_state), .num_state_tensors = $(#N.state_tensors),
     .state_tensors = $(#N.state_tensors > 0 and "state_tensors" or "NULL"),
@@ -226,7 +227,7 @@ size_t hep_model_bytes(int batch, int threads)
 {
     enum { N_THREAD_FLOATS = $(N.thread_floats) };
     size_t N = (size_t)batch, bytes = 0;
-    bytes += 2 * round_up(sizeof(float) * $(N.num_params));
+    bytes += 2 * round_up(sizeof(float) * $(N.num_internal));
     bytes += round_up(sizeof(float) * $(math.max(N.num_state, 1)));
     bytes += round_up(sizeof(float) * N * $(N.x0_floats));
 @ for _, b in ipairs(N.buffers) do
@@ -269,8 +270,8 @@ static void carve_arena(hep_model *m, hep_thread *thr, int threads)
 {
     const size_t N = (size_t)m->batch;
     char *cursor = m->arena;
-    CARVE(m->params, float, $(N.num_params));
-    CARVE(m->grads, float, $(N.num_params));
+    CARVE(m->params, float, $(N.num_internal));
+    CARVE(m->grads, float, $(N.num_internal));
     CARVE(m->state, float, $(math.max(N.num_state, 1)));
     CARVE(m->x0, float, N * $(N.x0_floats));
 @ for _, b in ipairs(N.buffers) do
@@ -529,7 +530,7 @@ double hep_model_backward(hep_model *m, const int *labels, const float *weights,
 @ for i = #N.dense_ops, 1, -1 do
     $(N.dense_ops[i].name)_backward(m, n, dcur, dnext, pass);
     swap = dcur; dcur = dnext; dnext = swap;
-    if (m->hooks.ready) m->hooks.ready(m->hooks.ctx, $(N.dense_ops[i].w_off), $(N.dense_ops[i].IN * N.dense_ops[i].OUT + N.dense_ops[i].OUT));
+    if (m->hooks.ready) m->hooks.ready(m->hooks.ctx, $(N.dense_ops[i].w_off), $(N.dense_ops[i].LDW * N.dense_ops[i].OUT + N.dense_ops[i].OUT));
 @ end
     (void)swap; (void)dnext;
     t0 = omp_get_wtime();   /* the dense layers time themselves */

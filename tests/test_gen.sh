@@ -197,12 +197,39 @@ tuning_used() {
         grep -q "conv2    winograd4  direct     winograd4  (tests/tuning/odd-hep64.lua)" "$d/model.c" &&
         grep -q "conv3    direct     winograd2  direct     (tests/tuning/odd-hep64.lua)" "$d/model.c" &&
         grep -qF "fc1      forward inputs per call 1024 (tests/tuning/odd-hep64.lua), backward-data reads its weight in place (tests/tuning/odd-hep64.lua)" "$d/model.c" &&
-        grep -q "enum { IN = 8192, OUT = 512, OB = 64, KC = 1024, ON = 64 };" "$d/model.c" &&
+        grep -q "enum { IN = 8192, OUT = 512, OB = 64, KC = 1024, ON = 64, LDW = 8208 };" "$d/model.c" &&
         grep -q "fc1_fwd = libxsmm_smmdispatch(batch, 64, 1024, " "$d/model.c" &&
         grep -A1 "fc1 backward-data: m=128 n=batch k=512, image-major, weight in place \*/" "$d/model.c" |
-            grep -q "lda = 8192, ldb = 512, ldc = 8192;"
+            grep -q "lda = 8208, ldb = 512, ldc = 8192;"
 }
 check "tune: a tuning file's blocking and algorithms are used and named in model.c's header" tuning_used
+# A dense weight's rows lie an odd number of cache lines apart inside (8208
+# floats for 8192 inputs, 528 for 512, 16 for 8, none added for 16): the tensor table
+# gives both orders' offsets and sizes, the conversions copy row by row, and
+# every GEMM that reads or writes the weight takes that leading dimension.
+dense_rows_padded() {
+    local d=$LOGDIR/gen-padded
+    rm -rf "$d"; mkdir -p "$d/hep64" "$d/tiny"
+    echo 'return { arch = "skx", networks = {}, convs = {} }' > "$d/skx.lua"   # no entries: the same on every host
+    lua5.4 gen/main.lua networks/hep64.lua skx "$d/hep64" --tuning="$d/skx.lua" >/dev/null &&
+        lua5.4 gen/main.lua tests/nets/tiny_avgpool.lua skx "$d/tiny" --tuning="$d/skx.lua" >/dev/null || return 1
+    local c=$d/hep64/model.c
+    grep -E "fc[12]/weight|params, grads|hep_copy_rows|LDW = " "$c"
+    grep -qF '{ "fc1/weight", 0, 2, { 512, 8192 }, 298752, 4194304, 8192, 298752, 4202496 },' "$c" &&
+        grep -qF '{ "fc1/bias", 1, 1, { 512 }, 4493056, 512, 8192, 4501248, 512 },' "$c" &&
+        grep -qF '{ "fc2/weight", 0, 2, { 2, 512 }, 4493568, 1024, 512, 4501760, 1056 },' "$c" &&
+        grep -qF "[4502818] each (4494594 parameters, dense weight rows padded)" "$c" &&
+        grep -qF ".num_params = 4494594," "$c" && grep -qF ".num_internal = 4502818," "$c" &&
+        grep -qF "hep_copy_rows(plain + 298752, 8192, internal + 298752, 8208, 512, 8192);" "$c" &&
+        grep -qF "hep_copy_rows(internal + 4501760, 528, plain + 4493568, 512, 2, 512);" "$c" &&
+        grep -A1 "fc1 forward: m=batch n=64 k=512 \*/" "$c" | grep -q "ldb = 8208," &&
+        grep -A1 "fc1 backward-weights: m=128 n=512 k=batch, streaming stores \*/" "$c" | grep -q "ldc = 8208;" &&
+        grep -A1 "fc2 forward: m=batch n=2 k=512 \*/" "$c" | grep -q "ldb = 528," &&
+        grep -q "hooks.ready(m->hooks.ctx, 298752, 4203008);" "$c" &&
+        grep -qF '{ "d1/weight", 0, 2, { 8, 16 }, 5088, 128, 16, 5088, 128 },' "$d/tiny/model.c" &&
+        grep -qF '{ "d2/weight", 0, 2, { 3, 8 }, 5224, 24, 8, 5224, 48 },' "$d/tiny/model.c"
+}
+check "gen: dense weights' rows padded inside, both orders' offsets in the tensor table, every GEMM's leading dimension" dense_rows_padded
 # With no tuning entries, AVX2 code's direct backward-weights calls take the
 # fewest rows that reach 56 pixels within 16 KiB of output gradient
 # (gen/arch.lua bwd_weight_call_pixels), the first conv its whole band; the

@@ -75,7 +75,7 @@ static int load(loaded_build *c, const char *dir, int batch)
     if (!c->model) { fprintf(stderr, "ab_models: %s: %s\n", dir, err); return -1; }
     const hep_model_info *info = c->info();
     unsigned state = 12345;
-    fill(c->params(c->model), info->num_params, &state, 0.05f);
+    fill(c->params(c->model), info->num_internal, &state, 0.05f);
     return 0;
 }
 

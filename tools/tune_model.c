@@ -30,7 +30,7 @@ int main(int argc, char **argv)
     double *t = malloc(sizeof(double) * steps * (3 * info->num_layers + 1));
     hep_layer_time *lt = malloc(sizeof(hep_layer_time) * info->num_layers);
     if (!x || !labels || !t || !lt) { fprintf(stderr, "tune_model: out of memory\n"); return 1; }
-    fill(hep_model_params(m), info->num_params, &state, 0.05f);
+    fill(hep_model_params(m), info->num_internal, &state, 0.05f);
     fill(x, image * batch, &state, 2.0f);
     for (int i = 0; i < batch; i++) labels[i] = i % info->num_classes;
     for (int s = -2; s < steps; s++) {

@@ -53,9 +53,10 @@ end
 --- Weight (blocked inside, PyTorch's order outside) and bias or batch norm.
 local function plan_params(op, ctx)
   local wcount, first = op.K * op.C * 9, op.first and 1 or 0
+  local convert = string.format("hep_conv_weight_convert(%d, %d, %d, %d, ", first, op.K, op.C, op.B)
   op.w_off = ctx.add_tensor(op.name .. "/weight", 0, { op.K, op.C, 3, 3 }, wcount, op.C * 9,
-    string.format("hep_conv_weight_convert(%d, %d, %d, %d, internal + %%d, plain + %%d, 0);", first, op.K, op.C, op.B),
-    string.format("hep_conv_weight_convert(%d, %d, %d, %d, plain + %%d, internal + %%d, 1);", first, op.K, op.C, op.B))
+    function(i, p) return string.format("%sinternal + %d, plain + %d, 0);", convert, i, p) end,
+    function(i, p) return string.format("%splain + %d, internal + %d, 1);", convert, p, i) end)
   if op.bn then
     M.plan_batchnorm(op, ctx, wcount)
   else

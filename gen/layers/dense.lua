@@ -27,11 +27,12 @@ function M.default_kc(inputs) return block(inputs, 512) end
 -- transposition follows. din_t[n][i] = sum_o weight[o][i] dout[o][n] is then
 -- a plain GEMM with the weight as A (column i of PyTorch's [OUT][IN] order),
 -- the output gradient transposed (small) as B, MD inputs and KD outputs a
--- call. A's columns lie IN floats apart in place (32 KiB for hep64's fc1,
--- one L1 set and, in 2 MiB pages, few L2 sets), so each call's block is
--- copied to a contiguous [KD][MD] first by default; a tuning file can have
--- it read in place (op.BWD_D_PLACE, gen/shapes.lua). hep64's fc1, batch 64,
--- 2 threads, a Zen 5 core, 2026-12-04: a standalone copy of the pass,
+-- call. A's columns lie LDW floats apart in place (the weight's rows,
+-- padded: see choose_blocking), so each call's block is copied to a
+-- contiguous [KD][MD] first by default; a tuning file can have it read in
+-- place (op.BWD_D_PLACE, gen/shapes.lua). The figures below predate the
+-- padding, when the columns lay IN floats apart (32 KiB for hep64's fc1).
+-- hep64's fc1, batch 64, 2 threads, a Zen 5 core, 2026-12-04: a standalone copy of the pass,
 -- caches flushed before each, gave MD = 128, KD = 512 the least time
 -- (MD = 64 and 32, KD = 128 slower by 0.03-0.15 ms), packed or in place; in
 -- place it was 0.15 ms faster in native code (1.13 against 1.28), 2.26
@@ -61,6 +62,21 @@ local function choose_blocking(op)
   -- on AVX-512 and alike on AVX2
   op.NBW = block(op.IN, 128)
   op.LDT = odd_lines(op.IN)
+  -- The weight's rows lie LDW floats apart inside, an odd number of cache
+  -- lines (as LDT), PyTorch's order outside: every pass reads or writes a
+  -- few floats of each of many rows at a time, and rows 32 KiB apart
+  -- (hep64's fc1 unpadded) fall in one L1 set and, in 2 MiB pages, in 4
+  -- set groups of a 2 MiB L2. hep64's fc1 in the step on an Intel Xeon
+  -- (family 6 model 207), build/ab_models 64 10-16, two places each,
+  -- medians, padded against not: hsw code forward 3.33-3.41 ms against
+  -- 3.54-3.62, backward-data 3.36-3.49 against 3.67-3.86, backward-weights
+  -- 2.88-2.90 against 2.91-3.12; knl code 2.35-2.37 against 2.45-2.58,
+  -- 1.98-2.14 against 2.19-2.33, 1.61-1.76 against 1.72-1.89; skx code
+  -- alike (1.59-1.74 and 2.07-2.27 against 1.68-1.72 and 2.20-2.30).
+  -- Backward-data read in place, padded, still lost to the copy there
+  -- (2.40-2.55 ms in the step), though a standalone copy of the pass with
+  -- the weight warm in cache had it 0.1-0.3 ms ahead (3.48-3.79 unpadded).
+  op.LDW = odd_lines(op.IN)
   -- forward's k (inputs per call): 512 on every arch. On a Zen 2 core (AVX2
   -- code, 32 KiB L1) 128 made hep64's fc1 forward 10-13% faster at batch 64
   -- (ab_models: 3.16 against 3.52 ms; likely because the input block then
@@ -94,9 +110,10 @@ local function choose_blocking(op)
   -- call's inputs of each) into the thread's `pack`, LDP floats apart (an
   -- odd number of cache lines, for the widest call), and reads it from
   -- there: the TRANS_B kernels read a few floats from every row at a time,
-  -- and in place hep64's fc1 rows lie 32 KiB apart, in one L1 set and, on a
-  -- physically indexed L2, in as few sets as the pages fall. Measured on
-  -- hep64's fc1 (tune_model, 2 threads): hsw code 3.36 ms in place against
+  -- and in place (before LDW's padding) hep64's fc1 rows lay 32 KiB apart,
+  -- in one L1 set and, on a physically indexed L2, in as few sets as the
+  -- pages fall. Measured on hep64's fc1 (tune_model, 2 threads), then:
+  -- hsw code 3.36 ms in place against
   -- 2.65-2.73 packed, knl code 2.31-2.35 against 1.78-1.85 (a Zen 5 core);
   -- skx code 6.5-10.4 against 4.0-4.4 on an Intel core (L2 2 MiB, 16
   -- ways; the in-place time moved with the run, as the pages fell). On the
@@ -117,8 +134,15 @@ local function plan_storage(op, ctx)
   if op.dropout then parts[#parts + 1] = "dropout" end
   op.epilogue = #parts > 0 and (", bias, " .. table.concat(parts, ", ")) or ", bias"
   op.summary = string.format("%-8s dense %d->%d%s  (%.4f GFLOP/img)", op.name, op.IN, op.OUT, op.epilogue, op.flops / 1e9)
-  -- internal order is PyTorch's [out][in]: plain copies
-  op.w_off = ctx.add_tensor(op.name .. "/weight", 0, { op.OUT, op.IN }, op.IN * op.OUT, op.IN)
+  -- internal order is PyTorch's [out][in], each row LDW floats long (the
+  -- pad, LDW - IN floats, zero)
+  local function rows(dst, d, dpitch, src, s, spitch)
+    return string.format("hep_copy_rows(%s + %d, %d, %s + %d, %d, %d, %d);", dst, d, dpitch, src, s, spitch, op.OUT, op.IN)
+  end
+  op.w_off = ctx.add_tensor(op.name .. "/weight", 0, { op.OUT, op.IN }, op.IN * op.OUT, op.IN,
+    op.LDW > op.IN and function(i, p) return rows("plain", p, op.IN, "internal", i, op.LDW) end or nil,
+    op.LDW > op.IN and function(i, p) return rows("internal", i, op.LDW, "plain", p, op.IN) end or nil,
+    op.LDW * op.OUT)
   op.b_off = ctx.add_tensor(op.name .. "/bias", 1, { op.OUT }, op.OUT, op.IN)
   ctx.add_buffer { field = op.name .. "_out", ctype = "float", count = "N * " .. op.OUT,
     shape = string.format("[%d][N] %s output, feature-major", op.OUT, op.name), per_image = op.OUT * 4 }
@@ -134,7 +158,7 @@ local function plan_kernels(op, ctx)
   for _, acc in ipairs({ false, true }) do
     ctx.add_kernel { field = op.name .. (acc and "_fwd_acc" or "_fwd"), type = "libxsmm_smmfunction",
       comment = string.format("%s forward%s: m=batch n=%d k=%d", op.name, acc and " (accumulate)" or "", op.ON, op.KC),
-      lda = "batch", ldb = op.IN, ldc = "batch",
+      lda = "batch", ldb = op.LDW, ldc = "batch",
       call = string.format("libxsmm_smmdispatch(batch, %d, %d, &lda, &ldb, &ldc, &one, &%s, &no_trans, NULL)",
         op.ON, op.KC, acc and "one" or "zero") }
   end
@@ -142,11 +166,11 @@ local function plan_kernels(op, ctx)
   -- optimiser or the allreduce: streaming stores (libxsmm's NTS hint) spare
   -- the cache and the read for ownership, 1.2x here. The hint needs each
   -- block of C 64-byte aligned (the arena is).
-  op.bwd_w_streaming = op.w_off % 16 == 0 and op.IN % 16 == 0 and op.NBW % 16 == 0
+  op.bwd_w_streaming = op.w_off % 16 == 0 and op.LDW % 16 == 0 and op.NBW % 16 == 0
   ctx.add_kernel { field = op.name .. "_bwd_w", type = "libxsmm_smmfunction",
     comment = string.format("%s backward-weights: m=%d n=%d k=batch%s", op.name, op.NBW, op.OUT,
       op.bwd_w_streaming and ", streaming stores" or ""),
-    lda = op.LDT, ldb = "batch", ldc = op.IN,
+    lda = op.LDT, ldb = "batch", ldc = op.LDW,
     call = string.format("libxsmm_smmdispatch(%d, %d, batch, &lda, &ldb, &ldc, &one, &zero, &%s, NULL)", op.NBW, op.OUT,
       op.bwd_w_streaming and "streaming" or "no_trans") }
   for _, acc in ipairs({ false, true }) do
@@ -155,7 +179,7 @@ local function plan_kernels(op, ctx)
       ctx.add_kernel { field = field, type = "libxsmm_smmfunction",
         comment = string.format("%s backward-data%s: m=%d n=batch k=%d, image-major, %s", op.name, what, op.MD, op.KD,
           op.bwd_d_in_place and "weight in place" or "packed"),
-        lda = op.bwd_d_in_place and op.IN or op.MD, ldb = op.OUT, ldc = op.IN,
+        lda = op.bwd_d_in_place and op.LDW or op.MD, ldb = op.OUT, ldc = op.IN,
         call = string.format("libxsmm_smmdispatch(%d, batch, %d, &lda, &ldb, &ldc, &one, &%s, &no_trans, NULL)",
           op.MD, op.KD, acc and "one" or "zero") }
     else
