@@ -55,8 +55,9 @@ local function plan_context(net, arch)
   net.tensors, net.buffers, net.kernels, net.probes = {}, {}, {}, {}
   net.thread = { tile = 0, dy = 0, dout = 0, sink = 0, wino = 0, wgroup = 0, wgrad = 0, pack = 0, patch = 0 }
   net.state_tensors, net.num_state = {}, 0
-  -- params, internal: floats of parameters so far, plain and internal; widths: the widest head or dense
-  -- layer (the dense gradients' rows); dense_in_most: the widest dense input
+  -- params, internal: floats of parameters so far, plain and internal;
+  -- widths: the widest head or dense layer (the dense gradients' rows);
+  -- dense_in_most: the widest dense input
   local ctx = { arch = arch, ones_len = 0, params = 0, internal = 0, widths = 0, dense_in_most = 0 }
 
   -- A trained tensor: `count` floats in plain (PyTorch) order, `stored`
@@ -68,7 +69,9 @@ local function plan_context(net, arch)
     local offset, internal = ctx.params, ctx.internal
     local t = { name = name, kind = kind, shape = shape, count = count, fan_in = fan_in, offset = offset,
                 internal = internal, stored = stored or count }
-    local function copy(dst, d, src, s) return string.format("memcpy(%s + %d, %s + %d, sizeof(float) * %d);", dst, d, src, s, count) end
+    local function copy(dst, d, src, s)
+      return string.format("memcpy(%s + %d, %s + %d, sizeof(float) * %d);", dst, d, src, s, count)
+    end
     t.to_plain = to_plain and to_plain(internal, offset) or copy("plain", offset, "internal", internal)
     t.from_plain = from_plain and from_plain(internal, offset) or copy("internal", internal, "plain", offset)
     net.tensors[#net.tensors + 1] = t

@@ -530,7 +530,7 @@ double hep_model_backward(hep_model *m, const int *labels, const float *weights,
 @ for i = #N.dense_ops, 1, -1 do
     $(N.dense_ops[i].name)_backward(m, n, dcur, dnext, pass);
     swap = dcur; dcur = dnext; dnext = swap;
-    if (m->hooks.ready) m->hooks.ready(m->hooks.ctx, $(N.dense_ops[i].w_off), $(N.dense_ops[i].LDW * N.dense_ops[i].OUT + N.dense_ops[i].OUT));
+    if (m->hooks.ready) m->hooks.ready(m->hooks.ctx, $(N.dense_ops[i].w_off), $(N.dense_ops[i].stored));
 @ end
     (void)swap; (void)dnext;
     t0 = omp_get_wtime();   /* the dense layers time themselves */

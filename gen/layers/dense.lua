@@ -32,14 +32,14 @@ function M.default_kc(inputs) return block(inputs, 512) end
 -- contiguous [KD][MD] first by default; a tuning file can have it read in
 -- place (op.BWD_D_PLACE, gen/shapes.lua). The figures below predate the
 -- padding, when the columns lay IN floats apart (32 KiB for hep64's fc1).
--- hep64's fc1, batch 64, 2 threads, a Zen 5 core, 2026-12-04: a standalone copy of the pass,
--- caches flushed before each, gave MD = 128, KD = 512 the least time
--- (MD = 64 and 32, KD = 128 slower by 0.03-0.15 ms), packed or in place; in
--- place it was 0.15 ms faster in native code (1.13 against 1.28), 2.26
--- against 3.2 slower in hsw code. In the step (skx code, ab_models 64 10):
--- backward-data 1.48 ms packed, 1.24 in place, against 1.45 the former way
--- (TRANS_B on packed rows, the layer's output feature-major), which then
--- left the head a 0.12 ms transposition.
+-- hep64's fc1, batch 64, 2 threads, a Zen 5 core, 2026-12-04: a
+-- standalone copy of the pass, caches flushed before each, gave MD = 128,
+-- KD = 512 the least time (MD = 64 and 32, KD = 128 slower by 0.03-0.15
+-- ms), packed or in place; in place it was 0.15 ms faster in native code
+-- (1.13 against 1.28), 2.26 against 3.2 slower in hsw code. In the step
+-- (skx code, ab_models 64 10): backward-data 1.48 ms packed, 1.24 in
+-- place, against 1.45 the former way (TRANS_B on packed rows, the layer's
+-- output feature-major), which then left the head a 0.12 ms transposition.
 local function choose_image_major_grad(op)
   op.MD = block(op.IN, 128)
   op.KD = block(op.OUT, 512)
@@ -113,10 +113,10 @@ local function choose_blocking(op)
   -- and in place (before LDW's padding) hep64's fc1 rows lay 32 KiB apart,
   -- in one L1 set and, on a physically indexed L2, in as few sets as the
   -- pages fall. Measured on hep64's fc1 (tune_model, 2 threads), then:
-  -- hsw code 3.36 ms in place against
-  -- 2.65-2.73 packed, knl code 2.31-2.35 against 1.78-1.85 (a Zen 5 core);
-  -- skx code 6.5-10.4 against 4.0-4.4 on an Intel core (L2 2 MiB, 16
-  -- ways; the in-place time moved with the run, as the pages fell). On the
+  -- hsw code 3.36 ms in place against 2.65-2.73 packed, knl code 2.31-2.35
+  -- against 1.78-1.85 (a Zen 5 core); skx code 6.5-10.4 against 4.0-4.4 on
+  -- an Intel core (L2 2 MiB, 16 ways; the in-place time moved with the
+  -- run, as the pages fell). On the
   -- Zen 5 core skx code lost 0.35 ms by the copy (1.37-1.39 in place,
   -- 1.72-1.77): the price of one code path that holds on every host. The
   -- forward reads its weight rows in place: copied the same way (64 rows of
@@ -136,14 +136,19 @@ local function plan_storage(op, ctx)
   op.summary = string.format("%-8s dense %d->%d%s  (%.4f GFLOP/img)", op.name, op.IN, op.OUT, op.epilogue, op.flops / 1e9)
   -- internal order is PyTorch's [out][in], each row LDW floats long (the
   -- pad, LDW - IN floats, zero)
-  local function rows(dst, d, dpitch, src, s, spitch)
-    return string.format("hep_copy_rows(%s + %d, %d, %s + %d, %d, %d, %d);", dst, d, dpitch, src, s, spitch, op.OUT, op.IN)
+  local to_plain, from_plain
+  if op.LDW > op.IN then
+    local function rows(dst, d, dpitch, src, s, spitch)
+      return string.format("hep_copy_rows(%s + %d, %d, %s + %d, %d, %d, %d);", dst, d, dpitch, src, s, spitch,
+        op.OUT, op.IN)
+    end
+    to_plain = function(i, p) return rows("plain", p, op.IN, "internal", i, op.LDW) end
+    from_plain = function(i, p) return rows("internal", i, op.LDW, "plain", p, op.IN) end
   end
-  op.w_off = ctx.add_tensor(op.name .. "/weight", 0, { op.OUT, op.IN }, op.IN * op.OUT, op.IN,
-    op.LDW > op.IN and function(i, p) return rows("plain", p, op.IN, "internal", i, op.LDW) end or nil,
-    op.LDW > op.IN and function(i, p) return rows("internal", i, op.LDW, "plain", p, op.IN) end or nil,
+  op.w_off = ctx.add_tensor(op.name .. "/weight", 0, { op.OUT, op.IN }, op.IN * op.OUT, op.IN, to_plain, from_plain,
     op.LDW * op.OUT)
   op.b_off = ctx.add_tensor(op.name .. "/bias", 1, { op.OUT }, op.OUT, op.IN)
+  op.stored = op.b_off + op.OUT - op.w_off   -- weight and bias in the internal arrays (the ready hook's range)
   ctx.add_buffer { field = op.name .. "_out", ctype = "float", count = "N * " .. op.OUT,
     shape = string.format("[%d][N] %s output, feature-major", op.OUT, op.name), per_image = op.OUT * 4 }
   ctx.head_width(op.IN); ctx.head_width(op.OUT)
