@@ -269,19 +269,50 @@ local function choose_call_rows(op, net, arch)
   return nil
 end
 
+--- The default Winograd forward and backward-data group of conv op by
+-- F(T x T), in whole tile rows of an image: the fewest (a divisor of the
+-- tile rows) that hold ROW_GROUP_TILES tiles, among groups of at most
+-- M.ROW_GROUP_MAX_TILES; the largest of those where none reaches it.
+-- ROW_GROUP_TILES: each product call's n. By single tile rows hep64's
+-- F(8x8) conv2 (4 rows of 4 tiles) and F(4x4) conv3 (4 of 4) make calls
+-- of n = 4, which left the shapes no tuning entry covers (hep64_4class's
+-- at block 64, a network of new widths) 20% slower a step on an Intel host
+-- (2 MiB L2) than by whole images (ab_models, hep64 skx with no entries,
+-- 2026-12-06: 120.6-121.6 ms least steps against 96.2-97.5; conv2's forward
+-- 26.3-26.9 ms against 18.7-19.3, its backward-data 26.2-26.5 against
+-- 17.4-17.5, conv3's 7.2-7.3 and 8.1-8.2 against 4.8-4.9 and 5.5, while
+-- the backward-weights passes, beside the larger scratch, took 2-7% more).
+-- `make tune` found the same on the hosts it ran: its entries took groups
+-- of 8 to 64 tiles (hep64's conv2 and conv3, hep224's conv4; tuning/). A row of
+-- hep224's 112x112 conv2 (28 tiles by F(4x4)) is already enough: there
+-- groups of 2 rows were 7% slower. M.ROW_GROUP_MAX_TILES: past 64 tiles V
+-- and M outgrow the L2 (hep224's conv3 by groups of 98 tiles: forward 4%
+-- and backward-data 7% slower than by 28).
+local ROW_GROUP_TILES = 16
+M.ROW_GROUP_MAX_TILES = 64
+function M.default_row_group(op, T)
+  local TH, TW = M.tiles_along(op.H, T), M.tiles_along(op.W, T)
+  local best = 1
+  for g = 1, TH do
+    if TH % g == 0 and g * TW <= M.ROW_GROUP_MAX_TILES then
+      best = g
+      if g * TW >= ROW_GROUP_TILES then return g end
+    end
+  end
+  return best
+end
+
 --- The Winograd forward's and backward-data's groups of whole tile rows
--- (WFG, WDG): the tuning file's wfg and wdg, else 1 (chunks of one tile
--- row). A group serves each block of the transformed weights, read back
--- from beyond L2 for every chunk, to WFG rows of tiles: on a host whose L3
--- is slow that read bounds the products (hep64's F(8x8) conv2 on an Intel
+-- (WFG, WDG): the tuning file's wfg and wdg, else M.default_row_group. A
+-- group serves each block of the transformed weights, read back from
+-- beyond L2 for every chunk, to WFG rows of tiles: on a host whose L3 is
+-- slow that read bounds the products (hep64's F(8x8) conv2 on an Intel
 -- host, inference: 38-40 ms a batch by chunks of 4 tiles, 28-31 by whole
--- images of 16; training's forward 39-43 and 31-34). The default stays 1
--- where the tuner has not measured it: on a 1 MiB L2 the larger scratch (V
--- and M for the group) may not fit. Returns an error naming the file and
--- key, or nil.
+-- images of 16; training's forward 39-43 and 31-34). Returns an error
+-- naming the file and key, or nil.
 local function choose_row_groups(op, net)
   for _, g in ipairs(ROW_GROUPS) do
-    op[g.field], op[g.field .. "_src"] = 1, "default"
+    op[g.field], op[g.field .. "_src"] = op[g.wino] and M.default_row_group(op, op.wino) or 1, "default"
     local tuned = op.tuned_groups[g.key]
     if tuned and op.algorithm == "auto" then
       if not op[g.wino] then

@@ -362,7 +362,9 @@ for _, op in ipairs(convs) do
     v.wg and string.format(", Winograd groups %d (default %d)", v.wg,
       shapes.default_group(op, shapes.WINOGRAD_TILE[passes.backward_weights])) or "",
     v.bwd_w_code and ", Winograd backward-weights as AVX2 code" or "",
-    v.wfg and string.format(", Winograd forward groups of %d tile rows (default 1)", v.wfg) or "",
-    v.wdg and string.format(", Winograd backward-data groups of %d tile rows (default 1)", v.wdg) or "",
+    v.wfg and string.format(", Winograd forward groups of %d tile rows (default %d)", v.wfg,
+      shapes.default_row_group(op, shapes.WINOGRAD_TILE[passes.forward])) or "",
+    v.wdg and string.format(", Winograd backward-data groups of %d tile rows (default %d)", v.wdg,
+      shapes.default_row_group(op, shapes.WINOGRAD_TILE[passes.backward_data])) or "",
     passes.forward, passes.backward_data, passes.backward_weights, op.passes.forward))
 end

@@ -12,9 +12,11 @@
 --     a conv whose default backward-weights is Winograd: about half and
 --     double the default (valid: divides the tile rows, or any count up to
 --     the scratch's bound where the layer ends in partial tiles);
---   Winograd forward groups (whole tile rows whose tiles go through one
---     product call), for a conv whose default forward is Winograd: up to 2
---     and up to 4 tile rows (valid: divides the tile rows);
+--   Winograd forward and backward-data groups (whole tile rows whose tiles
+--     go through one product call), for a conv whose default pass is
+--     Winograd: single tile rows, up to 2 and up to 4 tile rows and a small
+--     layer's whole image, each where it differs from the generator's
+--     default (shapes.default_row_group; valid: divides the tile rows);
 --   algorithm: direct, Winograd F(2x2), F(4x4) and F(6x6) in every pass,
 --     where each fits, partial tiles included (the default is the cost
 --     model's, gen/shapes.lua), for a conv whose network file leaves it
@@ -117,44 +119,55 @@ end
 
 -- The optional knobs, each with the pass whose time judges it (1 forward,
 -- 2 backward-data, 3 backward-weights) and the words its notes use.
+-- A row group's notes name the default's group, which depends on the layer
+-- and tile (shapes.default_row_group).
+local function default_rows(op, algo)
+  local T = shapes.WINOGRAD_TILE[algo]
+  return T and shapes.default_row_group(op, T) or nil
+end
 local KNOBS = { { key = "bwc", pass = 3, what = "rows per call" },
                 { key = "wg", pass = 3, what = "Winograd group (tile rows)" },
                 { key = "bwd_w_code", pass = 3, what = "code" },
-                { key = "wfg", pass = 1, what = "Winograd forward group (tile rows)" },
-                { key = "wdg", pass = 2, what = "Winograd backward-data group (tile rows)" } }
+                { key = "wfg", pass = 1, what = "Winograd forward group (tile rows)", default_of = default_rows },
+                { key = "wdg", pass = 2, what = "Winograd backward-data group (tile rows)", default_of = default_rows } }
 local PASS_WORDS = { "forward", "backward-data", "backward-weights" }
+
+--- A group of g tile rows for tile T as a candidate's value: nil where it
+-- is the generator's default (shapes.default_row_group), which the
+-- defaults' build already times.
+local function unless_default(op, T, g)
+  if g == nil or g == shapes.default_row_group(op, T) then return nil end
+  return g
+end
 
 --- A Winograd group of whole tile rows (gen/shapes.lua's choose_row_groups:
 -- the forward's wfg, backward-data's wdg) for tile T of at most `most`
--- rows: the largest divisor of the tile rows up to it; nil (the default, 1)
--- when only 1 divides.
+-- rows: the largest divisor of the tile rows up to it (nil where that is
+-- the default).
 local function row_group_tile(op, T, most)
   local rows = shapes.tiles_along(op.H, T)
-  for g = math.min(most, rows), 2, -1 do
-    if rows % g == 0 then return g end
+  for g = math.min(most, rows), 1, -1 do
+    if rows % g == 0 then return unless_default(op, T, g) end
   end
   return nil
 end
 
--- The most tiles a whole-image group may hold: a small layer's image
--- (hep224's conv4 at 28x28, F(4x4): 7 tile rows of 7, which no group of 2
--- to 4 rows divides) as one group ran its forward 20% and backward-data
--- 25% faster on an Intel host than by tile rows (ab_models, 2026-12-04);
--- past 64 tiles V and M outgrow the L2 (hep224's conv3 by groups of 7 of
--- its 14 rows of 14, 98 tiles: forward 4% and backward-data 7% slower
--- than by 2 rows).
-local IMAGE_GROUP_TILES = 64
-
 --- All of an image's tile rows for tile T as one group where the image
--- has at most IMAGE_GROUP_TILES tiles in more than one row; nil otherwise.
+-- has at most shapes.ROW_GROUP_MAX_TILES tiles in more than one row (a
+-- small layer's image, such as hep224's conv4 at 28x28, F(4x4): 7 tile
+-- rows of 7, which no group of 2 to 4 rows divides); nil otherwise, or
+-- where that is the default.
 local function image_group_tile(op, T)
   local rows = shapes.tiles_along(op.H, T)
-  if rows > 1 and rows * shapes.tiles_along(op.W, T) <= IMAGE_GROUP_TILES then return rows end
+  if rows > 1 and rows * shapes.tiles_along(op.W, T) <= shapes.ROW_GROUP_MAX_TILES then
+    return unless_default(op, T, rows)
+  end
   return nil
 end
 
---- The group of size `most` (2, 4 or "image") for tile T; nil (the
--- default, 1) for a conv whose network file names its algorithm.
+--- The group of size `most` (1, 2, 4 or "image") for tile T; nil (the
+-- default) where that is the default's, and for a conv whose network file
+-- names its algorithm.
 local function group_of_size(op, T, most)
   if op.algorithm and op.algorithm ~= "auto" then return nil end
   if most == "image" then return image_group_tile(op, T) end
@@ -167,12 +180,13 @@ local function row_group(op, pass, most)
   return T and group_of_size(op, T, most) or nil
 end
 
--- The forward and backward-data group sizes the tuner times: up to 2 and
--- 4 tile rows, and a small layer's whole image.
-local ROW_GROUP_SIZES = { 2, 4, "image" }
+-- The forward and backward-data group sizes the tuner times: single tile
+-- rows, up to 2 and 4 tile rows, and a small layer's whole image.
+local ROW_GROUP_SIZES = { 1, 2, 4, "image" }
 
 local function size_words(most)
-  return most == "image" and "a whole image of tile rows" or string.format("up to %d tile rows", most)
+  if most == "image" then return "a whole image of tile rows" end
+  return most == 1 and "single tile rows" or string.format("up to %d tile rows", most)
 end
 
 --- Whether candidate values v leave every knob but `except` at the defaults' d.
@@ -324,8 +338,8 @@ local function knob(cost)
   return { best = nil, cost = cost, seen = {}, notes = {} }
 end
 
-local function knob_time(k, value, i, time)
-  local key = value or "default"
+local function knob_time(k, value, i, time, default_value)
+  local key = value or (default_value and string.format("default %d", default_value) or "default")
   if k.seen[key] then return end
   k.seen[key] = true
   k.notes[#k.notes + 1] = string.format("%s: %.2f", key, time)
@@ -365,7 +379,7 @@ local function measure(op, cands, timings, margin)
     local blocking = same_algo and v.wc == d.wc and v.bwr == d.bwr
     for _, kn in ipairs(KNOBS) do
       if blocking and M.knobs_default(v, d, kn.key) and (v[kn.key] or i == 1) then
-        knob_time(m.knobs[kn.key], v[kn.key], i, t[kn.pass])
+        knob_time(m.knobs[kn.key], v[kn.key], i, t[kn.pass], kn.default_of and kn.default_of(op, d.algo))
       end
     end
     if v.wc == d.wc and v.bwr == d.bwr and same_knobs and not m.by_algo[v.algo] then
@@ -407,10 +421,13 @@ end
 -- The groups a second round times again where a conv's pass took another
 -- Winograd tile than the default's: the key, the pass (and its index in a
 -- timing), and the group of each of its sizes: near half and double the
--- tile's default (tile rows for wfg and wdg: up to 2 and 4), and for wfg
--- and wdg a small layer's whole image.
+-- tile's default (for wfg and wdg, whose default may be 1: up to half of
+-- it, else up to 2; up to double it, at least 4), and for wfg and wdg a
+-- small layer's whole image.
 local function rows_of_size(op, T, size)
-  return group_of_size(op, T, size == "image" and "image" or (size < 1 and 2 or 4))
+  if size == "image" then return group_of_size(op, T, "image") end
+  local d = shapes.default_row_group(op, T)
+  return group_of_size(op, T, size < 1 and (d > 1 and d // 2 or 2) or math.max(4, 2 * d))
 end
 local REGROUP = {
   { key = "wg", pass = "backward_weights", k = 3, what = "group",
@@ -470,7 +487,9 @@ function M.choose_regrouped(convs, chosen, base, cands, timings, margin, why)
   for _, op in ipairs(convs) do
     for _, g in ipairs(REGROUP) do
       local t0 = base.layers[op.name][g.k]
-      local best, cost, notes = nil, t0 * (1 - margin), { string.format("default: %.2f", t0) }
+      local rows = g.key ~= "wg" and default_rows(op, chosen[op.name].passes[g.pass]) or nil
+      local best, cost, notes = nil, t0 * (1 - margin),
+        { string.format("%s: %.2f", rows and string.format("default %d", rows) or "default", t0) }
       for i, c in ipairs(cands) do
         local x = c.values[op.name][g.key]
         if x and x ~= chosen[op.name][g.key] then

@@ -36,7 +36,8 @@
 -- tile); wfg (optional, for a Winograd forward pass): whole tile rows of an
 -- image transformed together, so that one product call per position and
 -- block takes all their tiles (divides the layer's tile rows; unused where
--- the network file names the algorithm, as wg); wdg (optional, for a
+-- the network file names the algorithm, as wg; without it the generator's
+-- default, gen/shapes.lua's default_row_group); wdg (optional, for a
 -- Winograd backward-data pass): the same for backward-data; bwd_w_code (optional, for a Winograd backward-weights pass of an
 -- AVX-512 arch): "avx2" JITs its products as AVX2 code (on a Zen 4 core the
 -- 32x32 blocks' AVX2 kernel was the faster); forward, backward_data,

@@ -309,21 +309,27 @@ tuning_group_images() {
 }
 check "tune: a Winograd group of whole images and AVX2 products are named in model.c, the group has scratch of its own" tuning_group_images
 # Winograd forward and backward-data groups: named in the header, each with
-# a product kernel over its tiles
+# a product kernel over its tiles. conv2's entry gives both; conv3's keeps
+# single tile rows in forward (wfg = 1, what make tune writes where it
+# timed them faster) and leaves backward-data to the default: its 4 tile
+# rows of 4 tiles, the whole image (gen/shapes.lua's default_row_group)
 tuning_forward_group() {
     local d=$LOGDIR/gen-tuned-fgroup
     rm -rf "$d"; mkdir -p "$d"
-    printf '%s\n' 'return { convs = { ["B64 128x32x32->128 pool"] = { wc = 16, bwr = 8, wfg = 4, wdg = 2 } } }' > "$d/t.lua"
+    printf '%s\n' 'return { convs = { ["B64 128x32x32->128 pool"] = { wc = 16, bwr = 8, wfg = 4, wdg = 2 },' \
+        '["B64 128x16x16->128 pool"] = { wc = 16, bwr = 16, wfg = 1 } } }' > "$d/t.lua"
     lua5.4 gen/main.lua networks/hep64.lua skx "$d" --tuning="$d/t.lua" || return 1
     grep -E "Winograd (forward|backward-data) by|over a group of" "$d/model.c"
     grep -q "Winograd forward by groups of 4 tile rows ($d/t.lua)" "$d/model.c" &&
         grep -q "Winograd backward-data by groups of 2 tile rows ($d/t.lua)" "$d/model.c" &&
-        grep -q "Winograd forward by tile rows (default)" "$d/model.c" &&
-        grep -q "Winograd backward-data by tile rows (default)" "$d/model.c" &&
+        grep -q "Winograd forward by tile rows ($d/t.lua)" "$d/model.c" &&
+        grep -q "Winograd backward-data by groups of 4 tile rows (default)" "$d/model.c" &&
         grep -q 'libxsmm_smmdispatch_reducebatch_strd(64, 16, 64, 16384, 4096,' "$d/model.c" &&
-        grep -q 'conv2_wino_data_group = libxsmm_smmdispatch_reducebatch_strd(64, 8, 64, 16384, 2048,' "$d/model.c"
+        grep -q 'conv2_wino_data_group = libxsmm_smmdispatch_reducebatch_strd(64, 8, 64, 16384, 2048,' "$d/model.c" &&
+        grep -q 'conv3_wino_data_group = libxsmm_smmdispatch_reducebatch_strd(64, 16, 64, 16384, 4096,' "$d/model.c" &&
+        ! grep -q 'conv3_wino_group = ' "$d/model.c"
 }
-check "tune: Winograd forward and backward-data groups are named in model.c, their products take 16 and 8 tiles" tuning_forward_group
+check "tune: Winograd forward and backward-data groups are named in model.c, their products take 16 and 8 tiles; an entry's wfg = 1 keeps single rows, a missing wdg takes the default" tuning_forward_group
 
 # A network file's path goes into model.c as a C string and in comments:
 # a quote and a backslash are escaped in the string (model.c compiles and

@@ -3,7 +3,8 @@
 -- (and a whole build only when it also wins most rounds).
 package.path = "gen/?.lua;" .. package.path
 local plan = require("tune_plan")
-local convs = { { name = "c1" }, { name = "c2" } }
+-- (112x112: by F(4x4) 28 tile rows of 28, the default row group 1)
+local convs = { { name = "c1", H = 112, W = 112 }, { name = "c2", H = 112, W = 112 } }
 local W4 = "winograd4"
 local cands = {
   { values = { c1 = { wc = 28, bwr = 8, algo = W4 }, c2 = { wc = 14, bwr = 8, algo = W4 } } },        -- defaults
@@ -110,33 +111,37 @@ local convs3 = { { name = "c1", H = 32, W = 32, algorithm = "auto",
                    passes = { forward = W8, backward_data = W8, backward_weights = W8 } } }
 local chosen3 = { c1 = { wc = 16, bwr = 8, passes = { forward = W4, backward_data = W4, backward_weights = W4 } } }
 local regroup3 = plan.regroup_candidates(convs3, chosen3)
--- and its 8 rows of 8 tiles make a small layer's whole image (at most 64 tiles)
+-- F(4x4)'s default there is 2 tile rows (16 tiles), so half is single
+-- rows, double 4 rows, and its 8 rows of 8 tiles make a small layer's
+-- whole image (at most 64 tiles)
 local function groups_of(cands, key)
   local out = {}
   for _, c in ipairs(cands) do out[#out + 1] = tostring(c.values.c1[key]) end
   return table.concat(out, " ")
 end
-expect("F(4x4) forward groups of 2, 4 and the image", groups_of(regroup3, "wfg"), "2 4 8")
-expect("F(4x4) backward-data groups of 2, 4 and the image", groups_of(regroup3, "wdg"), "2 4 8")
--- at 56x56 F(4x4) has 14 tile rows: "up to 2" and "up to 4" are both 2,
--- timed once (the second candidate leaves it at the chosen default)
+expect("F(4x4) forward groups of 1, 4 and the image", groups_of(regroup3, "wfg"), "1 4 8")
+expect("F(4x4) backward-data groups of 1, 4 and the image", groups_of(regroup3, "wdg"), "1 4 8")
+-- at 56x56 F(4x4) has 14 tile rows of 14 and the default is 2 rows (28
+-- tiles): half is single rows, and "up to 4" is 2 again, the default, not
+-- timed (the second candidate leaves it at the chosen default)
 local regroup56 = plan.regroup_candidates({ { name = "c1", H = 56, W = 56, algorithm = "auto",
   passes = { forward = W8, backward_data = W8, backward_weights = W8 } } }, chosen3)
-expect("14 tile rows: forward group 2, once; 196 tiles are no small image",
-  tostring(regroup56[1].values.c1.wfg) .. " " .. tostring(regroup56[2] and regroup56[2].values.c1.wfg), "2 nil")
--- at 28x28 F(4x4) has 7 tile rows of 7: no group of up to 4 rows divides
--- them, the whole image (49 tiles) is the one forward and backward-data
--- group timed (the first two candidates time backward-weights groups)
+expect("14 tile rows: forward group 1, once; 196 tiles are no small image",
+  tostring(regroup56[1].values.c1.wfg) .. " " .. tostring(regroup56[2] and regroup56[2].values.c1.wfg), "1 nil")
+-- at 28x28 F(4x4) has 7 tile rows of 7: the default is the whole image
+-- (49 tiles), and the one other forward and backward-data group is single
+-- rows (no group of 2 to 4 rows divides 7; the second candidate times a
+-- backward-weights group only, and a whole image is the default)
 local regroup28 = plan.regroup_candidates({ { name = "c1", H = 28, W = 28, algorithm = "auto",
   passes = { forward = W8, backward_data = W8, backward_weights = W8 } } }, chosen3)
-expect("7 tile rows: forward groups, the whole image only", groups_of(regroup28, "wfg") .. "; "
-  .. groups_of(regroup28, "wdg") .. "; " .. tostring(regroup28[3].name), "nil nil 7; nil nil 7; chosen, Winograd groups of a whole image")
+expect("7 tile rows: forward groups, single rows only", groups_of(regroup28, "wfg") .. "; "
+  .. groups_of(regroup28, "wdg") .. "; " .. tostring(regroup28[3]), "1 nil; 1 nil; nil")
 local why3 = { c1 = "c1" }
 changed = plan.choose_regrouped(convs3, chosen3, t({ 10, 10, 10 }, {}), regroup3,
   { t({ 9.9, 8, 10 }, {}), t({ 7, 9, 10.5 }, {}), t({ 7.5, 8.5, 10 }, {}) }, 0.03, why3)
-expect("forward 4 (30%), backward-data 2 (20%) taken",
-  tostring(changed ~= nil) .. " " .. tostring(chosen3.c1.wfg) .. " " .. tostring(chosen3.c1.wdg), "true 4 2")
-local data_note = "winograd4 backward-data ms by group of tile rows default: 10.00, 2: 8.00, 4: 9.00, 8: 8.50"
+expect("forward 4 (30%), backward-data 1 (20%) taken",
+  tostring(changed ~= nil) .. " " .. tostring(chosen3.c1.wfg) .. " " .. tostring(chosen3.c1.wdg), "true 4 1")
+local data_note = "winograd4 backward-data ms by group of tile rows default 2: 10.00, 1: 8.00, 4: 9.00, 8: 8.50"
 expect("their figures in why", tostring(why3.c1:find(data_note, 1, true) ~= nil), "true")
 -- a regrouped build that loses its race puts the first round's groups back
 chosen3.c1.wg = 5
@@ -183,10 +188,24 @@ local function code_candidates(arch)
 end
 expect("AVX2-code candidate, AVX-512 arch", code_candidates({ max_width_chunk = 28, vector_floats = 16 }), "avx2 nil")
 expect("AVX2-code candidate, AVX2 arch", code_candidates({ max_width_chunk = 14, vector_floats = 8 }), "")
--- first round: forward and backward-data groups of up to 2 and 4 tile rows
--- and of a small layer's whole image, each size once where it differs
--- (28x28 F(4x4): 7 tile rows, only the whole image; 32x32: 2, 4 and the
--- image's 8)
+-- the generator's default forward and backward-data group (gen/shapes.lua):
+-- the fewest whole tile rows holding 16 tiles, among groups of at most 64
+local shapes = require("shapes")
+local function default_rows(H, W, T) return shapes.default_row_group({ H = H, W = W }, T) end
+expect("default groups: 32x32 F(4x4), F(8x8); 16x16 F(4x4)",
+  string.format("%d %d %d", default_rows(32, 32, 4), default_rows(32, 32, 8), default_rows(16, 16, 4)), "2 4 4")
+expect("default groups: 28x28 and 56x56 F(4x4); 14x14 F(2x2)",
+  string.format("%d %d %d", default_rows(28, 28, 4), default_rows(56, 56, 4), default_rows(14, 14, 2)), "7 2 7")
+expect("default groups: 112x112 F(4x4), F(8x8); 512 wide F(4x4)",
+  string.format("%d %d %d", default_rows(112, 112, 4), default_rows(112, 112, 8), default_rows(64, 512, 4)), "1 2 1")
+-- no group of 16 to 64 tiles: 7 rows of 5 (35 tiles); 13 rows of 10 (130)
+expect("default groups: 28x20 and 52x40 F(4x4)",
+  string.format("%d %d", default_rows(28, 20, 4), default_rows(52, 40, 4)), "7 1")
+-- first round: forward and backward-data groups of single tile rows, of
+-- up to 2 and 4 tile rows and of a small layer's whole image, each size
+-- once where it differs from the smaller sizes' and from the default
+-- (28x28 F(4x4): 7 tile rows, the default the whole image, so single rows
+-- only; 32x32: the default 2 rows, so 1, 4 and the image's 8)
 local function group_candidates(op)
   local found = {}
   for _, c in ipairs(plan.candidates({ max_width_chunk = 28, vector_floats = 16 }, { op })) do
@@ -199,10 +218,10 @@ local function group_candidates(op)
 end
 local conv28 = { name = "c1", H = 28, W = 28, pool = true, WC = 28, BWR = 14, BWC = 14, WG = 7, wino = 4,
                  algorithm = "auto", passes = { forward = W4, backward_data = W4, backward_weights = W4 } }
-expect("28x28 F(4x4): the whole image", group_candidates(conv28), "forward 7/nil; backward-data nil/7")
+expect("28x28 F(4x4): single rows", group_candidates(conv28), "forward 1/nil; backward-data nil/1")
 wconv.WG = 8
-expect("32x32 F(4x4): 2, 4, the image", group_candidates(wconv),
-  "forward 2/nil; forward 4/nil; forward 8/nil; backward-data nil/2; backward-data nil/4; backward-data nil/8")
+expect("32x32 F(4x4): 1, 4, the image", group_candidates(wconv),
+  "forward 1/nil; forward 4/nil; forward 8/nil; backward-data nil/1; backward-data nil/4; backward-data nil/8")
 local cands5 = {
   { values = { c1 = { wc = 16, bwr = 8, algo = W4 }, c2 = { wc = 16, bwr = 8, algo = W4 } } },
   { values = { c1 = { wc = 16, bwr = 8, algo = W4, bwd_w_code = "avx2" }, c2 = { wc = 16, bwr = 8, algo = W4, bwd_w_code = "avx2" } } },
@@ -282,7 +301,7 @@ local timings4 = {
 local chosen4, why4 = plan.choose(convs, cands4, timings4, 0.03)
 expect("c1 forward group", tostring(chosen4.c1.wfg), "4")
 expect("c2 forward group (forward not faster)", tostring(chosen4.c2.wfg), "nil")
-expect("c1 forward group note", tostring(why4.c1:find("forward ms by Winograd forward group (tile rows) default: 10.00, 4: 7.00", 1, true) ~= nil), "true")
+expect("c1 forward group note", tostring(why4.c1:find("forward ms by Winograd forward group (tile rows) default 1: 10.00, 4: 7.00", 1, true) ~= nil), "true")
 timings4[3] = t({ 5, 5, 5 }, { 20, 20, 20 })   -- c1's forward now direct: its group goes
 chosen4 = plan.choose(convs, cands4, timings4, 0.03)
 expect("c1 forward group with a direct forward", tostring(chosen4.c1.wfg), "nil")
@@ -303,7 +322,7 @@ expect("c1 backward-data group", tostring(chosen5.c1.wdg), "2")
 expect("c2 backward-data group (not faster)", tostring(chosen5.c2.wdg), "nil")
 expect("c2 no forward group from it", tostring(chosen5.c2.wfg), "nil")
 expect("c1 backward-data group note",
-  tostring(why5.c1:find("backward-data ms by Winograd backward-data group (tile rows) default: 10.00, 2: 8.00", 1, true) ~= nil), "true")
+  tostring(why5.c1:find("backward-data ms by Winograd backward-data group (tile rows) default 1: 10.00, 2: 8.00", 1, true) ~= nil), "true")
 timings5[3] = t({ 20, 5, 20 }, { 20, 20, 20 })   -- c1's backward-data now direct: its group goes
 chosen5 = plan.choose(convs, cands5, timings5, 0.03)
 expect("c1 backward-data group, direct bwd-d", tostring(chosen5.c1.wdg), "nil")
