@@ -677,13 +677,47 @@ local function block_errors(ops, net, arch)
   return errors
 end
 
---- One channel block for the whole network: the tuning file's, or the
--- first of the arch's preferences that fits every conv (M.block_fits).
--- Returns block, where it came from, and a note for the user or nil; or
--- nil, errors. A tuning file's block that no longer fits a conv
--- (the network file was edited since `make tune`) gives way to the default
--- with a note, as a conv whose shape changed finds no entry and takes the
--- defaults.
+--- For a network the tuning file names no block for (a copy of a tuned
+-- network under another name, with another head or with batch norm): the
+-- block whose conv entries cover the most of its convs that leave the
+-- algorithm to the generator, counting the build host's section first,
+-- with the source to name; nil where no entry covers any. hep64_4class,
+-- hep64's convs with a 4-class head, had taken the default block 64 and
+-- the arch-wide entries, measured on another CPU: on the Intel host
+-- (family 6 model 207), whose section tunes hep64 at block 32, it trained
+-- 106.0-107.5 ms a step (least; medians 115.2-116.3) against 100.3-102.8
+-- (103.4-105.5) at block 32 with the section's entries, most of it in
+-- conv2's backward-weights (ab_models, skx, 2026-12-06).
+local function covering_block(ops, arch, tuning, misfit)
+  local best, best_host, best_all
+  for _, b in ipairs(arch.channel_block) do
+    if not misfit(b) then
+      local host, all = 0, 0
+      for _, op in ipairs(ops) do
+        -- a conv whose network file names its algorithm uses little of an entry measured for another
+        local entry = op.kind == "conv" and op.algorithm == "auto" and tuning.convs and tuning.convs[tuning_keys.key(op, b)]
+        if entry then
+          all = all + 1
+          if entry.src then host = host + 1 end   -- from the host's section (tuning.for_host)
+        end
+      end
+      if all > 0 and (not best or host > best_host or (host == best_host and all > best_all)) then
+        best, best_host, best_all = b, host, all
+      end
+    end
+  end
+  if not best then return nil end
+  return best, string.format("the block of %s's entries for its convs", best_host > 0 and tuning.host_src or tuning.path)
+end
+
+--- One channel block for the whole network: the tuning file's for the
+-- network, else the block of the entries covering its convs
+-- (covering_block), else the first of the arch's preferences that fits
+-- every conv (M.block_fits). Returns block, where it came from, and a note
+-- for the user or nil; or nil, errors. A tuning file's block that no
+-- longer fits a conv (the network file was edited since `make tune`) gives
+-- way to the default with a note, as a conv whose shape changed finds no
+-- entry and takes the defaults.
 local function choose_block(ops, net, arch, tuning)
   local function misfit(b)
     for _, op in ipairs(ops) do
@@ -692,6 +726,10 @@ local function choose_block(ops, net, arch, tuning)
     return nil
   end
   local tuned_net = tuning and tuning.networks and tuning.networks[net.name]
+  if tuning and not tuned_net then
+    local b, src = covering_block(ops, arch, tuning, misfit)
+    if b then return b, src end
+  end
   local stale, src = nil, tuned_net and tuned_net.src or tuning and tuning.path
   if tuned_net and tuned_net.block then
     local allowed = false

@@ -279,6 +279,30 @@ tuning_block_stale() {
         grep -qF "Channel block B = 32 (default; $d/skx.lua's block 64 does not divide conv1's filters)" "$d/out/model.c"
 }
 check "tune: a tuning file's block that an edited network's filters no longer take gives way to the default" tuning_block_stale
+# A network the tuning file names no block for (hep64_4class: hep64's convs,
+# another head) takes the block of the entries that cover its convs, the
+# build host's section before the arch-wide entries even where these cover
+# more; a network file that names its convs' algorithms (hep64_wino) is no
+# copy of what was measured, and keeps the default block.
+tuning_block_covered() {
+    local d=$LOGDIR/gen-covered-block
+    rm -rf "$d"; mkdir -p "$d/a" "$d/b" "$d/c"
+    printf '%s\n' 'return { arch = "skx",' \
+        '  convs = { ["B64 first 3x64x64->128 pool"] = { wc = 16, bwr = 8 }, ["B64 128x32x32->128 pool"] = { wc = 16, bwr = 8 },' \
+        '            ["B64 128x16x16->128 pool"] = { wc = 16, bwr = 16 } },' \
+        '  hosts = { ["Test family 1 model 1"] = { convs = { ["B32 128x32x32->128 pool"] = { wc = 8, bwr = 8 },' \
+        '                                                   ["B32 128x16x16->128 pool"] = { wc = 8, bwr = 16 } } } } }' > "$d/skx.lua"
+    HEPCNN_TUNING_HOST="Test family 1 model 1" lua5.4 gen/main.lua networks/hep64_4class.lua skx "$d/a" --tuning="$d/skx.lua" &&
+        HEPCNN_TUNING_HOST="Other family 2 model 2" lua5.4 gen/main.lua networks/hep64_4class.lua skx "$d/b" --tuning="$d/skx.lua" &&
+        HEPCNN_TUNING_HOST="Test family 1 model 1" lua5.4 gen/main.lua tests/nets/hep64_wino.lua skx "$d/c" --tuning="$d/skx.lua" ||
+        return 1
+    grep -h "Channel block\|conv2    width" "$d"/[abc]/model.c
+    grep -qF "Channel block B = 32 (the block of $d/skx.lua hosts[\"Test family 1 model 1\"]'s entries for its convs)" "$d/a/model.c" &&
+        grep -qF "conv2    width chunk 8   ($d/skx.lua hosts[\"Test family 1 model 1\"])" "$d/a/model.c" &&
+        grep -qF "Channel block B = 64 (the block of $d/skx.lua's entries for its convs)" "$d/b/model.c" &&
+        grep -qF "Channel block B = 64 (default)" "$d/c/model.c"
+}
+check "tune: a network the tuning file names no block for takes the block of the entries covering its convs, the host's first" tuning_block_covered
 # An entry's Winograd group goes with the entry's algorithm: a network file
 # that names its own (hep64_direct: every conv direct) keeps the entry's
 # width chunk and rows and leaves its group alone.
