@@ -677,6 +677,59 @@ local function block_errors(ops, net, arch)
   return errors
 end
 
+-- The folder above gen/, where networks/ and tests/nets/ are.
+local ROOT = (debug.getinfo(1, "S").source:match("^@(.*)/gen/[^/]*$")) or "."
+
+--- A network's convs as one string of their tuning keys (at block 0, so
+-- shapes alone compare) and the algorithms their network file names, from
+-- its ops.
+local function conv_signature(ops)
+  local keys = {}
+  for _, op in ipairs(ops) do
+    if op.kind == "conv" then keys[#keys + 1] = tuning_keys.key(op, 0) .. " " .. op.algorithm end
+  end
+  return table.concat(keys, "; ")
+end
+
+--- The conv signature of the network file of a tuned network `name`
+-- (networks/ or tests/nets/), or nil where there is none or it does not
+-- read.
+local function tuned_signature(name)
+  for _, dir in ipairs({ "/networks/", "/tests/nets/" }) do
+    local file = ROOT .. dir .. name .. ".lua"
+    local h = io.open(file, "r")
+    if h then
+      h:close()
+      local net = require("dsl").load(file)
+      local ops = net and read_ops(layer_reader(net))
+      return ops and conv_signature(ops) or nil
+    end
+  end
+  return nil
+end
+
+--- For a network the tuning file names no block for: the block of a
+-- network it does name whose convs are this one's, shape for shape and
+-- algorithm for algorithm (a copy under another name, with another head or
+-- with batch norm, as hep64_4class and hep64_bn are of hep64; not
+-- hep64_wino, whose file names the algorithms), with the source to name;
+-- nil where there is none. The tuning file keeps the entries of a block that
+-- lost a later tune (skx's arch-wide B64 entries for hep64's shapes, from
+-- 2026-11-30, beside the B32 ones hep64 has taken since 2026-12-04), so
+-- entries alone (covering_block) do not tell the block that won.
+local function copied_block(ops, tuning, misfit)
+  local mine, names = conv_signature(ops), {}
+  for name in pairs(tuning.networks or {}) do names[#names + 1] = name end
+  table.sort(names)
+  for _, name in ipairs(names) do
+    local n = tuning.networks[name]
+    if n.block and not misfit(n.block) and tuned_signature(name) == mine then
+      return n.block, string.format("%s's block for %s, whose convs these are", n.src or tuning.path, name)
+    end
+  end
+  return nil
+end
+
 --- For a network the tuning file names no block for (a copy of a tuned
 -- network under another name, with another head or with batch norm): the
 -- block whose conv entries cover the most of its convs that leave the
@@ -711,7 +764,8 @@ local function covering_block(ops, arch, tuning, misfit)
 end
 
 --- One channel block for the whole network: the tuning file's for the
--- network, else the block of the entries covering its convs
+-- network, else that of a tuned network with the same convs
+-- (copied_block), else the block of the entries covering its convs
 -- (covering_block), else the first of the arch's preferences that fits
 -- every conv (M.block_fits). Returns block, where it came from, and a note
 -- for the user or nil; or nil, errors. A tuning file's block that no
@@ -727,7 +781,8 @@ local function choose_block(ops, net, arch, tuning)
   end
   local tuned_net = tuning and tuning.networks and tuning.networks[net.name]
   if tuning and not tuned_net then
-    local b, src = covering_block(ops, arch, tuning, misfit)
+    local b, src = copied_block(ops, tuning, misfit)
+    if not b then b, src = covering_block(ops, arch, tuning, misfit) end
     if b then return b, src end
   end
   local stale, src = nil, tuned_net and tuned_net.src or tuning and tuning.path

@@ -303,6 +303,22 @@ tuning_block_covered() {
         grep -qF "Channel block B = 64 (default)" "$d/c/model.c"
 }
 check "tune: a network the tuning file names no block for takes the block of the entries covering its convs, the host's first" tuning_block_covered
+# ... and where the file names the block of a network whose convs are the
+# same (hep64 for hep64_4class), that block, though other entries cover
+# them too (a block that lost a later tune keeps its entries)
+tuning_block_copied() {
+    local d=$LOGDIR/gen-copied-block
+    rm -rf "$d"; mkdir -p "$d/a" "$d/b"
+    printf '%s\n' 'return { arch = "skx", networks = { hep64 = { block = 32 } },' \
+        '  convs = { ["B64 first 3x64x64->128 pool"] = { wc = 16, bwr = 8 }, ["B64 128x32x32->128 pool"] = { wc = 16, bwr = 8 },' \
+        '            ["B64 128x16x16->128 pool"] = { wc = 16, bwr = 16 } } }' > "$d/skx.lua"
+    HEPCNN_TUNING_HOST=none lua5.4 gen/main.lua networks/hep64_4class.lua skx "$d/a" --tuning="$d/skx.lua" &&
+        HEPCNN_TUNING_HOST=none lua5.4 gen/main.lua tests/nets/hep64_wino.lua skx "$d/b" --tuning="$d/skx.lua" || return 1
+    grep -h "Channel block" "$d"/[ab]/model.c
+    grep -qF "Channel block B = 32 ($d/skx.lua's block for hep64, whose convs these are)" "$d/a/model.c" &&
+        grep -qF "Channel block B = 64 (default)" "$d/b/model.c"
+}
+check "tune: a network the tuning file names no block for takes the block of a tuned network with the same convs" tuning_block_copied
 # An entry's Winograd group goes with the entry's algorithm: a network file
 # that names its own (hep64_direct: every conv direct) keeps the entry's
 # width chunk and rows and leaves its group alone.
