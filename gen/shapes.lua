@@ -730,17 +730,18 @@ local function copied_block(ops, tuning, misfit)
   return nil
 end
 
---- For a network the tuning file names no block for (a copy of a tuned
--- network under another name, with another head or with batch norm): the
--- block whose conv entries cover the most of its convs that leave the
--- algorithm to the generator, counting the build host's section first,
--- with the source to name; nil where no entry covers any. hep64_4class,
--- hep64's convs with a 4-class head, had taken the default block 64 and
--- the arch-wide entries, measured on another CPU: on the Intel host
--- (family 6 model 207), whose section tunes hep64 at block 32, it trained
--- 106.0-107.5 ms a step (least; medians 115.2-116.3) against 100.3-102.8
--- (103.4-105.5) at block 32 with the section's entries, most of it in
--- conv2's backward-weights (ab_models, skx, 2026-12-06).
+--- For a network the tuning file names no block for and that copies no
+-- network it names (copied_block): one that shares some convs with a tuned
+-- one, such as hep64 with a fourth conv. The block whose conv entries
+-- cover the most of its convs that leave the algorithm to the generator,
+-- counting the build host's section first, with the source to name; nil
+-- where no entry covers any. Without it hep64_4class (before copied_block
+-- took it) had the default block 64 and the arch-wide entries, measured
+-- on another CPU: on the Intel host (family 6 model 207), whose section
+-- tunes hep64 at block 32, it trained 106.0-107.5 ms a step (least;
+-- medians 115.2-116.3) against 100.3-102.8 (103.4-105.5) at block 32 with
+-- the section's entries, most of it in conv2's backward-weights
+-- (ab_models, skx, 2026-12-06).
 local function covering_block(ops, arch, tuning, misfit)
   local best, best_host, best_all
   for _, b in ipairs(arch.channel_block) do
