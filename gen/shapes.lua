@@ -677,8 +677,23 @@ local function block_errors(ops, net, arch)
   return errors
 end
 
--- The folder above gen/, where networks/ and tests/nets/ are.
-local ROOT = (debug.getinfo(1, "S").source:match("^@(.*)/gen/[^/]*$")) or "."
+-- The folder above gen/, where networks/ and tests/nets/ are ("" when
+-- gen/ is named from the project's folder, as make does).
+local ROOT = (debug.getinfo(1, "S").source:match("^@(.*/)gen/[^/]*$")) or ""
+
+--- The network file of network `name`: networks/NAME.lua, else
+-- tests/nets/NAME.lua; nil where neither exists.
+function M.network_file(name)
+  for _, dir in ipairs({ "networks/", "tests/nets/" }) do
+    local file = ROOT .. dir .. name .. ".lua"
+    local h = io.open(file, "r")
+    if h then
+      h:close()
+      return file
+    end
+  end
+  return nil
+end
 
 --- A network's convs as one string of their tuning keys (at block 0, so
 -- shapes alone compare) and the algorithms their network file names, from
@@ -695,17 +710,10 @@ end
 -- (networks/ or tests/nets/), or nil where there is none or it does not
 -- read.
 local function tuned_signature(name)
-  for _, dir in ipairs({ "/networks/", "/tests/nets/" }) do
-    local file = ROOT .. dir .. name .. ".lua"
-    local h = io.open(file, "r")
-    if h then
-      h:close()
-      local net = require("dsl").load(file)
-      local ops = net and read_ops(layer_reader(net))
-      return ops and conv_signature(ops) or nil
-    end
-  end
-  return nil
+  local file = M.network_file(name)
+  local net = file and require("dsl").load(file)
+  local ops = net and read_ops(layer_reader(net))
+  return ops and conv_signature(ops) or nil
 end
 
 --- For a network the tuning file names no block for: the block of a

@@ -49,11 +49,7 @@ local function setup(net_name, arch_name)
   local arch, err = archs.get(arch_name)
   if not arch then die(err) end
   if arch.name == "native" then arch = archs.native_for(isa.features(os.getenv("CC") or "cc", arch.cflags) or {}) end
-  local file
-  for _, f in ipairs({ "networks/" .. net_name .. ".lua", "tests/nets/" .. net_name .. ".lua" }) do
-    local h = io.open(f, "r")
-    if h then h:close(); file = file or f end
-  end
+  local file = shapes.network_file(net_name)
   if not file then die("no network file networks/" .. net_name .. ".lua") end
   local net, errs = dsl.load(file)
   if not net then die(table.concat(errs, "\n")) end
