@@ -4,7 +4,9 @@
 -- chooses), and writes the fastest into the arch's tuning file
 -- (gen/tuning.lua; native: the file of the arch whose blocking it follows),
 -- in the section of this host's CPU (and the arch-wide entries where they
--- have none yet), keeping the entries of other networks, shapes and hosts.
+-- have none yet), keeping the entries of other networks, shapes and hosts;
+-- a section that already names the network stays unless the run's choice
+-- beats it (section_stays).
 --
 -- Usage (through make): CC=mpicc lua5.4 gen/tune.lua NET ARCH
 -- Every candidate of a block is built first, then timed in TUNE_ROUNDS
@@ -64,7 +66,8 @@ local function setup(net_name, arch_name)
   return arch, inferred, convs, first_dense
 end
 
---- Builds candidates ({ name, values } each), each with its own tuning file
+--- Builds candidates ({ name, values } each, or { name, text, block }: a
+-- whole tuning file's text), each with its own tuning file
 -- in its own folder, up to ctx.jobs at a time (make tune-candidate, its
 -- output and exit status left in the folder). Every build of a race is
 -- done before its timing starts, so no build shares the cores with a
@@ -77,9 +80,9 @@ local function build_all(ctx, block, cands)
     os.execute("mkdir -p " .. dir)
     os.remove(dir .. "/build.rc")
     local f = assert(io.open(dir .. "/candidate.lua", "w"))
-    f:write(plan.render(ctx.arch, ctx.net, block, ctx.convs, c.values, c.denses))
+    f:write(c.text or plan.render(ctx.arch, ctx.net, block, ctx.convs, c.values, c.denses))
     f:close()
-    builds[i] = { dir = dir, label = c.name, block = block }
+    builds[i] = { dir = dir, label = c.name, block = c.block or block }
     dirs[i] = dir
   end
   local make = string.format("make --no-print-directory -s tune-candidate NET=%s ARCH=%s", ctx.net, ctx.arch_name)
@@ -229,6 +232,31 @@ local function tune_dense(ctx, best, block)
   return { [key] = { bwd_d = choice, kc = kc, why = string.format("%s: %s", op.name, words) } }
 end
 
+--- Where the file already has a section for this host that names the
+-- network (an earlier make tune's, or entries set by hand and reviewed),
+-- this run's choice replaces it only by beating the file as it stands
+-- (plan.beats, the margin) in a race of the two: on an Intel Xeon (family 6
+-- model 207) a run kept F(8x8) for hep64's conv2 within its margin, where
+-- the section's F(4x4) ran the step 1-3 ms faster (build/ab_models). Returns
+-- the message that says the file stays, or nil (no such section, or
+-- beaten).
+local function section_stays(ctx, best, block, dense_entries)
+  local section = ctx.host_key and ctx.out.hosts[ctx.host_key]
+  local entry = section and section.networks and section.networks[ctx.net]
+  if not entry then return nil end
+  local denses = {}
+  for key, e in pairs(dense_entries) do denses[key] = { bwd_d = e.bwd_d, kc = e.kc } end
+  local builds = build_all(ctx, block, {
+    { name = "the file's section as it stands", text = ctx.out_text, block = entry.block },
+    { name = "this run's choice", values = best.values, denses = denses } })
+  io.write(string.format("  this run's choice, raced against %s's section hosts[%q]:\n", ctx.out_path, ctx.host_key))
+  local t = race(ctx, builds, { { 2, 1 } })
+  if plan.beats(t[2], t[1], ctx.margin) then return nil end
+  return string.format("make tune: %s unchanged: its section hosts[%q] ran %s at %.1f ms/step, this run's "
+    .. "choice at %.1f, not faster by the %g%% margin (TUNE_MARGIN) in most rounds\n", ctx.out_path, ctx.host_key,
+    ctx.net, t[1].step, t[2].step, ctx.margin * 100)
+end
+
 local function host_line()
   local _, host = capture("hostname -s")
   local _, cpu = capture("sh bench/cpu_line.sh")
@@ -236,20 +264,20 @@ local function host_line()
   return string.format("%s (%s), %s", host:gsub("%s+$", ""), cpu:gsub("%s+$", ""), when:gsub("%s+$", ""))
 end
 
---- The tuning file to write and its entries so far (kept for other
--- networks and shapes): read before any timing, so that a file that does
--- not load stops make tune at once, not after minutes of it.
+--- The tuning file to write, its entries so far (kept for other
+-- networks and shapes) and its text (nil when there is no file yet; the
+-- section's race builds it as it stands): read before any timing, so that
+-- a file that does not load stops make tune at once, not after minutes of it.
 local function read_file(arch)
   local path = os.getenv("TUNE_OUT") or string.format("tuning/%s.lua", arch.blocking_from or arch.name)
   local t = { arch = arch.blocking_from or arch.name, networks = {}, convs = {}, hosts = {} }
-  local f = io.open(path, "r")
-  if f then
-    f:close()
+  local text = readfile(path)
+  if text then
     local old, err = tuning.load(path)
     if not old then die(err .. " (the file make tune would add to: fix it, or name another with TUNE_OUT)") end
     t.networks, t.convs, t.denses, t.hosts = old.networks or {}, old.convs or {}, old.denses, old.hosts or {}
   end
-  return path, t
+  return path, t, text
 end
 
 local function write_file(ctx, best, block, steps_by_block, dense_entries)
@@ -318,7 +346,7 @@ if arch.tuned_on and not ctx.host_key then
     .. "on a %s only: name the CPU in HEPCNN_TUNING_HOST (\"GenuineIntel family 6 model 87\")", arch.name,
     arch.tuned_on.what))
 end
-ctx.out_path, ctx.out = read_file(arch)
+ctx.out_path, ctx.out, ctx.out_text = read_file(arch)
 io.write(string.format("make tune: %s for %s, batch %d, %d timed steps per candidate in each of %d rounds\n",
   net_name, arch_name, ctx.batch, ctx.steps, ctx.rounds))
 -- the first block is the default one: another must beat it (plan.beats)
@@ -342,6 +370,11 @@ for _, r in ipairs(results) do
   if not best or plan.beats(r.timing, best.timing, ctx.margin) then best, best_block = r, r.build.block end
 end
 local dense_entries = tune_dense(ctx, best, best_block)
+local stays = section_stays(ctx, best, best_block, dense_entries)
+if stays then
+  io.write(stays)
+  os.exit(0)
+end
 local path = write_file(ctx, best, best_block, table.concat(notes, ", "), dense_entries)
 io.write(string.format("make tune: block %d, %.1f ms/step -> %s, %s\n", best_block, best.step, path, ctx.section))
 for _, e in pairs(dense_entries) do

@@ -572,6 +572,24 @@ make_tune() {
         --tuning="$out" && grep -q "width chunk .*($out)" "$d/model.c"
 }
 check "tune: make tune times candidates, writes a tuning file the generator reads" make_tune
+# Run again over its own file, whose section for this host now names the
+# network, make tune races its choice against the file as it stands and
+# leaves the file alone unless the choice wins by the margin (here 1000%:
+# never), as a section set by hand is not to be lost to a noisy run.
+make_tune_section_stays() {
+    local out=$LOGDIR/tune-tiny.lua keep=$LOGDIR/tune-tiny-before.lua log=$LOGDIR/tune-tiny-again.out host
+    [ -f "$out" ] && cp "$out" "$keep" || return 1
+    host=$(lua5.4 -e 'package.path = "gen/?.lua;" .. package.path; print(require("tuning").host_key())')
+    TUNE_MARGIN=10 TUNE_ROUNDS=1 TUNE_STEPS=1 TUNE_BATCH=4 TUNE_OUT="$out" \
+        make --no-print-directory tune NET=tiny_avgpool ARCH=native > "$log" || return 1
+    cat "$log"
+    grep -qF "this run's choice, raced against $out's section hosts[\"$host\"]:" "$log" &&
+        grep -qE "^  B=[0-9]+ +the file's section as it stands +[0-9.]+ ms/step" "$log" &&
+        grep -qF "make tune: $out unchanged: its section hosts[\"$host\"] ran tiny_avgpool at " "$log" &&
+        cmp "$out" "$keep"
+}
+check "tune: run again over a file with this host's section, make tune keeps it unless its choice beats it" \
+    make_tune_section_stays
 # knl's arch-wide entries come from a Xeon Phi only (gen/arch.lua's
 # tuned_on): tuned on any other host, knl code's timings go to that host's
 # section, the arch-wide entries stay empty (tests/tuning_test.lua: how
