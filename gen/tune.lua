@@ -235,11 +235,9 @@ end
 --- Where the file already has a section for this host that names the
 -- network (an earlier make tune's, or entries set by hand and reviewed),
 -- this run's choice replaces it only by beating the file as it stands
--- (plan.beats, the margin) in a race of the two: on an Intel Xeon (family 6
--- model 207) a run kept F(8x8) for hep64's conv2 within its margin, where
--- the section's F(4x4) ran the step 1-3 ms faster (build/ab_models). Returns
--- the message that says the file stays, or nil (no such section, or
--- beaten).
+-- (plan.beats, the margin) in a race of the two, so that a section set by
+-- hand and checked is not lost to one noisy run. Returns the message that
+-- says the file stays, or nil (no such section, or beaten).
 local function section_stays(ctx, best, block, dense_entries)
   local section = ctx.host_key and ctx.out.hosts[ctx.host_key]
   local entry = section and section.networks and section.networks[ctx.net]
