@@ -21,7 +21,14 @@
  * hep_model_create) the same build reads alike at places 1 and 4. A build
  * from before that change is still biased, so give each build two places
  * (copies of its DIR: A B B' A') or run both orders, and believe only a
- * difference that holds in both. */
+ * difference that holds in both.
+ *
+ * Each step here starts with another build's data in the caches, which a
+ * training run's steps never do: hep64 (skx, the Intel host, 2026-12-06)
+ * with conv2 by F(8x8) read 79.6-81.7 ms a step here against 78.5-78.8 by
+ * F(4x4), while the training binary, runs of 50 steps alternated, took
+ * 74.2-76.0 against 78.1-78.7. Check a choice made here with whole runs
+ * (make tune's races, or the training binary). */
 #include <dlfcn.h>
 #include <omp.h>
 #include <stdio.h>
