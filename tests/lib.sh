@@ -89,6 +89,11 @@ probe_arch() {
     return 1
 }
 
+# This host's tuning section key, as the generator reads it (gen/tuning.lua:
+# /proc/cpuinfo, or HEPCNN_TUNING_HOST).
+tuning_host_key() {
+    lua5.4 -e 'package.path = "gen/?.lua;" .. package.path; print(require("tuning").host_key())'
+}
 runnable() { [ -z "${ARCH_REFUSED[$1]:-}" ]; }
 
 # arch_check NAME ARCH CMD...: check, or skip when this CPU cannot run ARCH.

@@ -88,7 +88,7 @@ check "config: an edited network's contradicting keys all at once, with their ov
 tuning_host_note() {
     local d=$LOGDIR/tuning-host here spec key net out fixes
     rm -rf "$d"; mkdir -p "$d"
-    here=$(lua5.4 -e 'package.path = "gen/?.lua;" .. package.path; print(require("tuning").host_key())')
+    here=$(tuning_host_key)
     [ -n "$here" ] && [ "$here" != nil ] || { echo "this CPU has no key"; return 1; }
     for spec in "$here|tiny_avgpool" "Other family 1 model 1|hep64" "Other family 1 model 1|tiny_avgpool"; do
         IFS='|' read -r key net <<<"$spec"

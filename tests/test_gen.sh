@@ -553,7 +553,7 @@ make_tune() {
     # a new file: this host's section and the arch-wide entries, 3 convs
     # each, of the block that won (hsw's 16 or 8: their steps take 0.1 ms
     # here, so either may)
-    local host block; host=$(lua5.4 -e 'package.path = "gen/?.lua;" .. package.path; print(require("tuning").host_key())')
+    local host block; host=$(tuning_host_key)
     block=$(sed -n 's/^ *\["tiny_avgpool"\] = { block = \([0-9]*\),.*/\1/p' "$out" | sort -u)
     echo "block: $block"
     case $block in 16|8) ;; *) return 1 ;; esac
@@ -579,7 +579,7 @@ check "tune: make tune times candidates, writes a tuning file the generator read
 make_tune_section_stays() {
     local out=$LOGDIR/tune-tiny.lua keep=$LOGDIR/tune-tiny-before.lua log=$LOGDIR/tune-tiny-again.out host
     [ -f "$out" ] && cp "$out" "$keep" || return 1
-    host=$(lua5.4 -e 'package.path = "gen/?.lua;" .. package.path; print(require("tuning").host_key())')
+    host=$(tuning_host_key)
     TUNE_MARGIN=10 TUNE_ROUNDS=1 TUNE_STEPS=1 TUNE_BATCH=4 TUNE_OUT="$out" \
         make --no-print-directory tune NET=tiny_avgpool ARCH=native > "$log" || return 1
     cat "$log"
@@ -598,7 +598,7 @@ check "tune: run again over a file with this host's section, make tune keeps it 
 # (4096, all of them, is not a candidate) and its entry say so.
 make_tune_knl_section_only() {
     local out=$LOGDIR/tune-knl.lua host log=$LOGDIR/tune-knl.out; rm -f "$out"
-    host=$(lua5.4 -e 'package.path = "gen/?.lua;" .. package.path; print(require("tuning").host_key())')
+    host=$(tuning_host_key)
     case $host in "GenuineIntel family 6 model 87"|"GenuineIntel family 6 model 133") host="Other family 1 model 1" ;; esac
     HEPCNN_TUNING_HOST=$host TUNE_STEPS=1 TUNE_ROUNDS=1 TUNE_BATCH=4 TUNE_OUT="$out" \
         make --no-print-directory tune NET=tiny_dense ARCH=knl > "$log" || return 1
