@@ -106,6 +106,11 @@ build/runtime-$(1)/test_epilogue: tests/test_epilogue.c $(RUNTIME_HDR) Makefile 
 	@echo "  LD    $$@"
 	@$(CC) $(BASE_CFLAGS) $(CFLAGS) $(ARCH_CFLAGS_$(1)) tests/test_epilogue.c -o $$@ -lm
 
+# The pooled epilogue's time per pixel, one row in L1 (bench/pool_epilogue.c).
+build/runtime-$(1)/bench_pool_epilogue: bench/pool_epilogue.c $(RUNTIME_HDR) Makefile gen/arch.lua | build/runtime-$(1)/.dir
+	@echo "  LD    $$@"
+	@$(CC) $(BASE_CFLAGS) $(CFLAGS) $(ARCH_CFLAGS_$(1)) bench/pool_epilogue.c -o $$@ -lm
+
 # The dropout draws alone (Philox and the extraction are per ISA too).
 build/runtime-$(1)/test_dropout: tests/test_dropout.c $(RUNTIME_HDR) Makefile gen/arch.lua | build/runtime-$(1)/.dir
 	@echo "  LD    $$@"

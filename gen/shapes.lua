@@ -639,8 +639,8 @@ local function read_ops(r)
 end
 
 --- The channels a max-pool's mask takes at a time: it holds 4 bits a
--- channel, two to a byte, in groups of this many (runtime/epilogue.h), so
--- a max-pooled conv's channel block is a multiple of it.
+-- channel, as four 16-bit planes per group of this many (runtime/epilogue.h),
+-- so a max-pooled conv's channel block is a multiple of it.
 M.POOL_MASK_GROUP = 16
 
 --- Whether channel block b can carry conv op: it divides the filters, and

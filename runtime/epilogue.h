@@ -4,14 +4,18 @@
  * literal shapes, so after inlining each call is specialised to its layer.
  *
  * Layouts: a tile row is [W][B] (pixels, then B channels of one block).
- * Pool mask: 4 bits per pooled element, bits 0-1 the argmax in the 2x2
- * window (0 top-left, 1 top-right, 2 bottom-left, 3 bottom-right; first
- * maximum wins, as in PyTorch), bit 2 set when the pooled value passed the
- * ReLU, bit 3 set when dropout kept it (always, without dropout). Two to a
- * byte (HEP_MASK_BYTE): of a pixel's channels 16g .. 16g + 15, byte 8g + r
- * holds channel 16g + r in its low half and 16g + 8 + r in its high half,
- * so a pixel's B channels (a multiple of 16) take B / 2 bytes. The bits
- * were there anyway, so the pooled layers' backward reads the dropout
+ * Pool mask: 4 bits per pooled element, as 4 bit planes per 16 channels
+ * (HEP_MASK_BYTE): of a pixel's channels 16g .. 16g + 15, the 8 bytes from
+ * 8g hold four 16-bit little-endian words, bit r of word f standing for
+ * channel 16g + r: word 0 set when the window's maximum lies in its right
+ * column, word 1 in its bottom row (so 0 top-left .. 3 bottom-right; the
+ * first maximum wins, as in PyTorch), word 2 when the pooled value passed
+ * the ReLU, word 3 when dropout kept it (always, without dropout). A
+ * pixel's B channels (a multiple of 16) take B / 2 bytes. Planes, not
+ * half-bytes, because AVX-512 mask registers and AVX2 movemasks give a
+ * comparison's 16 or 8 bits as they are: the training forward stores them
+ * as words, the backward loads them back as masks. The bits were there
+ * anyway, so the pooled layers' backward reads the dropout
  * decision instead of running Philox again. */
 #ifndef HEP_EPILOGUE_H
 #define HEP_EPILOGUE_H
@@ -21,9 +25,24 @@
 #include "rng.h"
 #include "stream.h"
 
-/* Channel j's mask bits: in byte HEP_MASK_BYTE(j), shifted by HEP_MASK_SHIFT(j). */
-#define HEP_MASK_BYTE(j) (((j) / 16) * 8 + (j) % 8)
-#define HEP_MASK_SHIFT(j) ((j) % 16 / 8 * 4)
+/* The mask's planes, the words of a group of 16 channels. */
+enum { HEP_MASK_RIGHT, HEP_MASK_LOWER, HEP_MASK_PASS, HEP_MASK_KEPT };
+/* Channel j's bit of plane f: in byte HEP_MASK_BYTE(j, f), bit j % 8. */
+#define HEP_MASK_BYTE(j, f) (((j) / 16) * 8 + 2 * (f) + (j) % 16 / 8)
+
+/* A group's 8 mask bytes from its four planes (the low 16 bits of each). */
+static inline void hep_mask_store(uint8_t *mk, unsigned right, unsigned lower, unsigned pass, unsigned kept)
+{
+    const uint64_t w = (uint64_t)(right & 0xFFFFu) | (uint64_t)(lower & 0xFFFFu) << 16
+                       | (uint64_t)(pass & 0xFFFFu) << 32 | (uint64_t)(kept & 0xFFFFu) << 48;
+    memcpy(mk, &w, 8);   /* x86: little-endian, as the format */
+}
+
+/* Plane f's word of the group whose mask bytes start at mk. */
+static inline unsigned hep_mask_plane(const uint8_t *mk, int f)
+{
+    return mk[2 * f] | (unsigned)mk[2 * f + 1] << 8;
+}
 
 /* Dropout of one layer in one pass; threshold 0 never happens for an active
  * dropout (keep_prob > 0 is checked at start-up). An element's draw has
@@ -401,143 +420,121 @@ static inline void hep_dropout_keep_runs(const hep_dropout *d, uint64_t index, i
     }
 }
 
-/* The mask bytes on AVX2. GCC's own code for them (32-bit lanes packed to
- * bytes) took 175 ns per pooled pixel of 64 channels on one Zen 2 core
- * (AMD family 23), data in L1, and pdep, tried next, is microcode there.
- * Here each comparison is a vector mask, 0 or -1 per 32-bit lane; the
- * masks are summed into 8 - the byte with no constant to AND with, signed
- * packs narrow 32 channels' sums to bytes at once, and one subtraction
- * from 8 per 32 bytes gives them. Same core, a conv1 tile of 7 pooled
- * pixels in L1, ns per pooled pixel of 32 channels: 3.7 without a mask
- * (inference), 9.8 with this, 12.1 with the code before it (each bit ANDed
- * into its lane and packed per 8 channels); hep64's first conv's training
- * forward went from 12.3 to 11.9 ms a batch, 1.15 to 1.09 times its
- * inference. With AVX-512BW (skx), GCC's code for the plain C below was as
- * fast as the same done with mask registers, so it stays. Same values as
- * the plain C. */
+/* The mask on AVX2: each comparison is a vector mask, 0 or -1 per 32-bit
+ * lane; signed packs narrow two planes of 16 channels to bytes at once, a
+ * permutation puts the 4-byte groups the packs leave back in channel
+ * order, and vpmovmskb gives the two planes' words (pdep is microcode on
+ * Zen 2, and GCC's own code for the plain C packs 32-bit lanes to bytes
+ * the long way). Same values as the plain C. */
 #if defined(__AVX2__) && !defined(__AVX512F__)
 #include <immintrin.h>
 #define HEP_POOL_MASK_AVX2 1
-/* 8 channels: the outputs into o; returns 8 - the mask bits per lane. The
- * maxima by vmaxps, which returns its second operand unless the first is
- * greater: the first maximum, as the comparisons record it. Dropout keeps
- * channel l (whose value is then times scale) when kept & lane_bit is
- * nonzero in lane l: kept holds the kept bits (hep_keep) in every lane,
- * lane_bit one bit per lane, the channel's. */
-static inline __m256i hep_pool_window8(const float *restrict t00, const float *restrict t01,
-                                       const float *restrict t10, const float *restrict t11,
-                                       const float *restrict bias, int relu, __m256i kept, __m256i lane_bit,
-                                       float scale, float *restrict o)
+/* Four planes of 8 channels as vector masks. */
+typedef struct {
+    __m256 right, lower, pass, kept;
+} hep_pool_lanes;
+
+/* 8 channels: the outputs into o, the planes returned. The maxima by
+ * vmaxps, which returns its second operand unless the first is greater:
+ * the first maximum, as the comparisons record it. Dropout keeps channel
+ * l (whose value is then times scale) when bit l of `kept` is set. */
+static inline hep_pool_lanes hep_pool_window8(const float *restrict t00, const float *restrict t01,
+                                              const float *restrict t10, const float *restrict t11,
+                                              const float *restrict bias, int relu, unsigned kept, float scale,
+                                              float *restrict o)
 {
+    const __m256i lane_bit = _mm256_setr_epi32(1, 2, 4, 8, 16, 32, 64, 128);
     const __m256 v0 = _mm256_loadu_ps(t00), v1 = _mm256_loadu_ps(t01);
     const __m256 v2 = _mm256_loadu_ps(t10), v3 = _mm256_loadu_ps(t11), zero = _mm256_setzero_ps();
     const __m256 right_top = _mm256_cmp_ps(v1, v0, _CMP_GT_OQ), right_bottom = _mm256_cmp_ps(v3, v2, _CMP_GT_OQ);
     const __m256 top = _mm256_max_ps(v1, v0), bottom = _mm256_max_ps(v3, v2);
-    const __m256 lower = _mm256_cmp_ps(bottom, top, _CMP_GT_OQ);
+    hep_pool_lanes p;
+    p.lower = _mm256_cmp_ps(bottom, top, _CMP_GT_OQ);
     const __m256 v = _mm256_add_ps(_mm256_max_ps(bottom, top), _mm256_loadu_ps(bias));
-    const __m256 pass = relu ? _mm256_cmp_ps(v, zero, _CMP_GT_OQ) : _mm256_castsi256_ps(_mm256_set1_epi32(-1));
-    const __m256i dropped = _mm256_cmpeq_epi32(_mm256_and_si256(kept, lane_bit), _mm256_setzero_si256());
+    p.pass = relu ? _mm256_cmp_ps(v, zero, _CMP_GT_OQ) : _mm256_castsi256_ps(_mm256_set1_epi32(-1));
+    const __m256i keep_lane = _mm256_and_si256(_mm256_set1_epi32((int)kept), lane_bit);
+    p.kept = _mm256_castsi256_ps(_mm256_cmpeq_epi32(keep_lane, lane_bit));
     /* zeroed then multiplied by 0 or scale, as the plain loop: -0.0 stays */
-    const __m256 factor = _mm256_andnot_ps(_mm256_castsi256_ps(dropped), _mm256_set1_ps(scale));
-    _mm256_storeu_ps(o, _mm256_mul_ps(_mm256_and_ps(v, pass), factor));
-    const __m256i right = _mm256_castps_si256(_mm256_blendv_ps(right_top, right_bottom, lower));
-    /* As 0 or 1: 8 dropped - 4 pass - 2 lower - right, which is 8 - the bits
-     * (its bit 3 is 1 - dropped); each mask is -1 when set, hence the signs. */
-    __m256i sum = _mm256_sub_epi32(_mm256_castps_si256(pass), _mm256_add_epi32(dropped, dropped));
-    sum = _mm256_add_epi32(_mm256_add_epi32(sum, sum), _mm256_castps_si256(lower));
-    return _mm256_add_epi32(_mm256_add_epi32(sum, sum), right);
+    const __m256 factor = _mm256_and_ps(p.kept, _mm256_set1_ps(scale));
+    _mm256_storeu_ps(o, _mm256_mul_ps(_mm256_and_ps(v, p.pass), factor));
+    p.right = _mm256_blendv_ps(right_top, right_bottom, p.lower);
+    return p;
 }
 
-/* From hep_pool_window8's 8 - the bits of channels 0-7 (s0) and 8-15 (s1):
- * their mask bytes, one per 32-bit lane. */
-static inline __m256i hep_pool_nibble_pairs(__m256i s0, __m256i s1)
+/* Planes a and b of channels 0-7 (a0, b0) and 8-15 (a1, b1): a's 16 bits,
+ * then b's. The packs work within 128-bit halves; the permutation puts the
+ * 4-byte groups they leave back in order. */
+static inline unsigned hep_pool_planes2(__m256 a0, __m256 a1, __m256 b0, __m256 b1)
 {
-    const __m256i eight = _mm256_set1_epi32(8);
-    return _mm256_or_si256(_mm256_sub_epi32(eight, s0), _mm256_slli_epi32(_mm256_sub_epi32(eight, s1), 4));
+    const __m256i a = _mm256_packs_epi32(_mm256_castps_si256(a0), _mm256_castps_si256(a1));
+    const __m256i b = _mm256_packs_epi32(_mm256_castps_si256(b0), _mm256_castps_si256(b1));
+    const __m256i bytes = _mm256_permutevar8x32_epi32(_mm256_packs_epi16(a, b), _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7));
+    return (unsigned)_mm256_movemask_epi8(bytes);
 }
 
-/* The mask bytes of 32 channels from hep_pool_window8's 8 - the bits of
- * channels 0-7 (s0), 8-15 (s1), 16-23 (s2) and 24-31 (s3). The packs work
- * within 128-bit halves; the permutation puts the 4-byte groups they leave
- * back in channel order. */
-static inline void hep_pool_pack16(__m256i s0, __m256i s1, __m256i s2, __m256i s3, uint8_t *restrict mk)
-{
-    const __m256i low = hep_pool_nibble_pairs(s0, s1), high = hep_pool_nibble_pairs(s2, s3);
-    const __m256i words = _mm256_packs_epi32(low, high);   /* 0 .. 255 */
-    const __m256i bytes = _mm256_packus_epi16(words, words);
-    _mm_storeu_si128((__m128i *)(void *)mk, _mm256_castsi256_si128(_mm256_permutevar8x32_epi32(
-                                                bytes, _mm256_setr_epi32(0, 4, 1, 5, 0, 4, 1, 5))));
-}
-
-/* 32 channels, into 16 mask bytes. */
-static inline void hep_pool_window32(const float *restrict t00, const float *restrict t01,
-                                     const float *restrict t10, const float *restrict t11,
-                                     const float *restrict bias, int relu, uint32_t kept, float scale,
-                                     float *restrict o, uint8_t *restrict mk)
-{
-    const __m256i kept_bits = _mm256_set1_epi32((int)kept);
-    __m256i sum[4];
-    for (int i = 0; i < 4; i++) {
-        const __m256i lane_bit = _mm256_sllv_epi32(_mm256_setr_epi32(1, 2, 4, 8, 16, 32, 64, 128),
-                                                   _mm256_set1_epi32(8 * i));   /* a constant once unrolled */
-        sum[i] = hep_pool_window8(t00 + 8 * i, t01 + 8 * i, t10 + 8 * i, t11 + 8 * i, bias + 8 * i, relu, kept_bits,
-                                  lane_bit, scale, o + 8 * i);
-    }
-    hep_pool_pack16(sum[0], sum[1], sum[2], sum[3], mk);
-}
-
-/* 16 channels alone (blocks of 16), into 8 mask bytes. */
+/* 16 channels, a whole group, into its 8 mask bytes. */
 static inline void hep_pool_window16_avx2(const float *restrict t00, const float *restrict t01,
                                           const float *restrict t10, const float *restrict t11,
                                           const float *restrict bias, int relu, unsigned kept, float scale,
                                           float *restrict o, uint8_t *restrict mk)
 {
-    const __m256i kept_bits = _mm256_set1_epi32((int)kept), lane_bit = _mm256_setr_epi32(1, 2, 4, 8, 16, 32, 64, 128);
-    const __m256i s0 = hep_pool_window8(t00, t01, t10, t11, bias, relu, kept_bits, lane_bit, scale, o);
-    const __m256i s1 = hep_pool_window8(t00 + 8, t01 + 8, t10 + 8, t11 + 8, bias + 8, relu, kept_bits,
-                                        _mm256_slli_epi32(lane_bit, 8), scale, o + 8);
-    const __m256i nibbles = hep_pool_nibble_pairs(s0, s1);
-    const __m128i words = _mm_packs_epi32(_mm256_castsi256_si128(nibbles), _mm256_extracti128_si256(nibbles, 1));
-    _mm_storel_epi64((__m128i *)(void *)mk, _mm_packus_epi16(words, words));
+    const hep_pool_lanes p = hep_pool_window8(t00, t01, t10, t11, bias, relu, kept & 0xFF, scale, o);
+    const hep_pool_lanes q = hep_pool_window8(t00 + 8, t01 + 8, t10 + 8, t11 + 8, bias + 8, relu, kept >> 8 & 0xFF,
+                                              scale, o + 8);
+    const uint64_t w = hep_pool_planes2(p.right, q.right, p.lower, q.lower)
+                       | (uint64_t)hep_pool_planes2(p.pass, q.pass, p.kept, q.kept) << 32;
+    memcpy(mk, &w, 8);   /* x86: little-endian, as the format */
 }
 
-/* Backward of 8 channels of a pooled pixel (hep_epilogue_pool_backward):
- * each mask byte widened once to a 32-bit lane. GCC compared the bytes as
- * bytes and then widened every comparison: 22.2 ns per pooled pixel of 64
- * channels, 8.1 with this, 8.1 for native's AVX-512BW code of the plain
- * loop (one Zen 5 core, data in cache). */
-#define HEP_POOL_SCATTER_LANES 8
-static inline void hep_pool_scatter(const float *restrict g_in, const uint8_t *restrict mk, int shift, float scale,
+/* Backward of 8 channels of a pooled pixel: the group's right and lower
+ * words (rl), and pass AND kept (flows), as broadcast 32-bit values; the
+ * lanes' channels are those of bits `bit`. */
+static inline void hep_pool_scatter8(const float *restrict g_in, __m256i rl, __m256i flows, __m256i bit, float scale,
+                                     float *restrict dbias, float *restrict y00, float *restrict y01,
+                                     float *restrict y10, float *restrict y11)
+{
+    const __m256i bit_lower = _mm256_slli_epi32(bit, 16);
+#define HEP_SET(v, b) _mm256_castsi256_ps(_mm256_cmpeq_epi32(_mm256_and_si256(v, b), b))
+    const __m256 r = HEP_SET(rl, bit), l = HEP_SET(rl, bit_lower), f = HEP_SET(flows, bit);
+#undef HEP_SET
+    const __m256 g = _mm256_and_ps(_mm256_mul_ps(_mm256_loadu_ps(g_in), _mm256_set1_ps(scale)), f);
+    _mm256_storeu_ps(dbias, _mm256_add_ps(_mm256_loadu_ps(dbias), g));
+    const __m256 right_g = _mm256_and_ps(r, g), left_g = _mm256_andnot_ps(r, g);
+    _mm256_storeu_ps(y00, _mm256_andnot_ps(l, left_g));
+    _mm256_storeu_ps(y01, _mm256_andnot_ps(l, right_g));
+    _mm256_storeu_ps(y10, _mm256_and_ps(l, left_g));
+    _mm256_storeu_ps(y11, _mm256_and_ps(l, right_g));
+}
+
+/* Backward of a whole group of 16 channels (hep_epilogue_pool_backward;
+ * lane0 is 0) from its mask bytes at mk, 8 lanes at a time (one Intel
+ * core, a row in L1: 6.2 ns per pooled pixel of 32 channels; the
+ * half-bytes, widened to lanes by one vpmovzxbd, took 5.4, and each
+ * plane's byte broadcast per 8 lanes 8.9). */
+#define HEP_POOL_SCATTER_LANES 16
+static inline void hep_pool_scatter(const float *restrict g_in, const uint8_t *restrict mk, int lane0, float scale,
                                     float *restrict dbias, float *restrict y00, float *restrict y01,
                                     float *restrict y10, float *restrict y11)
 {
-    /* the bits above the nibble do not matter: only bits 0-3 are tested */
-    const __m256i a = _mm256_srl_epi32(_mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)(const void *)mk)),
-                                       _mm_cvtsi32_si128(shift));
-    const __m256i both = _mm256_set1_epi32(12), pos = _mm256_and_si256(a, _mm256_set1_epi32(3));
-    const __m256 kept = _mm256_castsi256_ps(_mm256_cmpeq_epi32(_mm256_and_si256(a, both), both));
-    const __m256 g = _mm256_and_ps(_mm256_mul_ps(_mm256_loadu_ps(g_in), _mm256_set1_ps(scale)), kept);
-    _mm256_storeu_ps(dbias, _mm256_add_ps(_mm256_loadu_ps(dbias), g));
-#define HEP_AT(k) _mm256_and_ps(g, _mm256_castsi256_ps(_mm256_cmpeq_epi32(pos, _mm256_set1_epi32(k))))
-    _mm256_storeu_ps(y00, HEP_AT(0));
-    _mm256_storeu_ps(y01, HEP_AT(1));
-    _mm256_storeu_ps(y10, HEP_AT(2));
-    _mm256_storeu_ps(y11, HEP_AT(3));
-#undef HEP_AT
+    (void)lane0;
+    uint32_t right_lower, pass_kept;   /* x86: little-endian, as the format */
+    memcpy(&right_lower, mk, 4);
+    memcpy(&pass_kept, mk + 4, 4);
+    const __m256i rl = _mm256_set1_epi32((int)right_lower), pk = _mm256_set1_epi32((int)pass_kept);
+    const __m256i flows = _mm256_and_si256(pk, _mm256_srli_epi32(pk, 16));
+    const __m256i bit = _mm256_setr_epi32(1, 2, 4, 8, 16, 32, 64, 128);
+    hep_pool_scatter8(g_in, rl, flows, bit, scale, dbias, y00, y01, y10, y11);
+    hep_pool_scatter8(g_in + 8, rl, flows, _mm256_slli_epi32(bit, 8), scale, dbias + 8, y00 + 8, y01 + 8, y10 + 8,
+                      y11 + 8);
 }
 #endif
 
-/* The same for 16 lanes with AVX-512F: the comparisons are mask
- * registers, each adds its bit to 32-bit lanes (channels 8-15's 4 bits
- * higher), the upper 8 lanes are ORed onto the lower ones, and vpmovdb
- * packs those to the 8 bytes. Without BW (knl) GCC packs bytes the long way, and the AVX2 code
- * above, which knl code took before, runs at half its vector width: 11.4
- * ns per pooled pixel of 64 channels against 8.1 with this (one Zen 5
- * core, no KNL at hand). With BW (skx, native) GCC's code for the plain C
- * took 7.3 ns there, but 33 ns on an Intel host (family 6 model 167)
- * against 21 with this (data in cache): hep64's first conv spent 1.9-2.3
- * ms a batch on its masks, 0.9-1.3 so (training forward less inference, 2
- * threads). So every AVX-512 build takes it. Same values as the plain C. */
+/* The same for 16 lanes with AVX-512F: each comparison is a mask register,
+ * its plane's word as it is, and the backward loads the words back as
+ * masks. With half-byte masks before (each bit added to a 32-bit lane,
+ * then vpmovdb), hep64's first conv's training forward took 1.20-1.26
+ * times its inference on an Intel host (family 6 model 207, 2 threads).
+ * Same values as the plain C. */
 #if defined(__AVX512F__)
 #include <immintrin.h>
 #define HEP_POOL_MASK_AVX512F 1
@@ -559,77 +556,65 @@ static inline void hep_pool_window16(const float *restrict t00, const float *res
     const __m512 factor = _mm512_maskz_mov_ps(kept, _mm512_set1_ps(scale));
     _mm512_storeu_ps(o, _mm512_mul_ps(_mm512_maskz_mov_ps(pass, v), factor));
     const __mmask16 right = (__mmask16)((right_top & ~lower) | (right_bottom & lower));
-    /* channels 8-15's bits 4 higher, then folded onto channels 0-7's lanes */
-#define HEP_NIBBLE_BIT(b) _mm512_inserti64x4(_mm512_set1_epi32(b), _mm256_set1_epi32((b) << 4), 1)
-    __m512i bits = _mm512_maskz_mov_epi32(right, HEP_NIBBLE_BIT(1));
-    bits = _mm512_mask_or_epi32(bits, lower, bits, HEP_NIBBLE_BIT(2));
-    bits = _mm512_mask_or_epi32(bits, pass, bits, HEP_NIBBLE_BIT(4));
-    bits = _mm512_mask_or_epi32(bits, kept, bits, HEP_NIBBLE_BIT(8));
-#undef HEP_NIBBLE_BIT
-    bits = _mm512_or_si512(bits, _mm512_shuffle_i64x2(bits, bits, 0xEE));
-    _mm_storel_epi64((__m128i *)(void *)mk, _mm512_cvtepi32_epi8(bits));
-}
+#if defined(__AVX512BW__)
+    /* the four words joined in mask registers, one 8-byte store */
+    _store_mask64((__mmask64 *)(void *)mk,
+                  _mm512_kunpackd(_mm512_kunpackw(kept, pass), _mm512_kunpackw(lower, right)));
+#else
+    hep_mask_store(mk, right, lower, pass, kept);
 #endif
+}
 
-/* Backward of 16 channels of a pooled pixel, the same way, for every
- * AVX-512 build. Without BW GCC's code for the plain loop took 22.4 ns per
- * pooled pixel of 64 channels against 8.8 with this (byte masks, one Zen 5
- * core). With BW it had been as fast as this on byte masks, but on the
- * half-byte masks GCC's code for the plain loop took hep224's conv1
- * backward from 5.2 to 144 ms a batch (skx, Intel host), and with this
- * 5.15. */
-#if defined(__AVX512F__)
+/* Backward of a whole group of 16 channels (lane0 is 0): its planes
+ * loaded as masks. */
 #define HEP_POOL_SCATTER_LANES 16
-static inline void hep_pool_scatter(const float *restrict g_in, const uint8_t *restrict mk, int shift, float scale,
+static inline void hep_pool_scatter(const float *restrict g_in, const uint8_t *restrict mk, int lane0, float scale,
                                     float *restrict dbias, float *restrict y00, float *restrict y01,
                                     float *restrict y10, float *restrict y11)
 {
-    /* 16 channels' 8 bytes, each twice: the low halves for lanes 0-7, the
-     * high ones for 8-15 (shift is 0: a group of 16 starts here) */
-    const __m128i m = _mm_loadl_epi64((const __m128i *)(const void *)mk);
-    const __m512i a = _mm512_srlv_epi32(_mm512_cvtepu8_epi32(_mm_unpacklo_epi64(m, m)),
-                                        _mm512_inserti64x4(_mm512_setzero_si512(), _mm256_set1_epi32(4), 1));
-    (void)shift;
-    const __m512i both = _mm512_set1_epi32(12), pos = _mm512_and_epi32(a, _mm512_set1_epi32(3));
-    const __mmask16 kept = _mm512_cmpeq_epi32_mask(_mm512_and_epi32(a, both), both);
-    const __m512 g = _mm512_maskz_mul_ps(kept, _mm512_loadu_ps(g_in), _mm512_set1_ps(scale));
+    (void)lane0;
+    const unsigned right = hep_mask_plane(mk, HEP_MASK_RIGHT), lower = hep_mask_plane(mk, HEP_MASK_LOWER);
+    const __mmask16 flows = (__mmask16)(hep_mask_plane(mk, HEP_MASK_PASS) & hep_mask_plane(mk, HEP_MASK_KEPT));
+    const __m512 g = _mm512_maskz_mul_ps(flows, _mm512_loadu_ps(g_in), _mm512_set1_ps(scale));
     _mm512_storeu_ps(dbias, _mm512_add_ps(_mm512_loadu_ps(dbias), g));
-#define HEP_AT(k) _mm512_maskz_mov_ps(_mm512_cmpeq_epi32_mask(pos, _mm512_set1_epi32(k)), g)
-    _mm512_storeu_ps(y00, HEP_AT(0));
-    _mm512_storeu_ps(y01, HEP_AT(1));
-    _mm512_storeu_ps(y10, HEP_AT(2));
-    _mm512_storeu_ps(y11, HEP_AT(3));
-#undef HEP_AT
+    _mm512_storeu_ps(y00, _mm512_maskz_mov_ps((__mmask16)(~right & ~lower), g));
+    _mm512_storeu_ps(y01, _mm512_maskz_mov_ps((__mmask16)(right & ~lower), g));
+    _mm512_storeu_ps(y10, _mm512_maskz_mov_ps((__mmask16)(~right & lower), g));
+    _mm512_storeu_ps(y11, _mm512_maskz_mov_ps((__mmask16)(right & lower), g));
 }
 #endif
 
 /* hep_epilogue_pool_pixel in plain C, with `dropout` and `with_mask`
  * literals at each call: inference's copy neither multiplies nor reads
- * bits. With a mask, B is a multiple of 16 (the mask's byte pairs). Branch-free so that it vectorises; pairwise maxima give the same
+ * bits. With a mask, B is a multiple of 16 (the mask's groups). Branch-free so that it vectorises; pairwise maxima give the same
  * first-maximum argmax as scanning the window in order. */
 static inline void hep_pool_plain(const float *restrict t00, const float *restrict t01, const float *restrict t10,
                                   const float *restrict t11, int B, const float *restrict bias, int relu,
                                   const uint16_t *restrict keep, size_t e0, float scale, float *restrict o,
                                   uint8_t *restrict mk, int dropout, int with_mask)
 {
-    uint8_t nibble[B];
+    uint8_t bits[B];   /* right | lower << 1 | pass << 2 | kept << 3 */
 #pragma omp simd
     for (int j = 0; j < B; j++) {
         float v0 = t00[j], v1 = t01[j], v2 = t10[j], v3 = t11[j];
         float top = v1 > v0 ? v1 : v0, bottom = v3 > v2 ? v3 : v2;
-        int a_top = v1 > v0, a_bottom = 2 + (v3 > v2);
         int lower = bottom > top;
+        int right = lower ? v3 > v2 : v1 > v0;
         float v = (lower ? bottom : top) + bias[j];
-        int a = lower ? a_bottom : a_top;
         int pass = (v > 0.0f) | !relu;
         v = pass ? v : 0.0f;
         const int kept = dropout ? hep_kept(keep, e0 + (size_t)j) : 1;
         o[j] = dropout ? v * (kept ? scale : 0.0f) : v;
-        if (with_mask) nibble[j] = (uint8_t)(a | (pass << 2) | (kept << 3));
+        if (with_mask) bits[j] = (uint8_t)(right | lower << 1 | pass << 2 | kept << 3);
     }
     if (with_mask)
-        for (int j = 0; j < B; j += 16)
-            for (int r = 0; r < 8; r++) mk[HEP_MASK_BYTE(j + r)] = (uint8_t)(nibble[j + r] | nibble[j + 8 + r] << 4);
+        for (int j = 0; j < B; j += 16) {
+            unsigned plane[4] = { 0, 0, 0, 0 };
+            for (int r = 0; r < 16; r++)
+                for (int f = 0; f < 4; f++) plane[f] |= (unsigned)(bits[j + r] >> f & 1) << r;
+            hep_mask_store(mk + j / 2, plane[HEP_MASK_RIGHT], plane[HEP_MASK_LOWER], plane[HEP_MASK_PASS],
+                           plane[HEP_MASK_KEPT]);
+        }
 }
 
 /* One pooled pixel's B channels from its 2x2 window t00 t01 / t10 t11:
@@ -656,12 +641,6 @@ static inline void hep_epilogue_pool_pixel(const float *restrict t00, const floa
     }
 #endif
 #ifdef HEP_POOL_MASK_AVX2
-    if (with_mask && B % 32 == 0 && e0 % 16 == 0) {
-        for (int j = 0; j < B; j += 32)
-            hep_pool_window32(t00 + j, t01 + j, t10 + j, t11 + j, bias + j, relu,
-                              kw ? kw[j / 16] | (uint32_t)kw[j / 16 + 1] << 16 : 0xFFFFFFFFu, scale, o + j, mk + j / 2);
-        return;
-    }
     if (with_mask && B % 16 == 0 && e0 % 16 == 0) {
         for (int j = 0; j < B; j += 16)
             hep_pool_window16_avx2(t00 + j, t01 + j, t10 + j, t11 + j, bias + j, relu, kw ? kw[j / 16] : 0xFFFFu,
@@ -682,7 +661,10 @@ static inline void hep_epilogue_pool(const float *restrict tile, int W, int B,
                                      float *restrict out, uint8_t *restrict mask, hep_keep keep, int stream)
 {
     float pooled[B];
-    uint8_t pooled_mask[B / 2];
+    /* a streamed row's mask is streamed once the row is done: a pixel's
+     * B / 2 bytes, read back right after their 8-byte stores, would wait
+     * for those to leave the store buffer */
+    uint8_t row_mask[W / 2 * B / 2];
     for (int q = 0; q < W / 2; q++) {
         const float *restrict t00 = tile + (2 * q) * B, *restrict t01 = t00 + B;
         const float *restrict t10 = tile + (W + 2 * q) * B, *restrict t11 = t10 + B;
@@ -690,14 +672,12 @@ static inline void hep_epilogue_pool(const float *restrict tile, int W, int B,
         float *restrict o = stream ? pooled : out + q * B;
         if (mask)
             hep_epilogue_pool_pixel(t00, t01, t10, t11, B, bias, relu, keep.bits, e0, keep.scale, o,
-                                    stream ? pooled_mask : mask + q * B / 2, 1);
+                                    (stream ? row_mask : mask) + q * B / 2, 1);
         else
             hep_epilogue_pool_pixel(t00, t01, t10, t11, B, bias, relu, keep.bits, e0, keep.scale, o, NULL, 0);
-        if (stream) {
-            hep_stream_floats(out + q * B, pooled, B);
-            if (mask) hep_stream_bytes(mask + q * B / 2, pooled_mask, B / 2);
-        }
+        if (stream) hep_stream_floats(out + q * B, pooled, B);
     }
+    if (stream && mask) hep_stream_bytes(mask, row_mask, W / 2 * B / 2);
 }
 
 /* Backward of hep_epilogue_pool for one pooled row: scatters the gradient of
@@ -728,23 +708,24 @@ static inline void hep_epilogue_pool_backward(const float *restrict dout, const 
 #ifdef HEP_POOL_SCATTER_LANES
         if (B % HEP_POOL_SCATTER_LANES == 0) {
             for (int j = 0; j < B; j += HEP_POOL_SCATTER_LANES)
-                hep_pool_scatter(g_in + j, mk + HEP_MASK_BYTE(j), HEP_MASK_SHIFT(j), scale, dbias + j, y00 + j,
-                                 y01 + j, y10 + j, y11 + j);
+                hep_pool_scatter(g_in + j, mk + j / 16 * 8, j % 16, scale, dbias + j, y00 + j, y01 + j, y10 + j,
+                                 y11 + j);
             continue;
         }
 #endif
         for (int j0 = 0; j0 < B; j0 += 16)
 #pragma omp simd
             for (int j = j0; j < j0 + 16; j++) {
-                int a = mk[HEP_MASK_BYTE(j)] >> HEP_MASK_SHIFT(j);
+#define HEP_BIT(f) (mk[HEP_MASK_BYTE(j, f)] >> j % 8 & 1)
+                const int right = HEP_BIT(HEP_MASK_RIGHT), lower = HEP_BIT(HEP_MASK_LOWER);
                 float g = g_in[j] * scale;
-                g = (a & 12) == 12 ? g : 0.0f;
+                g = (HEP_BIT(HEP_MASK_PASS) & HEP_BIT(HEP_MASK_KEPT)) ? g : 0.0f;
+#undef HEP_BIT
                 dbias[j] += g;
-                a &= 3;
-                y00[j] = a == 0 ? g : 0.0f;
-                y01[j] = a == 1 ? g : 0.0f;
-                y10[j] = a == 2 ? g : 0.0f;
-                y11[j] = a == 3 ? g : 0.0f;
+                y00[j] = !lower && !right ? g : 0.0f;
+                y01[j] = !lower && right ? g : 0.0f;
+                y10[j] = lower && !right ? g : 0.0f;
+                y11[j] = lower && right ? g : 0.0f;
             }
     }
 }

@@ -75,8 +75,8 @@ static inline void hep_stream_floats(float *restrict dst, const float *restrict 
     memcpy(dst, src, sizeof(float) * (size_t)n);
 }
 
-/* The same for n bytes (pool masks), in 32-byte stores, or 16-byte ones
- * (a pixel of 32 channels' mask is 16 bytes). */
+/* The same for n bytes (a pooled row's mask), in 32-byte stores, or
+ * 16-byte ones. */
 static inline void hep_stream_bytes(uint8_t *restrict dst, const uint8_t *restrict src, int n)
 {
 #if defined(__AVX__)

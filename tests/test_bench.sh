@@ -30,6 +30,21 @@ first_conv_ratio_line() {
 }
 check "bench: the first conv's training forward is printed as a multiple of its inference time" first_conv_ratio_line
 
+# bench/pool_epilogue.c: a figure for each of the three passes, each a
+# positive number of ns (the build's own ISA's code).
+pool_epilogue_figures() {
+    make --no-print-directory -s build/runtime-native/bench_pool_epilogue || return 1
+    local out
+    out=$(build/runtime-native/bench_pool_epilogue) || { printf '%s\n' "$out"; return 1; }
+    printf '%s\n' "$out"
+    for pass in "training forward" "inference" "backward"; do
+        grep -E "^pooled epilogue, $pass .* [0-9]+\.[0-9]+ ns per pooled pixel of 32 channels$" <<<"$out" \
+            | awk '{ for (i = 1; i <= NF; i++) if ($(i + 1) == "ns") exit !($i > 0) } END { if (NR != 1) exit 1 }' \
+            || { echo "no positive figure for the $pass"; return 1; }
+    done
+}
+check "bench: bench_pool_epilogue times the pooled epilogue's training forward, inference and backward" pool_epilogue_figures
+
 # The A/B pairs of make bench's files/dummy and ranks/threads lines
 # (bench/pairs.sh), on stand-in runs whose report lines give known rates:
 # the first report (warm-up) left out, each pair's ratio, the median.

@@ -1,9 +1,9 @@
 /* The pooled epilogue (runtime/epilogue.h) against a scalar model of its
  * documented result: bias, optional ReLU, the first maximum of each 2x2
  * window, dropout (a kept value times the scale, a dropped one times 0, so
- * that a dropped negative value without ReLU is -0.0), and the mask byte
- * (bits 0-1 the argmax, bit 2 the ReLU pass, bit 3 dropout kept; two
- * channels to a byte: of each 16, channel r low and 8 + r high in byte r). Inputs
+ * that a dropped negative value without ReLU is -0.0), and the mask (per
+ * 16 channels four 16-bit little-endian planes, bit r of each for channel
+ * r: the argmax's column, its row, the ReLU pass, dropout kept). Inputs
  * come from a few values, so that windows tie often and values land
  * exactly on zero; every output and mask byte must match bit for bit,
  * through whichever code the build's instruction set selects (the AVX2
@@ -15,7 +15,8 @@
  * streamed. Then its
  * backward, over every mask byte: each pooled
  * gradient, scaled, only in its window's argmax position and only when
- * both bit 2 and bit 3 are set, and the bias gradient's sums, bit for bit.
+ * both the pass and the kept bit are set, and the bias gradient's sums,
+ * bit for bit.
  * Exits 1 on any difference. */
 #include <stdint.h>
 #include <stdio.h>
@@ -25,9 +26,17 @@
 
 enum { W = 16, MAX_B = 64 };
 
-/* Where channel j's 4 mask bits lie in its pixel's bytes, and how far up. */
-static int mask_byte(int j) { return j / 16 * 8 + j % 8; }
-static int mask_shift(int j) { return j % 16 < 8 ? 0 : 4; }
+/* Where bit f (0 the argmax's column, 1 its row, 2 pass, 3 kept) of
+ * channel j lies in its pixel's bytes: byte mask_byte(j, f), bit j % 8. */
+static int mask_byte(int j, int f) { return j / 16 * 8 + 2 * f + j % 16 / 8; }
+
+/* Channel j's 4 bits (argmax | pass << 2 | kept << 3) from a pixel's mask. */
+static int mask_bits(const uint8_t *mask, int j)
+{
+    int a = 0;
+    for (int f = 0; f < 4; f++) a |= (mask[mask_byte(j, f)] >> j % 8 & 1) << f;
+    return a;
+}
 
 /* The documented result for one row of pooled pixels; pixel q's channel
  * j is kept when bit q * stride + offset + j of `kept` is set (kept NULL:
@@ -48,8 +57,12 @@ static void model_pool(const float *tile, int B, const float *bias, int relu, co
             if (!pass) x = 0.0f;
             const int e = q * stride + offset + j, keep = !kept || (kept[e / 16] >> (e % 16) & 1);
             out[q * B + j] = kept ? x * (keep ? scale : 0.0f) : x;
-            if (j % 16 < 8) mask[q * B / 2 + mask_byte(j)] = 0;
-            mask[q * B / 2 + mask_byte(j)] |= (uint8_t)((a | (pass << 2) | (keep << 3)) << mask_shift(j));
+            const int bits = a | pass << 2 | keep << 3;
+            for (int f = 0; f < 4; f++) {
+                uint8_t *byte = &mask[q * B / 2 + mask_byte(j, f)];
+                if (j % 8 == 0) *byte = 0;
+                *byte |= (uint8_t)((bits >> f & 1) << j % 8);
+            }
         }
 }
 
@@ -97,7 +110,7 @@ static void model_pool_backward(const float *dout, const uint8_t *mask, int B, f
 {
     for (int q = 0; q < W / 2; q++)
         for (int j = 0; j < B; j++) {
-            const int a = mask[q * B / 2 + mask_byte(j)] >> mask_shift(j) & 15;
+            const int a = mask_bits(mask + q * B / 2, j);
             const float g = (a & 12) == 12 ? dout[q * B + j] * scale : 0.0f;
             float *at[4] = { dy0 + (2 * q) * B + j, dy0 + (2 * q + 1) * B + j, dy1 + (2 * q) * B + j,
                              dy1 + (2 * q + 1) * B + j };

@@ -153,8 +153,9 @@ echo "== the pooled epilogue and its backward bit for bit against their document
 # AVX-512 host) the AVX-512F mask-register code (and every build the plain
 # loop for a block of 12, without a mask), a plain x86-64 build the plain
 # loop throughout; the backward over every mask byte, with and
-# without dropout: every vector build by hand-widened lanes, the plain
-# x86-64 build by the plain loop
+# without dropout: AVX-512 builds by the mask's planes loaded as mask
+# registers, hsw by each lane's bit tested, the plain x86-64 build by the
+# plain loop
 epilogue_on() { make --no-print-directory -s "build/runtime-$1/test_epilogue" && "build/runtime-$1/test_epilogue"; }
 for arch in native skx hsw knl; do
     arch_check "pooled epilogue, mask bytes and values, and its backward ($arch)" $arch epilogue_on $arch
