@@ -91,7 +91,7 @@ end
 -- call takes (templates/conv_winograd.c's _wino_group): the pass each is
 -- for, and the field the generator gives the group's size.
 local ROW_GROUPS = {
-  { key = "wfg", field = "WFG", pass = "forward", wino = "wino_fwd" },
+  { key = "wfg", field = "WFG", pass = "forward", wino = "wino_fwd", images = "WFI" },
   { key = "wdg", field = "WDG", pass = "backward-data", wino = "wino_bwd_d" },
 }
 
@@ -313,18 +313,27 @@ end
 local function choose_row_groups(op, net)
   for _, g in ipairs(ROW_GROUPS) do
     op[g.field], op[g.field .. "_src"] = op[g.wino] and M.default_row_group(op, op.wino) or 1, "default"
+    if g.images then op[g.images] = 1 end
     local tuned = op.tuned_groups[g.key]
     if tuned and op.algorithm == "auto" then
       if not op[g.wino] then
         return string.format("%s.%s = %d: layer %s (%s:%d) has a direct %s pass (%s is for Winograd's)",
           tuned.where, g.key, tuned.value, op.name, net.file, op.line or 0, g.pass, g.key)
       end
-      local TH = M.tiles_along(op.H, op.wino)
-      if TH % tuned.value ~= 0 then
-        return string.format("%s.%s = %d: layer %s's Winograd F(%dx%d) has %d tile rows (%s:%d); %s must divide them",
-          tuned.where, g.key, tuned.value, op.name, op.wino, op.wino, TH, net.file, op.line or 0, g.key)
+      local TH, TW = M.tiles_along(op.H, op.wino), M.tiles_along(op.W, op.wino)
+      local images = g.images and tuned.value > TH and tuned.value % TH == 0 and tuned.value * TW <= M.ROW_GROUP_MAX_TILES
+      if TH % tuned.value ~= 0 and not images then
+        return string.format("%s.%s = %d: layer %s's Winograd F(%dx%d) has %d tile rows (%s:%d); %s must divide them%s",
+          tuned.where, g.key, tuned.value, op.name, op.wino, op.wino, TH, net.file, op.line or 0, g.key,
+          g.images and string.format(", or be a multiple of them (whole images) of at most %d tiles",
+            M.ROW_GROUP_MAX_TILES) or "")
       end
       op[g.field], op[g.field .. "_src"] = tuned.value, tuned.src
+      if images then
+        -- batch norm's conv pass keeps its own order (conv_winograd.c): one image a group
+        op[g.field], op[g.images] = TH, op.bn and 1 or tuned.value // TH
+        if op.bn then op[g.field .. "_src"] = tuned.src .. "; one image: batch norm" end
+      end
     end
   end
   return nil

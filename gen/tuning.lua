@@ -35,7 +35,9 @@
 -- file names the conv's algorithm, as it was measured for the entry's own
 -- tile); wfg (optional, for a Winograd forward pass): whole tile rows of an
 -- image transformed together, so that one product call per position and
--- block takes all their tiles (divides the layer's tile rows; unused where
+-- block takes all their tiles (divides the layer's tile rows, or is a
+-- multiple of them: the tiles of that many whole images, at most 64, which
+-- a batch-norm conv takes one image at a time; unused where
 -- the network file names the algorithm, as wg; without it the generator's
 -- default, gen/shapes.lua's default_row_group); wdg (optional, for a
 -- Winograd backward-data pass): the same for backward-data; bwd_w_code (optional, for a Winograd backward-weights pass of an

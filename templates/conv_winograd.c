@@ -8,7 +8,10 @@
  * input V [$(L.WP)][IB][$(L.WINO_N)][$(L.B)] and products M [$(L.WP)][OB][$(L.WINO_N)][$(L.B)] stay in the
  * thread's cache-sized scratch; the forward's conv rows [$(L.KB)][$(L.WT)][$(L.W)][$(L.B)]
  * then go through the same epilogue as the direct algorithm's.
-@ if L.wino_fwd and L.WFG > 1 then
+@ if L.wino_fwd and L.WFI > 1 then
+ * The forward takes $(L.WFI) whole images at a time instead ($(L.name)_wino_images, the
+ * tuning file's wfg): one call per position and block over their $(L.WFI * L.TH * L.TW) tiles.
+@ elseif L.wino_fwd and L.WFG > 1 then
  * The forward takes $(L.WFG) tile rows at a time instead ($(L.name)_wino_group, the
  * tuning file's wfg): one call per position and block over their $(L.WFG * L.TW) tiles.
 @ end
@@ -238,6 +241,40 @@ static inline float *$(L.name)_wino_group(libxsmm_smmfunction_reducebatch_strd p
 }
 @ end
 
+@ if L.wino_fwd and L.WFI > 1 then
+/* The forward's group of `images` whole images (at most $(L.WFI), the tuning
+ * file's wfg of $(L.WFI * L.TH) tile rows) from src, the first one's bordered input
+ * [CB][H+2][W+2][B]: their $(L.WFI * L.TH * L.TW) tiles transformed together into the thread's
+ * scratch, V [$(L.WP)][CB][tiles][B], and their products M [$(L.WP)][KB][tiles][B] for output
+ * blocks `part`, one call per position and block over all the group's
+ * tiles, so that each block of U, read back from L3 by every group, serves
+ * $(L.WFI) images, not one. The batch's last group may hold fewer images: its
+ * other tiles' V is zero, their products computed and never read. Returns M. */
+static inline float *$(L.name)_wino_images(const hep_model *m, float *scratch, const float *src, int images,
+                                           hep_blocks part)
+{
+    enum { CB = $(L.CB), KB = $(L.KB), H = $(L.H), W = $(L.W), B = $(L.B), P = $(L.WP), TH = $(L.TH), TW = $(L.TW),
+           IMAGES = $(L.WFI), GN = IMAGES * TH * TW, PAD = $(L.WPAD_F), V_NEXT = CB * GN * B + PAD,
+           M_NEXT = KB * GN * B + PAD, IN_IMAGE = CB * (H + 2) * (W + 2) * B };
+    float *V = scratch, *M = V + (size_t)P * V_NEXT;
+    for (int im = 0; im < images; im++)
+        for (int ty = 0; ty < TH; ty++)
+            $(L.name)_wino_input_to(src + (size_t)im * IN_IMAGE, CB, ty, 0, TW, V + (size_t)(im * TH + ty) * TW * B,
+                                    V_NEXT, (size_t)GN * B);
+    for (int xi = 0; images < IMAGES && xi < P; xi++)
+        for (int cb = 0; cb < CB; cb++)
+            memset(V + (size_t)xi * V_NEXT + ((size_t)cb * GN + (size_t)images * TH * TW) * B, 0,
+                   sizeof(float) * (size_t)(IMAGES - images) * TH * TW * B);
+    const unsigned long long blocks = CB;
+    const float *U = m->$(L.name)_wino_u;
+    for (int xi = 0; xi < P; xi++)
+        for (int kb = part.first; kb < part.end; kb++)
+            m->$(L.name)_wino_group(U + (((size_t)xi * KB + kb) * CB) * B * B, V + (size_t)xi * V_NEXT,
+                                    M + (size_t)xi * M_NEXT + (size_t)kb * GN * B, &blocks);
+    return M;
+}
+@ end
+
 @ if L.wino_fwd then
 /* The epilogue of tile row ty's conv rows [KB][$(L.WT)][W][B], output blocks kbs. */
 static inline void $(L.name)_wino_epilogue(hep_model *m, float *rows, int n, int ty, hep_blocks kbs,
@@ -267,6 +304,31 @@ static void $(L.name)_wino_forward(hep_model *m, int n_images, const float *weig
     const hep_dropout drop = hep_dropout_make($(L.dropout and "pass->training" or "0"), pass->keep_prob,
                                               pass->seed, pass->step, $(L.dropout or 0));
     $(L.name)_wino_weights(weight, m->$(L.name)_wino_u, KB, CB);
+@ if L.WFI > 1 then
+    enum { IMAGES = $(L.WFI), TH = $(L.TH), GN = IMAGES * TH * TW, PAD = $(L.WPAD_F), M_NEXT = KB * GN * B + PAD };
+    const int image_groups = (n_images + IMAGES - 1) / IMAGES;
+    const int parts = hep_block_parts((long)image_groups, m->threads, KB);
+    (void)G, (void)GROUPS;
+#pragma omp parallel
+    {
+#pragma omp for collapse(2) schedule(static) nowait
+        for (int grp = 0; grp < image_groups; grp++)
+            for (int part = 0; part < parts; part++) {
+                const hep_blocks kbs = hep_block_part(KB, part, parts);
+                const int n0 = grp * IMAGES, images = n_images - n0 < IMAGES ? n_images - n0 : IMAGES;
+                float *scratch = m->thread[omp_get_thread_num()].wino;
+                const float *M = $(L.name)_wino_images(m, scratch, m->$(L.in_buf) + (size_t)n0 * IN_IMAGE, images, kbs);
+                float *rows = scratch + P * ((size_t)(CB + KB) * GN * B + 2 * PAD);   /* [KB][T][W][B] */
+                for (int im = 0; im < images; im++)
+                    for (int ty = 0; ty < TH; ty++) {
+                        $(L.name)_wino_output(M + (size_t)(im * TH + ty) * TW * B, M_NEXT, GN, kbs, 0, TW,
+                                              $(L.name)_wino_rows(ty), rows, (size_t)T * W, W);
+                        $(L.name)_wino_epilogue(m, rows, n0 + im, ty, kbs, bias, &drop, pass);
+                    }
+            }
+        hep_streaming_stores_done();   /* the epilogue's, before the region's closing barrier */
+    }
+@ else
     const int parts = hep_block_parts((long)n_images * GROUPS, m->threads, KB);
 #pragma omp parallel
     {
@@ -297,6 +359,7 @@ static void $(L.name)_wino_forward(hep_model *m, int n_images, const float *weig
                 }
         hep_streaming_stores_done();   /* the epilogue's, before the region's closing barrier */
     }
+@ end
 }
 
 @ if not L.bn then

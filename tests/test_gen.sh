@@ -493,7 +493,13 @@ check "tune bad: a Winograd group of the wrong type" bad_tuning \
     "$ENTRY_SHAPE"
 check "tune bad: a Winograd forward group that does not divide the tile rows" bad_tuning \
     'return { convs = { ["B64 128x32x32->128 pool"] = { wfg = 3 } } }' \
-    ': convs["B64 128x32x32->128 pool"].wfg = 3: layer conv2'"'"'s Winograd F(8x8) has 4 tile rows (networks/hep64.lua:8); wfg must divide them'
+    ': convs["B64 128x32x32->128 pool"].wfg = 3: layer conv2'"'"'s Winograd F(8x8) has 4 tile rows (networks/hep64.lua:8); wfg must divide them, or be a multiple of them (whole images) of at most 64 tiles'
+check "tune bad: a Winograd forward group past one image that is not whole images" bad_tuning \
+    'return { convs = { ["B64 128x32x32->128 pool"] = { wfg = 6 } } }' \
+    ': convs["B64 128x32x32->128 pool"].wfg = 6: layer conv2'"'"'s Winograd F(8x8) has 4 tile rows (networks/hep64.lua:8); wfg must divide them, or be a multiple of them (whole images) of at most 64 tiles'
+check "tune bad: a Winograd forward group of whole images past 64 tiles" bad_tuning \
+    'return { convs = { ["B64 128x32x32->128 pool"] = { wfg = 20 } } }' \
+    ': convs["B64 128x32x32->128 pool"].wfg = 20: layer conv2'"'"'s Winograd F(8x8) has 4 tile rows (networks/hep64.lua:8); wfg must divide them, or be a multiple of them (whole images) of at most 64 tiles'
 check "tune bad: a Winograd forward group for a direct forward" bad_tuning \
     'return { convs = { ["B64 128x32x32->128 pool"] = { wfg = 2, forward = "direct", backward_data = "winograd4", backward_weights = "winograd4" } } }' \
     ': convs["B64 128x32x32->128 pool"].wfg = 2: layer conv2 (networks/hep64.lua:8) has a direct forward pass (wfg is for Winograd'"'"'s)'

@@ -258,8 +258,8 @@ function M.plan_winograd(op, ctx)
       shape = string.format("[%d][%d][%d][%d][%d] Winograd-transformed weights", op.WP, op.KB, op.CB, B, B),
       fixed = ucount * 4 }
     ctx.thread_need("wino", op.WP * (op.CB + op.KB) * op.WINO_N * B + pad + op.KB * T * op.W * B)
-    if op.WFG > 1 then
-      op.WPAD_F = M.plan_winograd_row_group(op, ctx, op.WFG, "_wino_group", "forward", op.KB * T * op.W * B)
+    if op.WFG * op.WFI > 1 then   -- WFI whole images of WFG tile rows, or WFG rows of one
+      op.WPAD_F = M.plan_winograd_row_group(op, ctx, op.WFG * op.WFI, "_wino_group", "forward", op.KB * T * op.W * B)
     end
   end
   if op.wino_bwd_d then
