@@ -16,7 +16,9 @@
 --     go through one product call), for a conv whose default pass is
 --     Winograd: single tile rows, up to 2 and up to 4 tile rows and a small
 --     layer's whole image, each where it differs from the generator's
---     default (shapes.default_row_group; valid: divides the tile rows);
+--     default (shapes.default_row_group; valid: divides the tile rows),
+--     and for the forward two whole images where they hold at most 64
+--     tiles (not for a batch-norm conv);
 --   algorithm: direct, Winograd F(2x2), F(4x4) and F(6x6) in every pass,
 --     where each fits, partial tiles included (the default is the cost
 --     model's, gen/shapes.lua), for a conv whose network file leaves it
@@ -165,12 +167,24 @@ local function image_group_tile(op, T)
   return nil
 end
 
---- The group of size `most` (1, 2, 4 or "image") for tile T; nil (the
--- default) where that is the default's, and for a conv whose network file
--- names its algorithm.
+--- The tile rows of two whole images for tile T, a forward group
+-- (gen/shapes.lua's choose_row_groups), where the two hold at most
+-- shapes.ROW_GROUP_MAX_TILES tiles (hep64's 32x32 layers by F(8x8): 16 tiles
+-- an image); nil otherwise, and for a batch-norm conv, which takes one image
+-- a group.
+local function images_group_tile(op, T)
+  local rows = shapes.tiles_along(op.H, T)
+  if op.bn or 2 * rows * shapes.tiles_along(op.W, T) > shapes.ROW_GROUP_MAX_TILES then return nil end
+  return 2 * rows
+end
+
+--- The group of size `most` (1, 2, 4, "image" or "images") for tile T; nil
+-- (the default) where that is the default's, and for a conv whose network
+-- file names its algorithm.
 local function group_of_size(op, T, most)
   if op.algorithm and op.algorithm ~= "auto" then return nil end
   if most == "image" then return image_group_tile(op, T) end
+  if most == "images" then return images_group_tile(op, T) end
   return row_group_tile(op, T, most)
 end
 
@@ -181,11 +195,13 @@ local function row_group(op, pass, most)
 end
 
 -- The forward and backward-data group sizes the tuner times: single tile
--- rows, up to 2 and 4 tile rows, and a small layer's whole image.
-local ROW_GROUP_SIZES = { 1, 2, 4, "image" }
+-- rows, up to 2 and 4 tile rows, a small layer's whole image, and for the
+-- forward two whole images (backward-data goes image by image).
+local ROW_GROUP_SIZES = { 1, 2, 4, "image", "images" }
 
 local function size_words(most)
   if most == "image" then return "a whole image of tile rows" end
+  if most == "images" then return "two whole images" end
   return most == 1 and "single tile rows" or string.format("up to %d tile rows", most)
 end
 
@@ -241,7 +257,7 @@ local function row_group_candidates(convs)
   local list = {}
   for _, g in ipairs({ { key = "wfg", pass = "forward" }, { key = "wdg", pass = "backward_data" } }) do
     local earlier = {}
-    for _, most in ipairs(ROW_GROUP_SIZES) do
+    for _, most in ipairs(g.key == "wfg" and ROW_GROUP_SIZES or { table.unpack(ROW_GROUP_SIZES, 1, 4) }) do
       local c = candidate(convs, string.format("Winograd %s groups of %s", (g.pass:gsub("_", "-")), size_words(most)),
         { groups = function(op)
             local rows = row_group(op, g.pass, most)
