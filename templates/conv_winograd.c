@@ -215,6 +215,24 @@ static inline void $(L.name)_wino_row(const hep_model *m, float *scratch, const 
 }
 @ end
 
+@ if (L.wino_fwd and L.WFG * L.WFI > 1) or (L.wino_bwd_d and L.WDG > 1) then
+/* The products M [$(L.WP)][OB][gn][B] of a group's gn tiles in V [$(L.WP)][IB][gn][B] for
+ * output blocks `part`, each position `pad` floats past its blocks: one call
+ * of `products` (n = gn) per position and block. */
+static inline void $(L.name)_wino_group_products(libxsmm_smmfunction_reducebatch_strd products, const float *U,
+                                                 const float *V, float *M, int IB, int OB, hep_blocks part,
+                                                 size_t gn, int pad)
+{
+    enum { B = $(L.B), P = $(L.WP) };
+    const size_t v_next = IB * gn * B + pad, m_next = OB * gn * B + pad;
+    const unsigned long long blocks = (unsigned long long)IB;
+    for (int xi = 0; xi < P; xi++)
+        for (int ob = part.first; ob < part.end; ob++)
+            products(U + (((size_t)xi * OB + ob) * IB) * B * B, V + xi * v_next, M + xi * m_next + ob * gn * B,
+                     &blocks);
+}
+@ end
+
 @ if (L.wino_fwd and L.WFG > 1) or (L.wino_bwd_d and L.WDG > 1) then
 /* A group of g whole tile rows ty0 .. ty0+g-1 of one image, transformed
  * together from the bordered src [IB][H+2][W+2][B] into the thread's scratch,
@@ -229,14 +247,10 @@ static inline float *$(L.name)_wino_group(libxsmm_smmfunction_reducebatch_strd p
                                           int g, int pad)
 {
     enum { B = $(L.B), P = $(L.WP), TW = $(L.TW) };
-    const size_t gn = (size_t)g * TW, v_next = IB * gn * B + pad, m_next = OB * gn * B + pad;
+    const size_t gn = (size_t)g * TW, v_next = IB * gn * B + pad;
     float *V = scratch, *M = V + P * v_next;
     for (int r = 0; r < g; r++) $(L.name)_wino_input_to(src, IB, ty0 + r, 0, TW, V + (size_t)r * TW * B, v_next, gn * B);
-    const unsigned long long blocks = (unsigned long long)IB;
-    for (int xi = 0; xi < P; xi++)
-        for (int ob = part.first; ob < part.end; ob++)
-            products(U + (((size_t)xi * OB + ob) * IB) * B * B, V + xi * v_next, M + xi * m_next + ob * gn * B,
-                     &blocks);
+    $(L.name)_wino_group_products(products, U, V, M, IB, OB, part, gn, pad);
     return M;
 }
 @ end
@@ -255,7 +269,7 @@ static inline float *$(L.name)_wino_images(const hep_model *m, float *scratch, c
 {
     enum { CB = $(L.CB), KB = $(L.KB), H = $(L.H), W = $(L.W), B = $(L.B), P = $(L.WP), TH = $(L.TH), TW = $(L.TW),
            IMAGES = $(L.WFI), GN = IMAGES * TH * TW, PAD = $(L.WPAD_F), V_NEXT = CB * GN * B + PAD,
-           M_NEXT = KB * GN * B + PAD, IN_IMAGE = CB * (H + 2) * (W + 2) * B };
+           IN_IMAGE = CB * (H + 2) * (W + 2) * B };
     float *V = scratch, *M = V + (size_t)P * V_NEXT;
     for (int im = 0; im < images; im++)
         for (int ty = 0; ty < TH; ty++)
@@ -265,12 +279,7 @@ static inline float *$(L.name)_wino_images(const hep_model *m, float *scratch, c
         for (int cb = 0; cb < CB; cb++)
             memset(V + (size_t)xi * V_NEXT + ((size_t)cb * GN + (size_t)images * TH * TW) * B, 0,
                    sizeof(float) * (size_t)(IMAGES - images) * TH * TW * B);
-    const unsigned long long blocks = CB;
-    const float *U = m->$(L.name)_wino_u;
-    for (int xi = 0; xi < P; xi++)
-        for (int kb = part.first; kb < part.end; kb++)
-            m->$(L.name)_wino_group(U + (((size_t)xi * KB + kb) * CB) * B * B, V + (size_t)xi * V_NEXT,
-                                    M + (size_t)xi * M_NEXT + (size_t)kb * GN * B, &blocks);
+    $(L.name)_wino_group_products(m->$(L.name)_wino_group, m->$(L.name)_wino_u, V, M, CB, KB, part, GN, PAD);
     return M;
 }
 @ end
