@@ -53,7 +53,7 @@ end
 -- tensors, state, buffers, kernels, probes and per-thread areas.
 local function plan_context(net, arch)
   net.tensors, net.buffers, net.kernels, net.probes = {}, {}, {}, {}
-  net.thread = { tile = 0, dy = 0, dout = 0, sink = 0, wino = 0, wgroup = 0, wgrad = 0, pack = 0, patch = 0 }
+  net.thread = { tile = 0, dy = 0, dout = 0, pair = 0, sink = 0, wino = 0, wgroup = 0, wgrad = 0, pack = 0, patch = 0 }
   net.state_tensors, net.num_state = {}, 0
   -- params, internal: floats of parameters so far, plain and internal;
   -- widths: the widest head or dense layer (the dense gradients' rows);
@@ -248,8 +248,9 @@ local function summarise_memory(net)
   net.buffers[#net.buffers + 1] = { summary = line("dhead[2]", "float",
     string.format("[%d][N] dense gradients, ping-pong", net.head_width), mib(net.head_width * 8) .. " per image") }
   net.buffers[#net.buffers + 1] = { summary = line("per thread", "float",
-    string.format("tile %d, dy %d, dout 2x%d, sink %d, wino %d, wgroup %d, wgrad %d, pack %d, patch %d, grad %d", th.tile,
-      th.dy, th.dout, th.sink, th.wino, th.wgroup, th.wgrad, th.pack, th.patch, net.conv_params),
+    string.format("tile %d, dy %d, dout 2x%d,%s sink %d, wino %d, wgroup %d, wgrad %d, pack %d, patch %d, grad %d",
+      th.tile, th.dy, th.dout, th.pair > 0 and string.format(" pair %d,", th.pair) or "", th.sink, th.wino, th.wgroup,
+      th.wgrad, th.pack, th.patch, net.conv_params),
     mib(net.thread_floats * 4) .. " per thread") }
 end
 
@@ -261,8 +262,15 @@ function M.plan(net, arch)
   net.ones_len = ctx.ones_len
   net.x0_floats = (net.input.h + 2) * (net.input.w + 2) * net.input.c
   local th = net.thread
-  net.thread_floats = th.tile + th.dy + 2 * th.dout + th.sink + th.wino + th.wgroup + th.wgrad + th.pack + th.patch
-    + net.conv_params
+  -- A conv whose backward-data takes two whole images (WDI, gen/shapes.lua)
+  -- has the backward take its images in pairs (templates/model.c): the
+  -- second image's output gradients, and the first one's pre-pool gradient
+  -- while the second one's is made, need areas of their own.
+  net.backward_pairs = false
+  for _, op in ipairs(net.conv_ops) do net.backward_pairs = net.backward_pairs or op.WDI == 2 end
+  th.pair = net.backward_pairs and th.dy + 2 * th.dout or 0
+  net.thread_floats = th.tile + th.dy + 2 * th.dout + th.pair + th.sink + th.wino + th.wgroup + th.wgrad + th.pack
+    + th.patch + net.conv_params
   describe_layers(net)
   summarise_memory(net)
   return net

@@ -92,7 +92,7 @@ end
 -- for, and the field the generator gives the group's size.
 local ROW_GROUPS = {
   { key = "wfg", field = "WFG", pass = "forward", wino = "wino_fwd", images = "WFI" },
-  { key = "wdg", field = "WDG", pass = "backward-data", wino = "wino_bwd_d" },
+  { key = "wdg", field = "WDG", pass = "backward-data", wino = "wino_bwd_d", images = "WDI", most_images = 2 },
 }
 
 --- A tuning file's values for this conv (gen/tuning.lua), checked; returns
@@ -308,12 +308,15 @@ end
 -- beyond L2 for every chunk, to WFG rows of tiles: on a host whose L3 is
 -- slow that read bounds the products (hep64's F(8x8) conv2 on an Intel
 -- host, inference: 38-40 ms a batch by chunks of 4 tiles, 28-31 by whole
--- images of 16; training's forward 39-43 and 31-34). Returns an error
--- naming the file and key, or nil.
+-- images of 16; training's forward 39-43 and 31-34). A multiple of the
+-- tile rows takes whole images (WFI, WDI images of WFG, WDG = all the tile
+-- rows); backward-data's at most two, as the backward then takes its
+-- images in pairs (templates/model.c). Returns an error naming the file
+-- and key, or nil.
 local function choose_row_groups(op, net)
   for _, g in ipairs(ROW_GROUPS) do
     op[g.field], op[g.field .. "_src"] = op[g.wino] and M.default_row_group(op, op.wino) or 1, "default"
-    if g.images then op[g.images] = 1 end
+    op[g.images] = 1
     local tuned = op.tuned_groups[g.key]
     if tuned and op.algorithm == "auto" then
       if not op[g.wino] then
@@ -321,12 +324,13 @@ local function choose_row_groups(op, net)
           tuned.where, g.key, tuned.value, op.name, net.file, op.line or 0, g.pass, g.key)
       end
       local TH, TW = M.tiles_along(op.H, op.wino), M.tiles_along(op.W, op.wino)
-      local images = g.images and tuned.value > TH and tuned.value % TH == 0 and tuned.value * TW <= M.ROW_GROUP_MAX_TILES
+      local most = math.min(M.ROW_GROUP_MAX_TILES // (TH * TW), g.most_images or math.huge) * TH
+      local images = tuned.value > TH and tuned.value % TH == 0 and tuned.value <= most
       if TH % tuned.value ~= 0 and not images then
         return string.format("%s.%s = %d: layer %s's Winograd F(%dx%d) has %d tile rows (%s:%d); %s must divide them%s",
           tuned.where, g.key, tuned.value, op.name, op.wino, op.wino, TH, net.file, op.line or 0, g.key,
-          g.images and string.format(", or be a multiple of them (whole images) of at most %d tiles",
-            M.ROW_GROUP_MAX_TILES) or "")
+          string.format(g.most_images and ", or twice them (two whole images) if that is at most %d tiles"
+            or ", or be a multiple of them (whole images) of at most %d tiles", M.ROW_GROUP_MAX_TILES))
       end
       op[g.field], op[g.field .. "_src"] = tuned.value, tuned.src
       if images then

@@ -380,6 +380,17 @@ for _, e in pairs(dense_entries) do
   io.write(string.format("  %-8s forward inputs per call %d (default %d), backward-data reads its weight %s "
     .. "(default packed)\n", first_dense.name, e.kc or default_kc, default_kc, e.bwd_d == "in_place" and "in place" or "packed"))
 end
+-- A chosen Winograd forward or backward-data group (the tuning file's wfg,
+-- wdg), in words: tile rows, or whole images where it is a multiple of an
+-- image's (gen/shapes.lua's choose_row_groups); "" where none was chosen.
+local function row_group_words(op, pass, rows, algorithm)
+  if not rows then return "" end
+  local T = shapes.WINOGRAD_TILE[algorithm]
+  local TH = shapes.tiles_along(op.H, T)
+  local size = rows > TH and string.format("%d whole images", rows // TH) or string.format("%d tile rows", rows)
+  return string.format(", Winograd %s groups of %s (default %d tile rows)", pass, size, shapes.default_row_group(op, T))
+end
+
 for _, op in ipairs(convs) do
   local v = best.values[op.name]
   local passes = plan.passes_of(v)
@@ -389,9 +400,7 @@ for _, op in ipairs(convs) do
     v.wg and string.format(", Winograd groups %d (default %d)", v.wg,
       shapes.default_group(op, shapes.WINOGRAD_TILE[passes.backward_weights])) or "",
     v.bwd_w_code and ", Winograd backward-weights as AVX2 code" or "",
-    v.wfg and string.format(", Winograd forward groups of %d tile rows (default %d)", v.wfg,
-      shapes.default_row_group(op, shapes.WINOGRAD_TILE[passes.forward])) or "",
-    v.wdg and string.format(", Winograd backward-data groups of %d tile rows (default %d)", v.wdg,
-      shapes.default_row_group(op, shapes.WINOGRAD_TILE[passes.backward_data])) or "",
+    row_group_words(op, "forward", v.wfg, passes.forward),
+    row_group_words(op, "backward-data", v.wdg, passes.backward_data),
     passes.forward, passes.backward_data, passes.backward_weights, op.passes.forward))
 end

@@ -17,8 +17,8 @@
 --     Winograd: single tile rows, up to 2 and up to 4 tile rows and a small
 --     layer's whole image, each where it differs from the generator's
 --     default (shapes.default_row_group; valid: divides the tile rows),
---     and for the forward two whole images where they hold at most 64
---     tiles (not for a batch-norm conv);
+--     and two whole images where they hold at most 64 tiles (not for a
+--     batch-norm conv);
 --   algorithm: direct, Winograd F(2x2), F(4x4) and F(6x6) in every pass,
 --     where each fits, partial tiles included (the default is the cost
 --     model's, gen/shapes.lua), for a conv whose network file leaves it
@@ -167,8 +167,8 @@ local function image_group_tile(op, T)
   return nil
 end
 
---- The tile rows of two whole images for tile T, a forward group
--- (gen/shapes.lua's choose_row_groups), where the two hold at most
+--- The tile rows of two whole images for tile T, a forward or
+-- backward-data group (gen/shapes.lua's choose_row_groups), where the two hold at most
 -- shapes.ROW_GROUP_MAX_TILES tiles (hep64's 32x32 layers by F(8x8): 16 tiles
 -- an image); nil otherwise, and for a batch-norm conv, which takes one image
 -- a group.
@@ -195,8 +195,8 @@ local function row_group(op, pass, most)
 end
 
 -- The forward and backward-data group sizes the tuner times: single tile
--- rows, up to 2 and 4 tile rows, a small layer's whole image, and for the
--- forward two whole images (backward-data goes image by image).
+-- rows, up to 2 and 4 tile rows, a small layer's whole image, and two whole
+-- images.
 local ROW_GROUP_SIZES = { 1, 2, 4, "image", "images" }
 
 local function size_words(most)
@@ -257,7 +257,7 @@ local function row_group_candidates(convs)
   local list = {}
   for _, g in ipairs({ { key = "wfg", pass = "forward" }, { key = "wdg", pass = "backward_data" } }) do
     local earlier = {}
-    for _, most in ipairs(g.key == "wfg" and ROW_GROUP_SIZES or { table.unpack(ROW_GROUP_SIZES, 1, 4) }) do
+    for _, most in ipairs(ROW_GROUP_SIZES) do
       local c = candidate(convs, string.format("Winograd %s groups of %s", (g.pass:gsub("_", "-")), size_words(most)),
         { groups = function(op)
             local rows = row_group(op, g.pass, most)

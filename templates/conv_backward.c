@@ -263,20 +263,32 @@ static inline void $(L.name)_data_grad_band(hep_model *m, const float *dy, float
 @ end
 
 @ end
+@ local by_pairs = L.WDI == 2   -- backward-data by pairs of images: the data gradient apart (_backward_top)
+@ if by_pairs then
+/* Image n's backward but its data gradient: the pre-pool gradient into dy
+ * (the thread's, or a pair's first image's), and the weight gradient;
+ * backward-data follows, of this image alone (_backward_image) or of a pair
+ * (conv_winograd.c's _wino_data_images). */
+static void $(L.name)_backward_top(hep_model *m, hep_thread *t, int n, const float *dout, float *dy,
+                                   const hep_pass *pass)
+@ else
 static void $(L.name)_backward_image(hep_model *m, hep_thread *t, int n, const float *dout, float *din,
                                      const hep_pass *pass)
+@ end
 {
     enum { H = $(L.H), W = $(L.W), B = $(L.B), KB = $(L.KB), C = $(L.C), CB = $(L.CB), BWR = $(L.BWR),
            IN_IMAGE = $(L.first and "(H + 2) * (W + 2) * C" or "CB * (H + 2) * (W + 2) * B") };
     const float *in = m->$(L.in_buf) + (size_t)n * IN_IMAGE;
+@ if not by_pairs then
     float *dy = t->dy;
+@ end
     float *dbias = $(L.bn and "t->sink" or ("t->grad + " .. tostring(L.b_off)));
     const hep_dropout drop = hep_dropout_make($(L.dropout and "pass->training" or "0"), pass->keep_prob,
                                               pass->seed, pass->step, $(L.dropout or 0));
 @ if L.first then
     (void)din;
 @ end
-@ if L.wino_bwd_d then
+@ if L.wino_bwd_d and not by_pairs then
     int ty_next = 0;   /* backward-data's next tile row */
 @ end
     double t0 = omp_get_wtime(), t1;
@@ -298,7 +310,7 @@ static void $(L.name)_backward_image(hep_model *m, hep_thread *t, int n, const f
         $(L.name)_weight_grad_band(m, in, dy, h0, dy_top, t->grad + $(L.w_off)$(L.patches and ", t->patch" or ""));
         t1 = omp_get_wtime(); t->bwd_w[$(L.index0)] += t1 - t0; t0 = t1;
 @ end
-@ if not L.first then
+@ if not L.first and not by_pairs then
         $(L.name)_data_grad_band(m, $(L.wino_bwd_d and "t, " or "")dy, din, h0$(L.wino_bwd_d and ", &ty_next" or ""));
         t1 = omp_get_wtime(); t->bwd_d[$(L.index0)] += t1 - t0; t0 = t1;
 @ end
@@ -309,6 +321,18 @@ static void $(L.name)_backward_image(hep_model *m, hep_thread *t, int n, const f
     t->bwd_w[$(L.index0)] += omp_get_wtime() - t0;
 @ end
 }
+@ if by_pairs then
+
+/* Image n's backward, alone: where no pair is left (templates/model.c). */
+static void $(L.name)_backward_image(hep_model *m, hep_thread *t, int n, const float *dout, float *din,
+                                     const hep_pass *pass)
+{
+    $(L.name)_backward_top(m, t, n, dout, t->dy, pass);
+    const double t0 = omp_get_wtime();
+    $(L.name)_wino_data_rows(m, t, t->dy, din, 0, (hep_blocks){ 0, $(L.CB) });
+    t->bwd_d[$(L.index0)] += omp_get_wtime() - t0;
+}
+@ end
 
 /* ---- $(L.name) backward of images first .. n-1, each image's rows shared out ----
  * For the images a rank cannot give every thread one of (conv_backward in

@@ -215,7 +215,7 @@ static inline void $(L.name)_wino_row(const hep_model *m, float *scratch, const 
 }
 @ end
 
-@ if (L.wino_fwd and L.WFG * L.WFI > 1) or (L.wino_bwd_d and L.WDG > 1) then
+@ if (L.wino_fwd and L.WFG * L.WFI > 1) or (L.wino_bwd_d and L.WDG * L.WDI > 1) then
 /* The products M [$(L.WP)][OB][gn][B] of a group's gn tiles in V [$(L.WP)][IB][gn][B] for
  * output blocks `part`, each position `pad` floats past its blocks: one call
  * of `products` (n = gn) per position and block. */
@@ -450,6 +450,33 @@ static inline void $(L.name)_wino_data_rows(hep_model *m, hep_thread *t, const f
                        din + ((T * ty0 + 1) * (W + 2) + 1) * B, (size_t)(H + 2) * (W + 2), W + 2);
 @ end
 }
+@ if L.WDI == 2 then
+
+/* Backward-data of two whole images at once (the tuning file's wdg of
+ * $(L.WDI * L.TH) tile rows; the backward takes its images in pairs then, templates/model.c):
+ * the $(L.WDI * L.TH * L.TW) tiles of their output gradients dy[0], dy[1] [KB][H+2][W+2][B]
+ * transformed together, one product call per position and block over all of
+ * them, so that each block of the flipped weights' U, read back from L3 for
+ * every group, serves two images, not one; into din[0], din[1]. */
+static void $(L.name)_wino_data_images(hep_model *m, hep_thread *t, const float *const dy[2], float *const din[2])
+{
+    enum { CB = $(L.CB), KB = $(L.KB), H = $(L.H), W = $(L.W), B = $(L.B), T = $(L.WT), P = $(L.WP), TH = $(L.TH),
+           TW = $(L.TW), GN = 2 * TH * TW, PAD = $(L.WPAD_DI), V_NEXT = KB * GN * B + PAD, M_NEXT = CB * GN * B + PAD };
+    const double t0 = omp_get_wtime();
+    float *V = t->wino, *M = V + (size_t)P * V_NEXT;
+    for (int im = 0; im < 2; im++)
+        for (int ty = 0; ty < TH; ty++)
+            $(L.name)_wino_input_to(dy[im], KB, ty, 0, TW, V + (size_t)(im * TH + ty) * TW * B, V_NEXT, (size_t)GN * B);
+    $(L.name)_wino_group_products(m->$(L.name)_wino_data_images, m->$(L.name)_wino_ub, V, M, KB, CB,
+                                  (hep_blocks){ 0, CB }, GN, PAD);
+    for (int im = 0; im < 2; im++)
+        for (int ty = 0; ty < TH; ty++)
+            $(L.name)_wino_output(M + (size_t)(im * TH + ty) * TW * B, M_NEXT, GN, (hep_blocks){ 0, CB }, 0, TW,
+                                  $(L.name)_wino_rows(ty), din[im] + ((T * ty + 1) * (W + 2) + 1) * B,
+                                  (size_t)(H + 2) * (W + 2), W + 2);
+    t->bwd_d[$(L.index0)] += omp_get_wtime() - t0;
+}
+@ end
 @ end
 
 @ if L.wino_bwd_w then

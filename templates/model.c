@@ -12,7 +12,7 @@
  * Blocking (a tuning file from `make tune`, or the built-in defaults):
 @ for _, op in ipairs(N.ops) do
 @   if op.kind == "conv" then
- *   $(string.format("%-8s width chunk %-3d (%s), backward rows %-3d (%s)", op.name, op.WC, op.WC_src, op.BWR, op.BWR_src))$(op.WG and string.format(",\n *            Winograd backward-weights groups of %d tile rows%s (%s)%s", op.WG, op.WI > 1 and string.format(", %d images", op.WI) or "", op.WG_src, op.WBW_CODE and string.format(", products as %s code (%s)", op.WBW_CODE:upper(), op.WBW_CODE_src) or "") or string.format(",\n *            rows per backward-weights call %d (%s)", op.BWC, op.BWC_src))$(op.wino_fwd and string.format(",\n *            Winograd forward by %s (%s)", op.WFI > 1 and string.format("groups of %d whole images", op.WFI) or op.WFG > 1 and string.format("groups of %d tile rows", op.WFG) or "tile rows", op.WFG_src) or "")$(op.wino_bwd_d and string.format(",\n *            Winograd backward-data by %s (%s)", op.WDG > 1 and string.format("groups of %d tile rows", op.WDG) or "tile rows", op.WDG_src) or "")
+ *   $(string.format("%-8s width chunk %-3d (%s), backward rows %-3d (%s)", op.name, op.WC, op.WC_src, op.BWR, op.BWR_src))$(op.WG and string.format(",\n *            Winograd backward-weights groups of %d tile rows%s (%s)%s", op.WG, op.WI > 1 and string.format(", %d images", op.WI) or "", op.WG_src, op.WBW_CODE and string.format(", products as %s code (%s)", op.WBW_CODE:upper(), op.WBW_CODE_src) or "") or string.format(",\n *            rows per backward-weights call %d (%s)", op.BWC, op.BWC_src))$(op.wino_fwd and string.format(",\n *            Winograd forward by %s (%s)", op.WFI > 1 and string.format("groups of %d whole images", op.WFI) or op.WFG > 1 and string.format("groups of %d tile rows", op.WFG) or "tile rows", op.WFG_src) or "")$(op.wino_bwd_d and string.format(",\n *            Winograd backward-data by %s (%s)", op.WDI > 1 and string.format("groups of %d whole images", op.WDI) or op.WDG > 1 and string.format("groups of %d tile rows", op.WDG) or "tile rows", op.WDG_src) or "")
 @   elseif op.kind == "dense" and op.first_dense then
  *   $(string.format("%-8s forward inputs per call %d (%s), backward-data reads its weight %s (%s)", op.name, op.KC, op.FWD_KC_src, op.bwd_d_in_place and "in place" or "packed", op.BWD_D_PLACE_src))
 @   end
@@ -56,6 +56,8 @@ typedef struct {
     float *tile;    /* [2][W][B] conv rows before the epilogue */
     float *dy;      /* [KB][H+2][W+2][B] pre-pool gradient of one image */
     float *dout[2]; /* block-output gradients of one image, ping-pong */
+    float *pair_dy;      /* a backward pair's first image's pre-pool gradient (conv_backward_by_image) */
+    float *pair_dout[2]; /* a backward pair's second image's block-output gradients, ping-pong */
     float *sink;    /* [$(N.thread.sink)] sums nothing reads (batch norm's epilogue backward) */
     float *wino;    /* [$(N.thread.wino)] Winograd: transformed tiles and products of a pass, the forward's conv rows */
     float *wgroup;  /* [$(N.thread.wgroup)] Winograd backward-weights: transformed tiles of images waiting for their products */
@@ -254,6 +256,13 @@ static void carve_threads(hep_thread *thr, int threads, char *cursor)
         thr[t].dy = s;                     s += $(N.thread.dy);
         thr[t].dout[0] = s;                s += $(N.thread.dout);
         thr[t].dout[1] = s;                s += $(N.thread.dout);
+@ if N.backward_pairs then
+        thr[t].pair_dy = s;                s += $(N.thread.dy);
+        thr[t].pair_dout[0] = s;           s += $(N.thread.dout);
+        thr[t].pair_dout[1] = s;           s += $(N.thread.dout);
+@ else
+        thr[t].pair_dy = thr[t].pair_dout[0] = thr[t].pair_dout[1] = NULL;
+@ end
         thr[t].sink = s;                   s += $(N.thread.sink);
         thr[t].wino = s;                   s += $(N.thread.wino);
         thr[t].wgroup = s;                 s += $(N.thread.wgroup);
@@ -381,6 +390,22 @@ static void head_backward(hep_model *m, hep_thread *t, const float *dfeat, int f
 }
 
 @ if not N.has_bn then
+/* Image i's backward through every layer, from dfeat into the thread's
+ * output gradients dout (its own, or a pair's second image's). */
+static void backward_one_image(hep_model *m, hep_thread *t, const float *dfeat, int i, float *const dout[2],
+                               const hep_pass *pass)
+{
+    double h0 = omp_get_wtime();
+    $(N.head.name)_backward_image(m, i, dfeat, dout[0]);
+    t->bwd_d[$(N.head.index0)] += omp_get_wtime() - h0;
+@ for i = #N.conv_ops, 1, -1 do
+@   local op = N.conv_ops[i]
+@   local cur, nxt = (#N.conv_ops - i) % 2, (#N.conv_ops - i + 1) % 2
+    $(op.name)_backward_image(m, t, i, dout[$(cur)], $(op.first and "NULL" or ("dout[" .. nxt .. "]")), pass);
+@ end
+}
+
+@   if not N.backward_pairs then
 /* Thread t's share of the convolutions' backward, one image at a time
  * through every layer, so that the large pre-pool gradients exist once per
  * thread, not once per image. Runs inside conv_backward's parallel region. */
@@ -388,17 +413,58 @@ static void conv_backward_by_image(hep_model *m, hep_thread *t, const float *dfe
 {
 #pragma omp for schedule(static)   /* fixed image-to-thread map: bitwise reproducible sums */
     for (int i = 0; i < n; i++) {
-        double h0 = omp_get_wtime();
-        $(N.head.name)_backward_image(m, i, dfeat, t->dout[0]);
-        t->bwd_d[$(N.head.index0)] += omp_get_wtime() - h0;
-@ for i = #N.conv_ops, 1, -1 do
-@   local op = N.conv_ops[i]
-@   local cur, nxt = (#N.conv_ops - i) % 2, (#N.conv_ops - i + 1) % 2
-        $(op.name)_backward_image(m, t, i, t->dout[$(cur)], $(op.first and "NULL" or ("t->dout[" .. nxt .. "]")), pass);
-@ end
+        backward_one_image(m, t, dfeat, i, t->dout, pass);
         if (omp_get_thread_num() == 0 && m->hooks.progress) m->hooks.progress(m->hooks.ctx);
     }
 }
+@   else
+/* Images a and a+1 through every layer together: a conv whose
+ * backward-data takes two whole images (the tuning file's wdg) makes both
+ * pre-pool gradients (a's in pair_dy), then their data gradient at once;
+ * the other layers take the images one after the other. Image a's output
+ * gradients ping-pong in dout, a+1's in pair_dout. Each layer still takes
+ * a before a+1, so its gradient sums come in the same order as image by
+ * image. */
+static void backward_image_pair(hep_model *m, hep_thread *t, const float *dfeat, int a, const hep_pass *pass)
+{
+    double h0 = omp_get_wtime();
+    $(N.head.name)_backward_image(m, a, dfeat, t->dout[0]);
+    $(N.head.name)_backward_image(m, a + 1, dfeat, t->pair_dout[0]);
+    t->bwd_d[$(N.head.index0)] += omp_get_wtime() - h0;
+@     for i = #N.conv_ops, 1, -1 do
+@       local op = N.conv_ops[i]
+@       local cur, nxt = (#N.conv_ops - i) % 2, (#N.conv_ops - i + 1) % 2
+@       if op.WDI == 2 then
+    $(op.name)_backward_top(m, t, a, t->dout[$(cur)], t->pair_dy, pass);
+    $(op.name)_backward_top(m, t, a + 1, t->pair_dout[$(cur)], t->dy, pass);
+    $(op.name)_wino_data_images(m, t, (const float *const[2]){ t->pair_dy, t->dy },
+                          (float *const[2]){ t->dout[$(nxt)], t->pair_dout[$(nxt)] });
+@       else
+    $(op.name)_backward_image(m, t, a, t->dout[$(cur)], $(op.first and "NULL" or ("t->dout[" .. nxt .. "]")), pass);
+    $(op.name)_backward_image(m, t, a + 1, t->pair_dout[$(cur)], $(op.first and "NULL" or ("t->pair_dout[" .. nxt .. "]")), pass);
+@       end
+@     end
+}
+
+/* Thread t's share of the convolutions' backward, two images at a time
+ * through every layer (backward_image_pair), an odd one alone, so that the
+ * large pre-pool gradients exist twice per thread, not once per image.
+ * Thread k takes images k n/T .. (k+1) n/T - 1, as a static schedule
+ * would: a fixed image-to-thread map, for bitwise reproducible sums. Runs
+ * inside conv_backward's parallel region; n is a multiple of the threads. */
+static void conv_backward_by_image(hep_model *m, hep_thread *t, const float *dfeat, int n, const hep_pass *pass)
+{
+    const int per = n / m->threads, first = omp_get_thread_num() * per, end = first + per;
+    for (int a = first; a < end; a += 2) {
+        if (a + 1 < end)
+            backward_image_pair(m, t, dfeat, a, pass);
+        else
+            backward_one_image(m, t, dfeat, a, t->dout, pass);
+        if (omp_get_thread_num() == 0 && m->hooks.progress) m->hooks.progress(m->hooks.ctx);
+    }
+#pragma omp barrier   /* as a for loop's: the images left over use the threads' dout next */
+}
+@   end
 
 /* Thread t's share of the backward of images first .. n-1, fewer than the
  * threads: layer by layer, each image's rows shared out, so that the

@@ -507,7 +507,10 @@ check "tune bad: a Winograd forward group of the wrong type" bad_tuning \
     'return { convs = { x = { wfg = -1 } } }' "$ENTRY_SHAPE"
 check "tune bad: a Winograd backward-data group that does not divide the tile rows" bad_tuning \
     'return { convs = { ["B64 128x16x16->128 pool"] = { wdg = 3, forward = "winograd4", backward_data = "winograd4", backward_weights = "winograd4" } } }' \
-    ': convs["B64 128x16x16->128 pool"].wdg = 3: layer conv3'"'"'s Winograd F(4x4) has 4 tile rows (networks/hep64.lua:8); wdg must divide them'
+    ': convs["B64 128x16x16->128 pool"].wdg = 3: layer conv3'"'"'s Winograd F(4x4) has 4 tile rows (networks/hep64.lua:8); wdg must divide them, or twice them (two whole images) if that is at most 64 tiles'
+check "tune bad: a Winograd backward-data group of three whole images (it takes two at most)" bad_tuning \
+    'return { convs = { ["B64 128x32x32->128 pool"] = { wdg = 12 } } }' \
+    ': convs["B64 128x32x32->128 pool"].wdg = 12: layer conv2'"'"'s Winograd F(8x8) has 4 tile rows (networks/hep64.lua:8); wdg must divide them, or twice them (two whole images) if that is at most 64 tiles'
 check "tune bad: a Winograd backward-data group for a direct backward-data" bad_tuning \
     'return { convs = { ["B64 128x32x32->128 pool"] = { wdg = 2, forward = "winograd4", backward_data = "direct", backward_weights = "winograd4" } } }' \
     ': convs["B64 128x32x32->128 pool"].wdg = 2: layer conv2 (networks/hep64.lua:8) has a direct backward-data pass (wdg is for Winograd'"'"'s)'

@@ -222,13 +222,13 @@ expect("28x28 F(4x4): single rows", group_candidates(conv28), "forward 1/nil; ba
 wconv.WG = 8
 expect("32x32 F(4x4): 1, 4, the image", group_candidates(wconv),
   "forward 1/nil; forward 4/nil; forward 8/nil; backward-data nil/1; backward-data nil/4; backward-data nil/8")
--- 32x32 by F(8x8): 4 tile rows of 4, the default the whole image; the
--- forward also two whole images (32 tiles), backward-data not; a batch-norm
--- conv not at all (it takes one image a group)
+-- 32x32 by F(8x8): 4 tile rows of 4, the default the whole image; both
+-- passes also two whole images (32 tiles); a batch-norm conv not at all (it
+-- takes one image a group)
 local W8conv = { name = "c1", H = 32, W = 32, pool = true, WC = 16, BWR = 8, BWC = 8, WG = 4, wino = 8,
                  algorithm = "auto", passes = { forward = W8, backward_data = W8, backward_weights = W8 } }
-expect("32x32 F(8x8): 1, 2, two images forward", group_candidates(W8conv),
-  "forward 1/nil; forward 2/nil; forward 8/nil; backward-data nil/1; backward-data nil/2")
+expect("32x32 F(8x8): 1, 2, two images", group_candidates(W8conv),
+  "forward 1/nil; forward 2/nil; forward 8/nil; backward-data nil/1; backward-data nil/2; backward-data nil/8")
 W8conv.bn = { eps = 1e-5 }
 expect("32x32 F(8x8), batch norm: no images group", group_candidates(W8conv),
   "forward 1/nil; forward 2/nil; backward-data nil/1; backward-data nil/2")

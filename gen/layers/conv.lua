@@ -270,6 +270,9 @@ function M.plan_winograd(op, ctx)
     if op.WDG > 1 then
       op.WPAD_D = M.plan_winograd_row_group(op, ctx, op.WDG, "_wino_data_group", "backward-data", 0)
     end
+    if op.WDI > 1 then   -- and a pair of whole images (conv_backward_by_image's pairs)
+      op.WPAD_DI = M.plan_winograd_row_group(op, ctx, op.WDG * op.WDI, "_wino_data_images", "backward-data", 0)
+    end
   end
   if op.wino_fwd or op.wino_bwd_d then add_winograd_chunk_kernels(op, ctx) end
   if op.wino_bwd_w then M.plan_winograd_weights(op, ctx, ucount) end
