@@ -40,7 +40,8 @@
 -- a batch-norm conv takes one image at a time; unused where
 -- the network file names the algorithm, as wg; without it the generator's
 -- default, gen/shapes.lua's default_row_group); wdg (optional, for a
--- Winograd backward-data pass): the same for backward-data; bwd_w_code (optional, for a Winograd backward-weights pass of an
+-- Winograd backward-data pass): the same for backward-data, but two whole
+-- images at most (the backward then takes its images in pairs); bwd_w_code (optional, for a Winograd backward-weights pass of an
 -- AVX-512 arch): "avx2" JITs its products as AVX2 code (on a Zen 4 core the
 -- 32x32 blocks' AVX2 kernel was the faster); forward, backward_data,
 -- backward_weights: the algorithm of each pass, for a conv whose network
