@@ -265,7 +265,8 @@ function M.plan(net, arch)
   -- A conv whose backward-data takes two whole images (WDI, gen/shapes.lua)
   -- has the backward take its images in pairs (templates/model.c): the
   -- second image's output gradients, and the first one's pre-pool gradient
-  -- while the second one's is made, need areas of their own.
+  -- while the second one's is made, need areas of their own (never with
+  -- batch norm: gen/shapes.lua keeps its network's groups to one image).
   net.backward_pairs = false
   for _, op in ipairs(net.conv_ops) do net.backward_pairs = net.backward_pairs or op.WDI == 2 end
   th.pair = net.backward_pairs and th.dy + 2 * th.dout or 0

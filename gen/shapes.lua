@@ -311,9 +311,10 @@ end
 -- images of 16; training's forward 39-43 and 31-34). A multiple of the
 -- tile rows takes whole images (WFI, WDI images of WFG, WDG = all the tile
 -- rows); backward-data's at most two, as the backward then takes its
--- images in pairs (templates/model.c). Returns an error naming the file
--- and key, or nil.
-local function choose_row_groups(op, net)
+-- images in pairs (templates/model.c), and one in a network with batch
+-- norm (net_bn), whose backward takes each image alone. Returns an error
+-- naming the file and key, or nil.
+local function choose_row_groups(op, net, net_bn)
   for _, g in ipairs(ROW_GROUPS) do
     op[g.field], op[g.field .. "_src"] = op[g.wino] and M.default_row_group(op, op.wino) or 1, "default"
     op[g.images] = 1
@@ -334,9 +335,14 @@ local function choose_row_groups(op, net)
       end
       op[g.field], op[g.field .. "_src"] = tuned.value, tuned.src
       if images then
-        -- batch norm's conv pass keeps its own order (conv_winograd.c): one image a group
-        op[g.field], op[g.images] = TH, op.bn and 1 or tuned.value // TH
-        if op.bn then op[g.field .. "_src"] = tuned.src .. "; one image: batch norm" end
+        -- batch norm's conv pass keeps its own order (conv_winograd.c), and
+        -- a network with batch norm goes back layer by layer, each image
+        -- alone (templates/model.c): one image a group
+        local one = op.bn or (g.most_images and net_bn)
+        op[g.field], op[g.images] = TH, one and 1 or tuned.value // TH
+        if one then
+          op[g.field .. "_src"] = tuned.src .. (op.bn and "; one image: batch norm" or "; one image: the network's batch norm")
+        end
       end
     end
   end
@@ -841,7 +847,7 @@ end
 
 --- A conv's blocking and algorithms for the arch (channel block B), the
 -- tuning file's where it has them. Returns an error message or nil.
-local function plan_conv(op, B, net, arch, tuning)
+local function plan_conv(op, B, net, arch, tuning, net_bn)
   op.B = B
   op.KB = op.K // B
   op.CB = op.first and 0 or op.C // B
@@ -854,7 +860,7 @@ local function plan_conv(op, B, net, arch, tuning)
   local err = apply_tuning(op, tuning, net)
   if err then return err end
   choose_algorithm(op, net)
-  return choose_row_groups(op, net) or choose_winograd_group(op, net, arch) or choose_call_rows(op, net, arch)
+  return choose_row_groups(op, net, net_bn) or choose_winograd_group(op, net, arch) or choose_call_rows(op, net, arch)
 end
 
 function M.infer(net, arch, tuning)
@@ -865,10 +871,10 @@ function M.infer(net, arch, tuning)
   if not block then return nil, block_src end
 
   local flops, has_bn, seen_dense = 0, false, false
+  for _, op in ipairs(ops) do has_bn = has_bn or op.bn ~= nil end
   for _, op in ipairs(ops) do
-    has_bn = has_bn or op.bn ~= nil
     if op.kind == "conv" then
-      local err = plan_conv(op, block, net, arch, tuning)
+      local err = plan_conv(op, block, net, arch, tuning, has_bn)
       if err then return nil, { err } end
       flops = flops + op.flops
     elseif op.kind == "dense" then

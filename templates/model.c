@@ -390,18 +390,17 @@ static void head_backward(hep_model *m, hep_thread *t, const float *dfeat, int f
 }
 
 @ if not N.has_bn then
-/* Image i's backward through every layer, from dfeat into the thread's
- * output gradients dout (its own, or a pair's second image's). */
-static void backward_one_image(hep_model *m, hep_thread *t, const float *dfeat, int i, float *const dout[2],
-                               const hep_pass *pass)
+/* Image i's backward through every layer, from dfeat, its output
+ * gradients ping-ponging in the thread's dout. */
+static void backward_one_image(hep_model *m, hep_thread *t, const float *dfeat, int i, const hep_pass *pass)
 {
     double h0 = omp_get_wtime();
-    $(N.head.name)_backward_image(m, i, dfeat, dout[0]);
+    $(N.head.name)_backward_image(m, i, dfeat, t->dout[0]);
     t->bwd_d[$(N.head.index0)] += omp_get_wtime() - h0;
 @ for i = #N.conv_ops, 1, -1 do
 @   local op = N.conv_ops[i]
 @   local cur, nxt = (#N.conv_ops - i) % 2, (#N.conv_ops - i + 1) % 2
-    $(op.name)_backward_image(m, t, i, dout[$(cur)], $(op.first and "NULL" or ("dout[" .. nxt .. "]")), pass);
+    $(op.name)_backward_image(m, t, i, t->dout[$(cur)], $(op.first and "NULL" or ("t->dout[" .. nxt .. "]")), pass);
 @ end
 }
 
@@ -413,7 +412,7 @@ static void conv_backward_by_image(hep_model *m, hep_thread *t, const float *dfe
 {
 #pragma omp for schedule(static)   /* fixed image-to-thread map: bitwise reproducible sums */
     for (int i = 0; i < n; i++) {
-        backward_one_image(m, t, dfeat, i, t->dout, pass);
+        backward_one_image(m, t, dfeat, i, pass);
         if (omp_get_thread_num() == 0 && m->hooks.progress) m->hooks.progress(m->hooks.ctx);
     }
 }
@@ -461,8 +460,8 @@ static void conv_backward_by_image(hep_model *m, hep_thread *t, const float *dfe
         if (a + 1 < end)
             backward_image_pair(m, t, dfeat, a, pass);
         else
-            backward_one_image(m, t, dfeat, a, t->dout, pass);
-        if (omp_get_thread_num() == 0 && m->hooks.progress) m->hooks.progress(m->hooks.ctx);
+            backward_one_image(m, t, dfeat, a, pass);
+        if (k == 0 && m->hooks.progress) m->hooks.progress(m->hooks.ctx);
     }
 #pragma omp barrier   /* as a for loop's: the images left over use the threads' dout next */
 }

@@ -371,6 +371,27 @@ tuning_forward_group() {
 }
 check "tune: Winograd forward and backward-data groups are named in model.c, their products take 16 and 8 tiles; an entry's wfg = 1 keeps single rows, a missing wdg takes the default" tuning_forward_group
 
+# Backward-data by pairs of whole images (wdg twice the tile rows): hep64
+# takes its images in pairs, with a per-thread area for the second image;
+# in a network whose other convs have batch norm (tests/nets/hep64_partbn:
+# its backward goes layer by layer, each image alone) the same entry keeps
+# one image and no area
+tuning_data_pairs() {
+    local d=$LOGDIR/gen-tuned-pairs
+    rm -rf "$d"; mkdir -p "$d/plain" "$d/bn"
+    printf '%s\n' 'return { convs = { ["B64 128x32x32->128 pool"] = { wdg = 8 } } }' > "$d/t.lua"
+    lua5.4 gen/main.lua networks/hep64.lua skx "$d/plain" --tuning="$d/t.lua" &&
+        lua5.4 gen/main.lua tests/nets/hep64_partbn.lua skx "$d/bn" --tuning="$d/t.lua" || return 1
+    grep -E "Winograd backward-data by|per thread " "$d/plain/model.c" "$d/bn/model.c"
+    grep -q "Winograd backward-data by groups of 2 whole images ($d/t.lua)" "$d/plain/model.c" &&
+        grep -qE "per thread .* pair [0-9]+," "$d/plain/model.c" &&
+        grep -q "static void backward_image_pair" "$d/plain/model.c" &&
+        grep -q "Winograd backward-data by groups of 4 tile rows ($d/t.lua; one image: the network's batch norm)" \
+            "$d/bn/model.c" &&
+        ! grep -qE "per thread .* pair [0-9]+," "$d/bn/model.c" && ! grep -q "_wino_data_images" "$d/bn/model.c"
+}
+check "tune: backward-data by pairs of images named, with its area; a network with batch norm keeps one image" tuning_data_pairs
+
 # A network file's path goes into model.c as a C string and in comments:
 # a quote and a backslash are escaped in the string (model.c compiles and
 # holds the path), a "*/" that would end a comment is refused.
