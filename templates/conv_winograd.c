@@ -77,6 +77,23 @@ static inline void $(L.name)_wino_column(const float *d, size_t row, int rows, f
     hep_wino$(L.WT)_input(e[0], B, y, ys, B);
 }
 
+/* Asks, for writing, for the lines of V that step (ib, s0) of
+ * _wino_input_to stores its tiles' $(L.WP) positions to (s0 past the chunk:
+ * block ib+1's first), one step ahead. Those runs lie `next` floats apart,
+ * no hardware prefetcher follows them, and they come back from L2 or L3,
+ * where the products that read them last left them: every line of V leaves
+ * L1 (the transforms wait on their stores), and this lets the next step's
+ * misses overlap this step's work. */
+static inline void $(L.name)_wino_input_ahead(int IB, int nc, int ib, int s0, const float *V, size_t next,
+                                              size_t block)
+{
+    enum { B = $(L.B), A = $(L.WA), SUB = $(L.WINO_SUB) };
+    if (s0 >= nc) ib++, s0 = 0;
+    if (ib >= IB) return;
+    const int tiles = nc - s0 < SUB ? nc - s0 : SUB;
+    hep_prefetch_runs_write(V + ib * block + (size_t)s0 * B, next, A * A, (size_t)tiles * B);
+}
+
 /* V = B^T d B for the nc tiles t0 .. t0+nc-1 of the tile row ty (conv rows
  * $(L.WT)ty .. $(L.WT)ty+$(L.WT - 1)), from one image's zero-bordered src [IB][H+2][W+2][B]: the
  * input (forward, backward-weights) or the output gradient (backward-data).
@@ -103,6 +120,7 @@ static inline void $(L.name)_wino_input_to(const float *src, int IB, int ty, int
         for (int s0 = 0; s0 < nc; s0 += SUB) {
             const int tiles = nc - s0 < SUB ? nc - s0 : SUB, x0 = T * (t0 + s0);
             const float *d = src + ((ib * (H + 2) + T * ty) * (W + 2) + x0) * B;
+            $(L.name)_wino_input_ahead(IB, nc, ib, s0 + SUB, V, next, block);
             float t[A][COLS][B];   /* B^T d: columns combined */
             for (int c = 0; c < T * tiles + A - T; c++) {
                 if (x0 + c < W + 2)
@@ -138,6 +156,8 @@ static void $(L.name)_wino_weights(const float *weight, float *U, int OB, int IB
                 const float *g = weight + (((size_t)ob * IB + ib) * 9 * B + ci) * B;   /* tap (r, s) at g + (3r + s) B B */
                 const size_t next = (size_t)OB * IB * B * B;                       /* one position to the next */
                 float gg[A][3][B];                                                 /* G g */
+                /* the next channel's $(L.WP) runs, as in _wino_input_ahead */
+                hep_prefetch_runs_write(U + (((size_t)ob * IB + ib) * B + ci + 1) * B, next, A * A, B);
                 for (int s = 0; s < 3; s++) hep_wino$(L.WT)_weights(g + s * B * B, 3 * B * B, gg[0][s], 3 * B, B);
                 for (int i = 0; i < A; i++)
                     hep_wino$(L.WT)_weights(gg[i][0], B, U + (i * A * next) + (((size_t)ob * IB + ib) * B + ci) * B, next, B);
@@ -520,6 +540,9 @@ static inline void $(L.name)_wino_grad_input(const float *dy, int ty, int t0, in
                 d = e[0][0], row = T * B;
             }
 @ end
+            /* the lines of dM the next tile's $(L.WP) positions go to, as in _wino_input_ahead */
+            hep_prefetch_runs_write(dM + (tx + 1 < nc ? kb * block + (size_t)(tx + 1) * B : (kb + 1) * block), next,
+                                    A * A, B);
             float s[A][T][B];   /* A dY: columns expanded */
             for (int c = 0; c < T; c++) hep_wino$(L.WT)_output_grad(d + c * B, row, s[0][c], T * B, B);
             for (int i = 0; i < A; i++)

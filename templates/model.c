@@ -42,7 +42,7 @@
 #include <epilogue.h>
 #include <layout.h>
 #include <pieces.h>     /* a Winograd tile row's channel blocks in parts, for few images */
-#include <prefetch.h>   /* the next backward-weights call's gradient block */
+#include <prefetch.h>   /* the next call's gradient block, a transform's next tile */
 #include <stream.h>     /* streaming stores for large outputs, their fence */
 #include <winograd.h>   /* Winograd F(m x m, 3x3) transforms */
 #include <denormals.h>  /* flushed to zero in every thread of the model */
