@@ -448,10 +448,12 @@ static void backward_image_pair(hep_model *m, hep_thread *t, const float *dfeat,
 /* Thread t's share of the convolutions' backward, two images at a time
  * through every layer (backward_image_pair), an odd one alone, so that the
  * large pre-pool gradients exist twice per thread, not once per image.
- * Of the team's T threads, thread k takes images k n/T .. (k+1) n/T - 1,
- * as a static schedule would: a fixed image-to-thread map, for bitwise
- * reproducible sums, and every image taken even where the team is smaller
- * than asked (OMP_DYNAMIC). Runs inside conv_backward's parallel region. */
+ * Of the team's T threads, thread k takes images k n/T .. (k+1) n/T - 1:
+ * contiguous shares in a fixed image-to-thread map, for bitwise
+ * reproducible sums (the same map as schedule(static)'s where T divides n,
+ * shares one image apart otherwise), and every image taken even where the
+ * team is smaller than asked (OMP_DYNAMIC). Runs inside conv_backward's
+ * parallel region. */
 static void conv_backward_by_image(hep_model *m, hep_thread *t, const float *dfeat, int n, const hep_pass *pass)
 {
     const int team = omp_get_num_threads(), k = omp_get_thread_num();

@@ -223,9 +223,12 @@ check "layers hep64_bn-native, Winograd groups cut in parts, 1 image on 8 thread
 # gives each thread a pair and leaves one image to share out, a batch of 7
 # gives each a pair and an odd image (backward_one_image).
 image_groups() {
-    local net=$1 threads=$2 batch=$3 header=$4 d=build/variants/images-$1-native
-    make --no-print-directory -s variant NET=$net ARCH=native TUNING=tests/tuning/images-hep64.lua VARIANT_DIR=$d &&
-        grep -q "Winograd $header" $d/model.c && OMP_NUM_THREADS=$threads $d/test_layers $batch
+    local net=$1 threads=$2 batch=$3 d=build/variants/images-$1-native header
+    shift 3
+    make --no-print-directory -s variant NET=$net ARCH=native TUNING=tests/tuning/images-hep64.lua VARIANT_DIR=$d ||
+        return 1
+    for header in "$@"; do grep -q "Winograd $header" $d/model.c || return 1; done
+    OMP_NUM_THREADS=$threads $d/test_layers $batch
 }
 check "layers hep64-native, Winograd forward by groups of 2 and 3 whole images (batch 5)" \
     image_groups hep64 2 5 "forward by groups of 3 whole images (tests/tuning/images-hep64.lua)"
@@ -233,10 +236,9 @@ check "layers hep64-native, Winograd forward by groups of whole images cut in pa
     image_groups hep64 8 1 "forward by groups of 2 whole images (tests/tuning/images-hep64.lua)"
 check "layers hep64-native, Winograd backward-data by pairs of images, a thread's odd image alone (batch 7)" \
     image_groups hep64 2 7 "backward-data by groups of 2 whole images (tests/tuning/images-hep64.lua)"
-check "layers hep64_bn-native, a batch-norm conv keeps one image a Winograd forward group (batch 3)" \
-    image_groups hep64_bn 2 3 "forward by groups of 4 tile rows (tests/tuning/images-hep64.lua; one image: batch norm)"
-check "layers hep64_bn-native, and a backward-data group (batch 3)" \
-    image_groups hep64_bn 2 3 "backward-data by groups of 4 tile rows (tests/tuning/images-hep64.lua; one image: batch norm)"
+check "layers hep64_bn-native, a batch-norm conv keeps one image a Winograd forward and backward-data group (batch 3)" \
+    image_groups hep64_bn 2 3 "forward by groups of 4 tile rows (tests/tuning/images-hep64.lua; one image: batch norm)" \
+    "backward-data by groups of 4 tile rows (tests/tuning/images-hep64.lua; one image: batch norm)"
 # make variant's libraries compared in one process (tools/ab_models.c), on
 # the two hep64 builds above: a least/median pair per build for every layer
 # and pass and the step, in one table; a build of another network refused
