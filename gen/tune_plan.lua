@@ -30,7 +30,9 @@
 -- default's algorithm, the call rows only while they divide the chosen
 -- band), the forward group with the least forward time (kept only while
 -- the forward keeps the default's algorithm), and per pass the faster of direct and one Winograd
--- tile (choose_passes); that combination is timed as a whole. Where a
+-- tile (choose_passes), the default's tile timed with the groups and knobs
+-- it would keep, since only its groups were timed; that combination is
+-- timed as a whole. Where a
 -- conv's backward-weights took another Winograd tile than the default's, a
 -- second round times that tile's groups (regroup_candidates) over the
 -- combination and keeps them if the whole step gains too. The
@@ -406,6 +408,26 @@ local function measure(op, cands, timings, margin)
   return m
 end
 
+--- The default's algorithm's time per pass with the knob values it would
+-- keep (m.knobs: each pass's least over its knobs' winners, or the
+-- defaults' time), and a note where any pass gained. The algorithms race
+-- on these: the first round times the groups with the default's tile only,
+-- so another tile at its default groups must beat this tile at its best
+-- (hep64's conv2 on an Intel host: F(8x8) by two whole images against
+-- F(4x4)); otherwise the race would drop groups that won their own pass.
+local function default_at_best_knobs(m, algo, best_bwr)
+  local t0, best, gained = m.by_algo[algo], {}, false
+  for k = 1, 3 do best[k] = t0[k] end
+  for _, kn in ipairs(KNOBS) do
+    local kb = m.knobs[kn.key]
+    local kept = kb.best ~= nil and (kn.key ~= "bwc" or best_bwr % kb.best == 0)
+    if kept and kb.cost < best[kn.pass] then best[kn.pass], gained = kb.cost, true end
+  end
+  local note = gained and string.format("; %s with the groups and knobs above %.2f/%.2f/%.2f", algo, best[1],
+    best[2], best[3]) or ""
+  return best, note
+end
+
 --- Per conv, the fastest width chunk, rows, call rows, Winograd group and algorithms over the timed
 -- candidates (timings[i] = { layers = { [name] = { fwd, bwd_d, bwd_w } },
 -- step }); returns values and, per conv, the measurements that chose them.
@@ -414,7 +436,11 @@ function M.choose(convs, cands, timings, margin)
   for _, op in ipairs(convs) do
     local d = cands[1].values[op.name]
     local m = measure(op, cands, timings, margin)
-    local knobs, passes = m.knobs, choose_passes(d.algo, m.by_algo, margin)
+    local by_algo = {}
+    for algo, t in pairs(m.by_algo) do by_algo[algo] = t end
+    local default_best, best_note = default_at_best_knobs(m, d.algo, m.best_bwr)
+    by_algo[d.algo] = default_best
+    local knobs, passes = m.knobs, choose_passes(d.algo, by_algo, margin)
     -- call rows and groups were measured with the default's backward-weights algorithm only
     local same_bwd_w = passes.backward_weights == d.algo
     local bwc = knobs.bwc.best
@@ -429,7 +455,7 @@ function M.choose(convs, cands, timings, margin)
     why[op.name] = string.format("forward + backward-data ms by width chunk %s; backward ms by rows %s; %s"
       .. "forward/backward-data/backward-weights ms by algorithm: %s",
       table.concat(m.notes_wc, ", "), table.concat(m.notes_bwr, ", "), table.concat(notes_knobs),
-      table.concat(m.notes_algo, ", "))
+      table.concat(m.notes_algo, ", ")) .. best_note
   end
   return chosen, why
 end

@@ -83,6 +83,28 @@ expect("F(2x2) faster throughout", passes(p), "winograd2 winograd2 winograd2")
 -- a tile with its slow pass direct, against the default's total
 p = plan.choose_passes(W4, { winograd4 = { 10, 10, 30 }, winograd2 = { 9, 9, 30 }, direct = { 20, 20, 12 } }, 0.03)
 expect("F(2x2) with direct backward-weights", passes(p), "winograd2 winograd2 direct")
+-- the algorithms race with the default's tile at its own best groups:
+-- F(4x4) at its default groups beats F(8x8) at F(8x8)'s (47 against 55 ms)
+-- but not F(8x8) by two whole images (43), which then keeps its groups; a
+-- faster F(4x4) (38) still wins, and the F(8x8) groups go with the tile
+local W8c = { { name = "c1", H = 32, W = 32 } }
+local function w8(extra)
+  local v = { wc = 16, bwr = 8, algo = "winograd8" }
+  for k, x in pairs(extra) do v[k] = x end
+  return { values = { c1 = v } }
+end
+local cands6 = { w8({}), w8({ wfg = 8 }), w8({ wdg = 8 }), w8({ algo = W4 }) }
+local function t1(x) return { layers = { c1 = x } } end
+local timings6 = { t1({ 20, 20, 15 }), t1({ 14, 20, 15 }), t1({ 20, 14, 15 }), t1({ 16, 16, 15 }) }
+local chosen6, why6 = plan.choose(W8c, cands6, timings6, 0.03)
+expect("F(8x8) by its best groups beats F(4x4)", passes(chosen6.c1.passes) .. " " .. tostring(chosen6.c1.wfg) .. " "
+  .. tostring(chosen6.c1.wdg), "winograd8 winograd8 winograd8 8 8")
+expect("why names F(8x8) at its best groups",
+  tostring(why6.c1:find("winograd8 with the groups and knobs above 14.00/14.00/15.00", 1, true) ~= nil), "true")
+timings6[4] = t1({ 12, 12, 14 })
+chosen6 = plan.choose(W8c, cands6, timings6, 0.03)
+expect("a faster F(4x4) still wins, without them", passes(chosen6.c1.passes) .. " " .. tostring(chosen6.c1.wfg) .. " "
+  .. tostring(chosen6.c1.wdg), "winograd4 winograd4 winograd4 nil nil")
 -- second round: groups for the tile a conv's backward-weights was given
 -- (F(6x6) at 112x112: 19 tile rows, default group 3) where the cost model
 -- had another; none for a conv that kept the default's tile
