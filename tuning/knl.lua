@@ -50,6 +50,27 @@ return {
           why = "fc1: backward-data ms packed 1.48, in place 2.06; ms/step 65.6, 68.6 (vm (AMD EPYC, family 26 model 2, AVX-512), 2026-12-04)" },
       },
     },
+    ["GenuineIntel family 6 model 167"] = {
+      networks = {
+        ["hep64"] = { block = 64,
+          why = "make tune on vm (Intel(R) Xeon(R) Processor, family 6 model 167, AVX-512), 2026-12-06, batch 64: ms/step by block 64: 124.8, 32: 130.7; build/ab_models 64 10 against the defaults (no section for this CPU before), two runs: median step 127.8, 132.1 ms against 138.0, 137.9" },
+      },
+      convs = {
+        ["B64 128x16x16->128 pool"] = { wc = 16, bwr = 16, wg = 8, wfg = 8, wdg = 8,
+          forward = "winograd4", backward_data = "winograd4", backward_weights = "winograd4",
+          why = "conv3: forward + backward-data ms by width chunk 16: 13.94, 8: 13.71; backward ms by rows 16: 15.96, 8: 16.04; backward-weights ms by Winograd group (tile rows) default: 8.73, 8: 8.39, 32: 9.28; backward-weights ms by code default: 8.73, avx2: 11.57; forward ms by Winograd forward group (tile rows) default 4: 6.70, 1: 12.15, 2: 8.09, 8: 6.42; backward-data ms by Winograd backward-data group (tile rows) default 4: 7.24, 1: 13.93, 2: 9.08, 8: 6.96; forward/backward-data/backward-weights ms by algorithm: winograd4 6.70/7.24/8.73, direct 16.12/15.86/17.62, winograd2 8.58/9.36/11.18, winograd6 9.38/10.64/13.73, winograd8 11.71/14.60/11.45; winograd4 with the groups and knobs above 6.42/6.96/8.39 (vm (Intel(R) Xeon(R) Processor, family 6 model 167, AVX-512), 2026-12-06)" },
+        ["B64 128x32x32->128 pool"] = { wc = 16, bwr = 8, wg = 8,
+          forward = "winograd8", backward_data = "winograd8", backward_weights = "winograd8",
+          why = "conv2: forward + backward-data ms by width chunk 16: 49.24, 8: 49.09, 32: 48.75; backward ms by rows 8: 51.95, 4: 52.71, 16: 52.74; backward-weights ms by Winograd group (tile rows) default: 27.85, 8: 25.66, 32: 37.63; backward-weights ms by code default: 27.85, avx2: 35.53; forward ms by Winograd forward group (tile rows) default 4: 25.15, 1: 45.45, 2: 30.82, 8: 24.43; backward-data ms by Winograd backward-data group (tile rows) default 4: 24.09, 1: 46.98, 2: 29.37, 8: 23.59; forward/backward-data/backward-weights ms by algorithm: winograd8 25.15/24.09/27.85, direct 63.32/61.88/71.77, winograd2 35.02/34.41/41.24, winograd4 25.95/26.37/26.70, winograd6 28.78/27.58/29.70; winograd8 with the groups and knobs above 25.15/24.09/25.66 (vm (Intel(R) Xeon(R) Processor, family 6 model 167, AVX-512), 2026-12-06)" },
+        ["B64 first 3x64x64->128 pool"] = { wc = 16, bwr = 8,
+          forward = "direct", backward_data = "direct", backward_weights = "direct",
+          why = "conv1: forward + backward-data ms by width chunk 16: 11.14, 8: 11.53, 32: 11.69; backward ms by rows 8: 8.57, 4: 8.89, 16: 9.02; backward-weights ms by rows per call default: 6.33, 4: 6.46; forward/backward-data/backward-weights ms by algorithm: direct 8.91/2.24/6.33 (vm (Intel(R) Xeon(R) Processor, family 6 model 167, AVX-512), 2026-12-06)" },
+      },
+      denses = {
+        ["8192->512"] = { bwd_d = "packed",
+          why = "fc1: backward-data ms packed 2.56, in place 4.71; ms/step 124.7, 126.2; forward ms by inputs per call 512: 2.64, 2048: 2.59, 4096: 2.69 (vm (Intel(R) Xeon(R) Processor, family 6 model 167, AVX-512), 2026-12-06)" },
+      },
+    },
     ["GenuineIntel family 6 model 207"] = {
       networks = {
         ["hep224"] = { block = 64,
