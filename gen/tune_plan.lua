@@ -408,20 +408,30 @@ local function measure(op, cands, timings, margin)
   return m
 end
 
---- The default's algorithm's time per pass with the knob values it would
--- keep (m.knobs: each pass's least over its knobs' winners, or the
--- defaults' time), and a note where any pass gained. The algorithms race
--- on these: the first round times the groups with the default's tile only,
--- so another tile at its default groups must beat this tile at its best
--- (hep64's conv2 on an Intel host: F(8x8) by two whole images against
--- F(4x4)); otherwise the race would drop groups that won their own pass.
-local function default_at_best_knobs(m, algo, best_bwr)
+--- The knob values the default's tile keeps: each knob's winner, call
+-- rows only where they divide the chosen band.
+local function kept_knobs(m)
+  local kept = {}
+  for _, kn in ipairs(KNOBS) do
+    local best = m.knobs[kn.key].best
+    if best ~= nil and (kn.key ~= "bwc" or m.best_bwr % best == 0) then kept[kn.key] = best end
+  end
+  return kept
+end
+
+--- The default's algorithm's time per pass with the knob values it keeps
+-- (each pass's least over its kept knobs' times, or the defaults' time),
+-- and a note where any pass gained. The algorithms race on these: the
+-- first round times the groups with the default's tile only, so another
+-- tile at its default groups must beat this tile at its best (hep64's
+-- conv2 on an Intel host: F(8x8) by two whole images against F(4x4));
+-- otherwise the race would drop groups that won their own pass.
+local function default_at_best_knobs(m, algo, kept)
   local t0, best, gained = m.by_algo[algo], {}, false
   for k = 1, 3 do best[k] = t0[k] end
   for _, kn in ipairs(KNOBS) do
-    local kb = m.knobs[kn.key]
-    local kept = kb.best ~= nil and (kn.key ~= "bwc" or best_bwr % kb.best == 0)
-    if kept and kb.cost < best[kn.pass] then best[kn.pass], gained = kb.cost, true end
+    local cost = m.knobs[kn.key].cost
+    if kept[kn.key] ~= nil and cost < best[kn.pass] then best[kn.pass], gained = cost, true end
   end
   local note = gained and string.format("; %s with the groups and knobs above %.2f/%.2f/%.2f", algo, best[1],
     best[2], best[3]) or ""
@@ -436,22 +446,19 @@ function M.choose(convs, cands, timings, margin)
   for _, op in ipairs(convs) do
     local d = cands[1].values[op.name]
     local m = measure(op, cands, timings, margin)
-    local by_algo = {}
+    local kept, by_algo = kept_knobs(m), {}
     for algo, t in pairs(m.by_algo) do by_algo[algo] = t end
-    local default_best, best_note = default_at_best_knobs(m, d.algo, m.best_bwr)
+    local default_best, best_note = default_at_best_knobs(m, d.algo, kept)
     by_algo[d.algo] = default_best
-    local knobs, passes = m.knobs, choose_passes(d.algo, by_algo, margin)
-    -- call rows and groups were measured with the default's backward-weights algorithm only
-    local same_bwd_w = passes.backward_weights == d.algo
-    local bwc = knobs.bwc.best
-    local best_bwc = same_bwd_w and bwc and m.best_bwr % bwc == 0 and bwc or nil
-    -- the forward and backward-data groups likewise, only while their pass keeps the default's algorithm
-    chosen[op.name] = { wc = m.best_wc, bwr = m.best_bwr, bwc = best_bwc, wg = same_bwd_w and knobs.wg.best or nil,
-                        bwd_w_code = same_bwd_w and knobs.bwd_w_code.best or nil,
-                        wfg = passes.forward == d.algo and knobs.wfg.best or nil,
-                        wdg = passes.backward_data == d.algo and knobs.wdg.best or nil, passes = passes }
+    local passes = choose_passes(d.algo, by_algo, margin)
+    -- the knobs were measured with the default's algorithm only: each stays while its pass keeps that
+    local v = { wc = m.best_wc, bwr = m.best_bwr, passes = passes }
+    for _, kn in ipairs(KNOBS) do
+      if passes[PASS_NAMES[kn.pass]] == d.algo then v[kn.key] = kept[kn.key] end
+    end
+    chosen[op.name] = v
     local notes_knobs = {}
-    for _, kn in ipairs(KNOBS) do notes_knobs[#notes_knobs + 1] = knob_notes(knobs[kn.key], kn) end
+    for _, kn in ipairs(KNOBS) do notes_knobs[#notes_knobs + 1] = knob_notes(m.knobs[kn.key], kn) end
     why[op.name] = string.format("forward + backward-data ms by width chunk %s; backward ms by rows %s; %s"
       .. "forward/backward-data/backward-weights ms by algorithm: %s",
       table.concat(m.notes_wc, ", "), table.concat(m.notes_bwr, ", "), table.concat(notes_knobs),
