@@ -25,13 +25,6 @@
 #include "rng.h"
 #include "stream.h"
 
-/* For the extraction of dropout decisions, whose `bits` must arrive as a
- * literal (hep_dropout_flush: each width its own unrolled loop). GCC's
- * tuning for Haswell and Knights Landing declined to inline them: hsw and
- * knl builds got one clone each, with a run-time width, a division and
- * variable shifts, about 15 instructions per 16 decisions. */
-#define HEP_INLINE_LITERALS static inline __attribute__((always_inline))
-
 /* The mask's planes, the words of a group of 16 channels. */
 enum { HEP_MASK_RIGHT, HEP_MASK_LOWER, HEP_MASK_PASS, HEP_MASK_KEPT };
 /* Channel j's bit of plane f: in byte HEP_MASK_BYTE(j, f), bit j % 8. */
@@ -167,8 +160,8 @@ static inline uint16_t hep_dropout_keep16(const uint32_t *w, unsigned sh0, unsig
  * 8 lanes whose draws lie in one word (rng.h's layout). `bits` is a literal
  * at each call (hep_dropout_flush), so that each width gets its own loop:
  * with a run-time width the 16-bit draws took twice as long as before. */
-HEP_INLINE_LITERALS void hep_dropout_extract(const hep_dropout *d, const uint32_t words[4][HEP_RNG_OUT_LANES],
-                                             int h, int first, int count, const unsigned bits, float *restrict dst)
+static inline void hep_dropout_extract(const hep_dropout *d, const uint32_t words[4][HEP_RNG_OUT_LANES], int h,
+                                       int first, int count, const unsigned bits, float *restrict dst)
 {
     const uint32_t low = (1u << bits) - 1, cut = d->cut;
     const int end = first + count;
@@ -204,47 +197,30 @@ HEP_INLINE_LITERALS void hep_dropout_extract(const hep_dropout *d, const uint32_
     }
 }
 
-#if defined(__AVX2__)
+#if defined(__AVX512BW__)
 /* A whole group of one-bit draws (keep 0.5: kept when the bit is 0) as
  * kept bits, 64 elements at a time: elements 64k + 8a + l are bit a of
  * byte k % 4 of lane l's word k / 4, so one byte of each of the 8 lanes,
  * broadcast, tested bytewise against bit a in byte 8a + l, gives all 64.
- * A quarter of the instructions of hep_dropout_keep16's 16 at a time.
- * Without AVX512BW (hsw, knl) the same bytes are shifted so that the bits
- * wanted reach each byte's top, which a byte movemask collects: bit a + j
- * of byte k of lane l, for j = 0 .. 3, by a variable shift of qword k. */
+ * A quarter of the instructions of hep_dropout_keep16's 16 at a time. */
 static inline void hep_dropout_keep_group1(const uint32_t words[4][HEP_RNG_OUT_LANES], int h, uint16_t *restrict dst)
 {
     /* per 128-bit half (4 lanes): dword k = byte k of each lane */
     const __m256i gather = _mm256_setr_epi8(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15,
                                             0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
-#if defined(__AVX512BW__)
     const __m512i bit_a = _mm512_set_epi64(0x8080808080808080ll, 0x4040404040404040ll, 0x2020202020202020ll,
                                            0x1010101010101010ll, 0x0808080808080808ll, 0x0404040404040404ll,
                                            0x0202020202020202ll, 0x0101010101010101ll);
-#else
-    /* qword j's shift puts bit a + j of its bytes on top: a = 0, then 4 */
-    const __m256i first4 = _mm256_setr_epi64x(7, 6, 5, 4), last4 = _mm256_setr_epi64x(3, 2, 1, 0);
-    const __m256i qword0 = _mm256_setr_epi32(0, 1, 0, 1, 0, 1, 0, 1);
-#endif
 #pragma GCC unroll 4
     for (int w = 0; w < 4; w++) {
         const __m256i v = _mm256_loadu_si256((const __m256i *)(const void *)&words[w][8 * h]);
         /* qword k: byte k of lanes 0-3, then of lanes 4-7 */
-        const __m256i q = _mm256_permutevar8x32_epi32(_mm256_shuffle_epi8(v, gather),
-                                                      _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7));
+        const __m512i q = _mm512_castsi256_si512(_mm256_permutevar8x32_epi32(
+            _mm256_shuffle_epi8(v, gather), _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7)));
 #pragma GCC unroll 4
         for (int k = 0; k < 4; k++) {
-#if defined(__AVX512BW__)
-            const __m512i bytes = _mm512_permutexvar_epi64(_mm512_set1_epi64(k), _mm512_castsi256_si512(q));
+            const __m512i bytes = _mm512_permutexvar_epi64(_mm512_set1_epi64(k), q);
             _store_mask64((__mmask64 *)(void *)(dst + 16 * w + 4 * k), _mm512_testn_epi8_mask(bytes, bit_a));
-#else
-            const __m256i bytes = _mm256_permutevar8x32_epi32(q, _mm256_add_epi32(qword0, _mm256_set1_epi32(2 * k)));
-            const uint32_t lo = ~(uint32_t)_mm256_movemask_epi8(_mm256_sllv_epi64(bytes, first4));
-            const uint32_t hi = ~(uint32_t)_mm256_movemask_epi8(_mm256_sllv_epi64(bytes, last4));
-            memcpy(dst + 16 * w + 4 * k, &lo, 4);
-            memcpy(dst + 16 * w + 4 * k + 2, &hi, 4);
-#endif
         }
     }
 }
@@ -253,13 +229,12 @@ static inline void hep_dropout_keep_group1(const uint32_t words[4][HEP_RNG_OUT_L
 /* The same decisions as kept bits, 16 elements a word: `first` and `count`
  * are multiples of 16 (hep_dropout_keep_runs sees to it), so there is no
  * ragged end. */
-HEP_INLINE_LITERALS void hep_dropout_extract_keep(const hep_dropout *d, const uint32_t words[4][HEP_RNG_OUT_LANES],
-                                                  int h, int first, int count, const unsigned bits,
-                                                  uint16_t *restrict dst)
+static inline void hep_dropout_extract_keep(const hep_dropout *d, const uint32_t words[4][HEP_RNG_OUT_LANES], int h,
+                                            int first, int count, const unsigned bits, uint16_t *restrict dst)
 {
     const uint32_t low = (1u << bits) - 1, cut = d->cut;
     const int group_chunks = 64 / (int)bits;   /* before the loop, as above */
-#if defined(__AVX2__)
+#if defined(__AVX512BW__)
     if (bits == 1 && first == 0 && count == 16 * group_chunks) {
         hep_dropout_keep_group1(words, h, dst);
         return;
