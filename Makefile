@@ -130,10 +130,10 @@ build/runtime-plain/test_epilogue: tests/test_epilogue.c $(RUNTIME_HDR) Makefile
 	@$(CC) $(BASE_CFLAGS) $(CFLAGS) -march=x86-64 -mtune=generic tests/test_epilogue.c -o $@ -lm
 
 # The loader's own test (no MPI ranks needed: it simulates them).
-build/test_loader: tests/test_loader.c runtime/loader.c runtime/row_order.c runtime/h5files.c runtime/h5recheck.c runtime/h5retry.c runtime/h5syserr.c runtime/h5gzip.c runtime/file_stamp.c runtime/h5guard.c runtime/util.c runtime/loader.h runtime/row_order.h runtime/h5files.h runtime/h5recheck.h runtime/h5retry.h runtime/h5gzip.h runtime/file_stamp.h
+build/test_loader: tests/test_loader.c runtime/loader.c runtime/row_order.c runtime/h5files.c runtime/h5recheck.c runtime/h5retry.c runtime/h5syserr.c runtime/h5gzip.c runtime/file_stamp.c runtime/h5guard.c runtime/signals.c runtime/util.c runtime/loader.h runtime/row_order.h runtime/h5files.h runtime/h5recheck.h runtime/h5retry.h runtime/h5gzip.h runtime/file_stamp.h
 	@mkdir -p build
 	@echo "  LD    $@"
-	@$(CC) $(BASE_CFLAGS) $(CFLAGS) tests/test_loader.c runtime/loader.c runtime/row_order.c runtime/h5files.c runtime/h5recheck.c runtime/h5retry.c runtime/h5syserr.c runtime/h5gzip.c runtime/file_stamp.c runtime/h5guard.c runtime/util.c -o $@ $(HDF5_LIBS) -lz -lpthread -lm
+	@$(CC) $(BASE_CFLAGS) $(CFLAGS) tests/test_loader.c runtime/loader.c runtime/row_order.c runtime/h5files.c runtime/h5recheck.c runtime/h5retry.c runtime/h5syserr.c runtime/h5gzip.c runtime/file_stamp.c runtime/h5guard.c runtime/signals.c runtime/util.c -o $@ $(HDF5_LIBS) -lz -lpthread -lm
 
 # How a Winograd tile row is cut into parts for many threads (runtime/pieces.h).
 build/test_pieces: tests/test_pieces.c runtime/pieces.h

@@ -430,7 +430,8 @@ int hep_h5rows_open(hep_h5rows *r, const hep_h5file *f, const hep_model_info *in
     /* it opened and read at the start, unchanged since: a failure now is its
      * file system's, while that lasts */
     while (open_rows_once(r, err, errlen) != 0)
-        if (!hep_wait_to_retry(doing, "it was read at the start: its file system?", &tries, &waited)) return -1;
+        if (!hep_wait_to_read_again(doing, "it was read at the start: its file system?", &tries, &waited))
+            return -1;
     return 0;
 }
 
@@ -491,18 +492,20 @@ int hep_h5rows_read(hep_h5rows *r, long row0, long count, float *out, char *err,
     while ((rc = read_rows_once(r, row0, count, out, &os_err)) != 0 && hep_errno_transient(os_err)) {
         snprintf(doing, sizeof doing, "reading rows %ld..%ld of %s", row0, row0 + count - 1, r->path);
         snprintf(why, sizeof why, "the file system: %s", strerror(os_err));
-        if (!hep_wait_to_retry(doing, why, &tries, &waited)) break;
+        if (!hep_wait_to_read_again(doing, why, &tries, &waited)) break;
     }
     if (rc != 0) {
         if (unchanged(r, 0, err, errlen) != 0) return -1;
-        if (hep_errno_transient(os_err))
-            snprintf(err, errlen, "%s: reading rows %ld..%ld of dataset 'data' failed in the file system (%s), %d "
-                     "times over %u s: the file itself may be intact. When its file system works again, run again to "
-                     "go on from the newest checkpoint", r->path, row0, row0 + count - 1, strerror(os_err), tries + 1,
-                     waited);
-        else
+        if (hep_errno_transient(os_err)) {
+            char times[24];
+            snprintf(err, errlen, "%s: reading rows %ld..%ld of dataset 'data' failed in the file system (%s), %s "
+                     "over %u s: the file itself may be intact. When its file system works again, run again to go on "
+                     "from the newest checkpoint", r->path, row0, row0 + count - 1, strerror(os_err),
+                     hep_times(tries + 1, times), waited);
+        } else {
             snprintf(err, errlen, "%s: cannot read rows %ld..%ld of dataset 'data' (damaged or truncated?)", r->path,
                      row0, row0 + count - 1);
+        }
         return -1;
     }
     return unchanged(r, 0, err, errlen) != 0 ? -1 : check_finite(r, row0, count, out, err, errlen);

@@ -5,7 +5,20 @@
 #include <string.h>
 
 #include "h5syserr.h"
+#include "signals.h"
 #include "util.h"
+
+/* The stop signal's name once one came (signals.h), else NULL. */
+static const char *stop_signalled(void)
+{
+    const int sig = hep_stop_signal();
+    return sig ? hep_signal_name(sig) : NULL;
+}
+
+int hep_wait_to_read_again(const char *doing, const char *why, int *tries, unsigned *waited)
+{
+    return hep_wait_to_retry_unless(doing, why, tries, waited, stop_signalled);
+}
 
 int hep_h5_read_retrying(const char *path, const char *what, hep_h5_attempt *attempt, void *job, int *os_err,
                          char *err, size_t errlen)
@@ -19,10 +32,11 @@ int hep_h5_read_retrying(const char *path, const char *what, hep_h5_attempt *att
         if (rc == 0 || *os_err == 0) return rc;
         snprintf(doing, sizeof doing, "reading %s", path);
         snprintf(why, sizeof why, "the file system: %s", strerror(*os_err));
-        if (!hep_wait_to_retry(doing, why, &tries, &waited)) break;
+        if (!hep_wait_to_read_again(doing, why, &tries, &waited)) break;
     }
-    snprintf(err, errlen, "%s: reading it failed in the file system (%s), %d times over %u s: the %s itself may be "
+    char times[24];
+    snprintf(err, errlen, "%s: reading it failed in the file system (%s), %s over %u s: the %s itself may be "
              "intact. When its file system works again, run the same command again", path, strerror(*os_err),
-             tries + 1, waited, what);
+             hep_times(tries + 1, times), waited, what);
     return rc;
 }

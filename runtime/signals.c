@@ -1,18 +1,21 @@
 /* Signal handling (see signals.h). A signal handler can reach only static
  * storage, so the one flag it sets lives here: the only mutable state
- * outside main's structures, written by the handler and read by the loop. */
+ * outside main's structures, written by the handler and read by the loop
+ * and by the data loader's thread (a lock-free atomic: both are allowed). */
 #define _POSIX_C_SOURCE 200809L
 #include "signals.h"
 
 #include <signal.h>
+#include <stdatomic.h>
 #include <string.h>
 #include <unistd.h>
 
-static volatile sig_atomic_t stop_signal;
+static atomic_int stop_signal;
 
 static void on_stop(int sig)
 {
-    if (sig == SIGINT && stop_signal == SIGINT) {
+    const int first = atomic_load(&stop_signal);
+    if (sig == SIGINT && first == SIGINT) {
         static const char msg[] = "\nhepcnn: second SIGINT: stopping at once, without a checkpoint\n";
         ssize_t ignored = write(STDERR_FILENO, msg, sizeof msg - 1);
         (void)ignored;
@@ -20,8 +23,8 @@ static void on_stop(int sig)
         raise(SIGINT);
         return;
     }
-    if (!stop_signal) stop_signal = sig;
-    else if (sig == SIGINT) stop_signal = SIGINT;   /* arm the second Ctrl-C */
+    /* the first signal is kept, but a SIGINT after another arms the second Ctrl-C */
+    if (!first || sig == SIGINT) atomic_store(&stop_signal, sig);
 }
 
 void hep_signals_install(void)
@@ -40,7 +43,7 @@ void hep_signals_install(void)
 
 int hep_stop_signal(void)
 {
-    return stop_signal;
+    return atomic_load(&stop_signal);
 }
 
 const char *hep_signal_name(int sig)

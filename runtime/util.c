@@ -117,16 +117,54 @@ void hep_check_retry_waits(void)
                   MAX_RETRY_WAIT_S);
 }
 
-int hep_wait_to_retry(const char *doing, const char *why, int *tries, unsigned *waited)
+/* Sleeps `seconds`, in slices so that stopping() (when given) can cut the
+ * wait short: returns `seconds`, or when cut short the whole seconds it
+ * waited. A signal's handler cannot
+ * be relied on to end a sleep: the process's signals go to any of its
+ * threads, and the one waiting is often the data loader's. */
+static unsigned sleep_unless(unsigned seconds, const char *(*stopping)(void))
+{
+    const double start = hep_wall_seconds(), end = start + seconds;
+    for (double now = start; now < end; now = hep_wall_seconds()) {
+        if (stopping && stopping()) return (unsigned)(now - start);
+        const double slice = end - now < 0.05 ? end - now : 0.05;
+        const struct timespec ts = { 0, (long)(slice * 1e9) };
+        nanosleep(&ts, NULL);
+    }
+    return seconds;
+}
+
+int hep_wait_to_retry_unless(const char *doing, const char *why, int *tries, unsigned *waited,
+                             const char *(*stopping)(void))
 {
     unsigned waits[MAX_RETRY_WAITS];
     const int n = retry_waits(waits);
     if (*tries >= n) return 0;
-    fprintf(stderr, "hepcnn: warning: %s failed (%s): trying again in %u s (try %d of %d)\n", doing, why,
-            waits[*tries], *tries + 2, n + 1);
-    sleep(waits[*tries]);
-    *waited += waits[(*tries)++];
-    return 1;
+    const char *stop = stopping ? stopping() : NULL;
+    if (!stop) {
+        fprintf(stderr, "hepcnn: warning: %s failed (%s): trying again in %u s (try %d of %d)\n", doing, why,
+                waits[*tries], *tries + 2, n + 1);
+        *waited += sleep_unless(waits[*tries], stopping);
+        stop = stopping ? stopping() : NULL;
+        if (!stop) {
+            (*tries)++;
+            return 1;
+        }
+    }
+    fprintf(stderr, "hepcnn: warning: %s failed (%s): not tried again: %s asks the run to stop\n", doing, why, stop);
+    return 0;
+}
+
+const char *hep_times(int n, char buf[24])
+{
+    if (n == 1) return "once";
+    snprintf(buf, 24, "%d times", n);
+    return buf;
+}
+
+int hep_wait_to_retry(const char *doing, const char *why, int *tries, unsigned *waited)
+{
+    return hep_wait_to_retry_unless(doing, why, tries, waited, NULL);
 }
 
 int hep_room_short(const char *path, double need_bytes, double *free_mib)

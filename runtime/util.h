@@ -30,6 +30,13 @@ void hep_write_failed(const char *what, const char *path, const char *tmp, int e
  * client that lost its server (a Lustre eviction, a failover): it fails
  * I/O for seconds, then serves it again. */
 int hep_wait_to_retry(const char *doing, const char *why, int *tries, unsigned *waited);
+/* hep_wait_to_retry, but while stopping() returns a reason (non-NULL) no
+ * try is waited for or made: it returns 0 at once, or as soon as the
+ * reason comes during the wait, with a warning naming the reason. */
+int hep_wait_to_retry_unless(const char *doing, const char *why, int *tries, unsigned *waited,
+                             const char *(*stopping)(void));
+/* "once" or "N times" (for messages), in buf. */
+const char *hep_times(int n, char buf[24]);
 /* Ends the run naming HEPCNN_IO_RETRY_WAITS when it is set to no list of
  * waits: called at the start, before a wait needs it. */
 void hep_check_retry_waits(void);

@@ -236,6 +236,29 @@ check "file system: image reads failing on stop the run after the tries HEPCNN_I
     file_system_fails lasting "train_000.h5:-1"
 check "file system: image reads failing with EINVAL (a damaged header's offset) are the file's, said at once" \
     file_system_fails damaged "train_000.h5:-1"
+# A stop signal (SLURM's time limit, scancel) during the waits of a lasting
+# fault ends them: the run does not sit out 30 s waits (nor is it killed in
+# them) for data it will not use. The first 1 MiB read, the normalisation's
+# scan at the start (no signal handler yet), goes through; the loader's fail.
+file_system_fails_then_stop() {
+    local out="$D/out-fs-stop" pid rc t0
+    rm -rf "$out"
+    HEPCNN_IO_RETRY_WAITS=30,30 FS_FAULTS_EIO="train_000.h5:-1:1048576:1" LD_PRELOAD="$(realpath "$D/fs_faults.so")" \
+        timeout 120 bin/hep64-native --config=configs/demo_64.json --inputpath="$D/fs" --outputpath="$out" \
+        --num_epochs=1 --train_batch_size=4 > "$out.log" 2>&1 &
+    pid=$!
+    for _ in $(seq 600); do grep -q "trying again in 30 s" "$out.log" && break; sleep 0.1; done
+    sleep 1
+    t0=$SECONDS
+    pkill -TERM -f "^bin/hep64-native.*$out"; wait $pid; rc=$?
+    cat "$out.log"
+    echo "rc $rc, $((SECONDS - t0)) s after SIGTERM"
+    [ $rc -eq 1 ] && [ $((SECONDS - t0)) -lt 20 ] && [ "$(grep -c "trying again in" "$out.log")" -eq 1 ] &&
+        grep -q "warning: reading rows [0-9.]* of $D/fs/train_000.h5 failed (the file system: Input/output error): not tried again: SIGTERM asks the run to stop" "$out.log" &&
+        grep -q "hepcnn: error: $D/fs/train_000.h5: reading rows [0-9.]* of dataset 'data' failed in the file system (Input/output error), once over [0-9]* s: the file itself may be intact" "$out.log"
+}
+check "file system: SIGTERM during the waits of a lasting fault ends them: the run stops at once, naming the file" \
+    file_system_fails_then_stop
 check "bad input: inputpath empty" bad_input empty "command line (--inputpath): inputpath '$D/bad-empty' has no training files"
 check "bad input: no train files" bad_input no_train "has no training files"
 check "bad input: not HDF5" bad_input not_hdf5 "train_000.h5: not an HDF5 file (or truncated)"
