@@ -119,9 +119,9 @@ void hep_check_retry_waits(void)
 
 /* Sleeps `seconds`, in slices so that stopping() (when given) can cut the
  * wait short: returns `seconds`, or when cut short the whole seconds it
- * waited. A signal's handler cannot
- * be relied on to end a sleep: the process's signals go to any of its
- * threads, and the one waiting is often the data loader's. */
+ * waited. A signal's handler cannot be relied on to end a sleep: the
+ * process's signals go to any of its threads, and the one waiting is often
+ * the data loader's. */
 static unsigned sleep_unless(unsigned seconds, const char *(*stopping)(void))
 {
     const double start = hep_wall_seconds(), end = start + seconds;
@@ -146,13 +146,14 @@ int hep_wait_to_retry_unless(const char *doing, const char *why, int *tries, uns
                 waits[*tries], *tries + 2, n + 1);
         *waited += sleep_unless(waits[*tries], stopping);
         stop = stopping ? stopping() : NULL;
-        if (!stop) {
-            (*tries)++;
-            return 1;
-        }
     }
-    fprintf(stderr, "hepcnn: warning: %s failed (%s): not tried again: %s asks the run to stop\n", doing, why, stop);
-    return 0;
+    if (stop) {
+        fprintf(stderr, "hepcnn: warning: %s failed (%s): not tried again: %s asks the run to stop\n", doing, why,
+                stop);
+        return 0;
+    }
+    (*tries)++;
+    return 1;
 }
 
 const char *hep_times(int n, char buf[24])
