@@ -240,7 +240,7 @@ bench-peers:
 # make tune NET=.. ARCH=..: times candidate blockings of every conv layer on
 # this machine and writes the fastest into tuning/<arch>.lua (native:
 # the file of the arch whose blocking it follows), which the generator then
-# uses. TUNE_STEPS timed steps per candidate and round (default 4),
+# uses. TUNE_STEPS timed steps per candidate and round (default 3),
 # TUNE_ROUNDS rounds of timing every candidate in turn (default 3), TUNE_BATCH the
 # batch (default 16 for 224x224 inputs, 64 otherwise), TUNE_JOBS candidate
 # builds at a time (default the online CPUs; builds never overlap a timing).
@@ -257,15 +257,21 @@ tune: $(ISA_GUARD)
 # GCC makes executables' code anyway (PIE). make tune-candidate, the part
 # that make tune builds of each candidate, stops at DIR/tune_model: a
 # quarter less compiling, and make tune runs several side by side.
+# A candidate compiles without -g: GCC's debug information changes no
+# instruction (hep224's skx model.o had the same .text bytes either way),
+# and leaving it out took a quarter off each of make tune's 40-odd builds.
+# make variant keeps it, for perf and gdb on its builds.
+CANDIDATE_CFLAGS = $(filter-out -g,$(CFLAGS))
 tune-candidate: $(ISA_GUARD)
 	@test -n "$(TUNING)" -a -n "$(VARIANT_DIR)" || { echo "make variant and make tune-candidate need TUNING=FILE and VARIANT_DIR=DIR" >&2; exit 2; }
 	@mkdir -p $(VARIANT_DIR)
 	@file=networks/$(NET).lua; test -f $$file || file=tests/nets/$(NET).lua; \
 	  CC="$(CC)" $(LUA) gen/main.lua $$file $(ARCH) $(VARIANT_DIR) --tuning=$(TUNING)
-	@$(CC) $(BASE_CFLAGS) $(CFLAGS) $(ARCH_CFLAGS_$(ARCH)) -fPIC -c $(VARIANT_DIR)/model.c -o $(VARIANT_DIR)/model.o
-	@$(CC) $(BASE_CFLAGS) $(CFLAGS) $(ARCH_CFLAGS_$(ARCH)) $(VARIANT_DIR)/model.o $(ISA_GUARD) tools/tune_model.c \
+	@$(CC) $(BASE_CFLAGS) $(CANDIDATE_CFLAGS) $(ARCH_CFLAGS_$(ARCH)) -fPIC -c $(VARIANT_DIR)/model.c -o $(VARIANT_DIR)/model.o
+	@$(CC) $(BASE_CFLAGS) $(CANDIDATE_CFLAGS) $(ARCH_CFLAGS_$(ARCH)) $(VARIANT_DIR)/model.o $(ISA_GUARD) tools/tune_model.c \
 	  -o $(VARIANT_DIR)/tune_model $(LIBS)
 
+variant: CANDIDATE_CFLAGS = $(CFLAGS)
 variant: tune-candidate build/ab_models $(ISA_GUARD) build/runtime-$(ARCH)/main.o \
          $(patsubst runtime/%.c,build/runtime-$(ARCH)/%.o,$(RUNTIME_SRC))
 	@$(CC) $(BASE_CFLAGS) $(CFLAGS) $(ARCH_CFLAGS_$(ARCH)) -shared -Wl,-Bsymbolic $(VARIANT_DIR)/model.o \

@@ -16,9 +16,11 @@
 -- come from the same minutes (each combination is raced against the
 -- defaults, each block's choice against the others'). A race whose
 -- least steps lie within the noise of its rounds gets more rounds of the
--- builds it compares, up to twice TUNE_ROUNDS.
+-- builds it compares, up to twice TUNE_ROUNDS. A candidate that after the
+-- first round is far behind the defaults in every pass it could win
+-- (plan.hopeless) is timed no more.
 --
--- Environment: TUNE_STEPS (timed steps per candidate and round, default 4),
+-- Environment: TUNE_STEPS (timed steps per candidate and round, default 3),
 -- TUNE_ROUNDS (default 3), TUNE_MARGIN (what a non-default choice must gain, default 0.03),
 -- TUNE_BATCH (default 16 for inputs of 128 pixels or more, else 64),
 -- TUNE_OUT (the file to write, default tuning/<arch>.lua), TUNE_JOBS
@@ -114,18 +116,39 @@ local function time_once(ctx, b)
   return t
 end
 
+--- After the first round of a block's candidates, the indices of those
+-- to time again: all but the hopeless ones (plan.hopeless), which it names.
+local function drop_hopeless(ctx, builds, cands, rounds)
+  local first = {}
+  for i = 1, #builds do first[i] = rounds[i][1] end
+  local drop, labels, timed = {}, {}, {}
+  for _, i in ipairs(plan.hopeless(ctx.convs, cands, first)) do drop[i], labels[#labels + 1] = true, builds[i].label end
+  for i = 1, #builds do
+    if not drop[i] then timed[#timed + 1] = i end
+  end
+  if #labels > 0 then
+    io.write(string.format("  timed no more after round 1 (every pass they could win %gx the defaults' or slower): %s\n",
+      plan.HOPELESS, table.concat(labels, "; ")))
+    io.flush()
+  end
+  return timed
+end
+
 --- Times builds against each other: ctx.rounds rounds, each timing every
 -- build in turn (plan.round_order), each figure the least of its rounds
 -- (plan.least). Builds compared by one race ran in the same minutes.
+-- `cands` (optional: the block's candidates, one per build) lets the
+-- first round drop the hopeless ones (drop_hopeless).
 -- `contests` (optional: { challenger, incumbent }, indices into builds)
 -- are the choices the race settles: while one is undecided
 -- (plan.undecided), the contests' builds get another round
 -- (plan.extra_round), up to twice ctx.rounds.
-local function race(ctx, builds, contests)
-  local rounds = {}
-  for i = 1, #builds do rounds[i] = {} end
+local function race(ctx, builds, contests, cands)
+  local rounds, timed = {}, {}
+  for i = 1, #builds do rounds[i], timed[i] = {}, i end
   for r = 1, ctx.rounds do
-    for _, i in ipairs(plan.round_order(#builds, r)) do rounds[i][r] = time_once(ctx, builds[i]) end
+    for _, k in ipairs(plan.round_order(#timed, r)) do rounds[timed[k]][r] = time_once(ctx, builds[timed[k]]) end
+    if r == 1 and cands and ctx.rounds > 1 then timed = drop_hopeless(ctx, builds, cands, rounds) end
   end
   local r = ctx.rounds
   local more = contests and plan.extra_round(rounds, contests, 2 * ctx.rounds)
@@ -191,7 +214,7 @@ local function tune_block(ctx, block)
   io.write(string.format("  B=%-3d building %d candidates\n", block, #cands))
   io.flush()
   local builds = build_all(ctx, block, cands)
-  local timings = race(ctx, builds)
+  local timings = race(ctx, builds, nil, cands)
   local chosen, why = plan.choose(ctx.convs, cands, timings, ctx.margin)
   if is_default(ctx, chosen, cands[1].values) then
     return { values = cands[1].values, build = builds[1], step = timings[1].step, why = why }
@@ -334,7 +357,7 @@ local function online_cpus()
 end
 
 local ctx = { net = net_name, arch_name = arch_name, arch = arch, convs = convs, first_dense = first_dense, count = 0,
-              steps = env_number("TUNE_STEPS", 4, 1, true), rounds = env_number("TUNE_ROUNDS", 3, 1, true),
+              steps = env_number("TUNE_STEPS", 3, 1, true), rounds = env_number("TUNE_ROUNDS", 3, 1, true),
               margin = env_number("TUNE_MARGIN", 0.03, 0, false),
               batch = env_number("TUNE_BATCH", inferred.input.h >= 128 and 16 or 64, 1, true),
               jobs = env_number("TUNE_JOBS", online_cpus(), 1, true) }

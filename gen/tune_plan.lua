@@ -408,6 +408,55 @@ local function measure(op, cands, timings, margin)
   return m
 end
 
+--- The costs that judge what candidate values v change in one conv against
+-- the defaults' d, as measure takes them: each a list of pass indices whose
+-- times add up (every pass for another algorithm, chosen pass by pass;
+-- forward + backward-data for the width chunk, backward-data +
+-- backward-weights for the rows; a knob's own pass).
+local function judged_passes(v, d)
+  local list = {}
+  if v.algo ~= d.algo then list = { { 1 }, { 2 }, { 3 } } end
+  if v.wc ~= d.wc then list[#list + 1] = { 1, 2 } end
+  if v.bwr ~= d.bwr then list[#list + 1] = { 2, 3 } end
+  for _, kn in ipairs(KNOBS) do
+    if v[kn.key] ~= d[kn.key] then list[#list + 1] = { kn.pass } end
+  end
+  return list
+end
+
+--- How far behind the defaults a candidate's first round must be, in every
+-- cost that judges it, to be timed no more (M.hopeless). A value wins only
+-- by the margin on the least of its rounds, so such a candidate would need
+-- a later round a third faster, relative to the defaults', than its first.
+-- On the noisy Intel VM (family 6 model 167) one build's rounds spread by
+-- up to 10% in a quiet hour, but single rounds came out 32-39% slow in
+-- noisy ones (hep64's width chunks of 56 by block 32: 147.9, 114.3, 111.7
+-- ms/step), so 1.3 would risk a winner; direct convs there took hep224's
+-- rounds at 2.4 times the defaults' step.
+M.HOPELESS = 1.5
+
+--- The indices of the candidates (2 on; 1 is the defaults) that the first
+-- round (first[i]: build i's timing, as M.least's) leaves behind the
+-- defaults by M.HOPELESS or more in every cost that judges a value they
+-- change (judged_passes), in every conv they change.
+function M.hopeless(convs, cands, first)
+  local out = {}
+  for i = 2, #cands do
+    local judged, behind = 0, true
+    for _, op in ipairs(convs) do
+      local t, t0 = first[i].layers[op.name], first[1].layers[op.name]
+      for _, passes in ipairs(judged_passes(cands[i].values[op.name], cands[1].values[op.name])) do
+        local cost, cost0 = 0, 0
+        for _, k in ipairs(passes) do cost, cost0 = cost + t[k], cost0 + t0[k] end
+        judged = judged + 1
+        behind = behind and cost0 > 0 and cost >= cost0 * M.HOPELESS
+      end
+    end
+    if judged > 0 and behind then out[#out + 1] = i end
+  end
+  return out
+end
+
 --- The knob values the default's tile keeps: each knob's winner, call
 -- rows only where they divide the chosen band.
 local function kept_knobs(m)

@@ -568,17 +568,24 @@ make_tune() {
         > "$LOGDIR/tune-tiny.out" || return 1
     cat "$LOGDIR/tune-tiny.out" "$out"
     # every candidate timed in 3 rounds (up to 6 where a race was undecided:
-    # plan.undecided); each race of the chosen combination (none when it is
+    # plan.undecided), or in the first only where make tune named it
+    # hopeless after that round (plan.hopeless: these 0.0 ms timings make
+    # that chance);
+    # each race of the chosen combination (none when it is
     # the defaults, a second when regrouped Winograd groups won: which of
     # these 0.0 ms timings wins is chance) has the defaults in it
     # (counted before the race between blocks, which an arch with more than
     # one block for 16 channels adds: hsw's 16 and 8, and before the last
     # race, of the first dense layer's backward-data)
-    local log=$LOGDIR/tune-tiny.out combos per_block
+    local log=$LOGDIR/tune-tiny.out combos per_block timed once dropped
     per_block=$(sed -e '/^  each block.s choice, raced against the others:$/q' \
         -e '/^  the first dense layer.s backward-data, packed against in place:$/q' "$log")
     combos=$(grep -c '^  B=16  chosen per layer  ' <<< "$per_block")
-    [ "$(grep -cE ' ms/step \(rounds [0-9.]+( [0-9.]+){2,5}\)$' "$log")" -ge 11 ] &&
+    timed=$(grep -cE ' ms/step \(rounds [0-9.]+( [0-9.]+){2,5}\)$' "$log")
+    once=$(grep -cE ' ms/step \(rounds [0-9.]+\)$' "$log")
+    dropped=$(sed -n 's/^  timed no more after round 1 ([^)]*): //p' "$log" | tr ';' '\n' | grep -c .)
+    echo "timed in 3-6 rounds: $timed, in one: $once, named hopeless: $dropped"
+    [ $((timed + once)) -ge 11 ] && [ "$once" -eq "$dropped" ] &&
         [ "$(grep -c '^  B=16  defaults  ' <<< "$per_block")" -eq $((combos + 1)) ] || return 1
     # a new file: this host's section and the arch-wide entries, 3 convs
     # each, of the block that won (hsw's 16 or 8: their steps take 0.1 ms

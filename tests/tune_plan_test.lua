@@ -398,4 +398,25 @@ expect("blocks: 16 filters, max-pooled", table.concat(plan.blocks(hsw, { { K = 1
 expect("blocks: 16 filters, no pool", table.concat(plan.blocks(hsw, { { K = 16 } }), " "), "16 8")
 expect("blocks: 128 filters, max-pooled", table.concat(plan.blocks(hsw, { { K = 128, pool = true } }), " "), "32 64")
 expect("blocks: 24 filters, max-pooled", table.concat(plan.blocks(hsw, { { K = 24, pool = true } }), " "), "")
+-- after the first round, the candidates timed no more: those behind the
+-- defaults by plan.HOPELESS (1.5) in every cost that judges what they
+-- change, in every conv they change (cands: 2 narrower chunks, judged by
+-- forward + backward-data; 3 other rows, by backward-data +
+-- backward-weights; 4 direct, pass by pass; 5 groups, by backward-weights)
+local function hopeless_of(first) return table.concat(plan.hopeless(convs, cands, first), " ") end
+expect("hopeless: none", hopeless_of(timings), "")
+expect("hopeless: all far behind", hopeless_of({ t({ 10, 10, 10 }, { 10, 10, 10 }),
+  t({ 15, 15, 10 }, { 16, 14, 10 }), t({ 10, 15, 15 }, { 10, 20, 20 }), t({ 15, 15, 15 }, { 30, 30, 30 }),
+  t({ 10, 10, 15 }, { 10, 10, 15 }) }), "2 3 4 5")
+-- behind in all but one judged cost: kept (direct's c1 forward 1.4x, the
+-- groups' c2 backward-weights 1.4x); a pass a candidate does not change
+-- does not keep it (2's backward-weights, 5's forward)
+expect("hopeless: one cost close", hopeless_of({ t({ 10, 10, 10 }, { 10, 10, 10 }),
+  t({ 15, 15, 1 }, { 16, 14, 1 }), t({ 10, 15, 15 }, { 10, 20, 20 }), t({ 14, 15, 15 }, { 30, 30, 30 }),
+  t({ 1, 10, 15 }, { 10, 10, 14 }) }), "2 3")
+-- a cost the defaults took no time for keeps the candidates it judges (c1's
+-- backward-weights: direct's and the groups')
+expect("hopeless: a zero cost", hopeless_of({ t({ 10, 10, 0 }, { 10, 10, 10 }),
+  t({ 15, 15, 10 }, { 16, 14, 10 }), t({ 10, 15, 15 }, { 10, 20, 20 }), t({ 15, 15, 15 }, { 30, 30, 30 }),
+  t({ 10, 10, 15 }, { 10, 10, 15 }) }), "2 3")
 os.exit(ok and 0 or 1)
