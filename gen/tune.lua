@@ -138,7 +138,8 @@ end
 -- build in turn (plan.round_order), each figure the least of its rounds
 -- (plan.least). Builds compared by one race ran in the same minutes.
 -- `cands` (optional: the block's candidates, one per build) lets the
--- first round drop the hopeless ones (drop_hopeless).
+-- first round drop the hopeless ones (drop_hopeless), and each round of
+-- that race, the longest (minutes), says it is done.
 -- `contests` (optional: { challenger, incumbent }, indices into builds)
 -- are the choices the race settles: while one is undecided
 -- (plan.undecided), the contests' builds get another round
@@ -147,7 +148,13 @@ local function race(ctx, builds, contests, cands)
   local rounds, timed = {}, {}
   for i = 1, #builds do rounds[i], timed[i] = {}, i end
   for r = 1, ctx.rounds do
+    local started = os.time()
     for _, k in ipairs(plan.round_order(#timed, r)) do rounds[timed[k]][r] = time_once(ctx, builds[timed[k]]) end
+    if cands then
+      io.write(string.format("  B=%-3d round %d of %d timed: %d candidates in %d s\n", builds[1].block, r, ctx.rounds,
+        #timed, os.time() - started))
+      io.flush()
+    end
     if r == 1 and cands and ctx.rounds > 1 then timed = drop_hopeless(ctx, builds, cands, rounds) end
   end
   local r = ctx.rounds

@@ -585,7 +585,9 @@ make_tune() {
     once=$(grep -cE ' ms/step \(rounds [0-9.]+\)$' "$log")
     dropped=$(sed -n 's/^  timed no more after round 1 ([^)]*): //p' "$log" | tr ';' '\n' | grep -c .)
     echo "timed in 3-6 rounds: $timed, in one: $once, named hopeless: $dropped"
-    [ $((timed + once)) -ge 11 ] && [ "$once" -eq "$dropped" ] &&
+    # and the candidates' race, the long one, says when each round is done
+    [ "$(grep -cE '^  B=[0-9]+ +round [123] of 3 timed: [0-9]+ candidates in [0-9]+ s$' "$log")" -ge 3 ] &&
+        [ $((timed + once)) -ge 11 ] && [ "$once" -eq "$dropped" ] &&
         [ "$(grep -c '^  B=16  defaults  ' <<< "$per_block")" -eq $((combos + 1)) ] || return 1
     # a new file: this host's section and the arch-wide entries, 3 convs
     # each, of the block that won (hsw's 16 or 8: their steps take 0.1 ms
