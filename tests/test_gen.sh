@@ -570,13 +570,12 @@ make_tune() {
     # every candidate timed in 3 rounds (up to 6 where a race was undecided:
     # plan.undecided), or in the first only where make tune named it
     # hopeless after that round (plan.hopeless: these 0.0 ms timings make
-    # that chance);
-    # each race of the chosen combination (none when it is
-    # the defaults, a second when regrouped Winograd groups won: which of
-    # these 0.0 ms timings wins is chance) has the defaults in it
-    # (counted before the race between blocks, which an arch with more than
-    # one block for 16 channels adds: hsw's 16 and 8, and before the last
-    # race, of the first dense layer's backward-data)
+    # that chance); each race of the chosen combination (none when it is the
+    # defaults, a second when regrouped Winograd groups won: which of these
+    # 0.0 ms timings wins is chance) has the defaults in it (counted before
+    # the race between blocks, which an arch with more than one block for
+    # 16 channels adds: hsw's 16 and 8, and before the last race, of the
+    # first dense layer's backward-data)
     local log=$LOGDIR/tune-tiny.out combos per_block timed once dropped
     per_block=$(sed -e '/^  each block.s choice, raced against the others:$/q' \
         -e '/^  the first dense layer.s backward-data, packed against in place:$/q' "$log")
