@@ -243,7 +243,9 @@ bench-peers:
 # uses. TUNE_STEPS timed steps per candidate and round (default 3),
 # TUNE_ROUNDS rounds of timing every candidate in turn (default 3), TUNE_BATCH the
 # batch (default 16 for 224x224 inputs, 64 otherwise), TUNE_JOBS candidate
-# builds at a time (default the online CPUs; builds never overlap a timing).
+# builds at a time (default the online CPUs; builds never overlap a timing),
+# TUNE_MARGIN the gain a choice must show (default 0.03), TUNE_DENSE_SHARE the
+# share of the step under which the first dense layer is not raced (0.01).
 tune: $(ISA_GUARD)
 	@CC="$(CC)" $(LUA) gen/tune.lua $(NET) $(ARCH)
 

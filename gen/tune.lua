@@ -215,7 +215,7 @@ end
 
 --- Races every candidate of one block, then the chosen combination against
 -- the defaults. Returns { values, build, step, why [, kept_defaults,
--- chosen_step] }.
+-- chosen_step] }, `timing` the build's (time_once's figures, plan.least).
 local function tune_block(ctx, block)
   local cands = plan.candidates(ctx.arch, ctx.convs)
   io.write(string.format("  B=%-3d building %d candidates\n", block, #cands))
@@ -224,25 +224,32 @@ local function tune_block(ctx, block)
   local timings = race(ctx, builds, nil, cands)
   local chosen, why = plan.choose(ctx.convs, cands, timings, ctx.margin)
   if is_default(ctx, chosen, cands[1].values) then
-    return { values = cands[1].values, build = builds[1], step = timings[1].step, why = why }
+    return { values = cands[1].values, build = builds[1], step = timings[1].step, timing = timings[1], why = why }
   end
   local combined, t, t_defaults = combine(ctx, block, builds[1], chosen, why)
   if not plan.beats(t, t_defaults, ctx.margin) then   -- choices that do not add up: the defaults stay
-    return { values = cands[1].values, build = builds[1], step = t_defaults.step, why = why,
+    return { values = cands[1].values, build = builds[1], step = t_defaults.step, timing = t_defaults, why = why,
              kept_defaults = true, chosen_step = t.step }
   end
-  return { values = chosen, build = combined, step = t.step, why = why }
+  return { values = chosen, build = combined, step = t.step, timing = t, why = why }
 end
 
 --- The first dense layer (gen/layers/dense.lua): the best build, which
 -- packs the weight in backward-data and takes the default forward inputs
 -- per call, raced against the same values reading the weight in place, and
 -- against each forward kc of plan.dense_kcs (one race: the two knobs are
--- different passes, each timed on its own). Returns the dense entries,
--- their `why` still without the host.
+-- different passes, each timed on its own); not raced where those passes
+-- are a negligible share of the best build's step (plan.dense_negligible):
+-- the defaults then stay. Returns the dense entries, their `why` still
+-- without the host.
 local function tune_dense(ctx, best, block)
   local op = ctx.first_dense
   local key = tuning.dense_key(op)
+  local negligible, share_words = plan.dense_negligible(op.name, best.timing, ctx.dense_share)
+  if negligible then
+    io.write(string.format("  the first dense layer, %s: %s\n", op.name, share_words))
+    return { [key] = { bwd_d = "packed", why = string.format("%s: %s", op.name, share_words) } }
+  end
   local default_kc = dense.default_kc(op.IN)
   local kcs = plan.dense_kcs(op.IN, default_kc)
   local cands = { { name = op.name .. " backward-data in place", values = best.values,
@@ -366,6 +373,7 @@ end
 local ctx = { net = net_name, arch_name = arch_name, arch = arch, convs = convs, first_dense = first_dense, count = 0,
               steps = env_number("TUNE_STEPS", 3, 1, true), rounds = env_number("TUNE_ROUNDS", 3, 1, true),
               margin = env_number("TUNE_MARGIN", 0.03, 0, false),
+              dense_share = env_number("TUNE_DENSE_SHARE", 0.01, 0, false),
               batch = env_number("TUNE_BATCH", inferred.input.h >= 128 and 16 or 64, 1, true),
               jobs = env_number("TUNE_JOBS", online_cpus(), 1, true) }
 ctx.host_key = tuning.host_key()

@@ -40,7 +40,8 @@
 -- block other than the defaults must win by `margin` (3%: these machines
 -- vary by about that from step to step) and in most rounds (M.beats), or
 -- the defaults stay. Last, the winning build races a copy whose first
--- dense layer reads its weight in place in backward-data (M.choose_dense).
+-- dense layer reads its weight in place in backward-data (M.choose_dense),
+-- unless that layer is a negligible share of the step (M.dense_negligible).
 local shapes = require("shapes")
 local tuning = require("tuning")
 
@@ -718,6 +719,22 @@ function M.choose_dense(name, packed, in_place, margin)
   local take = i < p * (1 - margin) and in_place.step < packed.step * (1 + margin)
   return take and "in_place" or "packed",
     string.format("backward-data ms packed %.2f, in place %.2f; ms/step %.1f, %.1f", p, i, packed.step, in_place.step)
+end
+
+--- Whether the first dense layer's passes that its race could change
+-- (forward: the inputs per call; backward-data: the weight's reading) take
+-- under `share` (TUNE_DENSE_SHARE, 0.01) of the step in `timing` (M.least's
+-- figures of the best build). A choice there wins by the margin on the
+-- pass, a 3% gain on a pass that is 1% of the step is 0.03% of the step,
+-- and a race of such a pass (hep224's 128->2 layer: 0.1 ms of 330) ranks
+-- timer noise: it is not run, and the defaults stay. Returns the verdict
+-- and the figures for the entry's `why`.
+function M.dense_negligible(name, timing, share)
+  local l = timing.layers[name]
+  local ms = l[1] + l[2]
+  return ms < share * timing.step,
+    string.format("forward + backward-data %.2f ms of a %.1f ms step, under %g%% of it: its defaults, not raced",
+      ms, timing.step, share * 100)
 end
 
 --- The first dense layer's forward inputs per call (its GEMM's k) that

@@ -564,7 +564,8 @@ check "tune bad: algorithms of only some passes" bad_tuning \
 make_tune() {
     local out=$LOGDIR/tune-tiny.lua d=$LOGDIR/gen-tune-tiny
     rm -f "$out"; rm -rf "$d"; mkdir -p "$d"
-    TUNE_STEPS=2 TUNE_BATCH=4 TUNE_OUT="$out" make --no-print-directory tune NET=tiny_avgpool ARCH=native \
+    # (TUNE_DENSE_SHARE=0: the dense layer raced however small its share)
+    TUNE_DENSE_SHARE=0 TUNE_STEPS=2 TUNE_BATCH=4 TUNE_OUT="$out" make --no-print-directory tune NET=tiny_avgpool ARCH=native \
         > "$LOGDIR/tune-tiny.out" || return 1
     cat "$LOGDIR/tune-tiny.out" "$out"
     # every candidate timed in 3 rounds (up to 6 where a race was undecided:
@@ -613,15 +614,19 @@ check "tune: make tune times candidates, writes a tuning file the generator read
 # Run again over its own file, whose section for this host now names the
 # network, make tune races its choice against the file as it stands and
 # leaves the file alone unless the choice wins by the margin (here 1000%:
-# never), as a section set by hand is not to be lost to a noisy run.
+# never), as a section set by hand is not to be lost to a noisy run. Its
+# dense layer is not raced where its forward and backward-data take under
+# TUNE_DENSE_SHARE of the step (here 1: any share), and make tune says so.
 make_tune_section_stays() {
     local out=$LOGDIR/tune-tiny.lua keep=$LOGDIR/tune-tiny-before.lua log=$LOGDIR/tune-tiny-again.out host
     [ -f "$out" ] && cp "$out" "$keep" || return 1
     host=$(tuning_host_key)
-    TUNE_MARGIN=10 TUNE_ROUNDS=1 TUNE_STEPS=1 TUNE_BATCH=4 TUNE_OUT="$out" \
+    TUNE_DENSE_SHARE=1 TUNE_MARGIN=10 TUNE_ROUNDS=1 TUNE_STEPS=1 TUNE_BATCH=4 TUNE_OUT="$out" \
         make --no-print-directory tune NET=tiny_avgpool ARCH=native > "$log" || return 1
     cat "$log"
-    grep -qF "this run's choice, raced against $out's section hosts[\"$host\"]:" "$log" &&
+    grep -qE '^  the first dense layer, d1: forward \+ backward-data [0-9.]+ ms of a [0-9.]+ ms step, under 100% of it: its defaults, not raced$' "$log" &&
+        ! grep -q 'd1 backward-data in place' "$log" &&
+        grep -qF "this run's choice, raced against $out's section hosts[\"$host\"]:" "$log" &&
         grep -qE "^  B=[0-9]+ +the file's section as it stands +[0-9.]+ ms/step" "$log" &&
         grep -qF "make tune: $out unchanged: its section hosts[\"$host\"] ran tiny_avgpool at " "$log" &&
         cmp "$out" "$keep"
@@ -638,7 +643,7 @@ make_tune_knl_section_only() {
     local out=$LOGDIR/tune-knl.lua host log=$LOGDIR/tune-knl.out; rm -f "$out"
     host=$(tuning_host_key)
     case $host in "GenuineIntel family 6 model 87"|"GenuineIntel family 6 model 133") host="Other family 1 model 1" ;; esac
-    HEPCNN_TUNING_HOST=$host TUNE_STEPS=1 TUNE_ROUNDS=1 TUNE_BATCH=4 TUNE_OUT="$out" \
+    HEPCNN_TUNING_HOST=$host TUNE_DENSE_SHARE=0 TUNE_STEPS=1 TUNE_ROUNDS=1 TUNE_BATCH=4 TUNE_OUT="$out" \
         make --no-print-directory tune NET=tiny_dense ARCH=knl > "$log" || return 1
     cat "$log" "$out"
     grep -qF "hosts[\"$host\"] (its arch-wide entries come from make tune on a Xeon Phi" "$log" &&

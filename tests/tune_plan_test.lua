@@ -374,6 +374,19 @@ expect("dense: in place, the step slower", (plan.choose_dense("fc1", dense_t(1.4
   "packed")
 expect("dense: the figures", select(2, plan.choose_dense("fc1", dense_t(1.45, 55.0), dense_t(1.24, 54.8), 0.03)),
   "backward-data ms packed 1.45, in place 1.24; ms/step 55.0, 54.8")
+-- the race is not run where the passes it changes (forward + backward-data,
+-- not backward-weights) are under the share of the step: hep224's 128->2
+-- layer (0.02 + 0.08 ms of 338) is; hep64's fc1 (2.2 + 2.5 of 122) is not
+local function share_t(fwd, bwd_d, bwd_w, step) return { layers = { fc = { fwd, bwd_d, bwd_w } }, step = step } end
+expect("dense negligible: hep224's", (plan.dense_negligible("fc", share_t(0.02, 0.08, 0.01, 338.3), 0.01)), true)
+expect("dense negligible: hep64's fc1", (plan.dense_negligible("fc", share_t(2.18, 2.53, 2.42, 122.0), 0.01)), false)
+expect("dense negligible: backward-weights not counted",
+  (plan.dense_negligible("fc", share_t(0.5, 0.4, 5.0, 100.0), 0.01)), true)
+expect("dense negligible: at the share", (plan.dense_negligible("fc", share_t(0.5, 0.5, 0.0, 100.0), 0.01)), false)
+expect("dense negligible: a share of 0 races every layer",
+  (plan.dense_negligible("fc", share_t(0.0, 0.0, 0.0, 0.1), 0)), false)
+expect("dense negligible: the figures", select(2, plan.dense_negligible("fc", share_t(0.02, 0.08, 0.01, 338.3), 0.01)),
+  "forward + backward-data 0.10 ms of a 338.3 ms step, under 1% of it: its defaults, not raced")
 -- its forward's inputs per call: 2048 and 4096 where they divide the
 -- inputs, above the default, below all of them
 expect("dense kcs: hep64's fc1", table.concat(plan.dense_kcs(8192, 512), " "), "2048 4096")
