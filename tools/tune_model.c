@@ -1,14 +1,17 @@
 /* make tune's timing driver: trains STEPS steps of random data through one
- * generated model (a candidate blocking) after one warm-up step, and
- * prints the median per layer and pass, and of the whole forward+backward:
+ * generated model (a candidate blocking) and prints the median per layer
+ * and pass, and of the whole forward+backward:
  *
  *   layer <name> <forward ms> <backward-data ms> <backward-weights ms>
  *   step <ms>
  *
- * One warm-up step is enough: the model touches its memory when it is made,
- * and the first step of hep224's skx build was no slower than the next five
- * (Intel family 6 model 167); a second one cost make tune a sixth of its
- * timing.
+ * No warm-up step: the model touches its memory and JIT-compiles its
+ * kernels when it is made, and a run's first step was no slower than the
+ * next three as a whole, nor in any conv's pass beyond their spread
+ * (hep224 skx b16 and hep64 skx b64, 3 runs each, Intel family 6 model
+ * 167; the first conv's forward was about 10% faster in it, in every
+ * run). The median of 3, make tune's default, passes over one odd step,
+ * and a warm-up step cost make tune a quarter of its timing.
  *
  * usage: tune_model BATCH STEPS */
 #include <omp.h>
@@ -38,14 +41,13 @@ int main(int argc, char **argv)
     fill(hep_model_params(m), info->num_internal, &state, 0.05f);
     fill(x, image * batch, &state, 2.0f);
     for (int i = 0; i < batch; i++) labels[i] = i % info->num_classes;
-    for (int s = -1; s < steps; s++) {
-        hep_pass pass = { .training = 1, .keep_prob = 0.5f, .seed = 1, .step = (uint64_t)(s + 1) };
+    for (int s = 0; s < steps; s++) {
+        hep_pass pass = { .training = 1, .keep_prob = 0.5f, .seed = 1, .step = (uint64_t)s };
         hep_model_reset_layer_times(m);
         double t0 = omp_get_wtime();
         hep_model_forward(m, x, batch, &pass, NULL);
         hep_model_backward(m, labels, NULL, batch, &pass);
         double dt = omp_get_wtime() - t0;
-        if (s < 0) continue;
         hep_model_layer_times(m, lt);
         for (int l = 0; l < info->num_layers; l++) {
             t[(3 * l + 0) * steps + s] = lt[l].forward;
