@@ -217,8 +217,10 @@ end
 -- the defaults. Returns { values, build, step, why [, kept_defaults,
 -- chosen_step] }, `timing` the build's (time_once's figures, plan.least).
 local function tune_block(ctx, block)
-  local cands = plan.candidates(ctx.arch, ctx.convs)
-  io.write(string.format("  B=%-3d building %d candidates\n", block, #cands))
+  local single = plan.candidates(ctx.arch, ctx.convs)
+  local cands = plan.pack(ctx.convs, single)
+  io.write(string.format("  B=%-3d building %d candidates (%d knobs and algorithms, those of other passes built together)\n",
+    block, #cands, #single - 1))
   io.flush()
   local builds = build_all(ctx, block, cands)
   local timings = race(ctx, builds, nil, cands)

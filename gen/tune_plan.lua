@@ -1,7 +1,8 @@
 --- What `make tune` tries and how it chooses (no I/O here; gen/tune.lua
 -- builds and times). For each channel block the arch offers (the first two
 -- that divide every conv's filters), candidates vary one knob at a time for
--- every conv at once:
+-- every conv at once (candidates whose knobs change different passes share
+-- a build: M.pack):
 --   width chunk (GEMM n of forward and backward-data): the arch's maximum,
 --     half of it, double it (each the largest divisor of the width below);
 --   backward rows (band): the default, about half, about double (valid:
@@ -136,6 +137,8 @@ local KNOBS = { { key = "bwc", pass = 3, what = "rows per call" },
                 { key = "wfg", pass = 1, what = "Winograd forward group (tile rows)", default_of = default_rows },
                 { key = "wdg", pass = 2, what = "Winograd backward-data group (tile rows)", default_of = default_rows } }
 local PASS_WORDS = { "forward", "backward-data", "backward-weights" }
+-- The passes that the width chunk and the backward rows change, and judge them.
+local WC_PASSES, BWR_PASSES = { [1] = true, [2] = true }, { [2] = true, [3] = true }
 
 --- A group of g tile rows for tile T as a candidate's value: nil where it
 -- is the generator's default (shapes.default_row_group), which the
@@ -267,6 +270,7 @@ local function row_group_candidates(convs)
             if g.key == "wfg" then return rows, nil end
             return nil, rows
           end })
+      c.knob = g.key
       local same = false
       for _, e in ipairs(earlier) do same = same or same_values(convs, e, c, g.key) end
       if not same then list[#list + 1] = c end
@@ -282,7 +286,11 @@ end
 -- the defaults are left out.
 function M.candidates(arch, convs)
   local list = { candidate(convs, "defaults", {}) }
-  local function add(name, knobs) add_unless_default(list, convs, candidate(convs, name, knobs)) end
+  local function add(name, knobs)
+    local c = candidate(convs, name, knobs)
+    c.knob = next(knobs)
+    add_unless_default(list, convs, c)
+  end
   for _, f in ipairs({ 0.5, 2 }) do
     local max = math.max(1, math.floor(arch.max_width_chunk * f))
     add(string.format("width chunks up to %d", max), { wc = function(op) return shapes.chunk_width(op.W, max) end })
@@ -306,6 +314,51 @@ function M.candidates(arch, convs)
     add(algo .. " where it fits", { algo = function(op) return algo_for(op, algo) end })
   end
   return list
+end
+
+-- The passes each knob of M.candidates changes (its `knob`: the key of
+-- the one knob it varies): the width chunk forward and backward-data, the
+-- rows both backward passes, each optional knob its own (KNOBS).
+local KNOB_PASSES = { wc = WC_PASSES, bwr = BWR_PASSES }
+for _, kn in ipairs(KNOBS) do KNOB_PASSES[kn.key] = { [kn.pass] = true } end
+KNOB_PASSES.code = KNOB_PASSES.bwd_w_code
+local VALUE_KEYS = { "wc", "bwr", "algo", "wg", "bwc", "bwd_w_code", "wfg", "wdg" }
+
+--- M.candidates packed into fewer builds: a candidate that varies one
+-- knob shares its build with others whose knobs change other passes (a
+-- width chunk, forward and backward-data, with a backward-weights knob;
+-- backward rows with a forward group; ...), first fit in the list's order,
+-- as measure judges each value by the passes it changes alone. The
+-- defaults and the algorithms (every pass) keep their own builds. A shared
+-- build's name joins its candidates' with " + "; each conv's values are
+-- the defaults' with every candidate's changes.
+function M.pack(convs, list)
+  local out, used = { list[1] }, {}
+  for i = 2, #list do
+    local c = list[i]
+    local passes, into = KNOB_PASSES[c.knob], nil
+    for k = 2, passes and #out or 0 do
+      local free = used[k] ~= nil
+      for p in pairs(passes) do free = free and not used[k][p] end
+      if free then into = k break end
+    end
+    if into then
+      out[into].name = out[into].name .. " + " .. c.name
+    else
+      local values = {}
+      for _, op in ipairs(convs) do values[op.name] = {} end
+      out[#out + 1], into = { name = c.name, values = values }, #out + 1
+      used[into] = passes and {} or nil   -- an algorithm's build takes no other
+    end
+    for p in pairs(passes or {}) do used[into][p] = true end
+    for _, op in ipairs(convs) do
+      local v, d, to = c.values[op.name], list[1].values[op.name], out[into].values[op.name]
+      for _, key in ipairs(VALUE_KEYS) do   -- the first candidate's values, then each one's changes
+        if v[key] ~= d[key] or to[key] == nil then to[key] = v[key] end
+      end
+    end
+  end
+  return out
 end
 
 local PASS_NAMES = tuning.PASSES
@@ -370,11 +423,23 @@ local function knob_notes(k, kn)
     or ""
 end
 
---- One conv's timings over the candidates, each of which varies one knob
--- (the others at the defaults', d): the fastest width chunk and rows
+--- Whether candidate values v leave at the defaults' d every knob but
+-- `except` whose pass is one of `passes` (a set of pass indices): what v
+-- changes elsewhere does not touch the time that judges a value.
+local function spares(v, d, passes, except)
+  for _, kn in ipairs(KNOBS) do
+    if kn.key ~= except and v[kn.key] ~= d[kn.key] and passes[kn.pass] then return false end
+  end
+  return true
+end
+
+--- One conv's timings over the candidates (each varies one knob, or
+-- several that judge by different passes: M.pack; the others at the
+-- defaults', d). Each value is judged by the candidates that leave the
+-- passes judging it untouched otherwise: the fastest width chunk and rows
 -- (each must beat the defaults' cost less the margin), each optional
--- knob's timings (knob), each algorithm's pass times (by_algo), and the
--- notes that list them.
+-- knob's timings (knob), each algorithm's pass times (by_algo, from
+-- candidates that change nothing else), and the notes that list them.
 local function measure(op, cands, timings, margin)
   local d, t0 = cands[1].values[op.name], timings[1].layers[op.name]
   local m = { best_wc = d.wc, best_bwr = d.bwr, knobs = {}, notes_wc = {}, notes_bwr = {}, by_algo = {}, notes_algo = {} }
@@ -385,19 +450,20 @@ local function measure(op, cands, timings, margin)
     local v, t = c.values[op.name], timings[i].layers[op.name]
     local fwd_cost, bwd_cost = t[1] + t[2], t[2] + t[3]
     local same_algo, same_knobs = v.algo == d.algo, M.knobs_default(v, d)
-    if same_algo and same_knobs and v.bwr == d.bwr and not seen_wc[v.wc] then
+    if same_algo and v.bwr == d.bwr and spares(v, d, WC_PASSES) and not seen_wc[v.wc] then
       seen_wc[v.wc] = true
       m.notes_wc[#m.notes_wc + 1] = string.format("%d: %.2f", v.wc, fwd_cost)
       if i > 1 and fwd_cost < wc_cost then m.best_wc, wc_cost = v.wc, fwd_cost end
     end
-    if same_algo and same_knobs and v.wc == d.wc and not seen_bwr[v.bwr] then
+    if same_algo and v.wc == d.wc and spares(v, d, BWR_PASSES) and not seen_bwr[v.bwr] then
       seen_bwr[v.bwr] = true
       m.notes_bwr[#m.notes_bwr + 1] = string.format("%d: %.2f", v.bwr, bwd_cost)
       if i > 1 and bwd_cost < bwr_cost then m.best_bwr, bwr_cost = v.bwr, bwd_cost end
     end
-    local blocking = same_algo and v.wc == d.wc and v.bwr == d.bwr
     for _, kn in ipairs(KNOBS) do
-      if blocking and M.knobs_default(v, d, kn.key) and (v[kn.key] or i == 1) then
+      local spared = same_algo and (v.wc == d.wc or not WC_PASSES[kn.pass])
+        and (v.bwr == d.bwr or not BWR_PASSES[kn.pass]) and spares(v, d, { [kn.pass] = true }, kn.key)
+      if spared and (v[kn.key] or i == 1) then
         knob_time(m.knobs[kn.key], v[kn.key], i, t[kn.pass], kn.default_of and kn.default_of(op, d.algo))
       end
     end

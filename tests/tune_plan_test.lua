@@ -254,6 +254,60 @@ expect("32x32 F(8x8): 1, 2, two images", group_candidates(W8conv),
 W8conv.bn = { eps = 1e-5 }
 expect("32x32 F(8x8), batch norm: no images group", group_candidates(W8conv),
   "forward 1/nil; forward 2/nil; backward-data nil/1; backward-data nil/2")
+-- candidates that change other passes share a build (plan.pack), first
+-- fit: a width chunk (forward, backward-data) with call rows and a group
+-- (backward-weights), rows (both backward passes) with a forward group,
+-- ...; the defaults and each algorithm keep their own; each conv's values
+-- carry every change of the build's candidates
+local single = plan.candidates({ max_width_chunk = 28, vector_floats = 16 }, { wconv, dconv })
+local packed = plan.pack({ wconv, dconv }, single)
+local packed_names = {}
+for _, c in ipairs(packed) do packed_names[#packed_names + 1] = c.name end
+expect("packed: 19 candidates in 12 builds", tostring(#single) .. " " .. tostring(#packed), "19 12")
+expect("packed: the first five", table.concat(packed_names, "; ", 1, 5), "defaults; "
+  .. "width chunks up to 14 + backward-weights call rows x0.5; width chunks up to 56 + Winograd groups x0.5; "
+  .. "backward rows x0.5 + Winograd forward groups of single tile rows; "
+  .. "backward rows x2 + Winograd forward groups of up to 4 tile rows")
+expect("packed: the rest", table.concat(packed_names, "; ", 6), "Winograd groups x2 + Winograd forward groups of a "
+  .. "whole image of tile rows + Winograd backward-data groups of single tile rows; Winograd backward-weights as AVX2 "
+  .. "code + Winograd backward-data groups of up to 4 tile rows; Winograd backward-data groups of a whole image of tile "
+  .. "rows; direct where it fits; winograd2 where it fits; winograd6 where it fits; winograd8 where it fits")
+local shared = packed[2].values
+expect("packed: a shared build's values", string.format("%d %s %s / %d %s", shared.c1.wc, tostring(shared.c1.bwc),
+  shared.c1.algo, shared.c2.wc, tostring(shared.c2.bwc)), "8 nil winograd4 / 8 4")
+expect("packed: another build's, the defaults' elsewhere", string.format("%d %d %s %s / %d %d", packed[4].values.c1.wc,
+  packed[4].values.c1.bwr, tostring(packed[4].values.c1.wg), tostring(packed[4].values.c1.wfg), packed[4].values.c2.wc,
+  packed[4].values.c2.bwr), "16 4 nil 1 / 16 4")
+local passes_free = true
+for _, c in ipairs(packed) do
+  local seen = {}
+  for part in (c.name .. " + "):gmatch("(.-) %+ ") do
+    local key = part:match("^width") and "12" or part:match("^backward rows") and "23" or part:match("forward groups")
+      and "1" or part:match("backward%-data groups") and "2" or part:match("where it fits") and "123" or "3"
+    for pass in key:gmatch("%d") do
+      passes_free = passes_free and not seen[pass]
+      seen[pass] = true
+    end
+  end
+end
+expect("packed: no pass changed twice in a build", tostring(passes_free), "true")
+-- a value is judged from a build whose other changes leave its passes
+-- alone: the width chunk beside a backward-weights group, the rows beside a
+-- forward group, each group by its own pass; a width chunk beside a
+-- forward group (both change the forward) judges neither
+local c1only = { { name = "c1", H = 112, W = 112 } }
+local function cv(v) return { values = { c1 = v } } end
+local cands7 = { cv({ wc = 28, bwr = 8, algo = W4 }), cv({ wc = 14, bwr = 8, algo = W4, wg = 2 }),
+                 cv({ wc = 28, bwr = 4, algo = W4, wfg = 2 }) }
+local timings7 = { t1({ 10, 10, 10 }), t1({ 9, 9, 9 }), t1({ 9, 9, 9 }) }
+local chosen7 = plan.choose(c1only, cands7, timings7, 0.03)
+expect("shared builds: wc, bwr, wg, wfg", string.format("%d %d %s %s", chosen7.c1.wc, chosen7.c1.bwr,
+  tostring(chosen7.c1.wg), tostring(chosen7.c1.wfg)), "14 4 2 2")
+cands7[2] = cv({ wc = 14, bwr = 8, algo = W4, wfg = 2 })
+cands7[3] = cv({ wc = 28, bwr = 4, algo = W4, wdg = 2 })
+chosen7 = plan.choose(c1only, cands7, timings7, 0.03)
+expect("shared builds: passes changed twice judge nothing", string.format("%d %d %s %s", chosen7.c1.wc, chosen7.c1.bwr,
+  tostring(chosen7.c1.wfg), tostring(chosen7.c1.wdg)), "28 8 nil nil")
 local cands5 = {
   { values = { c1 = { wc = 16, bwr = 8, algo = W4 }, c2 = { wc = 16, bwr = 8, algo = W4 } } },
   { values = { c1 = { wc = 16, bwr = 8, algo = W4, bwd_w_code = "avx2" }, c2 = { wc = 16, bwr = 8, algo = W4, bwd_w_code = "avx2" } } },
