@@ -219,8 +219,8 @@ end
 local function tune_block(ctx, block)
   local single = plan.candidates(ctx.arch, ctx.convs)
   local cands = plan.pack(ctx.convs, single)
-  io.write(string.format("  B=%-3d building %d candidates (%d knobs and algorithms, those of other passes built together)\n",
-    block, #cands, #single - 1))
+  io.write(string.format("  B=%-3d building %d candidates: the defaults and %d knob values and algorithms, those that"
+    .. " change different passes sharing a build\n", block, #cands, #single - 1))
   io.flush()
   local builds = build_all(ctx, block, cands)
   local timings = race(ctx, builds, nil, cands)

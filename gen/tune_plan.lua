@@ -324,6 +324,18 @@ for _, kn in ipairs(KNOBS) do KNOB_PASSES[kn.key] = { [kn.pass] = true } end
 KNOB_PASSES.code = KNOB_PASSES.bwd_w_code
 local VALUE_KEYS = { "wc", "bwr", "algo", "wg", "bwc", "bwd_w_code", "wfg", "wdg" }
 
+--- The first build of `out` (2 on: not the defaults) that takes a knob
+-- changing `passes`: one no pass of which its knobs change yet (used[k];
+-- nil for an algorithm's build, which takes no other); nil where none does.
+local function first_fit(out, used, passes)
+  for k = 2, #out do
+    local free = used[k] ~= nil
+    for p in pairs(passes) do free = free and not used[k][p] end
+    if free then return k end
+  end
+  return nil
+end
+
 --- M.candidates packed into fewer builds: a candidate that varies one
 -- knob shares its build with others whose knobs change other passes (a
 -- width chunk, forward and backward-data, with a backward-weights knob;
@@ -336,19 +348,15 @@ function M.pack(convs, list)
   local out, used = { list[1] }, {}
   for i = 2, #list do
     local c = list[i]
-    local passes, into = KNOB_PASSES[c.knob], nil
-    for k = 2, passes and #out or 0 do
-      local free = used[k] ~= nil
-      for p in pairs(passes) do free = free and not used[k][p] end
-      if free then into = k break end
-    end
+    local passes = KNOB_PASSES[c.knob]   -- nil: an algorithm, every pass
+    local into = passes and first_fit(out, used, passes)
     if into then
       out[into].name = out[into].name .. " + " .. c.name
     else
       local values = {}
       for _, op in ipairs(convs) do values[op.name] = {} end
       out[#out + 1], into = { name = c.name, values = values }, #out + 1
-      used[into] = passes and {} or nil   -- an algorithm's build takes no other
+      used[into] = passes and {} or nil
     end
     for p in pairs(passes or {}) do used[into][p] = true end
     for _, op in ipairs(convs) do
