@@ -168,13 +168,14 @@ local function race(ctx, builds, contests, cands)
     for _, k in ipairs(plan.round_order(#more, r)) do rounds[more[k]][r] = time_once(ctx, builds[more[k]]) end
     more = plan.extra_round(rounds, contests, 2 * ctx.rounds)
   end
-  local timings = {}
+  local timings, width = {}, 38   -- the figures in one column, past the longest name (a shared build's)
+  for _, b in ipairs(builds) do width = math.max(width, #b.label) end
   for i, b in ipairs(builds) do
     timings[i] = plan.least(rounds[i])
     local steps = {}
     for k, s in ipairs(timings[i].steps) do steps[k] = string.format("%.1f", s) end
-    io.write(string.format("  B=%-3d %-38s %9.1f ms/step (rounds %s)\n", b.block, b.label, timings[i].step,
-      table.concat(steps, " ")))
+    io.write(string.format("  B=%-3d %-" .. width .. "s %9.1f ms/step (rounds %s)\n", b.block, b.label,
+      timings[i].step, table.concat(steps, " ")))
   end
   io.flush()
   return timings
