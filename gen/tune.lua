@@ -215,8 +215,9 @@ local function combine(ctx, block, defaults, chosen, why)
 end
 
 --- Races every candidate of one block, then the chosen combination against
--- the defaults. Returns { values, build, step, why [, kept_defaults,
--- chosen_step] }, `timing` the build's (time_once's figures, plan.least).
+-- the defaults. Returns { values, build, timing, why [, kept_defaults,
+-- chosen_step] }, `timing` the build's (time_once's figures, plan.least;
+-- its step the ms/step).
 local function tune_block(ctx, block)
   local single = plan.candidates(ctx.arch, ctx.convs)
   local cands = plan.pack(ctx.convs, single)
@@ -227,14 +228,14 @@ local function tune_block(ctx, block)
   local timings = race(ctx, builds, nil, cands)
   local chosen, why = plan.choose(ctx.convs, cands, timings, ctx.margin)
   if is_default(ctx, chosen, cands[1].values) then
-    return { values = cands[1].values, build = builds[1], step = timings[1].step, timing = timings[1], why = why }
+    return { values = cands[1].values, build = builds[1], timing = timings[1], why = why }
   end
   local combined, t, t_defaults = combine(ctx, block, builds[1], chosen, why)
   if not plan.beats(t, t_defaults, ctx.margin) then   -- choices that do not add up: the defaults stay
-    return { values = cands[1].values, build = builds[1], step = t_defaults.step, timing = t_defaults, why = why,
+    return { values = cands[1].values, build = builds[1], timing = t_defaults, why = why,
              kept_defaults = true, chosen_step = t.step }
   end
-  return { values = chosen, build = combined, step = t.step, timing = t, why = why }
+  return { values = chosen, build = combined, timing = t, why = why }
 end
 
 --- The first dense layer (gen/layers/dense.lua): the best build, which
@@ -323,7 +324,7 @@ local function write_file(ctx, best, block, steps_by_block, dense_entries)
   local host = host_line()
   local block_entry = { block = block, why = string.format("make tune on %s, batch %d: ms/step by block %s%s",
     host, ctx.batch, steps_by_block,
-    best.kept_defaults and plan.kept_defaults_note(best.chosen_step, best.step, ctx.margin) or "") }
+    best.kept_defaults and plan.kept_defaults_note(best.chosen_step, best.timing.step, ctx.margin) or "") }
   local entries = {}
   for _, op in ipairs(ctx.convs) do
     local v = best.values[op.name]
@@ -401,11 +402,11 @@ if #results > 1 then
     for j = 1, i - 1 do contests[#contests + 1] = { i, j } end
   end
   local t = race(ctx, builds, contests)
-  for i, r in ipairs(results) do r.step, r.timing = t[i].step, t[i] end
+  for i, r in ipairs(results) do r.timing = t[i] end
 end
 local best, best_block, notes = nil, nil, {}
 for _, r in ipairs(results) do
-  notes[#notes + 1] = string.format("%d: %.1f", r.build.block, r.step)
+  notes[#notes + 1] = string.format("%d: %.1f", r.build.block, r.timing.step)
   if not best or plan.beats(r.timing, best.timing, ctx.margin) then best, best_block = r, r.build.block end
 end
 local dense_entries = tune_dense(ctx, best, best_block)
@@ -415,7 +416,7 @@ if stays then
   os.exit(0)
 end
 local path = write_file(ctx, best, best_block, table.concat(notes, ", "), dense_entries)
-io.write(string.format("make tune: block %d, %.1f ms/step -> %s, %s\n", best_block, best.step, path, ctx.section))
+io.write(string.format("make tune: block %d, %.1f ms/step -> %s, %s\n", best_block, best.timing.step, path, ctx.section))
 for _, e in pairs(dense_entries) do
   local default_kc = dense.default_kc(first_dense.IN)
   io.write(string.format("  %-8s forward inputs per call %d (default %d), backward-data reads its weight %s "
