@@ -172,10 +172,7 @@ local function race(ctx, builds, contests, cands)
   for _, b in ipairs(builds) do width = math.max(width, #b.label) end
   for i, b in ipairs(builds) do
     timings[i] = plan.least(rounds[i])
-    local steps = {}
-    for k, s in ipairs(timings[i].steps) do steps[k] = string.format("%.1f", s) end
-    io.write(string.format("  B=%-3d %-" .. width .. "s %9.1f ms/step (rounds %s)\n", b.block, b.label,
-      timings[i].step, table.concat(steps, " ")))
+    io.write(plan.race_line(b.block, b.label, width, timings[i]))
   end
   io.flush()
   return timings

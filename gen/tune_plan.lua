@@ -714,6 +714,18 @@ function M.least(rounds)
   return t
 end
 
+--- make tune's line for one raced build of a block, its timing (M.least):
+-- the name padded to `width` characters, so that the figures of a race's
+-- lines stand in one column past its longest name. Padded by hand, not by
+-- string.format, whose widths stop at 99: a shared build's name ran to 116
+-- characters (hep64 for knl), and make tune died on it.
+function M.race_line(block, label, width, timing)
+  local steps = {}
+  for k, s in ipairs(timing.steps) do steps[k] = string.format("%.1f", s) end
+  return string.format("  B=%-3d %s%s %9.1f ms/step (rounds %s)\n", block, label,
+    string.rep(" ", width - #label), timing.step, table.concat(steps, " "))
+end
+
 --- Whether `challenger` beats `incumbent`, two builds' timings (M.least) of
 -- one race: by the margin on the least of the rounds, and faster in more
 -- than half of the rounds taken pair by pair (a round times both in the

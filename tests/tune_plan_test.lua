@@ -486,4 +486,14 @@ expect("hopeless: one cost close", hopeless_of({ t({ 10, 10, 10 }, { 10, 10, 10 
 expect("hopeless: a zero cost", hopeless_of({ t({ 10, 10, 0 }, { 10, 10, 10 }),
   t({ 15, 15, 10 }, { 16, 14, 10 }), t({ 10, 15, 15 }, { 10, 20, 20 }), t({ 15, 15, 15 }, { 30, 30, 30 }),
   t({ 10, 10, 15 }, { 10, 10, 15 }) }), "2 3")
+-- a race's lines: the figures in one column past the longest name, however
+-- long (string.format's widths stop at 99, and a name of 116 characters
+-- killed make tune)
+local long = string.rep("Winograd groups x2 + ", 5) .. "AVX2 code"
+local line_long = plan.race_line(32, long, #long, { step = 120.04, steps = { 130.2, 120.04, 125 } })
+local line_short = plan.race_line(32, "defaults", #long, { step = 99.5, steps = { 99.5 } })
+expect("race line, a 114-character name", tostring(line_long ==
+  "  B=32  " .. long .. "     120.0 ms/step (rounds 130.2 120.0 125.0)\n"), "true")
+expect("race lines' figures in one column", tostring(line_short:find(" ms/step", 1, true)),
+  tostring(line_long:find(" ms/step", 1, true)))
 os.exit(ok and 0 or 1)
