@@ -19,7 +19,7 @@ local function odd_lines(n)
 end
 
 --- The forward's inputs per call (its GEMM's k) unless a tuning file gives
--- them (see choose_blocking).
+-- them (see choose_forward_blocks).
 function M.default_kc(inputs) return block(inputs, 512) end
 
 --- Backward-data of the first dense layer, whose input gradient the head's
@@ -28,7 +28,7 @@ function M.default_kc(inputs) return block(inputs, 512) end
 -- a plain GEMM with the weight as A (column i of PyTorch's [OUT][IN] order),
 -- the output gradient transposed (small) as B, MD inputs and KD outputs a
 -- call. A's columns lie LDW floats apart in place (the weight's rows,
--- padded: see choose_blocking), so each call's block is copied to a
+-- padded: see choose_row_strides), so each call's block is copied to a
 -- contiguous [KD][MD] first by default; a tuning file can have it read in
 -- place (op.BWD_D_PLACE, gen/shapes.lua). The figures below predate the
 -- padding, when the columns lay IN floats apart (32 KiB for hep64's fc1).
@@ -46,10 +46,8 @@ local function choose_image_major_grad(op)
   op.bwd_d_in_place = op.BWD_D_PLACE == "in_place"
 end
 
---- The GEMM blocking of each pass.
-local function choose_blocking(op)
-  op.OB = block(op.OUT, 64)
-  op.ON = block(op.OB, op.forward_outputs or op.OB)   -- outputs per forward call (gen/arch.lua)
+--- Backward-data's n (inputs per call) and backward-weights' m.
+local function choose_input_blocks(op)
   -- backward-data's n (inputs per call): as wide as still gives every thread
   -- 4 calls. On AVX2 code, hep64's fc1 took 3.23-3.28 ms with 512 inputs,
   -- 3.57-3.61 with 64; alike on AVX-512.
@@ -61,6 +59,11 @@ local function choose_blocking(op)
   -- backward-weights' m (inputs per call): 128 measured 10% faster than 64
   -- on AVX-512 and alike on AVX2
   op.NBW = block(op.IN, 128)
+end
+
+--- How far apart the weight's rows (LDW) and the transposed input's rows
+-- (LDT) lie.
+local function choose_row_strides(op)
   op.LDT = odd_lines(op.IN)
   -- The weight's rows lie LDW floats apart inside, an odd number of cache
   -- lines (as LDT), PyTorch's order outside: every pass reads or writes a
@@ -77,6 +80,12 @@ local function choose_blocking(op)
   -- (2.40-2.55 ms in the step), though a standalone copy of the pass with
   -- the weight warm in cache had it 0.1-0.3 ms ahead (3.48-3.79 unpadded).
   op.LDW = odd_lines(op.IN)
+end
+
+--- The forward's blocking: outputs per block and per call, inputs per call.
+local function choose_forward_blocks(op)
+  op.OB = block(op.OUT, 64)
+  op.ON = block(op.OB, op.forward_outputs or op.OB)   -- outputs per forward call (gen/arch.lua)
   -- forward's k (inputs per call): 512 on every arch. On a Zen 2 core (AVX2
   -- code, 32 KiB L1) 128 made hep64's fc1 forward 10-13% faster at batch 64
   -- (ab_models: 3.16 against 3.52 ms; likely because the input block then
@@ -94,10 +103,11 @@ local function choose_blocking(op)
   -- against 4.13-4.39 with 512 (2048: 4.18-4.36): k is tuned at one batch,
   -- like every blocking (TUNE_BATCH).
   op.KC = op.FWD_KC or M.default_kc(op.IN)
-  if op.image_major_grad then
-    choose_image_major_grad(op)
-    return
-  end
+end
+
+--- Backward-data's blocking when its input gradient is feature-major: k
+-- (outputs per call) and the pack's row stride.
+local function choose_feature_major_grad(op)
   -- backward-data's k (outputs) in chunks: libxsmm's TRANS_B kernel with
   -- k = 512 ran at 60-75% of the peak, with 256 and accumulation at ~90%.
   -- 128: as fast on skx and hsw code (hep64's fc1: 2.56-2.61 ms against
@@ -123,6 +133,18 @@ local function choose_blocking(op)
   -- the call's 512 inputs, 528 floats apart) it took 2.83 ms against 2.35
   -- (hep64 skx on that Intel core, build/ab_models 64 16, least of 16).
   op.LDP = odd_lines(op.NBD[1])
+end
+
+--- The GEMM blocking of each pass.
+local function choose_blocking(op)
+  choose_forward_blocks(op)
+  choose_input_blocks(op)
+  choose_row_strides(op)
+  if op.image_major_grad then
+    choose_image_major_grad(op)
+  else
+    choose_feature_major_grad(op)
+  end
 end
 
 --- The header's summary line, the parameters, the output buffer, the probe,
