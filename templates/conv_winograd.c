@@ -322,22 +322,19 @@ static inline void $(L.name)_wino_epilogue(hep_model *m, float *rows, int n, int
 @ end
 }
 
-/* The conv with `weight` and `bias`, then the epilogue, for every image: by
- * $(L.WFG > 1 and ("groups of " .. L.WFG .. " tile rows") or "tile rows"), and with fewer of them than threads by parts of their output
- * blocks. */
-static void $(L.name)_wino_forward(hep_model *m, int n_images, const float *weight, const float *bias,
-                                   const hep_pass *pass)
+@ if L.WFI > 1 then
+/* The conv, from the weights already transformed into U, then the epilogue,
+ * for every image: by
+ * groups of $(L.WFI) whole images, and with fewer groups than threads by parts of
+ * their output blocks. */
+static void $(L.name)_wino_forward_images(hep_model *m, int n_images, const float *bias, const hep_dropout *drop,
+                                          const hep_pass *pass)
 {
     enum { CB = $(L.CB), KB = $(L.KB), H = $(L.H), W = $(L.W), B = $(L.B), T = $(L.WT), P = $(L.WP),
-           TW = $(L.TW), G = $(L.WFG), GROUPS = $(L.TH // L.WFG), IN_IMAGE = CB * (H + 2) * (W + 2) * B };
-    const hep_dropout drop = hep_dropout_make($(L.dropout and "pass->training" or "0"), pass->keep_prob,
-                                              pass->seed, pass->step, $(L.dropout or 0));
-    $(L.name)_wino_weights(weight, m->$(L.name)_wino_u, KB, CB);
-@ if L.WFI > 1 then
-    enum { IMAGES = $(L.WFI), TH = $(L.TH), GN = IMAGES * TH * TW, PAD = $(L.WPAD_F), M_NEXT = KB * GN * B + PAD };
+           TW = $(L.TW), IMAGES = $(L.WFI), TH = $(L.TH), GN = IMAGES * TH * TW, PAD = $(L.WPAD_F),
+           M_NEXT = KB * GN * B + PAD, IN_IMAGE = CB * (H + 2) * (W + 2) * B };
     const int image_groups = (n_images + IMAGES - 1) / IMAGES;
     const int parts = hep_block_parts((long)image_groups, m->threads, KB);
-    (void)G, (void)GROUPS;
 #pragma omp parallel
     {
 #pragma omp for collapse(2) schedule(static) nowait
@@ -352,12 +349,22 @@ static void $(L.name)_wino_forward(hep_model *m, int n_images, const float *weig
                     for (int ty = 0; ty < TH; ty++) {
                         $(L.name)_wino_output(M + (size_t)(im * TH + ty) * TW * B, M_NEXT, GN, kbs, 0, TW,
                                               $(L.name)_wino_rows(ty), rows, (size_t)T * W, W);
-                        $(L.name)_wino_epilogue(m, rows, n0 + im, ty, kbs, bias, &drop, pass);
+                        $(L.name)_wino_epilogue(m, rows, n0 + im, ty, kbs, bias, drop, pass);
                     }
             }
         hep_streaming_stores_done();   /* the epilogue's, before the region's closing barrier */
     }
+}
 @ else
+/* The conv, from the weights already transformed into U, then the epilogue,
+ * for every image: by
+ * $(L.WFG > 1 and ("groups of " .. L.WFG .. " tile rows") or "tile rows"), and with fewer of them than threads by parts of their output
+ * blocks. */
+static void $(L.name)_wino_forward_rows(hep_model *m, int n_images, const float *bias, const hep_dropout *drop,
+                                        const hep_pass *pass)
+{
+    enum { CB = $(L.CB), KB = $(L.KB), H = $(L.H), W = $(L.W), B = $(L.B), T = $(L.WT), P = $(L.WP),
+           TW = $(L.TW), G = $(L.WFG), GROUPS = $(L.TH // L.WFG), IN_IMAGE = CB * (H + 2) * (W + 2) * B };
     const int parts = hep_block_parts((long)n_images * GROUPS, m->threads, KB);
 #pragma omp parallel
     {
@@ -377,18 +384,29 @@ static void $(L.name)_wino_forward(hep_model *m, int n_images, const float *weig
                         const int ty = G * grp + g;
                         $(L.name)_wino_output(M + (size_t)g * TW * B, M_NEXT, GN, kbs, 0, TW, $(L.name)_wino_rows(ty),
                                               rows, (size_t)T * W, W);
-                        $(L.name)_wino_epilogue(m, rows, n, ty, kbs, bias, &drop, pass);
+                        $(L.name)_wino_epilogue(m, rows, n, ty, kbs, bias, drop, pass);
                     }
 @ else
                     float *rows = scratch + P * ($(L.name)_wino_next(CB) + $(L.name)_wino_next(KB));   /* [KB][T][W][B] */
                     $(L.name)_wino_row(m, scratch, m->$(L.name)_wino_u, src, CB, KB, kbs, grp, rows, (size_t)T * W, W);
-                    $(L.name)_wino_epilogue(m, rows, n, grp, kbs, bias, &drop, pass);
+                    $(L.name)_wino_epilogue(m, rows, n, grp, kbs, bias, drop, pass);
                     (void)G, (void)TW;
 @ end
                 }
         hep_streaming_stores_done();   /* the epilogue's, before the region's closing barrier */
     }
+}
 @ end
+
+/* The conv with `weight` and `bias`, then the epilogue, for every image. */
+static void $(L.name)_wino_forward(hep_model *m, int n_images, const float *weight, const float *bias,
+                                   const hep_pass *pass)
+{
+    enum { CB = $(L.CB), KB = $(L.KB) };
+    const hep_dropout drop = hep_dropout_make($(L.dropout and "pass->training" or "0"), pass->keep_prob,
+                                              pass->seed, pass->step, $(L.dropout or 0));
+    $(L.name)_wino_weights(weight, m->$(L.name)_wino_u, KB, CB);
+    $(L.name)_wino_forward_$(L.WFI > 1 and "images" or "rows")(m, n_images, bias, &drop, pass);
 }
 
 @ if not L.bn then
