@@ -324,9 +324,8 @@ static inline void $(L.name)_wino_epilogue(hep_model *m, float *rows, int n, int
 
 @ if L.WFI > 1 then
 /* The conv, from the weights already transformed into U, then the epilogue,
- * for every image: by
- * groups of $(L.WFI) whole images, and with fewer groups than threads by parts of
- * their output blocks. */
+ * for every image: by groups of $(L.WFI) whole images, and with fewer groups
+ * than threads by parts of their output blocks. */
 static void $(L.name)_wino_forward_images(hep_model *m, int n_images, const float *bias, const hep_dropout *drop,
                                           const hep_pass *pass)
 {
@@ -357,9 +356,8 @@ static void $(L.name)_wino_forward_images(hep_model *m, int n_images, const floa
 }
 @ else
 /* The conv, from the weights already transformed into U, then the epilogue,
- * for every image: by
- * $(L.WFG > 1 and ("groups of " .. L.WFG .. " tile rows") or "tile rows"), and with fewer of them than threads by parts of their output
- * blocks. */
+ * for every image: by $(L.WFG > 1 and ("groups of " .. L.WFG .. " tile rows") or "tile rows"), and with fewer of them
+ * than threads by parts of their output blocks. */
 static void $(L.name)_wino_forward_rows(hep_model *m, int n_images, const float *bias, const hep_dropout *drop,
                                         const hep_pass *pass)
 {
