@@ -388,7 +388,6 @@ static void $(L.name)_wino_forward_rows(hep_model *m, int n_images, const float 
                     float *rows = scratch + P * ($(L.name)_wino_next(CB) + $(L.name)_wino_next(KB));   /* [KB][T][W][B] */
                     $(L.name)_wino_row(m, scratch, m->$(L.name)_wino_u, src, CB, KB, kbs, grp, rows, (size_t)T * W, W);
                     $(L.name)_wino_epilogue(m, rows, n, grp, kbs, bias, drop, pass);
-                    (void)G, (void)TW;
 @ end
                 }
         hep_streaming_stores_done();   /* the epilogue's, before the region's closing barrier */
@@ -453,7 +452,6 @@ static void $(L.name)_bn_conv(hep_model *m, int n_images)
                 $(L.name)_wino_row(m, scratch, m->$(L.name)_wino_u, src, CB, KB, kbs, grp, pre + (size_t)T * grp * W * B,
                                    (size_t)H * W, W);
                 $(L.name)_bn_tile_row_sums(m, n, grp, kbs);
-                (void)G, (void)TW;
 @ end
             }
 }
