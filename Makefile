@@ -41,7 +41,7 @@ ifeq ($(filter $(ARCH),$(ARCHS)),)
 $(error ARCH=$(ARCH) is not one of: $(ARCHS))
 endif
 
-.PHONY: all test demo demo-run bench bench-peers deps check-deps clean lint fuzz tune tune-candidate variant
+.PHONY: all test demo demo-run bench bench-peers deps check-deps clean lint fuzz tune tune-candidate variant variant-deps
 .SECONDARY:
 
 all: bin/$(NET)-$(ARCH) bin/hepcnn-datagen bin/hepcnn-export bin/hepcnn-delphes
@@ -64,9 +64,11 @@ $(ISA_GUARD): runtime/isa_guard.c runtime/model.h Makefile
 	@echo "  CC    $< (x86-64 baseline)"
 	@$(CC) -std=c11 -O2 -march=x86-64 -mtune=generic $(WARN) -Iruntime -c $< -o $@
 
-# Runtime objects per arch (compiled with that arch's flags).
-build/runtime-%/.dir:
+# Runtime objects per arch (compiled with that arch's flags), and the
+# folders of objects (build/tests-ARCH, build/san/*).
+build/%/.dir:
 	@mkdir -p $(@D) && touch $@
+layer_test_objs = build/tests-$(1)/reference.o build/tests-$(1)/test_layers.o
 
 define ARCH_RULES
 # (Makefile and gen/arch.lua too, where the flags come from: a changed
@@ -84,10 +86,17 @@ bin/%-$(1): $(ISA_GUARD) build/%-$(1)/model.o build/runtime-$(1)/main.o $(patsub
 	@echo "  LD    $$@"
 	@$(CC) -fopenmp $(CFLAGS) $$^ -o $$@ $(LIBS)
 
-# Test and benchmark drivers linked against one generated model.
-build/%-$(1)/test_layers: build/%-$(1)/model.o $(ISA_GUARD) tests/reference.c tests/reference.h tests/test_layers.c
+# Test and benchmark drivers linked against one generated model. The layer
+# test's own code (the driver and the plain-loop reference) is compiled once
+# per arch: make test links it into some 30 models, and compiling it for
+# each took 4 s of the 15 of a test network's build.
+build/tests-$(1)/%.o: tests/%.c tests/reference.h $(RUNTIME_HDR) Makefile gen/arch.lua | build/tests-$(1)/.dir
+	@echo "  CC    $$< ($(1))"
+	@$(CC) $(BASE_CFLAGS) $(CFLAGS) $(ARCH_CFLAGS_$(1)) -Itests -c $$< -o $$@
+
+build/%-$(1)/test_layers: build/%-$(1)/model.o $(ISA_GUARD) $(call layer_test_objs,$(1))
 	@echo "  LD    $$@"
-	@$(CC) $(BASE_CFLAGS) $(CFLAGS) $(ARCH_CFLAGS_$(1)) -Itests $$< $(ISA_GUARD) tests/reference.c tests/test_layers.c -o $$@ $(LIBS)
+	@$(CC) $(BASE_CFLAGS) $(CFLAGS) $(ARCH_CFLAGS_$(1)) $$^ -o $$@ $(LIBS)
 
 build/%-$(1)/test_arena: build/%-$(1)/model.o $(ISA_GUARD) build/runtime-$(1)/util.o tests/test_arena.c
 	@echo "  LD    $$@"
@@ -169,17 +178,29 @@ bin/hepcnn-export: tools/export.c runtime/h5guard.c runtime/h5syserr.c runtime/h
 
 # hep64 (native) and the exporter built with AddressSanitizer and UBSan, in
 # build/san/ (make test's sanitizer suite runs them; a report is a failure).
-SAN_CFLAGS := -O2 -g -fno-omit-frame-pointer -fsanitize=address,undefined
-build/san/hep64-native: build/hep64-native/model.c runtime/main.c $(RUNTIME_SRC) $(RUNTIME_HDR) $(ISA_GUARD)
-	@mkdir -p $(@D)
-	@echo "  LD    $@ (AddressSanitizer, UBSan)"
-	@$(CC) $(BASE_CFLAGS) $(SAN_CFLAGS) $(ARCH_CFLAGS_native) $< runtime/main.c $(RUNTIME_SRC) $(ISA_GUARD) -o $@ $(LIBS)
 # ThreadSanitizer: run with OMP_NUM_THREADS=1 (it does not see libgomp's own
 # synchronisation), it checks the data loader's I/O thread against the rest.
-build/san/hep64-native-tsan: build/hep64-native/model.c runtime/main.c $(RUNTIME_SRC) $(RUNTIME_HDR) $(ISA_GUARD)
-	@mkdir -p $(@D)
+# One object per source file (build/san/asan/, build/san/tsan/), so that
+# make's jobs compile them side by side: a single compiler command took a
+# minute on its own for each build. (Only the link is named, as before.)
+SAN_CFLAGS  := -O2 -g -fno-omit-frame-pointer -fsanitize=address,undefined
+TSAN_CFLAGS := -O2 -g -fsanitize=thread
+san_objs = $(patsubst runtime/%.c,build/san/$(1)/%.o,runtime/main.c $(RUNTIME_SRC)) build/san/$(1)/model.o
+# SAN_RULES NAME FLAGS-VARIABLE (a variable's name: the flags hold a comma)
+define SAN_RULES
+build/san/$(1)/%.o: runtime/%.c $(RUNTIME_HDR) Makefile gen/arch.lua | build/san/$(1)/.dir
+	@$(CC) $(BASE_CFLAGS) $($(2)) $(ARCH_CFLAGS_native) -c $$< -o $$@
+build/san/$(1)/model.o: build/hep64-native/model.c $(RUNTIME_HDR) Makefile gen/arch.lua | build/san/$(1)/.dir
+	@$(CC) $(BASE_CFLAGS) $($(2)) $(ARCH_CFLAGS_native) -c $$< -o $$@
+endef
+$(eval $(call SAN_RULES,asan,SAN_CFLAGS))
+$(eval $(call SAN_RULES,tsan,TSAN_CFLAGS))
+build/san/hep64-native: $(call san_objs,asan) $(ISA_GUARD)
+	@echo "  LD    $@ (AddressSanitizer, UBSan)"
+	@$(CC) $(BASE_CFLAGS) $(SAN_CFLAGS) $^ -o $@ $(LIBS)
+build/san/hep64-native-tsan: $(call san_objs,tsan) $(ISA_GUARD)
 	@echo "  LD    $@ (ThreadSanitizer)"
-	@$(CC) $(BASE_CFLAGS) -O2 -g -fsanitize=thread $(ARCH_CFLAGS_native) $< runtime/main.c $(RUNTIME_SRC) $(ISA_GUARD) -o $@ $(LIBS)
+	@$(CC) $(BASE_CFLAGS) $(TSAN_CFLAGS) $^ -o $@ $(LIBS)
 build/san/hepcnn-export: tools/export.c runtime/h5guard.c runtime/h5syserr.c runtime/h5syserr.h runtime/protobuf.h runtime/digest.h runtime/printable.h runtime/h5guard.h
 	@mkdir -p $(@D)
 	@echo "  LD    $@ (AddressSanitizer, UBSan)"
@@ -273,13 +294,17 @@ tune-candidate: $(ISA_GUARD)
 	@$(CC) $(BASE_CFLAGS) $(CANDIDATE_CFLAGS) $(ARCH_CFLAGS_$(ARCH)) $(VARIANT_DIR)/model.o $(ISA_GUARD) tools/tune_model.c \
 	  -o $(VARIANT_DIR)/tune_model $(LIBS)
 
+# variant-deps: what the variants of one ARCH share, made before several
+# variants go side by side (tests/lib.sh, prebuild_variants), as two makes
+# must not write one object at once.
+variant-deps: build/ab_models $(ISA_GUARD) build/runtime-$(ARCH)/main.o \
+              $(patsubst runtime/%.c,build/runtime-$(ARCH)/%.o,$(RUNTIME_SRC)) $(call layer_test_objs,$(ARCH))
 variant: CANDIDATE_CFLAGS = $(CFLAGS)
-variant: tune-candidate build/ab_models $(ISA_GUARD) build/runtime-$(ARCH)/main.o \
-         $(patsubst runtime/%.c,build/runtime-$(ARCH)/%.o,$(RUNTIME_SRC))
+variant: tune-candidate variant-deps
 	@$(CC) $(BASE_CFLAGS) $(CFLAGS) $(ARCH_CFLAGS_$(ARCH)) -shared -Wl,-Bsymbolic $(VARIANT_DIR)/model.o \
 	  -o $(VARIANT_DIR)/model.so $(LIBS)
-	@$(CC) $(BASE_CFLAGS) $(CFLAGS) $(ARCH_CFLAGS_$(ARCH)) -Itests $(VARIANT_DIR)/model.o $(ISA_GUARD) tests/reference.c \
-	  tests/test_layers.c -o $(VARIANT_DIR)/test_layers $(LIBS)
+	@$(CC) $(BASE_CFLAGS) $(CFLAGS) $(ARCH_CFLAGS_$(ARCH)) $(VARIANT_DIR)/model.o $(ISA_GUARD) \
+	  $(call layer_test_objs,$(ARCH)) -o $(VARIANT_DIR)/test_layers $(LIBS)
 	@$(CC) -fopenmp $(CFLAGS) $(ISA_GUARD) $(VARIANT_DIR)/model.o build/runtime-$(ARCH)/main.o \
 	  $(patsubst runtime/%.c,build/runtime-$(ARCH)/%.o,$(RUNTIME_SRC)) -o $(VARIANT_DIR)/hepcnn $(LIBS)
 

@@ -111,6 +111,36 @@ prebuild() {
     make --no-print-directory -s -k "$@" > "$LOGDIR/prebuild.log" 2>&1 || true
 }
 
+# prebuild_variants NAME:NET:ARCH:TUNING...: make variant of each into
+# build/variants/NAME, as many side by side as there are CPUs (each
+# compiles one model.c on one core), before the checks that use them; a
+# check then takes its build by variant_built NAME instead of making it
+# again. What the variants of an arch share (make variant-deps) is made
+# first, by one make: two makes side by side must not write one object.
+prebuild_variants() {
+    local spec name net arch tuning pids=() archs=()
+    for spec in "$@"; do IFS=: read -r name net arch tuning <<<"$spec"; archs+=("$arch"); done
+    for arch in $(printf '%s\n' "${archs[@]}" | sort -u); do
+        make --no-print-directory -s variant-deps ARCH="$arch" > "$LOGDIR/variant-deps-$arch.out" 2>&1
+    done
+    for spec in "$@"; do
+        IFS=: read -r name net arch tuning <<<"$spec"
+        rm -f "$LOGDIR/variant-$name.rc"
+        while [ "$(jobs -rp | wc -l)" -ge "$(nproc)" ]; do wait -n; done
+        (make --no-print-directory -s variant NET="$net" ARCH="$arch" TUNING="$tuning" VARIANT_DIR="build/variants/$name" \
+             > "$LOGDIR/variant-$name.out" 2>&1; echo $? > "$LOGDIR/variant-$name.rc") &
+        pids+=($!)
+    done
+    wait "${pids[@]}"
+}
+# variant_built NAME: prebuild_variants made build/variants/NAME (its make's
+# output shown where it failed)
+variant_built() {
+    local rc
+    read -r rc 2>/dev/null < "$LOGDIR/variant-$1.rc" || { echo "build/variants/$1: not made (prebuild_variants)"; return 1; }
+    [ "$rc" -eq 0 ] || { cat "$LOGDIR/variant-$1.out"; return 1; }
+}
+
 # The probe without counting it, for partial runs that leave out test_isa.sh.
 probe_archs_quietly() {
     local arch

@@ -189,9 +189,17 @@ check "gradcheck tiny_winograd6-native (Winograd F(6x6), partial tiles, every pa
 check "gradcheck linear_winograd8-native (Winograd F(8x8), partial tiles, every pass)" gradcheck linear_winograd8 native 3
 
 echo "== layers with an unusual blocking (a tuning file far from the defaults)"
+# the section's builds, two or more checks on some of them
+variants=(odd-hep64-native:hep64:native:tests/tuning/odd-hep64.lua odd-hep64-hsw:hep64:hsw:tests/tuning/odd-hep64.lua
+          fgroup-hep64-native:hep64:native:tests/tuning/fgroup-hep64.lua
+          fgroup-hep64_bn-native:hep64_bn:native:tests/tuning/fgroup-hep64.lua
+          images-hep64-native:hep64:native:tests/tuning/images-hep64.lua
+          images-hep64_bn-native:hep64_bn:native:tests/tuning/images-hep64.lua)
+runnable skx && variants+=(avx2-code-hep64-skx:hep64:skx:tests/tuning/avx2-code-hep64.lua)
+prebuild_variants "${variants[@]}"
 odd_blocking() {
     local arch=$1 d=build/variants/odd-hep64-$1
-    make --no-print-directory -s variant NET=hep64 ARCH=$arch TUNING=tests/tuning/odd-hep64.lua VARIANT_DIR=$d &&
+    variant_built odd-hep64-$arch &&
         grep -q "Channel block B = 32 (tests/tuning/odd-hep64.lua)" $d/model.c && $d/test_layers 5
 }
 check "layers hep64-native, block 32, narrow chunks, few rows (batch 5)" odd_blocking native
@@ -203,7 +211,7 @@ check "layers hep64-hsw, block 32, narrow chunks, few rows (batch 5)" odd_blocki
 # by the forward's groups.
 row_groups() {
     local net=$1 threads=$2 batch=$3 d=build/variants/fgroup-$1-native
-    make --no-print-directory -s variant NET=$net ARCH=native TUNING=tests/tuning/fgroup-hep64.lua VARIANT_DIR=$d &&
+    variant_built fgroup-$net-native &&
         grep -q "Winograd forward by groups of 3 tile rows (tests/tuning/fgroup-hep64.lua)" $d/model.c &&
         grep -q "Winograd backward-data by groups of 2 tile rows (tests/tuning/fgroup-hep64.lua)" $d/model.c &&
         OMP_NUM_THREADS=$threads $d/test_layers $batch ${4:+2e-4 $4}
@@ -225,8 +233,7 @@ check "layers hep64_bn-native, Winograd groups cut in parts, 1 image on 8 thread
 image_groups() {
     local net=$1 threads=$2 batch=$3 d=build/variants/images-$1-native header
     shift 3
-    make --no-print-directory -s variant NET=$net ARCH=native TUNING=tests/tuning/images-hep64.lua VARIANT_DIR=$d ||
-        return 1
+    variant_built images-$net-native || return 1
     for header in "$@"; do grep -q "Winograd $header" $d/model.c || return 1; done
     OMP_NUM_THREADS=$threads $d/test_layers $batch
 }
@@ -260,7 +267,7 @@ check "ab_models: two hep64 builds in one process, a least/median per build for 
 # again after those kernels were made
 avx2_code() {
     local d=build/variants/avx2-code-hep64-skx
-    make --no-print-directory -s variant NET=hep64 ARCH=skx TUNING=tests/tuning/avx2-code-hep64.lua VARIANT_DIR=$d &&
+    variant_built avx2-code-hep64-skx &&
         grep -q "products as AVX2 code (tests/tuning/avx2-code-hep64.lua)" $d/model.c || return 1
     local out; out=$($d/test_layers 9); local rc=$?
     printf '%s\n' "$out"
