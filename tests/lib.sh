@@ -126,12 +126,19 @@ prebuild_variants() {
     for spec in "$@"; do
         IFS=: read -r name net arch tuning <<<"$spec"
         rm -f "$LOGDIR/variant-$name.rc"
-        while [ "$(jobs -rp | wc -l)" -ge "$(nproc)" ]; do wait -n; done
+        while [ "$(still_running "${pids[@]}")" -ge "$(nproc)" ]; do wait -n "${pids[@]}"; done
         (make --no-print-directory -s variant NET="$net" ARCH="$arch" TUNING="$tuning" VARIANT_DIR="build/variants/$name" \
              > "$LOGDIR/variant-$name.out" 2>&1; echo $? > "$LOGDIR/variant-$name.rc") &
         pids+=($!)
     done
     wait "${pids[@]}"
+}
+# still_running PID...: how many of these children have not been waited
+# for (other background jobs of the shell do not count)
+still_running() {
+    local pid n=0
+    for pid in "$@"; do kill -0 "$pid" 2>/dev/null && n=$((n + 1)); done
+    echo $n
 }
 # variant_built NAME: prebuild_variants made build/variants/NAME (its make's
 # output shown where it failed)
