@@ -111,23 +111,25 @@ prebuild() {
     make --no-print-directory -s -k "$@" > "$LOGDIR/prebuild.log" 2>&1 || true
 }
 
-# prebuild_variants NAME:NET:ARCH:TUNING...: make variant of each into
-# build/variants/NAME, as many side by side as there are CPUs (each
+# prebuild_variants NAME:NET:ARCH:TUNING[:HOST]...: make variant of each
+# into build/variants/NAME (HOST: the tuning file's section to take, as
+# HEPCNN_TUNING_HOST), as many side by side as there are CPUs (each
 # compiles one model.c on one core), before the checks that use them; a
 # check then takes its build by variant_built NAME instead of making it
 # again. What the variants of an arch share (make variant-deps) is made
 # first, by one make: two makes side by side must not write one object.
 prebuild_variants() {
-    local spec name net arch tuning pids=() archs=()
-    for spec in "$@"; do IFS=: read -r name net arch tuning <<<"$spec"; archs+=("$arch"); done
+    local spec name net arch tuning host pids=() archs=()
+    for spec in "$@"; do IFS=: read -r name net arch tuning host <<<"$spec"; archs+=("$arch"); done
     for arch in $(printf '%s\n' "${archs[@]}" | sort -u); do
         make --no-print-directory -s variant-deps ARCH="$arch" > "$LOGDIR/variant-deps-$arch.out" 2>&1
     done
     for spec in "$@"; do
-        IFS=: read -r name net arch tuning <<<"$spec"
+        IFS=: read -r name net arch tuning host <<<"$spec"
         rm -f "$LOGDIR/variant-$name.rc"
         while [ "$(still_running "${pids[@]}")" -ge "$(nproc)" ]; do wait -n "${pids[@]}"; done
-        (make --no-print-directory -s variant NET="$net" ARCH="$arch" TUNING="$tuning" VARIANT_DIR="build/variants/$name" \
+        (if [ -n "$host" ]; then export HEPCNN_TUNING_HOST=$host; fi
+         make --no-print-directory -s variant NET="$net" ARCH="$arch" TUNING="$tuning" VARIANT_DIR="build/variants/$name" \
              > "$LOGDIR/variant-$name.out" 2>&1; echo $? > "$LOGDIR/variant-$name.rc") &
         pids+=($!)
     done

@@ -86,33 +86,30 @@ check "config: an edited network's contradicting keys all at once, with their ov
 # choice (a block for another network), says nothing. (tiny_avgpool; the
 # run's overrides from the config's error.)
 tuning_host_note() {
-    local d=$LOGDIR/tuning-host here key net out fixes i failed=0 pids=()
+    local d=$LOGDIR/tuning-host here key net out fixes i b variants=()
     rm -rf "$d"; mkdir -p "$d"
     here=$(tuning_host_key)
     [ -n "$here" ] && [ "$here" != nil ] || { echo "this CPU has no key"; return 1; }
     local specs=("$here|tiny_avgpool" "Other family 1 model 1|hep64" "Other family 1 model 1|tiny_avgpool")
-    # the three builds side by side, after what they share (tests/lib.sh, prebuild_variants)
-    make --no-print-directory -s variant-deps ARCH=native || return 1
     for i in 0 1 2; do
         IFS='|' read -r key net <<<"${specs[i]}"
         mkdir -p "$d/$i"
         printf 'return { hosts = { ["%s"] = { networks = { %s = { block = 16 } } } } }\n' "$key" "$net" > "$d/$i/t.lua"
-        HEPCNN_TUNING_HOST="$key" make --no-print-directory -s variant NET=tiny_avgpool ARCH=native TUNING="$d/$i/t.lua" \
-            VARIANT_DIR="$d/$i/build" >/dev/null &
-        pids+=($!)
+        variants+=("tuning-host-$i:tiny_avgpool:native:$d/$i/t.lua:$key")
     done
-    for i in 0 1 2; do wait "${pids[i]}" || failed=1; done
-    [ $failed -eq 0 ] || return 1
+    prebuild_variants "${variants[@]}"
     for i in 0 1 2; do
         IFS='|' read -r key net <<<"${specs[i]}"
-        fixes=$(expect_fail "these keys describe another network than tiny_avgpool" "$d/$i/build/hepcnn" \
+        b=build/variants/tuning-host-$i
+        variant_built tuning-host-$i || return 1
+        fixes=$(expect_fail "these keys describe another network than tiny_avgpool" "$b/hepcnn" \
             --config=configs/demo_64.json $SHORT | sed -n 's/.*on the command line: //p')
         # shellcheck disable=SC2086  # the overrides are words
-        out=$("$d/$i/build/hepcnn" --config=configs/demo_64.json --dummy_data --trainsamples=8 --num_epochs=1 \
+        out=$("$b/hepcnn" --config=configs/demo_64.json --dummy_data --trainsamples=8 --num_epochs=1 \
               --train_batch_size=4 --outputpath="$d/$i/run" $fixes 2>&1) || { printf '%s\n' "$out"; return 1; }
         echo "${specs[i]}: $(grep 'note: this build' <<<"$out")"
         if [ "${specs[i]}" = "Other family 1 model 1|tiny_avgpool" ]; then
-            grep -qF "Channel block B = 16 ($d/$i/t.lua hosts[\"$key\"])" "$d/$i/build/model.c" &&
+            grep -qF "Channel block B = 16 ($d/$i/t.lua hosts[\"$key\"])" "$b/model.c" &&
                 grep -qF "hepcnn: note: this build's tuning came from $d/$i/t.lua hosts[\"Other family 1 model 1\"], measured on another CPU than this one ($here), and may run slower here: make tune NET=tiny_avgpool ARCH=native on this machine measures its own" <<<"$out" || return 1
         else
             ! grep -q 'measured on another CPU' <<<"$out" || return 1
