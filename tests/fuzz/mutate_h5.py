@@ -26,6 +26,7 @@ import random
 import shutil
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 
 mode = sys.argv[1] if len(sys.argv) > 1 else "data"
 iterations = int(sys.argv[2]) if len(sys.argv) > 2 else 40
@@ -47,27 +48,37 @@ def make_data(name, compress):
     return out
 
 
-def mutate(path, head):
-    """Overwrites 1-4 bytes of the file (70% of them in its first `head`
-    bytes) or cuts it short; returns what was done."""
+def draw_mutation(size, head):
+    """What to do to a file of `size` bytes: 1-4 bytes overwritten (70% of
+    them in its first `head` bytes), or the file cut short. Drawn apart from
+    the runs, in the order of the iterations, so that a seed names the same
+    mutations however many runs go side by side."""
+    if random.random() < 0.05:
+        return ("cut", random.randrange(size))
+    writes = []
+    for _ in range(random.randint(1, 4)):
+        r = random.random()
+        if r < 0.7:
+            off = random.randrange(min(head, size))
+        elif r < 0.8:
+            off = size - 1 - random.randrange(min(4096, size))
+        else:
+            off = random.randrange(size)
+        writes.append((off, random.randrange(256)))
+    return ("write", writes)
+
+
+def apply_mutation(path, mutation):
+    """Does the drawn mutation to the file; returns what was done."""
     with open(path, "rb") as f:
         data = bytearray(f.read())
-    if random.random() < 0.05:
-        cut = random.randrange(len(data))
-        data, what = data[:cut], "cut to %d bytes" % cut
+    kind, detail = mutation
+    if kind == "cut":
+        data, what = data[:detail], "cut to %d bytes" % detail
     else:
-        offsets = []
-        for _ in range(random.randint(1, 4)):
-            r = random.random()
-            if r < 0.7:
-                off = random.randrange(min(head, len(data)))
-            elif r < 0.8:
-                off = len(data) - 1 - random.randrange(min(4096, len(data)))
-            else:
-                off = random.randrange(len(data))
-            data[off] = random.randrange(256)
-            offsets.append(off)
-        what = "bytes %s overwritten" % offsets
+        for off, byte in detail:
+            data[off] = byte
+        what = "bytes %s overwritten" % [off for off, _ in detail]
     with open(path, "wb") as f:
         f.write(bytes(data))
     return what
@@ -109,13 +120,17 @@ def run(args, named, out):
     return status, why
 
 
-def data_case(bases, it):
-    case = os.path.join(WORK, "case")
-    shutil.rmtree(case, ignore_errors=True)
-    shutil.copytree(bases[it % 2], os.path.join(case, "in"))
+def data_draw(bases, it):
+    base = bases[it % 2]
     target = random.choice(["train_000.h5"] * 4 + ["val_000.h5"])
+    return base, target, draw_mutation(os.path.getsize(os.path.join(base, target)), 8192)
+
+
+def data_case(bases, drawn, case):
+    base, target, mutation = drawn
+    shutil.copytree(base, os.path.join(case, "in"))
     path = os.path.join(case, "in", target)
-    what = mutate(path, 8192)
+    what = apply_mutation(path, mutation)
     os.makedirs(os.path.join(case, "out"))
     status, why = run(TRAIN + ["--inputpath=" + os.path.join(case, "in"), "--num_epochs=1"], target,
                       os.path.join(case, "out"))
@@ -148,14 +163,16 @@ def checkpoint_base():
     return args, base, datasets(os.path.join(ref, "models", "model-12.h5"))
 
 
-def checkpoint_case(bases, it):
+def checkpoint_draw(bases, it):
+    return draw_mutation(os.path.getsize(os.path.join(bases[1], "models", "model-6.h5")), 16384)
+
+
+def checkpoint_case(bases, mutation, case):
     import numpy
     args, base, reference = bases
-    case = os.path.join(WORK, "case")
-    shutil.rmtree(case, ignore_errors=True)
     shutil.copytree(base, case)
     path = os.path.join(case, "models", "model-6.h5")
-    what = mutate(path, 16384)
+    what = apply_mutation(path, mutation)
     status, why = run(args + ["--num_epochs=2"], "model-6.h5", case)
     if status == 0 and not why:
         try:
@@ -177,14 +194,16 @@ def export_base():
         return path, f.read()
 
 
-def export_case(bases, it):
+def export_draw(bases, it):
+    return draw_mutation(os.path.getsize(bases[0]), 16384)
+
+
+def export_case(bases, mutation, case):
     source, reference = bases
-    case = os.path.join(WORK, "case")
-    shutil.rmtree(case, ignore_errors=True)
     os.makedirs(case)
     path, onnx = os.path.join(case, "model-6.h5"), os.path.join(case, "model.onnx")
     shutil.copy(source, path)
-    what = mutate(path, 16384)
+    what = apply_mutation(path, mutation)
     with open(onnx, "wb") as f:
         f.write(b"an earlier export\n")
     status, why = judged([EXPORT, path, onnx], "model-6.h5", "hepcnn-export: error:")
@@ -199,27 +218,41 @@ def export_case(bases, it):
     return status, why and (path, what, why)
 
 
+def judge_case(case, bases, drawn, it):
+    """Runs iteration `it` in a folder of its own (removed after it; a
+    failing input is kept in BAD); returns its status and its failure."""
+    folder = os.path.join(WORK, "case-%d" % it)
+    shutil.rmtree(folder, ignore_errors=True)
+    status, failure = case(bases, drawn, folder)
+    if failure:
+        os.makedirs(BAD, exist_ok=True)
+        kept = os.path.join(BAD, "%s_seed%s_%d_%s" % (mode, seed, it, os.path.basename(failure[0])))
+        shutil.copy(failure[0], kept)
+        failure = "%s (%s): %s" % (kept, failure[1], failure[2])
+    shutil.rmtree(folder, ignore_errors=True)
+    return status, failure
+
+
 def main():
     shutil.rmtree(WORK, ignore_errors=True)
     os.makedirs(WORK)
     if mode == "data":
-        bases, case, noun = [make_data("plain", 0), make_data("gzip", 4)], data_case, "data files"
+        bases, draw, case, noun = [make_data("plain", 0), make_data("gzip", 4)], data_draw, data_case, "data files"
     elif mode == "checkpoints":
-        bases, case, noun = checkpoint_base(), checkpoint_case, "checkpoints"
+        bases, draw, case, noun = checkpoint_base(), checkpoint_draw, checkpoint_case, "checkpoints"
     elif mode == "export":
-        bases, case, noun = export_base(), export_case, "checkpoints exported"
+        bases, draw, case, noun = export_base(), export_draw, export_case, "checkpoints exported"
     else:
         sys.exit("usage: tests/fuzz/mutate_h5.py data|checkpoints|export [ITERATIONS] [SEED]")
+    # Each run is a process of its own, most of it start-up on one core:
+    # as many side by side as there are CPUs.
+    drawn = [draw(bases, it) for it in range(iterations)]
+    with ThreadPoolExecutor(max_workers=len(os.sched_getaffinity(0))) as pool:
+        results = list(pool.map(lambda it: judge_case(case, bases, drawn[it], it), range(iterations)))
     counts = {0: 0, 1: 0}
-    bad = []
-    for it in range(iterations):
-        status, failure = case(bases, it)
-        if failure:
-            os.makedirs(BAD, exist_ok=True)
-            kept = os.path.join(BAD, "%s_seed%s_%d_%s" % (mode, seed, it, os.path.basename(failure[0])))
-            shutil.copy(failure[0], kept)
-            bad.append("%s (%s): %s" % (kept, failure[1], failure[2]))
-        else:
+    bad = [failure for _, failure in results if failure]
+    for status, failure in results:
+        if not failure:
             counts[status] += 1
     for why in bad:
         print("BAD " + why)

@@ -14,10 +14,11 @@ import re
 import shutil
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 
 iterations = int(sys.argv[1]) if len(sys.argv) > 1 else 300
 random.seed(int(sys.argv[2]) if len(sys.argv) > 2 else 1)
-sources = [open(f).read() for f in sorted(glob.glob("networks/*.lua") + glob.glob("tests/nets/tiny*.lua"))]
+SOURCES = [open(f).read() for f in sorted(glob.glob("networks/*.lua") + glob.glob("tests/nets/tiny*.lua"))]
 VALUES = ["0", "-1", "1", "2", "3", "7", "65", "4096", "8194", "100000", "1000000000", "99999999999",
           "(1<<62)", "1e9", "0.5", "2^40", "-0", "1/0", "0/0", "math.huge", '"x"', "nil", "true", "{}", "{1}"]
 KEYS = ["name", "filters", "size", "units", "channels", "height", "width", "stride", "padding", "global", "foo"]
@@ -54,42 +55,48 @@ def mutate(s):
     return s
 
 
+def judge(work, it, source):
+    """Generates the mutated file `source` of iteration `it` into an output
+    folder of its own; returns (generated or not, why it is bad or None).
+    A good input's file and folder are removed."""
+    path, out = os.path.join(work, "net_%d.lua" % it), os.path.join(work, "out_%d" % it)
+    with open(path, "w") as f:
+        f.write(source)
+    os.makedirs(out)
+    try:
+        p = subprocess.run(["lua5.4", "gen/main.lua", path, "native", out], capture_output=True, text=True,
+                           timeout=30)
+    except subprocess.TimeoutExpired:
+        return False, (path, "hung for 30 s")
+    err = p.stderr.strip()
+    if p.returncode == 0:
+        ok = os.path.exists(os.path.join(out, "model.c"))
+    else:
+        # the user's own Lua errors come back as file:line: message
+        ok = (err and "traceback" not in err and path in err and not os.listdir(out) and
+              ("attempt to" not in err or err.startswith(path + ":")))
+    shutil.rmtree(out)
+    if ok:
+        os.remove(path)
+        return p.returncode == 0, None
+    return p.returncode == 0, (path, err[:300] or "exit %d and no model.c" % p.returncode)
+
+
 def main():
     work = "build/fuzz/networks"
     shutil.rmtree(work, ignore_errors=True)
     os.makedirs(work)
-    out = os.path.join(work, "out")
-    counts = {"generated": 0, "rejected": 0}
-    bad = []
-    for it in range(iterations):
-        path = os.path.join(work, "net_%d.lua" % it)
-        with open(path, "w") as f:
-            f.write(mutate(random.choice(sources)))
-        shutil.rmtree(out, ignore_errors=True)
-        os.makedirs(out)
-        try:
-            p = subprocess.run(["lua5.4", "gen/main.lua", path, "native", out], capture_output=True, text=True,
-                               timeout=30)
-        except subprocess.TimeoutExpired:
-            bad.append((path, "hung for 30 s"))
-            continue
-        err = p.stderr.strip()
-        if p.returncode == 0:
-            ok = os.path.exists(os.path.join(out, "model.c"))
-            counts["generated"] += 1
-        else:
-            # the user's own Lua errors come back as file:line: message
-            ok = (err and "traceback" not in err and path in err and not os.listdir(out) and
-                  ("attempt to" not in err or err.startswith(path + ":")))
-            counts["rejected"] += 1
-        if ok:
-            os.remove(path)
-        else:
-            bad.append((path, err[:300] or "exit %d and no model.c" % p.returncode))
+    # drawn in order, so that a seed gives the same files; generated side by
+    # side, one per CPU
+    sources = [mutate(random.choice(SOURCES)) for _ in range(iterations)]
+    with ThreadPoolExecutor(max_workers=len(os.sched_getaffinity(0))) as pool:
+        results = list(pool.map(lambda it: judge(work, it, sources[it]), range(iterations)))
+    bad = [why for _, why in results if why]
+    generated = sum(1 for made, why in results if made and not why)
     for path, why in bad:
         print("BAD %s: %s" % (path, why))
     print("%d mutated network files: %d generated, %d rejected with a message, %d bad" %
-          (iterations, counts["generated"], counts["rejected"] - sum(1 for _ in bad), len(bad)))
+          (iterations, generated, iterations - generated - len(bad), len(bad)))
     return 1 if bad else 0
 
 
