@@ -221,8 +221,7 @@ def export_case(bases, mutation, case):
 def judge_case(case, bases, drawn, it):
     """Runs iteration `it` in a folder of its own (removed after it; a
     failing input is kept in BAD); returns its status and its failure."""
-    folder = os.path.join(WORK, "case-%d" % it)
-    shutil.rmtree(folder, ignore_errors=True)
+    folder = os.path.join(WORK, "case-%d" % it)   # new: main empties WORK first
     status, failure = case(bases, drawn, folder)
     if failure:
         os.makedirs(BAD, exist_ok=True)
