@@ -24,9 +24,48 @@ check() {
 # ($LOGDIR) after MARKER. run.sh calls it after a suite with no failure: a
 # full run writes about 12 GiB of them, more than a CI machine may have free,
 # and no suite reads another's. A failed suite keeps its files for the
-# post-mortem. tests/test_harness.sh checks it.
+# post-mortem. The outputs of background runs (background_start), which
+# other suites' time spans, are their own suite's to delete.
+# tests/test_harness.sh checks it.
 drop_bulky_outputs_since() {
-    find "${2:-$LOGDIR}" -type f -newer "$1" -size +1M ! -name '*.log' ! -name '*.out' -delete
+    find "${2:-$LOGDIR}" -type f -newer "$1" -size +1M ! -name '*.log' ! -name '*.out' \
+        ! -path "$LOGDIR/background/*" -delete
+}
+
+# Background runs. Most suites keep one of the two cores idle (short runs,
+# one after another), so a suite's long chain of training runs that times
+# nothing starts at the beginning of make test, under
+# $LOGDIR/background/NAME, at the lowest priority: it takes the idle core
+# and yields it to every check in the foreground. Its OpenMP threads sleep
+# instead of spinning at a barrier, where one of them would hold a core
+# while its partner waits to be scheduled.
+declare -A BACKGROUND_PID 2>/dev/null || true
+# background_start NAME CMD...: CMD (a command or shell function) in the
+# background; its output in $LOGDIR/background-NAME.log. Once per NAME.
+background_start() {
+    local name=$1; shift
+    [ -z "${BACKGROUND_PID[$name]:-}" ] || return 0
+    rm -f "$LOGDIR/background-$name.rc"
+    (renice -n 19 -p $BASHPID > /dev/null; export OMP_WAIT_POLICY=passive
+     "$@" > "$LOGDIR/background-$name.log" 2>&1; echo $? > "$LOGDIR/background-$name.rc") &
+    BACKGROUND_PID[$name]=$!
+}
+# background_wait NAME: until it ends; its exit status
+background_wait() {
+    local rc
+    wait "${BACKGROUND_PID[$1]:-}" 2>/dev/null
+    read -r rc 2>/dev/null < "$LOGDIR/background-$1.rc" || { echo "background run $1: never started or killed"; return 1; }
+    return "$rc"
+}
+# background_stop: ends every background run still going (make test
+# stopped early), the run it waits on first
+background_stop() {
+    local name pid
+    for name in "${!BACKGROUND_PID[@]}"; do
+        pid=${BACKGROUND_PID[$name]}
+        kill -0 "$pid" 2>/dev/null || continue
+        kill -TERM "$pid" $(pgrep -P "$pid") 2>/dev/null
+    done
 }
 
 # expect_fail TEXT CMD...: CMD must exit non-zero and print TEXT (fixed string)

@@ -12,12 +12,44 @@ drops_only_new_bulky_outputs() {
     head -c 2M /dev/zero > "$d/run/big.log"
     head -c 2M /dev/zero > "$d/run/big.out"
     head -c 1000 /dev/zero > "$d/run/small.json"
+    mkdir -p "$LOGDIR/background/harness"
+    head -c 2M /dev/zero > "$LOGDIR/background/harness/model-8.h5"
     drop_bulky_outputs_since "$d/.started" "$d"
-    find "$d" -type f | sort
+    drop_bulky_outputs_since "$d/.started"
+    find "$d" "$LOGDIR/background/harness" -type f | sort
     [ ! -e "$d/run/models/model-8.h5" ] && [ -f "$d/earlier.h5" ] && [ -f "$d/run/big.log" ] &&
-        [ -f "$d/run/big.out" ] && [ -f "$d/run/small.json" ] && rm -rf "$d"
+        [ -f "$d/run/big.out" ] && [ -f "$d/run/small.json" ] && [ -f "$LOGDIR/background/harness/model-8.h5" ] &&
+        rm -rf "$d" "$LOGDIR/background/harness"
 }
-check "harness: a passing suite's checkpoints go; logs, small files and earlier files stay" drops_only_new_bulky_outputs
+check "harness: a passing suite's checkpoints go; logs, small files, earlier files and background runs' stay" \
+    drops_only_new_bulky_outputs
+
+# background runs (lib.sh): a run's exit status comes back to the suite that
+# waits for it, at the lowest priority; one stopped early goes no further
+background_status_and_stop() {
+    local d=$LOGDIR/harness-bg
+    rm -rf "$d"; mkdir -p "$d"
+    (
+        ends_3() { ps -o ni= -p "$BASHPID" > "$d/nice"; echo "$OMP_WAIT_POLICY" > "$d/policy"; return 3; }
+        steps() { touch "$d/step1"; sleep 30; touch "$d/step2"; }
+        background_start ends_3 ends_3
+        background_wait ends_3; rc=$?
+        echo "status $rc, nice $(cat "$d/nice"), OpenMP waits $(cat "$d/policy")"
+        [ $rc -eq 3 ] && [ "$(cat "$d/nice")" -eq 19 ] && [ "$(cat "$d/policy")" = passive ] || exit 1
+        background_start steps steps
+        for _ in $(seq 50); do [ -e "$d/step1" ] && break; sleep 0.1; done
+        background_stop
+        background_wait steps; rc=$?
+        sleep 0.2
+        echo "stopped: status $rc, step 2 $([ -e "$d/step2" ] && echo ran || echo "did not run")"
+        [ $rc -ne 0 ] && [ ! -e "$d/step2" ]
+    )
+    local rc=$?
+    rm -rf "$d" "$LOGDIR"/background-ends_3.* "$LOGDIR"/background-steps.*
+    return $rc
+}
+check "harness: a background run's status comes back; it runs at nice 19; stopped, it goes no further" \
+    background_status_and_stop
 
 # check's own status: a suite leaves out what depends on a failed check
 # (test_slurm.sh: the jobs, when the local cluster did not come up), so a

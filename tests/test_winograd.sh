@@ -1,18 +1,16 @@
 # Winograd convolutions in training (sourced by tests/run.sh): hep64, whose
 # conv2 takes Winograd F(8x8,3x3) and conv3 F(4x4,3x3) in every pass on an
 # AVX-512 host (tuning/skx.lua; F(4x4) in both by its section for the Intel
-# host; on an AVX2 one the cost model gives both F(4x4)), against its all-direct twin (tests/nets/hep64_direct.lua) on the
-# same data and seed, and its bitwise restart. (The per-layer and
-# finite-difference checks are in test_kernels.sh.)
+# host; on an AVX2 one the cost model gives both F(4x4)), against its
+# all-direct twin (tests/nets/hep64_direct.lua) on the same data and seed,
+# and its bitwise restart. The runs are tests/winograd_runs.sh's, which a
+# full make test starts in the background at its beginning. (The per-layer
+# and finite-difference checks are in test_kernels.sh.)
 echo "== Winograd in training"
 PY=/usr/bin/python3
-W=$LOGDIR/winograd
-rm -rf "$W"; mkdir -p "$W"
-make --no-print-directory -s bin/hep64-native bin/hep64_direct-native bin/hep64_wino6-native bin/hep64_wino8-native \
-    bin/hepcnn-datagen
-bin/hepcnn-datagen --outdir="$W/data" --train=2048 --train_files=2 --val=1024 --test=64 --seed=17 >/dev/null
-WRUN=(--config=configs/demo_64.json --inputpath="$W/data" --trainsamples=2048 --train_batch_size=32 --num_epochs=6
-      --validation_batch_size=128 --display_interval=200)
+winograd_failed_before=$FAIL
+. tests/winograd_runs.sh
+start_winograd_runs
 # The mean validation AUC of the last three of six epochs. Any change of
 # rounding moves a training run's AUC: on these data one epoch's AUC of the
 # direct build differed by up to 0.016 between its native and hsw builds,
@@ -27,25 +25,25 @@ WRUN=(--config=configs/demo_64.json --inputpath="$W/data" --trainsamples=2048 --
 # 64, and in hsw code, B = 32), so an AVX2-only host's native build (both
 # layers F(4x4)) makes F(4x4)'s comparison (0.001 below here).
 auc_of() { grep 'EPOCH SUMMARY.*average auc' "$1" | tail -3 | awk '{ s += $NF; n++ } END { if (n == 3) printf "%.6f", s / 3 }'; }
-# close_auc NAME OUT: OUT's mean AUC at most 0.005 below the direct run's
+# close_auc NAME RUN: RUN's mean AUC at most 0.005 below the direct run's
 close_auc() {
     local a b
-    a=$(auc_of "$W/direct.out"); b=$(auc_of "$2")
-    grep 'EPOCH SUMMARY.*auc' "$W/direct.out" "$2"
+    winograd_ran direct && winograd_ran "$2" || return 1
+    a=$(auc_of "$W/direct.out"); b=$(auc_of "$W/$2.out")
+    grep 'EPOCH SUMMARY.*auc' "$W/direct.out" "$W/$2.out"
     echo "validation AUC, mean of epochs 4 to 6: direct $a, $1 $b"
     awk -v a="$a" -v b="$b" 'BEGIN { exit !(a > 0.6 && a - b <= 0.005) }'
 }
+# The first check waits for the runs; its time is what the rest of make test
+# did not hide.
 wino_auc() {
-    bin/hep64_direct-native "${WRUN[@]}" --outputpath="$W/direct" > "$W/direct.out" &&
-        bin/hep64-native "${WRUN[@]}" --outputpath="$W/wino" > "$W/wino.out" &&
-        close_auc "Winograd (hep64's default)" "$W/wino.out"
+    background_wait winograd || cat "$LOGDIR/background-winograd.log"
+    close_auc "Winograd (hep64's default)" wino
 }
 check "winograd: hep64 (its Winograd layers as this host's tuning gives them) reaches the direct build's validation AUC (mean of epochs 4-6, at most 0.005 below)" wino_auc
 # from the epoch-1 checkpoint of the run above, against its epoch-2 one
 wino_restart() {
-    rm -rf "$W/wr"; mkdir -p "$W/wr/models"
-    cp "$W/wino/models/model-64.h5" "$W/wr/models/" &&
-        bin/hep64-native "${WRUN[@]}" --outputpath="$W/wr" --num_epochs=2 > "$W/wr.out" &&
+    winograd_ran wr &&
         grep -q "resuming from $W/wr/models/model-64.h5" "$W/wr.out" &&
         $PY tests/check_outputs.py same "$W/wino/models/model-128.h5" "$W/wr/models/model-128.h5"
 }
@@ -53,15 +51,12 @@ check "winograd: 2 epochs = 1 + restart + 1, bitwise" wino_restart
 # F(6x6,3x3): the largest rounding error (about 1e-5 of a layer's largest
 # output, 1e-6 for F(4x4); tests/test_kernels.sh prints them) and partial
 # tiles in both layers, against the same direct run
-wino6_auc() {
-    [ -s "$W/direct.out" ] && bin/hep64_wino6-native "${WRUN[@]}" --outputpath="$W/wino6" > "$W/wino6.out" &&
-        close_auc "Winograd F(6x6)" "$W/wino6.out"
-}
-check "winograd: hep64 with Winograd F(6x6) conv2, conv3 (partial tiles) reaches the direct build's validation AUC (at most 0.005 below)" wino6_auc
+check "winograd: hep64 with Winograd F(6x6) conv2, conv3 (partial tiles) reaches the direct build's validation AUC (at most 0.005 below)" \
+    close_auc "Winograd F(6x6)" wino6
 # F(8x8,3x3): about 3e-5 of a layer's largest output, 30x F(6x6)'s; whole
 # tiles in both layers (32x32 and 16x16), against the same direct run
-wino8_auc() {
-    [ -s "$W/direct.out" ] && bin/hep64_wino8-native "${WRUN[@]}" --outputpath="$W/wino8" > "$W/wino8.out" &&
-        close_auc "Winograd F(8x8)" "$W/wino8.out"
-}
-check "winograd: hep64 with Winograd F(8x8) conv2, conv3 reaches the direct build's validation AUC (at most 0.005 below)" wino8_auc
+check "winograd: hep64 with Winograd F(8x8) conv2, conv3 reaches the direct build's validation AUC (at most 0.005 below)" \
+    close_auc "Winograd F(8x8)" wino8
+# The runs' checkpoints and data are this suite's to delete when it passed
+# (drop_bulky_outputs_since leaves background runs alone).
+[ "$FAIL" -eq "$winograd_failed_before" ] && find "$W" -type f -size +1M ! -name '*.out' -delete
