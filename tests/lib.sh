@@ -38,7 +38,10 @@ drop_bulky_outputs_since() {
 # $LOGDIR/background/NAME, at the lowest priority: it takes the idle core
 # and yields it to every check in the foreground. Its OpenMP threads sleep
 # instead of spinning at a barrier, where one of them would hold a core
-# while its partner waits to be scheduled.
+# while its partner waits to be scheduled. It has a TMPDIR of its own: Open
+# MPI puts every singleton's session files in one directory under TMPDIR,
+# which the first run to end removes, and a run starting beside it then
+# fails in MPI_Init.
 declare -A BACKGROUND_PID 2>/dev/null || true
 # background_start NAME CMD...: CMD (a command or shell function) in the
 # background; its output in $LOGDIR/background-NAME.log. Once per NAME.
@@ -46,10 +49,13 @@ background_start() {
     local name=$1; shift
     [ -z "${BACKGROUND_PID[$name]:-}" ] || return 0
     rm -f "$LOGDIR/background-$name.rc"
-    (renice -n 19 -p $BASHPID > /dev/null; export OMP_WAIT_POLICY=passive
-     "$@" > "$LOGDIR/background-$name.log" 2>&1; echo $? > "$LOGDIR/background-$name.rc") &
+    (renice -n 19 -p $BASHPID > /dev/null; export OMP_WAIT_POLICY=passive TMPDIR
+     TMPDIR=$(background_tmpdir "$name"); rm -rf "$TMPDIR"; mkdir "$TMPDIR" || exit 1
+     "$@" > "$LOGDIR/background-$name.log" 2>&1; echo $? > "$LOGDIR/background-$name.rc"; rm -rf "$TMPDIR") &
     BACKGROUND_PID[$name]=$!
 }
+# (under /tmp: a path under build/ can be too long for Open MPI's sockets)
+background_tmpdir() { echo "/tmp/hepcnn-background-$$-$1"; }
 # background_wait NAME: until it ends; its exit status
 background_wait() {
     local rc
@@ -65,6 +71,7 @@ background_stop() {
         pid=${BACKGROUND_PID[$name]}
         kill -0 "$pid" 2>/dev/null || continue
         kill -TERM "$pid" $(pgrep -P "$pid") 2>/dev/null
+        rm -rf "$(background_tmpdir "$name")"
     done
 }
 

@@ -30,25 +30,29 @@ background_status_and_stop() {
     local d=$LOGDIR/harness-bg
     rm -rf "$d"; mkdir -p "$d"
     (
-        ends_3() { ps -o ni= -p "$BASHPID" > "$d/nice"; echo "$OMP_WAIT_POLICY" > "$d/policy"; return 3; }
+        ends_3() {
+            ps -o ni= -p "$BASHPID" > "$d/nice"; echo "$OMP_WAIT_POLICY" > "$d/policy"; echo "$TMPDIR" > "$d/tmpdir"
+            [ -d "$TMPDIR" ] && return 3
+        }
         steps() { touch "$d/step1"; sleep 30; touch "$d/step2"; }
         background_start ends_3 ends_3
         background_wait ends_3; rc=$?
-        echo "status $rc, nice $(cat "$d/nice"), OpenMP waits $(cat "$d/policy")"
-        [ $rc -eq 3 ] && [ "$(cat "$d/nice")" -eq 19 ] && [ "$(cat "$d/policy")" = passive ] || exit 1
+        echo "status $rc, nice $(cat "$d/nice"), OpenMP waits $(cat "$d/policy"), TMPDIR $(cat "$d/tmpdir")"
+        [ $rc -eq 3 ] && [ "$(cat "$d/nice")" -eq 19 ] && [ "$(cat "$d/policy")" = passive ] &&
+            [ "$(cat "$d/tmpdir")" != "${TMPDIR:-}" ] && [ ! -e "$(cat "$d/tmpdir")" ] || exit 1
         background_start steps steps
         for _ in $(seq 50); do [ -e "$d/step1" ] && break; sleep 0.1; done
         background_stop
         background_wait steps; rc=$?
         sleep 0.2
         echo "stopped: status $rc, step 2 $([ -e "$d/step2" ] && echo ran || echo "did not run")"
-        [ $rc -ne 0 ] && [ ! -e "$d/step2" ]
+        [ $rc -ne 0 ] && [ ! -e "$d/step2" ] && [ ! -e "$(background_tmpdir steps)" ]
     )
     local rc=$?
     rm -rf "$d" "$LOGDIR"/background-ends_3.* "$LOGDIR"/background-steps.*
     return $rc
 }
-check "harness: a background run's status comes back; it runs at nice 19; stopped, it goes no further" \
+check "harness: a background run's status comes back; it runs at nice 19 with a TMPDIR of its own; stopped, it goes no further" \
     background_status_and_stop
 
 # check's own status: a suite leaves out what depends on a failed check

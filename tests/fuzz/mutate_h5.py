@@ -26,6 +26,7 @@ import random
 import shutil
 import subprocess
 import sys
+import tempfile
 from concurrent.futures import ThreadPoolExecutor
 
 mode = sys.argv[1] if len(sys.argv) > 1 else "data"
@@ -87,8 +88,13 @@ def apply_mutation(path, mutation):
 def judged(args, named, error_prefix):
     """Runs a command on a mutated file; returns its status and why it
     misbehaved, or None."""
+    # Open MPI puts every singleton's session files in one directory under
+    # TMPDIR, which the first to end removes while the next may be making
+    # it: MPI_Init then fails, rarely, where runs start side by side (once in
+    # a make test). Each run gets a TMPDIR of its own.
     try:
-        p = subprocess.run(args, capture_output=True, timeout=120)
+        with tempfile.TemporaryDirectory(prefix="hepcnn-mpi-") as tmp:
+            p = subprocess.run(args, capture_output=True, timeout=120, env=dict(os.environ, TMPDIR=tmp))
         status, raw = p.returncode, p.stdout + p.stderr
     except subprocess.TimeoutExpired:
         return "hung", "hung for 120 s"
