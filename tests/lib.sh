@@ -63,6 +63,21 @@ background_wait() {
     read -r rc 2>/dev/null < "$LOGDIR/background-$1.rc" || { echo "background run $1: never started or killed"; return 1; }
     return "$rc"
 }
+# background_steps DIR FUNC...: each FUNC in turn (for background_start),
+# its output in DIR/FUNC.log and its exit status in DIR/FUNC.rc
+background_steps() {
+    local dir=$1 step; shift
+    for step in "$@"; do "$step" > "$dir/$step.log" 2>&1; echo $? > "$dir/$step.rc"; done
+}
+# background_result NAME DIR FUNC: once background run NAME has ended,
+# FUNC's output there and its exit status (for check)
+background_result() {
+    local rc
+    background_wait "$1" > /dev/null || cat "$LOGDIR/background-$1.log"
+    cat "$2/$3.log" 2>/dev/null
+    read -r rc 2>/dev/null < "$2/$3.rc" || { echo "$3: did not run in background run $1"; return 1; }
+    return "$rc"
+}
 # background_stop: ends every background run still going (make test
 # stopped early), the run it waits on first
 background_stop() {

@@ -43,10 +43,10 @@ if [ ${#SUITES[@]} -eq 0 ]; then
     . tests/builds.sh
 fi
 case " ${SUITES[*]} " in *" isa "*) ;; *) probe_archs_quietly ;; esac
-# The Winograd suite's training runs, in the background from here (lib.sh's
-# background_start); a full make test takes about 5 minutes less. They end
-# with make test, however it ends.
+# The sanitizer and Winograd suites' runs, in the background from here
+# (lib.sh's background_start). They end with make test, however it ends.
 trap background_stop EXIT
+case " ${SUITES[*]} " in *" sanitizers "*) . tests/sanitizer_runs.sh; start_sanitizer_runs ;; esac
 case " ${SUITES[*]} " in *" winograd "*) . tests/winograd_runs.sh; start_winograd_runs ;; esac
 for suite in "${SUITES[@]}"; do
     suite_started=$LOGDIR/.suite-started; touch "$suite_started"; failed_before=$FAIL

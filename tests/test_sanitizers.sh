@@ -1,71 +1,19 @@
-# Memory errors and undefined behaviour (sourced by tests/run.sh): hep64
-# (native) and the exporter built with AddressSanitizer and UBSan
-# (build/san/, make's SAN_CFLAGS) train with mid-epoch checkpoints, resume,
-# evaluate, export, run on 3 ranks and with a parameter server, and read
-# damaged data files and checkpoints; a ThreadSanitizer build trains with
-# one OpenMP thread, so that it checks the data loader's I/O thread against
-# the training thread (TSan does not see libgomp's own synchronisation, so
-# OpenMP's threads would only give false reports). The first report stops the program
-# with status 86 (its stack in the check's log), which fails the check as
-# any other unexpected status does; mutate_h5.py counts it as bad. (The
-# first run of this kind found qsort called with a null array when no
-# mid-epoch checkpoint was left to prune.)
+# Memory errors, undefined behaviour and data races (sourced by
+# tests/run.sh): the checks of tests/sanitizer_runs.sh's runs, which a full
+# make test starts in the background at its beginning.
 echo "== sanitizers (AddressSanitizer, UBSan)"
-S=$LOGDIR/sanitizers
-rm -rf "$S"; mkdir -p "$S"
-make --no-print-directory -s bin/hepcnn-datagen build/san/hep64-native build/san/hepcnn-export build/san/hep64-native-tsan
-bin/hepcnn-datagen --outdir="$S/data" --train=256 --train_files=2 --val=64 --test=64 --seed=11 >/dev/null
-SAN_OPTIONS=("ASAN_OPTIONS=detect_leaks=0:exitcode=86" "UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:exitcode=86")
-SAN_ENV=(env "${SAN_OPTIONS[@]}")
-SAN_RUN=(build/san/hep64-native --config=configs/demo_64.json --inputpath="$S/data" --train_batch_size=16
-         --trainsamples=128 --display_interval=4 --validation_batch_size=32)
-SAN_MPIRUN=(timeout 300 mpirun --allow-run-as-root --oversubscribe -np 3 -x OMP_NUM_THREADS=1
-            -x "${SAN_OPTIONS[0]}" -x "${SAN_OPTIONS[1]}")
-
-san_train_resume_test() {
-    rm -rf "$S/run"
-    "${SAN_ENV[@]}" "${SAN_RUN[@]}" --outputpath="$S/run" --num_epochs=1 &&
-        "${SAN_ENV[@]}" "${SAN_RUN[@]}" --outputpath="$S/run" --num_epochs=2 --checkpoint_steps=3 --checkpoint_keep=1 &&
-        "${SAN_ENV[@]}" "${SAN_RUN[@]}" --outputpath="$S/run" --mode=test &&
-        "${SAN_ENV[@]}" build/san/hepcnn-export "$S/run/models/model-16.h5" "$S/run.onnx" &&
-        [ -s "$S/run.onnx" ] && [ -s "$S/run/predictions-test.h5" ] &&
-        [ "$(ls "$S/run/models")" = "$(printf 'model-15.h5\nmodel-16.h5\nmodel-8.h5')" ]
-}
+sanitizers_failed_before=$FAIL
+. tests/sanitizer_runs.sh
+start_sanitizer_runs
 check "sanitizers: train, mid-epoch checkpoints pruned, resume, test mode, ONNX export: no report" \
-    san_train_resume_test
-
-san_distributed() {
-    rm -rf "$S/ranks" "$S/ps"
-    "${SAN_MPIRUN[@]}" "${SAN_RUN[@]}" --outputpath="$S/ranks" --num_epochs=1 --train_batch_size=8 &&
-        "${SAN_MPIRUN[@]}" "${SAN_RUN[@]}" --outputpath="$S/ps" --num_epochs=1 --num_ps=1 &&
-        [ -s "$S/ranks/models/model-5.h5" ] && [ -s "$S/ps/models/model-4.h5" ]
-}
-check "sanitizers: 3 ranks (allreduce), a parameter server with 2 workers: no report" san_distributed
-
-# 2 images on 3 threads: the backward shares each image's rows out
-# (conv_backward_split), its threads writing other threads' buffers.
-san_shared_out() {
-    rm -rf "$S/shared"
-    OMP_NUM_THREADS=3 "${SAN_ENV[@]}" "${SAN_RUN[@]}" --outputpath="$S/shared" --num_epochs=1 --train_batch_size=2 \
-        --trainsamples=32 && [ -s "$S/shared/models/model-16.h5" ]
-}
-check "sanitizers: 2 images on 3 threads (each image's rows shared out): no report" san_shared_out
-
-san_damaged_files() {
-    local mode
-    for mode in data checkpoints export; do
-        "${SAN_ENV[@]}" MUTATE_H5_BIN=build/san /usr/bin/python3 tests/fuzz/mutate_h5.py $mode 12 2 || return 1
-    done
-}
+    background_result sanitizers "$S" san_train_resume_test
+check "sanitizers: 3 ranks (allreduce), a parameter server with 2 workers: no report" \
+    background_result sanitizers "$S" san_distributed
+check "sanitizers: 2 images on 3 threads (each image's rows shared out): no report" \
+    background_result sanitizers "$S" san_shared_out
 check "sanitizers: 12 damaged data files, 12 checkpoints resumed and 12 exported: no report" \
-    san_damaged_files
-
-san_threads() {
-    rm -rf "$S/tsan"
-    local tsan=(env OMP_NUM_THREADS=1 "TSAN_OPTIONS=halt_on_error=1:exitcode=86" build/san/hep64-native-tsan
-                "${SAN_RUN[@]:1}" --outputpath="$S/tsan" --read_window_mb=1)
-    "${tsan[@]}" --num_epochs=1 && "${tsan[@]}" --num_epochs=2 && "${tsan[@]}" --mode=test &&
-        [ -s "$S/tsan/models/model-16.h5" ] && [ -s "$S/tsan/predictions-test.h5" ]
-}
+    background_result sanitizers "$S" san_damaged_files
 check "sanitizers: ThreadSanitizer (1 OpenMP thread: the I/O thread against the rest): train, resume, test mode: no report" \
-    san_threads
+    background_result sanitizers "$S" san_threads
+# (drop_bulky_outputs_since leaves background runs' outputs alone)
+[ "$FAIL" -eq "$sanitizers_failed_before" ] && find "$S" -type f -size +1M ! -name '*.out' ! -name '*.log' -delete

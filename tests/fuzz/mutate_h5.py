@@ -17,7 +17,8 @@ the unaltered one's model bitwise. A signal, another status, a hang, a
 message without the file, other final weights or another model is a bug.
 
 usage: tests/fuzz/mutate_h5.py data|checkpoints|export [ITERATIONS] [SEED]
-       (MUTATE_H5_BIN=DIR: DIR/hep64-native and DIR/hepcnn-export, not bin/'s)
+       (MUTATE_H5_BIN=DIR: DIR/hep64-native and DIR/hepcnn-export, not bin/'s;
+        MUTATE_H5_WORK=DIR: the runs' folder, which it empties, not build/fuzz/h5)
 (Debian's python3: the checkpoint comparison needs h5py.) Failing inputs
 are kept in build/fuzz/h5-bad/ (which a later run adds to, never empties)
 and listed; exit 1 if any."""
@@ -33,7 +34,7 @@ mode = sys.argv[1] if len(sys.argv) > 1 else "data"
 iterations = int(sys.argv[2]) if len(sys.argv) > 2 else 40
 seed = int(sys.argv[3]) if len(sys.argv) > 3 else 1
 random.seed(seed)
-WORK = "build/fuzz/h5"
+WORK = os.environ.get("MUTATE_H5_WORK", "build/fuzz/h5")
 BAD = "build/fuzz/h5-bad"   # outside WORK, which each run empties: the next mode's run keeps them
 # MUTATE_H5_BIN: the folder of hep64-native and hepcnn-export (make test's
 # sanitizer suite gives build/san).
