@@ -25,11 +25,20 @@ check() {
 # full run writes about 12 GiB of them, more than a CI machine may have free,
 # and no suite reads another's. A failed suite keeps its files for the
 # post-mortem. The outputs of background runs (background_start), which
-# other suites' time spans, are their own suite's to delete.
+# other suites' time spans, are their own suite's to delete
+# (drop_background_outputs).
 # tests/test_harness.sh checks it.
 drop_bulky_outputs_since() {
     find "${2:-$LOGDIR}" -type f -newer "$1" -size +1M ! -name '*.log' ! -name '*.out' \
         ! -path "$LOGDIR/background/*" -delete
+}
+
+# drop_background_outputs SUITE: the same for SUITE's background runs
+# (under $LOGDIR/background/SUITE), whatever their age: run.sh calls it
+# after that suite passed
+drop_background_outputs() {
+    [ ! -d "$LOGDIR/background/$1" ] ||
+        find "$LOGDIR/background/$1" -type f -size +1M ! -name '*.log' ! -name '*.out' -delete
 }
 
 # Background runs. Most suites keep one of the two cores idle (short runs,

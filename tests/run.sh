@@ -51,7 +51,7 @@ case " ${SUITES[*]} " in *" winograd "*) . tests/winograd_runs.sh; start_winogra
 for suite in "${SUITES[@]}"; do
     suite_started=$LOGDIR/.suite-started; touch "$suite_started"; failed_before=$FAIL
     . "tests/test_$suite.sh"
-    [ "$FAIL" -eq "$failed_before" ] && drop_bulky_outputs_since "$suite_started"
+    [ "$FAIL" -eq "$failed_before" ] && drop_bulky_outputs_since "$suite_started" && drop_background_outputs "$suite"
 done
 
 echo

@@ -2,7 +2,6 @@
 # tests/run.sh): the checks of tests/sanitizer_runs.sh's runs, which a full
 # make test starts in the background at its beginning.
 echo "== sanitizers (AddressSanitizer, UBSan)"
-sanitizers_failed_before=$FAIL
 . tests/sanitizer_runs.sh
 start_sanitizer_runs
 check "sanitizers: train, mid-epoch checkpoints pruned, resume, test mode, ONNX export: no report" \
@@ -15,5 +14,3 @@ check "sanitizers: 12 damaged data files, 12 checkpoints resumed and 12 exported
     background_result sanitizers "$S" san_damaged_files
 check "sanitizers: ThreadSanitizer (1 OpenMP thread: the I/O thread against the rest): train, resume, test mode: no report" \
     background_result sanitizers "$S" san_threads
-# (drop_bulky_outputs_since leaves background runs' outputs alone)
-[ "$FAIL" -eq "$sanitizers_failed_before" ] && find "$S" -type f -size +1M ! -name '*.out' ! -name '*.log' -delete

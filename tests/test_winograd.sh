@@ -8,7 +8,6 @@
 # and finite-difference checks are in test_kernels.sh.)
 echo "== Winograd in training"
 PY=/usr/bin/python3
-winograd_failed_before=$FAIL
 . tests/winograd_runs.sh
 start_winograd_runs
 # The mean validation AUC of the last three of six epochs. Any change of
@@ -57,6 +56,3 @@ check "winograd: hep64 with Winograd F(6x6) conv2, conv3 (partial tiles) reaches
 # tiles in both layers (32x32 and 16x16), against the same direct run
 check "winograd: hep64 with Winograd F(8x8) conv2, conv3 reaches the direct build's validation AUC (at most 0.005 below)" \
     close_auc "Winograd F(8x8)" wino8
-# The runs' checkpoints and data are this suite's to delete when it passed
-# (drop_bulky_outputs_since leaves background runs alone).
-[ "$FAIL" -eq "$winograd_failed_before" ] && find "$W" -type f -size +1M ! -name '*.out' -delete
